@@ -1,0 +1,26 @@
+"""CPU backend: the kernel source built by the host compiler (cuwavelet._host_kernels)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._geometry import GEOMETRY_DTYPE
+
+try:
+    from .. import _host_kernels
+except ImportError as exc:  # pragma: no cover - only when the package was not built
+    raise ImportError("cuwavelet's host extension is not built; install the package with "
+                      "`pip install -e .` (it compiles cuwavelet/kernels/dwt_host.cpp)") from exc
+
+if _host_kernels.geometry_size != GEOMETRY_DTYPE.itemsize:  # pragma: no cover - build mismatch
+    raise ImportError("cuwavelet._host_kernels was built from another kernel source; rebuild it")
+
+
+def launch(op, mode, geometry, signal, lo, hi, filters):
+    f_lo, f_hi = filters
+    _host_kernels.apply(int(op), int(mode), signal.dtype in (np.float64, np.complex128),
+                        geometry.tobytes(), _ptr(signal), _ptr(lo), _ptr(hi),
+                        f_lo.ctypes.data, f_hi.ctypes.data, int(f_lo.shape[0]))
+
+
+def _ptr(a) -> int:
+    return 0 if a is None else a.ctypes.data

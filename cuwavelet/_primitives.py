@@ -1,0 +1,135 @@
+"""The linear operations every transform is built from, each with its adjoint.
+
+Along one axis of a batched, strided array:
+
+    analysis            signal -> (lo, hi)   one level of dwt
+    analysis_adjoint    (lo, hi) -> signal   its exact transpose
+    synthesis           (lo, hi) -> signal   one level of idwt
+    synthesis_adjoint   signal -> (lo, hi)   its exact transpose
+
+Split operations (signal -> lo, hi) and merge operations (lo, hi -> signal)
+are paired by TRANSPOSE; the separable sweeps in cuwavelet/_separable.py run
+any of them over several axes, so forward transforms, inverses and both
+adjoint namespaces share one code path. Every function writes into outputs it
+is given (or allocates them) and launches one kernel.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _wavelets
+from ._arrays import array_module, is_cupy, real_dtype
+from ._geometry import add_complex_dimension, build_geometry, element_strides
+from ._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
+
+ANALYSIS, ANALYSIS_ADJOINT, SYNTHESIS, SYNTHESIS_ADJOINT = range(4)
+
+
+def _launch(op, bank, mode, signal, lo, hi, axis, signal_len, n):
+    output = lo if op in (ANALYSIS, SYNTHESIS_ADJOINT) else signal
+    xp = array_module(signal, lo, hi)
+    dtype = np.dtype(output.dtype)
+    scalar = real_dtype(dtype)
+    strides = {role: element_strides(a, scalar.itemsize)
+               for role, a in (("signal", signal), ("lo", lo), ("hi", hi))}
+    shape = output.shape
+    if dtype.kind == "c":
+        shape, strides = add_complex_dimension(shape, strides)
+    out_role = "lo" if output is lo else "signal"
+    geometry = build_geometry(shape, axis, signal_len, n, out_role, strides)
+    if geometry["total"] == 0:
+        return
+    filters = _wavelets.device_filters(bank, op >= SYNTHESIS, scalar, xp)
+    if is_cupy(output):
+        from ._backends import cuda as backend
+    else:
+        from ._backends import host as backend
+    backend.launch(op, mode, geometry, signal, lo, hi, filters)
+
+
+def _output(xp, out, shape, dtype, what):
+    if out is None:
+        return xp.empty(shape, dtype=dtype)
+    if tuple(out.shape) != tuple(shape) or out.dtype != dtype:
+        raise ValueError(f"{what} must have shape {tuple(shape)} and dtype {np.dtype(dtype)}; "
+                         f"got {tuple(out.shape)} {out.dtype}")
+    return out
+
+
+def _check_pair(lo, hi, what):
+    if lo is None and hi is None:
+        raise ValueError(f"At least one of the {what} must be given (both are None).")
+    if lo is not None and hi is not None:
+        if lo.shape != hi.shape:
+            raise ValueError(f"The {what} must have the same shape; got {lo.shape} and {hi.shape}.")
+        if lo.dtype != hi.dtype:
+            raise ValueError(f"The {what} must have the same dtype; got {lo.dtype} and {hi.dtype}.")
+    return lo if lo is not None else hi
+
+
+# --- split operations: signal -> (lo, hi) ----------------------------------
+
+def analysis(x, bank, mode, axis, lo=None, hi=None):
+    """One DWT level along `axis`: (cA, cD)."""
+    N = x.shape[axis]
+    _wavelets.check_signal_length(mode, N)
+    n = coeff_len(N, bank.length, mode)
+    xp = array_module(x)
+    shape = with_len(x.shape, axis, n)
+    lo = _output(xp, lo, shape, x.dtype, "cA")
+    hi = _output(xp, hi, shape, x.dtype, "cD")
+    _launch(ANALYSIS, bank, mode, x, lo, hi, axis, N, n)
+    return lo, hi
+
+
+def synthesis_adjoint(gy, bank, mode, axis, lo=None, hi=None):
+    """Transpose of `synthesis`: the cotangent of a reconstruction -> cotangents of (cA, cD)."""
+    L = gy.shape[axis]
+    n = coeff_len_of_rec(L, bank.length, mode)
+    if n < 1:
+        raise ValueError(f"{L} samples cannot be the output of an inverse DWT with filter "
+                         f"length {bank.length}.")
+    xp = array_module(gy)
+    shape = with_len(gy.shape, axis, n)
+    lo = _output(xp, lo, shape, gy.dtype, "cA cotangent")
+    hi = _output(xp, hi, shape, gy.dtype, "cD cotangent")
+    _launch(SYNTHESIS_ADJOINT, bank, mode, gy, lo, hi, axis, L, n)
+    return lo, hi
+
+
+# --- merge operations: (lo, hi) -> signal ----------------------------------
+
+def synthesis(lo, hi, bank, mode, axis, out=None):
+    """One inverse DWT level along `axis`; lo or hi may be None (zeros)."""
+    ref = _check_pair(lo, hi, "approximation and detail coefficients")
+    n = ref.shape[axis]
+    L = rec_len(n, bank.length, mode)
+    if n < 1 or L < 1:
+        raise ValueError(f"Invalid coefficient arrays length {n} for a wavelet with filter length "
+                         f"{bank.length} in {_wavelets.MODES[mode]} mode: the reconstruction would "
+                         f"have {L} samples.")
+    xp = array_module(lo, hi)
+    out = _output(xp, out, with_len(ref.shape, axis, L), ref.dtype, "output")
+    _launch(SYNTHESIS, bank, mode, out, lo, hi, axis, L, n)
+    return out
+
+
+def analysis_adjoint(glo, ghi, bank, mode, axis, signal_len, out=None):
+    """Transpose of `analysis` for a signal of signal_len samples; glo or ghi may be None."""
+    ref = _check_pair(glo, ghi, "cotangents of cA and cD")
+    _wavelets.check_signal_length(mode, signal_len)
+    n = ref.shape[axis]
+    if n != coeff_len(signal_len, bank.length, mode):
+        raise ValueError(f"coefficient shape mismatch: {signal_len} samples give "
+                         f"{coeff_len(signal_len, bank.length, mode)} coefficients along axis "
+                         f"{axis}, not {n}")
+    xp = array_module(glo, ghi)
+    out = _output(xp, out, with_len(ref.shape, axis, signal_len), ref.dtype, "output")
+    _launch(ANALYSIS_ADJOINT, bank, mode, out, glo, ghi, axis, signal_len, n)
+    return out
+
+
+# Each operation's exact adjoint, the single table the adjoint namespace and
+# the bridges rely on.
+TRANSPOSE = {analysis: analysis_adjoint, analysis_adjoint: analysis,
+             synthesis: synthesis_adjoint, synthesis_adjoint: synthesis}

@@ -1,0 +1,117 @@
+"""Lengths along a transformed axis, levels and axes: pure arithmetic, no arrays."""
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from ._wavelets import PERIODIZATION, as_filter_bank, as_mode
+
+try:
+    from numpy.exceptions import AxisError
+except ImportError:  # numpy < 1.25
+    from numpy import AxisError
+
+
+def coeff_len(signal_len: int, filter_len: int, mode: int) -> int:
+    """Length of cA and cD for a signal of signal_len samples (pywt's dwt_coeff_len)."""
+    if mode == PERIODIZATION:
+        return (signal_len + 1) // 2
+    return (signal_len + filter_len - 1) // 2
+
+
+def rec_len(n: int, filter_len: int, mode: int) -> int:
+    """Length of idwt's output from coefficients of length n."""
+    return 2 * n if mode == PERIODIZATION else 2 * n - filter_len + 2
+
+
+def coeff_len_of_rec(length: int, filter_len: int, mode: int) -> int:
+    """Inverse of rec_len: the coefficient length whose idwt has `length` samples."""
+    if length < 1 or length % 2:
+        raise ValueError(f"{length} samples cannot be the output of an inverse DWT "
+                         "(it is always even and positive)")
+    return length // 2 if mode == PERIODIZATION else (length + filter_len - 2) // 2
+
+
+def max_level(data_len: int, filter_len: int) -> int:
+    if filter_len < 2:
+        raise ValueError("invalid wavelet filter length")
+    if data_len < filter_len - 1:
+        return 0
+    return (data_len // (filter_len - 1)).bit_length() - 1
+
+
+def _filter_len(filter_len) -> int:
+    if isinstance(filter_len, numbers.Integral) and not isinstance(filter_len, bool):
+        return int(filter_len)
+    if isinstance(filter_len, numbers.Number) and float(filter_len) % 1 == 0:
+        return int(filter_len)
+    if isinstance(filter_len, numbers.Number):
+        raise ValueError("filter_len must be an integer, a discrete Wavelet or a discrete wavelet name.")
+    return as_filter_bank(filter_len).length
+
+
+def dwt_max_level(data_len, filter_len) -> int:
+    """Deepest level at which every coefficient still sees a full filter (as pywt)."""
+    data_len = int(data_len)
+    if data_len < 0:
+        raise ValueError("data_len must be non-negative")
+    return max_level(data_len, _filter_len(filter_len))
+
+
+def dwt_coeff_len(data_len, filter_len, mode) -> int:
+    """Number of coefficients per subband for data_len samples (as pywt)."""
+    data_len = int(data_len)
+    if data_len < 1:
+        raise ValueError("Value of data_len must be greater than zero.")
+    f = _filter_len(filter_len)
+    if f < 1:
+        raise ValueError("Value of filter_len must be greater than zero.")
+    return coeff_len(data_len, f, as_mode(mode))
+
+
+def check_level(sizes, filter_lens, level) -> int:
+    """level=None -> the deepest useful level; too deep warns, negative raises (as pywt)."""
+    deepest = min(max_level(s, f) for s, f in zip(sizes, filter_lens))
+    if level is None:
+        return deepest
+    if not isinstance(level, numbers.Integral) or isinstance(level, bool):
+        raise TypeError(f"level must be an integer or None; got {level!r}")
+    level = int(level)
+    if level < 0:
+        raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
+    if level > deepest:
+        warnings.warn(f"Level value of {level} is too high: all coefficients will experience "
+                      "boundary effects.", stacklevel=3)
+    return level
+
+
+def normalize_axis(axis, ndim: int) -> int:
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        raise TypeError(f"axis must be an integer; got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise AxisError(f"Axis {axis} is out of range for data with {ndim} dimension(s).")
+    return int(axis) % ndim
+
+
+def normalize_axes(axes, ndim: int, count: int | None = None, name: str = "axes") -> list:
+    """Axes as non-negative, unique ints; None -> every axis."""
+    if axes is None:
+        axes = range(ndim)
+    elif isinstance(axes, numbers.Integral):
+        axes = (axes,)
+    axes = [normalize_axis(a, ndim) for a in axes]
+    if count is not None and len(axes) != count:
+        raise ValueError(f"Expected {count} {name}; got {len(axes)}.")
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"The {name} must be unique; got {axes}.")
+    if not axes:
+        raise ValueError(f"At least one axis is needed; got {name}=().")
+    return axes
+
+
+def with_len(shape, axis: int, length: int) -> tuple:
+    shape = list(shape)
+    shape[axis] = length
+    return tuple(shape)

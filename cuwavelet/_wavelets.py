@@ -1,0 +1,127 @@
+"""Wavelets and boundary modes as pywt knows them, turned into what the kernels take."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import pywt
+
+# Same order and numbers as pywt.Modes and the Mode enum in kernels/dwt_math.cuh.
+MODES = ("zero", "constant", "symmetric", "periodic", "smooth",
+         "periodization", "reflect", "antisymmetric", "antireflect")
+PERIODIZATION = MODES.index("periodization")
+_NEEDS_TWO_SAMPLES = {MODES.index("reflect"), MODES.index("antireflect")}
+_ALIASES = {"zpd": "zero", "cpd": "constant", "sym": "symmetric", "ppd": "periodic",
+            "sp1": "smooth", "per": "periodization"}
+
+
+def as_mode(mode) -> int:
+    """Mode name, alias or pywt.Modes value -> its number."""
+    if isinstance(mode, (int, np.integer)) and not isinstance(mode, bool):
+        if 0 <= int(mode) < len(MODES):
+            return int(mode)
+        raise ValueError(f"Unknown mode number {mode!r}.")
+    if isinstance(mode, str):
+        name = _ALIASES.get(mode, mode)
+        if name in MODES:
+            return MODES.index(name)
+    raise ValueError(f"Unknown mode name {mode!r}. Known modes: {', '.join(MODES)}.")
+
+
+def check_signal_length(mode: int, n: int) -> None:
+    """Lengths the extension cannot handle, refused as pywt does."""
+    if n < 1:
+        raise ValueError("Value of data_len must be greater than zero.")
+    if mode in _NEEDS_TWO_SAMPLES and n < 2:
+        raise ValueError(f"Input data length must be greater than 1 for {MODES[mode]} mode.")
+
+
+@dataclass(frozen=True)
+class FilterBank:
+    """The four filters of a discrete wavelet as float64 tuples (the cache key)."""
+    dec_lo: tuple
+    dec_hi: tuple
+    rec_lo: tuple
+    rec_hi: tuple
+    name: str
+
+    @property
+    def length(self) -> int:
+        return len(self.dec_lo)
+
+
+_banks: dict = {}
+
+
+def as_filter_bank(wavelet) -> FilterBank:
+    """Anything pywt accepts as a discrete wavelet -> its validated FilterBank."""
+    if isinstance(wavelet, FilterBank):
+        return wavelet
+    if isinstance(wavelet, str):
+        bank = _banks.get(wavelet)
+        if bank is not None:
+            return bank
+        if wavelet not in pywt.wavelist(kind="discrete"):
+            raise ValueError(f"Unknown wavelet name {wavelet!r}, check pywt.wavelist(kind='discrete') "
+                             "for the list of available builtin wavelets.")
+        bank = _bank_of(pywt.Wavelet(wavelet))
+        _banks[wavelet] = bank
+        return bank
+    if isinstance(wavelet, pywt.Wavelet):
+        return _bank_of(wavelet)
+    if isinstance(wavelet, pywt.ContinuousWavelet):
+        raise ValueError(f"{wavelet.name!r} is a continuous wavelet; the DWT needs a discrete one.")
+    try:
+        return _bank_of(pywt.Wavelet("custom", filter_bank=wavelet))
+    except Exception as exc:  # pywt's own message says what is wrong with the bank
+        raise ValueError(f"Cannot use {wavelet!r} as a wavelet: {exc}") from None
+
+
+def _bank_of(w: pywt.Wavelet) -> FilterBank:
+    filters = [tuple(float(c) for c in f) for f in w.filter_bank]
+    lengths = {len(f) for f in filters}
+    if len(lengths) != 1:
+        raise ValueError(f"Wavelet {w.name!r} has filters of different lengths {sorted(lengths)}; "
+                         "all four must have the same length.")
+    length = lengths.pop()
+    if length < 2 or length % 2:
+        raise ValueError(f"Wavelet {w.name!r} has filter length {length}; it must be even and >= 2.")
+    if not all(np.isfinite(filters).ravel()):
+        raise ValueError(f"Wavelet {w.name!r} has non-finite filter coefficients.")
+    return FilterBank(*filters, name=w.name)
+
+
+def per_axis(value, axes, what: str) -> list:
+    """One wavelet or mode for every axis, or one given per axis (as pywt allows)."""
+    if isinstance(value, (str, pywt.Wavelet, FilterBank, int, np.integer)) or value is None:
+        return [value] * len(axes)
+    try:
+        values = list(value)
+    except TypeError:
+        return [value] * len(axes)
+    if what == "wavelet" and len(values) == 4 and all(np.ndim(v) == 1 for v in values) \
+            and not any(isinstance(v, (str, pywt.Wavelet)) for v in values):
+        return [value] * len(axes)  # a filter bank given as four arrays
+    if len(values) != len(axes):
+        raise ValueError(f"The number of {what}s ({len(values)}) must match the number of axes "
+                         f"({len(axes)}).")
+    return values
+
+
+_device_filters: dict = {}
+_device_filters_lock = threading.Lock()
+
+
+def device_filters(bank: FilterBank, synthesis: bool, dtype, xp):
+    """(lo, hi) filter arrays in the kernel's dtype on the array module's current
+    device, cached so repeated calls copy nothing to the GPU."""
+    device = xp.cuda.runtime.getDevice() if xp is not np else -1
+    key = (bank, synthesis, np.dtype(dtype).str, device)
+    pair = _device_filters.get(key)
+    if pair is None:
+        lo, hi = (bank.rec_lo, bank.rec_hi) if synthesis else (bank.dec_lo, bank.dec_hi)
+        pair = (xp.asarray(np.asarray(lo, dtype=dtype)), xp.asarray(np.asarray(hi, dtype=dtype)))
+        with _device_filters_lock:
+            _device_filters.setdefault(key, pair)
+    return pair

@@ -1,0 +1,92 @@
+// CPU glue: the same per-element math as the GPU (dwt_math.cuh), run by the
+// host compiler. Lines of the iteration space are split across threads with
+// OpenMP; each thread walks its lines position by position.
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+
+#include "dwt_math.cuh"
+
+namespace cuwavelet {
+namespace {
+
+template <typename T>
+using HostFn = void (*)(const Geometry&, T*, T*, T*, const T*, const T*, int);
+
+template <int OP, int M, typename T>
+void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* f_hi, int F) {
+  const index_t len = g.shape[g.axis];
+  if (len == 0 || g.total == 0) return;
+  const index_t lines = g.total / len;
+  // Threads only pay off once there is real work to share.
+#pragma omp parallel for schedule(static) if (g.total * F > 32768)
+  for (index_t line = 0; line < lines; ++line) {
+    index_t os, ol, oh;
+    operand_offsets(g, line, true, os, ol, oh);
+    T* s = sig + os;
+    T* a = lo ? lo + ol : nullptr;
+    T* d = hi ? hi + oh : nullptr;
+    for (index_t pos = 0; pos < len; ++pos) apply_at<OP, M, T, T>(g, pos, s, a, d, f_lo, f_hi, F);
+  }
+}
+
+template <int OP, typename T>
+HostFn<T> pick_mode(int mode) {
+  switch (mode) {
+    case kZero: return run_lines<OP, kZero, T>;
+    case kConstant: return run_lines<OP, kConstant, T>;
+    case kSymmetric: return run_lines<OP, kSymmetric, T>;
+    case kPeriodic: return run_lines<OP, kPeriodic, T>;
+    case kSmooth: return run_lines<OP, kSmooth, T>;
+    case kPeriodization: return run_lines<OP, kPeriodization, T>;
+    case kReflect: return run_lines<OP, kReflect, T>;
+    case kAntisymmetric: return run_lines<OP, kAntisymmetric, T>;
+    case kAntireflect: return run_lines<OP, kAntireflect, T>;
+  }
+  throw std::invalid_argument("unknown mode number");
+}
+
+template <typename T>
+HostFn<T> pick(int op, int mode) {
+  switch (op) {
+    case kAnalysis: return pick_mode<kAnalysis, T>(mode);
+    case kAnalysisAdjoint: return pick_mode<kAnalysisAdjoint, T>(mode);
+    case kSynthesis: return pick_mode<kSynthesis, T>(mode);
+    case kSynthesisAdjoint: return pick_mode<kSynthesisAdjoint, T>(mode);
+  }
+  throw std::invalid_argument("unknown operation number");
+}
+
+template <typename T>
+void run_typed(int op, int mode, const Geometry& g, std::uintptr_t sig, std::uintptr_t lo,
+               std::uintptr_t hi, std::uintptr_t f_lo, std::uintptr_t f_hi, int F) {
+  const HostFn<T> fn = pick<T>(op, mode);  // may throw: keep the GIL until it cannot
+  pybind11::gil_scoped_release release;
+  fn(g, reinterpret_cast<T*>(sig), reinterpret_cast<T*>(lo), reinterpret_cast<T*>(hi),
+     reinterpret_cast<const T*>(f_lo), reinterpret_cast<const T*>(f_hi), F);
+}
+
+// Pointers arrive as integers (0 for an absent subband); the geometry as the
+// bytes of the matching NumPy structured scalar (cuwavelet/_geometry.py).
+void apply(int op, int mode, bool is_double, pybind11::bytes geometry, std::uintptr_t sig,
+           std::uintptr_t lo, std::uintptr_t hi, std::uintptr_t f_lo, std::uintptr_t f_hi,
+           int F) {
+  const std::string raw = geometry;
+  if (raw.size() != sizeof(Geometry)) throw std::invalid_argument("geometry has the wrong size");
+  Geometry g;
+  std::memcpy(&g, raw.data(), sizeof(Geometry));
+  if (is_double) run_typed<double>(op, mode, g, sig, lo, hi, f_lo, f_hi, F);
+  else run_typed<float>(op, mode, g, sig, lo, hi, f_lo, f_hi, F);
+}
+
+}  // namespace
+}  // namespace cuwavelet
+
+PYBIND11_MODULE(_host_kernels, m) {
+  m.doc() = "Host build of cuwavelet's DWT kernels (cuwavelet/kernels/dwt_math.cuh).";
+  m.def("apply", &cuwavelet::apply);
+  m.attr("geometry_size") = sizeof(cuwavelet::Geometry);
+  m.attr("max_dims") = static_cast<int>(cuwavelet::kMaxDims);
+}

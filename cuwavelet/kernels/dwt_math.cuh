@@ -1,0 +1,283 @@
+// Per-element math of the single-level DWT along one axis, its inverse and
+// both adjoints. Compiled twice from this one source: by NVRTC for the GPU
+// (dwt_device.cu) and by the host C++ compiler for the CPU path (dwt_host.cpp).
+//
+// Conventions (F = filter length, N = signal length, n = coefficient length):
+//   analysis   cA[o] = sum_j lo[j] * X(2o + off - j)      off = 1 (F/2 for periodization)
+//   synthesis  y[i]  = sum_m rec_lo[m] cA[k] + rec_hi[m] cD[k],  2k = i + s - m
+//              s = F - 2 (F/2 - 1 and indices mod 2n for periodization)
+// where X(p) is the signal extended past [0, N) by the boundary mode. Every
+// extension is linear: X(p) = sum_t w_t x[idx_t] with at most three terms, so
+// the adjoint folds each out-of-range position back onto those terms.
+#pragma once
+
+#if defined(__CUDACC__)
+#define CUWAVELET_HD __host__ __device__ __forceinline__
+#else
+#define CUWAVELET_HD inline
+#endif
+
+namespace cuwavelet {
+
+typedef long long index_t;  // 64-bit everywhere: batches may exceed 2**31 elements
+
+// Same numbering as pywt.Modes.
+enum Mode {
+  kZero = 0, kConstant = 1, kSymmetric = 2, kPeriodic = 3, kSmooth = 4,
+  kPeriodization = 5, kReflect = 6, kAntisymmetric = 7, kAntireflect = 8
+};
+
+enum { kMaxDims = 8 };
+
+// How one operation walks a strided N-d array. Plain 64-bit fields only, so
+// that a NumPy structured scalar with the same field order has the same
+// layout (cuwavelet/_geometry.py builds it) on the host and as a kernel
+// parameter. The iteration space is row-major: dimension ndim-1 varies fastest.
+struct Geometry {
+  index_t ndim;       // dimensions of the iteration space
+  index_t axis;       // which of them is the transformed axis
+  index_t total;      // product of shape[]
+  index_t signal_len; // N: length of the signal (x, or the reconstruction y)
+  index_t coeff_len;  // n: length of cA and cD
+  index_t shape[kMaxDims];         // shape[axis] = N or n, the op's output length
+  index_t stride_signal[kMaxDims]; // element strides of the signal operand
+  index_t stride_lo[kMaxDims];     // ... of cA (or its cotangent)
+  index_t stride_hi[kMaxDims];     // ... of cD (or its cotangent)
+};
+
+// ---------------------------------------------------------------------------
+// Boundary extension: X(p) for p outside [0, N) as sum_t w[t] * x[idx[t]].
+// Returns the number of terms (0 for zero padding).
+template <int M, typename A>
+CUWAVELET_HD int extension_terms(index_t p, index_t N, index_t idx[3], A w[3]) {
+  if (M == kZero) return 0;
+  if (M == kConstant || (M == kSmooth && N < 2)) {
+    idx[0] = p < 0 ? 0 : N - 1; w[0] = A(1);
+    return 1;
+  }
+  if (M == kSmooth) {  // linear continuation of the first / last two samples
+    const index_t k = p < 0 ? -p : p - (N - 1);
+    idx[0] = p < 0 ? 0 : N - 1; w[0] = A(1 + k);
+    idx[1] = p < 0 ? 1 : N - 2; w[1] = A(-k);
+    return 2;
+  }
+  if (M == kPeriodic) {
+    index_t q = p % N; if (q < 0) q += N;
+    idx[0] = q; w[0] = A(1);
+    return 1;
+  }
+  if (M == kPeriodization) {  // odd N is first extended by repeating x[N-1]
+    const index_t period = N + (N & 1);
+    index_t q = p % period; if (q < 0) q += period;
+    idx[0] = q < N ? q : N - 1; w[0] = A(1);
+    return 1;
+  }
+  if (M == kSymmetric || M == kAntisymmetric) {  // half-sample mirror, bouncing
+    const index_t period = 2 * N;
+    index_t q = p % period; if (q < 0) q += period;
+    const bool mirrored = q >= N;
+    idx[0] = mirrored ? period - 1 - q : q;
+    w[0] = (M == kAntisymmetric && mirrored) ? A(-1) : A(1);
+    return 1;
+  }
+  if (M == kReflect) {  // whole-sample mirror, bouncing (N >= 2 is checked by the caller)
+    const index_t period = 2 * (N - 1);
+    index_t q = p % period; if (q < 0) q += period;
+    idx[0] = q < N ? q : period - q; w[0] = A(1);
+    return 1;
+  }
+  // kAntireflect: point reflections about x[0] and x[N-1] (np.pad reflect_type='odd').
+  // X(p) = 2 x[0] - X(-p) and X(p) = 2 x[N-1] - X(2(N-1) - p); two of them shift
+  // p by a period 2(N-1) and add 2 (x[0] - x[N-1]) (or its negative). Shift whole
+  // periods until one reflection at most is left.
+  const index_t period = 2 * (N - 1);
+  A w_first = A(0), w_last = A(0), sign = A(1);
+  index_t q = p;
+  if (q < -(N - 1)) {
+    const index_t k = (-(N - 1) - q + period - 1) / period;
+    q += k * period; w_first += A(2 * k); w_last -= A(2 * k);
+  } else if (q > 2 * (N - 1)) {
+    const index_t k = (q - 2 * (N - 1) + period - 1) / period;
+    q -= k * period; w_last += A(2 * k); w_first -= A(2 * k);
+  }
+  if (q < 0) {                      // one reflection about x[0]
+    w_first += A(2); q = -q; sign = A(-1);
+  } else if (q > N - 1) {           // one reflection about x[N-1]
+    w_last += A(2); q = period - q; sign = A(-1);
+  }
+  idx[0] = q; w[0] = sign;
+  idx[1] = 0; w[1] = w_first;
+  idx[2] = N - 1; w[2] = w_last;
+  return 3;
+}
+
+template <int M, typename T, typename A>
+CUWAVELET_HD A extended_sample(const T* x, index_t sx, index_t N, index_t p) {
+  if (p >= 0 && p < N) return A(x[p * sx]);
+  index_t idx[3]; A w[3];
+  const int terms = extension_terms<M, A>(p, N, idx, w);
+  A v = A(0);
+  for (int t = 0; t < terms; ++t) v += w[t] * A(x[idx[t] * sx]);
+  return v;
+}
+
+template <int M>
+CUWAVELET_HD index_t analysis_offset(int F) { return M == kPeriodization ? F / 2 : 1; }
+
+// ---------------------------------------------------------------------------
+// Analysis (dwt): both subbands of output position o from the same loads.
+template <int M, typename T, typename A>
+CUWAVELET_HD void analysis_at(const T* x, index_t sx, index_t N, index_t o,
+                              const T* lo, const T* hi, int F, A& a, A& d) {
+  const index_t base = 2 * o + analysis_offset<M>(F);
+  a = A(0); d = A(0);
+  if (base - (F - 1) >= 0 && base < N) {  // interior: no boundary logic
+    const T* xp = x + base * sx;
+    for (int j = 0; j < F; ++j) {
+      const A v = A(xp[-j * sx]);
+      a += A(lo[j]) * v; d += A(hi[j]) * v;
+    }
+    return;
+  }
+  for (int j = 0; j < F; ++j) {
+    const A v = extended_sample<M, T, A>(x, sx, N, base - j);
+    a += A(lo[j]) * v; d += A(hi[j]) * v;
+  }
+}
+
+// Cotangent that reaches extended position p: sum over the outputs that read
+// X(p). cA_bar / cD_bar may be null (a zero cotangent).
+template <int M, typename T, typename A>
+CUWAVELET_HD A analysis_cotangent_at(const T* ga, index_t sa, const T* gd, index_t sd,
+                                     index_t n, index_t p, const T* lo, const T* hi, int F) {
+  const index_t off = analysis_offset<M>(F);
+  // o = (p - off + j) / 2 needs p - off + j even: start at the first such j
+  int j = (int)(((p - off) % 2 + 2) % 2);
+  A acc = A(0);
+  for (; j < F; j += 2) {
+    const index_t o = (p - off + j) / 2;
+    if (o < 0 || o >= n) continue;
+    if (ga) acc += A(lo[j]) * A(ga[o * sa]);
+    if (gd) acc += A(hi[j]) * A(gd[o * sd]);
+  }
+  return acc;
+}
+
+// Adjoint of analysis at signal position i: the cotangent of X(i) plus, near
+// the edges, the cotangents of every extended position whose terms use x[i].
+template <int M, typename T, typename A>
+CUWAVELET_HD A analysis_adjoint_at(const T* ga, index_t sa, const T* gd, index_t sd,
+                                   index_t N, index_t n, index_t i,
+                                   const T* lo, const T* hi, int F) {
+  A acc = analysis_cotangent_at<M, T, A>(ga, sa, gd, sd, n, i, lo, hi, F);
+  if (M == kZero || (i >= F && i < N - F)) return acc;  // far from both edges
+  const index_t off = analysis_offset<M>(F);
+  const index_t first = off - (F - 1), last = 2 * (n - 1) + off;  // positions read
+  for (index_t p = first; p <= last; ++p) {
+    if (p == 0) { p = N - 1; continue; }  // skip the interior [0, N)
+    index_t idx[3]; A w[3];
+    const int terms = extension_terms<M, A>(p, N, idx, w);
+    A wi = A(0);
+    for (int t = 0; t < terms; ++t) if (idx[t] == i) wi += w[t];
+    if (wi != A(0)) acc += wi * analysis_cotangent_at<M, T, A>(ga, sa, gd, sd, n, p, lo, hi, F);
+  }
+  return acc;
+}
+
+// ---------------------------------------------------------------------------
+// Synthesis (idwt) at output position i of a reconstruction of length L.
+// cA / cD may be null (pywt's None): that subband contributes nothing.
+template <int M, typename T, typename A>
+CUWAVELET_HD A synthesis_at(const T* ca, index_t sa, const T* cd, index_t sd,
+                            index_t n, index_t i, const T* lo, const T* hi, int F) {
+  A acc = A(0);
+  if (M == kPeriodization) {
+    const index_t L = 2 * n, t0 = i + F / 2 - 1;
+    for (int m = (int)(((t0 % 2) + 2) % 2); m < F; m += 2) {
+      index_t t = (t0 - m) % L; if (t < 0) t += L;
+      const index_t k = t / 2;
+      if (ca) acc += A(lo[m]) * A(ca[k * sa]);
+      if (cd) acc += A(hi[m]) * A(cd[k * sd]);
+    }
+    return acc;
+  }
+  const index_t t0 = i + F - 2;
+  for (int m = (int)(t0 % 2); m < F; m += 2) {
+    const index_t k = (t0 - m) / 2;
+    if (k < 0 || k >= n) continue;
+    if (ca) acc += A(lo[m]) * A(ca[k * sa]);
+    if (cd) acc += A(hi[m]) * A(cd[k * sd]);
+  }
+  return acc;
+}
+
+// Adjoint of synthesis at coefficient position k: both subbands from the same loads.
+template <int M, typename T, typename A>
+CUWAVELET_HD void synthesis_adjoint_at(const T* gy, index_t sy, index_t L, index_t k,
+                                       const T* lo, const T* hi, int F, A& a, A& d) {
+  a = A(0); d = A(0);
+  if (M == kPeriodization) {
+    const index_t i0 = 2 * k - F / 2 + 1;
+    for (int m = 0; m < F; ++m) {
+      index_t i = (i0 + m) % L; if (i < 0) i += L;
+      const A v = A(gy[i * sy]);
+      a += A(lo[m]) * v; d += A(hi[m]) * v;
+    }
+    return;
+  }
+  const index_t i0 = 2 * k - (F - 2);
+  for (int m = 0; m < F; ++m) {
+    const index_t i = i0 + m;
+    if (i < 0 || i >= L) continue;
+    const A v = A(gy[i * sy]);
+    a += A(lo[m]) * v; d += A(hi[m]) * v;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The four operations, each computing every output of one line position.
+// Both glues (host loops, device grid-stride loops) call exactly these; they
+// receive pointers already offset to the start of the line.
+enum Op { kAnalysis = 0, kAnalysisAdjoint = 1, kSynthesis = 2, kSynthesisAdjoint = 3 };
+
+template <int OP, int M, typename T, typename A>
+CUWAVELET_HD void apply_at(const Geometry& g, index_t pos, T* sig, T* clo, T* chi,
+                           const T* f_lo, const T* f_hi, int F) {
+  const index_t ax = g.axis;
+  const index_t ss = g.stride_signal[ax], sa = g.stride_lo[ax], sd = g.stride_hi[ax];
+  if (OP == kAnalysis) {
+    A a, d;
+    analysis_at<M, T, A>(sig, ss, g.signal_len, pos, f_lo, f_hi, F, a, d);
+    clo[pos * sa] = T(a); chi[pos * sd] = T(d);
+  } else if (OP == kAnalysisAdjoint) {
+    sig[pos * ss] = T(analysis_adjoint_at<M, T, A>(clo, sa, chi, sd, g.signal_len,
+                                                   g.coeff_len, pos, f_lo, f_hi, F));
+  } else if (OP == kSynthesis) {
+    sig[pos * ss] = T(synthesis_at<M, T, A>(clo, sa, chi, sd, g.coeff_len, pos, f_lo, f_hi, F));
+  } else {
+    A a, d;
+    synthesis_adjoint_at<M, T, A>(sig, ss, g.signal_len, pos, f_lo, f_hi, F, a, d);
+    clo[pos * sa] = T(a); chi[pos * sd] = T(d);
+  }
+}
+
+// Element offsets of the three operands at a flat index of the iteration
+// space. With skip_axis the index counts lines (the axis is left out: the host
+// walks each line itself); otherwise the coordinate along the axis is returned.
+CUWAVELET_HD index_t operand_offsets(const Geometry& g, index_t flat, bool skip_axis,
+                                     index_t& off_sig, index_t& off_lo, index_t& off_hi) {
+  off_sig = 0; off_lo = 0; off_hi = 0;
+  index_t pos = 0;
+  for (index_t dim = g.ndim - 1; dim >= 0; --dim) {
+    if (dim == g.axis && skip_axis) continue;
+    const index_t c = flat % g.shape[dim];
+    flat /= g.shape[dim];
+    if (dim == g.axis) { pos = c; continue; }
+    off_sig += c * g.stride_signal[dim];
+    off_lo += c * g.stride_lo[dim];
+    off_hi += c * g.stride_hi[dim];
+  }
+  return pos;
+}
+
+}  // namespace cuwavelet

@@ -1,0 +1,16 @@
+# The CPU path: the kernel source in cuwavelet/kernels built by the host C++
+# compiler as a Python extension (pip install builds it; nothing else to run).
+from pybind11.setup_helpers import Pybind11Extension
+from setuptools import setup
+
+host_kernels = Pybind11Extension(
+    "cuwavelet._host_kernels",
+    ["cuwavelet/kernels/dwt_host.cpp"],
+    include_dirs=["cuwavelet/kernels"],
+    cxx_std=17,
+    extra_compile_args=["-O3", "-fopenmp"],
+    extra_link_args=["-fopenmp"],
+    depends=["cuwavelet/kernels/dwt_math.cuh"],
+)
+
+setup(ext_modules=[host_kernels])
