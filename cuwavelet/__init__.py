@@ -1,1 +1,18 @@
-"""cuwavelet"""
+"""cuwavelet: batched multi-level discrete wavelet transforms with pywt's API and
+coefficients, on NumPy arrays (CPU) and CuPy arrays (CUDA), with exact adjoints.
+
+    import cuwavelet as cw
+    coeffs = cw.wavedec2(images, "db2", level=3)        # same structure as pywt
+    images = cw.waverec2(coeffs, "db2")
+    grad = cw.adjoint.wavedec2(coeffs, "db2", data_shape=images.shape)
+"""
+from . import adjoint
+from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, ravel_coeffs,
+                           unravel_coeffs, wavedecn_shapes, wavedecn_size)
+from ._shapes import dwt_coeff_len, dwt_max_level
+from ._wavelets import MODES
+from .transforms import (dwt, dwt2, dwtn, idwt, idwt2, idwtn, wavedec, wavedec2, wavedecn,
+                         waverec, waverec2, waverecn)
+
+__version__ = "0.1.0"
+Modes = MODES

@@ -1,6 +1,9 @@
 """Array-module dispatch (NumPy or CuPy) and pywt's dtype rules."""
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
 
@@ -81,3 +84,33 @@ def real_dtype(dtype) -> np.dtype:
 
 def data_pointer(a) -> int:
     return a.data.ptr if is_cupy(a) else a.ctypes.data
+
+
+# Every array the core allocates goes through empty(); a bridge can route it
+# to its framework's allocator (torch's caching allocator, say) for the
+# duration of a call, so two memory pools do not compete for one GPU.
+_allocation = threading.local()
+
+
+@contextlib.contextmanager
+def allocator(make_empty):
+    """Within the block, core allocations call make_empty(xp, shape, dtype)."""
+    previous = getattr(_allocation, "make_empty", None)
+    _allocation.make_empty = make_empty
+    try:
+        yield
+    finally:
+        _allocation.make_empty = previous
+
+
+def empty(xp, shape, dtype):
+    make_empty = getattr(_allocation, "make_empty", None)
+    if make_empty is not None:
+        return make_empty(xp, tuple(shape), np.dtype(dtype))
+    return xp.empty(tuple(shape), dtype=dtype)
+
+
+def zeros(xp, shape, dtype):
+    out = empty(xp, shape, dtype)
+    out[...] = 0
+    return out

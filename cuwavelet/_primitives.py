@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _wavelets
-from ._arrays import array_module, is_cupy, real_dtype
+from ._arrays import array_module, empty, is_cupy, real_dtype
 from ._geometry import add_complex_dimension, build_geometry, element_strides
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
 
@@ -49,7 +49,7 @@ def _launch(op, bank, mode, signal, lo, hi, axis, signal_len, n):
 
 def _output(xp, out, shape, dtype, what):
     if out is None:
-        return xp.empty(shape, dtype=dtype)
+        return empty(xp, shape, dtype)
     if tuple(out.shape) != tuple(shape) or out.dtype != dtype:
         raise ValueError(f"{what} must have shape {tuple(shape)} and dtype {np.dtype(dtype)}; "
                          f"got {tuple(out.shape)} {out.dtype}")
@@ -114,9 +114,14 @@ def synthesis(lo, hi, bank, mode, axis, out=None):
     return out
 
 
-def analysis_adjoint(glo, ghi, bank, mode, axis, signal_len, out=None):
-    """Transpose of `analysis` for a signal of signal_len samples; glo or ghi may be None."""
+def analysis_adjoint(glo, ghi, bank, mode, axis, signal_len=None, out=None):
+    """Transpose of `analysis` for a signal of signal_len samples (taken from
+    `out` when given); glo or ghi may be None (a zero cotangent)."""
     ref = _check_pair(glo, ghi, "cotangents of cA and cD")
+    if signal_len is None:
+        if out is None:
+            raise ValueError("analysis_adjoint needs signal_len or out")
+        signal_len = out.shape[axis]
     _wavelets.check_signal_length(mode, signal_len)
     n = ref.shape[axis]
     if n != coeff_len(signal_len, bank.length, mode):
@@ -133,3 +138,10 @@ def analysis_adjoint(glo, ghi, bank, mode, axis, signal_len, out=None):
 # the bridges rely on.
 TRANSPOSE = {analysis: analysis_adjoint, analysis_adjoint: analysis,
              synthesis: synthesis_adjoint, synthesis_adjoint: synthesis}
+
+
+def split_output_len(split, length: int, bank, mode: int) -> int:
+    """Length of lo and hi that `split` makes from `length` samples."""
+    if split is analysis:
+        return coeff_len(length, bank.length, mode)
+    return coeff_len_of_rec(length, bank.length, mode)

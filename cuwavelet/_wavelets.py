@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pywt
 
-# Same order and numbers as pywt.Modes and the Mode enum in kernels/dwt_math.cuh.
+# Our mode numbers: positions in pywt.Modes.modes, as in the Mode enum of
+# kernels/dwt_math.cuh. (pywt.Modes.<name> integers follow another order.)
 MODES = ("zero", "constant", "symmetric", "periodic", "smooth",
          "periodization", "reflect", "antisymmetric", "antireflect")
 PERIODIZATION = MODES.index("periodization")
@@ -17,11 +18,12 @@ _ALIASES = {"zpd": "zero", "cpd": "constant", "sym": "symmetric", "ppd": "period
 
 
 def as_mode(mode) -> int:
-    """Mode name, alias or pywt.Modes value -> its number."""
+    """Mode name, alias or pywt.Modes value (e.g. pywt.Modes.smooth) -> our number."""
     if isinstance(mode, (int, np.integer)) and not isinstance(mode, bool):
-        if 0 <= int(mode) < len(MODES):
-            return int(mode)
-        raise ValueError(f"Unknown mode number {mode!r}.")
+        by_value = {getattr(pywt.Modes, name): name for name in MODES}
+        if int(mode) in by_value:
+            return MODES.index(by_value[int(mode)])
+        raise ValueError(f"Unknown mode number {mode!r} (pywt.Modes values are accepted).")
     if isinstance(mode, str):
         name = _ALIASES.get(mode, mode)
         if name in MODES:

@@ -21,7 +21,7 @@ namespace cuwavelet {
 
 typedef long long index_t;  // 64-bit everywhere: batches may exceed 2**31 elements
 
-// Same numbering as pywt.Modes.
+// Positions in pywt.Modes.modes (cuwavelet/_wavelets.py MODES).
 enum Mode {
   kZero = 0, kConstant = 1, kSymmetric = 2, kPeriodic = 3, kSmooth = 4,
   kPeriodization = 5, kReflect = 6, kAntisymmetric = 7, kAntireflect = 8

@@ -1,0 +1,343 @@
+"""Multilevel coefficients packed into one array and back, and subband shapes:
+pywt's coeffs_to_array, ravel_coeffs and friends, for NumPy and CuPy arrays alike."""
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from itertools import product
+
+import numpy as np
+
+from ._arrays import array_module, is_cupy
+from ._shapes import check_level, coeff_len, max_level, normalize_axes
+from ._wavelets import as_filter_bank, as_mode, per_axis
+
+__all__ = ["coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
+           "wavedecn_shapes", "wavedecn_size", "dwtn_max_level"]
+
+# How each output format lays out the details of one level (None: wavedecn's dict).
+_DETAIL_KEYS = {"wavedec": "d", "wavedec2": ("da", "ad", "dd"), "wavedecn": None,
+                "swt": "d", "swt2": ("da", "ad", "dd"), "swtn": None}
+
+
+def _is_array(x) -> bool:
+    return isinstance(x, np.ndarray) or (is_cupy(x) and hasattr(x, "shape"))
+
+
+def _missing(n):
+    return ValueError(f"Missing coefficients (None) at level {n} are not supported; "
+                      "use arrays of zeros instead.")
+
+
+def _level_dict(detail, kind: str, n: int) -> dict:
+    """One level's details, in any of pywt's formats -> wavedecn's {key: array}."""
+    if detail is None:
+        raise _missing(n)
+    if kind == "wavedecn":
+        if not isinstance(detail, dict):
+            raise ValueError(f"coeffs[{n}] is a {type(detail).__name__}, but coeffs[1] is a dict: "
+                             "all levels must be in the same (wavedecn) format.")
+        d = detail
+    elif kind == "wavedec":
+        if not _is_array(detail):
+            raise ValueError(f"coeffs[{n}] is a {type(detail).__name__}, but coeffs[1] is an array: "
+                             "all levels must be in the same (wavedec) format.")
+        if detail.ndim != 1:  # as pywt: the list-of-arrays format is for 1D transforms only
+            raise ValueError(f"expected a 1D coefficient array at coeffs[{n}]; got {detail.ndim}D "
+                             "(use the wavedecn format for nD data)")
+        d = {"d": detail}
+    else:
+        if not isinstance(detail, (tuple, list)) or len(detail) != 3:
+            raise ValueError(f"expected a 3-tuple of detail coefficients at coeffs[{n}] "
+                             "(wavedec2 format)")
+        da, ad, dd = detail
+        d = {"ad": ad, "da": da, "dd": dd}  # pywt's order for this conversion
+    if not d:
+        raise ValueError(f"coeffs[{n}] holds no detail coefficients")
+    for key, v in d.items():
+        if v is None:
+            raise _missing(n)
+        if not _is_array(v):
+            raise ValueError(f"detail {key!r} at level {n} is a {type(v).__name__}, "
+                             "not a NumPy or CuPy array")
+    return d
+
+
+def _prepare(coeffs, axes):
+    """coeffs in any pywt format -> (wavedecn-format list, normalized axes, array module).
+    As pywt, axes are not looked at when there are no details."""
+    if not isinstance(coeffs, list) or not coeffs:
+        raise ValueError("input must be a non-empty list of coefficients from wavedec, "
+                         "wavedec2 or wavedecn")
+    approx = coeffs[0]
+    if approx is None:
+        raise _missing(0)
+    if not _is_array(approx):
+        raise ValueError("first list element must be a NumPy or CuPy array; "
+                         f"got {type(approx).__name__}")
+    if len(coeffs) == 1:
+        return [approx], None, array_module(approx)
+    first = coeffs[1]
+    if isinstance(first, dict):
+        kind = "wavedecn"
+    elif _is_array(first):
+        kind = "wavedec"
+    elif isinstance(first, (tuple, list)):
+        kind = "wavedec2"
+    else:
+        raise ValueError(f"invalid coefficient list: coeffs[1] is a {type(first).__name__} "
+                         "(expected an array, a 3-tuple of arrays or a dict)")
+    levels = [approx] + [_level_dict(d, kind, n) for n, d in enumerate(coeffs[1:], 1)]
+    xp = array_module(approx, *(v for d in levels[1:] for v in d.values()))
+
+    # The key length says how many axes were transformed (pywt reads it from coeffs[1]).
+    nt = len(next(iter(levels[1])))
+    for n, d in enumerate(levels[1:], 1):
+        for key in d:
+            if not (isinstance(key, str) and len(key) == nt and set(key) <= {"a", "d"}) \
+                    or key == "a" * nt:
+                raise ValueError(f"invalid detail key {key!r} at level {n}: expected {nt} letters "
+                                 "'a'/'d', not all 'a'")
+    ndim = approx.ndim
+    if axes is None:
+        if nt < ndim:
+            raise ValueError("coeffs corresponds to a DWT performed over only a subset of the "
+                             "axes. In this case, axes must be specified.")
+        axes = range(ndim)
+    elif isinstance(axes, numbers.Integral):
+        axes = (axes,)
+    if len(axes) != nt:
+        raise ValueError(f"The length of axes ({len(axes)}) doesn't match the number of "
+                         f"dimensions transformed ({nt}).")
+    return levels, normalize_axes(axes, ndim), xp
+
+
+def coeffs_to_array(coeffs, padding=0, axes=None):
+    """Pack a wavedec/wavedec2/wavedecn coefficient list into one array (as pywt).
+
+    Returns (coeff_arr, coeff_slices); coeff_arr has the approximation's dtype and
+    `padding` fills the gaps (None: raise unless the coefficients pack tightly)."""
+    levels, axes, xp = _prepare(coeffs, axes)
+    approx = levels[0]
+    if len(levels) == 1:
+        return approx, [(slice(None),) * approx.ndim]  # pywt returns the array itself
+    ndim = approx.ndim
+
+    # Each level's details go beyond the corner of everything coarser, along the axes
+    # where their key says 'd'; the all-'d' subband sets how far the corner moves.
+    corner = list(approx.shape)
+    slices = [tuple(slice(s) for s in approx.shape)]
+    for n, level in enumerate(levels[1:], 1):
+        ref = level.get("d" * len(axes))
+        if ref is None:
+            raise ValueError(f"level {n} lacks the {'d' * len(axes)!r} coefficients")
+        slices.append({})
+        for key, d in level.items():
+            if d.ndim != ndim:
+                raise ValueError(f"detail {key!r} at level {n} is {d.ndim}D; the approximation "
+                                 f"is {ndim}D")
+            sl = [slice(None)] * ndim
+            for letter, ax in zip(key, axes):
+                sl[ax] = slice(d.shape[ax]) if letter == "a" else \
+                    slice(corner[ax], corner[ax] + d.shape[ax])
+            slices[-1][key] = tuple(sl)
+        for ax in axes:
+            corner[ax] += ref.shape[ax]
+    shape = tuple(corner)
+
+    # Refuse what would not fit instead of letting NumPy broadcast or clip silently.
+    for n, level in enumerate(levels[1:], 1):
+        for key, d in level.items():
+            for ax, (s, length) in enumerate(zip(slices[n][key], d.shape)):
+                stop = shape[ax] if s.stop is None else s.stop
+                if (ax not in axes and length != shape[ax]) or stop > shape[ax]:
+                    raise ValueError(f"detail {key!r} at level {n} has shape {d.shape}, which "
+                                     f"does not fit the packed array of shape {shape}")
+
+    dtype = approx.dtype  # as pywt: every subband is cast to the approximation's dtype
+    if padding is None:
+        count = approx.size + sum(d.size for level in levels[1:] for d in level.values())
+        if count != math.prod(shape):
+            raise ValueError("array coefficients cannot be tightly packed (padding=None); "
+                             "give a padding value")
+        out = xp.empty(shape, dtype=dtype)
+    else:
+        # NumPy's casting of the fill value (and its errors) on every device.
+        out = xp.full(shape, np.full((), padding, dtype=dtype)[()], dtype=dtype)
+    out[slices[0]] = approx
+    for level, level_slices in zip(levels[1:], slices[1:]):
+        for key, d in level.items():
+            out[level_slices[key]] = d
+    return out, slices
+
+
+def ravel_coeffs(coeffs, axes=None):
+    """Concatenate all coefficients into one 1D array of the approximation's dtype.
+
+    Returns (arr, coeff_slices, coeff_shapes); details in each level sorted by key (as pywt)."""
+    levels, _, xp = _prepare(coeffs, axes)
+    approx = levels[0]
+    if len(levels) == 1:
+        return approx.ravel(), [slice(approx.size)], [approx.shape]
+    out = xp.empty(wavedecn_size(levels), dtype=approx.dtype)
+    out[:approx.size] = approx.ravel()
+    slices, shapes = [slice(approx.size)], [approx.shape]
+    offset = approx.size
+    for level in levels[1:]:
+        slices.append({})
+        shapes.append({})
+        for key in sorted(level):
+            d = level[key]
+            slices[-1][key] = slice(offset, offset + d.size)
+            shapes[-1][key] = d.shape
+            out[offset:offset + d.size] = d.ravel()
+            offset += d.size
+    return out, slices, shapes
+
+
+def _as_input(arr):
+    return arr if is_cupy(arr) else np.asarray(arr)
+
+
+def _check_format(output_format, allowed):
+    # Checked up front: pywt only notices a bad format once there is a detail level.
+    if output_format not in allowed:
+        raise ValueError(f"Unrecognized output format: {output_format!r} "
+                         f"(expected one of {', '.join(allowed)})")
+
+
+def _unpack(coeff_slices, output_format, take) -> list:
+    """Rebuild the coefficient list; take(n, key) gives one subband (key None: approx)."""
+    keys = _DETAIL_KEYS[output_format]
+    coeffs = [take(0, None)]
+    for n in range(1, len(coeff_slices)):
+        level = coeff_slices[n]
+        if not isinstance(level, dict):
+            raise ValueError(f"coeff_slices[{n}] must be a dict of slices; "
+                             f"got {type(level).__name__}")
+        wanted = level.keys() if keys is None else [keys] if isinstance(keys, str) else keys
+        absent = [k for k in wanted if k not in level]
+        if absent:
+            raise ValueError(f"output_format={output_format!r} needs the keys {list(wanted)}, "
+                             f"but coeff_slices[{n}] has {list(level)}")
+        if keys is None:
+            coeffs.append({k: take(n, k) for k in level})
+        elif isinstance(keys, str):
+            coeffs.append(take(n, keys))
+        else:
+            coeffs.append(tuple(take(n, k) for k in keys))
+    return coeffs
+
+
+def array_to_coeffs(arr, coeff_slices, output_format="wavedecn"):
+    """Inverse of coeffs_to_array: views of arr in the chosen format's coefficient list."""
+    arr = _as_input(arr)
+    _check_format(output_format, ("wavedec", "wavedec2", "wavedecn"))
+    if len(coeff_slices) == 0:
+        raise ValueError("empty list of coefficient slices")
+    return _unpack(coeff_slices, output_format,
+                   lambda n, k: arr[coeff_slices[0] if k is None else coeff_slices[n][k]])
+
+
+def unravel_coeffs(arr, coeff_slices, coeff_shapes, output_format="wavedecn"):
+    """Inverse of ravel_coeffs; output_format may also be 'swt', 'swt2' or 'swtn'."""
+    arr = _as_input(arr)
+    _check_format(output_format, tuple(_DETAIL_KEYS))
+    if len(coeff_slices) == 0:
+        raise ValueError("empty list of coefficient slices")
+    if len(coeff_shapes) == 0:
+        raise ValueError("empty list of coefficient shapes")
+    if len(coeff_shapes) != len(coeff_slices):
+        raise ValueError(f"coeff_shapes and coeff_slices have unequal length "
+                         f"({len(coeff_shapes)} and {len(coeff_slices)})")
+
+    def take(n, key):
+        if key is None:
+            return arr[coeff_slices[0]].reshape(coeff_shapes[0])
+        if key not in coeff_shapes[n]:
+            raise ValueError(f"coeff_shapes[{n}] has no entry {key!r}")
+        return arr[coeff_slices[n][key]].reshape(coeff_shapes[n][key])
+    return _unpack(coeff_slices, output_format, take)
+
+
+def _as_shape(shape) -> list:
+    if isinstance(shape, numbers.Number) or not hasattr(shape, "__len__"):
+        raise TypeError(f"shape must be a sequence of ints; got {shape!r}")
+    if len(shape) < 1:
+        raise ValueError("Expected at least 1D input data.")
+    try:
+        shape = [operator.index(s) for s in shape]
+    except TypeError:
+        raise TypeError(f"shape must be a sequence of ints; got {shape!r}") from None
+    if min(shape) < 0:
+        raise ValueError(f"shape must not have negative entries; got {tuple(shape)}")
+    return shape
+
+
+def _per_axis(value, axes, what):
+    # pywt lets a one-element sequence of wavelets or modes stand for every axis.
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    return per_axis(value, axes, what)
+
+
+def _filter_lens(wavelet, axes) -> list:
+    return [as_filter_bank(w).length for w in _per_axis(wavelet, axes, "wavelet")]
+
+
+def wavedecn_shapes(shape, wavelet, mode="symmetric", level=None, axes=None):
+    """Subband shapes wavedecn would give for data of this shape: [cA shape, {key: shape}, ...]."""
+    shape = _as_shape(shape)
+    axes = normalize_axes(axes, len(shape))
+    lens = _filter_lens(wavelet, axes)
+    modes = [as_mode(m) for m in _per_axis(mode, axes, "mode")]
+    # pywt's quirk, kept: the level limit pairs the shortest axis with the longest filter,
+    # even when they belong to different axes.
+    level = check_level([min(shape[ax] for ax in axes)], [max(lens)], level)
+    keys = ["".join(k) for k in product("ad", repeat=len(axes))][1:]
+    shapes = []
+    for _ in range(level):
+        for ax, f, m in zip(axes, lens, modes):
+            if shape[ax] < 1:
+                raise ValueError("Value of data_len must be greater than zero.")
+            shape[ax] = coeff_len(shape[ax], f, m)
+        shapes.append({k: tuple(shape) for k in keys})
+    shapes.append(tuple(shape))
+    return shapes[::-1]
+
+
+def _count(x, n) -> int:
+    if x is None:
+        raise ValueError(f"Setting coefficient arrays to None is not supported (level {n}).")
+    if _is_array(x):
+        return int(x.size)
+    try:
+        return math.prod(operator.index(s) for s in x)
+    except TypeError:
+        raise TypeError(f"expected an array or a shape tuple at level {n}; got {x!r}") from None
+
+
+def wavedecn_size(shapes):
+    """Total number of coefficients in wavedecn_shapes' output or in a coefficient list
+    (wavedecn format, or wavedec/wavedec2 lists of arrays)."""
+    if len(shapes) == 0:
+        raise ValueError("empty list of shapes")
+    total = _count(shapes[0], 0)
+    for n, detail in enumerate(shapes[1:], 1):
+        if isinstance(detail, dict):
+            entries = detail.values()
+        elif isinstance(detail, (tuple, list)) and not all(
+                isinstance(s, numbers.Integral) for s in detail):
+            entries = detail  # a wavedec2 triple
+        else:
+            entries = [detail]  # one array (wavedec) or one shape
+        total += sum(_count(v, n) for v in entries)
+    return total
+
+
+def dwtn_max_level(shape, wavelet, axes=None):
+    """Deepest level for wavedec/wavedec2/wavedecn: the smallest dwt_max_level over the axes."""
+    shape = _as_shape(shape)
+    axes = normalize_axes(axes, len(shape))
+    return min(max_level(shape[ax], f) for ax, f in zip(axes, _filter_lens(wavelet, axes)))

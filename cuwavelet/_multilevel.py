@@ -1,0 +1,147 @@
+"""Multi-level cores shared by the 1D, 2D and nD public functions and their adjoints.
+
+Coefficients are held in the nD form: [cA_n, {key: detail}, ..., {key: detail}],
+coarsest level first, with keys of one letter per transformed axis.
+"""
+from __future__ import annotations
+
+from ._arrays import array_module, zeros
+from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
+from ._separable import merge_sweep, split_sweep
+from ._shapes import coeff_len, rec_len, with_len
+
+
+def approx_key(naxes: int) -> str:
+    return "a" * naxes
+
+
+def dwtn(x, axes, banks, modes) -> dict:
+    return split_sweep(x, axes, banks, modes, analysis)
+
+
+def idwtn(coeffs: dict, axes, banks, modes):
+    shape = next(iter(coeffs.values())).shape
+    lens = [rec_len(shape[ax], b.length, m) for ax, b, m in zip(axes, banks, modes)]
+    return merge_sweep(coeffs, axes, banks, modes, synthesis, lens)
+
+
+def dwtn_adjoint(coeffs: dict, axes, banks, modes, data_shape):
+    return merge_sweep(coeffs, axes, banks, modes, analysis_adjoint,
+                       [data_shape[ax] for ax in axes])
+
+
+def idwtn_adjoint(y, axes, banks, modes) -> dict:
+    return split_sweep(y, axes, banks, modes, synthesis_adjoint)
+
+
+def wavedec(x, axes, banks, modes, level: int) -> list:
+    details, a = [], x
+    for _ in range(level):
+        sub = dwtn(a, axes, banks, modes)
+        a = sub.pop(approx_key(len(axes)))
+        details.append(sub)
+    return [a] + details[::-1]
+
+
+def waverec(a, details, axes, banks, modes, trim_first: bool):
+    """details coarsest first; a is trimmed to each level's detail shape where
+    it is one sample longer (pywt's rule; waverecn skips the first level)."""
+    for level, d in enumerate(details):
+        if a is not None and (level > 0 or trim_first):
+            a = trim_to(a, next(iter(d.values())).shape) if d else a
+        a = idwtn({**d, approx_key(len(axes)): a} if a is not None else d, axes, banks, modes)
+    return a
+
+
+def trim_to(a, shape):
+    if a.shape == tuple(shape):
+        return a
+    if len(a.shape) != len(shape) or any(s - t not in (0, 1) for s, t in zip(a.shape, shape)):
+        raise ValueError(f"coefficient shape mismatch: an approximation of shape {a.shape} does "
+                         f"not fit details of shape {tuple(shape)}")
+    return a[tuple(slice(t) for t in shape)]
+
+
+def level_shapes(data_shape, axes, banks, modes, level: int) -> list:
+    """Shape of the approximation after 0, 1, ..., level steps of wavedecn."""
+    shapes = [tuple(data_shape)]
+    for _ in range(level):
+        s = shapes[-1]
+        for ax, b, m in zip(axes, banks, modes):
+            s = with_len(s, ax, coeff_len(s[ax], b.length, m))
+        shapes.append(s)
+    return shapes
+
+
+def rec_shape(shape, axes, banks, modes) -> tuple:
+    """Shape of idwtn's output for coefficients of `shape`."""
+    s = tuple(shape)
+    for ax, b, m in zip(axes, banks, modes):
+        s = with_len(s, ax, rec_len(s[ax], b.length, m))
+    return s
+
+
+def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
+    """Transpose of wavedec: cotangents [cA_n, {details}...] -> cotangent of x.
+    None stands for a zero cotangent anywhere."""
+    present = [v for c in cots for v in (c.values() if isinstance(c, dict) else [c])
+               if v is not None]
+    if not present:
+        raise ValueError("At least one coefficient cotangent must be given (all are None).")
+    level = len(cots) - 1
+    shapes = level_shapes(data_shape, axes, banks, modes, level)
+    a_bar = cots[0]
+    for j in range(level, 0, -1):  # the coarsest level is stored first
+        d = {k: v for k, v in cots[level - j + 1].items() if v is not None}
+        if a_bar is not None:
+            d[approx_key(len(axes))] = a_bar
+        if not d:
+            a_bar = None
+            continue
+        _check_shapes(d, shapes[j], "cotangent")
+        a_bar = dwtn_adjoint(d, axes, banks, modes, shapes[j - 1])
+    if a_bar is None:
+        a_bar = zeros(array_module(*present), data_shape, present[0].dtype)
+    return a_bar
+
+
+def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: bool):
+    """Transpose of waverec for coefficients of the given shapes (coarsest
+    first): cotangent of the reconstruction -> [cA_n, {details}...]."""
+    xp = array_module(y)
+    entering = [tuple(a_shape)] + [rec_shape(s, axes, banks, modes) for s in detail_shapes[:-1]]
+    expected = rec_shape(detail_shapes[-1], axes, banks, modes)
+    if tuple(y.shape) != expected:
+        raise ValueError(f"coefficient shape mismatch: coefficients of shapes {detail_shapes} "
+                         f"reconstruct to {expected}, but the cotangent has shape {tuple(y.shape)}")
+    key = approx_key(len(axes))
+    details, g = [], y
+    for level in range(len(detail_shapes) - 1, -1, -1):
+        sub = idwtn_adjoint(g, axes, banks, modes)
+        g = sub.pop(key)
+        details.append(sub)
+        if level > 0 or trim_first:
+            g = untrim(xp, g, entering[level])
+        elif g.shape != tuple(a_shape):
+            raise ValueError(f"coefficient shape mismatch: approximation {tuple(a_shape)} vs "
+                             f"details {g.shape}")
+    return [g] + details[::-1]
+
+
+def untrim(xp, a, shape):
+    """Transpose of trim_to: zero-pad at the end back to `shape`."""
+    if a.shape == tuple(shape):
+        return a
+    if any(s - t not in (0, 1) for s, t in zip(shape, a.shape)):
+        raise ValueError(f"coefficient shape mismatch: approximation of shape {tuple(shape)} "
+                         f"cannot have been trimmed to {a.shape}")
+    out = zeros(xp, shape, a.dtype)
+    out[tuple(slice(t) for t in a.shape)] = a
+    return out
+
+
+def _check_shapes(d: dict, shape, what):
+    for k, v in d.items():
+        if tuple(v.shape) != tuple(shape):
+            raise ValueError(f"coefficient shape mismatch: {what} {k!r} has shape {tuple(v.shape)}, "
+                             f"expected {tuple(shape)}")

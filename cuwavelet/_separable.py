@@ -1,0 +1,66 @@
+"""Separable sweeps: one split or merge operation per axis, over several axes.
+
+A split sweep turns one array into 2**k subbands, one axis at a time, keeping
+all subbands of a step in one stacked buffer so that each axis costs a single
+kernel launch. A merge sweep undoes that, last axis first. Which operation
+runs is a parameter: dwtn is a split sweep of `analysis`, idwtn a merge sweep
+of `synthesis`, and their adjoints are the sweeps of the transposed operations
+in the opposite direction.
+"""
+from __future__ import annotations
+
+from itertools import product
+
+from ._arrays import array_module, empty
+from ._primitives import split_output_len
+from ._shapes import with_len
+
+SUBBAND_LETTERS = "ad"
+
+
+def subband_key(index) -> str:
+    return "".join(SUBBAND_LETTERS[i] for i in index)
+
+
+def split_sweep(x, axes, banks, modes, split) -> dict:
+    """{key: array} with one letter per axis, in axes order ('a' = lo, 'd' = hi)."""
+    xp = array_module(x)
+    stacked = x  # shape (2,)*k + x's shape (with axes done so far shortened)
+    for k, (axis, bank, mode) in enumerate(zip(axes, banks, modes)):
+        lead = (slice(None),) * k
+        shape = stacked.shape
+        n_out = split_output_len(split, shape[k + axis], bank, mode)
+        out = empty(xp, shape[:k] + (2,) + with_len(shape[k:], axis, n_out), x.dtype)
+        split(stacked, bank, mode, k + axis, out[lead + (0,)], out[lead + (1,)])
+        stacked = out
+    return {subband_key(i): stacked[i] for i in product(range(2), repeat=len(axes))}
+
+
+def merge_sweep(coeffs: dict, axes, banks, modes, merge, out_lens):
+    """Inverse direction of split_sweep. coeffs holds arrays of one shape and
+    dtype for some of the 2**k keys (missing ones are zeros); out_lens gives
+    the merged length along each axis."""
+    ref = next(iter(coeffs.values()))
+    shapes = {k: tuple(v.shape) for k, v in coeffs.items()}
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
+                         f"got {shapes}")
+    xp = array_module(*coeffs.values())
+    k = len(axes) - 1
+    # last axis: straight from the caller's separate arrays, one launch per pair
+    out = empty(xp, (2,) * k + with_len(ref.shape, axes[k], out_lens[k]), ref.dtype)
+    for prefix in product(range(2), repeat=k):
+        key = subband_key(prefix)
+        lo, hi = coeffs.get(key + "a"), coeffs.get(key + "d")
+        if lo is None and hi is None:
+            out[prefix] = 0
+        else:
+            merge(lo, hi, banks[k], modes[k], axes[k], out=out[prefix])
+    # remaining axes: the stacked buffer, one launch per axis
+    for k in reversed(range(len(axes) - 1)):
+        lead = (slice(None),) * k
+        lo, hi = out[lead + (0,)], out[lead + (1,)]
+        merged = empty(xp, lo.shape[:k] + with_len(lo.shape[k:], axes[k], out_lens[k]), ref.dtype)
+        merge(lo, hi, banks[k], modes[k], k + axes[k], out=merged)
+        out = merged
+    return out

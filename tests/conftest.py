@@ -1,0 +1,69 @@
+"""Shared fixtures: the array module under test (NumPy always; CuPy where a
+CUDA device exists) and comparison helpers with pywt as the oracle."""
+import numpy as np
+import pytest
+
+
+def _cuda_available() -> bool:
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+HAS_CUDA = _cuda_available()
+requires_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA device and CuPy")
+
+
+@pytest.fixture(params=["numpy", pytest.param("cupy", marks=[pytest.mark.gpu, requires_cuda])])
+def xp(request):
+    if request.param == "numpy":
+        return np
+    import cupy
+    return cupy
+
+
+def to_numpy(a):
+    """Host copy of an array or of a pywt-style coefficient structure."""
+    if a is None:
+        return None
+    if isinstance(a, dict):
+        return {k: to_numpy(v) for k, v in a.items()}
+    if isinstance(a, (list, tuple)):
+        return type(a)(to_numpy(v) for v in a)
+    return a.get() if type(a).__module__.startswith("cupy") else np.asarray(a)
+
+
+def _leaves(a):
+    if isinstance(a, dict):
+        return [x for v in a.values() for x in _leaves(v)]
+    if isinstance(a, (list, tuple)):
+        return [x for v in a for x in _leaves(v)]
+    return [a]
+
+
+def assert_same_structure(got, expected, rtol):
+    """Same nesting, keys, shapes and dtypes as pywt's result, values within
+    rtol of the largest magnitude in the whole result (subbands that cancel to
+    ~0 are compared on the scale of the transform, not their own)."""
+    got = to_numpy(got)
+    finite = [np.abs(e[np.isfinite(e)]) for e in _leaves(expected)]
+    scale = max([float(f.max()) for f in finite if f.size] + [1.0])
+    _compare(got, expected, rtol, rtol * scale, "")
+
+
+def _compare(got, expected, rtol, atol, where):
+    if isinstance(expected, dict):
+        assert isinstance(got, dict) and got.keys() == expected.keys(), where
+        for k in expected:
+            _compare(got[k], expected[k], rtol, atol, f"{where}[{k!r}]")
+    elif isinstance(expected, (list, tuple)):
+        assert isinstance(got, type(expected)) and len(got) == len(expected), where
+        for i, (g, e) in enumerate(zip(got, expected)):
+            _compare(g, e, rtol, atol, f"{where}[{i}]")
+    else:
+        assert got.shape == expected.shape, f"{where}: shape {got.shape} != {expected.shape}"
+        assert got.dtype == expected.dtype, f"{where}: dtype {got.dtype} != {expected.dtype}"
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True,
+                                   err_msg=where)

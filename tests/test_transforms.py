@@ -1,0 +1,212 @@
+"""Coefficients and reconstructions equal pywt's, for every wavelet and mode."""
+import warnings
+
+import numpy as np
+import pytest
+import pywt
+
+import cuwavelet as cw
+from conftest import assert_same_structure, to_numpy
+
+MODES = pywt.Modes.modes
+WAVELETS = pywt.wavelist(kind="discrete")
+SAMPLE_WAVELETS = ["haar", "db3", "sym4", "coif2", "bior2.4", "rbio3.1", "dmey"]
+RTOL = {np.float64: 1e-12, np.float32: 1e-5, np.complex128: 1e-12, np.complex64: 1e-5}
+
+
+def pywt_or_error(fn, *args, **kwargs):
+    """pywt's result, or the exception class it raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as exc:
+            return type(exc)
+
+
+def check(name, xp, data, *args, rtol=1e-12, **kwargs):
+    expected = pywt_or_error(getattr(pywt, name), data, *args, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if isinstance(expected, type):
+            with pytest.raises(expected):
+                getattr(cw, name)(xp.asarray(data), *args, **kwargs)
+            return None
+        got = getattr(cw, name)(xp.asarray(data), *args, **kwargs)
+    assert_same_structure(got, expected, rtol)
+    return expected
+
+
+def random(shape, dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(shape)
+    return x.astype(dtype)
+
+
+@pytest.mark.parametrize("wavelet", WAVELETS)
+def test_dwt_idwt_every_wavelet_every_mode(xp, wavelet):
+    w = pywt.Wavelet(wavelet)
+    lengths = sorted({1, 2, 3, 8, w.dec_len - 1, w.dec_len + 1, 2 * w.dec_len + 3})
+    for mode in MODES:
+        for n in lengths:
+            x = random((2, n), seed=n)
+            coeffs = check("dwt", xp, x, wavelet, mode)
+            if coeffs is None:
+                continue
+            expected = pywt.idwt(*coeffs, wavelet, mode)
+            assert_same_structure(cw.idwt(xp.asarray(coeffs[0]), xp.asarray(coeffs[1]),
+                                          wavelet, mode), expected, 1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+def test_dtypes_and_single_subband_inverse(xp, mode, dtype):
+    x = random((3, 37), dtype)
+    cA, cD = check("dwt", xp, x, "db4", mode, rtol=RTOL[dtype])
+    for a, d in [(cA, None), (None, cD), (cA, cD)]:
+        expected = pywt.idwt(a, d, "db4", mode)
+        got = cw.idwt(None if a is None else xp.asarray(a), None if d is None else xp.asarray(d),
+                      "db4", mode)
+        assert_same_structure(got, expected, RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.int32, np.int64, np.uint8, bool])
+def test_dtype_promotion_as_pywt(dtype):
+    x = (np.arange(24) % 7).astype(dtype)
+    check("dwt", np, x, "db2")
+    check("wavedec", np, x, "db2", level=2)
+
+
+@pytest.mark.parametrize("wavelet", SAMPLE_WAVELETS)
+@pytest.mark.parametrize("mode", MODES)
+def test_wavedec_waverec_every_level(xp, wavelet, mode):
+    for n in (1, 5, 16, 67):
+        x = random((3, n), seed=n)
+        max_level = pywt.dwt_max_level(n, wavelet)
+        for level in range(0, max_level + 2):
+            coeffs = check("wavedec", xp, x, wavelet, mode, level=level)
+            if coeffs is None or level == 0:
+                continue
+            expected = pywt.waverec(coeffs, wavelet, mode)
+            got = cw.waverec([xp.asarray(c) for c in coeffs], wavelet, mode)
+            assert_same_structure(got, expected, 1e-12)
+            if wavelet == "dmey":  # dmey's FIR approximation is not perfectly invertible
+                continue
+            np.testing.assert_allclose(to_numpy(got)[..., :n], x, atol=1e-10)
+
+
+@pytest.mark.parametrize("wavelet", ["haar", "db2", "bior3.3", "sym5"])
+@pytest.mark.parametrize("mode", MODES)
+def test_2d(xp, wavelet, mode):
+    for shape in [(9, 14), (2, 3, 17, 8), (1, 5)]:
+        x = random(shape, np.float32 if len(shape) == 4 else np.float64)
+        rtol = RTOL[x.dtype.type]
+        c1 = check("dwt2", xp, x, wavelet, mode, rtol=rtol)
+        if c1 is not None:
+            assert_same_structure(cw.idwt2(_to(xp, c1), wavelet, mode),
+                                  pywt.idwt2(c1, wavelet, mode), rtol)
+        coeffs = check("wavedec2", xp, x, wavelet, mode, level=2, rtol=rtol)
+        if coeffs is not None:
+            assert_same_structure(cw.waverec2(_to(xp, coeffs), wavelet, mode),
+                                  pywt.waverec2(coeffs, wavelet, mode), rtol)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_nd_axes_and_per_axis_wavelets(xp, mode):
+    x = random((6, 5, 11))
+    for axes in [None, (0, 2), (-1,), (2, 0), (1, 0, 2)]:
+        c = check("dwtn", xp, x, "db2", mode, axes=axes)
+        if c is not None:
+            assert_same_structure(cw.idwtn(_to(xp, c), "db2", mode, axes=axes),
+                                  pywt.idwtn(c, "db2", mode, axes=axes), 1e-12)
+        coeffs = check("wavedecn", xp, x, "sym3", mode, level=1, axes=axes)
+        if coeffs is not None:
+            assert_same_structure(cw.waverecn(_to(xp, coeffs), "sym3", mode, axes=axes),
+                                  pywt.waverecn(coeffs, "sym3", mode, axes=axes), 1e-12)
+    per_axis_w, per_axis_m = ["haar", "db3", "bior1.3"], [mode, "periodization", "zero"]
+    c = check("wavedecn", xp, x, per_axis_w, per_axis_m, level=1)
+    assert_same_structure(cw.waverecn(_to(xp, c), per_axis_w, per_axis_m),
+                          pywt.waverecn(c, per_axis_w, per_axis_m), 1e-12)
+
+
+def test_3d_multilevel(xp):
+    x = random((2, 12, 9, 16), np.float32)
+    for mode in ["symmetric", "periodization", "antireflect"]:
+        c = check("wavedecn", xp, x, "db2", mode, level=2, axes=(1, 2, 3), rtol=1e-5)
+        assert_same_structure(cw.waverecn(_to(xp, c), "db2", mode, axes=(1, 2, 3)),
+                              pywt.waverecn(c, "db2", mode, axes=(1, 2, 3)), 1e-5)
+
+
+def test_memory_layouts(xp):
+    """Fortran order, transposes, negative and non-unit strides, broadcasts: no copies
+    needed, same values as pywt on the same logical array."""
+    base = random((6, 40, 8))
+    views = {
+        "fortran": np.asfortranarray(base),
+        "transposed": base.transpose(2, 0, 1),
+        "reversed": base[:, ::-1, :],
+        "strided": base[::2, ::3, 1::2],
+        "broadcast": np.broadcast_to(base[:1], base.shape),
+    }
+    for name, v in views.items():
+        xv = xp.asarray(v) if xp is np else xp.asarray(np.ascontiguousarray(v))
+        if xp is not np:  # rebuild the same layout on the device
+            xv = _device_view(xp, base, name)
+        for axis in range(v.ndim):
+            assert_same_structure(cw.dwt(xv, "db3", "reflect", axis=axis),
+                                  pywt.dwt(np.ascontiguousarray(v), "db3", "reflect", axis=axis),
+                                  1e-12)
+        assert_same_structure(cw.wavedec2(xv, "db2", axes=(0, 1), level=1),
+                              pywt.wavedec2(np.ascontiguousarray(v), "db2", axes=(0, 1), level=1),
+                              1e-12)
+
+
+def _device_view(cp, base, name):
+    d = cp.asarray(base)
+    return {"fortran": cp.asfortranarray(d), "transposed": d.transpose(2, 0, 1),
+            "reversed": d[:, ::-1, :], "strided": d[::2, ::3, 1::2],
+            "broadcast": cp.broadcast_to(d[:1], d.shape)}[name]
+
+
+def test_nan_and_inf_propagate_as_pywt():
+    x = random((2, 30))
+    x[0, 7], x[1, 20] = np.nan, np.inf
+    for mode in MODES:
+        check("wavedec", np, x, "db2", mode, level=2)
+
+
+def test_level_warning_and_aliases():
+    x = random(20)
+    with pytest.warns(UserWarning, match="too high"):
+        cw.wavedec(x, "db4", level=5)
+    assert_same_structure(cw.dwt(x, "db2", "per"), pywt.dwt(x, "db2", "per"), 1e-12)
+    assert_same_structure(cw.dwt(x, "db2", pywt.Modes.smooth), pywt.dwt(x, "db2", "smooth"), 1e-12)
+
+
+def test_custom_wavelets():
+    w = pywt.Wavelet("mine", filter_bank=pywt.Wavelet("bior2.2").filter_bank)
+    x = random((3, 21))
+    check("wavedec", np, x, w, "smooth", level=2)
+    bank = pywt.Wavelet("db2").filter_bank  # a bare filter bank, as pywt.Wavelet takes it
+    assert_same_structure(cw.dwt(x, bank, "zero"),
+                          pywt.dwt(x, pywt.Wavelet("b", filter_bank=bank), "zero"), 1e-12)
+
+
+def test_helpers_match_pywt():
+    for n in [1, 2, 7, 64, 1000, 1023]:
+        for w in ["haar", "db4", "dmey"]:
+            assert cw.dwt_max_level(n, w) == pywt.dwt_max_level(n, w)
+            assert cw.dwt_max_level(n, pywt.Wavelet(w).dec_len) == pywt.dwt_max_level(n, w)
+            for mode in MODES:
+                assert cw.dwt_coeff_len(n, pywt.Wavelet(w), mode) == \
+                    pywt.dwt_coeff_len(n, pywt.Wavelet(w), mode)
+
+
+def _to(xp, c):
+    if isinstance(c, dict):
+        return {k: _to(xp, v) for k, v in c.items()}
+    if isinstance(c, (list, tuple)):
+        return type(c)(_to(xp, v) for v in c)
+    return xp.asarray(c)
