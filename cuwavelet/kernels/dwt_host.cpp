@@ -15,20 +15,50 @@ namespace {
 template <typename T>
 using HostFn = void (*)(const Geometry&, T*, T*, T*, const T*, const T*, int);
 
+// Offsets of the three operands for `group`, counting over every dimension
+// except the axis and (when `skip_last`) the fastest one.
+inline void group_offsets(const Geometry& g, index_t group, bool skip_last, index_t& os,
+                          index_t& ol, index_t& oh) {
+  os = ol = oh = 0;
+  for (index_t dim = g.ndim - 1; dim >= 0; --dim) {
+    if (dim == g.axis || (skip_last && dim == g.ndim - 1)) continue;
+    const index_t c = group % g.shape[dim];
+    group /= g.shape[dim];
+    os += c * g.stride_signal[dim]; ol += c * g.stride_lo[dim]; oh += c * g.stride_hi[dim];
+  }
+}
+
 template <int OP, int M, typename T>
 void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* f_hi, int F) {
   const index_t len = g.shape[g.axis];
   if (len == 0 || g.total == 0) return;
-  const index_t lines = g.total / len;
+  const index_t last = g.ndim - 1;
+  // When the axis is not the fastest dimension, walk a block of neighbouring
+  // lines together at each position, so that reads and writes stay contiguous
+  // instead of striding a whole row apart.
+  const bool blocked = g.axis != last;
+  const index_t inner = blocked ? g.shape[last] : 1;
+  const index_t block = blocked ? 64 : 1;
+  const index_t blocks_per_group = (inner + block - 1) / block;
+  const index_t groups = g.total / (len * inner);
+  const index_t is = blocked ? g.stride_signal[last] : 0;
+  const index_t il = blocked ? g.stride_lo[last] : 0;
+  const index_t ih = blocked ? g.stride_hi[last] : 0;
   // Threads only pay off once there is real work to share.
 #pragma omp parallel for schedule(static) if (g.total * F > 32768)
-  for (index_t line = 0; line < lines; ++line) {
+  for (index_t work = 0; work < groups * blocks_per_group; ++work) {
+    const index_t group = work / blocks_per_group;
+    const index_t k0 = (work % blocks_per_group) * block;
+    const index_t k1 = k0 + block < inner ? k0 + block : inner;
     index_t os, ol, oh;
-    operand_offsets(g, line, true, os, ol, oh);
+    group_offsets(g, group, blocked, os, ol, oh);
     T* s = sig + os;
     T* a = lo ? lo + ol : nullptr;
     T* d = hi ? hi + oh : nullptr;
-    for (index_t pos = 0; pos < len; ++pos) apply_at<OP, M, T, T>(g, pos, s, a, d, f_lo, f_hi, F);
+    for (index_t pos = 0; pos < len; ++pos)
+      for (index_t k = k0; k < k1; ++k)
+        apply_at<OP, M, T, T>(g, pos, s + k * is, a ? a + k * il : nullptr,
+                              d ? d + k * ih : nullptr, f_lo, f_hi, F);
   }
 }
 
