@@ -266,10 +266,11 @@ def _as_shape(shape) -> list:
         raise TypeError(f"shape must be a sequence of ints; got {shape!r}")
     if len(shape) < 1:
         raise ValueError("Expected at least 1D input data.")
-    try:
-        shape = [operator.index(s) for s in shape]
-    except TypeError:
-        raise TypeError(f"shape must be a sequence of ints; got {shape!r}") from None
+    # Integral floats pass, as in pywt; pywt silently truncates other floats, we refuse them.
+    if not all(isinstance(s, numbers.Integral) or (isinstance(s, numbers.Real) and float(s) % 1 == 0)
+               for s in shape):
+        raise TypeError(f"shape must be a sequence of ints; got {tuple(shape)!r}")
+    shape = [int(s) for s in shape]
     if min(shape) < 0:
         raise ValueError(f"shape must not have negative entries; got {tuple(shape)}")
     return shape

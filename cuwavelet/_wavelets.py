@@ -75,6 +75,13 @@ def as_filter_bank(wavelet) -> FilterBank:
     if isinstance(wavelet, pywt.ContinuousWavelet):
         raise ValueError(f"{wavelet.name!r} is a continuous wavelet; the DWT needs a discrete one.")
     try:
+        lengths = sorted({len(f) for f in wavelet})
+    except TypeError:
+        lengths = []
+    if len(lengths) > 1:
+        raise ValueError(f"The filter bank has filters of different lengths {lengths}; all four "
+                         "(dec_lo, dec_hi, rec_lo, rec_hi) must have the same length.")
+    try:
         return _bank_of(pywt.Wavelet("custom", filter_bank=wavelet))
     except Exception as exc:  # pywt's own message says what is wrong with the bank
         raise ValueError(f"Cannot use {wavelet!r} as a wavelet: {exc}") from None
@@ -105,6 +112,8 @@ def per_axis(value, axes, what: str) -> list:
     if what == "wavelet" and len(values) == 4 and all(np.ndim(v) == 1 for v in values) \
             and not any(isinstance(v, (str, pywt.Wavelet)) for v in values):
         return [value] * len(axes)  # a filter bank given as four arrays
+    if len(values) == 1:  # as pywt: a one-element sequence serves every axis
+        return values * len(axes)
     if len(values) != len(axes):
         raise ValueError(f"The number of {what}s ({len(values)}) must match the number of axes "
                          f"({len(axes)}).")

@@ -189,6 +189,8 @@ def test_custom_wavelets():
     w = pywt.Wavelet("mine", filter_bank=pywt.Wavelet("bior2.2").filter_bank)
     x = random((3, 21))
     check("wavedec", np, x, w, "smooth", level=2)
+    odd = pywt.Wavelet("odd", filter_bank=([1, 2, 1], [1, -2, 1], [1, 2, 1], [-1, 2, -1]))
+    check("wavedec", np, x, odd, "antisymmetric", level=2)  # pywt pads odd filters to even
     bank = pywt.Wavelet("db2").filter_bank  # a bare filter bank, as pywt.Wavelet takes it
     assert_same_structure(cw.dwt(x, bank, "zero"),
                           pywt.dwt(x, pywt.Wavelet("b", filter_bank=bank), "zero"), 1e-12)

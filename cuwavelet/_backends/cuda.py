@@ -74,7 +74,7 @@ def launch(op, mode, geometry, signal, lo, hi, filters):
     real = np.float32 if signal.dtype in (np.float32, np.complex64) else np.float64
     f_lo, f_hi = filters
     kernel = _function(op, mode, real)
-    null = np.uint64(0)  # a null pointer for an absent subband (8 bytes, like a pointer)
+    # A size-one NumPy array is passed by value (its bytes become the Geometry
+    # parameter); None becomes a null pointer (an absent subband).
     kernel((_grid(int(geometry["total"])),), (BLOCK,),
-           (geometry, signal if signal is not None else null, lo if lo is not None else null,
-            hi if hi is not None else null, f_lo, f_hi, np.int32(f_lo.shape[0])))
+           (geometry, signal, lo, hi, f_lo, f_hi, np.int32(f_lo.shape[0])))

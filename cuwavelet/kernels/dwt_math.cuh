@@ -44,6 +44,8 @@ struct Geometry {
   index_t stride_lo[kMaxDims];     // ... of cA (or its cotangent)
   index_t stride_hi[kMaxDims];     // ... of cD (or its cotangent)
 };
+static_assert(sizeof(Geometry) == (5 + 4 * kMaxDims) * sizeof(index_t),
+              "Geometry must stay a padding-free record of 64-bit fields");
 
 // ---------------------------------------------------------------------------
 // Boundary extension: X(p) for p outside [0, N) as sum_t w[t] * x[idx[t]].

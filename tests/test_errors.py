@@ -1,0 +1,77 @@
+"""Bad input gets a clear exception naming the problem."""
+import numpy as np
+import pytest
+import pywt
+
+import cuwavelet as cw
+
+x = np.random.default_rng(0).standard_normal((4, 16))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: cw.dwt(x, "db99"), ValueError, "Unknown wavelet name 'db99'"),
+    (lambda: cw.dwt(x, "morl"), ValueError, "Unknown wavelet name"),
+    (lambda: cw.dwt(x, pywt.ContinuousWavelet("morl")), ValueError, "continuous"),
+    (lambda: cw.dwt(x, "db2", "sideways"), ValueError, "Unknown mode name 'sideways'"),
+    (lambda: cw.dwt(x, "db2", 42), ValueError, "Unknown mode number"),
+    (lambda: cw.dwt(x, "db2", axis=2), np.exceptions.AxisError, "out of range"),
+    (lambda: cw.dwt(x, "db2", axis=1.5), TypeError, "axis must be an integer"),
+    (lambda: cw.dwt(np.float64(3.0), "db2"), np.exceptions.AxisError, "at least 1-D"),
+    (lambda: cw.dwt(np.ones((3, 0)), "db2"), ValueError, "greater than zero"),
+    (lambda: cw.dwt(np.ones(1), "db2", "reflect"), ValueError, "greater than 1"),
+    (lambda: cw.dwt(np.array(["a", "b"]), "db2"), TypeError, "numeric"),
+    (lambda: cw.dwt([np.ones(3), np.ones(4)], "db2"), TypeError, "sequence of arrays"),
+    (lambda: cw.dwt(None, "db2"), TypeError, "None"),
+    (lambda: cw.wavedec(x, "db2", level=-1), ValueError, "Level value of -1 is too low"),
+    (lambda: cw.wavedec(x, "db2", level=1.5), TypeError, "level must be an integer"),
+    (lambda: cw.dwt2(x[0], "db2"), ValueError, "at least 2 dimensions"),
+    (lambda: cw.dwt2(x, "db2", axes=(0, 0)), ValueError, "unique"),
+    (lambda: cw.dwt2(x, "db2", axes=(0,)), ValueError, "Expected 2 axes"),
+    (lambda: cw.dwtn(x, "db2", axes=(0, 5)), np.exceptions.AxisError, "out of range"),
+    (lambda: cw.dwtn(x, ["db2", "db3", "db4"], axes=(0, 1)), ValueError, "number of wavelets"),
+    (lambda: cw.idwt(None, None, "db2"), ValueError, "At least one"),
+    (lambda: cw.idwt(np.ones(4), np.ones(5), "db2"), ValueError, "same shape"),
+    (lambda: cw.idwt(np.ones(1), np.ones(1), "db4"), ValueError, "Invalid coefficient arrays length"),
+    (lambda: cw.idwtn({"ax": np.ones(4)}, "db2"), ValueError, "invalid keys"),
+    (lambda: cw.idwtn({"a": np.ones(4), "dd": np.ones((4, 4))}, "db2"), ValueError, "equal length"),
+    (lambda: cw.idwtn({"aa": np.ones((4, 4)), "dd": np.ones((4, 5))}, "db2"), ValueError,
+     "shape mismatch"),
+    (lambda: cw.idwtn([np.ones(4)], "db2"), TypeError, "dict"),
+    (lambda: cw.waverec(np.ones(4), "db2"), ValueError, "Expected a sequence"),
+    (lambda: cw.waverec([], "db2"), ValueError, "too short"),
+    (lambda: cw.waverec([np.ones(9), np.ones(4)], "db2"), ValueError, "shape mismatch"),
+    (lambda: cw.waverec([np.ones(4), {"d": np.ones(4)}], "db2"), ValueError,
+     "Unexpected detail coefficient type"),
+    (lambda: cw.waverec2([np.ones((4, 4)), np.ones((4, 4))], "db2"), ValueError,
+     "Unexpected detail coefficient type"),
+    (lambda: cw.waverecn([np.ones((4, 4)), {"ad": None}], "db2"), ValueError, "set to None"),
+    (lambda: cw.waverecn([np.ones((4, 4)), {"ad": np.ones(4)}], "db2"), ValueError,
+     "matching number of dimensions"),
+    (lambda: cw.dwt(x, ([1, 1, 1],) * 3), ValueError, "Cannot use"),
+    (lambda: cw.dwt(x, ([1, 1], [1, -1], [1, 1], [1, -1, 0, 0])), ValueError, "different lengths"),
+    (lambda: cw.adjoint.dwt(np.ones(9), np.ones(9), "db2", data_shape=(20,)), ValueError,
+     "shape mismatch"),
+    (lambda: cw.adjoint.dwt(np.ones(9), np.ones(9), "db2", data_shape=None), TypeError,
+     "data_shape"),
+    (lambda: cw.adjoint.idwt(np.ones(7), "db2"), ValueError, "always even"),
+    (lambda: cw.adjoint.waverec(np.ones(20), "db2", coeff_shapes=[(5,), (5,), (11,)]), ValueError,
+     "shape mismatch"),
+])
+def test_bad_input_is_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_empty_batches_and_size_one_axes_work_as_pywt():
+    for shape, axis in [((0, 8), -1), ((3, 1), -1), ((1, 8), 0)]:
+        data = np.ones(shape)
+        for mode in ["zero", "symmetric", "periodization"]:
+            got, expected = cw.dwt(data, "db2", mode, axis=axis), pywt.dwt(data, "db2", mode, axis=axis)
+            assert [g.shape for g in got] == [e.shape for e in expected]
+            np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_integer_mode_values_follow_pywt_modes():
+    for name in pywt.Modes.modes:
+        np.testing.assert_allclose(cw.dwt(x, "db2", getattr(pywt.Modes, name)),
+                                   pywt.dwt(x, "db2", name), atol=1e-12)
