@@ -9,6 +9,8 @@ extra dimension of 2 (real, imaginary), since the filters are real.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 MAX_DIMS = 8
@@ -35,14 +37,24 @@ def element_strides(a, itemsize: int):
     return out
 
 
+ROLES = ("signal", "lo", "hi")
+
+
 def build_geometry(shape, axis, signal_len, coeff_len, out_role, strides):
     """Geometry for an iteration space `shape` (the output's shape) along `axis`.
 
     strides: dict role -> element strides (or None) for 'signal', 'lo', 'hi';
-    out_role names the operand whose layout orders the walk. Returns the
-    structured scalar.
+    out_role names the operand whose layout orders the walk. Returns a size-one
+    structured array (read-only: it is cached and shared between calls).
     """
-    roles = ("signal", "lo", "hi")
+    key = tuple(None if strides[r] is None else tuple(strides[r]) for r in ROLES)
+    return _cached_geometry(tuple(shape), axis, signal_len, coeff_len, out_role, key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_geometry(shape, axis, signal_len, coeff_len, out_role, stride_key):
+    roles = ROLES
+    strides = dict(zip(roles, stride_key))
     ndim = len(shape)
     dims = [d for d in range(ndim) if shape[d] != 1 or d == axis]
     order_strides = strides[out_role]
@@ -72,6 +84,7 @@ def build_geometry(shape, axis, signal_len, coeff_len, out_role, strides):
         g["stride_signal"][i] = st["signal"]
         g["stride_lo"][i] = st["lo"]
         g["stride_hi"][i] = st["hi"]
+    g.flags.writeable = False
     return g
 
 

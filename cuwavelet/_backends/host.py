@@ -19,8 +19,8 @@ def launch(op, mode, geometry, signal, lo, hi, filters):
     f_lo, f_hi = filters
     _host_kernels.apply(int(op), int(mode), signal.dtype in (np.float64, np.complex128),
                         geometry.tobytes(), _ptr(signal), _ptr(lo), _ptr(hi),
-                        f_lo.ctypes.data, f_hi.ctypes.data, int(f_lo.shape[0]))
+                        _ptr(f_lo), _ptr(f_hi), int(f_lo.shape[0]))
 
 
 def _ptr(a) -> int:
-    return 0 if a is None else a.ctypes.data
+    return 0 if a is None else a.__array_interface__["data"][0]

@@ -1,0 +1,4 @@
+"""`python -m cuwavelet {demo,bench}`; see cuwavelet/cli."""
+from .cli import main
+
+raise SystemExit(main())
