@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 
 import numpy as np
@@ -114,3 +115,31 @@ def zeros(xp, shape, dtype):
     out = empty(xp, shape, dtype)
     out[...] = 0
     return out
+
+
+def _first_cupy(obj):
+    if is_cupy(obj):
+        return obj
+    if isinstance(obj, dict):
+        obj = obj.values()
+    if isinstance(obj, (list, tuple, type({}.values()))):
+        for v in obj:
+            found = _first_cupy(v)
+            if found is not None:
+                return found
+    return None
+
+
+def on_input_device(fn):
+    """Run a public function on the GPU that holds its CuPy inputs (allocations
+    and launches follow CuPy's current device, which may be another one)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ref = _first_cupy(args) if args else None
+        if ref is None and kwargs:
+            ref = _first_cupy(list(kwargs.values()))
+        if ref is None:
+            return fn(*args, **kwargs)
+        with ref.device:
+            return fn(*args, **kwargs)
+    return wrapper

@@ -3,7 +3,7 @@ on NumPy arrays (CPU kernels) and CuPy arrays (CUDA kernels)."""
 from __future__ import annotations
 
 from . import _multilevel as ml
-from ._arrays import array_module, as_array, common_dtype, is_cupy
+from ._arrays import array_module, as_array, common_dtype, is_cupy, on_input_device
 from ._primitives import analysis, synthesis
 from ._shapes import AxisError, check_level, normalize_axes, normalize_axis
 from ._wavelets import as_filter_bank, as_mode, per_axis
@@ -66,12 +66,14 @@ def equal_shapes(arrays: dict, what="coefficients"):
 
 # --- single level ------------------------------------------------------------
 
+@on_input_device
 def dwt(data, wavelet, mode="symmetric", axis=-1):
     """Single-level DWT along `axis`: (cA, cD)."""
     x = signal(data)
     return analysis(x, as_filter_bank(wavelet), as_mode(mode), normalize_axis(axis, x.ndim))
 
 
+@on_input_device
 def idwt(cA, cD, wavelet, mode="symmetric", axis=-1):
     """Single-level inverse DWT; cA or cD may be None (zeros)."""
     c = coefficient_arrays({"cA": cA, "cD": cD})
@@ -82,6 +84,7 @@ def idwt(cA, cD, wavelet, mode="symmetric", axis=-1):
                      normalize_axis(axis, len(shape)))
 
 
+@on_input_device
 def dwtn(data, wavelet, mode="symmetric", axes=None):
     """Single-level nD DWT: {key: subband}, one letter ('a'/'d') per axis in axes order."""
     x = signal(data)
@@ -89,6 +92,7 @@ def dwtn(data, wavelet, mode="symmetric", axes=None):
     return ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
 
 
+@on_input_device
 def idwtn(coeffs, wavelet, mode="symmetric", axes=None):
     """Single-level nD inverse DWT of a dwtn-style dict (missing or None subbands are zeros)."""
     if not isinstance(coeffs, dict):
@@ -103,6 +107,7 @@ def idwtn(coeffs, wavelet, mode="symmetric", axes=None):
     return ml.idwtn(c, axes, *banks_and_modes(wavelet, mode, axes))
 
 
+@on_input_device
 def dwt2(data, wavelet, mode="symmetric", axes=(-2, -1)):
     """Single-level 2D DWT: (cA, (cH, cV, cD))."""
     x = signal(data, 2)
@@ -111,6 +116,7 @@ def dwt2(data, wavelet, mode="symmetric", axes=(-2, -1)):
     return c["aa"], (c["da"], c["ad"], c["dd"])
 
 
+@on_input_device
 def idwt2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
     """Single-level 2D inverse DWT of (cA, (cH, cV, cD))."""
     cA, (cH, cV, cD) = _split2(coeffs)
@@ -136,6 +142,7 @@ def _split2(coeffs):
 
 # --- multilevel --------------------------------------------------------------
 
+@on_input_device
 def wavedec(data, wavelet, mode="symmetric", level=None, axis=-1):
     """Multilevel 1D DWT: [cA_n, cD_n, ..., cD_1]."""
     x = signal(data)
@@ -148,6 +155,7 @@ def wavedec(data, wavelet, mode="symmetric", level=None, axis=-1):
     return [c[0]] + [d["d"] for d in c[1:]]
 
 
+@on_input_device
 def waverec(coeffs, wavelet, mode="symmetric", axis=-1):
     """Multilevel 1D inverse DWT of [cA_n, cD_n, ..., cD_1]."""
     a, details = _coeff_list(coeffs, "wavedec")
@@ -165,6 +173,7 @@ def waverec(coeffs, wavelet, mode="symmetric", axis=-1):
     return ml.waverec(arrays.get(0), d_dicts, axes, banks, modes, trim_first=True)
 
 
+@on_input_device
 def wavedec2(data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
     """Multilevel 2D DWT: [cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]."""
     x = signal(data, 2)
@@ -177,6 +186,7 @@ def wavedec2(data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
     return [c[0]] + [(d["da"], d["ad"], d["dd"]) for d in c[1:]]
 
 
+@on_input_device
 def waverec2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
     """Multilevel 2D inverse DWT of wavedec2's structure."""
     a, details = _coeff_list(coeffs, "wavedec2")
@@ -194,6 +204,7 @@ def waverec2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
     return _waverec_dicts(a, d_dicts, wavelet, mode, axes, trim_first=True)
 
 
+@on_input_device
 def wavedecn(data, wavelet, mode="symmetric", level=None, axes=None):
     """Multilevel nD DWT: [cA_n, {key: detail}_n, ..., {key: detail}_1]."""
     x = signal(data)
@@ -205,6 +216,7 @@ def wavedecn(data, wavelet, mode="symmetric", level=None, axes=None):
     return ml.wavedec(x, axes, banks, modes, level)
 
 
+@on_input_device
 def waverecn(coeffs, wavelet, mode="symmetric", axes=None):
     """Multilevel nD inverse DWT of wavedecn's structure."""
     a, details = _coeff_list(coeffs, "wavedecn")

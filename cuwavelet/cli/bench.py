@@ -3,6 +3,7 @@ side, in one process, for cuwavelet and its peers (see cli/peers.py)."""
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -99,12 +100,15 @@ class Progress:
 
 def run(device: str, quick: bool, json_path=None) -> int:
     machine = _device.label(device)
-    print(f"cuwavelet bench on {machine}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    print(f"cuwavelet bench on {machine}" + (f"; load average {load:.1f}" if load is not None else ""))
+    if load is not None and load > 0.25 * (os.cpu_count() or 1):
+        print("warning: other processes are using the CPU; multi-threaded CPU timings will be noisy")
     if quick:
         print("quick: full workload sizes, fewer timed runs (CPU: 3-10 runs within ~0.5 s a row; "
               f"CUDA: {GPU_RUNS[True][1]} runs); drop --quick for the reported numbers")
-    notes = [n for n in (p.missing() for p in PEERS) if n]
-    peers = [p for p in PEERS if p.missing() is None]
+    missing = {p.name: p.missing() for p in PEERS}
+    peers = [p for p in PEERS if missing[p.name] is None]
     copy_bw = copy_bandwidth() if device == "cuda" else None
     workloads = for_device(device)
     progress, rows = Progress(len(workloads) * len(peers)), []
@@ -113,14 +117,16 @@ def run(device: str, quick: bool, json_path=None) -> int:
         reference = [x] if w.op == "wavedec+waverec" else None  # a round trip must give x back
         for i, peer in enumerate(peers):
             progress.step(w.name, peer.name, i == 0)
-            rows.append(_measure(w, x, peer, device, quick, machine, copy_bw, reference))
+            row, out = _measure(w, x, peer, device, quick, reference, copy_bw)
+            rows.append(dict(row, machine=machine, load_avg=load, quick=quick))
             if reference is None and peer.name == "pywt":
-                reference = rows[-1].pop("_out")
-            rows[-1].pop("_out", None)
+                reference = out
         _free_device_memory(device)
     progress.close()
     _add_speedups(rows)
-    print_table(rows, workloads, device, copy_bw, notes)
+    order = {name: i for i, name in enumerate(DISPLAY_ORDER)}
+    rows.sort(key=lambda r: (r["workload"], order.get(r["impl"], len(order))))
+    print_table(rows, workloads, device, copy_bw, [note for note in missing.values() if note])
     if json_path is not None:
         json_path.write_text(json.dumps(rows, indent=2) + "\n")
         print(f"results written to {json_path}")
@@ -128,27 +134,26 @@ def run(device: str, quick: bool, json_path=None) -> int:
     return 1 if failed else 0
 
 
-def _measure(w, x, peer, device, quick, machine, copy_bw, reference) -> dict:
+def _measure(w, x, peer, device, quick, reference, copy_bw):
+    """(row of results, output as a list of host arrays or None)."""
     row = dict(workload=w.name, description=w.description, impl=peer.name, device="cpu",
-               machine=machine, quick=quick, median_s=None, runs=0, cw_speedup=None,
-               max_abs_err=None, bytes=w.minimal_bytes(), gb_per_s=None, copy_fraction=None, note="")
+               median_s=None, runs=0, cw_speedup=None, max_abs_err=None, bytes=w.minimal_bytes(),
+               gb_per_s=None, copy_fraction=None, note="")
     try:
         runner = peer.make(w, x, device)
         median, runs, out = time_runner(runner, quick)
     except Skip as exc:
-        row["note"] = str(exc)
-        return row
+        return dict(row, note=str(exc)), None
     except Exception as exc:  # one failing peer must not end the run
-        row["note"] = f"error: {type(exc).__name__}: {exc}"
-        return row
+        return dict(row, note=f"error: {type(exc).__name__}: {exc}"), None
     row.update(median_s=median, runs=runs, note=runner.note, device="cpu" if runner.clock == "cpu" else "cuda")
-    row["_out"] = _device.leaves(_device.to_host(out))
+    out = _device.leaves(_device.to_host(out))
     if reference is not None:
-        row["max_abs_err"] = max_abs_diff(row["_out"], reference)
+        row["max_abs_err"] = max_abs_diff(out, reference)
     if row["device"] == "cuda":
         row["gb_per_s"] = row["bytes"] / median / 1e9
         row["copy_fraction"] = row["bytes"] / median / copy_bw
-    return row
+    return row, out
 
 
 def _add_speedups(rows):
@@ -180,10 +185,8 @@ def print_table(rows, workloads, device, copy_bw, notes):
     head = ["workload", "impl", "device", "median", "runs", "cw speedup", "max|err|"]
     if device == "cuda":
         head += ["GB/s", "of copy BW"]
-    table = [head]
-    order = {name: i for i, name in enumerate(DISPLAY_ORDER)}
-    skipped = []
-    for r in sorted(rows, key=lambda r: (r["workload"], order.get(r["impl"], 99))):
+    table, skipped = [head], []
+    for r in rows:
         if r["median_s"] is None:
             skipped.append(f"{r['workload']} {r['impl']}: {r['note']}")
             continue
