@@ -204,7 +204,15 @@ CUWAVELET_HD A synthesis_at(const T* ca, index_t sa, const T* cd, index_t sd,
     return acc;
   }
   const index_t t0 = i + F - 2;
-  for (int m = (int)(t0 % 2); m < F; m += 2) {
+  const int m0 = (int)(t0 % 2);
+  if ((t0 - (F - 2 + m0)) / 2 >= 0 && (t0 - m0) / 2 < n && ca && cd) {  // interior
+    const T* pa = ca + ((t0 - m0) / 2) * sa;
+    const T* pd = cd + ((t0 - m0) / 2) * sd;
+    for (int m = m0, step = 0; m < F; m += 2, ++step)
+      acc += A(lo[m]) * A(pa[-step * sa]) + A(hi[m]) * A(pd[-step * sd]);
+    return acc;
+  }
+  for (int m = m0; m < F; m += 2) {
     const index_t k = (t0 - m) / 2;
     if (k < 0 || k >= n) continue;
     if (ca) acc += A(lo[m]) * A(ca[k * sa]);
@@ -228,6 +236,14 @@ CUWAVELET_HD void synthesis_adjoint_at(const T* gy, index_t sy, index_t L, index
     return;
   }
   const index_t i0 = 2 * k - (F - 2);
+  if (i0 >= 0 && i0 + F <= L) {  // interior
+    const T* py = gy + i0 * sy;
+    for (int m = 0; m < F; ++m) {
+      const A v = A(py[m * sy]);
+      a += A(lo[m]) * v; d += A(hi[m]) * v;
+    }
+    return;
+  }
   for (int m = 0; m < F; ++m) {
     const index_t i = i0 + m;
     if (i < 0 || i >= L) continue;
