@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--level", type=_positive_int, default=3, help="decomposition level (default: %(default)s)")
     demo.add_argument("--mode", choices=pywt.Modes.modes, default="symmetric", metavar="MODE",
                       help="signal extension mode: " + ", ".join(pywt.Modes.modes) + " (default: %(default)s)")
-    demo.add_argument("--image", choices=("camera", "ascent"), default="camera", help="(default: %(default)s)")
+    demo.add_argument("--image", choices=("camera", "ascent"), default="camera",
+                      help="which image PyWavelets ships (default: %(default)s)")
     demo.set_defaults(parser=demo)
 
     bench = sub.add_parser("bench", help="time workloads W1-W6 against pywt (and torch peers)",
@@ -69,6 +70,8 @@ def main(argv=None) -> int:
         args.parser.error(str(exc))  # exits 2 with the subcommand's usage
     if args.command == "demo":
         from . import demo
+        if args.out.exists() and not args.out.is_dir():
+            args.parser.error(f"--out {args.out}: exists and is not a folder")
         if args.level > demo.max_level(args.wavelet):
             args.parser.error(f"--level {args.level} is too deep for a 512x512 image with {args.wavelet} "
                               f"(at most {demo.max_level(args.wavelet)})")

@@ -44,12 +44,8 @@ def time_runner(runner: Runner, quick: bool):
     _sync(runner.clock)
     times = []
     if runner.clock == "cpu":
-        t0 = time.perf_counter()
-        fn(x)
-        first = time.perf_counter() - t0
-        budget, lo, hi = CPU_BUDGET[quick]  # slow rows get fewer runs
-        runs = int(min(hi, max(lo, budget // max(first, 1e-9))))
-        for _ in range(runs):
+        budget, lo, hi = CPU_BUDGET[quick]
+        while len(times) < hi and (len(times) < lo or sum(times) < budget):  # slow rows get fewer runs
             t0 = time.perf_counter()
             fn(x)
             times.append(time.perf_counter() - t0)
@@ -64,7 +60,7 @@ def time_runner(runner: Runner, quick: bool):
             end.record()
             end.synchronize()
             times.append(seconds())
-    return statistics.median(times), runs, out
+    return statistics.median(times), len(times), out
 
 
 def copy_bandwidth() -> float:

@@ -45,18 +45,19 @@ def _max_err(a, b) -> float:
 
 def mosaic(plt, out, xp, image, name, wavelet, level, mode) -> Path:
     coeffs = cw.wavedec2(xp.asarray(image), wavelet, mode, level)
-    rec = cw.waverec2(coeffs, wavelet, mode)[:image.shape[0], :image.shape[1]]
+    rec = _device.to_host(cw.waverec2(coeffs, wavelet, mode))[:image.shape[0], :image.shape[1]]
     host = _device.to_host(coeffs)
-    vs_pywt = max(_max_err(a, b) for a, b in zip(_device.leaves(host),
-                                                 _device.leaves(pywt.wavedec2(image, wavelet, mode, level))))
+    reference = _device.leaves(pywt.wavedec2(image, wavelet, mode, level))
+    vs_pywt = max(_max_err(a, b) for a, b in zip(_device.leaves(host), reference))
     print(f"[1] wavedec2 of {name} {image.shape[0]}x{image.shape[1]}: {3 * level + 1} subbands; "
-          f"perfect-reconstruction error max|waverec2(wavedec2(x)) - x| = {_max_err(_device.to_host(rec), image):.1e}; "
+          f"perfect-reconstruction error max|waverec2(wavedec2(x)) - x| = {_max_err(rec, image):.1e}; "
           f"max|cuwavelet - pywt| = {vs_pywt:.1e}")
     # Each subband scaled on its own, or the fine details would be invisible
     # next to the approximation: approximation min-max, details |d| up to
     # their 99.5th percentile.
     shown = [_unit(host[0])] + [tuple(_magnitude(d) for d in details) for details in host[1:]]
-    to_array = getattr(cw, "coeffs_to_array", pywt.coeffs_to_array)
+    to_array = getattr(cw, "coeffs_to_array", pywt.coeffs_to_array)  # pywt's semantics either way
+    source = to_array.__module__.split(".")[0]
     arr, slices = to_array(shown, padding=1.0)
     fig, axes = plt.subplots(1, 2, figsize=(13, 6.8))
     axes[0].imshow(image, cmap="gray", vmin=0, vmax=1)
@@ -65,7 +66,7 @@ def mosaic(plt, out, xp, image, name, wavelet, level, mode) -> Path:
     for box in [slices[0]] + [s for lvl in slices[1:] for s in lvl.values()]:  # subband borders
         (r0, r1), (c0, c1) = [(s.start or 0, s.stop) for s in box]
         axes[1].add_patch(plt.Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec="tab:orange", lw=0.8))
-    axes[1].set_title(f"wavedec2 {wavelet}, level {level}, {mode} ({to_array.__module__.split('.')[0]}.coeffs_to_array)\n"
+    axes[1].set_title(f"wavedec2 {wavelet}, level {level}, {mode} ({source}.coeffs_to_array)\n"
                       f"cA{level} top left; |details|, each subband scaled for display")
     for ax in axes:
         ax.axis("off")
@@ -159,6 +160,6 @@ def signals(plt, out, xp, wavelet, level, mode) -> Path:
 def _save(fig, path: Path) -> Path:
     import matplotlib.pyplot as plt
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, bbox_inches="tight")  # keep long titles inside
     plt.close(fig)
     return path.resolve()

@@ -6,6 +6,7 @@ when that implementation cannot run that workload as specified."""
 from __future__ import annotations
 
 import importlib
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -37,7 +38,9 @@ class Peer:
     def missing(self) -> str | None:
         for module in self.needs:
             try:
-                importlib.import_module(module)
+                with warnings.catch_warnings():  # third-party import-time deprecation chatter
+                    warnings.simplefilter("ignore")
+                    importlib.import_module(module)
             except Exception as exc:  # ImportError, or a bridge that fails to import
                 return f"{self.name} skipped: {module} not importable ({type(exc).__name__}: {exc})"
         return None
@@ -50,7 +53,7 @@ def _cuwavelet(w: Workload, x, device):
 
 def _pywt(w: Workload, x, device):
     # Always on the host; on a GPU run this is the CPU baseline.
-    return Runner(pywt_style(pywt, w), x, "cpu", "host" if device == "cuda" else "")
+    return Runner(pywt_style(pywt, w), x, "cpu")
 
 
 def _tensor(x, device):

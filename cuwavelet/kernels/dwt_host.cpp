@@ -44,8 +44,10 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
   const index_t is = blocked ? g.stride_signal[last] : 0;
   const index_t il = blocked ? g.stride_lo[last] : 0;
   const index_t ih = blocked ? g.stride_hi[last] : 0;
-  // Threads only pay off once there is real work to share.
-#pragma omp parallel for schedule(static) if (g.total * F > 32768)
+  // Threads only pay off once there is real work to share. Dynamic chunks let
+  // one thread take over when the other is descheduled (a busy machine would
+  // otherwise stall every parallel region on its slowest thread).
+#pragma omp parallel for schedule(dynamic, 4) if (g.total * F > 32768)
   for (index_t work = 0; work < groups * blocks_per_group; ++work) {
     const index_t group = work / blocks_per_group;
     const index_t k0 = (work % blocks_per_group) * block;

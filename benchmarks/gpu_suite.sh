@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# GPU checks for cuwavelet, on a machine with a CUDA GPU and CuPy:
+#   1. python -m pytest -m gpu -q      (the GPU tests alone; they skip without a GPU)
+#   2. python -m pytest -q             (the whole suite, GPU tests included)
+#   3. python -m cuwavelet bench --device cuda --json JSON   (W1-W6 against pywt and,
+#      where installed, the torch bridge, ptwt and pytorch_wavelets)
+#
+# Usage, from anywhere, with the environment holding cuwavelet and CuPy active:
+#   benchmarks/gpu_suite.sh [OUTDIR]
+# OUTDIR defaults to benchmarks/results; it receives gpu_suite-<host>-<time>.log
+# (everything printed, plus nvidia-smi and versions) and bench-<host>-<time>.json.
+# Steps run even when an earlier one fails; the exit status is 1 if any failed.
+# Set PYTHON to choose the interpreter (default: python).
+set -uo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+outdir="${1:-$repo/benchmarks/results}"
+python="${PYTHON:-python}"
+stamp="$(hostname -s)-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$outdir"
+log="$outdir/gpu_suite-$stamp.log"
+json="$outdir/bench-$stamp.json"
+cd "$repo"
+
+if ! "$python" -c "import cupy, sys; sys.exit(cupy.cuda.runtime.getDeviceCount() == 0)" 2>/dev/null; then
+    echo "gpu_suite.sh: CuPy sees no CUDA device; nothing to run here." >&2
+    exit 2
+fi
+
+status=0
+step() {  # step TITLE COMMAND...: run, log, remember a failure
+    echo "=== $1: $(date -Is)"
+    "${@:2}"
+    local rc=$?
+    echo "=== $1: exit $rc"
+    [ "$rc" -eq 0 ] || status=1
+}
+
+{
+    echo "cuwavelet GPU suite on $(hostname) at $(date -Is), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    nvidia-smi || true
+    "$python" -c "import cupy, numpy, pywt, cuwavelet; print('cupy', cupy.__version__, 'numpy', numpy.__version__, 'pywt', pywt.__version__, 'cuwavelet', cuwavelet.__version__)"
+    step "GPU tests" "$python" -m pytest -m gpu -q
+    step "whole suite" "$python" -m pytest -q
+    step "bench" "$python" -m cuwavelet bench --device cuda --json "$json"
+    echo "log: $log"
+    echo "bench results: $json"
+    exit "$status"  # leaves only this pipeline's subshell
+} 2>&1 | tee "$log"
+
+exit "${PIPESTATUS[0]}"
