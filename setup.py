@@ -8,9 +8,8 @@ host_kernels = Pybind11Extension(
     ["cuwavelet/kernels/dwt_host.cpp"],
     include_dirs=["cuwavelet/kernels"],
     cxx_std=17,
-    extra_compile_args=["-O3", "-fopenmp"],
-    extra_link_args=["-fopenmp"],
-    depends=["cuwavelet/kernels/dwt_math.cuh"],
+    extra_compile_args=["-O3"],
+    depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/host_parallel.h"],
 )
 
 setup(ext_modules=[host_kernels])

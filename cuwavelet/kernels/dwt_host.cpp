@@ -1,13 +1,15 @@
 // CPU glue: the same per-element math as the GPU (dwt_math.cuh), run by the
-// host compiler. Lines of the iteration space are split across threads with
-// OpenMP; each thread walks its lines position by position.
+// host compiler. Lines of the iteration space are split across a small thread
+// pool (host_parallel.h); each thread walks its lines position by position.
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
 #include "dwt_math.cuh"
+#include "host_parallel.h"
 
 namespace cuwavelet {
 namespace {
@@ -44,24 +46,34 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
   const index_t is = blocked ? g.stride_signal[last] : 0;
   const index_t il = blocked ? g.stride_lo[last] : 0;
   const index_t ih = blocked ? g.stride_hi[last] : 0;
-  // Threads only pay off once there is real work to share. Dynamic chunks let
-  // one thread take over when the other is descheduled (a busy machine would
-  // otherwise stall every parallel region on its slowest thread).
-#pragma omp parallel for schedule(dynamic, 4) if (g.total * F > 32768)
-  for (index_t work = 0; work < groups * blocks_per_group; ++work) {
-    const index_t group = work / blocks_per_group;
-    const index_t k0 = (work % blocks_per_group) * block;
-    const index_t k1 = k0 + block < inner ? k0 + block : inner;
-    index_t os, ol, oh;
-    group_offsets(g, group, blocked, os, ol, oh);
-    T* s = sig + os;
-    T* a = lo ? lo + ol : nullptr;
-    T* d = hi ? hi + oh : nullptr;
-    for (index_t pos = 0; pos < len; ++pos)
-      for (index_t k = k0; k < k1; ++k)
-        apply_at<OP, M, T, T>(g, pos, s + k * is, a ? a + k * il : nullptr,
-                              d ? d + k * ih : nullptr, f_lo, f_hi, F);
+  const index_t items = groups * blocks_per_group;
+  const auto run_items = [&](index_t first, index_t last) {
+    for (index_t work = first; work < last; ++work) {
+      const index_t group = work / blocks_per_group;
+      const index_t k0 = (work % blocks_per_group) * block;
+      const index_t k1 = k0 + block < inner ? k0 + block : inner;
+      index_t os, ol, oh;
+      group_offsets(g, group, blocked, os, ol, oh);
+      T* s = sig + os;
+      T* a = lo ? lo + ol : nullptr;
+      T* d = hi ? hi + oh : nullptr;
+      for (index_t pos = 0; pos < len; ++pos)
+        for (index_t k = k0; k < k1; ++k)
+          apply_at<OP, M, T, T>(g, pos, s + k * is, a ? a + k * il : nullptr,
+                                d ? d + k * ih : nullptr, f_lo, f_hi, F);
+    }
+  };
+  // Threads only pay off once there is real work to share; a few chunks per
+  // thread balance the load without much scheduling.
+  HostPool& pool = HostPool::instance();
+  const index_t min_outputs_per_chunk = 16384 / F + 1;
+  index_t chunks = std::min<index_t>(items, 4 * pool.threads());
+  chunks = std::min<index_t>(chunks, g.total / min_outputs_per_chunk);
+  if (chunks <= 1) {
+    run_items(0, items);
+    return;
   }
+  pool.run(chunks, [&](long long c) { run_items(items * c / chunks, items * (c + 1) / chunks); });
 }
 
 template <int OP, typename T>
