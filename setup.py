@@ -12,4 +12,16 @@ host_kernels = Pybind11Extension(
     depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/host_parallel.h"],
 )
 
-setup(ext_modules=[host_kernels])
+# The fused 2D kernels run on the CPU through the thread-block emulator, so CI
+# verifies the GPU's shared-memory code (cuwavelet/_fused.py uses it for NumPy).
+fused_host = Pybind11Extension(
+    "cuwavelet._fused_host",
+    ["cuwavelet/kernels/fused_host.cpp"],
+    include_dirs=["cuwavelet/kernels"],
+    cxx_std=17,
+    extra_compile_args=["-O2"],
+    depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/block_runtime.cuh",
+             "cuwavelet/kernels/dwt2_fused.cuh"],
+)
+
+setup(ext_modules=[host_kernels, fused_host])

@@ -5,7 +5,8 @@ coarsest level first, with keys of one letter per transformed axis.
 """
 from __future__ import annotations
 
-from ._arrays import array_module, zeros
+from . import _fused as _fused_kernels
+from ._arrays import array_module, is_cupy, zeros
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._separable import merge_sweep, split_sweep
 from ._shapes import coeff_len, rec_len, with_len
@@ -15,22 +16,42 @@ def approx_key(naxes: int) -> str:
     return "a" * naxes
 
 
+def _fused(op, operand, axes, banks, modes, data_shape=None) -> bool:
+    """Whether a 2D level of CuPy arrays runs as one fused kernel (cuwavelet/_fused.py).
+    NumPy arrays keep the separable host kernels: the fused kernels' CPU build
+    is a thread-block emulator for verification, not for speed."""
+    if len(axes) != 2:
+        return False
+    arrays = operand.values() if isinstance(operand, dict) else [operand]
+    if not all(is_cupy(a) for a in arrays):
+        return False
+    return _fused_kernels.supports(op, operand, axes, banks, modes, data_shape)
+
+
 def dwtn(x, axes, banks, modes) -> dict:
+    if _fused("dwt2", x, axes, banks, modes):
+        return _fused_kernels.dwt2_level(x, axes, banks, modes)
     return split_sweep(x, axes, banks, modes, analysis)
 
 
 def idwtn(coeffs: dict, axes, banks, modes):
+    if _fused("idwt2", coeffs, axes, banks, modes):
+        return _fused_kernels.idwt2_level(coeffs, axes, banks, modes)
     shape = next(iter(coeffs.values())).shape
     lens = [rec_len(shape[ax], b.length, m) for ax, b, m in zip(axes, banks, modes)]
     return merge_sweep(coeffs, axes, banks, modes, synthesis, lens)
 
 
 def dwtn_adjoint(coeffs: dict, axes, banks, modes, data_shape):
+    if _fused("dwt2_adjoint", coeffs, axes, banks, modes, data_shape):
+        return _fused_kernels.dwt2_adjoint_level(coeffs, axes, banks, modes, data_shape)
     return merge_sweep(coeffs, axes, banks, modes, analysis_adjoint,
                        [data_shape[ax] for ax in axes])
 
 
 def idwtn_adjoint(y, axes, banks, modes) -> dict:
+    if _fused("idwt2_adjoint", y, axes, banks, modes):
+        return _fused_kernels.idwt2_adjoint_level(y, axes, banks, modes)
     return split_sweep(y, axes, banks, modes, synthesis_adjoint)
 
 

@@ -1,0 +1,482 @@
+"""Fused single-level 2D transforms: both axes of a level in one kernel launch.
+
+The separable path (cuwavelet/_separable.py) runs a 2D level as a row pass and
+a column pass through a stacked global buffer; the fused kernels
+(kernels/dwt2_fused.cuh) read each input once and write each output once, one
+launch per level:
+
+    dwt2_level(x, axes, banks, modes)                      -> {'aa','ad','da','dd'}
+    idwt2_level(coeffs, axes, banks, modes)                -> image
+    idwt2_adjoint_level(y, axes, banks, modes)             -> {'aa','ad','da','dd'}
+    dwt2_adjoint_level(coeffs, axes, banks, modes, shape)  -> image  (zero and even
+                                                             periodization only)
+
+Arguments are those of cuwavelet._multilevel.dwtn / idwtn / idwtn_adjoint /
+dwtn_adjoint (axes normalized, one FilterBank and one mode number per axis);
+keys have one letter per axis in axes order, as pywt's dwtn. Call
+supports(op, operand, axes, banks, modes[, data_shape]) first: where it is
+False the separable path must run (the level functions raise ValueError).
+
+CuPy arrays run the NVRTC-compiled kernels (fused_device.cu); NumPy arrays run
+the same kernel bodies through the thread-block emulator (cuwavelet._fused_host),
+which exists to verify the GPU code in CI: it runs on one core, 3-7x slower
+than the separable host path, so route only CuPy arrays here in production.
+
+The two adjoints are the other kernel with transposed filters (see
+_transposed_bank): idwt2's adjoint is exactly an analysis with reversed
+synthesis filters in zero mode (periodization for periodization), and dwt2's
+adjoint is a synthesis with reversed analysis filters wherever the analysis
+extension needs no folding back: zero mode, and periodization with even
+lengths. Every other dwt2 adjoint stays on the separable path.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from . import _wavelets
+from ._arrays import array_module, empty, is_cupy, real_dtype
+from ._geometry import MAX_DIMS
+from ._shapes import coeff_len, coeff_len_of_rec, rec_len
+
+KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
+ANALYSIS, SYNTHESIS = 0, 1  # FusedOp in dwt2_fused.cuh
+OPS = ("dwt2", "idwt2", "idwt2_adjoint", "dwt2_adjoint")
+ZERO, PERIODIZATION = _wavelets.MODES.index("zero"), _wavelets.PERIODIZATION
+DTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+SUPPORTED_DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
+KEYS = ("aa", "ad", "da", "dd")  # kernel band order: y letter, then x letter
+SUBBAND_LETTERS = "ad"
+
+# Dynamic shared memory per block: the most a kernel gets without opting in
+# (cudaFuncAttributeMaxDynamicSharedMemorySize) on every GPU since sm_50.
+# Tiles shrink until they fit; filters too long for the smallest tile fall
+# back to the separable path.
+SHARED_BUDGET = 48 * 1024
+GPU_THREADS = 256  # fused_device.cu's __launch_bounds__
+# Shared-memory loads per output of a tile, over the minimum (one input
+# sample per coefficient, four coefficients per image sample). Long filters
+# with small tiles re-read wide halos (L2 hits, but L2 and shared memory
+# bandwidth are finite): past this the separable path is the better choice.
+MAX_READ_AMPLIFICATION = 4.0
+ANALYSIS_TILE = (32, 32)   # coefficients per tile along y, x
+SYNTHESIS_TILE = (32, 64)  # image samples per tile along y, x (both even)
+
+FUSED_GEOMETRY_DTYPE = np.dtype([
+    ("batch_ndim", np.int64), ("batch_total", np.int64),
+    ("signal_len", np.int64, (2,)), ("coeff_len", np.int64, (2,)),
+    ("filter_len", np.int64, (2,)), ("tile", np.int64, (2,)), ("tiles", np.int64, (2,)),
+    ("batch_shape", np.int64, (MAX_DIMS,)),
+    ("stride", np.int64, (5, MAX_DIMS + 2)),  # image, aa, ad, da, dd
+], align=True)
+
+
+# --- the thread-block emulator's settings (NumPy arrays only) ----------------
+
+@dataclasses.dataclass(frozen=True)
+class Emulation:
+    """How the host build runs the kernels. schedule: 'reversed' or 'shuffled'
+    (thread order between barriers; 'forward' hides races and is for
+    demonstrations only). grid: blocks (each loops over several tiles when
+    there are more tiles than blocks). skip_barrier: testing hook, see
+    block_runtime.cuh."""
+    threads: int = 64
+    grid: int = 7
+    schedule: str = "shuffled"
+    seed: int = 0x9E3779B97F4A7C15
+    skip_barrier: int = -1
+
+
+DEFAULT_EMULATION = Emulation()
+
+
+# --- kernel source and names (CUDA) -------------------------------------------
+
+def kernel_source() -> str:
+    """fused_device.cu with its headers inlined, once each, so that CuPy's
+    cache key (the source text) changes whenever a header does."""
+    seen = set()
+
+    def inline(name: str) -> str:
+        if name in seen:
+            return ""
+        seen.add(name)
+        text = (KERNEL_DIR / name).read_text().replace("#pragma once", "")
+        return re.sub(r'^#include "([^"]+)"$', lambda m: inline(m.group(1)), text, flags=re.M)
+
+    return inline("fused_device.cu")
+
+
+def kernel_name(op: int, mode: int, dtype) -> str:
+    return f"fused_dwt2_kernel<{op}, {mode}, {DTYPES[np.dtype(dtype)]}>"
+
+
+def all_kernel_names():
+    return [kernel_name(op, mode, dt) for op in (ANALYSIS, SYNTHESIS)
+            for mode in range(len(_wavelets.MODES)) for dt in DTYPES]
+
+
+COMPILE_OPTIONS = ("-std=c++17",)
+_modules: dict = {}
+_lock = threading.Lock()
+
+
+def _cuda_function(op: int, mode: int, dtype):
+    import cupy
+    device = cupy.cuda.runtime.getDevice()
+    module = _modules.get(device)
+    if module is None:
+        with _lock:  # compile once even when several threads ask at once
+            module = _modules.get(device)
+            if module is None:
+                module = cupy.RawModule(code=kernel_source(), options=COMPILE_OPTIONS,
+                                        name_expressions=all_kernel_names())
+                module.compile()
+                _modules[device] = module
+    return module.get_function(kernel_name(op, mode, dtype))
+
+
+# --- tiles and shared memory ------------------------------------------------
+
+def _window(op: int, mode: int, tile_len: int, F: int) -> int:
+    """Inputs one tile reads along an axis: the 2 * tile + F - 2 extended
+    samples of an analysis tile, or the coefficients of a synthesis tile
+    (SynthesisLayout in dwt2_fused.cuh: first = floor((s - F + 1) / 2))."""
+    if op == ANALYSIS:
+        return 2 * tile_len + F - 2
+    s = F // 2 - 1 if mode == PERIODIZATION else F - 2  # 2k = i + s - m
+    return (tile_len - 1 + s) // 2 - (s - F + 1) // 2 + 1
+
+
+def shared_elems(op: int, mode: int, tile, filter_len) -> int:
+    """Elements of T one block keeps in shared memory: AnalysisLayout and
+    SynthesisLayout of dwt2_fused.cuh (tests compare with the C++ numbers)."""
+    rows, cols = (_window(op, mode, t, F) for t, F in zip(tile, filter_len))
+    if op == ANALYSIS:  # input tile (even | odd columns) + lo and hi rows
+        return rows * 2 * ((cols + 1) // 2) + 2 * rows * tile[1]
+    return 4 * rows * cols + 2 * rows * tile[1]  # four windows + lo-y and hi-y rows
+
+
+def read_amplification(op: int, mode: int, tile, filter_len) -> float:
+    """Elements a tile loads into shared memory per element it must read (one
+    input sample per coefficient, four coefficients per image sample)."""
+    rows, cols = (_window(op, mode, t, F) for t, F in zip(tile, filter_len))
+    if op == ANALYSIS:
+        return rows * cols / (4 * tile[0] * tile[1])
+    return 4 * rows * cols / (tile[0] * tile[1])
+
+
+def _choose_tile(op: int, mode: int, out_len, filter_len, itemsize: int):
+    """Largest tile (at most ANALYSIS_TILE / SYNTHESIS_TILE, no larger than the
+    output) whose shared memory fits SHARED_BUDGET; None if none does, or if
+    the one that does re-reads too much halo (MAX_READ_AMPLIFICATION) while
+    the output is large enough for full tiles."""
+    if op == ANALYSIS:
+        tile = [min(t, n) for t, n in zip(ANALYSIS_TILE, out_len)]
+        smallest = 1
+    else:  # image tiles start at even samples
+        tile = [min(t, n + n % 2) for t, n in zip(SYNTHESIS_TILE, out_len)]
+        smallest = 2
+    while shared_elems(op, mode, tile, filter_len) * itemsize > SHARED_BUDGET:
+        # halve the larger side first (y on a tie: x keeps the coalesced rows long)
+        k = 0 if tile[0] >= tile[1] else 1
+        if tile[k] <= smallest:
+            k = 1 - k
+            if tile[k] <= smallest:
+                return None
+        tile[k] = max(smallest, (tile[k] // 2 + smallest - 1) // smallest * smallest)
+    full = ANALYSIS_TILE if op == ANALYSIS else SYNTHESIS_TILE
+    shrunk = any(t < min(f, n) for t, f, n in zip(tile, full, out_len))
+    if shrunk and read_amplification(op, mode, tile, filter_len) > MAX_READ_AMPLIFICATION:
+        return None
+    return tuple(tile)
+
+
+# --- planning -----------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    kernel_op: int
+    mode: int
+    yx: tuple           # (y axis, x axis) of the caller's arrays
+    image_shape: tuple
+    coeff_shape: tuple
+    signal_len: tuple   # along (y, x)
+    coeff_len: tuple
+    banks: tuple        # FilterBank along (y, x), already transposed for adjoints
+    tile: tuple
+    dtype: np.dtype
+
+
+@functools.lru_cache(maxsize=None)
+def _transposed_bank(bank):
+    """The bank whose analysis filters are `bank`'s synthesis filters reversed
+    and vice versa: analysis with it is the transpose of `bank`'s synthesis
+    (in zero / periodization mode), and the other way round."""
+    return _wavelets.FilterBank(dec_lo=bank.rec_lo[::-1], dec_hi=bank.rec_hi[::-1],
+                                rec_lo=bank.dec_lo[::-1], rec_hi=bank.dec_hi[::-1],
+                                name=f"transposed {bank.name}")
+
+
+def _yx(axes, strides):
+    """(y, x): x is the axis with the smaller stride, walked by consecutive threads."""
+    a0, a1 = axes
+    return (a1, a0) if abs(strides[a0]) < abs(strides[a1]) else (a0, a1)
+
+
+def _plan(op: str, operand, axes, banks, modes, data_shape=None):
+    """A _Plan, or a string saying why the fused path cannot run."""
+    if op not in OPS:
+        raise ValueError(f"unknown fused operation {op!r}; one of {OPS}")
+    arrays = list(operand.values()) if isinstance(operand, dict) else [operand]
+    arrays = [a for a in arrays if a is not None]
+    if not arrays:
+        return "no coefficients given"
+    if isinstance(operand, dict) and not set(operand) <= set(KEYS):
+        return f"subband keys must be among {KEYS}"
+    ref = arrays[0]
+    if any(tuple(a.shape) != tuple(ref.shape) or a.dtype != ref.dtype for a in arrays):
+        return "subbands differ in shape or dtype"
+    if len({is_cupy(a) for a in arrays}) > 1:
+        return "NumPy and CuPy arrays are mixed"
+    try:
+        key = (op, np.dtype(ref.dtype), tuple(ref.shape), tuple(ref.strides), tuple(axes),
+               tuple(banks), tuple(int(m) for m in modes),
+               None if data_shape is None else tuple(data_shape))
+        hash(key)
+    except TypeError:
+        return "banks must be FilterBanks and modes mode numbers"
+    return _plan_for(*key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _plan_for(op, dtype, shape, strides, axes, banks, modes, data_shape):
+    """_plan from the operand's metadata alone (memoized: planning in Python
+    costs more than a small level's kernel)."""
+    if len(axes) != 2 or axes[0] == axes[1]:
+        return "the fused kernels transform exactly two distinct axes"
+    if len(banks) != 2 or len(modes) != 2:
+        return "one filter bank and one mode per axis are expected"
+    if modes[0] != modes[1]:
+        return "the two axes use different modes"
+    mode = modes[0]
+    if dtype not in SUPPORTED_DTYPES:
+        return f"dtype {dtype} is not float32/64 or complex64/128"
+    ndim = len(shape)
+    if not all(0 <= a < ndim for a in axes):
+        return "axes must be normalized"
+    batch = [d for d in range(ndim) if d not in axes and shape[d] != 1]
+    if len(batch) + (dtype.kind == "c") > MAX_DIMS:
+        return f"more than {MAX_DIMS} batch dimensions"
+    yx = _yx(axes, strides)
+    order = [axes.index(a) for a in yx]  # positions of y, x in the caller's axes
+    F = tuple(banks[k].length for k in order)
+    if op == "dwt2_adjoint" and data_shape is None:
+        return "dwt2's adjoint needs data_shape"
+    if op in ("dwt2", "idwt2_adjoint", "dwt2_adjoint"):
+        image_shape = data_shape if op == "dwt2_adjoint" else shape
+        if op == "dwt2_adjoint" and (len(image_shape) != ndim or any(
+                image_shape[d] != shape[d] for d in range(ndim) if d not in axes)):
+            return "data_shape does not match the coefficients' batch dimensions"
+        N = tuple(image_shape[a] for a in yx)
+        if op == "idwt2_adjoint":
+            if any(n < 2 or n % 2 for n in N):
+                return "an idwt2 output has even, positive lengths"
+            n = tuple(coeff_len_of_rec(L, f, mode) for L, f in zip(N, F))
+        else:
+            if any(v < 1 for v in N) or (mode in _wavelets._NEEDS_TWO_SAMPLES and min(N) < 2):
+                return "signal too short for this mode (the separable path raises pywt's error)"
+            n = tuple(coeff_len(v, f, mode) for v, f in zip(N, F))
+        if op == "dwt2_adjoint":
+            if any(shape[a] != v for a, v in zip(yx, n)):
+                return "coefficient shape does not match data_shape"
+            if not (mode == ZERO or (mode == PERIODIZATION and all(v % 2 == 0 for v in N))):
+                return "dwt2's adjoint folds the boundary extension: separable path"
+    else:  # idwt2
+        n = tuple(shape[a] for a in yx)
+        N = tuple(rec_len(v, f, mode) for v, f in zip(n, F))
+        if min(n) < 1 or min(N) < 1:
+            return "coefficients too short to reconstruct (the separable path raises pywt's error)"
+        image_shape = tuple(N[yx.index(d)] if d in yx else shape[d] for d in range(ndim))
+    kernel_op = ANALYSIS if op in ("dwt2", "idwt2_adjoint") else SYNTHESIS
+    yx_banks = tuple(banks[k] for k in order)
+    if op in ("idwt2_adjoint", "dwt2_adjoint"):
+        yx_banks = tuple(_transposed_bank(b) for b in yx_banks)
+        mode = ZERO if mode != PERIODIZATION else PERIODIZATION
+    out_len = n if kernel_op == ANALYSIS else N
+    tile = _choose_tile(kernel_op, mode, out_len, F, real_dtype(dtype).itemsize)
+    if tile is None:
+        return (f"filters of length {F} need tiles too small for {SHARED_BUDGET} bytes of shared "
+                f"memory (or re-read over {MAX_READ_AMPLIFICATION}x their halo)")
+    coeff_shape = tuple(n[yx.index(d)] if d in yx else image_shape[d] for d in range(ndim))
+    return _Plan(kernel_op, mode, yx, image_shape, coeff_shape, N, n, yx_banks, tile, dtype)
+
+
+def why_not(op: str, operand, axes, banks, modes, data_shape=None):
+    """None where the fused path can run `op` on `operand` (the array, or the
+    dict of subbands, the level function would get), else the reason."""
+    plan = _plan(op, operand, list(axes), list(banks), list(modes), data_shape)
+    return plan if isinstance(plan, str) else None
+
+
+def supports(op: str, operand, axes, banks, modes, data_shape=None) -> bool:
+    return why_not(op, operand, axes, banks, modes, data_shape) is None
+
+
+def _plan_or_raise(*args):
+    plan = _plan(*args)
+    if isinstance(plan, str):
+        raise ValueError(f"the fused 2D kernels cannot run this: {plan}")
+    return plan
+
+
+# --- geometry and launch ----------------------------------------------------
+
+def _band_key(plan: _Plan, axes, k: int) -> str:
+    """pywt key (letters in axes order) of kernel band k = 2 * y_band + x_band."""
+    letter = {plan.yx[0]: SUBBAND_LETTERS[k // 2], plan.yx[1]: SUBBAND_LETTERS[k % 2]}
+    return letter[axes[0]] + letter[axes[1]]
+
+
+def _launch(plan: _Plan, image, bands, emulation: Emulation):
+    operands = [image] + list(bands)
+    geometry, geometry_bytes, total_tiles, shared_bytes = _geometry(
+        plan, tuple(None if a is None else tuple(a.strides) for a in operands))
+    if total_tiles == 0:
+        return
+    scalar = real_dtype(plan.dtype)
+    xp = array_module(*operands)
+
+    def filters():
+        return [f for bank in plan.banks
+                for f in _wavelets.device_filters(bank, plan.kernel_op == SYNTHESIS, scalar, xp)]
+
+    if xp is not np:
+        with xp.cuda.Device(image.device.id):  # the arrays' GPU, whichever is current
+            kernel = _cuda_function(plan.kernel_op, plan.mode, scalar)
+            # a 0-d structured array is passed by value (the FusedGeometry
+            # parameter); None becomes a null pointer (an absent subband)
+            kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,),
+                   (geometry, *operands, *filters()), shared_mem=shared_bytes)
+        return
+    host = _host_module()
+    host.launch(plan.kernel_op, plan.mode, scalar == np.float64, geometry_bytes,
+                *[0 if a is None else a.ctypes.data for a in operands],
+                *[f.ctypes.data for f in filters()],
+                min(total_tiles, emulation.grid), emulation.threads,
+                host.schedules[emulation.schedule], emulation.seed, emulation.skip_barrier)
+
+
+@functools.lru_cache(maxsize=1024)
+def _geometry(plan: _Plan, byte_strides):
+    """(FusedGeometry record, its bytes, tiles, shared-memory bytes) for the
+    operands' byte strides (None: an absent subband). Batch dimensions:
+    size-1 ones dropped, neighbours contiguous in every operand merged, a
+    complex array walked as real with a last batch dimension of 2. Memoized
+    like _plan_for; the record is read-only."""
+    scalar = real_dtype(plan.dtype).itemsize
+    strides = [None if s is None else [b // scalar for b in s] for s in byte_strides]
+    if any(s is not None and any(b % scalar for b in bs)
+           for s, bs in zip(strides, byte_strides)):
+        raise ValueError("array strides are not a multiple of the element size")
+    shape = plan.image_shape
+    entries = [[shape[d], [s[d] if s is not None else 0 for s in strides]]
+               for d in range(len(shape)) if d not in plan.yx and shape[d] != 1]
+    if plan.dtype.kind == "c":
+        entries.append([2, [1 if s is not None else 0 for s in strides]])
+    entries.sort(key=lambda e: -abs(e[1][0]))  # the image's memory order
+    merged = []
+    for size, st in entries:
+        if merged and all(m == s * size for m, s in zip(merged[-1][1], st)):
+            merged[-1] = [merged[-1][0] * size, st]
+        else:
+            merged.append([size, st])
+    g = np.zeros((), dtype=FUSED_GEOMETRY_DTYPE)
+    g["batch_ndim"] = len(merged)
+    g["batch_total"] = int(np.prod([m[0] for m in merged], dtype=np.int64))
+    g["signal_len"] = plan.signal_len
+    g["coeff_len"] = plan.coeff_len
+    filter_len = [b.length for b in plan.banks]
+    g["filter_len"] = filter_len
+    g["tile"] = plan.tile
+    out_len = plan.coeff_len if plan.kernel_op == ANALYSIS else plan.signal_len
+    g["tiles"] = [-(-n // t) for n, t in zip(out_len, plan.tile)]
+    for i, (size, st) in enumerate(merged):
+        g["batch_shape"][i] = size
+        g["stride"][:, i] = st
+    for k, axis in enumerate(plan.yx):
+        g["stride"][:, MAX_DIMS + k] = [s[axis] if s is not None else 0 for s in strides]
+    g.flags.writeable = False
+    total_tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
+    shared_bytes = shared_elems(plan.kernel_op, plan.mode, plan.tile, filter_len) * scalar
+    return g, g.tobytes(), total_tiles, shared_bytes
+
+
+def _host_module():
+    try:
+        from . import _fused_host
+    except ImportError as exc:  # pragma: no cover - only when the package was not built
+        raise ImportError("cuwavelet._fused_host is not built; install the package with "
+                          "`pip install -e .` (it compiles cuwavelet/kernels/fused_host.cpp)") from exc
+    if _fused_host.geometry_size != FUSED_GEOMETRY_DTYPE.itemsize:  # pragma: no cover
+        raise ImportError("cuwavelet._fused_host was built from another kernel source; rebuild it")
+    return _fused_host
+
+
+def _output(xp, out, shape, dtype, what):
+    if out is None:
+        return empty(xp, shape, dtype)
+    if tuple(out.shape) != tuple(shape) or out.dtype != dtype:
+        raise ValueError(f"{what} must have shape {tuple(shape)} and dtype {np.dtype(dtype)}; "
+                         f"got {tuple(out.shape)} {out.dtype}")
+    return out
+
+
+def _split(op, image, axes, banks, modes, out, emulation):
+    plan = _plan_or_raise(op, image, list(axes), list(banks), list(modes))
+    xp = array_module(image)
+    out = dict(out or {})
+    bands = [_output(xp, out.get(_band_key(plan, axes, k)), plan.coeff_shape, plan.dtype,
+                     f"out[{_band_key(plan, axes, k)!r}]") for k in range(4)]
+    _launch(plan, image, bands, emulation)
+    return {_band_key(plan, axes, k): bands[k] for k in range(4)}
+
+
+def _merge(op, coeffs, axes, banks, modes, data_shape, out, emulation):
+    plan = _plan_or_raise(op, coeffs, list(axes), list(banks), list(modes), data_shape)
+    xp = array_module(*coeffs.values())
+    bands = [coeffs.get(_band_key(plan, axes, k)) for k in range(4)]
+    image = _output(xp, out, plan.image_shape, plan.dtype, "output")
+    _launch(plan, image, bands, emulation)
+    return image
+
+
+# --- the level operations -----------------------------------------------------
+
+def dwt2_level(x, axes, banks, modes, out=None, *, emulation=DEFAULT_EMULATION) -> dict:
+    """One dwt2/dwtn level over two axes: {key: subband}. out: optional dict of
+    preallocated subbands (any strides) to write into."""
+    return _split("dwt2", x, axes, banks, modes, out, emulation)
+
+
+def idwt2_level(coeffs: dict, axes, banks, modes, out=None, *, emulation=DEFAULT_EMULATION):
+    """One idwt2/idwtn level over two axes; missing or None subbands are zeros.
+    All subbands must share one shape (trim the approximation first)."""
+    return _merge("idwt2", coeffs, axes, banks, modes, None, out, emulation)
+
+
+def idwt2_adjoint_level(y, axes, banks, modes, out=None, *, emulation=DEFAULT_EMULATION) -> dict:
+    """Transpose of idwt2_level: cotangent of the image -> cotangents of the subbands."""
+    return _split("idwt2_adjoint", y, axes, banks, modes, out, emulation)
+
+
+def dwt2_adjoint_level(coeffs: dict, axes, banks, modes, data_shape, out=None, *,
+                       emulation=DEFAULT_EMULATION):
+    """Transpose of dwt2_level for an image of data_shape (zero mode, or
+    periodization with even lengths: see supports)."""
+    return _merge("dwt2_adjoint", coeffs, axes, banks, modes, data_shape, out, emulation)

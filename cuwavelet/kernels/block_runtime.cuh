@@ -1,0 +1,227 @@
+// Thread-block runtime: the few CUDA block primitives the fused kernels use
+// (thread and block indices, dynamic shared memory, the block barrier), behind
+// one interface so that a kernel body written once as
+//
+//     template <class Block> CUWAVELET_BLOCK void body(const Block& b, ...)
+//
+// runs on the GPU (DeviceBlock: thin wrappers over threadIdx, __syncthreads()...)
+// and on the CPU (HostBlock, driven by block::Emulator), where CI tests it.
+//
+// The emulator runs each block's threads as fibers (ucontext) on one OS thread.
+// Between two barriers every thread runs alone until it reaches the next
+// barrier (or ends), in an order chosen to expose races: reversed or shuffled
+// thread order, never only thread-index order. A missing barrier then shows up
+// as a wrong answer: a thread reads a shared slot another thread has not yet
+// written (shared memory starts poisoned with NaN bytes at every block) or has
+// already overwritten. The emulator also refuses barriers that not every thread
+// reaches (divergent __syncthreads) and writes past the dynamic shared memory.
+#pragma once
+
+#include "dwt_math.cuh"
+
+#if defined(__CUDACC__)  // NVRTC and nvcc: the real thing
+
+#define CUWAVELET_BLOCK __device__ __forceinline__
+#define CUWAVELET_UNROLL _Pragma("unroll")
+
+extern __shared__ __align__(16) unsigned char cuwavelet_dynamic_shared[];
+
+namespace cuwavelet {
+namespace block {
+
+struct DeviceBlock {
+  __device__ __forceinline__ int thread() const { return (int)threadIdx.x; }
+  __device__ __forceinline__ int threads() const { return (int)blockDim.x; }
+  __device__ __forceinline__ index_t block() const { return (index_t)blockIdx.x; }
+  __device__ __forceinline__ index_t blocks() const { return (index_t)gridDim.x; }
+  __device__ __forceinline__ unsigned char* shared() const { return cuwavelet_dynamic_shared; }
+  __device__ __forceinline__ void sync() const { __syncthreads(); }
+};
+
+}  // namespace block
+}  // namespace cuwavelet
+
+#else  // host compiler: the emulator
+
+#define CUWAVELET_BLOCK inline
+#define CUWAVELET_UNROLL
+
+#include <ucontext.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cuwavelet {
+namespace block {
+
+// Order of the threads between two barriers. kForward (thread-index order)
+// hides every race in which a thread reads what a lower-numbered thread wrote;
+// it exists only so that tests can show that.
+enum Schedule { kReversed = 0, kShuffled = 1, kForward = 2 };
+
+struct EmulatorOptions {
+  int schedule = kShuffled;
+  std::uint64_t seed = 0x9e3779b97f4a7c15ull;
+  // Testing hook: each thread's skip_barrier-th barrier call (0-based, counted
+  // per block) returns at once, as if the kernel lacked it; -1: none skipped.
+  long long skip_barrier = -1;
+};
+
+class Emulator;
+
+// What an emulated thread sees: the same interface as DeviceBlock.
+class HostBlock {
+ public:
+  HostBlock(Emulator* em, int thread) : em_(em), thread_(thread) {}
+  inline int thread() const { return thread_; }
+  inline int threads() const;
+  inline index_t block() const;
+  inline index_t blocks() const;
+  inline unsigned char* shared() const;
+  inline void sync() const;
+
+ private:
+  Emulator* em_;
+  int thread_;
+};
+
+class Emulator {
+ public:
+  // Runs body(const HostBlock&) for every thread of every block of a 1D grid.
+  template <class Body>
+  static void launch(index_t grid, int threads, std::size_t shared_bytes, const Body& body,
+                     const EmulatorOptions& options = EmulatorOptions()) {
+    if (threads < 1) throw std::invalid_argument("a block needs at least one thread");
+    Emulator em(threads, shared_bytes, options);
+    em.body_ = &body;
+    em.invoke_ = [](const void* fn, const HostBlock& b) { (*static_cast<const Body*>(fn))(b); };
+    for (index_t blk = 0; blk < grid; ++blk) em.run_block(blk, grid);
+  }
+
+ private:
+  friend class HostBlock;
+  enum State { kRunnable, kAtBarrier, kDone };
+  static constexpr std::size_t kStackBytes = 128 * 1024;
+  static constexpr std::size_t kGuardBytes = 64;
+  static constexpr unsigned char kPoison = 0xFF;  // NaN in every float and double
+  static constexpr unsigned char kGuard = 0xA5;
+
+  Emulator(int threads, std::size_t shared_bytes, const EmulatorOptions& options)
+      : threads_(threads), shared_bytes_(shared_bytes), options_(options),
+        fibers_(threads), state_(threads), barriers_(threads),
+        stacks_(new unsigned char[kStackBytes * threads]),
+        // 16-byte aligned storage, as CUDA's dynamic shared memory is (at least)
+        shared_(new std::uint64_t[(shared_bytes + kGuardBytes + 15) / 16 * 2]) {}
+
+  unsigned char* shared_base() const { return reinterpret_cast<unsigned char*>(shared_.get()); }
+
+  static Emulator*& current() {
+    static thread_local Emulator* em = nullptr;
+    return em;
+  }
+
+  static void fiber_main() {
+    Emulator* em = current();
+    const int t = em->running_;
+    em->invoke_(em->body_, HostBlock(em, t));
+    em->state_[t] = kDone;  // returning resumes uc_link: the scheduler
+  }
+
+  void arrive(int t) {
+    if (barriers_[t]++ == options_.skip_barrier) return;
+    state_[t] = kAtBarrier;
+    swapcontext(&fibers_[t], &scheduler_);
+  }
+
+  void make_order(std::vector<int>& order, std::uint64_t phase) const {
+    order.resize(threads_);
+    for (int t = 0; t < threads_; ++t) order[t] = t;
+    if (options_.schedule == kReversed) {
+      for (int t = 0; t < threads_; ++t) order[t] = threads_ - 1 - t;
+    } else if (options_.schedule == kShuffled) {  // Fisher-Yates, xorshift64*
+      std::uint64_t s = options_.seed ^ (phase * 0xbf58476d1ce4e5b9ull) ^
+                        ((std::uint64_t)block_ * 0x94d049bb133111ebull);
+      if (s == 0) s = 1;
+      for (int t = threads_ - 1; t > 0; --t) {
+        s ^= s >> 12; s ^= s << 25; s ^= s >> 27;
+        const int u = (int)((s * 0x2545f4914f6cdd1dull) >> 33) % (t + 1);
+        const int tmp = order[t]; order[t] = order[u]; order[u] = tmp;
+      }
+    }
+  }
+
+  void run_block(index_t blk, index_t grid) {
+    block_ = blk;
+    grid_ = grid;
+    std::memset(shared_base(), kPoison, shared_bytes_);
+    std::memset(shared_base() + shared_bytes_, kGuard, kGuardBytes);
+    Emulator*& cur = current();
+    Emulator* previous = cur;
+    cur = this;
+    for (int t = 0; t < threads_; ++t) {
+      getcontext(&fibers_[t]);
+      fibers_[t].uc_stack.ss_sp = stacks_.get() + kStackBytes * t;
+      fibers_[t].uc_stack.ss_size = kStackBytes;
+      fibers_[t].uc_link = &scheduler_;
+      makecontext(&fibers_[t], &Emulator::fiber_main, 0);
+      state_[t] = kRunnable;
+      barriers_[t] = 0;
+    }
+    std::vector<int> order;
+    for (std::uint64_t phase = 0;; ++phase) {
+      make_order(order, phase);
+      for (int t : order) {
+        running_ = t;
+        swapcontext(&scheduler_, &fibers_[t]);
+      }
+      int done = 0;
+      for (int t = 0; t < threads_; ++t) done += state_[t] == kDone;
+      if (done == threads_) break;
+      for (int t = 0; t < threads_; ++t) {
+        // Every thread must be waiting at the same barrier: one that ended or
+        // that counted a different number of barriers diverged.
+        if (state_[t] != kAtBarrier || barriers_[t] != barriers_[0]) {
+          cur = previous;
+          throw std::logic_error("divergent barrier in block " + std::to_string(blk) +
+                                 ": not every thread reached barrier " +
+                                 std::to_string(barriers_[0]));
+        }
+        state_[t] = kRunnable;
+      }
+    }
+    cur = previous;
+    for (std::size_t i = 0; i < kGuardBytes; ++i)
+      if (shared_base()[shared_bytes_ + i] != kGuard)
+        throw std::logic_error("block " + std::to_string(blk) + " wrote past its " +
+                               std::to_string(shared_bytes_) + " bytes of shared memory");
+  }
+
+  const int threads_;
+  const std::size_t shared_bytes_;
+  const EmulatorOptions options_;
+  std::vector<ucontext_t> fibers_;
+  std::vector<State> state_;
+  std::vector<long long> barriers_;  // barrier calls so far, per thread
+  std::unique_ptr<unsigned char[]> stacks_;
+  std::unique_ptr<std::uint64_t[]> shared_;
+  ucontext_t scheduler_;
+  int running_ = 0;
+  index_t block_ = 0, grid_ = 0;
+  const void* body_ = nullptr;
+  void (*invoke_)(const void*, const HostBlock&) = nullptr;
+};
+
+inline int HostBlock::threads() const { return em_->threads_; }
+inline index_t HostBlock::block() const { return em_->block_; }
+inline index_t HostBlock::blocks() const { return em_->grid_; }
+inline unsigned char* HostBlock::shared() const { return em_->shared_base(); }
+inline void HostBlock::sync() const { em_->arrive(thread_); }
+
+}  // namespace block
+}  // namespace cuwavelet
+
+#endif

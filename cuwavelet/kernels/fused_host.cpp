@@ -1,0 +1,177 @@
+// CPU glue of the fused 2D kernels: the same kernel bodies as the GPU
+// (dwt2_fused.cuh), run thread block by thread block by the emulator of
+// block_runtime.cuh, so CI checks the shared-memory tiling, the barriers and
+// the halo arithmetic without a GPU. This is a verification build, not a fast
+// CPU path (NumPy arrays keep the separable host kernels for speed).
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "block_runtime.cuh"
+#include "dwt2_fused.cuh"
+
+namespace cuwavelet {
+namespace {
+
+using block::Emulator;
+using block::EmulatorOptions;
+using block::HostBlock;
+
+template <typename T>
+struct FusedArgs {
+  FusedGeometry g;
+  T* image;
+  T* band[4];
+  const T* filter[4];  // lo_y, hi_y, lo_x, hi_x
+};
+
+template <int OP, int M, typename T>
+void run_fused(const FusedArgs<T>& a, index_t grid, int threads, const EmulatorOptions& opt) {
+  const std::size_t bytes = sizeof(T) * (std::size_t)fused_shared_elems<M>(OP, a.g);
+  Emulator::launch(grid, threads, bytes, [&a](const HostBlock& b) {
+    if constexpr (OP == kFusedAnalysis)
+      fused_analysis_2d<M, T>(b, a.g, a.image, a.band[0], a.band[1], a.band[2], a.band[3],
+                              a.filter[0], a.filter[1], a.filter[2], a.filter[3]);
+    else
+      fused_synthesis_2d<M, T>(b, a.g, a.image, a.band[0], a.band[1], a.band[2], a.band[3],
+                               a.filter[0], a.filter[1], a.filter[2], a.filter[3]);
+  }, opt);
+}
+
+template <typename T>
+using FusedFn = void (*)(const FusedArgs<T>&, index_t, int, const EmulatorOptions&);
+
+template <int OP, typename T>
+FusedFn<T> pick_mode(int mode) {
+  switch (mode) {
+    case kZero: return run_fused<OP, kZero, T>;
+    case kConstant: return run_fused<OP, kConstant, T>;
+    case kSymmetric: return run_fused<OP, kSymmetric, T>;
+    case kPeriodic: return run_fused<OP, kPeriodic, T>;
+    case kSmooth: return run_fused<OP, kSmooth, T>;
+    case kPeriodization: return run_fused<OP, kPeriodization, T>;
+    case kReflect: return run_fused<OP, kReflect, T>;
+    case kAntisymmetric: return run_fused<OP, kAntisymmetric, T>;
+    case kAntireflect: return run_fused<OP, kAntireflect, T>;
+  }
+  throw std::invalid_argument("unknown mode number");
+}
+
+template <typename T>
+FusedFn<T> pick(int op, int mode) {
+  if (op == kFusedAnalysis) return pick_mode<kFusedAnalysis, T>(mode);
+  if (op == kFusedSynthesis) return pick_mode<kFusedSynthesis, T>(mode);
+  throw std::invalid_argument("unknown fused operation number");
+}
+
+FusedGeometry geometry_of(const pybind11::bytes& raw_bytes) {
+  const std::string raw = raw_bytes;
+  if (raw.size() != sizeof(FusedGeometry))
+    throw std::invalid_argument("fused geometry has the wrong size");
+  FusedGeometry g;
+  std::memcpy(&g, raw.data(), sizeof(FusedGeometry));
+  return g;
+}
+
+template <typename T>
+void launch_typed(int op, int mode, const FusedGeometry& g, std::uintptr_t image,
+                  const std::uintptr_t band[4], const std::uintptr_t filter[4], index_t grid,
+                  int threads, const EmulatorOptions& opt) {
+  const FusedFn<T> fn = pick<T>(op, mode);
+  FusedArgs<T> a;
+  a.g = g;
+  a.image = reinterpret_cast<T*>(image);
+  for (int k = 0; k < 4; ++k) {
+    a.band[k] = reinterpret_cast<T*>(band[k]);
+    a.filter[k] = reinterpret_cast<const T*>(filter[k]);
+  }
+  pybind11::gil_scoped_release release;
+  fn(a, grid, threads, opt);
+}
+
+// Pointers arrive as integers (0 for an absent subband), the geometry as the
+// bytes of the NumPy record FUSED_GEOMETRY_DTYPE.
+void launch(int op, int mode, bool is_double, pybind11::bytes geometry, std::uintptr_t image,
+            std::uintptr_t aa, std::uintptr_t ad, std::uintptr_t da, std::uintptr_t dd,
+            std::uintptr_t lo_y, std::uintptr_t hi_y, std::uintptr_t lo_x, std::uintptr_t hi_x,
+            long long grid, int threads, int schedule, std::uint64_t seed, long long skip_barrier) {
+  const FusedGeometry g = geometry_of(geometry);
+  const std::uintptr_t band[4] = {aa, ad, da, dd};
+  const std::uintptr_t filter[4] = {lo_y, hi_y, lo_x, hi_x};
+  EmulatorOptions opt;
+  opt.schedule = schedule;
+  opt.seed = seed;
+  opt.skip_barrier = skip_barrier;
+  if (is_double) launch_typed<double>(op, mode, g, image, band, filter, grid, threads, opt);
+  else launch_typed<float>(op, mode, g, image, band, filter, grid, threads, opt);
+}
+
+// Dynamic shared memory of one block: the number _fused.py computes on its own.
+long long shared_bytes(int op, int mode, bool is_double, pybind11::bytes geometry) {
+  const FusedGeometry g = geometry_of(geometry);
+  if (mode < 0 || mode > kAntireflect) throw std::invalid_argument("unknown mode number");
+  // Only periodization changes the layout (its synthesis shift).
+  const int elems = mode == kPeriodization ? fused_shared_elems<kPeriodization>(op, g)
+                                           : fused_shared_elems<kZero>(op, g);
+  return (long long)elems * (is_double ? sizeof(double) : sizeof(float));
+}
+
+// Emulator self-test kernel: each thread stores its value in shared memory,
+// then reads thread t + shift's (its own where that is out of range).
+// Without the barrier that read is a race, which the emulator must turn into
+// a wrong answer; which thread orders expose it depends on shift's sign.
+void exchange(std::uintptr_t values, std::uintptr_t out, int threads, int shift,
+              bool with_barrier, int schedule) {
+  const double* v = reinterpret_cast<const double*>(values);
+  double* o = reinterpret_cast<double*>(out);
+  EmulatorOptions opt;
+  opt.schedule = schedule;
+  Emulator::launch(1, threads, threads * sizeof(double), [&](const HostBlock& b) {
+    double* slot = reinterpret_cast<double*>(b.shared());
+    const int t = b.thread(), n = b.threads();
+    slot[t] = v[t];
+    if (with_barrier) b.sync();
+    const int u = t + shift;
+    o[t] = slot[u >= 0 && u < n ? u : t];
+  }, opt);
+}
+
+// Emulator self-test kernel: a barrier only even threads reach (undefined
+// behaviour in CUDA), which the emulator must refuse.
+void divergent_barrier(int threads) {
+  Emulator::launch(1, threads, 0, [](const HostBlock& b) {
+    if (b.thread() % 2 == 0) b.sync();
+  });
+}
+
+// Emulator self-test kernel: a write one element past the shared memory.
+void shared_overrun(int threads) {
+  Emulator::launch(1, threads, 16, [](const HostBlock& b) {
+    if (b.thread() == 0) b.shared()[16] = 0;
+  });
+}
+
+}  // namespace
+}  // namespace cuwavelet
+
+PYBIND11_MODULE(_fused_host, m) {
+  namespace py = pybind11;
+  m.doc() = "Host build of cuwavelet's fused 2D kernels (kernels/dwt2_fused.cuh) through the "
+            "thread-block emulator of kernels/block_runtime.cuh.";
+  m.def("launch", &cuwavelet::launch, py::arg("op"), py::arg("mode"), py::arg("is_double"),
+        py::arg("geometry"), py::arg("image"), py::arg("aa"), py::arg("ad"), py::arg("da"),
+        py::arg("dd"), py::arg("lo_y"), py::arg("hi_y"), py::arg("lo_x"), py::arg("hi_x"),
+        py::arg("grid"), py::arg("threads"), py::arg("schedule"), py::arg("seed"),
+        py::arg("skip_barrier") = -1);
+  m.def("shared_bytes", &cuwavelet::shared_bytes);
+  m.def("exchange", &cuwavelet::exchange);
+  m.def("divergent_barrier", &cuwavelet::divergent_barrier);
+  m.def("shared_overrun", &cuwavelet::shared_overrun);
+  m.attr("geometry_size") = sizeof(cuwavelet::FusedGeometry);
+  m.attr("schedules") = py::dict(py::arg("reversed") = (int)cuwavelet::block::kReversed,
+                                 py::arg("shuffled") = (int)cuwavelet::block::kShuffled,
+                                 py::arg("forward") = (int)cuwavelet::block::kForward);
+}

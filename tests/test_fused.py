@@ -1,0 +1,364 @@
+"""Fused 2D kernels (cuwavelet/_fused.py, kernels/dwt2_fused.cuh).
+
+On NumPy arrays they run through the thread-block emulator
+(kernels/block_runtime.cuh) built into cuwavelet._fused_host: the same kernel
+bodies as the GPU, each block's threads run as fibers between real barriers
+in reversed and in shuffled order, over poisoned shared memory. So these
+tests check the tiling, the halos and the barriers of the GPU code against
+pywt, and that a missing barrier is caught. Every device specialization is
+also compiled by NVRTC for sm_80 and sm_90 (CUWAVELET_REQUIRE_NVRTC=1 makes a
+missing NVRTC a failure). Where a GPU exists, the CuPy path is compared too.
+"""
+import os
+import warnings
+
+import numpy as np
+import pytest
+import pywt
+
+import cuwavelet as cw
+from cuwavelet._arrays import is_cupy
+from conftest import assert_same_structure, requires_cuda, to_numpy
+from cuwavelet import _fused, _fused_host, _wavelets
+from cuwavelet._fused import Emulation
+
+MODES = pywt.Modes.modes
+WAVELETS = ["haar", "db2", "bior2.4", "coif1", "rbio3.1", "sym5"]
+RTOL = {np.float64: 1e-12, np.float32: 2e-5, np.complex128: 1e-12, np.complex64: 2e-5}
+SCHEDULES = ["reversed", "shuffled"]
+# (shape, axes): odd and even lengths, batch dimensions, signals shorter than
+# most filters here (down to one sample), images spanning several and partial tiles.
+LAYOUTS = [((2, 13, 17), (1, 2)), ((3, 2, 16, 40), (2, 3)), ((5, 3), (0, 1)),
+           ((1, 70, 71), (1, 2)), ((4, 1, 9), (0, 2))]
+
+
+def random(shape, dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal(shape)
+    return a.astype(dtype)
+
+
+def banks_modes(wavelet, mode, axes):
+    banks = [_wavelets.as_filter_bank(w) for w in _wavelets.per_axis(wavelet, axes, "wavelet")]
+    modes = [_wavelets.as_mode(m) for m in _wavelets.per_axis(mode, axes, "mode")]
+    return banks, modes
+
+
+def fused(op, operand, wavelet, mode, axes, emulation=_fused.DEFAULT_EMULATION, **kwargs):
+    banks, modes = banks_modes(wavelet, mode, axes)
+    fn = getattr(_fused, f"{op}_level")
+    return fn(operand, list(axes), banks, modes, emulation=emulation, **kwargs)
+
+
+def quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+# --- the emulator itself ------------------------------------------------------
+
+def exchange(shift, with_barrier, schedule, threads=64):
+    values = np.arange(1.0, threads + 1)
+    out = np.zeros(threads)
+    _fused_host.exchange(values.ctypes.data, out.ctypes.data, threads, shift, with_barrier,
+                         _fused_host.schedules[schedule])
+    index = np.arange(threads) + shift
+    expected = values[np.where((index >= 0) & (index < threads), index, np.arange(threads))]
+    return np.array_equal(out, expected)
+
+
+@pytest.mark.parametrize("schedule", ["reversed", "shuffled", "forward"])
+@pytest.mark.parametrize("shift", [-1, 1, 5])
+def test_emulator_barrier_orders_shared_memory(schedule, shift):
+    assert exchange(shift, True, schedule)
+
+
+@pytest.mark.parametrize("shift, exposed_by", [(-1, {"reversed", "shuffled"}),
+                                               (1, {"forward", "shuffled"}),
+                                               (5, {"forward", "shuffled"})])
+def test_emulator_turns_a_missing_barrier_into_a_wrong_answer(shift, exposed_by):
+    """Reading a lower thread's slot is hidden by thread-index order, reading a
+    higher one's by reversed order: shuffled order exposes both, which is why
+    the tests run reversed and shuffled (never thread-index order alone)."""
+    for schedule in ("reversed", "shuffled", "forward"):
+        assert exchange(shift, False, schedule) == (schedule not in exposed_by), schedule
+
+
+def test_emulator_refuses_divergent_barriers_and_overruns():
+    with pytest.raises(RuntimeError, match="divergent barrier"):
+        _fused_host.divergent_barrier(8)
+    with pytest.raises(RuntimeError, match="wrote past"):
+        _fused_host.shared_overrun(4)
+
+
+@pytest.mark.parametrize("op", ["dwt2", "idwt2"])
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_dropping_any_barrier_of_the_fused_kernels_gives_a_wrong_answer(op, schedule):
+    """Each of the two barriers per tile is needed, and the emulator shows it:
+    skip_barrier makes every thread skip its k-th barrier, as if the kernel
+    source lacked it."""
+    x = random((2, 20, 23))
+    operand = x if op == "dwt2" else pywt.dwtn(x, "db2", "symmetric", axes=(1, 2))
+    expected = getattr(pywt, "dwtn" if op == "dwt2" else "idwtn")(operand, "db2", "symmetric",
+                                                                 axes=(1, 2))
+    for grid in (1, 3):  # one block looping over every tile, and several
+        for skip, correct in ((-1, True), (0, False), (1, False)):
+            em = Emulation(threads=32, grid=grid, schedule=schedule, skip_barrier=skip)
+            got = fused(op, operand, "db2", "symmetric", (1, 2), em)
+            same = all(np.allclose(g, e) for g, e in zip(leaves(got), leaves(expected)))
+            assert same == correct, (grid, skip)
+
+
+def leaves(result):
+    return [result[k] for k in sorted(result)] if isinstance(result, dict) else [result]
+
+
+# --- against pywt -------------------------------------------------------------
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+@pytest.mark.parametrize("wavelet", WAVELETS)
+@pytest.mark.parametrize("mode", MODES)
+def test_dwt2_and_idwt2_match_pywt(mode, wavelet, schedule):
+    em = Emulation(schedule=schedule)
+    for shape, axes in LAYOUTS:
+        for dtype in (np.float64, np.float32):
+            x = random(shape, dtype)
+            banks, modes = banks_modes(wavelet, mode, axes)
+            if not _fused.supports("dwt2", x, axes, banks, modes):
+                # only where pywt refuses the signal (reflect modes need 2 samples)
+                assert min(shape[a] for a in axes) < 2 and mode in ("reflect", "antireflect")
+                continue
+            expected = quiet(pywt.dwtn, x, wavelet, mode, axes=axes)
+            assert_same_structure(fused("dwt2", x, wavelet, mode, axes, em), expected,
+                                  RTOL[dtype])
+            # idwt2 of arbitrary coefficients (not only a dwt2's), of odd and even lengths
+            c = {k: random(v.shape, dtype, seed=i) for i, (k, v) in enumerate(expected.items())}
+            assert_same_structure(fused("idwt2", c, wavelet, mode, axes, em),
+                                  quiet(pywt.idwtn, c, wavelet, mode, axes=axes), RTOL[dtype])
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "periodization", "antireflect"])
+def test_idwt2_missing_subbands_are_zeros(mode):
+    c = pywt.dwtn(random((3, 11, 14)), "bior2.4", mode, axes=(1, 2))
+    for keep in (["aa"], ["ad", "dd"], ["da"]):
+        part = {k: (v if k in keep else None) for k, v in c.items()}
+        assert_same_structure(fused("idwt2", part, "bior2.4", mode, (1, 2)),
+                              pywt.idwtn(part, "bior2.4", mode, axes=(1, 2)), 1e-12)
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "periodization", "smooth"])
+def test_layouts_axes_and_dtypes(mode):
+    """Any two axes in either order, views of every kind (the x axis of the
+    tiles follows the smaller stride), complex data, per-axis wavelets."""
+    base = random((4, 9, 3, 22, 2), np.float64)
+    cases = [
+        (base[..., 0], (3, 1)),                             # axes out of order, not adjacent
+        (np.asfortranarray(base[..., 1]), (1, 3)),           # Fortran order: x is axes[0]
+        (base[:, ::-1, :, ::2, 0], (1, 3)),                  # reversed and strided views
+        (base[:, :, 1, :, :].transpose(0, 3, 2, 1), (2, 3)),  # permuted view
+        (base[..., 0].astype(np.complex64) * (1 + 2j), (1, 3)),
+        (random((2, 3, 2, 3, 2, 3, 4, 9), np.float32), (0, 7)),  # six batch dimensions
+    ]
+    for x, axes in cases:
+        for wavelet in ("db2", ("haar", "bior2.4")):
+            rtol = RTOL[x.dtype.type]
+            expected = pywt.dwtn(x, wavelet, mode, axes=axes)
+            assert_same_structure(fused("dwt2", x, wavelet, mode, axes), expected, rtol)
+            assert_same_structure(fused("idwt2", expected, wavelet, mode, axes),
+                                  pywt.idwtn(expected, wavelet, mode, axes=axes), rtol)
+
+
+def test_outputs_written_in_place_through_views():
+    """out= takes preallocated, strided subbands: a multilevel transform can
+    write details straight to their final arrays."""
+    x = random((2, 30, 26))
+    expected = pywt.dwtn(x, "db2", "zero", axes=(1, 2))
+    store = np.full((4, 2, 17, 2 * 14), np.nan)  # subbands are (2, 16, 14)
+    out = {k: store[i, :, :, ::2][:, :16, :] for i, k in enumerate(sorted(expected))}
+    got = fused("dwt2", x, "db2", "zero", (1, 2), out=out)
+    for k in expected:
+        assert got[k] is out[k]
+        np.testing.assert_allclose(out[k], expected[k], rtol=1e-12, atol=1e-12)
+    image = np.full((2, 60, 40), np.nan)
+    y = fused("idwt2", expected, "db2", "zero", (1, 2), out=image[:, ::2, 5:31])
+    np.testing.assert_allclose(y, x, atol=1e-12)
+    assert np.isnan(image[:, 1::2]).all()
+
+
+# --- adjoints -----------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_idwt2_adjoint_matches_the_separable_adjoint(mode):
+    for wavelet in ("db2", "bior2.4"):
+        for shape in ((2, 12, 18), (4, 6)):
+            axes = (len(shape) - 2, len(shape) - 1)
+            y = random(shape)
+            assert_same_structure(fused("idwt2_adjoint", y, wavelet, mode, axes),
+                                  cw.adjoint.idwtn(y, wavelet, mode, axes), 1e-12)
+
+
+@pytest.mark.parametrize("mode", ["zero", "periodization"])
+def test_dwt2_adjoint_matches_the_separable_adjoint(mode):
+    for wavelet in ("db2", "bior2.4", "haar"):
+        shapes = [(2, 12, 18), (4, 6)] + ([(3, 11, 7)] if mode == "zero" else [])
+        for shape in shapes:
+            axes = (len(shape) - 2, len(shape) - 1)
+            c = {k: random(v.shape, seed=i) for i, (k, v) in
+                 enumerate(pywt.dwtn(np.zeros(shape), wavelet, mode, axes=axes).items())}
+            got = fused("dwt2_adjoint", c, wavelet, mode, axes, data_shape=shape)
+            assert_same_structure(got, to_numpy(cw.adjoint.dwtn(c, wavelet, mode, axes,
+                                                                data_shape=shape)), 1e-12)
+
+
+def test_dot_product_identity_of_the_fused_adjoints():
+    """<A x, c> == <x, A^T c> with A and A^T both fused."""
+    axes = (1, 2)
+    for mode in ("zero", "periodization"):
+        x = random((2, 14, 10))
+        c = {k: random(v.shape, seed=i) for i, (k, v) in
+             enumerate(fused("dwt2", x, "bior2.4", mode, axes).items())}
+        ax = fused("dwt2", x, "bior2.4", mode, axes)
+        atc = fused("dwt2_adjoint", c, "bior2.4", mode, axes, data_shape=x.shape)
+        assert np.isclose(sum(np.vdot(ax[k], c[k]) for k in c), np.vdot(x, atc), rtol=1e-12)
+        s = fused("idwt2", c, "bior2.4", mode, axes)
+        y = random(s.shape, seed=7)
+        sty = fused("idwt2_adjoint", y, "bior2.4", mode, axes)
+        assert np.isclose(np.vdot(s, y), sum(np.vdot(c[k], sty[k]) for k in c), rtol=1e-12)
+
+
+# --- what runs fused, and what falls back ------------------------------------
+
+def test_supports_says_when_to_fall_back():
+    x = random((2, 40, 40))
+    db2, sym = banks_modes("db2", "symmetric", (1, 2))
+    assert _fused.supports("dwt2", x, [1, 2], db2, sym)
+    reasons = {
+        "modes": _fused.why_not("dwt2", x, [1, 2], db2, [2, 5]),
+        "axes": _fused.why_not("dwt2", x, [0, 1, 2], db2 + db2[:1], sym + sym[:1]),
+        "long filters": _fused.why_not("dwt2", x, [1, 2], *banks_modes("coif17", "zero", (1, 2))),
+        "short signal": _fused.why_not("dwt2", x[:, :1], [1, 2], *banks_modes("db2", "reflect",
+                                                                               (1, 2))),
+        "folding adjoint": _fused.why_not("dwt2_adjoint", pywt.dwtn(x, "db2", axes=(1, 2)),
+                                          [1, 2], db2, sym, data_shape=x.shape),
+        "dtype": _fused.why_not("dwt2", x.astype(np.int64), [1, 2], db2, sym),
+    }
+    for what, reason in reasons.items():
+        assert isinstance(reason, str), what
+    with pytest.raises(ValueError, match="cannot run"):
+        _fused.dwt2_level(x, [1, 2], db2, [2, 5])
+    # a long filter in float32 still fits (smaller tiles); in float64 it does not
+    db20 = banks_modes("db20", "zero", (1, 2))
+    assert _fused.supports("dwt2", x.astype(np.float32), [1, 2], *db20)
+    assert not _fused.supports("dwt2", x, [1, 2], *db20)
+    assert_same_structure(fused("dwt2", x.astype(np.float32), "db20", "zero", (1, 2)),
+                          pywt.dwtn(x.astype(np.float32), "db20", "zero", axes=(1, 2)), 2e-5)
+
+
+def test_shared_memory_sizes_agree_with_the_kernels():
+    """_fused.shared_elems (sizes the CUDA launch, picks tiles) == the C++ layouts."""
+    for op in (_fused.ANALYSIS, _fused.SYNTHESIS):
+        for mode in range(len(MODES)):
+            for F in ((2, 2), (4, 10), (18, 6)):
+                for tile in ((32, 32), (1, 4), (6, 2), (32, 64)):
+                    g = np.zeros((), _fused.FUSED_GEOMETRY_DTYPE)
+                    g["filter_len"], g["tile"] = F, tile
+                    assert _fused_host.shared_bytes(op, mode, True, g.tobytes()) == \
+                        8 * _fused.shared_elems(op, mode, tile, F)
+    assert _fused_host.geometry_size == _fused.FUSED_GEOMETRY_DTYPE.itemsize
+
+
+# --- the device build ---------------------------------------------------------
+
+def _nvrtc():
+    try:
+        from cupy_backends.cuda.libs import nvrtc
+        nvrtc.getVersion()
+        return nvrtc
+    except Exception as exc:
+        if os.environ.get("CUWAVELET_REQUIRE_NVRTC") == "1":
+            pytest.fail(f"NVRTC is required but unavailable: {exc}")
+        pytest.skip(f"NVRTC unavailable: {exc}")
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+def test_every_fused_specialization_compiles(arch):
+    nvrtc = _nvrtc()
+    names = _fused.all_kernel_names()
+    assert len(names) == 2 * 9 * 2  # operations x modes x dtypes
+    prog = nvrtc.createProgram(_fused.kernel_source(), "fused_device.cu", [], [])
+    try:
+        for name in names:
+            nvrtc.addNameExpression(prog, name)
+        try:
+            nvrtc.compileProgram(prog, [f"-arch={arch}", *_fused.COMPILE_OPTIONS])
+        except Exception:
+            pytest.fail("NVRTC failed:\n" + nvrtc.getProgramLog(prog))
+        assert len({nvrtc.getLoweredName(prog, n) for n in names}) == len(names)
+        assert nvrtc.getCUBIN(prog)
+    finally:
+        nvrtc.destroyProgram(prog)
+
+
+@pytest.mark.gpu
+@requires_cuda
+@pytest.mark.parametrize("mode", MODES)
+def test_cuda_fused_matches_pywt(mode):
+    import cupy
+    for wavelet in ("db2", "bior2.4"):
+        for shape, axes in LAYOUTS[:4]:
+            for dtype in (np.float32, np.float64):
+                x = random(shape, dtype)
+                if not _fused.supports("dwt2", x, axes, *banks_modes(wavelet, mode, axes)):
+                    continue
+                expected = pywt.dwtn(x, wavelet, mode, axes=axes)
+                got = fused("dwt2", cupy.asarray(x), wavelet, mode, axes)
+                assert_same_structure(to_numpy(got), expected, RTOL[dtype])
+                c = {k: cupy.asarray(v) for k, v in expected.items()}
+                assert_same_structure(to_numpy(fused("idwt2", c, wavelet, mode, axes)),
+                                      pywt.idwtn(expected, wavelet, mode, axes=axes), RTOL[dtype])
+
+
+# --- the integration in cuwavelet._multilevel ---------------------------------
+
+@pytest.mark.filterwarnings("ignore:Level value")
+def test_public_transforms_with_the_fused_levels_wired_in(monkeypatch):
+    """cuwavelet._multilevel routes 2D levels of CuPy arrays through the fused
+    kernels wherever supports() allows. Making it treat NumPy arrays as CuPy
+    ones runs that exact routing here, through the emulator: every public 2D
+    transform and adjoint must still give pywt's, or the separable path's,
+    results, and every fused operation must have been used."""
+    from cuwavelet import _multilevel as ml
+    used = set()
+    for op in _fused.OPS:
+        level_fn = getattr(_fused, f"{op}_level")
+
+        def recording(*args, _op=op, _fn=level_fn, **kwargs):
+            used.add(_op)
+            return _fn(*args, **kwargs)
+        monkeypatch.setattr(_fused, f"{op}_level", recording)
+
+    def wire_fused(enabled):
+        monkeypatch.setattr(ml, "is_cupy", (lambda a: True) if enabled else is_cupy)
+
+    def adjoints(c, y, y_coeff_shapes, wavelet, mode):
+        return (cw.adjoint.wavedec2(c, wavelet, mode, data_shape=x.shape),
+                cw.adjoint.waverec2(y, wavelet, mode, coeff_shapes=y_coeff_shapes))
+
+    x = random((2, 3, 37, 30))
+    y = random((2, 3, 36, 30), seed=1)
+    for mode in ("symmetric", "periodization", "zero"):
+        for wavelet in ("db2", "bior2.4"):
+            y_shapes = cw.adjoint.shapes_of(cw.wavedec2(y, wavelet, mode, level=2))
+            wire_fused(True)
+            c = cw.wavedec2(x, wavelet, mode, level=2)
+            assert_same_structure(c, quiet(pywt.wavedec2, x, wavelet, mode, level=2), 1e-12)
+            assert_same_structure(cw.waverec2(c, wavelet, mode),
+                                  pywt.waverec2(c, wavelet, mode), 1e-12)
+            assert_same_structure(cw.dwt2(x, wavelet, mode), pywt.dwt2(x, wavelet, mode), 1e-12)
+            got = adjoints(c, y, y_shapes, wavelet, mode)
+            wire_fused(False)
+            assert_same_structure(got, adjoints(c, y, y_shapes, wavelet, mode), 1e-12)
+    assert used == set(_fused.OPS)
