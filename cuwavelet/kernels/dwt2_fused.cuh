@@ -52,15 +52,6 @@ static_assert(sizeof(FusedGeometry) ==
                   (12 + kMaxDims + kFusedOperands * (kMaxDims + 2)) * sizeof(index_t),
               "FusedGeometry must stay a padding-free record of 64-bit fields");
 
-CUWAVELET_HD index_t floor_div(index_t a, index_t b) {
-  const index_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-// The s of dwt_math.cuh's synthesis convention 2k = i + s - m.
-template <int M>
-CUWAVELET_HD index_t synthesis_shift(int F) { return M == kPeriodization ? F / 2 - 1 : F - 2; }
-
 // Element offsets of every operand at the start of batch item `batch`.
 CUWAVELET_HD void batch_offsets(const FusedGeometry& g, index_t batch,
                                 index_t offset[kFusedOperands]) {

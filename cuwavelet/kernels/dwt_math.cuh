@@ -126,6 +126,15 @@ CUWAVELET_HD A extended_sample(const T* x, index_t sx, index_t N, index_t p) {
 template <int M>
 CUWAVELET_HD index_t analysis_offset(int F) { return M == kPeriodization ? F / 2 : 1; }
 
+// The s of the synthesis convention 2k = i + s - m (see the top of this file).
+template <int M>
+CUWAVELET_HD index_t synthesis_shift(int F) { return M == kPeriodization ? F / 2 - 1 : F - 2; }
+
+CUWAVELET_HD index_t floor_div(index_t a, index_t b) {
+  const index_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
 // ---------------------------------------------------------------------------
 // Analysis (dwt): both subbands of output position o from the same loads.
 template <int M, typename T, typename A>
@@ -194,7 +203,7 @@ CUWAVELET_HD A synthesis_at(const T* ca, index_t sa, const T* cd, index_t sd,
                             index_t n, index_t i, const T* lo, const T* hi, int F) {
   A acc = A(0);
   if (M == kPeriodization) {
-    const index_t L = 2 * n, t0 = i + F / 2 - 1;
+    const index_t L = 2 * n, t0 = i + synthesis_shift<M>(F);
     for (int m = (int)(((t0 % 2) + 2) % 2); m < F; m += 2) {
       index_t t = (t0 - m) % L; if (t < 0) t += L;
       const index_t k = t / 2;
@@ -203,7 +212,7 @@ CUWAVELET_HD A synthesis_at(const T* ca, index_t sa, const T* cd, index_t sd,
     }
     return acc;
   }
-  const index_t t0 = i + F - 2;
+  const index_t t0 = i + synthesis_shift<M>(F);
   const int m0 = (int)(t0 % 2);
   if ((t0 - (F - 2 + m0)) / 2 >= 0 && (t0 - m0) / 2 < n && ca && cd) {  // interior
     const T* pa = ca + ((t0 - m0) / 2) * sa;
@@ -227,7 +236,7 @@ CUWAVELET_HD void synthesis_adjoint_at(const T* gy, index_t sy, index_t L, index
                                        const T* lo, const T* hi, int F, A& a, A& d) {
   a = A(0); d = A(0);
   if (M == kPeriodization) {
-    const index_t i0 = 2 * k - F / 2 + 1;
+    const index_t i0 = 2 * k - synthesis_shift<M>(F);
     for (int m = 0; m < F; ++m) {
       index_t i = (i0 + m) % L; if (i < 0) i += L;
       const A v = A(gy[i * sy]);
@@ -235,7 +244,7 @@ CUWAVELET_HD void synthesis_adjoint_at(const T* gy, index_t sy, index_t L, index
     }
     return;
   }
-  const index_t i0 = 2 * k - (F - 2);
+  const index_t i0 = 2 * k - synthesis_shift<M>(F);
   if (i0 >= 0 && i0 + F <= L) {  // interior
     const T* py = gy + i0 * sy;
     for (int m = 0; m < F; ++m) {
