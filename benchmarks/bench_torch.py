@@ -1,0 +1,181 @@
+"""Forward and forward+backward timings of bridges.torch against ptwt and
+pytorch_wavelets, side by side in one process (not a test).
+
+    python benchmarks/bench_torch.py [--device cpu|cuda] [--quick]
+
+Workloads (float32):
+    W3  (16, 3, 256, 256)  db2  level 3  wavedec2
+    W1  (256, 4096)        db4  level 5  wavedec
+each in mode 'zero' (every peer computes pywt's coefficients there) and
+'symmetric' (pywt's default; pytorch_wavelets' 'symmetric' is checked
+against ours and reported as it is). forward+backward is the forward and
+torch.autograd.grad of all coefficients with fixed random cotangents.
+Times are medians; "x ours" is peer time / our time (above 1: we are faster).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import bridges.torch as bt  # noqa: E402
+
+warnings.filterwarnings("ignore", category=UserWarning)  # pkg_resources, level warnings
+
+WORKLOADS = {
+    "W3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, dims=2),
+    "W1": dict(shape=(256, 4096), wavelet="db4", level=5, dims=1),
+}
+MODES = ("zero", "symmetric")
+
+
+def leaves(c):
+    if isinstance(c, torch.Tensor):
+        return [c]
+    if isinstance(c, dict):
+        c = list(c.values())
+    return [t for v in c for t in leaves(v)]
+
+
+def coarsest(c):
+    return c[0] if isinstance(c, (list, tuple)) else c
+
+
+def implementations():
+    """name -> (make(workload, mode) -> f(x) -> coefficients, or None if unsupported) or a reason."""
+    impls = {"bridges.torch": ours}
+    try:
+        import ptwt  # noqa: F401
+        impls["ptwt"] = with_ptwt
+    except ImportError as exc:
+        impls["ptwt"] = f"not installed ({exc})"
+    try:
+        import pytorch_wavelets  # noqa: F401
+        impls["pytorch_wavelets"] = with_pytorch_wavelets
+    except ImportError as exc:
+        impls["pytorch_wavelets"] = f"not installed ({exc})"
+    return impls
+
+
+def ours(w, mode):
+    fn = bt.wavedec2 if w["dims"] == 2 else bt.wavedec
+    return lambda x: fn(x, w["wavelet"], mode, level=w["level"])
+
+
+def with_ptwt(w, mode):
+    import ptwt
+    import pywt
+    wavelet = pywt.Wavelet(w["wavelet"])
+    fn = ptwt.wavedec2 if w["dims"] == 2 else ptwt.wavedec
+    return lambda x: fn(x, wavelet, mode=mode, level=w["level"])
+
+
+def with_pytorch_wavelets(w, mode):
+    import pytorch_wavelets as pw
+    if mode not in ("zero", "symmetric", "reflect", "periodization"):
+        return None
+    if w["dims"] == 2:
+        return pw.DWTForward(J=w["level"], wave=w["wavelet"], mode=mode)
+    module = pw.DWT1DForward(J=w["level"], wave=w["wavelet"], mode=mode)
+    return lambda x: module(x.reshape(x.shape[0], 1, x.shape[-1]))  # it wants (N, C, L)
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def timed(fn, device):
+    t0 = time.perf_counter()
+    fn()
+    sync(device)
+    return time.perf_counter() - t0
+
+
+def interleaved_medians(fns: dict, device, warmup, repeats) -> dict:
+    """Median ms of each callable, run in turn every round so that load from
+    other processes spreads over all of them alike."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    sync(device)
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            times[name].append(timed(fn, device))
+    return {name: 1e3 * statistics.median(t) for name, t in times.items()}
+
+
+def forward_backward(f, x, device):
+    xg = x.detach().requires_grad_(True)
+    gen = torch.Generator(device=device).manual_seed(1)
+    cots = [torch.randn(t.shape, dtype=t.dtype, device=device, generator=gen) for t in leaves(f(xg))]
+    return lambda: torch.autograd.grad(leaves(f(xg)), xg, cots)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", choices=["cpu", "cuda"],
+                        default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    warmup, repeats = (1, 7) if args.quick else (3, 25)
+    impls = implementations()
+
+    where = (torch.cuda.get_device_name(device) if device.type == "cuda" else
+             f"{os.cpu_count()} cores, {torch.get_num_threads()} torch threads, load average "
+             f"{os.getloadavg()[0]:.1f} at start: other processes skew CPU timings")
+    print(f"device: {device} ({where}), torch {torch.__version__}, "
+          f"medians of {repeats} interleaved runs after {warmup} warm-up")
+    for name, impl in impls.items():
+        if isinstance(impl, str):
+            print(f"skipped {name}: {impl}")
+    header = (f"{'workload':<28}{'mode':<11}{'implementation':<18}{'fwd ms':>9}{'fwd+bwd ms':>12}"
+              f"{'fwd x ours':>12}{'f+b x ours':>12}{'max|cA - ours|':>16}")
+    print(header)
+    print("-" * len(header))
+    summary = []
+    for wname, w in WORKLOADS.items():
+        x = torch.randn(w["shape"], generator=torch.Generator().manual_seed(0)).to(device)
+        label = f"{wname} {tuple(w['shape'])} {w['wavelet']} L{w['level']}"
+        for mode in MODES:
+            fns, diffs, ref = {}, {}, None
+            for name, impl in impls.items():
+                f = None if isinstance(impl, str) else impl(w, mode)
+                if f is None:
+                    if not isinstance(impl, str):
+                        print(f"{label:<28}{mode:<11}{name:<18}{'(mode not supported)':>21}")
+                    continue
+                with torch.no_grad():
+                    cA = coarsest(f(x))
+                ref = cA if ref is None else ref
+                diffs[name] = (f"{float((cA.reshape(ref.shape) - ref).abs().max()):.1e}"
+                               if cA.numel() == ref.numel() else f"shape {tuple(cA.shape)}")
+                fns[name] = f
+            fwd = interleaved_medians({n: (lambda f=f: f(x)) for n, f in fns.items()},
+                                      device, warmup, repeats)
+            fb = interleaved_medians({n: forward_backward(f, x, device) for n, f in fns.items()},
+                                     device, warmup, repeats)
+            ours_name = next(iter(fns))
+            for name in fns:
+                print(f"{label:<28}{mode:<11}{name:<18}{fwd[name]:>9.2f}{fb[name]:>12.2f}"
+                      f"{fwd[name] / fwd[ours_name]:>12.2f}{fb[name] / fb[ours_name]:>12.2f}"
+                      f"{diffs[name]:>16}")
+            peers = {n: fb[n] for n in fns if n != ours_name}
+            if peers:
+                best = min(peers, key=peers.get)
+                summary.append(f"{wname} {mode}: {peers[best] / fb[ours_name]:.2f}x ({best})")
+    if summary:
+        print("forward+backward, faster peer's time / ours: " + "; ".join(summary))
+
+
+if __name__ == "__main__":
+    main()

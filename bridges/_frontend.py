@@ -1,0 +1,201 @@
+"""pywt's twelve transforms over a framework's two level operations.
+
+The torch and JAX bridges differ only in how one analysis level (split) and
+one synthesis level (merge) run and in how their arrays are converted; the
+argument checks, coefficient structures and multilevel loops are shared here.
+A backend provides:
+
+    prepare(values: dict) -> (dict, out_dtype)  arrays (None kept) in one compute
+                                                dtype on one device, and the dtype
+                                                results are cast back to
+    cast(coeffs, dtype) -> coeffs               the same structure in `dtype`
+    spec(axes, banks, modes) -> spec            what split/merge take (axes >= 0)
+    split(x, spec) -> {key: subband}            one level, keys in the core's order
+    merge({key: subband}, spec) -> array        one inverse level; missing keys are zeros
+"""
+from __future__ import annotations
+
+from itertools import product
+
+from cuwavelet._multilevel import trim_to
+from cuwavelet._separable import subband_key
+from cuwavelet._shapes import check_level, normalize_axes, normalize_axis
+from cuwavelet.transforms import _coeff_list, _split2, _two_axes, banks_and_modes, detail_dict
+
+# Subband keys for k axes in the order the core stacks them ('a...a' first); a
+# plain table (not a cached function) so that torch.compile reads it directly.
+_KEYS = {k: tuple(subband_key(i) for i in product(range(2), repeat=k)) for k in range(1, 9)}
+
+
+def subband_keys(k: int) -> tuple:
+    return _KEYS[k] if k in _KEYS else tuple(subband_key(i) for i in product(range(2), repeat=k))
+
+
+class Frontend:
+    """The transforms of cuwavelet.transforms, by name and signature, for one backend."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    # --- helpers ---------------------------------------------------------------
+
+    def _data(self, data, min_ndim=1):
+        values, out = self.backend.prepare({"data": data})
+        x = values["data"]
+        if x.ndim < min_ndim:
+            raise ValueError(f"Expected input data to have at least {min_ndim} dimension(s); "
+                             f"got {x.ndim}.")
+        return x, out
+
+    def _spec(self, wavelet, mode, axes):
+        banks, modes = banks_and_modes(wavelet, mode, axes)
+        return self.backend.spec(list(axes), banks, modes), [b.length for b in banks]
+
+    def _wavedec(self, x, wavelet, mode, level, axes) -> list:
+        """[cA_n, {key: detail}_n, ..., {key: detail}_1], one split per level."""
+        spec, lengths = self._spec(wavelet, mode, axes)
+        level = check_level([x.shape[a] for a in axes], lengths, level)
+        approx, details = subband_keys(len(axes))[0], []
+        for _ in range(level):
+            sub = self.backend.split(x, spec)
+            x = sub.pop(approx)
+            details.append(sub)
+        return [x] + details[::-1]
+
+    def _waverec(self, a, details, wavelet, mode, axes, trim_first):
+        """Inverse of _wavedec (details coarsest first), with pywt's trimming of a."""
+        spec, _ = self._spec(wavelet, mode, axes)
+        approx = subband_keys(len(axes))[0]
+        for level, d in enumerate(details):
+            if a is not None and d and (level > 0 or trim_first):
+                a = trim_to(a, next(iter(d.values())).shape)
+            d = {**d, approx: a} if a is not None else dict(d)
+            if not d:
+                raise ValueError("At least one coefficient must contain a valid value.")
+            a = self.backend.merge(d, spec)
+        return a
+
+    def _present_ndim(self, values: dict) -> int:
+        return next(v for v in values.values() if v is not None).ndim
+
+    # --- single level ------------------------------------------------------------
+
+    def dwt(self, data, wavelet, mode="symmetric", axis=-1):
+        """Single-level DWT along `axis`: (cA, cD)."""
+        x, out = self._data(data)
+        spec, _ = self._spec(wavelet, mode, [normalize_axis(axis, x.ndim)])
+        sub = self.backend.split(x, spec)
+        return self.backend.cast((sub["a"], sub["d"]), out)
+
+    def idwt(self, cA, cD, wavelet, mode="symmetric", axis=-1):
+        """Single-level inverse DWT; cA or cD may be None (zeros)."""
+        c, out = self.backend.prepare({"a": cA, "d": cD})
+        spec, _ = self._spec(wavelet, mode, [normalize_axis(axis, self._present_ndim(c))])
+        return self.backend.cast(self.backend.merge(
+            {k: v for k, v in c.items() if v is not None}, spec), out)
+
+    def dwtn(self, data, wavelet, mode="symmetric", axes=None):
+        """Single-level nD DWT: {key: subband}, one letter ('a'/'d') per axis in axes order."""
+        x, out = self._data(data)
+        spec, _ = self._spec(wavelet, mode, normalize_axes(axes, x.ndim))
+        return self.backend.cast(self.backend.split(x, spec), out)
+
+    def idwtn(self, coeffs, wavelet, mode="symmetric", axes=None):
+        """Single-level nD inverse DWT of a dwtn-style dict (missing or None subbands are zeros)."""
+        if not isinstance(coeffs, dict):
+            raise TypeError(f"idwtn expects a dict of subbands; got {type(coeffs).__name__}.")
+        given = detail_dict({k: v for k, v in coeffs.items() if v is not None}, None, "coefficients")
+        if not given:
+            raise ValueError("At least one of the coefficients must be given (all are None).")
+        c, out = self.backend.prepare(given)
+        naxes = len(next(iter(c)))
+        axes = normalize_axes(range(naxes) if axes is None else axes, self._present_ndim(c))
+        if len(axes) != naxes:
+            raise ValueError(f"The coefficient keys have {naxes} letters but {len(axes)} axes "
+                             "were given.")
+        spec, _ = self._spec(wavelet, mode, axes)
+        return self.backend.cast(self.backend.merge(c, spec), out)
+
+    def dwt2(self, data, wavelet, mode="symmetric", axes=(-2, -1)):
+        """Single-level 2D DWT: (cA, (cH, cV, cD))."""
+        x, out = self._data(data, 2)
+        spec, _ = self._spec(wavelet, mode, normalize_axes(axes, x.ndim, 2))
+        c = self.backend.split(x, spec)
+        return self.backend.cast((c["aa"], (c["da"], c["ad"], c["dd"])), out)
+
+    def idwt2(self, coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
+        """Single-level 2D inverse DWT of (cA, (cH, cV, cD)); None entries are zeros."""
+        cA, (cH, cV, cD) = _split2(coeffs)
+        return self.idwtn({"aa": cA, "da": cH, "ad": cV, "dd": cD}, wavelet, mode,
+                          _two_axes(axes))
+
+    # --- multilevel ----------------------------------------------------------------
+
+    def wavedec(self, data, wavelet, mode="symmetric", level=None, axis=-1):
+        """Multilevel 1D DWT: [cA_n, cD_n, ..., cD_1]."""
+        x, out = self._data(data)
+        c = self._wavedec(x, wavelet, mode, level, [normalize_axis(axis, x.ndim)])
+        return self.backend.cast([c[0]] + [d["d"] for d in c[1:]], out)
+
+    def waverec(self, coeffs, wavelet, mode="symmetric", axis=-1):
+        """Multilevel 1D inverse DWT of [cA_n, cD_n, ..., cD_1] (None details are zeros)."""
+        a, details = _coeff_list(coeffs, "wavedec")
+        if not details:
+            return a
+        c, out = self.backend.prepare(dict(enumerate([a] + details)))
+        axes = [normalize_axis(axis, self._present_ndim(c))]
+        d = [{"d": c[i + 1]} if c[i + 1] is not None else {} for i in range(len(details))]
+        return self.backend.cast(self._waverec(c[0], d, wavelet, mode, axes, True), out)
+
+    def wavedec2(self, data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
+        """Multilevel 2D DWT: [cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]."""
+        x, out = self._data(data, 2)
+        c = self._wavedec(x, wavelet, mode, level, normalize_axes(axes, x.ndim, 2))
+        return self.backend.cast([c[0]] + [(d["da"], d["ad"], d["dd"]) for d in c[1:]], out)
+
+    def waverec2(self, coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
+        """Multilevel 2D inverse DWT of wavedec2's structure (None details are zeros)."""
+        a, details = _coeff_list(coeffs, "wavedec2")
+        axes = _two_axes(axes)
+        if len(set(axes)) != 2:
+            raise ValueError("The axes passed to waverec2 must be unique.")
+        if not details:
+            return a
+        for d in details:
+            if not isinstance(d, (list, tuple)) or len(d) != 3:
+                raise ValueError(f"Unexpected detail coefficient type: {type(d).__name__}. Detail "
+                                 "coefficients must be a 3-tuple of arrays as returned by wavedec2.")
+        dicts = [dict(zip(("da", "ad", "dd"), d)) for d in details]
+        return self._waverec_dicts(a, dicts, wavelet, mode, axes, trim_first=True)
+
+    def wavedecn(self, data, wavelet, mode="symmetric", level=None, axes=None):
+        """Multilevel nD DWT: [cA_n, {key: detail}_n, ..., {key: detail}_1]."""
+        x, out = self._data(data)
+        return self.backend.cast(
+            self._wavedec(x, wavelet, mode, level, normalize_axes(axes, x.ndim)), out)
+
+    def waverecn(self, coeffs, wavelet, mode="symmetric", axes=None):
+        """Multilevel nD inverse DWT of wavedecn's structure."""
+        a, details = _coeff_list(coeffs, "wavedecn")
+        if not details:
+            return a
+        for d in details:
+            detail_dict(d, None)
+            if any(v is None for v in d.values()):
+                raise ValueError("Detail coefficients set to None: use zeros instead of None in "
+                                 "multilevel transforms.")
+        return self._waverec_dicts(a, [dict(d) for d in details], wavelet, mode, axes,
+                                   trim_first=False)
+
+    def _waverec_dicts(self, a, dicts, wavelet, mode, axes, trim_first):
+        flat = {("a",): a}
+        for i, d in enumerate(dicts):
+            flat.update({(i, k): v for k, v in d.items()})
+        c, out = self.backend.prepare(flat)
+        ndim = self._present_ndim(c)
+        axes = normalize_axes(range(ndim) if axes is None else axes, ndim)
+        details = [{k: c[(i, k)] for k in d if c[(i, k)] is not None} for i, d in enumerate(dicts)]
+        for d in details:
+            detail_dict(d, len(axes))
+        return self.backend.cast(
+            self._waverec(c[("a",)], details, wavelet, mode, axes, trim_first), out)

@@ -1,0 +1,285 @@
+"""bridges.jax: values against pywt, gradients against the explicit transpose of
+pywt's forward matrix, eager / jit / vmap paths, dtypes, zero copy, GPU."""
+import numpy as np
+import pytest
+import pywt
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)  # float64 oracles to 1e-12
+import jax.numpy as jnp  # noqa: E402
+
+bj = pytest.importorskip("bridges.jax")
+
+from cuwavelet import _multilevel as ml  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
+
+MODES = ["zero", "constant", "symmetric", "periodic", "smooth", "periodization", "reflect",
+         "antisymmetric", "antireflect"]
+WAVELETS = ["db2", "bior2.2"]
+
+
+def _jax_gpu() -> bool:
+    try:
+        import cupy  # noqa: F401
+        return bool(jax.devices("gpu"))
+    except Exception:
+        return False
+
+
+requires_gpu = pytest.mark.skipif(not _jax_gpu(), reason="needs a JAX GPU device and CuPy")
+
+
+def leaves(c):
+    """Leaves of a pywt coefficient structure in a fixed order (dict keys sorted)."""
+    if isinstance(c, dict):
+        return [x for k in sorted(c) for x in leaves(c[k])]
+    if isinstance(c, (list, tuple)):
+        return [x for v in c for x in leaves(v)]
+    return [c]
+
+
+def rebuild(template, values):
+    it = iter(values)
+
+    def go(t):
+        if isinstance(t, dict):
+            out = {k: go(t[k]) for k in sorted(t)}
+            return {k: out[k] for k in t}
+        if isinstance(t, (list, tuple)):
+            return type(t)(go(v) for v in t)
+        return next(it)
+    return go(template)
+
+
+def assert_matches(ours, ref, atol):
+    if isinstance(ref, dict):
+        assert isinstance(ours, dict) and list(ours) == list(ref)
+        for k in ref:
+            assert_matches(ours[k], ref[k], atol)
+    elif isinstance(ref, (list, tuple)):
+        assert isinstance(ours, type(ref)) and len(ours) == len(ref)
+        for o, r in zip(ours, ref):
+            assert_matches(o, r, atol)
+    else:
+        assert isinstance(ours, jax.Array) and ours.shape == ref.shape
+        np.testing.assert_allclose(np.asarray(ours), ref, rtol=0, atol=atol)
+
+
+def pywt_matrix(fn, in_shape):
+    n = int(np.prod(in_shape))
+    cols = [np.concatenate([np.ravel(v) for v in leaves(fn(e.reshape(in_shape)))])
+            for e in np.eye(n)]
+    return np.stack(cols, axis=1)
+
+
+def cases(dims, wavelet, mode):
+    """(pywt forward, our forward on a leading batch axis, pywt inverse, our inverse)."""
+    if dims == 1:
+        return (lambda x: pywt.wavedec(x, wavelet, mode, level=2),
+                lambda x: bj.wavedec(x, wavelet, mode, level=2, axis=-1),
+                lambda c: pywt.waverec(c, wavelet, mode),
+                lambda c: bj.waverec(c, wavelet, mode, axis=-1))
+    if dims == 2:
+        return (lambda x: pywt.wavedec2(x, wavelet, mode, level=2),
+                lambda x: bj.wavedec2(x, wavelet, mode, level=2, axes=(-2, -1)),
+                lambda c: pywt.waverec2(c, wavelet, mode),
+                lambda c: bj.waverec2(c, wavelet, mode, axes=(-2, -1)))
+    return (lambda x: pywt.wavedecn(x, wavelet, mode, level=1),
+            lambda x: bj.wavedecn(x, wavelet, mode, level=1, axes=(-3, -2, -1)),
+            lambda c: pywt.waverecn(c, wavelet, mode),
+            lambda c: bj.waverecn(c, wavelet, mode, axes=(-3, -2, -1)))
+
+
+GRAD_CASES = [(1, (7,)), (1, (8,)), (2, (5, 6)), (2, (6, 8)), (3, (3, 4, 5))]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("wavelet", WAVELETS)
+@pytest.mark.parametrize("dims,shape", GRAD_CASES)
+def test_vjps_are_transposes_of_pywt_matrices(dims, shape, wavelet, mode):
+    fwd_ref, fwd, inv_ref, inv = cases(dims, wavelet, mode)
+    # forward: a batch of M zero inputs, cotangent e_b on batch b -> row b of A
+    A = pywt_matrix(fwd_ref, shape)
+    m, n = A.shape
+    coeffs, vjp = jax.vjp(fwd, jnp.zeros((m,) + shape))
+    eye = jnp.eye(m)
+    sizes = [int(np.prod(t.shape[1:])) for t in leaves(coeffs)]
+    parts = jnp.split(eye, np.cumsum(sizes)[:-1], axis=1)
+    cot = rebuild(coeffs, [p.reshape(t.shape) for p, t in zip(parts, leaves(coeffs))])
+    (grad,) = vjp(cot)
+    np.testing.assert_allclose(np.asarray(grad).reshape(m, n), A, rtol=0, atol=1e-12)
+
+    # inverse: coefficients with a batch of K, cotangent e_b on output b -> row b of B
+    template = fwd_ref(np.zeros(shape))
+    tsizes = [v.size for v in leaves(template)]
+
+    def from_vector(v):
+        ps = np.split(v, np.cumsum(tsizes)[:-1])
+        return rebuild(template, [p.reshape(t.shape) for p, t in zip(ps, leaves(template))])
+
+    B = pywt_matrix(lambda v: inv_ref(from_vector(v.ravel())), (sum(tsizes),))
+    k = B.shape[0]
+    zeros = rebuild(template, [jnp.zeros((k,) + t.shape) for t in leaves(template)])
+    y, vjp = jax.vjp(inv, zeros)
+    (gc,) = vjp(jnp.eye(k).reshape(y.shape))
+    got = np.concatenate([np.asarray(g).reshape(k, -1) for g in leaves(gc)], axis=1)
+    np.testing.assert_allclose(got, B, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "periodization", "antireflect"])
+def test_grad_of_a_wavelet_loss_eager_and_jit(mode):
+    x = np.random.default_rng(0).standard_normal((9, 10))
+    A = pywt_matrix(lambda v: pywt.wavedec2(v, "bior2.2", mode, level=2), x.shape)
+    w = np.random.default_rng(1).standard_normal(A.shape[0])
+    template = bj.wavedec2(jnp.asarray(x), "bior2.2", mode, level=2)
+    wc = rebuild(template, np.split(w, np.cumsum([t.size for t in leaves(template)])[:-1]))
+
+    def loss(v):
+        c = bj.wavedec2(v, "bior2.2", mode, level=2)
+        return sum(jnp.vdot(jnp.asarray(wi).reshape(t.shape), t) for wi, t in
+                   zip(leaves(wc), leaves(c)))
+
+    expected = (A.T @ w).reshape(x.shape)
+    for g in (jax.grad(loss)(jnp.asarray(x)), jax.jit(jax.grad(loss))(jnp.asarray(x))):
+        np.testing.assert_allclose(np.asarray(g), expected, rtol=0, atol=1e-12)
+
+    # second order: grad of <v, grad(||Ax||^2 / 2)> is A^T A v
+    energy = lambda v: sum(jnp.sum(t ** 2) for t in leaves(bj.wavedec2(v, "bior2.2", mode, level=2))) / 2
+    v = np.random.default_rng(2).standard_normal(x.shape)
+    hv = jax.grad(lambda u: jnp.vdot(jnp.asarray(v), jax.grad(energy)(u)))(jnp.asarray(x))
+    np.testing.assert_allclose(np.asarray(hv).ravel(), A.T @ (A @ v.ravel()), rtol=0, atol=1e-11)
+
+
+# --- values ------------------------------------------------------------------------
+
+CUSTOM = pywt.Wavelet("custom", filter_bank=pywt.Wavelet("sym3").filter_bank)
+RNG = np.random.default_rng(3)
+X1, X2, X3 = RNG.standard_normal((3, 19)), RNG.standard_normal((2, 9, 12)), RNG.standard_normal((5, 6, 7))
+
+VALUE_CASES = {
+    "dwt": (lambda m, x: m.dwt(x, "db3", "smooth", axis=0), X2),
+    "wavedec": (lambda m, x: m.wavedec(x, "coif1", "periodization", level=2), X1),
+    "wavedec_custom": (lambda m, x: m.wavedec(x, CUSTOM, "reflect"), X1),
+    "dwt2": (lambda m, x: m.dwt2(x, "bior1.3", "antireflect", axes=(0, 2)), X2),
+    "wavedec2": (lambda m, x: m.wavedec2(x, "db2", "symmetric"), X2),
+    "dwtn": (lambda m, x: m.dwtn(x, "db1", "periodic"), X3),
+    "wavedecn": (lambda m, x: m.wavedecn(x, ["db1", "db2", "sym2"], "zero", level=1), X3),
+}
+
+INVERSE_CASES = {
+    "idwt": (lambda m, c: m.idwt(None, c[1], "db3", "smooth", axis=0),
+             lambda m: m.dwt(X2, "db3", "smooth", axis=0)),
+    "waverec": (lambda m, c: m.waverec(c, "coif1", "periodization"),
+                lambda m: m.wavedec(X1, "coif1", "periodization", level=2)),
+    "idwt2": (lambda m, c: m.idwt2((c[0], (None, c[1][1], c[1][2])), "bior1.3", "antireflect",
+                                    axes=(0, 2)),
+              lambda m: m.dwt2(X2, "bior1.3", "antireflect", axes=(0, 2))),
+    "waverec2": (lambda m, c: m.waverec2(c, "db2", "symmetric"), lambda m: m.wavedec2(X2, "db2")),
+    "idwtn": (lambda m, c: m.idwtn(c, "db1", "periodic"), lambda m: m.dwtn(X3, "db1", "periodic")),
+    "waverecn": (lambda m, c: m.waverecn(c, "db2", "zero", axes=(0, 2)),
+                 lambda m: m.wavedecn(X3, "db2", "zero", level=2, axes=(0, 2))),
+}
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+@pytest.mark.parametrize("name", VALUE_CASES)
+def test_forward_values_match_pywt(name, jit):
+    fn, x = VALUE_CASES[name]
+    ours = (jax.jit(lambda v: fn(bj, v)) if jit else (lambda v: fn(bj, v)))(jnp.asarray(x))
+    assert_matches(ours, fn(pywt, x), atol=1e-12)
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+@pytest.mark.parametrize("name", INVERSE_CASES)
+def test_inverse_values_match_pywt(name, jit):
+    inv, make = INVERSE_CASES[name]
+    coeffs = make(pywt)
+    as_jax = rebuild(coeffs, [None if v is None else jnp.asarray(v) for v in leaves(coeffs)])
+    ours = (jax.jit(lambda c: inv(bj, c)) if jit else (lambda c: inv(bj, c)))(as_jax)
+    assert_matches(ours, inv(pywt, coeffs), atol=1e-12)
+
+
+def test_vmap_matches_a_batched_call():
+    xs = jnp.asarray(RNG.standard_normal((4, 3, 10, 11)))
+    f = lambda x: bj.wavedec2(x, "db2", "reflect", level=2)
+    assert_matches(jax.vmap(f)(xs), pywt.wavedec2(np.asarray(xs), "db2", "reflect", level=2),
+                   atol=1e-12)
+    g = jax.vmap(jax.grad(lambda x: sum(jnp.sum(jnp.sin(t)) for t in leaves(f(x)))))(xs)
+    g_ref = jax.grad(lambda x: sum(jnp.sum(jnp.sin(t)) for t in leaves(f(x))))(xs)
+    np.testing.assert_allclose(np.asarray(g), np.asarray(g_ref), rtol=0, atol=1e-12)
+
+
+def test_complex_values_and_vjp_is_core_adjoint():
+    import cuwavelet.adjoint as adj
+    z = RNG.standard_normal((2, 11)) + 1j * RNG.standard_normal((2, 11))
+    ours, vjp = jax.vjp(lambda v: bj.wavedec(v, "db2", "symmetric", level=2), jnp.asarray(z))
+    assert_matches(ours, pywt.wavedec(z, "db2", "symmetric", level=2), atol=1e-12)
+    g = [RNG.standard_normal(t.shape) + 1j * RNG.standard_normal(t.shape) for t in ours]
+    (grad,) = vjp([jnp.asarray(v) for v in g])
+    expected = adj.wavedec(g, "db2", "symmetric", data_shape=z.shape)
+    np.testing.assert_allclose(np.asarray(grad), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16])
+def test_low_precision_in_and_out(dtype):
+    x32 = RNG.standard_normal((2, 16, 20)).astype(np.float32)
+    ours = bj.wavedec2(jnp.asarray(x32, dtype=dtype), "db2", level=2)
+    ref = bj.wavedec2(jnp.asarray(x32, dtype=dtype).astype(jnp.float32), "db2", level=2)
+    for o, r in zip(leaves(ours), leaves(ref)):
+        assert o.dtype == dtype
+        np.testing.assert_allclose(np.asarray(o, np.float32), np.asarray(r), rtol=0,
+                                   atol=0.05 * float(jnp.abs(r).max()))
+    g = jax.grad(lambda v: sum(jnp.sum(t.astype(jnp.float32) ** 2)
+                               for t in leaves(bj.wavedec2(v, "db2", level=2))))(
+        jnp.asarray(x32, dtype=dtype))
+    assert g.dtype == dtype
+
+
+def test_float32_and_ints_like_pywt():
+    x = RNG.standard_normal((4, 32)).astype(np.float32)
+    ours = bj.wavedec(jnp.asarray(x), "db2", "zero")
+    assert all(t.dtype == jnp.float32 for t in ours)
+    assert_matches(ours, pywt.wavedec(x, "db2", "zero"), atol=1e-5)
+    assert bj.dwt(jnp.arange(8), "db1")[0].dtype == jnp.float64
+
+
+def test_eager_cpu_path_is_zero_copy(monkeypatch):
+    seen = {}
+    for name in ("dwtn", "idwtn"):
+        original = getattr(ml, name)
+
+        def spy(data, *args, _original=original, _name=name):
+            out = _original(data, *args)
+            seen[_name] = (data, out)
+            return out
+        monkeypatch.setattr(ml, name, spy)
+    x = jnp.asarray(RNG.standard_normal((4, 64)))
+    cA, cD = bj.dwt(x, "db2", "periodization")
+    given, out = seen["dwtn"]
+    assert given.ctypes.data == x.unsafe_buffer_pointer()
+    # 64-byte aligned subbands here (4 x 32 float64 each): adopted without a copy
+    assert cA.unsafe_buffer_pointer() == out["a"].ctypes.data
+    assert cD.unsafe_buffer_pointer() == out["d"].ctypes.data
+    y = bj.idwt(cA, cD, "db2", "periodization")
+    given, out = seen["idwtn"]
+    assert given["a"].ctypes.data == cA.unsafe_buffer_pointer()
+    assert y.unsafe_buffer_pointer() == out.ctypes.data
+    np.testing.assert_allclose(np.asarray(y), np.asarray(x), rtol=0, atol=1e-12)
+
+
+@requires_gpu
+@pytest.mark.gpu
+def test_gpu_values_and_gradients():
+    gpu = jax.devices("gpu")[0]
+    x = RNG.standard_normal((2, 3, 17, 20))
+    xg = jax.device_put(jnp.asarray(x), gpu)
+    c = bj.wavedec2(xg, "bior2.2", "antireflect", level=2)
+    assert_matches(c, pywt.wavedec2(x, "bior2.2", "antireflect", level=2), atol=1e-12)
+    assert next(iter(c[0].devices())).platform == "gpu"
+    loss = lambda v: sum(jnp.sum(jnp.sin(t)) for t in leaves(bj.wavedec2(v, "bior2.2",
+                                                                          "antireflect", level=2)))
+    g_gpu, g_jit = jax.grad(loss)(xg), jax.jit(jax.grad(loss))(xg)
+    g_cpu = jax.grad(loss)(jnp.asarray(x))
+    np.testing.assert_allclose(np.asarray(g_gpu), np.asarray(g_cpu), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(g_jit), np.asarray(g_cpu), rtol=0, atol=1e-12)
