@@ -57,10 +57,18 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
       T* s = sig + os;
       T* a = lo ? lo + ol : nullptr;
       T* d = hi ? hi + oh : nullptr;
-      for (index_t pos = 0; pos < len; ++pos)
+      for (index_t pos = 0; pos < len;) {
+        if (merge_pair_ok<OP, M>(g, pos, F, a, d)) {
+          for (index_t k = k0; k < k1; ++k)
+            merge_pair_at<OP, M, T, T>(g, pos, s + k * is, a + k * il, d + k * ih, f_lo, f_hi, F);
+          pos += 2;
+          continue;
+        }
         for (index_t k = k0; k < k1; ++k)
           apply_at<OP, M, T, T>(g, pos, s + k * is, a ? a + k * il : nullptr,
                                 d ? d + k * ih : nullptr, f_lo, f_hi, F);
+        ++pos;
+      }
     }
   };
   // Threads only pay off once there is real work to share; a few chunks per

@@ -165,6 +165,14 @@ CUWAVELET_HD A analysis_cotangent_at(const T* ga, index_t sa, const T* gd, index
   // o = (p - off + j) / 2 needs p - off + j even: start at the first such j
   int j = (int)(((p - off) % 2 + 2) % 2);
   A acc = A(0);
+  const index_t o_first = (p - off + j) / 2, o_last = (p - off + F - 2 + j) / 2;
+  if (o_first >= 0 && o_last < n && ga && gd) {  // interior: no range checks
+    const T* pa = ga + o_first * sa;
+    const T* pd = gd + o_first * sd;
+    for (int step = 0; j < F; j += 2, ++step)
+      acc += A(lo[j]) * A(pa[step * sa]) + A(hi[j]) * A(pd[step * sd]);
+    return acc;
+  }
   for (; j < F; j += 2) {
     const index_t o = (p - off + j) / 2;
     if (o < 0 || o >= n) continue;
@@ -286,6 +294,59 @@ CUWAVELET_HD void apply_at(const Geometry& g, index_t pos, T* sig, T* clo, T* ch
     synthesis_adjoint_at<M, T, A>(sig, ss, g.signal_len, pos, f_lo, f_hi, F, a, d);
     clo[pos * sa] = T(a); chi[pos * sd] = T(d);
   }
+}
+
+// Merge operations (synthesis, adjoint of analysis) in pairs of neighbouring
+// outputs: outputs i and i+1 read the same coefficient window with the even
+// and odd filter taps, so a pair loads each coefficient once instead of twice.
+// Only for interior pairs of the right parity with both subbands present;
+// elsewhere apply_at handles positions one by one.
+template <int OP, int M>
+CUWAVELET_HD bool merge_pair_ok(const Geometry& g, index_t pos, int F, const void* clo,
+                                const void* chi) {
+  if (!clo || !chi || pos + 1 >= g.shape[g.axis]) return false;
+  const index_t n = g.coeff_len, half = F / 2;
+  if (OP == kSynthesis) {
+    const index_t t0 = pos + synthesis_shift<M>(F);  // 2k = t0 - m
+    return M != kPeriodization && t0 % 2 == 0 && t0 / 2 - (half - 1) >= 0 && t0 / 2 < n;
+  }
+  if (OP == kAnalysisAdjoint) {
+    const index_t N = g.signal_len, r = pos - analysis_offset<M>(F);  // 2o = r + j
+    return r >= 0 && r % 2 == 0 && r / 2 + half < n && pos >= F && pos + 1 < N - F;
+  }
+  return false;
+}
+
+template <int OP, int M, typename T, typename A>
+CUWAVELET_HD void merge_pair_at(const Geometry& g, index_t pos, T* sig, const T* clo,
+                                const T* chi, const T* f_lo, const T* f_hi, int F) {
+  const index_t ax = g.axis;
+  const index_t ss = g.stride_signal[ax], sa = g.stride_lo[ax], sd = g.stride_hi[ax];
+  const int half = F / 2;
+  A y0 = A(0), y1 = A(0);
+  if (OP == kSynthesis) {  // y[pos + e] += f[2q + e] * c[kb - q]
+    const index_t kb = (pos + synthesis_shift<M>(F)) / 2;
+    const T* pa = clo + kb * sa;
+    const T* pd = chi + kb * sd;
+    for (int q = 0; q < half; ++q) {
+      const A va = A(pa[-q * sa]), vd = A(pd[-q * sd]);
+      y0 += A(f_lo[2 * q]) * va + A(f_hi[2 * q]) * vd;
+      y1 += A(f_lo[2 * q + 1]) * va + A(f_hi[2 * q + 1]) * vd;
+    }
+  } else {  // x_bar[pos + e] += f[2q + e] * g[ob + q + e]
+    const index_t ob = (pos - analysis_offset<M>(F)) / 2;
+    const T* pa = clo + ob * sa;
+    const T* pd = chi + ob * sd;
+    A a_cur = A(pa[0]), d_cur = A(pd[0]);
+    for (int q = 0; q < half; ++q) {
+      const A a_next = A(pa[(q + 1) * sa]), d_next = A(pd[(q + 1) * sd]);
+      y0 += A(f_lo[2 * q]) * a_cur + A(f_hi[2 * q]) * d_cur;
+      y1 += A(f_lo[2 * q + 1]) * a_next + A(f_hi[2 * q + 1]) * d_next;
+      a_cur = a_next; d_cur = d_next;
+    }
+  }
+  sig[pos * ss] = T(y0);
+  sig[(pos + 1) * ss] = T(y1);
 }
 
 // Element offsets of the three operands at a flat index of the iteration

@@ -1,0 +1,305 @@
+// Fused multi-level 1D DWT: levels j0+1 .. j0+L of a wavedec along one axis
+// of a batched strided array in ONE launch. Level 0 below is the launch's
+// input (pywt's cA_j0, or the signal itself), level k its k-th approximation
+// a_k, of length N_k (N_k = coeff_len(N_{k-1})).
+//
+// Each block owns a tile: T consecutive level-L coefficients of one line, and
+// the detail coefficients "under" them at every level (level k: positions
+// [t T 2^(L-k), (t+1) T 2^(L-k)), the last tile of a line up to N_k). It
+// loads the input window those depend on (boundary extension of the input by
+// extended_sample, i.e. index arithmetic on the global array, never a padded
+// copy), then computes level after level in shared memory: level k's window
+// holds the 2w + F - 2 positions that level k+1's w positions read. Details
+// and the last approximation go straight from the level's pass to their final
+// arrays; intermediate approximations never leave the chip.
+//
+//   level 0:  window [s_0, s_0 + w_0) of extended input positions -> shared
+//   level k:  a_k (and d_k where the tile owns the position) from level k-1's
+//             window, both subbands from the same loads -> shared / global
+//   barriers: one after the load and one after each level but the last (the
+//             last level writes only global memory); after the last level
+//             only where the next tile's load would overwrite what it reads.
+//
+// EXACTNESS RULE (why the launch is exact, and where it is not; supports() in
+// cuwavelet/_fused1d.py enforces it). pywt extends every level's INPUT by the
+// mode, so reading level k-1 past its edges needs the extension of a_{k-1},
+// an intermediate approximation that exists only on chip:
+//   * Level 0 is extended from global memory: exact in every mode.
+//   * Levels 1..L-1 ("on-chip extension"): a block computes the real positions
+//     of its window, and the positions just past an edge (at most F-1, those
+//     the next level reads) as sum_t w_t a_k(idx_t) of extension_terms<M>,
+//     each a_k(idx_t) filtered from the level below, so no extra barrier.
+//     This is exact when every target idx_t lies inside the window's real
+//     part. It does when
+//       - one tile spans the line (N_L <= T): every level is whole on chip,
+//         every mode, any length (targets are always in [0, N_k));
+//       - or T >= F in the modes whose extension reads only the near edge
+//         (zero, constant, symmetric, smooth, reflect, antisymmetric,
+//         antireflect): then N_k > F at every level, an edge window's real
+//         part reaches at least F samples from the edge (2^(L-k) T - 2^(L-k)
+//         + 1 >= F), and the targets of the F-1 positions past an edge are
+//         within F samples of it (no bounce).
+//     Periodic and periodization read the FAR end of a_k: not on chip.
+//   * Periodization "cascade" (tiled lines): when N_1 .. N_{L-1} are all even,
+//     the periodic extension of a_k IS the filter applied past the edge to the
+//     periodically extended level below (a period-2n input gives a period-n
+//     output). So with the input extended from global memory, every window
+//     position of every level, in range or not, is computed by the filters,
+//     with no on-chip extension at all.
+//   * Everything else (periodic mode with L >= 2 on tiled lines, periodization
+//     with an odd intermediate length, a window too large for shared memory)
+//     is refused by supports(): fewer levels per launch, or per-level launches.
+#pragma once
+
+#include "block_runtime.cuh"
+#include "dwt_math.cuh"
+
+namespace cuwavelet {
+
+enum { kMaxFusedLevels = 12, kMaxFusedTaps = 32 };
+// Operands: the input, the level-L approximation, then the details of
+// levels 1 .. L (finest first): operand kLevelDetail + k - 1 is d_k.
+enum { kLevelInput = 0, kLevelApprox = 1, kLevelDetail = 2,
+       kLevelOperands = 2 + kMaxFusedLevels };
+
+// How a launch walks its operands. Plain 64-bit fields, mirrored by the NumPy
+// record MULTILEVEL_GEOMETRY_DTYPE of cuwavelet/_fused1d.py (passed by value).
+struct MultilevelGeometry {
+  index_t batch_ndim;    // the other dimensions (merged where contiguous), row-major
+  index_t batch_total;   // lines: product of batch_shape
+  index_t levels;        // L
+  index_t filter_len;    // F (even, <= kMaxFusedTaps)
+  index_t tile;          // T: level-L coefficients per tile (sizes shared memory)
+  index_t tiles;         // tiles per line
+  index_t cascade;       // 1: periodization computed past the edges (see above)
+  index_t len[kMaxFusedLevels + 1];  // N_0 (the input) .. N_L
+  index_t batch_shape[kMaxDims];
+  // Element strides per operand: batch dimensions, then (at kMaxDims) the axis.
+  index_t stride[kLevelOperands][kMaxDims + 1];
+};
+static_assert(sizeof(MultilevelGeometry) ==
+                  (7 + kMaxFusedLevels + 1 + kMaxDims + kLevelOperands * (kMaxDims + 1)) *
+                      sizeof(index_t),
+              "MultilevelGeometry must stay a padding-free record of 64-bit fields");
+
+// Addresses of the operands (0 for the details of levels past L). A separate
+// record so that the geometry can be cached per layout while these change.
+struct MultilevelOperands {
+  index_t address[kLevelOperands];
+};
+
+// Analysis filters as a by-value kernel parameter: they live in the constant
+// bank, so the tap loop costs no shared or global load per tap.
+template <typename T>
+struct FilterTaps {
+  T lo[kMaxFusedTaps];
+  T hi[kMaxFusedTaps];
+};
+
+// Width of the window `above` levels below level L: level k-1 holds the
+// 2w + F - 2 positions that w positions of level k read.
+CUWAVELET_HD index_t window_width(index_t top_width, int F, int above) {
+  return (top_width + F - 2) * ((index_t)1 << above) - (F - 2);
+}
+
+// Shared memory of a block, in elements of T: two windows, even levels in the
+// first, odd levels in the second (level L is never stored). Each is split
+// into its even then its odd local positions, so that consecutive threads
+// (output i reads local position 2i + c) hit consecutive banks.
+struct MultilevelLayout {
+  int half[2];  // capacity of each half of each window
+  CUWAVELET_HD explicit MultilevelLayout(const MultilevelGeometry& g) {
+    const int F = (int)g.filter_len, L = (int)g.levels;
+    half[0] = (int)((window_width(g.tile, F, L) + 1) / 2);
+    half[1] = L >= 2 ? (int)((window_width(g.tile, F, L - 1) + 1) / 2) : 0;
+  }
+  CUWAVELET_HD int total_elems() const { return 2 * half[0] + 2 * half[1]; }
+};
+
+// Element offsets of every operand at the start of line `line`.
+CUWAVELET_HD void line_offsets(const MultilevelGeometry& g, index_t line,
+                               index_t offset[kLevelOperands], int operands) {
+  for (int o = 0; o < operands; ++o) offset[o] = 0;
+  for (index_t d = g.batch_ndim - 1; d >= 0; --d) {
+    const index_t c = line % g.batch_shape[d];
+    line /= g.batch_shape[d];
+    for (int o = 0; o < operands; ++o) offset[o] += c * g.stride[o][d];
+  }
+}
+
+// One filter at local output i of a level, from the level below stored split
+// into even / odd local positions. Tap j reads local position 2i + F - 1 - j:
+// with F even, taps j and j+1 (j even) read odd[m] and even[m] for
+// m = i + (F - 2 - j) / 2. Taps are summed in pywt's order, j = 0 .. F-1.
+template <typename T, typename A>
+CUWAVELET_HD A filter_at(const A* even, const A* odd, int i, int F, const T* f) {
+  A acc = A(0);
+  for (int j = 0; j < F; j += 2) {
+    const int m = i + ((F - 2 - j) >> 1);
+    acc += A(f[j]) * odd[m];
+    acc += A(f[j + 1]) * even[m];
+  }
+  return acc;
+}
+
+template <typename T, typename A>
+CUWAVELET_HD void filter_pair_at(const A* even, const A* odd, int i, int F,
+                                 const FilterTaps<T>& taps, A& lo, A& hi) {
+  lo = A(0); hi = A(0);
+  for (int j = 0; j < F; j += 2) {
+    const int m = i + ((F - 2 - j) >> 1);
+    const A vo = odd[m], ve = even[m];
+    lo += A(taps.lo[j]) * vo; hi += A(taps.hi[j]) * vo;
+    lo += A(taps.lo[j + 1]) * ve; hi += A(taps.hi[j + 1]) * ve;
+  }
+}
+
+template <typename A>
+CUWAVELET_HD void store_split(A* window, int half, int i, A v) {
+  window[(i & 1) * half + (i >> 1)] = v;
+}
+
+template <int M, typename T, class Block>
+CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& g,
+                                      const MultilevelOperands& ops,
+                                      const FilterTaps<T>& taps) {
+  typedef T A;  // accumulate in the data type, as the separable kernels and pywt do
+  const MultilevelLayout layout(g);
+  A* const window[2] = {reinterpret_cast<A*>(b.shared()),
+                        reinterpret_cast<A*>(b.shared()) + 2 * layout.half[0]};
+  const int F = (int)g.filter_len, L = (int)g.levels;
+  const index_t off = analysis_offset<M>(F);
+  const index_t T_tile = g.tile, tiles = g.tiles;
+  const bool cascade = g.cascade != 0;
+  const int operands = kLevelDetail + L;
+  const index_t total_tiles = g.batch_total * tiles;
+  const int t = b.thread(), nt = b.threads();
+
+  for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
+    const index_t line = tile / tiles, part = tile - line * tiles;
+    index_t offset[kLevelOperands];
+    line_offsets(g, line, offset, operands);
+    // Level-L window: this tile's T coefficients; the last tile's window ends
+    // at N_L (it starts earlier, so that every window is T wide: what the
+    // exactness rule needs at the right edge). One tile: the whole line.
+    const index_t NL = g.len[L];
+    const index_t top_width = NL < T_tile ? NL : T_tile;
+    index_t top_start = part * T_tile;
+    if (top_start > NL - top_width) top_start = NL - top_width;
+    // Window of level k: start (2^(L-k) top_start + (off - F + 1)(2^(L-k) - 1)), width.
+    const index_t step = off - F + 1;
+
+    // --- level 0: the input window, extended by the mode from global memory
+    {
+      const int above = L;
+      const index_t s0 = top_start * ((index_t)1 << above) + step * (((index_t)1 << above) - 1);
+      const index_t w0 = window_width(top_width, F, above);
+      // Only what level 1 reads: the domain [off - F + 1, 2 N_1 - 1 + off).
+      index_t c0 = s0, c1 = s0 + w0;
+      if (!cascade) {
+        const index_t d0 = off - F + 1, d1 = 2 * g.len[1] - 1 + off;
+        if (c0 < d0) c0 = d0;
+        if (c1 > d1) c1 = d1;
+      }
+      const index_t N0 = g.len[0];
+      const T* x = reinterpret_cast<const T*>(ops.address[kLevelInput]) + offset[kLevelInput];
+      const index_t sx = g.stride[kLevelInput][kMaxDims];
+      const int half = (int)((w0 + 1) / 2);
+      const int first = (int)(c0 - s0), count = (int)(c1 - c0);
+      A* dst = window[0];
+      if (c0 >= 0 && c1 <= N0) {  // interior: plain loads, a few in flight per thread
+        const T* xp = x + c0 * sx;
+        int e = t;
+        for (; e + 3 * nt < count; e += 4 * nt) {
+          A v[4];
+          CUWAVELET_UNROLL
+          for (int u = 0; u < 4; ++u) v[u] = A(xp[(index_t)(e + u * nt) * sx]);
+          CUWAVELET_UNROLL
+          for (int u = 0; u < 4; ++u) store_split(dst, half, first + e + u * nt, v[u]);
+        }
+        for (; e < count; e += nt) store_split(dst, half, first + e, A(xp[(index_t)e * sx]));
+      } else {
+        for (int e = t; e < count; e += nt)
+          store_split(dst, half, first + e, extended_sample<M, T, A>(x, sx, N0, c0 + e));
+      }
+    }
+    b.sync();
+
+    // --- levels 1 .. L
+    for (int k = 1; k <= L; ++k) {
+      const int above = L - k;
+      const index_t scale = (index_t)1 << above;
+      const index_t start = top_start * scale + step * (scale - 1);
+      const index_t width = window_width(top_width, F, above);
+      const index_t Nk = g.len[k];
+      const A* src = window[(k - 1) & 1];
+      const int src_half = (int)((window_width(top_width, F, above + 1) + 1) / 2);
+      const A* even = src;
+      const A* odd = src + src_half;
+      // Details this tile owns at level k (and the approximation at level L).
+      index_t own0 = part * T_tile * scale, own1 = (part + 1) * T_tile * scale;
+      if (part == tiles - 1) own1 = Nk;
+      if (own0 > Nk) own0 = Nk;
+      if (own1 > Nk) own1 = Nk;
+      T* detail = reinterpret_cast<T*>(ops.address[kLevelDetail + k - 1]) +
+                  offset[kLevelDetail + k - 1];
+      const index_t sd = g.stride[kLevelDetail + k - 1][kMaxDims];
+
+      if (k == L) {  // only the owned positions: nothing is stored on chip
+        T* approx = reinterpret_cast<T*>(ops.address[kLevelApprox]) + offset[kLevelApprox];
+        const index_t sa = g.stride[kLevelApprox][kMaxDims];
+        const int first = (int)(own0 - start);
+        for (int e = t; e < (int)(own1 - own0); e += nt) {
+          A a, d;
+          filter_pair_at<T, A>(even, odd, first + e, F, taps, a, d);
+          approx[(own0 + e) * sa] = T(a);
+          detail[(own0 + e) * sd] = T(d);
+        }
+        // The next tile's load rewrites window 0: wait where level L reads it.
+        if ((L & 1) && tile + b.blocks() < total_tiles) b.sync();
+        break;
+      }
+
+      // Positions level k+1 reads: the window, within the domain [off-F+1, 2N_{k+1}-1+off).
+      index_t c0 = start, c1 = start + width;
+      if (!cascade) {
+        const index_t d0 = off - F + 1, d1 = 2 * g.len[k + 1] - 1 + off;
+        if (c0 < d0) c0 = d0;
+        if (c1 > d1) c1 = d1;
+      }
+      A* dst = window[k & 1];
+      const int dst_half = (int)((width + 1) / 2);
+      const int first = (int)(c0 - start);
+      for (int e = t; e < (int)(c1 - c0); e += nt) {
+        const index_t p = c0 + e;
+        const int i = first + e;
+        A a;
+        if (cascade || (p >= 0 && p < Nk)) {
+          if (p >= own0 && p < own1) {
+            A d;
+            filter_pair_at<T, A>(even, odd, i, F, taps, a, d);
+            detail[p * sd] = T(d);
+          } else {
+            a = filter_at<T, A>(even, odd, i, F, taps.lo);
+          }
+        } else {  // past an edge: the mode's extension of a_k, from on-chip a_k values
+          index_t idx[3];
+          A w[3];
+          const int terms = extension_terms<M, A>(p, Nk, idx, w);
+          a = A(0);
+          for (int u = 0; u < terms; ++u)  // zero weights may name samples not on chip
+            if (w[u] != A(0))
+              a += w[u] * filter_at<T, A>(even, odd, (int)(idx[u] - start), F, taps.lo);
+        }
+        store_split(dst, dst_half, i, a);
+      }
+      b.sync();
+    }
+  }
+}
+
+CUWAVELET_HD int multilevel_shared_elems(const MultilevelGeometry& g) {
+  return MultilevelLayout(g).total_elems();
+}
+
+}  // namespace cuwavelet

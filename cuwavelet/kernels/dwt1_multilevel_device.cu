@@ -1,0 +1,18 @@
+// GPU glue of the fused multi-level 1D kernel (dwt1_multilevel.cuh): one kernel
+// per (mode, dtype), instantiated by NVRTC through name expressions
+// (cuwavelet/_fused1d.py). Filters, lengths, levels and tile sizes are runtime
+// values, so one compiled kernel serves every wavelet, signal and depth.
+// __grid_constant__: the body indexes the records with runtime indices (level
+// lengths, strides, taps); this keeps them in the constant bank instead of
+// copying them to local memory.
+#include "block_runtime.cuh"
+#include "dwt1_multilevel.cuh"
+
+template <int M, typename T>
+__global__ void __launch_bounds__(256)
+fused_wavedec1d_kernel(const __grid_constant__ cuwavelet::MultilevelGeometry g,
+                       const __grid_constant__ cuwavelet::MultilevelOperands ops,
+                       const __grid_constant__ cuwavelet::FilterTaps<T> taps) {
+  const cuwavelet::block::DeviceBlock b;
+  cuwavelet::fused_wavedec_1d<M, T>(b, g, ops, taps);
+}
