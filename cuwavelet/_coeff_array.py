@@ -295,7 +295,7 @@ def wavedecn_shapes(shape, wavelet, mode="symmetric", level=None, axes=None):
     modes = [as_mode(m) for m in _per_axis(mode, axes, "mode")]
     # pywt's quirk, kept: the level limit pairs the shortest axis with the longest filter,
     # even when they belong to different axes.
-    level = check_level([min(shape[ax] for ax in axes)], [max(lens)], level)
+    level = check_level([min(shape[ax] for ax in axes)], [max(lens)], level, stacklevel=3)
     keys = ["".join(k) for k in product("ad", repeat=len(axes))][1:]
     shapes = []
     for _ in range(level):

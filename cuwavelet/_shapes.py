@@ -71,8 +71,10 @@ def dwt_coeff_len(data_len, filter_len, mode) -> int:
     return coeff_len(data_len, f, as_mode(mode))
 
 
-def check_level(sizes, filter_lens, level) -> int:
-    """level=None -> the deepest useful level; too deep warns, negative raises (as pywt)."""
+def check_level(sizes, filter_lens, level, stacklevel: int = 4) -> int:
+    """level=None -> the deepest useful level; too deep warns, negative raises (as pywt).
+    stacklevel: as warnings.warn, counted from here (4 reaches the user through a
+    public function and its device wrapper)."""
     deepest = min(max_level(s, f) for s, f in zip(sizes, filter_lens))
     if level is None:
         return deepest
@@ -83,7 +85,7 @@ def check_level(sizes, filter_lens, level) -> int:
         raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
     if level > deepest:
         warnings.warn(f"Level value of {level} is too high: all coefficients will experience "
-                      "boundary effects.", stacklevel=3)
+                      "boundary effects.", stacklevel=stacklevel)
     return level
 
 
