@@ -6,6 +6,7 @@ coarsest level first, with keys of one letter per transformed axis.
 from __future__ import annotations
 
 from . import _fused as _fused_kernels
+from . import _fused1d
 from ._arrays import array_module, is_cupy, zeros
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._separable import merge_sweep, split_sweep
@@ -56,6 +57,11 @@ def idwtn_adjoint(y, axes, banks, modes) -> dict:
 
 
 def wavedec(x, axes, banks, modes, level: int) -> list:
+    if len(axes) == 1 and level > 1 and is_cupy(x) and _fused1d.coalesced(x, axes[0]):
+        # several levels per launch on the GPU (cuwavelet/_fused1d.py decides how many)
+        c = _fused1d.wavedec(x, axes[0], banks[0], modes[0], level,
+                             level_fallback=lambda a: dwtn(a, axes, banks, modes))
+        return [c[0]] + [{"d": d} for d in c[1:]]
     details, a = [], x
     for _ in range(level):
         sub = dwtn(a, axes, banks, modes)

@@ -5,13 +5,19 @@
 //
 // Each block owns a tile: T consecutive level-L coefficients of one line, and
 // the detail coefficients "under" them at every level (level k: positions
-// [t T 2^(L-k), (t+1) T 2^(L-k)), the last tile of a line up to N_k). It
-// loads the input window those depend on (boundary extension of the input by
-// extended_sample, i.e. index arithmetic on the global array, never a padded
-// copy), then computes level after level in shared memory: level k's window
-// holds the 2w + F - 2 positions that level k+1's w positions read. Details
-// and the last approximation go straight from the level's pass to their final
-// arrays; intermediate approximations never leave the chip.
+// [t T 2^(L-k), (t+1) T 2^(L-k)), the last tile of a line up to N_k). Its
+// window at level L is those T positions (the last tile's window ends at N_L
+// and starts T earlier, overlapping its neighbour's, so that every window is
+// T wide; it still writes only what it owns); level k-1's window holds the
+// 2w + F - 2 positions that level k's w positions read, which puts a halo of
+// (F - 2)(2^L - 1) input samples beside a tile's 2^L T (to the left; split
+// between both sides in periodization). The block loads its input window
+// (boundary extension by extended_sample: index arithmetic on the global
+// array, never a padded copy), then computes level after level in shared
+// memory. Details and the last approximation go straight from the level's
+// pass to their final arrays; intermediate approximations never leave the
+// chip. So a launch reads its input once (plus the halo, from L2 mostly) and
+// writes each coefficient once: ~M_min, against ~2 M_min for per-level launches.
 //
 //   level 0:  window [s_0, s_0 + w_0) of extended input positions -> shared
 //   level k:  a_k (and d_k where the tile owns the position) from level k-1's
@@ -131,13 +137,19 @@ CUWAVELET_HD void line_offsets(const MultilevelGeometry& g, index_t line,
 // into even / odd local positions. Tap j reads local position 2i + F - 1 - j:
 // with F even, taps j and j+1 (j even) read odd[m] and even[m] for
 // m = i + (F - 2 - j) / 2. Taps are summed in pywt's order, j = 0 .. F-1.
+// The loop is unrolled to kMaxFusedTaps with an exit at F: every tap index is
+// then a constant, so on the GPU each tap is an FMA with a constant-bank
+// operand instead of an indexed load from the parameter space.
 template <typename T, typename A>
 CUWAVELET_HD A filter_at(const A* even, const A* odd, int i, int F, const T* f) {
   A acc = A(0);
-  for (int j = 0; j < F; j += 2) {
-    const int m = i + ((F - 2 - j) >> 1);
-    acc += A(f[j]) * odd[m];
-    acc += A(f[j + 1]) * even[m];
+  const A* pe = even + i + (F - 2) / 2;
+  const A* po = odd + i + (F - 2) / 2;
+  CUWAVELET_UNROLL
+  for (int j = 0; j < kMaxFusedTaps; j += 2) {
+    if (j >= F) break;
+    acc += A(f[j]) * po[-(j >> 1)];
+    acc += A(f[j + 1]) * pe[-(j >> 1)];
   }
   return acc;
 }
@@ -146,9 +158,12 @@ template <typename T, typename A>
 CUWAVELET_HD void filter_pair_at(const A* even, const A* odd, int i, int F,
                                  const FilterTaps<T>& taps, A& lo, A& hi) {
   lo = A(0); hi = A(0);
-  for (int j = 0; j < F; j += 2) {
-    const int m = i + ((F - 2 - j) >> 1);
-    const A vo = odd[m], ve = even[m];
+  const A* pe = even + i + (F - 2) / 2;
+  const A* po = odd + i + (F - 2) / 2;
+  CUWAVELET_UNROLL
+  for (int j = 0; j < kMaxFusedTaps; j += 2) {
+    if (j >= F) break;
+    const A vo = po[-(j >> 1)], ve = pe[-(j >> 1)];
     lo += A(taps.lo[j]) * vo; hi += A(taps.hi[j]) * vo;
     lo += A(taps.lo[j + 1]) * ve; hi += A(taps.hi[j + 1]) * ve;
   }
@@ -164,9 +179,11 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
                                       const MultilevelOperands& ops,
                                       const FilterTaps<T>& taps) {
   typedef T A;  // accumulate in the data type, as the separable kernels and pywt do
-  const MultilevelLayout layout(g);
-  A* const window[2] = {reinterpret_cast<A*>(b.shared()),
-                        reinterpret_cast<A*>(b.shared()) + 2 * layout.half[0]};
+  // Window of level k: shared + (k & 1) * odd_window. (Pointer arithmetic,
+  // not an array of two pointers: that would hide from the compiler that
+  // these are shared-memory addresses and turn every tap into a generic load.)
+  A* const shared = reinterpret_cast<A*>(b.shared());
+  const int odd_window = 2 * MultilevelLayout(g).half[0];
   const int F = (int)g.filter_len, L = (int)g.levels;
   const index_t off = analysis_offset<M>(F);
   const index_t T_tile = g.tile, tiles = g.tiles;
@@ -206,7 +223,7 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
       const index_t sx = g.stride[kLevelInput][kMaxDims];
       const int half = (int)((w0 + 1) / 2);
       const int first = (int)(c0 - s0), count = (int)(c1 - c0);
-      A* dst = window[0];
+      A* dst = shared;
       if (c0 >= 0 && c1 <= N0) {  // interior: plain loads, a few in flight per thread
         const T* xp = x + c0 * sx;
         int e = t;
@@ -232,7 +249,7 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
       const index_t start = top_start * scale + step * (scale - 1);
       const index_t width = window_width(top_width, F, above);
       const index_t Nk = g.len[k];
-      const A* src = window[(k - 1) & 1];
+      const A* src = shared + ((k - 1) & 1) * odd_window;
       const int src_half = (int)((window_width(top_width, F, above + 1) + 1) / 2);
       const A* even = src;
       const A* odd = src + src_half;
@@ -267,7 +284,7 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
         if (c0 < d0) c0 = d0;
         if (c1 > d1) c1 = d1;
       }
-      A* dst = window[k & 1];
+      A* dst = shared + (k & 1) * odd_window;
       const int dst_half = (int)((width + 1) / 2);
       const int first = (int)(c0 - start);
       for (int e = t; e < (int)(c1 - c0); e += nt) {

@@ -1,0 +1,506 @@
+"""Fused multi-level 1D wavedec: several levels along one axis per kernel launch.
+
+A per-level 1D wavedec reads each level's approximation back from global
+memory and writes it again (~2x M_min in all). The fused kernel
+(kernels/dwt1_multilevel.cuh) reads the launch's input once, keeps the
+intermediate approximations on chip and writes every detail, and the last
+approximation, straight to its final array (~1x M_min):
+
+    wavedec_levels(a, axis, bank, mode, levels)  -> [cA_L, cD_L, ..., cD_1]
+        levels j0+1 .. j0+L of a wavedec whose level-j0 approximation is `a`
+        (pywt.wavedec(a, ..., level=levels, axis=axis), exactly);
+    wavedec(x, axis, bank, mode, level, level_fallback)
+        a whole wavedec as a few such launches (plan_wavedec), with
+        level_fallback (one per-level step) where no launch can do a level;
+    supports(a, axis, bank, mode, levels) / why_not(...)
+        whether wavedec_levels can run exactly; where it cannot, it raises
+        ValueError, and fewer levels per launch (or per-level launches) must run.
+
+Arguments are those of cuwavelet._multilevel (a normalized axis, a
+FilterBank, a mode number). When a launch is exact (the rule is documented
+at the top of dwt1_multilevel.cuh; _plan_for enforces it):
+  * the whole line of the launch's last level fits one tile: every mode;
+  * tiled lines: the modes that extend from the near edge only (all but
+    periodic and periodization), tiles of at least F coefficients;
+    periodization when the launch's intermediate lengths N_1..N_{L-1} are
+    even; periodic not (its extension reads the far end of an intermediate
+    level), except with one level per launch.
+Per launch at most MAX_LEVELS levels, filters of even length <= MAX_TAPS, and
+a window that fits SHARED_BUDGET; max_levels(F, itemsize) gives the deepest
+efficient launch (tiles of at least min_tile(F) coefficients).
+
+CuPy arrays run the NVRTC-compiled kernel (dwt1_multilevel_device.cu); NumPy
+arrays run the same kernel body through the thread-block emulator
+(cuwavelet._fused1d_host), which exists to verify the GPU code in CI: route
+only CuPy arrays here in production, and only where the axis is the
+fastest-varying one (coalesced(); elsewhere the per-level kernels, which walk
+neighbouring lines together, read memory better).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import operator
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from . import _wavelets
+from ._arrays import array_module, empty, is_cupy, real_dtype
+from ._geometry import MAX_DIMS
+from ._shapes import coeff_len
+
+KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
+MAX_LEVELS = 12  # kMaxFusedLevels in dwt1_multilevel.cuh
+MAX_TAPS = 32    # kMaxFusedTaps
+OPERANDS = 2 + MAX_LEVELS  # input, last approximation, details of levels 1..L
+PERIODIC, PERIODIZATION = _wavelets.MODES.index("periodic"), _wavelets.PERIODIZATION
+DTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+SUPPORTED_DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
+
+# Dynamic shared memory per block: the most a kernel gets without opting in,
+# as the fused 2D kernels (cuwavelet/_fused.py); 48 KB also lets four blocks
+# share an SM. The two windows take ~1.5x the input window: 8K f32 samples.
+SHARED_BUDGET = 48 * 1024
+GPU_THREADS = 256  # dwt1_multilevel_device.cu's __launch_bounds__
+# Blocks a launch aims for (tiles shrink toward min_tile until there are this
+# many): enough to fill an H100's 132 SMs several times over.
+TARGET_BLOCKS = 1024
+
+MULTILEVEL_GEOMETRY_DTYPE = np.dtype([
+    ("batch_ndim", np.int64), ("batch_total", np.int64), ("levels", np.int64),
+    ("filter_len", np.int64), ("tile", np.int64), ("tiles", np.int64), ("cascade", np.int64),
+    ("len", np.int64, (MAX_LEVELS + 1,)),
+    ("batch_shape", np.int64, (MAX_DIMS,)),
+    ("stride", np.int64, (OPERANDS, MAX_DIMS + 1)),  # batch dimensions, then the axis
+], align=True)
+OPERANDS_DTYPE = np.dtype([("address", np.int64, (OPERANDS,))], align=True)
+
+
+def taps_dtype(scalar) -> np.dtype:
+    """FilterTaps<T> of dwt1_multilevel.cuh."""
+    return np.dtype([("lo", scalar, (MAX_TAPS,)), ("hi", scalar, (MAX_TAPS,))], align=True)
+
+
+# --- the thread-block emulator's settings (NumPy arrays only) ----------------
+
+@dataclasses.dataclass(frozen=True)
+class Emulation:
+    """How the host build runs the kernel; see cuwavelet._fused.Emulation."""
+    threads: int = 64
+    grid: int = 7
+    schedule: str = "shuffled"
+    seed: int = 0x9E3779B97F4A7C15
+    skip_barrier: int = -1
+
+
+DEFAULT_EMULATION = Emulation()
+
+
+# --- kernel source and names (CUDA) -------------------------------------------
+
+def kernel_source() -> str:
+    """dwt1_multilevel_device.cu with its headers inlined, once each, so that
+    CuPy's cache key (the source text) changes whenever a header does."""
+    seen = set()
+
+    def inline(name: str) -> str:
+        if name in seen:
+            return ""
+        seen.add(name)
+        text = (KERNEL_DIR / name).read_text().replace("#pragma once", "")
+        return re.sub(r'^#include "([^"]+)"$', lambda m: inline(m.group(1)), text, flags=re.M)
+
+    return inline("dwt1_multilevel_device.cu")
+
+
+def kernel_name(mode: int, dtype) -> str:
+    return f"fused_wavedec1d_kernel<{mode}, {DTYPES[np.dtype(dtype)]}>"
+
+
+def all_kernel_names():
+    return [kernel_name(mode, dt) for mode in range(len(_wavelets.MODES)) for dt in DTYPES]
+
+
+COMPILE_OPTIONS = ("-std=c++17",)
+_modules: dict = {}
+_lock = threading.Lock()
+
+
+def _cuda_function(mode: int, dtype):
+    import cupy
+    device = cupy.cuda.runtime.getDevice()
+    module = _modules.get(device)
+    if module is None:
+        with _lock:  # compile once even when several threads ask at once
+            module = _modules.get(device)
+            if module is None:
+                module = cupy.RawModule(code=kernel_source(), options=COMPILE_OPTIONS,
+                                        name_expressions=all_kernel_names())
+                module.compile()
+                _modules[device] = module
+    return module.get_function(kernel_name(mode, dtype))
+
+
+# --- windows, shared memory, levels per launch ---------------------------------
+
+def window_width(top_width: int, F: int, above: int) -> int:
+    """Positions of the window `above` levels below the launch's last level,
+    whose window is top_width wide (window_width in dwt1_multilevel.cuh)."""
+    return (top_width + F - 2) * 2 ** above - (F - 2)
+
+
+def shared_elems(levels: int, tile: int, F: int) -> int:
+    """Elements of T one block keeps in shared memory (MultilevelLayout): the
+    windows of the even levels and of the odd levels below the last one."""
+    even = (window_width(tile, F, levels) + 1) // 2
+    odd = (window_width(tile, F, levels - 1) + 1) // 2 if levels >= 2 else 0
+    return 2 * even + 2 * odd
+
+
+def tile_capacity(levels: int, F: int, itemsize: int) -> int:
+    """Largest tile (level-L coefficients) whose windows fit SHARED_BUDGET; 0 if none."""
+    budget = SHARED_BUDGET // itemsize
+    lo, hi = 0, budget  # shared_elems grows with the tile: bisect
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if shared_elems(levels, mid, F) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def min_tile(F: int) -> int:
+    """Smallest tile worth a multi-tile launch: each level recomputes the
+    F - 2 positions left of its window's share (the halo), so T >= 4 (F - 2)
+    keeps that under ~25%. T >= F is also what the exactness rule needs."""
+    return max(F, 4 * (F - 2), 16)
+
+
+@functools.lru_cache(maxsize=None)
+def max_levels(F: int, itemsize: int) -> int:
+    """Most levels one launch computes efficiently on long signals: the
+    deepest whose tiles of min_tile(F) still fit shared memory (db2 f32: 8,
+    db4: 7, db5: 7, db8: 6; 0 for filters too long for the kernel)."""
+    if F % 2 or F > MAX_TAPS:
+        return 0
+    best = 0
+    for levels in range(1, MAX_LEVELS + 1):
+        if tile_capacity(levels, F, itemsize) >= min_tile(F):
+            best = levels
+    return best
+
+
+def level_lengths(N: int, F: int, mode: int, levels: int) -> tuple:
+    """(N_0, N_1, ..., N_levels): the approximation's length after each level."""
+    lens = [int(N)]
+    for _ in range(levels):
+        lens.append(coeff_len(lens[-1], F, mode))
+    return tuple(lens)
+
+
+# --- planning -------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    mode: int
+    axis: int
+    shape: tuple       # the input's
+    dtype: np.dtype
+    bank: object
+    levels: int
+    lens: tuple        # N_0 .. N_L
+    tile: int          # level-L coefficients per tile (N_L for one tile per line)
+    tiles: int         # tiles per line
+    cascade: bool
+
+    def out_shape(self, k: int) -> tuple:
+        """Shape of the level-k coefficients (k = 1 .. levels)."""
+        return self.shape[:self.axis] + (self.lens[k],) + self.shape[self.axis + 1:]
+
+
+def _plan(a, axis, bank, mode, levels, tile):
+    """A _Plan, or a string saying why the fused kernel cannot run exactly."""
+    try:
+        levels = operator.index(levels)
+        tile = None if tile is None else operator.index(tile)
+        key = (np.dtype(a.dtype), tuple(a.shape), int(axis), bank, int(mode), levels, tile)
+        hash(key)
+    except TypeError:
+        return "levels and tile must be ints, bank a FilterBank and mode a mode number"
+    return _plan_for(*key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _plan_for(dtype, shape, axis, bank, mode, levels, tile):
+    """_plan from the operand's metadata alone (memoized: planning in Python
+    costs more than a small launch)."""
+    if dtype not in SUPPORTED_DTYPES:
+        return f"dtype {dtype} is not float32/64 or complex64/128"
+    if not 0 <= axis < len(shape):
+        return "axis must be normalized"
+    if isinstance(levels, bool) or not isinstance(levels, int) or not 1 <= levels <= MAX_LEVELS:
+        return f"levels must be an int from 1 to {MAX_LEVELS}"
+    if not isinstance(bank, _wavelets.FilterBank):
+        return "bank must be a FilterBank"
+    F = bank.length
+    if F < 2 or F % 2 or F > MAX_TAPS:
+        return f"the kernel takes filters of even length up to {MAX_TAPS}; this one has {F}"
+    if not 0 <= mode < len(_wavelets.MODES):
+        return "unknown mode number"
+    batch = [d for d in range(len(shape)) if d != axis and shape[d] != 1]
+    if len(batch) + (dtype.kind == "c") > MAX_DIMS:
+        return f"more than {MAX_DIMS} batch dimensions"
+    if shape[axis] < 1:
+        return "empty signal (the per-level path raises pywt's error)"
+    lens = level_lengths(shape[axis], F, mode, levels)
+    if mode in _wavelets._NEEDS_TWO_SAMPLES and min(lens[:-1]) < 2:
+        return "a level's input is too short for this mode (the per-level path raises pywt's error)"
+    itemsize = real_dtype(dtype).itemsize
+    NL = lens[-1]
+    # Tiled launches of 2+ levels extend intermediate levels on chip: exact for
+    # the near-edge modes, for periodization only as the even-length cascade.
+    cascade = mode == PERIODIZATION and not any(n % 2 for n in lens[1:-1])
+    needs_one_tile = levels >= 2 and (mode == PERIODIC or (mode == PERIODIZATION and not cascade))
+    if tile is None:  # as large as fits, but small enough for TARGET_BLOCKS blocks
+        capacity = tile_capacity(levels, F, itemsize)
+        lines = math.prod(shape[d] for d in batch) * (2 if dtype.kind == "c" else 1)
+        wanted = max(1, -(-TARGET_BLOCKS // max(lines, 1)))
+        tile = min(max(-(-NL // wanted), min_tile(F)), capacity)
+        if needs_one_tile and NL <= capacity:
+            tile = NL  # fewer blocks, but exact: the whole line on chip
+        if tile < NL and tile < min_tile(F):
+            return (f"{levels} levels of a length-{F} filter leave tiles of {tile} < "
+                    f"{min_tile(F)} coefficients in {SHARED_BUDGET} bytes of shared memory")
+    elif isinstance(tile, bool) or not isinstance(tile, int) or tile < 1:
+        return "tile must be a positive int"
+    tile = min(tile, NL)
+    if shared_elems(levels, tile, F) * itemsize > SHARED_BUDGET:
+        return f"the windows of {levels} levels exceed {SHARED_BUDGET} bytes of shared memory"
+    tiled = tile < NL
+    if tiled and needs_one_tile:  # the exactness rule of dwt1_multilevel.cuh
+        if mode == PERIODIC:
+            return ("periodic extension of an intermediate level reads its far end, which a "
+                    "tiled launch does not hold: one level per launch, or a line that fits one tile")
+        return ("periodization with an odd intermediate length (the cascade needs N_1 .. N_{L-1} "
+                "even) on a line longer than one tile")
+    if tiled and levels >= 2 and not cascade and tile < F:
+        return f"tiles of {tile} < F = {F} coefficients do not hold an edge's extension"
+    cascade = cascade and tiled and levels >= 2  # elsewhere the on-chip extension is exact
+    tiles = -(-NL // tile)
+    return _Plan(mode, axis, tuple(shape), dtype, bank, levels, lens, tile, tiles, cascade)
+
+
+def why_not(a, axis, bank, mode, levels, *, tile=None):
+    """None where wavedec_levels can run (exactly), else the reason."""
+    plan = _plan(a, axis, bank, mode, levels, tile)
+    return plan if isinstance(plan, str) else None
+
+
+def supports(a, axis, bank, mode, levels, *, tile=None) -> bool:
+    """Whether one launch computes `levels` levels of `a` along `axis` exactly
+    as pywt.wavedec does. The rule (dwt1_multilevel.cuh explains why):
+      * filters of even length <= MAX_TAPS, at most MAX_LEVELS levels, float or
+        complex data, a window that fits SHARED_BUDGET (tiles of at least
+        min_tile(F) coefficients unless one tile holds the whole line);
+      * one tile per line (the launch's last level fits a tile): every mode;
+      * several tiles per line, 2+ levels: zero, constant, symmetric, smooth,
+        reflect, antisymmetric, antireflect with tiles of >= F coefficients;
+        periodization only when N_1 .. N_{L-1} are even (the cascade);
+        periodic never (its extension reads the far end of a level);
+      * one level: every mode, any tiling (only the input is extended);
+      * reflect / antireflect: every level's input has 2+ samples (else pywt
+        raises, and so does the per-level path).
+    Where it is False, run fewer levels per launch or per-level launches
+    (plan_wavedec / wavedec do)."""
+    return why_not(a, axis, bank, mode, levels, tile=tile) is None
+
+
+def coalesced(a, axis) -> bool:
+    """Whether consecutive samples along the axis are neighbours in memory
+    (or there is a single line): where the fused kernel's consecutive threads
+    load and store neighbouring addresses."""
+    return (abs(a.strides[axis]) == np.dtype(a.dtype).itemsize or a.shape[axis] <= 1
+            or all(n == 1 for d, n in enumerate(a.shape) if d != axis))
+
+
+# --- geometry and launch ----------------------------------------------------------
+
+@functools.lru_cache(maxsize=1024)
+def _geometry(plan: _Plan, byte_strides):
+    """(MultilevelGeometry record, its bytes, tiles in all, shared-memory bytes)
+    for the operands' byte strides (input, approximation, details 1..L).
+    Batch dimensions: size-1 ones dropped, neighbours contiguous in every
+    operand merged, a complex array walked as real with a last batch
+    dimension of 2. Memoized; the record is read-only."""
+    scalar = real_dtype(plan.dtype).itemsize
+    if any(b % scalar for s in byte_strides for b in s):
+        raise ValueError("array strides are not a multiple of the element size")
+    strides = [[b // scalar for b in s] for s in byte_strides]
+    entries = [[plan.shape[d], [s[d] for s in strides]]
+               for d in range(len(plan.shape)) if d != plan.axis and plan.shape[d] != 1]
+    if plan.dtype.kind == "c":
+        entries.append([2, [1] * len(strides)])
+    entries.sort(key=lambda e: -abs(e[1][0]))  # the input's memory order
+    merged = []
+    for size, st in entries:
+        if merged and all(m == s * size for m, s in zip(merged[-1][1], st)):
+            merged[-1] = [merged[-1][0] * size, st]
+        else:
+            merged.append([size, st])
+    g = np.zeros((), dtype=MULTILEVEL_GEOMETRY_DTYPE)
+    g["batch_ndim"] = len(merged)
+    g["batch_total"] = math.prod(m[0] for m in merged)
+    g["levels"] = plan.levels
+    g["filter_len"] = plan.bank.length
+    g["tile"] = plan.tile
+    g["tiles"] = plan.tiles
+    g["cascade"] = int(plan.cascade)
+    g["len"][:plan.levels + 1] = plan.lens
+    for i, (size, st) in enumerate(merged):
+        g["batch_shape"][i] = size
+        g["stride"][:len(st), i] = st
+    g["stride"][:len(strides), MAX_DIMS] = [s[plan.axis] for s in strides]
+    g.flags.writeable = False
+    total_tiles = int(g["batch_total"]) * plan.tiles
+    shared_bytes = shared_elems(plan.levels, plan.tile, plan.bank.length) * scalar
+    return g, g.tobytes(), total_tiles, shared_bytes
+
+
+@functools.lru_cache(maxsize=256)
+def _taps(bank, scalar):
+    """FilterTaps<T> record of the analysis filters (zeros past F)."""
+    taps = np.zeros((), dtype=taps_dtype(scalar))
+    taps["lo"][:bank.length] = bank.dec_lo
+    taps["hi"][:bank.length] = bank.dec_hi
+    taps.flags.writeable = False
+    return taps, taps.tobytes()
+
+
+def _host_module():
+    try:
+        from . import _fused1d_host
+    except ImportError as exc:  # pragma: no cover - only when the package was not built
+        raise ImportError("cuwavelet._fused1d_host is not built; install the package with "
+                          "`pip install -e .` (it compiles kernels/dwt1_multilevel_host.cpp)") from exc
+    if (_fused1d_host.geometry_size != MULTILEVEL_GEOMETRY_DTYPE.itemsize
+            or _fused1d_host.max_levels != MAX_LEVELS):  # pragma: no cover
+        raise ImportError("cuwavelet._fused1d_host was built from another kernel source; rebuild it")
+    return _fused1d_host
+
+
+def _output(xp, like, out, shape, dtype, what):
+    """A preallocated output (checked), or a new array in `like`'s memory order
+    (so that the kernel's stores along the axis are as coalesced as its loads)."""
+    if out is not None:
+        if tuple(out.shape) != tuple(shape) or out.dtype != dtype:
+            raise ValueError(f"{what} must have shape {tuple(shape)} and dtype "
+                             f"{np.dtype(dtype)}; got {tuple(out.shape)} {out.dtype}")
+        return out
+    order = sorted(range(len(shape)), key=lambda d: -abs(like.strides[d]))  # slowest first
+    a = empty(xp, [shape[d] for d in order], dtype)
+    return a.transpose(np.argsort(order)) if order != sorted(order) else a
+
+
+def _address(a) -> int:
+    return a.data.ptr if is_cupy(a) else a.ctypes.data
+
+
+def wavedec_levels(a, axis, bank, mode, levels, out=None, *, tile=None,
+                   emulation=DEFAULT_EMULATION) -> list:
+    """Levels j0+1 .. j0+levels of a 1D wavedec of the level-j0 approximation
+    `a` along `axis`, in one launch: [cA_L, cD_L, ..., cD_1], each with `a`'s
+    shape but for the axis (pywt.wavedec's order). out: an optional list in
+    that order of preallocated arrays (any strides; None entries are
+    allocated). tile: level-L coefficients per block (None: chosen here)."""
+    plan = _plan(a, axis, bank, mode, levels, tile)
+    if isinstance(plan, str):
+        raise ValueError(f"the fused 1D wavedec kernel cannot run this: {plan}")
+    return _run(plan, a, out, emulation)
+
+
+def _run(plan: _Plan, a, out, emulation):
+    """wavedec_levels for a plan (tests hand it plans supports() refuses, to
+    show that the refusals are needed)."""
+    xp = array_module(a)
+    if xp is not np:
+        with xp.cuda.Device(a.device.id):  # allocate and launch on the input's GPU
+            return _run_on_device(plan, a, out, emulation, xp)
+    return _run_on_device(plan, a, out, emulation, xp)
+
+
+def _run_on_device(plan: _Plan, a, out, emulation, xp):
+    levels = plan.levels
+    out = list(out) if out is not None else [None] * (levels + 1)
+    if len(out) != levels + 1:
+        raise ValueError(f"out must list {levels + 1} arrays (cA_L, cD_L, ..., cD_1)")
+    names = ["out[0] (cA)"] + [f"out[{i}] (cD_{levels + 1 - i})" for i in range(1, levels + 1)]
+    shapes = [plan.out_shape(levels)] + [plan.out_shape(k) for k in range(levels, 0, -1)]
+    coeffs = [_output(xp, a, o, s, plan.dtype, n) for o, s, n in zip(out, shapes, names)]
+    # kernel operand order: input, approximation, details finest first
+    operands = [a, coeffs[0]] + coeffs[:0:-1]
+    g, g_bytes, total_tiles, shared_bytes = _geometry(
+        plan, tuple(tuple(o.strides) for o in operands))
+    if total_tiles == 0:
+        return coeffs
+    addresses = np.zeros((), dtype=OPERANDS_DTYPE)
+    addresses["address"][:len(operands)] = [_address(o) for o in operands]
+    scalar = real_dtype(plan.dtype)
+    taps, taps_bytes = _taps(plan.bank, scalar)
+    if xp is not np:
+        kernel = _cuda_function(plan.mode, scalar)
+        # 0-d structured arrays are passed by value (the three records)
+        kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,), (g, addresses, taps),
+               shared_mem=shared_bytes)
+        return coeffs
+    host = _host_module()
+    host.launch(plan.mode, scalar == np.float64, g_bytes, addresses.tobytes(), taps_bytes,
+                min(total_tiles, emulation.grid), emulation.threads,
+                host.schedules[emulation.schedule], emulation.seed, emulation.skip_barrier)
+    return coeffs
+
+
+# --- a whole wavedec ------------------------------------------------------------
+
+@functools.lru_cache(maxsize=256)
+def plan_wavedec(shape, axis, bank, mode, level, dtype) -> tuple:
+    """Levels per launch of a `level`-level wavedec: a tuple of counts in
+    order, 0 for a per-level step where no fused launch is exact (or fits).
+    Fewest launches first; among those, the most even split (smaller L:
+    larger tiles, less halo; 10 levels of db5 f32 on long lines: (5, 5))."""
+    dtype, F = np.dtype(dtype), bank.length
+    lens = level_lengths(shape[axis], F, mode, level)  # input length after each level
+
+    def feasible(done, L):
+        s = tuple(lens[done] if d == axis else n for d, n in enumerate(shape))
+        return isinstance(_plan_for(dtype, s, axis, bank, mode, L, None), _Plan)
+
+    # best[done] = (launches, largest L, steps) for the levels after `done`
+    best = {level: (0, 0, ())}
+    for done in range(level - 1, -1, -1):
+        options = [(L, L) for L in range(1, min(level - done, MAX_LEVELS) + 1) if feasible(done, L)]
+        options = options or [(0, 1)]  # a per-level step
+        best[done] = min((1 + best[done + take][0], max(L, best[done + take][1]),
+                          (L,) + best[done + take][2]) for L, take in options)
+    return best[0][2]
+
+
+def wavedec(x, axis, bank, mode, level, level_fallback, *, emulation=DEFAULT_EMULATION) -> list:
+    """A whole 1D wavedec as plan_wavedec's launches: [cA_n, cD_n, ..., cD_1].
+    level_fallback(a) runs one per-level step and returns {'a': cA, 'd': cD}
+    (cuwavelet._multilevel.dwtn's result for one axis)."""
+    details, a = [], x  # finest first
+    for levels in plan_wavedec(tuple(x.shape), axis, bank, mode, level, np.dtype(x.dtype)):
+        if levels == 0:
+            sub = level_fallback(a)
+            details.append(sub["d"])
+            a = sub["a"]
+        else:
+            c = wavedec_levels(a, axis, bank, mode, levels, emulation=emulation)
+            details.extend(c[:0:-1])
+            a = c[0]
+    return [a] + details[::-1]
