@@ -104,7 +104,9 @@ def synthesis(lo, hi, bank, mode, axis, out=None):
     ref = _check_pair(lo, hi, "approximation and detail coefficients")
     n = ref.shape[axis]
     L = rec_len(n, bank.length, mode)
-    if n < 1 or L < 1:
+    # pywt returns an empty result for L == 0 along an axis of an N-d array, but
+    # refuses it for 1-D input
+    if n < 1 or L < 0 or (L == 0 and ref.ndim == 1):
         raise ValueError(f"Invalid coefficient arrays length {n} for a wavelet with filter length "
                          f"{bank.length} in {_wavelets.MODES[mode]} mode: the reconstruction would "
                          f"have {L} samples.")

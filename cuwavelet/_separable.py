@@ -26,14 +26,22 @@ def split_sweep(x, axes, banks, modes, split) -> dict:
     """{key: array} with one letter per axis, in axes order ('a' = lo, 'd' = hi)."""
     xp = array_module(x)
     stacked = x  # shape (2,)*k + x's shape (with axes done so far shortened)
+    last = len(axes) - 1
     for k, (axis, bank, mode) in enumerate(zip(axes, banks, modes)):
         lead = (slice(None),) * k
         shape = stacked.shape
         n_out = split_output_len(split, shape[k + axis], bank, mode)
-        out = empty(xp, shape[:k] + (2,) + with_len(shape[k:], axis, n_out), x.dtype)
+        sub_shape = shape[:k] + with_len(shape[k:], axis, n_out)
+        if k == last:
+            # separate lo and hi arrays: a caller that keeps only some subbands
+            # (wavedec keeps the details) does not keep the others alive
+            halves = (empty(xp, sub_shape, x.dtype), empty(xp, sub_shape, x.dtype))
+            split(stacked, bank, mode, k + axis, *halves)
+            return {subband_key(i): halves[i[-1]][i[:-1]]
+                    for i in product(range(2), repeat=len(axes))}
+        out = empty(xp, shape[:k] + (2,) + sub_shape[k:], x.dtype)
         split(stacked, bank, mode, k + axis, out[lead + (0,)], out[lead + (1,)])
         stacked = out
-    return {subband_key(i): stacked[i] for i in product(range(2), repeat=len(axes))}
 
 
 def merge_sweep(coeffs: dict, axes, banks, modes, merge, out_lens):

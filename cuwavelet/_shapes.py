@@ -28,9 +28,9 @@ def rec_len(n: int, filter_len: int, mode: int) -> int:
 
 def coeff_len_of_rec(length: int, filter_len: int, mode: int) -> int:
     """Inverse of rec_len: the coefficient length whose idwt has `length` samples."""
-    if length < 1 or length % 2:
+    if length < 0 or length % 2:
         raise ValueError(f"{length} samples cannot be the output of an inverse DWT "
-                         "(it is always even and positive)")
+                         "(it is always even and non-negative)")
     return length // 2 if mode == PERIODIZATION else (length + filter_len - 2) // 2
 
 

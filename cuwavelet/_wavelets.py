@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,9 @@ def as_filter_bank(wavelet) -> FilterBank:
     """Anything pywt accepts as a discrete wavelet -> its validated FilterBank."""
     if isinstance(wavelet, FilterBank):
         return wavelet
+    if wavelet is None:
+        raise ValueError("wavelet is None; give a name from pywt.wavelist(kind='discrete'), "
+                         "a pywt.Wavelet or a filter bank.")
     if isinstance(wavelet, str):
         bank = _banks.get(wavelet)
         if bank is not None:
@@ -120,19 +124,26 @@ def per_axis(value, axes, what: str) -> list:
     return values
 
 
-_device_filters: dict = {}
+_device_filters: "OrderedDict" = OrderedDict()
 _device_filters_lock = threading.Lock()
+DEVICE_FILTER_CACHE_SIZE = 256  # filter banks that change every call (learned ones) must not pile up
 
 
 def device_filters(bank: FilterBank, synthesis: bool, dtype, xp):
     """(lo, hi) filter arrays in the kernel's dtype on the array module's current
-    device, cached so repeated calls copy nothing to the GPU."""
+    device, cached (least recently used out first) so repeated calls copy
+    nothing to the GPU."""
     device = xp.cuda.runtime.getDevice() if xp is not np else -1
     key = (bank, synthesis, np.dtype(dtype).str, device)
-    pair = _device_filters.get(key)
-    if pair is None:
-        lo, hi = (bank.rec_lo, bank.rec_hi) if synthesis else (bank.dec_lo, bank.dec_hi)
-        pair = (xp.asarray(np.asarray(lo, dtype=dtype)), xp.asarray(np.asarray(hi, dtype=dtype)))
-        with _device_filters_lock:
-            _device_filters.setdefault(key, pair)
+    with _device_filters_lock:
+        pair = _device_filters.get(key)
+        if pair is not None:
+            _device_filters.move_to_end(key)
+            return pair
+    lo, hi = (bank.rec_lo, bank.rec_hi) if synthesis else (bank.dec_lo, bank.dec_hi)
+    pair = (xp.asarray(np.asarray(lo, dtype=dtype)), xp.asarray(np.asarray(hi, dtype=dtype)))
+    with _device_filters_lock:
+        pair = _device_filters.setdefault(key, pair)
+        while len(_device_filters) > DEVICE_FILTER_CACHE_SIZE:
+            _device_filters.popitem(last=False)
     return pair

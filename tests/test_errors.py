@@ -54,6 +54,7 @@ x = np.random.default_rng(0).standard_normal((4, 16))
     (lambda: cw.adjoint.dwt(np.ones(9), np.ones(9), "db2", data_shape=None), TypeError,
      "data_shape"),
     (lambda: cw.adjoint.idwt(np.ones(7), "db2"), ValueError, "always even"),
+    (lambda: cw.dwt(x, None), ValueError, "wavelet is None"),
     (lambda: cw.adjoint.waverec(np.ones(20), "db2", coeff_shapes=[(5,), (5,), (11,)]), ValueError,
      "shape mismatch"),
 ])
