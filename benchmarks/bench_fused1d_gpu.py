@@ -21,50 +21,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 
-
-def gpu_or_exit():
-    try:
-        import cupy
-        if cupy.cuda.runtime.getDeviceCount() > 0:
-            return cupy
-        reason = "CuPy sees no CUDA device"
-    except Exception as exc:  # CuPy missing, or no driver
-        reason = f"CuPy/CUDA unavailable ({type(exc).__name__}: {exc})"
-    sys.exit(f"bench_fused1d_gpu: needs a CUDA GPU: {reason}. Nothing was measured.")
+from _gpu_timing import copy_bandwidth, event_median_ms, gpu_or_exit
 
 
 WORKLOADS = {
     "W1": dict(shape=(256, 4096), wavelet="db4", level=5),
     "W5": dict(shape=(32, 1_000_000), wavelet="db5", level=10),
 }
-
-
-def event_median_ms(cupy, fn, runs: int, warmup: int = 5) -> float:
-    for _ in range(warmup):
-        fn()
-    cupy.cuda.get_current_stream().synchronize()
-    times = []
-    for _ in range(runs):
-        start, stop = cupy.cuda.Event(), cupy.cuda.Event()
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        times.append(cupy.cuda.get_elapsed_time(start, stop))
-    return statistics.median(times)
-
-
-def copy_bandwidth(cupy, runs: int, nbytes: int = 1 << 30) -> float:
-    """Bytes per second of a device-to-device copy (read + write counted)."""
-    src = cupy.ones(nbytes // 4, dtype=cupy.float32)
-    dst = cupy.empty_like(src)
-    ms = event_median_ms(cupy, lambda: dst.data.copy_from_device_async(src.data, src.nbytes),
-                         runs)
-    src = dst = None  # free the 2 GB before the workloads
-    return 2 * nbytes / (ms * 1e-3)
 
 
 def main(argv=None):
@@ -76,7 +41,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.runs < 50:
         parser.error("--runs must be at least 50")
-    cupy = gpu_or_exit()
+    cupy = gpu_or_exit("bench_fused1d_gpu")
 
     import numpy as np
 

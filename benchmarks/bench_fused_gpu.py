@@ -20,50 +20,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 
-
-def gpu_or_exit():
-    try:
-        import cupy
-        if cupy.cuda.runtime.getDeviceCount() > 0:
-            return cupy
-        reason = "CuPy sees no CUDA device"
-    except Exception as exc:  # CuPy missing, or no driver
-        reason = f"CuPy/CUDA unavailable ({type(exc).__name__}: {exc})"
-    sys.exit(f"bench_fused_gpu: needs a CUDA GPU: {reason}. Nothing was measured.")
+from _gpu_timing import copy_bandwidth, event_median_ms, gpu_or_exit
 
 
 WORKLOADS = {
     "W3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3),
     "W6": dict(shape=(32, 1000, 1000), wavelet="db5", level=5),
 }
-
-
-def event_median_ms(cupy, fn, runs: int, warmup: int = 5) -> float:
-    for _ in range(warmup):
-        fn()
-    cupy.cuda.get_current_stream().synchronize()
-    times = []
-    for _ in range(runs):
-        start, stop = cupy.cuda.Event(), cupy.cuda.Event()
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        times.append(cupy.cuda.get_elapsed_time(start, stop))
-    return statistics.median(times)
-
-
-def copy_bandwidth(cupy, runs: int, nbytes: int = 1 << 30) -> float:
-    """Bytes per second of a device-to-device copy (read + write counted)."""
-    src = cupy.ones(nbytes // 4, dtype=cupy.float32)
-    dst = cupy.empty_like(src)
-    ms = event_median_ms(cupy, lambda: dst.data.copy_from_device_async(src.data, src.nbytes),
-                         runs)
-    del src, dst
-    return 2 * nbytes / (ms * 1e-3)
 
 
 def main(argv=None):
@@ -75,7 +40,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.runs < 50:
         parser.error("--runs must be at least 50")
-    cupy = gpu_or_exit()
+    cupy = gpu_or_exit("bench_fused_gpu")
 
     import numpy as np
 

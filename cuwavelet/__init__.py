@@ -15,4 +15,9 @@ from .transforms import (dwt, dwt2, dwtn, idwt, idwt2, idwtn, wavedec, wavedec2,
                          waverec, waverec2, waverecn)
 
 __version__ = "0.1.0"
+
+__all__ = ["adjoint", "Modes", "dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2",
+           "waverec2", "dwtn", "idwtn", "wavedecn", "waverecn", "dwt_max_level", "dwt_coeff_len",
+           "dwtn_max_level", "wavedecn_shapes", "wavedecn_size", "coeffs_to_array",
+           "array_to_coeffs", "ravel_coeffs", "unravel_coeffs"]
 Modes = MODES

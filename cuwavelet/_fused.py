@@ -33,13 +33,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
-import threading
 from pathlib import Path
 
 import numpy as np
 
 from . import _wavelets
+from ._backends import cuda
 from ._arrays import array_module, empty, is_cupy, real_dtype
 from ._geometry import MAX_DIMS
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len
@@ -97,21 +96,6 @@ DEFAULT_EMULATION = Emulation()
 
 # --- kernel source and names (CUDA) -------------------------------------------
 
-def kernel_source() -> str:
-    """fused_device.cu with its headers inlined, once each, so that CuPy's
-    cache key (the source text) changes whenever a header does."""
-    seen = set()
-
-    def inline(name: str) -> str:
-        if name in seen:
-            return ""
-        seen.add(name)
-        text = (KERNEL_DIR / name).read_text().replace("#pragma once", "")
-        return re.sub(r'^#include "([^"]+)"$', lambda m: inline(m.group(1)), text, flags=re.M)
-
-    return inline("fused_device.cu")
-
-
 def kernel_name(op: int, mode: int, dtype) -> str:
     return f"fused_dwt2_kernel<{op}, {mode}, {DTYPES[np.dtype(dtype)]}>"
 
@@ -121,24 +105,16 @@ def all_kernel_names():
             for mode in range(len(_wavelets.MODES)) for dt in DTYPES]
 
 
-COMPILE_OPTIONS = ("-std=c++17",)
-_modules: dict = {}
-_lock = threading.Lock()
+KERNELS = cuda.KernelModule("fused_device.cu", all_kernel_names)
+COMPILE_OPTIONS = cuda.COMPILE_OPTIONS
+
+
+def kernel_source() -> str:
+    return KERNELS.source()
 
 
 def _cuda_function(op: int, mode: int, dtype):
-    import cupy
-    device = cupy.cuda.runtime.getDevice()
-    module = _modules.get(device)
-    if module is None:
-        with _lock:  # compile once even when several threads ask at once
-            module = _modules.get(device)
-            if module is None:
-                module = cupy.RawModule(code=kernel_source(), options=COMPILE_OPTIONS,
-                                        name_expressions=all_kernel_names())
-                module.compile()
-                _modules[device] = module
-    return module.get_function(kernel_name(op, mode, dtype))
+    return KERNELS.function(kernel_name(op, mode, dtype))
 
 
 # --- tiles and shared memory ------------------------------------------------

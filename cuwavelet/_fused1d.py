@@ -42,13 +42,13 @@ import dataclasses
 import functools
 import math
 import operator
-import re
-import threading
 from pathlib import Path
 
 import numpy as np
 
 from . import _wavelets
+from ._backends import cuda
+from ._fused import DEFAULT_EMULATION  # the emulator settings of the fused 2D kernels
 from ._arrays import array_module, empty, is_cupy, real_dtype
 from ._geometry import MAX_DIMS
 from ._shapes import coeff_len
@@ -85,37 +85,7 @@ def taps_dtype(scalar) -> np.dtype:
     return np.dtype([("lo", scalar, (MAX_TAPS,)), ("hi", scalar, (MAX_TAPS,))], align=True)
 
 
-# --- the thread-block emulator's settings (NumPy arrays only) ----------------
-
-@dataclasses.dataclass(frozen=True)
-class Emulation:
-    """How the host build runs the kernel; see cuwavelet._fused.Emulation."""
-    threads: int = 64
-    grid: int = 7
-    schedule: str = "shuffled"
-    seed: int = 0x9E3779B97F4A7C15
-    skip_barrier: int = -1
-
-
-DEFAULT_EMULATION = Emulation()
-
-
 # --- kernel source and names (CUDA) -------------------------------------------
-
-def kernel_source() -> str:
-    """dwt1_multilevel_device.cu with its headers inlined, once each, so that
-    CuPy's cache key (the source text) changes whenever a header does."""
-    seen = set()
-
-    def inline(name: str) -> str:
-        if name in seen:
-            return ""
-        seen.add(name)
-        text = (KERNEL_DIR / name).read_text().replace("#pragma once", "")
-        return re.sub(r'^#include "([^"]+)"$', lambda m: inline(m.group(1)), text, flags=re.M)
-
-    return inline("dwt1_multilevel_device.cu")
-
 
 def kernel_name(mode: int, dtype) -> str:
     return f"fused_wavedec1d_kernel<{mode}, {DTYPES[np.dtype(dtype)]}>"
@@ -125,24 +95,16 @@ def all_kernel_names():
     return [kernel_name(mode, dt) for mode in range(len(_wavelets.MODES)) for dt in DTYPES]
 
 
-COMPILE_OPTIONS = ("-std=c++17",)
-_modules: dict = {}
-_lock = threading.Lock()
+KERNELS = cuda.KernelModule("dwt1_multilevel_device.cu", all_kernel_names)
+COMPILE_OPTIONS = cuda.COMPILE_OPTIONS
+
+
+def kernel_source() -> str:
+    return KERNELS.source()
 
 
 def _cuda_function(mode: int, dtype):
-    import cupy
-    device = cupy.cuda.runtime.getDevice()
-    module = _modules.get(device)
-    if module is None:
-        with _lock:  # compile once even when several threads ask at once
-            module = _modules.get(device)
-            if module is None:
-                module = cupy.RawModule(code=kernel_source(), options=COMPILE_OPTIONS,
-                                        name_expressions=all_kernel_names())
-                module.compile()
-                _modules[device] = module
-    return module.get_function(kernel_name(mode, dtype))
+    return KERNELS.function(kernel_name(mode, dtype))
 
 
 # --- windows, shared memory, levels per launch ---------------------------------

@@ -4,8 +4,6 @@ from __future__ import annotations
 import numbers
 import warnings
 
-import numpy as np
-
 from ._wavelets import PERIODIZATION, as_filter_bank, as_mode
 
 try:

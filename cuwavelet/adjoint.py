@@ -22,7 +22,7 @@ from __future__ import annotations
 from . import _multilevel as ml
 from ._arrays import on_input_device
 from ._primitives import analysis_adjoint, synthesis_adjoint
-from ._shapes import normalize_axes, normalize_axis, with_len
+from ._shapes import normalize_axes, normalize_axis
 from .transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, coefficient_arrays,
                          detail_dict, equal_shapes, signal)
 

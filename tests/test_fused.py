@@ -9,7 +9,6 @@ pywt, and that a missing barrier is caught. Every device specialization is
 also compiled by NVRTC for sm_80 and sm_90 (CUWAVELET_REQUIRE_NVRTC=1 makes a
 missing NVRTC a failure). Where a GPU exists, the CuPy path is compared too.
 """
-import os
 import warnings
 
 import numpy as np
@@ -272,34 +271,7 @@ def test_shared_memory_sizes_agree_with_the_kernels():
 
 # --- the device build ---------------------------------------------------------
 
-def _nvrtc():
-    try:
-        from cupy_backends.cuda.libs import nvrtc
-        nvrtc.getVersion()
-        return nvrtc
-    except Exception as exc:
-        if os.environ.get("CUWAVELET_REQUIRE_NVRTC") == "1":
-            pytest.fail(f"NVRTC is required but unavailable: {exc}")
-        pytest.skip(f"NVRTC unavailable: {exc}")
-
-
-@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
-def test_every_fused_specialization_compiles(arch):
-    nvrtc = _nvrtc()
-    names = _fused.all_kernel_names()
-    assert len(names) == 2 * 9 * 2  # operations x modes x dtypes
-    prog = nvrtc.createProgram(_fused.kernel_source(), "fused_device.cu", [], [])
-    try:
-        for name in names:
-            nvrtc.addNameExpression(prog, name)
-        try:
-            nvrtc.compileProgram(prog, [f"-arch={arch}", *_fused.COMPILE_OPTIONS])
-        except Exception:
-            pytest.fail("NVRTC failed:\n" + nvrtc.getProgramLog(prog))
-        assert len({nvrtc.getLoweredName(prog, n) for n in names}) == len(names)
-        assert nvrtc.getCUBIN(prog)
-    finally:
-        nvrtc.destroyProgram(prog)
+# (every device specialization is compiled by tests/test_nvrtc.py)
 
 
 @pytest.mark.gpu

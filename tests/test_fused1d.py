@@ -12,7 +12,6 @@ device specialization compiles with NVRTC for sm_80 and sm_90
 (CUWAVELET_REQUIRE_NVRTC=1 makes a missing NVRTC a failure). Where a GPU
 exists, the CuPy path is compared too.
 """
-import os
 import warnings
 
 import numpy as np
@@ -23,7 +22,7 @@ import cuwavelet as cw
 
 from conftest import assert_same_structure, requires_cuda
 from cuwavelet import _fused1d, _fused1d_host, _multilevel, _wavelets
-from cuwavelet._fused1d import Emulation
+from cuwavelet._fused import Emulation
 
 MODES = pywt.Modes.modes
 WAVELETS = ["haar", "db2", "db3", "db4", "sym4", "bior2.2", "coif1"]
@@ -318,34 +317,7 @@ def test_wavedec_as_a_few_launches_matches_pywt(mode):
 
 # --- the device build -------------------------------------------------------------
 
-def _nvrtc():
-    try:
-        from cupy_backends.cuda.libs import nvrtc
-        nvrtc.getVersion()
-        return nvrtc
-    except Exception as exc:
-        if os.environ.get("CUWAVELET_REQUIRE_NVRTC") == "1":
-            pytest.fail(f"NVRTC is required but unavailable: {exc}")
-        pytest.skip(f"NVRTC unavailable: {exc}")
-
-
-@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
-def test_every_fused1d_specialization_compiles(arch):
-    nvrtc = _nvrtc()
-    names = _fused1d.all_kernel_names()
-    assert len(names) == 9 * 2  # modes x dtypes
-    prog = nvrtc.createProgram(_fused1d.kernel_source(), "dwt1_multilevel_device.cu", [], [])
-    try:
-        for name in names:
-            nvrtc.addNameExpression(prog, name)
-        try:
-            nvrtc.compileProgram(prog, [f"-arch={arch}", *_fused1d.COMPILE_OPTIONS])
-        except Exception:
-            pytest.fail("NVRTC failed:\n" + nvrtc.getProgramLog(prog))
-        assert len({nvrtc.getLoweredName(prog, n) for n in names}) == len(names)
-        assert nvrtc.getCUBIN(prog)
-    finally:
-        nvrtc.destroyProgram(prog)
+# (every device specialization is compiled by tests/test_nvrtc.py)
 
 
 @pytest.mark.gpu

@@ -327,7 +327,7 @@ def test_cuda_kernel_cache_compiles_once_per_device_under_contention(monkeypatch
         RawModule=FakeModule,
         cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(getDevice=lambda: device.id)))
     monkeypatch.setitem(sys.modules, "cupy", fake)
-    monkeypatch.setattr(cuda_backend, "_modules", {})
+    monkeypatch.setattr(cuda_backend.DWT_KERNELS, "_modules", {})
     start = threading.Barrier(24)
 
     def run(t):
@@ -349,7 +349,7 @@ def test_cupy_streams_from_threads_match_cpu(monkeypatch):
     transforms and adjoints at once (starting from an empty kernel cache, so the
     first compile is contended too); each result equals the CPU path's."""
     import cupy
-    monkeypatch.setattr(cuda_backend, "_modules", {})
+    monkeypatch.setattr(cuda_backend.DWT_KERNELS, "_modules", {})
     img = _random((4, 64, 72), seed=7)
     expected = cw.wavedec2(img, "db3", "symmetric", level=3)
     expected_adj = cw.adjoint.wavedec2(expected, "db3", "symmetric", data_shape=img.shape)

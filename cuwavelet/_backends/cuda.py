@@ -7,6 +7,7 @@ the bridges point at the framework's stream.
 """
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -21,13 +22,47 @@ COMPILE_OPTIONS = ("-std=c++17",)
 BLOCK = 256
 
 
-def kernel_source() -> str:
-    """The device source with the shared header inlined (so that CuPy's cache
-    key, the source text, changes whenever the header does)."""
-    header = (KERNEL_DIR / "dwt_math.cuh").read_text()
-    device = (KERNEL_DIR / "dwt_device.cu").read_text()
-    header = header.replace("#pragma once", "")
-    return device.replace('#include "dwt_math.cuh"', header)
+def inline_source(entry: str) -> str:
+    """A kernel file with its local headers inlined, once each, so that CuPy's
+    cache key (the source text) changes whenever a header does."""
+    seen = set()
+
+    def inline(name: str) -> str:
+        if name in seen:
+            return ""
+        seen.add(name)
+        text = (KERNEL_DIR / name).read_text().replace("#pragma once", "")
+        return re.sub(r'^#include "([^"]+)"$', lambda m: inline(m.group(1)), text, flags=re.M)
+
+    return inline(entry)
+
+
+class KernelModule:
+    """Every specialization (name expression) of one kernel source, compiled by
+    NVRTC once per device on first use, even when several threads ask at once."""
+
+    def __init__(self, entry: str, names):
+        self.entry = entry
+        self.names = names  # () -> every name expression
+        self._modules: dict = {}
+        self._lock = threading.Lock()
+
+    def source(self) -> str:
+        return inline_source(self.entry)
+
+    def function(self, name: str):
+        import cupy
+        device = cupy.cuda.runtime.getDevice()
+        module = self._modules.get(device)
+        if module is None:
+            with self._lock:
+                module = self._modules.get(device)
+                if module is None:
+                    module = cupy.RawModule(code=self.source(), options=COMPILE_OPTIONS,
+                                            name_expressions=self.names())
+                    module.compile()
+                    self._modules[device] = module
+        return module.get_function(name)
 
 
 def kernel_name(op: int, mode: int, dtype) -> str:
@@ -39,23 +74,15 @@ def all_kernel_names():
             for dt in DTYPES]
 
 
-_modules: dict = {}
-_lock = threading.Lock()
+DWT_KERNELS = KernelModule("dwt_device.cu", all_kernel_names)
+
+
+def kernel_source() -> str:
+    return DWT_KERNELS.source()
 
 
 def _function(op: int, mode: int, dtype):
-    import cupy
-    device = cupy.cuda.runtime.getDevice()
-    module = _modules.get(device)
-    if module is None:
-        with _lock:  # compile once even when several threads ask at once
-            module = _modules.get(device)
-            if module is None:
-                module = cupy.RawModule(code=kernel_source(), options=COMPILE_OPTIONS,
-                                        name_expressions=all_kernel_names())
-                module.compile()
-                _modules[device] = module
-    return module.get_function(kernel_name(op, mode, dtype))
+    return DWT_KERNELS.function(kernel_name(op, mode, dtype))
 
 
 _sm_counts: dict = {}
