@@ -111,6 +111,16 @@ def empty(xp, shape, dtype):
     return xp.empty(tuple(shape), dtype=dtype)
 
 
+def output(xp, out, shape, dtype, what):
+    """`out` checked against the shape and dtype an operation writes, or a new array."""
+    if out is None:
+        return empty(xp, shape, dtype)
+    if tuple(out.shape) != tuple(shape) or out.dtype != dtype:
+        raise ValueError(f"{what} must have shape {tuple(shape)} and dtype {np.dtype(dtype)}; "
+                         f"got {tuple(out.shape)} {out.dtype}")
+    return out
+
+
 def zeros(xp, shape, dtype):
     out = empty(xp, shape, dtype)
     out[...] = 0

@@ -39,8 +39,8 @@ import numpy as np
 
 from . import _wavelets
 from ._backends import cuda
-from ._arrays import array_module, empty, is_cupy, real_dtype
-from ._geometry import MAX_DIMS
+from ._arrays import array_module, is_cupy, output, real_dtype
+from ._geometry import MAX_DIMS, merge_dims
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len
 
 KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
@@ -361,17 +361,11 @@ def _geometry(plan: _Plan, byte_strides):
            for s, bs in zip(strides, byte_strides)):
         raise ValueError("array strides are not a multiple of the element size")
     shape = plan.image_shape
-    entries = [[shape[d], [s[d] if s is not None else 0 for s in strides]]
+    entries = [[shape[d], [s[d] if s is not None else 0 for s in strides], False]
                for d in range(len(shape)) if d not in plan.yx and shape[d] != 1]
     if plan.dtype.kind == "c":
-        entries.append([2, [1 if s is not None else 0 for s in strides]])
-    entries.sort(key=lambda e: -abs(e[1][0]))  # the image's memory order
-    merged = []
-    for size, st in entries:
-        if merged and all(m == s * size for m, s in zip(merged[-1][1], st)):
-            merged[-1] = [merged[-1][0] * size, st]
-        else:
-            merged.append([size, st])
+        entries.append([2, [1 if s is not None else 0 for s in strides], False])
+    merged = merge_dims(entries)  # in the first operand's memory order
     g = np.zeros((), dtype=FUSED_GEOMETRY_DTYPE)
     g["batch_ndim"] = len(merged)
     g["batch_total"] = int(np.prod([m[0] for m in merged], dtype=np.int64))
@@ -382,7 +376,7 @@ def _geometry(plan: _Plan, byte_strides):
     g["tile"] = plan.tile
     out_len = plan.coeff_len if plan.kernel_op == ANALYSIS else plan.signal_len
     g["tiles"] = [-(-n // t) for n, t in zip(out_len, plan.tile)]
-    for i, (size, st) in enumerate(merged):
+    for i, (size, st, _) in enumerate(merged):
         g["batch_shape"][i] = size
         g["stride"][:, i] = st
     for k, axis in enumerate(plan.yx):
@@ -404,20 +398,11 @@ def _host_module():
     return _fused_host
 
 
-def _output(xp, out, shape, dtype, what):
-    if out is None:
-        return empty(xp, shape, dtype)
-    if tuple(out.shape) != tuple(shape) or out.dtype != dtype:
-        raise ValueError(f"{what} must have shape {tuple(shape)} and dtype {np.dtype(dtype)}; "
-                         f"got {tuple(out.shape)} {out.dtype}")
-    return out
-
-
 def _split(op, image, axes, banks, modes, out, emulation):
     plan = _plan_or_raise(op, image, list(axes), list(banks), list(modes))
     xp = array_module(image)
     out = dict(out or {})
-    bands = [_output(xp, out.get(_band_key(plan, axes, k)), plan.coeff_shape, plan.dtype,
+    bands = [output(xp, out.get(_band_key(plan, axes, k)), plan.coeff_shape, plan.dtype,
                      f"out[{_band_key(plan, axes, k)!r}]") for k in range(4)]
     _launch(plan, image, bands, emulation)
     return {_band_key(plan, axes, k): bands[k] for k in range(4)}
@@ -427,7 +412,7 @@ def _merge(op, coeffs, axes, banks, modes, data_shape, out, emulation):
     plan = _plan_or_raise(op, coeffs, list(axes), list(banks), list(modes), data_shape)
     xp = array_module(*coeffs.values())
     bands = [coeffs.get(_band_key(plan, axes, k)) for k in range(4)]
-    image = _output(xp, out, plan.image_shape, plan.dtype, "output")
+    image = output(xp, out, plan.image_shape, plan.dtype, "output")
     _launch(plan, image, bands, emulation)
     return image
 

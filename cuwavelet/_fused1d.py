@@ -49,8 +49,8 @@ import numpy as np
 from . import _wavelets
 from ._backends import cuda
 from ._fused import DEFAULT_EMULATION  # the emulator settings of the fused 2D kernels
-from ._arrays import array_module, empty, is_cupy, real_dtype
-from ._geometry import MAX_DIMS
+from ._arrays import array_module, empty, is_cupy, output, real_dtype
+from ._geometry import MAX_DIMS, merge_dims
 from ._shapes import coeff_len
 
 KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
@@ -303,17 +303,11 @@ def _geometry(plan: _Plan, byte_strides):
     if any(b % scalar for s in byte_strides for b in s):
         raise ValueError("array strides are not a multiple of the element size")
     strides = [[b // scalar for b in s] for s in byte_strides]
-    entries = [[plan.shape[d], [s[d] for s in strides]]
+    entries = [[plan.shape[d], [s[d] for s in strides], False]
                for d in range(len(plan.shape)) if d != plan.axis and plan.shape[d] != 1]
     if plan.dtype.kind == "c":
-        entries.append([2, [1] * len(strides)])
-    entries.sort(key=lambda e: -abs(e[1][0]))  # the input's memory order
-    merged = []
-    for size, st in entries:
-        if merged and all(m == s * size for m, s in zip(merged[-1][1], st)):
-            merged[-1] = [merged[-1][0] * size, st]
-        else:
-            merged.append([size, st])
+        entries.append([2, [1] * len(strides), False])
+    merged = merge_dims(entries)  # in the first operand's memory order
     g = np.zeros((), dtype=MULTILEVEL_GEOMETRY_DTYPE)
     g["batch_ndim"] = len(merged)
     g["batch_total"] = math.prod(m[0] for m in merged)
@@ -323,7 +317,7 @@ def _geometry(plan: _Plan, byte_strides):
     g["tiles"] = plan.tiles
     g["cascade"] = int(plan.cascade)
     g["len"][:plan.levels + 1] = plan.lens
-    for i, (size, st) in enumerate(merged):
+    for i, (size, st, _) in enumerate(merged):
         g["batch_shape"][i] = size
         g["stride"][:len(st), i] = st
     g["stride"][:len(strides), MAX_DIMS] = [s[plan.axis] for s in strides]
@@ -359,10 +353,7 @@ def _output(xp, like, out, shape, dtype, what):
     """A preallocated output (checked), or a new array in `like`'s memory order
     (so that the kernel's stores along the axis are as coalesced as its loads)."""
     if out is not None:
-        if tuple(out.shape) != tuple(shape) or out.dtype != dtype:
-            raise ValueError(f"{what} must have shape {tuple(shape)} and dtype "
-                             f"{np.dtype(dtype)}; got {tuple(out.shape)} {out.dtype}")
-        return out
+        return output(xp, out, shape, dtype, what)
     order = sorted(range(len(shape)), key=lambda d: -abs(like.strides[d]))  # slowest first
     a = empty(xp, [shape[d] for d in order], dtype)
     return a.transpose(np.argsort(order)) if order != sorted(order) else a

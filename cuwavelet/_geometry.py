@@ -53,23 +53,11 @@ def build_geometry(shape, axis, signal_len, coeff_len, out_role, strides):
 
 @functools.lru_cache(maxsize=1024)
 def _cached_geometry(shape, axis, signal_len, coeff_len, out_role, stride_key):
-    roles = ROLES
-    strides = dict(zip(roles, stride_key))
-    ndim = len(shape)
-    dims = [d for d in range(ndim) if shape[d] != 1 or d == axis]
-    order_strides = strides[out_role]
-    dims.sort(key=lambda d: -abs(order_strides[d]))
-    # merge neighbouring batch dimensions that are contiguous in every operand
-    merged = []  # entries: [size, {role: stride}, is_axis]
-    for d in dims:
-        entry = [shape[d], {r: (strides[r][d] if strides[r] is not None else 0) for r in roles},
-                 d == axis]
-        if merged and not entry[2] and not merged[-1][2] and all(
-                merged[-1][1][r] == entry[1][r] * entry[0] for r in roles):
-            merged[-1][0] *= entry[0]
-            merged[-1][1] = entry[1]
-        else:
-            merged.append(entry)
+    strides = [s if s is not None else [0] * len(shape) for s in stride_key]
+    order = ROLES.index(out_role)
+    entries = [[shape[d], [s[d] for s in strides], d == axis]
+               for d in range(len(shape)) if shape[d] != 1 or d == axis]
+    merged = merge_dims(entries, order)
     if len(merged) > MAX_DIMS:
         raise ValueError(f"arrays with more than {MAX_DIMS} non-mergeable dimensions are not supported "
                          f"(this one needs {len(merged)}); make the array contiguous first")
@@ -81,11 +69,27 @@ def _cached_geometry(shape, axis, signal_len, coeff_len, out_role, stride_key):
     g["coeff_len"] = coeff_len
     for i, (size, st, _) in enumerate(merged):
         g["shape"][i] = size
-        g["stride_signal"][i] = st["signal"]
-        g["stride_lo"][i] = st["lo"]
-        g["stride_hi"][i] = st["hi"]
+        g["stride_signal"][i], g["stride_lo"][i], g["stride_hi"][i] = st
     g.flags.writeable = False
     return g
+
+
+def merge_dims(entries, order=0):
+    """Dimensions [size, [stride per operand], apart] sorted by the strides of
+    operand `order` (largest first: the last walks fastest), and neighbours
+    that are contiguous in every operand merged into one. Entries marked apart
+    (the transformed axis) are never merged."""
+    entries = sorted(entries, key=lambda e: -abs(e[1][order]))
+    merged = []
+    for size, st, apart in entries:
+        prev = merged[-1] if merged else None
+        if prev and not apart and not prev[2] and all(
+                m == s * size for m, s in zip(prev[1], st)):
+            prev[0] *= size
+            prev[1] = list(st)
+        else:
+            merged.append([size, list(st), apart])
+    return merged
 
 
 def add_complex_dimension(shape, strides):

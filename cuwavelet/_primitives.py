@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _wavelets
-from ._arrays import array_module, empty, is_cupy, real_dtype
+from ._arrays import array_module, is_cupy, output, real_dtype
 from ._geometry import add_complex_dimension, build_geometry, element_strides
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
 
@@ -47,15 +47,6 @@ def _launch(op, bank, mode, signal, lo, hi, axis, signal_len, n):
     backend.launch(op, mode, geometry, signal, lo, hi, filters)
 
 
-def _output(xp, out, shape, dtype, what):
-    if out is None:
-        return empty(xp, shape, dtype)
-    if tuple(out.shape) != tuple(shape) or out.dtype != dtype:
-        raise ValueError(f"{what} must have shape {tuple(shape)} and dtype {np.dtype(dtype)}; "
-                         f"got {tuple(out.shape)} {out.dtype}")
-    return out
-
-
 def _check_pair(lo, hi, what):
     if lo is None and hi is None:
         raise ValueError(f"At least one of the {what} must be given (both are None).")
@@ -76,8 +67,8 @@ def analysis(x, bank, mode, axis, lo=None, hi=None):
     n = coeff_len(N, bank.length, mode)
     xp = array_module(x)
     shape = with_len(x.shape, axis, n)
-    lo = _output(xp, lo, shape, x.dtype, "cA")
-    hi = _output(xp, hi, shape, x.dtype, "cD")
+    lo = output(xp, lo, shape, x.dtype, "cA")
+    hi = output(xp, hi, shape, x.dtype, "cD")
     _launch(ANALYSIS, bank, mode, x, lo, hi, axis, N, n)
     return lo, hi
 
@@ -91,8 +82,8 @@ def synthesis_adjoint(gy, bank, mode, axis, lo=None, hi=None):
                          f"length {bank.length}.")
     xp = array_module(gy)
     shape = with_len(gy.shape, axis, n)
-    lo = _output(xp, lo, shape, gy.dtype, "cA cotangent")
-    hi = _output(xp, hi, shape, gy.dtype, "cD cotangent")
+    lo = output(xp, lo, shape, gy.dtype, "cA cotangent")
+    hi = output(xp, hi, shape, gy.dtype, "cD cotangent")
     _launch(SYNTHESIS_ADJOINT, bank, mode, gy, lo, hi, axis, L, n)
     return lo, hi
 
@@ -111,7 +102,7 @@ def synthesis(lo, hi, bank, mode, axis, out=None):
                          f"{bank.length} in {_wavelets.MODES[mode]} mode: the reconstruction would "
                          f"have {L} samples.")
     xp = array_module(lo, hi)
-    out = _output(xp, out, with_len(ref.shape, axis, L), ref.dtype, "output")
+    out = output(xp, out, with_len(ref.shape, axis, L), ref.dtype, "output")
     _launch(SYNTHESIS, bank, mode, out, lo, hi, axis, L, n)
     return out
 
@@ -131,7 +122,7 @@ def analysis_adjoint(glo, ghi, bank, mode, axis, signal_len=None, out=None):
                          f"{coeff_len(signal_len, bank.length, mode)} coefficients along axis "
                          f"{axis}, not {n}")
     xp = array_module(glo, ghi)
-    out = _output(xp, out, with_len(ref.shape, axis, signal_len), ref.dtype, "output")
+    out = output(xp, out, with_len(ref.shape, axis, signal_len), ref.dtype, "output")
     _launch(ANALYSIS_ADJOINT, bank, mode, out, glo, ghi, axis, signal_len, n)
     return out
 
