@@ -17,10 +17,13 @@ def approx_key(naxes: int) -> str:
     return "a" * naxes
 
 
+# On CuPy arrays the last two axes of a level run as one fused kernel
+# (cuwavelet/_fused.py) wherever _fused.supports allows; any axes before them
+# use the separable sweeps. NumPy arrays keep the separable host kernels: the
+# fused kernels' CPU build is a thread-block emulator for verification, not
+# for speed.
+
 def _fused(op, operand, axes, banks, modes, data_shape=None) -> bool:
-    """Whether a 2D level of CuPy arrays runs as one fused kernel (cuwavelet/_fused.py).
-    NumPy arrays keep the separable host kernels: the fused kernels' CPU build
-    is a thread-block emulator for verification, not for speed."""
     if len(axes) != 2:
         return False
     arrays = operand.values() if isinstance(operand, dict) else [operand]
@@ -29,31 +32,70 @@ def _fused(op, operand, axes, banks, modes, data_shape=None) -> bool:
     return _fused_kernels.supports(op, operand, axes, banks, modes, data_shape)
 
 
+def _split(op, x, axes, banks, modes, separable_op, fused_level) -> dict:
+    """dwtn-like: separable sweep over all axes but the last two, fused tail."""
+    head, tail = slice(None, -2), slice(-2, None)
+    if len(axes) < 2 or not _fused(op, x, axes[tail], banks[tail], modes[tail]):
+        return split_sweep(x, axes, banks, modes, separable_op)
+    heads = split_sweep(x, axes[head], banks[head], modes[head], separable_op) \
+        if len(axes) > 2 else {"": x}
+    out = {}
+    for key, sub in heads.items():
+        if _fused(op, sub, axes[tail], banks[tail], modes[tail]):
+            subbands = fused_level(sub, axes[tail], banks[tail], modes[tail])
+        else:
+            subbands = split_sweep(sub, axes[tail], banks[tail], modes[tail], separable_op)
+        out.update({key + k: v for k, v in subbands.items()})
+    return out
+
+
+def _merge(op, coeffs, axes, banks, modes, separable_op, lens, fused_level, data_shape=None):
+    """idwtn-like: fused merge of the last two axes per key prefix, then the
+    separable sweep over the axes before them."""
+    head, tail = slice(None, -2), slice(-2, None)
+    groups = {}
+    for key, v in coeffs.items():
+        groups.setdefault(key[:-2], {})[key[-2:]] = v
+
+    def image_shape(group):  # dwt2's adjoint: the shape its fused level writes
+        if data_shape is None:
+            return None
+        shape = next(iter(group.values())).shape
+        for ax in axes[tail]:
+            shape = with_len(shape, ax, data_shape[ax])
+        return shape
+
+    if len(axes) < 2 or not all(_fused(op, g, axes[tail], banks[tail], modes[tail], image_shape(g))
+                                for g in groups.values()):
+        return merge_sweep(coeffs, axes, banks, modes, separable_op, lens)
+    merged = {p: fused_level(g, axes[tail], banks[tail], modes[tail],
+                             *(() if data_shape is None else (image_shape(g),)))
+              for p, g in groups.items()}
+    if len(axes) == 2:
+        return merged[""]
+    return merge_sweep(merged, axes[head], banks[head], modes[head], separable_op, lens[head])
+
+
 def dwtn(x, axes, banks, modes) -> dict:
-    if _fused("dwt2", x, axes, banks, modes):
-        return _fused_kernels.dwt2_level(x, axes, banks, modes)
-    return split_sweep(x, axes, banks, modes, analysis)
+    return _split("dwt2", x, axes, banks, modes, analysis, _fused_kernels.dwt2_level)
 
 
 def idwtn(coeffs: dict, axes, banks, modes):
-    if _fused("idwt2", coeffs, axes, banks, modes):
-        return _fused_kernels.idwt2_level(coeffs, axes, banks, modes)
     shape = next(iter(coeffs.values())).shape
     lens = [rec_len(shape[ax], b.length, m) for ax, b, m in zip(axes, banks, modes)]
-    return merge_sweep(coeffs, axes, banks, modes, synthesis, lens)
+    return _merge("idwt2", coeffs, axes, banks, modes, synthesis, lens,
+                  _fused_kernels.idwt2_level)
 
 
 def dwtn_adjoint(coeffs: dict, axes, banks, modes, data_shape):
-    if _fused("dwt2_adjoint", coeffs, axes, banks, modes, data_shape):
-        return _fused_kernels.dwt2_adjoint_level(coeffs, axes, banks, modes, data_shape)
-    return merge_sweep(coeffs, axes, banks, modes, analysis_adjoint,
-                       [data_shape[ax] for ax in axes])
+    return _merge("dwt2_adjoint", coeffs, axes, banks, modes, analysis_adjoint,
+                  [data_shape[ax] for ax in axes], _fused_kernels.dwt2_adjoint_level,
+                  data_shape)
 
 
 def idwtn_adjoint(y, axes, banks, modes) -> dict:
-    if _fused("idwt2_adjoint", y, axes, banks, modes):
-        return _fused_kernels.idwt2_adjoint_level(y, axes, banks, modes)
-    return split_sweep(y, axes, banks, modes, synthesis_adjoint)
+    return _split("idwt2_adjoint", y, axes, banks, modes, synthesis_adjoint,
+                  _fused_kernels.idwt2_adjoint_level)
 
 
 def wavedec(x, axes, banks, modes, level: int) -> list:

@@ -334,3 +334,23 @@ def test_public_transforms_with_the_fused_levels_wired_in(monkeypatch):
             wire_fused(False)
             assert_same_structure(got, adjoints(c, y, y_shapes, wavelet, mode), 1e-12)
     assert used == set(_fused.OPS)
+
+    # nD: the last two axes of each level fused, the axes before them separable
+    used.clear()
+    x3 = random((2, 9, 14, 11))
+    for mode in ("symmetric", "zero", "periodization"):
+        wire_fused(True)
+        c = cw.wavedecn(x3, "db2", mode, level=2, axes=(1, 2, 3))
+        rec = cw.waverecn(c, "db2", mode, axes=(1, 2, 3))
+        adj = cw.adjoint.wavedecn(c, "db2", mode, axes=(1, 2, 3), data_shape=x3.shape)
+        shapes = cw.adjoint.shapes_of(c)
+        adj_rec = cw.adjoint.waverecn(rec, "db2", mode, axes=(1, 2, 3), coeff_shapes=shapes)
+        wire_fused(False)
+        assert_same_structure(c, quiet(pywt.wavedecn, x3, "db2", mode, level=2, axes=(1, 2, 3)),
+                              1e-12)
+        assert_same_structure(rec, pywt.waverecn(c, "db2", mode, axes=(1, 2, 3)), 1e-12)
+        assert_same_structure(adj, cw.adjoint.wavedecn(c, "db2", mode, axes=(1, 2, 3),
+                                                       data_shape=x3.shape), 1e-12)
+        assert_same_structure(adj_rec, cw.adjoint.waverecn(rec, "db2", mode, axes=(1, 2, 3),
+                                                           coeff_shapes=shapes), 1e-12)
+    assert used == set(_fused.OPS)
