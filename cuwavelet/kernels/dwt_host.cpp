@@ -47,6 +47,12 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
   const index_t il = blocked ? g.stride_lo[last] : 0;
   const index_t ih = blocked ? g.stride_hi[last] : 0;
   const index_t items = groups * blocks_per_group;
+  // One line at a time with unit strides along the axis: runs of interior
+  // outputs go through the vectorizable *_run_unit loops.
+  const index_t ax = g.axis;
+  const bool unit_line = !blocked && g.stride_signal[ax] == 1 && (!lo || g.stride_lo[ax] == 1) &&
+                         (!hi || g.stride_hi[ax] == 1) && lo && hi;
+  constexpr int kRun = 64;
   const auto run_items = [&](index_t first, index_t last) {
     for (index_t work = first; work < last; ++work) {
       const index_t group = work / blocks_per_group;
@@ -58,6 +64,40 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
       T* a = lo ? lo + ol : nullptr;
       T* d = hi ? hi + oh : nullptr;
       for (index_t pos = 0; pos < len;) {
+        if (unit_line && OP == kAnalysis) {
+          int count = 0;
+          while (count < kRun && pos + count < len &&
+                 analysis_interior<M>(pos + count, g.signal_len, F))
+            ++count;
+          if (count > 1) {
+            analysis_run_unit<M, T, T, kRun>(s, pos, count, f_lo, f_hi, F, a, d);
+            pos += count;
+            continue;
+          }
+        }
+        if (unit_line && OP == kSynthesisAdjoint) {
+          int count = 0;
+          while (count < kRun && pos + count < len &&
+                 synthesis_adjoint_interior<M>(pos + count, g.signal_len, F))
+            ++count;
+          if (count > 1) {
+            synthesis_adjoint_run_unit<M, T, T, kRun>(s, pos, count, f_lo, f_hi, F, a, d);
+            pos += count;
+            continue;
+          }
+        }
+        if (unit_line && (OP == kAnalysisAdjoint || OP == kSynthesis)) {
+          int pairs = 0;
+          while (pairs < kRun && merge_pair_ok<OP, M>(g, pos + 2 * pairs, F, a, d)) ++pairs;
+          if (pairs > 1) {
+            if (OP == kAnalysisAdjoint)
+              analysis_adjoint_run_unit<M, T, T, kRun>(a, d, pos, pairs, f_lo, f_hi, F, s);
+            else
+              synthesis_run_unit<M, T, T, kRun>(a, d, pos, pairs, f_lo, f_hi, F, s);
+            pos += 2 * pairs;
+            continue;
+          }
+        }
         if (merge_pair_ok<OP, M>(g, pos, F, a, d)) {
           for (index_t k = k0; k < k1; ++k)
             merge_pair_at<OP, M, T, T>(g, pos, s + k * is, a + k * il, d + k * ih, f_lo, f_hi, F);

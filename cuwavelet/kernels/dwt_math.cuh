@@ -349,6 +349,104 @@ CUWAVELET_HD void merge_pair_at(const Geometry& g, index_t pos, T* sig, const T*
   sig[(pos + 1) * ss] = T(y1);
 }
 
+// Runs of interior outputs along a unit-stride line, B at a time with the
+// filter tap as the outer loop so that a host compiler vectorizes across
+// outputs. Each output gets the same sum, in the same order, as analysis_at
+// and merge_pair_at compute for it; the host glue uses these where they apply.
+template <int M>
+CUWAVELET_HD bool analysis_interior(index_t o, index_t N, int F) {
+  const index_t base = 2 * o + analysis_offset<M>(F);
+  return base - (F - 1) >= 0 && base < N;
+}
+
+template <int M, typename T, typename A, int B>
+CUWAVELET_HD void analysis_run_unit(const T* x, index_t o0, int count, const T* lo,
+                                    const T* hi, int F, T* ca, T* cd) {
+  A acc_a[B], acc_d[B];
+  for (int k = 0; k < B; ++k) { acc_a[k] = A(0); acc_d[k] = A(0); }
+  const T* base = x + 2 * o0 + analysis_offset<M>(F);
+  for (int j = 0; j < F; ++j) {
+    const A l = A(lo[j]), h = A(hi[j]);
+    const T* xj = base - j;
+    for (int k = 0; k < count; ++k) {
+      const A v = A(xj[2 * k]);
+      acc_a[k] += l * v; acc_d[k] += h * v;
+    }
+  }
+  for (int k = 0; k < count; ++k) { ca[o0 + k] = T(acc_a[k]); cd[o0 + k] = T(acc_d[k]); }
+}
+
+// `pairs` neighbouring pairs (pos0 + 2p, pos0 + 2p + 1) of the adjoint of
+// analysis, each pair as merge_pair_at computes it (merge_pair_ok holds for all).
+template <int M, typename T, typename A, int B>
+CUWAVELET_HD void analysis_adjoint_run_unit(const T* ga, const T* gd, index_t pos0, int pairs,
+                                            const T* lo, const T* hi, int F, T* x_bar) {
+  A y0[B], y1[B];
+  for (int p = 0; p < B; ++p) { y0[p] = A(0); y1[p] = A(0); }
+  const index_t ob = (pos0 - analysis_offset<M>(F)) / 2;
+  for (int q = 0; q < F / 2; ++q) {
+    const A l0 = A(lo[2 * q]), h0 = A(hi[2 * q]), l1 = A(lo[2 * q + 1]), h1 = A(hi[2 * q + 1]);
+    const T* a = ga + ob + q;
+    const T* d = gd + ob + q;
+    for (int p = 0; p < pairs; ++p) {
+      y0[p] += l0 * A(a[p]) + h0 * A(d[p]);
+      y1[p] += l1 * A(a[p + 1]) + h1 * A(d[p + 1]);
+    }
+  }
+  for (int p = 0; p < pairs; ++p) {
+    x_bar[pos0 + 2 * p] = T(y0[p]);
+    x_bar[pos0 + 2 * p + 1] = T(y1[p]);
+  }
+}
+
+// Synthesis pairs (pos0 + 2p, pos0 + 2p + 1), as merge_pair_at computes them.
+template <int M, typename T, typename A, int B>
+CUWAVELET_HD void synthesis_run_unit(const T* ca, const T* cd, index_t pos0, int pairs,
+                                     const T* lo, const T* hi, int F, T* y) {
+  A y0[B], y1[B];
+  for (int p = 0; p < B; ++p) { y0[p] = A(0); y1[p] = A(0); }
+  const index_t kb = (pos0 + synthesis_shift<M>(F)) / 2;
+  for (int q = 0; q < F / 2; ++q) {
+    const A l0 = A(lo[2 * q]), h0 = A(hi[2 * q]), l1 = A(lo[2 * q + 1]), h1 = A(hi[2 * q + 1]);
+    const T* a = ca + kb - q;
+    const T* d = cd + kb - q;
+    for (int p = 0; p < pairs; ++p) {
+      const A va = A(a[p]), vd = A(d[p]);
+      y0[p] += l0 * va + h0 * vd;
+      y1[p] += l1 * va + h1 * vd;
+    }
+  }
+  for (int p = 0; p < pairs; ++p) {
+    y[pos0 + 2 * p] = T(y0[p]);
+    y[pos0 + 2 * p + 1] = T(y1[p]);
+  }
+}
+
+// Interior coefficients of the adjoint of synthesis (no wrap, no clipping),
+// as synthesis_adjoint_at computes them.
+template <int M>
+CUWAVELET_HD bool synthesis_adjoint_interior(index_t k, index_t L, int F) {
+  const index_t i0 = 2 * k - synthesis_shift<M>(F);
+  return M != kPeriodization && i0 >= 0 && i0 + F <= L;
+}
+
+template <int M, typename T, typename A, int B>
+CUWAVELET_HD void synthesis_adjoint_run_unit(const T* gy, index_t k0, int count, const T* lo,
+                                             const T* hi, int F, T* ca, T* cd) {
+  A acc_a[B], acc_d[B];
+  for (int k = 0; k < B; ++k) { acc_a[k] = A(0); acc_d[k] = A(0); }
+  const T* base = gy + 2 * k0 - synthesis_shift<M>(F);
+  for (int m = 0; m < F; ++m) {
+    const A l = A(lo[m]), h = A(hi[m]);
+    const T* gm = base + m;
+    for (int k = 0; k < count; ++k) {
+      const A v = A(gm[2 * k]);
+      acc_a[k] += l * v; acc_d[k] += h * v;
+    }
+  }
+  for (int k = 0; k < count; ++k) { ca[k0 + k] = T(acc_a[k]); cd[k0 + k] = T(acc_d[k]); }
+}
+
 // Element offsets of the three operands at a flat index of the iteration
 // space. With skip_axis the index counts lines (the axis is left out: the host
 // walks each line itself); otherwise the coordinate along the axis is returned.
