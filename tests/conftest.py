@@ -35,12 +35,27 @@ def to_numpy(a):
     return a.get() if type(a).__module__.startswith("cupy") else np.asarray(a)
 
 
-def _leaves(a):
-    if isinstance(a, dict):
-        return [x for v in a.values() for x in _leaves(v)]
-    if isinstance(a, (list, tuple)):
-        return [x for v in a for x in _leaves(v)]
-    return [a]
+def leaves(c):
+    """Leaves of a pywt coefficient structure in a fixed order (dict keys sorted)."""
+    if isinstance(c, dict):
+        return [x for k in sorted(c) for x in leaves(c[k])]
+    if isinstance(c, (list, tuple)):
+        return [x for v in c for x in leaves(v)]
+    return [c]
+
+
+def rebuild(template, values):
+    """template's structure with its leaves replaced by values (in leaves() order)."""
+    it = iter(values)
+
+    def go(t):
+        if isinstance(t, dict):
+            out = {k: go(t[k]) for k in sorted(t)}
+            return {k: out[k] for k in t}
+        if isinstance(t, (list, tuple)):
+            return type(t)(go(v) for v in t)
+        return next(it)
+    return go(template)
 
 
 def assert_same_structure(got, expected, rtol):
@@ -48,7 +63,7 @@ def assert_same_structure(got, expected, rtol):
     rtol of the largest magnitude in the whole result (subbands that cancel to
     ~0 are compared on the scale of the transform, not their own)."""
     got = to_numpy(got)
-    finite = [np.abs(e[np.isfinite(e)]) for e in _leaves(expected)]
+    finite = [np.abs(e[np.isfinite(e)]) for e in leaves(expected)]
     scale = max([float(f.max()) for f in finite if f.size] + [1.0])
     _compare(got, expected, rtol, rtol * scale, "")
 

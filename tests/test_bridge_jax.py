@@ -10,6 +10,7 @@ import jax.numpy as jnp  # noqa: E402
 
 bj = pytest.importorskip("bridges.jax")
 
+from conftest import leaves, rebuild  # noqa: E402
 from cuwavelet import _multilevel as ml  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
@@ -28,28 +29,6 @@ def _jax_gpu() -> bool:
 
 
 requires_gpu = pytest.mark.skipif(not _jax_gpu(), reason="needs a JAX GPU device and CuPy")
-
-
-def leaves(c):
-    """Leaves of a pywt coefficient structure in a fixed order (dict keys sorted)."""
-    if isinstance(c, dict):
-        return [x for k in sorted(c) for x in leaves(c[k])]
-    if isinstance(c, (list, tuple)):
-        return [x for v in c for x in leaves(v)]
-    return [c]
-
-
-def rebuild(template, values):
-    it = iter(values)
-
-    def go(t):
-        if isinstance(t, dict):
-            out = {k: go(t[k]) for k in sorted(t)}
-            return {k: out[k] for k in t}
-        if isinstance(t, (list, tuple)):
-            return type(t)(go(v) for v in t)
-        return next(it)
-    return go(template)
 
 
 def assert_matches(ours, ref, atol):

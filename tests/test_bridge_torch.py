@@ -7,6 +7,7 @@ import pywt
 torch = pytest.importorskip("torch")
 bt = pytest.importorskip("bridges.torch")
 
+from conftest import leaves, rebuild  # noqa: E402
 from cuwavelet import _multilevel as ml  # noqa: E402
 from cuwavelet._wavelets import as_filter_bank  # noqa: E402
 
@@ -30,29 +31,6 @@ requires_cuda = pytest.mark.skipif(not _cuda_ok(), reason="needs a CUDA device, 
 
 
 # --- structure helpers ------------------------------------------------------------
-
-def leaves(c):
-    """Leaves of a pywt coefficient structure in a fixed order (dict keys sorted)."""
-    if isinstance(c, dict):
-        return [x for k in sorted(c) for x in leaves(c[k])]
-    if isinstance(c, (list, tuple)):
-        return [x for v in c for x in leaves(v)]
-    return [c]
-
-
-def rebuild(template, values):
-    """template's structure with its leaves replaced by values (same order as leaves())."""
-    it = iter(values)
-
-    def go(t):
-        if isinstance(t, dict):
-            out = {k: go(t[k]) for k in sorted(t)}
-            return {k: out[k] for k in t}
-        if isinstance(t, (list, tuple)):
-            return type(t)(go(v) for v in t)
-        return next(it)
-    return go(template)
-
 
 def host(t):
     return t.detach().cpu().resolve_conj().numpy()

@@ -17,7 +17,7 @@ import pytest
 import pywt
 
 import cuwavelet as cw
-from conftest import assert_same_structure, requires_cuda, to_numpy
+from conftest import assert_same_structure, leaves, requires_cuda, to_numpy
 from cuwavelet import _primitives as prim
 from cuwavelet import _wavelets
 from cuwavelet._backends import cuda as cuda_backend
@@ -31,16 +31,8 @@ def _random(shape, dtype=np.float64, seed=0):
     return x.astype(dtype)
 
 
-def _leaves(c):
-    if isinstance(c, dict):
-        return [v for k in sorted(c) for v in _leaves(c[k])]
-    if isinstance(c, (list, tuple)):
-        return [v for x in c for v in _leaves(x)]
-    return [c]
-
-
 def _assert_identical(got, expected):
-    got, expected = _leaves(got), _leaves(expected)
+    got, expected = leaves(got), leaves(expected)
     assert len(got) == len(expected)
     for g, e in zip(got, expected):
         assert g.shape == e.shape and g.dtype == e.dtype
@@ -452,7 +444,7 @@ def test_multilevel_result_holds_only_its_coefficients(call):
     their own size (pywt's do not either): no intermediate approximation stays
     reachable through a coefficient's base buffer."""
     coeffs = call(_random((4, 4096), seed=13))
-    arrays = _leaves(coeffs)
+    arrays = leaves(coeffs)
     held = {id(a.base if a.base is not None else a): (a.base if a.base is not None else a).nbytes
             for a in arrays}
     assert sum(held.values()) <= sum(a.nbytes for a in arrays)
