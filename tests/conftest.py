@@ -82,3 +82,27 @@ def _compare(got, expected, rtol, atol, where):
         assert got.dtype == expected.dtype, f"{where}: dtype {got.dtype} != {expected.dtype}"
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True,
                                    err_msg=where)
+
+
+def assert_leaves_match(ours, ref, atol, leaf_type, to_host):
+    """Same nesting, keys and shapes as pywt's `ref`; every leaf of `ours` is a
+    `leaf_type` (a framework's array) whose host copy is within atol."""
+    if isinstance(ref, dict):
+        assert isinstance(ours, dict) and list(ours) == list(ref)
+        for k in ref:
+            assert_leaves_match(ours[k], ref[k], atol, leaf_type, to_host)
+    elif isinstance(ref, (list, tuple)):
+        assert isinstance(ours, type(ref)) and len(ours) == len(ref)
+        for o, r in zip(ours, ref):
+            assert_leaves_match(o, r, atol, leaf_type, to_host)
+    else:
+        assert isinstance(ours, leaf_type) and tuple(ours.shape) == ref.shape
+        np.testing.assert_allclose(to_host(ours), ref, rtol=0, atol=atol)
+
+
+def pywt_matrix(fn, in_shape):
+    """Matrix of a linear pywt function on arrays of in_shape, flattening outputs by leaves()."""
+    n = int(np.prod(in_shape))
+    cols = [np.concatenate([np.ravel(v) for v in leaves(fn(e.reshape(in_shape)))])
+            for e in np.eye(n)]
+    return np.stack(cols, axis=1)

@@ -10,7 +10,7 @@ import jax.numpy as jnp  # noqa: E402
 
 bj = pytest.importorskip("bridges.jax")
 
-from conftest import leaves, rebuild  # noqa: E402
+from conftest import assert_leaves_match, leaves, pywt_matrix, rebuild  # noqa: E402
 from cuwavelet import _multilevel as ml  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
@@ -32,24 +32,7 @@ requires_gpu = pytest.mark.skipif(not _jax_gpu(), reason="needs a JAX GPU device
 
 
 def assert_matches(ours, ref, atol):
-    if isinstance(ref, dict):
-        assert isinstance(ours, dict) and list(ours) == list(ref)
-        for k in ref:
-            assert_matches(ours[k], ref[k], atol)
-    elif isinstance(ref, (list, tuple)):
-        assert isinstance(ours, type(ref)) and len(ours) == len(ref)
-        for o, r in zip(ours, ref):
-            assert_matches(o, r, atol)
-    else:
-        assert isinstance(ours, jax.Array) and ours.shape == ref.shape
-        np.testing.assert_allclose(np.asarray(ours), ref, rtol=0, atol=atol)
-
-
-def pywt_matrix(fn, in_shape):
-    n = int(np.prod(in_shape))
-    cols = [np.concatenate([np.ravel(v) for v in leaves(fn(e.reshape(in_shape)))])
-            for e in np.eye(n)]
-    return np.stack(cols, axis=1)
+    assert_leaves_match(ours, ref, atol, jax.Array, np.asarray)
 
 
 def cases(dims, wavelet, mode):

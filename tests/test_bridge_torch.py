@@ -7,7 +7,7 @@ import pywt
 torch = pytest.importorskip("torch")
 bt = pytest.importorskip("bridges.torch")
 
-from conftest import leaves, rebuild  # noqa: E402
+from conftest import assert_leaves_match, leaves, pywt_matrix, rebuild  # noqa: E402
 from cuwavelet import _multilevel as ml  # noqa: E402
 from cuwavelet._wavelets import as_filter_bank  # noqa: E402
 
@@ -37,29 +37,7 @@ def host(t):
 
 
 def assert_matches(ours, ref, atol):
-    """Same nesting, keys, shapes and dtype kind as pywt, values within atol."""
-    if isinstance(ref, dict):
-        assert isinstance(ours, dict) and list(ours) == list(ref)
-        for k in ref:
-            assert_matches(ours[k], ref[k], atol)
-    elif isinstance(ref, (list, tuple)):
-        assert isinstance(ours, type(ref)) and len(ours) == len(ref)
-        for o, r in zip(ours, ref):
-            assert_matches(o, r, atol)
-    else:
-        assert isinstance(ours, torch.Tensor)
-        assert tuple(ours.shape) == ref.shape
-        np.testing.assert_allclose(host(ours), ref, rtol=0, atol=atol)
-
-
-# --- the oracle: pywt's transforms as explicit matrices --------------------------------
-
-def pywt_matrix(fn, in_shape):
-    """Matrix of a linear pywt function on arrays of in_shape, flattening outputs by leaves()."""
-    n = int(np.prod(in_shape))
-    cols = [np.concatenate([np.ravel(v) for v in leaves(fn(e.reshape(in_shape)))])
-            for e in np.eye(n)]
-    return np.stack(cols, axis=1)
+    assert_leaves_match(ours, ref, atol, torch.Tensor, host)
 
 
 def forward_case(dims, shape, wavelet, mode):

@@ -64,29 +64,23 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
       T* a = lo ? lo + ol : nullptr;
       T* d = hi ? hi + oh : nullptr;
       for (index_t pos = 0; pos < len;) {
-        if (unit_line && OP == kAnalysis) {
+        if (unit_line && (OP == kAnalysis || OP == kSynthesisAdjoint)) {  // split: one position each
+          const auto interior = [&](index_t p) {
+            return OP == kAnalysis ? analysis_interior<M>(p, g.signal_len, F)
+                                   : synthesis_adjoint_interior<M>(p, g.signal_len, F);
+          };
           int count = 0;
-          while (count < kRun && pos + count < len &&
-                 analysis_interior<M>(pos + count, g.signal_len, F))
-            ++count;
+          while (count < kRun && pos + count < len && interior(pos + count)) ++count;
           if (count > 1) {
-            analysis_run_unit<M, T, T, kRun>(s, pos, count, f_lo, f_hi, F, a, d);
+            if (OP == kAnalysis)
+              analysis_run_unit<M, T, T, kRun>(s, pos, count, f_lo, f_hi, F, a, d);
+            else
+              synthesis_adjoint_run_unit<M, T, T, kRun>(s, pos, count, f_lo, f_hi, F, a, d);
             pos += count;
             continue;
           }
         }
-        if (unit_line && OP == kSynthesisAdjoint) {
-          int count = 0;
-          while (count < kRun && pos + count < len &&
-                 synthesis_adjoint_interior<M>(pos + count, g.signal_len, F))
-            ++count;
-          if (count > 1) {
-            synthesis_adjoint_run_unit<M, T, T, kRun>(s, pos, count, f_lo, f_hi, F, a, d);
-            pos += count;
-            continue;
-          }
-        }
-        if (unit_line && (OP == kAnalysisAdjoint || OP == kSynthesis)) {
+        if (unit_line && (OP == kAnalysisAdjoint || OP == kSynthesis)) {  // merge: pairs
           int pairs = 0;
           while (pairs < kRun && merge_pair_ok<OP, M>(g, pos + 2 * pairs, F, a, d)) ++pairs;
           if (pairs > 1) {
