@@ -9,8 +9,8 @@ Workloads (f32, pywt's default mode unless --mode):
 'fused' is cuwavelet._fused1d.wavedec: the levels in as few launches as the
 exactness rule and shared memory allow (plan_wavedec; printed), each launch
 keeping the intermediate approximations on chip. 'per-level' is
-cuwavelet._multilevel.wavedec, one kernel per level, the path the public
-wavedec takes before the fused kernel is wired in. Times are medians of
+one cuwavelet._multilevel.dwtn launch per level, the path the public wavedec
+takes where the fused kernel does not apply. Times are medians of
 CUDA-event intervals over --runs runs after warm-up (host overhead between
 launches counts: it is part of what a user gets). Effective bandwidth =
 M_min / time, M_min = input bytes read once + all coefficient bytes written
@@ -30,6 +30,9 @@ WORKLOADS = {
     "W1": dict(shape=(256, 4096), wavelet="db4", level=5),
     "W5": dict(shape=(32, 1_000_000), wavelet="db5", level=10),
 }
+# --smoke: the same wavelets and levels on short signals, to check the script
+# end to end quickly (tests/test_gpu_benchmarks.py runs it on the CPU).
+SMOKE_SHAPES = {"W1": (2, 512), "W5": (2, 20000)}
 
 
 def main(argv=None):
@@ -38,6 +41,7 @@ def main(argv=None):
     parser.add_argument("--mode", default="symmetric")
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--smoke", action="store_true", help="small shapes (checks the script)")
     args = parser.parse_args(argv)
     if args.runs < 50:
         parser.error("--runs must be at least 50")
@@ -49,21 +53,25 @@ def main(argv=None):
 
     props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.runtime.getDevice())
     device = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
-    copy_bps = copy_bandwidth(cupy, args.runs)
+    copy_bps = copy_bandwidth(cupy, args.runs, 1 << 24 if args.smoke else 1 << 30)
     print(f"device: {device}; device-to-device copy: {copy_bps / 1e9:.0f} GB/s "
           f"(median of {args.runs})")
 
     mode = _wavelets.as_mode(args.mode)
     results = []
     for name in args.workloads:
-        w = WORKLOADS[name]
+        w = dict(WORKLOADS[name], **(dict(shape=SMOKE_SHAPES[name]) if args.smoke else {}))
         x = cupy.asarray(np.random.default_rng(0).standard_normal(w["shape"]), dtype=cupy.float32)
         axis = x.ndim - 1
         bank = _wavelets.as_filter_bank(w["wavelet"])
 
-        def per_level():
-            c = _multilevel.wavedec(x, [axis], [bank], [mode], w["level"])
-            return [c[0]] + [d["d"] for d in c[1:]]
+        def per_level():  # (not _multilevel.wavedec: on CuPy arrays it runs the fused kernel)
+            a, details = x, []
+            for _ in range(w["level"]):
+                c = _multilevel.dwtn(a, [axis], [bank], [mode])
+                a = c["a"]
+                details.append(c["d"])
+            return [a] + details[::-1]
 
         def fused():
             return _fused1d.wavedec(x, axis, bank, mode, w["level"], level_fallback=lambda a:

@@ -6,10 +6,12 @@ Workloads (f32, pywt's default mode unless --mode):
     W3  (16, 3, 256, 256)  db2  3 levels
     W6  (32, 1000, 1000)   db5  5 levels
 
-Each path runs every level of wavedec2 on the GPU: 'fused' is one
-cuwavelet._fused.dwt2_level launch per level; 'separable' is the row pass and
-column pass through a stacked buffer (cuwavelet._separable.split_sweep), the
-path the public transforms take before the fused kernels are wired in.
+Each path runs every level of wavedec2 on the GPU, forward and adjoint (the
+backward pass of a wavelet loss): 'fused' is one cuwavelet._fused level launch
+per level (dwt2_level, dwt2_adjoint_level); 'separable' is the row pass and
+column pass through a stacked buffer (cuwavelet._separable split_sweep of
+analysis, merge_sweep of its adjoint), the path the public transforms take
+where the fused kernels do not apply.
 Times are medians of CUDA-event intervals over --runs runs after warm-up
 (host overhead between launches counts: it is part of what a user gets).
 Effective bandwidth = (input bytes read once + all coefficient bytes written
@@ -29,6 +31,9 @@ WORKLOADS = {
     "W3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3),
     "W6": dict(shape=(32, 1000, 1000), wavelet="db5", level=5),
 }
+# --smoke: the same wavelets and levels on small images, to check the script
+# end to end quickly (tests/test_gpu_benchmarks.py runs it on the CPU).
+SMOKE_SHAPES = {"W3": (1, 2, 40, 40), "W6": (1, 100, 100)}
 
 
 def main(argv=None):
@@ -37,6 +42,7 @@ def main(argv=None):
     parser.add_argument("--mode", default="symmetric")
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--smoke", action="store_true", help="small shapes (checks the script)")
     args = parser.parse_args(argv)
     if args.runs < 50:
         parser.error("--runs must be at least 50")
@@ -45,61 +51,89 @@ def main(argv=None):
     import numpy as np
 
     from cuwavelet import _fused, _wavelets
-    from cuwavelet._primitives import analysis
-    from cuwavelet._separable import split_sweep
+    from cuwavelet._primitives import analysis, analysis_adjoint
+    from cuwavelet._separable import merge_sweep, split_sweep
 
     props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.runtime.getDevice())
     device = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
-    copy_bps = copy_bandwidth(cupy, args.runs)
+    copy_bps = copy_bandwidth(cupy, args.runs, 1 << 24 if args.smoke else 1 << 30)
     print(f"device: {device}; device-to-device copy: {copy_bps / 1e9:.0f} GB/s "
           f"(median of {args.runs})")
 
     mode = _wavelets.as_mode(args.mode)
     results = []
     for name in args.workloads:
-        w = WORKLOADS[name]
+        w = dict(WORKLOADS[name], **(dict(shape=SMOKE_SHAPES[name]) if args.smoke else {}))
         x = cupy.asarray(np.random.default_rng(0).standard_normal(w["shape"]), dtype=cupy.float32)
         axes = [x.ndim - 2, x.ndim - 1]
         banks = [_wavelets.as_filter_bank(w["wavelet"])] * 2
         modes = [mode] * 2
 
+        shapes = []  # the approximation entering each level
+
         def wavedec2(level_fn):
             a, details = x, []
+            shapes.clear()
             for _ in range(w["level"]):
+                shapes.append(a.shape)
                 sub = level_fn(a)
                 a = sub.pop("aa")
                 details.append((sub["da"], sub["ad"], sub["dd"]))
             return [a] + details[::-1]
 
-        paths = {
+        def wavedec2_adjoint(coeffs, level_fn):
+            a = coeffs[0]
+            for j, (da, ad, dd) in enumerate(coeffs[1:]):
+                a = level_fn(dict(aa=a, da=da, ad=ad, dd=dd), shapes[-1 - j])
+            return a
+
+        def separable_adjoint(c, shape):
+            return merge_sweep(c, axes, banks, modes, analysis_adjoint, [shape[a] for a in axes])
+
+        forward = {
             "fused": lambda: wavedec2(lambda a: _fused.dwt2_level(a, axes, banks, modes)),
             "separable": lambda: wavedec2(lambda a: split_sweep(a, axes, banks, modes, analysis)),
         }
-        reason = _fused.why_not("dwt2", x, axes, banks, modes)
+        reason = (_fused.why_not("dwt2", x, axes, banks, modes) or _fused.why_not(
+            "dwt2_adjoint", split_sweep(x, axes, banks, modes, analysis), axes, banks, modes,
+            data_shape=x.shape))
         if reason:
             sys.exit(f"{name}: the fused path does not support this workload: {reason}")
-        # same coefficients before timing anything
-        got, ref = paths["fused"](), paths["separable"]()
-        err = max(float(cupy.abs(g - r).max()) for g, r in zip(_leaves(got), _leaves(ref)))
-        scale = float(cupy.abs(x).max())
-        if err > 1e-4 * scale:
-            sys.exit(f"{name}: fused and separable coefficients differ by {err}")
+        # same coefficients and adjoints before timing anything
+        got, ref = forward["fused"](), forward["separable"]()
+        _check(cupy, name, "coefficients", _leaves(got), _leaves(ref), float(cupy.abs(x).max()))
+        adjoint = {
+            "fused": lambda: wavedec2_adjoint(ref, lambda c, shape: _fused.dwt2_adjoint_level(
+                c, axes, banks, modes, shape)),
+            "separable": lambda: wavedec2_adjoint(ref, separable_adjoint),
+        }
+        adj = {path: fn() for path, fn in adjoint.items()}
+        _check(cupy, name, "adjoints", [adj["fused"]], [adj["separable"]],
+               float(cupy.abs(adj["separable"]).max()))
         m_min = x.nbytes + sum(c.nbytes for c in _leaves(ref))
-        for path, fn in paths.items():
-            ms = event_median_ms(cupy, fn, args.runs)
-            bps = m_min / (ms * 1e-3)
-            row = dict(workload=name, path=path, device=device, shape=list(w["shape"]),
-                       wavelet=w["wavelet"], level=w["level"], mode=args.mode, median_ms=ms,
-                       m_min_bytes=m_min, effective_gbps=bps / 1e9,
-                       fraction_of_copy=bps / copy_bps, runs=args.runs)
-            results.append(row)
-            print(f"{name} {path:9s} {ms:8.3f} ms  {bps / 1e9:7.0f} GB/s effective  "
-                  f"{bps / copy_bps:6.1%} of copy  (M_min {m_min / 1e6:.1f} MB)")
-        del got, ref, x
+        for direction, paths in (("forward", forward), ("adjoint", adjoint)):
+            for path, fn in paths.items():
+                ms = event_median_ms(cupy, fn, args.runs)
+                bps = m_min / (ms * 1e-3)
+                row = dict(workload=name, direction=direction, path=path, device=device,
+                           shape=list(w["shape"]), wavelet=w["wavelet"], level=w["level"],
+                           mode=args.mode, median_ms=ms, m_min_bytes=m_min,
+                           effective_gbps=bps / 1e9, fraction_of_copy=bps / copy_bps,
+                           runs=args.runs)
+                results.append(row)
+                print(f"{name} {direction:7s} {path:9s} {ms:8.3f} ms  {bps / 1e9:7.0f} GB/s "
+                      f"effective  {bps / copy_bps:6.1%} of copy  (M_min {m_min / 1e6:.1f} MB)")
+        del got, ref, adj, x
         cupy.get_default_memory_pool().free_all_blocks()
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(device=device, copy_gbps=copy_bps / 1e9, results=results), f, indent=1)
+
+
+def _check(cupy, name, what, got, ref, scale):
+    err = max(float(cupy.abs(g - r).max()) for g, r in zip(got, ref))
+    if err > 1e-4 * scale:
+        sys.exit(f"{name}: fused and separable {what} differ by {err}")
 
 
 def _leaves(coeffs):

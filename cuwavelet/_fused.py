@@ -8,8 +8,7 @@ launch per level:
     dwt2_level(x, axes, banks, modes)                      -> {'aa','ad','da','dd'}
     idwt2_level(coeffs, axes, banks, modes)                -> image
     idwt2_adjoint_level(y, axes, banks, modes)             -> {'aa','ad','da','dd'}
-    dwt2_adjoint_level(coeffs, axes, banks, modes, shape)  -> image  (zero and even
-                                                             periodization only)
+    dwt2_adjoint_level(coeffs, axes, banks, modes, shape)  -> image
 
 Arguments are those of cuwavelet._multilevel.dwtn / idwtn / idwtn_adjoint /
 dwtn_adjoint (axes normalized, one FilterBank and one mode number per axis);
@@ -22,12 +21,12 @@ the same kernel bodies through the thread-block emulator (cuwavelet._fused_host)
 which exists to verify the GPU code in CI: it runs on one core, 3-7x slower
 than the separable host path, so route only CuPy arrays here in production.
 
-The two adjoints are the other kernel with transposed filters (see
-_transposed_bank): idwt2's adjoint is exactly an analysis with reversed
-synthesis filters in zero mode (periodization for periodization), and dwt2's
-adjoint is a synthesis with reversed analysis filters wherever the analysis
-extension needs no folding back: zero mode, and periodization with even
-lengths. Every other dwt2 adjoint stays on the separable path.
+idwt2's adjoint is the analysis kernel with transposed filters (see
+_transposed_bank): exactly an analysis with reversed synthesis filters in zero
+mode (periodization for periodization), since the synthesis extends nothing.
+dwt2's adjoint has a kernel of its own in every mode (the analysis adjoint of
+dwt2_fused.cuh): the cotangents of the extended positions, with those past the
+edges folded back onto the samples the boundary extension read.
 """
 from __future__ import annotations
 
@@ -44,7 +43,7 @@ from ._geometry import MAX_DIMS, merge_dims
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len
 
 KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
-ANALYSIS, SYNTHESIS = 0, 1  # FusedOp in dwt2_fused.cuh
+ANALYSIS, SYNTHESIS, ANALYSIS_ADJOINT = 0, 1, 2  # FusedOp in dwt2_fused.cuh
 OPS = ("dwt2", "idwt2", "idwt2_adjoint", "dwt2_adjoint")
 ZERO, PERIODIZATION = _wavelets.MODES.index("zero"), _wavelets.PERIODIZATION
 DTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
@@ -70,6 +69,7 @@ FUSED_GEOMETRY_DTYPE = np.dtype([
     ("batch_ndim", np.int64), ("batch_total", np.int64),
     ("signal_len", np.int64, (2,)), ("coeff_len", np.int64, (2,)),
     ("filter_len", np.int64, (2,)), ("tile", np.int64, (2,)), ("tiles", np.int64, (2,)),
+    ("fold_reach", np.int64, (2, 4)),
     ("batch_shape", np.int64, (MAX_DIMS,)),
     ("stride", np.int64, (5, MAX_DIMS + 2)),  # image, aa, ad, da, dd
 ], align=True)
@@ -101,7 +101,7 @@ def kernel_name(op: int, mode: int, dtype) -> str:
 
 
 def all_kernel_names():
-    return [kernel_name(op, mode, dt) for op in (ANALYSIS, SYNTHESIS)
+    return [kernel_name(op, mode, dt) for op in (ANALYSIS, SYNTHESIS, ANALYSIS_ADJOINT)
             for mode in range(len(_wavelets.MODES)) for dt in DTYPES]
 
 
@@ -121,17 +121,35 @@ def _cuda_function(op: int, mode: int, dtype):
 
 def _window(op: int, mode: int, tile_len: int, F: int) -> int:
     """Inputs one tile reads along an axis: the 2 * tile + F - 2 extended
-    samples of an analysis tile, or the coefficients of a synthesis tile
-    (SynthesisLayout in dwt2_fused.cuh: first = floor((s - F + 1) / 2))."""
+    samples of an analysis tile, the coefficients of a synthesis tile
+    (SynthesisLayout in dwt2_fused.cuh: first = floor((s - F + 1) / 2)), or
+    the coefficient slots of an analysis-adjoint tile, halo windows included
+    (AdjointAxis::max_windows)."""
     if op == ANALYSIS:
         return 2 * tile_len + F - 2
+    if op == ANALYSIS_ADJOINT:
+        return sum(_adjoint_window(run, F) for run in (tile_len, *_max_halos(mode, F)))
     s = F // 2 - 1 if mode == PERIODIZATION else F - 2  # 2k = i + s - m
     return (tile_len - 1 + s) // 2 - (s - F + 1) // 2 + 1
 
 
+def _adjoint_window(positions: int, F: int) -> int:
+    """Coefficients a run of consecutive extended positions reads at most."""
+    return (positions + F - 2) // 2 + 1 if positions > 0 else 0
+
+
+def _max_halos(mode: int, F: int):
+    """Longest (left, right) halo runs an analysis-adjoint axis folds back."""
+    if mode == ZERO:
+        return 0, 0
+    off = F // 2 if mode == PERIODIZATION else 1
+    return F - 1 - off, (F // 2 if mode == PERIODIZATION else F - 1)
+
+
 def shared_elems(op: int, mode: int, tile, filter_len) -> int:
-    """Elements of T one block keeps in shared memory: AnalysisLayout and
-    SynthesisLayout of dwt2_fused.cuh (tests compare with the C++ numbers)."""
+    """Elements of T one block keeps in shared memory: AnalysisLayout,
+    SynthesisLayout and AdjointLayout of dwt2_fused.cuh (tests compare with
+    the C++ numbers)."""
     rows, cols = (_window(op, mode, t, F) for t, F in zip(tile, filter_len))
     if op == ANALYSIS:  # input tile (even | odd columns) + lo and hi rows
         return rows * 2 * ((cols + 1) // 2) + 2 * rows * tile[1]
@@ -140,8 +158,12 @@ def shared_elems(op: int, mode: int, tile, filter_len) -> int:
 
 def read_amplification(op: int, mode: int, tile, filter_len) -> float:
     """Elements a tile loads into shared memory per element it must read (one
-    input sample per coefficient, four coefficients per image sample)."""
-    rows, cols = (_window(op, mode, t, F) for t, F in zip(tile, filter_len))
+    input sample per coefficient, four coefficients per image sample), for a
+    tile away from the edges."""
+    if op == ANALYSIS_ADJOINT:  # an interior tile reads its own windows only
+        rows, cols = (_adjoint_window(t, F) for t, F in zip(tile, filter_len))
+    else:
+        rows, cols = (_window(op, mode, t, F) for t, F in zip(tile, filter_len))
     if op == ANALYSIS:
         return rows * cols / (4 * tile[0] * tile[1])
     return 4 * rows * cols / (tile[0] * tile[1])
@@ -155,9 +177,12 @@ def _choose_tile(op: int, mode: int, out_len, filter_len, itemsize: int):
     if op == ANALYSIS:
         tile = [min(t, n) for t, n in zip(ANALYSIS_TILE, out_len)]
         smallest = 1
-    else:  # image tiles start at even samples
+    elif op == SYNTHESIS:  # image tiles start at even samples
         tile = [min(t, n + n % 2) for t, n in zip(SYNTHESIS_TILE, out_len)]
         smallest = 2
+    else:
+        tile = [min(t, n) for t, n in zip(SYNTHESIS_TILE, out_len)]
+        smallest = 1
     while shared_elems(op, mode, tile, filter_len) * itemsize > SHARED_BUDGET:
         # halve the larger side first (y on a tie: x keeps the coalesced rows long)
         k = 0 if tile[0] >= tile[1] else 1
@@ -271,17 +296,16 @@ def _plan_for(op, dtype, shape, strides, axes, banks, modes, data_shape):
         if op == "dwt2_adjoint":
             if any(shape[a] != v for a, v in zip(yx, n)):
                 return "coefficient shape does not match data_shape"
-            if not (mode == ZERO or (mode == PERIODIZATION and all(v % 2 == 0 for v in N))):
-                return "dwt2's adjoint folds the boundary extension: separable path"
     else:  # idwt2
         n = tuple(shape[a] for a in yx)
         N = tuple(rec_len(v, f, mode) for v, f in zip(n, F))
         if min(n) < 1 or min(N) < 1:
             return "coefficients too short to reconstruct (the separable path raises pywt's error)"
         image_shape = tuple(N[yx.index(d)] if d in yx else shape[d] for d in range(ndim))
-    kernel_op = ANALYSIS if op in ("dwt2", "idwt2_adjoint") else SYNTHESIS
+    kernel_op = {"dwt2": ANALYSIS, "idwt2_adjoint": ANALYSIS, "idwt2": SYNTHESIS,
+                 "dwt2_adjoint": ANALYSIS_ADJOINT}[op]
     yx_banks = tuple(banks[k] for k in order)
-    if op in ("idwt2_adjoint", "dwt2_adjoint"):
+    if op == "idwt2_adjoint":
         yx_banks = tuple(_transposed_bank(b) for b in yx_banks)
         mode = ZERO if mode != PERIODIZATION else PERIODIZATION
     out_len = n if kernel_op == ANALYSIS else N
@@ -376,6 +400,11 @@ def _geometry(plan: _Plan, byte_strides):
     g["tile"] = plan.tile
     out_len = plan.coeff_len if plan.kernel_op == ANALYSIS else plan.signal_len
     g["tiles"] = [-(-n // t) for n, t in zip(out_len, plan.tile)]
+    g["fold_reach"] = [1, 0, 1, 0]  # (empty ranges) read by the analysis adjoint only
+    if plan.kernel_op == ANALYSIS_ADJOINT:
+        for k in range(2):
+            g["fold_reach"][k] = _host_module().fold_reach(
+                plan.mode, plan.signal_len[k], plan.coeff_len[k], filter_len[k])
     for i, (size, st, _) in enumerate(merged):
         g["batch_shape"][i] = size
         g["stride"][:, i] = st
@@ -438,6 +467,6 @@ def idwt2_adjoint_level(y, axes, banks, modes, out=None, *, emulation=DEFAULT_EM
 
 def dwt2_adjoint_level(coeffs: dict, axes, banks, modes, data_shape, out=None, *,
                        emulation=DEFAULT_EMULATION):
-    """Transpose of dwt2_level for an image of data_shape (zero mode, or
-    periodization with even lengths: see supports)."""
+    """Transpose of dwt2_level for an image of data_shape; missing or None
+    subbands are zero cotangents."""
     return _merge("dwt2_adjoint", coeffs, axes, banks, modes, data_shape, out, emulation)

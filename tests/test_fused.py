@@ -93,20 +93,27 @@ def test_emulator_refuses_divergent_barriers_and_overruns():
         _fused_host.shared_overrun(4)
 
 
-@pytest.mark.parametrize("op", ["dwt2", "idwt2"])
+@pytest.mark.parametrize("op", ["dwt2", "idwt2", "dwt2_adjoint"])
 @pytest.mark.parametrize("schedule", SCHEDULES)
 def test_dropping_any_barrier_of_the_fused_kernels_gives_a_wrong_answer(op, schedule):
     """Each of the two barriers per tile is needed, and the emulator shows it:
     skip_barrier makes every thread skip its k-th barrier, as if the kernel
     source lacked it."""
     x = random((2, 20, 23))
-    operand = x if op == "dwt2" else pywt.dwtn(x, "db2", "symmetric", axes=(1, 2))
-    expected = getattr(pywt, "dwtn" if op == "dwt2" else "idwtn")(operand, "db2", "symmetric",
-                                                                 axes=(1, 2))
+    kwargs = {}
+    if op == "dwt2":
+        operand, expected = x, pywt.dwtn(x, "db2", "symmetric", axes=(1, 2))
+    else:
+        operand = pywt.dwtn(x, "db2", "symmetric", axes=(1, 2))
+        if op == "idwt2":
+            expected = pywt.idwtn(operand, "db2", "symmetric", axes=(1, 2))
+        else:
+            kwargs["data_shape"] = x.shape
+            expected = cw.adjoint.dwtn(operand, "db2", "symmetric", (1, 2), data_shape=x.shape)
     for grid in (1, 3):  # one block looping over every tile, and several
         for skip, correct in ((-1, True), (0, False), (1, False)):
             em = Emulation(threads=32, grid=grid, schedule=schedule, skip_barrier=skip)
-            got = fused(op, operand, "db2", "symmetric", (1, 2), em)
+            got = fused(op, operand, "db2", "symmetric", (1, 2), em, **kwargs)
             same = all(np.allclose(g, e) for g, e in zip(leaves(got), leaves(expected)))
             assert same == correct, (grid, skip)
 
@@ -199,33 +206,66 @@ def test_idwt2_adjoint_matches_the_separable_adjoint(mode):
                                   cw.adjoint.idwtn(y, wavelet, mode, axes), 1e-12)
 
 
-@pytest.mark.parametrize("mode", ["zero", "periodization"])
+@pytest.mark.parametrize("mode", MODES)
+def test_dwt2_adjoint_is_the_transpose_of_pywts_matrix(mode):
+    """The analysis-adjoint kernel folds every boundary extension back: compare
+    it with the transpose of pywt.dwt2 written out as a matrix, on images
+    shorter than the filters (several reflections), odd and even sizes, one
+    and several tiles, every thread schedule."""
+    from conftest import pywt_matrix
+    cases = [("db2", (5, 6)), ("bior2.4", (3, 7)), ("haar", (3, 4)), ("sym5", (9, 2)),
+             ("coif1", (2, 1)), (("db2", "rbio3.1"), (4, 5))]
+    for i, (wavelet, shape) in enumerate(cases):
+        if mode in ("reflect", "antireflect") and min(shape) < 2:
+            continue
+        A = pywt_matrix(lambda e: quiet(pywt.dwt2, e, wavelet, mode), shape)
+        coeffs = pywt.dwt2(np.zeros(shape), wavelet, mode)
+        shapes = [coeffs[0].shape] + [d.shape for d in coeffs[1]]
+        cot = random(A.shape[0], seed=i)
+        parts = np.split(cot, np.cumsum([np.prod(s) for s in shapes])[:-1])
+        c = dict(zip(("aa", "ad", "da", "dd"), (p.reshape(s) for p, s in zip(parts, shapes))))
+        # pywt.dwt2's leaves are (cA, (cH, cV, cD)) = aa, da, ad, dd in dwtn keys
+        flat = np.concatenate([c[k].ravel() for k in ("aa", "da", "ad", "dd")])
+        expected = (A.T @ flat).reshape(shape)
+        em = Emulation(threads=32, grid=2, schedule=SCHEDULES[i % 2])
+        got = fused("dwt2_adjoint", c, wavelet, mode, (0, 1), em, data_shape=shape)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_dwt2_adjoint_matches_the_separable_adjoint(mode):
-    for wavelet in ("db2", "bior2.4", "haar"):
-        shapes = [(2, 12, 18), (4, 6)] + ([(3, 11, 7)] if mode == "zero" else [])
-        for shape in shapes:
+    """Many tiles (halo windows on some, not on others), float32 and complex,
+    strided and transposed operands, missing subbands."""
+    for wavelet in ("db2", "bior2.4", "haar", "sym5"):
+        for shape, dtype in (((2, 12, 18), np.float64), ((4, 6), np.float32),
+                             ((3, 11, 7), np.complex128), ((1, 70, 131), np.float64)):
             axes = (len(shape) - 2, len(shape) - 1)
-            c = {k: random(v.shape, seed=i) for i, (k, v) in
+            c = {k: random(v.shape, dtype, seed=i) for i, (k, v) in
                  enumerate(pywt.dwtn(np.zeros(shape), wavelet, mode, axes=axes).items())}
             got = fused("dwt2_adjoint", c, wavelet, mode, axes, data_shape=shape)
             assert_same_structure(got, to_numpy(cw.adjoint.dwtn(c, wavelet, mode, axes,
-                                                                data_shape=shape)), 1e-12)
+                                                                data_shape=shape)), RTOL[dtype])
+    x = random((6, 3, 33))[:, ::-1, :].transpose(2, 1, 0)  # y = axis 2 walks memory fastest
+    c = pywt.dwtn(x, "db2", mode, axes=(0, 2))
+    c["ad"] = None
+    got = fused("dwt2_adjoint", c, "db2", mode, (0, 2), data_shape=x.shape)
+    np.testing.assert_allclose(got, cw.adjoint.dwtn(c, "db2", mode, (0, 2), data_shape=x.shape),
+                               rtol=1e-12, atol=1e-12)
 
 
-def test_dot_product_identity_of_the_fused_adjoints():
+@pytest.mark.parametrize("mode", MODES)
+def test_dot_product_identity_of_the_fused_adjoints(mode):
     """<A x, c> == <x, A^T c> with A and A^T both fused."""
     axes = (1, 2)
-    for mode in ("zero", "periodization"):
-        x = random((2, 14, 10))
-        c = {k: random(v.shape, seed=i) for i, (k, v) in
-             enumerate(fused("dwt2", x, "bior2.4", mode, axes).items())}
-        ax = fused("dwt2", x, "bior2.4", mode, axes)
-        atc = fused("dwt2_adjoint", c, "bior2.4", mode, axes, data_shape=x.shape)
-        assert np.isclose(sum(np.vdot(ax[k], c[k]) for k in c), np.vdot(x, atc), rtol=1e-12)
-        s = fused("idwt2", c, "bior2.4", mode, axes)
-        y = random(s.shape, seed=7)
-        sty = fused("idwt2_adjoint", y, "bior2.4", mode, axes)
-        assert np.isclose(np.vdot(s, y), sum(np.vdot(c[k], sty[k]) for k in c), rtol=1e-12)
+    x = random((2, 14, 10))
+    ax = fused("dwt2", x, "bior2.4", mode, axes)
+    c = {k: random(v.shape, seed=i) for i, (k, v) in enumerate(ax.items())}
+    atc = fused("dwt2_adjoint", c, "bior2.4", mode, axes, data_shape=x.shape)
+    assert np.isclose(sum(np.vdot(ax[k], c[k]) for k in c), np.vdot(x, atc), rtol=1e-12)
+    s = fused("idwt2", c, "bior2.4", mode, axes)
+    y = random(s.shape, seed=7)
+    sty = fused("idwt2_adjoint", y, "bior2.4", mode, axes)
+    assert np.isclose(np.vdot(s, y), sum(np.vdot(c[k], sty[k]) for k in c), rtol=1e-12)
 
 
 # --- what runs fused, and what falls back ------------------------------------
@@ -240,8 +280,8 @@ def test_supports_says_when_to_fall_back():
         "long filters": _fused.why_not("dwt2", x, [1, 2], *banks_modes("coif17", "zero", (1, 2))),
         "short signal": _fused.why_not("dwt2", x[:, :1], [1, 2], *banks_modes("db2", "reflect",
                                                                                (1, 2))),
-        "folding adjoint": _fused.why_not("dwt2_adjoint", pywt.dwtn(x, "db2", axes=(1, 2)),
-                                          [1, 2], db2, sym, data_shape=x.shape),
+        "adjoint of another shape": _fused.why_not("dwt2_adjoint", pywt.dwtn(x, "db2", axes=(1, 2)),
+                                                   [1, 2], db2, sym, data_shape=(2, 44, 40)),
         "dtype": _fused.why_not("dwt2", x.astype(np.int64), [1, 2], db2, sym),
     }
     for what, reason in reasons.items():
@@ -258,7 +298,7 @@ def test_supports_says_when_to_fall_back():
 
 def test_shared_memory_sizes_agree_with_the_kernels():
     """_fused.shared_elems (sizes the CUDA launch, picks tiles) == the C++ layouts."""
-    for op in (_fused.ANALYSIS, _fused.SYNTHESIS):
+    for op in (_fused.ANALYSIS, _fused.SYNTHESIS, _fused.ANALYSIS_ADJOINT):
         for mode in range(len(MODES)):
             for F in ((2, 2), (4, 10), (18, 6)):
                 for tile in ((32, 32), (1, 4), (6, 2), (32, 64)):

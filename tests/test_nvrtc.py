@@ -14,7 +14,7 @@ from cuwavelet._backends import cuda
 # each kernel source with its number of specializations
 KERNEL_MODULES = {
     "per-axis": (cuda.DWT_KERNELS, 4 * 9 * 2),  # operations x modes x dtypes
-    "fused-2d": (_fused.KERNELS, 2 * 9 * 2),    # analysis/synthesis x modes x dtypes
+    "fused-2d": (_fused.KERNELS, 3 * 9 * 2),    # analysis/synthesis/analysis adjoint x modes x dtypes
     "fused-1d": (_fused1d.KERNELS, 9 * 2),      # modes x dtypes
 }
 

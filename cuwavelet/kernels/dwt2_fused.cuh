@@ -2,8 +2,10 @@
 // tile on chip, so the input is read once and each output written once.
 //
 //   analysis   image -> aa, ad, da, dd   (dwt2; also idwt2's adjoint, see _fused.py)
-//   synthesis  aa, ad, da, dd -> image   (idwt2; also dwt2's adjoint in the modes
-//                                         where no boundary folding is needed)
+//   synthesis  aa, ad, da, dd -> image   (idwt2)
+//   analysis adjoint  aa, ad, da, dd -> image   (dwt2's adjoint, every mode: the
+//                                         cotangents of the extended positions,
+//                                         folded back onto the image)
 //
 // The two transformed axes are called y (the tile's slow axis) and x (its fast
 // axis: consecutive threads walk x, so x should be the array's fastest axis).
@@ -20,6 +22,9 @@
 //   synthesis: load the four coefficient windows -> shared | barrier |
 //              merge along x: lo-y and hi-y rows | barrier |
 //              merge along y, write the image tile
+//   analysis adjoint: as synthesis, with up to three coefficient windows per
+//              axis (the tile's own, and near the edges those of the halo
+//              positions the boundary extension folds onto the tile)
 //
 // No barrier is needed between tiles: the last phase reads only the row
 // buffers, which the next tile rewrites after its first barrier.
@@ -44,12 +49,16 @@ struct FusedGeometry {
   index_t filter_len[2];   // filter length along y, x
   index_t tile[2];         // outputs per tile along y, x (coefficients or image samples)
   index_t tiles[2];        // tiles along y, x
+  // Analysis adjoint only: per axis, the image samples that the boundary
+  // extension of the left halo [first, 0) reaches (lo, hi), then those of the
+  // right halo [N, last] (lo, hi); lo > hi where none (fold_reach below).
+  index_t fold_reach[2][4];
   index_t batch_shape[kMaxDims];
   // Element strides per operand: batch dimensions first, then y, then x.
   index_t stride[kFusedOperands][kMaxDims + 2];
 };
 static_assert(sizeof(FusedGeometry) ==
-                  (12 + kMaxDims + kFusedOperands * (kMaxDims + 2)) * sizeof(index_t),
+                  (20 + kMaxDims + kFusedOperands * (kMaxDims + 2)) * sizeof(index_t),
               "FusedGeometry must stay a padding-free record of 64-bit fields");
 
 // Element offsets of every operand at the start of batch item `batch`.
@@ -281,13 +290,231 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
   }
 }
 
+// ---------------------------------------------------------------------------
+// Analysis adjoint (dwt2's transpose). Along one axis the analysis reads the
+// extended positions [first, last] = [off - F + 1, 2(n - 1) + off]; its adjoint
+// is the cotangent of each extended position (a zero-padded synthesis), with
+// the positions outside [0, N) folded back onto the samples their extension
+// terms use. A tile of image samples [t0, t0 + out) therefore needs the
+// cotangents of its own positions and, where the extension reaches the tile
+// (fold_reach), those of the left halo [first, 0) and / or the right halo
+// [N, last]. Each of these three runs of positions reads its own window of
+// coefficients (zeros outside [0, n)); the windows of a tile are packed one
+// after the other in shared memory, the tile's own first.
+enum { kOwn = 0, kLeftHalo = 1, kRightHalo = 2, kWindows = 3 };
+
+// The halo runs of one axis, and how many coefficients a run of `positions`
+// consecutive extended positions reads at most.
+template <int M>
+struct AdjointAxis {
+  index_t N, n, off, first, last;
+  int F;
+  CUWAVELET_HD AdjointAxis(index_t N_, index_t n_, int F_)
+      : N(N_), n(n_), off(analysis_offset<M>(F_)), first(off - (F_ - 1)),
+        last(2 * (n_ - 1) + off), F(F_) {}
+  CUWAVELET_HD static int window_capacity(int positions, int F) {
+    return positions > 0 ? (positions + F - 2) / 2 + 1 : 0;
+  }
+  // Largest halo runs over every N (zero mode folds nothing: no halo windows).
+  CUWAVELET_HD static int max_left_halo(int F) {
+    return M == kZero ? 0 : (int)(F - 1 - analysis_offset<M>(F));
+  }
+  CUWAVELET_HD static int max_right_halo(int F) { return M == kZero ? 0 : (M == kPeriodization ? F / 2 : F - 1); }
+  CUWAVELET_HD static int max_windows(int tile, int F) {
+    return window_capacity(tile, F) + window_capacity(max_left_halo(F), F) +
+           window_capacity(max_right_halo(F), F);
+  }
+};
+
+// Image samples reached by the extension of positions [p0, p1] (for FusedGeometry's
+// fold_reach, computed once per launch on the host): reach = {lo, hi}, lo > hi if none.
+template <int M>
+CUWAVELET_HD void extension_reach(index_t p0, index_t p1, index_t N, index_t reach[2]) {
+  reach[0] = N; reach[1] = -1;
+  for (index_t p = p0; p <= p1; ++p) {
+    index_t idx[3]; double w[3];
+    const int terms = extension_terms<M, double>(p, N, idx, w);
+    for (int t = 0; t < terms; ++t) {
+      if (w[t] == 0.0) continue;
+      if (idx[t] < reach[0]) reach[0] = idx[t];
+      if (idx[t] > reach[1]) reach[1] = idx[t];
+    }
+  }
+}
+
+template <int M>
+CUWAVELET_HD void fold_reach(index_t N, index_t n, int F, index_t reach[4]) {
+  const AdjointAxis<M> ax(N, n, F);
+  extension_reach<M>(ax.first, -1, N, reach);
+  extension_reach<M>(N, ax.last, N, reach + 2);
+  if (M == kZero) { reach[0] = reach[2] = N; reach[1] = reach[3] = -1; }
+}
+
+// The windows one tile reads along one axis.
+struct TileWindows {
+  index_t pos0[kWindows];     // first extended position of the run
+  index_t coeff0[kWindows];   // coefficient held by the window's first slot
+  int base[kWindows];         // first slot of the window in shared memory
+  int count[kWindows];        // its slots (0: the tile does not need this run)
+  int total;
+  template <int M>
+  CUWAVELET_HD TileWindows(const AdjointAxis<M>& ax, const index_t reach[4], index_t t0, int out) {
+    const index_t t1 = t0 + out - 1;
+    const index_t run0[kWindows] = {t0, ax.first, ax.N};
+    const index_t run1[kWindows] = {t1, -1, ax.last};
+    const bool needed[kWindows] = {true, reach[0] <= t1 && reach[1] >= t0,
+                                   reach[2] <= t1 && reach[3] >= t0};
+    total = 0;
+    CUWAVELET_UNROLL
+    for (int w = 0; w < kWindows; ++w) {
+      pos0[w] = run0[w];
+      // position p reads coefficients (p - off + j) / 2 for taps j < F of p - off's parity
+      coeff0[w] = floor_div(run0[w] - ax.off + 1, 2);
+      const index_t coeff1 = floor_div(run1[w] - ax.off + ax.F - 1, 2);
+      base[w] = total;
+      count[w] = (needed[w] && run1[w] >= run0[w]) ? (int)(coeff1 - coeff0[w] + 1) : 0;
+      total += count[w];
+    }
+  }
+  // The coefficient held by slot r (any window). Constant indices only, so
+  // that the GPU keeps the arrays in registers.
+  CUWAVELET_HD index_t coeff_of(int r) const {
+    if (r < base[kLeftHalo]) return coeff0[kOwn] + r;
+    if (r < base[kRightHalo]) return coeff0[kLeftHalo] + (r - base[kLeftHalo]);
+    return coeff0[kRightHalo] + (r - base[kRightHalo]);
+  }
+};
+
+// Cotangent of extended position p, whose coefficients sit in window w:
+// sum over taps j of p - off's parity of lo[j] * a[slot] + hi[j] * d[slot],
+// slots `pitch` elements apart.
+template <int M, typename T, typename A>
+CUWAVELET_HD A window_cotangent(const AdjointAxis<M>& ax, const TileWindows& win, int w, index_t p,
+                                const A* a, const A* d, int pitch, const T* lo, const T* hi) {
+  const int j0 = (int)((p - ax.off) & 1);  // parity, negative positions included
+  int slot = win.base[w] + (int)((p - ax.off + j0) / 2 - win.coeff0[w]);
+  A acc = A(0);
+  for (int j = j0; j < ax.F; j += 2, ++slot)
+    acc += A(lo[j]) * a[slot * pitch] + A(hi[j]) * d[slot * pitch];
+  return acc;
+}
+
+// Adjoint along one axis at image sample i: its own cotangent plus, where the
+// extension reaches it, the cotangents of the halo positions folded onto it.
+template <int M, typename T, typename A>
+CUWAVELET_HD A folded_cotangent(const AdjointAxis<M>& ax, const TileWindows& win,
+                                const index_t reach[4], index_t i, const A* a, const A* d,
+                                int pitch, const T* lo, const T* hi) {
+  A acc = window_cotangent<M, T, A>(ax, win, kOwn, i, a, d, pitch, lo, hi);
+  if (M == kZero) return acc;
+  CUWAVELET_UNROLL
+  for (int side = 0; side < 2; ++side) {
+    if (i < reach[2 * side] || i > reach[2 * side + 1]) continue;
+    const int w = side == 0 ? kLeftHalo : kRightHalo;
+    const index_t p1 = side == 0 ? -1 : ax.last;
+    for (index_t p = win.pos0[w]; p <= p1; ++p) {
+      index_t idx[3]; A wt[3];
+      const int terms = extension_terms<M, A>(p, ax.N, idx, wt);
+      A weight = A(0);
+      for (int t = 0; t < terms; ++t) if (idx[t] == i) weight += wt[t];
+      if (weight != A(0)) acc += weight * window_cotangent<M, T, A>(ax, win, w, p, a, d, pitch, lo, hi);
+    }
+  }
+  return acc;
+}
+
+// Shared memory of an analysis-adjoint block, in elements of T: the four
+// bands' windows (rows x cols slots, at their most) and the lo-y and hi-y rows
+// the x pass leaves (one per coefficient row slot, tile_x image columns).
+struct AdjointLayout {
+  int rows, cols, tile_x;
+  template <int M>
+  CUWAVELET_HD static AdjointLayout of(const FusedGeometry& g) {
+    AdjointLayout L;
+    L.rows = AdjointAxis<M>::max_windows((int)g.tile[kY], (int)g.filter_len[kY]);
+    L.cols = AdjointAxis<M>::max_windows((int)g.tile[kX], (int)g.filter_len[kX]);
+    L.tile_x = (int)g.tile[kX];
+    return L;
+  }
+  CUWAVELET_HD int band_elems() const { return rows * cols; }  // each of 4
+  CUWAVELET_HD int row_elems() const { return rows * tile_x; }  // each of 2
+  CUWAVELET_HD int total_elems() const { return 4 * band_elems() + 2 * row_elems(); }
+};
+
+template <int M, typename T, class Block>
+CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeometry& g, T* y,
+                                               const T* aa, const T* ad, const T* da, const T* dd,
+                                               const T* lo_y, const T* hi_y,
+                                               const T* lo_x, const T* hi_x) {
+  typedef T A;
+  const AdjointLayout L = AdjointLayout::of<M>(g);
+  A* coeffs = reinterpret_cast<A*>(b.shared());  // [band][row slot][col slot]
+  A* merged_lo = coeffs + 4 * L.band_elems();    // [row slot][image col]: y-lo bands, x adjoint done
+  A* merged_hi = merged_lo + L.row_elems();      // ... y-hi bands
+  const AdjointAxis<M> ax_y(g.signal_len[kY], g.coeff_len[kY], (int)g.filter_len[kY]);
+  const AdjointAxis<M> ax_x(g.signal_len[kX], g.coeff_len[kX], (int)g.filter_len[kX]);
+  const index_t ny = g.coeff_len[kY], nx = g.coeff_len[kX];
+  const T* const band[4] = {aa, ad, da, dd};
+  const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
+  const index_t total_tiles = g.batch_total * tiles_per_image;
+  const int t = b.thread(), nt = b.threads();
+  const int band_cells = L.band_elems();
+
+  for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
+    const index_t in_image = tile % tiles_per_image;
+    index_t offset[kFusedOperands];
+    batch_offsets(g, tile / tiles_per_image, offset);
+    const index_t i0 = (in_image / g.tiles[kX]) * g.tile[kY];
+    const index_t j0 = (in_image % g.tiles[kX]) * g.tile[kX];
+    const int out_y = (int)(ax_y.N - i0 < g.tile[kY] ? ax_y.N - i0 : g.tile[kY]);
+    const int out_x = (int)(ax_x.N - j0 < g.tile[kX] ? ax_x.N - j0 : g.tile[kX]);
+    const TileWindows win_y(ax_y, g.fold_reach[kY], i0, out_y);
+    const TileWindows win_x(ax_x, g.fold_reach[kX], j0, out_x);
+
+    CUWAVELET_UNROLL
+    for (int k = 0; k < 4; ++k) {
+      const T* src = band[k] ? band[k] + offset[kAA + k] : nullptr;
+      const index_t sky = axis_stride(g, kAA + k, kY), skx = axis_stride(g, kAA + k, kX);
+      A* dst = coeffs + k * band_cells;
+      for (int e = t; e < win_y.total * win_x.total; e += nt) {
+        const int r = e / win_x.total, c = e - r * win_x.total;
+        const index_t ky = win_y.coeff_of(r), kx = win_x.coeff_of(c);
+        const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
+        dst[r * L.cols + c] = inside ? A(src[ky * sky + kx * skx]) : A(0);
+      }
+    }
+    b.sync();
+
+    // Along x, for every coefficient row slot: lo-y = adjoint of (aa, ad), hi-y of (da, dd).
+    for (int e = t; e < win_y.total * out_x; e += nt) {
+      const int r = e / out_x, j = e - r * out_x;
+      const A* row = coeffs + r * L.cols;
+      merged_lo[r * L.tile_x + j] = folded_cotangent<M, T, A>(
+          ax_x, win_x, g.fold_reach[kX], j0 + j, row, row + band_cells, 1, lo_x, hi_x);
+      merged_hi[r * L.tile_x + j] = folded_cotangent<M, T, A>(
+          ax_x, win_x, g.fold_reach[kX], j0 + j, row + 2 * band_cells, row + 3 * band_cells, 1,
+          lo_x, hi_x);
+    }
+    b.sync();
+
+    for (int e = t; e < out_y * out_x; e += nt) {
+      const int i = e / out_x, j = e - i * out_x;
+      const A v = folded_cotangent<M, T, A>(ax_y, win_y, g.fold_reach[kY], i0 + i,
+                                            merged_lo + j, merged_hi + j, L.tile_x, lo_y, hi_y);
+      y[offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
+        (j0 + j) * axis_stride(g, kImage, kX)] = T(v);
+    }
+  }
+}
+
 // The operations a fused launch performs (kernel template argument).
-enum FusedOp { kFusedAnalysis = 0, kFusedSynthesis = 1 };
+enum FusedOp { kFusedAnalysis = 0, kFusedSynthesis = 1, kFusedAnalysisAdjoint = 2 };
 
 template <int M>
 CUWAVELET_HD int fused_shared_elems(int op, const FusedGeometry& g) {
-  return op == kFusedAnalysis ? AnalysisLayout(g).total_elems()
-                              : SynthesisLayout::of<M>(g).total_elems();
+  if (op == kFusedAnalysis) return AnalysisLayout(g).total_elems();
+  if (op == kFusedSynthesis) return SynthesisLayout::of<M>(g).total_elems();
+  return AdjointLayout::of<M>(g).total_elems();
 }
 
 }  // namespace cuwavelet

@@ -12,6 +12,9 @@ fused_dwt2_kernel(const cuwavelet::FusedGeometry g, T* image, T* aa, T* ad, T* d
   const cuwavelet::block::DeviceBlock b;
   if constexpr (OP == cuwavelet::kFusedAnalysis)
     cuwavelet::fused_analysis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
-  else
+  else if constexpr (OP == cuwavelet::kFusedSynthesis)
     cuwavelet::fused_synthesis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
+  else
+    cuwavelet::fused_analysis_adjoint_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x,
+                                               hi_x);
 }

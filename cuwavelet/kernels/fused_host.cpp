@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "block_runtime.cuh"
 #include "dwt2_fused.cuh"
@@ -35,36 +36,48 @@ void run_fused(const FusedArgs<T>& a, index_t grid, int threads, const EmulatorO
     if constexpr (OP == kFusedAnalysis)
       fused_analysis_2d<M, T>(b, a.g, a.image, a.band[0], a.band[1], a.band[2], a.band[3],
                               a.filter[0], a.filter[1], a.filter[2], a.filter[3]);
-    else
+    else if constexpr (OP == kFusedSynthesis)
       fused_synthesis_2d<M, T>(b, a.g, a.image, a.band[0], a.band[1], a.band[2], a.band[3],
                                a.filter[0], a.filter[1], a.filter[2], a.filter[3]);
+    else
+      fused_analysis_adjoint_2d<M, T>(b, a.g, a.image, a.band[0], a.band[1], a.band[2],
+                                      a.band[3], a.filter[0], a.filter[1], a.filter[2],
+                                      a.filter[3]);
   }, opt);
 }
 
 template <typename T>
 using FusedFn = void (*)(const FusedArgs<T>&, index_t, int, const EmulatorOptions&);
 
-template <int OP, typename T>
-FusedFn<T> pick_mode(int mode) {
+// f(std::integral_constant<int, M>()) for the mode number `mode` (one instantiation per mode).
+template <int M>
+using ModeTag = std::integral_constant<int, M>;
+
+template <class F>
+auto with_mode(int mode, F&& f) {
   switch (mode) {
-    case kZero: return run_fused<OP, kZero, T>;
-    case kConstant: return run_fused<OP, kConstant, T>;
-    case kSymmetric: return run_fused<OP, kSymmetric, T>;
-    case kPeriodic: return run_fused<OP, kPeriodic, T>;
-    case kSmooth: return run_fused<OP, kSmooth, T>;
-    case kPeriodization: return run_fused<OP, kPeriodization, T>;
-    case kReflect: return run_fused<OP, kReflect, T>;
-    case kAntisymmetric: return run_fused<OP, kAntisymmetric, T>;
-    case kAntireflect: return run_fused<OP, kAntireflect, T>;
+    case kZero: return f(ModeTag<kZero>());
+    case kConstant: return f(ModeTag<kConstant>());
+    case kSymmetric: return f(ModeTag<kSymmetric>());
+    case kPeriodic: return f(ModeTag<kPeriodic>());
+    case kSmooth: return f(ModeTag<kSmooth>());
+    case kPeriodization: return f(ModeTag<kPeriodization>());
+    case kReflect: return f(ModeTag<kReflect>());
+    case kAntisymmetric: return f(ModeTag<kAntisymmetric>());
+    case kAntireflect: return f(ModeTag<kAntireflect>());
   }
   throw std::invalid_argument("unknown mode number");
 }
 
 template <typename T>
 FusedFn<T> pick(int op, int mode) {
-  if (op == kFusedAnalysis) return pick_mode<kFusedAnalysis, T>(mode);
-  if (op == kFusedSynthesis) return pick_mode<kFusedSynthesis, T>(mode);
-  throw std::invalid_argument("unknown fused operation number");
+  return with_mode(mode, [op](auto tag) -> FusedFn<T> {
+    constexpr int M = decltype(tag)::value;
+    if (op == kFusedAnalysis) return run_fused<kFusedAnalysis, M, T>;
+    if (op == kFusedSynthesis) return run_fused<kFusedSynthesis, M, T>;
+    if (op == kFusedAnalysisAdjoint) return run_fused<kFusedAnalysisAdjoint, M, T>;
+    throw std::invalid_argument("unknown fused operation number");
+  });
 }
 
 FusedGeometry geometry_of(const pybind11::bytes& raw_bytes) {
@@ -112,11 +125,19 @@ void launch(int op, int mode, bool is_double, pybind11::bytes geometry, std::uin
 // Dynamic shared memory of one block: the number _fused.py computes on its own.
 long long shared_bytes(int op, int mode, bool is_double, pybind11::bytes geometry) {
   const FusedGeometry g = geometry_of(geometry);
-  if (mode < 0 || mode > kAntireflect) throw std::invalid_argument("unknown mode number");
-  // Only periodization changes the layout (its synthesis shift).
-  const int elems = mode == kPeriodization ? fused_shared_elems<kPeriodization>(op, g)
-                                           : fused_shared_elems<kZero>(op, g);
+  if (op < kFusedAnalysis || op > kFusedAnalysisAdjoint)
+    throw std::invalid_argument("unknown fused operation number");
+  const int elems = with_mode(mode, [&](auto tag) {
+    return fused_shared_elems<decltype(tag)::value>(op, g);
+  });
   return (long long)elems * (is_double ? sizeof(double) : sizeof(float));
+}
+
+// FusedGeometry.fold_reach of one axis (signal N, coefficients n, filter F).
+pybind11::tuple fold_reach_of(int mode, long long N, long long n, int F) {
+  index_t r[4];
+  with_mode(mode, [&](auto tag) { fold_reach<decltype(tag)::value>(N, n, F, r); });
+  return pybind11::make_tuple(r[0], r[1], r[2], r[3]);
 }
 
 // Emulator self-test kernel: each thread stores its value in shared memory,
@@ -167,6 +188,8 @@ PYBIND11_MODULE(_fused_host, m) {
         py::arg("grid"), py::arg("threads"), py::arg("schedule"), py::arg("seed"),
         py::arg("skip_barrier") = -1);
   m.def("shared_bytes", &cuwavelet::shared_bytes);
+  m.def("fold_reach", &cuwavelet::fold_reach_of, py::arg("mode"), py::arg("N"), py::arg("n"),
+        py::arg("F"));
   m.def("exchange", &cuwavelet::exchange);
   m.def("divergent_barrier", &cuwavelet::divergent_barrier);
   m.def("shared_overrun", &cuwavelet::shared_overrun);
