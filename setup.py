@@ -24,7 +24,7 @@ fused_host = Pybind11Extension(
              "cuwavelet/kernels/dwt2_fused.cuh"],
 )
 
-# The fused multi-level 1D kernel, likewise through the emulator (cuwavelet/_fused1d.py).
+# The fused multi-level 1D kernels, likewise through the emulator (cuwavelet/_fused1d.py).
 fused1d_host = Pybind11Extension(
     "cuwavelet._fused1d_host",
     ["cuwavelet/kernels/dwt1_multilevel_host.cpp"],
@@ -32,7 +32,7 @@ fused1d_host = Pybind11Extension(
     cxx_std=17,
     extra_compile_args=["-O2"],
     depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/block_runtime.cuh",
-             "cuwavelet/kernels/dwt1_multilevel.cuh"],
+             "cuwavelet/kernels/dwt1_multilevel.cuh", "cuwavelet/kernels/dwt1_coarse_to_fine.cuh"],
 )
 
 setup(ext_modules=[host_kernels, fused_host, fused1d_host])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import _fused as _fused_kernels
 from . import _fused1d
+from . import _fused1d_coarse_to_fine as _coarse_to_fine
 from ._arrays import array_module, is_cupy, zeros
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._separable import merge_sweep, split_sweep
@@ -112,9 +113,24 @@ def wavedec(x, axes, banks, modes, level: int) -> list:
     return [a] + details[::-1]
 
 
+def _coarse_to_fine_1d(axes, arrays, level: int) -> bool:
+    """Whether a 1D waverec / wavedec adjoint runs several levels per launch
+    (cuwavelet/_fused1d_coarse_to_fine.py): CuPy arrays, 2+ levels, the axis
+    walked contiguously by consecutive threads."""
+    return (len(axes) == 1 and level > 1 and bool(arrays)
+            and all(is_cupy(v) and _fused1d.coalesced(v, axes[0]) for v in arrays))
+
+
 def waverec(a, details, axes, banks, modes, trim_first: bool):
     """details coarsest first; a is trimmed to each level's detail shape where
     it is one sample longer (pywt's rule; waverecn skips the first level)."""
+    d_arrays = [d.get("d") for d in details]
+    if (a is not None and all(v is not None for v in d_arrays)
+            and (trim_first or a.shape == d_arrays[0].shape)
+            and _coarse_to_fine_1d(axes, [a, *d_arrays], len(details))):
+        def level_step(a, d):  # one per-level idwt, pywt's trim first
+            return idwtn({"a": trim_to(a, d.shape), "d": d}, axes, banks, modes)
+        return _coarse_to_fine.waverec(a, d_arrays, axes[0], banks[0], modes[0], level_step)
     for level, d in enumerate(details):
         if a is not None and (level > 0 or trim_first):
             a = trim_to(a, next(iter(d.values())).shape) if d else a
@@ -159,6 +175,23 @@ def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
         raise ValueError("At least one coefficient cotangent must be given (all are None).")
     level = len(cots) - 1
     shapes = level_shapes(data_shape, axes, banks, modes, level)
+    if _coarse_to_fine_1d(axes, present, level):
+        if cots[0] is not None:
+            _check_shapes({approx_key(1): cots[0]}, shapes[level], "cotangent")
+        for j in range(level, 0, -1):
+            _check_shapes({k: v for k, v in cots[level - j + 1].items() if v is not None},
+                          shapes[j], "cotangent")
+
+        def level_step(a_bar, d_bar, n):  # one per-level adjoint step
+            d = {k: v for k, v in (("a", a_bar), ("d", d_bar)) if v is not None}
+            if not d:
+                return None
+            return dwtn_adjoint(d, axes, banks, modes, with_len(data_shape, axes[0], n))
+        a_bar = _coarse_to_fine.wavedec_adjoint(
+            cots[0], [c.get("d") for c in cots[1:]], axes[0], banks[0], modes[0],
+            [s[axes[0]] for s in shapes], level_step)
+        return a_bar if a_bar is not None else zeros(array_module(*present), data_shape,
+                                                     present[0].dtype)
     a_bar = cots[0]
     for j in range(level, 0, -1):  # the coarsest level is stored first
         d = {k: v for k, v in cots[level - j + 1].items() if v is not None}

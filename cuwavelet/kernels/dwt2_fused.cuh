@@ -310,8 +310,8 @@ struct AdjointAxis {
   index_t N, n, off, first, last;
   int F;
   CUWAVELET_HD AdjointAxis(index_t N_, index_t n_, int F_)
-      : N(N_), n(n_), off(analysis_offset<M>(F_)), first(off - (F_ - 1)),
-        last(2 * (n_ - 1) + off), F(F_) {}
+      : N(N_), n(n_), off(analysis_offset<M>(F_)), first(analysis_first<M>(F_)),
+        last(analysis_last<M>(n_, F_)), F(F_) {}
   CUWAVELET_HD static int window_capacity(int positions, int F) {
     return positions > 0 ? (positions + F - 2) / 2 + 1 : 0;
   }
@@ -325,30 +325,6 @@ struct AdjointAxis {
            window_capacity(max_right_halo(F), F);
   }
 };
-
-// Image samples reached by the extension of positions [p0, p1] (for FusedGeometry's
-// fold_reach, computed once per launch on the host): reach = {lo, hi}, lo > hi if none.
-template <int M>
-CUWAVELET_HD void extension_reach(index_t p0, index_t p1, index_t N, index_t reach[2]) {
-  reach[0] = N; reach[1] = -1;
-  for (index_t p = p0; p <= p1; ++p) {
-    index_t idx[3]; double w[3];
-    const int terms = extension_terms<M, double>(p, N, idx, w);
-    for (int t = 0; t < terms; ++t) {
-      if (w[t] == 0.0) continue;
-      if (idx[t] < reach[0]) reach[0] = idx[t];
-      if (idx[t] > reach[1]) reach[1] = idx[t];
-    }
-  }
-}
-
-template <int M>
-CUWAVELET_HD void fold_reach(index_t N, index_t n, int F, index_t reach[4]) {
-  const AdjointAxis<M> ax(N, n, F);
-  extension_reach<M>(ax.first, -1, N, reach);
-  extension_reach<M>(N, ax.last, N, reach + 2);
-  if (M == kZero) { reach[0] = reach[2] = N; reach[1] = reach[3] = -1; }
-}
 
 // The windows one tile reads along one axis.
 struct TileWindows {

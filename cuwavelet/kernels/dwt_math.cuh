@@ -130,6 +130,38 @@ CUWAVELET_HD index_t analysis_offset(int F) { return M == kPeriodization ? F / 2
 template <int M>
 CUWAVELET_HD index_t synthesis_shift(int F) { return M == kPeriodization ? F / 2 - 1 : F - 2; }
 
+// The extended positions an analysis into n coefficients reads: [first, last].
+template <int M>
+CUWAVELET_HD index_t analysis_first(int F) { return analysis_offset<M>(F) - (F - 1); }
+template <int M>
+CUWAVELET_HD index_t analysis_last(index_t n, int F) { return 2 * (n - 1) + analysis_offset<M>(F); }
+
+// Samples of a length-N signal reached by the extension of positions [p0, p1]
+// (all outside [0, N)): reach = {lo, hi}, lo > hi if none.
+template <int M>
+CUWAVELET_HD void extension_reach(index_t p0, index_t p1, index_t N, index_t reach[2]) {
+  reach[0] = N; reach[1] = -1;
+  for (index_t p = p0; p <= p1; ++p) {
+    index_t idx[3]; double w[3];
+    const int terms = extension_terms<M, double>(p, N, idx, w);
+    for (int t = 0; t < terms; ++t) {
+      if (w[t] == 0.0) continue;
+      if (idx[t] < reach[0]) reach[0] = idx[t];
+      if (idx[t] > reach[1]) reach[1] = idx[t];
+    }
+  }
+}
+
+// Where an analysis adjoint folds cotangents back (N samples, n coefficients):
+// reach[0..1] of the left halo [first, 0), reach[2..3] of the right halo [N, last].
+// Computed once per launch on the host; a tile whose samples miss both ranges
+// needs no folding.
+template <int M>
+CUWAVELET_HD void fold_reach(index_t N, index_t n, int F, index_t reach[4]) {
+  extension_reach<M>(analysis_first<M>(F), -1, N, reach);
+  extension_reach<M>(N, analysis_last<M>(n, F), N, reach + 2);
+}
+
 CUWAVELET_HD index_t floor_div(index_t a, index_t b) {
   const index_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
