@@ -12,6 +12,9 @@ from ._arrays import array_module, is_cupy, zeros
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._separable import merge_sweep, split_sweep
 from ._shapes import coeff_len, rec_len, with_len
+from ._wavelets import MODES, PERIODIZATION
+
+ZERO = MODES.index("zero")
 
 
 def approx_key(naxes: int) -> str:
@@ -113,10 +116,10 @@ def wavedec(x, axes, banks, modes, level: int) -> list:
     return [a] + details[::-1]
 
 
-def _coarse_to_fine_1d(axes, arrays, level: int) -> bool:
-    """Whether a 1D waverec / wavedec adjoint runs several levels per launch
-    (cuwavelet/_fused1d_coarse_to_fine.py): CuPy arrays, 2+ levels, the axis
-    walked contiguously by consecutive threads."""
+def _multilevel_1d(axes, arrays, level: int) -> bool:
+    """Whether a 1D multilevel transform runs several levels per launch
+    (cuwavelet/_fused1d.py, _fused1d_coarse_to_fine.py): CuPy arrays, 2+
+    levels, the axis walked contiguously by consecutive threads."""
     return (len(axes) == 1 and level > 1 and bool(arrays)
             and all(is_cupy(v) and _fused1d.coalesced(v, axes[0]) for v in arrays))
 
@@ -127,7 +130,7 @@ def waverec(a, details, axes, banks, modes, trim_first: bool):
     d_arrays = [d.get("d") for d in details]
     if (a is not None and all(v is not None for v in d_arrays)
             and (trim_first or a.shape == d_arrays[0].shape)
-            and _coarse_to_fine_1d(axes, [a, *d_arrays], len(details))):
+            and _multilevel_1d(axes, [a, *d_arrays], len(details))):
         def level_step(a, d):  # one per-level idwt, pywt's trim first
             return idwtn({"a": trim_to(a, d.shape), "d": d}, axes, banks, modes)
         return _coarse_to_fine.waverec(a, d_arrays, axes[0], banks[0], modes[0], level_step)
@@ -175,7 +178,7 @@ def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
         raise ValueError("At least one coefficient cotangent must be given (all are None).")
     level = len(cots) - 1
     shapes = level_shapes(data_shape, axes, banks, modes, level)
-    if _coarse_to_fine_1d(axes, present, level):
+    if _multilevel_1d(axes, present, level):
         if cots[0] is not None:
             _check_shapes({approx_key(1): cots[0]}, shapes[level], "cotangent")
         for j in range(level, 0, -1):
@@ -217,6 +220,15 @@ def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: b
         raise ValueError(f"coefficient shape mismatch: coefficients of shapes {detail_shapes} "
                          f"reconstruct to {expected}, but the cotangent has shape {tuple(y.shape)}")
     key = approx_key(len(axes))
+    fused = _waverec_adjoint_as_wavedec(y, detail_shapes, axes, banks, modes)
+    if fused is not None:
+        g = fused[0]
+        if trim_first:
+            g = untrim(xp, g, a_shape)
+        elif g.shape != tuple(a_shape):
+            raise ValueError(f"coefficient shape mismatch: approximation {tuple(a_shape)} vs "
+                             f"details {g.shape}")
+        return [g] + fused[1:]
     details, g = [], y
     for level in range(len(detail_shapes) - 1, -1, -1):
         sub = idwtn_adjoint(g, axes, banks, modes)
@@ -228,6 +240,35 @@ def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: b
             raise ValueError(f"coefficient shape mismatch: approximation {tuple(a_shape)} vs "
                              f"details {g.shape}")
     return [g] + details[::-1]
+
+
+def _waverec_adjoint_as_wavedec(y, detail_shapes, axes, banks, modes):
+    """waverec's adjoint on CuPy lines as the fused multi-level wavedec, or None.
+
+    Each level of the adjoint is idwt's adjoint (an analysis with the
+    transposed filters in zero mode; periodization for periodization, see
+    cuwavelet/_fused.py) followed by untrim (a zero appended where the forward
+    trimmed). Zero mode extends with zeros anyway, so the whole chain is a
+    zero-mode wavedec of y with the transposed filters, whose lengths are the
+    details' exactly when the shapes chain as waverec's do; periodization
+    extends odd lengths by repetition instead, so there every intermediate
+    length must be even (nothing trimmed)."""
+    level = len(detail_shapes)
+    if not _multilevel_1d(axes, [y], level):
+        return None
+    axis, bank, mode = axes[0], banks[0], modes[0]
+    chain_mode = PERIODIZATION if mode == PERIODIZATION else ZERO
+    lens = [y.shape[axis]]
+    for _ in range(level):
+        lens.append(coeff_len(lens[-1], bank.length, chain_mode))
+    if lens[1:] != [s[axis] for s in detail_shapes[::-1]]:
+        return None  # shapes that do not chain: the per-level path raises pywt's error
+    if chain_mode == PERIODIZATION and any(n % 2 for n in lens[1:-1]):
+        return None
+    transposed = [_fused_kernels._transposed_bank(bank)]
+    c = _fused1d.wavedec(y, axis, transposed[0], chain_mode, level,
+                         level_fallback=lambda a: dwtn(a, axes, transposed, [chain_mode]))
+    return [c[0]] + [{"d": d} for d in c[1:]]
 
 
 def untrim(xp, a, shape):

@@ -370,3 +370,34 @@ def test_public_wavedec_routes_through_the_fused_levels(monkeypatch):
     for g, e in zip(got[1:], expected[1:]):
         np.testing.assert_allclose(g["d"], e["d"], rtol=1e-12, atol=1e-12)
     assert calls and all(level in (3, 4) for level in calls)
+
+
+@pytest.mark.filterwarnings("ignore:Level value")
+def test_public_waverec_adjoint_runs_as_a_fused_wavedec(monkeypatch):
+    """waverec's adjoint is a zero-mode wavedec with the transposed filters
+    (periodization where nothing is trimmed): cuwavelet._multilevel sends
+    CuPy lines through _fused1d.wavedec that way. Treating NumPy arrays as
+    CuPy ones runs it here (via the emulator); the per-level adjoint, itself
+    checked against pywt's matrix in test_adjoint.py, is the reference."""
+    from cuwavelet import _multilevel as ml
+    calls = []
+    fused_wavedec = _fused1d.wavedec
+
+    def recording(*args, **kwargs):
+        calls.append(args[3])  # the mode
+        return fused_wavedec(*args, **kwargs)
+    monkeypatch.setattr(_fused1d, "wavedec", recording)
+    for n in (301, 512):
+        x = random((3, n), seed=n)
+        for mode in MODES:
+            for wavelet in ("db2", "bior2.2"):
+                c = pywt.wavedec(x, wavelet, mode, level=4)
+                shapes = cw.adjoint.shapes_of(c)
+                y = random(pywt.waverec(c, wavelet, mode).shape, seed=1)
+                monkeypatch.setattr(ml, "is_cupy", lambda a: True)
+                got = cw.adjoint.waverec(y, wavelet, mode, coeff_shapes=shapes)
+                monkeypatch.setattr(ml, "is_cupy", lambda a: False)
+                assert_same_structure(got, cw.adjoint.waverec(y, wavelet, mode,
+                                                              coeff_shapes=shapes), 1e-12)
+    zero, per = _wavelets.as_mode("zero"), _wavelets.PERIODIZATION
+    assert zero in calls and per in calls and set(calls) <= {zero, per}
