@@ -1,0 +1,84 @@
+"""Kernel launches per public call on the GPU path, counted on the CPU.
+
+cuwavelet._multilevel routes CuPy arrays through the fused kernels. Treating
+NumPy arrays as CuPy ones runs that routing here, with each fused kernel
+going through its emulator and each per-axis kernel through the host build,
+so every kernel launch the GPU would see passes one of four entry points,
+which this test counts. The expected numbers are the design's (README, "On
+the GPU"): one launch per 2D level, forward, inverse and both adjoints; 1D
+multilevel transforms in as many launches as their planners say (one for a
+W1-like line), never one per level where a fused launch fits.
+"""
+import numpy as np
+import pytest
+
+import cuwavelet as cw
+from cuwavelet import _fused1d, _fused1d_host, _fused_host, _multilevel, _wavelets
+from cuwavelet import _fused1d_coarse_to_fine as c2f
+from cuwavelet._backends import host
+
+
+@pytest.fixture
+def launches(monkeypatch):
+    """A list that every kernel launch appends its kind to, with the fused routing on."""
+    seen = []
+    for module, name, kind in ((host, "launch", "per-axis"), (_fused_host, "launch", "fused-2d"),
+                               (_fused1d_host, "launch", "wavedec-1d"),
+                               (_fused1d_host, "coarse_to_fine_launch", "coarse-to-fine-1d")):
+        original = getattr(module, name)
+
+        def counting(*args, _original=original, _kind=kind, **kwargs):
+            seen.append(_kind)
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(module, name, counting)
+    monkeypatch.setattr(_multilevel, "is_cupy", lambda a: True)
+    return seen
+
+
+def count(seen, fn, *args, **kwargs):
+    seen.clear()
+    result = fn(*args, **kwargs)
+    return result, list(seen)
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "zero", "periodization", "reflect"])
+def test_2d_levels_are_one_launch_each(launches, mode):
+    x = np.random.default_rng(0).standard_normal((2, 3, 64, 64))  # W3's layout, smaller
+    c, seen = count(launches, cw.wavedec2, x, "db2", mode, level=3)
+    assert seen == ["fused-2d"] * 3
+    _, seen = count(launches, cw.waverec2, c, "db2", mode)
+    assert seen == ["fused-2d"] * 3
+    _, seen = count(launches, cw.adjoint.wavedec2, c, "db2", mode, data_shape=x.shape)
+    assert seen == ["fused-2d"] * 3
+    shapes = cw.adjoint.shapes_of(c)
+    _, seen = count(launches, cw.adjoint.waverec2, x, "db2", mode, coeff_shapes=shapes)
+    assert seen == ["fused-2d"] * 3
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "zero", "smooth"])
+def test_1d_multilevel_transforms_take_a_launch_or_two(launches, mode):
+    """W1-like lines: every transform and adjoint in ONE launch for 5 levels;
+    longer lines with 9 levels: as many launches as the planners make."""
+    rng = np.random.default_rng(1)
+    for shape, wavelet, level in (((16, 512), "db4", 5), ((2, 20000), "db5", 9)):
+        x = rng.standard_normal(shape)
+        bank, m = _wavelets.as_filter_bank(wavelet), _wavelets.as_mode(mode)
+        c, seen = count(launches, cw.wavedec, x, wavelet, mode, level=level)
+        plan = _fused1d.plan_wavedec(shape, 1, bank, m, level, x.dtype)
+        assert seen == ["wavedec-1d"] * len(plan) and 0 not in plan
+        _, seen = count(launches, cw.waverec, c, wavelet, mode)
+        steps = c2f.waverec_steps(c[0], c[1:], 1, bank, m)
+        assert seen == ["coarse-to-fine-1d"] * len(steps) and 0 not in steps
+        _, seen = count(launches, cw.adjoint.wavedec, c, wavelet, mode, data_shape=shape)
+        assert seen == ["coarse-to-fine-1d"] * len(steps)
+        y = rng.standard_normal(pywt_rec_shape(c, wavelet, mode))
+        _, seen = count(launches, cw.adjoint.waverec, y, wavelet, mode,
+                        coeff_shapes=cw.adjoint.shapes_of(c))
+        assert seen and set(seen) == {"wavedec-1d"} and len(seen) <= len(plan) + 1
+        if level == 5:
+            assert len(seen) == 1 and len(steps) == 1 and len(plan) == 1
+
+
+def pywt_rec_shape(c, wavelet, mode):
+    import pywt
+    return pywt.waverec(c, wavelet, mode).shape
