@@ -4,11 +4,15 @@
 #   2. python -m pytest -q             (the whole suite, GPU tests included)
 #   3. python -m cuwavelet bench --device cuda --json JSON   (W1-W6 against pywt and,
 #      where installed, the torch bridge, ptwt and pytorch_wavelets)
+#   4. benchmarks/bench_fused_gpu.py and bench_fused1d_gpu.py (fused kernels against
+#      per-level / separable launches, forward, inverse and adjoint)
+#   5. benchmarks/bench_torch.py --device cuda   (forward and forward+backward vs peers)
 #
 # Usage, from anywhere, with the environment holding cuwavelet and CuPy active:
 #   benchmarks/gpu_suite.sh [OUTDIR]
 # OUTDIR defaults to benchmarks/results; it receives gpu_suite-<host>-<time>.log
-# (everything printed, plus nvidia-smi and versions) and bench-<host>-<time>.json.
+# (everything printed, plus nvidia-smi and versions), bench-<host>-<time>.json and
+# fused2d-/fused1d-<host>-<time>.json.
 # Steps run even when an earlier one fails; the exit status is 1 if any failed.
 # Set PYTHON to choose the interpreter (default: python).
 set -uo pipefail
@@ -43,6 +47,9 @@ step() {  # step TITLE COMMAND...: run, log, remember a failure
     step "GPU tests" "$python" -m pytest -m gpu -q
     step "whole suite" "$python" -m pytest -q
     step "bench" "$python" -m cuwavelet bench --device cuda --json "$json"
+    step "fused 2D bench" "$python" benchmarks/bench_fused_gpu.py --json "$outdir/fused2d-$stamp.json"
+    step "fused 1D bench" "$python" benchmarks/bench_fused1d_gpu.py --json "$outdir/fused1d-$stamp.json"
+    step "torch bench" "$python" benchmarks/bench_torch.py --device cuda
     echo "log: $log"
     echo "bench results: $json"
     exit "$status"  # leaves only this pipeline's subshell
