@@ -9,7 +9,8 @@ host_kernels = Pybind11Extension(
     include_dirs=["cuwavelet/kernels"],
     cxx_std=17,
     extra_compile_args=["-O3"],
-    depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/host_parallel.h"],
+    depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/host_parallel.h",
+             "cuwavelet/kernels/host_dispatch.h"],
 )
 
 # The fused 2D kernels run on the CPU through the thread-block emulator, so CI
@@ -21,7 +22,7 @@ fused_host = Pybind11Extension(
     cxx_std=17,
     extra_compile_args=["-O2"],
     depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/block_runtime.cuh",
-             "cuwavelet/kernels/dwt2_fused.cuh"],
+             "cuwavelet/kernels/dwt2_fused.cuh", "cuwavelet/kernels/host_dispatch.h"],
 )
 
 # The fused multi-level 1D kernels, likewise through the emulator (cuwavelet/_fused1d.py).
@@ -32,7 +33,8 @@ fused1d_host = Pybind11Extension(
     cxx_std=17,
     extra_compile_args=["-O2"],
     depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/block_runtime.cuh",
-             "cuwavelet/kernels/dwt1_multilevel.cuh", "cuwavelet/kernels/dwt1_coarse_to_fine.cuh"],
+             "cuwavelet/kernels/dwt1_multilevel.cuh", "cuwavelet/kernels/dwt1_coarse_to_fine.cuh",
+             "cuwavelet/kernels/host_dispatch.h"],
 )
 
 setup(ext_modules=[host_kernels, fused_host, fused1d_host])

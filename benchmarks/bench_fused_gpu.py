@@ -123,7 +123,7 @@ def main(argv=None):
                 results.append(row)
                 print(f"{name} {direction:7s} {path:9s} {ms:8.3f} ms  {bps / 1e9:7.0f} GB/s "
                       f"effective  {bps / copy_bps:6.1%} of copy  (M_min {m_min / 1e6:.1f} MB)")
-        del got, ref, adj, x
+        got = ref = adj = x = None
         cupy.get_default_memory_pool().free_all_blocks()
     if args.json:
         with open(args.json, "w") as f:

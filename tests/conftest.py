@@ -24,6 +24,23 @@ def xp(request):
     return cupy
 
 
+def random(shape, dtype=np.float64, seed=0):
+    """Standard-normal test data of a dtype (complex: independent real and imaginary parts)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(shape)
+    return x.astype(dtype)
+
+
+def quiet(fn, *args, **kwargs):
+    """fn(*args, **kwargs) with warnings silenced (pywt's "Level value too high")."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
 def to_numpy(a):
     """Host copy of an array or of a pywt-style coefficient structure."""
     if a is None:

@@ -9,7 +9,6 @@ pywt, and that a missing barrier is caught. Every device specialization is
 also compiled by NVRTC for sm_80 and sm_90 (CUWAVELET_REQUIRE_NVRTC=1 makes a
 missing NVRTC a failure). Where a GPU exists, the CuPy path is compared too.
 """
-import warnings
 
 import numpy as np
 import pytest
@@ -17,7 +16,7 @@ import pywt
 
 import cuwavelet as cw
 from cuwavelet._arrays import is_cupy
-from conftest import assert_same_structure, requires_cuda, to_numpy
+from conftest import assert_same_structure, quiet, random, requires_cuda, to_numpy
 from cuwavelet import _fused, _fused_host, _wavelets
 from cuwavelet._fused import Emulation
 
@@ -31,12 +30,6 @@ LAYOUTS = [((2, 13, 17), (1, 2)), ((3, 2, 16, 40), (2, 3)), ((5, 3), (0, 1)),
            ((1, 70, 71), (1, 2)), ((4, 1, 9), (0, 2))]
 
 
-def random(shape, dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        a = a + 1j * rng.standard_normal(shape)
-    return a.astype(dtype)
 
 
 def banks_modes(wavelet, mode, axes):
@@ -51,10 +44,6 @@ def fused(op, operand, wavelet, mode, axes, emulation=_fused.DEFAULT_EMULATION, 
     return fn(operand, list(axes), banks, modes, emulation=emulation, **kwargs)
 
 
-def quiet(fn, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return fn(*args, **kwargs)
 
 
 # --- the emulator itself ------------------------------------------------------

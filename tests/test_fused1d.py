@@ -12,7 +12,6 @@ device specialization compiles with NVRTC for sm_80 and sm_90
 (CUWAVELET_REQUIRE_NVRTC=1 makes a missing NVRTC a failure). Where a GPU
 exists, the CuPy path is compared too.
 """
-import warnings
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ import pywt
 
 import cuwavelet as cw
 
-from conftest import assert_same_structure, requires_cuda
+from conftest import assert_same_structure, quiet, random, requires_cuda
 from cuwavelet import _fused1d, _fused1d_host, _multilevel, _wavelets
 from cuwavelet._fused import Emulation
 
@@ -32,18 +31,8 @@ SCHEDULES = ["reversed", "shuffled"]
 LENGTHS = [1, 2, 3, 7, 13, 32, 64, 97, 128, 255, 256, 331, 1031]
 
 
-def random(shape, dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        a = a + 1j * rng.standard_normal(shape)
-    return a.astype(dtype)
 
 
-def quiet(fn, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pywt's "Level value too high"
-        return fn(*args, **kwargs)
 
 
 def bank_mode(wavelet, mode):

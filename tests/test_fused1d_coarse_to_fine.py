@@ -9,14 +9,13 @@ transpose of pywt.wavedec written out as a matrix (columns = wavedec of unit
 vectors), so neither leans on the rest of cuwavelet. Every device
 specialization is compiled by NVRTC in tests/test_nvrtc.py.
 """
-import warnings
 
 import numpy as np
 import pytest
 import pywt
 
 import cuwavelet as cw
-from conftest import pywt_matrix, requires_cuda
+from conftest import pywt_matrix, quiet, random, requires_cuda
 from cuwavelet import _fused1d_coarse_to_fine as c2f
 from cuwavelet import _fused1d_host, _multilevel, _wavelets
 from cuwavelet._fused import Emulation
@@ -27,18 +26,8 @@ RTOL = {np.float64: 1e-12, np.float32: 2e-5, np.complex128: 1e-12, np.complex64:
 SCHEDULES = ["reversed", "shuffled"]
 
 
-def random(shape, dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        a = a + 1j * rng.standard_normal(shape)
-    return a.astype(dtype)
 
 
-def quiet(fn, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pywt's "Level value too high"
-        return fn(*args, **kwargs)
 
 
 def bank_mode(wavelet, mode):

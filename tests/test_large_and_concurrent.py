@@ -17,18 +17,13 @@ import pytest
 import pywt
 
 import cuwavelet as cw
+from conftest import random as _random
 from conftest import assert_same_structure, leaves, requires_cuda, to_numpy
 from cuwavelet import _primitives as prim
 from cuwavelet import _wavelets
 from cuwavelet._backends import cuda as cuda_backend
 
 
-def _random(shape, dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        x = x + 1j * rng.standard_normal(shape)
-    return x.astype(dtype)
 
 
 def _assert_identical(got, expected):

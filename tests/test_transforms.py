@@ -6,7 +6,7 @@ import pytest
 import pywt
 
 import cuwavelet as cw
-from conftest import assert_same_structure, to_numpy
+from conftest import assert_same_structure, random, to_numpy
 
 MODES = pywt.Modes.modes
 WAVELETS = pywt.wavelist(kind="discrete")
@@ -37,12 +37,6 @@ def check(name, xp, data, *args, rtol=1e-12, **kwargs):
     return expected
 
 
-def random(shape, dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        x = x + 1j * rng.standard_normal(shape)
-    return x.astype(dtype)
 
 
 @pytest.mark.parametrize("wavelet", WAVELETS)

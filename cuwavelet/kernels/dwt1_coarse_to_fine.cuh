@@ -147,17 +147,6 @@ CUWAVELET_HD int coarse_to_fine_shared_elems(const CoarseToFineGeometry& g) {
   return 4 * (int)g.capacity;
 }
 
-// Element offsets of every operand at the start of line `line`.
-CUWAVELET_HD void c2f_line_offsets(const CoarseToFineGeometry& g, index_t line,
-                                   index_t offset[kLevelOperands], int operands) {
-  for (int o = 0; o < operands; ++o) offset[o] = 0;
-  for (index_t d = g.batch_ndim - 1; d >= 0; --d) {
-    const index_t c = line % g.batch_shape[d];
-    line /= g.batch_shape[d];
-    for (int o = 0; o < operands; ++o) offset[o] += c * g.stride[o][d];
-  }
-}
-
 // Level j's value at position p from level j+1's windows a, d (window start u).
 // Synthesis: sum over taps m of (p + s)'s parity of rec_lo[m] a_k + rec_hi[m] d_k,
 // k = (p + s - m) / 2. Adjoint: the cotangent of extended position p, sum over
@@ -244,7 +233,7 @@ CUWAVELET_BLOCK void fused_coarse_to_fine_1d(const Block& b, const CoarseToFineG
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t line = tile / g.tiles, part = tile - line * g.tiles;
     index_t offset[kLevelOperands];
-    c2f_line_offsets(g, line, offset, operands);
+    line_offsets(g, line, offset, operands);
     index_t start[kMaxFusedLevels + 1], width[kMaxFusedLevels + 1];
     tile_windows<OP, M>(g, part, start, width);
 

@@ -122,8 +122,10 @@ struct MultilevelLayout {
   CUWAVELET_HD int total_elems() const { return 2 * half[0] + 2 * half[1]; }
 };
 
-// Element offsets of every operand at the start of line `line`.
-CUWAVELET_HD void line_offsets(const MultilevelGeometry& g, index_t line,
+// Element offsets of every operand at the start of line `line` (any geometry
+// record with batch_ndim, batch_shape and stride[operand][dim]).
+template <class LineGeometry>
+CUWAVELET_HD void line_offsets(const LineGeometry& g, index_t line,
                                index_t offset[kLevelOperands], int operands) {
   for (int o = 0; o < operands; ++o) offset[o] = 0;
   for (index_t d = g.batch_ndim - 1; d >= 0; --d) {

@@ -10,11 +10,11 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 
 #include "block_runtime.cuh"
 #include "dwt1_coarse_to_fine.cuh"
 #include "dwt1_multilevel.cuh"
+#include "host_dispatch.h"
 
 namespace cuwavelet {
 namespace {
@@ -48,18 +48,7 @@ using RunFn = void (*)(const MultilevelGeometry&, const MultilevelOperands&,
 
 template <typename T>
 RunFn<T> pick(int mode) {
-  switch (mode) {
-    case kZero: return run<kZero, T>;
-    case kConstant: return run<kConstant, T>;
-    case kSymmetric: return run<kSymmetric, T>;
-    case kPeriodic: return run<kPeriodic, T>;
-    case kSmooth: return run<kSmooth, T>;
-    case kPeriodization: return run<kPeriodization, T>;
-    case kReflect: return run<kReflect, T>;
-    case kAntisymmetric: return run<kAntisymmetric, T>;
-    case kAntireflect: return run<kAntireflect, T>;
-  }
-  throw std::invalid_argument("unknown mode number");
+  return with_mode(mode, [](auto m) -> RunFn<T> { return run<decltype(m)::value, T>; });
 }
 
 void check(const MultilevelGeometry& g) {
@@ -103,26 +92,6 @@ long long shared_bytes(bool is_double, pybind11::bytes geometry) {
 }
 
 // --- coarse to fine (dwt1_coarse_to_fine.cuh) ---------------------------------
-
-template <int M>
-using ModeTag = std::integral_constant<int, M>;
-
-// f(ModeTag<M>()) for the mode number `mode`.
-template <class F>
-auto with_mode(int mode, F&& f) {
-  switch (mode) {
-    case kZero: return f(ModeTag<kZero>());
-    case kConstant: return f(ModeTag<kConstant>());
-    case kSymmetric: return f(ModeTag<kSymmetric>());
-    case kPeriodic: return f(ModeTag<kPeriodic>());
-    case kSmooth: return f(ModeTag<kSmooth>());
-    case kPeriodization: return f(ModeTag<kPeriodization>());
-    case kReflect: return f(ModeTag<kReflect>());
-    case kAntisymmetric: return f(ModeTag<kAntisymmetric>());
-    case kAntireflect: return f(ModeTag<kAntireflect>());
-  }
-  throw std::invalid_argument("unknown mode number");
-}
 
 template <class F>
 auto with_op_and_mode(int op, int mode, F&& f) {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "dwt_math.cuh"
+#include "host_dispatch.h"
 #include "host_parallel.h"
 
 namespace cuwavelet {
@@ -120,18 +121,7 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
 
 template <int OP, typename T>
 HostFn<T> pick_mode(int mode) {
-  switch (mode) {
-    case kZero: return run_lines<OP, kZero, T>;
-    case kConstant: return run_lines<OP, kConstant, T>;
-    case kSymmetric: return run_lines<OP, kSymmetric, T>;
-    case kPeriodic: return run_lines<OP, kPeriodic, T>;
-    case kSmooth: return run_lines<OP, kSmooth, T>;
-    case kPeriodization: return run_lines<OP, kPeriodization, T>;
-    case kReflect: return run_lines<OP, kReflect, T>;
-    case kAntisymmetric: return run_lines<OP, kAntisymmetric, T>;
-    case kAntireflect: return run_lines<OP, kAntireflect, T>;
-  }
-  throw std::invalid_argument("unknown mode number");
+  return with_mode(mode, [](auto m) -> HostFn<T> { return run_lines<OP, decltype(m)::value, T>; });
 }
 
 template <typename T>

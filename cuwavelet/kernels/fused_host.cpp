@@ -9,10 +9,10 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 
 #include "block_runtime.cuh"
 #include "dwt2_fused.cuh"
+#include "host_dispatch.h"
 
 namespace cuwavelet {
 namespace {
@@ -48,26 +48,6 @@ void run_fused(const FusedArgs<T>& a, index_t grid, int threads, const EmulatorO
 
 template <typename T>
 using FusedFn = void (*)(const FusedArgs<T>&, index_t, int, const EmulatorOptions&);
-
-// f(std::integral_constant<int, M>()) for the mode number `mode` (one instantiation per mode).
-template <int M>
-using ModeTag = std::integral_constant<int, M>;
-
-template <class F>
-auto with_mode(int mode, F&& f) {
-  switch (mode) {
-    case kZero: return f(ModeTag<kZero>());
-    case kConstant: return f(ModeTag<kConstant>());
-    case kSymmetric: return f(ModeTag<kSymmetric>());
-    case kPeriodic: return f(ModeTag<kPeriodic>());
-    case kSmooth: return f(ModeTag<kSmooth>());
-    case kPeriodization: return f(ModeTag<kPeriodization>());
-    case kReflect: return f(ModeTag<kReflect>());
-    case kAntisymmetric: return f(ModeTag<kAntisymmetric>());
-    case kAntireflect: return f(ModeTag<kAntireflect>());
-  }
-  throw std::invalid_argument("unknown mode number");
-}
 
 template <typename T>
 FusedFn<T> pick(int op, int mode) {
