@@ -197,26 +197,37 @@ def _plan(a, axis, bank, mode, levels, tile):
     return _plan_for(*key)
 
 
-@functools.lru_cache(maxsize=1024)
-def _plan_for(dtype, shape, axis, bank, mode, levels, tile):
-    """_plan from the operand's metadata alone (memoized: planning in Python
-    costs more than a small launch)."""
+def operand_reason(dtype, shape, axis, bank, mode):
+    """Why no fused 1D kernel (this module's or _fused1d_coarse_to_fine's)
+    takes these operands, or None: dtype, axis, filter, mode, batch rank."""
     if dtype not in SUPPORTED_DTYPES:
         return f"dtype {dtype} is not float32/64 or complex64/128"
     if not 0 <= axis < len(shape):
         return "axis must be normalized"
-    if isinstance(levels, bool) or not isinstance(levels, int) or not 1 <= levels <= MAX_LEVELS:
-        return f"levels must be an int from 1 to {MAX_LEVELS}"
     if not isinstance(bank, _wavelets.FilterBank):
         return "bank must be a FilterBank"
     F = bank.length
     if F < 2 or F % 2 or F > MAX_TAPS:
-        return f"the kernel takes filters of even length up to {MAX_TAPS}; this one has {F}"
+        return f"the kernels take filters of even length up to {MAX_TAPS}; this one has {F}"
     if not 0 <= mode < len(_wavelets.MODES):
         return "unknown mode number"
     batch = [d for d in range(len(shape)) if d != axis and shape[d] != 1]
     if len(batch) + (dtype.kind == "c") > MAX_DIMS:
         return f"more than {MAX_DIMS} batch dimensions"
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _plan_for(dtype, shape, axis, bank, mode, levels, tile):
+    """_plan from the operand's metadata alone (memoized: planning in Python
+    costs more than a small launch)."""
+    if isinstance(levels, bool) or not isinstance(levels, int) or not 1 <= levels <= MAX_LEVELS:
+        return f"levels must be an int from 1 to {MAX_LEVELS}"
+    reason = operand_reason(dtype, shape, axis, bank, mode)
+    if reason:
+        return reason
+    F = bank.length
+    batch = [d for d in range(len(shape)) if d != axis and shape[d] != 1]
     if shape[axis] < 1:
         return "empty signal (the per-level path raises pywt's error)"
     lens = level_lengths(shape[axis], F, mode, levels)

@@ -44,9 +44,8 @@ from . import _wavelets
 from ._arrays import array_module, real_dtype
 from ._backends import cuda
 from ._fused import DEFAULT_EMULATION
-from ._fused1d import (DTYPES, GPU_THREADS, MAX_LEVELS, MAX_TAPS, OPERANDS, OPERANDS_DTYPE,
-                       SHARED_BUDGET, SUPPORTED_DTYPES, TARGET_BLOCKS, _address, _host_module,
-                       _output, taps_dtype)
+from ._fused1d import (DTYPES, GPU_THREADS, MAX_LEVELS, OPERANDS, OPERANDS_DTYPE, SHARED_BUDGET,
+                       TARGET_BLOCKS, _address, _host_module, _output, operand_reason, taps_dtype)
 from ._geometry import MAX_DIMS, merge_dims
 from ._shapes import coeff_len, rec_len
 
@@ -150,26 +149,14 @@ def _lens_reason(op, mode, F, lens):
 @functools.lru_cache(maxsize=1024)
 def _plan_for(op, dtype, out_shape, axis, bank, mode, lens, tile):
     """A _Plan, or a string saying why the fused kernels cannot run it (memoized)."""
-    if dtype not in SUPPORTED_DTYPES:
-        return f"dtype {dtype} is not float32/64 or complex64/128"
-    if not 0 <= axis < len(out_shape):
-        return "axis must be normalized"
-    levels = len(lens) - 1
-    if not 1 <= levels <= MAX_LEVELS:
+    if not 1 <= len(lens) - 1 <= MAX_LEVELS:
         return f"levels must be from 1 to {MAX_LEVELS}"
-    if not isinstance(bank, _wavelets.FilterBank):
-        return "bank must be a FilterBank"
-    F = bank.length
-    if F < 2 or F % 2 or F > MAX_TAPS:
-        return f"the kernels take filters of even length up to {MAX_TAPS}; this one has {F}"
-    if not 0 <= mode < len(_wavelets.MODES):
-        return "unknown mode number"
-    batch = [d for d in range(len(out_shape)) if d != axis and out_shape[d] != 1]
-    if len(batch) + (dtype.kind == "c") > MAX_DIMS:
-        return f"more than {MAX_DIMS} batch dimensions"
-    reason = _lens_reason(op, mode, F, lens)
+    reason = (operand_reason(dtype, out_shape, axis, bank, mode)
+              or _lens_reason(op, mode, bank.length, lens))
     if reason:
         return reason
+    F = bank.length
+    batch = [d for d in range(len(out_shape)) if d != axis and out_shape[d] != 1]
     kmode = kernel_mode(op, mode)
     budget = SHARED_BUDGET // (4 * real_dtype(dtype).itemsize)  # window slots that fit
     n0 = lens[0]

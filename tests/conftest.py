@@ -27,6 +27,7 @@ def xp(request):
 def random(shape, dtype=np.float64, seed=0):
     """Standard-normal test data of a dtype (complex: independent real and imaginary parts)."""
     rng = np.random.default_rng(seed)
+    shape = tuple(int(n) for n in np.atleast_1d(shape))
     x = rng.standard_normal(shape)
     if np.dtype(dtype).kind == "c":
         x = x + 1j * rng.standard_normal(shape)

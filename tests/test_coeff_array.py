@@ -5,18 +5,9 @@ import numpy as np
 import pytest
 import pywt
 
+from conftest import quiet, random, requires_cuda
 from cuwavelet import _coeff_array as ca
 
-
-def _gpu_available():
-    try:
-        import cupy
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:  # no CuPy, no driver, no device
-        return False
-
-
-needs_gpu = pytest.mark.skipif(not _gpu_available(), reason="needs CuPy and a CUDA device")
 
 # (data shape, wavelet, mode, level, axes): odd/even lengths, 1D-3D, axis subsets, level 0/None.
 CASES = [
@@ -44,23 +35,9 @@ CASES_1D = [((17,), "db2", "symmetric", 3), ((64,), "haar", "periodization", 4),
 PADDINGS = [0, -1.5, np.nan, None]
 
 
-def _data(shape, dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(tuple(int(n) for n in np.atleast_1d(shape)))
-    if np.dtype(dtype).kind == "c":
-        x = x + 1j * rng.standard_normal(shape)
-    return x.astype(dtype)
-
-
-def _quiet(fn, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return fn(*args, **kwargs)
-
-
 def wavedecn_coeffs(case, dtype=np.float64):
     shape, wavelet, mode, level, axes = case
-    return _quiet(pywt.wavedecn, _data(shape, dtype), wavelet, mode, level, axes)
+    return quiet(pywt.wavedecn, random(shape, dtype), wavelet, mode, level, axes)
 
 
 def _host(a):
@@ -88,12 +65,12 @@ def assert_same(ours, ref, device="numpy"):
 def against_pywt(ours, ref, device="numpy"):
     """Run the pywt oracle; where it refuses the input, ours must refuse it clearly."""
     try:
-        expected = _quiet(ref)
+        expected = quiet(ref)
     except Exception:
         with pytest.raises((ValueError, TypeError)):
-            _quiet(ours)
+            quiet(ours)
         return None
-    result = _quiet(ours)
+    result = quiet(ours)
     assert_same(result, expected, device)
     return result
 
@@ -112,7 +89,7 @@ def test_coeffs_to_array_wavedecn(case, padding):
 @pytest.mark.parametrize("case", CASES_2D)
 def test_coeffs_to_array_wavedec2(case, padding):
     shape, wavelet, mode, level, axes = case
-    coeffs = _quiet(pywt.wavedec2, _data(shape), wavelet, mode, level, axes)
+    coeffs = quiet(pywt.wavedec2, random(shape), wavelet, mode, level, axes)
     ax = axes if len(shape) > 2 else None
     against_pywt(lambda: ca.coeffs_to_array(coeffs, padding=padding, axes=ax),
                  lambda: pywt.coeffs_to_array(coeffs, padding=padding, axes=ax))
@@ -122,13 +99,13 @@ def test_coeffs_to_array_wavedec2(case, padding):
 @pytest.mark.parametrize("case", CASES_1D)
 def test_coeffs_to_array_wavedec(case, padding):
     shape, wavelet, mode, level = case
-    coeffs = _quiet(pywt.wavedec, _data(shape), wavelet, mode, level)
+    coeffs = quiet(pywt.wavedec, random(shape), wavelet, mode, level)
     against_pywt(lambda: ca.coeffs_to_array(coeffs, padding=padding),
                  lambda: pywt.coeffs_to_array(coeffs, padding=padding))
 
 
 def test_coeffs_to_array_level0_returns_the_approximation_itself():
-    a = _data((5, 6))
+    a = random((5, 6))
     ref_arr, ref_slices = pywt.coeffs_to_array([a])
     arr, slices = ca.coeffs_to_array([a], padding=None, axes=(7,))  # axes unused, as in pywt
     assert (arr is a) == (ref_arr is a) and slices == ref_slices
@@ -176,18 +153,18 @@ def test_round_trip_wavedecn(case, padding):
 @pytest.mark.parametrize("case", CASES_2D)
 def test_round_trip_wavedec2(case):
     shape, wavelet, mode, level, axes = case
-    coeffs = _quiet(pywt.wavedec2, _data(shape), wavelet, mode, level, axes)
+    coeffs = quiet(pywt.wavedec2, random(shape), wavelet, mode, level, axes)
     arr, slices = ca.coeffs_to_array(coeffs, axes=axes)
     assert_same(ca.array_to_coeffs(arr, slices, output_format="wavedec2"), coeffs)
 
 
 @pytest.mark.parametrize("case", CASES_1D)
 def test_round_trip_wavedec(case):
-    coeffs = _quiet(pywt.wavedec, _data(case[0]), *case[1:])
+    coeffs = quiet(pywt.wavedec, random(case[0]), *case[1:])
     arr, slices = ca.coeffs_to_array(coeffs)
     assert_same(ca.array_to_coeffs(arr, slices, output_format="wavedec"), coeffs)
     rec = pywt.waverec(ca.array_to_coeffs(arr, slices, "wavedec"), *case[1:3])
-    np.testing.assert_allclose(rec[:case[0][0]], _data(case[0]), atol=1e-12)
+    np.testing.assert_allclose(rec[:case[0][0]], random(case[0]), atol=1e-12)
 
 
 # --- ravel_coeffs / unravel_coeffs ------------------------------------------------------
@@ -202,21 +179,21 @@ def test_ravel_wavedecn(case):
 @pytest.mark.parametrize("case", CASES_2D)
 def test_ravel_wavedec2(case):
     shape, wavelet, mode, level, axes = case
-    coeffs = _quiet(pywt.wavedec2, _data(shape), wavelet, mode, level, axes)
+    coeffs = quiet(pywt.wavedec2, random(shape), wavelet, mode, level, axes)
     ax = axes if len(shape) > 2 else None
     against_pywt(lambda: ca.ravel_coeffs(coeffs, axes=ax), lambda: pywt.ravel_coeffs(coeffs, axes=ax))
 
 
 @pytest.mark.parametrize("case", CASES_1D)
 def test_ravel_wavedec(case):
-    coeffs = _quiet(pywt.wavedec, _data(case[0]), *case[1:])
+    coeffs = quiet(pywt.wavedec, random(case[0]), *case[1:])
     against_pywt(lambda: ca.ravel_coeffs(coeffs), lambda: pywt.ravel_coeffs(coeffs))
 
 
 def _swt_inputs():
-    yield "swt", pywt.swt(_data(16), "db2", level=2, trim_approx=True)
-    yield "swt2", pywt.swt2(_data((8, 12)), "haar", level=2, trim_approx=True)
-    yield "swtn", pywt.swtn(_data((4, 8, 4)), "db1", level=1, trim_approx=True)
+    yield "swt", pywt.swt(random(16), "db2", level=2, trim_approx=True)
+    yield "swt2", pywt.swt2(random((8, 12)), "haar", level=2, trim_approx=True)
+    yield "swtn", pywt.swtn(random((4, 8, 4)), "db1", level=1, trim_approx=True)
 
 
 @pytest.mark.parametrize("fmt, coeffs", list(_swt_inputs()), ids=["swt", "swt2", "swtn"])
@@ -240,7 +217,7 @@ def test_unravel_matches_pywt(case, fmt):
 @pytest.mark.parametrize("case", CASES_2D)
 def test_unravel_round_trip_wavedec2(case):
     shape, wavelet, mode, level, axes = case
-    coeffs = _quiet(pywt.wavedec2, _data(shape), wavelet, mode, level, axes)
+    coeffs = quiet(pywt.wavedec2, random(shape), wavelet, mode, level, axes)
     assert_same(ca.unravel_coeffs(*ca.ravel_coeffs(coeffs, axes=axes), output_format="wavedec2"), coeffs)
 
 
@@ -295,15 +272,15 @@ def test_dwtn_max_level(case):
 def test_wavedecn_size(case):
     coeffs = wavedecn_coeffs(case)
     assert ca.wavedecn_size(coeffs) == pywt.wavedecn_size(coeffs)
-    shapes = _quiet(pywt.wavedecn_shapes, case[0], *case[1:])
+    shapes = quiet(pywt.wavedecn_shapes, case[0], *case[1:])
     assert ca.wavedecn_size(shapes) == pywt.wavedecn_size(shapes)
     assert ca.wavedecn_size(coeffs) == ca.ravel_coeffs(coeffs, axes=case[4])[0].size
 
 
 def test_wavedecn_size_of_wavedec_and_wavedec2_lists():
     # pywt only reads the wavedecn format here; the other two are counted the same way.
-    for coeffs in (pywt.wavedec(_data(37), "db2", level=3),
-                   pywt.wavedec2(_data((12, 14)), "db2", level=2)):
+    for coeffs in (pywt.wavedec(random(37), "db2", level=3),
+                   pywt.wavedec2(random((12, 14)), "db2", level=2)):
         flat = [coeffs[0]] + [c for d in coeffs[1:] for c in (d if isinstance(d, tuple) else [d])]
         assert ca.wavedecn_size(coeffs) == sum(c.size for c in flat)
     assert ca.wavedecn_size([(10,), (10,), (18,)]) == 38  # a wavedec-style list of shapes
@@ -312,10 +289,10 @@ def test_wavedecn_size_of_wavedec_and_wavedec2_lists():
 # --- bad input --------------------------------------------------------------------------
 
 def _bad_coeff_lists():
-    c2 = pywt.wavedecn(_data((12, 14)), "db2", level=2)
-    w2 = pywt.wavedec2(_data((12, 14)), "db2", level=2)
-    w1 = pywt.wavedec(_data(20), "db2", level=2)
-    sub = pywt.wavedecn(_data((9, 14)), "db2", level=1, axes=(1,))
+    c2 = pywt.wavedecn(random((12, 14)), "db2", level=2)
+    w2 = pywt.wavedec2(random((12, 14)), "db2", level=2)
+    w1 = pywt.wavedec(random(20), "db2", level=2)
+    sub = pywt.wavedecn(random((9, 14)), "db2", level=1, axes=(1,))
     yield "tuple", tuple(c2), None
     yield "empty", [], None
     yield "none approx", [None] + c2[1:], None
@@ -325,7 +302,7 @@ def _bad_coeff_lists():
     yield "none wavedec level", w1[:2] + [None], None
     yield "none first detail", [c2[0], None], None
     yield "wavedec2 2-tuple", w2[:1] + [w2[1][:2]] + w2[2:], None
-    yield "wavedec 2D details", pywt.wavedec(_data((16, 20)), "db2", level=2, axis=0), (0,)
+    yield "wavedec 2D details", pywt.wavedec(random((16, 20)), "db2", level=2, axis=0), (0,)
     yield "scalar detail", [c2[0], 3.0], None
     yield "subset without axes", sub, None
     yield "axes too long", c2, (0, 1, 0)
@@ -352,19 +329,19 @@ def test_bad_coefficient_lists(fn, name, coeffs, axes):
 
 
 def test_bad_coefficient_list_messages():
-    c2 = pywt.wavedecn(_data((12, 14)), "db2", level=2)
+    c2 = pywt.wavedecn(random((12, 14)), "db2", level=2)
     with pytest.raises(ValueError, match="None"):
         ca.coeffs_to_array([c2[0], dict(c2[1], ad=None)])
     with pytest.raises(ValueError, match="tightly packed"):
         ca.coeffs_to_array(c2, padding=None)
     with pytest.raises(ValueError, match="axes must be specified"):
-        ca.coeffs_to_array(pywt.wavedecn(_data((9, 14)), "db2", level=1, axes=(0,)))
+        ca.coeffs_to_array(pywt.wavedecn(random((9, 14)), "db2", level=1, axes=(0,)))
     with pytest.raises(ValueError, match="same .*format"):
         ca.coeffs_to_array([c2[0], c2[1], c2[1]["dd"]])
 
 
 def test_bad_slices_and_formats():
-    coeffs = pywt.wavedecn(_data((12, 14)), "db2", level=2)
+    coeffs = pywt.wavedecn(random((12, 14)), "db2", level=2)
     arr, slices = pywt.coeffs_to_array(coeffs)
     flat, fslices, fshapes = pywt.ravel_coeffs(coeffs)
     bad = [lambda: ca.array_to_coeffs(arr, [], "wavedecn"),
@@ -399,14 +376,14 @@ def test_bad_shape_arguments(args):
         ca.wavedecn_shapes(shape, wavelet, mode, level, axes)
     if shape != (8.5, 8):  # pywt silently truncates a fractional length; we refuse it
         with pytest.raises(Exception):
-            _quiet(pywt.wavedecn_shapes, shape, wavelet, mode, level, axes)
+            quiet(pywt.wavedecn_shapes, shape, wavelet, mode, level, axes)
     if mode == "symmetric" and level in (None, 1):  # dwtn_max_level takes no mode or level
         with pytest.raises((ValueError, TypeError)):
             ca.dwtn_max_level(shape, wavelet, axes)
 
 
 def test_wavedecn_size_refuses_none():
-    coeffs = pywt.wavedecn(_data((9, 14)), "db2", level=1)
+    coeffs = pywt.wavedecn(random((9, 14)), "db2", level=1)
     coeffs[1]["ad"] = None
     with pytest.raises(ValueError, match="None"):
         ca.wavedecn_size(coeffs)
@@ -427,7 +404,7 @@ def _to_device(tree, xp):
 
 
 @pytest.mark.gpu
-@needs_gpu
+@requires_cuda
 @pytest.mark.parametrize("padding", [0, np.nan, None])
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_gpu_matches_pywt(case, padding):
@@ -448,11 +425,11 @@ def test_gpu_matches_pywt(case, padding):
 
 
 @pytest.mark.gpu
-@needs_gpu
+@requires_cuda
 def test_gpu_wavedec2_and_wavedec_lists():
     import cupy
-    for coeffs, fmt in ((pywt.wavedec2(_data((12, 14)), "db2", level=2), "wavedec2"),
-                        (pywt.wavedec(_data(37), "sym3", level=2), "wavedec")):
+    for coeffs, fmt in ((pywt.wavedec2(random((12, 14)), "db2", level=2), "wavedec2"),
+                        (pywt.wavedec(random(37), "sym3", level=2), "wavedec")):
         dev = _to_device(coeffs, cupy)
         arr, slices = against_pywt(lambda: ca.coeffs_to_array(dev),
                                    lambda: pywt.coeffs_to_array(coeffs), "cupy")
@@ -463,10 +440,10 @@ def test_gpu_wavedec2_and_wavedec_lists():
 
 
 @pytest.mark.gpu
-@needs_gpu
+@requires_cuda
 def test_gpu_refuses_mixed_devices_and_keeps_level0_identity():
     import cupy
-    coeffs = pywt.wavedecn(_data((9, 14)), "db2", level=1)
+    coeffs = pywt.wavedecn(random((9, 14)), "db2", level=1)
     mixed = [cupy.asarray(coeffs[0]), coeffs[1]]
     for fn in (ca.coeffs_to_array, ca.ravel_coeffs):
         with pytest.raises(TypeError, match="different devices"):

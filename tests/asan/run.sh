@@ -5,7 +5,7 @@
 # touched), then a subset of the test suite against them. Fails on any test
 # failure and on any sanitizer report.
 #
-#   bash tests/asan/run.sh                 # the default subset, < 5 minutes
+#   bash tests/asan/run.sh                 # the default subset, about 3 minutes
 #   bash tests/asan/run.sh tests/test_errors.py -x   # other pytest arguments
 #
 # Environment: PYTHON (default python), CXX (default g++),
@@ -88,14 +88,24 @@ if [[ $# -eq 0 ]]; then
   set -- "$ROOT/tests/test_transforms.py" "$ROOT/tests/test_adjoint.py" \
          "$ROOT/tests/test_errors.py" "$ROOT/tests/test_coeff_array.py" \
          "$ROOT/tests/test_properties.py" "$ROOT/tests/test_large_and_concurrent.py" \
-         --deselect tests/test_large_and_concurrent.py::test_ten_thousand_small_transforms_keep_resident_memory_flat
-  # (the resident-memory test cannot pass under ASan: its allocator quarantines freed memory)
+         "$ROOT/tests/test_fused.py" "$ROOT/tests/test_fused1d.py" \
+         "$ROOT/tests/test_fused1d_coarse_to_fine.py" \
+         --deselect tests/test_large_and_concurrent.py::test_ten_thousand_small_transforms_keep_resident_memory_flat \
+         --deselect tests/test_fused.py::test_emulator_refuses_divergent_barriers_and_overruns \
+         --deselect tests/test_fused1d.py::test_each_refusal_of_the_exactness_rule_is_needed
+  # (the resident-memory test cannot pass under ASan: its allocator quarantines
+  # freed memory; ASan cannot follow a C++ exception thrown on an emulator fiber;
+  # the refusal test forces launches the planner refuses, whose on-chip
+  # extension reads outside its window: that is what it shows to be wrong)
 fi
 status=0
 ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$REPORTS/asan" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$REPORTS/ubsan" \
   "$PYTHON" -m pytest -q -p no:cacheprovider -p asan_guard "$@" || status=$?
 
-if compgen -G "$REPORTS/*" > /dev/null; then
+# The emulator runs a thread block's threads as ucontext fibers, which ASan
+# announces with one warning line per process; anything else is a report.
+FIBER_NOTE="WARNING: ASan doesn't fully support makecontext/swapcontext"
+if compgen -G "$REPORTS/*" > /dev/null && grep -hv -e "$FIBER_NOTE" -e '^[[:space:]]*$' "$REPORTS"/* | grep -q .; then
   cat "$REPORTS"/* >&2
   echo "FAIL: sanitizer report(s) above" >&2
   exit 1
