@@ -95,7 +95,17 @@ _allocation = threading.local()
 
 @contextlib.contextmanager
 def allocator(make_empty):
-    """Within the block, core allocations call make_empty(xp, shape, dtype)."""
+    """Within the block (on this thread), every array the transforms allocate,
+    outputs and intermediates, comes from make_empty(xp, shape, dtype), which
+    must return an uninitialized C-contiguous xp array of that shape and dtype.
+
+    The torch bridge uses it to allocate from torch's caching allocator. With
+    CuPy it lets a caller hand out memory from a pool of its own, for example
+    one reserved for a CUDA graph capture: once the kernels are compiled and
+    the filters cached (one call with the same wavelet and dtype), a transform
+    on the GPU allocates nothing else and never synchronizes. Input dtype
+    conversions (an int array given to a float transform) are NumPy/CuPy
+    operations and allocate outside it: pass float32/64 or complex arrays."""
     previous = getattr(_allocation, "make_empty", None)
     _allocation.make_empty = make_empty
     try:

@@ -82,3 +82,36 @@ def test_1d_multilevel_transforms_take_a_launch_or_two(launches, mode):
 def pywt_rec_shape(c, wavelet, mode):
     import pywt
     return pywt.waverec(c, wavelet, mode).shape
+
+
+def test_every_allocation_on_the_gpu_path_goes_through_the_allocator(launches):
+    """cw.allocator routes every array the transforms allocate on the GPU path
+    (outputs and intermediates) to the caller: here an arena of one buffer,
+    which every leaf of every result must live in, and the hook must have
+    been called. (NumPy arrays treated as CuPy ones, as above.)"""
+    arena = np.empty(1 << 22)
+    used = [0]
+
+    def from_arena(xp, shape, dtype):
+        n = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        start = (used[0] + 63) // 64 * 64
+        used[0] = start + n
+        assert used[0] <= arena.nbytes, "arena too small for this test"
+        return arena.view(np.uint8)[start:start + n].view(dtype).reshape(shape)
+
+    rng = np.random.default_rng(2)
+    x2 = rng.standard_normal((2, 37, 30))
+    x1 = rng.standard_normal((4, 700))
+    with cw.allocator(from_arena):
+        results = []
+        c2 = cw.wavedec2(x2, "db2", "symmetric", level=2)
+        results += [c2, cw.waverec2(c2, "db2", "symmetric"),
+                    cw.adjoint.wavedec2(c2, "db2", "symmetric", data_shape=x2.shape)]
+        c1 = cw.wavedec(x1, "db3", "smooth", level=4)
+        results += [c1, cw.waverec(c1, "db3", "smooth"),
+                    cw.adjoint.wavedec(c1, "db3", "smooth", data_shape=x1.shape)]
+    assert used[0] > 0 and len(launches) > 0
+    for r in results:
+        for leaf in (r if isinstance(r, list) else [r]):
+            for a in (leaf if isinstance(leaf, tuple) else [leaf]):
+                assert np.shares_memory(a, arena)
