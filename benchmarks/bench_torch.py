@@ -4,13 +4,20 @@ pytorch_wavelets, side by side in one process (not a test).
     python benchmarks/bench_torch.py [--device cpu|cuda] [--quick]
 
 Workloads (float32):
-    W3  (16, 3, 256, 256)  db2  level 3  wavedec2
-    W1  (256, 4096)        db4  level 5  wavedec
+    W3  (16, 3, 256, 256)  db2  level 3   wavedec2
+    W1  (256, 4096)        db4  level 5   wavedec
+    W5  (32, 1_000_000)    db5  level 10  wavedec     (CUDA only)
+    W6  (32, 1000, 1000)   db5  level 5   wavedec2    (CUDA only)
 each in mode 'zero' (every peer computes pywt's coefficients there) and
 'symmetric' (pywt's default; pytorch_wavelets' 'symmetric' is checked
 against ours and reported as it is). forward+backward is the forward and
 torch.autograd.grad of all coefficients with fixed random cotangents.
-Times are medians; "x ours" is peer time / our time (above 1: we are faster).
+Times are medians of interleaved runs (on CUDA: CUDA events on the current
+stream, at least 50 runs after warm-up); "x ours" is peer time / our time
+(above 1: we are faster). On CUDA also the effective bandwidth, M_min / time
+(M_min: the input read once + every coefficient written once; twice that for
+forward+backward, which reads the cotangents and writes the gradient), and
+its fraction of a device-to-device copy measured in the same process.
 """
 from __future__ import annotations
 
@@ -32,7 +39,10 @@ warnings.filterwarnings("ignore", category=UserWarning)  # pkg_resources, level 
 WORKLOADS = {
     "W3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, dims=2),
     "W1": dict(shape=(256, 4096), wavelet="db4", level=5, dims=1),
+    "W5": dict(shape=(32, 1_000_000), wavelet="db5", level=10, dims=1, gpu_only=True),
+    "W6": dict(shape=(32, 1000, 1000), wavelet="db5", level=5, dims=2, gpu_only=True),
 }
+GPU_MIN_RUNS = 50
 MODES = ("zero", "symmetric")
 
 
@@ -49,7 +59,8 @@ def coarsest(c):
 
 
 def implementations():
-    """name -> (make(workload, mode) -> f(x) -> coefficients, or None if unsupported) or a reason."""
+    """name -> (make(workload, mode, device) -> f(x) -> coefficients, or None if
+    unsupported) or a reason."""
     impls = {"bridges.torch": ours}
     try:
         import ptwt  # noqa: F401
@@ -64,12 +75,12 @@ def implementations():
     return impls
 
 
-def ours(w, mode):
+def ours(w, mode, device):
     fn = bt.wavedec2 if w["dims"] == 2 else bt.wavedec
     return lambda x: fn(x, w["wavelet"], mode, level=w["level"])
 
 
-def with_ptwt(w, mode):
+def with_ptwt(w, mode, device):
     import ptwt
     import pywt
     wavelet = pywt.Wavelet(w["wavelet"])
@@ -77,13 +88,13 @@ def with_ptwt(w, mode):
     return lambda x: fn(x, wavelet, mode=mode, level=w["level"])
 
 
-def with_pytorch_wavelets(w, mode):
+def with_pytorch_wavelets(w, mode, device):
     import pytorch_wavelets as pw
     if mode not in ("zero", "symmetric", "reflect", "periodization"):
         return None
     if w["dims"] == 2:
-        return pw.DWTForward(J=w["level"], wave=w["wavelet"], mode=mode)
-    module = pw.DWT1DForward(J=w["level"], wave=w["wavelet"], mode=mode)
+        return pw.DWTForward(J=w["level"], wave=w["wavelet"], mode=mode).to(device)
+    module = pw.DWT1DForward(J=w["level"], wave=w["wavelet"], mode=mode).to(device)
     return lambda x: module(x.reshape(x.shape[0], 1, x.shape[-1]))  # it wants (N, C, L)
 
 
@@ -93,10 +104,28 @@ def sync(device):
 
 
 def timed(fn, device):
+    """Seconds of one fn(): CUDA events on the current stream, or the host clock."""
+    if device.type == "cuda":
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        return start.elapsed_time(end) / 1e3
     t0 = time.perf_counter()
     fn()
     sync(device)
     return time.perf_counter() - t0
+
+
+def copy_bandwidth(device, runs, nbytes=1 << 30):
+    """Bytes per second of a device-to-device copy (read + write counted)."""
+    src = torch.ones(nbytes // 4, device=device)
+    dst = torch.empty_like(src)
+    seconds = interleaved_medians({"copy": lambda: dst.copy_(src)}, device, 3, runs)["copy"] / 1e3
+    del src, dst
+    torch.cuda.empty_cache()
+    return 2 * nbytes / seconds
 
 
 def interleaved_medians(fns: dict, device, warmup, repeats) -> dict:
@@ -128,35 +157,48 @@ def main():
     args = parser.parse_args()
     device = torch.device(args.device)
     warmup, repeats = (1, 7) if args.quick else (3, 25)
+    if device.type == "cuda":
+        warmup, repeats = 5, max(repeats, GPU_MIN_RUNS)
     impls = implementations()
+    copy_bps = copy_bandwidth(device, repeats) if device.type == "cuda" else None
 
     where = (torch.cuda.get_device_name(device) if device.type == "cuda" else
              f"{os.cpu_count()} cores, {torch.get_num_threads()} torch threads, load average "
              f"{os.getloadavg()[0]:.1f} at start: other processes skew CPU timings")
     print(f"device: {device} ({where}), torch {torch.__version__}, "
           f"medians of {repeats} interleaved runs after {warmup} warm-up")
+    if copy_bps:
+        print(f"device-to-device copy: {copy_bps / 1e9:.0f} GB/s; GB/s columns: M_min / median, "
+              "and its fraction of that copy")
     for name, impl in impls.items():
         if isinstance(impl, str):
             print(f"skipped {name}: {impl}")
     header = (f"{'workload':<28}{'mode':<11}{'implementation':<18}{'fwd ms':>9}{'fwd+bwd ms':>12}"
-              f"{'fwd x ours':>12}{'f+b x ours':>12}{'max|cA - ours|':>16}")
+              f"{'fwd x ours':>12}{'f+b x ours':>12}{'max|cA - ours|':>16}"
+              + (f"{'fwd GB/s':>10}{'of copy':>9}{'f+b GB/s':>10}{'of copy':>9}" if copy_bps else ""))
     print(header)
     print("-" * len(header))
     summary = []
     for wname, w in WORKLOADS.items():
+        if w.get("gpu_only") and device.type != "cuda":
+            continue
         x = torch.randn(w["shape"], generator=torch.Generator().manual_seed(0)).to(device)
         label = f"{wname} {tuple(w['shape'])} {w['wavelet']} L{w['level']}"
         for mode in MODES:
             fns, diffs, ref = {}, {}, None
             for name, impl in impls.items():
-                f = None if isinstance(impl, str) else impl(w, mode)
+                f = None if isinstance(impl, str) else impl(w, mode, device)
                 if f is None:
                     if not isinstance(impl, str):
                         print(f"{label:<28}{mode:<11}{name:<18}{'(mode not supported)':>21}")
                     continue
                 with torch.no_grad():
-                    cA = coarsest(f(x))
-                ref = cA if ref is None else ref
+                    out = f(x)
+                    cA = coarsest(out)
+                if ref is None:  # ours: M_min from our coefficients (pywt's lengths)
+                    ref = cA
+                    m_min = 4 * (x.numel() + sum(t.numel() for t in leaves(out)))
+                del out
                 diffs[name] = (f"{float((cA.reshape(ref.shape) - ref).abs().max()):.1e}"
                                if cA.numel() == ref.numel() else f"shape {tuple(cA.shape)}")
                 fns[name] = f
@@ -166,10 +208,18 @@ def main():
                                      device, warmup, repeats)
             ours_name = next(iter(fns))
             for name in fns:
+                bandwidth = ""
+                if copy_bps:
+                    f_bps, b_bps = m_min / (fwd[name] / 1e3), 2 * m_min / (fb[name] / 1e3)
+                    bandwidth = (f"{f_bps / 1e9:>10.0f}{f_bps / copy_bps:>9.1%}"
+                                 f"{b_bps / 1e9:>10.0f}{b_bps / copy_bps:>9.1%}")
                 print(f"{label:<28}{mode:<11}{name:<18}{fwd[name]:>9.2f}{fb[name]:>12.2f}"
                       f"{fwd[name] / fwd[ours_name]:>12.2f}{fb[name] / fb[ours_name]:>12.2f}"
-                      f"{diffs[name]:>16}")
-            peers = {n: fb[n] for n in fns if n != ours_name}
+                      f"{diffs[name]:>16}{bandwidth}")
+            fns = None
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            peers = {n: fb[n] for n in fb if n != ours_name}
             if peers:
                 best = min(peers, key=peers.get)
                 summary.append(f"{wname} {mode}: {peers[best] / fb[ours_name]:.2f}x ({best})")

@@ -13,7 +13,8 @@ only the output (~1x M_min):
     wavedec_adjoint_levels(a_bar, detail_bars, axis, bank, mode, data_len)
         the transpose of L levels of wavedec whose input has data_len samples;
     waverec(...) / wavedec_adjoint(...)
-        whole transforms as a few such launches, with one per-level step
+        whole transforms as a few such launches (waverec_steps /
+        wavedec_adjoint_steps plan them), with one per-level step
         (level_fallback) wherever no launch fits.
 
 Arguments are those of cuwavelet._multilevel (a normalized axis, a FilterBank,
@@ -198,14 +199,14 @@ def _geometry(plan: _Plan, byte_strides):
     if plan.dtype.kind == "c":
         entries.append([2, [1 if s is not None else 0 for s in byte_strides], False])
     merged = merge_dims(entries)  # in the output's memory order
-    g = np.frombuffer(plan.prepared, dtype=COARSE_TO_FINE_GEOMETRY_DTYPE)[0].copy()
+    # a 0-d record (passed by value to the CUDA kernel), from the prepared bytes
+    g = np.frombuffer(plan.prepared, dtype=COARSE_TO_FINE_GEOMETRY_DTYPE).reshape(()).copy()
     g["batch_ndim"] = len(merged)
     g["batch_total"] = math.prod(m[0] for m in merged)
     for i, (size, st, _) in enumerate(merged):
         g["batch_shape"][i] = size
         g["stride"][:len(st), i] = st
     g["stride"][:len(strides), MAX_DIMS] = [s[plan.axis] for s in strides]
-    g = np.array(g)  # a 0-d record: passed by value to the CUDA kernel
     g.flags.writeable = False
     total_tiles = int(g["batch_total"]) * plan.tiles
     shared_bytes = 4 * int(g["capacity"]) * scalar
