@@ -12,6 +12,10 @@ A backend provides:
     spec(axes, banks, modes) -> spec            what split/merge take (axes >= 0)
     split(x, spec) -> {key: subband}            one level, keys in the core's order
     merge({key: subband}, spec) -> array        one inverse level; missing keys are zeros
+and optionally whole 1D multilevel transforms (2+ levels), which the core
+runs with its fused multi-level kernels:
+    wavedec_1d(x, spec, level) -> [cA_L, cD_L, ..., cD_1]
+    waverec_1d([cA_L, cD_L, ..., cD_1], spec) -> array   (every coefficient given)
 """
 from __future__ import annotations
 
@@ -55,6 +59,10 @@ class Frontend:
         """[cA_n, {key: detail}_n, ..., {key: detail}_1], one split per level."""
         spec, lengths = self._spec(wavelet, mode, axes)
         level = check_level([x.shape[a] for a in axes], lengths, level)
+        whole = getattr(self.backend, "wavedec_1d", None)
+        if whole is not None and len(axes) == 1 and level > 1:
+            c = whole(x, spec, level)
+            return [c[0]] + [{"d": d} for d in c[1:]]
         approx, details = subband_keys(len(axes))[0], []
         for _ in range(level):
             sub = self.backend.split(x, spec)
@@ -65,6 +73,10 @@ class Frontend:
     def _waverec(self, a, details, wavelet, mode, axes, trim_first):
         """Inverse of _wavedec (details coarsest first), with pywt's trimming of a."""
         spec, _ = self._spec(wavelet, mode, axes)
+        whole = getattr(self.backend, "waverec_1d", None)
+        if (whole is not None and len(axes) == 1 and trim_first and len(details) > 1
+                and a is not None and all(set(d) == {"d"} for d in details)):
+            return whole([a] + [d["d"] for d in details], spec)
         approx = subband_keys(len(axes))[0]
         for level, d in enumerate(details):
             if a is not None and d and (level > 0 or trim_first):

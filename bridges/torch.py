@@ -21,7 +21,10 @@ implementation, so torch.compile(fullgraph=True) keeps them as graph nodes.
 
 The multilevel transforms are plain Python over these ops (bridges/_frontend.py,
 shared with bridges.jax: one op call per level; waverec's trimming is tensor
-slicing, which autograd handles).
+slicing, which autograd handles), except 1D wavedec and waverec of two or more
+levels, which are ops of their own (wavedec, waverec and their adjoints, the
+same construction), so that on CUDA they run as the core's fused multi-level
+kernels: a few launches, not one or more per level.
 Wavelets reach the ops as their filter values (float[]), so custom pywt
 filter banks work; modes and axes as int lists.
 
@@ -225,6 +228,115 @@ def _idwtn_adjoint_op(y, axes, modes, lengths, filters):
         return _subbands(ml.idwtn_adjoint(_to_core(y), axes_, banks, modes_), len(axes))
 
 
+# --- multilevel 1D: the core's fused multi-level kernels, one op each way ---------
+#
+#   wavedec(x, level)                      -> [cA_L, cD_L, ..., cD_1]
+#   wavedec_adjoint([cots], which, level)  -> x                its transpose
+#   waverec([cA_L, cD_L, ..., cD_1])       -> y                pywt's trimming included
+#   waverec_adjoint(y, coeff_lens)         -> [cA_L, cD_L, ..., cD_1]
+#
+# On CUDA each runs as a few launches (cuwavelet/_fused1d*.py) instead of one
+# op per level; the frontend takes them for 1D transforms of 2+ levels.
+
+_ML_ARGS = "int level, int[] axes, int[] modes, int[] lengths, float[] filters"
+
+
+def _one_axis(axes, modes, lengths, filters):
+    args = _core_args(axes, modes, lengths, filters)
+    if len(args[0]) != 1:
+        raise ValueError("the multilevel 1D ops transform exactly one axis")
+    return args
+
+
+def _coeff_tensors(c) -> list:
+    """[cA, {'d': cD}, ...] of the core as [cA, cD, ...] tensors (disjoint buffers)."""
+    return [_from_core(c[0])] + [_from_core(d["d"]) for d in c[1:]]
+
+
+@torch.library.custom_op("cuwavelet::wavedec", mutates_args=(),
+                         schema=f"(Tensor x, {_ML_ARGS}) -> Tensor[]")
+def _wavedec_op(x, level, axes, modes, lengths, filters):
+    _check_dtype(x, "the data")
+    axes_, banks, modes_ = _one_axis(axes, modes, lengths, filters)
+    with _core_scope(x.device):
+        return _coeff_tensors(ml.wavedec(_to_core(x), axes_, banks, modes_, level))
+
+
+@torch.library.custom_op("cuwavelet::wavedec_adjoint", mutates_args=(),
+                         schema=f"(Tensor[] cots, int[] which, {_ML_ARGS}, SymInt size) -> Tensor")
+def _wavedec_adjoint_op(cots, which, level, axes, modes, lengths, filters, size):
+    axes_, banks, modes_ = _one_axis(axes, modes, lengths, filters)
+    ref = _reference_of(cots, which, level + 1)
+    with _core_scope(ref.device) as made:
+        given = dict(zip(which, (_to_core(c) for c in cots)))
+        structure = [given.get(0)] + [{"d": given.get(i)} for i in range(1, level + 1)]
+        data_shape = with_len(ref.shape, axes_[0], size)
+        return _result(made, ml.wavedec_adjoint(structure, axes_, banks, modes_, data_shape))
+
+
+@torch.library.custom_op("cuwavelet::waverec", mutates_args=(),
+                         schema="(Tensor[] coeffs, int[] axes, int[] modes, int[] lengths, "
+                                "float[] filters) -> Tensor")
+def _waverec_op(coeffs, axes, modes, lengths, filters):
+    axes_, banks, modes_ = _one_axis(axes, modes, lengths, filters)
+    ref = _reference_of(coeffs, list(range(len(coeffs))), len(coeffs))
+    with _core_scope(ref.device) as made:
+        a, *details = (_to_core(c) for c in coeffs)
+        return _result(made, ml.waverec(a, [{"d": d} for d in details], axes_, banks, modes_,
+                                        trim_first=True))
+
+
+@torch.library.custom_op("cuwavelet::waverec_adjoint", mutates_args=(),
+                         schema="(Tensor y, int[] axes, int[] modes, int[] lengths, "
+                                "float[] filters, int[] coeff_lens) -> Tensor[]")
+def _waverec_adjoint_op(y, axes, modes, lengths, filters, coeff_lens):
+    _check_dtype(y, "the cotangent")
+    axes_, banks, modes_ = _one_axis(axes, modes, lengths, filters)
+    shapes = [with_len(y.shape, axes_[0], n) for n in coeff_lens]
+    with _core_scope(y.device):
+        return _coeff_tensors(ml.waverec_adjoint(_to_core(y), shapes[0], shapes[1:], axes_, banks,
+                                                 modes_, trim_first=True))
+
+
+@_wavedec_op.register_fake
+def _(x, level, axes, modes, lengths, filters):
+    n, lens = x.shape[axes[0]], []
+    for _ in range(level):
+        n = coeff_len(n, lengths[0], modes[0])
+        lens.append(n)
+    return [x.new_empty(with_len(x.shape, axes[0], n)) for n in [lens[-1]] + lens[::-1]]
+
+
+@_wavedec_adjoint_op.register_fake
+def _(cots, which, level, axes, modes, lengths, filters, size):
+    return cots[0].new_empty(with_len(cots[0].shape, axes[0], size))
+
+
+@_waverec_op.register_fake
+def _(coeffs, axes, modes, lengths, filters):
+    finest = coeffs[-1]
+    return finest.new_empty(with_len(finest.shape, axes[0],
+                                     rec_len(finest.shape[axes[0]], lengths[0], modes[0])))
+
+
+@_waverec_adjoint_op.register_fake
+def _(y, axes, modes, lengths, filters, coeff_lens):
+    return [y.new_empty(with_len(y.shape, axes[0], n)) for n in coeff_lens]
+
+
+def _reference_of(tensors, which, count):
+    """The first of the given coefficient tensors, after checking them."""
+    if not tensors or len(tensors) != len(which) or len(set(which)) != len(which) or \
+            not all(0 <= i < count for i in which):
+        raise ValueError(f"coefficient numbers {list(which)} do not fit {len(tensors)} arrays of "
+                         f"{count}")
+    for t in tensors:
+        _check_dtype(t, "a coefficient")
+    if len({t.dtype for t in tensors}) > 1 or len({t.device for t in tensors}) > 1:
+        raise ValueError("the coefficients must share one dtype and device")
+    return tensors[0]
+
+
 def _reference(coeffs, which, k):
     """The first of a level's given subbands, after checking them. (A list of
     present tensors plus `which`, not Tensor?[]: autograd does not see that a
@@ -314,6 +426,57 @@ def _idwtn_adjoint_backward(ctx, grads):
     return _idwtn_op(given, which, *ctx.spec), None, None, None, None
 
 
+def _setup_wavedec(ctx, inputs, output):  # (x, level, axes, modes, lengths, filters)
+    ctx.set_materialize_grads(False)
+    ctx.spec, ctx.size = tuple(inputs[1:6]), inputs[0].shape[inputs[2][0]]
+
+
+def _wavedec_backward(ctx, grads):
+    given, which = _given(grads)
+    if not given:
+        return (None,) * 6
+    return (_wavedec_adjoint_op(given, which, *ctx.spec, ctx.size),) + (None,) * 5
+
+
+def _setup_wavedec_adjoint(ctx, inputs, output):  # (cots, which, level, axes, ..., size)
+    ctx.which, ctx.spec = list(inputs[1]), tuple(inputs[2:7])
+
+
+def _wavedec_adjoint_backward(ctx, g):
+    sub = _wavedec_op(g, *ctx.spec)
+    return ([sub[i] for i in ctx.which],) + (None,) * 7
+
+
+def _setup_waverec(ctx, inputs, output):  # (coeffs, axes, modes, lengths, filters)
+    ctx.spec = tuple(inputs[1:5])
+    ctx.coeff_lens = [c.shape[inputs[1][0]] for c in inputs[0]]
+
+
+def _waverec_backward(ctx, g):
+    return (list(_waverec_adjoint_op(g, *ctx.spec, ctx.coeff_lens)),) + (None,) * 4
+
+
+def _setup_waverec_adjoint(ctx, inputs, output):  # (y, axes, modes, lengths, filters, lens)
+    ctx.set_materialize_grads(False)
+    ctx.spec = tuple(inputs[1:5])
+    ctx.outputs = [(o.shape, o.dtype, o.device) for o in output]
+
+
+def _waverec_adjoint_backward(ctx, grads):
+    if all(g is None for g in grads):
+        return (None,) * 6
+    # waverec needs every coefficient: unused ones are zeros (double backward only)
+    full = [g if g is not None else torch.zeros(shape, dtype=dtype, device=device)
+            for g, (shape, dtype, device) in zip(grads, ctx.outputs)]
+    return (_waverec_op(full, *ctx.spec),) + (None,) * 5
+
+
+_wavedec_op.register_autograd(_wavedec_backward, setup_context=_setup_wavedec)
+_wavedec_adjoint_op.register_autograd(_wavedec_adjoint_backward,
+                                      setup_context=_setup_wavedec_adjoint)
+_waverec_op.register_autograd(_waverec_backward, setup_context=_setup_waverec)
+_waverec_adjoint_op.register_autograd(_waverec_adjoint_backward,
+                                      setup_context=_setup_waverec_adjoint)
 _dwtn_op.register_autograd(_dwtn_backward, setup_context=_setup_forward)
 _dwtn_adjoint_op.register_autograd(_dwtn_adjoint_backward, setup_context=_setup_list_input)
 _idwtn_op.register_autograd(_idwtn_backward, setup_context=_setup_list_input)
@@ -375,6 +538,16 @@ class _TorchBackend:
     @staticmethod
     def split(x, spec) -> dict:
         return dict(zip(subband_keys(len(spec[0])), _dwtn_op(x, *spec)))
+
+    @staticmethod
+    def wavedec_1d(x, spec, level) -> list:
+        """A 1D wavedec of 2+ levels as one op: [cA_L, cD_L, ..., cD_1]."""
+        return list(_wavedec_op(x, level, *spec))
+
+    @staticmethod
+    def waverec_1d(coeffs, spec):
+        """A 1D waverec of [cA_L, cD_L, ..., cD_1] (all given) as one op."""
+        return _waverec_op(list(coeffs), *spec)
 
     @staticmethod
     def merge(d: dict, spec):

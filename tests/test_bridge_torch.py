@@ -235,13 +235,43 @@ def _op_args():
         (ops.idwtn, ([_leaf(4, 2, 5, seed=i) for i in range(3)], [0, 1, 3], *spec2)),
         (ops.idwtn_adjoint, (_leaf(3, 6), *spec1)),
         (ops.idwtn_adjoint, (_leaf(6, 2, 8, dtype=torch.complex128), *spec2)),
+        # the multilevel 1D ops: cA_3, cD_3, cD_2, cD_1 of 23 samples (db2, symmetric) are
+        # 5, 5, 8, 13 long; their waverec has 24 samples (cD_2's idwt is trimmed to 13)
+        (ops.wavedec, (_leaf(3, 23), 3, *spec1)),
+        (ops.wavedec_adjoint, ([_leaf(3, 5), _leaf(3, 13, seed=1)], [0, 3], 3, *spec1, 23)),
+        (ops.waverec, ([_leaf(3, n, seed=i) for i, n in enumerate((5, 5, 8, 13))], *spec1)),
+        (ops.waverec_adjoint, (_leaf(3, 24), *spec1, [5, 5, 8, 13])),
     ]
 
 
-@pytest.mark.parametrize("case", range(8))
+@pytest.mark.parametrize("case", range(12))
 def test_opcheck(case):
     op, args = _op_args()[case]
     torch.library.opcheck(op, args)
+
+
+def test_1d_multilevel_transforms_are_single_ops(monkeypatch):
+    """wavedec and waverec of 2+ levels along one axis are one custom op each
+    (on CUDA, the core's fused multi-level kernels), and so are their
+    backward passes; one level stays on the level ops."""
+    calls = []
+    for name in ("_wavedec_op", "_waverec_op", "_dwtn_op", "_idwtn_op"):
+        original = getattr(bt, name)
+
+        def spy(*args, _original=original, _name=name):
+            calls.append(_name)
+            return _original(*args)
+        monkeypatch.setattr(bt, name, spy)
+    x = _leaf(4, 40)
+    c = bt.wavedec(x, "db3", "smooth", level=3)
+    y = bt.waverec(c, "db3", "smooth")
+    assert calls == ["_wavedec_op", "_waverec_op"]
+    (g,) = torch.autograd.grad(y.square().sum(), x)
+    torch.testing.assert_close(y, x)
+    torch.testing.assert_close(g, 2 * x)  # waverec(wavedec(x)) = x, so the gradient is 2x
+    calls.clear()
+    bt.wavedec(x, "db3", "smooth", level=1)
+    assert calls == ["_dwtn_op"]
 
 
 def test_complex_values_and_gradient_is_the_core_adjoint():
@@ -349,6 +379,21 @@ def test_torch_compile_fullgraph():
     torch.testing.assert_close(out, model(x))
     (g_compiled,) = torch.autograd.grad(out.square().sum(), model.gains)
     (g_eager,) = torch.autograd.grad(model(x).square().sum(), model.gains)
+    torch.testing.assert_close(g_compiled, g_eager)
+
+
+def test_torch_compile_fullgraph_1d_multilevel():
+    """The multilevel 1D ops stay graph nodes, forward and backward."""
+    torch._dynamo.reset()
+
+    def f(x):
+        c = bt.wavedec(x, "db2", "symmetric", level=3)
+        return bt.waverec([c[0] * 2] + c[1:], "db2", "symmetric")
+    x = _leaf(2, 37)
+    compiled = torch.compile(f, fullgraph=True)
+    torch.testing.assert_close(compiled(x), f(x))
+    (g_compiled,) = torch.autograd.grad(compiled(x).sum(), x)
+    (g_eager,) = torch.autograd.grad(f(x).sum(), x)
     torch.testing.assert_close(g_compiled, g_eager)
 
 
