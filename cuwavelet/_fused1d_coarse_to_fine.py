@@ -260,9 +260,11 @@ def _launch_on_device(plan, top, details, out, emulation, xp):
     return y
 
 
-def _plan(op, top, details, axis, bank, mode, lens, tile):
-    """details coarsest first; lens n_0 .. n_L. A _Plan or a reason."""
-    arrays = [a for a in [top, *details] if a is not None]
+def _plan(op, top, details, axis, bank, mode, lens, tile, like=None):
+    """details coarsest first; lens n_0 .. n_L. A _Plan or a reason. like: an
+    array of the transform (dtype, other dimensions) for planning a launch
+    whose top approximation does not exist yet (top None)."""
+    arrays = [a for a in [top, *details, like] if a is not None]
     if not arrays:
         return "no coefficients given"
     ref = arrays[0]
@@ -346,20 +348,19 @@ def _steps(level: int, fits) -> tuple:
 
 
 def waverec_steps(a, details, axis, bank, mode) -> tuple:
-    """Levels per launch of waverec (0: a per-level step); the launches'
-    intermediate outputs are as long as the level's idwt output."""
+    """Levels per launch of waverec (0: a per-level step). Planned from the
+    arrays' metadata alone: nothing is allocated or launched."""
+    like = a if a is not None else next((d for d in details if d is not None), None)
+
     def fits(done, take):
-        top = a if done == 0 else _stand_in(details[done], axis, rec_len(
-            details[done - 1].shape[axis], bank.length, mode))
-        return why_not_waverec(top, details[done:done + take], axis, bank, mode) is None
+        chunk = details[done:done + take]
+        if any(d is None for d in chunk) or like is None:
+            return False
+        lens = waverec_lens([d.shape[axis] for d in chunk], bank.length, mode)
+        plan = _plan(SYNTHESIS, a if done == 0 else None, chunk, axis, bank, mode, lens, None,
+                     like=like)
+        return isinstance(plan, _Plan)
     return _steps(len(details), fits)
-
-
-def _stand_in(like, axis, length):
-    """A zero-strided array of `like`'s dtype and shape but for the axis, for planning only."""
-    xp = array_module(like)
-    shape = like.shape[:axis] + (length,) + like.shape[axis + 1:]
-    return xp.broadcast_to(xp.zeros((), like.dtype), shape)
 
 
 def waverec(a, details, axis, bank, mode, level_fallback, *, emulation=DEFAULT_EMULATION):
@@ -368,12 +369,13 @@ def waverec(a, details, axis, bank, mode, level_fallback, *, emulation=DEFAULT_E
     does) where no launch fits."""
     done = 0
     for take in waverec_steps(a, details, axis, bank, mode):
-        if take:
-            a = waverec_levels(a, details[done:done + take], axis, bank, mode,
-                               emulation=emulation)
-        else:
-            a = level_fallback(a, details[done])
-        done += take or 1
+        chunk = details[done:done + (take or 1)]
+        if take and why_not_waverec(a, chunk, axis, bank, mode) is None:
+            a = waverec_levels(a, chunk, axis, bank, mode, emulation=emulation)
+        else:  # (also where the shapes do not chain: the per-level step raises pywt's error)
+            for d in chunk:
+                a = level_fallback(a, d)
+        done += len(chunk)
     return a
 
 
@@ -416,14 +418,17 @@ def wavedec_adjoint_levels(a_bar, detail_bars, axis, bank, mode, data_len, out=N
 
 def wavedec_adjoint_steps(a_bar, detail_bars, axis, bank, mode, level_lens) -> tuple:
     """Levels per launch of wavedec's adjoint (0: a per-level step), for
-    approximations of lengths level_lens (n_0 .. n_L)."""
+    approximations of lengths level_lens (n_0 .. n_L); planned from metadata."""
     level = len(detail_bars)
-    like = next(v for v in [a_bar, *detail_bars] if v is not None)
+    like = next((v for v in [a_bar, *detail_bars] if v is not None), None)
 
     def fits(done, take):
-        top = a_bar if done == 0 else _stand_in(like, axis, level_lens[level - done])
-        return why_not_wavedec_adjoint(top, detail_bars[done:done + take], axis, bank, mode,
-                                       level_lens[level - done - take]) is None
+        if like is None or not isinstance(bank, _wavelets.FilterBank):
+            return False
+        lens = wavedec_lens(level_lens[level - done - take], take, bank.length, mode)
+        plan = _plan(ANALYSIS_ADJOINT, a_bar if done == 0 else None,
+                     detail_bars[done:done + take], axis, bank, mode, lens, None, like=like)
+        return isinstance(plan, _Plan)
     return _steps(level, fits)
 
 
@@ -434,11 +439,13 @@ def wavedec_adjoint(a_bar, detail_bars, axis, bank, mode, level_lens, level_fall
     level_fallback(a_bar, d_bar, n) runs one per-level step where none fits."""
     level, done = len(detail_bars), 0
     for take in wavedec_adjoint_steps(a_bar, detail_bars, axis, bank, mode, level_lens):
-        n = level_lens[level - done - (take or 1)]
-        if take:
-            a_bar = wavedec_adjoint_levels(a_bar, detail_bars[done:done + take], axis, bank,
-                                           mode, n, emulation=emulation)
+        chunk = detail_bars[done:done + (take or 1)]
+        n = level_lens[level - done - len(chunk)]
+        if take and why_not_wavedec_adjoint(a_bar, chunk, axis, bank, mode, n) is None:
+            a_bar = wavedec_adjoint_levels(a_bar, chunk, axis, bank, mode, n,
+                                           emulation=emulation)
         else:
-            a_bar = level_fallback(a_bar, detail_bars[done], n)
-        done += take or 1
+            for j, d_bar in enumerate(chunk):
+                a_bar = level_fallback(a_bar, d_bar, level_lens[level - done - j - 1])
+        done += len(chunk)
     return a_bar
