@@ -6,7 +6,7 @@ stand-in for CuPy whose arrays are NumPy arrays and whose events read the
 host clock: the fused kernels then run through the thread-block emulator, and
 each script's own check (fused and reference paths agree before anything is
 timed) must pass. The timings printed here mean nothing; the point is that a
-GPU session spends its time measuring, not fixing the scripts.
+first run on a GPU measures instead of fixing the scripts.
 """
 import json
 import sys
