@@ -22,7 +22,8 @@ fused_host = Pybind11Extension(
     cxx_std=17,
     extra_compile_args=["-O2"],
     depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/block_runtime.cuh",
-             "cuwavelet/kernels/dwt2_fused.cuh", "cuwavelet/kernels/host_dispatch.h"],
+             "cuwavelet/kernels/dwt2_fused.cuh", "cuwavelet/kernels/dwt2_two_levels.cuh",
+             "cuwavelet/kernels/host_dispatch.h"],
 )
 
 # The fused multi-level 1D kernels, likewise through the emulator (cuwavelet/_fused1d.py).

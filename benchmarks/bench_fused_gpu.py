@@ -8,7 +8,9 @@ Workloads (f32, pywt's default mode unless --mode):
 
 Each path runs every level of wavedec2 on the GPU, forward and adjoint (the
 backward pass of a wavelet loss): 'fused' is one cuwavelet._fused level launch
-per level (dwt2_level, dwt2_adjoint_level); 'separable' is the row pass and
+per level (dwt2_level, dwt2_adjoint_level); 'fused-2lv' (forward) runs levels
+in pairs (dwt2_two_levels, the level-1 approximation kept on chip), as the
+public wavedec2 does on CuPy arrays; 'separable' is the row pass and
 column pass through a stacked buffer (cuwavelet._separable split_sweep of
 analysis, merge_sweep of its adjoint), the path the public transforms take
 where the fused kernels do not apply.
@@ -90,8 +92,25 @@ def main(argv=None):
         def separable_adjoint(c, shape):
             return merge_sweep(c, axes, banks, modes, analysis_adjoint, [shape[a] for a in axes])
 
+        def wavedec2_two_levels():
+            """Levels in pairs (dwt2_two_levels) where the kernel takes them: what
+            the public wavedec2 runs on CuPy arrays."""
+            a, details = x, []
+            while len(details) < w["level"]:
+                if w["level"] - len(details) >= 2 and not _fused.why_not_two_levels(
+                        a, axes, banks, modes):
+                    first, second = _fused.dwt2_two_levels(a, axes, banks, modes)
+                    a = second.pop("aa")
+                    subs = [first, second]
+                else:
+                    subs = [_fused.dwt2_level(a, axes, banks, modes)]
+                    a = subs[0].pop("aa")
+                details += [(sub["da"], sub["ad"], sub["dd"]) for sub in subs]
+            return [a] + details[::-1]
+
         forward = {
             "fused": lambda: wavedec2(lambda a: _fused.dwt2_level(a, axes, banks, modes)),
+            "fused-2lv": wavedec2_two_levels,
             "separable": lambda: wavedec2(lambda a: split_sweep(a, axes, banks, modes, analysis)),
         }
         reason = (_fused.why_not("dwt2", x, axes, banks, modes) or _fused.why_not(
@@ -102,6 +121,9 @@ def main(argv=None):
         # same coefficients and adjoints before timing anything
         got, ref = forward["fused"](), forward["separable"]()
         _check(cupy, name, "coefficients", _leaves(got), _leaves(ref), float(cupy.abs(x).max()))
+        _check(cupy, name, "two-level coefficients", _leaves(forward["fused-2lv"]()), _leaves(ref),
+               float(cupy.abs(x).max()))
+        print(f"{name}: two-level plan: {_fused.why_not_two_levels(x, axes, banks, modes) or 'ok'}")
         adjoint = {
             "fused": lambda: wavedec2_adjoint(ref, lambda c, shape: _fused.dwt2_adjoint_level(
                 c, axes, banks, modes, shape)),

@@ -123,7 +123,7 @@ def copy_bandwidth(device, runs, nbytes=1 << 30):
     src = torch.ones(nbytes // 4, device=device)
     dst = torch.empty_like(src)
     seconds = interleaved_medians({"copy": lambda: dst.copy_(src)}, device, 3, runs)["copy"] / 1e3
-    del src, dst
+    src = dst = None  # free the 2 GB before the workloads
     torch.cuda.empty_cache()
     return 2 * nbytes / seconds
 

@@ -9,6 +9,9 @@ launch per level:
     idwt2_level(coeffs, axes, banks, modes)                -> image
     idwt2_adjoint_level(y, axes, banks, modes)             -> {'aa','ad','da','dd'}
     dwt2_adjoint_level(coeffs, axes, banks, modes, shape)  -> image
+    dwt2_two_levels(x, axes, banks, modes) -> ({level-1 details}, {level-2 subbands})
+        levels 1 and 2 of a wavedec2 in one launch (kernels/dwt2_two_levels.cuh),
+        where why_not_two_levels(...) is None
 
 Arguments are those of cuwavelet._multilevel.dwtn / idwtn / idwtn_adjoint /
 dwtn_adjoint (axes normalized, one FilterBank and one mode number per axis);
@@ -101,8 +104,12 @@ def kernel_name(op: int, mode: int, dtype) -> str:
 
 
 def all_kernel_names():
-    return [kernel_name(op, mode, dt) for op in (ANALYSIS, SYNTHESIS, ANALYSIS_ADJOINT)
-            for mode in range(len(_wavelets.MODES)) for dt in DTYPES]
+    """Every specialization in fused_device.cu: the single-level kernels, then
+    the two-level one (two_level_kernel_name)."""
+    return ([kernel_name(op, mode, dt) for op in (ANALYSIS, SYNTHESIS, ANALYSIS_ADJOINT)
+             for mode in range(len(_wavelets.MODES)) for dt in DTYPES]
+            + [two_level_kernel_name(mode, dt) for mode in range(len(_wavelets.MODES))
+               for dt in DTYPES])
 
 
 KERNELS = cuda.KernelModule("fused_device.cu", all_kernel_names)
@@ -470,3 +477,141 @@ def dwt2_adjoint_level(coeffs: dict, axes, banks, modes, data_shape, out=None, *
     """Transpose of dwt2_level for an image of data_shape; missing or None
     subbands are zero cotangents."""
     return _merge("dwt2_adjoint", coeffs, axes, banks, modes, data_shape, out, emulation)
+
+
+# --- two levels of wavedec2 per launch (kernels/dwt2_two_levels.cuh) ---------------
+
+TWO_LEVEL_TILE = (16, 16)  # level-2 coefficients per tile at most, along y, x
+TWO_LEVEL_OPERANDS = 8     # image, level-1 ad, da, dd, level-2 aa, ad, da, dd (kernel order)
+TWO_LEVEL_GEOMETRY_DTYPE = np.dtype([
+    ("batch_ndim", np.int64), ("batch_total", np.int64),
+    ("signal_len", np.int64, (2,)), ("len1", np.int64, (2,)), ("len2", np.int64, (2,)),
+    ("filter_len", np.int64, (2,)), ("tile", np.int64, (2,)), ("tiles", np.int64, (2,)),
+    ("batch_shape", np.int64, (MAX_DIMS,)),
+    ("stride", np.int64, (TWO_LEVEL_OPERANDS, MAX_DIMS + 2)),
+], align=True)
+
+
+def two_level_kernel_name(mode: int, dtype) -> str:
+    return f"fused_dwt2_two_levels_kernel<{mode}, {DTYPES[np.dtype(dtype)]}>"
+
+
+def two_level_shared_elems(tile, filter_len) -> int:
+    """TwoLevelLayout of dwt2_two_levels.cuh: input window (even | odd columns),
+    level-1 lo and hi rows, and the level-1 approximation window."""
+    r1 = [2 * t + F - 2 for t, F in zip(tile, filter_len)]
+    r0 = [2 * r + F - 2 for r, F in zip(r1, filter_len)]
+    return r0[0] * 2 * ((r0[1] + 1) // 2) + 2 * r0[0] * r1[1] + r1[0] * r1[1]
+
+
+@dataclasses.dataclass(frozen=True)
+class _TwoLevelPlan:
+    level1: _Plan       # the first level's plan (axes, lengths, banks, mode)
+    len2: tuple         # level-2 lengths along (y, x)
+    tile: tuple
+
+
+def _two_level_plan(x, axes, banks, modes):
+    """A _TwoLevelPlan, or a string saying why two levels cannot run in one launch."""
+    level1 = _plan("dwt2", x, list(axes), list(banks), list(modes))
+    if isinstance(level1, str):
+        return level1
+    return _two_level_plan_for(level1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _two_level_plan_for(level1: _Plan):
+    mode, F, n1 = level1.mode, tuple(b.length for b in level1.banks), level1.coeff_len
+    if mode in _wavelets._NEEDS_TWO_SAMPLES and min(n1) < 2:
+        return "the level-1 approximation is too short for this mode (per-level path)"
+    n2 = tuple(coeff_len(n, f, mode) for n, f in zip(n1, F))
+    itemsize = real_dtype(level1.dtype).itemsize
+    tile = [min(t, n) for t, n in zip(TWO_LEVEL_TILE, n2)]
+    while two_level_shared_elems(tile, F) * itemsize > SHARED_BUDGET:
+        k = 0 if tile[0] >= tile[1] else 1
+        if tile[k] <= 1:
+            return f"filters of length {F} leave no two-level tile in {SHARED_BUDGET} bytes"
+        tile[k] = max(1, tile[k] // 2)
+    # equal tiles: a short last tile's window may miss the targets of its extension
+    tile = [-(-n // -(-n // t)) for n, t in zip(n2, tile)]
+    window = [2 * (2 * t + f - 2) + f - 2 for t, f in zip(tile, F)]
+    if (window[0] * window[1] > MAX_READ_AMPLIFICATION * 16 * tile[0] * tile[1]
+            and any(t < n for t, n in zip(tile, n2))):
+        return (f"two-level tiles of {tuple(tile)} re-read over {MAX_READ_AMPLIFICATION}x their "
+                "input (long filters): per-level launches")
+    host = _host_module()
+    if not all(host.two_level_holds(mode, a, b, t, f) for a, b, t, f in zip(n1, n2, tile, F)):
+        return ("the level-1 extension reads outside a tile's window (periodic modes on images "
+                "larger than one tile, or tiles too small for the filter): per-level path")
+    return _TwoLevelPlan(level1, n2, tuple(tile))
+
+
+def why_not_two_levels(x, axes, banks, modes):
+    """None where dwt2_two_levels can run, else the reason."""
+    plan = _two_level_plan(x, axes, banks, modes)
+    return plan if isinstance(plan, str) else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _two_level_geometry(plan: _TwoLevelPlan, byte_strides):
+    p = plan.level1
+    scalar = real_dtype(p.dtype).itemsize
+    if any(b % scalar for s in byte_strides for b in s):
+        raise ValueError("array strides are not a multiple of the element size")
+    strides = [[b // scalar for b in s] for s in byte_strides]
+    shape = p.image_shape
+    entries = [[shape[d], [s[d] for s in strides], False]
+               for d in range(len(shape)) if d not in p.yx and shape[d] != 1]
+    if p.dtype.kind == "c":
+        entries.append([2, [1] * len(strides), False])
+    merged = merge_dims(entries)
+    g = np.zeros((), dtype=TWO_LEVEL_GEOMETRY_DTYPE)
+    g["batch_ndim"] = len(merged)
+    g["batch_total"] = int(np.prod([m[0] for m in merged], dtype=np.int64))
+    g["signal_len"], g["len1"], g["len2"] = p.signal_len, p.coeff_len, plan.len2
+    g["filter_len"] = [b.length for b in p.banks]
+    g["tile"] = plan.tile
+    g["tiles"] = [-(-n // t) for n, t in zip(plan.len2, plan.tile)]
+    for i, (size, st, _) in enumerate(merged):
+        g["batch_shape"][i] = size
+        g["stride"][:, i] = st
+    for k, axis in enumerate(p.yx):
+        g["stride"][:, MAX_DIMS + k] = [s[axis] for s in strides]
+    g.flags.writeable = False
+    total_tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
+    shared_bytes = two_level_shared_elems(plan.tile, g["filter_len"]) * scalar
+    return g, g.tobytes(), total_tiles, shared_bytes
+
+
+def dwt2_two_levels(x, axes, banks, modes, *, emulation=DEFAULT_EMULATION):
+    """Levels 1 and 2 of a wavedec2 / wavedecn over two axes in one launch:
+    ({level-1 details}, {level-2 subbands}), keys as dwt2_level's (one letter
+    per axis in axes order; the level-1 'aa' stays on chip)."""
+    plan = _two_level_plan(x, list(axes), list(banks), list(modes))
+    if isinstance(plan, str):
+        raise ValueError(f"the two-level 2D kernel cannot run this: {plan}")
+    p = plan.level1
+    xp = array_module(x)
+    shape1 = p.coeff_shape
+    shape2 = tuple(plan.len2[p.yx.index(d)] if d in p.yx else shape1[d] for d in range(len(shape1)))
+    level1 = [output(xp, None, shape1, p.dtype, "") for _ in range(3)]  # kernel bands ad, da, dd
+    level2 = [output(xp, None, shape2, p.dtype, "") for _ in range(4)]  # aa, ad, da, dd
+    operands = [x] + level1 + level2
+    g, g_bytes, total_tiles, shared_bytes = _two_level_geometry(
+        plan, tuple(tuple(a.strides) for a in operands))
+    scalar = real_dtype(p.dtype)
+    filters = [f for bank in p.banks for f in _wavelets.device_filters(bank, False, scalar, xp)]
+    if total_tiles and xp is not np:
+        with xp.cuda.Device(x.device.id):
+            kernel = KERNELS.function(two_level_kernel_name(p.mode, scalar))
+            kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,), (g, *operands, *filters),
+                   shared_mem=shared_bytes)
+    elif total_tiles:
+        host = _host_module()
+        host.launch_two_levels(p.mode, scalar == np.float64, g_bytes,
+                               [a.ctypes.data for a in operands], [f.ctypes.data for f in filters],
+                               min(total_tiles, emulation.grid), emulation.threads,
+                               host.schedules[emulation.schedule], emulation.seed,
+                               emulation.skip_barrier)
+    keys = [_band_key(p, axes, k) for k in range(4)]
+    return dict(zip(keys[1:], level1)), dict(zip(keys, level2))

@@ -109,10 +109,20 @@ def wavedec(x, axes, banks, modes, level: int) -> list:
                              level_fallback=lambda a: dwtn(a, axes, banks, modes))
         return [c[0]] + [{"d": d} for d in c[1:]]
     details, a = [], x
-    for _ in range(level):
+    done = 0
+    while done < level:
+        if level - done >= 2 and len(axes) == 2 and is_cupy(a) and \
+                _fused_kernels.why_not_two_levels(a, axes, banks, modes) is None:
+            # two levels per launch on the GPU: the level-1 approximation stays on chip
+            first, second = _fused_kernels.dwt2_two_levels(a, axes, banks, modes)
+            a = second.pop(approx_key(2))
+            details += [first, second]
+            done += 2
+            continue
         sub = dwtn(a, axes, banks, modes)
         a = sub.pop(approx_key(len(axes)))
         details.append(sub)
+        done += 1
     return [a] + details[::-1]
 
 

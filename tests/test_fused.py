@@ -257,6 +257,80 @@ def test_dot_product_identity_of_the_fused_adjoints(mode):
     assert np.isclose(np.vdot(s, y), sum(np.vdot(c[k], sty[k]) for k in c), rtol=1e-12)
 
 
+# --- two levels per launch -----------------------------------------------------
+
+def two_levels(x, wavelet, mode, axes, emulation=_fused.DEFAULT_EMULATION):
+    banks, modes = banks_modes(wavelet, mode, axes)
+    return _fused.dwt2_two_levels(x, list(axes), banks, modes, emulation=emulation)
+
+
+def as_wavedec2(first, second):
+    """dwt2_two_levels' result in pywt.wavedec2's structure."""
+    return [second["aa"], tuple(second[k] for k in ("da", "ad", "dd")),
+            tuple(first[k] for k in ("da", "ad", "dd"))]
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+@pytest.mark.parametrize("mode", MODES)
+def test_two_levels_match_pywt(mode, schedule):
+    """Levels 1 and 2 of wavedec2 in one launch: every supported case equals
+    pywt (float64 to 1e-12; float32 to 2e-5 of the largest coefficient, the
+    level-1 extension rounding as pywt's does), and the near-edge modes run
+    two-level launches on images of many tiles."""
+    em = Emulation(threads=32, grid=5, schedule=schedule)
+    ran = 0
+    for wavelet in ("haar", "db2", "db5", "bior2.4", "sym4"):
+        for shape, axes in (((2, 40, 37), (1, 2)), ((1, 100, 131), (1, 2)), ((3, 9, 12), (1, 2)),
+                            ((70, 2, 71), (2, 0))):
+            for dtype in (np.float64, np.float32):
+                x = random(shape, dtype)
+                banks, modes = banks_modes(wavelet, mode, axes)
+                if _fused.why_not_two_levels(x, axes, banks, modes):
+                    continue
+                ran += 1
+                got = as_wavedec2(*two_levels(x, wavelet, mode, axes, em))
+                want = quiet(pywt.wavedec2, x, wavelet, mode, level=2, axes=axes)
+                scale = max(np.abs(v).max() for v in leaves_of(want))
+                for g, w in zip(leaves_of(got), leaves_of(want)):
+                    np.testing.assert_allclose(g, w, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
+    assert ran >= (20 if mode in ("zero", "symmetric", "constant", "smooth") else 1)
+
+
+def leaves_of(c):
+    return [c[0]] + [a for level in c[1:] for a in level]
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_dropping_any_barrier_of_the_two_level_kernel_gives_a_wrong_answer(schedule):
+    """Five barriers per tile, and a sixth before the next tile of a block."""
+    x = random((2, 60, 50), np.float32)
+    want = quiet(pywt.wavedec2, x, "db2", "symmetric", level=2, axes=(1, 2))
+    for grid in (1, 3):
+        for skip in range(-1, 6):
+            em = Emulation(threads=32, grid=grid, schedule=schedule, skip_barrier=skip)
+            got = as_wavedec2(*two_levels(x, "db2", "symmetric", (1, 2), em))
+            same = all(np.allclose(g, w, rtol=1e-4, atol=1e-4)
+                       for g, w in zip(leaves_of(got), leaves_of(want)))
+            if skip == 5 and grid == 3:
+                continue  # with more blocks than tiles no block runs a second tile
+            assert same == (skip == -1), (grid, skip)
+
+
+def test_two_level_refusals_and_layout():
+    x = random((2, 300, 300), np.float32)
+    sym, per = banks_modes("db2", "symmetric", (1, 2)), banks_modes("db2", "periodic", (1, 2))
+    assert _fused.why_not_two_levels(x, (1, 2), *sym) is None
+    assert "extension" in _fused.why_not_two_levels(x, (1, 2), *per)  # far end, many tiles
+    assert _fused.why_not_two_levels(x, (1, 2), *banks_modes("coif5", "zero", (1, 2)))
+    for tile in ((16, 16), (3, 8), (1, 1)):
+        for F in ((4, 4), (10, 2)):
+            g = np.zeros((), _fused.TWO_LEVEL_GEOMETRY_DTYPE)
+            g["tile"], g["filter_len"] = tile, F
+            assert _fused_host.two_level_shared_bytes(False, g.tobytes()) == \
+                4 * _fused.two_level_shared_elems(tile, F)
+    assert _fused_host.two_level_geometry_size == _fused.TWO_LEVEL_GEOMETRY_DTYPE.itemsize
+
+
 # --- what runs fused, and what falls back ------------------------------------
 
 def test_supports_says_when_to_fall_back():
@@ -320,6 +394,13 @@ def test_cuda_fused_matches_pywt(mode):
                 c = {k: cupy.asarray(v) for k, v in expected.items()}
                 assert_same_structure(to_numpy(fused("idwt2", c, wavelet, mode, axes)),
                                       pywt.idwtn(expected, wavelet, mode, axes=axes), RTOL[dtype])
+                if _fused.why_not_two_levels(x, axes, *banks_modes(wavelet, mode, axes)) is None:
+                    got = as_wavedec2(*two_levels(cupy.asarray(x), wavelet, mode, axes))
+                    want = quiet(pywt.wavedec2, x, wavelet, mode, level=2, axes=axes)
+                    scale = max(np.abs(v).max() for v in leaves_of(want))
+                    for g, w in zip(leaves_of(got), leaves_of(want)):
+                        np.testing.assert_allclose(to_numpy(g), w, rtol=RTOL[dtype],
+                                                   atol=RTOL[dtype] * scale)
 
 
 # --- the integration in cuwavelet._multilevel ---------------------------------

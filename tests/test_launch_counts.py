@@ -23,6 +23,7 @@ def launches(monkeypatch):
     """A list that every kernel launch appends its kind to, with the fused routing on."""
     seen = []
     for module, name, kind in ((host, "launch", "per-axis"), (_fused_host, "launch", "fused-2d"),
+                               (_fused_host, "launch_two_levels", "fused-2d-two-levels"),
                                (_fused1d_host, "launch", "wavedec-1d"),
                                (_fused1d_host, "coarse_to_fine_launch", "coarse-to-fine-1d")):
         original = getattr(module, name)
@@ -43,9 +44,12 @@ def count(seen, fn, *args, **kwargs):
 
 @pytest.mark.parametrize("mode", ["symmetric", "zero", "periodization", "reflect"])
 def test_2d_levels_are_one_launch_each(launches, mode):
-    x = np.random.default_rng(0).standard_normal((2, 3, 64, 64))  # W3's layout, smaller
+    """wavedec2: levels 1 and 2 in one launch (64 x 64 float32 images: one
+    two-level tile spans each, so every mode qualifies), level 3 in another;
+    the inverse and the adjoints one launch per level."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 64, 64), dtype=np.float32)  # W3, smaller
     c, seen = count(launches, cw.wavedec2, x, "db2", mode, level=3)
-    assert seen == ["fused-2d"] * 3
+    assert seen == ["fused-2d-two-levels", "fused-2d"]
     _, seen = count(launches, cw.waverec2, c, "db2", mode)
     assert seen == ["fused-2d"] * 3
     _, seen = count(launches, cw.adjoint.wavedec2, c, "db2", mode, data_shape=x.shape)

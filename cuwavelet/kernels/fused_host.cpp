@@ -4,14 +4,17 @@
 // the halo arithmetic without a GPU. This is a verification build, not a fast
 // CPU path (NumPy arrays keep the separable host kernels for speed).
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "block_runtime.cuh"
 #include "dwt2_fused.cuh"
+#include "dwt2_two_levels.cuh"
 #include "host_dispatch.h"
 
 namespace cuwavelet {
@@ -120,6 +123,61 @@ pybind11::tuple fold_reach_of(int mode, long long N, long long n, int F) {
   return pybind11::make_tuple(r[0], r[1], r[2], r[3]);
 }
 
+// --- two levels per launch (dwt2_two_levels.cuh) ----------------------------------
+
+TwoLevelGeometry two_level_geometry_of(const pybind11::bytes& raw_bytes) {
+  const std::string raw = raw_bytes;
+  if (raw.size() != sizeof(TwoLevelGeometry))
+    throw std::invalid_argument("two-level geometry has the wrong size");
+  TwoLevelGeometry g;
+  std::memcpy(&g, raw.data(), sizeof(TwoLevelGeometry));
+  return g;
+}
+
+// Operand addresses (image, ad1, da1, dd1, aa2, ad2, da2, dd2) and filters
+// (lo_y, hi_y, lo_x, hi_x) arrive as integers.
+void launch_two_levels(int mode, bool is_double, pybind11::bytes geometry,
+                       std::vector<std::uintptr_t> operands, std::vector<std::uintptr_t> filters,
+                       long long grid, int threads, int schedule, std::uint64_t seed,
+                       long long skip_barrier) {
+  const TwoLevelGeometry g = two_level_geometry_of(geometry);
+  if (operands.size() != kTwoLevelOperands || filters.size() != 4)
+    throw std::invalid_argument("two-level launch: 8 operands and 4 filters expected");
+  EmulatorOptions opt;
+  opt.schedule = schedule;
+  opt.seed = seed;
+  opt.skip_barrier = skip_barrier;
+  auto run = [&](auto m, auto zero) {
+    typedef decltype(zero) T;
+    constexpr int M = decltype(m)::value;
+    T* o[kTwoLevelOperands];
+    for (int k = 0; k < kTwoLevelOperands; ++k) o[k] = reinterpret_cast<T*>(operands[k]);
+    const T* f[4];
+    for (int k = 0; k < 4; ++k) f[k] = reinterpret_cast<const T*>(filters[k]);
+    const std::size_t bytes = sizeof(T) * (std::size_t)TwoLevelLayout(g).total_elems();
+    pybind11::gil_scoped_release release;
+    Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
+      fused_analysis_2d_two_levels<M, T>(b, g, o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7],
+                                         f[0], f[1], f[2], f[3]);
+    }, opt);
+  };
+  with_mode(mode, [&](auto m) {
+    if (is_double) run(m, 0.0);
+    else run(m, 0.0f);
+  });
+}
+
+long long two_level_shared_bytes(bool is_double, pybind11::bytes geometry) {
+  const TwoLevelGeometry g = two_level_geometry_of(geometry);
+  return (long long)TwoLevelLayout(g).total_elems() * (is_double ? sizeof(double) : sizeof(float));
+}
+
+bool two_level_holds(int mode, long long n1, long long n2, long long tile, int F) {
+  return with_mode(mode, [&](auto m) {
+    return two_level_window_holds_extension<decltype(m)::value>(n1, n2, tile, F);
+  });
+}
+
 // Emulator self-test kernel: each thread stores its value in shared memory,
 // then reads thread t + shift's (its own where that is out of range).
 // Without the barrier that read is a race, which the emulator must turn into
@@ -168,6 +226,10 @@ PYBIND11_MODULE(_fused_host, m) {
         py::arg("grid"), py::arg("threads"), py::arg("schedule"), py::arg("seed"),
         py::arg("skip_barrier") = -1);
   m.def("shared_bytes", &cuwavelet::shared_bytes);
+  m.def("launch_two_levels", &cuwavelet::launch_two_levels);
+  m.def("two_level_shared_bytes", &cuwavelet::two_level_shared_bytes);
+  m.def("two_level_holds", &cuwavelet::two_level_holds);
+  m.attr("two_level_geometry_size") = sizeof(cuwavelet::TwoLevelGeometry);
   m.def("fold_reach", &cuwavelet::fold_reach_of, py::arg("mode"), py::arg("N"), py::arg("n"),
         py::arg("F"));
   m.def("exchange", &cuwavelet::exchange);
