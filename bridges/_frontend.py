@@ -12,10 +12,10 @@ A backend provides:
     spec(axes, banks, modes) -> spec            what split/merge take (axes >= 0)
     split(x, spec) -> {key: subband}            one level, keys in the core's order
     merge({key: subband}, spec) -> array        one inverse level; missing keys are zeros
-and optionally whole 1D multilevel transforms (2+ levels), which the core
-runs with its fused multi-level kernels:
-    wavedec_1d(x, spec, level) -> [cA_L, cD_L, ..., cD_1]
-    waverec_1d([cA_L, cD_L, ..., cD_1], spec) -> array   (every coefficient given)
+and optionally whole multilevel transforms (2+ levels), which the core runs
+with its fused multi-level kernels:
+    wavedec_levels(x, spec, level) -> [cA_L, {key: detail}_L, ..., {key: detail}_1]
+    waverec_1d([cA_L, cD_L, ..., cD_1], spec) -> array   (one axis, every coefficient given)
 """
 from __future__ import annotations
 
@@ -59,10 +59,9 @@ class Frontend:
         """[cA_n, {key: detail}_n, ..., {key: detail}_1], one split per level."""
         spec, lengths = self._spec(wavelet, mode, axes)
         level = check_level([x.shape[a] for a in axes], lengths, level)
-        whole = getattr(self.backend, "wavedec_1d", None)
-        if whole is not None and len(axes) == 1 and level > 1:
-            c = whole(x, spec, level)
-            return [c[0]] + [{"d": d} for d in c[1:]]
+        whole = getattr(self.backend, "wavedec_levels", None)
+        if whole is not None and level > 1:
+            return whole(x, spec, level)
         approx, details = subband_keys(len(axes))[0], []
         for _ in range(level):
             sub = self.backend.split(x, spec)

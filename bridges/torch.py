@@ -22,9 +22,10 @@ implementation, so torch.compile(fullgraph=True) keeps them as graph nodes.
 The multilevel transforms are plain Python over these ops (bridges/_frontend.py,
 shared with bridges.jax: one op call per level; waverec's trimming is tensor
 slicing, which autograd handles), except 1D wavedec and waverec of two or more
-levels, which are ops of their own (wavedec, waverec and their adjoints, the
-same construction), so that on CUDA they run as the core's fused multi-level
-kernels: a few launches, not one or more per level.
+levels (and wavedec, wavedec2, wavedecn of 2+ levels), which are ops of their
+own (wavedec, waverec and their adjoints, the same construction), so that on
+CUDA they run as the core's fused multi-level kernels: a few launches, not one
+or more per level.
 Wavelets reach the ops as their filter values (float[]), so custom pywt
 filter banks work; modes and axes as int lists.
 
@@ -228,15 +229,17 @@ def _idwtn_adjoint_op(y, axes, modes, lengths, filters):
         return _subbands(ml.idwtn_adjoint(_to_core(y), axes_, banks, modes_), len(axes))
 
 
-# --- multilevel 1D: the core's fused multi-level kernels, one op each way ---------
+# --- whole multilevel transforms: the core's multi-level kernels, one op each ------
 #
-#   wavedec(x, level)                      -> [cA_L, cD_L, ..., cD_1]
+#   wavedec(x, level)                      -> [cA_L, details_L..., ..., details_1...]
 #   wavedec_adjoint([cots], which, level)  -> x                its transpose
-#   waverec([cA_L, cD_L, ..., cD_1])       -> y                pywt's trimming included
+#   waverec([cA_L, cD_L, ..., cD_1])       -> y                1D; pywt's trimming included
 #   waverec_adjoint(y, coeff_lens)         -> [cA_L, cD_L, ..., cD_1]
 #
-# On CUDA each runs as a few launches (cuwavelet/_fused1d*.py) instead of one
-# op per level; the frontend takes them for 1D transforms of 2+ levels.
+# wavedec's details are each level's subbands but 'a...a', in key order,
+# coarsest level first. On CUDA these run as few launches (cuwavelet/_fused1d*.py;
+# two 2D levels per launch, cuwavelet/_fused.py) instead of one op per level;
+# the frontend takes them for 2+ levels (waverec: along one axis).
 
 _ML_ARGS = "int level, int[] axes, int[] modes, int[] lengths, float[] filters"
 
@@ -244,33 +247,38 @@ _ML_ARGS = "int level, int[] axes, int[] modes, int[] lengths, float[] filters"
 def _one_axis(axes, modes, lengths, filters):
     args = _core_args(axes, modes, lengths, filters)
     if len(args[0]) != 1:
-        raise ValueError("the multilevel 1D ops transform exactly one axis")
+        raise ValueError("the multilevel waverec ops transform exactly one axis")
     return args
 
 
-def _coeff_tensors(c) -> list:
-    """[cA, {'d': cD}, ...] of the core as [cA, cD, ...] tensors (disjoint buffers)."""
-    return [_from_core(c[0])] + [_from_core(d["d"]) for d in c[1:]]
+def _coeff_tensors(c, k: int = 1) -> list:
+    """The core's [cA, {key: detail}, ...] as [cA, details...] tensors (key order
+    without 'a...a', coarsest level first; disjoint buffers)."""
+    keys = subband_keys(k)[1:]
+    return [_from_core(c[0])] + [_from_core(d[key]) for d in c[1:] for key in keys]
 
 
 @torch.library.custom_op("cuwavelet::wavedec", mutates_args=(),
                          schema=f"(Tensor x, {_ML_ARGS}) -> Tensor[]")
 def _wavedec_op(x, level, axes, modes, lengths, filters):
     _check_dtype(x, "the data")
-    axes_, banks, modes_ = _one_axis(axes, modes, lengths, filters)
+    axes_, banks, modes_ = _core_args(axes, modes, lengths, filters)
     with _core_scope(x.device):
-        return _coeff_tensors(ml.wavedec(_to_core(x), axes_, banks, modes_, level))
+        return _coeff_tensors(ml.wavedec(_to_core(x), axes_, banks, modes_, level), len(axes_))
 
 
 @torch.library.custom_op("cuwavelet::wavedec_adjoint", mutates_args=(),
-                         schema=f"(Tensor[] cots, int[] which, {_ML_ARGS}, SymInt size) -> Tensor")
-def _wavedec_adjoint_op(cots, which, level, axes, modes, lengths, filters, size):
-    axes_, banks, modes_ = _one_axis(axes, modes, lengths, filters)
-    ref = _reference_of(cots, which, level + 1)
+                         schema=f"(Tensor[] cots, int[] which, {_ML_ARGS}, SymInt[] sizes) -> Tensor")
+def _wavedec_adjoint_op(cots, which, level, axes, modes, lengths, filters, sizes):
+    axes_, banks, modes_ = _core_args(axes, modes, lengths, filters)
+    keys = subband_keys(len(axes_))[1:]
+    ref = _reference_of(cots, which, 1 + level * len(keys))
     with _core_scope(ref.device) as made:
         given = dict(zip(which, (_to_core(c) for c in cots)))
-        structure = [given.get(0)] + [{"d": given.get(i)} for i in range(1, level + 1)]
-        data_shape = with_len(ref.shape, axes_[0], size)
+        structure = [given.get(0)] + [
+            {key: given.get(1 + j * len(keys) + i) for i, key in enumerate(keys)}
+            for j in range(level)]
+        data_shape = _with_lens(ref.shape, axes_, sizes)
         return _result(made, ml.wavedec_adjoint(structure, axes_, banks, modes_, data_shape))
 
 
@@ -300,16 +308,18 @@ def _waverec_adjoint_op(y, axes, modes, lengths, filters, coeff_lens):
 
 @_wavedec_op.register_fake
 def _(x, level, axes, modes, lengths, filters):
-    n, lens = x.shape[axes[0]], []
+    lens, shapes = [x.shape[a] for a in axes], []
     for _ in range(level):
-        n = coeff_len(n, lengths[0], modes[0])
-        lens.append(n)
-    return [x.new_empty(with_len(x.shape, axes[0], n)) for n in [lens[-1]] + lens[::-1]]
+        lens = [coeff_len(n, f, m) for n, f, m in zip(lens, lengths, modes)]
+        shapes.append(_with_lens(x.shape, axes, lens))
+    details = 2 ** len(axes) - 1
+    return [x.new_empty(shapes[-1])] + [x.new_empty(s) for s in shapes[::-1]
+                                        for _ in range(details)]
 
 
 @_wavedec_adjoint_op.register_fake
-def _(cots, which, level, axes, modes, lengths, filters, size):
-    return cots[0].new_empty(with_len(cots[0].shape, axes[0], size))
+def _(cots, which, level, axes, modes, lengths, filters, sizes):
+    return cots[0].new_empty(_with_lens(cots[0].shape, axes, sizes))
 
 
 @_waverec_op.register_fake
@@ -428,14 +438,14 @@ def _idwtn_adjoint_backward(ctx, grads):
 
 def _setup_wavedec(ctx, inputs, output):  # (x, level, axes, modes, lengths, filters)
     ctx.set_materialize_grads(False)
-    ctx.spec, ctx.size = tuple(inputs[1:6]), inputs[0].shape[inputs[2][0]]
+    ctx.spec, ctx.sizes = tuple(inputs[1:6]), [inputs[0].shape[a] for a in inputs[2]]
 
 
 def _wavedec_backward(ctx, grads):
     given, which = _given(grads)
     if not given:
         return (None,) * 6
-    return (_wavedec_adjoint_op(given, which, *ctx.spec, ctx.size),) + (None,) * 5
+    return (_wavedec_adjoint_op(given, which, *ctx.spec, ctx.sizes),) + (None,) * 5
 
 
 def _setup_wavedec_adjoint(ctx, inputs, output):  # (cots, which, level, axes, ..., size)
@@ -540,9 +550,12 @@ class _TorchBackend:
         return dict(zip(subband_keys(len(spec[0])), _dwtn_op(x, *spec)))
 
     @staticmethod
-    def wavedec_1d(x, spec, level) -> list:
-        """A 1D wavedec of 2+ levels as one op: [cA_L, cD_L, ..., cD_1]."""
-        return list(_wavedec_op(x, level, *spec))
+    def wavedec_levels(x, spec, level) -> list:
+        """A wavedec of 2+ levels as one op: [cA_L, {key: detail}_L, ..., {key: detail}_1]."""
+        flat = _wavedec_op(x, level, *spec)
+        keys = subband_keys(len(spec[0]))[1:]
+        return [flat[0]] + [dict(zip(keys, flat[1 + j * len(keys):1 + (j + 1) * len(keys)]))
+                            for j in range(level)]
 
     @staticmethod
     def waverec_1d(coeffs, spec):

@@ -238,19 +238,24 @@ def _op_args():
         # the multilevel 1D ops: cA_3, cD_3, cD_2, cD_1 of 23 samples (db2, symmetric) are
         # 5, 5, 8, 13 long; their waverec has 24 samples (cD_2's idwt is trimmed to 13)
         (ops.wavedec, (_leaf(3, 23), 3, *spec1)),
-        (ops.wavedec_adjoint, ([_leaf(3, 5), _leaf(3, 13, seed=1)], [0, 3], 3, *spec1, 23)),
+        (ops.wavedec_adjoint, ([_leaf(3, 5), _leaf(3, 13, seed=1)], [0, 3], 3, *spec1, [23])),
+        # two axes (0, 2) of (5, 2, 6): db2 reflect, bior2.2 constant; 2 levels leave
+        # (4, 2, 5) then (3, 2, 5) coefficients (outputs: aa_2, 3 details of level 2, 3 of 1)
+        (ops.wavedec, (_leaf(5, 2, 6), 2, *spec2)),
+        (ops.wavedec_adjoint, ([_leaf(3, 2, 5), _leaf(4, 2, 5, seed=1)], [0, 4], 2, *spec2,
+                               [5, 6])),
         (ops.waverec, ([_leaf(3, n, seed=i) for i, n in enumerate((5, 5, 8, 13))], *spec1)),
         (ops.waverec_adjoint, (_leaf(3, 24), *spec1, [5, 5, 8, 13])),
     ]
 
 
-@pytest.mark.parametrize("case", range(12))
+@pytest.mark.parametrize("case", range(14))
 def test_opcheck(case):
     op, args = _op_args()[case]
     torch.library.opcheck(op, args)
 
 
-def test_1d_multilevel_transforms_are_single_ops(monkeypatch):
+def test_multilevel_transforms_are_single_ops(monkeypatch):
     """wavedec and waverec of 2+ levels along one axis are one custom op each
     (on CUDA, the core's fused multi-level kernels), and so are their
     backward passes; one level stays on the level ops."""
@@ -272,6 +277,11 @@ def test_1d_multilevel_transforms_are_single_ops(monkeypatch):
     calls.clear()
     bt.wavedec(x, "db3", "smooth", level=1)
     assert calls == ["_dwtn_op"]
+    calls.clear()  # 2D and nD: one op forward (on CUDA: levels in pairs), per-level inverse
+    img = _leaf(2, 20, 18)
+    c2 = bt.wavedec2(img, "db2", "symmetric", level=2)
+    assert calls == ["_wavedec_op"]
+    assert_matches(c2, pywt.wavedec2(img.detach().numpy(), "db2", "symmetric", level=2), 1e-12)
 
 
 def test_complex_values_and_gradient_is_the_core_adjoint():
