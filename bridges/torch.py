@@ -335,7 +335,9 @@ def _(y, axes, modes, lengths, filters, coeff_lens):
 
 
 def _reference_of(tensors, which, count):
-    """The first of the given coefficient tensors, after checking them."""
+    """The first of the given coefficient tensors (numbers `which` of `count`),
+    after checking them. (A list of present tensors plus `which`, not
+    Tensor?[]: autograd does not see that a list holding None requires grad.)"""
     if not tensors or len(tensors) != len(which) or len(set(which)) != len(which) or \
             not all(0 <= i < count for i in which):
         raise ValueError(f"coefficient numbers {list(which)} do not fit {len(tensors)} arrays of "
@@ -348,18 +350,8 @@ def _reference_of(tensors, which, count):
 
 
 def _reference(coeffs, which, k):
-    """The first of a level's given subbands, after checking them. (A list of
-    present tensors plus `which`, not Tensor?[]: autograd does not see that a
-    list holding None requires grad.)"""
-    if not coeffs or len(coeffs) != len(which) or len(set(which)) != len(which) or \
-            not all(0 <= i < 2 ** k for i in which):
-        raise ValueError(f"subband numbers {list(which)} do not fit {len(coeffs)} coefficient "
-                         f"arrays of {k} axes")
-    for c in coeffs:
-        _check_dtype(c, "a coefficient")
-    if len({c.dtype for c in coeffs}) > 1 or len({c.device for c in coeffs}) > 1:
-        raise ValueError("the subbands of one level must share one dtype and device")
-    return coeffs[0]
+    """The first of a level's given subbands (of k axes), after checking them."""
+    return _reference_of(coeffs, which, 2 ** k)
 
 
 def _with_lens(shape, axes, lens) -> tuple:

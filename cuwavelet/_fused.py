@@ -42,7 +42,7 @@ import numpy as np
 from . import _wavelets
 from ._backends import cuda
 from ._arrays import array_module, is_cupy, output, real_dtype
-from ._geometry import MAX_DIMS, merge_dims
+from ._geometry import MAX_DIMS, merge_dims, set_batch_dims
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len
 
 KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
@@ -398,8 +398,6 @@ def _geometry(plan: _Plan, byte_strides):
         entries.append([2, [1 if s is not None else 0 for s in strides], False])
     merged = merge_dims(entries)  # in the first operand's memory order
     g = np.zeros((), dtype=FUSED_GEOMETRY_DTYPE)
-    g["batch_ndim"] = len(merged)
-    g["batch_total"] = int(np.prod([m[0] for m in merged], dtype=np.int64))
     g["signal_len"] = plan.signal_len
     g["coeff_len"] = plan.coeff_len
     filter_len = [b.length for b in plan.banks]
@@ -412,9 +410,7 @@ def _geometry(plan: _Plan, byte_strides):
         for k in range(2):
             g["fold_reach"][k] = _host_module().fold_reach(
                 plan.mode, plan.signal_len[k], plan.coeff_len[k], filter_len[k])
-    for i, (size, st, _) in enumerate(merged):
-        g["batch_shape"][i] = size
-        g["stride"][:, i] = st
+    set_batch_dims(g, merged)
     for k, axis in enumerate(plan.yx):
         g["stride"][:, MAX_DIMS + k] = [s[axis] if s is not None else 0 for s in strides]
     g.flags.writeable = False
@@ -566,15 +562,11 @@ def _two_level_geometry(plan: _TwoLevelPlan, byte_strides):
         entries.append([2, [1] * len(strides), False])
     merged = merge_dims(entries)
     g = np.zeros((), dtype=TWO_LEVEL_GEOMETRY_DTYPE)
-    g["batch_ndim"] = len(merged)
-    g["batch_total"] = int(np.prod([m[0] for m in merged], dtype=np.int64))
     g["signal_len"], g["len1"], g["len2"] = p.signal_len, p.coeff_len, plan.len2
     g["filter_len"] = [b.length for b in p.banks]
     g["tile"] = plan.tile
     g["tiles"] = [-(-n // t) for n, t in zip(plan.len2, plan.tile)]
-    for i, (size, st, _) in enumerate(merged):
-        g["batch_shape"][i] = size
-        g["stride"][:, i] = st
+    set_batch_dims(g, merged)
     for k, axis in enumerate(p.yx):
         g["stride"][:, MAX_DIMS + k] = [s[axis] for s in strides]
     g.flags.writeable = False

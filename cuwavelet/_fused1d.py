@@ -50,7 +50,7 @@ from . import _wavelets
 from ._backends import cuda
 from ._fused import DEFAULT_EMULATION  # the emulator settings of the fused 2D kernels
 from ._arrays import array_module, empty, is_cupy, output, real_dtype
-from ._geometry import MAX_DIMS, merge_dims
+from ._geometry import MAX_DIMS, merge_dims, set_batch_dims
 from ._shapes import coeff_len
 
 KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
@@ -320,17 +320,13 @@ def _geometry(plan: _Plan, byte_strides):
         entries.append([2, [1] * len(strides), False])
     merged = merge_dims(entries)  # in the first operand's memory order
     g = np.zeros((), dtype=MULTILEVEL_GEOMETRY_DTYPE)
-    g["batch_ndim"] = len(merged)
-    g["batch_total"] = math.prod(m[0] for m in merged)
     g["levels"] = plan.levels
     g["filter_len"] = plan.bank.length
     g["tile"] = plan.tile
     g["tiles"] = plan.tiles
     g["cascade"] = int(plan.cascade)
     g["len"][:plan.levels + 1] = plan.lens
-    for i, (size, st, _) in enumerate(merged):
-        g["batch_shape"][i] = size
-        g["stride"][:len(st), i] = st
+    set_batch_dims(g, merged)
     g["stride"][:len(strides), MAX_DIMS] = [s[plan.axis] for s in strides]
     g.flags.writeable = False
     total_tiles = int(g["batch_total"]) * plan.tiles

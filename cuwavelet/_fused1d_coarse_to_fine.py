@@ -47,7 +47,7 @@ from ._backends import cuda
 from ._fused import DEFAULT_EMULATION
 from ._fused1d import (DTYPES, GPU_THREADS, MAX_LEVELS, OPERANDS, OPERANDS_DTYPE, SHARED_BUDGET,
                        TARGET_BLOCKS, _address, _host_module, _output, operand_reason, taps_dtype)
-from ._geometry import MAX_DIMS, merge_dims
+from ._geometry import MAX_DIMS, merge_dims, set_batch_dims
 from ._shapes import coeff_len, rec_len
 
 SYNTHESIS, ANALYSIS_ADJOINT = 0, 1  # CoarseToFineOp in dwt1_coarse_to_fine.cuh
@@ -201,11 +201,7 @@ def _geometry(plan: _Plan, byte_strides):
     merged = merge_dims(entries)  # in the output's memory order
     # a 0-d record (passed by value to the CUDA kernel), from the prepared bytes
     g = np.frombuffer(plan.prepared, dtype=COARSE_TO_FINE_GEOMETRY_DTYPE).reshape(()).copy()
-    g["batch_ndim"] = len(merged)
-    g["batch_total"] = math.prod(m[0] for m in merged)
-    for i, (size, st, _) in enumerate(merged):
-        g["batch_shape"][i] = size
-        g["stride"][:len(st), i] = st
+    set_batch_dims(g, merged)
     g["stride"][:len(strides), MAX_DIMS] = [s[plan.axis] for s in strides]
     g.flags.writeable = False
     total_tiles = int(g["batch_total"]) * plan.tiles

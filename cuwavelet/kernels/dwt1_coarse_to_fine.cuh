@@ -233,7 +233,7 @@ CUWAVELET_BLOCK void fused_coarse_to_fine_1d(const Block& b, const CoarseToFineG
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t line = tile / g.tiles, part = tile - line * g.tiles;
     index_t offset[kLevelOperands];
-    line_offsets(g, line, offset, operands);
+    batch_offsets(g, line, offset, operands);
     index_t start[kMaxFusedLevels + 1], width[kMaxFusedLevels + 1];
     tile_windows<OP, M>(g, part, start, width);
 

@@ -122,19 +122,6 @@ struct MultilevelLayout {
   CUWAVELET_HD int total_elems() const { return 2 * half[0] + 2 * half[1]; }
 };
 
-// Element offsets of every operand at the start of line `line` (any geometry
-// record with batch_ndim, batch_shape and stride[operand][dim]).
-template <class LineGeometry>
-CUWAVELET_HD void line_offsets(const LineGeometry& g, index_t line,
-                               index_t offset[kLevelOperands], int operands) {
-  for (int o = 0; o < operands; ++o) offset[o] = 0;
-  for (index_t d = g.batch_ndim - 1; d >= 0; --d) {
-    const index_t c = line % g.batch_shape[d];
-    line /= g.batch_shape[d];
-    for (int o = 0; o < operands; ++o) offset[o] += c * g.stride[o][d];
-  }
-}
-
 // One filter at local output i of a level, from the level below stored split
 // into even / odd local positions. Tap j reads local position 2i + F - 1 - j:
 // with F even, taps j and j+1 (j even) read odd[m] and even[m] for
@@ -197,7 +184,7 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t line = tile / tiles, part = tile - line * tiles;
     index_t offset[kLevelOperands];
-    line_offsets(g, line, offset, operands);
+    batch_offsets(g, line, offset, operands);
     // Level-L window: this tile's T coefficients; the last tile's window ends
     // at N_L (it starts earlier, so that every window is T wide: what the
     // exactness rule needs at the right edge). One tile: the whole line.

@@ -61,17 +61,6 @@ static_assert(sizeof(FusedGeometry) ==
                   (20 + kMaxDims + kFusedOperands * (kMaxDims + 2)) * sizeof(index_t),
               "FusedGeometry must stay a padding-free record of 64-bit fields");
 
-// Element offsets of every operand at the start of batch item `batch`.
-CUWAVELET_HD void batch_offsets(const FusedGeometry& g, index_t batch,
-                                index_t offset[kFusedOperands]) {
-  for (int o = 0; o < kFusedOperands; ++o) offset[o] = 0;
-  for (index_t d = g.batch_ndim - 1; d >= 0; --d) {
-    const index_t c = batch % g.batch_shape[d];
-    batch /= g.batch_shape[d];
-    for (int o = 0; o < kFusedOperands; ++o) offset[o] += c * g.stride[o][d];
-  }
-}
-
 CUWAVELET_HD index_t axis_stride(const FusedGeometry& g, int operand, int axis) {
   return g.stride[operand][kMaxDims + axis];
 }
@@ -90,10 +79,56 @@ CUWAVELET_HD A extended_sample_2d(const T* x, index_t sy, index_t sx, index_t Ny
 }
 
 // ---------------------------------------------------------------------------
+// Analysis building blocks, shared by the single-level and the two-level
+// kernels (dwt2_two_levels.cuh). Input windows in shared memory are stored
+// row by row, each row's even columns first, then its odd ones (`half` apart),
+// so that the row filter's threads (output o reads column 2o + const) hit
+// consecutive banks.
+
+// The extended image window [py0, py0 + rows) x [px0, px0 + cols) -> `in`.
+template <int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T* image,
+                                       index_t sy, index_t sx, index_t Ny, index_t Nx,
+                                       index_t py0, index_t px0, int rows, int cols) {
+  for (int e = b.thread(); e < rows * cols; e += b.threads()) {
+    const int r = e / cols, c = e - r * cols;
+    in[r * 2 * half + (c & 1) * half + (c >> 1)] =
+        extended_sample_2d<M, T, A>(image, sy, sx, Ny, Nx, py0 + r, px0 + c);
+  }
+}
+
+// Both filters along x at output column o of a row split even | odd: tap j
+// reads local column 2o + F - 1 - j (extended position 2o + off - j).
+template <typename T, typename A>
+CUWAVELET_HD void row_pair_split(const A* line, int half, int o, int F, const T* lo, const T* hi,
+                                 A& l, A& h) {
+  l = A(0); h = A(0);
+  for (int j = 0; j < F; ++j) {
+    const int c = 2 * o + F - 1 - j;
+    const A v = line[(c & 1) * half + (c >> 1)];
+    l += A(lo[j]) * v;
+    h += A(hi[j]) * v;
+  }
+}
+
+// The four subbands (aa, ad, da, dd) at output row o of column `col` of the
+// lo and hi rows (`pitch` apart): tap j reads row 2o + F - 1 - j.
+template <typename T, typename A>
+CUWAVELET_HD void column_quad(const A* row_lo, const A* row_hi, int pitch, int o, int col, int F,
+                              const T* lo, const T* hi, A acc[4]) {
+  acc[0] = acc[1] = acc[2] = acc[3] = A(0);
+  for (int j = 0; j < F; ++j) {
+    const int r = 2 * o + F - 1 - j;
+    const A l = row_lo[r * pitch + col], h = row_hi[r * pitch + col];
+    const A fl = A(lo[j]), fh = A(hi[j]);
+    acc[0] += fl * l; acc[1] += fl * h; acc[2] += fh * l; acc[3] += fh * h;
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Shared memory of an analysis block, in elements of T. The input tile holds
-// the 2*tile + F - 2 extended positions each output tile reads per axis; its
-// rows are stored even columns first, then odd ones, so that the row filter's
-// threads (output ox reads column 2*ox + const) hit consecutive banks.
+// the 2*tile + F - 2 extended positions each output tile reads per axis, its
+// rows split even | odd (load_input_window).
 struct AnalysisLayout {
   int in_rows, in_cols, half_cols, tile_y, tile_x;
   CUWAVELET_HD explicit AnalysisLayout(const FusedGeometry& g)
@@ -127,7 +162,7 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t in_image = tile % tiles_per_image;
     index_t offset[kFusedOperands];
-    batch_offsets(g, tile / tiles_per_image, offset);
+    batch_offsets(g, tile / tiles_per_image, offset, kFusedOperands);
     const index_t oy0 = (in_image / g.tiles[kX]) * L.tile_y;
     const index_t ox0 = (in_image % g.tiles[kX]) * L.tile_x;
     // Outputs of this tile (the last tiles are partial) and the inputs they read.
@@ -139,37 +174,20 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
     const index_t px0 = 2 * ox0 + analysis_offset<M>(Fx) - (Fx - 1);
     const T* image = x + offset[kImage];
 
-    for (int e = t; e < rows * cols; e += nt) {
-      const int r = e / cols, c = e - r * cols;
-      in[r * 2 * L.half_cols + (c & 1) * L.half_cols + (c >> 1)] =
-          extended_sample_2d<M, T, A>(image, sy, sx, Ny, Nx, py0 + r, px0 + c);
-    }
+    load_input_window<M, T, A>(b, in, L.half_cols, image, sy, sx, Ny, Nx, py0, px0, rows, cols);
     b.sync();
 
     for (int e = t; e < rows * out_x; e += nt) {
       const int r = e / out_x, ox = e - r * out_x;
-      const A* line = in + r * 2 * L.half_cols;
-      A lo = A(0), hi = A(0);
-      for (int j = 0; j < Fx; ++j) {
-        const int c = 2 * ox + Fx - 1 - j;  // local column of extended position 2o + off - j
-        const A v = line[(c & 1) * L.half_cols + (c >> 1)];
-        lo += A(lo_x[j]) * v;
-        hi += A(hi_x[j]) * v;
-      }
-      row_lo[r * L.tile_x + ox] = lo;
-      row_hi[r * L.tile_x + ox] = hi;
+      row_pair_split<T, A>(in + r * 2 * L.half_cols, L.half_cols, ox, Fx, lo_x, hi_x,
+                           row_lo[r * L.tile_x + ox], row_hi[r * L.tile_x + ox]);
     }
     b.sync();
 
     for (int e = t; e < out_y * out_x; e += nt) {
       const int oy = e / out_x, ox = e - oy * out_x;
-      A acc[4] = {A(0), A(0), A(0), A(0)};  // aa, ad, da, dd
-      for (int j = 0; j < Fy; ++j) {
-        const int r = 2 * oy + Fy - 1 - j;
-        const A l = row_lo[r * L.tile_x + ox], h = row_hi[r * L.tile_x + ox];
-        const A fl = A(lo_y[j]), fh = A(hi_y[j]);
-        acc[0] += fl * l; acc[1] += fl * h; acc[2] += fh * l; acc[3] += fh * h;
-      }
+      A acc[4];  // aa, ad, da, dd
+      column_quad<T, A>(row_lo, row_hi, L.tile_x, oy, ox, Fy, lo_y, hi_y, acc);
       for (int k = 0; k < 4; ++k)
         band[k][offset[kAA + k] + (oy0 + oy) * axis_stride(g, kAA + k, kY) +
                 (ox0 + ox) * axis_stride(g, kAA + k, kX)] = T(acc[k]);
@@ -225,7 +243,7 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t in_image = tile % tiles_per_image;
     index_t offset[kFusedOperands];
-    batch_offsets(g, tile / tiles_per_image, offset);
+    batch_offsets(g, tile / tiles_per_image, offset, kFusedOperands);
     const index_t i0 = (in_image / g.tiles[kX]) * L.tile_y;
     const index_t j0 = (in_image % g.tiles[kX]) * L.tile_x;
     const int out_y = (int)(Ly - i0 < L.tile_y ? Ly - i0 : L.tile_y);
@@ -439,7 +457,7 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t in_image = tile % tiles_per_image;
     index_t offset[kFusedOperands];
-    batch_offsets(g, tile / tiles_per_image, offset);
+    batch_offsets(g, tile / tiles_per_image, offset, kFusedOperands);
     const index_t i0 = (in_image / g.tiles[kX]) * g.tile[kY];
     const index_t j0 = (in_image % g.tiles[kX]) * g.tile[kX];
     const int out_y = (int)(ax_y.N - i0 < g.tile[kY] ? ax_y.N - i0 : g.tile[kY]);

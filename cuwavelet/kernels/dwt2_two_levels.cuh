@@ -122,15 +122,7 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t in_image = tile % tiles_per_image;
     index_t offset[kTwoLevelOperands];
-    {  // batch offsets of every operand
-      index_t item = tile / tiles_per_image;
-      for (int o = 0; o < kTwoLevelOperands; ++o) offset[o] = 0;
-      for (index_t d = g.batch_ndim - 1; d >= 0; --d) {
-        const index_t c = item % g.batch_shape[d];
-        item /= g.batch_shape[d];
-        for (int o = 0; o < kTwoLevelOperands; ++o) offset[o] += c * g.stride[o][d];
-      }
-    }
+    batch_offsets(g, tile / tiles_per_image, offset, kTwoLevelOperands);
     const index_t ty = in_image / g.tiles[kX], tx = in_image % g.tiles[kX];
     const index_t o2y = ty * g.tile[kY], o2x = tx * g.tile[kX];
     const int out2_y = (int)(n2y - o2y < g.tile[kY] ? n2y - o2y : g.tile[kY]);
@@ -146,26 +138,14 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
     const T* image = x + offset[kTLImage];
 
     // 1. input window
-    for (int e = t; e < rows0 * cols0; e += nt) {
-      const int r = e / cols0, c = e - r * cols0;
-      in[r * 2 * L.half0 + (c & 1) * L.half0 + (c >> 1)] =
-          extended_sample_2d<M, T, A>(image, sy, sx, Ny, Nx, p0y + r, p0x + c);
-    }
+    load_input_window<M, T, A>(b, in, L.half0, image, sy, sx, Ny, Nx, p0y, p0x, rows0, cols0);
     b.sync();
 
     // 2. level 1 along x
     for (int e = t; e < rows0 * cols1; e += nt) {
       const int r = e / cols1, c1 = e - r * cols1;
-      const A* line = in + r * 2 * L.half0;
-      A lo = A(0), hi = A(0);
-      for (int j = 0; j < Fx; ++j) {
-        const int c = 2 * c1 + Fx - 1 - j;
-        const A v = line[(c & 1) * L.half0 + (c >> 1)];
-        lo += A(lo_x[j]) * v;
-        hi += A(hi_x[j]) * v;
-      }
-      row_lo[r * L.c1 + c1] = lo;
-      row_hi[r * L.c1 + c1] = hi;
+      row_pair_split<T, A>(in + r * 2 * L.half0, L.half0, c1, Fx, lo_x, hi_x,
+                           row_lo[r * L.c1 + c1], row_hi[r * L.c1 + c1]);
     }
     b.sync();
 
@@ -175,14 +155,8 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
       const index_t P = p1y + r1, Q = p1x + c1;
       if (P < 0 || P >= n1y || Q < 0 || Q >= n1x) continue;  // step 4
       const bool owned = P >= own_y0 && P < own_y1 && Q >= own_x0 && Q < own_x1;
-      A acc[4] = {A(0), A(0), A(0), A(0)};  // aa, ad, da, dd
-      for (int j = 0; j < Fy; ++j) {
-        const int r = 2 * r1 + Fy - 1 - j;
-        const A l = row_lo[r * L.c1 + c1], h = row_hi[r * L.c1 + c1];
-        const A fl = A(lo_y[j]), fh = A(hi_y[j]);
-        acc[0] += fl * l;
-        if (owned) { acc[1] += fl * h; acc[2] += fh * l; acc[3] += fh * h; }
-      }
+      A acc[4];  // aa, ad, da, dd
+      column_quad<T, A>(row_lo, row_hi, L.c1, r1, c1, Fy, lo_y, hi_y, acc);
       a1[r1 * L.c1 + c1] = acc[0];
       if (owned)
         for (int k = 0; k < 3; ++k)
@@ -230,13 +204,8 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
     // 6. level 2 along y: the four subbands
     for (int e = t; e < out2_y * out2_x; e += nt) {
       const int i2 = e / out2_x, j2 = e - i2 * out2_x;
-      A acc[4] = {A(0), A(0), A(0), A(0)};
-      for (int j = 0; j < Fy; ++j) {
-        const int r1 = 2 * i2 + Fy - 1 - j;
-        const A l = row2_lo[r1 * L.tile_x + j2], h = row2_hi[r1 * L.tile_x + j2];
-        const A fl = A(lo_y[j]), fh = A(hi_y[j]);
-        acc[0] += fl * l; acc[1] += fl * h; acc[2] += fh * l; acc[3] += fh * h;
-      }
+      A acc[4];
+      column_quad<T, A>(row2_lo, row2_hi, L.tile_x, i2, j2, Fy, lo_y, hi_y, acc);
       for (int k = 0; k < 4; ++k)
         level2[k][offset[kTLAA2 + k] + (o2y + i2) * g.stride[kTLAA2 + k][kMaxDims] +
                   (o2x + j2) * g.stride[kTLAA2 + k][kMaxDims + 1]] = T(acc[k]);

@@ -47,6 +47,20 @@ struct Geometry {
 static_assert(sizeof(Geometry) == (5 + 4 * kMaxDims) * sizeof(index_t),
               "Geometry must stay a padding-free record of 64-bit fields");
 
+// Element offsets of the first `operands` operands at the start of batch item
+// `item` (the other dimensions in row-major order), for the fused kernels'
+// geometry records (fields batch_ndim, batch_shape, stride[operand][dim]).
+template <class BatchGeometry>
+CUWAVELET_HD void batch_offsets(const BatchGeometry& g, index_t item, index_t* offset,
+                                int operands) {
+  for (int o = 0; o < operands; ++o) offset[o] = 0;
+  for (index_t d = g.batch_ndim - 1; d >= 0; --d) {
+    const index_t c = item % g.batch_shape[d];
+    item /= g.batch_shape[d];
+    for (int o = 0; o < operands; ++o) offset[o] += c * g.stride[o][d];
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Boundary extension: X(p) for p outside [0, N) as sum_t w[t] * x[idx[t]].
 // Returns the number of terms (0 for zero padding).
