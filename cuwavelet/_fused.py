@@ -25,7 +25,7 @@ which exists to verify the GPU code in CI: it runs on one core, 3-7x slower
 than the separable host path, so route only CuPy arrays here in production.
 
 idwt2's adjoint is the analysis kernel with transposed filters (see
-_transposed_bank): exactly an analysis with reversed synthesis filters in zero
+transposed_bank): exactly an analysis with reversed synthesis filters in zero
 mode (periodization for periodization), since the synthesis extends nothing.
 dwt2's adjoint has a kernel of its own in every mode (the analysis adjoint of
 dwt2_fused.cuh): the cotangents of the extended positions, with those past the
@@ -41,7 +41,7 @@ import numpy as np
 
 from . import _wavelets
 from ._backends import cuda
-from ._arrays import array_module, is_cupy, output, real_dtype
+from ._arrays import array_module, empty, is_cupy, output, real_dtype
 from ._geometry import MAX_DIMS, merge_dims, set_batch_dims
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len
 
@@ -222,7 +222,7 @@ class _Plan:
 
 
 @functools.lru_cache(maxsize=None)
-def _transposed_bank(bank):
+def transposed_bank(bank):
     """The bank whose analysis filters are `bank`'s synthesis filters reversed
     and vice versa: analysis with it is the transpose of `bank`'s synthesis
     (in zero / periodization mode), and the other way round."""
@@ -313,7 +313,7 @@ def _plan_for(op, dtype, shape, strides, axes, banks, modes, data_shape):
                  "dwt2_adjoint": ANALYSIS_ADJOINT}[op]
     yx_banks = tuple(banks[k] for k in order)
     if op == "idwt2_adjoint":
-        yx_banks = tuple(_transposed_bank(b) for b in yx_banks)
+        yx_banks = tuple(transposed_bank(b) for b in yx_banks)
         mode = ZERO if mode != PERIODIZATION else PERIODIZATION
     out_len = n if kernel_op == ANALYSIS else N
     tile = _choose_tile(kernel_op, mode, out_len, F, real_dtype(dtype).itemsize)
@@ -586,8 +586,8 @@ def dwt2_two_levels(x, axes, banks, modes, *, emulation=DEFAULT_EMULATION):
     xp = array_module(x)
     shape1 = p.coeff_shape
     shape2 = tuple(plan.len2[p.yx.index(d)] if d in p.yx else shape1[d] for d in range(len(shape1)))
-    level1 = [output(xp, None, shape1, p.dtype, "") for _ in range(3)]  # kernel bands ad, da, dd
-    level2 = [output(xp, None, shape2, p.dtype, "") for _ in range(4)]  # aa, ad, da, dd
+    level1 = [empty(xp, shape1, p.dtype) for _ in range(3)]  # kernel bands ad, da, dd
+    level2 = [empty(xp, shape2, p.dtype) for _ in range(4)]  # aa, ad, da, dd
     operands = [x] + level1 + level2
     g, g_bytes, total_tiles, shared_bytes = _two_level_geometry(
         plan, tuple(tuple(a.strides) for a in operands))

@@ -188,13 +188,12 @@ def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
         raise ValueError("At least one coefficient cotangent must be given (all are None).")
     level = len(cots) - 1
     shapes = level_shapes(data_shape, axes, banks, modes, level)
+    for j in range(level, 0, -1):  # the coarsest level is stored first
+        d = {k: v for k, v in cots[level - j + 1].items() if v is not None}
+        if j == level and cots[0] is not None:
+            d[approx_key(len(axes))] = cots[0]
+        _check_shapes(d, shapes[j], "cotangent")
     if _multilevel_1d(axes, present, level):
-        if cots[0] is not None:
-            _check_shapes({approx_key(1): cots[0]}, shapes[level], "cotangent")
-        for j in range(level, 0, -1):
-            _check_shapes({k: v for k, v in cots[level - j + 1].items() if v is not None},
-                          shapes[j], "cotangent")
-
         def level_step(a_bar, d_bar, n):  # one per-level adjoint step
             d = {k: v for k, v in (("a", a_bar), ("d", d_bar)) if v is not None}
             if not d:
@@ -213,7 +212,6 @@ def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
         if not d:
             a_bar = None
             continue
-        _check_shapes(d, shapes[j], "cotangent")
         a_bar = dwtn_adjoint(d, axes, banks, modes, shapes[j - 1])
     if a_bar is None:
         a_bar = zeros(array_module(*present), data_shape, present[0].dtype)
@@ -275,7 +273,7 @@ def _waverec_adjoint_as_wavedec(y, detail_shapes, axes, banks, modes):
         return None  # shapes that do not chain: the per-level path raises pywt's error
     if chain_mode == PERIODIZATION and any(n % 2 for n in lens[1:-1]):
         return None
-    transposed = [_fused_kernels._transposed_bank(bank)]
+    transposed = [_fused_kernels.transposed_bank(bank)]
     c = _fused1d.wavedec(y, axis, transposed[0], chain_mode, level,
                          level_fallback=lambda a: dwtn(a, axes, transposed, [chain_mode]))
     return [c[0]] + [{"d": d} for d in c[1:]]
