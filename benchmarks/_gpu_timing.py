@@ -1,7 +1,9 @@
-"""Shared by the GPU benchmark scripts: find the GPU, time with CUDA events,
-measure the device-to-device copy bandwidth that effective bandwidth is judged by."""
+"""Shared by the GPU benchmark scripts: their command line, find the GPU, time
+with CUDA events, measure the device-to-device copy bandwidth that effective
+bandwidth is judged by."""
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 
@@ -41,3 +43,25 @@ def copy_bandwidth(cupy, runs: int, nbytes: int = 1 << 30) -> float:
                          runs)
     src = dst = None  # free the 2 GB before the workloads
     return 2 * nbytes / (ms * 1e-3)
+
+
+def start(script: str, doc: str, workloads: dict, argv=None):
+    """The scripts' shared start: parse --runs (>= 50), --mode, --workloads,
+    --json and --smoke; find the GPU; measure the copy bandwidth and print it.
+    Returns (args, cupy, device name, copy bytes per second)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50, help="timed runs per measurement (>= 50)")
+    parser.add_argument("--mode", default="symmetric")
+    parser.add_argument("--workloads", nargs="+", default=list(workloads), choices=list(workloads))
+    parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--smoke", action="store_true", help="small shapes (checks the script)")
+    args = parser.parse_args(argv)
+    if args.runs < 50:
+        parser.error("--runs must be at least 50")
+    cupy = gpu_or_exit(script)
+    props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.runtime.getDevice())
+    device = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+    copy_bps = copy_bandwidth(cupy, args.runs, 1 << 24 if args.smoke else 1 << 30)
+    print(f"device: {device}; device-to-device copy: {copy_bps / 1e9:.0f} GB/s "
+          f"(median of {args.runs})")
+    return args, cupy, device, copy_bps

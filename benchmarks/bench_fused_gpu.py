@@ -22,11 +22,10 @@ copy's bandwidth measured in the same process.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
-from _gpu_timing import copy_bandwidth, event_median_ms, gpu_or_exit
+from _gpu_timing import event_median_ms, start
 
 
 WORKLOADS = {
@@ -39,28 +38,13 @@ SMOKE_SHAPES = {"W3": (1, 2, 40, 40), "W6": (1, 100, 100)}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=50, help="timed runs per measurement (>= 50)")
-    parser.add_argument("--mode", default="symmetric")
-    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
-    parser.add_argument("--json", help="also write the results here")
-    parser.add_argument("--smoke", action="store_true", help="small shapes (checks the script)")
-    args = parser.parse_args(argv)
-    if args.runs < 50:
-        parser.error("--runs must be at least 50")
-    cupy = gpu_or_exit("bench_fused_gpu")
+    args, cupy, device, copy_bps = start("bench_fused_gpu", __doc__, WORKLOADS, argv)
 
     import numpy as np
 
     from cuwavelet import _fused, _wavelets
     from cuwavelet._primitives import analysis, analysis_adjoint
     from cuwavelet._separable import merge_sweep, split_sweep
-
-    props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.runtime.getDevice())
-    device = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
-    copy_bps = copy_bandwidth(cupy, args.runs, 1 << 24 if args.smoke else 1 << 30)
-    print(f"device: {device}; device-to-device copy: {copy_bps / 1e9:.0f} GB/s "
-          f"(median of {args.runs})")
 
     mode = _wavelets.as_mode(args.mode)
     results = []

@@ -24,7 +24,8 @@ from itertools import product
 from cuwavelet._multilevel import trim_to
 from cuwavelet._separable import subband_key
 from cuwavelet._shapes import check_level, normalize_axes, normalize_axis
-from cuwavelet.transforms import _coeff_list, _split2, _two_axes, banks_and_modes, detail_dict
+from cuwavelet.transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, detail_dict,
+                                  waverec2_parts)
 
 # Subband keys for k axes in the order the core stacks them ('a...a' first); a
 # plain table (not a cached function) so that torch.compile reads it directly.
@@ -166,17 +167,9 @@ class Frontend:
 
     def waverec2(self, coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
         """Multilevel 2D inverse DWT of wavedec2's structure (None details are zeros)."""
-        a, details = _coeff_list(coeffs, "wavedec2")
-        axes = _two_axes(axes)
-        if len(set(axes)) != 2:
-            raise ValueError("The axes passed to waverec2 must be unique.")
-        if not details:
+        a, dicts, axes = waverec2_parts(coeffs, axes)
+        if not dicts:
             return a
-        for d in details:
-            if not isinstance(d, (list, tuple)) or len(d) != 3:
-                raise ValueError(f"Unexpected detail coefficient type: {type(d).__name__}. Detail "
-                                 "coefficients must be a 3-tuple of arrays as returned by wavedec2.")
-        dicts = [dict(zip(("da", "ad", "dd"), d)) for d in details]
         return self._waverec_dicts(a, dicts, wavelet, mode, axes, trim_first=True)
 
     def wavedecn(self, data, wavelet, mode="symmetric", level=None, axes=None):

@@ -189,19 +189,25 @@ def wavedec2(data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
 @on_input_device
 def waverec2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
     """Multilevel 2D inverse DWT of wavedec2's structure."""
+    a, d_dicts, axes = waverec2_parts(coeffs, axes)
+    if not d_dicts:
+        return a
+    d_dicts = [{k: v for k, v in d.items() if v is not None} for d in d_dicts]
+    return _waverec_dicts(a, d_dicts, wavelet, mode, axes, trim_first=True)
+
+
+def waverec2_parts(coeffs, axes):
+    """waverec2's argument checks (shared with the bridges): (cA, one
+    {'da', 'ad', 'dd'} dict per level, None entries kept, the two axes)."""
     a, details = _coeff_list(coeffs, "wavedec2")
     axes = _two_axes(axes)
     if len(set(axes)) != 2:
         raise ValueError("The axes passed to waverec2 must be unique.")
-    if not details:
-        return a
-    d_dicts = []
     for d in details:
         if not isinstance(d, (list, tuple)) or len(d) != 3:
             raise ValueError(f"Unexpected detail coefficient type: {type(d).__name__}. Detail "
                              "coefficients must be a 3-tuple of arrays as returned by wavedec2.")
-        d_dicts.append({k: v for k, v in zip(("da", "ad", "dd"), d) if v is not None})
-    return _waverec_dicts(a, d_dicts, wavelet, mode, axes, trim_first=True)
+    return a, [dict(zip(("da", "ad", "dd"), d)) for d in details], axes
 
 
 @on_input_device

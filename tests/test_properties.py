@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import cuwavelet as cw
-from conftest import assert_same_structure, requires_cuda, to_numpy
+from conftest import assert_same_structure, leaves, requires_cuda, to_numpy
 
 settings.register_profile(
     "cuwavelet-properties", derandomize=True, database=None, deadline=None, print_blob=False,
@@ -111,14 +111,6 @@ def map_leaves(fn, c):
     if isinstance(c, (list, tuple)):
         return type(c)(map_leaves(fn, v) for v in c)
     return None if c is None else fn(c)
-
-
-def leaves(c):
-    if isinstance(c, dict):
-        return [x for k in sorted(c) for x in leaves(c[k])]
-    if isinstance(c, (list, tuple)):
-        return [x for v in c for x in leaves(v)]
-    return [c]
 
 
 def like(data, structure, dtype):

@@ -196,13 +196,23 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
 }
 
 // ---------------------------------------------------------------------------
-// Shared memory of a synthesis block, in elements of T. An image tile of
+// Shared memory of the kernels that write an image tile (synthesis, analysis
+// adjoint), in elements of T: four coefficient windows of rows x cols (one per
+// subband), then the lo-y and hi-y rows their x pass leaves (rows x tile_x each).
+struct ImageTileLayout {
+  int rows, cols, tile_x;
+  CUWAVELET_HD int band_elems() const { return rows * cols; }  // each of 4
+  CUWAVELET_HD int row_elems() const { return rows * tile_x; }  // each of 2
+  CUWAVELET_HD int total_elems() const { return 4 * band_elems() + 2 * row_elems(); }
+};
+
+// Shared memory of a synthesis block. An image tile of
 // tile_y x tile_x samples (both even, so every tile starts at an even index)
 // reads, per axis, the coefficients first + [0, count) with
 //   first = i0/2 + floor((s - F + 1) / 2),  count = floor((tile - 1 + s) / 2) - floor((s - F + 1) / 2) + 1
 // of each of the four subbands; the x-merge leaves two rows buffers (y lo, y hi).
-struct SynthesisLayout {
-  int coeff_rows, coeff_cols, first_y, first_x, tile_y, tile_x;
+struct SynthesisLayout : ImageTileLayout {
+  int first_y, first_x, tile_y;
   template <int M>
   CUWAVELET_HD static SynthesisLayout of(const FusedGeometry& g) {
     SynthesisLayout L;
@@ -212,13 +222,10 @@ struct SynthesisLayout {
     L.tile_x = (int)g.tile[kX];
     L.first_y = (int)floor_div(s_y - Fy + 1, 2);
     L.first_x = (int)floor_div(s_x - Fx + 1, 2);
-    L.coeff_rows = (int)floor_div(L.tile_y - 1 + s_y, 2) - L.first_y + 1;
-    L.coeff_cols = (int)floor_div(L.tile_x - 1 + s_x, 2) - L.first_x + 1;
+    L.rows = (int)floor_div(L.tile_y - 1 + s_y, 2) - L.first_y + 1;
+    L.cols = (int)floor_div(L.tile_x - 1 + s_x, 2) - L.first_x + 1;
     return L;
   }
-  CUWAVELET_HD int band_elems() const { return coeff_rows * coeff_cols; }  // each of 4
-  CUWAVELET_HD int row_elems() const { return coeff_rows * tile_x; }       // each of 2
-  CUWAVELET_HD int total_elems() const { return 4 * band_elems() + 2 * row_elems(); }
 };
 
 template <int M, typename T, class Block>
@@ -252,7 +259,7 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
     // Coefficient rows and columns this (possibly partial) tile reads.
     const int rows = (int)floor_div(out_y - 1 + s_y, 2) - L.first_y + 1;
     const int cols = (int)floor_div(out_x - 1 + s_x, 2) - L.first_x + 1;
-    const int band_cells = L.coeff_rows * L.coeff_cols;
+    const int band_cells = L.band_elems();
 
     // Coefficients outside [0, n) are zero, except in periodization, where
     // they wrap around (pywt's idwt extends nothing else). The band loop is
@@ -270,7 +277,7 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
           if (kx < 0 || kx >= nx) { kx %= nx; if (kx < 0) kx += nx; }
         }
         const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
-        dst[r * L.coeff_cols + c] = inside ? A(src[ky * sky + kx * skx]) : A(0);
+        dst[r * L.cols + c] = inside ? A(src[ky * sky + kx * skx]) : A(0);
       }
     }
     b.sync();
@@ -279,10 +286,10 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
     // taps m of the parity of j + s (j0 is even).
     for (int e = t; e < rows * out_x; e += nt) {
       const int r = e / out_x, j = e - r * out_x;
-      const A* ya_xa = coeffs + 0 * band_cells + r * L.coeff_cols;
-      const A* ya_xd = coeffs + 1 * band_cells + r * L.coeff_cols;
-      const A* yd_xa = coeffs + 2 * band_cells + r * L.coeff_cols;
-      const A* yd_xd = coeffs + 3 * band_cells + r * L.coeff_cols;
+      const A* ya_xa = coeffs + 0 * band_cells + r * L.cols;
+      const A* ya_xd = coeffs + 1 * band_cells + r * L.cols;
+      const A* yd_xa = coeffs + 2 * band_cells + r * L.cols;
+      const A* yd_xd = coeffs + 3 * band_cells + r * L.cols;
       A lo = A(0), hi = A(0);
       for (int m = (j + s_x) & 1; m < Fx; m += 2) {
         const int c = (j + s_x - m) / 2 - L.first_x;
@@ -417,11 +424,9 @@ CUWAVELET_HD A folded_cotangent(const AdjointAxis<M>& ax, const TileWindows& win
   return acc;
 }
 
-// Shared memory of an analysis-adjoint block, in elements of T: the four
-// bands' windows (rows x cols slots, at their most) and the lo-y and hi-y rows
-// the x pass leaves (one per coefficient row slot, tile_x image columns).
-struct AdjointLayout {
-  int rows, cols, tile_x;
+// Shared memory of an analysis-adjoint block: the four bands' windows (rows x
+// cols slots, at their most, halo windows included), then the lo-y and hi-y rows.
+struct AdjointLayout : ImageTileLayout {
   template <int M>
   CUWAVELET_HD static AdjointLayout of(const FusedGeometry& g) {
     AdjointLayout L;
@@ -430,9 +435,6 @@ struct AdjointLayout {
     L.tile_x = (int)g.tile[kX];
     return L;
   }
-  CUWAVELET_HD int band_elems() const { return rows * cols; }  // each of 4
-  CUWAVELET_HD int row_elems() const { return rows * tile_x; }  // each of 2
-  CUWAVELET_HD int total_elems() const { return 4 * band_elems() + 2 * row_elems(); }
 };
 
 template <int M, typename T, class Block>
