@@ -61,6 +61,24 @@ static_assert(sizeof(FusedGeometry) ==
                   (20 + kMaxDims + kFusedOperands * (kMaxDims + 2)) * sizeof(index_t),
               "FusedGeometry must stay a padding-free record of 64-bit fields");
 
+// Where tile number `tile` of a launch lies: its operands' offsets (batch
+// item), its first output along y and x, and its output counts (the last tiles
+// of an image are partial) for outputs of len_y x len_x.
+struct TilePlace {
+  index_t offset[kFusedOperands];
+  index_t y0, x0;
+  int out_y, out_x;
+  CUWAVELET_HD TilePlace(const FusedGeometry& g, index_t tile, index_t len_y, index_t len_x) {
+    const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
+    const index_t in_image = tile % tiles_per_image;
+    batch_offsets(g, tile / tiles_per_image, offset, kFusedOperands);
+    y0 = (in_image / g.tiles[kX]) * g.tile[kY];
+    x0 = (in_image % g.tiles[kX]) * g.tile[kX];
+    out_y = (int)(len_y - y0 < g.tile[kY] ? len_y - y0 : g.tile[kY]);
+    out_x = (int)(len_x - x0 < g.tile[kX] ? len_x - x0 : g.tile[kX]);
+  }
+};
+
 CUWAVELET_HD index_t axis_stride(const FusedGeometry& g, int operand, int axis) {
   return g.stride[operand][kMaxDims + axis];
 }
@@ -160,14 +178,11 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
   const int t = b.thread(), nt = b.threads();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
-    const index_t in_image = tile % tiles_per_image;
-    index_t offset[kFusedOperands];
-    batch_offsets(g, tile / tiles_per_image, offset, kFusedOperands);
-    const index_t oy0 = (in_image / g.tiles[kX]) * L.tile_y;
-    const index_t ox0 = (in_image % g.tiles[kX]) * L.tile_x;
-    // Outputs of this tile (the last tiles are partial) and the inputs they read.
-    const int out_y = (int)(ny - oy0 < L.tile_y ? ny - oy0 : L.tile_y);
-    const int out_x = (int)(nx - ox0 < L.tile_x ? nx - ox0 : L.tile_x);
+    const TilePlace at(g, tile, ny, nx);
+    const index_t* offset = at.offset;
+    const index_t oy0 = at.y0, ox0 = at.x0;
+    const int out_y = at.out_y, out_x = at.out_x;
+    // the inputs this tile's outputs read
     const int rows = 2 * out_y + Fy - 2, cols = 2 * out_x + Fx - 2;
     // Extended position of the tile's first input: output o reads 2o + off - j, j < F.
     const index_t py0 = 2 * oy0 + analysis_offset<M>(Fy) - (Fy - 1);
@@ -248,13 +263,10 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
   const int t = b.thread(), nt = b.threads();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
-    const index_t in_image = tile % tiles_per_image;
-    index_t offset[kFusedOperands];
-    batch_offsets(g, tile / tiles_per_image, offset, kFusedOperands);
-    const index_t i0 = (in_image / g.tiles[kX]) * L.tile_y;
-    const index_t j0 = (in_image % g.tiles[kX]) * L.tile_x;
-    const int out_y = (int)(Ly - i0 < L.tile_y ? Ly - i0 : L.tile_y);
-    const int out_x = (int)(Lx - j0 < L.tile_x ? Lx - j0 : L.tile_x);
+    const TilePlace at(g, tile, Ly, Lx);
+    const index_t* offset = at.offset;
+    const index_t i0 = at.y0, j0 = at.x0;
+    const int out_y = at.out_y, out_x = at.out_x;
     const index_t ky0 = i0 / 2 + L.first_y, kx0 = j0 / 2 + L.first_x;
     // Coefficient rows and columns this (possibly partial) tile reads.
     const int rows = (int)floor_div(out_y - 1 + s_y, 2) - L.first_y + 1;
@@ -457,13 +469,10 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
   const int band_cells = L.band_elems();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
-    const index_t in_image = tile % tiles_per_image;
-    index_t offset[kFusedOperands];
-    batch_offsets(g, tile / tiles_per_image, offset, kFusedOperands);
-    const index_t i0 = (in_image / g.tiles[kX]) * g.tile[kY];
-    const index_t j0 = (in_image % g.tiles[kX]) * g.tile[kX];
-    const int out_y = (int)(ax_y.N - i0 < g.tile[kY] ? ax_y.N - i0 : g.tile[kY]);
-    const int out_x = (int)(ax_x.N - j0 < g.tile[kX] ? ax_x.N - j0 : g.tile[kX]);
+    const TilePlace at(g, tile, ax_y.N, ax_x.N);
+    const index_t* offset = at.offset;
+    const index_t i0 = at.y0, j0 = at.x0;
+    const int out_y = at.out_y, out_x = at.out_x;
     const TileWindows win_y(ax_y, g.fold_reach[kY], i0, out_y);
     const TileWindows win_x(ax_x, g.fold_reach[kX], j0, out_x);
 
