@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _wavelets
+from . import _program, _wavelets
 from ._backends import cuda
 from ._arrays import array_module, empty, is_cupy, output, real_dtype
 from ._geometry import MAX_DIMS, merge_dims, set_batch_dims
@@ -358,25 +358,25 @@ def _launch(plan: _Plan, image, bands, emulation: Emulation):
         return
     scalar = real_dtype(plan.dtype)
     xp = array_module(*operands)
-
-    def filters():
-        return [f for bank in plan.banks
-                for f in _wavelets.device_filters(bank, plan.kernel_op == SYNTHESIS, scalar, xp)]
-
+    filters = [f for bank in plan.banks
+               for f in _wavelets.device_filters(bank, plan.kernel_op == SYNTHESIS, scalar, xp)]
+    operands = [0 if a is None else a for a in operands]  # None: an absent subband
     if xp is not np:
-        with xp.cuda.Device(image.device.id):  # the arrays' GPU, whichever is current
-            kernel = _cuda_function(plan.kernel_op, plan.mode, scalar)
-            # a 0-d structured array is passed by value (the FusedGeometry
-            # parameter); None becomes a null pointer (an absent subband)
-            kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,),
-                   (geometry, *operands, *filters()), shared_mem=shared_bytes)
-        return
-    host = _host_module()
-    host.launch(plan.kernel_op, plan.mode, scalar == np.float64, geometry_bytes,
-                *[0 if a is None else a.ctypes.data for a in operands],
-                *[f.ctypes.data for f in filters()],
-                min(total_tiles, emulation.grid), emulation.threads,
-                host.schedules[emulation.schedule], emulation.seed, emulation.skip_barrier)
+        kernel = _cuda_function(plan.kernel_op, plan.mode, scalar)
+        grid = (min(total_tiles, 2**31 - 1),)
+
+        # a 0-d structured array is passed by value (the FusedGeometry parameter)
+        def run(*addresses):
+            kernel(grid, (GPU_THREADS,), (geometry, *addresses), shared_mem=shared_bytes)
+    else:
+        host = _host_module()
+
+        def run(*addresses):
+            host.launch(plan.kernel_op, plan.mode, scalar == np.float64, geometry_bytes,
+                        *addresses, min(total_tiles, emulation.grid), emulation.threads,
+                        host.schedules[emulation.schedule], emulation.seed,
+                        emulation.skip_barrier)
+    _program.launch(run, *operands, *filters)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -594,16 +594,20 @@ def dwt2_two_levels(x, axes, banks, modes, *, emulation=DEFAULT_EMULATION):
     scalar = real_dtype(p.dtype)
     filters = [f for bank in p.banks for f in _wavelets.device_filters(bank, False, scalar, xp)]
     if total_tiles and xp is not np:
-        with xp.cuda.Device(x.device.id):
-            kernel = KERNELS.function(two_level_kernel_name(p.mode, scalar))
-            kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,), (g, *operands, *filters),
-                   shared_mem=shared_bytes)
+        kernel = KERNELS.function(two_level_kernel_name(p.mode, scalar))
+        grid = (min(total_tiles, 2**31 - 1),)
+
+        def run(*addresses):
+            kernel(grid, (GPU_THREADS,), (g, *addresses), shared_mem=shared_bytes)
+        _program.launch(run, *operands, *filters)
     elif total_tiles:
         host = _host_module()
-        host.launch_two_levels(p.mode, scalar == np.float64, g_bytes,
-                               [a.ctypes.data for a in operands], [f.ctypes.data for f in filters],
-                               min(total_tiles, emulation.grid), emulation.threads,
-                               host.schedules[emulation.schedule], emulation.seed,
-                               emulation.skip_barrier)
+
+        def run(*addresses):
+            host.launch_two_levels(p.mode, scalar == np.float64, g_bytes, list(addresses[:8]),
+                                   list(addresses[8:]), min(total_tiles, emulation.grid),
+                                   emulation.threads, host.schedules[emulation.schedule],
+                                   emulation.seed, emulation.skip_barrier)
+        _program.launch(run, *operands, *filters)
     keys = [_band_key(p, axes, k) for k in range(4)]
     return dict(zip(keys[1:], level1)), dict(zip(keys, level2))

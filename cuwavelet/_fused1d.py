@@ -46,10 +46,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _wavelets
+from . import _program, _wavelets
 from ._backends import cuda
 from ._fused import DEFAULT_EMULATION  # the emulator settings of the fused 2D kernels
-from ._arrays import array_module, empty, is_cupy, output, real_dtype
+from ._arrays import array_module, empty, output, real_dtype
 from ._geometry import MAX_DIMS, merge_dims, set_batch_dims
 from ._shapes import coeff_len
 
@@ -366,10 +366,6 @@ def _output(xp, like, out, shape, dtype, what):
     return a.transpose(np.argsort(order)) if order != sorted(order) else a
 
 
-def _address(a) -> int:
-    return a.data.ptr if is_cupy(a) else a.ctypes.data
-
-
 def wavedec_levels(a, axis, bank, mode, levels, out=None, *, tile=None,
                    emulation=DEFAULT_EMULATION) -> list:
     """Levels j0+1 .. j0+levels of a 1D wavedec of the level-j0 approximation
@@ -387,13 +383,6 @@ def _run(plan: _Plan, a, out, emulation):
     """wavedec_levels for a plan (tests hand it plans supports() refuses, to
     show that the refusals are needed)."""
     xp = array_module(a)
-    if xp is not np:
-        with xp.cuda.Device(a.device.id):  # allocate and launch on the input's GPU
-            return _run_on_device(plan, a, out, emulation, xp)
-    return _run_on_device(plan, a, out, emulation, xp)
-
-
-def _run_on_device(plan: _Plan, a, out, emulation, xp):
     levels = plan.levels
     out = list(out) if out is not None else [None] * (levels + 1)
     if len(out) != levels + 1:
@@ -407,21 +396,39 @@ def _run_on_device(plan: _Plan, a, out, emulation, xp):
         plan, tuple(tuple(o.strides) for o in operands))
     if total_tiles == 0:
         return coeffs
-    addresses = np.zeros((), dtype=OPERANDS_DTYPE)
-    addresses["address"][:len(operands)] = [_address(o) for o in operands]
     scalar = real_dtype(plan.dtype)
     taps, taps_bytes = _taps(plan.bank, scalar)
-    if xp is not np:
-        kernel = _cuda_function(plan.mode, scalar)
-        # 0-d structured arrays are passed by value (the three records)
-        kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,), (g, addresses, taps),
-               shared_mem=shared_bytes)
-        return coeffs
-    host = _host_module()
-    host.launch(plan.mode, scalar == np.float64, g_bytes, addresses.tobytes(), taps_bytes,
-                min(total_tiles, emulation.grid), emulation.threads,
-                host.schedules[emulation.schedule], emulation.seed, emulation.skip_barrier)
+    run = launcher(xp, lambda: _cuda_function(plan.mode, scalar), _host_module().launch,
+                   (plan.mode, scalar == np.float64), g, g_bytes, taps, taps_bytes,
+                   total_tiles, shared_bytes, emulation)
+    _program.launch(run, *operands)
     return coeffs
+
+
+def launcher(xp, cuda_function, emulate, emulate_args, g, g_bytes, taps, taps_bytes,
+             total_tiles, shared_bytes, emulation):
+    """run(*operand addresses) of a launch whose operands travel as a
+    MultilevelOperands record (the fused 1D kernels): on the GPU, or through
+    the emulator's entry `emulate` (NumPy arrays)."""
+    if xp is not np:
+        kernel = cuda_function()
+        grid = (min(total_tiles, 2**31 - 1),)
+
+        def run(*addresses):
+            record = np.zeros((), dtype=OPERANDS_DTYPE)
+            record["address"][:len(addresses)] = addresses
+            # 0-d structured arrays are passed by value (the three records)
+            kernel(grid, (GPU_THREADS,), (g, record, taps), shared_mem=shared_bytes)
+        return run
+
+    def run(*addresses):
+        record = np.zeros((), dtype=OPERANDS_DTYPE)
+        record["address"][:len(addresses)] = addresses
+        emulate(*emulate_args, g_bytes, record.tobytes(), taps_bytes,
+                min(total_tiles, emulation.grid), emulation.threads,
+                _host_module().schedules[emulation.schedule], emulation.seed,
+                emulation.skip_barrier)
+    return run
 
 
 # --- a whole wavedec ------------------------------------------------------------

@@ -41,12 +41,12 @@ import operator
 
 import numpy as np
 
-from . import _wavelets
+from . import _program, _wavelets
 from ._arrays import array_module, real_dtype
 from ._backends import cuda
 from ._fused import DEFAULT_EMULATION
-from ._fused1d import (DTYPES, GPU_THREADS, MAX_LEVELS, OPERANDS, OPERANDS_DTYPE, SHARED_BUDGET,
-                       TARGET_BLOCKS, _address, _host_module, _output, operand_reason, taps_dtype)
+from ._fused1d import (DTYPES, MAX_LEVELS, OPERANDS, SHARED_BUDGET, TARGET_BLOCKS, _host_module,
+                       _output, launcher, operand_reason, taps_dtype)
 from ._geometry import MAX_DIMS, merge_dims, set_batch_dims
 from ._shapes import coeff_len, rec_len
 
@@ -220,17 +220,9 @@ def _taps(bank, scalar, op):
     return taps, taps.tobytes()
 
 
-def _launch(plan: _Plan, top, details_fine_first, out, emulation):
+def _launch(plan: _Plan, top, details, out, emulation):
     """Run a plan: top = a_L (or its cotangent), details d_1 .. d_L; -> level 0."""
-    xp = array_module(*[a for a in [top, *details_fine_first] if a is not None])
-    if xp is not np:
-        like = next(a for a in [top, *details_fine_first] if a is not None)
-        with xp.cuda.Device(like.device.id):
-            return _launch_on_device(plan, top, details_fine_first, out, emulation, xp)
-    return _launch_on_device(plan, top, details_fine_first, out, emulation, xp)
-
-
-def _launch_on_device(plan, top, details, out, emulation, xp):
+    xp = array_module(*[a for a in [top, *details] if a is not None])
     like = next(a for a in [*details[::-1], top] if a is not None)
     y = _output(xp, like, out, plan.level_shape(0), plan.dtype, "output")
     operands = [y, top] + list(details)
@@ -238,21 +230,13 @@ def _launch_on_device(plan, top, details, out, emulation, xp):
         plan, tuple(None if o is None else tuple(o.strides) for o in operands))
     if total_tiles == 0:
         return y
-    addresses = np.zeros((), dtype=OPERANDS_DTYPE)
-    addresses["address"][:len(operands)] = [0 if o is None else _address(o) for o in operands]
     scalar = real_dtype(plan.dtype)
     taps, taps_bytes = _taps(plan.bank, scalar, plan.op)
-    if xp is not np:
-        kernel = KERNELS.function(kernel_name(plan.op, plan.mode, scalar))
-        # 0-d structured arrays are passed by value (the three records)
-        kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,), (g, addresses, taps),
-               shared_mem=shared_bytes)
-        return y
-    host = _host_module()
-    host.coarse_to_fine_launch(plan.op, plan.mode, scalar == np.float64, g_bytes,
-                               addresses.tobytes(), taps_bytes, min(total_tiles, emulation.grid),
-                               emulation.threads, host.schedules[emulation.schedule],
-                               emulation.seed, emulation.skip_barrier)
+    run = launcher(xp, lambda: KERNELS.function(kernel_name(plan.op, plan.mode, scalar)),
+                   _host_module().coarse_to_fine_launch,
+                   (plan.op, plan.mode, scalar == np.float64), g, g_bytes, taps, taps_bytes,
+                   total_tiles, shared_bytes, emulation)
+    _program.launch(run, *[0 if o is None else o for o in operands])
     return y
 
 

@@ -9,6 +9,7 @@ from . import _fused as _fused_kernels
 from . import _fused1d
 from . import _fused1d_coarse_to_fine as _coarse_to_fine
 from ._arrays import array_module, is_cupy, zeros
+from ._program import planned
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._separable import merge_sweep, split_sweep
 from ._shapes import coeff_len, rec_len, with_len
@@ -80,10 +81,12 @@ def _merge(op, coeffs, axes, banks, modes, separable_op, lens, fused_level, data
     return merge_sweep(merged, axes[head], banks[head], modes[head], separable_op, lens[head])
 
 
+@planned("x")
 def dwtn(x, axes, banks, modes) -> dict:
     return _split("dwt2", x, axes, banks, modes, analysis, _fused_kernels.dwt2_level)
 
 
+@planned(structures=("coeffs",))
 def idwtn(coeffs: dict, axes, banks, modes):
     shape = next(iter(coeffs.values())).shape
     lens = [rec_len(shape[ax], b.length, m) for ax, b, m in zip(axes, banks, modes)]
@@ -91,17 +94,20 @@ def idwtn(coeffs: dict, axes, banks, modes):
                   _fused_kernels.idwt2_level)
 
 
+@planned(structures=("coeffs",))
 def dwtn_adjoint(coeffs: dict, axes, banks, modes, data_shape):
     return _merge("dwt2_adjoint", coeffs, axes, banks, modes, analysis_adjoint,
                   [data_shape[ax] for ax in axes], _fused_kernels.dwt2_adjoint_level,
                   data_shape)
 
 
+@planned("y")
 def idwtn_adjoint(y, axes, banks, modes) -> dict:
     return _split("idwt2_adjoint", y, axes, banks, modes, synthesis_adjoint,
                   _fused_kernels.idwt2_adjoint_level)
 
 
+@planned("x")
 def wavedec(x, axes, banks, modes, level: int) -> list:
     if len(axes) == 1 and level > 1 and is_cupy(x) and _fused1d.coalesced(x, axes[0]):
         # several levels per launch on the GPU (cuwavelet/_fused1d.py decides how many)
@@ -134,6 +140,7 @@ def _multilevel_1d(axes, arrays, level: int) -> bool:
             and all(is_cupy(v) and _fused1d.coalesced(v, axes[0]) for v in arrays))
 
 
+@planned(structures=("a", "details"))
 def waverec(a, details, axes, banks, modes, trim_first: bool):
     """details coarsest first; a is trimmed to each level's detail shape where
     it is one sample longer (pywt's rule; waverecn skips the first level)."""
@@ -179,6 +186,7 @@ def rec_shape(shape, axes, banks, modes) -> tuple:
     return s
 
 
+@planned(structures=("cots",))
 def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
     """Transpose of wavedec: cotangents [cA_n, {details}...] -> cotangent of x.
     None stands for a zero cotangent anywhere."""
@@ -218,6 +226,7 @@ def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
     return a_bar
 
 
+@planned("y")
 def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: bool):
     """Transpose of waverec for coefficients of the given shapes (coarsest
     first): cotangent of the reconstruction -> [cA_n, {details}...]."""
