@@ -246,7 +246,7 @@ class Program:
     def finish(self, result):
         """Close the recording: where the result lies, and when each buffer
         is allocated (before its first step) and dropped (after its last)."""
-        template = _template(result, self)
+        self.result = template = _template(result, self)
         first, last = {}, {}
         for i, step in enumerate(self.steps):
             for b in step.buffers:
