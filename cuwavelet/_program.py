@@ -147,11 +147,12 @@ def _view(arrays, ref):
 
 class _Launch:
     """fn(*args) with the addresses of buffers filled in at run time."""
-    __slots__ = ("fn", "args", "refs", "buffers")
+    __slots__ = ("fn", "args", "refs", "buffers", "kernel")
 
-    def __init__(self, fn, args, refs):
+    def __init__(self, fn, args, refs, kernel):
         self.fn, self.args, self.refs = fn, args, refs  # refs: (position, buffer, byte offset)
         self.buffers = {b for _, b, _ in refs}
+        self.kernel = kernel  # what runs (a kernel family's name), for describe()
 
     def run(self, arrays, addresses):
         args = list(self.args)
@@ -226,7 +227,7 @@ class Program:
     def _next_buffer(self) -> int:
         return self.inputs + len(self.allocations) + len(self.constants)
 
-    def launch(self, fn, args):
+    def launch(self, fn, args, kernel):
         refs, packed = [], list(args)
         for position, a in enumerate(args):
             if isinstance(a, PlannedArray):
@@ -237,11 +238,16 @@ class Program:
             elif _is_array(a):
                 refs.append((position, self.constant(a), 0))
                 packed[position] = None
-        self.steps.append(_Launch(fn, tuple(packed), tuple(refs)))
+        self.steps.append(_Launch(fn, tuple(packed), tuple(refs), kernel))
+
+    @property
+    def kernels(self) -> list:
+        """What each launch runs, in order."""
+        return [s.kernel for s in self.steps if isinstance(s, _Launch)]
 
     @property
     def launches(self) -> int:
-        return sum(isinstance(s, _Launch) for s in self.steps)
+        return len(self.kernels)
 
     def finish(self, result):
         """Close the recording: where the result lies, and when each buffer
@@ -292,8 +298,8 @@ class Program:
         return self._build(arrays)
 
     def describe(self) -> str:
-        lines = [f"{self.name}: {self.launches} kernel launch(es), "
-                 f"{len(self.allocations)} allocation(s)"]
+        lines = [f"{self.name}: {self.launches} kernel launch(es) "
+                 f"({', '.join(self.kernels) or 'none'}), {len(self.allocations)} allocation(s)"]
         lines += [f"  {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -387,12 +393,13 @@ def _recording(program):
         _state.program = previous
 
 
-def launch(fn, *args):
+def launch(kernel: str, fn, *args):
     """Run fn(*args), array arguments replaced by their addresses: now, or
-    (while a plan is recorded) on every run of the plan."""
+    (while a plan is recorded) on every run of the plan. kernel: what runs
+    (a name for Plan.describe and the tests that count launches)."""
     program = recording()
     if program is not None:
-        program.launch(fn, args)
+        program.launch(fn, args, kernel)
         return
     fn(*[address(a) if _is_array(a) else a for a in args])
 
