@@ -45,7 +45,7 @@ import operator
 
 import numpy as np
 
-from . import _launch, _wavelets
+from . import _launch, _program, _wavelets
 from ._arrays import array_module, empty, output, real_dtype
 from ._launch import DEFAULT_EMULATION, SHARED_BUDGET
 from ._shapes import coeff_len
@@ -332,7 +332,10 @@ def wavedec(x, axis, bank, mode, level, level_fallback, *, emulation=DEFAULT_EMU
     level_fallback(a) runs one per-level step and returns {'a': cA, 'd': cD}
     (cuwavelet._multilevel.dwtn's result for one axis)."""
     details, a = [], x  # finest first
-    for levels in plan_wavedec(tuple(x.shape), axis, bank, mode, level, np.dtype(x.dtype)):
+    steps = plan_wavedec(tuple(x.shape), axis, bank, mode, level, np.dtype(x.dtype))
+    _program.note(f"wavedec along axis {axis}: levels per fused 1D launch {steps} "
+                  "(0: a per-level step)")
+    for levels in steps:
         if levels == 0:
             sub = level_fallback(a)
             details.append(sub["d"])

@@ -41,7 +41,7 @@ import operator
 
 import numpy as np
 
-from . import _launch, _wavelets
+from . import _launch, _program, _wavelets
 from ._arrays import array_module
 from ._launch import DEFAULT_EMULATION, SHARED_BUDGET
 from ._fused1d import MAX_LEVELS, TARGET_BLOCKS, _output, operand_reason
@@ -295,7 +295,10 @@ def waverec(a, details, axis, bank, mode, level_fallback, *, emulation=DEFAULT_E
     level_fallback(a, d) runs one per-level idwt step (trimming a as pywt
     does) where no launch fits."""
     done = 0
-    for take in waverec_steps(a, details, axis, bank, mode):
+    steps = waverec_steps(a, details, axis, bank, mode)
+    _program.note(f"waverec along axis {axis}: levels per coarse-to-fine launch {steps} "
+                  "(0: a per-level step)")
+    for take in steps:
         chunk = details[done:done + (take or 1)]
         if take and why_not_waverec(a, chunk, axis, bank, mode) is None:
             a = waverec_levels(a, chunk, axis, bank, mode, emulation=emulation)
@@ -365,7 +368,10 @@ def wavedec_adjoint(a_bar, detail_bars, axis, bank, mode, level_lens, level_fall
     level_lens (n_0 .. n_L), as wavedec_adjoint_steps' launches;
     level_fallback(a_bar, d_bar, n) runs one per-level step where none fits."""
     level, done = len(detail_bars), 0
-    for take in wavedec_adjoint_steps(a_bar, detail_bars, axis, bank, mode, level_lens):
+    steps = wavedec_adjoint_steps(a_bar, detail_bars, axis, bank, mode, level_lens)
+    _program.note(f"wavedec adjoint along axis {axis}: levels per coarse-to-fine launch {steps} "
+                  "(0: a per-level step)")
+    for take in steps:
         chunk = detail_bars[done:done + (take or 1)]
         n = level_lens[level - done - len(chunk)]
         if take and why_not_wavedec_adjoint(a_bar, chunk, axis, bank, mode, n) is None:

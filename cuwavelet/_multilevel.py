@@ -9,7 +9,7 @@ from . import _fused as _fused_kernels
 from . import _fused1d
 from . import _fused1d_coarse_to_fine as _coarse_to_fine
 from ._arrays import array_module, is_cupy, zeros
-from ._program import planned
+from ._program import note, planned
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._separable import merge_sweep, split_sweep
 from ._shapes import coeff_len, rec_len, with_len
@@ -34,7 +34,9 @@ def _fused(op, operand, axes, banks, modes, data_shape=None) -> bool:
     arrays = operand.values() if isinstance(operand, dict) else [operand]
     if not all(is_cupy(a) for a in arrays):
         return False
-    return _fused_kernels.supports(op, operand, axes, banks, modes, data_shape)
+    reason = _fused_kernels.why_not(op, operand, axes, banks, modes, data_shape)
+    note(f"{op} over axes {tuple(axes)}: " + (f"separable ({reason})" if reason else "fused 2D"))
+    return reason is None
 
 
 def _split(op, x, axes, banks, modes, separable_op, fused_level) -> dict:
@@ -42,8 +44,9 @@ def _split(op, x, axes, banks, modes, separable_op, fused_level) -> dict:
     head, tail = slice(None, -2), slice(-2, None)
     if len(axes) < 2 or not _fused(op, x, axes[tail], banks[tail], modes[tail]):
         return split_sweep(x, axes, banks, modes, separable_op)
-    heads = split_sweep(x, axes[head], banks[head], modes[head], separable_op) \
-        if len(axes) > 2 else {"": x}
+    if len(axes) == 2:
+        return fused_level(x, axes, banks, modes)
+    heads = split_sweep(x, axes[head], banks[head], modes[head], separable_op)
     out = {}
     for key, sub in heads.items():
         if _fused(op, sub, axes[tail], banks[tail], modes[tail]):
@@ -118,7 +121,7 @@ def wavedec(x, axes, banks, modes, level: int) -> list:
     done = 0
     while done < level:
         if level - done >= 2 and len(axes) == 2 and is_cupy(a) and \
-                _fused_kernels.why_not_two_levels(a, axes, banks, modes) is None:
+                _two_levels(a, axes, banks, modes, done + 1):
             # two levels per launch on the GPU: the level-1 approximation stays on chip
             first, second = _fused_kernels.dwt2_two_levels(a, axes, banks, modes)
             a = second.pop(approx_key(2))
@@ -130,6 +133,13 @@ def wavedec(x, axes, banks, modes, level: int) -> list:
         details.append(sub)
         done += 1
     return [a] + details[::-1]
+
+
+def _two_levels(a, axes, banks, modes, first_level) -> bool:
+    reason = _fused_kernels.why_not_two_levels(a, axes, banks, modes)
+    note(f"levels {first_level}-{first_level + 1}: "
+         + (f"one level per launch ({reason})" if reason else "one two-level launch"))
+    return reason is None
 
 
 def _multilevel_1d(axes, arrays, level: int) -> bool:

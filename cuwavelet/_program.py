@@ -504,7 +504,8 @@ class Planned:
         import inspect
         self.fn = fn
         names = list(inspect.signature(fn).parameters)
-        self.nested = {a: a in structures for a in (*arrays, *structures)}
+        names_in_order = sorted((*arrays, *structures), key=names.index)
+        self.nested = {a: a in structures for a in names_in_order}
         self.positions = {names.index(a): self.nested[a] for a in self.nested}
         self.names = self.nested
         self.__name__ = fn.__name__
@@ -602,3 +603,101 @@ def planned(*arrays, structures=()):
     def wrap(fn):
         return Planned(fn, arrays, structures)
     return wrap
+
+
+# --- the public plan object -----------------------------------------------------------
+
+class Plan:
+    """A transform call planned once, to run on new arrays of the same layout.
+
+    Made by :func:`cuwavelet.get_plan`. Calling it runs the transform on the
+    arrays given (in the order of the function's array parameters: ``data``
+    for the forward transforms, ``coeffs`` for the inverses, ...), which must
+    have the shapes, strides, dtypes and device of the arrays it was planned
+    for; everything else (wavelet, mode, level, axes) is fixed.
+    """
+
+    def __init__(self, function, program, layout, positions):
+        self.function, self._program = function, program
+        self._layout, self._positions = layout, positions
+
+    def __call__(self, *arrays):
+        if len(arrays) != len(self._positions):
+            raise TypeError(f"this plan of {self.function.__name__} takes {len(self._positions)} "
+                            f"array argument(s); got {len(arrays)}")
+        found, layout = [], []
+        if not all(_scan(a, found, layout, nested) for a, nested in zip(arrays, self._positions)) \
+                or tuple(layout) != self._layout:
+            raise ValueError(f"these arrays do not have the layout this plan of "
+                             f"{self.function.__name__} was made for (shapes, strides, dtypes, "
+                             "device, structure); make a plan for them with cuwavelet.get_plan")
+        return Planned._run(self._program, found)
+
+    @property
+    def launches(self) -> int:
+        """Kernel launches per call."""
+        return self._program.launches
+
+    def describe(self) -> str:
+        """What a call does: its launches, allocations and the route of each level."""
+        return self._program.describe()
+
+    def __repr__(self):
+        return f"<cuwavelet plan: {self.describe()}>"
+
+
+def get_plan(function, *args, **kwargs) -> Plan:
+    """Plan ``function(*args, **kwargs)`` once and return it as a callable.
+
+    The transforms of ``cuwavelet`` and ``cuwavelet.adjoint`` keep a cache of
+    such plans and use it on every call, so most code never needs this. A
+    plan object makes the reuse explicit (as cuFFT plans do), shows what a call
+    does (``describe()``: kernel launches, allocations, the route of every
+    level and the reason) and skips even the cache lookup.
+
+    Parameters
+    ----------
+    function : callable
+        A transform of ``cuwavelet`` or ``cuwavelet.adjoint``.
+    *args, **kwargs
+        A call of it, with arrays of the layout to plan for.
+
+    Returns
+    -------
+    Plan
+        Callable with new arrays of the same layout (the function's array
+        arguments, in order); every other argument is fixed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.random.default_rng(0).standard_normal((8, 256))
+    >>> plan = cw.get_plan(cw.wavedec, x, "db2", level=3)
+    >>> coeffs = plan(x + 1.0)
+    >>> [c.shape for c in coeffs]
+    [(8, 34), (8, 34), (8, 66), (8, 129)]
+    >>> plan.launches
+    3
+    """
+    if not isinstance(function, Planned):
+        raise TypeError(f"{getattr(function, '__name__', function)!r} is not a transform of "
+                        "cuwavelet or cuwavelet.adjoint")
+    program, arrays = function.program_for(args, kwargs)
+    found, layout = [], []
+    given = _array_arguments(function, args, kwargs)
+    if not arrays or not all(_scan(a, found, layout, nested) for a, nested in given):
+        raise TypeError(f"this call of {function.__name__} cannot be planned: give its data as "
+                        "NumPy or CuPy arrays and its other arguments as hashable values")
+    if [id(a) for a in found] != [id(a) for a in arrays]:
+        raise TypeError(f"give the array arguments of {function.__name__} in the order of its "
+                        "parameters to plan it")
+    return Plan(function, program, tuple(layout), [nested for _, nested in given])
+
+
+def _array_arguments(function, args, kwargs):
+    """(value, nested) of the call's array arguments, in parameter order."""
+    import inspect
+    bound = inspect.signature(function.fn).bind(*args, **kwargs)
+    return [(bound.arguments[name], function.nested[name]) for name in bound.arguments
+            if name in function.nested]

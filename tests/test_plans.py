@@ -151,3 +151,25 @@ def test_planned_arrays_support_what_the_transforms_use():
         warnings.simplefilter("error")
         a[...] = 0  # a fill step
     assert len(program.steps) == 1
+
+
+def test_public_plan_objects():
+    x = random((3, 40), seed=5)
+    plan = cw.get_plan(cw.wavedec, x, "sym4", "reflect", level=2)
+    assert plan.launches == 2 and "wavedec" in plan.describe()
+    y = random((3, 40), seed=6)
+    for got, want in zip(plan(y), pywt.wavedec(y, "sym4", "reflect", level=2)):
+        _close(got, want)
+    with pytest.raises(ValueError, match="layout"):
+        plan(random((3, 41)))
+    with pytest.raises(ValueError, match="layout"):
+        plan(np.asfortranarray(random((3, 40))))
+    with pytest.raises(TypeError, match="array argument"):
+        plan(y, y)
+    c = cw.wavedec2(random((2, 16, 16)), "db2", level=2)
+    inverse = cw.get_plan(cw.waverec2, c, "db2")
+    _close(inverse(c), pywt.waverec2(c, "db2"))
+    with pytest.raises(TypeError, match="not a transform"):
+        cw.get_plan(np.fft.fft, x)
+    with pytest.raises(TypeError, match="cannot be planned"):
+        cw.get_plan(cw.dwt, x.tolist(), "db2")
