@@ -119,6 +119,11 @@ def allocator(make_empty):
         _allocation.make_empty = previous
 
 
+def current_allocator():
+    """The make_empty of the innermost allocator() block on this thread, or None."""
+    return getattr(_allocation, "make_empty", None)
+
+
 def empty(xp, shape, dtype):
     make_empty = getattr(_allocation, "make_empty", None)
     if make_empty is not None:

@@ -30,7 +30,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._arrays import allocator, empty, is_cupy
+from ._arrays import allocator, current_allocator, is_cupy
 
 _state = threading.local()
 CACHE_SIZE = 1024  # programs kept (least recently used out first)
@@ -278,14 +278,15 @@ class Program:
     def run(self, inputs):
         if len(inputs) != self.inputs:
             raise ValueError(f"{self.name}: {self.inputs} arrays expected, got {len(inputs)}")
-        arrays, addresses = list(self._arrays), list(self._addresses)
+        arrays, addresses = self._arrays.copy(), self._addresses.copy()
         for i, a in enumerate(inputs):
             arrays[i] = a
             addresses[i] = address(a)
-        xp = self.xp
+        make_empty, xp = current_allocator(), self.xp
         for step, allocate, release in self._schedule:
             for buffer, shape, dtype in allocate:
-                a = arrays[buffer] = empty(xp, shape, dtype)
+                a = arrays[buffer] = (xp.empty(shape, dtype) if make_empty is None
+                                      else make_empty(xp, shape, dtype))
                 addresses[buffer] = address(a)
             if step is not None:
                 step.run(arrays, addresses)
@@ -547,11 +548,13 @@ class Planned:
             cacheable = False
         if not cacheable:  # recorded on the call's own arguments, run once
             return self._record(args, kwargs, None), []
-        with _cache_lock:
-            program = _cache.get(key)
-            if program is not None:
+        program = _cache.get(key)  # (single dict operations need no lock)
+        if program is not None:
+            try:
                 _cache.move_to_end(key)
-                return program, arrays
+            except KeyError:  # evicted by another thread meanwhile
+                pass
+            return program, arrays
         program = self._record(args, kwargs, arrays)
         with _cache_lock:
             _cache[key] = program
