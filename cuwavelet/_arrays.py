@@ -47,11 +47,15 @@ def transform_dtype(dtype) -> np.dtype:
 
 
 def as_array(data, name: str = "data"):
-    """Input -> NumPy or CuPy array of a transformable dtype (no copy when it already is one)."""
-    if data is None:
-        raise TypeError(f"{name} is None; an array is required.")
-    if is_cupy(data):
+    """Input -> NumPy or CuPy array of a transformable dtype (no copy when it already is one).
+    Arrays of other libraries come in as views through DLPack or
+    __cuda_array_interface__ (see from_other_library)."""
+    if type(data) is np.ndarray or is_cupy(data):  # the common cases first: this runs on every call
         a = data
+    elif data is None:
+        raise TypeError(f"{name} is None; an array is required.")
+    elif _is_other_library_array(data):
+        a = from_other_library(data)
     else:
         if isinstance(data, (list, tuple)) and any(_is_array_like(v) and np.ndim(v) > 0 for v in data) \
                 and len({np.shape(v) for v in data}) > 1:
@@ -61,8 +65,103 @@ def as_array(data, name: str = "data"):
             a = np.asarray(data)
         except (ValueError, TypeError) as exc:
             raise TypeError(f"{name} cannot be read as an array: {exc}") from None
-    dtype = transform_dtype(a.dtype)
-    return a if a.dtype == dtype else a.astype(dtype)
+    if a.dtype in _KEPT_DTYPES:  # a set lookup: transform_dtype costs about a microsecond
+        return a
+    return a.astype(transform_dtype(a.dtype))
+
+
+_KEPT_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+
+
+# --- arrays of other libraries ----------------------------------------------
+#
+# Anything that speaks DLPack (__dlpack__) or __cuda_array_interface__ is
+# transformed in place as a NumPy view (CPU memory) or a CuPy view (CUDA
+# memory); results go back to the caller's library through its
+# __array_namespace__().from_dlpack where it has one (JAX, array-API
+# libraries), without copies, and stay NumPy/CuPy otherwise.
+
+_DLPACK_CPU, _DLPACK_CUDA, _DLPACK_CUDA_HOST, _DLPACK_CUDA_MANAGED = 1, 2, 3, 13
+
+TORCH_HINT = ("cuwavelet's functions take NumPy and CuPy arrays; for torch tensors use the torch "
+              "bridge, `from bridges import torch as cwt`: the same functions on tensors, "
+              "with autograd through the exact adjoints.")
+
+
+def _is_other_library_array(a) -> bool:
+    """An array that is neither NumPy's nor CuPy's but can be viewed as one."""
+    return (not isinstance(a, np.ndarray) and not is_cupy(a)
+            and (hasattr(a, "__dlpack__") or hasattr(a, "__cuda_array_interface__")))
+
+
+def from_other_library(a):
+    """A NumPy (CPU memory) or CuPy (CUDA memory) view of another library's
+    array, without a copy; torch tensors are sent to the torch bridge."""
+    if type(a).__module__.split(".")[0] == "torch":
+        raise TypeError(f"Got a torch.Tensor. {TORCH_HINT}")
+    if hasattr(a, "__dlpack__") and hasattr(a, "__dlpack_device__"):
+        device_type = int(a.__dlpack_device__()[0])
+        if device_type in (_DLPACK_CPU, _DLPACK_CUDA_HOST):
+            return np.from_dlpack(a)
+        if device_type in (_DLPACK_CUDA, _DLPACK_CUDA_MANAGED):
+            return _cupy(type(a)).from_dlpack(a)
+        if not hasattr(a, "__cuda_array_interface__"):
+            raise TypeError(f"{type(a).__name__} lives on DLPack device type {device_type}; "
+                            "cuwavelet transforms arrays in CPU and CUDA memory only.")
+    return _cupy(type(a)).asarray(a)  # __cuda_array_interface__: a view of the same memory
+
+
+def _cupy(array_type):
+    try:
+        import cupy
+    except ImportError:
+        raise TypeError(f"{array_type.__name__} holds CUDA memory, which cuwavelet transforms through "
+                        "CuPy: install it with the cuda12 or cuda13 extra "
+                        "(pip install 'cuwavelet[cuda12]').") from None
+    return cupy
+
+
+def _to_caller(obj, from_dlpack, given: dict):
+    """The NumPy/CuPy arrays of a result structure, in the caller's library.
+    given maps id(view) -> the caller's array for results that are an input
+    itself (level 0 returns the data, as pywt does)."""
+    if type(obj) is np.ndarray or is_cupy(obj):
+        original = given.get(id(obj))
+        return original if original is not None else from_dlpack(obj)
+    if isinstance(obj, list):
+        return [_to_caller(v, from_dlpack, given) for v in obj]
+    if type(obj) is tuple:
+        return tuple(_to_caller(v, from_dlpack, given) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _to_caller(v, from_dlpack, given) for k, v in obj.items()}
+    return obj
+
+
+def _to_core(obj, given: dict):
+    """Arguments with every array of another library replaced by its NumPy/CuPy
+    view; given collects id(view) -> that array."""
+    if _is_other_library_array(obj):
+        view = from_other_library(obj)
+        given[id(view)] = obj
+        return view
+    if isinstance(obj, list):
+        return [_to_core(v, given) for v in obj]
+    if type(obj) is tuple:
+        return tuple(_to_core(v, given) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _to_core(v, given) for k, v in obj.items()}
+    return obj
+
+
+def _caller_from_dlpack(a):
+    """from_dlpack of the library `a` comes from, or None (results stay NumPy/CuPy)."""
+    namespace = getattr(a, "__array_namespace__", None)
+    if namespace is None:
+        return None
+    try:
+        return namespace().from_dlpack
+    except Exception:  # a namespace without from_dlpack, or one that fails to import
+        return None
 
 
 def _is_array_like(v) -> bool:
@@ -137,29 +236,47 @@ def zeros(xp, shape, dtype):
     return out
 
 
-def _first_cupy(obj):
-    if is_cupy(obj):
-        return obj
-    if isinstance(obj, dict):
-        obj = obj.values()
-    if isinstance(obj, (list, tuple, type({}.values()))):
-        for v in obj:
-            found = _first_cupy(v)
-            if found is not None:
-                return found
+_PLAIN = frozenset({np.ndarray, str, int, float, bool, type(None)})
+
+
+def _first_non_numpy_array(values):
+    """The first CuPy array or array of another library among values, looking
+    into lists, tuples and dicts; None when all are NumPy arrays or plain
+    values. It runs on every call: those pass at the first check."""
+    for a in values:
+        kind = type(a)
+        if kind is np.ndarray or kind is str or kind in _PLAIN:
+            continue
+        if isinstance(a, (list, tuple)):
+            found = _first_non_numpy_array(a)
+        elif isinstance(a, dict):
+            found = _first_non_numpy_array(a.values())
+        elif is_cupy(a) or _is_other_library_array(a):
+            return a
+        else:
+            continue
+        if found is not None:
+            return found
     return None
 
 
 def on_input_device(fn):
     """Run a public function on the GPU that holds its CuPy inputs (allocations
-    and launches follow CuPy's current device, which may be another one)."""
+    and launches follow CuPy's current device, which may be another one).
+    Arrays of other libraries are transformed as NumPy/CuPy views, and the
+    results come back in the library of the first one where it can import
+    them (see from_other_library)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        ref = _first_cupy(args) if args else None
+        ref = _first_non_numpy_array(args)
         if ref is None and kwargs:
-            ref = _first_cupy(list(kwargs.values()))
+            ref = _first_non_numpy_array(kwargs.values())
         if ref is None:
             return fn(*args, **kwargs)
+        if not is_cupy(ref):
+            from_dlpack, given = _caller_from_dlpack(ref), {}
+            out = wrapper(*_to_core(args, given), **_to_core(kwargs, given))
+            return out if from_dlpack is None else _to_caller(out, from_dlpack, given)
         with ref.device:
             return fn(*args, **kwargs)
     return wrapper

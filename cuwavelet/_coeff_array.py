@@ -9,7 +9,7 @@ from itertools import product
 
 import numpy as np
 
-from ._arrays import array_module, is_cupy
+from ._arrays import array_module, is_cupy, on_input_device
 from ._shapes import check_level, coeff_len, max_level, normalize_axes
 from ._wavelets import as_filter_bank, as_mode, per_axis
 
@@ -113,6 +113,7 @@ def _prepare(coeffs, axes):
     return levels, normalize_axes(axes, ndim), xp
 
 
+@on_input_device
 def coeffs_to_array(coeffs, padding=0, axes=None):
     """Pack a wavedec/wavedec2/wavedecn coefficient list into one array (as pywt).
 
@@ -172,6 +173,7 @@ def coeffs_to_array(coeffs, padding=0, axes=None):
     return out, slices
 
 
+@on_input_device
 def ravel_coeffs(coeffs, axes=None):
     """Concatenate all coefficients into one 1D array of the approximation's dtype.
 
@@ -230,6 +232,7 @@ def _unpack(coeff_slices, output_format, take) -> list:
     return coeffs
 
 
+@on_input_device
 def array_to_coeffs(arr, coeff_slices, output_format="wavedecn"):
     """Inverse of coeffs_to_array: views of arr in the chosen format's coefficient list."""
     arr = _as_input(arr)
@@ -240,6 +243,7 @@ def array_to_coeffs(arr, coeff_slices, output_format="wavedecn"):
                    lambda n, k: arr[coeff_slices[0] if k is None else coeff_slices[n][k]])
 
 
+@on_input_device
 def unravel_coeffs(arr, coeff_slices, coeff_shapes, output_format="wavedecn"):
     """Inverse of ravel_coeffs; output_format may also be 'swt', 'swt2' or 'swtn'."""
     arr = _as_input(arr)
