@@ -30,6 +30,11 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "dwtn", "idwtn", "wavedecn", "waverecn", "shapes_of"]
 
 
+def __dir__():
+    # dir(cuwavelet.adjoint) shows the adjoints, not the helpers imported here.
+    return sorted(__all__)
+
+
 def shapes_of(coeffs):
     """The same structure with every array replaced by its shape (for coeff_shapes)."""
     if coeffs is None:
