@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -193,18 +194,46 @@ _allocation = threading.local()
 
 
 @contextlib.contextmanager
-def allocator(make_empty):
-    """Within the block (on this thread), every array the transforms allocate,
-    outputs and intermediates, comes from make_empty(xp, shape, dtype), which
-    must return an uninitialized C-contiguous xp array of that shape and dtype.
+def allocator(make_empty: Callable[[Any, tuple, np.dtype], Any]) -> Iterator[None]:
+    """Route every array the transforms allocate, on this thread and within
+    the ``with`` block, through ``make_empty``.
 
-    The torch bridge uses it to allocate from torch's caching allocator. With
-    CuPy it lets a caller hand out memory from a pool of its own, for example
-    one reserved for a CUDA graph capture: once the kernels are compiled and
-    the filters cached (one call with the same wavelet and dtype), a transform
-    on the GPU allocates nothing else and never synchronizes. Input dtype
-    conversions (an int array given to a float transform) are NumPy/CuPy
-    operations and allocate outside it: pass float32/64 or complex arrays."""
+    Outputs and intermediates alike come from ``make_empty(xp, shape,
+    dtype)``. The torch bridge uses it to allocate from torch's caching
+    allocator. With CuPy it lets a caller hand out memory from a pool of its
+    own, for example one reserved for a CUDA graph capture: once the kernels
+    are compiled and the filters cached (one call with the same wavelet and
+    dtype), a transform on the GPU allocates nothing else and never
+    synchronizes. Input dtype conversions (an int array given to a float
+    transform) are NumPy/CuPy operations and allocate outside it: pass
+    float32/64 or complex arrays.
+
+    Parameters
+    ----------
+    make_empty : callable
+        ``make_empty(xp, shape, dtype)`` with ``xp`` the array module
+        (``numpy`` or ``cupy``), ``shape`` a tuple of int and ``dtype`` a
+        ``numpy.dtype``; it must return an uninitialized C-contiguous ``xp``
+        array of that shape and dtype.
+
+    Returns
+    -------
+    context manager
+        Restores the previous allocator (or none) on exit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> shapes = []
+    >>> def counting_empty(xp, shape, dtype):
+    ...     shapes.append(shape)
+    ...     return xp.empty(shape, dtype)
+    >>> with cw.allocator(counting_empty):
+    ...     cA, cD = cw.dwt(np.zeros((4, 64)), "haar")
+    >>> (4, 32) in shapes
+    True
+    """
     previous = getattr(_allocation, "make_empty", None)
     _allocation.make_empty = make_empty
     try:
@@ -273,10 +302,13 @@ def on_input_device(fn):
             ref = _first_non_numpy_array(kwargs.values())
         if ref is None:
             return fn(*args, **kwargs)
-        if not is_cupy(ref):
-            from_dlpack, given = _caller_from_dlpack(ref), {}
-            out = wrapper(*_to_core(args, given), **_to_core(kwargs, given))
-            return out if from_dlpack is None else _to_caller(out, from_dlpack, given)
-        with ref.device:
-            return fn(*args, **kwargs)
+        if is_cupy(ref):
+            with ref.device:
+                return fn(*args, **kwargs)
+        from_dlpack, given = _caller_from_dlpack(ref), {}
+        args, kwargs = _to_core(args, given), _to_core(kwargs, given)
+        view = _first_non_numpy_array(args) or _first_non_numpy_array(kwargs.values())
+        with view.device if view is not None else contextlib.nullcontext():
+            out = fn(*args, **kwargs)  # called from here, as above: warnings' stacklevel holds
+        return out if from_dlpack is None else _to_caller(out, from_dlpack, given)
     return wrapper
