@@ -4,8 +4,8 @@ from __future__ import annotations
 import numbers
 import warnings
 
-from ._wavelets import PERIODIZATION, as_filter_bank, as_mode
 from ._docs import ModeSpec, WaveletSpec
+from ._wavelets import PERIODIZATION, as_filter_bank, as_mode
 
 try:
     from numpy.exceptions import AxisError

@@ -19,7 +19,7 @@ use their analysis filters where the transpose needs them. Dot-product tests
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from . import _multilevel as ml
 from ._arrays import on_input_device
@@ -38,7 +38,7 @@ def __dir__():
     return sorted(__all__)
 
 
-def shapes_of(coeffs):
+def shapes_of(coeffs: Any) -> Any:
     """The coefficient structure with every array replaced by its shape.
 
     The adjoints of `waverec`, `waverec2` and `waverecn` take it as
