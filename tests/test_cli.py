@@ -7,11 +7,12 @@ import sys
 import pytest
 
 from cuwavelet.cli import main
+from conftest import gpu_skip
 from cuwavelet.cli._device import cuda_available
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DEMO_FILES = ("wavedec2_mosaic.png", "denoise.png", "signal1d.png")
-needs_gpu = pytest.mark.skipif(not cuda_available(), reason="needs a CUDA device visible to CuPy")
+needs_gpu = gpu_skip(cuda_available())
 
 
 def _cli(*args, timeout=300):
