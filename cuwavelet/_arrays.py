@@ -128,7 +128,12 @@ def _to_caller(obj, from_dlpack, given: dict):
     itself (level 0 returns the data, as pywt does)."""
     if type(obj) is np.ndarray or is_cupy(obj):
         original = given.get(id(obj))
-        return original if original is not None else from_dlpack(obj)
+        if original is not None:
+            return original
+        try:
+            return from_dlpack(obj)
+        except BufferError:  # a read-only view of the caller's array (array_to_coeffs): a copy
+            return from_dlpack(obj.copy())
     if isinstance(obj, list):
         return [_to_caller(v, from_dlpack, given) for v in obj]
     if type(obj) is tuple:

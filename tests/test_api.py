@@ -112,6 +112,9 @@ def test_jax_arrays_come_back_as_jax_arrays():
     assert cw.wavedec2(given, "db2", level=0)[0] is given  # level 0 is the data itself, as pywt
     arr, slices = cw.coeffs_to_array(coeffs, axes=(-2, -1))
     assert isinstance(arr, jax.Array) and arr.shape == pywt.coeffs_to_array(expected, axes=(-2, -1))[0].shape
+    unpacked = cw.array_to_coeffs(arr, slices, output_format="wavedec2")  # views of a read-only buffer
+    assert isinstance(unpacked[0], jax.Array)
+    np.testing.assert_array_equal(np.asarray(unpacked[1][0]), np.asarray(coeffs[1][0]))
 
 
 def test_torch_tensors_are_sent_to_the_bridge():
