@@ -10,6 +10,7 @@ from pywt import Modes, Wavelet, families, wavelist
 
 from . import adjoint
 from ._arrays import allocator
+from ._program import Plan, clear_cache as clear_plan_cache, get_plan
 from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, ravel_coeffs,
                            unravel_coeffs, wavedecn_shapes, wavedecn_size)
 from ._shapes import dwt_coeff_len, dwt_max_level
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 # re-exported: cw.Modes.symmetric and cw.Wavelet("db2") are what pywt gives.
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "adjoint", "allocator",
+           "get_plan", "Plan", "clear_plan_cache",
            "dwt_max_level", "dwt_coeff_len", "dwtn_max_level", "wavedecn_shapes", "wavedecn_size",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
            "Modes", "Wavelet", "wavelist", "families"]

@@ -10,8 +10,14 @@ import numpy as np
 
 
 def is_cupy(a) -> bool:
-    # Checked by module name so that NumPy users never import CuPy.
-    return type(a).__module__.startswith("cupy")
+    # Checked by module name so that NumPy users never import CuPy. A plan's
+    # stand-in for a CuPy array (cuwavelet/_program.py) counts as one.
+    return type(a).__module__.startswith("cupy") or (is_planned(a) and a.on_gpu)
+
+
+def is_planned(a) -> bool:
+    """Whether `a` is a plan's stand-in for an array (cuwavelet/_program.py)."""
+    return getattr(type(a), "planned_stand_in", False)
 
 
 def array_module(*arrays):
@@ -51,7 +57,7 @@ def as_array(data, name: str = "data"):
     """Input -> NumPy or CuPy array of a transformable dtype (no copy when it already is one).
     Arrays of other libraries come in as views through DLPack or
     __cuda_array_interface__ (see from_other_library)."""
-    if type(data) is np.ndarray or is_cupy(data):  # the common cases first: this runs on every call
+    if type(data) is np.ndarray or is_cupy(data) or is_planned(data):  # the common cases first
         a = data
     elif data is None:
         raise TypeError(f"{name} is None; an array is required.")
@@ -122,52 +128,79 @@ def _cupy(array_type):
     return cupy
 
 
-def _to_caller(obj, from_dlpack, given: dict):
-    """The NumPy/CuPy arrays of a result structure, in the caller's library.
-    given maps id(view) -> the caller's array for results that are an input
-    itself (level 0 returns the data, as pywt does)."""
+def _first_other_library_array(values):
+    """The first array of another library among values (looking into lists,
+    tuples and dicts), or None."""
+    for a in values:
+        if type(a) is np.ndarray or type(a) is str:
+            continue
+        if isinstance(a, (list, tuple)):
+            found = _first_other_library_array(a)
+        elif isinstance(a, dict):
+            found = _first_other_library_array(a.values())
+        else:
+            found = a if _is_other_library_array(a) else None
+        if found is not None:
+            return found
+    return None
+
+
+def _to_caller(obj, from_dlpack):
+    """The NumPy/CuPy arrays of a result structure, in the caller's library."""
     if type(obj) is np.ndarray or is_cupy(obj):
-        original = given.get(id(obj))
-        if original is not None:
-            return original
         try:
             return from_dlpack(obj)
-        except BufferError:  # a read-only view of the caller's array (array_to_coeffs): a copy
+        except BufferError:  # a read-only view of the caller's array (level 0, array_to_coeffs): a copy
             return from_dlpack(obj.copy())
     if isinstance(obj, list):
-        return [_to_caller(v, from_dlpack, given) for v in obj]
+        return [_to_caller(v, from_dlpack) for v in obj]
     if type(obj) is tuple:
-        return tuple(_to_caller(v, from_dlpack, given) for v in obj)
+        return tuple(_to_caller(v, from_dlpack) for v in obj)
     if isinstance(obj, dict):
-        return {k: _to_caller(v, from_dlpack, given) for k, v in obj.items()}
+        return {k: _to_caller(v, from_dlpack) for k, v in obj.items()}
     return obj
 
 
-def _to_core(obj, given: dict):
-    """Arguments with every array of another library replaced by its NumPy/CuPy
-    view; given collects id(view) -> that array."""
-    if _is_other_library_array(obj):
-        view = from_other_library(obj)
-        given[id(view)] = obj
-        return view
-    if isinstance(obj, list):
-        return [_to_core(v, given) for v in obj]
-    if type(obj) is tuple:
-        return tuple(_to_core(v, given) for v in obj)
-    if isinstance(obj, dict):
-        return {k: _to_core(v, given) for k, v in obj.items()}
-    return obj
-
-
-def _caller_from_dlpack(a):
-    """from_dlpack of the library `a` comes from, or None (results stay NumPy/CuPy)."""
-    namespace = getattr(a, "__array_namespace__", None)
-    if namespace is None:
-        return None
+def in_callers_library(result, args, kwargs):
+    """result with its arrays in the library of the call's first array of another
+    library, where that library can import them (its __array_namespace__ has
+    from_dlpack: JAX, array-API libraries); unchanged otherwise. Only calls whose
+    arguments are not all NumPy/CuPy come here (they are not planned)."""
+    ref = _first_other_library_array(args)
+    if ref is None:
+        ref = _first_other_library_array(kwargs.values())
+    if ref is None:
+        return result
+    namespace = getattr(ref, "__array_namespace__", None)
     try:
-        return namespace().from_dlpack
+        from_dlpack = namespace().from_dlpack if namespace is not None else None
     except Exception:  # a namespace without from_dlpack, or one that fails to import
-        return None
+        from_dlpack = None
+    return result if from_dlpack is None else _to_caller(result, from_dlpack)
+
+
+def _to_core(obj):
+    """Arguments with every array of another library replaced by its NumPy/CuPy view."""
+    if _is_other_library_array(obj):
+        return from_other_library(obj)
+    if isinstance(obj, list):
+        return [_to_core(v) for v in obj]
+    if type(obj) is tuple:
+        return tuple(_to_core(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _to_core(v) for k, v in obj.items()}
+    return obj
+
+
+def accepts_other_libraries(fn):
+    """For the coefficient-packing functions (not planned): arrays of other
+    libraries in, as NumPy/CuPy views; results back in the caller's library."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if _first_other_library_array(args) is None and _first_other_library_array(kwargs.values()) is None:
+            return fn(*args, **kwargs)
+        return in_callers_library(fn(*_to_core(args), **_to_core(kwargs)), args, kwargs)
+    return wrapper
 
 
 def _is_array_like(v) -> bool:
@@ -268,52 +301,3 @@ def zeros(xp, shape, dtype):
     out = empty(xp, shape, dtype)
     out[...] = 0
     return out
-
-
-_PLAIN = frozenset({np.ndarray, str, int, float, bool, type(None)})
-
-
-def _first_non_numpy_array(values):
-    """The first CuPy array or array of another library among values, looking
-    into lists, tuples and dicts; None when all are NumPy arrays or plain
-    values. It runs on every call: those pass at the first check."""
-    for a in values:
-        kind = type(a)
-        if kind is np.ndarray or kind is str or kind in _PLAIN:
-            continue
-        if isinstance(a, (list, tuple)):
-            found = _first_non_numpy_array(a)
-        elif isinstance(a, dict):
-            found = _first_non_numpy_array(a.values())
-        elif is_cupy(a) or _is_other_library_array(a):
-            return a
-        else:
-            continue
-        if found is not None:
-            return found
-    return None
-
-
-def on_input_device(fn):
-    """Run a public function on the GPU that holds its CuPy inputs (allocations
-    and launches follow CuPy's current device, which may be another one).
-    Arrays of other libraries are transformed as NumPy/CuPy views, and the
-    results come back in the library of the first one where it can import
-    them (see from_other_library)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        ref = _first_non_numpy_array(args)
-        if ref is None and kwargs:
-            ref = _first_non_numpy_array(kwargs.values())
-        if ref is None:
-            return fn(*args, **kwargs)
-        if is_cupy(ref):
-            with ref.device:
-                return fn(*args, **kwargs)
-        from_dlpack, given = _caller_from_dlpack(ref), {}
-        args, kwargs = _to_core(args, given), _to_core(kwargs, given)
-        view = _first_non_numpy_array(args) or _first_non_numpy_array(kwargs.values())
-        with view.device if view is not None else contextlib.nullcontext():
-            out = fn(*args, **kwargs)  # called from here, as above: warnings' stacklevel holds
-        return out if from_dlpack is None else _to_caller(out, from_dlpack, given)
-    return wrapper

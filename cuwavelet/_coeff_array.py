@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ._arrays import array_module, is_cupy, on_input_device
+from ._arrays import accepts_other_libraries, array_module, is_cupy
 from ._docs import Array, Axes, ModeSpec, WaveletSpec, shared_docs
 from ._shapes import check_level, coeff_len, max_level, normalize_axes
 from ._wavelets import as_filter_bank, as_mode, per_axis
@@ -115,7 +115,7 @@ def _prepare(coeffs, axes):
     return levels, normalize_axes(axes, ndim), xp
 
 
-@on_input_device
+@accepts_other_libraries
 def coeffs_to_array(coeffs: list, padding: float | None = 0,
                     axes: Axes = None) -> tuple[Array, list]:
     """Pack a multilevel coefficient list into one array (``pywt.coeffs_to_array``).
@@ -212,7 +212,7 @@ def coeffs_to_array(coeffs: list, padding: float | None = 0,
     return out, slices
 
 
-@on_input_device
+@accepts_other_libraries
 def ravel_coeffs(coeffs: list, axes: Axes = None) -> tuple[Array, list, list]:
     """Concatenate all coefficients into one 1D array (``pywt.ravel_coeffs``).
 
@@ -300,7 +300,7 @@ def _unpack(coeff_slices, output_format, take) -> list:
     return coeffs
 
 
-@on_input_device
+@accepts_other_libraries
 def array_to_coeffs(arr: Array, coeff_slices: list, output_format: str = "wavedecn") -> list:
     """Unpack `coeffs_to_array`'s array into a coefficient list (``pywt.array_to_coeffs``).
 
@@ -336,7 +336,7 @@ def array_to_coeffs(arr: Array, coeff_slices: list, output_format: str = "wavede
                    lambda n, k: arr[coeff_slices[0] if k is None else coeff_slices[n][k]])
 
 
-@on_input_device
+@accepts_other_libraries
 def unravel_coeffs(arr: Array, coeff_slices: list, coeff_shapes: list,
                    output_format: str = "wavedecn") -> list:
     """Unpack `ravel_coeffs`'s 1D array into a coefficient list (``pywt.unravel_coeffs``).

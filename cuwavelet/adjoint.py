@@ -22,8 +22,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from . import _multilevel as ml
-from ._arrays import on_input_device
 from ._docs import Array, ArrayLike, Axes, ModeSpec, WaveletSpec, shared_docs
+from ._program import planned
 from ._primitives import analysis_adjoint, synthesis_adjoint
 from ._shapes import normalize_axes, normalize_axis
 from .transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, coefficient_arrays,
@@ -88,7 +88,7 @@ def _check_batch(coeff_shape, data_shape, axes):
 
 # --- single level ------------------------------------------------------------
 
-@on_input_device
+@planned(structures=("cA", "cD"))
 @shared_docs
 def dwt(cA: ArrayLike | None, cD: ArrayLike | None, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
         axis: int = -1, *, data_shape: Sequence[int]) -> Array:
@@ -136,7 +136,7 @@ def dwt(cA: ArrayLike | None, cD: ArrayLike | None, wavelet: WaveletSpec, mode: 
                             data_shape[axis])
 
 
-@on_input_device
+@planned("y")
 @shared_docs
 def idwt(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
          axis: int = -1) -> tuple[Array, Array]:
@@ -173,7 +173,7 @@ def idwt(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     return synthesis_adjoint(g, banks[0], modes[0], axis)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 @shared_docs
 def dwtn(coeffs: dict[str, ArrayLike | None], wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
          axes: Axes = None, *, data_shape: Sequence[int]) -> Array:
@@ -218,7 +218,7 @@ def dwtn(coeffs: dict[str, ArrayLike | None], wavelet: WaveletSpec, mode: ModeSp
     return ml.dwtn_adjoint(c, axes, *banks_and_modes(wavelet, mode, axes), data_shape)
 
 
-@on_input_device
+@planned("y")
 @shared_docs
 def idwtn(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
           axes: Axes = None) -> dict[str, Array]:
@@ -254,7 +254,7 @@ def idwtn(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     return ml.idwtn_adjoint(g, axes, *banks_and_modes(wavelet, mode, axes))
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 @shared_docs
 def dwt2(coeffs: tuple, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
          axes: Sequence[int] = (-2, -1), *, data_shape: Sequence[int]) -> Array:
@@ -294,7 +294,7 @@ def dwt2(coeffs: tuple, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
                 data_shape=data_shape)
 
 
-@on_input_device
+@planned("y")
 @shared_docs
 def idwt2(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
           axes: Sequence[int] = (-2, -1)) -> tuple[Array, tuple[Array, Array, Array]]:
@@ -350,7 +350,7 @@ def _wavedec_adjoint(cots, wavelet, mode, axes, data_shape):
     return ml.wavedec_adjoint([a] + details, axes, banks, modes, data_shape)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 @shared_docs
 def wavedec(coeffs: Sequence[ArrayLike | None], wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
             axis: int = -1, *, data_shape: Sequence[int]) -> Array:
@@ -397,7 +397,7 @@ def wavedec(coeffs: Sequence[ArrayLike | None], wavelet: WaveletSpec, mode: Mode
     return _wavedec_adjoint([a] + [{"d": d} for d in ds], wavelet, mode, [axis], data_shape)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 @shared_docs
 def wavedec2(coeffs: Sequence, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
              axes: Sequence[int] = (-2, -1), *, data_shape: Sequence[int]) -> Array:
@@ -438,7 +438,7 @@ def wavedec2(coeffs: Sequence, wavelet: WaveletSpec, mode: ModeSpec = "symmetric
     return _wavedec_adjoint([a] + dicts, wavelet, mode, _two_axes(axes), data_shape)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 @shared_docs
 def wavedecn(coeffs: Sequence, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
              axes: Axes = None, *, data_shape: Sequence[int]) -> Array:
@@ -493,7 +493,7 @@ def _level_shape(shapes, what):
     return shapes.pop()
 
 
-@on_input_device
+@planned("y")
 @shared_docs
 def waverec(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric", axis: int = -1, *,
             coeff_shapes: Sequence) -> list[Array]:
@@ -535,7 +535,7 @@ def waverec(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric", ax
     return [out[0]] + [d["d"] for d in out[1:]]
 
 
-@on_input_device
+@planned("y")
 @shared_docs
 def waverec2(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
              axes: Sequence[int] = (-2, -1), *, coeff_shapes: Sequence) -> list:
@@ -572,7 +572,7 @@ def waverec2(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     return [out[0]] + [(d["da"], d["ad"], d["dd"]) for d in out[1:]]
 
 
-@on_input_device
+@planned("y")
 @shared_docs
 def waverecn(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric", axes: Axes = None, *,
              coeff_shapes: Sequence) -> list:

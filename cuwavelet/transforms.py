@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from . import _multilevel as ml
-from ._arrays import array_module, as_array, common_dtype, is_cupy, on_input_device
+from ._arrays import array_module, as_array, common_dtype, is_cupy, is_planned
 from ._docs import Array, ArrayLike, Axes, ModeSpec, WaveletSpec, shared_docs
+from ._program import planned
 from ._primitives import analysis, synthesis
 from ._shapes import AxisError, check_level, normalize_axes, normalize_axis
 from ._wavelets import as_filter_bank, as_mode, per_axis
@@ -69,7 +70,7 @@ def equal_shapes(arrays: dict, what="coefficients"):
 
 # --- single level ------------------------------------------------------------
 
-@on_input_device
+@planned("data")
 @shared_docs
 def dwt(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
         axis: int = -1) -> tuple[Array, Array]:
@@ -115,7 +116,7 @@ def dwt(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     return analysis(x, as_filter_bank(wavelet), as_mode(mode), normalize_axis(axis, x.ndim))
 
 
-@on_input_device
+@planned(structures=("cA", "cD"))
 @shared_docs
 def idwt(cA: ArrayLike | None, cD: ArrayLike | None, wavelet: WaveletSpec,
          mode: ModeSpec = "symmetric", axis: int = -1) -> Array:
@@ -161,7 +162,7 @@ def idwt(cA: ArrayLike | None, cD: ArrayLike | None, wavelet: WaveletSpec,
                      normalize_axis(axis, len(shape)))
 
 
-@on_input_device
+@planned("data")
 @shared_docs
 def dwtn(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
          axes: Axes = None) -> dict[str, Array]:
@@ -203,7 +204,7 @@ def dwtn(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     return ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 @shared_docs
 def idwtn(coeffs: dict[str, ArrayLike | None], wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
           axes: Axes = None) -> Array:
@@ -253,7 +254,7 @@ def idwtn(coeffs: dict[str, ArrayLike | None], wavelet: WaveletSpec, mode: ModeS
     return ml.idwtn(c, axes, *banks_and_modes(wavelet, mode, axes))
 
 
-@on_input_device
+@planned("data")
 @shared_docs
 def dwt2(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
          axes: Sequence[int] = (-2, -1)) -> tuple[Array, tuple[Array, Array, Array]]:
@@ -297,7 +298,7 @@ def dwt2(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     return c["aa"], (c["da"], c["ad"], c["dd"])
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 @shared_docs
 def idwt2(coeffs: tuple, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
           axes: Sequence[int] = (-2, -1)) -> Array:
@@ -352,7 +353,7 @@ def _split2(coeffs):
 
 # --- multilevel --------------------------------------------------------------
 
-@on_input_device
+@planned("data")
 @shared_docs
 def wavedec(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
             level: int | None = None, axis: int = -1) -> list[Array]:
@@ -401,7 +402,7 @@ def wavedec(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     return [c[0]] + [d["d"] for d in c[1:]]
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 @shared_docs
 def waverec(coeffs: Sequence[ArrayLike | None], wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
             axis: int = -1) -> Array:
@@ -452,7 +453,7 @@ def waverec(coeffs: Sequence[ArrayLike | None], wavelet: WaveletSpec, mode: Mode
     return ml.waverec(arrays.get(0), d_dicts, axes, banks, modes, trim_first=True)
 
 
-@on_input_device
+@planned("data")
 @shared_docs
 def wavedec2(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
              level: int | None = None, axes: Sequence[int] = (-2, -1)) -> list:
@@ -502,7 +503,7 @@ def wavedec2(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric"
     return [c[0]] + [(d["da"], d["ad"], d["dd"]) for d in c[1:]]
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 @shared_docs
 def waverec2(coeffs: Sequence, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
              axes: Sequence[int] = (-2, -1)) -> Array:
@@ -563,7 +564,7 @@ def waverec2_parts(coeffs, axes):
     return a, [dict(zip(("da", "ad", "dd"), d)) for d in details], axes
 
 
-@on_input_device
+@planned("data")
 @shared_docs
 def wavedecn(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
              level: int | None = None, axes: Axes = None) -> list:
@@ -613,7 +614,7 @@ def wavedecn(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric"
     return ml.wavedec(x, axes, banks, modes, level)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 @shared_docs
 def waverecn(coeffs: Sequence, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
              axes: Axes = None) -> Array:
@@ -707,7 +708,7 @@ def _ndim(v) -> int:
 
 def _as_given(data):
     """Level 0 returns the data itself as an array, as pywt does."""
-    if is_cupy(data):
+    if is_cupy(data) or is_planned(data):
         return data
     import numpy as np
     return np.asarray(data)

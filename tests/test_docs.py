@@ -26,7 +26,7 @@ def _each_public_function():
     for module, prefix in ((cw, "cw"), (cw.adjoint, "cw.adjoint")):
         for name in module.__all__:
             obj = getattr(module, name)
-            if name in PYWT_NAMES or isinstance(obj, types.ModuleType):
+            if name in PYWT_NAMES or isinstance(obj, types.ModuleType) or inspect.isclass(obj):
                 continue
             yield pytest.param(obj, id=f"{prefix}.{name}")
 
@@ -41,15 +41,19 @@ def _section(doc: str, title: str) -> str:
 @pytest.mark.parametrize("fn", _public_functions())
 def test_docstring_documents_every_parameter(fn):
     doc = inspect.getdoc(fn)
+    signature = inspect.signature(fn)
     for title in ("Parameters", "Returns", "Examples"):
+        if title == "Parameters" and not signature.parameters:
+            continue
         assert _section(doc, title).strip(), f"{fn.__qualname__}: no {title} section"
     documented = set()
     for line in _section(doc, "Parameters").splitlines():
-        if line and not line[0].isspace() and " : " in line:
+        if line and not line[0].isspace():  # "name : type", "a, b : type" or "*args, **kwargs"
             documented.update(n.strip() for n in line.split(" : ")[0].split(","))
-    assert set(inspect.signature(fn).parameters) <= documented, fn.__qualname__
+    documented = {n.lstrip("*") for n in documented}
+    assert set(signature.parameters) <= documented, fn.__qualname__
     assert "{" + "data}" not in doc and "{" + "wavelet}" not in doc  # shared paragraphs filled in
-    assert inspect.signature(fn).return_annotation is not inspect.Signature.empty
+    assert signature.return_annotation is not inspect.Signature.empty
 
 
 @pytest.mark.parametrize("fn", _public_functions())
@@ -65,7 +69,7 @@ def test_docstring_examples_run(fn):
 def test_api_reference_lists_every_public_function():
     api = (ROOT / "docs" / "api.rst").read_text()
     core, adjoint = api.split("currentmodule:: cuwavelet.adjoint")
-    listed = lambda text: set(re.findall(r"^\.\. autofunction:: (\w+)$", text, re.M))  # noqa: E731
+    listed = lambda text: set(re.findall(r"^\.\. auto(?:function|class):: (\w+)$", text, re.M))  # noqa: E731
     assert listed(core) == {n for n in cw.__all__ if n not in PYWT_NAMES and n != "adjoint"}
     assert listed(adjoint) == set(cw.adjoint.__all__)
 
