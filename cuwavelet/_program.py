@@ -30,7 +30,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._arrays import allocator, current_allocator, is_cupy
+from ._arrays import allocator, current_allocator, in_callers_library, is_cupy
 
 _state = threading.local()
 CACHE_SIZE = 1024  # programs kept (least recently used out first)
@@ -429,8 +429,18 @@ _cache_lock = threading.Lock()
 _ARRAYS = object()  # where the array arguments stand in a key
 
 
-def clear_cache():
-    """Forget every cached plan (they are rebuilt on their next call)."""
+def clear_cache() -> None:
+    """Forget every cached plan (they are rebuilt on their next call).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import cuwavelet as cw
+    >>> cw.clear_plan_cache()
+    """
     with _cache_lock:
         _cache.clear()
 
@@ -522,6 +532,8 @@ class Planned:
         if recording() is not None:  # called from within a plan: part of it
             return self.fn(*args, **kwargs)
         program, arrays = self.program_for(args, kwargs)
+        if not arrays:  # planned for this call alone: arrays of other libraries get results in theirs
+            return in_callers_library(self._run(program, arrays), args, kwargs)
         return self._run(program, arrays)
 
     def program_for(self, args, kwargs):

@@ -10,7 +10,7 @@ import jax.numpy as jnp  # noqa: E402
 
 bj = pytest.importorskip("bridges.jax")
 
-from conftest import assert_leaves_match, leaves, pywt_matrix, rebuild  # noqa: E402
+from conftest import assert_leaves_match, gpu_skip, leaves, pywt_matrix, rebuild  # noqa: E402
 from cuwavelet import _multilevel as ml  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
@@ -28,7 +28,7 @@ def _jax_gpu() -> bool:
         return False
 
 
-requires_gpu = pytest.mark.skipif(not _jax_gpu(), reason="needs a JAX GPU device and CuPy")
+requires_gpu = gpu_skip(_jax_gpu(), "a JAX GPU device (jax[cuda12] or jax[cuda13])")
 
 
 def assert_matches(ours, ref, atol):
