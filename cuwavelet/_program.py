@@ -25,6 +25,7 @@ then runs at once, and fills and copies are plain array assignments.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections import OrderedDict
 
@@ -526,7 +527,7 @@ class Planned:
         self.__wrapped__ = fn
 
     def __repr__(self):
-        return f"<planned function {self.__module__}.{self.__qualname__}>"
+        return f"<plans of {self.__module__}.{self.__qualname__}>"
 
     def __call__(self, *args, **kwargs):
         if recording() is not None:  # called from within a plan: part of it
@@ -614,9 +615,18 @@ def _on_device(device):
 
 
 def planned(*arrays, structures=()):
-    """Decorator: plan fn's calls (see Planned)."""
+    """Decorator: plan fn's calls (see Planned). The result is a plain
+    function (help() shows fn's signature and docstring) whose `planned`
+    attribute is the Planned and `program_for` its method."""
     def wrap(fn):
-        return Planned(fn, arrays, structures)
+        plans = Planned(fn, arrays, structures)
+
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            return plans(*args, **kwargs)
+        call.planned = plans
+        call.program_for = plans.program_for
+        return call
     return wrap
 
 
@@ -695,12 +705,13 @@ def get_plan(function, *args, **kwargs) -> Plan:
     >>> plan.launches
     3
     """
-    if not isinstance(function, Planned):
+    plans = getattr(function, "planned", None)
+    if not isinstance(plans, Planned):
         raise TypeError(f"{getattr(function, '__name__', function)!r} is not a transform of "
                         "cuwavelet or cuwavelet.adjoint")
-    program, arrays = function.program_for(args, kwargs)
+    program, arrays = plans.program_for(args, kwargs)
     found, layout = [], []
-    given = _array_arguments(function, args, kwargs)
+    given = _array_arguments(plans, args, kwargs)
     if not arrays or not all(_scan(a, found, layout, nested) for a, nested in given):
         raise TypeError(f"this call of {function.__name__} cannot be planned: give its data as "
                         "NumPy or CuPy arrays and its other arguments as hashable values")
@@ -710,9 +721,9 @@ def get_plan(function, *args, **kwargs) -> Plan:
     return Plan(function, program, tuple(layout), [nested for _, nested in given])
 
 
-def _array_arguments(function, args, kwargs):
+def _array_arguments(plans, args, kwargs):
     """(value, nested) of the call's array arguments, in parameter order."""
     import inspect
-    bound = inspect.signature(function.fn).bind(*args, **kwargs)
-    return [(bound.arguments[name], function.nested[name]) for name in bound.arguments
-            if name in function.nested]
+    bound = inspect.signature(plans.fn).bind(*args, **kwargs)
+    return [(bound.arguments[name], plans.nested[name]) for name in bound.arguments
+            if name in plans.nested]
