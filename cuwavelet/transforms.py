@@ -43,8 +43,8 @@ def coefficient_arrays(values: dict, what="coefficients") -> dict:
 def detail_dict(d, naxes: int, what="detail coefficients") -> dict:
     """Validate a wavedecn/dwtn-style dict of subbands (pywt's checks)."""
     if not isinstance(d, dict):
-        raise ValueError(f"Unexpected {what} type: {type(d).__name__}; a dict of arrays as "
-                         "returned by wavedecn was expected.")
+        raise ValueError(f"Unexpected detail coefficient type: {type(d).__name__}; the {what} "
+                         "must be a dict of arrays as returned by wavedecn.")
     bad = [k for k in d if not isinstance(k, str) or not k or set(k) - set("ad")]
     if bad:
         raise ValueError(f"The following invalid keys were found in the {what}: {bad}.")
@@ -88,7 +88,7 @@ def idwt(cA, cD, wavelet, mode="symmetric", axis=-1):
 def dwtn(data, wavelet, mode="symmetric", axes=None):
     """Single-level nD DWT: {key: subband}, one letter ('a'/'d') per axis in axes order."""
     x = signal(data)
-    axes = normalize_axes(axes, x.ndim)
+    axes = normalize_axes(axes, x.ndim, unique=False)
     return ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
 
 
@@ -101,7 +101,7 @@ def idwtn(coeffs, wavelet, mode="symmetric", axes=None):
     c = coefficient_arrays(coeffs)
     shape = equal_shapes(c)
     naxes = len(next(iter(c)))
-    axes = normalize_axes(range(naxes) if axes is None else axes, len(shape))
+    axes = normalize_axes(range(naxes) if axes is None else axes, len(shape), unique=False)
     if len(axes) != naxes:
         raise ValueError(f"The coefficient keys have {naxes} letters but {len(axes)} axes were given.")
     return ml.idwtn(c, axes, *banks_and_modes(wavelet, mode, axes))
@@ -111,7 +111,7 @@ def idwtn(coeffs, wavelet, mode="symmetric", axes=None):
 def dwt2(data, wavelet, mode="symmetric", axes=(-2, -1)):
     """Single-level 2D DWT: (cA, (cH, cV, cD))."""
     x = signal(data, 2)
-    axes = normalize_axes(axes, x.ndim, 2)
+    axes = normalize_axes(axes, x.ndim, 2, unique=False)
     c = ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
     return c["aa"], (c["da"], c["ad"], c["dd"])
 
@@ -125,7 +125,10 @@ def idwt2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
 
 
 def _two_axes(axes):
-    axes = tuple(axes)
+    try:
+        axes = tuple(axes)
+    except TypeError:
+        raise TypeError(f"axes must be a sequence of 2 axes; got {axes!r}") from None
     if len(axes) != 2:
         raise ValueError(f"Expected 2 axes; got {len(axes)}.")
     return axes
@@ -239,13 +242,17 @@ def waverecn(coeffs, wavelet, mode="symmetric", axes=None):
     naxes = {len(k) for d in details for k in d}
     if len(naxes) > 1:
         raise ValueError("All detail coefficient names must have equal length.")
-    ndims = {v.ndim for d in details for v in d.values()} | ({_ndim(a)} if a is not None else set())
+    # lists and scalars are arrays too, as pywt reads them
+    a = None if a is None else as_array(a, "approximation coefficients")
+    details = [{k: as_array(v, f"detail coefficients {k!r}") for k, v in d.items()}
+               for d in details]
+    ndims = {v.ndim for d in details for v in d.values()} | ({a.ndim} if a is not None else set())
     if len(ndims) != 1:
         raise ValueError("All coefficients must have a matching number of dimensions")
     ndim = ndims.pop()
     if axes is None:
         axes = range(ndim)
-    return _waverec_dicts(a, list(details), wavelet, mode, axes, trim_first=False)
+    return _waverec_dicts(a, details, wavelet, mode, axes, trim_first=False)
 
 
 def _waverec_dicts(a, d_dicts, wavelet, mode, axes, trim_first):
@@ -276,10 +283,6 @@ def _coeff_list(coeffs, producer):
 
 def _is_array(v) -> bool:
     return hasattr(v, "shape") and hasattr(v, "dtype")
-
-
-def _ndim(v) -> int:
-    return v.ndim if _is_array(v) else as_array(v).ndim
 
 
 def _as_given(data):
