@@ -167,8 +167,15 @@ def check_batch_shapes(shapes, axes, what="coefficients"):
     shapes = [tuple(getattr(s, "shape", s)) for s in shapes if s is not None]
     batch = {tuple(n for i, n in enumerate(s) if i not in axes) for s in shapes}
     if len({len(s) for s in shapes}) > 1 or len(batch) > 1:
-        raise ValueError(f"coefficient shape mismatch: the {what} of every level must have the same "
-                         f"shape off the transformed axes {list(axes)}; got shapes {shapes}")
+        raise ValueError(f"coefficient shape mismatch: every level's {what} must agree off the "
+                         f"transformed axes {list(axes)}; got shapes {shapes}")
+
+
+def _at_most_one_longer(longer, shorter, axes) -> bool:
+    """Whether shape `longer` is `shorter` or one sample longer along some of
+    `axes` (pywt's trimming), equal along every other axis."""
+    return len(longer) == len(shorter) and all(
+        s - t in ((0, 1) if i in axes else (0,)) for i, (s, t) in enumerate(zip(longer, shorter)))
 
 
 def trim_to(a, shape, axes=None):
@@ -176,10 +183,7 @@ def trim_to(a, shape, axes=None):
     None: any) where a is that much longer, equal lengths elsewhere."""
     if a.shape == tuple(shape):
         return a
-    axes = range(len(shape)) if axes is None else axes
-    if len(a.shape) != len(shape) or any(
-            s - t not in ((0, 1) if i in axes else (0,))
-            for i, (s, t) in enumerate(zip(a.shape, shape))):
+    if not _at_most_one_longer(a.shape, shape, range(len(shape)) if axes is None else axes):
         raise ValueError(f"coefficient shape mismatch: an approximation of shape {a.shape} does "
                          f"not fit details of shape {tuple(shape)}")
     return a[tuple(slice(t) for t in shape)]
@@ -309,9 +313,7 @@ def untrim(xp, a, shape, axes):
     """Transpose of trim_to: zero-pad at the end (of transformed axes) back to `shape`."""
     if a.shape == tuple(shape):
         return a
-    if len(a.shape) != len(shape) or any(
-            s - t not in ((0, 1) if i in axes else (0,))
-            for i, (s, t) in enumerate(zip(shape, a.shape))):
+    if not _at_most_one_longer(tuple(shape), a.shape, axes):
         raise ValueError(f"coefficient shape mismatch: approximation of shape {tuple(shape)} "
                          f"cannot have been trimmed to {a.shape}")
     out = zeros(xp, shape, a.dtype)

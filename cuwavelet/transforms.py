@@ -1,5 +1,8 @@
 """pywt's discrete wavelet transforms, by name, signature and coefficient structure,
-on NumPy arrays (CPU kernels) and CuPy arrays (CUDA kernels)."""
+on NumPy arrays (CPU kernels) and CuPy arrays (CUDA kernels).
+
+One difference in arguments: `level`, `axis` and `axes` must be integers, so
+True or False raise a TypeError (pywt reads them as 1 and 0)."""
 from __future__ import annotations
 
 from . import _multilevel as ml
@@ -86,7 +89,8 @@ def idwt(cA, cD, wavelet, mode="symmetric", axis=-1):
 
 @on_input_device
 def dwtn(data, wavelet, mode="symmetric", axes=None):
-    """Single-level nD DWT: {key: subband}, one letter ('a'/'d') per axis in axes order."""
+    """Single-level nD DWT: {key: subband}, one letter ('a'/'d') per axis in axes order.
+    An axis given twice is transformed twice, as by pywt."""
     x = signal(data)
     axes = normalize_axes(axes, x.ndim, unique=False)
     return ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
@@ -160,7 +164,9 @@ def wavedec(data, wavelet, mode="symmetric", level=None, axis=-1):
 
 @on_input_device
 def waverec(coeffs, wavelet, mode="symmetric", axis=-1):
-    """Multilevel 1D inverse DWT of [cA_n, cD_n, ..., cD_1]."""
+    """Multilevel 1D inverse DWT of [cA_n, cD_n, ..., cD_1]. An approximation one
+    sample longer than the next details along `axis` is trimmed (as pywt);
+    any other shape mismatch raises ValueError."""
     a, details = _coeff_list(coeffs, "wavedec")
     if not details:
         return a
