@@ -20,12 +20,15 @@ from pathlib import Path
 import pytest
 import pywt
 
+import cuwavelet
+
 PYWT_DIR = Path(pywt.__file__).resolve().parent
 FILES = ["test_dwt_idwt.py", "test_multilevel.py", "test_multidim.py",
          "test_perfect_reconstruction.py", "test_modes.py", "test_concurrent.py"]
 # "file::test" -> why it cannot run with cuwavelet standing in
 DESELECTED: dict = {}
-REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+PACKAGE_ROOT = Path(cuwavelet.__file__).resolve().parent.parent  # the cuwavelet under test
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,7 @@ def pywt_suite(tmp_path_factory):
     deselect = [arg for test in DESELECTED
                 for arg in ("--deselect", str(PYWT_DIR / "tests" / test))]
     env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests"),
+           "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), str(TESTS),
                                           os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "pywt_standin", "-p", "no:cacheprovider",
@@ -60,7 +63,7 @@ def pywt_suite(tmp_path_factory):
 def test_cuwavelet_stands_in_for_every_shared_function(pywt_suite):
     output, _ = pywt_suite
     header = next((line for line in output.splitlines() if "stands in for pywt's" in line), "")
-    assert str(REPO / "cuwavelet") in header, output[-3000:]
+    assert str(PACKAGE_ROOT / "cuwavelet") in header, output[-3000:]
     for name in ("dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
                  "dwtn", "idwtn", "wavedecn", "waverecn"):
         assert f" {name}," in header or header.endswith(f" {name}")
