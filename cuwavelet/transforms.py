@@ -6,7 +6,8 @@ True or False raise a TypeError (pywt reads them as 1 and 0)."""
 from __future__ import annotations
 
 from . import _multilevel as ml
-from ._arrays import array_module, as_array, common_dtype, is_cupy, on_input_device
+from ._arrays import array_module, as_array, common_dtype, is_cupy, is_planned
+from ._program import planned
 from ._primitives import analysis, synthesis
 from ._shapes import AxisError, check_level, normalize_axes, normalize_axis
 from ._wavelets import as_filter_bank, as_mode, per_axis
@@ -69,14 +70,14 @@ def equal_shapes(arrays: dict, what="coefficients"):
 
 # --- single level ------------------------------------------------------------
 
-@on_input_device
+@planned("data")
 def dwt(data, wavelet, mode="symmetric", axis=-1):
     """Single-level DWT along `axis`: (cA, cD)."""
     x = signal(data)
     return analysis(x, as_filter_bank(wavelet), as_mode(mode), normalize_axis(axis, x.ndim))
 
 
-@on_input_device
+@planned(structures=("cA", "cD"))
 def idwt(cA, cD, wavelet, mode="symmetric", axis=-1):
     """Single-level inverse DWT; cA or cD may be None (zeros)."""
     c = coefficient_arrays({"cA": cA, "cD": cD})
@@ -87,7 +88,7 @@ def idwt(cA, cD, wavelet, mode="symmetric", axis=-1):
                      normalize_axis(axis, len(shape)))
 
 
-@on_input_device
+@planned("data")
 def dwtn(data, wavelet, mode="symmetric", axes=None):
     """Single-level nD DWT: {key: subband}, one letter ('a'/'d') per axis in axes order.
     An axis given twice is transformed twice, as by pywt."""
@@ -96,7 +97,7 @@ def dwtn(data, wavelet, mode="symmetric", axes=None):
     return ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def idwtn(coeffs, wavelet, mode="symmetric", axes=None):
     """Single-level nD inverse DWT of a dwtn-style dict (missing or None subbands are zeros)."""
     if not isinstance(coeffs, dict):
@@ -111,7 +112,7 @@ def idwtn(coeffs, wavelet, mode="symmetric", axes=None):
     return ml.idwtn(c, axes, *banks_and_modes(wavelet, mode, axes))
 
 
-@on_input_device
+@planned("data")
 def dwt2(data, wavelet, mode="symmetric", axes=(-2, -1)):
     """Single-level 2D DWT: (cA, (cH, cV, cD))."""
     x = signal(data, 2)
@@ -120,7 +121,7 @@ def dwt2(data, wavelet, mode="symmetric", axes=(-2, -1)):
     return c["aa"], (c["da"], c["ad"], c["dd"])
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def idwt2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
     """Single-level 2D inverse DWT of (cA, (cH, cV, cD))."""
     cA, (cH, cV, cD) = _split2(coeffs)
@@ -149,7 +150,7 @@ def _split2(coeffs):
 
 # --- multilevel --------------------------------------------------------------
 
-@on_input_device
+@planned("data")
 def wavedec(data, wavelet, mode="symmetric", level=None, axis=-1):
     """Multilevel 1D DWT: [cA_n, cD_n, ..., cD_1]."""
     x = signal(data)
@@ -162,7 +163,7 @@ def wavedec(data, wavelet, mode="symmetric", level=None, axis=-1):
     return [c[0]] + [d["d"] for d in c[1:]]
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def waverec(coeffs, wavelet, mode="symmetric", axis=-1):
     """Multilevel 1D inverse DWT of [cA_n, cD_n, ..., cD_1]. An approximation one
     sample longer than the next details along `axis` is trimmed (as pywt);
@@ -182,7 +183,7 @@ def waverec(coeffs, wavelet, mode="symmetric", axis=-1):
     return ml.waverec(arrays.get(0), d_dicts, axes, banks, modes, trim_first=True)
 
 
-@on_input_device
+@planned("data")
 def wavedec2(data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
     """Multilevel 2D DWT: [cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]."""
     x = signal(data, 2)
@@ -195,7 +196,7 @@ def wavedec2(data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
     return [c[0]] + [(d["da"], d["ad"], d["dd"]) for d in c[1:]]
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def waverec2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
     """Multilevel 2D inverse DWT of wavedec2's structure."""
     a, d_dicts, axes = waverec2_parts(coeffs, axes)
@@ -219,7 +220,7 @@ def waverec2_parts(coeffs, axes):
     return a, [dict(zip(("da", "ad", "dd"), d)) for d in details], axes
 
 
-@on_input_device
+@planned("data")
 def wavedecn(data, wavelet, mode="symmetric", level=None, axes=None):
     """Multilevel nD DWT: [cA_n, {key: detail}_n, ..., {key: detail}_1]."""
     x = signal(data)
@@ -231,7 +232,7 @@ def wavedecn(data, wavelet, mode="symmetric", level=None, axes=None):
     return ml.wavedec(x, axes, banks, modes, level)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def waverecn(coeffs, wavelet, mode="symmetric", axes=None):
     """Multilevel nD inverse DWT of wavedecn's structure."""
     a, details = _coeff_list(coeffs, "wavedecn")
@@ -293,7 +294,7 @@ def _is_array(v) -> bool:
 
 def _as_given(data):
     """Level 0 returns the data itself as an array, as pywt does."""
-    if is_cupy(data):
+    if is_cupy(data) or is_planned(data):
         return data
     import numpy as np
     return np.asarray(data)

@@ -242,6 +242,8 @@ def test_gpu_values_and_gradients():
     loss = lambda v: sum(jnp.sum(jnp.sin(t)) for t in leaves(bj.wavedec2(v, "bior2.2",
                                                                           "antireflect", level=2)))
     g_gpu, g_jit = jax.grad(loss)(xg), jax.jit(jax.grad(loss))(xg)
-    g_cpu = jax.grad(loss)(jnp.asarray(x))
-    np.testing.assert_allclose(np.asarray(g_gpu), np.asarray(g_cpu), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(np.asarray(g_jit), np.asarray(g_cpu), rtol=0, atol=1e-12)
+    g_cpu = np.asarray(jax.grad(loss)(jnp.asarray(x)))
+    # XLA may sum in another order under jit: rounding on the gradient's scale
+    atol = 1e-12 * max(1.0, float(np.abs(g_cpu).max()))
+    np.testing.assert_allclose(np.asarray(g_gpu), g_cpu, rtol=0, atol=atol)
+    np.testing.assert_allclose(np.asarray(g_jit), g_cpu, rtol=0, atol=atol)

@@ -1,6 +1,7 @@
 // CPU glue: the same per-element math as the GPU (dwt_math.cuh), run by the
 // host compiler. Lines of the iteration space are split across a small thread
 // pool (host_parallel.h); each thread walks its lines position by position.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
@@ -139,9 +140,18 @@ template <typename T>
 void run_typed(int op, int mode, const Geometry& g, std::uintptr_t sig, std::uintptr_t lo,
                std::uintptr_t hi, std::uintptr_t f_lo, std::uintptr_t f_hi, int F) {
   const HostFn<T> fn = pick<T>(op, mode);  // may throw: keep the GIL until it cannot
+  const auto call = [&] {
+    fn(g, reinterpret_cast<T*>(sig), reinterpret_cast<T*>(lo), reinterpret_cast<T*>(hi),
+       reinterpret_cast<const T*>(f_lo), reinterpret_cast<const T*>(f_hi), F);
+  };
+  // Other Python threads run meanwhile, except on calls too small to be worth
+  // the hand-over (which costs about as much as filtering a few thousand samples).
+  if (g.total < 4096) {
+    call();
+    return;
+  }
   pybind11::gil_scoped_release release;
-  fn(g, reinterpret_cast<T*>(sig), reinterpret_cast<T*>(lo), reinterpret_cast<T*>(hi),
-     reinterpret_cast<const T*>(f_lo), reinterpret_cast<const T*>(f_hi), F);
+  call();
 }
 
 // Pointers arrive as integers (0 for an absent subband); the geometry as the
@@ -163,6 +173,11 @@ void apply(int op, int mode, bool is_double, pybind11::bytes geometry, std::uint
 PYBIND11_MODULE(_host_kernels, m) {
   m.doc() = "Host build of cuwavelet's DWT kernels (cuwavelet/kernels/dwt_math.cuh).";
   m.def("apply", &cuwavelet::apply);
+  // A NumPy array's data address (plans fill launch arguments with these on
+  // every call: cheaper than __array_interface__).
+  m.def("address", [](const pybind11::array& a) {
+    return reinterpret_cast<std::uintptr_t>(a.data());
+  });
   m.attr("geometry_size") = sizeof(cuwavelet::Geometry);
   m.attr("max_dims") = static_cast<int>(cuwavelet::kMaxDims);
   // The thread pool: CUWAVELET_NUM_THREADS as parsed (0: unset), the cap, and
