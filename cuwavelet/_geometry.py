@@ -59,8 +59,8 @@ def _cached_geometry(shape, axis, signal_len, coeff_len, out_role, stride_key):
                for d in range(len(shape)) if shape[d] != 1 or d == axis]
     merged = merge_dims(entries, order)
     if len(merged) > MAX_DIMS:
-        raise ValueError(f"arrays with more than {MAX_DIMS} non-mergeable dimensions are not supported "
-                         f"(this one needs {len(merged)}); make the array contiguous first")
+        raise TooManyDimensions(f"a kernel walks at most {MAX_DIMS} dimensions; this layout "
+                                f"needs {len(merged)}")
     g = np.zeros((), dtype=GEOMETRY_DTYPE)
     g["ndim"] = len(merged)
     g["axis"] = next(i for i, e in enumerate(merged) if e[2])
@@ -72,6 +72,18 @@ def _cached_geometry(shape, axis, signal_len, coeff_len, out_role, stride_key):
         g["stride_signal"][i], g["stride_lo"][i], g["stride_hi"][i] = st
     g.flags.writeable = False
     return g
+
+
+class TooManyDimensions(ValueError):
+    """The iteration space has more non-mergeable dimensions than a Geometry
+    holds: launch once per index of an outer dimension (outermost_dim)."""
+
+
+def outermost_dim(shape, strides, axis) -> int:
+    """The dimension other than `axis` (and of length > 1) with the largest
+    stride: the one to take out of the walk when a launch is split."""
+    return max((d for d in range(len(shape)) if d != axis and shape[d] > 1),
+               key=lambda d: abs(strides[d]))
 
 
 def merge_dims(entries, order=0):

@@ -69,8 +69,8 @@ def _merge(op, coeffs, axes, banks, modes, separable_op, lens, fused_level, data
         if data_shape is None:
             return None
         shape = next(iter(group.values())).shape
-        for ax in axes[tail]:
-            shape = with_len(shape, ax, data_shape[ax])
+        for ax, n in zip(axes[tail], lens[tail]):
+            shape = with_len(shape, ax, n)
         return shape
 
     if len(axes) < 2 or not all(_fused(op, g, axes[tail], banks[tail], modes[tail], image_shape(g))
@@ -91,17 +91,25 @@ def dwtn(x, axes, banks, modes) -> dict:
 
 @planned(structures=("coeffs",))
 def idwtn(coeffs: dict, axes, banks, modes):
+    # lengths each merge step makes, last axis first (an axis may repeat)
     shape = next(iter(coeffs.values())).shape
-    lens = [rec_len(shape[ax], b.length, m) for ax, b, m in zip(axes, banks, modes)]
+    lens = [0] * len(axes)
+    for k in reversed(range(len(axes))):
+        lens[k] = rec_len(shape[axes[k]], banks[k].length, modes[k])
+        shape = with_len(shape, axes[k], lens[k])
     return _merge("idwt2", coeffs, axes, banks, modes, synthesis, lens,
                   _fused_kernels.idwt2_level)
 
 
 @planned(structures=("coeffs",))
 def dwtn_adjoint(coeffs: dict, axes, banks, modes, data_shape):
-    return _merge("dwt2_adjoint", coeffs, axes, banks, modes, analysis_adjoint,
-                  [data_shape[ax] for ax in axes], _fused_kernels.dwt2_adjoint_level,
-                  data_shape)
+    # lengths each forward step read (an axis may repeat)
+    lens, shape = [], tuple(data_shape)
+    for ax, b, m in zip(axes, banks, modes):
+        lens.append(shape[ax])
+        shape = with_len(shape, ax, coeff_len(shape[ax], b.length, m))
+    return _merge("dwt2_adjoint", coeffs, axes, banks, modes, analysis_adjoint, lens,
+                  _fused_kernels.dwt2_adjoint_level, data_shape)
 
 
 @planned("y")
@@ -153,25 +161,46 @@ def _multilevel_1d(axes, arrays, level: int) -> bool:
 @planned(structures=("a", "details"))
 def waverec(a, details, axes, banks, modes, trim_first: bool):
     """details coarsest first; a is trimmed to each level's detail shape where
-    it is one sample longer (pywt's rule; waverecn skips the first level)."""
+    it is one sample longer along a transformed axis (pywt's rule; waverecn
+    skips the first level). Every other axis must agree."""
+    check_batch_shapes([a, *(v for d in details for v in d.values())], axes)
     d_arrays = [d.get("d") for d in details]
     if (a is not None and all(v is not None for v in d_arrays)
             and (trim_first or a.shape == d_arrays[0].shape)
             and _multilevel_1d(axes, [a, *d_arrays], len(details))):
         def level_step(a, d):  # one per-level idwt, pywt's trim first
-            return idwtn({"a": trim_to(a, d.shape), "d": d}, axes, banks, modes)
+            return idwtn({"a": trim_to(a, d.shape, axes), "d": d}, axes, banks, modes)
         return _coarse_to_fine.waverec(a, d_arrays, axes[0], banks[0], modes[0], level_step)
     for level, d in enumerate(details):
         if a is not None and (level > 0 or trim_first):
-            a = trim_to(a, next(iter(d.values())).shape) if d else a
+            a = trim_to(a, next(iter(d.values())).shape, axes) if d else a
         a = idwtn({**d, approx_key(len(axes)): a} if a is not None else d, axes, banks, modes)
     return a
 
 
-def trim_to(a, shape):
+def check_batch_shapes(shapes, axes, what="coefficients"):
+    """Arrays (or shapes; None ignored) of one multilevel structure share
+    their number of dimensions and every length off the transformed axes."""
+    shapes = [tuple(getattr(s, "shape", s)) for s in shapes if s is not None]
+    batch = {tuple(n for i, n in enumerate(s) if i not in axes) for s in shapes}
+    if len({len(s) for s in shapes}) > 1 or len(batch) > 1:
+        raise ValueError(f"coefficient shape mismatch: every level's {what} must agree off the "
+                         f"transformed axes {list(axes)}; got shapes {shapes}")
+
+
+def _at_most_one_longer(longer, shorter, axes) -> bool:
+    """Whether shape `longer` is `shorter` or one sample longer along some of
+    `axes` (pywt's trimming), equal along every other axis."""
+    return len(longer) == len(shorter) and all(
+        s - t in ((0, 1) if i in axes else (0,)) for i, (s, t) in enumerate(zip(longer, shorter)))
+
+
+def trim_to(a, shape, axes=None):
+    """a cut to `shape`: one sample less along a transformed axis (`axes`;
+    None: any) where a is that much longer, equal lengths elsewhere."""
     if a.shape == tuple(shape):
         return a
-    if len(a.shape) != len(shape) or any(s - t not in (0, 1) for s, t in zip(a.shape, shape)):
+    if not _at_most_one_longer(a.shape, shape, range(len(shape)) if axes is None else axes):
         raise ValueError(f"coefficient shape mismatch: an approximation of shape {a.shape} does "
                          f"not fit details of shape {tuple(shape)}")
     return a[tuple(slice(t) for t in shape)]
@@ -240,6 +269,7 @@ def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
 def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: bool):
     """Transpose of waverec for coefficients of the given shapes (coarsest
     first): cotangent of the reconstruction -> [cA_n, {details}...]."""
+    check_batch_shapes([a_shape, *detail_shapes], axes, "coefficient shapes")
     xp = array_module(y)
     entering = [tuple(a_shape)] + [rec_shape(s, axes, banks, modes) for s in detail_shapes[:-1]]
     expected = rec_shape(detail_shapes[-1], axes, banks, modes)
@@ -251,7 +281,7 @@ def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: b
     if fused is not None:
         g = fused[0]
         if trim_first:
-            g = untrim(xp, g, a_shape)
+            g = untrim(xp, g, a_shape, axes)
         elif g.shape != tuple(a_shape):
             raise ValueError(f"coefficient shape mismatch: approximation {tuple(a_shape)} vs "
                              f"details {g.shape}")
@@ -262,7 +292,7 @@ def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: b
         g = sub.pop(key)
         details.append(sub)
         if level > 0 or trim_first:
-            g = untrim(xp, g, entering[level])
+            g = untrim(xp, g, entering[level], axes)
         elif g.shape != tuple(a_shape):
             raise ValueError(f"coefficient shape mismatch: approximation {tuple(a_shape)} vs "
                              f"details {g.shape}")
@@ -298,11 +328,11 @@ def _waverec_adjoint_as_wavedec(y, detail_shapes, axes, banks, modes):
     return [c[0]] + [{"d": d} for d in c[1:]]
 
 
-def untrim(xp, a, shape):
-    """Transpose of trim_to: zero-pad at the end back to `shape`."""
+def untrim(xp, a, shape, axes):
+    """Transpose of trim_to: zero-pad at the end (of transformed axes) back to `shape`."""
     if a.shape == tuple(shape):
         return a
-    if any(s - t not in (0, 1) for s, t in zip(shape, a.shape)):
+    if not _at_most_one_longer(tuple(shape), a.shape, axes):
         raise ValueError(f"coefficient shape mismatch: approximation of shape {tuple(shape)} "
                          f"cannot have been trimmed to {a.shape}")
     out = zeros(xp, shape, a.dtype)

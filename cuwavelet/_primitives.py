@@ -19,7 +19,8 @@ import numpy as np
 
 from . import _wavelets
 from ._arrays import array_module, is_cupy, output, real_dtype
-from ._geometry import add_complex_dimension, build_geometry, element_strides
+from ._geometry import (TooManyDimensions, add_complex_dimension, build_geometry,
+                        element_strides, outermost_dim)
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
 
 ANALYSIS, ANALYSIS_ADJOINT, SYNTHESIS, SYNTHESIS_ADJOINT = range(4)
@@ -36,7 +37,15 @@ def _launch(op, bank, mode, signal, lo, hi, axis, signal_len, n):
     if dtype.kind == "c":
         shape, strides = add_complex_dimension(shape, strides)
     out_role = "lo" if output is lo else "signal"
-    geometry = build_geometry(shape, axis, signal_len, n, out_role, strides)
+    try:
+        geometry = build_geometry(shape, axis, signal_len, n, out_role, strides)
+    except TooManyDimensions:  # one launch per index of the outermost dimension
+        d = outermost_dim(output.shape, strides[out_role], axis)
+        for i in range(output.shape[d]):
+            at = (slice(None),) * d + (i,)
+            _launch(op, bank, mode, *(None if a is None else a[at] for a in (signal, lo, hi)),
+                    axis - (d < axis), signal_len, n)
+        return
     if geometry["total"] == 0:
         return
     filters = _wavelets.device_filters(bank, op >= SYNTHESIS, scalar, xp)

@@ -141,16 +141,21 @@ def normalize_axis(axis, ndim: int) -> int:
     return int(axis) % ndim
 
 
-def normalize_axes(axes, ndim: int, count: int | None = None, name: str = "axes") -> list:
-    """Axes as non-negative, unique ints; None -> every axis."""
+def normalize_axes(axes, ndim: int, count: int | None = None, name: str = "axes",
+                   unique: bool = True) -> list:
+    """Axes as non-negative ints; None -> every axis. An int is one axis,
+    except where exactly `count` axes are expected (a TypeError, as pywt).
+    unique=False lets an axis repeat: dwtn and idwtn transform it again."""
     if axes is None:
         axes = range(ndim)
     elif isinstance(axes, numbers.Integral):
+        if count is not None:
+            raise TypeError(f"{name} must be a sequence of {count} axes; got {axes!r}")
         axes = (axes,)
     axes = [normalize_axis(a, ndim) for a in axes]
     if count is not None and len(axes) != count:
         raise ValueError(f"Expected {count} {name}; got {len(axes)}.")
-    if len(set(axes)) != len(axes):
+    if unique and len(set(axes)) != len(axes):
         raise ValueError(f"The {name} must be unique; got {axes}.")
     if not axes:
         raise ValueError(f"At least one axis is needed; got {name}=().")

@@ -25,10 +25,11 @@ def as_mode(mode) -> int:
         if int(mode) in by_value:
             return MODES.index(by_value[int(mode)])
         raise ValueError(f"Unknown mode number {mode!r} (pywt.Modes values are accepted).")
-    if isinstance(mode, str):
-        name = _ALIASES.get(mode, mode)
-        if name in MODES:
-            return MODES.index(name)
+    if not isinstance(mode, str):  # None, floats...: a TypeError, as pywt
+        raise TypeError(f"mode must be a mode name or a pywt.Modes value; got {mode!r}")
+    name = _ALIASES.get(mode, mode)
+    if name in MODES:
+        return MODES.index(name)
     raise ValueError(f"Unknown mode name {mode!r}. Known modes: {', '.join(MODES)}.")
 
 

@@ -19,6 +19,8 @@ use their analysis filters where the transpose needs them. Dot-product tests
 """
 from __future__ import annotations
 
+import numbers
+from collections.abc import Iterable
 from typing import Any, Sequence
 
 from . import _multilevel as ml
@@ -76,7 +78,22 @@ def shapes_of(coeffs: Any) -> Any:
 def _data_shape(data_shape):
     if data_shape is None:
         raise TypeError("data_shape (the shape of the transformed data) is required")
-    return tuple(int(s) for s in data_shape)
+    return _shape(data_shape, "data_shape")
+
+
+def _shape(shape, name) -> tuple:
+    """A shape given by the caller as a tuple of ints (an int is a 1-D shape, as
+    NumPy reads it); a string, floats or negative lengths are refused."""
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (shape,)
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Iterable):
+        raise TypeError(f"{name} must be a tuple of integers; got {shape!r}")
+    dims = tuple(shape)
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in dims):
+        raise TypeError(f"{name} must be a tuple of integers; got {shape!r}")
+    if any(n < 0 for n in dims):
+        raise ValueError(f"{name} has a negative length: {shape!r}")
+    return tuple(int(n) for n in dims)
 
 
 def _check_batch(coeff_shape, data_shape, axes):
@@ -212,7 +229,7 @@ def dwtn(coeffs: dict[str, ArrayLike | None], wavelet: WaveletSpec, mode: ModeSp
         raise TypeError(f"expected a dict of subband cotangents; got {type(coeffs).__name__}")
     c = coefficient_arrays(detail_dict(coeffs, None, "cotangents"), "cotangents")
     shape = equal_shapes(c, "subband cotangents")
-    axes = normalize_axes(axes, len(data_shape))
+    axes = normalize_axes(axes, len(data_shape), unique=False)
     detail_dict(c, len(axes), "cotangents")
     _check_batch(shape, data_shape, axes)
     return ml.dwtn_adjoint(c, axes, *banks_and_modes(wavelet, mode, axes), data_shape)
@@ -250,7 +267,7 @@ def idwtn(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     True
     """
     g = signal(y, name="y")
-    axes = normalize_axes(axes, g.ndim)
+    axes = normalize_axes(axes, g.ndim, unique=False)
     return ml.idwtn_adjoint(g, axes, *banks_and_modes(wavelet, mode, axes))
 
 
@@ -475,6 +492,7 @@ def wavedecn(coeffs: Sequence, wavelet: WaveletSpec, mode: ModeSpec = "symmetric
 
 
 def _waverec_adjoint(y, a_shape, detail_shapes, wavelet, mode, axes, trim_first):
+    a_shape = _shape(a_shape, "coeff_shapes")
     g = signal(y, name="y")
     axes = normalize_axes(axes, g.ndim)
     banks, modes = banks_and_modes(wavelet, mode, axes)
@@ -486,7 +504,7 @@ def _waverec_adjoint(y, a_shape, detail_shapes, wavelet, mode, axes, trim_first)
 
 
 def _level_shape(shapes, what):
-    shapes = {tuple(s) for s in shapes if s is not None}
+    shapes = {_shape(s, "coeff_shapes") for s in shapes if s is not None}
     if len(shapes) != 1:
         raise ValueError(f"coefficient shape mismatch: {what} of one level must share one shape; "
                          f"got {sorted(shapes)}")
@@ -530,8 +548,8 @@ def waverec(y: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric", ax
     True
     """
     a_shape, d_shapes = _coeff_list(coeff_shapes, "wavedec")
-    out, _ = _waverec_adjoint(y, a_shape, [tuple(s) for s in d_shapes], wavelet, mode, [axis],
-                              trim_first=True)
+    out, _ = _waverec_adjoint(y, a_shape, [_shape(s, "coeff_shapes") for s in d_shapes], wavelet,
+                              mode, [axis], trim_first=True)
     return [out[0]] + [d["d"] for d in out[1:]]
 
 

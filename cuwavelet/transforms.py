@@ -1,5 +1,8 @@
 """pywt's discrete wavelet transforms, by name, signature and coefficient structure,
-on NumPy arrays (CPU kernels) and CuPy arrays (CUDA kernels)."""
+on NumPy arrays (CPU kernels) and CuPy arrays (CUDA kernels).
+
+One difference in arguments: `level`, `axis` and `axes` must be integers, so
+True or False raise a TypeError (pywt reads them as 1 and 0)."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -47,8 +50,8 @@ def coefficient_arrays(values: dict, what="coefficients") -> dict:
 def detail_dict(d, naxes: int, what="detail coefficients") -> dict:
     """Validate a wavedecn/dwtn-style dict of subbands (pywt's checks)."""
     if not isinstance(d, dict):
-        raise ValueError(f"Unexpected {what} type: {type(d).__name__}; a dict of arrays as "
-                         "returned by wavedecn was expected.")
+        raise ValueError(f"Unexpected detail coefficient type: {type(d).__name__}; the {what} "
+                         "must be a dict of arrays as returned by wavedecn.")
     bad = [k for k in d if not isinstance(k, str) or not k or set(k) - set("ad")]
     if bad:
         raise ValueError(f"The following invalid keys were found in the {what}: {bad}.")
@@ -180,7 +183,8 @@ def dwtn(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     dict of str to array
         One subband per key: a string of ``"a"`` (approximation, low-pass)
         and ``"d"`` (detail, high-pass), one letter per axis in `axes` order.
-        ``"aa...a"`` is the approximation.
+        ``"aa...a"`` is the approximation. An axis given twice in `axes` is
+        transformed twice, as pywt does.
 
     See Also
     --------
@@ -200,7 +204,7 @@ def dwtn(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     0.0
     """
     x = signal(data)
-    axes = normalize_axes(axes, x.ndim)
+    axes = normalize_axes(axes, x.ndim, unique=False)
     return ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
 
 
@@ -248,7 +252,7 @@ def idwtn(coeffs: dict[str, ArrayLike | None], wavelet: WaveletSpec, mode: ModeS
     c = coefficient_arrays(coeffs)
     shape = equal_shapes(c)
     naxes = len(next(iter(c)))
-    axes = normalize_axes(range(naxes) if axes is None else axes, len(shape))
+    axes = normalize_axes(range(naxes) if axes is None else axes, len(shape), unique=False)
     if len(axes) != naxes:
         raise ValueError(f"The coefficient keys have {naxes} letters but {len(axes)} axes were given.")
     return ml.idwtn(c, axes, *banks_and_modes(wavelet, mode, axes))
@@ -293,7 +297,7 @@ def dwt2(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     True
     """
     x = signal(data, 2)
-    axes = normalize_axes(axes, x.ndim, 2)
+    axes = normalize_axes(axes, x.ndim, 2, unique=False)
     c = ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
     return c["aa"], (c["da"], c["ad"], c["dd"])
 
@@ -336,7 +340,10 @@ def idwt2(coeffs: tuple, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
 
 
 def _two_axes(axes):
-    axes = tuple(axes)
+    try:
+        axes = tuple(axes)
+    except TypeError:
+        raise TypeError(f"axes must be a sequence of 2 axes; got {axes!r}") from None
     if len(axes) != 2:
         raise ValueError(f"Expected 2 axes; got {len(axes)}.")
     return axes
@@ -422,7 +429,8 @@ def waverec(coeffs: Sequence[ArrayLike | None], wavelet: WaveletSpec, mode: Mode
     array
         The reconstruction. Where a level's data had an odd length, it has
         one sample more, as pywt's (the extra sample is dropped between levels
-        from the lengths of the next level's coefficients).
+        from the lengths of the next level's coefficients). Only that trim is
+        made: any other shape mismatch raises ValueError.
 
     See Also
     --------
@@ -663,13 +671,17 @@ def waverecn(coeffs: Sequence, wavelet: WaveletSpec, mode: ModeSpec = "symmetric
     naxes = {len(k) for d in details for k in d}
     if len(naxes) > 1:
         raise ValueError("All detail coefficient names must have equal length.")
-    ndims = {v.ndim for d in details for v in d.values()} | ({_ndim(a)} if a is not None else set())
+    # lists and scalars are arrays too, as pywt reads them
+    a = None if a is None else as_array(a, "approximation coefficients")
+    details = [{k: as_array(v, f"detail coefficients {k!r}") for k, v in d.items()}
+               for d in details]
+    ndims = {v.ndim for d in details for v in d.values()} | ({a.ndim} if a is not None else set())
     if len(ndims) != 1:
         raise ValueError("All coefficients must have a matching number of dimensions")
     ndim = ndims.pop()
     if axes is None:
         axes = range(ndim)
-    return _waverec_dicts(a, list(details), wavelet, mode, axes, trim_first=False)
+    return _waverec_dicts(a, details, wavelet, mode, axes, trim_first=False)
 
 
 def _waverec_dicts(a, d_dicts, wavelet, mode, axes, trim_first):
@@ -700,10 +712,6 @@ def _coeff_list(coeffs, producer):
 
 def _is_array(v) -> bool:
     return hasattr(v, "shape") and hasattr(v, "dtype")
-
-
-def _ndim(v) -> int:
-    return v.ndim if _is_array(v) else as_array(v).ndim
 
 
 def _as_given(data):

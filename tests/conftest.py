@@ -96,14 +96,14 @@ def rebuild(template, values):
     return go(template)
 
 
-def assert_same_structure(got, expected, rtol):
+def assert_same_structure(got, expected, rtol, atol=0.0):
     """Same nesting, keys, shapes and dtypes as pywt's result, values within
     rtol of the largest magnitude in the whole result (subbands that cancel to
-    ~0 are compared on the scale of the transform, not their own)."""
+    ~0 are compared on the scale of the transform, not their own), plus atol."""
     got = to_numpy(got)
     finite = [np.abs(e[np.isfinite(e)]) for e in leaves(expected)]
     scale = max([float(f.max()) for f in finite if f.size] + [1.0])
-    _compare(got, expected, rtol, rtol * scale, "")
+    _compare(got, expected, rtol, rtol * scale + atol, "")
 
 
 def _compare(got, expected, rtol, atol, where):

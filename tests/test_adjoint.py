@@ -256,3 +256,33 @@ def test_zero_cotangents_as_none():
     zeros = [np.zeros_like(coeffs[0]), coeffs[1], np.zeros_like(coeffs[2])]
     np.testing.assert_allclose(cw.adjoint.wavedec(with_none, "db2", data_shape=x.shape),
                                cw.adjoint.wavedec(zeros, "db2", data_shape=x.shape), atol=1e-14)
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "periodization", "smooth", "antireflect"])
+@pytest.mark.parametrize("axes", [(1, 1), (0, 1, 1), (1, 0, 1)])
+def test_repeated_axes_adjoint_matrices(mode, axes):
+    """dwtn and idwtn transform a repeated axis again (pywt's behaviour); their
+    adjoints are the transposes of pywt's matrices."""
+    shape = (3, 9)
+    size = int(np.prod(shape))
+    out = pywt.dwtn(np.zeros(shape), "db2", mode, axes=axes)
+    shapes = {k: v.shape for k, v in out.items()}
+    fwd = matrix(lambda x: pywt.dwtn(x, "db2", mode, axes=axes), size, lambda e: e.reshape(shape))
+    adj = matrix(lambda c: cw.adjoint.dwtn(c, "db2", mode, axes, data_shape=shape),
+                 fwd.shape[0], lambda e: unflatten(e, shapes))
+    assert_transpose(fwd, adj)
+
+    rec = pywt.idwtn(out, "db2", mode, axes=axes).shape
+    fwd = matrix(lambda c: pywt.idwtn(c, "db2", mode, axes=axes), fwd.shape[0],
+                 lambda e: unflatten(e, shapes))
+    adj = matrix(lambda y: cw.adjoint.idwtn(y, "db2", mode, axes), fwd.shape[0],
+                 lambda e: e.reshape(rec))
+    assert_transpose(fwd, adj)
+    if len(axes) == 2:
+        c2 = pywt.dwt2(np.zeros(shape), "db2", mode, axes=axes)
+        c2_shapes = cw.adjoint.shapes_of(c2)
+        fwd = matrix(lambda x: pywt.dwt2(x, "db2", mode, axes=axes), size,
+                     lambda e: e.reshape(shape))
+        adj = matrix(lambda c: cw.adjoint.dwt2(c, "db2", mode, axes, data_shape=shape),
+                     fwd.shape[0], lambda e: unflatten(e, c2_shapes))
+        assert_transpose(fwd, adj)

@@ -25,7 +25,16 @@ x = np.random.default_rng(0).standard_normal((4, 16))
     (lambda: cw.wavedec(x, "db2", level=-1), ValueError, "Level value of -1 is too low"),
     (lambda: cw.wavedec(x, "db2", level=1.5), TypeError, "level must be an integer"),
     (lambda: cw.dwt2(x[0], "db2"), ValueError, "at least 2 dimensions"),
-    (lambda: cw.dwt2(x, "db2", axes=(0, 0)), ValueError, "unique"),
+    (lambda: cw.wavedec2(x, "db2", axes=(0, 0)), ValueError, "unique"),
+    (lambda: cw.wavedec2(x, "db2", axes=1), TypeError, "sequence of 2 axes"),
+    (lambda: cw.dwt2(x, "db2", axes=1), TypeError, "sequence of 2 axes"),
+    (lambda: cw.idwt2(cw.dwt2(x, "db2"), "db2", axes=1), TypeError, "sequence of 2 axes"),
+    (lambda: cw.dwt(x, "db2", None), TypeError, "mode must be"),
+    (lambda: cw.dwt(x, "db2", 2.5), TypeError, "mode must be"),
+    (lambda: cw.wavedec(x, "db2", level=True), TypeError, "level must be an integer"),
+    (lambda: cw.dwt(x, "db2", axis=True), TypeError, "axis must be an integer"),
+    (lambda: cw.waverecn(cw.wavedec(x, "db2"), "db2"), ValueError,
+     "Unexpected detail coefficient type"),
     (lambda: cw.dwt2(x, "db2", axes=(0,)), ValueError, "Expected 2 axes"),
     (lambda: cw.dwtn(x, "db2", axes=(0, 5)), np.exceptions.AxisError, "out of range"),
     (lambda: cw.dwtn(x, ["db2", "db3", "db4"], axes=(0, 1)), ValueError, "number of wavelets"),
@@ -53,6 +62,16 @@ x = np.random.default_rng(0).standard_normal((4, 16))
      "shape mismatch"),
     (lambda: cw.adjoint.dwt(np.ones(9), np.ones(9), "db2", data_shape=None), TypeError,
      "data_shape"),
+    (lambda: cw.adjoint.dwt(np.ones(9), np.ones(9), "db2", data_shape="17"), TypeError,
+     "data_shape must be a tuple of integers"),
+    (lambda: cw.adjoint.dwt(np.ones(9), np.ones(9), "db2", data_shape=(17.5,)), TypeError,
+     "data_shape must be a tuple of integers"),
+    (lambda: cw.adjoint.dwt(np.ones(9), np.ones(9), "db2", data_shape=(-17,)), ValueError,
+     "negative"),
+    (lambda: cw.adjoint.wavedec2([np.ones((3, 3))], "db2", data_shape="33"), TypeError,
+     "data_shape"),
+    (lambda: cw.adjoint.waverec(np.ones(20), "db2", coeff_shapes=["11", (11,)]), TypeError,
+     "coeff_shapes must be a tuple of integers"),
     (lambda: cw.adjoint.idwt(np.ones(7), "db2"), ValueError, "always even"),
     (lambda: cw.dwt(x, None), ValueError, "wavelet is None"),
     (lambda: cw.adjoint.waverec(np.ones(20), "db2", coeff_shapes=[(5,), (5,), (11,)]), ValueError,
@@ -76,3 +95,34 @@ def test_integer_mode_values_follow_pywt_modes():
     for name in pywt.Modes.modes:
         np.testing.assert_allclose(cw.dwt(x, "db2", getattr(pywt.Modes, name)),
                                    pywt.dwt(x, "db2", name), atol=1e-12)
+
+
+# Multilevel inverses trim the approximation only along transformed axes
+# (pywt's one sample); any other mismatch is refused, never trimmed away.
+@pytest.mark.parametrize("call", [
+    lambda: cw.waverec([np.ones((3, 6)), np.ones((2, 6))], "db2"),
+    lambda: cw.waverec([np.ones((2, 6)), np.ones((2, 6)), np.ones((3, 8))], "db2"),
+    lambda: cw.waverec([np.ones((6, 3)), np.ones((6, 2))], "db2", axis=0),
+    lambda: cw.waverec2([np.ones((3, 6, 6)), (np.ones((2, 6, 6)),) * 3], "db2"),
+    lambda: cw.waverec2([np.ones((2, 6, 6)), (np.ones((2, 6, 6)),) * 3,
+                         (np.ones((3, 8, 8)),) * 3], "db2"),
+    lambda: cw.waverecn([np.ones((3, 6, 6)), {"ad": np.ones((2, 6, 6))}], "db2", axes=(1, 2)),
+    lambda: cw.waverecn([np.ones((2, 6, 6)), {"ad": np.ones((2, 6, 6))},
+                         {"dd": np.ones((3, 8, 8))}], "db2", axes=(1, 2)),
+    lambda: cw.adjoint.waverec(np.ones((2, 10)), "db2", coeff_shapes=[(3, 6), (2, 6)]),
+    lambda: cw.adjoint.waverec2(np.ones((2, 10, 10)), "db2",
+                                coeff_shapes=[(3, 6, 6), ((2, 6, 6),) * 3]),
+    lambda: cw.adjoint.waverecn(np.ones((2, 10, 10)), "db2", axes=(1, 2),
+                                coeff_shapes=[(3, 6, 6), {"dd": (2, 6, 6)}]),
+])
+def test_batch_axis_mismatch_is_refused(call):
+    with pytest.raises(ValueError, match="shape mismatch"):
+        call()
+
+
+def test_the_transformed_axis_is_still_trimmed():
+    rng = np.random.default_rng(1)
+    c = [rng.standard_normal((2, 6)), rng.standard_normal((2, 5)), rng.standard_normal((2, 7))]
+    np.testing.assert_allclose(cw.waverec(c, "db2"), pywt.waverec(c, "db2"), atol=1e-12)
+    c2 = [rng.standard_normal((2, 6, 5)), tuple(rng.standard_normal((2, 5, 5)) for _ in "hvd")]
+    np.testing.assert_allclose(cw.waverec2(c2, "db2"), pywt.waverec2(c2, "db2"), atol=1e-12)

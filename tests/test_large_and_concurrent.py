@@ -242,6 +242,72 @@ def test_threads_reproduce_single_threaded_results_bit_for_bit():
         _assert_identical(got, expected[name])
 
 
+# --- the host thread pool ----------------------------------------------------------
+
+def _in_subprocess(code, env=None):
+    """Runs `code` in a fresh interpreter (the pool is created once per
+    process) that imports the cuwavelet this process imported; returns its
+    stdout and stderr. A hang fails the test through the timeout."""
+    import subprocess
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(cw.__file__)))
+    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+    full_env = {**os.environ, "PYTHONPATH": path, **(env or {})}
+    done = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True,
+                          text=True, timeout=120, cwd=package_root)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr
+
+
+_POOL_REPORT = """
+import os, numpy as np, pywt, cuwavelet as cw
+from cuwavelet import _host_kernels
+x = np.random.default_rng(0).standard_normal((64, 4096))
+got, ref = cw.wavedec(x, "db4", level=3), pywt.wavedec(x, "db4", level=3)
+assert all(np.allclose(g, r, rtol=1e-12, atol=1e-12) for g, r in zip(got, ref))
+print(_host_kernels.pool_threads(), _host_kernels.machine_cores(), len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
+@pytest.mark.parametrize("setting", ["100000", "99999999999999999999"])
+def test_a_huge_thread_setting_warns_and_is_capped_at_the_cores(setting):
+    out, err = _in_subprocess(_POOL_REPORT, {"CUWAVELET_NUM_THREADS": setting})
+    pool, cores, tasks = map(int, out.split())
+    assert pool == cores
+    assert tasks <= cores + 8  # the pool's threads and a few of the interpreter's, not thousands
+    assert f"CUWAVELET_NUM_THREADS={setting} is more than this machine's {cores} cores" in err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
+def test_a_small_or_invalid_thread_setting_is_used_silently():
+    out, err = _in_subprocess(_POOL_REPORT, {"CUWAVELET_NUM_THREADS": "1"})
+    assert out.split()[0] == "1" and "CUWAVELET_NUM_THREADS" not in err
+    out, err = _in_subprocess(_POOL_REPORT, {"CUWAVELET_NUM_THREADS": "many"})
+    pool, cores, _ = map(int, out.split())
+    assert pool == cores and "CUWAVELET_NUM_THREADS" not in err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs RLIMIT_AS")
+@pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
+                    reason="AddressSanitizer needs address space of its own beyond any limit")
+def test_threads_that_cannot_start_leave_a_smaller_pool_that_works():
+    """With no address space left for a thread's stack, the pool starts with
+    the calling thread alone; the transforms still run, and give pywt's values."""
+    out, _ = _in_subprocess("""
+import resource, numpy as np, pywt, cuwavelet as cw
+from cuwavelet import _host_kernels
+x = np.random.default_rng(0).standard_normal((64, 512))
+ref = pywt.wavedec(x, "db4", level=3)
+used = int([l for l in open("/proc/self/status") if l.startswith("VmSize")][0].split()[1]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (used + (2 << 20), resource.RLIM_INFINITY))
+got = cw.wavedec(x, "db4", level=3)  # the first call starts the pool
+resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+assert all(np.allclose(g, r, rtol=1e-12, atol=1e-12) for g, r in zip(got, ref))
+print(_host_kernels.pool_threads())
+""", {"CUWAVELET_NUM_THREADS": "2"})
+    assert out.split() == ["1"]
+
+
 @pytest.fixture
 def fast_switching():
     """Make the interpreter switch threads every microsecond (races show up)."""

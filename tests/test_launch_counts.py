@@ -113,3 +113,33 @@ def test_every_allocation_on_the_gpu_path_goes_through_the_allocator(launches):
         for leaf in (r if isinstance(r, list) else [r]):
             for a in (leaf if isinstance(leaf, tuple) else [leaf]):
                 assert np.shares_memory(a, arena)
+
+
+@pytest.mark.parametrize("axes, fused", [((1, 1), 0), ((2, 1, 2), 2), ((1, 2, 2), 0)])
+def test_repeated_axes_reach_the_fused_2d_kernels_only_as_two_distinct_axes(launches, axes,
+                                                                           fused):
+    """dwtn / idwtn and their adjoints transform a repeated axis again, as
+    pywt; the fused 2D kernel takes the last two axes only where they differ
+    (once per subband of the axes before them)."""
+    import pywt
+    from conftest import assert_same_structure
+    x = np.random.default_rng(0).standard_normal((3, 20, 18))
+    c, seen = count(launches, cw.dwtn, x, "db2", "symmetric", axes=axes)
+    assert seen.count("fused-2d") == fused
+    expected = pywt.dwtn(x, "db2", "symmetric", axes=axes)
+    assert_same_structure(c, expected, 1e-12)
+    y, seen = count(launches, cw.idwtn, c, "db2", "symmetric", axes=axes)
+    assert seen.count("fused-2d") == fused
+    assert_same_structure(y, pywt.idwtn(expected, "db2", "symmetric", axes=axes), 1e-12)
+    # the adjoints against the separable (host) route, i.e. without the routing
+    g, seen = count(launches, cw.adjoint.dwtn, c, "db2", "symmetric", axes, data_shape=x.shape)
+    assert seen.count("fused-2d") == fused
+    h, _ = count(launches, cw.adjoint.idwtn, y, "db2", "symmetric", axes)
+    launches_off = pytest.MonkeyPatch()
+    launches_off.setattr(_multilevel, "is_cupy", lambda a: False)
+    try:
+        assert_same_structure(g, cw.adjoint.dwtn(c, "db2", "symmetric", axes, data_shape=x.shape),
+                              1e-12)
+        assert_same_structure(h, cw.adjoint.idwtn(y, "db2", "symmetric", axes), 1e-12)
+    finally:
+        launches_off.undo()

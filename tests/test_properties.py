@@ -196,8 +196,27 @@ def agree(name, *args, tol=1e-12, namespace=cw, **kwargs):
     if exc is not None:
         raise AssertionError(f"pywt.{name} succeeded but cuwavelet.{name} raised") from exc
     assert warned == pywt_warned, f"level warning: pywt {pywt_warned}, cuwavelet {warned}"
-    assert_same_structure(got, expected, tol)
+    assert_same_structure(got, expected, tol, atol=4 * single_precision_error(name, writable,
+                                                                              kwargs, expected))
     return expected
+
+
+def single_precision_error(name, args, kwargs, expected):
+    """How far pywt's own result is from pywt's on the inputs in double
+    precision, where some are float32 / complex64 (else 0): two equally
+    accurate evaluations can differ by that much. Deep levels of the smooth and
+    antireflect extensions amplify rounding by their weights, level after level."""
+    single = {np.dtype(np.float32): np.float64, np.dtype(np.complex64): np.complex128}
+    arrays = [a for a in leaves(args) if isinstance(a, np.ndarray)]
+    if not any(a.dtype in single for a in arrays):
+        return 0.0
+    promoted = map_leaves(lambda a: a.astype(single[a.dtype]) if isinstance(a, np.ndarray)
+                          and a.dtype in single else a, list(args))
+    reference, exc, _ = run(getattr(pywt, name), *promoted, **kwargs)
+    if exc is not None:
+        return 0.0
+    return max([float(np.nan_to_num(np.abs(np.asarray(e, np.complex128) - r)).max())
+                for e, r in zip(leaves(expected), leaves(reference)) if np.size(e)] + [0.0])
 
 
 def result_tol(x):
@@ -260,6 +279,23 @@ def test_wavedec_and_waverec_match_pywt(data):
     check_input()
     if coeffs is not None:
         agree("waverec", relaid(data, coeffs), wavelet, mode, axis=axis, tol=rtol(x.dtype))
+
+
+@examples(300)
+@given(st.data())
+def test_deep_levels_of_short_float32_signals_match_pywt(data):
+    """Levels far past the useful depth of a few samples, in float32, every
+    mode: the boundary extension dominates, and smooth's and antireflect's
+    weights grow with every level (a single sample at level 4 reaches k = 20
+    and more). pywt's values on the scale of the transform and of pywt's own
+    float32 error."""
+    ndim = data.draw(st.integers(1, 2))
+    shape = tuple(data.draw(st.integers(1, 4)) for _ in range(ndim))
+    x = values(shape, np.float32, data.draw(st.integers(0, 2**32 - 1)))
+    wavelet, mode = wavelet_and_mode(data)
+    level = data.draw(st.integers(2, 5))
+    agree("wavedec" if ndim == 1 else "wavedec2", x, wavelet, mode, level=level,
+          tol=rtol(np.float32))
 
 
 @examples(900)
@@ -360,10 +396,11 @@ def test_multilevel_inverses_of_arbitrary_coefficient_shapes_match_pywt(data):
 def test_axes_repeated_or_out_of_range_are_refused(data):
     """Any axis or axes argument (repeated, out of range, negative, of the wrong
     count) to every function that takes one: where every axis is in range and
-    none repeats, the same result or refusal as pywt; otherwise a ValueError
-    (AxisError is one). pywt is not asked then: it accepts repeated axes in
-    dwtn and idwtn, and pywt 1.8's dwtn corrupts the heap for an axis >= ndim
-    (pywt.dwtn(np.ones((4, 5, 6)), 'db2', axes=(3,)) can abort the process)."""
+    none repeats, or one repeats in dwtn, idwtn, dwt2 or idwt2 (which
+    transform that axis again), the same result or refusal as pywt; otherwise
+    a ValueError (AxisError is one). pywt is not asked then: pywt 1.8's dwtn
+    corrupts the heap for an axis >= ndim (pywt.dwtn(np.ones((4, 5, 6)),
+    'db2', axes=(3,)) can abort the process)."""
     x = data.draw(arrays(shape=data.draw(shapes(min_ndim=1, max_ndim=3, max_size=300)),
                          layouts=["C"]))
     axes = tuple(data.draw(st.lists(st.integers(-4, 4), min_size=1, max_size=4)))
@@ -373,8 +410,9 @@ def test_axes_repeated_or_out_of_range_are_refused(data):
         name = "waverecn"
     single = name in ("dwt", "wavedec", "idwt", "waverec")
     given_axes = axes[:1] if single else axes
+    repeats_allowed = name in ("dwtn", "idwtn", "dwt2", "idwt2")
     valid = all(-x.ndim <= a < x.ndim for a in given_axes) and \
-        len({a % x.ndim for a in given_axes}) == len(given_axes)
+        (repeats_allowed or len({a % x.ndim for a in given_axes}) == len(given_axes))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         c1 = pywt.wavedec(x, "db2", level=1)
@@ -544,13 +582,16 @@ lo, hi = [0.5, 0.5], [-0.5, 0.5]
     (lambda: cw.dwt(a4, (lo, hi, lo)), ValueError, "4 filters"),
     (lambda: cw.dwt(a4, ([], [], [], [])), ValueError, "length"),
     (lambda: cw.dwt(a4, object()), ValueError, "Cannot use"),
-    # axes repeated or out of range, for the inverses and adjoints too
+    # axes repeated or out of range, for the inverses and adjoints too (dwtn, idwtn,
+    # dwt2, idwt2 and their adjoints take a repeated axis: they transform it again)
     (lambda: cw.wavedec2(a4, "db1", axes=(0, -2)), ValueError, "unique"),
     (lambda: cw.waverec2(c2, "db1", axes=(1, 1)), ValueError, "unique"),
     (lambda: cw.waverecn(cn, "db1", axes=(0, 5)), np.exceptions.AxisError, "out of range"),
     (lambda: cw.waverecn(cn, "db1", axes=(0, 0)), ValueError, "unique"),
-    (lambda: cw.idwtn(cw.dwtn(a4, "db1"), "db1", axes=(1, 1)), ValueError, "unique"),
-    (lambda: cw.idwt2(cw.dwt2(a4, "db1"), "db1", axes=(1, -1)), ValueError, "unique"),
+    (lambda: cw.idwtn(cw.dwtn(a4, "db1"), "db1", axes=(1, 5)), np.exceptions.AxisError,
+     "out of range"),
+    (lambda: cw.idwt2(cw.dwt2(a4, "db1"), "db1", axes=(1, -3)), np.exceptions.AxisError,
+     "out of range"),
     (lambda: cw.waverec(cw.wavedec(a4, "db1"), "db1", axis=-3), np.exceptions.AxisError,
      "out of range"),
     (lambda: cw.adjoint.wavedecn(cn, "db1", axes=(0, 0), data_shape=(4, 4)), ValueError, "unique"),
@@ -559,7 +600,7 @@ lo, hi = [0.5, 0.5], [-0.5, 0.5]
     (lambda: cw.adjoint.dwt(np.ones(4), np.ones(4), "db1", axis=3, data_shape=(8,)),
      np.exceptions.AxisError, "out of range"),
     (lambda: cw.adjoint.idwt(np.ones(4), "db1", axis=1), np.exceptions.AxisError, "out of range"),
-    (lambda: cw.adjoint.idwtn(a4, "db1", axes=[0, 0]), ValueError, "unique"),
+    (lambda: cw.adjoint.idwtn(a4, "db1", axes=[0, 2]), np.exceptions.AxisError, "out of range"),
     (lambda: cw.adjoint.waverec2(a4, "db1", axes=(0, 0), coeff_shapes=cw.adjoint.shapes_of(c2)),
      ValueError, "unique"),
     (lambda: cw.adjoint.waverec(np.ones(8), "db1", axis=1, coeff_shapes=[(4,), (4,)]),

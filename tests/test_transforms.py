@@ -206,3 +206,60 @@ def _to(xp, c):
     if isinstance(c, (list, tuple)):
         return type(c)(_to(xp, v) for v in c)
     return xp.asarray(c)
+
+
+@pytest.mark.parametrize("axes", [(1, 1), (-1, -1), (2, 2, 1), (1, 0, 1), (0, 2, 0, 2)])
+def test_repeated_axes_transform_that_axis_again_as_pywt(xp, axes):
+    """pywt's dwtn and idwtn (and dwt2 / idwt2 with two axes) transform a
+    repeated axis once per mention; on CuPy the fused 2D kernels take only two
+    distinct trailing axes, the rest runs separably."""
+    x = random((6, 13, 10))
+    for mode, wavelet in (("symmetric", "db2"), ("periodization", "bior2.2"), ("smooth", "sym3")):
+        c = check("dwtn", xp, x, wavelet, mode, axes=axes)
+        got = cw.idwtn({k: xp.asarray(v) for k, v in c.items()}, wavelet, mode, axes=axes)
+        assert_same_structure(got, pywt.idwtn(c, wavelet, mode, axes=axes), 1e-12)
+        if len(axes) == 2:
+            c2 = check("dwt2", xp, x, wavelet, mode, axes=axes)
+            c2_xp = (xp.asarray(c2[0]), tuple(xp.asarray(v) for v in c2[1]))
+            assert_same_structure(cw.idwt2(c2_xp, wavelet, mode, axes=axes),
+                                  pywt.idwt2(c2, wavelet, mode, axes=axes), 1e-12)
+
+
+def test_waverecn_takes_lists_and_scalars_as_pywt():
+    cases = [
+        [[[1.0]], {"ad": [[0.0]], "da": [[0.0]], "dd": [[0.5]]}],
+        [np.ones(3), {"d": [1.0, 2.0, 3.0]}],
+        [[1.0, 2.0], {"d": np.arange(2.0)}],
+        [None, {"d": [1.0, -1.0]}],
+        [[[1.0, 2.0], [3.0, 4.0]], {"ad": [[0.0, 1.0], [2.0, 3.0]], "da": np.ones((2, 2)),
+                                   "dd": [[1.0, 1.0], [0.0, 0.0]]}],
+    ]
+    for coeffs in cases:
+        assert_same_structure(cw.waverecn(coeffs, "db1"), pywt.waverecn(coeffs, "db1"), 1e-12)
+    for coeffs in ([1.0, {"a": 1.0, "d": 2.0}], [np.ones(2), {"d": 3.0}]):
+        with pytest.raises(ValueError):
+            pywt.waverecn(coeffs, "db1")
+        with pytest.raises(ValueError):
+            cw.waverecn(coeffs, "db1")
+
+
+def test_more_dimensions_than_a_kernel_walks_work_as_pywt(xp):
+    """Views whose dimensions do not merge (here 11 of them, every other
+    element of each) take several launches: pywt's values all the same."""
+    every_other = (slice(None, None, 2),) * 10
+    base = random((3,) * 10 + (12,))
+    x, view = base[every_other], xp.asarray(base)[every_other]
+    assert x.ndim == 11 and not view.flags.c_contiguous
+    for name, args, kwargs in (("dwt", ("db2", "symmetric"), {}),
+                               ("wavedec", ("db2", "reflect"), {"level": 2, "axis": 4}),
+                               ("dwtn", ("db2", "smooth"), {"axes": (0, 10)}),
+                               ("wavedecn", ("haar", "periodization"),
+                                {"level": 1, "axes": (3, 7, 10)})):
+        expected = pywt_or_error(getattr(pywt, name), x, *args, **kwargs)
+        assert_same_structure(getattr(cw, name)(view, *args, **kwargs), expected, 1e-12)
+    c = cw.wavedecn(view.astype(xp.complex64), "haar", "periodization", level=1, axes=(3, 7, 10))
+    expected = pywt.wavedecn(x.astype(np.complex64), "haar", "periodization", level=1,
+                             axes=(3, 7, 10))
+    assert_same_structure(c, expected, 1e-5)
+    assert_same_structure(cw.waverecn(c, "haar", "periodization", axes=(3, 7, 10)),
+                          pywt.waverecn(expected, "haar", "periodization", axes=(3, 7, 10)), 1e-5)

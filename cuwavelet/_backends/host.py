@@ -1,6 +1,9 @@
 """CPU backend: the kernel source built by the host compiler (cuwavelet._host_kernels)."""
 from __future__ import annotations
 
+import os
+import warnings
+
 import numpy as np
 
 from .. import _program
@@ -14,6 +17,11 @@ except ImportError as exc:  # pragma: no cover - only when the package was not b
 
 if _host_kernels.geometry_size != GEOMETRY_DTYPE.itemsize:  # pragma: no cover - build mismatch
     raise ImportError("cuwavelet._host_kernels was built from another kernel source; rebuild it")
+
+if _host_kernels.requested_threads() > _host_kernels.machine_cores():
+    warnings.warn(f"CUWAVELET_NUM_THREADS={os.environ.get('CUWAVELET_NUM_THREADS')} is more than "
+                  f"this machine's {_host_kernels.machine_cores()} cores; using "
+                  f"{_host_kernels.machine_cores()} threads.", RuntimeWarning, stacklevel=2)
 
 
 def launch(op, mode, geometry, signal, lo, hi, filters):

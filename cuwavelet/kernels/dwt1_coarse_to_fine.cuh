@@ -195,10 +195,7 @@ CUWAVELET_HD A level_at(const CoarseToFineGeometry& g, int j, index_t p, const A
     const index_t q0 = side == 0 ? analysis_first<M>(F) : N;
     const index_t q1 = side == 0 ? -1 : analysis_last<M>(g.len[j + 1], F);
     for (index_t q = q0; q <= q1; ++q) {
-      index_t idx[3]; A w[3];
-      const int terms = extension_terms<M, A>(q, N, idx, w);
-      A weight = A(0);
-      for (int t = 0; t < terms; ++t) if (idx[t] == p) weight += w[t];
+      const A weight = fold_weight<M, A>(q, N, p);
       if (weight != A(0)) acc += weight * level_value_at<OP, M, T, A>(q, a, d, u, F, taps);
     }
   }

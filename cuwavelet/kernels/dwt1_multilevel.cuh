@@ -33,8 +33,8 @@
 //   * Level 0 is extended from global memory: exact in every mode.
 //   * Levels 1..L-1 ("on-chip extension"): a block computes the real positions
 //     of its window, and the positions just past an edge (at most F-1, those
-//     the next level reads) as sum_t w_t a_k(idx_t) of extension_terms<M>,
-//     each a_k(idx_t) filtered from the level below, so no extra barrier.
+//     the next level reads) as extension_value<M> of a_k (its terms
+//     a_k(idx_t) filtered from the level below), so no extra barrier.
 //     This is exact when every target idx_t lies inside the window's real
 //     part. It does when
 //       - one tile spans the line (N_L <= T): every level is whole on chip,
@@ -155,6 +155,18 @@ CUWAVELET_HD void filter_pair_at(const A* even, const A* odd, int i, int F,
     lo += A(taps.lo[j + 1]) * ve; hi += A(taps.hi[j + 1]) * ve;
   }
 }
+
+// a_k at level-k position i (inside the window starting at `start`), filtered
+// on demand from level k-1's window: the accessor of the on-chip extension.
+template <typename T, typename A>
+struct OnChipApprox {
+  const A* even;
+  const A* odd;
+  index_t start;
+  int F;
+  const T* lo;
+  CUWAVELET_HD A operator()(index_t i) const { return filter_at<T, A>(even, odd, (int)(i - start), F, lo); }
+};
 
 template <typename A>
 CUWAVELET_HD void store_split(A* window, int half, int i, A v) {
@@ -287,13 +299,9 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
             a = filter_at<T, A>(even, odd, i, F, taps.lo);
           }
         } else {  // past an edge: the mode's extension of a_k, from on-chip a_k values
-          index_t idx[3];
-          A w[3];
-          const int terms = extension_terms<M, A>(p, Nk, idx, w);
-          a = A(0);
-          for (int u = 0; u < terms; ++u)  // zero weights may name samples not on chip
-            if (w[u] != A(0))
-              a += w[u] * filter_at<T, A>(even, odd, (int)(idx[u] - start), F, taps.lo);
+          // (extension_value reads only terms of nonzero weight: the others may
+          // name samples not on chip)
+          a = extension_value<M, A>(p, Nk, OnChipApprox<T, A>{even, odd, start, F, taps.lo});
         }
         store_split(dst, dst_half, i, a);
       }

@@ -84,17 +84,22 @@ CUWAVELET_HD index_t axis_stride(const FusedGeometry& g, int operand, int axis) 
   return g.stride[operand][kMaxDims + axis];
 }
 
+// Row py of an image, extended along x to position px: the accessor of the
+// y extension in extended_sample_2d.
+template <int M, typename T, typename A>
+struct ExtendedRowSamples {
+  const T* x;
+  index_t sy, sx, Nx, px;
+  CUWAVELET_HD A operator()(index_t py) const { return extended_sample<M, T, A>(x + py * sy, sx, Nx, px); }
+};
+
 // The image extended past its edges along both axes: the 2D extension is the
-// product of the two 1D ones (each is linear in its own index).
+// product of the two 1D ones (each is linear in its own index), the y
+// extension taken of x-extended rows.
 template <int M, typename T, typename A>
 CUWAVELET_HD A extended_sample_2d(const T* x, index_t sy, index_t sx, index_t Ny, index_t Nx,
                                   index_t py, index_t px) {
-  if (py >= 0 && py < Ny) return extended_sample<M, T, A>(x + py * sy, sx, Nx, px);
-  index_t idx[3]; A w[3];
-  const int terms = extension_terms<M, A>(py, Ny, idx, w);
-  A v = A(0);
-  for (int t = 0; t < terms; ++t) v += w[t] * extended_sample<M, T, A>(x + idx[t] * sy, sx, Nx, px);
-  return v;
+  return extended_value<M, A>(py, Ny, ExtendedRowSamples<M, T, A>{x, sy, sx, Nx, px});
 }
 
 // ---------------------------------------------------------------------------
@@ -427,10 +432,7 @@ CUWAVELET_HD A folded_cotangent(const AdjointAxis<M>& ax, const TileWindows& win
     const int w = side == 0 ? kLeftHalo : kRightHalo;
     const index_t p1 = side == 0 ? -1 : ax.last;
     for (index_t p = win.pos0[w]; p <= p1; ++p) {
-      index_t idx[3]; A wt[3];
-      const int terms = extension_terms<M, A>(p, ax.N, idx, wt);
-      A weight = A(0);
-      for (int t = 0; t < terms; ++t) if (idx[t] == i) weight += wt[t];
+      const A weight = fold_weight<M, A>(p, ax.N, i);
       if (weight != A(0)) acc += weight * window_cotangent<M, T, A>(ax, win, w, p, a, d, pitch, lo, hi);
     }
   }

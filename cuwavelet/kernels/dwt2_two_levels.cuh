@@ -15,8 +15,8 @@
 //      positions per axis, the ones level 2 reads), and the owned level-1
 //      details, written straight to global memory
 //   4. A1's positions past an edge of level 1: the mode's extension of the
-//      level-1 approximation, from A1's own in-range values (sum_t w_t a1(idx_t),
-//      extension_terms of dwt_math.cuh). EXACT where every target idx_t lies in
+//      level-1 approximation, from A1's own in-range values (extension_value
+//      of dwt_math.cuh). EXACT where every target idx_t of its terms lies in
 //      the window; the host checks that for every tile with the same code
 //      (two_level_window_holds_extension) and otherwise runs one level per launch.
 //      Near-edge modes hold it for tiles of a few F; periodic modes only when
@@ -95,6 +95,28 @@ CUWAVELET_HD bool two_level_window_holds_extension(index_t n1, index_t n2, index
   return true;
 }
 
+// Positions [first, ...) of a line held in shared memory, as an accessor.
+template <typename A>
+struct WindowSamples {
+  const A* window;
+  index_t first;
+  CUWAVELET_HD A operator()(index_t i) const { return window[(int)(i - first)]; }
+};
+
+// Row P of the level-1 approximation window (A1: rows from p1y, columns from
+// p1x, `pitch` apart), extended along x to column Q from its in-range values:
+// the accessor of step 4's y extension. Reads only in-range positions, which
+// step 3 wrote and step 4 never overwrites.
+template <int M, typename A>
+struct WindowRowSamples {
+  const A* a1;
+  int pitch;
+  index_t p1y, p1x, n1x, Q;
+  CUWAVELET_HD A operator()(index_t P) const {
+    return extended_value<M, A>(Q, n1x, WindowSamples<A>{a1 + (int)(P - p1y) * pitch, p1x});
+  }
+};
+
 template <int M, typename T, class Block>
 CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevelGeometry& g,
                                                   const T* x, T* ad1, T* da1, T* dd1, T* aa2,
@@ -166,23 +188,13 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
     b.sync();
 
     // 4. A1 past the level-1 edges: the extension of in-range A1 values
+    //    (along y of the rows extended along x, as extended_sample_2d)
     for (int e = t; e < rows1 * cols1; e += nt) {
       const int r1 = e / cols1, c1 = e - r1 * cols1;
       const index_t P = p1y + r1, Q = p1x + c1;
-      const bool y_in = P >= 0 && P < n1y, x_in = Q >= 0 && Q < n1x;
-      if (y_in && x_in) continue;
-      index_t iy[3], ix[3]; A wy[3], wx[3];
-      int ny_terms = 1, nx_terms = 1;
-      if (y_in) { iy[0] = P; wy[0] = A(1); } else ny_terms = extension_terms<M, A>(P, n1y, iy, wy);
-      if (x_in) { ix[0] = Q; wx[0] = A(1); } else nx_terms = extension_terms<M, A>(Q, n1x, ix, wx);
-      A v = A(0);
-      for (int a = 0; a < ny_terms; ++a) {
-        if (wy[a] == A(0)) continue;
-        for (int c = 0; c < nx_terms; ++c)
-          if (wx[c] != A(0))
-            v += wy[a] * wx[c] * a1[(int)(iy[a] - p1y) * L.c1 + (int)(ix[c] - p1x)];
-      }
-      a1[r1 * L.c1 + c1] = v;
+      if (P >= 0 && P < n1y && Q >= 0 && Q < n1x) continue;
+      a1[r1 * L.c1 + c1] = extended_value<M, A>(
+          P, n1y, WindowRowSamples<M, A>{a1, L.c1, p1y, p1x, n1x, Q});
     }
     b.sync();
 

@@ -180,4 +180,9 @@ PYBIND11_MODULE(_host_kernels, m) {
   });
   m.attr("geometry_size") = sizeof(cuwavelet::Geometry);
   m.attr("max_dims") = static_cast<int>(cuwavelet::kMaxDims);
+  // The thread pool: CUWAVELET_NUM_THREADS as parsed (0: unset), the cap, and
+  // the threads the pool runs (starting it).
+  m.def("requested_threads", &cuwavelet::HostPool::requested_threads);
+  m.def("machine_cores", &cuwavelet::HostPool::machine_cores);
+  m.def("pool_threads", [] { return cuwavelet::HostPool::instance().threads(); });
 }

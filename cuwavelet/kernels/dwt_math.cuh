@@ -7,8 +7,9 @@
 //   synthesis  y[i]  = sum_m rec_lo[m] cA[k] + rec_hi[m] cD[k],  2k = i + s - m
 //              s = F - 2 (F/2 - 1 and indices mod 2n for periodization)
 // where X(p) is the signal extended past [0, N) by the boundary mode. Every
-// extension is linear: X(p) = sum_t w_t x[idx_t] with at most three terms, so
-// the adjoint folds each out-of-range position back onto those terms.
+// extension is linear: X(p) = sum_t w_t x[idx_t] with at most three terms
+// (extension_terms), evaluated for accuracy by extension_value, and the
+// adjoint folds each out-of-range position back onto those terms (fold_weight).
 #pragma once
 
 #if defined(__CUDACC__)
@@ -127,14 +128,61 @@ CUWAVELET_HD int extension_terms(index_t p, index_t N, index_t idx[3], A w[3]) {
   return 3;
 }
 
-template <int M, typename T, typename A>
-CUWAVELET_HD A extended_sample(const T* x, index_t sx, index_t N, index_t p) {
-  if (p >= 0 && p < N) return A(x[p * sx]);
+// X(p) for p outside [0, N), read through `at` (at(i) is sample i as A: a
+// strided line in global memory, a window in shared memory, a value filtered
+// on chip...). Evaluated for accuracy and locality, as pywt does:
+//   * the one-term modes return +-x[idx] (exact);
+//   * the affine ones (smooth, antireflect: weights summing to 1) anchor on the
+//     term of largest weight and add the others as differences,
+//     x_a + sum_t w_t (x_t - x_a), so smooth is x_e + k (x_e - x_next) and a
+//     reflection about x0 is x0 - (x_q - x0): rounding scales with the
+//     differences, not with k times the samples (which cancel badly);
+//   * zero-weight terms are skipped, so a non-finite sample reaches exactly
+//     the positions whose extension uses it (never 0 * inf).
+// The adjoints fold with the same terms (fold_weight below).
+template <int M, typename A, class Samples>
+CUWAVELET_HD A extension_value(index_t p, index_t N, const Samples& at) {
   index_t idx[3]; A w[3];
   const int terms = extension_terms<M, A>(p, N, idx, w);
-  A v = A(0);
-  for (int t = 0; t < terms; ++t) v += w[t] * A(x[idx[t] * sx]);
+  if (terms == 0) return A(0);
+  if (terms == 1) return w[0] * at(idx[0]);
+  int anchor = 0;
+  for (int t = 1; t < terms; ++t) if (w[t] > w[anchor]) anchor = t;
+  const A x_a = at(idx[anchor]);
+  A v = x_a;
+  for (int t = 0; t < terms; ++t)
+    if (t != anchor && w[t] != A(0)) v += w[t] * (at(idx[t]) - x_a);
   return v;
+}
+
+// Sample p of a signal extended by the mode: at(p) inside [0, N), the extension outside.
+template <int M, typename A, class Samples>
+CUWAVELET_HD A extended_value(index_t p, index_t N, const Samples& at) {
+  return (p >= 0 && p < N) ? at(p) : extension_value<M, A>(p, N, at);
+}
+
+// The samples of a strided line, as an accessor for extension_value.
+template <typename T, typename A>
+struct StridedSamples {
+  const T* x;
+  index_t stride;
+  CUWAVELET_HD A operator()(index_t i) const { return A(x[i * stride]); }
+};
+
+template <int M, typename T, typename A>
+CUWAVELET_HD A extended_sample(const T* x, index_t sx, index_t N, index_t p) {
+  return extended_value<M, A>(p, N, StridedSamples<T, A>{x, sx});
+}
+
+// Weight of sample i in X(p) (p outside [0, N)): what an adjoint folds from
+// the cotangent of position p onto sample i.
+template <int M, typename A>
+CUWAVELET_HD A fold_weight(index_t p, index_t N, index_t i) {
+  index_t idx[3]; A w[3];
+  const int terms = extension_terms<M, A>(p, N, idx, w);
+  A weight = A(0);
+  for (int t = 0; t < terms; ++t) if (idx[t] == i) weight += w[t];
+  return weight;
 }
 
 template <int M>
@@ -240,10 +288,7 @@ CUWAVELET_HD A analysis_adjoint_at(const T* ga, index_t sa, const T* gd, index_t
   const index_t first = off - (F - 1), last = 2 * (n - 1) + off;  // positions read
   for (index_t p = first; p <= last; ++p) {
     if (p == 0) { p = N - 1; continue; }  // skip the interior [0, N)
-    index_t idx[3]; A w[3];
-    const int terms = extension_terms<M, A>(p, N, idx, w);
-    A wi = A(0);
-    for (int t = 0; t < terms; ++t) if (idx[t] == i) wi += w[t];
+    const A wi = fold_weight<M, A>(p, N, i);
     if (wi != A(0)) acc += wi * analysis_cotangent_at<M, T, A>(ga, sa, gd, sd, n, p, lo, hi, F);
   }
   return acc;

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <climits>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -27,6 +29,28 @@ class HostPool {
   }
 
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // The machine's cores: the most threads a pool starts.
+  static int machine_cores() {
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+
+  // CUWAVELET_NUM_THREADS as a positive integer, or 0 when unset or not one.
+  static long long requested_threads() {
+    const char* env = std::getenv("CUWAVELET_NUM_THREADS");
+    if (!env) return 0;
+    char* end = nullptr;
+    errno = 0;
+    const long long n = std::strtoll(env, &end, 10);
+    if (end == env || *end != '\0' || n < 1) return 0;
+    return errno == ERANGE ? LLONG_MAX : n;
+  }
+
+  // The setting, capped at the cores (the Python side warns when it caps).
+  static int default_threads() {
+    const long long n = requested_threads();
+    return n >= 1 ? static_cast<int>(std::min<long long>(n, machine_cores())) : machine_cores();
+  }
 
   // Calls body(chunk) for every chunk in [0, chunks), each exactly once.
   void run(long long chunks, const std::function<void(long long)>& body) {
@@ -56,16 +80,17 @@ class HostPool {
     const std::function<void(long long)>* body = nullptr;  // valid while chunks remain
   };
 
-  static int default_threads() {
-    if (const char* env = std::getenv("CUWAVELET_NUM_THREADS")) {
-      const int n = std::atoi(env);
-      if (n >= 1) return n;
-    }
-    return std::max(1u, std::thread::hardware_concurrency());
-  }
-
+  // Workers that cannot be started (a thread or process limit) are done
+  // without: the pool runs with fewer threads, the caller always works too.
   explicit HostPool(int threads) {
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); }).detach();
+    for (int i = 1; i < threads; ++i) {
+      try {
+        workers_.emplace_back([this] { worker_loop(); });
+      } catch (const std::exception&) {
+        break;
+      }
+      workers_.back().detach();
+    }
   }
 
   static void work(Job& job) {
