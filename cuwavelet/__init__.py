@@ -11,6 +11,7 @@ from ._arrays import allocator
 from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, ravel_coeffs,
                            unravel_coeffs, wavedecn_shapes, wavedecn_size)
 from ._shapes import dwt_coeff_len, dwt_max_level
+from ._stationary import iswt, iswt2, iswtn, swt, swt2, swt_max_level, swtn
 from ._wavelets import MODES
 from .transforms import (dwt, dwt2, dwtn, idwt, idwt2, idwtn, wavedec, wavedec2, wavedecn,
                          waverec, waverec2, waverecn)
@@ -20,5 +21,6 @@ __version__ = "0.1.0"
 __all__ = ["adjoint", "allocator", "Modes", "dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2",
            "waverec2", "dwtn", "idwtn", "wavedecn", "waverecn", "dwt_max_level", "dwt_coeff_len",
            "dwtn_max_level", "wavedecn_shapes", "wavedecn_size", "coeffs_to_array",
-           "array_to_coeffs", "ravel_coeffs", "unravel_coeffs"]
+           "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
+           "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level"]
 Modes = MODES
