@@ -38,7 +38,9 @@ from ._separable import merge_sweep, split_sweep
 from ._shapes import AxisError, normalize_axes, normalize_axis, with_len
 from ._wavelets import FilterBank, as_filter_bank, per_axis
 
-__all__ = ["swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level"]
+__all__ = ["swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level",
+           "swt_adjoint", "iswt_adjoint", "swt2_adjoint", "iswt2_adjoint", "swtn_adjoint",
+           "iswtn_adjoint"]
 
 SPLIT, MERGE = 0, 1  # StationaryOp in kernels/swt_math.cuh
 PERIODIZATION = _wavelets.PERIODIZATION  # the mode slot of the sweeps (the SWT has no other)
@@ -309,11 +311,11 @@ def _orthogonal(wavelet) -> bool:
     return bool(getattr(wavelet, "orthogonal", False))
 
 
-def _banks(wavelet, axes, norm, inverse, what="wavelets"):
+def _banks(wavelet, axes, norm, inverse, what="wavelets", warn=True):
     wavelets = per_axis(wavelet, axes, "wavelet")
     banks = [as_filter_bank(w) for w in wavelets]
     if norm:
-        if not inverse and not all(_orthogonal(w) for w in wavelets):
+        if warn and not inverse and not all(_orthogonal(w) for w in wavelets):
             one = len(axes) == 1 and what == "wavelet"
             warnings.warn("norm=True, but the wavelet is not orthogonal: \n\tThe conditions for "
                           "energy preservation are not satisfied." if one else
@@ -699,3 +701,178 @@ def iswtn(coeffs, wavelet, axes=None, norm=False):
     """
     a, details, _ = _inverse_parts(coeffs)
     return _inverse(a, details, wavelet, axes, norm)
+
+
+# --- adjoints (cuwavelet.adjoint.swt, ... re-export these) ---------------------
+# Every coefficient of a stationary transform has the data's shape, so an
+# adjoint needs no shape arguments: the forward's level count comes from the
+# cotangent list, the inverse's from `level`.
+
+def _cotangent_levels(levels, axes, what):
+    """[{key: array or None}] coarsest first -> (same with arrays converted to
+    one dtype and module, the common shape, xp, dtype, normalized axes)."""
+    keyed = {(j, k): v for j, d in enumerate(levels) for k, v in d.items() if v is not None}
+    if not keyed:
+        raise ValueError(f"At least one {what} must be given (all are None).")
+    arrays = {k: as_array(v, f"cotangent {k[1]!r}") for k, v in keyed.items()}
+    xp = array_module(*arrays.values())
+    dtype = common_dtype(arrays.values())
+    arrays = {k: (v if v.dtype == dtype else v.astype(dtype)) for k, v in arrays.items()}
+    shapes = {v.shape for v in arrays.values()}
+    if len(shapes) != 1:
+        raise ValueError(f"coefficient shape mismatch: every {what} of a stationary transform "
+                         f"has the data's shape; got {sorted(shapes)}")
+    shape = shapes.pop()
+    ndim = len(shape)
+    axes = list(range(ndim)) if axes is None else list(axes)
+    axes = [normalize_axis(a, ndim) for a in axes]
+    if len(set(axes)) != len(axes):
+        raise ValueError("The axes passed to swtn must be unique.")
+    for d in levels:
+        bad = [k for k in d if not isinstance(k, str) or len(k) != len(axes) or set(k) - set("ad")]
+        if bad:
+            raise ValueError(f"Invalid keys {bad} for a transform over {len(axes)} axes.")
+    out = [{k: arrays[(j, k)] for k in d if (j, k) in arrays} for j, d in enumerate(levels)]
+    return out, shape, xp, dtype, axes
+
+
+def _adjoint_of_forward(levels, wavelet, start_level, axes, norm):
+    levels, shape, xp, dtype, axes = _cotangent_levels(levels, axes, "cotangent")
+    start_level = _as_int(start_level, "start_level")
+    for ax in axes:
+        _check_levels(shape[ax], start_level, len(levels))
+    banks = _banks(wavelet, axes, norm, inverse=False, warn=False)
+    return swtn_levels_adjoint(levels[::-1], axes, banks, start_level, shape, xp, dtype)
+
+
+def _adjoint_of_inverse(y, wavelet, level, axes, norm):
+    """[approximation cotangent, {detail cotangents} coarsest first]."""
+    g = as_array(y, "y")
+    axes = list(range(g.ndim)) if axes is None else list(axes)
+    axes = [normalize_axis(a, g.ndim) for a in axes]
+    if len(set(axes)) != len(axes):
+        raise ValueError("The axes passed to swtn must be unique.")
+    level = _as_int(level, "level")
+    if level < 0:
+        raise ValueError("Level value must be non-negative.")
+    for ax in axes:
+        if g.shape[ax] % (1 << level) or g.shape[ax] < 1:
+            raise ValueError(f"{level} levels of the inverse SWT need a length that is a "
+                             f"multiple of {1 << level} along axis {ax}; got {g.shape[ax]}.")
+    if level == 0:
+        return [g.copy()]
+    banks = _banks(wavelet, axes, norm, inverse=True)
+    return iswtn_levels_adjoint(g, level, axes, banks)
+
+
+def _untrimmed(parts, key):
+    """The inverse's adjoint in swtn's untrimmed structure: the approximations
+    the inverse ignores (all but the coarsest) get zero cotangents."""
+    a, details = parts[0], parts[1:]
+    xp = array_module(a)
+    return [{key: a if j == 0 else xp.zeros_like(a), **d} for j, d in enumerate(details)]
+
+
+@on_input_device
+def swt_adjoint(coeffs, wavelet, start_level=0, axis=-1, norm=False):
+    """Adjoint of swt: cotangents shaped like swt's output -> cotangent of the data.
+
+    The structure ([(cA, cD), ...] or, from trim_approx=True, [cA, cD, ...])
+    and the number of levels are read from `coeffs`; None means a zero cotangent.
+    """
+    if not isinstance(coeffs, (list, tuple)) or not coeffs:
+        raise ValueError("Expected a non-empty list of cotangents shaped like swt's output.")
+    if isinstance(coeffs[0], (tuple, list)):
+        levels = [dict(zip("ad", _pair_of(c, 2, "(cA, cD)"))) for c in coeffs]
+    else:
+        levels = [{"d": d} for d in coeffs[1:]]
+        if not levels:
+            raise ValueError("A trimmed swt structure needs at least one level of details.")
+        levels[0]["a"] = coeffs[0]
+    return _adjoint_of_forward(levels, wavelet, start_level, [axis], norm)
+
+
+@on_input_device
+def swt2_adjoint(coeffs, wavelet, start_level=0, axes=(-2, -1), norm=False):
+    """Adjoint of swt2: cotangents shaped like swt2's output -> cotangent of the data."""
+    if not isinstance(coeffs, (list, tuple)) or not coeffs:
+        raise ValueError("Expected a non-empty list of cotangents shaped like swt2's output.")
+    if len(tuple(axes)) != 2:
+        raise ValueError("Expected 2 axes")
+
+    def details(d):
+        return dict(zip(("da", "ad", "dd"), _pair_of(d, 3, "(cH, cV, cD)")))
+    if isinstance(coeffs[0], (tuple, list)):
+        levels = []
+        for c in coeffs:
+            a, d = _pair_of(c, 2, "(cA, (cH, cV, cD))")
+            levels.append({"aa": a, **details(d)})
+    else:
+        levels = [details(d) for d in coeffs[1:]]
+        if not levels:
+            raise ValueError("A trimmed swt2 structure needs at least one level of details.")
+        levels[0]["aa"] = coeffs[0]
+    return _adjoint_of_forward(levels, wavelet, start_level, axes, norm)
+
+
+@on_input_device
+def swtn_adjoint(coeffs, wavelet, start_level=0, axes=None, norm=False):
+    """Adjoint of swtn: cotangents shaped like swtn's output -> cotangent of the data."""
+    if not isinstance(coeffs, (list, tuple)) or not coeffs:
+        raise ValueError("Expected a non-empty list of cotangents shaped like swtn's output.")
+    if isinstance(coeffs[0], dict):
+        levels = [dict(c) for c in coeffs]
+    else:
+        levels = [dict(c) for c in coeffs[1:]]
+        if not levels:
+            raise ValueError("A trimmed swtn structure needs at least one level of details.")
+        naxes = {len(k) for d in levels for k in d}
+        if len(naxes) != 1:
+            raise ValueError("All detail keys must have the same length.")
+        levels[0][approx_key(naxes.pop())] = coeffs[0]
+    return _adjoint_of_forward(levels, wavelet, start_level, axes, norm)
+
+
+@on_input_device
+def iswt_adjoint(y, wavelet, level, norm=False, axis=-1, trim_approx=False):
+    """Adjoint of iswt for `level` levels: cotangent of the reconstruction ->
+    cotangents in swt's structure (trim_approx selects which); the
+    approximations iswt ignores get zeros."""
+    parts = _adjoint_of_inverse(y, wavelet, level, [axis], norm)
+    if trim_approx:
+        return [parts[0]] + [d["d"] for d in parts[1:]]
+    if len(parts) < 2:
+        raise ValueError("Level value must be greater than zero.")
+    return [(c["a"], c["d"]) for c in _untrimmed(parts, "a")]
+
+
+@on_input_device
+def iswt2_adjoint(y, wavelet, level, norm=False, axes=(-2, -1), trim_approx=False):
+    """Adjoint of iswt2 for `level` levels -> cotangents in swt2's structure."""
+    if len(tuple(axes)) != 2:
+        raise ValueError("Expected 2 axes")
+    parts = _adjoint_of_inverse(y, wavelet, level, axes, norm)
+    if trim_approx:
+        return [parts[0]] + [(d["da"], d["ad"], d["dd"]) for d in parts[1:]]
+    if len(parts) < 2:
+        raise ValueError("Level value must be greater than zero.")
+    return [(c["aa"], (c["da"], c["ad"], c["dd"])) for c in _untrimmed(parts, "aa")]
+
+
+@on_input_device
+def iswtn_adjoint(y, wavelet, level, axes=None, norm=False, trim_approx=False):
+    """Adjoint of iswtn for `level` levels -> cotangents in swtn's structure."""
+    parts = _adjoint_of_inverse(y, wavelet, level, axes, norm)
+    if trim_approx:
+        return parts
+    if len(parts) < 2:
+        raise ValueError("Level value must be greater than zero.")
+    ndim = as_array(y, "y").ndim
+    naxes = ndim if axes is None else len(list(axes))
+    return _untrimmed(parts, approx_key(naxes))
+
+
+def _pair_of(c, n, what):
+    if not isinstance(c, (tuple, list)) or len(c) != n:
+        raise ValueError(f"Expected {what}; got {type(c).__name__}.")
+    return c

@@ -23,11 +23,18 @@ from . import _multilevel as ml
 from ._arrays import on_input_device
 from ._primitives import analysis_adjoint, synthesis_adjoint
 from ._shapes import normalize_axes, normalize_axis
+from ._stationary import iswt2_adjoint as iswt2
+from ._stationary import iswt_adjoint as iswt
+from ._stationary import iswtn_adjoint as iswtn
+from ._stationary import swt2_adjoint as swt2
+from ._stationary import swt_adjoint as swt
+from ._stationary import swtn_adjoint as swtn
 from .transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, coefficient_arrays,
                          detail_dict, equal_shapes, signal)
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
-           "dwtn", "idwtn", "wavedecn", "waverecn", "shapes_of"]
+           "dwtn", "idwtn", "wavedecn", "waverecn", "shapes_of",
+           "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn"]
 
 
 def shapes_of(coeffs):
