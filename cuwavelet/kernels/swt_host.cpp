@@ -17,7 +17,8 @@
 namespace cuwavelet {
 namespace {
 
-constexpr int kGroup = 64;  // outputs per group (accumulators on the stack)
+constexpr int kGroup = 64;  // outputs per group
+constexpr int kWidth = 8;   // of which this many are summed at once, in registers
 
 // Operand offsets of line group `group`, counting every dimension but the
 // axis and (when skip_last) the fastest one.
@@ -38,10 +39,10 @@ void group_at(const index_t* taps, int count, T* s, index_t ss, index_t s_inc, T
               index_t a_inc, T* d, index_t sd, index_t d_inc, const T* f_lo, const T* f_hi,
               int F, index_t pos) {
   if (OP == kStationarySplit)
-    stationary_split_group<T, T, kGroup, kUnit>(s, ss, s_inc, taps, count, f_lo, f_hi, F,
+    stationary_split_group<T, T, kWidth, kUnit>(s, ss, s_inc, taps, count, f_lo, f_hi, F,
                                                 a + pos * sa, a_inc, d + pos * sd, d_inc);
   else
-    stationary_merge_group<T, T, kGroup, kUnit>(a, sa, a_inc, d, sd, d_inc, taps, count, f_lo,
+    stationary_merge_group<T, T, kWidth, kUnit>(a, sa, a_inc, d, sd, d_inc, taps, count, f_lo,
                                                 f_hi, F, s + pos * ss, s_inc);
 }
 

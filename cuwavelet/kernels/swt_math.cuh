@@ -122,20 +122,21 @@ CUWAVELET_HD void stationary_apply_at(const Geometry& g, index_t pos, index_t st
   }
 }
 
-// Groups of up to B outputs that read the same taps, for the host glue: output
-// c of a group reads taps[j] * stride + c * inc of each operand, so a group is
-// either a run of neighbouring interior positions of one unit-stride line
-// (inc = 1) or one position of neighbouring lines (inc = their stride). The
-// tap loop is outer so that a host compiler vectorizes across outputs; each
-// output gets the same sum, in the same order, as the *_at functions above.
-template <typename T, typename A, int B, bool kUnit>
-CUWAVELET_HD void stationary_split_group(const T* x, index_t sx, index_t x_inc,
-                                         const index_t* taps, int count, const T* lo,
-                                         const T* hi, int F, T* a, index_t a_inc, T* d,
-                                         index_t d_inc) {
-  A acc_a[B], acc_d[B];
-  for (int c = 0; c < B; ++c) { acc_a[c] = A(0); acc_d[c] = A(0); }
+// Groups of outputs that read the same taps, for the host glue: output c of a
+// group reads taps[j] * stride + c * inc of each operand, so a group is either
+// a run of neighbouring interior positions of one unit-stride line (inc = 1)
+// or one position of neighbouring lines (inc = their stride). Outputs go W at
+// a time with the tap loop outside, so that the W sums stay in registers and a
+// host compiler vectorizes across them (kFull: exactly W; otherwise n < W).
+// Each output gets the same sum, in the same order, as the *_at functions above.
+template <typename T, typename A, int W, bool kUnit, bool kFull>
+CUWAVELET_HD void stationary_split_block(const T* x, index_t sx, index_t x_inc,
+                                         const index_t* taps, int n, const T* lo, const T* hi,
+                                         int F, T* a, index_t a_inc, T* d, index_t d_inc) {
+  const int count = kFull ? W : n;
   const index_t xi = kUnit ? 1 : x_inc;
+  A acc_a[W], acc_d[W];
+  for (int c = 0; c < W; ++c) { acc_a[c] = A(0); acc_d[c] = A(0); }
   for (int j = 0; j < F; ++j) {
     const A l = A(lo[j]), h = A(hi[j]);
     const T* xj = x + taps[j] * sx;
@@ -147,14 +148,29 @@ CUWAVELET_HD void stationary_split_group(const T* x, index_t sx, index_t x_inc,
   for (int c = 0; c < count; ++c) { a[c * a_inc] = T(acc_a[c]); d[c * d_inc] = T(acc_d[c]); }
 }
 
-template <typename T, typename A, int B, bool kUnit>
-CUWAVELET_HD void stationary_merge_group(const T* ca, index_t sa, index_t a_inc, const T* cd,
-                                         index_t sd, index_t d_inc, const index_t* taps,
-                                         int count, const T* lo, const T* hi, int F, T* y,
-                                         index_t y_inc) {
-  A acc[B];
-  for (int c = 0; c < B; ++c) acc[c] = A(0);
+template <typename T, typename A, int W, bool kUnit>
+CUWAVELET_HD void stationary_split_group(const T* x, index_t sx, index_t x_inc,
+                                         const index_t* taps, int count, const T* lo,
+                                         const T* hi, int F, T* a, index_t a_inc, T* d,
+                                         index_t d_inc) {
+  const index_t xi = kUnit ? 1 : x_inc;
+  int c = 0;
+  for (; c + W <= count; c += W)
+    stationary_split_block<T, A, W, kUnit, true>(x + c * xi, sx, xi, taps, W, lo, hi, F,
+                                                 a + c * a_inc, a_inc, d + c * d_inc, d_inc);
+  if (c < count)
+    stationary_split_block<T, A, W, kUnit, false>(x + c * xi, sx, xi, taps, count - c, lo, hi,
+                                                  F, a + c * a_inc, a_inc, d + c * d_inc, d_inc);
+}
+
+template <typename T, typename A, int W, bool kUnit, bool kFull>
+CUWAVELET_HD void stationary_merge_block(const T* ca, index_t sa, index_t a_inc, const T* cd,
+                                         index_t sd, index_t d_inc, const index_t* taps, int n,
+                                         const T* lo, const T* hi, int F, T* y, index_t y_inc) {
+  const int count = kFull ? W : n;
   const index_t ai = kUnit ? 1 : a_inc, di = kUnit ? 1 : d_inc;
+  A acc[W];
+  for (int c = 0; c < W; ++c) acc[c] = A(0);
   if (ca && cd) {
     for (int j = 0; j < F; ++j) {
       const A l = A(lo[j]), h = A(hi[j]);
@@ -173,6 +189,23 @@ CUWAVELET_HD void stationary_merge_group(const T* ca, index_t sa, index_t a_inc,
     }
   }
   for (int c = 0; c < count; ++c) y[c * y_inc] = T(acc[c]);
+}
+
+template <typename T, typename A, int W, bool kUnit>
+CUWAVELET_HD void stationary_merge_group(const T* ca, index_t sa, index_t a_inc, const T* cd,
+                                         index_t sd, index_t d_inc, const index_t* taps,
+                                         int count, const T* lo, const T* hi, int F, T* y,
+                                         index_t y_inc) {
+  const index_t ai = kUnit ? 1 : a_inc, di = kUnit ? 1 : d_inc;
+  int c = 0;
+  for (; c + W <= count; c += W)
+    stationary_merge_block<T, A, W, kUnit, true>(ca ? ca + c * ai : nullptr, sa, ai,
+                                                 cd ? cd + c * di : nullptr, sd, di, taps, W,
+                                                 lo, hi, F, y + c * y_inc, y_inc);
+  if (c < count)
+    stationary_merge_block<T, A, W, kUnit, false>(ca ? ca + c * ai : nullptr, sa, ai,
+                                                  cd ? cd + c * di : nullptr, sd, di, taps,
+                                                  count - c, lo, hi, F, y + c * y_inc, y_inc);
 }
 
 }  // namespace cuwavelet
