@@ -12,6 +12,7 @@ from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, rav
                            unravel_coeffs, wavedecn_shapes, wavedecn_size)
 from ._shapes import dwt_coeff_len, dwt_max_level
 from ._stationary import iswt, iswt2, iswtn, swt, swt2, swt_max_level, swtn
+from ._thresholding import threshold, threshold_firm
 from ._wavelets import MODES
 from .transforms import (dwt, dwt2, dwtn, idwt, idwt2, idwtn, wavedec, wavedec2, wavedecn,
                          waverec, waverec2, waverecn)
@@ -22,5 +23,6 @@ __all__ = ["adjoint", "allocator", "Modes", "dwt", "idwt", "wavedec", "waverec",
            "waverec2", "dwtn", "idwtn", "wavedecn", "waverecn", "dwt_max_level", "dwt_coeff_len",
            "dwtn_max_level", "wavedecn_shapes", "wavedecn_size", "coeffs_to_array",
            "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
-           "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level"]
+           "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level",
+           "threshold", "threshold_firm"]
 Modes = MODES
