@@ -11,6 +11,9 @@ from ._arrays import allocator
 from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, ravel_coeffs,
                            unravel_coeffs, wavedecn_shapes, wavedecn_size)
 from ._shapes import dwt_coeff_len, dwt_max_level
+from ._fully_separable import FswavedecnResult, fswavedecn, fswaverecn
+from ._mra import imra, imra2, imran, mra, mra2, mran
+from ._partial import downcoef, upcoef
 from ._stationary import iswt, iswt2, iswtn, swt, swt2, swt_max_level, swtn
 from ._thresholding import threshold, threshold_firm
 from ._wavelets import MODES
@@ -24,5 +27,6 @@ __all__ = ["adjoint", "allocator", "Modes", "dwt", "idwt", "wavedec", "waverec",
            "dwtn_max_level", "wavedecn_shapes", "wavedecn_size", "coeffs_to_array",
            "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level",
-           "threshold", "threshold_firm"]
+           "threshold", "threshold_firm", "downcoef", "upcoef", "fswavedecn", "fswaverecn",
+           "FswavedecnResult", "mra", "mra2", "mran", "imra", "imra2", "imran"]
 Modes = MODES

@@ -23,6 +23,10 @@ from . import _multilevel as ml
 from ._arrays import on_input_device
 from ._primitives import analysis_adjoint, synthesis_adjoint
 from ._shapes import normalize_axes, normalize_axis
+from ._fully_separable import fswavedecn_adjoint as fswavedecn
+from ._fully_separable import fswaverecn_adjoint as fswaverecn
+from ._partial import downcoef_adjoint as downcoef
+from ._partial import upcoef_adjoint as upcoef
 from ._stationary import iswt2_adjoint as iswt2
 from ._stationary import iswt_adjoint as iswt
 from ._stationary import iswtn_adjoint as iswtn
@@ -34,7 +38,8 @@ from .transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, coeff
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "shapes_of",
-           "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn"]
+           "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "downcoef", "upcoef", "fswavedecn",
+           "fswaverecn"]
 
 
 def shapes_of(coeffs):
