@@ -13,6 +13,8 @@ from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, rav
 from ._shapes import dwt_coeff_len, dwt_max_level
 from ._fully_separable import FswavedecnResult, fswavedecn, fswaverecn
 from ._mra import imra, imra2, imran, mra, mra2, mran
+from ._packets import (BaseNode, Node, Node2D, NodeND, WaveletPacket, WaveletPacket2D,
+                       WaveletPacketND, packet_decompose, packet_reconstruct)
 from ._partial import downcoef, upcoef
 from ._stationary import iswt, iswt2, iswtn, swt, swt2, swt_max_level, swtn
 from ._thresholding import threshold, threshold_firm
@@ -28,5 +30,7 @@ __all__ = ["adjoint", "allocator", "Modes", "dwt", "idwt", "wavedec", "waverec",
            "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level",
            "threshold", "threshold_firm", "downcoef", "upcoef", "fswavedecn", "fswaverecn",
-           "FswavedecnResult", "mra", "mra2", "mran", "imra", "imra2", "imran"]
+           "FswavedecnResult", "mra", "mra2", "mran", "imra", "imra2", "imran",
+           "WaveletPacket", "WaveletPacket2D", "WaveletPacketND", "BaseNode", "Node", "Node2D",
+           "NodeND", "packet_decompose", "packet_reconstruct"]
 Modes = MODES

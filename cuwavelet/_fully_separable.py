@@ -13,23 +13,11 @@ import pywt
 
 from ._arrays import array_module, as_array, on_input_device
 from ._shapes import AxisError, with_len
-from ._wavelets import MODES, as_mode, per_axis
+from ._wavelets import MODES, as_mode, as_pywt_wavelet, per_axis
 from .transforms import wavedec, waverec
 
 __all__ = ["FswavedecnResult", "fswavedecn", "fswaverecn", "fswavedecn_adjoint",
            "fswaverecn_adjoint"]
-
-
-def _as_pywt_wavelet(wavelet) -> pywt.Wavelet:
-    if isinstance(wavelet, pywt.Wavelet):
-        return wavelet
-    if isinstance(wavelet, str):
-        if wavelet not in pywt.wavelist(kind="discrete"):
-            raise ValueError(f"Unknown wavelet name {wavelet!r}, check "
-                             "pywt.wavelist(kind='discrete') for the list of available builtin "
-                             "wavelets.")
-        return pywt.Wavelet(wavelet)
-    return pywt.Wavelet("custom", filter_bank=wavelet)
 
 
 class FswavedecnResult:
@@ -218,7 +206,7 @@ def fswavedecn(data, wavelet, mode="symmetric", levels=None, axes=None):
     axes = _axes_of(x.ndim, axes)
     levels = _levels_of(levels, len(axes))
     modes = per_axis(mode, axes, "mode")
-    wavelets = [_as_pywt_wavelet(w) for w in per_axis(wavelet, axes, "wavelet")]
+    wavelets = [as_pywt_wavelet(w) for w in per_axis(wavelet, axes, "wavelet")]
     xp = array_module(x)
     slices = []
     arr = x

@@ -25,6 +25,8 @@ from ._primitives import analysis_adjoint, synthesis_adjoint
 from ._shapes import normalize_axes, normalize_axis
 from ._fully_separable import fswavedecn_adjoint as fswavedecn
 from ._fully_separable import fswaverecn_adjoint as fswaverecn
+from ._packets import packet_decompose_adjoint as packet_decompose
+from ._packets import packet_reconstruct_adjoint as packet_reconstruct
 from ._partial import downcoef_adjoint as downcoef
 from ._partial import upcoef_adjoint as upcoef
 from ._stationary import iswt2_adjoint as iswt2
@@ -39,7 +41,7 @@ from .transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, coeff
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "shapes_of",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "downcoef", "upcoef", "fswavedecn",
-           "fswaverecn"]
+           "fswaverecn", "packet_decompose", "packet_reconstruct"]
 
 
 def shapes_of(coeffs):

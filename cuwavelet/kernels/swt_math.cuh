@@ -81,28 +81,32 @@ CUWAVELET_HD void stationary_split_at(const T* x, index_t sx, index_t N, index_t
   }
 }
 
-// merge at output p; lo or hi may be null (a zero subband).
+// merge at output p; lo or hi may be null (a zero subband). The even and odd
+// taps are summed apart and added last: the inverse's two shifted idwts, as
+// pywt computes them, so that 2F terms do not pile up in one accumulator.
 template <typename T, typename A>
 CUWAVELET_HD A stationary_merge_at(const T* ca, index_t sa, const T* cd, index_t sd, index_t N,
                                    index_t pos, index_t step, const T* lo, const T* hi, int F) {
-  A acc = A(0);
+  A acc[2] = {A(0), A(0)};
   const index_t first = pos + stationary_shift<kStationaryMerge>(step, F);
   if (ca && cd && stationary_interior<kStationaryMerge>(pos, N, step, F)) {
     const T* pa = ca + first * sa;
     const T* pd = cd + first * sd;
     for (int j = 0; j < F; ++j)
-      acc += A(lo[j]) * A(pa[-j * step * sa]) + A(hi[j]) * A(pd[-j * step * sd]);
-    return acc;
+      acc[j & 1] += A(lo[j]) * A(pa[-j * step * sa]) + A(hi[j]) * A(pd[-j * step * sd]);
+    return acc[0] + acc[1];
   }
   index_t p = wrap_index(first, N);
   const index_t s = step % N;
   for (int j = 0; j < F; ++j) {
-    if (ca) acc += A(lo[j]) * A(ca[p * sa]);
-    if (cd) acc += A(hi[j]) * A(cd[p * sd]);
+    A term = A(0);
+    if (ca) term += A(lo[j]) * A(ca[p * sa]);
+    if (cd) term += A(hi[j]) * A(cd[p * sd]);
+    acc[j & 1] += term;
     p -= s;
     if (p < 0) p += N;
   }
-  return acc;
+  return acc[0] + acc[1];
 }
 
 // Every output of one line position (both glues call this; pointers are
@@ -169,13 +173,14 @@ CUWAVELET_HD void stationary_merge_block(const T* ca, index_t sa, index_t a_inc,
                                          const T* lo, const T* hi, int F, T* y, index_t y_inc) {
   const int count = kFull ? W : n;
   const index_t ai = kUnit ? 1 : a_inc, di = kUnit ? 1 : d_inc;
-  A acc[W];
-  for (int c = 0; c < W; ++c) acc[c] = A(0);
+  A even[W], odd[W];  // even and odd taps apart, as stationary_merge_at
+  for (int c = 0; c < W; ++c) { even[c] = A(0); odd[c] = A(0); }
   if (ca && cd) {
     for (int j = 0; j < F; ++j) {
       const A l = A(lo[j]), h = A(hi[j]);
       const T* aj = ca + taps[j] * sa;
       const T* dj = cd + taps[j] * sd;
+      A* acc = (j & 1) ? odd : even;
       for (int c = 0; c < count; ++c) acc[c] += l * A(aj[c * ai]) + h * A(dj[c * di]);
     }
   } else {
@@ -185,10 +190,11 @@ CUWAVELET_HD void stationary_merge_block(const T* ca, index_t sa, index_t a_inc,
     for (int j = 0; j < F; ++j) {
       const A w = A(f[j]);
       const T* oj = only + taps[j] * so;
+      A* acc = (j & 1) ? odd : even;
       for (int c = 0; c < count; ++c) acc[c] += w * A(oj[c * oi]);
     }
   }
-  for (int c = 0; c < count; ++c) y[c * y_inc] = T(acc[c]);
+  for (int c = 0; c < count; ++c) y[c * y_inc] = T(even[c] + odd[c]);
 }
 
 template <typename T, typename A, int W, bool kUnit>
