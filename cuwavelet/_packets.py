@@ -23,6 +23,7 @@ from collections import OrderedDict
 from itertools import product
 
 import numpy as np
+import pywt
 
 from ._arrays import array_module, as_array, common_dtype, is_cupy, on_input_device, zeros
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
@@ -486,7 +487,7 @@ class BaseNode:
                 subnode = self.get_subnode(part, False)
             subnode[path[self.PART_LEN:]] = data
         else:
-            value = data.data if isinstance(data, BaseNode) else data
+            value = data.data if isinstance(data, (BaseNode, pywt.BaseNode)) else data
             self.data = _as_node_array(value)
             dtype = _node_dtype(data)
             if self.data.dtype != dtype:
