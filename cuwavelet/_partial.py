@@ -115,7 +115,7 @@ def downcoef(part, data, wavelet, mode="symmetric", level=1, *, axis=None):
     >>> import numpy as np
     >>> import cuwavelet as cw
     >>> cw.downcoef("a", np.arange(8.0), "haar")
-    array([ 0.70710678,  3.53553391,  6.36396103,  9.19238816])
+    array([0.70710678, 3.53553391, 6.36396103, 9.19238816])
     """
     approx = _part(part)
     x = as_array(data)
