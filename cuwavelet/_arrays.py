@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 
 import numpy as np
 
 
 def is_cupy(a) -> bool:
-    # Checked by module name so that NumPy users never import CuPy.
-    return type(a).__module__.startswith("cupy")
+    # Checked by module name so that NumPy users never import CuPy. A plan's
+    # stand-in for a CuPy array (cuwavelet/_program.py) counts as one.
+    return type(a).__module__.startswith("cupy") or (is_planned(a) and a.on_gpu)
+
+
+def is_planned(a) -> bool:
+    """Whether `a` is a plan's stand-in for an array (cuwavelet/_program.py)."""
+    return getattr(type(a), "planned_stand_in", False)
 
 
 def array_module(*arrays):
@@ -50,7 +55,7 @@ def as_array(data, name: str = "data"):
     """Input -> NumPy or CuPy array of a transformable dtype (no copy when it already is one)."""
     if data is None:
         raise TypeError(f"{name} is None; an array is required.")
-    if is_cupy(data):
+    if is_cupy(data) or is_planned(data):
         a = data
     else:
         if isinstance(data, (list, tuple)) and any(_is_array_like(v) and np.ndim(v) > 0 for v in data) \
@@ -135,31 +140,3 @@ def zeros(xp, shape, dtype):
     out = empty(xp, shape, dtype)
     out[...] = 0
     return out
-
-
-def _first_cupy(obj):
-    if is_cupy(obj):
-        return obj
-    if isinstance(obj, dict):
-        obj = obj.values()
-    if isinstance(obj, (list, tuple, type({}.values()))):
-        for v in obj:
-            found = _first_cupy(v)
-            if found is not None:
-                return found
-    return None
-
-
-def on_input_device(fn):
-    """Run a public function on the GPU that holds its CuPy inputs (allocations
-    and launches follow CuPy's current device, which may be another one)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        ref = _first_cupy(args) if args else None
-        if ref is None and kwargs:
-            ref = _first_cupy(list(kwargs.values()))
-        if ref is None:
-            return fn(*args, **kwargs)
-        with ref.device:
-            return fn(*args, **kwargs)
-    return wrapper
