@@ -11,7 +11,8 @@ from itertools import product
 import numpy as np
 import pywt
 
-from ._arrays import array_module, as_array, on_input_device
+from ._arrays import array_module, as_array
+from ._eager import on_input_device
 from ._shapes import AxisError, with_len
 from ._wavelets import MODES, as_mode, as_pywt_wavelet, per_axis
 from .transforms import wavedec, waverec

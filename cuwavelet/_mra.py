@@ -16,7 +16,8 @@ from functools import reduce
 
 from . import _multilevel as ml
 from . import _stationary
-from ._arrays import array_module, as_array, on_input_device
+from ._arrays import array_module, as_array
+from ._eager import on_input_device
 from ._separable import merge_sweep
 from ._shapes import normalize_axes, normalize_axis
 from .transforms import banks_and_modes, wavedec, wavedec2, wavedecn

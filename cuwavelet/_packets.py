@@ -25,7 +25,8 @@ from itertools import product
 import numpy as np
 import pywt
 
-from ._arrays import array_module, as_array, common_dtype, is_cupy, on_input_device, zeros
+from ._arrays import array_module, as_array, common_dtype, is_cupy, zeros
+from ._eager import on_input_device
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._separable import merge_sweep_stacked, split_sweep_stacked
 from ._shapes import coeff_len, coeff_len_of_rec, dwt_max_level, normalize_axes, rec_len, with_len

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numbers
 
-from ._arrays import array_module, as_array, on_input_device, zeros
+from ._arrays import array_module, as_array, zeros
+from ._eager import on_input_device
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._shapes import coeff_len, normalize_axis, with_len
 from ._wavelets import as_filter_bank, as_mode

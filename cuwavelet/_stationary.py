@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import functools
 import numbers
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pywt
 
-from . import _primitives, _wavelets
-from ._arrays import array_module, as_array, common_dtype, is_cupy, on_input_device, output, real_dtype
+from . import _primitives, _program, _wavelets
+from ._arrays import (array_module, as_array, common_dtype, empty, is_cupy, is_planned, output,
+                      real_dtype, zeros)
+from ._eager import on_input_device
+from ._program import planned
 from ._backends import cuda
 from ._geometry import add_complex_dimension, build_geometry, element_strides
 from ._separable import merge_sweep, split_sweep
@@ -113,16 +115,19 @@ def _launch(op, which, level: Dilated, signal, lo, hi, axis, n):
     if geometry["total"] == 0:
         return
     f_lo, f_hi = _wavelets.device_filters(_kernel_bank(level.bank, which), False, scalar, xp)
-    F = level.length
+    F, step = np.int32(level.length), np.int64(level.step)
+    absent = [0 if a is None else a for a in (lo, hi)]  # an absent subband: a null pointer
     if is_cupy(out):
         kernel = KERNELS.function(kernel_name(op, scalar))
-        kernel((cuda._grid(int(geometry["total"])),), (cuda.BLOCK,),
-               (geometry, np.int64(level.step), signal, lo, hi, f_lo, f_hi, np.int32(F)))
+        grid, block = (cuda._grid(int(geometry["total"])),), (cuda.BLOCK,)
+
+        def run(signal, lo, hi):
+            kernel(grid, block, (geometry, step, signal, lo, hi, f_lo, f_hi, F))
+        _program.launch("stationary", run, signal, *absent)
     else:
         from . import _stationary_host
-        _stationary_host.apply(op, scalar == np.float64, geometry.tobytes(), level.step,
-                               *(0 if a is None else a.__array_interface__["data"][0]
-                                 for a in (signal, lo, hi, f_lo, f_hi)), F)
+        _program.launch("stationary", _stationary_host.apply, op, scalar == np.float64,
+                        geometry.tobytes(), int(step), signal, *absent, f_lo, f_hi, int(F))
 
 
 def _pair(lo, hi, what):
@@ -218,7 +223,7 @@ def swtn_levels_adjoint(cots: list, axes, banks, start_level: int, data_shape, x
         levels = [dilated(b, lev) for b in banks]
         g = merge_sweep(d, axes, levels, modes, swt_split_adjoint, [data_shape[ax] for ax in axes])
     if g is None:
-        g = xp.zeros(data_shape, dtype)
+        g = zeros(xp, data_shape, dtype)
     return g
 
 
@@ -271,7 +276,7 @@ def swt_max_level(input_len):
         raise ValueError("Cannot apply swt to a size 0 signal.")
     deepest = (input_len & -input_len).bit_length() - 1
     if deepest == 0:
-        warnings.warn("No levels of stationary wavelet decomposition are possible. The signal "
+        _program.warn("No levels of stationary wavelet decomposition are possible. The signal "
                       "to be transformed must have a size that is a multiple of 2**n for an "
                       "n-level decomposition.", stacklevel=2)
     return deepest
@@ -317,7 +322,7 @@ def _banks(wavelet, axes, norm, inverse, what="wavelets", warn=True):
     if norm:
         if warn and not inverse and not all(_orthogonal(w) for w in wavelets):
             one = len(axes) == 1 and what == "wavelet"
-            warnings.warn("norm=True, but the wavelet is not orthogonal: \n\tThe conditions for "
+            _program.warn("norm=True, but the wavelet is not orthogonal: \n\tThe conditions for "
                           "energy preservation are not satisfied." if one else
                           "norm=True, but the wavelets used are not orthogonal: \n\tThe conditions "
                           "for energy preservation are not satisfied.", stacklevel=4)
@@ -346,7 +351,7 @@ def _forward(x, axes, banks, level, start_level, trim_approx):
 
 # --- public functions ----------------------------------------------------------
 
-@on_input_device
+@planned("data")
 def swt(data, wavelet, level=None, start_level=0, axis=-1, trim_approx=False, norm=False):
     """Multilevel 1D stationary wavelet transform (pywt.swt).
 
@@ -398,7 +403,7 @@ def swt(data, wavelet, level=None, start_level=0, axis=-1, trim_approx=False, no
     return [(c["a"], c["d"]) for c in coeffs]
 
 
-@on_input_device
+@planned("data")
 def swt2(data, wavelet, level, start_level=0, axes=(-2, -1), trim_approx=False, norm=False):
     """Multilevel 2D stationary wavelet transform (pywt.swt2).
 
@@ -454,7 +459,7 @@ def swt2(data, wavelet, level, start_level=0, axes=(-2, -1), trim_approx=False, 
     return [(c["aa"], (c["da"], c["ad"], c["dd"])) for c in coeffs]
 
 
-@on_input_device
+@planned("data")
 def swtn(data, wavelet, level, start_level=0, axes=None, trim_approx=False, norm=False):
     """n-dimensional stationary wavelet transform (pywt.swtn).
 
@@ -506,7 +511,7 @@ def swtn(data, wavelet, level, start_level=0, axes=None, trim_approx=False, norm
         raise ValueError("At least one axis is needed; got axes=().")
     banks = _banks(wavelet, axes, norm, inverse=False)
     if level == 0 and trim_approx:
-        return [data if is_cupy(data) else np.asarray(data)]
+        return [data if is_cupy(data) or is_planned(data) else np.asarray(data)]
     return _forward(x, axes, banks, level, start_level, trim_approx)
 
 
@@ -536,7 +541,7 @@ def _inverse(a, details, wavelet, axes, norm):
     if a is None:
         raise ValueError("The approximation coefficients are required.")
     if not details:  # no level to undo: a copy of the approximation, as pywt
-        return as_array(a).copy()
+        return _copy(as_array(a))
     naxes = {len(k) for d in details for k in d}
     if len(naxes) > 1:
         raise ValueError("All detail coefficient keys must have the same length.")
@@ -579,7 +584,7 @@ def _inverse(a, details, wavelet, axes, norm):
     return iswtn_levels(a, level_dicts, norm_axes, banks)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def iswt(coeffs, wavelet, norm=False, axis=-1):
     """Multilevel 1D inverse stationary wavelet transform (pywt.iswt).
 
@@ -621,7 +626,7 @@ def iswt(coeffs, wavelet, norm=False, axis=-1):
     return _inverse(a, details, wavelet, [axis], norm)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def iswt2(coeffs, wavelet, norm=False, axes=(-2, -1)):
     """Multilevel 2D inverse stationary wavelet transform (pywt.iswt2).
 
@@ -670,7 +675,7 @@ def iswt2(coeffs, wavelet, norm=False, axes=(-2, -1)):
     return _inverse(a, details, wavelet, axes, norm)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def iswtn(coeffs, wavelet, axes=None, norm=False):
     """Multilevel nD inverse stationary wavelet transform (pywt.iswtn).
 
@@ -760,7 +765,7 @@ def _adjoint_of_inverse(y, wavelet, level, axes, norm):
             raise ValueError(f"{level} levels of the inverse SWT need a length that is a "
                              f"multiple of {1 << level} along axis {ax}; got {g.shape[ax]}.")
     if level == 0:
-        return [g.copy()]
+        return [_copy(g)]
     banks = _banks(wavelet, axes, norm, inverse=True)
     return iswtn_levels_adjoint(g, level, axes, banks)
 
@@ -770,7 +775,8 @@ def _untrimmed(parts, key):
     the inverse ignores (all but the coarsest) get zero cotangents."""
     a, details = parts[0], parts[1:]
     xp = array_module(a)
-    return [{key: a if j == 0 else xp.zeros_like(a), **d} for j, d in enumerate(details)]
+    return [{key: a if j == 0 else zeros(xp, a.shape, a.dtype), **d}
+            for j, d in enumerate(details)]
 
 
 @on_input_device
@@ -833,7 +839,7 @@ def swtn_adjoint(coeffs, wavelet, start_level=0, axes=None, norm=False):
     return _adjoint_of_forward(levels, wavelet, start_level, axes, norm)
 
 
-@on_input_device
+@planned("y")
 def iswt_adjoint(y, wavelet, level, norm=False, axis=-1, trim_approx=False):
     """Adjoint of iswt for `level` levels: cotangent of the reconstruction ->
     cotangents in swt's structure (trim_approx selects which); the
@@ -846,7 +852,7 @@ def iswt_adjoint(y, wavelet, level, norm=False, axis=-1, trim_approx=False):
     return [(c["a"], c["d"]) for c in _untrimmed(parts, "a")]
 
 
-@on_input_device
+@planned("y")
 def iswt2_adjoint(y, wavelet, level, norm=False, axes=(-2, -1), trim_approx=False):
     """Adjoint of iswt2 for `level` levels -> cotangents in swt2's structure."""
     if len(tuple(axes)) != 2:
@@ -859,7 +865,7 @@ def iswt2_adjoint(y, wavelet, level, norm=False, axes=(-2, -1), trim_approx=Fals
     return [(c["aa"], (c["da"], c["ad"], c["dd"])) for c in _untrimmed(parts, "aa")]
 
 
-@on_input_device
+@planned("y")
 def iswtn_adjoint(y, wavelet, level, axes=None, norm=False, trim_approx=False):
     """Adjoint of iswtn for `level` levels -> cotangents in swtn's structure."""
     parts = _adjoint_of_inverse(y, wavelet, level, axes, norm)
@@ -870,6 +876,12 @@ def iswtn_adjoint(y, wavelet, level, axes=None, norm=False, trim_approx=False):
     ndim = as_array(y, "y").ndim
     naxes = ndim if axes is None else len(list(axes))
     return _untrimmed(parts, approx_key(naxes))
+
+
+def _copy(a):
+    out = empty(array_module(a), a.shape, a.dtype)
+    out[...] = a
+    return out
 
 
 def _pair_of(c, n, what):

@@ -23,7 +23,8 @@ import numbers
 
 import numpy as np
 
-from ._arrays import empty, is_cupy, on_input_device
+from ._arrays import empty, is_cupy
+from ._eager import on_input_device
 from ._backends import cuda
 
 __all__ = ["threshold", "threshold_firm"]
