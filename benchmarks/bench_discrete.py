@@ -11,6 +11,7 @@ inverses (iswt, iswt2) from the same coefficients.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import warnings
@@ -77,7 +78,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     print(f"cuwavelet {cw.__version__}, pywt {pywt.__version__}, {args.dtype}, "
-          f"{args.rounds} interleaved rounds, medians")
+          f"{args.rounds} interleaved rounds, medians; load average "
+          f"{os.getloadavg()[0]:.1f} at the start")
 
     x = rng.standard_normal((32, 65536)).astype(args.dtype)
     c = cw.swt(x, "db4", level=4)
