@@ -12,6 +12,7 @@ import numpy as np
 import pywt
 
 from ._arrays import array_module, as_array
+from ._docs import Array
 from ._eager import on_input_device
 from ._shapes import AxisError, with_len
 from ._wavelets import MODES, as_mode, as_pywt_wavelet, per_axis
@@ -172,7 +173,7 @@ def _levels_of(levels, naxes):
 
 
 @on_input_device
-def fswavedecn(data, wavelet, mode="symmetric", levels=None, axes=None):
+def fswavedecn(data, wavelet, mode="symmetric", levels=None, axes=None) -> FswavedecnResult:
     """Fully separable wavelet decomposition (pywt.fswavedecn).
 
     Parameters
@@ -238,7 +239,7 @@ def _check_result(result, what):
 
 
 @on_input_device
-def fswaverecn(fswavedecn_result):
+def fswaverecn(fswavedecn_result) -> Array:
     """Inverse of fswavedecn (pywt.fswaverecn).
 
     Parameters
@@ -270,10 +271,34 @@ def fswaverecn(fswavedecn_result):
 # --- adjoints ----------------------------------------------------------------------
 
 @on_input_device
-def fswavedecn_adjoint(cotangent, *, data_shape):
-    """Adjoint of fswavedecn: an FswavedecnResult whose coeffs hold the
-    cotangent (its slices, wavelets, modes and axes those of the forward) ->
-    cotangent of the data, of shape `data_shape`."""
+def fswavedecn_adjoint(cotangent, *, data_shape) -> Array:
+    """Adjoint (transpose) of `cuwavelet.fswavedecn`.
+
+    Parameters
+    ----------
+    cotangent : FswavedecnResult
+        The forward's result with the cotangent in its `coeffs` (its slices,
+        wavelets, modes and axes say how the forward was made).
+    data_shape : sequence of int
+        Shape of the data fswavedecn was applied to.
+
+    Returns
+    -------
+    array
+        Cotangent of the data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.arange(30.0).reshape(5, 6)
+    >>> r = cw.fswavedecn(x, "db2", levels=1)
+    >>> y = np.ones_like(r.coeffs)
+    >>> g = cw.adjoint.fswavedecn(cw.FswavedecnResult(y, r.coeff_slices, r.wavelets,
+    ...                                               r.modes, r.axes), data_shape=x.shape)
+    >>> bool(np.isclose(r.coeffs.sum(), np.vdot(x, g)))
+    True
+    """
     from .adjoint import wavedec as wavedec_adjoint  # (adjoint.py re-exports this module's adjoints)
     _check_result(cotangent, "the adjoint of fswavedecn")
     shape = tuple(int(s) for s in data_shape)
@@ -294,10 +319,29 @@ def fswavedecn_adjoint(cotangent, *, data_shape):
 
 
 @on_input_device
-def fswaverecn_adjoint(y, like):
-    """Adjoint of fswaverecn: cotangent of the reconstruction -> an
-    FswavedecnResult shaped like `like` (the forward's input) holding the
-    coefficients' cotangent."""
+def fswaverecn_adjoint(y, like) -> FswavedecnResult:
+    """Adjoint (transpose) of `cuwavelet.fswaverecn`.
+
+    Parameters
+    ----------
+    y : array_like
+        Cotangent of the reconstruction.
+    like : FswavedecnResult
+        The coefficients the reconstruction was made from (their layout).
+
+    Returns
+    -------
+    FswavedecnResult
+        `like`'s layout holding the coefficients' cotangent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> r = cw.fswavedecn(np.ones((4, 6)), "haar")
+    >>> cw.adjoint.fswaverecn(np.ones((4, 6)), r).coeffs.shape == r.coeffs.shape
+    True
+    """
     from .adjoint import waverec as waverec_adjoint
     _check_result(like, "the adjoint of fswaverecn")
     g = as_array(y, "y")

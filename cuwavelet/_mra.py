@@ -17,6 +17,7 @@ from functools import reduce
 from . import _multilevel as ml
 from . import _stationary
 from ._arrays import array_module, as_array
+from ._docs import Array
 from ._eager import on_input_device
 from ._separable import merge_sweep
 from ._shapes import normalize_axes, normalize_axis
@@ -75,7 +76,7 @@ def _forward_detail_dicts(coeffs, keys):
 
 
 @on_input_device
-def mra(data, wavelet, level=None, axis=-1, transform="swt", mode="periodization"):
+def mra(data, wavelet, level=None, axis=-1, transform="swt", mode="periodization") -> list:
     """Forward 1D multiresolution analysis (pywt.mra).
 
     The projections of the data onto each wavelet subspace: adding them up
@@ -128,7 +129,7 @@ def mra(data, wavelet, level=None, axis=-1, transform="swt", mode="periodization
 
 
 @on_input_device
-def mra2(data, wavelet, level=None, axes=(-2, -1), transform="swt2", mode="periodization"):
+def mra2(data, wavelet, level=None, axes=(-2, -1), transform="swt2", mode="periodization") -> list:
     """Forward 2D multiresolution analysis (pywt.mra2).
 
     Parameters
@@ -189,7 +190,7 @@ def mra2(data, wavelet, level=None, axes=(-2, -1), transform="swt2", mode="perio
 
 
 @on_input_device
-def mran(data, wavelet, level=None, axes=None, transform="swtn", mode="periodization"):
+def mran(data, wavelet, level=None, axes=None, transform="swtn", mode="periodization") -> list:
     """Forward nD multiresolution analysis (pywt.mran).
 
     Parameters
@@ -248,7 +249,7 @@ def mran(data, wavelet, level=None, axes=None, transform="swtn", mode="periodiza
     return out
 
 
-def imra(mra_coeffs):
+def imra(mra_coeffs) -> Array:
     """Inverse 1D multiresolution analysis: the sum of the parts (pywt.imra).
 
     Parameters
@@ -271,7 +272,7 @@ def imra(mra_coeffs):
     return reduce(lambda x, y: x + y, mra_coeffs)
 
 
-def imra2(mra_coeffs):
+def imra2(mra_coeffs) -> Array:
     """Inverse 2D multiresolution analysis: the sum of the parts (pywt.imra2;
     unlike pywt's, the first array is not modified in place).
 
@@ -301,7 +302,7 @@ def imra2(mra_coeffs):
     return rec
 
 
-def imran(mra_coeffs):
+def imran(mra_coeffs) -> Array:
     """Inverse nD multiresolution analysis: the sum of the parts (pywt.imran;
     the first array is not modified in place).
 

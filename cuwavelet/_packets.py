@@ -26,6 +26,7 @@ import numpy as np
 import pywt
 
 from ._arrays import array_module, as_array, common_dtype, is_cupy, zeros
+from ._docs import Array
 from ._eager import on_input_device
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._separable import merge_sweep_stacked, split_sweep_stacked
@@ -118,7 +119,7 @@ def _packet_axes(axes, ndim):
 
 
 @on_input_device
-def packet_decompose(data, wavelet, mode="symmetric", level=None, axes=-1):
+def packet_decompose(data, wavelet, mode="symmetric", level=None, axes=-1) -> dict:
     """Every node of one level of the wavelet packet tree.
 
     Parameters
@@ -198,7 +199,7 @@ def _rows_of(nodes, naxes, what):
 
 
 @on_input_device
-def packet_reconstruct(nodes, wavelet, mode="symmetric", axes=-1, data_shape=None):
+def packet_reconstruct(nodes, wavelet, mode="symmetric", axes=-1, data_shape=None) -> Array:
     """The data from every node of one level (the inverse of packet_decompose).
 
     Parameters
@@ -251,9 +252,38 @@ def packet_reconstruct(nodes, wavelet, mode="symmetric", axes=-1, data_shape=Non
 
 
 @on_input_device
-def packet_decompose_adjoint(nodes, wavelet, mode="symmetric", axes=-1, *, data_shape):
-    """Adjoint of packet_decompose: node cotangents (missing or None: zero) ->
-    cotangent of the data, of shape `data_shape`."""
+def packet_decompose_adjoint(nodes, wavelet, mode="symmetric", axes=-1, *, data_shape) -> Array:
+    """Adjoint (transpose) of `cuwavelet.packet_decompose`.
+
+    Parameters
+    ----------
+    nodes : dict
+        Cotangents of the nodes, ``{path: array}`` (missing or None: zero).
+    wavelet : str, pywt.Wavelet, filter bank, or one per axis
+        The forward call's wavelet.
+    mode : str or one per axis, optional
+        The forward call's mode.
+    axes : int or sequence of int, optional
+        The forward call's axes (default -1).
+    data_shape : sequence of int
+        Shape of the decomposed data.
+
+    Returns
+    -------
+    array
+        Cotangent of the data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.arange(10.0)
+    >>> nodes = cw.packet_decompose(x, "db2", level=2)
+    >>> ones = {k: np.ones_like(v) for k, v in nodes.items()}
+    >>> g = cw.adjoint.packet_decompose(ones, "db2", data_shape=x.shape)
+    >>> bool(np.isclose(sum(v.sum() for v in nodes.values()), np.vdot(x, g)))
+    True
+    """
     shape = tuple(int(s) for s in data_shape)
     axes = _packet_axes(axes, len(shape))
     rows, level = _rows_of(nodes, len(axes), "node cotangents")
@@ -271,10 +301,37 @@ def packet_decompose_adjoint(nodes, wavelet, mode="symmetric", axes=-1, *, data_
 
 
 @on_input_device
-def packet_reconstruct_adjoint(y, wavelet, mode="symmetric", axes=-1, *, level, data_shape=None):
-    """Adjoint of packet_reconstruct for `level` levels: cotangent of the
-    reconstruction -> ``{path: cotangent}`` of every node. `data_shape` as
-    given to packet_reconstruct (its trims become zero padding here)."""
+def packet_reconstruct_adjoint(y, wavelet, mode="symmetric", axes=-1, *, level, data_shape=None) -> dict:
+    """Adjoint (transpose) of `cuwavelet.packet_reconstruct`.
+
+    Parameters
+    ----------
+    y : array_like
+        Cotangent of the reconstruction.
+    wavelet : str, pywt.Wavelet, filter bank, or one per axis
+        The forward call's wavelet.
+    mode : str or one per axis, optional
+        The forward call's mode.
+    axes : int or sequence of int, optional
+        The forward call's axes (default -1).
+    level : int
+        The level of the nodes that were reconstructed.
+    data_shape : sequence of int, optional
+        As given to packet_reconstruct (its trims become zero padding here).
+
+    Returns
+    -------
+    dict
+        ``{path: cotangent}`` of every node of the level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> g = cw.adjoint.packet_reconstruct(np.ones(10), "db2", level=2, data_shape=(10,))
+    >>> list(g)
+    ['aa', 'ad', 'da', 'dd']
+    """
     g = as_array(y, "y")
     axes = _packet_axes(axes, g.ndim)
     banks, modes = _level_setup(wavelet, mode, axes)
@@ -528,7 +585,7 @@ class BaseNode:
         return result
 
     def walk(self, func, args=(), kwargs=None, decompose=True):
-        """Call func(node, *args, **kwargs) on every node, top down; descend
+        """Call ``func(node, *args, **kwargs)`` on every node, top down; descend
         where it returns True (decomposing missing nodes with `decompose`)."""
         if kwargs is None:
             kwargs = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numbers
 
 from ._arrays import array_module, as_array, zeros
+from ._docs import Array
 from ._eager import on_input_device
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._shapes import coeff_len, normalize_axis, with_len
@@ -87,7 +88,7 @@ def _lengths_down(n, bank, mode, level):
 
 
 @on_input_device
-def downcoef(part, data, wavelet, mode="symmetric", level=1, *, axis=None):
+def downcoef(part, data, wavelet, mode="symmetric", level=1, *, axis=None) -> Array:
     """Approximation or detail coefficients of one level (pywt.downcoef).
 
     Parameters
@@ -130,7 +131,7 @@ def downcoef(part, data, wavelet, mode="symmetric", level=1, *, axis=None):
 
 
 @on_input_device
-def upcoef(part, coeffs, wavelet, level=1, take=0, *, axis=None):
+def upcoef(part, coeffs, wavelet, level=1, take=0, *, axis=None) -> Array:
     """Direct reconstruction from one subband (pywt.upcoef).
 
     Parameters
@@ -188,9 +189,42 @@ def upcoef(part, coeffs, wavelet, level=1, take=0, *, axis=None):
 
 @on_input_device
 def downcoef_adjoint(part, cotangent, wavelet, mode="symmetric", level=1, *, data_shape,
-                     axis=None):
-    """Adjoint of downcoef: cotangent of its output -> cotangent of the data
-    (of shape `data_shape`)."""
+                     axis=None) -> Array:
+    """Adjoint (transpose) of `cuwavelet.downcoef`.
+
+    Parameters
+    ----------
+    part : {'a', 'd'}
+        The forward call's `part`.
+    cotangent : array_like
+        Cotangent of downcoef's output.
+    wavelet : str, pywt.Wavelet or filter bank
+        The forward call's wavelet.
+    mode : str, optional
+        The forward call's mode.
+    level : int, optional
+        The forward call's level.
+    data_shape : sequence of int
+        Shape of the data downcoef was applied to.
+    axis : int, optional
+        The forward call's `axis` (None: 1D data).
+
+    Returns
+    -------
+    array
+        Cotangent of the data, of shape `data_shape`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.arange(9.0)
+    >>> c = cw.downcoef("d", x, "db2", "smooth", 2)
+    >>> y = np.ones_like(c)
+    >>> g = cw.adjoint.downcoef("d", y, "db2", "smooth", 2, data_shape=x.shape)
+    >>> bool(np.isclose(np.vdot(c, y), np.vdot(x, g)))
+    True
+    """
     approx = _part(part)
     g = as_array(cotangent, "cotangent")
     shape = tuple(int(s) for s in data_shape)
@@ -210,9 +244,41 @@ def downcoef_adjoint(part, cotangent, wavelet, mode="symmetric", level=1, *, dat
 
 
 @on_input_device
-def upcoef_adjoint(part, cotangent, wavelet, level=1, take=0, *, coeffs_shape, axis=None):
-    """Adjoint of upcoef: cotangent of its output -> cotangent of the
-    coefficients (of shape `coeffs_shape`)."""
+def upcoef_adjoint(part, cotangent, wavelet, level=1, take=0, *, coeffs_shape, axis=None) -> Array:
+    """Adjoint (transpose) of `cuwavelet.upcoef`.
+
+    Parameters
+    ----------
+    part : {'a', 'd'}
+        The forward call's `part`.
+    cotangent : array_like
+        Cotangent of upcoef's output.
+    wavelet : str, pywt.Wavelet or filter bank
+        The forward call's wavelet.
+    level : int, optional
+        The forward call's level.
+    take : int, optional
+        The forward call's `take`.
+    coeffs_shape : sequence of int
+        Shape of the coefficients upcoef was applied to.
+    axis : int, optional
+        The forward call's `axis` (None: 1D coefficients).
+
+    Returns
+    -------
+    array
+        Cotangent of the coefficients, of shape `coeffs_shape`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> c = np.arange(5.0)
+    >>> r = cw.upcoef("a", c, "db2", 2, take=12)
+    >>> g = cw.adjoint.upcoef("a", np.ones(12), "db2", 2, take=12, coeffs_shape=c.shape)
+    >>> bool(np.isclose(r.sum(), np.vdot(c, g)))
+    True
+    """
     approx = _part(part)
     g = as_array(cotangent, "cotangent")
     shape = tuple(int(s) for s in coeffs_shape)

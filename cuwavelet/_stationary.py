@@ -32,6 +32,7 @@ import pywt
 from . import _primitives, _program, _wavelets
 from ._arrays import (array_module, as_array, common_dtype, empty, is_cupy, is_planned, output,
                       real_dtype, zeros)
+from ._docs import Array
 from ._eager import on_input_device
 from ._program import planned
 from ._backends import cuda
@@ -244,7 +245,7 @@ def iswtn_levels_adjoint(y, n: int, axes, banks) -> list:
 
 # --- argument handling ---------------------------------------------------------
 
-def swt_max_level(input_len):
+def swt_max_level(input_len) -> int:
     """Deepest SWT level for a signal of `input_len` samples.
 
     The stationary transform of n levels needs a length that is a multiple of
@@ -352,7 +353,7 @@ def _forward(x, axes, banks, level, start_level, trim_approx):
 # --- public functions ----------------------------------------------------------
 
 @planned("data")
-def swt(data, wavelet, level=None, start_level=0, axis=-1, trim_approx=False, norm=False):
+def swt(data, wavelet, level=None, start_level=0, axis=-1, trim_approx=False, norm=False) -> list:
     """Multilevel 1D stationary wavelet transform (pywt.swt).
 
     Parameters
@@ -404,7 +405,7 @@ def swt(data, wavelet, level=None, start_level=0, axis=-1, trim_approx=False, no
 
 
 @planned("data")
-def swt2(data, wavelet, level, start_level=0, axes=(-2, -1), trim_approx=False, norm=False):
+def swt2(data, wavelet, level, start_level=0, axes=(-2, -1), trim_approx=False, norm=False) -> list:
     """Multilevel 2D stationary wavelet transform (pywt.swt2).
 
     Parameters
@@ -460,7 +461,7 @@ def swt2(data, wavelet, level, start_level=0, axes=(-2, -1), trim_approx=False, 
 
 
 @planned("data")
-def swtn(data, wavelet, level, start_level=0, axes=None, trim_approx=False, norm=False):
+def swtn(data, wavelet, level, start_level=0, axes=None, trim_approx=False, norm=False) -> list:
     """n-dimensional stationary wavelet transform (pywt.swtn).
 
     Parameters
@@ -585,7 +586,7 @@ def _inverse(a, details, wavelet, axes, norm):
 
 
 @planned(structures=("coeffs",))
-def iswt(coeffs, wavelet, norm=False, axis=-1):
+def iswt(coeffs, wavelet, norm=False, axis=-1) -> Array:
     """Multilevel 1D inverse stationary wavelet transform (pywt.iswt).
 
     Parameters
@@ -627,7 +628,7 @@ def iswt(coeffs, wavelet, norm=False, axis=-1):
 
 
 @planned(structures=("coeffs",))
-def iswt2(coeffs, wavelet, norm=False, axes=(-2, -1)):
+def iswt2(coeffs, wavelet, norm=False, axes=(-2, -1)) -> Array:
     """Multilevel 2D inverse stationary wavelet transform (pywt.iswt2).
 
     Parameters
@@ -676,7 +677,7 @@ def iswt2(coeffs, wavelet, norm=False, axes=(-2, -1)):
 
 
 @planned(structures=("coeffs",))
-def iswtn(coeffs, wavelet, axes=None, norm=False):
+def iswtn(coeffs, wavelet, axes=None, norm=False) -> Array:
     """Multilevel nD inverse stationary wavelet transform (pywt.iswtn).
 
     Parameters
@@ -780,11 +781,40 @@ def _untrimmed(parts, key):
 
 
 @on_input_device
-def swt_adjoint(coeffs, wavelet, start_level=0, axis=-1, norm=False):
-    """Adjoint of swt: cotangents shaped like swt's output -> cotangent of the data.
+def swt_adjoint(coeffs, wavelet, start_level=0, axis=-1, norm=False) -> Array:
+    """Adjoint (transpose) of `cuwavelet.swt`.
 
-    The structure ([(cA, cD), ...] or, from trim_approx=True, [cA, cD, ...])
-    and the number of levels are read from `coeffs`; None means a zero cotangent.
+    Parameters
+    ----------
+    coeffs : list
+        Cotangents shaped like swt's output: ``[(cAn, cDn), ..., (cA1, cD1)]``
+        or, for ``trim_approx=True``, ``[cAn, cDn, ..., cD1]`` (the structure
+        and the number of levels are read from it); None means zero.
+    wavelet : str, pywt.Wavelet or filter bank
+        The forward transform's wavelet.
+    start_level : int, optional
+        The forward transform's `start_level` (default 0).
+    axis : int, optional
+        The transformed axis (default -1).
+    norm : bool, optional
+        The forward transform's `norm`.
+
+    Returns
+    -------
+    array
+        Cotangent of the data (every coefficient has the data's shape).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal(16)
+    >>> c = cw.swt(x, "db2", level=2, trim_approx=True)
+    >>> y = [rng.standard_normal(16) for _ in c]
+    >>> g = cw.adjoint.swt(y, "db2")
+    >>> bool(np.isclose(sum(np.vdot(a, b) for a, b in zip(c, y)), np.vdot(x, g)))
+    True
     """
     if not isinstance(coeffs, (list, tuple)) or not coeffs:
         raise ValueError("Expected a non-empty list of cotangents shaped like swt's output.")
@@ -799,8 +829,37 @@ def swt_adjoint(coeffs, wavelet, start_level=0, axis=-1, norm=False):
 
 
 @on_input_device
-def swt2_adjoint(coeffs, wavelet, start_level=0, axes=(-2, -1), norm=False):
-    """Adjoint of swt2: cotangents shaped like swt2's output -> cotangent of the data."""
+def swt2_adjoint(coeffs, wavelet, start_level=0, axes=(-2, -1), norm=False) -> Array:
+    """Adjoint (transpose) of `cuwavelet.swt2`.
+
+    Parameters
+    ----------
+    coeffs : list
+        Cotangents shaped like swt2's output (with or without the
+        approximations of every level); None means zero.
+    wavelet : str, pywt.Wavelet, filter bank, or a pair of them
+        The forward transform's wavelet(s).
+    start_level : int, optional
+        The forward transform's `start_level` (default 0).
+    axes : pair of int, optional
+        The transformed axes (default ``(-2, -1)``).
+    norm : bool, optional
+        The forward transform's `norm`.
+
+    Returns
+    -------
+    array
+        Cotangent of the data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.ones((8, 8))
+    >>> c = cw.swt2(x, "haar", level=1)
+    >>> cw.adjoint.swt2(c, "haar").shape
+    (8, 8)
+    """
     if not isinstance(coeffs, (list, tuple)) or not coeffs:
         raise ValueError("Expected a non-empty list of cotangents shaped like swt2's output.")
     if len(tuple(axes)) != 2:
@@ -822,8 +881,37 @@ def swt2_adjoint(coeffs, wavelet, start_level=0, axes=(-2, -1), norm=False):
 
 
 @on_input_device
-def swtn_adjoint(coeffs, wavelet, start_level=0, axes=None, norm=False):
-    """Adjoint of swtn: cotangents shaped like swtn's output -> cotangent of the data."""
+def swtn_adjoint(coeffs, wavelet, start_level=0, axes=None, norm=False) -> Array:
+    """Adjoint (transpose) of `cuwavelet.swtn`.
+
+    Parameters
+    ----------
+    coeffs : list
+        Cotangents shaped like swtn's output: a list of dicts (coarsest
+        first) or ``[cAn, {details_n}, ..., {details_1}]``; None means zero.
+    wavelet : str, pywt.Wavelet, filter bank, or a sequence of them
+        The forward transform's wavelet(s).
+    start_level : int, optional
+        The forward transform's `start_level` (default 0).
+    axes : sequence of int, optional
+        The transformed axes (default all).
+    norm : bool, optional
+        The forward transform's `norm`.
+
+    Returns
+    -------
+    array
+        Cotangent of the data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> c = cw.swtn(x, "haar", level=1)
+    >>> cw.adjoint.swtn(c, "haar").shape
+    (4, 4)
+    """
     if not isinstance(coeffs, (list, tuple)) or not coeffs:
         raise ValueError("Expected a non-empty list of cotangents shaped like swtn's output.")
     if isinstance(coeffs[0], dict):
@@ -840,10 +928,38 @@ def swtn_adjoint(coeffs, wavelet, start_level=0, axes=None, norm=False):
 
 
 @planned("y")
-def iswt_adjoint(y, wavelet, level, norm=False, axis=-1, trim_approx=False):
-    """Adjoint of iswt for `level` levels: cotangent of the reconstruction ->
-    cotangents in swt's structure (trim_approx selects which); the
-    approximations iswt ignores get zeros."""
+def iswt_adjoint(y, wavelet, level, norm=False, axis=-1, trim_approx=False) -> list:
+    """Adjoint (transpose) of `cuwavelet.iswt` for `level` levels.
+
+    Parameters
+    ----------
+    y : array_like
+        Cotangent of the reconstruction.
+    wavelet : str, pywt.Wavelet or filter bank
+        The inverse transform's wavelet.
+    level : int
+        Number of levels the inverse undid.
+    norm : bool, optional
+        The inverse transform's `norm`.
+    axis : int, optional
+        The transformed axis (default -1).
+    trim_approx : bool, optional
+        Return ``[cAn, cDn, ..., cD1]`` (True) or ``[(cAn, cDn), ...]``; in
+        the latter the approximations iswt ignores get zero cotangents.
+
+    Returns
+    -------
+    list
+        Cotangents of the coefficients, in swt's structure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> g = cw.adjoint.iswt(np.ones(8), "db2", 2, trim_approx=True)
+    >>> [a.shape for a in g]
+    [(8,), (8,), (8,)]
+    """
     parts = _adjoint_of_inverse(y, wavelet, level, [axis], norm)
     if trim_approx:
         return [parts[0]] + [d["d"] for d in parts[1:]]
@@ -853,8 +969,38 @@ def iswt_adjoint(y, wavelet, level, norm=False, axis=-1, trim_approx=False):
 
 
 @planned("y")
-def iswt2_adjoint(y, wavelet, level, norm=False, axes=(-2, -1), trim_approx=False):
-    """Adjoint of iswt2 for `level` levels -> cotangents in swt2's structure."""
+def iswt2_adjoint(y, wavelet, level, norm=False, axes=(-2, -1), trim_approx=False) -> list:
+    """Adjoint (transpose) of `cuwavelet.iswt2` for `level` levels.
+
+    Parameters
+    ----------
+    y : array_like
+        Cotangent of the reconstruction.
+    wavelet : str, pywt.Wavelet, filter bank, or a pair of them
+        The inverse transform's wavelet(s).
+    level : int
+        Number of levels the inverse undid.
+    norm : bool, optional
+        The inverse transform's `norm`.
+    axes : pair of int, optional
+        The transformed axes (default ``(-2, -1)``).
+    trim_approx : bool, optional
+        swt2's structure with (False) or without (True) every level's
+        approximation.
+
+    Returns
+    -------
+    list
+        Cotangents of the coefficients, in swt2's structure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> g = cw.adjoint.iswt2(np.ones((4, 4)), "haar", 1)
+    >>> g[0][0].shape, len(g[0][1])
+    ((4, 4), 3)
+    """
     if len(tuple(axes)) != 2:
         raise ValueError("Expected 2 axes")
     parts = _adjoint_of_inverse(y, wavelet, level, axes, norm)
@@ -866,8 +1012,38 @@ def iswt2_adjoint(y, wavelet, level, norm=False, axes=(-2, -1), trim_approx=Fals
 
 
 @planned("y")
-def iswtn_adjoint(y, wavelet, level, axes=None, norm=False, trim_approx=False):
-    """Adjoint of iswtn for `level` levels -> cotangents in swtn's structure."""
+def iswtn_adjoint(y, wavelet, level, axes=None, norm=False, trim_approx=False) -> list:
+    """Adjoint (transpose) of `cuwavelet.iswtn` for `level` levels.
+
+    Parameters
+    ----------
+    y : array_like
+        Cotangent of the reconstruction.
+    wavelet : str, pywt.Wavelet, filter bank, or a sequence of them
+        The inverse transform's wavelet(s).
+    level : int
+        Number of levels the inverse undid.
+    axes : sequence of int, optional
+        The transformed axes (default all).
+    norm : bool, optional
+        The inverse transform's `norm`.
+    trim_approx : bool, optional
+        swtn's structure with (False) or without (True) every level's
+        approximation.
+
+    Returns
+    -------
+    list
+        Cotangents of the coefficients, in swtn's structure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> g = cw.adjoint.iswtn(np.ones((4, 4)), "haar", 1, trim_approx=True)
+    >>> sorted(g[1])
+    ['ad', 'da', 'dd']
+    """
     parts = _adjoint_of_inverse(y, wavelet, level, axes, norm)
     if trim_approx:
         return parts

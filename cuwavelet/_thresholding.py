@@ -24,6 +24,7 @@ import numbers
 import numpy as np
 
 from ._arrays import empty, is_cupy
+from ._docs import Array
 from ._eager import on_input_device
 from ._backends import cuda
 
@@ -156,7 +157,7 @@ def _as_data(data):
 
 
 @on_input_device
-def threshold(data, value, mode="soft", substitute=0):
+def threshold(data, value, mode="soft", substitute=0) -> Array:
     """Threshold data elementwise (pywt.threshold).
 
     Parameters
@@ -207,7 +208,7 @@ def threshold(data, value, mode="soft", substitute=0):
 
 
 @on_input_device
-def threshold_firm(data, value_low, value_high):
+def threshold_firm(data, value_low, value_high) -> Array:
     """Firm (semi-soft) threshold (pywt.threshold_firm).
 
     Zero where ``|x| <= value_low``, ``x`` where ``|x| > value_high``, and in
