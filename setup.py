@@ -40,4 +40,26 @@ fused1d_host = Pybind11Extension(
              "cuwavelet/kernels/host_dispatch.h"],
 )
 
-setup(ext_modules=[host_kernels, fused_host, fused1d_host])
+# The stationary (undecimated) transform's kernels (cuwavelet/_stationary.py).
+stationary_host = Pybind11Extension(
+    "cuwavelet._stationary_host",
+    ["cuwavelet/kernels/swt_host.cpp"],
+    include_dirs=["cuwavelet/kernels"],
+    cxx_std=17,
+    extra_compile_args=["-O3"],
+    depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/swt_math.cuh",
+             "cuwavelet/kernels/host_parallel.h"],
+)
+
+# The thresholds' elementwise kernel (cuwavelet/_thresholding.py).
+threshold_host = Pybind11Extension(
+    "cuwavelet._threshold_host",
+    ["cuwavelet/kernels/threshold_host.cpp"],
+    include_dirs=["cuwavelet/kernels"],
+    cxx_std=17,
+    extra_compile_args=["-O2"],
+    depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/threshold_math.cuh",
+             "cuwavelet/kernels/host_parallel.h"],
+)
+
+setup(ext_modules=[host_kernels, fused_host, fused1d_host, stationary_host, threshold_host])

@@ -99,6 +99,17 @@ def as_filter_bank(wavelet) -> FilterBank:
         raise ValueError(f"Cannot use {wavelet!r} as a wavelet: {exc}") from None
 
 
+def as_pywt_wavelet(wavelet) -> pywt.Wavelet:
+    """A pywt.Wavelet for what as_filter_bank accepts (for the result objects
+    that expose pywt's wavelets: FswavedecnResult, the wavelet packets)."""
+    if isinstance(wavelet, pywt.Wavelet):
+        return wavelet
+    bank = as_filter_bank(wavelet)
+    if isinstance(wavelet, str):
+        return pywt.Wavelet(wavelet)
+    return pywt.Wavelet(bank.name, filter_bank=(bank.dec_lo, bank.dec_hi, bank.rec_lo, bank.rec_hi))
+
+
 def _bank_of(w: pywt.Wavelet) -> FilterBank:
     filters = [tuple(float(c) for c in f) for f in w.filter_bank]
     lengths = {len(f) for f in filters}
