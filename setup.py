@@ -38,4 +38,17 @@ fused1d_host = Pybind11Extension(
              "cuwavelet/kernels/host_dispatch.h"],
 )
 
-setup(ext_modules=[host_kernels, fused_host, fused1d_host])
+# Gradients with respect to the filters (learned filter banks): the CPU path, and
+# the GPU's block reduction through the emulator for the tests.
+filter_grad_host = Pybind11Extension(
+    "cuwavelet._filter_grad_host",
+    ["cuwavelet/kernels/filter_grad_host.cpp"],
+    include_dirs=["cuwavelet/kernels"],
+    cxx_std=17,
+    extra_compile_args=["-O3"],
+    depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/filter_grad.cuh",
+             "cuwavelet/kernels/block_runtime.cuh", "cuwavelet/kernels/host_parallel.h",
+             "cuwavelet/kernels/host_dispatch.h"],
+)
+
+setup(ext_modules=[host_kernels, fused_host, fused1d_host, filter_grad_host])
