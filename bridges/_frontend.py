@@ -22,6 +22,10 @@ and optionally
     waverec_1d([cA_L, cD_L, ..., cD_1], spec)   likewise for 1D waverec (every coefficient
         -> array or None                        given, shapes checked), which the core runs
                                                 with its fused multi-level kernels.
+    constant_specs(fn) -> fn                    wraps the spec lookup (wavelet, mode, axes)
+                                                -> (spec, filter lengths, mode numbers), e.g.
+                                                so that graph capture takes its result as a
+                                                constant (pywt's tables are not traceable).
 Specs are cached per (wavelet, mode, axes) where those are plain names, so a
 call with a named wavelet does not rebuild its filter bank.
 """
@@ -84,6 +88,7 @@ class Frontend:
         self.backend = backend
         self._banks_and_modes = getattr(backend, "banks_and_modes", banks_and_modes)
         self._specs: dict = {}
+        self._spec = getattr(backend, "constant_specs", lambda fn: fn)(self._spec)
 
     # --- helpers ---------------------------------------------------------------
 

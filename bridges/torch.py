@@ -111,6 +111,12 @@ def _tensor_filters(wavelet):
     return None
 
 
+def _has_tensor_filters(wavelet) -> bool:
+    return _tensor_filters(wavelet) is not None or (
+        isinstance(wavelet, (list, tuple)) and any(_tensor_filters(w) is not None
+                                                   for w in wavelet))
+
+
 class _TensorBank:
     """A filter bank given as tensors (dec_lo, dec_hi, rec_lo, rec_hi): the
     transforms run one axis at a time with the filters as an argument, so
@@ -257,13 +263,25 @@ class _TorchBackend:
         return coeffs if coeffs.dtype == dtype else coeffs.to(dtype)
 
     @staticmethod
+    def constant_specs(lookup):
+        """torch.compile takes a fixed wavelet's spec as a constant (it cannot
+        trace pywt's tables); a learned bank's spec holds tensors and is traced."""
+        constant = torch.compiler.assume_constant_result(
+            lambda wavelet, mode, axes: lookup(wavelet, mode, list(axes)))
+
+        def spec(wavelet, mode, axes):
+            if _has_tensor_filters(wavelet):
+                return lookup(wavelet, mode, axes)
+            return constant(wavelet, mode, tuple(axes))
+        return spec
+
+    @staticmethod
     def banks_and_modes(wavelet, mode, axes):
         """Core banks, or with any filter bank given as tensors, _TensorBanks for every axis."""
         learned = _tensor_filters(wavelet)
         if learned is not None:
             wavelets = [learned] * len(axes)
-        elif isinstance(wavelet, (list, tuple)) and any(_tensor_filters(w) is not None
-                                                        for w in wavelet):
+        elif _has_tensor_filters(wavelet):
             wavelets = per_axis(list(wavelet), axes, "wavelet")
         else:
             return _core_banks_and_modes(wavelet, mode, axes)

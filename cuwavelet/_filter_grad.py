@@ -64,9 +64,10 @@ _SCHEDULES = {"reversed": 0, "shuffled": 1, "forward": 2}
 def analysis_filter_grad(x, ga, gd, filter_len: int, mode, axis: int, *, items: bool = False,
                          emulation: Emulation | None = None):
     """Gradient with respect to (lo, hi) of <ga, cA> + <gd, cD> where (cA, cD)
-    = analysis(x) along `axis` with filters of `filter_len` taps in `mode`:
+    = analysis(x) along `axis` with filters of `filter_len` taps in `mode` (a
+    name or cuwavelet's mode number):
     shape (2, F), or (B, 2, F) with items. ga or gd may be None (zero)."""
-    mode = _wavelets.as_mode(mode)
+    mode = _mode_number(mode)
     ref = _present(ga, gd)
     N = x.shape[axis]
     _wavelets.check_signal_length(mode, N)
@@ -80,7 +81,7 @@ def synthesis_filter_grad(ca, cd, gy, filter_len: int, mode, axis: int, *, items
     """Gradient with respect to (rec_lo, rec_hi) of <gy, synthesis(ca, cd)>
     along `axis` with filters of `filter_len` taps in `mode`: shape (2, F), or
     (B, 2, F) with items. ca or cd may be None (zero)."""
-    mode = _wavelets.as_mode(mode)
+    mode = _mode_number(mode)
     ref = _present(ca, cd)
     n = ref.shape[axis]
     L = rec_len(n, filter_len, mode)
@@ -89,6 +90,16 @@ def synthesis_filter_grad(ca, cd, gy, filter_len: int, mode, axis: int, *, items
         raise ValueError(f"coefficient shape mismatch: {n} coefficients reconstruct {L} samples "
                          f"along axis {axis}, but the cotangent has {gy.shape[axis]}")
     return _reduce(SYNTHESIS, mode, gy, ca, cd, axis, L, filter_len, items, emulation)
+
+
+def _mode_number(mode) -> int:
+    """A mode name, or already cuwavelet's number (a position in MODES, as the
+    primitives take it; not a pywt.Modes value)."""
+    if isinstance(mode, str):
+        return _wavelets.as_mode(mode)
+    if not 0 <= int(mode) < len(_wavelets.MODES):
+        raise ValueError(f"mode number {mode} is not one of cuwavelet's {len(_wavelets.MODES)}")
+    return int(mode)
 
 
 def _present(a, b):
