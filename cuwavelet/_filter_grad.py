@@ -67,7 +67,7 @@ def analysis_filter_grad(x, ga, gd, filter_len: int, mode, axis: int, *, items: 
     = analysis(x) along `axis` with filters of `filter_len` taps in `mode` (a
     name or cuwavelet's mode number):
     shape (2, F), or (B, 2, F) with items. ga or gd may be None (zero)."""
-    mode = _mode_number(mode)
+    mode, filter_len = _mode_number(mode), _check_filter_len(filter_len)
     ref = _present(ga, gd)
     N = x.shape[axis]
     _wavelets.check_signal_length(mode, N)
@@ -81,7 +81,7 @@ def synthesis_filter_grad(ca, cd, gy, filter_len: int, mode, axis: int, *, items
     """Gradient with respect to (rec_lo, rec_hi) of <gy, synthesis(ca, cd)>
     along `axis` with filters of `filter_len` taps in `mode`: shape (2, F), or
     (B, 2, F) with items. ca or cd may be None (zero)."""
-    mode = _mode_number(mode)
+    mode, filter_len = _mode_number(mode), _check_filter_len(filter_len)
     ref = _present(ca, cd)
     n = ref.shape[axis]
     L = rec_len(n, filter_len, mode)
@@ -90,6 +90,12 @@ def synthesis_filter_grad(ca, cd, gy, filter_len: int, mode, axis: int, *, items
         raise ValueError(f"coefficient shape mismatch: {n} coefficients reconstruct {L} samples "
                          f"along axis {axis}, but the cotangent has {gy.shape[axis]}")
     return _reduce(SYNTHESIS, mode, gy, ca, cd, axis, L, filter_len, items, emulation)
+
+
+def _check_filter_len(F) -> int:
+    if int(F) != F or F < 2 or F % 2:
+        raise ValueError(f"filter length {F} must be even and >= 2")
+    return int(F)
 
 
 def _mode_number(mode) -> int:
@@ -128,8 +134,6 @@ def _check_operands(long, coeffs, axis, n, what, rule):
 
 
 def _reduce(op, mode, sig, lo, hi, axis, signal_len, F, items, emulation):
-    if F < 2 or F % 2:
-        raise ValueError(f"filter length {F} must be even and >= 2")
     xp = array_module(sig, lo, hi)
     scalar = real_dtype(sig.dtype)
     ndim = sig.ndim

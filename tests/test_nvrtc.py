@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from cuwavelet import _fused, _fused1d, _fused1d_coarse_to_fine
+from cuwavelet import _filter_grad, _fused, _fused1d, _fused1d_coarse_to_fine
 from cuwavelet._backends import cuda
 
 # each kernel source with its number of specializations
@@ -19,6 +19,8 @@ KERNEL_MODULES = {
     "fused-1d": (_fused1d.KERNELS, 9 * 2),      # modes x dtypes
     # synthesis (zero-padded or periodization) + analysis adjoint (every mode), x dtypes
     "fused-1d-coarse-to-fine": (_fused1d_coarse_to_fine.KERNELS, (2 + 9) * 2),
+    # analysis / synthesis filter gradients x modes x dtypes, then the partial sums x dtypes
+    "filter-grad": (_filter_grad.KERNELS, 2 * 9 * 2 + 2),
 }
 
 
