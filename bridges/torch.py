@@ -728,12 +728,12 @@ class _Transform(nn.Module):
     """A transform with its wavelet, mode and axes fixed at construction.
 
     With ``learnable=True`` the four filters of `wavelet` become parameters
-    (``dec_lo``, ``dec_hi``, ``rec_lo``, ``rec_hi``, in torch's default dtype)
-    that receive gradients; analysis modules use the first two, synthesis
+    (``dec_lo``, ``dec_hi``, ``rec_lo``, ``rec_hi``, in `dtype`, by default
+    torch's default dtype) that receive gradients; analysis modules use the first two, synthesis
     modules the last two. Otherwise there are no parameters (a filter bank
     given as tensors is used as given, and gradients reach it)."""
 
-    def __init__(self, wavelet, mode, learnable: bool = False, **fixed):
+    def __init__(self, wavelet, mode, learnable: bool = False, dtype=None, **fixed):
         super().__init__()
         self.learnable = bool(learnable)
         if self.learnable:
@@ -752,7 +752,7 @@ class _Transform(nn.Module):
                 self.source = "tensors"
             for name, f in zip(_FILTER_NAMES, learned):
                 self.register_parameter(name, nn.Parameter(
-                    torch.as_tensor(f, dtype=torch.get_default_dtype()).clone()))
+                    torch.as_tensor(f, dtype=dtype or torch.get_default_dtype()).clone()))
             self.wavelet = None
         else:
             self.wavelet = _fixed_wavelet(wavelet)
@@ -789,8 +789,11 @@ class DWT1D(_Transform):
     wavelet, mode, level, axis
         As `wavedec`.
     learnable : bool
-        Make the filters parameters (see the module docstring of
-        ``_Transform``: ``dec_lo`` and ``dec_hi`` are used here).
+        Make the four filters of `wavelet` parameters ``dec_lo``, ``dec_hi``,
+        ``rec_lo``, ``rec_hi`` (this module uses the first two); otherwise
+        the module has none (a bank given as tensors is used as given).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
     Examples
     --------
@@ -802,8 +805,9 @@ class DWT1D(_Transform):
     """
 
     def __init__(self, wavelet: Wavelet = "haar", level: int | None = None,
-                 mode: Mode = "symmetric", axis: int = -1, learnable: bool = False):
-        super().__init__(wavelet, mode, learnable, level=level, axis=axis)
+                 mode: Mode = "symmetric", axis: int = -1, learnable: bool = False,
+                 dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype, level=level, axis=axis)
 
     def forward(self, x: torch.Tensor) -> list:
         return wavedec(x, self.filter_bank, self.mode, self.level, self.axis)
@@ -818,6 +822,8 @@ class IDWT1D(_Transform):
         As `waverec`.
     learnable : bool
         Make the filters parameters (``rec_lo`` and ``rec_hi`` are used).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
     Examples
     --------
@@ -827,8 +833,8 @@ class IDWT1D(_Transform):
     """
 
     def __init__(self, wavelet: Wavelet = "haar", mode: Mode = "symmetric", axis: int = -1,
-                 learnable: bool = False):
-        super().__init__(wavelet, mode, learnable, axis=axis)
+                 learnable: bool = False, dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype, axis=axis)
 
     def forward(self, coeffs: list) -> torch.Tensor:
         return waverec(coeffs, self.filter_bank, self.mode, self.axis)
@@ -843,6 +849,8 @@ class DWT2D(_Transform):
         As `wavedec2`.
     learnable : bool
         Make the filters parameters (``dec_lo`` and ``dec_hi``, shared by both axes).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
     Examples
     --------
@@ -853,8 +861,8 @@ class DWT2D(_Transform):
 
     def __init__(self, wavelet: Wavelet = "haar", level: int | None = None,
                  mode: Mode = "symmetric", axes: Sequence[int] = (-2, -1),
-                 learnable: bool = False):
-        super().__init__(wavelet, mode, learnable, level=level, axes=tuple(axes))
+                 learnable: bool = False, dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype, level=level, axes=tuple(axes))
 
     def forward(self, x: torch.Tensor) -> list:
         return wavedec2(x, self.filter_bank, self.mode, self.level, self.axes)
@@ -869,6 +877,8 @@ class IDWT2D(_Transform):
         As `waverec2`.
     learnable : bool
         Make the filters parameters (``rec_lo`` and ``rec_hi``).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
     Examples
     --------
@@ -878,8 +888,9 @@ class IDWT2D(_Transform):
     """
 
     def __init__(self, wavelet: Wavelet = "haar", mode: Mode = "symmetric",
-                 axes: Sequence[int] = (-2, -1), learnable: bool = False):
-        super().__init__(wavelet, mode, learnable, axes=tuple(axes))
+                 axes: Sequence[int] = (-2, -1), learnable: bool = False,
+                 dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype, axes=tuple(axes))
 
     def forward(self, coeffs: list) -> torch.Tensor:
         return waverec2(coeffs, self.filter_bank, self.mode, self.axes)
@@ -894,6 +905,8 @@ class DWTND(_Transform):
         As `wavedecn`.
     learnable : bool
         Make the filters parameters (``dec_lo`` and ``dec_hi``, shared by every axis).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
     Examples
     --------
@@ -904,8 +917,8 @@ class DWTND(_Transform):
 
     def __init__(self, wavelet: Wavelet = "haar", level: int | None = None,
                  mode: Mode = "symmetric", axes: Sequence[int] | None = None,
-                 learnable: bool = False):
-        super().__init__(wavelet, mode, learnable, level=level,
+                 learnable: bool = False, dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype, level=level,
                          axes=None if axes is None else tuple(axes))
 
     def forward(self, x: torch.Tensor) -> list:
@@ -921,6 +934,8 @@ class IDWTND(_Transform):
         As `waverecn`.
     learnable : bool
         Make the filters parameters (``rec_lo`` and ``rec_hi``).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
     Examples
     --------
@@ -931,8 +946,10 @@ class IDWTND(_Transform):
     """
 
     def __init__(self, wavelet: Wavelet = "haar", mode: Mode = "symmetric",
-                 axes: Sequence[int] | None = None, learnable: bool = False):
-        super().__init__(wavelet, mode, learnable, axes=None if axes is None else tuple(axes))
+                 axes: Sequence[int] | None = None, learnable: bool = False,
+                 dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype,
+                         axes=None if axes is None else tuple(axes))
 
     def forward(self, coeffs: list) -> torch.Tensor:
         return waverecn(coeffs, self.filter_bank, self.mode, self.axes)
