@@ -782,20 +782,20 @@ WAVEREC_ADJOINT = LinearOp(
 
 
 # --- learned filter banks: one axis, the filters as a tensor --------------------------
-#   analysis(x, f)                 -> (2, ...)  stacked (cA, cD) along `axis` of x
-#   analysis_adjoint(g, f)         -> x         g stacked (2, ...)
-#   synthesis(c, f)                -> y         c stacked (cA, cD)
-#   synthesis_adjoint(y, f)        -> (2, ...)
-#   analysis_filter_grad(x, g)     -> (2, F)    d/d(lo, hi) of <g, analysis(x, f)>
-#   synthesis_filter_grad(c, y)    -> (2, F)    d/d(lo, hi) of <y, synthesis(c, f)>
-# f is (2, F): (lo, hi), in the data's real dtype. Each transform is linear in
-# its data and in f (separately); the filter gradients are linear in each of
-# their two operands, and the transposes of all six are made of the six, so
-# gradients of every order, with respect to data and filters, are exact.
+#   analysis(x, f)                    -> (lo, hi)   one level along `axis`
+#   analysis_adjoint(glo, ghi, f)     -> x          its transpose
+#   synthesis(lo, hi, f)              -> y          one inverse level
+#   synthesis_adjoint(y, f)           -> (lo, hi)   its transpose
+#   analysis_filter_grad(x, glo, ghi) -> (2, F)     d/d(lo, hi) of <(glo, ghi), analysis(x, f)>
+#   synthesis_filter_grad(lo, hi, y)  -> (2, F)     d/d(lo, hi) of <y, synthesis(lo, hi, f)>
+# f is (2, F): (lo, hi) filters in the data's real dtype; coefficient operands
+# other than the data may be None (zero). Each transform is linear in its data
+# and in f (separately); the filter gradients are linear in each of their two
+# operands; the transposes of all six are made of the six, so gradients of
+# every order, with respect to data and filters, are exact.
 # static: (axis, mode) [+ signal length]; the filter gradients' (axis, mode,
-# filter length, items): `axis` counts the data's dimensions (a stacked
-# pair's leading 2 excluded); items keeps the leading batch dimension apart
-# (one gradient per index: how vmap folds into a filter gradient).
+# filter length, items), items keeping the leading dimension apart (one
+# gradient per index: how vmap folds into a filter gradient).
 
 def _pair(f: torch.Tensor, data: torch.Tensor) -> FilterPair:
     if f.ndim != 2 or f.shape[0] != 2 or f.shape[1] < 2 or f.shape[1] % 2:
@@ -808,18 +808,12 @@ def _pair(f: torch.Tensor, data: torch.Tensor) -> FilterPair:
     return FilterPair(a[0], a[1])
 
 
-def _stacked_shape(shape, axis, n):
-    return (2,) + with_len(shape, axis, n)
-
-
 def _axis_of(static, ndim) -> int:
     return norm_axes((static[0],), ndim)[0]
 
 
-def _check_stacked(c, what):
-    if c.ndim < 2 or c.shape[0] != 2:
-        raise ValueError(f"{what} must be stacked as (2, ...) (low pass, high pass); got shape "
-                         f"{tuple(c.shape)}")
+def _core_or_none(t):
+    return None if t is None else to_core(t)
 
 
 def _analysis_run(static, ts):
@@ -827,94 +821,91 @@ def _analysis_run(static, ts):
     check_dtype(x, "the data")
     axis, mode = _axis_of(static, x.ndim), static[1]
     pair = _pair(f, x)
-    n = coeff_len(x.shape[axis], pair.length, mode)
     with scope(x) as s:
-        out, a = s.empty(_stacked_shape(x.shape, axis, n), x.dtype)
-        _primitives.analysis(to_core(x), pair, mode, axis, a[0], a[1])
-        return (out,)
+        lo, hi = _primitives.analysis(to_core(x), pair, mode, axis)
+        return s.tensor(lo), s.tensor(hi)
 
 
 def _analysis_fake(static, ts):
     x, f = ts
     axis = _axis_of(static, x.ndim)
-    return (x.new_empty(_stacked_shape(x.shape, axis,
-                                       coeff_len(x.shape[axis], f.shape[-1], static[1]))),)
+    shape = with_len(x.shape, axis, coeff_len(x.shape[axis], f.shape[-1], static[1]))
+    return x.new_empty(shape), x.new_empty(shape)
 
 
 def _analysis_transpose(ctx, grads):
-    (g,) = grads
+    glo, ghi = grads
     x, f = ctx.saved_tensors
-    if g is None:
+    if glo is None and ghi is None:
         return None, None
     axis, mode = ctx.static
-    dx = ANALYSIS_ADJOINT((axis, mode, x.shape[axis]), g, f)[0] \
-        if ctx.needs_input_grad[1] else None
-    df = ANALYSIS_FILTER_GRAD((axis, mode, f.shape[-1], False), x, g)[0] \
-        if ctx.needs_input_grad[2] else None
+    needs = ctx.needs_input_grad
+    dx = ANALYSIS_ADJOINT((axis, mode, x.shape[axis]), glo, ghi, f)[0] if needs[1] else None
+    df = ANALYSIS_FILTER_GRAD((axis, mode, f.shape[-1], False), x, glo, ghi)[0] \
+        if needs[2] else None
     return dx, df
 
 
 def _analysis_adjoint_run(static, ts):
-    g, f = ts
-    check_dtype(g, "the cotangent")
-    _check_stacked(g, "the cotangent")
-    axis, mode, signal_len = _axis_of(static, g.ndim - 1), static[1], static[2]
-    pair = _pair(f, g)
-    with scope(g) as s:
-        out, a = s.empty(with_len(g.shape[1:], axis, signal_len), g.dtype)
-        ga = to_core(g)
-        _primitives.analysis_adjoint(ga[0], ga[1], pair, mode, axis, signal_len, a)
-        return (out,)
+    glo, ghi, f = ts
+    ref = present((glo, ghi), "cotangents")
+    axis, mode, signal_len = _axis_of(static, ref.ndim), static[1], static[2]
+    pair = _pair(f, ref)
+    with scope(ref) as s:
+        return (s.tensor(_primitives.analysis_adjoint(_core_or_none(glo), _core_or_none(ghi), pair,
+                                                      mode, axis, signal_len)),)
 
 
 def _analysis_adjoint_fake(static, ts):
-    g, f = ts
-    return (g.new_empty(with_len(g.shape[1:], _axis_of(static, g.ndim - 1), static[2])),)
+    ref = present(ts[:2], "cotangents")
+    return (ref.new_empty(with_len(ref.shape, _axis_of(static, ref.ndim), static[2])),)
 
 
 def _analysis_adjoint_transpose(ctx, grads):
     (u,) = grads
-    g, f = ctx.saved_tensors
+    glo, ghi, f = ctx.saved_tensors
     if u is None:
-        return None, None
+        return None, None, None
     axis, mode = ctx.static[:2]
-    dg = ANALYSIS((axis, mode), u, f)[0] if ctx.needs_input_grad[1] else None
-    df = ANALYSIS_FILTER_GRAD((axis, mode, f.shape[-1], False), u, g)[0] \
-        if ctx.needs_input_grad[2] else None
-    return dg, df
+    needs = ctx.needs_input_grad
+    dlo = dhi = df = None
+    if needs[1] or needs[2]:
+        dlo, dhi = ANALYSIS((axis, mode), u, f)
+    if needs[3]:
+        df = ANALYSIS_FILTER_GRAD((axis, mode, f.shape[-1], False), u, glo, ghi)[0]
+    return (dlo if glo is not None else None), (dhi if ghi is not None else None), df
 
 
 def _synthesis_run(static, ts):
-    c, f = ts
-    check_dtype(c, "the coefficients")
-    _check_stacked(c, "the coefficients")
-    axis, mode = _axis_of(static, c.ndim - 1), static[1]
-    pair = _pair(f, c)
-    L = rec_len(c.shape[1 + axis], pair.length, mode)
-    with scope(c) as s:
-        out, a = s.empty(with_len(c.shape[1:], axis, L), c.dtype)
-        ca = to_core(c)
-        _primitives.synthesis(ca[0], ca[1], pair, mode, axis, a)
-        return (out,)
+    lo, hi, f = ts
+    ref = present((lo, hi), "coefficients")
+    axis, mode = _axis_of(static, ref.ndim), static[1]
+    pair = _pair(f, ref)
+    with scope(ref) as s:
+        return (s.tensor(_primitives.synthesis(_core_or_none(lo), _core_or_none(hi), pair, mode,
+                                               axis)),)
 
 
 def _synthesis_fake(static, ts):
-    c, f = ts
-    axis = _axis_of(static, c.ndim - 1)
-    return (c.new_empty(with_len(c.shape[1:], axis, rec_len(c.shape[1 + axis], f.shape[-1],
+    ref, f = present(ts[:2], "coefficients"), ts[2]
+    axis = _axis_of(static, ref.ndim)
+    return (ref.new_empty(with_len(ref.shape, axis, rec_len(ref.shape[axis], f.shape[-1],
                                                             static[1]))),)
 
 
 def _synthesis_transpose(ctx, grads):
     (u,) = grads
-    c, f = ctx.saved_tensors
+    lo, hi, f = ctx.saved_tensors
     if u is None:
-        return None, None
+        return None, None, None
     axis, mode = ctx.static
-    dc = SYNTHESIS_ADJOINT((axis, mode), u, f)[0] if ctx.needs_input_grad[1] else None
-    df = SYNTHESIS_FILTER_GRAD((axis, mode, f.shape[-1], False), c, u)[0] \
-        if ctx.needs_input_grad[2] else None
-    return dc, df
+    needs = ctx.needs_input_grad
+    dlo = dhi = df = None
+    if needs[1] or needs[2]:
+        dlo, dhi = SYNTHESIS_ADJOINT((axis, mode), u, f)
+    if needs[3]:
+        df = SYNTHESIS_FILTER_GRAD((axis, mode, f.shape[-1], False), lo, hi, u)[0]
+    return (dlo if lo is not None else None), (dhi if hi is not None else None), df
 
 
 def _synthesis_adjoint_run(static, ts):
@@ -922,47 +913,47 @@ def _synthesis_adjoint_run(static, ts):
     check_dtype(y, "the cotangent")
     axis, mode = _axis_of(static, y.ndim), static[1]
     pair = _pair(f, y)
-    n = coeff_len_of_rec(y.shape[axis], pair.length, mode)
     with scope(y) as s:
-        out, a = s.empty(_stacked_shape(y.shape, axis, n), y.dtype)
-        _primitives.synthesis_adjoint(to_core(y), pair, mode, axis, a[0], a[1])
-        return (out,)
+        lo, hi = _primitives.synthesis_adjoint(to_core(y), pair, mode, axis)
+        return s.tensor(lo), s.tensor(hi)
 
 
 def _synthesis_adjoint_fake(static, ts):
     y, f = ts
     axis = _axis_of(static, y.ndim)
-    return (y.new_empty(_stacked_shape(y.shape, axis, coeff_len_of_rec(
-        y.shape[axis], f.shape[-1], static[1]))),)
+    shape = with_len(y.shape, axis, coeff_len_of_rec(y.shape[axis], f.shape[-1], static[1]))
+    return y.new_empty(shape), y.new_empty(shape)
 
 
 def _synthesis_adjoint_transpose(ctx, grads):
-    (u,) = grads
+    ulo, uhi = grads
     y, f = ctx.saved_tensors
-    if u is None:
+    if ulo is None and uhi is None:
         return None, None
     axis, mode = ctx.static
-    dy = SYNTHESIS((axis, mode), u, f)[0] if ctx.needs_input_grad[1] else None
-    df = SYNTHESIS_FILTER_GRAD((axis, mode, f.shape[-1], False), u, y)[0] \
-        if ctx.needs_input_grad[2] else None
+    needs = ctx.needs_input_grad
+    dy = SYNTHESIS((axis, mode), ulo, uhi, f)[0] if needs[1] else None
+    df = SYNTHESIS_FILTER_GRAD((axis, mode, f.shape[-1], False), ulo, uhi, y)[0] \
+        if needs[2] else None
     return dy, df
 
 
 def _filter_grad_run(core, long_slot, static, ts):
-    """analysis_filter_grad(x, g) / synthesis_filter_grad(c, y): the core reduction."""
+    """analysis_filter_grad(x, glo, ghi) / synthesis_filter_grad(lo, hi, y): the core reduction."""
     axis, mode, F, items = static
-    long, pair = ts[long_slot], ts[1 - long_slot]
+    long = ts[long_slot]
+    pair = ts[1:] if long_slot == 0 else ts[:2]
     check_dtype(long, "the data")
-    _check_stacked(pair, "the coefficient operand")
-    if long.dtype != pair.dtype or long.device != pair.device:
+    ref = present(pair, "coefficients")
+    if long.dtype != ref.dtype or long.device != ref.device:
         raise ValueError("the operands of a filter gradient must share dtype and device")
     axis = _axis_of(static, long.ndim)
     with scope(long) as s:
-        la, pa = to_core(long), to_core(pair)
+        la, (pa, pb) = to_core(long), (_core_or_none(t) for t in pair)
         if long_slot == 0:
-            out = core(la, pa[0], pa[1], F, mode, axis, items=items)
+            out = core(la, pa, pb, F, mode, axis, items=items)
         else:
-            out = core(pa[0], pa[1], la, F, mode, axis, items=items)
+            out = core(pa, pb, la, F, mode, axis, items=items)
         return (s.tensor(out),)
 
 
@@ -973,111 +964,100 @@ def _filter_grad_fake(long_slot, static, ts):
                            dtype=REAL_OF.get(long.dtype, long.dtype)),)
 
 
-def _filter_grad_transpose(ctx, grads, data_op, other_op, analysis_side):
+def _filter_grad_transpose(analysis_side, ctx, grads):
     """The transpose of a filter gradient against a filter cotangent v (2, F):
-    the operation with filters v applied to the other operand."""
+    the operation with filters v applied to the other operand(s)."""
     (v,) = grads
-    a, b = ctx.saved_tensors
+    ts = ctx.saved_tensors
     if v is None:
-        return None, None
+        return None, None, None
     axis, mode, F, items = ctx.static
-    if items:  # one filter per index of the leading dimension
-        parts = [_filter_grad_transpose_one(a[i] if analysis_side else a[:, i],
-                                            b[:, i] if analysis_side else b[i], v[i], axis,
-                                            mode, data_op, other_op, analysis_side,
-                                            ctx.needs_input_grad)
-                 for i in range(v.shape[0])]
-        return tuple(None if p[k] is None else torch.stack(p[k], dim=0 if (k == 0) ==
-                                                          analysis_side else 1)
-                     for k, p in enumerate(zip(*parts)))
-    return _filter_grad_transpose_one(a, b, v, axis, mode, data_op, other_op, analysis_side,
-                                      ctx.needs_input_grad)
+    if not items:
+        return _filter_grad_transpose_one(analysis_side, ts, v, axis, mode, ctx.needs_input_grad)
+    # one filter cotangent per index of the leading dimension (after vmap)
+    parts = [_filter_grad_transpose_one(analysis_side, [None if t is None else t[i] for t in ts],
+                                        v[i], axis, mode, ctx.needs_input_grad)
+             for i in range(v.shape[0])]
+    return tuple(None if p[0] is None else torch.stack(p) for p in zip(*parts))
 
 
-def _filter_grad_transpose_one(a, b, v, axis, mode, data_op, other_op, analysis_side, needs):
-    v = v.to(REAL_OF[a.dtype])
-    if analysis_side:  # a = x, b = g: <g, A(v) x>
-        da = ANALYSIS_ADJOINT((axis, mode, a.shape[axis]), b, v)[0] if needs[1] else None
-        db = ANALYSIS((axis, mode), a, v)[0] if needs[2] else None
-    else:  # a = c, b = y: <y, S(v) c>
-        da = SYNTHESIS_ADJOINT((axis, mode), b, v)[0] if needs[1] else None
-        db = SYNTHESIS((axis, mode), a, v)[0] if needs[2] else None
-    return da, db
+def _filter_grad_transpose_one(analysis_side, ts, v, axis, mode, needs):
+    if analysis_side:  # <(glo, ghi), A(v) x>
+        x, glo, ghi = ts
+        v = v.to(REAL_OF[x.dtype])
+        dx = ANALYSIS_ADJOINT((axis, mode, x.shape[axis]), glo, ghi, v)[0] if needs[1] else None
+        dlo = dhi = None
+        if needs[2] or needs[3]:
+            dlo, dhi = ANALYSIS((axis, mode), x, v)
+        return dx, (dlo if glo is not None else None), (dhi if ghi is not None else None)
+    lo, hi, y = ts  # <y, S(v) (lo, hi)>
+    v = v.to(REAL_OF[y.dtype])
+    dlo = dhi = None
+    if needs[1] or needs[2]:
+        dlo, dhi = SYNTHESIS_ADJOINT((axis, mode), y, v)
+    dy = SYNTHESIS((axis, mode), lo, hi, v)[0] if needs[3] else None
+    return (dlo if lo is not None else None), (dhi if hi is not None else None), dy
+
+
+def _axis_rebatch(static, ndims):
+    """A batch dimension in front: the axis counted from the end."""
+    ndim = _first_ndim(ndims)
+    return (static[0] - ndim if static[0] >= 0 else static[0],) + tuple(static[1:])
 
 
 def _filter_grad_rebatch(static, ndims):
     axis, mode, F, items = static
     if items:
         return None  # one kept dimension is supported: another batch loops
-    return (axis - ndims[0] if axis >= 0 else axis, mode, F, True)
-
-
-def _axis_rebatch(data_slot, stacked):
-    def rebatch(static, ndims):
-        ndim = ndims[data_slot] - stacked
-        return (static[0] - ndim if static[0] >= 0 else static[0],) + tuple(static[1:])
-    return rebatch
+    ndim = _first_ndim(ndims)
+    return (axis - ndim if axis >= 0 else axis, mode, F, True)
 
 
 _ONE_AXIS = "int axis, int mode"
+_FG_ARGS = f"{_ONE_AXIS}, int filter_len, bool items"
 
 
-def _bilinear(name, schema, run, fake, transpose, to_args, from_args, leads, out_lead,
-              rebatch, filter_slots=(1,)):
-    return LinearOp(name, schema, run=run, fake=fake, transpose=transpose, to_args=to_args,
-                    from_args=from_args, remember=lambda s, ts: None, groups=((0,), (1,)),
-                    required=(0, 1), leads=leads, out_leads=lambda s: (out_lead,),
+def _bilinear(name, schema, run, fake, transpose, groups, required, outputs, filter_slots,
+              rebatch=_axis_rebatch, static_len=2):
+    n = len(groups[0]) + len(groups[1])
+    return LinearOp(name, schema, run=run, fake=fake, transpose=transpose,
+                    to_args=lambda s, ts: (*ts, *s),
+                    from_args=lambda a: (tuple(a[n:n + static_len]), tuple(a[:n])),
+                    remember=lambda s, ts: None, groups=groups, required=required,
+                    leads=(0,) * n, out_leads=lambda s: (0,) * outputs,
                     filter_slots=filter_slots, rebatch=rebatch, saves_tensors=True,
-                    returns_list=False)
+                    returns_list=outputs > 1)
 
 
 ANALYSIS = _bilinear(
-    "analysis", f"(Tensor x, Tensor filters, {_ONE_AXIS}) -> Tensor",
-    _analysis_run, _analysis_fake, _analysis_transpose,
-    lambda s, ts: (*ts, *s), lambda a: ((a[2], a[3]), (a[0], a[1])),
-    leads=(0, 0), out_lead=1, rebatch=_axis_rebatch(0, 0))
+    "analysis", f"(Tensor x, Tensor filters, {_ONE_AXIS}) -> Tensor[]",
+    _analysis_run, _analysis_fake, _analysis_transpose, groups=((0,), (1,)), required=(0, 1),
+    outputs=2, filter_slots=(1,))
 ANALYSIS_ADJOINT = _bilinear(
-    "analysis_adjoint", f"(Tensor g, Tensor filters, {_ONE_AXIS}, SymInt signal_len) -> Tensor",
+    "analysis_adjoint",
+    f"(Tensor? glo, Tensor? ghi, Tensor filters, {_ONE_AXIS}, SymInt signal_len) -> Tensor",
     _analysis_adjoint_run, _analysis_adjoint_fake, _analysis_adjoint_transpose,
-    lambda s, ts: (*ts, *s), lambda a: ((a[2], a[3], a[4]), (a[0], a[1])),
-    leads=(1, 0), out_lead=0, rebatch=_axis_rebatch(0, 1))
+    groups=((0, 1), (2,)), required=(2,), outputs=1, filter_slots=(2,), static_len=3)
 SYNTHESIS = _bilinear(
-    "synthesis", f"(Tensor c, Tensor filters, {_ONE_AXIS}) -> Tensor",
-    _synthesis_run, _synthesis_fake, _synthesis_transpose,
-    lambda s, ts: (*ts, *s), lambda a: ((a[2], a[3]), (a[0], a[1])),
-    leads=(1, 0), out_lead=0, rebatch=_axis_rebatch(0, 1))
+    "synthesis", f"(Tensor? lo, Tensor? hi, Tensor filters, {_ONE_AXIS}) -> Tensor",
+    _synthesis_run, _synthesis_fake, _synthesis_transpose, groups=((0, 1), (2,)),
+    required=(2,), outputs=1, filter_slots=(2,))
 SYNTHESIS_ADJOINT = _bilinear(
-    "synthesis_adjoint", f"(Tensor y, Tensor filters, {_ONE_AXIS}) -> Tensor",
+    "synthesis_adjoint", f"(Tensor y, Tensor filters, {_ONE_AXIS}) -> Tensor[]",
     _synthesis_adjoint_run, _synthesis_adjoint_fake, _synthesis_adjoint_transpose,
-    lambda s, ts: (*ts, *s), lambda a: ((a[2], a[3]), (a[0], a[1])),
-    leads=(0, 0), out_lead=1, rebatch=_axis_rebatch(0, 0))
-
-_FG_ARGS = f"{_ONE_AXIS}, int filter_len, bool items"
+    groups=((0,), (1,)), required=(0, 1), outputs=2, filter_slots=(1,))
 ANALYSIS_FILTER_GRAD = _bilinear(
-    "analysis_filter_grad", f"(Tensor x, Tensor g, {_FG_ARGS}) -> Tensor",
+    "analysis_filter_grad", f"(Tensor x, Tensor? glo, Tensor? ghi, {_FG_ARGS}) -> Tensor",
     functools.partial(_filter_grad_run, _fg.analysis_filter_grad, 0),
-    functools.partial(_filter_grad_fake, 0),
-    lambda ctx, grads: _filter_grad_transpose(ctx, grads, ANALYSIS_ADJOINT, ANALYSIS, True),
-    lambda s, ts: (*ts, *s), lambda a: ((a[2], a[3], a[4], a[5]), (a[0], a[1])),
-    leads=(0, 1), out_lead=0, rebatch=_filter_grad_rebatch, filter_slots=())
+    functools.partial(_filter_grad_fake, 0), functools.partial(_filter_grad_transpose, True),
+    groups=((0,), (1, 2)), required=(0,), outputs=1, filter_slots=(),
+    rebatch=_filter_grad_rebatch, static_len=4)
 SYNTHESIS_FILTER_GRAD = _bilinear(
-    "synthesis_filter_grad", f"(Tensor c, Tensor y, {_FG_ARGS}) -> Tensor",
-    functools.partial(_filter_grad_run, _fg.synthesis_filter_grad, 1),
-    functools.partial(_filter_grad_fake, 1),
-    lambda ctx, grads: _filter_grad_transpose(ctx, grads, SYNTHESIS_ADJOINT, SYNTHESIS, False),
-    lambda s, ts: (*ts, *s), lambda a: ((a[2], a[3], a[4], a[5]), (a[0], a[1])),
-    leads=(1, 0), out_lead=0, rebatch=_filter_grad_rebatch, filter_slots=())
-
-
-def _fg_rebatch_ndims(op, long_slot):
-    """The filter gradients' axis is counted on the long operand (slot long_slot)."""
-    def rebatch(static, ndims):
-        return _filter_grad_rebatch(static, [ndims[long_slot]])
-    op.rebatch = rebatch
-
-
-_fg_rebatch_ndims(ANALYSIS_FILTER_GRAD, 0)
-_fg_rebatch_ndims(SYNTHESIS_FILTER_GRAD, 1)
+    "synthesis_filter_grad", f"(Tensor? lo, Tensor? hi, Tensor y, {_FG_ARGS}) -> Tensor",
+    functools.partial(_filter_grad_run, _fg.synthesis_filter_grad, 2),
+    functools.partial(_filter_grad_fake, 2), functools.partial(_filter_grad_transpose, False),
+    groups=((0, 1), (2,)), required=(2,), outputs=1, filter_slots=(),
+    rebatch=_filter_grad_rebatch, static_len=4)
 
 ALL_OPS: Sequence[LinearOp] = (DWTN, DWTN_ADJOINT, IDWTN, IDWTN_ADJOINT, WAVEDEC,
                                 WAVEDEC_ADJOINT, WAVEREC, WAVEREC_ADJOINT, ANALYSIS,

@@ -16,7 +16,7 @@ Examples
 >>> x = torch.arange(8.0, dtype=torch.float64, requires_grad=True)
 >>> cA, cD = cwt.dwt(x, "haar")
 >>> cA
-tensor([ 0.7071,  3.5355,  6.3640,  9.1924], dtype=torch.float64,
+tensor([0.7071, 3.5355, 6.3640, 9.1924], dtype=torch.float64,
        grad_fn=<dwtn_functionBackward>)
 >>> (cA.sum() + cD.sum()).backward()       # the adjoint of dwt
 >>> x.grad
@@ -160,34 +160,29 @@ class _Learned:
         self.axes, self.banks, self.modes = tuple(axes), tuple(banks), tuple(modes)
 
 
-def _flat_key(index: int, k: int) -> str:
-    """The subband key of entry `index` of k stacked (lo, hi) pairs (the last
-    axis's pair outermost)."""
-    return "".join("ad"[(index >> j) & 1] for j in range(k))
-
-
 def _learned_split(x: torch.Tensor, spec: _Learned) -> dict:
-    y, k = x, len(spec.axes)
+    """One level over the spec's axes: each axis splits every subband so far."""
+    sub = {"": x}
     for axis, bank, mode in zip(spec.axes, spec.banks, spec.modes):
-        y = _ops.ANALYSIS((axis - x.ndim, mode), y, bank.pair(False, x))[0]
-    parts = y.reshape((2 ** k,) + y.shape[k:]).unbind(0)
-    by_key = {_flat_key(i, k): t for i, t in enumerate(parts)}
-    return {key: by_key[key] for key in subband_keys(k)}
+        f, static = bank.pair(False, x), (axis - x.ndim, mode)
+        sub = {key + letter: half for key, t in sub.items()
+               for letter, half in zip("ad", _ops.ANALYSIS(static, t, f))}
+    return sub
 
 
 def _learned_merge(d: dict, spec: _Learned) -> torch.Tensor:
-    k = len(spec.axes)
+    """The inverse of _learned_split, last axis first; missing subbands are zeros
+    (None to the operations: they cost nothing)."""
     ref = next(iter(d.values()))
     if len({tuple(t.shape) for t in d.values()}) > 1:
         raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
                          f"got { {key: tuple(t.shape) for key, t in d.items()} }")
-    c = torch.stack([d[key] if d.get(key) is not None else torch.zeros_like(ref)
-                     for key in (_flat_key(i, k) for i in range(2 ** k))])
-    c = c.reshape((2,) * k + ref.shape)
+    k = len(spec.axes)
     for j in reversed(range(k)):
-        c = _ops.SYNTHESIS((spec.axes[j] - ref.ndim, spec.modes[j]), c,
-                           spec.banks[j].pair(True, ref))[0]
-    return c
+        f, static = spec.banks[j].pair(True, ref), (spec.axes[j] - ref.ndim, spec.modes[j])
+        prefixes = {key[:j] for key in d}
+        d = {p: _ops.SYNTHESIS(static, d.get(p + "a"), d.get(p + "d"), f)[0] for p in prefixes}
+    return d[""]
 
 
 # --- the operations the frontend calls (module attributes, looked up per call) ---------
@@ -429,7 +424,7 @@ def wavedec(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
     --------
     >>> c = wavedec(torch.randn(4, 64), "db2", level=3)
     >>> [tuple(t.shape) for t in c]
-    [(4, 10), (4, 10), (4, 17), (4, 33)]
+    [(4, 10), (4, 10), (4, 18), (4, 33)]
     """
     return _api.wavedec(data, wavelet, mode, level, axis)
 
@@ -546,7 +541,7 @@ def wavedec2(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
     --------
     >>> c = wavedec2(torch.randn(2, 32, 32), "db2", level=2)
     >>> tuple(c[0].shape), len(c)
-    ((2, 9, 9), 3)
+    ((2, 10, 10), 3)
     """
     return _api.wavedec2(data, wavelet, mode, level, axes)
 
@@ -856,7 +851,7 @@ class DWT2D(_Transform):
     --------
     >>> c = DWT2D("db2", level=2)(torch.randn(1, 3, 16, 16))
     >>> tuple(c[0].shape)
-    (1, 3, 5, 5)
+    (1, 3, 6, 6)
     """
 
     def __init__(self, wavelet: Wavelet = "haar", level: int | None = None,

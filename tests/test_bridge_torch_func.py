@@ -255,3 +255,9 @@ def test_public_surface():
 def test_ops_list():
     assert {op.name for op in ops.ALL_OPS} >= {"dwtn", "idwtn", "analysis", "synthesis",
                                                 "analysis_filter_grad"}
+
+
+def test_docstring_examples_run():
+    import doctest
+    result = doctest.testmod(bt, extraglobs={"torch": torch}, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 20 and result.failed == 0
