@@ -287,3 +287,16 @@ def test_learned_bank_operations_have_exact_derivatives_of_every_order(mode):
 def test_learned_bank_operations_opcheck(case):
     op, static, ts = _learned_op_cases("smooth")[case]
     torch.library.opcheck(getattr(torch.ops.cuwavelet, op.name).default, op.to_args(static, ts))
+
+
+def test_example_learns_a_filter_bank():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "examples" / "learn_filter_bank.py"
+    spec = importlib.util.spec_from_file_location("learn_filter_bank", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    lines = []
+    history = example.train(steps=40, report=lines.append)
+    assert history[-1] < 0.1 * history[0]
+    assert len(lines) > 10 and "loss" in lines[0]
