@@ -54,6 +54,9 @@ _SPEC_CACHE_SIZE = 512
 
 def _spec_key(wavelet, mode, axes):
     """A cache key for (wavelet, mode, axes) given by names (one or one per axis), else None."""
+    if type(wavelet) is str and type(mode) is str:  # the common case, first
+        return wavelet, mode, tuple(axes)
+
     def plain(v):
         if isinstance(v, _NAMES) and not isinstance(v, bool):
             return v
@@ -65,6 +68,13 @@ def _spec_key(wavelet, mode, axes):
     if w is None or m is None:
         return None
     return w, m, tuple(axes)
+
+
+def _axis(axis, ndim: int) -> int:
+    """normalize_axis with a fast path for a plain int in range."""
+    if type(axis) is int and -ndim <= axis < ndim:
+        return axis % ndim
+    return normalize_axis(axis, ndim)
 
 
 def fit_approximation(a, shape, axes):
@@ -88,7 +98,7 @@ class Frontend:
         self.backend = backend
         self._banks_and_modes = getattr(backend, "banks_and_modes", banks_and_modes)
         self._specs: dict = {}
-        self._spec = getattr(backend, "constant_specs", lambda fn: fn)(self._spec)
+        self._lookup = getattr(backend, "constant_specs", lambda fn: fn)(self._lookup_spec)
 
     # --- helpers ---------------------------------------------------------------
 
@@ -104,18 +114,22 @@ class Frontend:
         return coeffs if out is None else self.backend.cast(coeffs, out)
 
     def _spec(self, wavelet, mode, axes):
+        """(backend spec, filter lengths, mode numbers), cached for named wavelets."""
         key = _spec_key(wavelet, mode, axes)
         if key is not None:
             hit = self._specs.get(key)
             if hit is not None:
                 return hit
-        banks, modes = self._banks_and_modes(wavelet, mode, axes)
-        found = self.backend.spec(list(axes), banks, modes), [b.length for b in banks], modes
+        found = self._lookup(wavelet, mode, axes)
         if key is not None:
             if len(self._specs) >= _SPEC_CACHE_SIZE:
                 self._specs.clear()
             self._specs[key] = found
         return found
+
+    def _lookup_spec(self, wavelet, mode, axes):
+        banks, modes = self._banks_and_modes(wavelet, mode, axes)
+        return self.backend.spec(list(axes), banks, modes), [b.length for b in banks], modes
 
     def _wavedec(self, x, wavelet, mode, level, axes) -> list:
         """[cA_n, {key: detail}_n, ..., {key: detail}_1], one split per level."""
@@ -163,14 +177,14 @@ class Frontend:
     def dwt(self, data, wavelet, mode="symmetric", axis=-1):
         """Single-level DWT along `axis`: (cA, cD)."""
         x, out = self._data(data)
-        spec, _, _ = self._spec(wavelet, mode, [normalize_axis(axis, x.ndim)])
+        spec, _, _ = self._spec(wavelet, mode, [_axis(axis, x.ndim)])
         sub = self.backend.split(x, spec)
         return self._cast((sub["a"], sub["d"]), out)
 
     def idwt(self, cA, cD, wavelet, mode="symmetric", axis=-1):
         """Single-level inverse DWT; cA or cD may be None (zeros)."""
         c, out = self.backend.prepare({"a": cA, "d": cD})
-        spec, _, _ = self._spec(wavelet, mode, [normalize_axis(axis, self._present_ndim(c))])
+        spec, _, _ = self._spec(wavelet, mode, [_axis(axis, self._present_ndim(c))])
         return self._cast(self.backend.merge(
             {k: v for k, v in c.items() if v is not None}, spec), out)
 
@@ -214,7 +228,7 @@ class Frontend:
     def wavedec(self, data, wavelet, mode="symmetric", level=None, axis=-1):
         """Multilevel 1D DWT: [cA_n, cD_n, ..., cD_1]."""
         x, out = self._data(data)
-        c = self._wavedec(x, wavelet, mode, level, [normalize_axis(axis, x.ndim)])
+        c = self._wavedec(x, wavelet, mode, level, [_axis(axis, x.ndim)])
         return self._cast([c[0]] + [d["d"] for d in c[1:]], out)
 
     def waverec(self, coeffs, wavelet, mode="symmetric", axis=-1):
@@ -223,7 +237,7 @@ class Frontend:
         if not details:
             return a
         c, out = self.backend.prepare(dict(enumerate([a] + details)))
-        axes = [normalize_axis(axis, self._present_ndim(c))]
+        axes = [_axis(axis, self._present_ndim(c))]
         d = [{"d": c[i + 1]} if c[i + 1] is not None else {} for i in range(len(details))]
         return self._cast(self._waverec(c[0], d, wavelet, mode, axes, True), out)
 

@@ -169,14 +169,19 @@ def check_dtype(t: torch.Tensor, what: str) -> None:
 
 def present(ts, what="coefficients") -> torch.Tensor:
     """The first given tensor, after checking that the given ones agree."""
-    given = [t for t in ts if t is not None]
-    if not given:
-        raise ValueError(f"At least one of the {what} must be given (all are None).")
-    for t in given:
+    ref = None
+    for t in ts:
+        if t is None:
+            continue
         check_dtype(t, f"a {what[:-1]}")
-    if len({t.dtype for t in given}) > 1 or len({t.device for t in given}) > 1:
-        raise ValueError(f"the {what} must share one dtype and device")
-    return given[0]
+        if ref is None:
+            ref = t
+        elif t.dtype != ref.dtype or t.is_cuda != ref.is_cuda or \
+                (t.is_cuda and t.get_device() != ref.get_device()):
+            raise ValueError(f"the {what} must share one dtype and device")
+    if ref is None:
+        raise ValueError(f"At least one of the {what} must be given (all are None).")
+    return ref
 
 
 def with_lens(shape, axes, lens) -> tuple:
@@ -218,14 +223,21 @@ def encode_banks(banks) -> tuple:
 
 # --- routes --------------------------------------------------------------------------
 
+_is_compiling = torch.compiler.is_compiling
+_tracing_state = torch._C._get_tracing_state
+_functorch_active = torch._C._are_functorch_transforms_active
+_grad_enabled = torch.is_grad_enabled
+_dispatch_modes = torch._C._len_torch_dispatch_stack
+
+
 def graph_mode() -> bool:
     """torch.compile or torch.jit.trace is recording: the ops must appear as graph nodes."""
-    return torch.compiler.is_compiling() or torch._C._get_tracing_state() is not None
+    return _is_compiling() or _tracing_state() is not None
 
 
 def plain(ts) -> bool:
     """Real CPU/CUDA tensors and no dispatch mode: the core can run on them."""
-    if torch._C._len_torch_dispatch_stack():
+    if _dispatch_modes():
         return False
     for t in ts:
         if t is not None and (type(t) not in PLAIN_TYPES or not (t.is_cpu or t.is_cuda)):
@@ -236,9 +248,12 @@ def plain(ts) -> bool:
 def needs_autograd(ts) -> bool:
     if _fwad._current_level >= 0:  # inside forward_ad.dual_level: tangents may ride along
         return True
-    if not torch.is_grad_enabled():
+    if not _grad_enabled():
         return False
-    return any(t is not None and t.requires_grad for t in ts)
+    for t in ts:
+        if t is not None and t.requires_grad:
+            return True
+    return False
 
 
 # --- the declaration -----------------------------------------------------------------
@@ -270,9 +285,9 @@ class LinearOp:
         _register(self)
 
     def __call__(self, static, *ts) -> tuple:
-        if graph_mode():
+        if _is_compiling() or _tracing_state() is not None:  # graph_mode(), inlined
             return self.dispatch(static, ts)
-        if torch._C._are_functorch_transforms_active():
+        if _functorch_active():
             return self.fn.apply(static, *ts)
         if needs_autograd(ts):
             return self.capply(static, *ts)
@@ -456,9 +471,22 @@ def _level_static(axes, modes, lengths, filters):
     return (tuple(axes), tuple(modes), tuple(lengths), tuple(filters))
 
 
+_LEVEL_PLANS: dict = {}
+
+
 def _level_core(static, ndim):
-    axes, modes, lengths, filters = static[:4]
-    return norm_axes(axes, ndim), list(banks_of(lengths, filters)), list(modes)
+    """(axes >= 0, banks, modes, subband keys) of a level op's static arguments,
+    cached per (axes, modes, lengths, filters, ndim)."""
+    key = (static[:4], ndim)
+    plan = _LEVEL_PLANS.get(key)
+    if plan is None:
+        axes, modes, lengths, filters = static[:4]
+        plan = (norm_axes(axes, ndim), list(banks_of(lengths, filters)), list(modes),
+                subband_keys(len(axes)))
+        if len(_LEVEL_PLANS) > 1024:
+            _LEVEL_PLANS.clear()
+        _LEVEL_PLANS[key] = plan
+    return plan
 
 
 def _level_rebatch(static, ndims):
@@ -468,10 +496,10 @@ def _level_rebatch(static, ndims):
 def _dwtn_run(static, ts):
     (x,) = ts
     check_dtype(x, "the data")
-    axes, banks, modes = _level_core(static, x.ndim)
+    axes, banks, modes, keys = _level_core(static, x.ndim)
     with scope(x) as s:
         sub = ml.dwtn(to_core(x), axes, banks, modes)
-        return tuple(s.tensor(sub[k]) for k in subband_keys(len(axes)))
+        return tuple([s.tensor(sub[k]) for k in keys])
 
 
 def _dwtn_fake(static, ts):
@@ -482,7 +510,7 @@ def _dwtn_fake(static, ts):
 
 
 def _sizes(static, x) -> tuple:
-    return tuple(x.shape[a] for a in norm_axes(static[0], x.ndim))
+    return tuple(x.shape[a] for a in _level_core(static, x.ndim)[0])
 
 
 def _dwtn_transpose(ctx, grads):
@@ -502,8 +530,7 @@ DWTN = LinearOp(
 
 def _merge_input(static, ts, what):
     ref = present(ts, what)
-    axes, banks, modes = _level_core(static, ref.ndim)
-    keys = subband_keys(len(axes))
+    axes, banks, modes, keys = _level_core(static, ref.ndim)
     if len(ts) != len(keys):
         raise ValueError(f"{len(ts)} subbands given for {len(axes)} axes")
     return ref, axes, banks, modes, keys
@@ -574,7 +601,7 @@ IDWTN = LinearOp(
 def _idwtn_adjoint_run(static, ts):
     (y,) = ts
     check_dtype(y, "the cotangent")
-    axes, banks, modes = _level_core(static, y.ndim)
+    axes, banks, modes, _ = _level_core(static, y.ndim)
     with scope(y) as s:
         sub = ml.idwtn_adjoint(to_core(y), axes, banks, modes)
         return tuple(s.tensor(sub[k]) for k in subband_keys(len(axes)))
@@ -632,7 +659,7 @@ def _wavedec_run(static, ts):
     (x,) = ts
     check_dtype(x, "the data")
     level = static[0]
-    axes, banks, modes = _level_core(static[1:], x.ndim)
+    axes, banks, modes, _ = _level_core(static[1:], x.ndim)
     keys = subband_keys(len(axes))[1:]
     with scope(x) as s:
         c = ml.wavedec(to_core(x), axes, banks, modes, level)
@@ -669,7 +696,7 @@ WAVEDEC = LinearOp(
 def _wavedec_adjoint_run(static, ts):
     level = static[0]
     ref = present(ts, "cotangents")
-    axes, banks, modes = _level_core(static[1:], ref.ndim)
+    axes, banks, modes, _ = _level_core(static[1:], ref.ndim)
     keys = subband_keys(len(axes))[1:]
     if len(ts) != _ml_count(static):
         raise ValueError(f"{len(ts)} cotangents given for {_ml_count(static)} coefficients")
@@ -703,7 +730,7 @@ WAVEDEC_ADJOINT = LinearOp(
 
 
 def _one_axis(static, ndim):
-    axes, banks, modes = _level_core(static, ndim)
+    axes, banks, modes, _ = _level_core(static, ndim)
     if len(axes) != 1:
         raise ValueError("the multilevel waverec ops transform exactly one axis")
     return axes, banks, modes
