@@ -261,3 +261,63 @@ def test_docstring_examples_run():
     import doctest
     result = doctest.testmod(bt, extraglobs={"torch": torch}, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 20 and result.failed == 0
+
+
+# --- CUDA (skipped without a device) ----------------------------------------------------------
+
+def _cuda_ok() -> bool:
+    try:
+        import cupy
+        return torch.cuda.is_available() and cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+requires_cuda = pytest.mark.skipif(not _cuda_ok(), reason="needs a CUDA device, torch.cuda and CuPy")
+
+
+@requires_cuda
+@pytest.mark.gpu
+def test_cuda_graph_capture_forward_and_backward():
+    """After a warm-up call (kernels compiled, filters cached), a forward and
+    backward pass captures into a CUDA graph and replays with new data."""
+    x = torch.randn(4, 3, 64, 64, device="cuda", requires_grad=True)
+    static_cot = None
+
+    def step():
+        c = bt.wavedec2(x, "db2", "symmetric", level=2)
+        loss = sum(t.square().sum() for t in leaves(c))
+        return torch.autograd.grad(loss, x)[0]
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for _ in range(2):
+            step()
+    torch.cuda.current_stream().wait_stream(s)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        static_cot = step()
+    with torch.no_grad():
+        x.copy_(torch.randn_like(x))
+    graph.replay()
+    torch.cuda.synchronize()
+    expected = step()
+    torch.testing.assert_close(static_cot, expected, rtol=0, atol=1e-4)
+
+
+@requires_cuda
+@pytest.mark.gpu
+def test_cuda_func_and_learned_filters_match_cpu():
+    x = randn(3, 5, 40)
+    bank = tuple(torch.tensor(f, dtype=F64, requires_grad=True)
+                 for f in pywt.Wavelet("db3").filter_bank)
+    cbank = tuple(f.detach().cuda().requires_grad_(True) for f in bank)
+    loss = lambda v, b: sum(t.square().sum() for t in bt.wavedec(v, b, "smooth", level=2))  # noqa
+    g_cpu = torch.autograd.grad(loss(x, bank), bank[:2])
+    g_gpu = torch.autograd.grad(loss(x.cuda(), cbank), cbank[:2])
+    for a, b in zip(g_gpu, g_cpu):
+        close(a.cpu(), b)
+    per_sample = vmap(grad(lambda v: bt.wavedec(v, "db2", level=2)[0].square().sum()))(x.cuda())
+    loop = torch.stack([grad(lambda v: bt.wavedec(v, "db2", level=2)[0].square().sum())(x[i])
+                        for i in range(3)])
+    close(per_sample.cpu(), loop)
