@@ -91,6 +91,21 @@ def test_synthesis_filter_grad_matches_unit_filters(mode, F, n):
     assert_on_scale(emulated, ref)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_lines_across_the_fastest_dimension(mode):
+    """An axis that is not the fastest: lines are summed in blocks of
+    neighbours (40 lines: a full block and a partial one)."""
+    F = 4
+    x = random((13, 40), seed=23)
+    n = pywt.dwt_coeff_len(13, F, mode)
+    ga, gd = random((n, 40), seed=24), random((n, 40), seed=25)
+    assert_on_scale(fg.analysis_filter_grad(x, ga, gd, F, mode, 0),
+                    analysis_oracle(x, ga, gd, F, mode, 0))
+    gy = random((rec_length(n, F, mode), 40), seed=26)
+    assert_on_scale(fg.synthesis_filter_grad(ga, gd, gy, F, mode, 0),
+                    synthesis_oracle(ga, gd, gy, F, mode, 0))
+
+
 @pytest.mark.parametrize("mode", ["symmetric", "smooth", "periodization", "antireflect"])
 def test_strided_axes_complex_and_missing_operands(mode):
     """Any axis, non-contiguous views, complex data (the real part of

@@ -40,16 +40,84 @@ struct Typed {
         hi(reinterpret_cast<const T*>(p.hi)), out(reinterpret_cast<T*>(p.out)) {}
 };
 
+// Offsets of the three operands for `group`: every dimension but the axis and,
+// when `skip_last`, the fastest one.
+inline void group_offsets(const Geometry& g, index_t group, bool skip_last, index_t& os,
+                          index_t& ol, index_t& oh) {
+  os = ol = oh = 0;
+  for (index_t dim = g.ndim - 1; dim >= 0; --dim) {
+    if (dim == g.axis || (skip_last && dim == g.ndim - 1)) continue;
+    const index_t c = group % g.shape[dim];
+    group /= g.shape[dim];
+    os += c * g.stride_signal[dim]; ol += c * g.stride_lo[dim]; oh += c * g.stride_hi[dim];
+  }
+}
+
+// A block of `lanes` neighbouring lines (the fastest dimension, strides is, il,
+// ih) when the axis is not the fastest one: each position's samples are read
+// across the block, contiguously, for every tap (acc holds 2 * F * lanes
+// partial sums, lo then hi per tap), so the lines' strides never decide the
+// access pattern. Adds each tap's sums to d[2 * tap] and d[2 * tap + 1].
+template <int OP, int M, typename T>
+void filter_grad_lanes(const Geometry& g, int F, const T* sig, const T* lo, const T* hi,
+                       index_t lanes, index_t is, index_t il, index_t ih, T* acc, T* d) {
+  const index_t ax = g.axis, n = g.shape[ax];
+  const index_t ss = g.stride_signal[ax], sa = g.stride_lo[ax], sd = g.stride_hi[ax];
+  index_t first = 0, last = 0;
+  if (lo && hi) filter_grad_interior<OP, M>(g.signal_len, n, F, first, last);
+  const index_t shift = OP == kAnalysisFilterGrad ? analysis_offset<M>(F)
+                                                  : -synthesis_shift<M>(F);
+  std::fill(acc, acc + 2 * F * lanes, T(0));
+  for (index_t pos = 0; pos < n; ++pos) {
+    const bool interior = pos >= first && pos < last;
+    for (int tap = 0; tap < F; ++tap) {
+      T* acc_lo = acc + (2 * tap) * lanes;
+      T* acc_hi = acc_lo + lanes;
+      if (interior) {
+        const index_t p = OP == kAnalysisFilterGrad ? 2 * pos + shift - tap : 2 * pos + shift + tap;
+        const T* xs = sig + p * ss;
+        const T* a = lo + pos * sa;
+        const T* b = hi + pos * sd;
+        for (index_t k = 0; k < lanes; ++k) {
+          const T v = xs[k * is];
+          acc_lo[k] += a[k * il] * v;
+          acc_hi[k] += b[k * ih] * v;
+        }
+      } else {
+        for (index_t k = 0; k < lanes; ++k)
+          filter_term<OP, M, T, T>(g, pos, tap, F, sig + k * is, lo ? lo + k * il : nullptr,
+                                   hi ? hi + k * ih : nullptr, acc_lo[k], acc_hi[k]);
+      }
+    }
+  }
+  for (int e = 0; e < 2 * F; ++e) {
+    T sum = T(0);
+    for (index_t k = 0; k < lanes; ++k) sum += acc[e * lanes + k];
+    d[e] += sum;
+  }
+}
+
 template <int OP, int M, typename T>
 void reduce_host(const Geometry& g, const FilterGradItems& it, int F, const Typed<T>& p) {
   const index_t n = g.shape[g.axis];
-  const index_t lines = n > 0 ? g.total / n : 0;
+  const index_t last_dim = g.ndim - 1;
+  // Lines are walked one by one along a fastest axis, else in blocks of
+  // neighbouring lines (filter_grad_lanes).
+  const bool blocked = g.axis != last_dim;
+  const index_t inner = blocked ? g.shape[last_dim] : 1;
+  const index_t block = blocked ? 32 : 1;
+  const index_t blocks_per_group = (inner + block - 1) / block;
+  const index_t groups = n > 0 && inner > 0 ? g.total / (n * inner) : 0;
+  const index_t units = groups * blocks_per_group;
+  const index_t is = blocked ? g.stride_signal[last_dim] : 0;
+  const index_t il = blocked ? g.stride_lo[last_dim] : 0;
+  const index_t ih = blocked ? g.stride_hi[last_dim] : 0;
   const index_t per_item = 2 * (index_t)F;
   HostPool& pool = HostPool::instance();
-  // Chunks of lines per item: enough for every thread, each worth the
+  // Chunks of units per item: enough for every thread, each worth the
   // scheduling (about 16k multiply-adds at least).
-  const index_t work = lines * n * F;
-  index_t chunks = std::min<index_t>(lines, 4 * pool.threads());
+  const index_t work = g.total * F;
+  index_t chunks = std::min<index_t>(units, 4 * pool.threads());
   chunks = std::min<index_t>(chunks, work / 16384 + 1);
   if (chunks < 1) chunks = 1;
   std::vector<T> partial((std::size_t)(it.items * chunks * per_item), T(0));
@@ -59,11 +127,20 @@ void reduce_host(const Geometry& g, const FilterGradItems& it, int F, const Type
     const T* lo = p.lo ? p.lo + item * it.stride_lo : nullptr;
     const T* hi = p.hi ? p.hi + item * it.stride_hi : nullptr;
     T* d = partial.data() + c * per_item;
-    for (index_t line = lines * chunk / chunks; line < lines * (chunk + 1) / chunks; ++line) {
+    std::vector<T> acc(blocked ? (std::size_t)(per_item * block) : 0);
+    for (index_t unit = units * chunk / chunks; unit < units * (chunk + 1) / chunks; ++unit) {
+      const index_t group = unit / blocks_per_group;
+      const index_t k0 = (unit % blocks_per_group) * block;
       index_t os, ol, oh;
-      operand_offsets(g, line, true, os, ol, oh);
-      filter_grad_line<OP, M, T, T>(g, F, sig + os, lo ? lo + ol : nullptr,
-                                    hi ? hi + oh : nullptr, d);
+      group_offsets(g, group, blocked, os, ol, oh);
+      const T* a = lo ? lo + ol + k0 * il : nullptr;
+      const T* b = hi ? hi + oh + k0 * ih : nullptr;
+      if (blocked)
+        filter_grad_lanes<OP, M, T>(g, F, sig + os + k0 * is, a, b,
+                                    std::min<index_t>(block, inner - k0), is, il, ih,
+                                    acc.data(), d);
+      else
+        filter_grad_line<OP, M, T, T>(g, F, sig + os, a, b, d);
     }
   };
   pool.run(it.items * chunks, run);
