@@ -89,7 +89,7 @@ if [[ $# -eq 0 ]]; then
          "$ROOT/tests/test_errors.py" "$ROOT/tests/test_coeff_array.py" \
          "$ROOT/tests/test_properties.py" "$ROOT/tests/test_large_and_concurrent.py" \
          "$ROOT/tests/test_fused.py" "$ROOT/tests/test_fused1d.py" \
-         "$ROOT/tests/test_fused1d_coarse_to_fine.py" \
+         "$ROOT/tests/test_fused1d_coarse_to_fine.py" "$ROOT/tests/test_filter_grad.py" \
          --deselect tests/test_large_and_concurrent.py::test_ten_thousand_small_transforms_keep_resident_memory_flat \
          --deselect tests/test_fused.py::test_emulator_refuses_divergent_barriers_and_overruns \
          --deselect tests/test_fused1d.py::test_each_refusal_of_the_exactness_rule_is_needed
