@@ -182,7 +182,7 @@ def _ptr(a) -> int:
 
 def _launch_emulated(op, mode, is_double, geometry, count, item_strides, sig, lo, hi, F, out,
                      emulation):
-    partial = np.empty((count, emulation.chunks, F, 2), dtype=out.dtype)
+    partial = np.empty((count, emulation.chunks, 2, F), dtype=out.dtype)
     _host().reduce_emulated(op, mode, is_double, geometry.tobytes(), count, *item_strides,
                             _ptr(sig), _ptr(lo), _ptr(hi), F, _ptr(out), emulation.chunks,
                             emulation.threads, _ptr(partial), _SCHEDULES[emulation.schedule])
@@ -219,7 +219,7 @@ def _launch_cuda(op, mode, is_double, geometry, count, item_strides, sig, lo, hi
     import cupy
     dtype = out.dtype
     chunks = _chunks(int(geometry["total"]), count, F)
-    partial = empty(cupy, (count, chunks, F, 2), dtype)
+    partial = empty(cupy, (count, chunks, 2, F), dtype)
     record = np.zeros((), dtype=ITEMS_DTYPE)
     record["items"] = count
     record["stride_signal"], record["stride_lo"], record["stride_hi"] = item_strides

@@ -99,39 +99,56 @@ CUWAVELET_HD void filter_grad_interior(index_t N, index_t n, int F, index_t& fir
   if (last < first) last = first;
 }
 
-// One line's contribution to every tap: d[2 * tap] (lo) and d[2 * tap + 1] (hi).
-// Pointers are at the start of the line. Interior positions take a plain
-// strided loop (the host compiler vectorizes it), the others filter_term.
+// One line's contribution to every tap, added to d_lo[tap] and d_hi[tap].
+// Pointers are at the start of the line. Interior positions read the F samples
+// their taps multiply as one contiguous run (reversed for analysis), with the
+// taps as the inner loop (the host compiler vectorizes it); the positions near
+// the ends take filter_term.
 template <int OP, int M, typename T, typename A>
 CUWAVELET_HD void filter_grad_line(const Geometry& g, int F, const T* sig, const T* lo,
-                                   const T* hi, A* d) {
+                                   const T* hi, A* d_lo, A* d_hi) {
   const index_t ax = g.axis, n = g.shape[ax];
   const index_t ss = g.stride_signal[ax], sa = g.stride_lo[ax], sd = g.stride_hi[ax];
   index_t first = 0, last = 0;
   if (lo && hi) filter_grad_interior<OP, M>(g.signal_len, n, F, first, last);
-  // the sample tap j multiplies at interior position p: base[p * 2 * ss]
+  // tap j at interior position p reads sig[(2p + shift - j) * ss] (analysis)
+  // or sig[(2p + shift + j) * ss] (synthesis)
   const index_t shift = OP == kAnalysisFilterGrad ? analysis_offset<M>(F)
                                                   : -synthesis_shift<M>(F);
-  for (int tap = 0; tap < F; ++tap) {
-    A dlo = A(0), dhi = A(0);
-    for (index_t pos = 0; pos < first; ++pos)
-      filter_term<OP, M, T, A>(g, pos, tap, F, sig, lo, hi, dlo, dhi);
-    const T* base = sig + (OP == kAnalysisFilterGrad ? shift - tap : shift + tap) * ss;
-    for (index_t pos = first; pos < last; ++pos) {
-      const A v = A(base[2 * pos * ss]);
-      dlo += A(lo[pos * sa]) * v;
-      dhi += A(hi[pos * sd]) * v;
+  const index_t step = OP == kAnalysisFilterGrad ? -ss : ss;
+  for (index_t pos = 0; pos < n; ++pos) {
+    if (pos < first || pos >= last) {
+      for (int tap = 0; tap < F; ++tap)
+        filter_term<OP, M, T, A>(g, pos, tap, F, sig, lo, hi, d_lo[tap], d_hi[tap]);
+      continue;
     }
-    for (index_t pos = last; pos < n; ++pos)
-      filter_term<OP, M, T, A>(g, pos, tap, F, sig, lo, hi, dlo, dhi);
-    d[2 * tap] += dlo;
-    d[2 * tap + 1] += dhi;
+    const A a = A(lo[pos * sa]), b = A(hi[pos * sd]);
+    const T* base = sig + (2 * pos + shift) * ss;
+    if (step == 1) {
+      for (int tap = 0; tap < F; ++tap) {
+        const A v = A(base[tap]);
+        d_lo[tap] += a * v;
+        d_hi[tap] += b * v;
+      }
+    } else if (step == -1) {
+      for (int tap = 0; tap < F; ++tap) {
+        const A v = A(base[-tap]);
+        d_lo[tap] += a * v;
+        d_hi[tap] += b * v;
+      }
+    } else {
+      for (int tap = 0; tap < F; ++tap) {
+        const A v = A(base[tap * step]);
+        d_lo[tap] += a * v;
+        d_hi[tap] += b * v;
+      }
+    }
   }
 }
 
 // The GPU's layout of a reduction: blocks = items * chunks * F, block ->
 // (item, chunk of the iteration space, tap); each block leaves one partial sum
-// per filter (lo, hi) in partial[((item * chunks + chunk) * F + tap) * 2 + {0, 1}],
+// per filter in partial[((item * chunks + chunk) * 2 + {0: lo, 1: hi}) * F + tap],
 // which filter_grad_sum_at then adds up over the chunks, in chunk order.
 template <int OP, int M, typename T, class Block>
 CUWAVELET_BLOCK void filter_grad_block(const Block& b, const Geometry& g,
@@ -167,21 +184,20 @@ CUWAVELET_BLOCK void filter_grad_block(const Block& b, const Geometry& g,
     b.sync();
   }
   if (t == 0) {
-    T* out = partial + ((item * chunks + chunk) * F + tap) * 2;
+    T* out = partial + (item * chunks + chunk) * 2 * F + tap;
     out[0] = s_lo[0];
-    out[1] = s_hi[0];
+    out[F] = s_hi[0];
   }
 }
 
 // Output entry e of out[items][2][F] (lo taps, then hi taps): the sum of its
-// chunks' partials, in chunk order.
+// chunks' partials (partial[items][chunks][2][F]), in chunk order.
 template <typename T>
 CUWAVELET_HD void filter_grad_sum_at(const T* partial, index_t chunks, int F, index_t e,
                                      T* out) {
   const index_t per_item = 2 * (index_t)F;
-  const index_t item = e / per_item, r = e % per_item;
-  const index_t which = r / F, tap = r % F;
-  const T* p = partial + item * chunks * per_item + 2 * tap + which;
+  const index_t item = e / per_item;
+  const T* p = partial + item * chunks * per_item + e % per_item;
   T acc = T(0);
   for (index_t c = 0; c < chunks; ++c) acc += p[c * per_item];
   out[e] = acc;

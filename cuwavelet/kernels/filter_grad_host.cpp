@@ -57,10 +57,11 @@ inline void group_offsets(const Geometry& g, index_t group, bool skip_last, inde
 // ih) when the axis is not the fastest one: each position's samples are read
 // across the block, contiguously, for every tap (acc holds 2 * F * lanes
 // partial sums, lo then hi per tap), so the lines' strides never decide the
-// access pattern. Adds each tap's sums to d[2 * tap] and d[2 * tap + 1].
+// access pattern. Adds each tap's sums to d_lo[tap] and d_hi[tap].
 template <int OP, int M, typename T>
 void filter_grad_lanes(const Geometry& g, int F, const T* sig, const T* lo, const T* hi,
-                       index_t lanes, index_t is, index_t il, index_t ih, T* acc, T* d) {
+                       index_t lanes, index_t is, index_t il, index_t ih, T* acc, T* d_lo,
+                       T* d_hi) {
   const index_t ax = g.axis, n = g.shape[ax];
   const index_t ss = g.stride_signal[ax], sa = g.stride_lo[ax], sd = g.stride_hi[ax];
   index_t first = 0, last = 0;
@@ -90,10 +91,14 @@ void filter_grad_lanes(const Geometry& g, int F, const T* sig, const T* lo, cons
       }
     }
   }
-  for (int e = 0; e < 2 * F; ++e) {
-    T sum = T(0);
-    for (index_t k = 0; k < lanes; ++k) sum += acc[e * lanes + k];
-    d[e] += sum;
+  for (int tap = 0; tap < F; ++tap) {
+    T sum_lo = T(0), sum_hi = T(0);
+    for (index_t k = 0; k < lanes; ++k) {
+      sum_lo += acc[2 * tap * lanes + k];
+      sum_hi += acc[(2 * tap + 1) * lanes + k];
+    }
+    d_lo[tap] += sum_lo;
+    d_hi[tap] += sum_hi;
   }
 }
 
@@ -138,9 +143,9 @@ void reduce_host(const Geometry& g, const FilterGradItems& it, int F, const Type
       if (blocked)
         filter_grad_lanes<OP, M, T>(g, F, sig + os + k0 * is, a, b,
                                     std::min<index_t>(block, inner - k0), is, il, ih,
-                                    acc.data(), d);
+                                    acc.data(), d, d + F);
       else
-        filter_grad_line<OP, M, T, T>(g, F, sig + os, a, b, d);
+        filter_grad_line<OP, M, T, T>(g, F, sig + os, a, b, d, d + F);
     }
   };
   pool.run(it.items * chunks, run);
@@ -208,7 +213,7 @@ void reduce(int op, int mode, bool is_double, pybind11::bytes geometry, long lon
 }
 
 // The GPU kernels' bodies through the emulator: `chunks` and `threads` (a power
-// of two) as a launch would choose them; partial holds items x chunks x F x 2.
+// of two) as a launch would choose them; partial holds items x chunks x 2 x F.
 void reduce_emulated_launch(int op, int mode, bool is_double, pybind11::bytes geometry,
                             long long items, long long s_sig, long long s_lo, long long s_hi,
                             std::uintptr_t sig, std::uintptr_t lo, std::uintptr_t hi, int F,
