@@ -1,18 +1,17 @@
 """Learned filter banks: forward+backward of bridges.torch against ptwt's
 learnable wavelets on the CPU, in one process (not a test).
 
-    python benchmarks/bench_learnable.py [--rounds N] [--quick]
+    python benchmarks/bench_learnable.py [--rounds N] [--quick] [--threads N]
 
 Both sides take the same ``ptwt.wavelets_learnable.ProductFilter`` (four
 filter parameters, initialized from a pywt wavelet) as their wavelet; the
 gradient is taken with respect to the four filters and the input (fixed
 random cotangents on every output). Workloads (float32):
 
-    D1  wavedec   (32, 4096)          db4  level 5
-    D2  wavedec2  (4, 3, 128, 128)    db2  level 3
-    R1  waverec(wavedec)  (32, 4096)  db4  level 5    (a reconstruction, as a
-                                                       filter-learning loss uses)
-    R2  waverec2(wavedec2) (4, 3, 128, 128) db2 level 3
+    W1  wavedec   (256, 4096)         db4  level 5   (the project's W1 and W3
+    W3  wavedec2  (16, 3, 256, 256)   db2  level 3    shapes, float32)
+    R1  waverec(wavedec)   on W1                       (a reconstruction, as a
+    R3  waverec2(wavedec2) on W3                        filter-learning loss uses)
 
 in mode 'zero' (ptwt's waverec undoes zero padding; both sides compute
 pywt's coefficients there, checked before timing) and, for the
@@ -22,6 +21,7 @@ ours" is ptwt's time over ours (above 1: we are faster).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -32,15 +32,13 @@ import pywt
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import bridges.torch as bt  # noqa: E402
-
 warnings.filterwarnings("ignore")
 
 WORKLOADS = {
-    "D1": dict(shape=(32, 4096), wavelet="db4", level=5, dims=1, inverse=False),
-    "D2": dict(shape=(4, 3, 128, 128), wavelet="db2", level=3, dims=2, inverse=False),
-    "R1": dict(shape=(32, 4096), wavelet="db4", level=5, dims=1, inverse=True),
-    "R2": dict(shape=(4, 3, 128, 128), wavelet="db2", level=3, dims=2, inverse=True),
+    "W1": dict(shape=(256, 4096), wavelet="db4", level=5, dims=1, inverse=False),
+    "W3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, dims=2, inverse=False),
+    "R1": dict(shape=(256, 4096), wavelet="db4", level=5, dims=1, inverse=True),
+    "R3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, dims=2, inverse=True),
 }
 
 
@@ -52,7 +50,7 @@ def leaves(c):
     return [t for v in c for t in leaves(v)]
 
 
-def transform(lib, w, mode, bank):
+def transform(lib, w, mode, bank):  # lib: bridges.torch or ptwt
     """x -> outputs of the workload through lib (bridges.torch or ptwt)."""
     dec = getattr(lib, "wavedec2" if w["dims"] == 2 else "wavedec")
     rec = getattr(lib, "waverec2" if w["dims"] == 2 else "waverec")
@@ -86,15 +84,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="5 rounds")
+    parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     rounds = 5 if args.quick else args.rounds
+    if args.threads:  # before cuwavelet's thread pool starts
+        os.environ["CUWAVELET_NUM_THREADS"] = str(args.threads)
+        torch.set_num_threads(args.threads)
     import ptwt
+
+    import bridges.torch as bt
     from ptwt.wavelets_learnable import ProductFilter
 
     from importlib.metadata import version
     print(f"torch {torch.__version__}, ptwt {version('ptwt')}, threads {torch.get_num_threads()}, "
           f"CPU, float32, medians of {rounds} interleaved rounds")
-    print(f"{'workload':44s} {'mode':10s} {'ours ms':>9s} {'ptwt ms':>9s} {'x ours':>7s}")
+    print(f"{'workload':50s} {'mode':10s} {'ours ms':>9s} {'ptwt ms':>9s} {'x ours':>7s}")
     gen = torch.Generator().manual_seed(0)
     for name, w in WORKLOADS.items():
         for mode in ("zero",) if w["inverse"] else ("zero", "symmetric"):
@@ -102,7 +106,7 @@ def main() -> None:
                        for f in pywt.Wavelet(w["wavelet"]).filter_bank]
             bank = ProductFilter(*filters)
             x = torch.randn(w["shape"], generator=gen).requires_grad_(True)
-            ours, peer = transform(bt, w, mode, bank), transform(ptwt, w, mode, bank)
+            ours, peer = transform(bt, w, mode, bank), transform(ptwt, w, mode, bank)  # noqa
             out_ours, out_peer = ours(x), peer(x)
             for a, b in zip(out_ours, out_peer):  # same coefficients before timing
                 assert a.shape == b.shape, (name, mode, a.shape, b.shape)
@@ -111,10 +115,10 @@ def main() -> None:
             cots = [torch.randn(t.shape, generator=gen) for t in out_ours]
             times = median_interleaved({"ours": lambda: fwd_bwd(ours, x, bank, cots),
                                         "ptwt": lambda: fwd_bwd(peer, x, bank, cots)}, rounds)
-            desc = (f"{name} {'waverec(wavedec' if w['inverse'] else 'wavedec'}"
-                    f"{'2' if w['dims'] == 2 else ''}{')' if w['inverse'] else ''} "
-                    f"{w['shape']} {w['wavelet']} L{w['level']}")
-            print(f"{desc:44s} {mode:10s} {times['ours'] * 1e3:9.2f} {times['ptwt'] * 1e3:9.2f} "
+            suffix = "2" if w["dims"] == 2 else ""
+            kind = f"waverec{suffix}(wavedec{suffix})" if w["inverse"] else f"wavedec{suffix}"
+            desc = f"{name} {kind} {w['shape']} {w['wavelet']} L{w['level']}"
+            print(f"{desc:50s} {mode:10s} {times['ours'] * 1e3:9.2f} {times['ptwt'] * 1e3:9.2f} "
                   f"{times['ptwt'] / times['ours']:6.2f}x")
 
 
