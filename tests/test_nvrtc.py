@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from cuwavelet import _launch, _stationary
+from cuwavelet import _filter_grad, _launch, _stationary
 from cuwavelet._backends import cuda
 
 # each kernel source with its number of specializations
@@ -22,6 +22,8 @@ KERNEL_MODULES = {
                                 (2 + 9) * 2),
     # stationary transform: split and merge x dtypes
     "stationary": (_stationary.KERNELS, 2 * 2),
+    # analysis / synthesis filter gradients x modes x dtypes, then the partial sums x dtypes
+    "filter-grad": (_filter_grad.KERNELS, 2 * 9 * 2 + 2),
 }
 
 
