@@ -703,9 +703,18 @@ del _fn
 
 def _fixed_wavelet(wavelet):
     """Validated once at construction (FilterBanks pass through the functions
-    as is; tensors are kept as given)."""
+    as is; tensors are kept as given). Names stay names: torch.compile passes
+    them to the cached spec lookup as constants, which some torch releases
+    cannot do with a dataclass such as FilterBank."""
     if _tensor_filters(wavelet) is not None:
         return _tensor_filters(wavelet)
+    if isinstance(wavelet, str):
+        as_filter_bank(wavelet)
+        return wavelet
+    if isinstance(wavelet, (list, tuple)) and wavelet and all(isinstance(w, str) for w in wavelet):
+        for w in wavelet:
+            as_filter_bank(w)
+        return tuple(wavelet)
     if isinstance(wavelet, (list, tuple)) and wavelet and \
             all(isinstance(w, (str, pywt.Wavelet, FilterBank)) for w in wavelet):
         return tuple(as_filter_bank(w) for w in wavelet)  # one per axis
@@ -769,9 +778,9 @@ class _Transform(nn.Module):
         elif isinstance(self.wavelet, tuple) and isinstance(self.wavelet[0], torch.Tensor):
             names = "tensors"
         elif isinstance(self.wavelet, tuple):
-            names = [b.name for b in self.wavelet]
+            names = [getattr(b, "name", b) for b in self.wavelet]
         else:
-            names = self.wavelet.name
+            names = getattr(self.wavelet, "name", self.wavelet)
         return ", ".join([f"wavelet={names!r}", f"mode={self.mode!r}"] +
                          [f"{k}={getattr(self, k)!r}" for k in self._fixed])
 

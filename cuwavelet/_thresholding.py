@@ -88,14 +88,22 @@ def _kernel_dtype(dtype) -> np.dtype:
     return np.dtype(np.float64)
 
 
+_C_TYPES = {"float32": "float", "float64": "double",
+            "complex64": "thrust::complex<float>", "complex128": "thrust::complex<double>"}
+
+
 @functools.lru_cache(maxsize=None)
-def _elementwise(mode: int):
+def _elementwise(mode: int, work: str, out: str):
+    """The kernel for one mode, arithmetic dtype and output dtype. The scalar
+    parameters get concrete types: CuPy binds a type placeholder from arrays
+    only, so a placeholder that only scalars carry would stay unbound."""
     import cupy
     return cupy.ElementwiseKernel(
-        "X x, D value, D value2, D high, D vdiff, O sub, bool use_sub", "O y",
-        f"y = cuwavelet::threshold_at<{mode}, D, O, X>(x, value, value2, high, vdiff, sub, "
-        "use_sub);",
-        name=f"cuwavelet_threshold_{_NAMES[mode]}", preamble=kernel_source())
+        f"X x, {work} value, {work} value2, {work} high, {work} vdiff, {out} sub, bool use_sub",
+        f"{out} y",
+        f"y = cuwavelet::threshold_at<{mode}, {_C_TYPES[work]}, {_C_TYPES[out]}, X>("
+        "x, value, value2, high, vdiff, sub, use_sub);",
+        name=f"cuwavelet_threshold_{_NAMES[mode]}_{work}_{out}", preamble=kernel_source())
 
 
 def kernel_source() -> str:
@@ -124,7 +132,7 @@ def _apply(mode, x, value, value2=0.0, high=0.0, vdiff=0.0, substitute=0, value_
         import cupy
         y = empty(cupy, xk.shape, kernel_out)
         scalars = [work.type(v) for v in rounded]
-        _elementwise(mode)(xk, *scalars, kernel_out.type(sub), use_sub, y)
+        _elementwise(mode, work.name, kernel_out.name)(xk, *scalars, kernel_out.type(sub), use_sub, y)
     else:
         from . import _threshold_host
         xk = np.ascontiguousarray(xk)
