@@ -137,29 +137,52 @@ def zeros(xp, shape, dtype):
     return out
 
 
-def _first_cupy(obj):
-    if is_cupy(obj):
-        return obj
+# Argument types that can hold no CuPy or Dask array: one set lookup each, so
+# that a NumPy call pays almost nothing for the dispatch and imports neither.
+_PLAIN = frozenset({np.ndarray, str, int, float, bool, type(None)})
+
+
+def _first_foreign(obj):
+    """The first Dask array in obj (nested lists, tuples and dicts), else its
+    first CuPy array, else None. Modules are told apart by name."""
+    t = type(obj)
+    if t in _PLAIN:
+        return None
     if isinstance(obj, dict):
         obj = obj.values()
-    if isinstance(obj, (list, tuple, type({}.values()))):
-        for v in obj:
-            found = _first_cupy(v)
-            if found is not None:
-                return found
-    return None
+    elif not isinstance(obj, (list, tuple)):
+        return obj if t.__module__.startswith(("cupy", "dask.array")) else None
+    found = None
+    for v in obj:
+        f = _first_foreign(v)
+        if f is not None:
+            if not is_cupy(f):
+                return f
+            found = found if found is not None else f
+    return found
 
 
 def on_input_device(fn):
     """Run a public function on the GPU that holds its CuPy inputs (allocations
-    and launches follow CuPy's current device, which may be another one)."""
+    and launches follow CuPy's current device, which may be another one); with
+    a Dask array among the inputs, build its graph instead (cuwavelet/_dask.py)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        ref = _first_cupy(args) if args else None
-        if ref is None and kwargs:
-            ref = _first_cupy(list(kwargs.values()))
+        for a in args:
+            if type(a) not in _PLAIN:
+                break
+        else:
+            for a in kwargs.values():
+                if type(a) not in _PLAIN:
+                    break
+            else:
+                return fn(*args, **kwargs)
+        ref = _first_foreign([args, kwargs])
         if ref is None:
             return fn(*args, **kwargs)
+        if not is_cupy(ref):
+            from . import _dask
+            return _dask.call(wrapper, args, kwargs)
         with ref.device:
             return fn(*args, **kwargs)
     return wrapper
