@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import operator
 import warnings
 from itertools import product
 
@@ -238,10 +237,16 @@ def _per_block(public, arguments, inputs, axes, meta_out):
                         batch_axes=batch_axes, chunks=chunks[0], dtype=outputs[0].dtype,
                         meta=meta_from_array(ref._meta, ndim, outputs[0].dtype),
                         token=f"cuwavelet-{public.__name__}")
-    leaves = iter([tmp.map_blocks(operator.getitem, i, chunks=c, dtype=m.dtype,
+    leaves = iter([tmp.map_blocks(_part, i, chunks=c, dtype=m.dtype,
                                   meta=meta_from_array(ref._meta, ndim, m.dtype))
                    for i, (c, m) in enumerate(zip(chunks, outputs))])
     return _map_leaves(meta_out, lambda _: next(leaves))
+
+
+def _part(outputs, i):
+    """The i-th output of a task that returns several (a plain function: dask
+    inspects its signature, which is slow for builtins like operator.getitem)."""
+    return outputs[i]
 
 
 def _run_block(*blocks, public, static, templates, batch_axes):
@@ -427,25 +432,34 @@ def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: b
 
 
 def split_level(x, axes, banks, modes, split) -> dict:
-    """dwtn-like: {key: subband}, one letter per axis in axes order."""
-    bands = {"": x}
-    for axis, bank, mode in zip(axes, banks, modes):
-        bands = {k + letter: part for k, v in bands.items()
-                 for letter, part in zip("ad", split_axis(v, axis, bank, mode, split))}
+    """dwtn-like (split = analysis) or idwtn's adjoint (synthesis_adjoint):
+    {key: subband}, one letter per axis in axes order."""
+    setups = [_split_setup(x.shape[ax], x.chunks[ax], b, m, split) for ax, b, m in zip(axes, banks, modes)]
+    for ax, st in zip(axes, setups):
+        x = st.pre(x, ax) if st.pre else x
+    bands = _halo_split(x, axes, banks, [st.mode for st in setups], split)
+    for ax, st in zip(axes, setups):
+        if st.post:
+            bands = {k: st.post(v, ax) for k, v in bands.items()}
     return bands
 
 
 def merge_level(coeffs: dict, axes, banks, modes, merge, out_lens):
-    """idwtn-like, last axis first; missing keys are zeros."""
-    groups = {k: v for k, v in coeffs.items() if v is not None}
-    for k in reversed(range(len(axes))):
-        merged = {}
-        for prefix in map("".join, product("ad", repeat=k)):
-            lo, hi = groups.get(prefix + "a"), groups.get(prefix + "d")
-            if lo is not None or hi is not None:
-                merged[prefix] = merge_axis(lo, hi, axes[k], banks[k], modes[k], merge, out_lens[k])
-        groups = merged
-    return groups[""]
+    """idwtn-like (merge = synthesis) or dwtn's adjoint (analysis_adjoint) of
+    the subbands given (missing or None ones are zeros)."""
+    present = {k: v for k, v in coeffs.items() if v is not None}
+    ref = next(iter(present.values()))
+    present = {k: v if v.chunks == ref.chunks else v.rechunk(ref.chunks) for k, v in present.items()}
+    setups = [_merge_setup(ref.shape[ax], ref.chunks[ax], b, m, merge, n)
+              for ax, b, m, n in zip(axes, banks, modes, out_lens)]
+    for ax, st in zip(axes, setups):
+        if st.pre:
+            present = {k: st.pre(v, ax) for k, v in present.items()}
+    y = _halo_merge(present, axes, banks, [st.mode for st in setups], merge,
+                    [st.out_len for st in setups])
+    for ax, st in zip(axes, setups):
+        y = st.post(y, ax) if st.post else y
+    return y
 
 
 def untrim(a, shape):
@@ -456,80 +470,90 @@ def untrim(a, shape):
     return a
 
 
-# --- one operation along one axis -----------------------------------------------
+# --- a level over split axes ---------------------------------------------------------
 #
-# Every operation is banded: along the axis, output o of a split operation
+# Every operation is banded: along an axis, output o of a split operation
 # (analysis, synthesis's adjoint) reads input samples 2o+2-F .. 2o+1 (F the
-# filter length; the samples beyond the ends come from the mode's extension,
+# filter length; samples beyond the ends come from the mode's extension,
 # zeros for synthesis's adjoint), and the merge operations (synthesis,
 # analysis's adjoint) are their transposes: output t reads coefficients
 # ceil((t-1)/2) .. floor((t+F-2)/2). So a chunk of outputs needs its own
-# inputs plus a halo of F-2 samples on the left (split) or F/2-1 coefficients
-# on the right (merge), which dask.array.overlap brings from the neighbour.
-# Each chunk runs the operation of _primitives on its slice of the overlapped
-# block and keeps the outputs whose windows lie inside the slice; only the
-# first and last chunks see the mode's extension, so they run in the mode
-# (their slices hold the samples the extension reads) and interior chunks of
-# the adjoint of analysis run in zero mode (no folding of an extension that
-# is not there). The circular modes (periodic, periodization) are the zero
-# mode on a signal extended by its own other end (wrap_pad), and their
-# adjoints fold that extension back (wrap_fold).
+# inputs plus a halo of F-2 samples on the left (split; F-1 where a chunk
+# starts at an odd sample) or F/2-1 coefficients on the right (merge), which
+# dask.array.overlap brings from the neighbours, along every split axis at
+# once. Each block runs the level of _multilevel (all axes, fused kernels
+# included) on its slice of the overlapped block and keeps the outputs whose
+# windows lie inside the slice. Only the first and last chunks along an axis
+# see the mode's extension, so they run in the mode (their slices hold every
+# sample the extension reads), and interior chunks of analysis's adjoint run
+# in zero mode (no fold of an extension that is not there). The circular
+# modes are the zero mode on the signal extended by its own other end
+# (wrap_pad; their adjoints fold it back, wrap_fold), set up per axis below.
 
-def split_axis(x, axis, bank, mode, split):
-    """(lo, hi) of analysis or synthesis_adjoint along a dask axis."""
-    F, N = bank.length, x.shape[axis]
-    if len(_merged(x.chunks[axis], min_chunk(bank))) == 1:
-        return _halo_split(x, axis, bank, mode, split)
+class _Setup:
+    """How one axis of a level runs: `pre` and `post` (array, axis) -> array
+    around the halo operation (None: nothing), the mode the halo operation
+    runs in, and for merges the length it produces."""
+    __slots__ = ("pre", "mode", "post", "out_len")
+
+    def __init__(self, mode, pre=None, post=None, out_len=None):
+        self.pre, self.mode, self.post, self.out_len = pre, mode, post, out_len
+
+
+def _whole(chunks, bank) -> bool:
+    return len(_merged(chunks, min_chunk(bank))) == 1
+
+
+def _split_setup(N, chunks, bank, mode, split) -> _Setup:
+    F = bank.length
+    if _whole(chunks, bank):
+        return _Setup(mode)
     n = split_output_len(split, N, bank, mode)
     if mode == PERIODIZATION and split is analysis:
-        even = x if N % 2 == 0 else da.concatenate([x, _take(x, axis, N - 1, N)], axis=axis)
         pad = F // 2 - 1  # outputs read samples 2o+1-F/2 .. 2o+F/2 (mod the even length)
-        lo, hi = _halo_split(wrap_pad(even, axis, pad, pad), axis, bank, ZERO, split)
-        return _take(lo, axis, pad, pad + n), _take(hi, axis, pad, pad + n)
-    if mode == PERIODIC and split is analysis:
-        lo, hi = _halo_split(wrap_pad(x, axis, F - 2, F - 1), axis, bank, ZERO, split)
-        return _take(lo, axis, F // 2 - 1, F // 2 - 1 + n), _take(hi, axis, F // 2 - 1, F // 2 - 1 + n)
-    if mode == PERIODIZATION:  # synthesis_adjoint: transpose of merge_axis's synthesis
+
+        def pre(x, axis):
+            if N % 2:  # an odd length repeats its last sample
+                x = da.concatenate([x, _take(x, axis, N - 1, N)], axis=axis)
+            return wrap_pad(x, axis, pad, pad)
+        return _Setup(ZERO, pre, lambda c, axis: _take(c, axis, pad, pad + n))
+    if mode == PERIODIC and split is analysis:  # samples 2-F .. N+F-2
+        return _Setup(ZERO, lambda x, axis: wrap_pad(x, axis, F - 2, F - 1),
+                      lambda c, axis: _take(c, axis, F // 2 - 1, F // 2 - 1 + n))
+    if mode == PERIODIZATION:  # synthesis's adjoint: the transpose of _merge_setup's synthesis
         wrap, shift = _periodization_synthesis(F)
         zero_len = 2 * (n + 2 * wrap) - F + 2
-        gz = zero_pad(x, axis, shift, zero_len - N - shift)
-        lo, hi = _halo_split(gz, axis, bank, ZERO, split)
-        return wrap_fold(lo, axis, wrap, wrap), wrap_fold(hi, axis, wrap, wrap)
-    return _halo_split(x, axis, bank, mode, split)
+        return _Setup(ZERO, lambda y, axis: zero_pad(y, axis, shift, zero_len - N - shift),
+                      lambda c, axis: wrap_fold(c, axis, wrap, wrap))
+    return _Setup(mode)
 
 
-def merge_axis(lo, hi, axis, bank, mode, merge, out_len):
-    """synthesis or analysis_adjoint of (lo, hi) along a dask axis (either may be None)."""
-    ref = lo if lo is not None else hi
-    if lo is not None and hi is not None and hi.chunks != lo.chunks:
-        hi = hi.rechunk(lo.chunks)
-    F, n = bank.length, ref.shape[axis]
-    if len(_merged(ref.chunks[axis], min_chunk(bank))) == 1:
-        return _halo_merge(lo, hi, axis, bank, mode, merge, out_len)
+def _merge_setup(n, chunks, bank, mode, merge, out_len) -> _Setup:
+    F = bank.length
+    if _whole(chunks, bank):
+        return _Setup(mode, out_len=out_len)
     if mode == PERIODIZATION and merge is synthesis:
-        # periodization's synthesis is zero mode's on coefficients wrapped by
-        # `wrap` on each side, shifted by `shift` samples
         wrap, shift = _periodization_synthesis(F)
-        lo, hi = (None if c is None else wrap_pad(c, axis, wrap, wrap) for c in (lo, hi))
-        y = _halo_merge(lo, hi, axis, bank, ZERO, merge, 2 * (n + 2 * wrap) - F + 2)
-        return _take(y, axis, shift, shift + out_len)
-    if mode == PERIODIZATION:  # analysis_adjoint: transpose of split_axis's analysis
-        even_len = out_len + out_len % 2
-        pad = F // 2 - 1
-        lo, hi = (None if c is None else zero_pad(c, axis, pad, pad) for c in (lo, hi))
-        x = wrap_fold(_halo_merge(lo, hi, axis, bank, ZERO, merge, even_len + F - 2), axis, pad, pad)
-        if out_len % 2:  # the repeated last sample folds onto the last one
-            x = da.concatenate([_take(x, axis, 0, out_len - 1),
-                                _take(x, axis, out_len - 1, out_len) + _take(x, axis, out_len, out_len + 1)],
-                               axis=axis)
-        return x
+        return _Setup(ZERO, lambda c, axis: wrap_pad(c, axis, wrap, wrap),
+                      lambda y, axis: _take(y, axis, shift, shift + out_len),
+                      2 * (n + 2 * wrap) - F + 2)
+    if mode == PERIODIZATION:  # analysis's adjoint: the transpose of _split_setup's analysis
+        pad, even = F // 2 - 1, out_len + out_len % 2
+
+        def post(x, axis):
+            x = wrap_fold(x, axis, pad, pad)
+            if out_len % 2:  # the repeated last sample folds onto the last one
+                last = _take(x, axis, out_len - 1, out_len) + _take(x, axis, out_len, out_len + 1)
+                x = da.concatenate([_take(x, axis, 0, out_len - 1), last], axis=axis)
+            return x
+        return _Setup(ZERO, lambda c, axis: zero_pad(c, axis, pad, pad), post, even + F - 2)
     if mode == PERIODIC and merge is analysis_adjoint:
         zero_len = out_len + 2 * F - 3
         left = F // 2 - 1
         right = coeff_len(zero_len, F, ZERO) - n - left
-        lo, hi = (None if c is None else zero_pad(c, axis, left, right) for c in (lo, hi))
-        return wrap_fold(_halo_merge(lo, hi, axis, bank, ZERO, merge, zero_len), axis, F - 2, F - 1)
-    return _halo_merge(lo, hi, axis, bank, mode, merge, out_len)
+        return _Setup(ZERO, lambda c, axis: zero_pad(c, axis, left, right),
+                      lambda x, axis: wrap_fold(x, axis, F - 2, F - 1), zero_len)
+    return _Setup(mode, out_len=out_len)
 
 
 @functools.lru_cache(maxsize=None)
@@ -541,52 +565,38 @@ def _periodization_synthesis(F):
     return (F // 2 - 1 + shift) // 2, shift
 
 
-def _halo_split(x, axis, bank, mode, split):
-    F, N = bank.length, x.shape[axis]
+def _split_plan(N, chunks, bank, mode, split):
+    """Per chunk (slice from, slice to, keep from, keep to, mode) in the
+    overlapped block, and the output chunks."""
+    F, m = bank.length, len(chunks)
     n = split_output_len(split, N, bank, mode)
-    x = _rechunk_axis(x, axis, _merged(x.chunks[axis], min_chunk(bank)))
-    starts = np.cumsum((0,) + x.chunks[axis]).tolist()
-    m = len(x.chunks[axis])
+    if m == 1:
+        return [(0, N, 0, n, mode)], (n,)
+    starts = np.cumsum((0,) + chunks).tolist()
     # output chunk k: coefficients first[k] .. first[k+1]-1, read from samples
-    # [2 first[k] + 2 - F, 2 first[k+1]) (clipped to the signal: the boundary
+    # [2 first[k] + 2 - F, 2 first[k+1]), clipped to the signal (the boundary
     # chunks' extension comes from the operation in the mode)
     first = [0] + [s // 2 for s in starts[1:-1]] + [n]
     plan = []
     for k in range(m):
         block_start = starts[k] - (F - 1) if k else 0
-        lo = max(2 * first[k] + 2 - F, 0)
-        hi = min(2 * first[k + 1], N)
-        plan.append((lo - block_start, hi - block_start, first[k] - lo // 2, first[k + 1] - lo // 2))
-    xo = da.overlap.overlap(x, depth={axis: (F - 1, 0)}, boundary="none") if m > 1 else x
-    chunks = _with_axis_chunks(x.chunks, axis, np.diff(first).tolist())
-    meta = meta_from_array(x._meta, x.ndim, x.dtype)
-    tmp = xo.map_blocks(_split_block, split=split, bank=bank, mode=mode, axis=axis, plan=tuple(plan),
-                        chunks=chunks, dtype=x.dtype, meta=meta)
-    return tuple(tmp.map_blocks(operator.getitem, i, chunks=chunks, dtype=x.dtype, meta=meta)
-                 for i in range(2))
+        lo, hi = max(2 * first[k] + 2 - F, 0), min(2 * first[k + 1], N)
+        plan.append((lo - block_start, hi - block_start, first[k] - lo // 2, first[k + 1] - lo // 2, mode))
+    return plan, tuple(np.diff(first).tolist())
 
 
-def _split_block(block, split, bank, mode, axis, plan, block_info=None):
-    lo, hi, keep_from, keep_to = plan[block_info[0]["chunk-location"][axis]]
-    outputs = split(_take(block, axis, lo, hi), bank, mode, axis)
-    return tuple(_take(o, axis, keep_from, keep_to) for o in outputs)
-
-
-def _halo_merge(lo, hi, axis, bank, mode, merge, out_len):
-    F = bank.length
-    present = [c for c in (lo, hi) if c is not None]
-    n = present[0].shape[axis]
-    chunks = _merged(present[0].chunks[axis], min_chunk(bank))
-    present = [_rechunk_axis(c, axis, chunks) for c in present]
+def _merge_plan(n, chunks, bank, mode, merge, out_len):
+    """Per chunk (slice from, slice to, output length, keep from, keep to, mode)
+    in the overlapped block, and the output chunks."""
+    F, m = bank.length, len(chunks)
+    if m == 1:
+        return [(0, n, out_len, 0, out_len, mode)], (out_len,)
     starts = np.cumsum((0,) + chunks).tolist()
-    m = len(chunks)
     out_starts = [2 * s for s in starts[:-1]] + [out_len]
     plan = []
     for k in range(m):
         block_start = starts[k] - F // 2 if k else 0
-        if m == 1:  # the whole axis, in the mode
-            a, b, length, keep, seg_mode = 0, n, out_len, (0, out_len), mode
-        elif merge is synthesis or 0 < k < m - 1:
+        if merge is synthesis or 0 < k < m - 1:
             # t reads coefficients up to floor((t+F-2)/2): F/2-1 beyond the chunk;
             # synthesis has no extension, so every chunk is interior
             a, b = starts[k], (starts[k + 1] + F // 2 - 1 if k < m - 1 else n)
@@ -601,26 +611,77 @@ def _halo_merge(lo, hi, axis, bank, mode, merge, out_len):
             a, b = starts[k] - F // 2, n
             length = out_len - 2 * a
             keep, seg_mode = (F, length), mode
-        plan.append((a - block_start, b - block_start, length, keep, seg_mode))
-    if m > 1:
-        present = [da.overlap.overlap(c, depth={axis: (F // 2, F - 1)}, boundary="none")
-                   for c in present]
-    ref = present[0]
-    out_chunks = _with_axis_chunks(ref.chunks, axis, np.diff(out_starts).tolist())
-    return da.map_blocks(_merge_block, *present, merge=merge, bank=bank, axis=axis, plan=tuple(plan),
-                         which=(lo is not None, hi is not None), chunks=out_chunks, dtype=ref.dtype,
+        plan.append((a - block_start, b - block_start, length, *keep, seg_mode))
+    return plan, tuple(np.diff(out_starts).tolist())
+
+
+def _halo_split(x, axes, banks, modes, split) -> dict:
+    x = _rechunk_axes(x, {ax: _merged(x.chunks[ax], min_chunk(b)) for ax, b in zip(axes, banks)})
+    plans, depth, out_chunks = [], {}, list(x.chunks)
+    for ax, bank, mode in zip(axes, banks, modes):
+        plan, out_chunks[ax] = _split_plan(x.shape[ax], x.chunks[ax], bank, mode, split)
+        plans.append(plan)
+        if len(plan) > 1:
+            depth[ax] = (bank.length - 1, 0)
+    xo = da.overlap.overlap(x, depth=depth, boundary="none") if depth else x
+    meta = meta_from_array(x._meta, x.ndim, x.dtype)
+    level = ml.dwtn if split is analysis else ml.idwtn_adjoint
+    tmp = xo.map_blocks(_split_block, level=level, axes=axes, banks=banks, plans=plans,
+                        chunks=out_chunks, dtype=x.dtype, meta=meta)
+    keys = map("".join, product("ad", repeat=len(axes)))
+    return {k: tmp.map_blocks(_part, i, chunks=out_chunks, dtype=x.dtype, meta=meta)
+            for i, k in enumerate(keys)}
+
+
+def _split_block(block, level, axes, banks, plans, block_info=None):
+    where = block_info[0]["chunk-location"]
+    steps = [plan[where[ax]] for ax, plan in zip(axes, plans)]
+    bands = level(block[_index(block.ndim, axes, [s[0:2] for s in steps])], axes, banks,
+                  [s[4] for s in steps])
+    keep = _index(block.ndim, axes, [s[2:4] for s in steps])
+    return tuple(b[keep] for b in bands.values())
+
+
+def _halo_merge(coeffs: dict, axes, banks, modes, merge, out_lens):
+    ref = next(iter(coeffs.values()))
+    chunks = {ax: _merged(ref.chunks[ax], min_chunk(b)) for ax, b in zip(axes, banks)}
+    coeffs = {k: _rechunk_axes(v, chunks) for k, v in coeffs.items()}
+    ref = next(iter(coeffs.values()))
+    plans, depth, out_chunks = [], {}, list(ref.chunks)
+    for ax, bank, mode, out_len in zip(axes, banks, modes, out_lens):
+        plan, out_chunks[ax] = _merge_plan(ref.shape[ax], ref.chunks[ax], bank, mode, merge, out_len)
+        plans.append(plan)
+        if len(plan) > 1:
+            depth[ax] = (bank.length // 2, bank.length - 1)
+    if depth:
+        coeffs = {k: da.overlap.overlap(v, depth=depth, boundary="none") for k, v in coeffs.items()}
+    return da.map_blocks(_merge_block, *coeffs.values(), names=tuple(coeffs), merge=merge, axes=axes,
+                         banks=banks, plans=plans, chunks=out_chunks, dtype=ref.dtype,
                          meta=meta_from_array(ref._meta, ref.ndim, ref.dtype))
 
 
-def _merge_block(*blocks, merge, bank, axis, plan, which, block_info=None):
-    a, b, length, (keep_from, keep_to), mode = plan[block_info[0]["chunk-location"][axis]]
-    parts = iter(_take(blk, axis, a, b) for blk in blocks)
-    lo, hi = (next(parts) if present else None for present in which)
+def _merge_block(*blocks, names, merge, axes, banks, plans, block_info=None):
+    where = block_info[0]["chunk-location"]
+    steps = [plan[where[ax]] for ax, plan in zip(axes, plans)]
+    ndim = blocks[0].ndim
+    segment = _index(ndim, axes, [s[0:2] for s in steps])
+    coeffs = {k: b[segment] for k, b in zip(names, blocks)}
+    modes = [s[5] for s in steps]
     if merge is synthesis:
-        out = synthesis(lo, hi, bank, mode, axis)
+        out = ml.idwtn(coeffs, axes, banks, modes)
     else:
-        out = analysis_adjoint(lo, hi, bank, mode, axis, length)
-    return _take(out, axis, keep_from, keep_to)
+        shape = list(next(iter(coeffs.values())).shape)
+        for ax, s in zip(axes, steps):
+            shape[ax] = s[2]
+        out = ml.dwtn_adjoint(coeffs, axes, banks, modes, tuple(shape))
+    return out[_index(ndim, axes, [s[3:5] for s in steps])]
+
+
+def _index(ndim, axes, ranges):
+    index = [slice(None)] * ndim
+    for ax, (start, stop) in zip(axes, ranges):
+        index[ax] = slice(start, stop)
+    return tuple(index)
 
 
 # --- dask-level helpers -----------------------------------------------------------
@@ -670,8 +731,10 @@ def _with_axis_chunks(chunks, axis, along):
     return tuple(tuple(int(c) for c in along) if i == axis else c for i, c in enumerate(chunks))
 
 
-def _rechunk_axis(x, axis, chunks):
-    return x if x.chunks[axis] == tuple(chunks) else x.rechunk({axis: tuple(chunks)})
+def _rechunk_axes(x, chunks: dict):
+    """x rechunked along the given axes (nothing done where they already match)."""
+    changed = {ax: c for ax, c in chunks.items() if x.chunks[ax] != tuple(c)}
+    return x.rechunk(changed) if changed else x
 
 
 def _merged(chunks, minimum) -> tuple:
