@@ -77,6 +77,9 @@ def call(public, args, kwargs):
     arrays = [leaf for v in inputs.values() for leaf in _leaves(v)]
     if not arrays:
         raise ValueError("At least one of the coefficients must be given (all are None).")
+    if any(np.isnan(n) for a in arrays for n in a.shape):
+        raise ValueError("A dask array with unknown chunk sizes (NaN in its shape) cannot be "
+                         "transformed; call its compute_chunk_sizes() first.")
     ndim = arrays[0].ndim
     if arguments.get("data_shape") is not None:
         ndim = len(tuple(arguments["data_shape"]))
@@ -567,35 +570,37 @@ def _periodization_synthesis(F):
 
 def _split_plan(N, chunks, bank, mode, split):
     """Per chunk (slice from, slice to, keep from, keep to, mode) in the
-    overlapped block, and the output chunks."""
+    overlapped block, the output chunks and the halo (left, right)."""
     F, m = bank.length, len(chunks)
     n = split_output_len(split, N, bank, mode)
     if m == 1:
-        return [(0, N, 0, n, mode)], (n,)
+        return [(0, N, 0, n, mode)], (n,), (0, 0)
     starts = np.cumsum((0,) + chunks).tolist()
+    halo = F - 2 if all(s % 2 == 0 for s in starts[1:-1]) else F - 1
     # output chunk k: coefficients first[k] .. first[k+1]-1, read from samples
     # [2 first[k] + 2 - F, 2 first[k+1]), clipped to the signal (the boundary
     # chunks' extension comes from the operation in the mode)
     first = [0] + [s // 2 for s in starts[1:-1]] + [n]
     plan = []
     for k in range(m):
-        block_start = starts[k] - (F - 1) if k else 0
+        block_start = starts[k] - halo if k else 0
         lo, hi = max(2 * first[k] + 2 - F, 0), min(2 * first[k + 1], N)
         plan.append((lo - block_start, hi - block_start, first[k] - lo // 2, first[k + 1] - lo // 2, mode))
-    return plan, tuple(np.diff(first).tolist())
+    return plan, tuple(np.diff(first).tolist()), (halo, 0)
 
 
 def _merge_plan(n, chunks, bank, mode, merge, out_len):
     """Per chunk (slice from, slice to, output length, keep from, keep to, mode)
-    in the overlapped block, and the output chunks."""
+    in the overlapped block, the output chunks and the halo (left, right)."""
     F, m = bank.length, len(chunks)
     if m == 1:
-        return [(0, n, out_len, 0, out_len, mode)], (out_len,)
+        return [(0, n, out_len, 0, out_len, mode)], (out_len,), (0, 0)
     starts = np.cumsum((0,) + chunks).tolist()
+    halo = (0, F // 2 - 1) if merge is synthesis else (F // 2, F - 1)
     out_starts = [2 * s for s in starts[:-1]] + [out_len]
     plan = []
     for k in range(m):
-        block_start = starts[k] - F // 2 if k else 0
+        block_start = starts[k] - halo[0] if k else 0
         if merge is synthesis or 0 < k < m - 1:
             # t reads coefficients up to floor((t+F-2)/2): F/2-1 beyond the chunk;
             # synthesis has no extension, so every chunk is interior
@@ -612,17 +617,17 @@ def _merge_plan(n, chunks, bank, mode, merge, out_len):
             length = out_len - 2 * a
             keep, seg_mode = (F, length), mode
         plan.append((a - block_start, b - block_start, length, *keep, seg_mode))
-    return plan, tuple(np.diff(out_starts).tolist())
+    return plan, tuple(np.diff(out_starts).tolist()), halo
 
 
 def _halo_split(x, axes, banks, modes, split) -> dict:
     x = _rechunk_axes(x, {ax: _merged(x.chunks[ax], min_chunk(b)) for ax, b in zip(axes, banks)})
     plans, depth, out_chunks = [], {}, list(x.chunks)
     for ax, bank, mode in zip(axes, banks, modes):
-        plan, out_chunks[ax] = _split_plan(x.shape[ax], x.chunks[ax], bank, mode, split)
+        plan, out_chunks[ax], halo = _split_plan(x.shape[ax], x.chunks[ax], bank, mode, split)
         plans.append(plan)
-        if len(plan) > 1:
-            depth[ax] = (bank.length - 1, 0)
+        if halo != (0, 0):
+            depth[ax] = halo
     xo = da.overlap.overlap(x, depth=depth, boundary="none") if depth else x
     meta = meta_from_array(x._meta, x.ndim, x.dtype)
     level = ml.dwtn if split is analysis else ml.idwtn_adjoint
@@ -649,10 +654,11 @@ def _halo_merge(coeffs: dict, axes, banks, modes, merge, out_lens):
     ref = next(iter(coeffs.values()))
     plans, depth, out_chunks = [], {}, list(ref.chunks)
     for ax, bank, mode, out_len in zip(axes, banks, modes, out_lens):
-        plan, out_chunks[ax] = _merge_plan(ref.shape[ax], ref.chunks[ax], bank, mode, merge, out_len)
+        plan, out_chunks[ax], halo = _merge_plan(ref.shape[ax], ref.chunks[ax], bank, mode, merge,
+                                                 out_len)
         plans.append(plan)
-        if len(plan) > 1:
-            depth[ax] = (bank.length // 2, bank.length - 1)
+        if halo != (0, 0):
+            depth[ax] = halo
     if depth:
         coeffs = {k: da.overlap.overlap(v, depth=depth, boundary="none") for k, v in coeffs.items()}
     return da.map_blocks(_merge_block, *coeffs.values(), names=tuple(coeffs), merge=merge, axes=axes,

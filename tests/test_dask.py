@@ -170,6 +170,8 @@ def test_bad_arguments_raise_at_the_call():
         cw.adjoint.dwt(x, x, "db2", data_shape=(4, 50))
     with pytest.warns(UserWarning, match="Level value of 9 is too high"):
         cw.wavedec(x, "db2", level=9)
+    with pytest.raises(ValueError, match="unknown chunk sizes"):
+        cw.dwt(x[x[:, 0] > 0], "db2")
 
 
 def test_mixed_numpy_and_dask_coefficients():
