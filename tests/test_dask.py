@@ -212,13 +212,17 @@ def test_bench_dask_prints_throughput_per_worker(monkeypatch, capsys):
     pytest.importorskip("distributed")
     from cuwavelet.cli import dask_bench, main
     monkeypatch.setattr(dask_bench, "IMAGE", (64, 64))
+    monkeypatch.setattr(dask_bench, "CHUNK_SAMPLES", 1 << 14)   # 12 chunks: halos at every level
     monkeypatch.setattr(dask_bench, "SIZES", {True: (64 * 64 * 4 * 48, 256 << 20)})
     assert main(["bench", "--dask", "1", "--quick", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
-    assert "48 float32 images 64x64" in out and "1 thread" in out
-    row = out.split("max rel err")[1].split("\n")[1].split()
-    workers, seconds, total, per_worker, data_only, err = row
-    assert workers == "1" and float(per_worker) == float(total) > 0 and float(err) < 1e-6
+    assert "images: wavedec2 db2 L3 symmetric of float32 (48, 64, 64)" in out
+    assert "signal: wavedec db4 L5 periodization of float32 (196608,)" in out
+    table = out.split("max rel err\n")[1].split("\n\n")[0].splitlines()
+    assert [row.split()[:2] for row in table] == [["images", "1"], ["signal", "1"]]
+    for row in table:
+        seconds, total, per_worker, data_only, err = map(float, row.split()[2:])
+        assert per_worker == total > 0 and err < 1e-6
     with pytest.raises(SystemExit):
         main(["bench", "--dask", "2", "--json", "out.json"])
     assert "no --json" in capsys.readouterr().err
