@@ -16,9 +16,9 @@ Two ways to build the graph:
   key ``cuwavelet.chunked-transform-axes`` is ``"rechunk"`` (a warning says
   when that makes a block larger than ``array.chunk-size``).
 * Transform axes split into chunks (the default when they are): level by
-  level and axis by axis, each of the four operations of `_primitives` runs
-  per chunk on the chunk plus the halo its filters reach, so that results
-  are pywt's to rounding. See `split_axis` and `merge_axis` for the halos.
+  level, the level functions of `_multilevel` run per block on the block
+  plus the halo their filters reach along every split axis, so that results
+  are pywt's to rounding (see "a level over split axes" below).
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ SINGLE_ARRAY_PARAMS = ("data", "y", "cA", "cD")
 STRUCTURE_PARAMS = ("coeffs",)
 
 # Per public name: how its coefficients are laid out ("1": bare detail arrays,
-# "2": (cH, cV, cD) tuples, "n": dicts) and whether it is a forward transform.
+# "2": (cH, cV, cD) tuples, "n": dicts); and the forward transforms' names.
 KIND = {"dwt": "1", "idwt": "1", "wavedec": "1", "waverec": "1",
         "dwt2": "2", "idwt2": "2", "wavedec2": "2", "waverec2": "2",
         "dwtn": "n", "idwtn": "n", "wavedecn": "n", "waverecn": "n"}
@@ -154,10 +154,6 @@ def _as_dask(a):
 
 
 # --- structures ----------------------------------------------------------------
-
-def _is_leaf(v) -> bool:
-    return not isinstance(v, (list, tuple, dict))
-
 
 def _map_leaves(s, fn):
     if isinstance(s, dict):
@@ -274,7 +270,7 @@ def _warn_if_large(arrays, blocks, axes):
     for a, b in zip(arrays, blocks):
         if b is a or not any(len(a.chunks[ax]) > 1 for ax in axes):
             continue
-        largest = max(int(np.prod([max(c) for c in b.chunks])) * b.dtype.itemsize, 0)
+        largest = int(np.prod(b.chunksize)) * b.dtype.itemsize
         if largest > limit:
             warnings.warn(f"cuwavelet: taking the transform axes {axes} whole makes blocks of "
                           f"{largest / 2**20:.0f} MiB, more than array.chunk-size "
@@ -284,7 +280,7 @@ def _warn_if_large(arrays, blocks, axes):
             return
 
 
-# --- transform axes split: level by level, axis by axis, with halos --------------
+# --- transform axes split: level by level, with halos -----------------------------
 
 def _by_levels(name, is_adjoint, arguments, inputs, axes, meta_out):
     from .transforms import banks_and_modes
@@ -415,10 +411,7 @@ def wavedec_adjoint(cots, axes, banks, modes, data_shape):
             d[key] = a_bar
         a_bar = merge_level(d, axes, banks, modes, analysis_adjoint,
                             [shapes[j - 1][ax] for ax in axes]) if d else None
-    if a_bar is None:
-        like = next(v for c in cots[1:] for v in c.values())
-        a_bar = da.zeros_like(like, shape=data_shape, chunks=_chunks_like(like, data_shape))
-    return a_bar
+    return a_bar  # not None: the eager checks refuse cotangents that are all None
 
 
 def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: bool):
@@ -722,11 +715,6 @@ def zero_pad(x, axis, left, right):
 def _zeros_slab(x, axis, width):
     shape = with_len(x.shape, axis, width)
     return da.zeros_like(x, shape=shape, chunks=_with_axis_chunks(x.chunks, axis, [width]))
-
-
-def _chunks_like(x, shape):
-    """Chunks for an array of `shape` aligned with x's along axes of equal length."""
-    return tuple(c if len(c) and sum(c) == s else (s,) for c, s in zip(x.chunks, shape))
 
 
 def _take(a, axis, start, stop):
