@@ -8,6 +8,7 @@ coefficients, on NumPy arrays (CPU) and CuPy arrays (CUDA), with exact adjoints.
 """
 from . import adjoint
 from ._arrays import allocator
+from ._program import Plan, clear_cache as clear_plan_cache, get_plan
 from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, ravel_coeffs,
                            unravel_coeffs, wavedecn_shapes, wavedecn_size)
 from ._shapes import dwt_coeff_len, dwt_max_level
@@ -17,7 +18,7 @@ from .transforms import (dwt, dwt2, dwtn, idwt, idwt2, idwtn, wavedec, wavedec2,
 
 __version__ = "0.1.0"
 
-__all__ = ["adjoint", "allocator", "Modes", "dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2",
+__all__ = ["adjoint", "allocator", "get_plan", "Plan", "clear_plan_cache", "Modes", "dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2",
            "waverec2", "dwtn", "idwtn", "wavedecn", "waverecn", "dwt_max_level", "dwt_coeff_len",
            "dwtn_max_level", "wavedecn_shapes", "wavedecn_size", "coeffs_to_array",
            "array_to_coeffs", "ravel_coeffs", "unravel_coeffs"]

@@ -2,15 +2,25 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 
 import numpy as np
 
 
 def is_cupy(a) -> bool:
-    # Checked by module name so that NumPy users never import CuPy.
-    return type(a).__module__.startswith("cupy")
+    # Checked by module name so that NumPy users never import CuPy. A plan's
+    # stand-in for a CuPy array (cuwavelet/_program.py) counts as one.
+    return type(a).__module__.startswith("cupy") or (is_planned(a) and a.on_gpu)
+
+
+def is_dask(a) -> bool:
+    # By module name too, so that NumPy and CuPy users never import Dask.
+    return type(a).__module__.startswith("dask.array")
+
+
+def is_planned(a) -> bool:
+    """Whether `a` is a plan's stand-in for an array (cuwavelet/_program.py)."""
+    return getattr(type(a), "planned_stand_in", False)
 
 
 def array_module(*arrays):
@@ -50,7 +60,7 @@ def as_array(data, name: str = "data"):
     """Input -> NumPy or CuPy array of a transformable dtype (no copy when it already is one)."""
     if data is None:
         raise TypeError(f"{name} is None; an array is required.")
-    if is_cupy(data):
+    if is_cupy(data) or is_planned(data):
         a = data
     else:
         if isinstance(data, (list, tuple)) and any(_is_array_like(v) and np.ndim(v) > 0 for v in data) \
@@ -135,54 +145,3 @@ def zeros(xp, shape, dtype):
     out = empty(xp, shape, dtype)
     out[...] = 0
     return out
-
-
-# Argument types that can hold no CuPy or Dask array: one set lookup each, so
-# that a NumPy call pays almost nothing for the dispatch and imports neither.
-_PLAIN = frozenset({np.ndarray, str, int, float, bool, type(None)})
-
-
-def _first_foreign(obj):
-    """The first Dask array in obj (nested lists, tuples and dicts), else its
-    first CuPy array, else None. Modules are told apart by name."""
-    t = type(obj)
-    if t in _PLAIN:
-        return None
-    if isinstance(obj, dict):
-        obj = obj.values()
-    elif not isinstance(obj, (list, tuple)):
-        return obj if t.__module__.startswith(("cupy", "dask.array")) else None
-    found = None
-    for v in obj:
-        f = _first_foreign(v)
-        if f is not None:
-            if not is_cupy(f):
-                return f
-            found = found if found is not None else f
-    return found
-
-
-def on_input_device(fn):
-    """Run a public function on the GPU that holds its CuPy inputs (allocations
-    and launches follow CuPy's current device, which may be another one); with
-    a Dask array among the inputs, build its graph instead (cuwavelet/_dask.py)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        for a in args:
-            if type(a) not in _PLAIN:
-                break
-        else:
-            for a in kwargs.values():
-                if type(a) not in _PLAIN:
-                    break
-            else:
-                return fn(*args, **kwargs)
-        ref = _first_foreign([args, kwargs])
-        if ref is None:
-            return fn(*args, **kwargs)
-        if not is_cupy(ref):
-            from . import _dask
-            return _dask.call(wrapper, args, kwargs)
-        with ref.device:
-            return fn(*args, **kwargs)
-    return wrapper

@@ -1,9 +1,9 @@
 """Dask arrays through every public transform, inverse and adjoint, lazily.
 
 A public function called with a ``dask.array.Array`` (NumPy or CuPy chunks)
-anywhere in its array arguments lands in `call` (through
-`_arrays.on_input_device`) and returns pywt's structure with dask arrays as
-leaves. Nothing is computed: the structure, shapes and dtypes come from the
+anywhere in its array arguments lands in `call` (through the `Planned`
+wrapper of cuwavelet/_program.py, where such a call cannot be planned) and
+returns pywt's structure with dask arrays as leaves. Nothing is computed: the structure, shapes and dtypes come from the
 same public function run on zero-size stand-ins, so every argument is checked
 exactly as in an eager call, and errors are raised at once.
 
@@ -23,6 +23,7 @@ Two ways to build the graph:
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import warnings
 from itertools import product
@@ -232,7 +233,8 @@ def _per_block(public, arguments, inputs, axes, meta_out):
     outputs = _leaves(meta_out)
     chunks = [tuple(batch_chunks.get(i, (m.shape[1 + i],)) for i in range(ndim)) for m in outputs]
     static = {k: v for k, v in arguments.items() if k not in templates}
-    tmp = da.map_blocks(_run_block, *blocks, public=public, static=static, templates=templates,
+    tmp = da.map_blocks(_run_block, *blocks, public=(public.__module__, public.__name__),
+                        static=static, templates=templates,
                         batch_axes=batch_axes, chunks=chunks[0], dtype=outputs[0].dtype,
                         meta=meta_from_array(ref._meta, ndim, outputs[0].dtype),
                         token=f"cuwavelet-{public.__name__}")
@@ -249,7 +251,8 @@ def _part(outputs, i):
 
 
 def _run_block(*blocks, public, static, templates, batch_axes):
-    """The public function on one block; the outputs' leaves as a tuple."""
+    """The public function (module, name) on one block; the outputs' leaves as a tuple."""
+    public = getattr(importlib.import_module(public[0]), public[1])
     args = dict(static)
     for p, t in templates.items():
         args[p] = _fill(t, blocks)

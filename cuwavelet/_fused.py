@@ -19,10 +19,12 @@ keys have one letter per axis in axes order, as pywt's dwtn. Call
 supports(op, operand, axes, banks, modes[, data_shape]) first: where it is
 False the separable path must run (the level functions raise ValueError).
 
-CuPy arrays run the NVRTC-compiled kernels (fused_device.cu); NumPy arrays run
-the same kernel bodies through the thread-block emulator (cuwavelet._fused_host),
-which exists to verify the GPU code in CI: it runs on one core, 3-7x slower
-than the separable host path, so route only CuPy arrays here in production.
+Launches go through the fused pipeline (cuwavelet/_launch.py, families
+"dwt2" and "dwt2_two_levels"): CuPy arrays run the NVRTC-compiled kernels
+(fused_device.cu); NumPy arrays run the same kernel bodies through the
+thread-block emulator (cuwavelet._fused_host), which exists to verify the GPU
+code in CI: it runs on one core, 3-7x slower than the separable host path, so
+route only CuPy arrays here in production.
 
 idwt2's adjoint is the analysis kernel with transposed filters (see
 transposed_bank): exactly an analysis with reversed synthesis filters in zero
@@ -35,31 +37,25 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from pathlib import Path
 
 import numpy as np
 
-from . import _wavelets
-from ._backends import cuda
-from ._arrays import array_module, empty, is_cupy, output, real_dtype
-from ._geometry import MAX_DIMS, merge_dims, set_batch_dims
+from . import _launch, _wavelets
+from ._arrays import array_module, empty, is_cupy, output
+from ._launch import DEFAULT_EMULATION, SHARED_BUDGET, Emulation  # noqa: F401 (re-exported)
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len
 
-KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
 ANALYSIS, SYNTHESIS, ANALYSIS_ADJOINT = 0, 1, 2  # FusedOp in dwt2_fused.cuh
 OPS = ("dwt2", "idwt2", "idwt2_adjoint", "dwt2_adjoint")
 ZERO, PERIODIZATION = _wavelets.MODES.index("zero"), _wavelets.PERIODIZATION
-DTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 SUPPORTED_DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
 KEYS = ("aa", "ad", "da", "dd")  # kernel band order: y letter, then x letter
 SUBBAND_LETTERS = "ad"
+LEVEL = _launch.FAMILIES["dwt2"]
+TWO_LEVELS = _launch.FAMILIES["dwt2_two_levels"]
 
-# Dynamic shared memory per block: the most a kernel gets without opting in
-# (cudaFuncAttributeMaxDynamicSharedMemorySize) on every GPU since sm_50.
-# Tiles shrink until they fit; filters too long for the smallest tile fall
-# back to the separable path.
-SHARED_BUDGET = 48 * 1024
-GPU_THREADS = 256  # fused_device.cu's __launch_bounds__
+# Tiles shrink until their shared memory fits SHARED_BUDGET; filters too long
+# for the smallest tile fall back to the separable path.
 # Shared-memory loads per output of a tile, over the minimum (one input
 # sample per coefficient, four coefficients per image sample). Long filters
 # with small tiles re-read wide halos (L2 hits, but L2 and shared memory
@@ -68,115 +64,27 @@ MAX_READ_AMPLIFICATION = 4.0
 ANALYSIS_TILE = (32, 32)   # coefficients per tile along y, x
 SYNTHESIS_TILE = (32, 64)  # image samples per tile along y, x (both even)
 
-FUSED_GEOMETRY_DTYPE = np.dtype([
-    ("batch_ndim", np.int64), ("batch_total", np.int64),
-    ("signal_len", np.int64, (2,)), ("coeff_len", np.int64, (2,)),
-    ("filter_len", np.int64, (2,)), ("tile", np.int64, (2,)), ("tiles", np.int64, (2,)),
-    ("fold_reach", np.int64, (2, 4)),
-    ("batch_shape", np.int64, (MAX_DIMS,)),
-    ("stride", np.int64, (5, MAX_DIMS + 2)),  # image, aa, ad, da, dd
-], align=True)
 
+# --- tiles -------------------------------------------------------------------------
 
-# --- the thread-block emulator's settings (NumPy arrays only) ----------------
-
-@dataclasses.dataclass(frozen=True)
-class Emulation:
-    """How the host build runs the kernels. schedule: 'reversed' or 'shuffled'
-    (thread order between barriers; 'forward' hides races and is for
-    demonstrations only). grid: blocks (each loops over several tiles when
-    there are more tiles than blocks). skip_barrier: testing hook, see
-    block_runtime.cuh."""
-    threads: int = 64
-    grid: int = 7
-    schedule: str = "shuffled"
-    seed: int = 0x9E3779B97F4A7C15
-    skip_barrier: int = -1
-
-
-DEFAULT_EMULATION = Emulation()
-
-
-# --- kernel source and names (CUDA) -------------------------------------------
-
-def kernel_name(op: int, mode: int, dtype) -> str:
-    return f"fused_dwt2_kernel<{op}, {mode}, {DTYPES[np.dtype(dtype)]}>"
-
-
-def all_kernel_names():
-    """Every specialization in fused_device.cu: the single-level kernels, then
-    the two-level one (two_level_kernel_name)."""
-    return ([kernel_name(op, mode, dt) for op in (ANALYSIS, SYNTHESIS, ANALYSIS_ADJOINT)
-             for mode in range(len(_wavelets.MODES)) for dt in DTYPES]
-            + [two_level_kernel_name(mode, dt) for mode in range(len(_wavelets.MODES))
-               for dt in DTYPES])
-
-
-KERNELS = cuda.KernelModule("fused_device.cu", all_kernel_names)
-COMPILE_OPTIONS = cuda.COMPILE_OPTIONS
-
-
-def kernel_source() -> str:
-    return KERNELS.source()
-
-
-def _cuda_function(op: int, mode: int, dtype):
-    return KERNELS.function(kernel_name(op, mode, dtype))
-
-
-# --- tiles and shared memory ------------------------------------------------
-
-def _window(op: int, mode: int, tile_len: int, F: int) -> int:
-    """Inputs one tile reads along an axis: the 2 * tile + F - 2 extended
-    samples of an analysis tile, the coefficients of a synthesis tile
-    (SynthesisLayout in dwt2_fused.cuh: first = floor((s - F + 1) / 2)), or
-    the coefficient slots of an analysis-adjoint tile, halo windows included
-    (AdjointAxis::max_windows)."""
-    if op == ANALYSIS:
-        return 2 * tile_len + F - 2
-    if op == ANALYSIS_ADJOINT:
-        return sum(_adjoint_window(run, F) for run in (tile_len, *_max_halos(mode, F)))
-    s = F // 2 - 1 if mode == PERIODIZATION else F - 2  # 2k = i + s - m
-    return (tile_len - 1 + s) // 2 - (s - F + 1) // 2 + 1
-
-
-def _adjoint_window(positions: int, F: int) -> int:
-    """Coefficients a run of consecutive extended positions reads at most."""
-    return (positions + F - 2) // 2 + 1 if positions > 0 else 0
-
-
-def _max_halos(mode: int, F: int):
-    """Longest (left, right) halo runs an analysis-adjoint axis folds back."""
-    if mode == ZERO:
-        return 0, 0
-    off = F // 2 if mode == PERIODIZATION else 1
-    return F - 1 - off, (F // 2 if mode == PERIODIZATION else F - 1)
-
-
-def shared_elems(op: int, mode: int, tile, filter_len) -> int:
-    """Elements of T one block keeps in shared memory: AnalysisLayout,
-    SynthesisLayout and AdjointLayout of dwt2_fused.cuh (tests compare with
-    the C++ numbers)."""
-    rows, cols = (_window(op, mode, t, F) for t, F in zip(tile, filter_len))
-    if op == ANALYSIS:  # input tile (even | odd columns) + lo and hi rows
-        return rows * 2 * ((cols + 1) // 2) + 2 * rows * tile[1]
-    return 4 * rows * cols + 2 * rows * tile[1]  # four windows + lo-y and hi-y rows
+def _tile_record(family, tile, filter_len):
+    g = np.zeros((), dtype=family.geometry_dtype)
+    g["tile"], g["filter_len"] = tile, filter_len
+    return g
 
 
 def read_amplification(op: int, mode: int, tile, filter_len) -> float:
-    """Elements a tile loads into shared memory per element it must read (one
-    input sample per coefficient, four coefficients per image sample), for a
-    tile away from the edges."""
-    if op == ANALYSIS_ADJOINT:  # an interior tile reads its own windows only
-        rows, cols = (_adjoint_window(t, F) for t, F in zip(tile, filter_len))
-    else:
-        rows, cols = (_window(op, mode, t, F) for t, F in zip(tile, filter_len))
+    """Elements an interior tile loads into shared memory per element it must
+    read (one input sample per coefficient, four coefficients per image
+    sample), from the kernels' windows (fused_tile_window)."""
+    rows, cols = (LEVEL.host.tile_window(LEVEL.name, op, mode, t, F)
+                  for t, F in zip(tile, filter_len))
     if op == ANALYSIS:
         return rows * cols / (4 * tile[0] * tile[1])
     return 4 * rows * cols / (tile[0] * tile[1])
 
 
-def _choose_tile(op: int, mode: int, out_len, filter_len, itemsize: int):
+def _choose_tile(op: int, mode: int, out_len, filter_len, dtype):
     """Largest tile (at most ANALYSIS_TILE / SYNTHESIS_TILE, no larger than the
     output) whose shared memory fits SHARED_BUDGET; None if none does, or if
     the one that does re-reads too much halo (MAX_READ_AMPLIFICATION) while
@@ -190,7 +98,8 @@ def _choose_tile(op: int, mode: int, out_len, filter_len, itemsize: int):
     else:
         tile = [min(t, n) for t, n in zip(SYNTHESIS_TILE, out_len)]
         smallest = 1
-    while shared_elems(op, mode, tile, filter_len) * itemsize > SHARED_BUDGET:
+    while _launch.shared_bytes(LEVEL, op, mode, dtype,
+                               _tile_record(LEVEL, tile, filter_len)) > SHARED_BUDGET:
         # halve the larger side first (y on a tie: x keeps the coalesced rows long)
         k = 0 if tile[0] >= tile[1] else 1
         if tile[k] <= smallest:
@@ -205,7 +114,7 @@ def _choose_tile(op: int, mode: int, out_len, filter_len, itemsize: int):
     return tuple(tile)
 
 
-# --- planning -----------------------------------------------------------------
+# --- planning -----------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
 class _Plan:
@@ -252,20 +161,14 @@ def _plan(op: str, operand, axes, banks, modes, data_shape=None):
         return "subbands differ in shape or dtype"
     if len({is_cupy(a) for a in arrays}) > 1:
         return "NumPy and CuPy arrays are mixed"
-    try:
-        key = (op, np.dtype(ref.dtype), tuple(ref.shape), tuple(ref.strides), tuple(axes),
-               tuple(banks), tuple(int(m) for m in modes),
-               None if data_shape is None else tuple(data_shape))
-        hash(key)
-    except TypeError:
-        return "banks must be FilterBanks and modes mode numbers"
-    return _plan_for(*key)
+    return _plan_for(op, np.dtype(ref.dtype), tuple(ref.shape), tuple(ref.strides), tuple(axes),
+                     tuple(banks), tuple(int(m) for m in modes),
+                     None if data_shape is None else tuple(data_shape))
 
 
 @functools.lru_cache(maxsize=1024)
 def _plan_for(op, dtype, shape, strides, axes, banks, modes, data_shape):
-    """_plan from the operand's metadata alone (memoized: planning in Python
-    costs more than a small level's kernel)."""
+    """_plan from the operand's metadata alone (memoized)."""
     if len(axes) != 2 or axes[0] == axes[1]:
         return "the fused kernels transform exactly two distinct axes"
     if len(banks) != 2 or len(modes) != 2:
@@ -278,9 +181,9 @@ def _plan_for(op, dtype, shape, strides, axes, banks, modes, data_shape):
     ndim = len(shape)
     if not all(0 <= a < ndim for a in axes):
         return "axes must be normalized"
-    batch = [d for d in range(ndim) if d not in axes and shape[d] != 1]
-    if len(batch) + (dtype.kind == "c") > MAX_DIMS:
-        return f"more than {MAX_DIMS} batch dimensions"
+    reason = _launch.batch_reason(shape, axes, dtype)
+    if reason:
+        return reason
     yx = _yx(axes, strides)
     order = [axes.index(a) for a in yx]  # positions of y, x in the caller's axes
     F = tuple(banks[k].length for k in order)
@@ -316,7 +219,7 @@ def _plan_for(op, dtype, shape, strides, axes, banks, modes, data_shape):
         yx_banks = tuple(transposed_bank(b) for b in yx_banks)
         mode = ZERO if mode != PERIODIZATION else PERIODIZATION
     out_len = n if kernel_op == ANALYSIS else N
-    tile = _choose_tile(kernel_op, mode, out_len, F, real_dtype(dtype).itemsize)
+    tile = _choose_tile(kernel_op, mode, out_len, F, dtype)
     if tile is None:
         return (f"filters of length {F} need tiles too small for {SHARED_BUDGET} bytes of shared "
                 f"memory (or re-read over {MAX_READ_AMPLIFICATION}x their halo)")
@@ -350,84 +253,33 @@ def _band_key(plan: _Plan, axes, k: int) -> str:
     return letter[axes[0]] + letter[axes[1]]
 
 
-def _launch(plan: _Plan, image, bands, emulation: Emulation):
+def _launch_level(plan: _Plan, image, bands, emulation: Emulation):
     operands = [image] + list(bands)
-    geometry, geometry_bytes, total_tiles, shared_bytes = _geometry(
-        plan, tuple(None if a is None else tuple(a.strides) for a in operands))
-    if total_tiles == 0:
-        return
-    scalar = real_dtype(plan.dtype)
-    xp = array_module(*operands)
-
-    def filters():
-        return [f for bank in plan.banks
-                for f in _wavelets.device_filters(bank, plan.kernel_op == SYNTHESIS, scalar, xp)]
-
-    if xp is not np:
-        with xp.cuda.Device(image.device.id):  # the arrays' GPU, whichever is current
-            kernel = _cuda_function(plan.kernel_op, plan.mode, scalar)
-            # a 0-d structured array is passed by value (the FusedGeometry
-            # parameter); None becomes a null pointer (an absent subband)
-            kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,),
-                   (geometry, *operands, *filters()), shared_mem=shared_bytes)
-        return
-    host = _host_module()
-    host.launch(plan.kernel_op, plan.mode, scalar == np.float64, geometry_bytes,
-                *[0 if a is None else a.ctypes.data for a in operands],
-                *[f.ctypes.data for f in filters()],
-                min(total_tiles, emulation.grid), emulation.threads,
-                host.schedules[emulation.schedule], emulation.seed, emulation.skip_barrier)
+    g = _level_geometry(plan, tuple(None if a is None else tuple(a.strides) for a in operands))
+    tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
+    filters = _launch.filter_record(LEVEL, plan.banks, plan.kernel_op == SYNTHESIS, plan.dtype,
+                                    array_module(*operands))
+    _launch.launch(LEVEL, plan.kernel_op, plan.mode, plan.dtype, g, tiles, operands, filters,
+                   emulation)
 
 
 @functools.lru_cache(maxsize=1024)
-def _geometry(plan: _Plan, byte_strides):
-    """(FusedGeometry record, its bytes, tiles, shared-memory bytes) for the
-    operands' byte strides (None: an absent subband). Batch dimensions:
-    size-1 ones dropped, neighbours contiguous in every operand merged, a
-    complex array walked as real with a last batch dimension of 2. Memoized
-    like _plan_for; the record is read-only."""
-    scalar = real_dtype(plan.dtype).itemsize
-    strides = [None if s is None else [b // scalar for b in s] for s in byte_strides]
-    if any(s is not None and any(b % scalar for b in bs)
-           for s, bs in zip(strides, byte_strides)):
-        raise ValueError("array strides are not a multiple of the element size")
-    shape = plan.image_shape
-    entries = [[shape[d], [s[d] if s is not None else 0 for s in strides], False]
-               for d in range(len(shape)) if d not in plan.yx and shape[d] != 1]
-    if plan.dtype.kind == "c":
-        entries.append([2, [1 if s is not None else 0 for s in strides], False])
-    merged = merge_dims(entries)  # in the first operand's memory order
-    g = np.zeros((), dtype=FUSED_GEOMETRY_DTYPE)
-    g["signal_len"] = plan.signal_len
-    g["coeff_len"] = plan.coeff_len
+def _level_geometry(plan: _Plan, byte_strides):
+    """FusedGeometry for the operands' byte strides (None: an absent subband);
+    memoized, read-only."""
+    g = _launch.geometry(LEVEL, plan.image_shape, plan.yx, byte_strides, plan.dtype)
+    g["signal_len"], g["coeff_len"] = plan.signal_len, plan.coeff_len
     filter_len = [b.length for b in plan.banks]
-    g["filter_len"] = filter_len
-    g["tile"] = plan.tile
+    g["filter_len"], g["tile"] = filter_len, plan.tile
     out_len = plan.coeff_len if plan.kernel_op == ANALYSIS else plan.signal_len
     g["tiles"] = [-(-n // t) for n, t in zip(out_len, plan.tile)]
     g["fold_reach"] = [1, 0, 1, 0]  # (empty ranges) read by the analysis adjoint only
     if plan.kernel_op == ANALYSIS_ADJOINT:
         for k in range(2):
-            g["fold_reach"][k] = _host_module().fold_reach(
-                plan.mode, plan.signal_len[k], plan.coeff_len[k], filter_len[k])
-    set_batch_dims(g, merged)
-    for k, axis in enumerate(plan.yx):
-        g["stride"][:, MAX_DIMS + k] = [s[axis] if s is not None else 0 for s in strides]
+            g["fold_reach"][k] = LEVEL.host.fold_reach(plan.mode, plan.signal_len[k],
+                                                       plan.coeff_len[k], filter_len[k])
     g.flags.writeable = False
-    total_tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
-    shared_bytes = shared_elems(plan.kernel_op, plan.mode, plan.tile, filter_len) * scalar
-    return g, g.tobytes(), total_tiles, shared_bytes
-
-
-def _host_module():
-    try:
-        from . import _fused_host
-    except ImportError as exc:  # pragma: no cover - only when the package was not built
-        raise ImportError("cuwavelet._fused_host is not built; install the package with "
-                          "`pip install -e .` (it compiles cuwavelet/kernels/fused_host.cpp)") from exc
-    if _fused_host.geometry_size != FUSED_GEOMETRY_DTYPE.itemsize:  # pragma: no cover
-        raise ImportError("cuwavelet._fused_host was built from another kernel source; rebuild it")
-    return _fused_host
+    return g
 
 
 def _split(op, image, axes, banks, modes, out, emulation):
@@ -435,8 +287,8 @@ def _split(op, image, axes, banks, modes, out, emulation):
     xp = array_module(image)
     out = dict(out or {})
     bands = [output(xp, out.get(_band_key(plan, axes, k)), plan.coeff_shape, plan.dtype,
-                     f"out[{_band_key(plan, axes, k)!r}]") for k in range(4)]
-    _launch(plan, image, bands, emulation)
+                    f"out[{_band_key(plan, axes, k)!r}]") for k in range(4)]
+    _launch_level(plan, image, bands, emulation)
     return {_band_key(plan, axes, k): bands[k] for k in range(4)}
 
 
@@ -445,7 +297,7 @@ def _merge(op, coeffs, axes, banks, modes, data_shape, out, emulation):
     xp = array_module(*coeffs.values())
     bands = [coeffs.get(_band_key(plan, axes, k)) for k in range(4)]
     image = output(xp, out, plan.image_shape, plan.dtype, "output")
-    _launch(plan, image, bands, emulation)
+    _launch_level(plan, image, bands, emulation)
     return image
 
 
@@ -478,26 +330,6 @@ def dwt2_adjoint_level(coeffs: dict, axes, banks, modes, data_shape, out=None, *
 # --- two levels of wavedec2 per launch (kernels/dwt2_two_levels.cuh) ---------------
 
 TWO_LEVEL_TILE = (16, 16)  # level-2 coefficients per tile at most, along y, x
-TWO_LEVEL_OPERANDS = 8     # image, level-1 ad, da, dd, level-2 aa, ad, da, dd (kernel order)
-TWO_LEVEL_GEOMETRY_DTYPE = np.dtype([
-    ("batch_ndim", np.int64), ("batch_total", np.int64),
-    ("signal_len", np.int64, (2,)), ("len1", np.int64, (2,)), ("len2", np.int64, (2,)),
-    ("filter_len", np.int64, (2,)), ("tile", np.int64, (2,)), ("tiles", np.int64, (2,)),
-    ("batch_shape", np.int64, (MAX_DIMS,)),
-    ("stride", np.int64, (TWO_LEVEL_OPERANDS, MAX_DIMS + 2)),
-], align=True)
-
-
-def two_level_kernel_name(mode: int, dtype) -> str:
-    return f"fused_dwt2_two_levels_kernel<{mode}, {DTYPES[np.dtype(dtype)]}>"
-
-
-def two_level_shared_elems(tile, filter_len) -> int:
-    """TwoLevelLayout of dwt2_two_levels.cuh: input window (even | odd columns),
-    level-1 lo and hi rows, and the level-1 approximation window."""
-    r1 = [2 * t + F - 2 for t, F in zip(tile, filter_len)]
-    r0 = [2 * r + F - 2 for r, F in zip(r1, filter_len)]
-    return r0[0] * 2 * ((r0[1] + 1) // 2) + 2 * r0[0] * r1[1] + r1[0] * r1[1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -521,22 +353,23 @@ def _two_level_plan_for(level1: _Plan):
     if mode in _wavelets._NEEDS_TWO_SAMPLES and min(n1) < 2:
         return "the level-1 approximation is too short for this mode (per-level path)"
     n2 = tuple(coeff_len(n, f, mode) for n, f in zip(n1, F))
-    itemsize = real_dtype(level1.dtype).itemsize
     tile = [min(t, n) for t, n in zip(TWO_LEVEL_TILE, n2)]
-    while two_level_shared_elems(tile, F) * itemsize > SHARED_BUDGET:
+    while _launch.shared_bytes(TWO_LEVELS, 0, mode, level1.dtype,
+                               _tile_record(TWO_LEVELS, tile, F)) > SHARED_BUDGET:
         k = 0 if tile[0] >= tile[1] else 1
         if tile[k] <= 1:
             return f"filters of length {F} leave no two-level tile in {SHARED_BUDGET} bytes"
         tile[k] = max(1, tile[k] // 2)
     # equal tiles: a short last tile's window may miss the targets of its extension
     tile = [-(-n // -(-n // t)) for n, t in zip(n2, tile)]
-    window = [2 * (2 * t + f - 2) + f - 2 for t, f in zip(tile, F)]
+    window = [TWO_LEVELS.host.tile_window(TWO_LEVELS.name, 0, mode, t, f)
+              for t, f in zip(tile, F)]
     if (window[0] * window[1] > MAX_READ_AMPLIFICATION * 16 * tile[0] * tile[1]
             and any(t < n for t, n in zip(tile, n2))):
         return (f"two-level tiles of {tuple(tile)} re-read over {MAX_READ_AMPLIFICATION}x their "
                 "input (long filters): per-level launches")
-    host = _host_module()
-    if not all(host.two_level_holds(mode, a, b, t, f) for a, b, t, f in zip(n1, n2, tile, F)):
+    if not all(TWO_LEVELS.host.two_level_holds(mode, a, b, t, f)
+               for a, b, t, f in zip(n1, n2, tile, F)):
         return ("the level-1 extension reads outside a tile's window (periodic modes on images "
                 "larger than one tile, or tiles too small for the filter): per-level path")
     return _TwoLevelPlan(level1, n2, tuple(tile))
@@ -551,28 +384,13 @@ def why_not_two_levels(x, axes, banks, modes):
 @functools.lru_cache(maxsize=1024)
 def _two_level_geometry(plan: _TwoLevelPlan, byte_strides):
     p = plan.level1
-    scalar = real_dtype(p.dtype).itemsize
-    if any(b % scalar for s in byte_strides for b in s):
-        raise ValueError("array strides are not a multiple of the element size")
-    strides = [[b // scalar for b in s] for s in byte_strides]
-    shape = p.image_shape
-    entries = [[shape[d], [s[d] for s in strides], False]
-               for d in range(len(shape)) if d not in p.yx and shape[d] != 1]
-    if p.dtype.kind == "c":
-        entries.append([2, [1] * len(strides), False])
-    merged = merge_dims(entries)
-    g = np.zeros((), dtype=TWO_LEVEL_GEOMETRY_DTYPE)
+    g = _launch.geometry(TWO_LEVELS, p.image_shape, p.yx, byte_strides, p.dtype)
     g["signal_len"], g["len1"], g["len2"] = p.signal_len, p.coeff_len, plan.len2
     g["filter_len"] = [b.length for b in p.banks]
     g["tile"] = plan.tile
     g["tiles"] = [-(-n // t) for n, t in zip(plan.len2, plan.tile)]
-    set_batch_dims(g, merged)
-    for k, axis in enumerate(p.yx):
-        g["stride"][:, MAX_DIMS + k] = [s[axis] for s in strides]
     g.flags.writeable = False
-    total_tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
-    shared_bytes = two_level_shared_elems(plan.tile, g["filter_len"]) * scalar
-    return g, g.tobytes(), total_tiles, shared_bytes
+    return g
 
 
 def dwt2_two_levels(x, axes, banks, modes, *, emulation=DEFAULT_EMULATION):
@@ -589,21 +407,9 @@ def dwt2_two_levels(x, axes, banks, modes, *, emulation=DEFAULT_EMULATION):
     level1 = [empty(xp, shape1, p.dtype) for _ in range(3)]  # kernel bands ad, da, dd
     level2 = [empty(xp, shape2, p.dtype) for _ in range(4)]  # aa, ad, da, dd
     operands = [x] + level1 + level2
-    g, g_bytes, total_tiles, shared_bytes = _two_level_geometry(
-        plan, tuple(tuple(a.strides) for a in operands))
-    scalar = real_dtype(p.dtype)
-    filters = [f for bank in p.banks for f in _wavelets.device_filters(bank, False, scalar, xp)]
-    if total_tiles and xp is not np:
-        with xp.cuda.Device(x.device.id):
-            kernel = KERNELS.function(two_level_kernel_name(p.mode, scalar))
-            kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,), (g, *operands, *filters),
-                   shared_mem=shared_bytes)
-    elif total_tiles:
-        host = _host_module()
-        host.launch_two_levels(p.mode, scalar == np.float64, g_bytes,
-                               [a.ctypes.data for a in operands], [f.ctypes.data for f in filters],
-                               min(total_tiles, emulation.grid), emulation.threads,
-                               host.schedules[emulation.schedule], emulation.seed,
-                               emulation.skip_barrier)
+    g = _two_level_geometry(plan, tuple(tuple(a.strides) for a in operands))
+    tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
+    filters = _launch.filter_record(TWO_LEVELS, p.banks, False, p.dtype, xp)
+    _launch.launch(TWO_LEVELS, 0, p.mode, p.dtype, g, tiles, operands, filters, emulation)
     keys = [_band_key(p, axes, k) for k in range(4)]
     return dict(zip(keys[1:], level1)), dict(zip(keys, level2))

@@ -42,94 +42,41 @@ import dataclasses
 import functools
 import math
 import operator
-from pathlib import Path
 
 import numpy as np
 
-from . import _wavelets
-from ._backends import cuda
-from ._fused import DEFAULT_EMULATION  # the emulator settings of the fused 2D kernels
-from ._arrays import array_module, empty, is_cupy, output, real_dtype
-from ._geometry import MAX_DIMS, merge_dims, set_batch_dims
+from . import _launch, _program, _wavelets
+from ._arrays import array_module, empty, output, real_dtype
+from ._launch import DEFAULT_EMULATION, SHARED_BUDGET
 from ._shapes import coeff_len
 
-KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
-MAX_LEVELS = 12  # kMaxFusedLevels in dwt1_multilevel.cuh
-MAX_TAPS = 32    # kMaxFusedTaps
-OPERANDS = 2 + MAX_LEVELS  # input, last approximation, details of levels 1..L
+FAMILY = _launch.FAMILIES["wavedec1d"]
+MAX_LEVELS = FAMILY.host.max_levels  # kMaxFusedLevels of dwt1_multilevel.cuh
+MAX_TAPS = FAMILY.host.max_taps      # kMaxFusedTaps
 PERIODIC, PERIODIZATION = _wavelets.MODES.index("periodic"), _wavelets.PERIODIZATION
-DTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 SUPPORTED_DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
-
-# Dynamic shared memory per block: the most a kernel gets without opting in,
-# as the fused 2D kernels (cuwavelet/_fused.py); 48 KB also lets four blocks
-# share an SM. The two windows take ~1.5x the input window: 8K f32 samples.
-SHARED_BUDGET = 48 * 1024
-GPU_THREADS = 256  # dwt1_multilevel_device.cu's __launch_bounds__
 # Blocks a launch aims for (tiles shrink toward min_tile until there are this
 # many): enough to fill an H100's 132 SMs several times over.
 TARGET_BLOCKS = 1024
 
-MULTILEVEL_GEOMETRY_DTYPE = np.dtype([
-    ("batch_ndim", np.int64), ("batch_total", np.int64), ("levels", np.int64),
-    ("filter_len", np.int64), ("tile", np.int64), ("tiles", np.int64), ("cascade", np.int64),
-    ("len", np.int64, (MAX_LEVELS + 1,)),
-    ("batch_shape", np.int64, (MAX_DIMS,)),
-    ("stride", np.int64, (OPERANDS, MAX_DIMS + 1)),  # batch dimensions, then the axis
-], align=True)
-OPERANDS_DTYPE = np.dtype([("address", np.int64, (OPERANDS,))], align=True)
-
-
-def taps_dtype(scalar) -> np.dtype:
-    """FilterTaps<T> of dwt1_multilevel.cuh."""
-    return np.dtype([("lo", scalar, (MAX_TAPS,)), ("hi", scalar, (MAX_TAPS,))], align=True)
-
-
-# --- kernel source and names (CUDA) -------------------------------------------
-
-def kernel_name(mode: int, dtype) -> str:
-    return f"fused_wavedec1d_kernel<{mode}, {DTYPES[np.dtype(dtype)]}>"
-
-
-def all_kernel_names():
-    return [kernel_name(mode, dt) for mode in range(len(_wavelets.MODES)) for dt in DTYPES]
-
-
-KERNELS = cuda.KernelModule("dwt1_multilevel_device.cu", all_kernel_names)
-COMPILE_OPTIONS = cuda.COMPILE_OPTIONS
-
-
-def kernel_source() -> str:
-    return KERNELS.source()
-
-
-def _cuda_function(mode: int, dtype):
-    return KERNELS.function(kernel_name(mode, dtype))
-
 
 # --- windows, shared memory, levels per launch ---------------------------------
 
-def window_width(top_width: int, F: int, above: int) -> int:
-    """Positions of the window `above` levels below the launch's last level,
-    whose window is top_width wide (window_width in dwt1_multilevel.cuh)."""
-    return (top_width + F - 2) * 2 ** above - (F - 2)
+def shared_bytes(levels: int, tile: int, F: int, dtype) -> int:
+    """One block's shared memory (MultilevelLayout of dwt1_multilevel.cuh)."""
+    g = np.zeros((), dtype=FAMILY.geometry_dtype)
+    g["levels"], g["tile"], g["filter_len"] = levels, tile, F
+    return _launch.shared_bytes(FAMILY, 0, 0, dtype, g)
 
 
-def shared_elems(levels: int, tile: int, F: int) -> int:
-    """Elements of T one block keeps in shared memory (MultilevelLayout): the
-    windows of the even levels and of the odd levels below the last one."""
-    even = (window_width(tile, F, levels) + 1) // 2
-    odd = (window_width(tile, F, levels - 1) + 1) // 2 if levels >= 2 else 0
-    return 2 * even + 2 * odd
-
-
+@functools.lru_cache(maxsize=None)
 def tile_capacity(levels: int, F: int, itemsize: int) -> int:
     """Largest tile (level-L coefficients) whose windows fit SHARED_BUDGET; 0 if none."""
-    budget = SHARED_BUDGET // itemsize
-    lo, hi = 0, budget  # shared_elems grows with the tile: bisect
+    dtype = np.float32 if itemsize == 4 else np.float64
+    lo, hi = 0, SHARED_BUDGET // itemsize  # shared memory grows with the tile: bisect
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if shared_elems(levels, mid, F) <= budget:
+        if shared_bytes(levels, mid, F, dtype) <= SHARED_BUDGET:
             lo = mid
         else:
             hi = mid - 1
@@ -211,10 +158,7 @@ def operand_reason(dtype, shape, axis, bank, mode):
         return f"the kernels take filters of even length up to {MAX_TAPS}; this one has {F}"
     if not 0 <= mode < len(_wavelets.MODES):
         return "unknown mode number"
-    batch = [d for d in range(len(shape)) if d != axis and shape[d] != 1]
-    if len(batch) + (dtype.kind == "c") > MAX_DIMS:
-        return f"more than {MAX_DIMS} batch dimensions"
-    return None
+    return _launch.batch_reason(shape, (axis,), dtype)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -252,7 +196,7 @@ def _plan_for(dtype, shape, axis, bank, mode, levels, tile):
     elif isinstance(tile, bool) or not isinstance(tile, int) or tile < 1:
         return "tile must be a positive int"
     tile = min(tile, NL)
-    if shared_elems(levels, tile, F) * itemsize > SHARED_BUDGET:
+    if shared_bytes(levels, tile, F, dtype) > SHARED_BUDGET:
         return f"the windows of {levels} levels exceed {SHARED_BUDGET} bytes of shared memory"
     tiled = tile < NL
     if tiled and needs_one_tile:  # the exactness rule of dwt1_multilevel.cuh
@@ -305,55 +249,14 @@ def coalesced(a, axis) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def _geometry(plan: _Plan, byte_strides):
-    """(MultilevelGeometry record, its bytes, tiles in all, shared-memory bytes)
-    for the operands' byte strides (input, approximation, details 1..L).
-    Batch dimensions: size-1 ones dropped, neighbours contiguous in every
-    operand merged, a complex array walked as real with a last batch
-    dimension of 2. Memoized; the record is read-only."""
-    scalar = real_dtype(plan.dtype).itemsize
-    if any(b % scalar for s in byte_strides for b in s):
-        raise ValueError("array strides are not a multiple of the element size")
-    strides = [[b // scalar for b in s] for s in byte_strides]
-    entries = [[plan.shape[d], [s[d] for s in strides], False]
-               for d in range(len(plan.shape)) if d != plan.axis and plan.shape[d] != 1]
-    if plan.dtype.kind == "c":
-        entries.append([2, [1] * len(strides), False])
-    merged = merge_dims(entries)  # in the first operand's memory order
-    g = np.zeros((), dtype=MULTILEVEL_GEOMETRY_DTYPE)
-    g["levels"] = plan.levels
-    g["filter_len"] = plan.bank.length
-    g["tile"] = plan.tile
-    g["tiles"] = plan.tiles
-    g["cascade"] = int(plan.cascade)
+    """MultilevelGeometry for the operands' byte strides (input,
+    approximation, details 1..L); memoized, read-only."""
+    g = _launch.geometry(FAMILY, plan.shape, (plan.axis,), byte_strides, plan.dtype)
+    g["levels"], g["filter_len"] = plan.levels, plan.bank.length
+    g["tile"], g["tiles"], g["cascade"] = plan.tile, plan.tiles, int(plan.cascade)
     g["len"][:plan.levels + 1] = plan.lens
-    set_batch_dims(g, merged)
-    g["stride"][:len(strides), MAX_DIMS] = [s[plan.axis] for s in strides]
     g.flags.writeable = False
-    total_tiles = int(g["batch_total"]) * plan.tiles
-    shared_bytes = shared_elems(plan.levels, plan.tile, plan.bank.length) * scalar
-    return g, g.tobytes(), total_tiles, shared_bytes
-
-
-@functools.lru_cache(maxsize=256)
-def _taps(bank, scalar):
-    """FilterTaps<T> record of the analysis filters (zeros past F)."""
-    taps = np.zeros((), dtype=taps_dtype(scalar))
-    taps["lo"][:bank.length] = bank.dec_lo
-    taps["hi"][:bank.length] = bank.dec_hi
-    taps.flags.writeable = False
-    return taps, taps.tobytes()
-
-
-def _host_module():
-    try:
-        from . import _fused1d_host
-    except ImportError as exc:  # pragma: no cover - only when the package was not built
-        raise ImportError("cuwavelet._fused1d_host is not built; install the package with "
-                          "`pip install -e .` (it compiles kernels/dwt1_multilevel_host.cpp)") from exc
-    if (_fused1d_host.geometry_size != MULTILEVEL_GEOMETRY_DTYPE.itemsize
-            or _fused1d_host.max_levels != MAX_LEVELS):  # pragma: no cover
-        raise ImportError("cuwavelet._fused1d_host was built from another kernel source; rebuild it")
-    return _fused1d_host
+    return g
 
 
 def _output(xp, like, out, shape, dtype, what):
@@ -364,10 +267,6 @@ def _output(xp, like, out, shape, dtype, what):
     order = sorted(range(len(shape)), key=lambda d: -abs(like.strides[d]))  # slowest first
     a = empty(xp, [shape[d] for d in order], dtype)
     return a.transpose(np.argsort(order)) if order != sorted(order) else a
-
-
-def _address(a) -> int:
-    return a.data.ptr if is_cupy(a) else a.ctypes.data
 
 
 def wavedec_levels(a, axis, bank, mode, levels, out=None, *, tile=None,
@@ -387,13 +286,6 @@ def _run(plan: _Plan, a, out, emulation):
     """wavedec_levels for a plan (tests hand it plans supports() refuses, to
     show that the refusals are needed)."""
     xp = array_module(a)
-    if xp is not np:
-        with xp.cuda.Device(a.device.id):  # allocate and launch on the input's GPU
-            return _run_on_device(plan, a, out, emulation, xp)
-    return _run_on_device(plan, a, out, emulation, xp)
-
-
-def _run_on_device(plan: _Plan, a, out, emulation, xp):
     levels = plan.levels
     out = list(out) if out is not None else [None] * (levels + 1)
     if len(out) != levels + 1:
@@ -403,24 +295,10 @@ def _run_on_device(plan: _Plan, a, out, emulation, xp):
     coeffs = [_output(xp, a, o, s, plan.dtype, n) for o, s, n in zip(out, shapes, names)]
     # kernel operand order: input, approximation, details finest first
     operands = [a, coeffs[0]] + coeffs[:0:-1]
-    g, g_bytes, total_tiles, shared_bytes = _geometry(
-        plan, tuple(tuple(o.strides) for o in operands))
-    if total_tiles == 0:
-        return coeffs
-    addresses = np.zeros((), dtype=OPERANDS_DTYPE)
-    addresses["address"][:len(operands)] = [_address(o) for o in operands]
-    scalar = real_dtype(plan.dtype)
-    taps, taps_bytes = _taps(plan.bank, scalar)
-    if xp is not np:
-        kernel = _cuda_function(plan.mode, scalar)
-        # 0-d structured arrays are passed by value (the three records)
-        kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,), (g, addresses, taps),
-               shared_mem=shared_bytes)
-        return coeffs
-    host = _host_module()
-    host.launch(plan.mode, scalar == np.float64, g_bytes, addresses.tobytes(), taps_bytes,
-                min(total_tiles, emulation.grid), emulation.threads,
-                host.schedules[emulation.schedule], emulation.seed, emulation.skip_barrier)
+    g = _geometry(plan, tuple(tuple(o.strides) for o in operands))
+    filters = _launch.filter_record(FAMILY, [plan.bank], False, plan.dtype, xp)
+    _launch.launch(FAMILY, 0, plan.mode, plan.dtype, g, int(g["batch_total"]) * plan.tiles,
+                   operands, filters, emulation)
     return coeffs
 
 
@@ -454,7 +332,10 @@ def wavedec(x, axis, bank, mode, level, level_fallback, *, emulation=DEFAULT_EMU
     level_fallback(a) runs one per-level step and returns {'a': cA, 'd': cD}
     (cuwavelet._multilevel.dwtn's result for one axis)."""
     details, a = [], x  # finest first
-    for levels in plan_wavedec(tuple(x.shape), axis, bank, mode, level, np.dtype(x.dtype)):
+    steps = plan_wavedec(tuple(x.shape), axis, bank, mode, level, np.dtype(x.dtype))
+    _program.note(f"wavedec along axis {axis}: levels per fused 1D launch {steps} "
+                  "(0: a per-level step)")
+    for levels in steps:
         if levels == 0:
             sub = level_fallback(a)
             details.append(sub["d"])

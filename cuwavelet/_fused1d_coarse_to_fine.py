@@ -41,31 +41,18 @@ import operator
 
 import numpy as np
 
-from . import _wavelets
-from ._arrays import array_module, real_dtype
-from ._backends import cuda
-from ._fused import DEFAULT_EMULATION
-from ._fused1d import (DTYPES, GPU_THREADS, MAX_LEVELS, OPERANDS, OPERANDS_DTYPE, SHARED_BUDGET,
-                       TARGET_BLOCKS, _address, _host_module, _output, operand_reason, taps_dtype)
-from ._geometry import MAX_DIMS, merge_dims, set_batch_dims
+from . import _launch, _program, _wavelets
+from ._arrays import array_module
+from ._launch import DEFAULT_EMULATION, SHARED_BUDGET
+from ._fused1d import MAX_LEVELS, TARGET_BLOCKS, _output, operand_reason
 from ._shapes import coeff_len, rec_len
 
+FAMILY = _launch.FAMILIES["coarse_to_fine1d"]
 SYNTHESIS, ANALYSIS_ADJOINT = 0, 1  # CoarseToFineOp in dwt1_coarse_to_fine.cuh
 ZERO, PERIODIZATION = _wavelets.MODES.index("zero"), _wavelets.PERIODIZATION
 MAX_TILE = 8192  # output samples per block at most (two window sets of ~T/2 fit 48 KB in f32)
 MIN_TILE = 256   # ... and at least, on long lines (each level's window has an ~F halo)
 
-COARSE_TO_FINE_GEOMETRY_DTYPE = np.dtype([
-    ("batch_ndim", np.int64), ("batch_total", np.int64), ("levels", np.int64),
-    ("filter_len", np.int64), ("tile", np.int64), ("tiles", np.int64), ("capacity", np.int64),
-    ("len", np.int64, (MAX_LEVELS + 1,)),
-    ("fold_reach", np.int64, (MAX_LEVELS, 4)),
-    ("batch_shape", np.int64, (MAX_DIMS,)),
-    ("stride", np.int64, (OPERANDS, MAX_DIMS + 1)),  # batch dimensions, then the axis
-], align=True)
-
-
-# --- kernel source and names (CUDA) -------------------------------------------
 
 def kernel_mode(op: int, mode: int) -> int:
     """The mode the kernel is instantiated for: the synthesis depends on the
@@ -74,23 +61,6 @@ def kernel_mode(op: int, mode: int) -> int:
     if op == SYNTHESIS:
         return PERIODIZATION if mode == PERIODIZATION else ZERO
     return mode
-
-
-def kernel_name(op: int, mode: int, dtype) -> str:
-    return f"fused_coarse_to_fine1d_kernel<{op}, {mode}, {DTYPES[np.dtype(dtype)]}>"
-
-
-def all_kernel_names():
-    modes = {SYNTHESIS: (ZERO, PERIODIZATION), ANALYSIS_ADJOINT: range(len(_wavelets.MODES))}
-    return [kernel_name(op, mode, dt) for op in (SYNTHESIS, ANALYSIS_ADJOINT)
-            for mode in modes[op] for dt in DTYPES]
-
-
-KERNELS = cuda.KernelModule("dwt1_coarse_to_fine_device.cu", all_kernel_names)
-
-
-def kernel_source() -> str:
-    return KERNELS.source()
 
 
 # --- planning -------------------------------------------------------------------
@@ -109,6 +79,10 @@ class _Plan:
     prepared: bytes    # the geometry's line-independent part, fold_reach and capacity filled
 
     @property
+    def prepared_record(self):
+        return np.frombuffer(self.prepared, dtype=FAMILY.geometry_dtype).reshape(())
+
+    @property
     def levels(self) -> int:
         return len(self.lens) - 1
 
@@ -117,13 +91,14 @@ class _Plan:
 
 
 def _prepared(op, mode, F, lens, tile):
-    """(geometry bytes with fold_reach and capacity, capacity) from the kernels' own code."""
-    g = np.zeros((), dtype=COARSE_TO_FINE_GEOMETRY_DTYPE)
+    """The geometry with fold_reach and capacity from the kernels' own code:
+    (its bytes, the record)."""
+    g = np.zeros((), dtype=FAMILY.geometry_dtype)
     g["levels"], g["filter_len"], g["tile"] = len(lens) - 1, F, tile
     g["tiles"] = -(-lens[0] // tile)
     g["len"][:len(lens)] = lens
-    raw = _host_module().coarse_to_fine_prepare(op, mode, g.tobytes())
-    return raw, int(np.frombuffer(raw, dtype=COARSE_TO_FINE_GEOMETRY_DTYPE)[0]["capacity"])
+    raw = FAMILY.host.coarse_to_fine_prepare(op, mode, g.tobytes())
+    return raw, np.frombuffer(raw, dtype=FAMILY.geometry_dtype).reshape(())
 
 
 def _lens_reason(op, mode, F, lens):
@@ -159,25 +134,31 @@ def _plan_for(op, dtype, out_shape, axis, bank, mode, lens, tile):
     F = bank.length
     batch = [d for d in range(len(out_shape)) if d != axis and out_shape[d] != 1]
     kmode = kernel_mode(op, mode)
-    budget = SHARED_BUDGET // (4 * real_dtype(dtype).itemsize)  # window slots that fit
+
+    def prepare(tile):  # (prepared record's bytes, whether its windows fit shared memory)
+        raw, record = _prepared(op, kmode, F, lens, tile)
+        return raw, _launch.shared_bytes(FAMILY, op, kmode, dtype, record) <= SHARED_BUDGET
+
     n0 = lens[0]
     if tile is None:  # as large as fits, but small enough for TARGET_BLOCKS blocks
         lines = math.prod(out_shape[d] for d in batch) * (2 if dtype.kind == "c" else 1)
         wanted = max(1, -(-TARGET_BLOCKS // max(lines, 1)))
         tile = min(n0, MAX_TILE, max(-(-n0 // wanted), MIN_TILE))
         while True:
-            prepared, capacity = _prepared(op, kmode, F, lens, tile)
-            if capacity <= budget or tile <= MIN_TILE:
+            prepared, fits = prepare(tile)
+            if fits or tile <= MIN_TILE:
                 break
             tile = max(MIN_TILE, tile // 2)
     elif isinstance(tile, bool) or not isinstance(tile, int) or tile < 1:
         return "tile must be a positive int"
     else:
         tile = min(tile, n0)
-        prepared, capacity = _prepared(op, kmode, F, lens, tile)
-    if capacity > budget:
-        return (f"windows of {capacity} coefficients exceed {SHARED_BUDGET} bytes of shared "
-                "memory (a boundary extension that folds onto the far end of a long level?)")
+        prepared, fits = prepare(tile)
+    if not fits:
+        capacity = int(np.frombuffer(prepared, dtype=FAMILY.geometry_dtype)[0]["capacity"])
+        return (f"windows of {capacity} coefficients exceed {SHARED_BUDGET} "
+                "bytes of shared memory (a boundary extension that folds onto the far end of a "
+                "long level?)")
     return _Plan(op, kmode, axis, out_shape, dtype, bank, lens, tile, -(-n0 // tile), prepared)
 
 
@@ -185,74 +166,24 @@ def _plan_for(op, dtype, out_shape, axis, bank, mode, lens, tile):
 
 @functools.lru_cache(maxsize=1024)
 def _geometry(plan: _Plan, byte_strides):
-    """(geometry record, its bytes, tiles in all, shared-memory bytes) for the
-    operands' byte strides (output, approximation, details 1..L; None for an
-    absent operand). Batch dimensions as in cuwavelet._fused1d._geometry."""
-    scalar = real_dtype(plan.dtype).itemsize
-    if any(b % scalar for s in byte_strides if s is not None for b in s):
-        raise ValueError("array strides are not a multiple of the element size")
-    strides = [[0] * len(plan.out_shape) if s is None else [b // scalar for b in s]
-               for s in byte_strides]
-    shape = plan.out_shape
-    entries = [[shape[d], [s[d] for s in strides], False]
-               for d in range(len(shape)) if d != plan.axis and shape[d] != 1]
-    if plan.dtype.kind == "c":
-        entries.append([2, [1 if s is not None else 0 for s in byte_strides], False])
-    merged = merge_dims(entries)  # in the output's memory order
-    # a 0-d record (passed by value to the CUDA kernel), from the prepared bytes
-    g = np.frombuffer(plan.prepared, dtype=COARSE_TO_FINE_GEOMETRY_DTYPE).reshape(()).copy()
-    set_batch_dims(g, merged)
-    g["stride"][:len(strides), MAX_DIMS] = [s[plan.axis] for s in strides]
+    """The prepared geometry completed for the operands' byte strides (output,
+    approximation, details 1..L; None for an absent operand); memoized."""
+    g = _launch.geometry(FAMILY, plan.out_shape, (plan.axis,), byte_strides, plan.dtype,
+                         base=plan.prepared_record)
     g.flags.writeable = False
-    total_tiles = int(g["batch_total"]) * plan.tiles
-    shared_bytes = 4 * int(g["capacity"]) * scalar
-    return g, g.tobytes(), total_tiles, shared_bytes
+    return g
 
 
-@functools.lru_cache(maxsize=256)
-def _taps(bank, scalar, op):
-    """FilterTaps<T> record: synthesis filters for waverec, analysis for the adjoint."""
-    taps = np.zeros((), dtype=taps_dtype(scalar))
-    lo, hi = (bank.rec_lo, bank.rec_hi) if op == SYNTHESIS else (bank.dec_lo, bank.dec_hi)
-    taps["lo"][:bank.length] = lo
-    taps["hi"][:bank.length] = hi
-    taps.flags.writeable = False
-    return taps, taps.tobytes()
-
-
-def _launch(plan: _Plan, top, details_fine_first, out, emulation):
+def _launch_plan(plan: _Plan, top, details, out, emulation):
     """Run a plan: top = a_L (or its cotangent), details d_1 .. d_L; -> level 0."""
-    xp = array_module(*[a for a in [top, *details_fine_first] if a is not None])
-    if xp is not np:
-        like = next(a for a in [top, *details_fine_first] if a is not None)
-        with xp.cuda.Device(like.device.id):
-            return _launch_on_device(plan, top, details_fine_first, out, emulation, xp)
-    return _launch_on_device(plan, top, details_fine_first, out, emulation, xp)
-
-
-def _launch_on_device(plan, top, details, out, emulation, xp):
+    xp = array_module(*[a for a in [top, *details] if a is not None])
     like = next(a for a in [*details[::-1], top] if a is not None)
     y = _output(xp, like, out, plan.level_shape(0), plan.dtype, "output")
     operands = [y, top] + list(details)
-    g, g_bytes, total_tiles, shared_bytes = _geometry(
-        plan, tuple(None if o is None else tuple(o.strides) for o in operands))
-    if total_tiles == 0:
-        return y
-    addresses = np.zeros((), dtype=OPERANDS_DTYPE)
-    addresses["address"][:len(operands)] = [0 if o is None else _address(o) for o in operands]
-    scalar = real_dtype(plan.dtype)
-    taps, taps_bytes = _taps(plan.bank, scalar, plan.op)
-    if xp is not np:
-        kernel = KERNELS.function(kernel_name(plan.op, plan.mode, scalar))
-        # 0-d structured arrays are passed by value (the three records)
-        kernel((min(total_tiles, 2**31 - 1),), (GPU_THREADS,), (g, addresses, taps),
-               shared_mem=shared_bytes)
-        return y
-    host = _host_module()
-    host.coarse_to_fine_launch(plan.op, plan.mode, scalar == np.float64, g_bytes,
-                               addresses.tobytes(), taps_bytes, min(total_tiles, emulation.grid),
-                               emulation.threads, host.schedules[emulation.schedule],
-                               emulation.seed, emulation.skip_barrier)
+    g = _geometry(plan, tuple(None if o is None else tuple(o.strides) for o in operands))
+    filters = _launch.filter_record(FAMILY, [plan.bank], plan.op == SYNTHESIS, plan.dtype, xp)
+    _launch.launch(FAMILY, plan.op, plan.mode, plan.dtype, g, int(g["batch_total"]) * plan.tiles,
+                   operands, filters, emulation)
     return y
 
 
@@ -328,7 +259,7 @@ def waverec_levels(a, details, axis, bank, mode, out=None, *, tile=None,
     plan = _waverec_plan(a, details, axis, bank, mode, tile)
     if isinstance(plan, str):
         raise ValueError(f"the fused 1D waverec kernel cannot run this: {plan}")
-    return _launch(plan, a, list(details)[::-1], out, emulation)
+    return _launch_plan(plan, a, list(details)[::-1], out, emulation)
 
 
 def _steps(level: int, fits) -> tuple:
@@ -364,7 +295,10 @@ def waverec(a, details, axis, bank, mode, level_fallback, *, emulation=DEFAULT_E
     level_fallback(a, d) runs one per-level idwt step (trimming a as pywt
     does) where no launch fits."""
     done = 0
-    for take in waverec_steps(a, details, axis, bank, mode):
+    steps = waverec_steps(a, details, axis, bank, mode)
+    _program.note(f"waverec along axis {axis}: levels per coarse-to-fine launch {steps} "
+                  "(0: a per-level step)")
+    for take in steps:
         chunk = details[done:done + (take or 1)]
         if take and why_not_waverec(a, chunk, axis, bank, mode) is None:
             a = waverec_levels(a, chunk, axis, bank, mode, emulation=emulation)
@@ -409,7 +343,7 @@ def wavedec_adjoint_levels(a_bar, detail_bars, axis, bank, mode, data_len, out=N
     plan = _adjoint_plan(a_bar, detail_bars, axis, bank, mode, data_len, tile)
     if isinstance(plan, str):
         raise ValueError(f"the fused 1D wavedec adjoint kernel cannot run this: {plan}")
-    return _launch(plan, a_bar, list(detail_bars)[::-1], out, emulation)
+    return _launch_plan(plan, a_bar, list(detail_bars)[::-1], out, emulation)
 
 
 def wavedec_adjoint_steps(a_bar, detail_bars, axis, bank, mode, level_lens) -> tuple:
@@ -434,7 +368,10 @@ def wavedec_adjoint(a_bar, detail_bars, axis, bank, mode, level_lens, level_fall
     level_lens (n_0 .. n_L), as wavedec_adjoint_steps' launches;
     level_fallback(a_bar, d_bar, n) runs one per-level step where none fits."""
     level, done = len(detail_bars), 0
-    for take in wavedec_adjoint_steps(a_bar, detail_bars, axis, bank, mode, level_lens):
+    steps = wavedec_adjoint_steps(a_bar, detail_bars, axis, bank, mode, level_lens)
+    _program.note(f"wavedec adjoint along axis {axis}: levels per coarse-to-fine launch {steps} "
+                  "(0: a per-level step)")
+    for take in steps:
         chunk = detail_bars[done:done + (take or 1)]
         n = level_lens[level - done - len(chunk)]
         if take and why_not_wavedec_adjoint(a_bar, chunk, axis, bank, mode, n) is None:

@@ -98,14 +98,3 @@ def add_complex_dimension(shape, strides):
     shape = tuple(shape) + (2,)
     strides = {r: (None if s is None else list(s) + [1]) for r, s in strides.items()}
     return shape, strides
-
-
-def set_batch_dims(record, merged) -> None:
-    """Fill a fused kernel's geometry record (batch_ndim, batch_total,
-    batch_shape and the batch columns of stride[operand][dim]) from
-    merge_dims' [size, [stride per operand], _] entries."""
-    record["batch_ndim"] = len(merged)
-    record["batch_total"] = int(np.prod([m[0] for m in merged], dtype=np.int64))
-    for i, (size, strides, _) in enumerate(merged):
-        record["batch_shape"][i] = size
-        record["stride"][:len(strides), i] = strides

@@ -9,6 +9,7 @@ from . import _fused as _fused_kernels
 from . import _fused1d
 from . import _fused1d_coarse_to_fine as _coarse_to_fine
 from ._arrays import array_module, is_cupy, zeros
+from ._program import note, planned
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._separable import merge_sweep, split_sweep
 from ._shapes import coeff_len, rec_len, with_len
@@ -33,7 +34,9 @@ def _fused(op, operand, axes, banks, modes, data_shape=None) -> bool:
     arrays = operand.values() if isinstance(operand, dict) else [operand]
     if not all(is_cupy(a) for a in arrays):
         return False
-    return _fused_kernels.supports(op, operand, axes, banks, modes, data_shape)
+    reason = _fused_kernels.why_not(op, operand, axes, banks, modes, data_shape)
+    note(f"{op} over axes {tuple(axes)}: " + (f"separable ({reason})" if reason else "fused 2D"))
+    return reason is None
 
 
 def _split(op, x, axes, banks, modes, separable_op, fused_level) -> dict:
@@ -41,8 +44,9 @@ def _split(op, x, axes, banks, modes, separable_op, fused_level) -> dict:
     head, tail = slice(None, -2), slice(-2, None)
     if len(axes) < 2 or not _fused(op, x, axes[tail], banks[tail], modes[tail]):
         return split_sweep(x, axes, banks, modes, separable_op)
-    heads = split_sweep(x, axes[head], banks[head], modes[head], separable_op) \
-        if len(axes) > 2 else {"": x}
+    if len(axes) == 2:
+        return fused_level(x, axes, banks, modes)
+    heads = split_sweep(x, axes[head], banks[head], modes[head], separable_op)
     out = {}
     for key, sub in heads.items():
         if _fused(op, sub, axes[tail], banks[tail], modes[tail]):
@@ -80,10 +84,12 @@ def _merge(op, coeffs, axes, banks, modes, separable_op, lens, fused_level, data
     return merge_sweep(merged, axes[head], banks[head], modes[head], separable_op, lens[head])
 
 
+@planned("x")
 def dwtn(x, axes, banks, modes) -> dict:
     return _split("dwt2", x, axes, banks, modes, analysis, _fused_kernels.dwt2_level)
 
 
+@planned(structures=("coeffs",))
 def idwtn(coeffs: dict, axes, banks, modes):
     shape = next(iter(coeffs.values())).shape
     lens = [rec_len(shape[ax], b.length, m) for ax, b, m in zip(axes, banks, modes)]
@@ -91,17 +97,20 @@ def idwtn(coeffs: dict, axes, banks, modes):
                   _fused_kernels.idwt2_level)
 
 
+@planned(structures=("coeffs",))
 def dwtn_adjoint(coeffs: dict, axes, banks, modes, data_shape):
     return _merge("dwt2_adjoint", coeffs, axes, banks, modes, analysis_adjoint,
                   [data_shape[ax] for ax in axes], _fused_kernels.dwt2_adjoint_level,
                   data_shape)
 
 
+@planned("y")
 def idwtn_adjoint(y, axes, banks, modes) -> dict:
     return _split("idwt2_adjoint", y, axes, banks, modes, synthesis_adjoint,
                   _fused_kernels.idwt2_adjoint_level)
 
 
+@planned("x")
 def wavedec(x, axes, banks, modes, level: int) -> list:
     if len(axes) == 1 and level > 1 and is_cupy(x) and _fused1d.coalesced(x, axes[0]):
         # several levels per launch on the GPU (cuwavelet/_fused1d.py decides how many)
@@ -112,7 +121,7 @@ def wavedec(x, axes, banks, modes, level: int) -> list:
     done = 0
     while done < level:
         if level - done >= 2 and len(axes) == 2 and is_cupy(a) and \
-                _fused_kernels.why_not_two_levels(a, axes, banks, modes) is None:
+                _two_levels(a, axes, banks, modes, done + 1):
             # two levels per launch on the GPU: the level-1 approximation stays on chip
             first, second = _fused_kernels.dwt2_two_levels(a, axes, banks, modes)
             a = second.pop(approx_key(2))
@@ -126,6 +135,13 @@ def wavedec(x, axes, banks, modes, level: int) -> list:
     return [a] + details[::-1]
 
 
+def _two_levels(a, axes, banks, modes, first_level) -> bool:
+    reason = _fused_kernels.why_not_two_levels(a, axes, banks, modes)
+    note(f"levels {first_level}-{first_level + 1}: "
+         + (f"one level per launch ({reason})" if reason else "one two-level launch"))
+    return reason is None
+
+
 def _multilevel_1d(axes, arrays, level: int) -> bool:
     """Whether a 1D multilevel transform runs several levels per launch
     (cuwavelet/_fused1d.py, _fused1d_coarse_to_fine.py): CuPy arrays, 2+
@@ -134,6 +150,7 @@ def _multilevel_1d(axes, arrays, level: int) -> bool:
             and all(is_cupy(v) and _fused1d.coalesced(v, axes[0]) for v in arrays))
 
 
+@planned(structures=("a", "details"))
 def waverec(a, details, axes, banks, modes, trim_first: bool):
     """details coarsest first; a is trimmed to each level's detail shape where
     it is one sample longer (pywt's rule; waverecn skips the first level)."""
@@ -179,6 +196,7 @@ def rec_shape(shape, axes, banks, modes) -> tuple:
     return s
 
 
+@planned(structures=("cots",))
 def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
     """Transpose of wavedec: cotangents [cA_n, {details}...] -> cotangent of x.
     None stands for a zero cotangent anywhere."""
@@ -218,6 +236,7 @@ def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
     return a_bar
 
 
+@planned("y")
 def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: bool):
     """Transpose of waverec for coefficients of the given shapes (coarsest
     first): cotangent of the reconstruction -> [cA_n, {details}...]."""

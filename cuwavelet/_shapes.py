@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 
+from . import _program
 from ._wavelets import PERIODIZATION, as_filter_bank, as_mode
 
 try:
@@ -82,7 +82,7 @@ def check_level(sizes, filter_lens, level, stacklevel: int = 4) -> int:
     if level < 0:
         raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
     if level > deepest:
-        warnings.warn(f"Level value of {level} is too high: all coefficients will experience "
+        _program.warn(f"Level value of {level} is too high: all coefficients will experience "
                       "boundary effects.", stacklevel=stacklevel)
     return level
 

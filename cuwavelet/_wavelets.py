@@ -49,6 +49,13 @@ class FilterBank:
     rec_hi: tuple
     name: str
 
+    def __post_init__(self):  # banks key plans and caches: hash once
+        object.__setattr__(self, "_hash", hash((self.dec_lo, self.dec_hi, self.rec_lo,
+                                                self.rec_hi, self.name)))
+
+    def __hash__(self):
+        return self._hash
+
     @property
     def length(self) -> int:
         return len(self.dec_lo)

@@ -20,7 +20,7 @@ use their analysis filters where the transpose needs them. Dot-product tests
 from __future__ import annotations
 
 from . import _multilevel as ml
-from ._arrays import on_input_device
+from ._program import planned
 from ._primitives import analysis_adjoint, synthesis_adjoint
 from ._shapes import normalize_axes, normalize_axis
 from .transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, coefficient_arrays,
@@ -56,7 +56,7 @@ def _check_batch(coeff_shape, data_shape, axes):
 
 # --- single level ------------------------------------------------------------
 
-@on_input_device
+@planned(structures=("cA", "cD"))
 def dwt(cA, cD, wavelet, mode="symmetric", axis=-1, *, data_shape):
     """Adjoint of dwt: cotangents of (cA, cD) -> cotangent of the data."""
     data_shape = _data_shape(data_shape)
@@ -69,7 +69,7 @@ def dwt(cA, cD, wavelet, mode="symmetric", axis=-1, *, data_shape):
                             data_shape[axis])
 
 
-@on_input_device
+@planned("y")
 def idwt(y, wavelet, mode="symmetric", axis=-1):
     """Adjoint of idwt: cotangent of the reconstruction -> (cA, cD) cotangents."""
     g = signal(y, name="y")
@@ -78,7 +78,7 @@ def idwt(y, wavelet, mode="symmetric", axis=-1):
     return synthesis_adjoint(g, banks[0], modes[0], axis)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def dwtn(coeffs, wavelet, mode="symmetric", axes=None, *, data_shape):
     """Adjoint of dwtn: dict of subband cotangents -> cotangent of the data."""
     data_shape = _data_shape(data_shape)
@@ -92,7 +92,7 @@ def dwtn(coeffs, wavelet, mode="symmetric", axes=None, *, data_shape):
     return ml.dwtn_adjoint(c, axes, *banks_and_modes(wavelet, mode, axes), data_shape)
 
 
-@on_input_device
+@planned("y")
 def idwtn(y, wavelet, mode="symmetric", axes=None):
     """Adjoint of idwtn: cotangent of the reconstruction -> dict of subband cotangents."""
     g = signal(y, name="y")
@@ -100,7 +100,7 @@ def idwtn(y, wavelet, mode="symmetric", axes=None):
     return ml.idwtn_adjoint(g, axes, *banks_and_modes(wavelet, mode, axes))
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def dwt2(coeffs, wavelet, mode="symmetric", axes=(-2, -1), *, data_shape):
     """Adjoint of dwt2: (cA, (cH, cV, cD)) cotangents -> cotangent of the data."""
     cA, (cH, cV, cD) = _split2(coeffs)
@@ -108,7 +108,7 @@ def dwt2(coeffs, wavelet, mode="symmetric", axes=(-2, -1), *, data_shape):
                 data_shape=data_shape)
 
 
-@on_input_device
+@planned("y")
 def idwt2(y, wavelet, mode="symmetric", axes=(-2, -1)):
     """Adjoint of idwt2: cotangent of the reconstruction -> (cA, (cH, cV, cD))."""
     c = idwtn(y, wavelet, mode, _two_axes(axes))
@@ -135,14 +135,14 @@ def _wavedec_adjoint(cots, wavelet, mode, axes, data_shape):
     return ml.wavedec_adjoint([a] + details, axes, banks, modes, data_shape)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def wavedec(coeffs, wavelet, mode="symmetric", axis=-1, *, data_shape):
     """Adjoint of wavedec: [cA_n, cD_n, ..., cD_1] cotangents -> cotangent of the data."""
     a, ds = _coeff_list(coeffs, "wavedec")
     return _wavedec_adjoint([a] + [{"d": d} for d in ds], wavelet, mode, [axis], data_shape)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def wavedec2(coeffs, wavelet, mode="symmetric", axes=(-2, -1), *, data_shape):
     """Adjoint of wavedec2."""
     a, ds = _coeff_list(coeffs, "wavedec2")
@@ -150,7 +150,7 @@ def wavedec2(coeffs, wavelet, mode="symmetric", axes=(-2, -1), *, data_shape):
     return _wavedec_adjoint([a] + dicts, wavelet, mode, _two_axes(axes), data_shape)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def wavedecn(coeffs, wavelet, mode="symmetric", axes=None, *, data_shape):
     """Adjoint of wavedecn."""
     a, ds = _coeff_list(coeffs, "wavedecn")
@@ -176,7 +176,7 @@ def _level_shape(shapes, what):
     return shapes.pop()
 
 
-@on_input_device
+@planned("y")
 def waverec(y, wavelet, mode="symmetric", axis=-1, *, coeff_shapes):
     """Adjoint of waverec: cotangent of the reconstruction -> [cA_n, cD_n, ..., cD_1]
     shaped like coeff_shapes (e.g. shapes_of(coeffs))."""
@@ -186,7 +186,7 @@ def waverec(y, wavelet, mode="symmetric", axis=-1, *, coeff_shapes):
     return [out[0]] + [d["d"] for d in out[1:]]
 
 
-@on_input_device
+@planned("y")
 def waverec2(y, wavelet, mode="symmetric", axes=(-2, -1), *, coeff_shapes):
     """Adjoint of waverec2: cotangent -> [cA_n, (cH_n, cV_n, cD_n), ...]."""
     a_shape, d_shapes = _coeff_list(coeff_shapes, "wavedec2")
@@ -195,7 +195,7 @@ def waverec2(y, wavelet, mode="symmetric", axes=(-2, -1), *, coeff_shapes):
     return [out[0]] + [(d["da"], d["ad"], d["dd"]) for d in out[1:]]
 
 
-@on_input_device
+@planned("y")
 def waverecn(y, wavelet, mode="symmetric", axes=None, *, coeff_shapes):
     """Adjoint of waverecn: cotangent -> [cA_n, {key: detail}, ...]; every key of
     each level is returned (the transpose of a missing subband is still defined)."""

@@ -3,7 +3,8 @@ on NumPy arrays (CPU kernels) and CuPy arrays (CUDA kernels)."""
 from __future__ import annotations
 
 from . import _multilevel as ml
-from ._arrays import array_module, as_array, common_dtype, is_cupy, on_input_device
+from ._arrays import array_module, as_array, common_dtype, is_cupy, is_planned
+from ._program import planned
 from ._primitives import analysis, synthesis
 from ._shapes import AxisError, check_level, normalize_axes, normalize_axis
 from ._wavelets import as_filter_bank, as_mode, per_axis
@@ -66,14 +67,14 @@ def equal_shapes(arrays: dict, what="coefficients"):
 
 # --- single level ------------------------------------------------------------
 
-@on_input_device
+@planned("data")
 def dwt(data, wavelet, mode="symmetric", axis=-1):
     """Single-level DWT along `axis`: (cA, cD)."""
     x = signal(data)
     return analysis(x, as_filter_bank(wavelet), as_mode(mode), normalize_axis(axis, x.ndim))
 
 
-@on_input_device
+@planned(structures=("cA", "cD"))
 def idwt(cA, cD, wavelet, mode="symmetric", axis=-1):
     """Single-level inverse DWT; cA or cD may be None (zeros)."""
     c = coefficient_arrays({"cA": cA, "cD": cD})
@@ -84,7 +85,7 @@ def idwt(cA, cD, wavelet, mode="symmetric", axis=-1):
                      normalize_axis(axis, len(shape)))
 
 
-@on_input_device
+@planned("data")
 def dwtn(data, wavelet, mode="symmetric", axes=None):
     """Single-level nD DWT: {key: subband}, one letter ('a'/'d') per axis in axes order."""
     x = signal(data)
@@ -92,7 +93,7 @@ def dwtn(data, wavelet, mode="symmetric", axes=None):
     return ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def idwtn(coeffs, wavelet, mode="symmetric", axes=None):
     """Single-level nD inverse DWT of a dwtn-style dict (missing or None subbands are zeros)."""
     if not isinstance(coeffs, dict):
@@ -107,7 +108,7 @@ def idwtn(coeffs, wavelet, mode="symmetric", axes=None):
     return ml.idwtn(c, axes, *banks_and_modes(wavelet, mode, axes))
 
 
-@on_input_device
+@planned("data")
 def dwt2(data, wavelet, mode="symmetric", axes=(-2, -1)):
     """Single-level 2D DWT: (cA, (cH, cV, cD))."""
     x = signal(data, 2)
@@ -116,7 +117,7 @@ def dwt2(data, wavelet, mode="symmetric", axes=(-2, -1)):
     return c["aa"], (c["da"], c["ad"], c["dd"])
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def idwt2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
     """Single-level 2D inverse DWT of (cA, (cH, cV, cD))."""
     cA, (cH, cV, cD) = _split2(coeffs)
@@ -142,7 +143,7 @@ def _split2(coeffs):
 
 # --- multilevel --------------------------------------------------------------
 
-@on_input_device
+@planned("data")
 def wavedec(data, wavelet, mode="symmetric", level=None, axis=-1):
     """Multilevel 1D DWT: [cA_n, cD_n, ..., cD_1]."""
     x = signal(data)
@@ -155,7 +156,7 @@ def wavedec(data, wavelet, mode="symmetric", level=None, axis=-1):
     return [c[0]] + [d["d"] for d in c[1:]]
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def waverec(coeffs, wavelet, mode="symmetric", axis=-1):
     """Multilevel 1D inverse DWT of [cA_n, cD_n, ..., cD_1]."""
     a, details = _coeff_list(coeffs, "wavedec")
@@ -173,7 +174,7 @@ def waverec(coeffs, wavelet, mode="symmetric", axis=-1):
     return ml.waverec(arrays.get(0), d_dicts, axes, banks, modes, trim_first=True)
 
 
-@on_input_device
+@planned("data")
 def wavedec2(data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
     """Multilevel 2D DWT: [cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]."""
     x = signal(data, 2)
@@ -186,7 +187,7 @@ def wavedec2(data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
     return [c[0]] + [(d["da"], d["ad"], d["dd"]) for d in c[1:]]
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def waverec2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
     """Multilevel 2D inverse DWT of wavedec2's structure."""
     a, d_dicts, axes = waverec2_parts(coeffs, axes)
@@ -210,7 +211,7 @@ def waverec2_parts(coeffs, axes):
     return a, [dict(zip(("da", "ad", "dd"), d)) for d in details], axes
 
 
-@on_input_device
+@planned("data")
 def wavedecn(data, wavelet, mode="symmetric", level=None, axes=None):
     """Multilevel nD DWT: [cA_n, {key: detail}_n, ..., {key: detail}_1]."""
     x = signal(data)
@@ -222,7 +223,7 @@ def wavedecn(data, wavelet, mode="symmetric", level=None, axes=None):
     return ml.wavedec(x, axes, banks, modes, level)
 
 
-@on_input_device
+@planned(structures=("coeffs",))
 def waverecn(coeffs, wavelet, mode="symmetric", axes=None):
     """Multilevel nD inverse DWT of wavedecn's structure."""
     a, details = _coeff_list(coeffs, "wavedecn")
@@ -284,7 +285,7 @@ def _ndim(v) -> int:
 
 def _as_given(data):
     """Level 0 returns the data itself as an array, as pywt does."""
-    if is_cupy(data):
+    if is_cupy(data) or is_planned(data):
         return data
     import numpy as np
     return np.asarray(data)

@@ -16,6 +16,17 @@ HAS_CUDA = _cuda_available()
 requires_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA device and CuPy")
 
 
+@pytest.fixture(autouse=True)
+def fresh_plans():
+    """Each test starts without cached plans: a test that swaps an internal
+    function (to count launches, say) sees it called while its plan records,
+    and a plan recorded under such a swap never serves another test."""
+    from cuwavelet import _program
+    _program.clear_cache()
+    yield
+    _program.clear_cache()
+
+
 @pytest.fixture(params=["numpy", pytest.param("cupy", marks=[pytest.mark.gpu, requires_cuda])])
 def xp(request):
     if request.param == "numpy":

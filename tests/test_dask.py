@@ -172,6 +172,8 @@ def test_bad_arguments_raise_at_the_call():
         cw.wavedec(x, "db2", level=9)
     with pytest.raises(ValueError, match="unknown chunk sizes"):
         cw.dwt(x[x[:, 0] > 0], "db2")
+    with pytest.raises(TypeError, match="cannot be planned"):
+        cw.get_plan(cw.wavedec, x, "db2")
 
 
 def test_mixed_numpy_and_dask_coefficients():

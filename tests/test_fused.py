@@ -322,13 +322,6 @@ def test_two_level_refusals_and_layout():
     assert _fused.why_not_two_levels(x, (1, 2), *sym) is None
     assert "extension" in _fused.why_not_two_levels(x, (1, 2), *per)  # far end, many tiles
     assert _fused.why_not_two_levels(x, (1, 2), *banks_modes("coif5", "zero", (1, 2)))
-    for tile in ((16, 16), (3, 8), (1, 1)):
-        for F in ((4, 4), (10, 2)):
-            g = np.zeros((), _fused.TWO_LEVEL_GEOMETRY_DTYPE)
-            g["tile"], g["filter_len"] = tile, F
-            assert _fused_host.two_level_shared_bytes(False, g.tobytes()) == \
-                4 * _fused.two_level_shared_elems(tile, F)
-    assert _fused_host.two_level_geometry_size == _fused.TWO_LEVEL_GEOMETRY_DTYPE.itemsize
 
 
 # --- what runs fused, and what falls back ------------------------------------
@@ -357,19 +350,6 @@ def test_supports_says_when_to_fall_back():
     assert not _fused.supports("dwt2", x, [1, 2], *db20)
     assert_same_structure(fused("dwt2", x.astype(np.float32), "db20", "zero", (1, 2)),
                           pywt.dwtn(x.astype(np.float32), "db20", "zero", axes=(1, 2)), 2e-5)
-
-
-def test_shared_memory_sizes_agree_with_the_kernels():
-    """_fused.shared_elems (sizes the CUDA launch, picks tiles) == the C++ layouts."""
-    for op in (_fused.ANALYSIS, _fused.SYNTHESIS, _fused.ANALYSIS_ADJOINT):
-        for mode in range(len(MODES)):
-            for F in ((2, 2), (4, 10), (18, 6)):
-                for tile in ((32, 32), (1, 4), (6, 2), (32, 64)):
-                    g = np.zeros((), _fused.FUSED_GEOMETRY_DTYPE)
-                    g["filter_len"], g["tile"] = F, tile
-                    assert _fused_host.shared_bytes(op, mode, True, g.tobytes()) == \
-                        8 * _fused.shared_elems(op, mode, tile, F)
-    assert _fused_host.geometry_size == _fused.FUSED_GEOMETRY_DTYPE.itemsize
 
 
 # --- the device build ---------------------------------------------------------

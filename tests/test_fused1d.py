@@ -20,7 +20,7 @@ import pywt
 import cuwavelet as cw
 
 from conftest import assert_same_structure, quiet, random, requires_cuda
-from cuwavelet import _fused1d, _fused1d_host, _multilevel, _wavelets
+from cuwavelet import _fused1d, _multilevel, _wavelets
 from cuwavelet._fused import Emulation
 
 MODES = pywt.Modes.modes
@@ -249,28 +249,16 @@ def test_supports_says_when_to_fall_back():
         _fused1d.wavedec_levels(x, 1, db2, sym, 0)
 
 
-def test_shared_memory_and_records_agree_with_the_kernel():
-    """_fused1d.shared_elems (sizes the CUDA launch, bounds the tiles) == the
-    C++ MultilevelLayout, and the NumPy records have the C++ sizes."""
-    g = np.zeros((), _fused1d.MULTILEVEL_GEOMETRY_DTYPE)
-    for levels in (1, 2, 5, 12):
-        for F in (2, 6, 32):
-            for tile in (1, 7, 64):
-                g["levels"], g["filter_len"], g["tile"] = levels, F, tile
-                for is_double, size in ((True, 8), (False, 4)):
-                    assert _fused1d_host.shared_bytes(is_double, g.tobytes()) == \
-                        size * _fused1d.shared_elems(levels, tile, F)
-    assert _fused1d_host.geometry_size == _fused1d.MULTILEVEL_GEOMETRY_DTYPE.itemsize
-    assert _fused1d_host.operands_size == _fused1d.OPERANDS_DTYPE.itemsize
-    assert _fused1d_host.taps_size_double == _fused1d.taps_dtype(np.float64).itemsize
-    assert (_fused1d_host.max_levels, _fused1d_host.max_taps) == \
-        (_fused1d.MAX_LEVELS, _fused1d.MAX_TAPS)
-    for F in (2, 4, 10, 16, 32):  # what max_levels promises fits, with efficient tiles
-        for itemsize in (4, 8):
+def test_levels_per_launch_fit_shared_memory():
+    """What max_levels promises fits, with efficient tiles, and tile_capacity
+    is the largest tile that does (sizes from the kernel's own layout)."""
+    for F in (2, 4, 10, 16, 32):
+        for itemsize, dtype in ((4, np.float32), (8, np.float64)):
             L = _fused1d.max_levels(F, itemsize)
             T = _fused1d.tile_capacity(L, F, itemsize)
             assert T >= _fused1d.min_tile(F)
-            assert _fused1d.shared_elems(L, T, F) * itemsize <= _fused1d.SHARED_BUDGET
+            assert _fused1d.shared_bytes(L, T, F, dtype) <= _fused1d.SHARED_BUDGET
+            assert _fused1d.shared_bytes(L, T + 1, F, dtype) > _fused1d.SHARED_BUDGET
 
 
 # --- a whole wavedec ------------------------------------------------------------

@@ -17,7 +17,7 @@ import pywt
 import cuwavelet as cw
 from conftest import pywt_matrix, quiet, random, requires_cuda
 from cuwavelet import _fused1d_coarse_to_fine as c2f
-from cuwavelet import _fused1d_host, _multilevel, _wavelets
+from cuwavelet import _launch, _multilevel, _wavelets
 from cuwavelet._fused import Emulation
 
 MODES = pywt.Modes.modes
@@ -208,9 +208,7 @@ def test_refusals_say_why():
         c2f.waverec_levels(c[0][:1], c[1:], 1, db2, sym)
 
 
-def test_records_agree_with_the_kernels():
-    assert _fused1d_host.coarse_to_fine_geometry_size == \
-        c2f.COARSE_TO_FINE_GEOMETRY_DTYPE.itemsize
+def test_windows_fit_shared_memory():
     # the windows fit the budget the planner promises (W5- and W1-like lines)
     for shape, wavelet, level in (((32, 10 ** 6), "db5", 10), ((256, 4096), "db4", 5)):
         for op, mode in ((c2f.SYNTHESIS, "symmetric"), (c2f.ANALYSIS_ADJOINT, "symmetric"),
@@ -223,9 +221,8 @@ def test_records_agree_with_the_kernels():
                 plan = c2f._plan_for(op, np.dtype(dtype), (shape[0], lens[0]), 1, bank, m,
                                      tuple(lens), None)
                 assert isinstance(plan, c2f._Plan), plan
-                capacity = np.frombuffer(plan.prepared, c2f.COARSE_TO_FINE_GEOMETRY_DTYPE)[0][
-                    "capacity"]
-                assert 4 * capacity * np.dtype(dtype).itemsize <= c2f.SHARED_BUDGET
+                assert _launch.shared_bytes(c2f.FAMILY, op, plan.mode, dtype,
+                                            plan.prepared_record) <= c2f.SHARED_BUDGET
                 assert plan.tile >= min(c2f.MIN_TILE, lens[0])
 
 

@@ -8,17 +8,18 @@ import os
 
 import pytest
 
-from cuwavelet import _fused, _fused1d, _fused1d_coarse_to_fine
+from cuwavelet import _launch
 from cuwavelet._backends import cuda
 
 # each kernel source with its number of specializations
 KERNEL_MODULES = {
     "per-axis": (cuda.DWT_KERNELS, 4 * 9 * 2),  # operations x modes x dtypes
     # analysis/synthesis/analysis adjoint x modes x dtypes, then two levels x modes x dtypes
-    "fused-2d": (_fused.KERNELS, 3 * 9 * 2 + 9 * 2),
-    "fused-1d": (_fused1d.KERNELS, 9 * 2),      # modes x dtypes
+    "fused-2d": (_launch.kernel_module("fused_device.cu"), 3 * 9 * 2 + 9 * 2),
+    "fused-1d": (_launch.kernel_module("dwt1_multilevel_device.cu"), 9 * 2),  # modes x dtypes
     # synthesis (zero-padded or periodization) + analysis adjoint (every mode), x dtypes
-    "fused-1d-coarse-to-fine": (_fused1d_coarse_to_fine.KERNELS, (2 + 9) * 2),
+    "fused-1d-coarse-to-fine": (_launch.kernel_module("dwt1_coarse_to_fine_device.cu"),
+                                (2 + 9) * 2),
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import _program
 from .._wavelets import MODES
 
 KERNEL_DIR = Path(__file__).resolve().parent.parent / "kernels"
@@ -101,7 +102,11 @@ def launch(op, mode, geometry, signal, lo, hi, filters):
     real = np.float32 if signal.dtype in (np.float32, np.complex64) else np.float64
     f_lo, f_hi = filters
     kernel = _function(op, mode, real)
-    # A size-one NumPy array is passed by value (its bytes become the Geometry
-    # parameter); None becomes a null pointer (an absent subband).
-    kernel((_grid(int(geometry["total"])),), (BLOCK,),
-           (geometry, signal, lo, hi, f_lo, f_hi, np.int32(f_lo.shape[0])))
+    grid, block, taps = (_grid(int(geometry["total"])),), (BLOCK,), np.int32(f_lo.shape[0])
+
+    # A 0-d NumPy record is passed by value (its bytes become the Geometry
+    # parameter); addresses arrive as ints (0: an absent subband).
+    def run(signal, lo, hi):
+        kernel(grid, block, (geometry, signal, lo, hi, f_lo, f_hi, taps))
+
+    _program.launch("per-axis", run, signal, 0 if lo is None else lo, 0 if hi is None else hi)

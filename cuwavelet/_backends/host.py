@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _program
 from .._geometry import GEOMETRY_DTYPE
 
 try:
@@ -17,10 +18,10 @@ if _host_kernels.geometry_size != GEOMETRY_DTYPE.itemsize:  # pragma: no cover -
 
 def launch(op, mode, geometry, signal, lo, hi, filters):
     f_lo, f_hi = filters
-    _host_kernels.apply(int(op), int(mode), signal.dtype in (np.float64, np.complex128),
-                        geometry.tobytes(), _ptr(signal), _ptr(lo), _ptr(hi),
-                        _ptr(f_lo), _ptr(f_hi), int(f_lo.shape[0]))
+    _program.launch("per-axis", _host_kernels.apply, int(op), int(mode),
+                    signal.dtype in (np.float64, np.complex128), geometry.tobytes(),
+                    _operand(signal), _operand(lo), _operand(hi), f_lo, f_hi, int(f_lo.shape[0]))
 
 
-def _ptr(a) -> int:
-    return 0 if a is None else a.__array_interface__["data"][0]
+def _operand(a):
+    return 0 if a is None else a  # an absent subband: a null pointer

@@ -4,10 +4,11 @@
 // __grid_constant__: the body indexes them with runtime indices (levels,
 // strides), which keeps them in the constant bank instead of local memory.
 #include "block_runtime.cuh"
+#include "fused_launch.cuh"
 #include "dwt1_coarse_to_fine.cuh"
 
 template <int OP, int M, typename T>
-__global__ void __launch_bounds__(256)
+__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads)
 fused_coarse_to_fine1d_kernel(const __grid_constant__ cuwavelet::CoarseToFineGeometry g,
                               const __grid_constant__ cuwavelet::MultilevelOperands ops,
                               const __grid_constant__ cuwavelet::FilterTaps<T> taps) {

@@ -59,6 +59,7 @@
 
 #include "block_runtime.cuh"
 #include "dwt_math.cuh"
+#include "fused_launch.cuh"
 
 namespace cuwavelet {
 
@@ -88,11 +89,8 @@ static_assert(sizeof(MultilevelGeometry) ==
                       sizeof(index_t),
               "MultilevelGeometry must stay a padding-free record of 64-bit fields");
 
-// Addresses of the operands (0 for the details of levels past L). A separate
-// record so that the geometry can be cached per layout while these change.
-struct MultilevelOperands {
-  index_t address[kLevelOperands];
-};
+// Addresses of the operands (0 for the details of levels past L).
+typedef OperandAddresses<kLevelOperands> MultilevelOperands;
 
 // Analysis filters as a by-value kernel parameter: they live in the constant
 // bank, so the tap loop costs no shared or global load per tap.

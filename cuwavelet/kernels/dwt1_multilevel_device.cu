@@ -6,10 +6,11 @@
 // lengths, strides, taps); this keeps them in the constant bank instead of
 // copying them to local memory.
 #include "block_runtime.cuh"
+#include "fused_launch.cuh"
 #include "dwt1_multilevel.cuh"
 
 template <int M, typename T>
-__global__ void __launch_bounds__(256)
+__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads)
 fused_wavedec1d_kernel(const __grid_constant__ cuwavelet::MultilevelGeometry g,
                        const __grid_constant__ cuwavelet::MultilevelOperands ops,
                        const __grid_constant__ cuwavelet::FilterTaps<T> taps) {

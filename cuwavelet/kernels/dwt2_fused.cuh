@@ -522,4 +522,15 @@ CUWAVELET_HD int fused_shared_elems(int op, const FusedGeometry& g) {
   return AdjointLayout::of<M>(g).total_elems();
 }
 
+// Inputs an interior tile of `tile` outputs loads along one axis (its window,
+// as the layouts above size it; an interior adjoint tile folds nothing in):
+// the host weighs them against the outputs when it chooses tiles.
+template <int M>
+CUWAVELET_HD int fused_tile_window(int op, int tile, int F) {
+  if (op == kFusedAnalysis) return 2 * tile + F - 2;
+  if (op == kFusedAnalysisAdjoint) return AdjointAxis<M>::window_capacity(tile, F);
+  const index_t s = synthesis_shift<M>(F);
+  return (int)(floor_div(tile - 1 + s, 2) - floor_div(s - F + 1, 2) + 1);
+}
+
 }  // namespace cuwavelet

@@ -1,6 +1,7 @@
 // CPU glue: the same per-element math as the GPU (dwt_math.cuh), run by the
 // host compiler. Lines of the iteration space are split across a small thread
 // pool (host_parallel.h); each thread walks its lines position by position.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
@@ -163,6 +164,11 @@ void apply(int op, int mode, bool is_double, pybind11::bytes geometry, std::uint
 PYBIND11_MODULE(_host_kernels, m) {
   m.doc() = "Host build of cuwavelet's DWT kernels (cuwavelet/kernels/dwt_math.cuh).";
   m.def("apply", &cuwavelet::apply);
+  // A NumPy array's data address (plans fill launch arguments with these on
+  // every call: cheaper than __array_interface__).
+  m.def("address", [](const pybind11::array& a) {
+    return reinterpret_cast<std::uintptr_t>(a.data());
+  });
   m.attr("geometry_size") = sizeof(cuwavelet::Geometry);
   m.attr("max_dims") = static_cast<int>(cuwavelet::kMaxDims);
 }

@@ -1,181 +1,173 @@
 // CPU glue of the fused 2D kernels: the same kernel bodies as the GPU
-// (dwt2_fused.cuh), run thread block by thread block by the emulator of
-// block_runtime.cuh, so CI checks the shared-memory tiling, the barriers and
-// the halo arithmetic without a GPU. This is a verification build, not a fast
-// CPU path (NumPy arrays keep the separable host kernels for speed).
+// (dwt2_fused.cuh, dwt2_two_levels.cuh), run thread block by thread block by
+// the emulator of block_runtime.cuh, so CI checks the shared-memory tiling,
+// the barriers and the halo arithmetic without a GPU. A verification build,
+// not a fast CPU path (NumPy arrays keep the separable host kernels).
+//
+// Families (cuwavelet/_launch.py): "dwt2" (one level: analysis, synthesis,
+// analysis adjoint) and "dwt2_two_levels". Every launch takes the three
+// records of fused_launch.cuh as the bytes of their NumPy counterparts.
 #include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
 
 #include <cstdint>
-#include <cstring>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "block_runtime.cuh"
 #include "dwt2_fused.cuh"
 #include "dwt2_two_levels.cuh"
+#include "fused_launch.cuh"
 #include "host_dispatch.h"
+#include "records_host.h"
 
 namespace cuwavelet {
 namespace {
 
+namespace py = pybind11;
 using block::Emulator;
 using block::EmulatorOptions;
 using block::HostBlock;
 
-template <typename T>
-struct FusedArgs {
-  FusedGeometry g;
-  T* image;
-  T* band[4];
-  const T* filter[4];  // lo_y, hi_y, lo_x, hi_x
-};
+typedef OperandAddresses<kFusedOperands> FusedOperands;
+typedef OperandAddresses<kTwoLevelOperands> TwoLevelOperands;
 
 template <int OP, int M, typename T>
-void run_fused(const FusedArgs<T>& a, index_t grid, int threads, const EmulatorOptions& opt) {
-  const std::size_t bytes = sizeof(T) * (std::size_t)fused_shared_elems<M>(OP, a.g);
-  Emulator::launch(grid, threads, bytes, [&a](const HostBlock& b) {
+void run_level(const FusedGeometry& g, const FusedOperands& o, const FilterAddresses& f,
+               index_t grid, int threads, const EmulatorOptions& opt) {
+  const std::size_t bytes = sizeof(T) * (std::size_t)fused_shared_elems<M>(OP, g);
+  T* image = o.get<T>(kImage);
+  T *aa = o.get<T>(kAA), *ad = o.get<T>(kAD), *da = o.get<T>(kDA), *dd = o.get<T>(kDD);
+  const T *lo_y = f.get<T>(0), *hi_y = f.get<T>(1), *lo_x = f.get<T>(2), *hi_x = f.get<T>(3);
+  Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
     if constexpr (OP == kFusedAnalysis)
-      fused_analysis_2d<M, T>(b, a.g, a.image, a.band[0], a.band[1], a.band[2], a.band[3],
-                              a.filter[0], a.filter[1], a.filter[2], a.filter[3]);
+      fused_analysis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
     else if constexpr (OP == kFusedSynthesis)
-      fused_synthesis_2d<M, T>(b, a.g, a.image, a.band[0], a.band[1], a.band[2], a.band[3],
-                               a.filter[0], a.filter[1], a.filter[2], a.filter[3]);
+      fused_synthesis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
     else
-      fused_analysis_adjoint_2d<M, T>(b, a.g, a.image, a.band[0], a.band[1], a.band[2],
-                                      a.band[3], a.filter[0], a.filter[1], a.filter[2],
-                                      a.filter[3]);
+      fused_analysis_adjoint_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
   }, opt);
 }
 
-template <typename T>
-using FusedFn = void (*)(const FusedArgs<T>&, index_t, int, const EmulatorOptions&);
+template <int M, typename T>
+void run_two_levels(const TwoLevelGeometry& g, const TwoLevelOperands& o,
+                    const FilterAddresses& f, index_t grid, int threads,
+                    const EmulatorOptions& opt) {
+  const std::size_t bytes = sizeof(T) * (std::size_t)TwoLevelLayout(g).total_elems();
+  Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
+    fused_analysis_2d_two_levels<M, T>(
+        b, g, o.get<T>(kTLImage), o.get<T>(kTLAD1), o.get<T>(kTLDA1), o.get<T>(kTLDD1),
+        o.get<T>(kTLAA2), o.get<T>(kTLAD2), o.get<T>(kTLDA2), o.get<T>(kTLDD2), f.get<T>(0),
+        f.get<T>(1), f.get<T>(2), f.get<T>(3));
+  }, opt);
+}
 
-template <typename T>
-FusedFn<T> pick(int op, int mode) {
-  return with_mode(mode, [op](auto tag) -> FusedFn<T> {
-    constexpr int M = decltype(tag)::value;
-    if (op == kFusedAnalysis) return run_fused<kFusedAnalysis, M, T>;
-    if (op == kFusedSynthesis) return run_fused<kFusedSynthesis, M, T>;
-    if (op == kFusedAnalysisAdjoint) return run_fused<kFusedAnalysisAdjoint, M, T>;
+void check_op(int op) {
+  if (op < kFusedAnalysis || op > kFusedAnalysisAdjoint)
     throw std::invalid_argument("unknown fused operation number");
+}
+
+// f(op tag, mode tag) for a 2D level operation.
+template <class F>
+void with_level_op(int op, int mode, F&& f) {
+  check_op(op);
+  with_mode(mode, [&](auto m) {
+    if (op == kFusedAnalysis) f(std::integral_constant<int, kFusedAnalysis>(), m);
+    else if (op == kFusedSynthesis) f(std::integral_constant<int, kFusedSynthesis>(), m);
+    else f(std::integral_constant<int, kFusedAnalysisAdjoint>(), m);
   });
 }
 
-FusedGeometry geometry_of(const pybind11::bytes& raw_bytes) {
-  const std::string raw = raw_bytes;
-  if (raw.size() != sizeof(FusedGeometry))
-    throw std::invalid_argument("fused geometry has the wrong size");
-  FusedGeometry g;
-  std::memcpy(&g, raw.data(), sizeof(FusedGeometry));
-  return g;
-}
-
-template <typename T>
-void launch_typed(int op, int mode, const FusedGeometry& g, std::uintptr_t image,
-                  const std::uintptr_t band[4], const std::uintptr_t filter[4], index_t grid,
-                  int threads, const EmulatorOptions& opt) {
-  const FusedFn<T> fn = pick<T>(op, mode);
-  FusedArgs<T> a;
-  a.g = g;
-  a.image = reinterpret_cast<T*>(image);
-  for (int k = 0; k < 4; ++k) {
-    a.band[k] = reinterpret_cast<T*>(band[k]);
-    a.filter[k] = reinterpret_cast<const T*>(filter[k]);
-  }
-  pybind11::gil_scoped_release release;
-  fn(a, grid, threads, opt);
-}
-
-// Pointers arrive as integers (0 for an absent subband), the geometry as the
-// bytes of the NumPy record FUSED_GEOMETRY_DTYPE.
-void launch(int op, int mode, bool is_double, pybind11::bytes geometry, std::uintptr_t image,
-            std::uintptr_t aa, std::uintptr_t ad, std::uintptr_t da, std::uintptr_t dd,
-            std::uintptr_t lo_y, std::uintptr_t hi_y, std::uintptr_t lo_x, std::uintptr_t hi_x,
-            long long grid, int threads, int schedule, std::uint64_t seed, long long skip_barrier) {
-  const FusedGeometry g = geometry_of(geometry);
-  const std::uintptr_t band[4] = {aa, ad, da, dd};
-  const std::uintptr_t filter[4] = {lo_y, hi_y, lo_x, hi_x};
+void emulate(const std::string& family, int op, int mode, bool is_double,
+             const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
+             long long grid, int threads, int schedule, std::uint64_t seed,
+             long long skip_barrier) {
   EmulatorOptions opt;
   opt.schedule = schedule;
   opt.seed = seed;
   opt.skip_barrier = skip_barrier;
-  if (is_double) launch_typed<double>(op, mode, g, image, band, filter, grid, threads, opt);
-  else launch_typed<float>(op, mode, g, image, band, filter, grid, threads, opt);
+  const FilterAddresses f = record_of<FilterAddresses>(filters, "filter record");
+  if (family == "dwt2") {
+    const FusedGeometry g = record_of<FusedGeometry>(geometry, "dwt2 geometry");
+    const FusedOperands o = record_of<FusedOperands>(operands, "operand record");
+    with_level_op(op, mode, [&](auto o_tag, auto m) {
+      constexpr int OP = decltype(o_tag)::value, M = decltype(m)::value;
+      py::gil_scoped_release release;
+      if (is_double) run_level<OP, M, double>(g, o, f, grid, threads, opt);
+      else run_level<OP, M, float>(g, o, f, grid, threads, opt);
+    });
+  } else if (family == "dwt2_two_levels") {
+    const TwoLevelGeometry g = record_of<TwoLevelGeometry>(geometry, "two-level geometry");
+    const TwoLevelOperands o = record_of<TwoLevelOperands>(operands, "operand record");
+    with_mode(mode, [&](auto m) {
+      constexpr int M = decltype(m)::value;
+      py::gil_scoped_release release;
+      if (is_double) run_two_levels<M, double>(g, o, f, grid, threads, opt);
+      else run_two_levels<M, float>(g, o, f, grid, threads, opt);
+    });
+  } else {
+    throw std::invalid_argument("unknown fused 2D kernel family " + family);
+  }
 }
 
-// Dynamic shared memory of one block: the number _fused.py computes on its own.
-long long shared_bytes(int op, int mode, bool is_double, pybind11::bytes geometry) {
-  const FusedGeometry g = geometry_of(geometry);
-  if (op < kFusedAnalysis || op > kFusedAnalysisAdjoint)
-    throw std::invalid_argument("unknown fused operation number");
-  const int elems = with_mode(mode, [&](auto tag) {
-    return fused_shared_elems<decltype(tag)::value>(op, g);
-  });
-  return (long long)elems * (is_double ? sizeof(double) : sizeof(float));
+// Dynamic shared memory of one block, from the kernels' own layouts.
+long long shared_bytes(const std::string& family, int op, int mode, bool is_double,
+                       const py::bytes& geometry) {
+  long long elems = 0;
+  if (family == "dwt2") {
+    const FusedGeometry g = record_of<FusedGeometry>(geometry, "dwt2 geometry");
+    check_op(op);
+    elems = with_mode(mode, [&](auto m) { return fused_shared_elems<decltype(m)::value>(op, g); });
+  } else if (family == "dwt2_two_levels") {
+    elems = TwoLevelLayout(record_of<TwoLevelGeometry>(geometry, "two-level geometry")).total_elems();
+  } else {
+    throw std::invalid_argument("unknown fused 2D kernel family " + family);
+  }
+  return elems * (is_double ? sizeof(double) : sizeof(float));
+}
+
+// Inputs an interior tile of `tile` outputs loads along one axis.
+int tile_window(const std::string& family, int op, int mode, int tile, int F) {
+  if (family == "dwt2") {
+    check_op(op);
+    return with_mode(mode, [&](auto m) { return fused_tile_window<decltype(m)::value>(op, tile, F); });
+  }
+  if (family == "dwt2_two_levels") return two_level_r0(tile, F);
+  throw std::invalid_argument("unknown fused 2D kernel family " + family);
 }
 
 // FusedGeometry.fold_reach of one axis (signal N, coefficients n, filter F).
-pybind11::tuple fold_reach_of(int mode, long long N, long long n, int F) {
+py::tuple fold_reach_of(int mode, long long N, long long n, int F) {
   index_t r[4];
   with_mode(mode, [&](auto tag) { fold_reach<decltype(tag)::value>(N, n, F, r); });
-  return pybind11::make_tuple(r[0], r[1], r[2], r[3]);
-}
-
-// --- two levels per launch (dwt2_two_levels.cuh) ----------------------------------
-
-TwoLevelGeometry two_level_geometry_of(const pybind11::bytes& raw_bytes) {
-  const std::string raw = raw_bytes;
-  if (raw.size() != sizeof(TwoLevelGeometry))
-    throw std::invalid_argument("two-level geometry has the wrong size");
-  TwoLevelGeometry g;
-  std::memcpy(&g, raw.data(), sizeof(TwoLevelGeometry));
-  return g;
-}
-
-// Operand addresses (image, ad1, da1, dd1, aa2, ad2, da2, dd2) and filters
-// (lo_y, hi_y, lo_x, hi_x) arrive as integers.
-void launch_two_levels(int mode, bool is_double, pybind11::bytes geometry,
-                       std::vector<std::uintptr_t> operands, std::vector<std::uintptr_t> filters,
-                       long long grid, int threads, int schedule, std::uint64_t seed,
-                       long long skip_barrier) {
-  const TwoLevelGeometry g = two_level_geometry_of(geometry);
-  if (operands.size() != kTwoLevelOperands || filters.size() != 4)
-    throw std::invalid_argument("two-level launch: 8 operands and 4 filters expected");
-  EmulatorOptions opt;
-  opt.schedule = schedule;
-  opt.seed = seed;
-  opt.skip_barrier = skip_barrier;
-  auto run = [&](auto m, auto zero) {
-    typedef decltype(zero) T;
-    constexpr int M = decltype(m)::value;
-    T* o[kTwoLevelOperands];
-    for (int k = 0; k < kTwoLevelOperands; ++k) o[k] = reinterpret_cast<T*>(operands[k]);
-    const T* f[4];
-    for (int k = 0; k < 4; ++k) f[k] = reinterpret_cast<const T*>(filters[k]);
-    const std::size_t bytes = sizeof(T) * (std::size_t)TwoLevelLayout(g).total_elems();
-    pybind11::gil_scoped_release release;
-    Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
-      fused_analysis_2d_two_levels<M, T>(b, g, o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7],
-                                         f[0], f[1], f[2], f[3]);
-    }, opt);
-  };
-  with_mode(mode, [&](auto m) {
-    if (is_double) run(m, 0.0);
-    else run(m, 0.0f);
-  });
-}
-
-long long two_level_shared_bytes(bool is_double, pybind11::bytes geometry) {
-  const TwoLevelGeometry g = two_level_geometry_of(geometry);
-  return (long long)TwoLevelLayout(g).total_elems() * (is_double ? sizeof(double) : sizeof(float));
+  return py::make_tuple(r[0], r[1], r[2], r[3]);
 }
 
 bool two_level_holds(int mode, long long n1, long long n2, long long tile, int F) {
   return with_mode(mode, [&](auto m) {
     return two_level_window_holds_extension<decltype(m)::value>(n1, n2, tile, F);
   });
+}
+
+py::dict records() {
+  py::dict d;
+  d["FusedGeometry"] = describe_record<FusedGeometry>({
+      CUWAVELET_FIELD(FusedGeometry, batch_ndim), CUWAVELET_FIELD(FusedGeometry, batch_total),
+      CUWAVELET_FIELD(FusedGeometry, signal_len), CUWAVELET_FIELD(FusedGeometry, coeff_len),
+      CUWAVELET_FIELD(FusedGeometry, filter_len), CUWAVELET_FIELD(FusedGeometry, tile),
+      CUWAVELET_FIELD(FusedGeometry, tiles), CUWAVELET_FIELD(FusedGeometry, fold_reach),
+      CUWAVELET_FIELD(FusedGeometry, batch_shape), CUWAVELET_FIELD(FusedGeometry, stride)});
+  d["TwoLevelGeometry"] = describe_record<TwoLevelGeometry>({
+      CUWAVELET_FIELD(TwoLevelGeometry, batch_ndim),
+      CUWAVELET_FIELD(TwoLevelGeometry, batch_total),
+      CUWAVELET_FIELD(TwoLevelGeometry, signal_len), CUWAVELET_FIELD(TwoLevelGeometry, len1),
+      CUWAVELET_FIELD(TwoLevelGeometry, len2), CUWAVELET_FIELD(TwoLevelGeometry, filter_len),
+      CUWAVELET_FIELD(TwoLevelGeometry, tile), CUWAVELET_FIELD(TwoLevelGeometry, tiles),
+      CUWAVELET_FIELD(TwoLevelGeometry, batch_shape), CUWAVELET_FIELD(TwoLevelGeometry, stride)});
+  d["OperandAddresses<5>"] = describe_record<FusedOperands>({CUWAVELET_FIELD(FusedOperands, address)});
+  d["OperandAddresses<8>"] =
+      describe_record<TwoLevelOperands>({CUWAVELET_FIELD(TwoLevelOperands, address)});
+  d["FilterAddresses"] = describe_record<FilterAddresses>({CUWAVELET_FIELD(FilterAddresses, address)});
+  return d;
 }
 
 // Emulator self-test kernel: each thread stores its value in shared memory,
@@ -218,24 +210,24 @@ void shared_overrun(int threads) {
 
 PYBIND11_MODULE(_fused_host, m) {
   namespace py = pybind11;
-  m.doc() = "Host build of cuwavelet's fused 2D kernels (kernels/dwt2_fused.cuh) through the "
-            "thread-block emulator of kernels/block_runtime.cuh.";
-  m.def("launch", &cuwavelet::launch, py::arg("op"), py::arg("mode"), py::arg("is_double"),
-        py::arg("geometry"), py::arg("image"), py::arg("aa"), py::arg("ad"), py::arg("da"),
-        py::arg("dd"), py::arg("lo_y"), py::arg("hi_y"), py::arg("lo_x"), py::arg("hi_x"),
+  m.doc() = "Host build of cuwavelet's fused 2D kernels (kernels/dwt2_fused.cuh, "
+            "kernels/dwt2_two_levels.cuh) through the thread-block emulator of "
+            "kernels/block_runtime.cuh.";
+  m.def("emulate", &cuwavelet::emulate, py::arg("family"), py::arg("op"), py::arg("mode"),
+        py::arg("is_double"), py::arg("geometry"), py::arg("operands"), py::arg("filters"),
         py::arg("grid"), py::arg("threads"), py::arg("schedule"), py::arg("seed"),
         py::arg("skip_barrier") = -1);
   m.def("shared_bytes", &cuwavelet::shared_bytes);
-  m.def("launch_two_levels", &cuwavelet::launch_two_levels);
-  m.def("two_level_shared_bytes", &cuwavelet::two_level_shared_bytes);
-  m.def("two_level_holds", &cuwavelet::two_level_holds);
-  m.attr("two_level_geometry_size") = sizeof(cuwavelet::TwoLevelGeometry);
+  m.def("tile_window", &cuwavelet::tile_window);
   m.def("fold_reach", &cuwavelet::fold_reach_of, py::arg("mode"), py::arg("N"), py::arg("n"),
         py::arg("F"));
+  m.def("two_level_holds", &cuwavelet::two_level_holds);
+  m.attr("records") = cuwavelet::records();
+  m.attr("block_threads") = (int)cuwavelet::kFusedBlockThreads;
+  m.attr("max_dims") = (int)cuwavelet::kMaxDims;
   m.def("exchange", &cuwavelet::exchange);
   m.def("divergent_barrier", &cuwavelet::divergent_barrier);
   m.def("shared_overrun", &cuwavelet::shared_overrun);
-  m.attr("geometry_size") = sizeof(cuwavelet::FusedGeometry);
   m.attr("schedules") = py::dict(py::arg("reversed") = (int)cuwavelet::block::kReversed,
                                  py::arg("shuffled") = (int)cuwavelet::block::kShuffled,
                                  py::arg("forward") = (int)cuwavelet::block::kForward);

@@ -1,0 +1,250 @@
+"""The fused kernels' launch pipeline: family -> plan -> geometry -> executor.
+
+Every fused kernel family is declared once here (FAMILIES): its CUDA source
+and kernel names, its emulator extension and its geometry record. Layout facts
+come from the kernels' own C++ (kernels/records_host.h describes each record's
+fields; the extensions compute shared memory from the kernels' layout
+structs), so nothing about a struct or a tile is mirrored in Python.
+
+A family module decides whether and how a launch is exact (its plan: lengths,
+tiles) and fills its own geometry fields; the rest is here:
+
+    geometry(family, shape, axes, operand_strides, dtype)
+        the family's record with the batch dimensions walked as every fused
+        kernel walks them (size-1 ones dropped, neighbours contiguous in every
+        operand merged, a complex array as real with a last dimension of 2)
+        and each operand's strides along the transformed axes;
+    shared_bytes(family, op, mode, dtype, record)
+        one block's dynamic shared memory, from the kernel's layout;
+    launch(family, op, mode, dtype, record, tiles, operands, filters, emulation)
+        one launch (fused_launch.cuh's convention: geometry, operand
+        addresses, filters, by value), through cuwavelet._program so that a
+        plan replays it: CuPy arrays on the GPU (NVRTC), NumPy arrays through
+        the thread-block emulator (verification, not speed).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib
+
+import numpy as np
+
+from . import _program
+from ._arrays import array_module, real_dtype
+from ._backends import cuda
+from ._geometry import MAX_DIMS, merge_dims
+
+DTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+# Dynamic shared memory per block: the most a kernel gets without opting in
+# (cudaFuncAttributeMaxDynamicSharedMemorySize) on every GPU since sm_50.
+SHARED_BUDGET = 48 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class Emulation:
+    """How the host build runs the kernels. schedule: 'reversed' or 'shuffled'
+    (thread order between barriers; 'forward' hides races and is for
+    demonstrations only). grid: blocks (each loops over several tiles when
+    there are more tiles than blocks). skip_barrier: testing hook, see
+    block_runtime.cuh."""
+    threads: int = 64
+    grid: int = 7
+    schedule: str = "shuffled"
+    seed: int = 0x9E3779B97F4A7C15
+    skip_barrier: int = -1
+
+
+DEFAULT_EMULATION = Emulation()
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """A fused kernel family: `kernel` is its CUDA template, instantiated per
+    (op, mode, dtype) by `template_args`; `record` its geometry struct."""
+    name: str
+    kernel: str
+    source: str            # the .cu file NVRTC compiles
+    extension: str         # the emulator's extension module
+    record: str
+    operands: int
+    filters: str           # "addresses" (FilterAddresses) or "taps" (FilterTaps<T>)
+    template_args: object  # (op, mode) -> the leading template arguments
+    specializations: object  # () -> the (op, mode) pairs the source instantiates
+
+    @property
+    def host(self):
+        return _extension(self.extension)
+
+    def kernel_name(self, op: int, mode: int, dtype) -> str:
+        args = [str(a) for a in self.template_args(op, mode)]
+        return f"{self.kernel}<{', '.join(args + [DTYPES[np.dtype(dtype)]])}>"
+
+    def all_kernel_names(self):
+        return [self.kernel_name(op, mode, dt) for op, mode in self.specializations()
+                for dt in DTYPES]
+
+    @property
+    def geometry_dtype(self) -> np.dtype:
+        return record_dtype(self.extension, self.record)
+
+    @property
+    def operands_dtype(self) -> np.dtype:
+        return record_dtype(self.extension, f"OperandAddresses<{self.operands}>")
+
+
+@functools.lru_cache(maxsize=None)
+def _extension(name: str):
+    try:
+        module = importlib.import_module(f"cuwavelet.{name}")
+    except ImportError as exc:  # pragma: no cover - only when the package was not built
+        raise ImportError(f"cuwavelet.{name} is not built; install the package with "
+                          "`pip install -e .` (it compiles cuwavelet/kernels/)") from exc
+    if module.max_dims != MAX_DIMS:  # pragma: no cover
+        raise ImportError(f"cuwavelet.{name} was built from another kernel source; rebuild it")
+    return module
+
+
+_TYPES = {"q": np.int64, "f": np.float32, "d": np.float64}
+
+
+@functools.lru_cache(maxsize=None)
+def record_dtype(extension: str, record: str) -> np.dtype:
+    """The NumPy dtype of a C++ record, from the extension's description of it."""
+    fields, size = _extension(extension).records[record]
+    return np.dtype({"names": [f[0] for f in fields],
+                     "formats": [(_TYPES[f[3]], f[2]) if f[2] else _TYPES[f[3]] for f in fields],
+                     "offsets": [f[1] for f in fields], "itemsize": size})
+
+
+_MODES = 9  # len(_wavelets.MODES), the Mode enum of dwt_math.cuh
+
+
+def _every_mode(ops):
+    return lambda: [(op, mode) for op in ops for mode in range(_MODES)]
+
+
+FAMILIES = {f.name: f for f in [
+    Family("dwt2", "fused_dwt2_kernel", "fused_device.cu", "_fused_host", "FusedGeometry",
+           5, "addresses", lambda op, mode: (op, mode), _every_mode((0, 1, 2))),
+    Family("dwt2_two_levels", "fused_dwt2_two_levels_kernel", "fused_device.cu", "_fused_host",
+           "TwoLevelGeometry", 8, "addresses", lambda op, mode: (mode,), _every_mode((0,))),
+    Family("wavedec1d", "fused_wavedec1d_kernel", "dwt1_multilevel_device.cu", "_fused1d_host",
+           "MultilevelGeometry", 14, "taps", lambda op, mode: (mode,), _every_mode((0,))),
+    # the synthesis depends on the mode only through periodization's wrap-around
+    # (cuwavelet/_fused1d_coarse_to_fine.py kernel_mode)
+    Family("coarse_to_fine1d", "fused_coarse_to_fine1d_kernel", "dwt1_coarse_to_fine_device.cu",
+           "_fused1d_host", "CoarseToFineGeometry", 14, "taps", lambda op, mode: (op, mode),
+           lambda: [(0, 0), (0, 5)] + [(1, mode) for mode in range(_MODES)]),
+]}
+
+
+@functools.lru_cache(maxsize=None)
+def kernel_module(source: str) -> cuda.KernelModule:
+    """The RawModule of a .cu file: every specialization of its families."""
+    return cuda.KernelModule(source, lambda: [name for f in FAMILIES.values() if f.source == source
+                                              for name in f.all_kernel_names()])
+
+
+# --- geometry -------------------------------------------------------------------------
+
+def geometry(family: Family, shape, axes, operand_strides, dtype, base=None):
+    """A record of `family` (a copy of `base`, else zeros) with the batch
+    dimensions and every operand's strides along `axes` (kernel order: y, x;
+    or the one axis) filled in. shape: the iteration's shape (the image's, or
+    a line's with any length along the axes); operand_strides: byte strides
+    per operand, None for an absent one (its strides stay 0)."""
+    dtype = np.dtype(dtype)
+    scalar = real_dtype(dtype).itemsize
+    if any(b % scalar for s in operand_strides if s is not None for b in s):
+        raise ValueError("array strides are not a multiple of the element size")
+    strides = [None if s is None else [b // scalar for b in s] for s in operand_strides]
+    entries = [[shape[d], [0 if s is None else s[d] for s in strides], False]
+               for d in range(len(shape)) if d not in axes and shape[d] != 1]
+    if dtype.kind == "c":
+        entries.append([2, [0 if s is None else 1 for s in strides], False])
+    merged = merge_dims(entries)  # in the first operand's memory order
+    if len(merged) > MAX_DIMS:  # (the family planners refuse such operands first)
+        raise ValueError(f"more than {MAX_DIMS} batch dimensions")
+    g = np.zeros((), dtype=family.geometry_dtype) if base is None else base.copy()
+    g["batch_ndim"] = len(merged)
+    g["batch_total"] = int(np.prod([m[0] for m in merged], dtype=np.int64))
+    for i, (size, st, _) in enumerate(merged):
+        g["batch_shape"][i] = size
+        g["stride"][:len(st), i] = st
+    for k, axis in enumerate(axes):
+        g["stride"][:len(strides), MAX_DIMS + k] = [0 if s is None else s[axis] for s in strides]
+    return g
+
+
+def batch_reason(shape, axes, dtype):
+    """Why no fused kernel walks these batch dimensions, or None."""
+    batch = [d for d in range(len(shape)) if d not in axes and shape[d] != 1]
+    if len(batch) + (np.dtype(dtype).kind == "c") > MAX_DIMS:
+        return f"more than {MAX_DIMS} batch dimensions"
+    return None
+
+
+def shared_bytes(family: Family, op: int, mode: int, dtype, record) -> int:
+    """One block's dynamic shared memory for `record` (the kernel's own layout)."""
+    return family.host.shared_bytes(family.name, op, mode, real_dtype(dtype) == np.float64,
+                                    record.tobytes())
+
+
+# --- filters ------------------------------------------------------------------------------
+
+def filter_record(family: Family, banks, synthesis: bool, dtype, xp):
+    """(record, what it refers to) for a plan's filters: the addresses of the
+    banks' filters on the device (lo and hi of each bank, y then x), or the
+    taps of one bank by value."""
+    scalar = real_dtype(dtype)
+    if family.filters == "taps":
+        (bank,) = banks
+        taps = np.zeros((), dtype=record_dtype(family.extension, f"FilterTaps<{DTYPES[scalar]}>"))
+        lo, hi = (bank.rec_lo, bank.rec_hi) if synthesis else (bank.dec_lo, bank.dec_hi)
+        taps["lo"][:bank.length] = lo
+        taps["hi"][:bank.length] = hi
+        return taps, ()
+    from ._wavelets import device_filters
+    arrays = [f for bank in banks for f in device_filters(bank, synthesis, scalar, xp)]
+    record = np.zeros((), dtype=record_dtype(family.extension, "FilterAddresses"))
+    record["address"] = [_program.address(a) for a in arrays]
+    return record, arrays
+
+
+# --- launch --------------------------------------------------------------------------------
+
+def launch(family: Family, op: int, mode: int, dtype, record, tiles: int, operands, filters,
+           emulation: Emulation = DEFAULT_EMULATION):
+    """One launch of `tiles` tiles over `operands` (arrays in the family's
+    operand order, None for absent ones); filters: filter_record's pair.
+    Nothing is launched for zero tiles."""
+    if tiles == 0:
+        return
+    dtype = np.dtype(dtype)
+    filter_values, held = filters
+    g_shared = shared_bytes(family, op, mode, dtype, record)
+    xp = array_module(*operands)
+    ops_dtype = family.operands_dtype
+    if xp is not np:
+        kernel = kernel_module(family.source).function(
+            family.kernel_name(op, mode, real_dtype(dtype)))
+        grid, block = (min(tiles, 2**31 - 1),), (family.host.block_threads,)
+
+        def run(*addresses, _held=held):  # (_held: the filters the record points at)
+            o = np.zeros((), dtype=ops_dtype)
+            o["address"][:len(addresses)] = addresses
+            # 0-d structured arrays are passed by value (the three records)
+            kernel(grid, block, (record, o, filter_values), shared_mem=g_shared)
+    else:
+        host = family.host
+        g_bytes, f_bytes = record.tobytes(), filter_values.tobytes()
+        is_double = real_dtype(dtype) == np.float64
+        fixed = (min(tiles, emulation.grid), emulation.threads,
+                 host.schedules[emulation.schedule], emulation.seed, emulation.skip_barrier)
+
+        def run(*addresses, _held=held):
+            o = np.zeros((), dtype=ops_dtype)
+            o["address"][:len(addresses)] = addresses
+            host.emulate(family.name, op, mode, is_double, g_bytes, o.tobytes(), f_bytes, *fixed)
+    _program.launch(family.name, run, *[0 if a is None else a for a in operands])

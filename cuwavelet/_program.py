@@ -1,0 +1,719 @@
+"""Plans: a call's kernel launches worked out once per layout, then replayed.
+
+Everything a transform decides (the route of every level and why, geometry
+records, tiles, kernel handles, grid and block, output shapes) depends on its
+operands' layout (shapes, strides, dtypes, device) and its parameters, never
+on the values. So a `planned` function runs once per distinct signature on
+stand-ins, PlannedArray objects with a layout and no memory, and everything it
+does is recorded as a Program:
+
+    buffers   arrays to allocate (through _arrays.empty, so a bridge's
+              allocator still serves them), each allocated just before its
+              first use and dropped after its last, as eagerly run code would;
+    steps     kernel launches with their arguments packed, and the few
+              array-level fills and copies (zeros, untrim);
+    result    where each returned array lies (a buffer and a view of it);
+    warnings  what the call warns about, repeated on every run (pywt warns on
+              every call);
+    notes     the route chosen at each level and the reason (Plan.describe).
+
+A later call with the same signature finds its Program in a bounded LRU cache
+and only allocates and launches. The same internal functions also run eagerly
+when they are handed real arrays (tests and tools call them so): launch()
+then runs at once, and fills and copies are plain array assignments.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from ._arrays import allocator, empty, is_cupy, is_dask
+
+_state = threading.local()
+CACHE_SIZE = 1024  # programs kept (least recently used out first)
+
+
+# --- stand-ins ------------------------------------------------------------------
+
+class _Device:
+    __slots__ = ("id",)
+
+    def __init__(self, id):
+        self.id = id
+
+
+class PlannedArray:
+    """An array as a plan sees it: layout only. `buffer` numbers the Program
+    buffer it lies in; `path` is how it is reached from that buffer's start
+    (a sequence of ("index", key) / ("transpose", axes) steps) and `offset` its
+    first element's byte offset there."""
+
+    planned_stand_in = True  # what _arrays.is_planned looks for
+    __slots__ = ("program", "buffer", "shape", "strides", "dtype", "offset", "path")
+
+    def __init__(self, program, buffer, shape, strides, dtype, offset=0, path=()):
+        self.program, self.buffer = program, buffer
+        self.shape, self.strides = tuple(shape), tuple(strides)
+        self.dtype, self.offset, self.path = np.dtype(dtype), offset, path
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+    itemsize = property(lambda self: self.dtype.itemsize)
+    device = property(lambda self: _Device(self.program.device))
+    on_gpu = property(lambda self: self.program.device is not None)
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    def __repr__(self):
+        return f"PlannedArray(buffer={self.buffer}, shape={self.shape}, dtype={self.dtype})"
+
+    def __getitem__(self, key):
+        """Basic indexing (ints, slices, Ellipsis): a view."""
+        key = key if isinstance(key, tuple) else (key,)
+        if any(k is Ellipsis for k in key):
+            at = next(i for i, k in enumerate(key) if k is Ellipsis)
+            fill = (slice(None),) * (self.ndim - len(key) + 1)
+            key = key[:at] + fill + key[at + 1:]
+        if len(key) > self.ndim:
+            raise IndexError(f"too many indices for a {self.ndim}-d array")
+        shape, strides, offset = [], [], self.offset
+        for d, k in enumerate(key):
+            n, s = self.shape[d], self.strides[d]
+            if isinstance(k, slice):
+                start, stop, step = k.indices(n)
+                shape.append(len(range(start, stop, step)))
+                strides.append(s * step)
+                offset += start * s
+            elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+                if not -n <= k < n:
+                    raise IndexError(f"index {k} is out of bounds for size {n}")
+                offset += (int(k) % n) * s
+            else:
+                raise TypeError(f"plans take basic indices only; got {k!r}")
+        shape += self.shape[len(key):]
+        strides += self.strides[len(key):]
+        return PlannedArray(self.program, self.buffer, shape, strides, self.dtype, offset,
+                            self.path + (("index", key),))
+
+    def transpose(self, *axes):
+        axes = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], int) else axes
+        axes = tuple(int(a) for a in axes) or tuple(range(self.ndim))[::-1]
+        return PlannedArray(self.program, self.buffer, [self.shape[a] for a in axes],
+                            [self.strides[a] for a in axes], self.dtype, self.offset,
+                            self.path + (("transpose", axes),))
+
+    def __setitem__(self, key, value):
+        target = self[key]
+        if _is_array(value):  # a real array: the program holds it
+            value = PlannedArray(self.program, self.program.constant(value), value.shape,
+                                 value.strides, value.dtype)
+        if isinstance(value, PlannedArray):
+            if value.shape != target.shape:
+                raise ValueError(f"cannot copy shape {value.shape} into {target.shape}")
+            self.program.steps.append(_Copy(_ref(target), _ref(value)))
+        elif np.ndim(value) == 0:
+            self.program.steps.append(_Fill(_ref(target), value))
+        else:
+            raise TypeError("plans assign scalars or planned arrays only")
+
+    def astype(self, dtype):
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        out = self.program.allocate(self.shape, dtype)
+        out[...] = self
+        return out
+
+
+def _ref(a: PlannedArray):
+    return a.buffer, a.path
+
+
+def _view(arrays, ref):
+    buffer, path = ref
+    a = arrays[buffer]
+    for kind, arg in path:
+        a = a[arg] if kind == "index" else a.transpose(arg)
+    return a
+
+
+# --- programs -----------------------------------------------------------------------
+
+class _Launch:
+    """fn(*args) with the addresses of buffers filled in at run time."""
+    __slots__ = ("fn", "args", "refs", "buffers", "kernel")
+
+    def __init__(self, fn, args, refs, kernel):
+        self.fn, self.args, self.refs = fn, args, refs  # refs: (position, buffer, byte offset)
+        self.buffers = {b for _, b, _ in refs}
+        self.kernel = kernel  # what runs (a kernel family's name), for describe()
+
+    def run(self, arrays, addresses):
+        args = list(self.args)
+        for position, buffer, offset in self.refs:
+            args[position] = addresses[buffer] + offset
+        self.fn(*args)
+
+
+class _Fill:
+    __slots__ = ("target", "value", "buffers")
+
+    def __init__(self, target, value):
+        self.target, self.value, self.buffers = target, value, {target[0]}
+
+    def run(self, arrays, addresses):
+        _view(arrays, self.target)[...] = self.value
+
+
+class _Copy:
+    __slots__ = ("target", "source", "buffers")
+
+    def __init__(self, target, source):
+        self.target, self.source = target, source
+        self.buffers = {target[0], source[0]}
+
+    def run(self, arrays, addresses):
+        _view(arrays, self.target)[...] = _view(arrays, self.source)
+
+
+class Program:
+    """What one planned call does, replayable on new operands of the same layout."""
+
+    def __init__(self, name: str, xp, device):
+        self.name, self.xp, self.device = name, xp, device
+        self.inputs = 0         # buffers 0 .. inputs-1 are the call's arrays
+        self.allocations = []   # (buffer, shape, dtype) of the buffers it allocates
+        self.constants = {}     # buffer -> array the plan holds (filters, converted data)
+        self.steps = []
+        self.result = None
+        self.warnings = []      # (message, category)
+        self.notes = []         # route notes, in order
+        self._schedule = None   # set by finish()
+
+    # recording
+    def input(self, a) -> PlannedArray:
+        if self.allocations or self.constants:
+            raise RuntimeError("inputs come first")
+        planned = PlannedArray(self, self.inputs, a.shape, a.strides, a.dtype)
+        self.inputs += 1
+        return planned
+
+    def allocate(self, shape, dtype) -> PlannedArray:
+        dtype = np.dtype(dtype)
+        shape = tuple(int(n) for n in shape)
+        strides, step = [], dtype.itemsize
+        for n in reversed(shape):  # C order, as _arrays.empty promises
+            strides.append(step)
+            step *= max(n, 1)
+        buffer = self._next_buffer()
+        self.allocations.append((buffer, shape, dtype))
+        return PlannedArray(self, buffer, shape, strides[::-1], dtype)
+
+    def constant(self, a) -> int:
+        """A real array the program holds on to (buffer number)."""
+        for buffer, held in self.constants.items():
+            if held is a:
+                return buffer
+        buffer = self._next_buffer()
+        self.constants[buffer] = a
+        return buffer
+
+    def _next_buffer(self) -> int:
+        return self.inputs + len(self.allocations) + len(self.constants)
+
+    def launch(self, fn, args, kernel):
+        refs, packed = [], list(args)
+        for position, a in enumerate(args):
+            if isinstance(a, PlannedArray):
+                if a.program is not self:
+                    raise RuntimeError("a planned array of another program")
+                refs.append((position, a.buffer, a.offset))
+                packed[position] = None
+            elif _is_array(a):
+                refs.append((position, self.constant(a), 0))
+                packed[position] = None
+        self.steps.append(_Launch(fn, tuple(packed), tuple(refs), kernel))
+
+    @property
+    def kernels(self) -> list:
+        """What each launch runs, in order."""
+        return [s.kernel for s in self.steps if isinstance(s, _Launch)]
+
+    @property
+    def launches(self) -> int:
+        return len(self.kernels)
+
+    def finish(self, result):
+        """Close the recording: where the result lies, and when each buffer
+        is allocated (before its first step) and dropped (after its last)."""
+        self.result = template = _template(result, self)
+        first, last = {}, {}
+        for i, step in enumerate(self.steps):
+            for b in step.buffers:
+                first.setdefault(b, i)
+                last[b] = i
+        kept = set(_template_buffers(template))
+        end = len(self.steps)  # buffers no step uses are allocated at the end
+        allocate = [[] for _ in range(end + 1)]
+        release = [[] for _ in range(end + 1)]
+        for buffer, shape, dtype in self.allocations:
+            allocate[first.get(buffer, end)].append((buffer, shape, dtype))
+            if buffer in last and buffer not in kept:
+                release[last[buffer]].append(buffer)
+        self._schedule = tuple(zip(self.steps + [None], allocate, release))
+        n = self.inputs + len(self.allocations) + len(self.constants)
+        self._arrays, self._addresses = [None] * n, [0] * n
+        for buffer, a in self.constants.items():
+            self._arrays[buffer], self._addresses[buffer] = a, address(a)
+        self._build = _builder(template)
+        return self
+
+    # running
+    def run(self, inputs):
+        if len(inputs) != self.inputs:
+            raise ValueError(f"{self.name}: {self.inputs} arrays expected, got {len(inputs)}")
+        arrays, addresses = list(self._arrays), list(self._addresses)
+        for i, a in enumerate(inputs):
+            arrays[i] = a
+            addresses[i] = address(a)
+        xp = self.xp
+        for step, allocate, release in self._schedule:
+            for buffer, shape, dtype in allocate:
+                a = arrays[buffer] = empty(xp, shape, dtype)
+                addresses[buffer] = address(a)
+            if step is not None:
+                step.run(arrays, addresses)
+            for buffer in release:
+                arrays[buffer] = None
+        if self.warnings:
+            import warnings
+            for message, category in self.warnings:
+                warnings.warn(message, category, stacklevel=4)
+        return self._build(arrays)
+
+    def describe(self) -> str:
+        lines = [f"{self.name}: {self.launches} kernel launch(es) "
+                 f"({', '.join(self.kernels) or 'none'}), {len(self.allocations)} allocation(s)"]
+        lines += [f"  {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def _template(obj, program):
+    """The returned structure with planned arrays replaced by ("array", ref)."""
+    if isinstance(obj, PlannedArray):
+        return ("array", _ref(obj))
+    if isinstance(obj, (list, tuple)):
+        return (type(obj), [_template(v, program) for v in obj])
+    if isinstance(obj, dict):
+        return (dict, {k: _template(v, program) for k, v in obj.items()})
+    if _is_array(obj):  # a real array: the program holds it
+        return ("array", (program.constant(obj), ()))
+    return ("value", obj)
+
+
+def _template_buffers(t):
+    kind, body = t
+    if kind == "array":
+        yield body[0]
+    elif kind == "value":
+        return
+    elif kind is dict:
+        for v in body.values():
+            yield from _template_buffers(v)
+    else:
+        for v in body:
+            yield from _template_buffers(v)
+
+
+def _builder(t):
+    """A function arrays -> the result structure (built once per program)."""
+    kind, body = t
+    if kind == "array":
+        buffer, path = body
+        if not path:
+            return lambda arrays: arrays[buffer]
+        return lambda arrays: _view(arrays, body)
+    if kind == "value":
+        return lambda arrays: body
+    if kind is dict:
+        parts = [(k, _builder(v)) for k, v in body.items()]
+        return lambda arrays: {k: f(arrays) for k, f in parts}
+    parts = [_builder(v) for v in body]
+    if kind is tuple:
+        return lambda arrays: tuple([f(arrays) for f in parts])
+    return lambda arrays: kind([f(arrays) for f in parts])
+
+
+def _is_array(a) -> bool:
+    return isinstance(a, np.ndarray) or is_cupy(a)
+
+
+def address(a) -> int:
+    """Address of an array's first element."""
+    if isinstance(a, np.ndarray):
+        return _numpy_address(a)
+    if is_cupy(a):
+        return a.data.ptr
+    raise TypeError(f"not an array: {type(a).__name__}")
+
+
+def _numpy_address(a) -> int:
+    global _numpy_address
+    try:
+        from ._host_kernels import address as _numpy_address
+    except ImportError:  # pragma: no cover - the extension is not built
+        def _numpy_address(a):
+            return a.__array_interface__["data"][0]
+    return _numpy_address(a)
+
+
+# --- the recording context ---------------------------------------------------------
+
+def recording():
+    """The Program being recorded on this thread, or None."""
+    return getattr(_state, "program", None)
+
+
+@contextlib.contextmanager
+def _recording(program):
+    """Record on this thread: every allocation (_arrays.empty) becomes a
+    buffer of `program`, every launch() a step of it."""
+    previous = getattr(_state, "program", None)
+    _state.program = program
+    try:
+        with allocator(lambda xp, shape, dtype: program.allocate(shape, dtype)):
+            yield program
+    finally:
+        _state.program = previous
+
+
+def launch(kernel: str, fn, *args):
+    """Run fn(*args), array arguments replaced by their addresses: now, or
+    (while a plan is recorded) on every run of the plan. kernel: what runs
+    (a name for Plan.describe and the tests that count launches)."""
+    program = recording()
+    if program is not None:
+        program.launch(fn, args, kernel)
+        return
+    fn(*[address(a) if _is_array(a) else a for a in args])
+
+
+def note(text: str):
+    """A route decision, for Plan.describe() (nothing outside a recording)."""
+    program = recording()
+    if program is not None:
+        program.notes.append(text)
+
+
+def warn(message: str, category=UserWarning, stacklevel: int = 2):
+    """warnings.warn, or (while recording) a warning the plan repeats on every run."""
+    program = recording()
+    if program is not None:
+        program.warnings.append((message, category))
+        return
+    import warnings
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+# --- planned functions -----------------------------------------------------------------
+
+_cache: "OrderedDict" = OrderedDict()
+_cache_lock = threading.Lock()
+_ARRAYS = object()  # where the array arguments stand in a key
+
+
+def clear_cache():
+    """Forget every cached plan (they are rebuilt on their next call)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def cache_info() -> dict:
+    with _cache_lock:
+        return {"plans": len(_cache), "max_plans": CACHE_SIZE}
+
+
+def _layout_key(a):
+    if type(a) is not np.ndarray and is_cupy(a):
+        return (a.shape, a.strides, a.dtype, a.device.id)
+    return (a.shape, a.strides, a.dtype)
+
+
+def _scan(obj, arrays, key, nested):
+    """Collect an array argument's arrays (their layouts into key): the
+    argument itself, or (nested) the arrays and Nones of nested lists, tuples
+    and dicts. False where something else is found."""
+    t = type(obj)
+    if t is np.ndarray or (t is not list and t is not tuple and t is not dict and is_cupy(obj)):
+        arrays.append(obj)
+        key.append(_layout_key(obj))
+        return True
+    if not nested:
+        return False
+    if obj is None:
+        key.append(None)
+        return True
+    if t is list or t is tuple:
+        key.append((t, len(obj)))
+        return all(_scan(v, arrays, key, True) for v in obj)
+    if t is dict:
+        key.append(tuple(obj))
+        return all(_scan(v, arrays, key, True) for v in obj.values())
+    return False
+
+
+def _holds_dask(obj) -> bool:
+    """Whether a dask array is in obj (nested lists, tuples and dict values)."""
+    t = type(obj)
+    if t is list or t is tuple:
+        return any(_holds_dask(v) for v in obj)
+    if t is dict:
+        return any(_holds_dask(v) for v in obj.values())
+    return is_dask(obj)
+
+
+def _substitute(obj, planned_iter):
+    if obj is None:
+        return None
+    t = type(obj)
+    if t is list or t is tuple:
+        return t(_substitute(v, planned_iter) for v in obj)
+    if t is dict:
+        return {k: _substitute(v, planned_iter) for k, v in obj.items()}
+    return next(planned_iter)
+
+
+def _static_key(value):
+    """A hashable stand-in for a non-array argument, typed (True is not 1)."""
+    t = type(value)
+    if t is str or value is None:
+        return value
+    if t is list or t is tuple:
+        return (t, tuple([_static_key(v) for v in value]))
+    if t is dict:
+        return (dict, tuple([(k, _static_key(v)) for k, v in value.items()]))
+    if t is np.ndarray or is_cupy(value):
+        raise TypeError  # arrays outside the array arguments: not cached
+    return (t, value)
+
+
+class Planned:
+    """fn with its calls planned: see the module docstring. `arrays` names the
+    parameters that hold one array, `structures` those that hold nested lists,
+    tuples and dicts of arrays (and Nones); every other argument is part of
+    the plan's key. Other values in those parameters (lists of numbers, say)
+    are planned for that call alone."""
+
+    def __init__(self, fn, arrays=(), structures=()):
+        import inspect
+        self.fn = fn
+        names = list(inspect.signature(fn).parameters)
+        names_in_order = sorted((*arrays, *structures), key=names.index)
+        self.nested = {a: a in structures for a in names_in_order}
+        self.positions = {names.index(a): self.nested[a] for a in self.nested}
+        self.names = self.nested
+        self.__name__ = fn.__name__
+        self.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
+        self.__doc__ = fn.__doc__
+        self.__module__ = fn.__module__
+        self.__wrapped__ = fn
+
+    def __repr__(self):
+        return f"<planned function {self.__module__}.{self.__qualname__}>"
+
+    def __call__(self, *args, **kwargs):
+        if recording() is not None:  # called from within a plan: part of it
+            return self.fn(*args, **kwargs)
+        program, arrays = self.program_for(args, kwargs)
+        if program is None:  # dask arrays among the arguments: a lazy graph instead
+            from . import _dask
+            return _dask.call(self, args, kwargs)
+        return self._run(program, arrays)
+
+    def program_for(self, args, kwargs):
+        """(Program, the call's arrays in the program's input order); (None,
+        None) when dask arrays are among them (cuwavelet/_dask.py)."""
+        arrays, layout, static = [], [], []
+        cacheable = True
+        positions, names = self.positions, self.names
+        try:
+            for i, a in enumerate(args):
+                if i in positions:
+                    cacheable = _scan(a, arrays, layout, positions[i]) and cacheable
+                    static.append(_ARRAYS)
+                else:
+                    static.append(a if type(a) is str else _static_key(a))
+            for name, a in kwargs.items():
+                if name in names:
+                    cacheable = _scan(a, arrays, layout, names[name]) and cacheable
+                    static.append((name, _ARRAYS))
+                else:
+                    static.append((name, _static_key(a)))
+            key = (self, tuple(static), tuple(layout))
+            hash(key)
+        except TypeError:  # an unhashable argument (arrays as a filter bank, say)
+            cacheable = False
+        if not cacheable:  # recorded on the call's own arguments, run once
+            if _holds_dask(args) or _holds_dask(kwargs):
+                return None, None
+            return self._record(args, kwargs, None), []
+        with _cache_lock:
+            program = _cache.get(key)
+            if program is not None:
+                _cache.move_to_end(key)
+                return program, arrays
+        program = self._record(args, kwargs, arrays)
+        with _cache_lock:
+            _cache[key] = program
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+        return program, arrays
+
+    def _record(self, args, kwargs, arrays):
+        """Run fn on stand-ins for `arrays` (None: on the call's own arguments,
+        which are then held by the program)."""
+        device = None
+        xp = np
+        for a in arrays or []:
+            if is_cupy(a):
+                import cupy
+                xp, device = cupy, a.device.id
+                break
+        program = Program(self.__qualname__, xp, device)
+        if arrays is not None:
+            planned = iter([program.input(a) for a in arrays])
+            args = tuple(_substitute(a, planned) if i in self.positions else a
+                         for i, a in enumerate(args))
+            kwargs = {k: (_substitute(v, planned) if k in self.names else v)
+                      for k, v in kwargs.items()}
+        with _recording(program), _on_device(device):
+            result = self.fn(*args, **kwargs)
+        return program.finish(result)
+
+    @staticmethod
+    def _run(program, arrays):
+        if program.device is None:
+            return program.run(arrays)
+        with _on_device(program.device):
+            return program.run(arrays)
+
+
+@contextlib.contextmanager
+def _on_device(device):
+    if device is None:
+        yield
+        return
+    import cupy
+    with cupy.cuda.Device(device):
+        yield
+
+
+def planned(*arrays, structures=()):
+    """Decorator: plan fn's calls (see Planned)."""
+    def wrap(fn):
+        return Planned(fn, arrays, structures)
+    return wrap
+
+
+# --- the public plan object -----------------------------------------------------------
+
+class Plan:
+    """A transform call planned once, to run on new arrays of the same layout.
+
+    Made by :func:`cuwavelet.get_plan`. Calling it runs the transform on the
+    arrays given (in the order of the function's array parameters: ``data``
+    for the forward transforms, ``coeffs`` for the inverses, ...), which must
+    have the shapes, strides, dtypes and device of the arrays it was planned
+    for; everything else (wavelet, mode, level, axes) is fixed.
+    """
+
+    def __init__(self, function, program, layout, positions):
+        self.function, self._program = function, program
+        self._layout, self._positions = layout, positions
+
+    def __call__(self, *arrays):
+        if len(arrays) != len(self._positions):
+            raise TypeError(f"this plan of {self.function.__name__} takes {len(self._positions)} "
+                            f"array argument(s); got {len(arrays)}")
+        found, layout = [], []
+        if not all(_scan(a, found, layout, nested) for a, nested in zip(arrays, self._positions)) \
+                or tuple(layout) != self._layout:
+            raise ValueError(f"these arrays do not have the layout this plan of "
+                             f"{self.function.__name__} was made for (shapes, strides, dtypes, "
+                             "device, structure); make a plan for them with cuwavelet.get_plan")
+        return Planned._run(self._program, found)
+
+    @property
+    def launches(self) -> int:
+        """Kernel launches per call."""
+        return self._program.launches
+
+    def describe(self) -> str:
+        """What a call does: its launches, allocations and the route of each level."""
+        return self._program.describe()
+
+    def __repr__(self):
+        return f"<cuwavelet plan: {self.describe()}>"
+
+
+def get_plan(function, *args, **kwargs) -> Plan:
+    """Plan ``function(*args, **kwargs)`` once and return it as a callable.
+
+    The transforms of ``cuwavelet`` and ``cuwavelet.adjoint`` keep a cache of
+    such plans and use it on every call, so most code never needs this. A
+    plan object makes the reuse explicit (as cuFFT plans do), shows what a call
+    does (``describe()``: kernel launches, allocations, the route of every
+    level and the reason) and skips even the cache lookup.
+
+    Parameters
+    ----------
+    function : callable
+        A transform of ``cuwavelet`` or ``cuwavelet.adjoint``.
+    *args, **kwargs
+        A call of it, with arrays of the layout to plan for.
+
+    Returns
+    -------
+    Plan
+        Callable with new arrays of the same layout (the function's array
+        arguments, in order); every other argument is fixed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.random.default_rng(0).standard_normal((8, 256))
+    >>> plan = cw.get_plan(cw.wavedec, x, "db2", level=3)
+    >>> coeffs = plan(x + 1.0)
+    >>> [c.shape for c in coeffs]
+    [(8, 34), (8, 34), (8, 66), (8, 129)]
+    >>> plan.launches
+    3
+    """
+    if not isinstance(function, Planned):
+        raise TypeError(f"{getattr(function, '__name__', function)!r} is not a transform of "
+                        "cuwavelet or cuwavelet.adjoint")
+    program, arrays = function.program_for(args, kwargs)
+    found, layout = [], []
+    given = _array_arguments(function, args, kwargs)
+    if not arrays or not all(_scan(a, found, layout, nested) for a, nested in given):
+        raise TypeError(f"this call of {function.__name__} cannot be planned: give its data as "
+                        "NumPy or CuPy arrays and its other arguments as hashable values")
+    if [id(a) for a in found] != [id(a) for a in arrays]:
+        raise TypeError(f"give the array arguments of {function.__name__} in the order of its "
+                        "parameters to plan it")
+    return Plan(function, program, tuple(layout), [nested for _, nested in given])
+
+
+def _array_arguments(function, args, kwargs):
+    """(value, nested) of the call's array arguments, in parameter order."""
+    import inspect
+    bound = inspect.signature(function.fn).bind(*args, **kwargs)
+    return [(bound.arguments[name], function.nested[name]) for name in bound.arguments
+            if name in function.nested]

@@ -1,0 +1,37 @@
+// The launch convention of every fused kernel (dwt2_fused.cuh,
+// dwt2_two_levels.cuh, dwt1_multilevel.cuh, dwt1_coarse_to_fine.cuh): three
+// records passed by value,
+//
+//   geometry   the family's own record (how the launch walks its operands),
+//              built once per layout by the host and cached with the plan;
+//   operands   the addresses of the launch's arrays, new on every call;
+//   filters    the filter bank: by address (filters of any length, kept in
+//              global memory) or by value (FilterTaps, in the constant bank),
+//
+// so that one executor (cuwavelet/_launch.py) runs every family, on the GPU
+// and through the thread-block emulator, and a plan keeps the geometry and the
+// filters while only the operand record changes from call to call.
+#pragma once
+
+#include "dwt_math.cuh"
+
+namespace cuwavelet {
+
+// Threads per block of every fused kernel (their __launch_bounds__).
+enum { kFusedBlockThreads = 256 };
+
+template <int N>
+struct OperandAddresses {
+  index_t address[N];  // 0: an absent operand (a subband whose cotangent is zero, say)
+  template <typename T>
+  CUWAVELET_HD T* get(int k) const { return reinterpret_cast<T*>(address[k]); }
+};
+
+// Four filters in global memory: lo and hi along y, then along x.
+struct FilterAddresses {
+  index_t address[4];
+  template <typename T>
+  CUWAVELET_HD const T* get(int k) const { return reinterpret_cast<const T*>(address[k]); }
+};
+
+}  // namespace cuwavelet

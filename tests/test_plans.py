@@ -1,0 +1,175 @@
+"""Plans (cuwavelet/_program.py): a call's launches recorded once per layout
+and replayed. The replayed results are checked against pywt; the cache's
+keys, bounds, warnings, allocation order and thread safety directly."""
+import threading
+import warnings
+
+import numpy as np
+import pytest
+import pywt
+
+import cuwavelet as cw
+from conftest import random
+from cuwavelet import _program
+
+
+def _close(a, b):
+    """Equal to rounding, on the scale of the coefficients and their dtype."""
+    scale = max(1.0, float(np.max(np.abs(b))))
+    assert a.shape == b.shape and a.dtype == b.dtype
+    assert np.max(np.abs(a - b)) <= 16 * np.finfo(a.dtype).eps * scale
+
+
+def test_a_replayed_plan_gives_fresh_results_for_new_data():
+    x, y = random((4, 64), seed=1), random((4, 64), seed=2)
+    first = cw.wavedec(x, "db3", level=3)
+    assert _program.cache_info()["plans"] == 1
+    second = cw.wavedec(y, "db3", level=3)  # same layout: the same plan
+    assert _program.cache_info()["plans"] == 1
+    for got, want in zip(second, pywt.wavedec(y, "db3", level=3)):
+        _close(got, want)
+    for got, want in zip(first, pywt.wavedec(x, "db3", level=3)):  # not overwritten
+        _close(got, want)
+    assert not any(np.shares_memory(a, b) for a in first for b in second)
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x,                      # C order
+    lambda x: np.asfortranarray(x),   # another layout: another plan
+    lambda x: x[:, ::-1],             # negative strides
+    lambda x: x.astype(np.float32),   # another dtype
+    lambda x: x.astype(np.int64),     # converted as pywt does, inside the plan
+])
+def test_every_layout_gets_its_own_plan(make):
+    x = make(random((6, 40), seed=3) * 10)
+    for _ in range(2):
+        got = cw.wavedec2(x, "sym3", mode="periodization", level=2)
+        want = pywt.wavedec2(x, "sym3", mode="periodization", level=2)
+        _close(got[0], want[0])
+        for g, w in zip(got[1:], want[1:]):
+            for a, b in zip(g, w):
+                _close(a, b)
+
+
+def test_arguments_are_keyed_by_type_as_well_as_value():
+    x = random(32)
+    cw.wavedec(x, "db1", level=1)
+    with pytest.raises(TypeError):  # True == 1, but level=True is refused
+        cw.wavedec(x, "db1", level=True)
+
+
+def test_warnings_repeat_on_every_call():
+    x = random(8)
+    for _ in range(3):
+        with pytest.warns(UserWarning, match="Level value of 5 is too high"):
+            cw.wavedec(x, "db2", level=5)
+
+
+def test_failed_calls_are_not_cached():
+    x = random(16)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Unknown wavelet"):
+            cw.dwt(x, "nope")
+    assert _program.cache_info()["plans"] == 0
+
+
+def test_unhashable_arguments_and_lists_run_without_a_cached_plan():
+    x = random((3, 20), seed=4)
+    bank = [np.asarray(f) for f in pywt.Wavelet("db2").filter_bank]  # arrays: not hashable
+    _close(cw.dwt(x, bank)[1], pywt.dwt(x, "db2")[1])
+    _close(cw.dwt(x.tolist(), "db2")[0], pywt.dwt(x, "db2")[0])  # a list, not an array
+    assert _program.cache_info()["plans"] == 0
+
+
+def test_the_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(_program, "CACHE_SIZE", 4)
+    for n in range(10, 20):
+        cw.dwt(random(n), "haar")
+    assert _program.cache_info()["plans"] == 4
+
+
+def test_replays_allocate_through_the_allocator_hook():
+    x = random((2, 16, 16))
+    cw.wavedec2(x, "db2", level=2)  # recorded
+    made = []
+
+    def make_empty(xp, shape, dtype):
+        made.append((shape, dtype))
+        return xp.empty(shape, dtype)
+
+    with cw.allocator(make_empty):
+        cw.wavedec2(x, "db2", level=2)  # replayed
+    assert made and all(dtype == x.dtype for _, dtype in made)
+
+
+def test_intermediates_are_dropped_after_their_last_use():
+    # a wavedec2 level's row-pass buffer must not live until the call ends:
+    # peak memory as with eagerly run code; results are never dropped
+    plan, _ = cw.wavedec2.program_for((np.zeros((64, 64)), "db2"), {"level": 3})
+    released = {b for _, _, buffers in plan._schedule for b in buffers}
+    kept = set(_program._template_buffers(plan.result))
+    assert released and not released & kept
+
+
+def test_describe_names_the_launches():
+    plan, _ = cw.wavedec.program_for((np.zeros((4, 256)), "db4"), {"level": 3})
+    text = plan.describe()
+    assert "wavedec" in text and f"{plan.launches} kernel launch" in text
+    assert plan.launches == 3  # one per level on the CPU
+
+
+def test_concurrent_first_calls_agree():
+    xs = [random((8, 96), seed=s) for s in range(8)]
+    results = [None] * len(xs)
+
+    def work(i):
+        results[i] = cw.wavedec(xs[i], "coif2", mode="antisymmetric", level=2)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(xs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for x, got in zip(xs, results):
+        for a, b in zip(got, pywt.wavedec(x, "coif2", mode="antisymmetric", level=2)):
+            _close(a, b)
+
+
+def test_planned_arrays_support_what_the_transforms_use():
+    program = _program.Program("test", np, None)
+    a = program.allocate((3, 4, 5), np.float32)
+    assert a.strides == (80, 20, 4)
+    v = a[1, ::2]
+    assert v.shape == (2, 5) and v.strides == (40, 4) and v.offset == 80
+    t = a.transpose(2, 0, 1)
+    assert t.shape == (5, 3, 4) and t.strides == (4, 80, 20)
+    with pytest.raises(TypeError, match="basic indices"):
+        a[[0, 1]]
+    with pytest.raises(IndexError):
+        a[3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a[...] = 0  # a fill step
+    assert len(program.steps) == 1
+
+
+def test_public_plan_objects():
+    x = random((3, 40), seed=5)
+    plan = cw.get_plan(cw.wavedec, x, "sym4", "reflect", level=2)
+    assert plan.launches == 2 and "wavedec" in plan.describe()
+    y = random((3, 40), seed=6)
+    for got, want in zip(plan(y), pywt.wavedec(y, "sym4", "reflect", level=2)):
+        _close(got, want)
+    with pytest.raises(ValueError, match="layout"):
+        plan(random((3, 41)))
+    with pytest.raises(ValueError, match="layout"):
+        plan(np.asfortranarray(random((3, 40))))
+    with pytest.raises(TypeError, match="array argument"):
+        plan(y, y)
+    c = cw.wavedec2(random((2, 16, 16)), "db2", level=2)
+    inverse = cw.get_plan(cw.waverec2, c, "db2")
+    _close(inverse(c), pywt.waverec2(c, "db2"))
+    with pytest.raises(TypeError, match="not a transform"):
+        cw.get_plan(np.fft.fft, x)
+    with pytest.raises(TypeError, match="cannot be planned"):
+        cw.get_plan(cw.dwt, x.tolist(), "db2")
