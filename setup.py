@@ -23,6 +23,7 @@ fused_host = Pybind11Extension(
     extra_compile_args=["-O2"],
     depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/block_runtime.cuh",
              "cuwavelet/kernels/dwt2_fused.cuh", "cuwavelet/kernels/dwt2_two_levels.cuh",
+             "cuwavelet/kernels/fused_launch.cuh", "cuwavelet/kernels/emulator_host.h",
              "cuwavelet/kernels/host_dispatch.h"],
 )
 
@@ -35,6 +36,7 @@ fused1d_host = Pybind11Extension(
     extra_compile_args=["-O2"],
     depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/block_runtime.cuh",
              "cuwavelet/kernels/dwt1_multilevel.cuh", "cuwavelet/kernels/dwt1_coarse_to_fine.cuh",
+             "cuwavelet/kernels/fused_launch.cuh", "cuwavelet/kernels/emulator_host.h",
              "cuwavelet/kernels/host_dispatch.h"],
 )
 

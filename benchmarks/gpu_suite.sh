@@ -7,6 +7,8 @@
 #   4. benchmarks/bench_fused_gpu.py and bench_fused1d_gpu.py (fused kernels against
 #      per-level / separable launches, forward, inverse and adjoint)
 #   5. benchmarks/bench_torch.py --device cuda   (forward and forward+backward vs peers)
+#   6. benchmarks/bench_latency.py --device cuda (per-call cost of small calls against
+#      pywt; a W5 call's host time over its kernels' time)
 #
 # Usage, from anywhere, with the environment holding cuwavelet and CuPy active:
 #   benchmarks/gpu_suite.sh [OUTDIR]
@@ -50,6 +52,7 @@ step() {  # step TITLE COMMAND...: run, log, remember a failure
     step "fused 2D bench" "$python" benchmarks/bench_fused_gpu.py --json "$outdir/fused2d-$stamp.json"
     step "fused 1D bench" "$python" benchmarks/bench_fused1d_gpu.py --json "$outdir/fused1d-$stamp.json"
     step "torch bench" "$python" benchmarks/bench_torch.py --device cuda
+    step "latency bench" "$python" benchmarks/bench_latency.py --device cuda --json "$outdir/latency-$stamp.json"
     echo "log: $log"
     echo "bench results: $json"
     exit "$status"  # leaves only this pipeline's subshell

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -57,11 +59,15 @@ def transform_dtype(dtype) -> np.dtype:
 
 
 def as_array(data, name: str = "data"):
-    """Input -> NumPy or CuPy array of a transformable dtype (no copy when it already is one)."""
-    if data is None:
-        raise TypeError(f"{name} is None; an array is required.")
-    if is_cupy(data) or is_planned(data):
+    """Input -> NumPy or CuPy array of a transformable dtype (no copy when it already is one).
+    Arrays of other libraries come in as views through DLPack or
+    __cuda_array_interface__ (see from_other_library)."""
+    if type(data) is np.ndarray or is_cupy(data) or is_planned(data):  # the common cases first
         a = data
+    elif data is None:
+        raise TypeError(f"{name} is None; an array is required.")
+    elif _is_other_library_array(data):
+        a = from_other_library(data)
     else:
         if isinstance(data, (list, tuple)) and any(_is_array_like(v) and np.ndim(v) > 0 for v in data) \
                 and len({np.shape(v) for v in data}) > 1:
@@ -71,8 +77,135 @@ def as_array(data, name: str = "data"):
             a = np.asarray(data)
         except (ValueError, TypeError) as exc:
             raise TypeError(f"{name} cannot be read as an array: {exc}") from None
-    dtype = transform_dtype(a.dtype)
-    return a if a.dtype == dtype else a.astype(dtype)
+    if a.dtype in _KEPT_DTYPES:  # a set lookup: transform_dtype costs about a microsecond
+        return a
+    return a.astype(transform_dtype(a.dtype))
+
+
+_KEPT_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+
+
+# --- arrays of other libraries ----------------------------------------------
+#
+# Anything that speaks DLPack (__dlpack__) or __cuda_array_interface__ is
+# transformed in place as a NumPy view (CPU memory) or a CuPy view (CUDA
+# memory); results go back to the caller's library through its
+# __array_namespace__().from_dlpack where it has one (JAX, array-API
+# libraries), without copies, and stay NumPy/CuPy otherwise.
+
+_DLPACK_CPU, _DLPACK_CUDA, _DLPACK_CUDA_HOST, _DLPACK_CUDA_MANAGED = 1, 2, 3, 13
+
+TORCH_HINT = ("cuwavelet's functions take NumPy and CuPy arrays; for torch tensors use the torch "
+              "bridge, `from bridges import torch as cwt`: the same functions on tensors, "
+              "with autograd through the exact adjoints.")
+
+
+def _is_other_library_array(a) -> bool:
+    """An array that is neither NumPy's nor CuPy's but can be viewed as one."""
+    return (not isinstance(a, np.ndarray) and not is_cupy(a)
+            and (hasattr(a, "__dlpack__") or hasattr(a, "__cuda_array_interface__")))
+
+
+def from_other_library(a):
+    """A NumPy (CPU memory) or CuPy (CUDA memory) view of another library's
+    array, without a copy; torch tensors are sent to the torch bridge."""
+    if type(a).__module__.split(".")[0] == "torch":
+        raise TypeError(f"Got a torch.Tensor. {TORCH_HINT}")
+    if hasattr(a, "__dlpack__") and hasattr(a, "__dlpack_device__"):
+        device_type = int(a.__dlpack_device__()[0])
+        if device_type in (_DLPACK_CPU, _DLPACK_CUDA_HOST):
+            return np.from_dlpack(a)
+        if device_type in (_DLPACK_CUDA, _DLPACK_CUDA_MANAGED):
+            return _cupy(type(a)).from_dlpack(a)
+        if not hasattr(a, "__cuda_array_interface__"):
+            raise TypeError(f"{type(a).__name__} lives on DLPack device type {device_type}; "
+                            "cuwavelet transforms arrays in CPU and CUDA memory only.")
+    return _cupy(type(a)).asarray(a)  # __cuda_array_interface__: a view of the same memory
+
+
+def _cupy(array_type):
+    try:
+        import cupy
+    except ImportError:
+        raise TypeError(f"{array_type.__name__} holds CUDA memory, which cuwavelet transforms through "
+                        "CuPy: install it with the cuda12 or cuda13 extra "
+                        "(pip install 'cuwavelet[cuda12]').") from None
+    return cupy
+
+
+def _first_other_library_array(values):
+    """The first array of another library among values (looking into lists,
+    tuples and dicts), or None."""
+    for a in values:
+        if type(a) is np.ndarray or type(a) is str:
+            continue
+        if isinstance(a, (list, tuple)):
+            found = _first_other_library_array(a)
+        elif isinstance(a, dict):
+            found = _first_other_library_array(a.values())
+        else:
+            found = a if _is_other_library_array(a) else None
+        if found is not None:
+            return found
+    return None
+
+
+def _to_caller(obj, from_dlpack):
+    """The NumPy/CuPy arrays of a result structure, in the caller's library."""
+    if type(obj) is np.ndarray or is_cupy(obj):
+        try:
+            return from_dlpack(obj)
+        except BufferError:  # a read-only view of the caller's array (level 0, array_to_coeffs): a copy
+            return from_dlpack(obj.copy())
+    if isinstance(obj, list):
+        return [_to_caller(v, from_dlpack) for v in obj]
+    if type(obj) is tuple:
+        return tuple(_to_caller(v, from_dlpack) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _to_caller(v, from_dlpack) for k, v in obj.items()}
+    return obj
+
+
+def in_callers_library(result, args, kwargs):
+    """result with its arrays in the library of the call's first array of another
+    library, where that library can import them (its __array_namespace__ has
+    from_dlpack: JAX, array-API libraries); unchanged otherwise. Only calls whose
+    arguments are not all NumPy/CuPy come here (they are not planned)."""
+    ref = _first_other_library_array(args)
+    if ref is None:
+        ref = _first_other_library_array(kwargs.values())
+    if ref is None:
+        return result
+    namespace = getattr(ref, "__array_namespace__", None)
+    try:
+        from_dlpack = namespace().from_dlpack if namespace is not None else None
+    except Exception:  # a namespace without from_dlpack, or one that fails to import
+        from_dlpack = None
+    return result if from_dlpack is None else _to_caller(result, from_dlpack)
+
+
+def _to_core(obj):
+    """Arguments with every array of another library replaced by its NumPy/CuPy view."""
+    if _is_other_library_array(obj):
+        return from_other_library(obj)
+    if isinstance(obj, list):
+        return [_to_core(v) for v in obj]
+    if type(obj) is tuple:
+        return tuple(_to_core(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _to_core(v) for k, v in obj.items()}
+    return obj
+
+
+def accepts_other_libraries(fn):
+    """For the coefficient-packing functions (not planned): arrays of other
+    libraries in, as NumPy/CuPy views; results back in the caller's library."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if _first_other_library_array(args) is None and _first_other_library_array(kwargs.values()) is None:
+            return fn(*args, **kwargs)
+        return in_callers_library(fn(*_to_core(args), **_to_core(kwargs)), args, kwargs)
+    return wrapper
 
 
 def _is_array_like(v) -> bool:
@@ -104,24 +237,57 @@ _allocation = threading.local()
 
 
 @contextlib.contextmanager
-def allocator(make_empty):
-    """Within the block (on this thread), every array the transforms allocate,
-    outputs and intermediates, comes from make_empty(xp, shape, dtype), which
-    must return an uninitialized C-contiguous xp array of that shape and dtype.
+def allocator(make_empty: Callable[[Any, tuple, np.dtype], Any]) -> Iterator[None]:
+    """Route every array the transforms allocate, on this thread and within
+    the ``with`` block, through ``make_empty``.
 
-    The torch bridge uses it to allocate from torch's caching allocator. With
-    CuPy it lets a caller hand out memory from a pool of its own, for example
-    one reserved for a CUDA graph capture: once the kernels are compiled and
-    the filters cached (one call with the same wavelet and dtype), a transform
-    on the GPU allocates nothing else and never synchronizes. Input dtype
-    conversions (an int array given to a float transform) are NumPy/CuPy
-    operations and allocate outside it: pass float32/64 or complex arrays."""
+    Outputs and intermediates alike come from ``make_empty(xp, shape,
+    dtype)``. The torch bridge uses it to allocate from torch's caching
+    allocator. With CuPy it lets a caller hand out memory from a pool of its
+    own, for example one reserved for a CUDA graph capture: once the kernels
+    are compiled and the filters cached (one call with the same wavelet and
+    dtype), a transform on the GPU allocates nothing else and never
+    synchronizes. Input dtype conversions (an int array given to a float
+    transform) are NumPy/CuPy operations and allocate outside it: pass
+    float32/64 or complex arrays.
+
+    Parameters
+    ----------
+    make_empty : callable
+        ``make_empty(xp, shape, dtype)`` with ``xp`` the array module
+        (``numpy`` or ``cupy``), ``shape`` a tuple of int and ``dtype`` a
+        ``numpy.dtype``; it must return an uninitialized C-contiguous ``xp``
+        array of that shape and dtype.
+
+    Returns
+    -------
+    context manager
+        Restores the previous allocator (or none) on exit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> shapes = []
+    >>> def counting_empty(xp, shape, dtype):
+    ...     shapes.append(shape)
+    ...     return xp.empty(shape, dtype)
+    >>> with cw.allocator(counting_empty):
+    ...     cA, cD = cw.dwt(np.zeros((4, 64)), "haar")
+    >>> (4, 32) in shapes
+    True
+    """
     previous = getattr(_allocation, "make_empty", None)
     _allocation.make_empty = make_empty
     try:
         yield
     finally:
         _allocation.make_empty = previous
+
+
+def current_allocator():
+    """The make_empty of the innermost allocator() block on this thread, or None."""
+    return getattr(_allocation, "make_empty", None)
 
 
 def empty(xp, shape, dtype):

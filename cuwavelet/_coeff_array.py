@@ -6,10 +6,12 @@ import math
 import numbers
 import operator
 from itertools import product
+from typing import Sequence
 
 import numpy as np
 
-from ._arrays import array_module, is_cupy
+from ._arrays import accepts_other_libraries, array_module, is_cupy
+from ._docs import Array, Axes, ModeSpec, WaveletSpec, shared_docs
 from ._shapes import check_level, coeff_len, max_level, normalize_axes
 from ._wavelets import as_filter_bank, as_mode, per_axis
 
@@ -113,11 +115,49 @@ def _prepare(coeffs, axes):
     return levels, normalize_axes(axes, ndim), xp
 
 
-def coeffs_to_array(coeffs, padding=0, axes=None):
-    """Pack a wavedec/wavedec2/wavedecn coefficient list into one array (as pywt).
+@accepts_other_libraries
+def coeffs_to_array(coeffs: list, padding: float | None = 0,
+                    axes: Axes = None) -> tuple[Array, list]:
+    """Pack a multilevel coefficient list into one array (``pywt.coeffs_to_array``).
 
-    Returns (coeff_arr, coeff_slices); coeff_arr has the approximation's dtype and
-    `padding` fills the gaps (None: raise unless the coefficients pack tightly)."""
+    The approximation sits in the corner, each level's details beside
+    everything coarser: the classic wavelet mosaic of an image.
+
+    Parameters
+    ----------
+    coeffs : list
+        Coefficients as `wavedec`, `wavedec2` or `wavedecn` return them.
+    padding : float or None, optional
+        Value of the gaps where subbands do not tile the array exactly
+        (default 0); None raises instead when there are gaps.
+    axes : sequence of int, optional
+        The axes that were transformed. Default None: every axis (it must be
+        given when only some axes were transformed).
+
+    Returns
+    -------
+    coeff_arr : array
+        All coefficients, in the approximation's dtype and on its device.
+    coeff_slices : list
+        Where each subband lies in `coeff_arr`: a tuple of slices for the
+        approximation, then one dict of tuples of slices per level (keys as
+        `wavedecn`'s).
+
+    See Also
+    --------
+    array_to_coeffs : the inverse.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> coeffs = cw.wavedec2(np.arange(64.0).reshape(8, 8), "haar", level=2)
+    >>> arr, slices = cw.coeffs_to_array(coeffs)
+    >>> arr.shape
+    (8, 8)
+    >>> slices[1]["dd"]
+    (slice(2, 4, None), slice(2, 4, None))
+    """
     levels, axes, xp = _prepare(coeffs, axes)
     approx = levels[0]
     if len(levels) == 1:
@@ -172,10 +212,40 @@ def coeffs_to_array(coeffs, padding=0, axes=None):
     return out, slices
 
 
-def ravel_coeffs(coeffs, axes=None):
-    """Concatenate all coefficients into one 1D array of the approximation's dtype.
+@accepts_other_libraries
+def ravel_coeffs(coeffs: list, axes: Axes = None) -> tuple[Array, list, list]:
+    """Concatenate all coefficients into one 1D array (``pywt.ravel_coeffs``).
 
-    Returns (arr, coeff_slices, coeff_shapes); details in each level sorted by key (as pywt)."""
+    Parameters
+    ----------
+    coeffs : list
+        Coefficients as `wavedec`, `wavedec2` or `wavedecn` return them.
+    axes : sequence of int, optional
+        The axes that were transformed. Default None: every axis.
+
+    Returns
+    -------
+    coeff_arr : array
+        1D, in the approximation's dtype and on its device; the details of
+        each level in the order of their keys.
+    coeff_slices : list
+        A slice for the approximation, then one dict of slices per level.
+    coeff_shapes : list
+        The shape of each subband, in the same structure.
+
+    See Also
+    --------
+    unravel_coeffs : the inverse.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> coeffs = cw.wavedec2(np.ones((8, 8)), "haar", level=2)
+    >>> arr, slices, shapes = cw.ravel_coeffs(coeffs)
+    >>> arr.shape, slices[0], shapes[2]["da"]
+    ((64,), slice(None, 4, None), (4, 4))
+    """
     levels, _, xp = _prepare(coeffs, axes)
     approx = levels[0]
     if len(levels) == 1:
@@ -230,8 +300,34 @@ def _unpack(coeff_slices, output_format, take) -> list:
     return coeffs
 
 
-def array_to_coeffs(arr, coeff_slices, output_format="wavedecn"):
-    """Inverse of coeffs_to_array: views of arr in the chosen format's coefficient list."""
+@accepts_other_libraries
+def array_to_coeffs(arr: Array, coeff_slices: list, output_format: str = "wavedecn") -> list:
+    """Unpack `coeffs_to_array`'s array into a coefficient list (``pywt.array_to_coeffs``).
+
+    Parameters
+    ----------
+    arr : array
+        The packed coefficients.
+    coeff_slices : list
+        The slices `coeffs_to_array` returned with it.
+    output_format : {"wavedecn", "wavedec2", "wavedec"}, optional
+        The structure to return. Default ``"wavedecn"``.
+
+    Returns
+    -------
+    list
+        The coefficients in that structure, as views of `arr`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> image = np.random.default_rng(0).standard_normal((16, 16))
+    >>> arr, slices = cw.coeffs_to_array(cw.wavedec2(image, "db1", level=3))
+    >>> coeffs = cw.array_to_coeffs(arr, slices, output_format="wavedec2")
+    >>> np.allclose(cw.waverec2(coeffs, "db1"), image)
+    True
+    """
     arr = _as_input(arr)
     _check_format(output_format, ("wavedec", "wavedec2", "wavedecn"))
     if len(coeff_slices) == 0:
@@ -240,8 +336,35 @@ def array_to_coeffs(arr, coeff_slices, output_format="wavedecn"):
                    lambda n, k: arr[coeff_slices[0] if k is None else coeff_slices[n][k]])
 
 
-def unravel_coeffs(arr, coeff_slices, coeff_shapes, output_format="wavedecn"):
-    """Inverse of ravel_coeffs; output_format may also be 'swt', 'swt2' or 'swtn'."""
+@accepts_other_libraries
+def unravel_coeffs(arr: Array, coeff_slices: list, coeff_shapes: list,
+                   output_format: str = "wavedecn") -> list:
+    """Unpack `ravel_coeffs`'s 1D array into a coefficient list (``pywt.unravel_coeffs``).
+
+    Parameters
+    ----------
+    arr : array
+        The raveled coefficients.
+    coeff_slices, coeff_shapes : list
+        What `ravel_coeffs` returned with it.
+    output_format : {"wavedecn", "wavedec2", "wavedec", "swt", "swt2", "swtn"}, optional
+        The structure to return. Default ``"wavedecn"``.
+
+    Returns
+    -------
+    list
+        The coefficients in that structure, as views of `arr`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.random.default_rng(0).standard_normal(100)
+    >>> arr, slices, shapes = cw.ravel_coeffs(cw.wavedec(x, "db2", level=2))
+    >>> coeffs = cw.unravel_coeffs(arr, slices, shapes, output_format="wavedec")
+    >>> np.allclose(cw.waverec(coeffs, "db2"), x)
+    True
+    """
     arr = _as_input(arr)
     _check_format(output_format, tuple(_DETAIL_KEYS))
     if len(coeff_slices) == 0:
@@ -287,8 +410,33 @@ def _filter_lens(wavelet, axes) -> list:
     return [as_filter_bank(w).length for w in _per_axis(wavelet, axes, "wavelet")]
 
 
-def wavedecn_shapes(shape, wavelet, mode="symmetric", level=None, axes=None):
-    """Subband shapes wavedecn would give for data of this shape: [cA shape, {key: shape}, ...]."""
+@shared_docs
+def wavedecn_shapes(shape: Sequence[int], wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+                    level: int | None = None, axes: Axes = None) -> list:
+    """Shapes of the subbands `wavedecn` would return (``pywt.wavedecn_shapes``),
+    without computing them.
+
+    Parameters
+    ----------
+    shape : sequence of int
+        Shape of the data.
+    {wavelets}
+    {modes}
+    {level}
+    {axesn}
+
+    Returns
+    -------
+    list
+        ``[cA_n shape, {key: shape}_n, ..., {key: shape}_1]``.
+
+    Examples
+    --------
+    >>> import cuwavelet as cw
+    >>> shapes = cw.wavedecn_shapes((64, 30), "db2", level=2)
+    >>> shapes[0], shapes[1]["dd"], shapes[2]["ad"]
+    ((18, 9), (18, 9), (33, 16))
+    """
     shape = _as_shape(shape)
     axes = normalize_axes(axes, len(shape))
     lens = _filter_lens(wavelet, axes)
@@ -319,9 +467,26 @@ def _count(x, n) -> int:
         raise TypeError(f"expected an array or a shape tuple at level {n}; got {x!r}") from None
 
 
-def wavedecn_size(shapes):
-    """Total number of coefficients in wavedecn_shapes' output or in a coefficient list
-    (wavedecn format, or wavedec/wavedec2 lists of arrays)."""
+def wavedecn_size(shapes: list) -> int:
+    """Total number of coefficients (``pywt.wavedecn_size``).
+
+    Parameters
+    ----------
+    shapes : list
+        `wavedecn_shapes`' output, or a coefficient list (as `wavedec`,
+        `wavedec2` or `wavedecn` return it).
+
+    Returns
+    -------
+    int
+        The number of coefficients over all subbands.
+
+    Examples
+    --------
+    >>> import cuwavelet as cw
+    >>> cw.wavedecn_size(cw.wavedecn_shapes((64, 30), "db2", level=2))
+    2232
+    """
     if len(shapes) == 0:
         raise ValueError("empty list of shapes")
     total = _count(shapes[0], 0)
@@ -337,8 +502,30 @@ def wavedecn_size(shapes):
     return total
 
 
-def dwtn_max_level(shape, wavelet, axes=None):
-    """Deepest level for wavedec/wavedec2/wavedecn: the smallest dwt_max_level over the axes."""
+def dwtn_max_level(shape: Sequence[int], wavelet: WaveletSpec, axes: Axes = None) -> int:
+    """Deepest useful level of an n-dimensional decomposition (``pywt.dwtn_max_level``):
+    the smallest `dwt_max_level` over the transformed axes.
+
+    Parameters
+    ----------
+    shape : sequence of int
+        Shape of the data.
+    wavelet : str, pywt.Wavelet, filter bank, or a sequence of them
+        The wavelet, or one per axis in `axes`.
+    axes : sequence of int, optional
+        The axes to transform. Default None: every axis.
+
+    Returns
+    -------
+    int
+        The level `wavedecn` uses for ``level=None``.
+
+    Examples
+    --------
+    >>> import cuwavelet as cw
+    >>> cw.dwtn_max_level((64, 30), "db2")
+    3
+    """
     shape = _as_shape(shape)
     axes = normalize_axes(axes, len(shape))
     return min(max_level(shape[ax], f) for ax, f in zip(axes, _filter_lens(wavelet, axes)))

@@ -25,12 +25,13 @@ then runs at once, and fills and copies are plain array assignments.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections import OrderedDict
 
 import numpy as np
 
-from ._arrays import allocator, empty, is_cupy, is_dask
+from ._arrays import allocator, current_allocator, in_callers_library, is_cupy, is_dask
 
 _state = threading.local()
 CACHE_SIZE = 1024  # programs kept (least recently used out first)
@@ -278,14 +279,15 @@ class Program:
     def run(self, inputs):
         if len(inputs) != self.inputs:
             raise ValueError(f"{self.name}: {self.inputs} arrays expected, got {len(inputs)}")
-        arrays, addresses = list(self._arrays), list(self._addresses)
+        arrays, addresses = self._arrays.copy(), self._addresses.copy()
         for i, a in enumerate(inputs):
             arrays[i] = a
             addresses[i] = address(a)
-        xp = self.xp
+        make_empty, xp = current_allocator(), self.xp
         for step, allocate, release in self._schedule:
             for buffer, shape, dtype in allocate:
-                a = arrays[buffer] = empty(xp, shape, dtype)
+                a = arrays[buffer] = (xp.empty(shape, dtype) if make_empty is None
+                                      else make_empty(xp, shape, dtype))
                 addresses[buffer] = address(a)
             if step is not None:
                 step.run(arrays, addresses)
@@ -428,8 +430,18 @@ _cache_lock = threading.Lock()
 _ARRAYS = object()  # where the array arguments stand in a key
 
 
-def clear_cache():
-    """Forget every cached plan (they are rebuilt on their next call)."""
+def clear_cache() -> None:
+    """Forget every cached plan (they are rebuilt on their next call).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import cuwavelet as cw
+    >>> cw.clear_plan_cache()
+    """
     with _cache_lock:
         _cache.clear()
 
@@ -525,15 +537,17 @@ class Planned:
         self.__wrapped__ = fn
 
     def __repr__(self):
-        return f"<planned function {self.__module__}.{self.__qualname__}>"
+        return f"<plans of {self.__module__}.{self.__qualname__}>"
 
     def __call__(self, *args, **kwargs):
         if recording() is not None:  # called from within a plan: part of it
             return self.fn(*args, **kwargs)
         program, arrays = self.program_for(args, kwargs)
-        if program is None:  # dask arrays among the arguments: a lazy graph instead
-            from . import _dask
-            return _dask.call(self, args, kwargs)
+        if not arrays:  # planned for this call alone: arrays of other libraries get results in theirs
+            if program is None:  # not planned at all: dask arrays, whose graph cuwavelet/_dask.py builds
+                from . import _dask
+                return _dask.call(self, args, kwargs)
+            return in_callers_library(self._run(program, arrays), args, kwargs)
         return self._run(program, arrays)
 
     def program_for(self, args, kwargs):
@@ -563,11 +577,13 @@ class Planned:
             if _holds_dask(args) or _holds_dask(kwargs):
                 return None, None
             return self._record(args, kwargs, None), []
-        with _cache_lock:
-            program = _cache.get(key)
-            if program is not None:
+        program = _cache.get(key)  # (single dict operations need no lock)
+        if program is not None:
+            try:
                 _cache.move_to_end(key)
-                return program, arrays
+            except KeyError:  # evicted by another thread meanwhile
+                pass
+            return program, arrays
         program = self._record(args, kwargs, arrays)
         with _cache_lock:
             _cache[key] = program
@@ -615,9 +631,18 @@ def _on_device(device):
 
 
 def planned(*arrays, structures=()):
-    """Decorator: plan fn's calls (see Planned)."""
+    """Decorator: plan fn's calls (see Planned). The result is a plain
+    function (help() shows fn's signature and docstring) whose `planned`
+    attribute is the Planned and `program_for` its method."""
     def wrap(fn):
-        return Planned(fn, arrays, structures)
+        plans = Planned(fn, arrays, structures)
+
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            return plans(*args, **kwargs)
+        call.planned = plans
+        call.program_for = plans.program_for
+        return call
     return wrap
 
 
@@ -696,12 +721,13 @@ def get_plan(function, *args, **kwargs) -> Plan:
     >>> plan.launches
     3
     """
-    if not isinstance(function, Planned):
+    plans = getattr(function, "planned", None)
+    if not isinstance(plans, Planned):
         raise TypeError(f"{getattr(function, '__name__', function)!r} is not a transform of "
                         "cuwavelet or cuwavelet.adjoint")
-    program, arrays = function.program_for(args, kwargs)
+    program, arrays = plans.program_for(args, kwargs)
     found, layout = [], []
-    given = _array_arguments(function, args, kwargs)
+    given = _array_arguments(plans, args, kwargs)
     if not arrays or not all(_scan(a, found, layout, nested) for a, nested in given):
         raise TypeError(f"this call of {function.__name__} cannot be planned: give its data as "
                         "NumPy or CuPy arrays and its other arguments as hashable values")
@@ -711,9 +737,9 @@ def get_plan(function, *args, **kwargs) -> Plan:
     return Plan(function, program, tuple(layout), [nested for _, nested in given])
 
 
-def _array_arguments(function, args, kwargs):
+def _array_arguments(plans, args, kwargs):
     """(value, nested) of the call's array arguments, in parameter order."""
     import inspect
-    bound = inspect.signature(function.fn).bind(*args, **kwargs)
-    return [(bound.arguments[name], function.nested[name]) for name in bound.arguments
-            if name in function.nested]
+    bound = inspect.signature(plans.fn).bind(*args, **kwargs)
+    return [(bound.arguments[name], plans.nested[name]) for name in bound.arguments
+            if name in plans.nested]

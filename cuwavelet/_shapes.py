@@ -4,6 +4,7 @@ from __future__ import annotations
 import numbers
 
 from . import _program
+from ._docs import ModeSpec, WaveletSpec
 from ._wavelets import PERIODIZATION, as_filter_bank, as_mode
 
 try:
@@ -50,16 +51,61 @@ def _filter_len(filter_len) -> int:
     return as_filter_bank(filter_len).length
 
 
-def dwt_max_level(data_len, filter_len) -> int:
-    """Deepest level at which every coefficient still sees a full filter (as pywt)."""
+def dwt_max_level(data_len: int, filter_len: int | WaveletSpec) -> int:
+    """Deepest level at which every coefficient still sees a whole filter
+    (``pywt.dwt_max_level``).
+
+    Parameters
+    ----------
+    data_len : int
+        Number of samples.
+    filter_len : int, str or pywt.Wavelet
+        The filter length, or a discrete wavelet (name, ``pywt.Wavelet`` or
+        filter bank) whose length to use.
+
+    Returns
+    -------
+    int
+        ``floor(log2(data_len / (filter_len - 1)))``, or 0 when the signal is
+        shorter than ``filter_len - 1``: the level `wavedec` uses for
+        ``level=None``.
+
+    Examples
+    --------
+    >>> import cuwavelet as cw
+    >>> cw.dwt_max_level(1000, "db4"), cw.dwt_max_level(1000, 8), cw.dwt_max_level(5, "db4")
+    (7, 7, 0)
+    """
     data_len = int(data_len)
     if data_len < 0:
         raise ValueError("data_len must be non-negative")
     return max_level(data_len, _filter_len(filter_len))
 
 
-def dwt_coeff_len(data_len, filter_len, mode) -> int:
-    """Number of coefficients per subband for data_len samples (as pywt)."""
+def dwt_coeff_len(data_len: int, filter_len: int | WaveletSpec, mode: ModeSpec) -> int:
+    """Number of coefficients per subband of a single-level DWT (``pywt.dwt_coeff_len``).
+
+    Parameters
+    ----------
+    data_len : int
+        Number of samples (at least 1).
+    filter_len : int, str or pywt.Wavelet
+        The filter length, or a discrete wavelet whose length to use.
+    mode : str or int
+        Signal extension mode (a name, an old alias or a ``pywt.Modes`` value).
+
+    Returns
+    -------
+    int
+        ``(data_len + filter_len - 1) // 2``; ``ceil(data_len / 2)`` in
+        periodization mode.
+
+    Examples
+    --------
+    >>> import cuwavelet as cw
+    >>> cw.dwt_coeff_len(1000, "db4", "symmetric"), cw.dwt_coeff_len(1001, 8, "periodization")
+    (503, 501)
+    """
     data_len = int(data_len)
     if data_len < 1:
         raise ValueError("Value of data_len must be greater than zero.")

@@ -2,8 +2,11 @@
 on NumPy arrays (CPU kernels) and CuPy arrays (CUDA kernels)."""
 from __future__ import annotations
 
+from typing import Sequence
+
 from . import _multilevel as ml
 from ._arrays import array_module, as_array, common_dtype, is_cupy, is_planned
+from ._docs import Array, ArrayLike, Axes, ModeSpec, WaveletSpec, shared_docs
 from ._program import planned
 from ._primitives import analysis, synthesis
 from ._shapes import AxisError, check_level, normalize_axes, normalize_axis
@@ -68,15 +71,89 @@ def equal_shapes(arrays: dict, what="coefficients"):
 # --- single level ------------------------------------------------------------
 
 @planned("data")
-def dwt(data, wavelet, mode="symmetric", axis=-1):
-    """Single-level DWT along `axis`: (cA, cD)."""
+@shared_docs
+def dwt(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+        axis: int = -1) -> tuple[Array, Array]:
+    """Single-level discrete wavelet transform along one axis (``pywt.dwt``).
+
+    Parameters
+    ----------
+    {data}
+    {wavelet}
+    {mode}
+    {axis}
+
+    Returns
+    -------
+    cA, cD : array
+        Approximation and detail coefficients, ``dwt_coeff_len(n, filter
+        length, mode)`` long along `axis` (n: the data's length there), in
+        the data's dtype rule and on its device.
+
+    See Also
+    --------
+    idwt : the inverse.
+    cuwavelet.adjoint.dwt : the adjoint (transpose).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> cA, cD = cw.dwt(np.array([1.0, 2.0, 3.0, 4.0]), "haar")
+    >>> cA
+    array([2.12132034, 4.94974747])
+    >>> cD
+    array([-0.70710678, -0.70710678])
+
+    Any number of leading dimensions is a batch:
+
+    >>> x = np.random.default_rng(0).standard_normal((8, 3, 100))
+    >>> cA, cD = cw.dwt(x, "db4", mode="periodization")
+    >>> cA.shape
+    (8, 3, 50)
+    """
     x = signal(data)
     return analysis(x, as_filter_bank(wavelet), as_mode(mode), normalize_axis(axis, x.ndim))
 
 
 @planned(structures=("cA", "cD"))
-def idwt(cA, cD, wavelet, mode="symmetric", axis=-1):
-    """Single-level inverse DWT; cA or cD may be None (zeros)."""
+@shared_docs
+def idwt(cA: ArrayLike | None, cD: ArrayLike | None, wavelet: WaveletSpec,
+         mode: ModeSpec = "symmetric", axis: int = -1) -> Array:
+    """Single-level inverse discrete wavelet transform (``pywt.idwt``).
+
+    Parameters
+    ----------
+    cA, cD : array_like or None
+        Approximation and detail coefficients of one shape, as `dwt` returns
+        them; either may be None, meaning zeros.
+    {wavelet}
+    {mode}
+    {axis}
+
+    Returns
+    -------
+    array
+        The reconstruction: ``2 * n - filter length + 2`` samples along `axis`
+        for n coefficients (``2 * n`` in periodization mode). Where the data
+        had an odd length, the reconstruction has one sample more.
+
+    See Also
+    --------
+    dwt : the forward transform.
+    cuwavelet.adjoint.idwt : the adjoint (transpose).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    >>> cA, cD = cw.dwt(x, "db2")
+    >>> np.allclose(cw.idwt(cA, cD, "db2"), x)
+    True
+    >>> cw.idwt(cA, None, "haar", "periodization").shape
+    (8,)
+    """
     c = coefficient_arrays({"cA": cA, "cD": cD})
     shape = equal_shapes(c, "approximation and detail coefficients")
     if len(shape) == 0:
@@ -86,16 +163,85 @@ def idwt(cA, cD, wavelet, mode="symmetric", axis=-1):
 
 
 @planned("data")
-def dwtn(data, wavelet, mode="symmetric", axes=None):
-    """Single-level nD DWT: {key: subband}, one letter ('a'/'d') per axis in axes order."""
+@shared_docs
+def dwtn(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+         axes: Axes = None) -> dict[str, Array]:
+    """Single-level n-dimensional discrete wavelet transform (``pywt.dwtn``).
+
+    Parameters
+    ----------
+    {data}
+    {wavelets}
+    {modes}
+    {axesn}
+
+    Returns
+    -------
+    dict of str to array
+        One subband per key: a string of ``"a"`` (approximation, low-pass)
+        and ``"d"`` (detail, high-pass), one letter per axis in `axes` order.
+        ``"aa...a"`` is the approximation.
+
+    See Also
+    --------
+    idwtn : the inverse.
+    dwt2 : the same for two axes, in pywt's 2D structure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> c = cw.dwtn(np.ones((4, 6, 8)), "haar")
+    >>> sorted(c)
+    ['aaa', 'aad', 'ada', 'add', 'daa', 'dad', 'dda', 'ddd']
+    >>> c["aaa"].shape
+    (2, 3, 4)
+    >>> float(abs(c["ddd"]).max())
+    0.0
+    """
     x = signal(data)
     axes = normalize_axes(axes, x.ndim)
     return ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
 
 
 @planned(structures=("coeffs",))
-def idwtn(coeffs, wavelet, mode="symmetric", axes=None):
-    """Single-level nD inverse DWT of a dwtn-style dict (missing or None subbands are zeros)."""
+@shared_docs
+def idwtn(coeffs: dict[str, ArrayLike | None], wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+          axes: Axes = None) -> Array:
+    """Single-level n-dimensional inverse discrete wavelet transform (``pywt.idwtn``).
+
+    Parameters
+    ----------
+    coeffs : dict of str to array_like
+        Subbands as `dwtn` returns them, all of one shape; a missing or None
+        subband means zeros.
+    {wavelets}
+    {modes}
+    axes : sequence of int, optional
+        The axes the keys' letters refer to, in order. Default None: the
+        first ``len(key)`` axes.
+
+    Returns
+    -------
+    array
+        The reconstruction.
+
+    See Also
+    --------
+    dwtn : the forward transform.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.arange(48.0).reshape(6, 8)
+    >>> np.allclose(cw.idwtn(cw.dwtn(x, "db1"), "db1"), x)
+    True
+    >>> c = cw.dwtn(x, "db1")
+    >>> low_pass = cw.idwtn({"aa": c["aa"]}, "db1")   # the other subbands are zeros
+    >>> low_pass.shape
+    (6, 8)
+    """
     if not isinstance(coeffs, dict):
         raise TypeError(f"idwtn expects a dict of subbands; got {type(coeffs).__name__}.")
     coeffs = detail_dict({k: v for k, v in coeffs.items() if v is not None}, None, "coefficients")
@@ -109,8 +255,43 @@ def idwtn(coeffs, wavelet, mode="symmetric", axes=None):
 
 
 @planned("data")
-def dwt2(data, wavelet, mode="symmetric", axes=(-2, -1)):
-    """Single-level 2D DWT: (cA, (cH, cV, cD))."""
+@shared_docs
+def dwt2(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+         axes: Sequence[int] = (-2, -1)) -> tuple[Array, tuple[Array, Array, Array]]:
+    """Single-level 2D discrete wavelet transform (``pywt.dwt2``).
+
+    Parameters
+    ----------
+    {data}
+    {wavelets}
+    {modes}
+    {axes2}
+
+    Returns
+    -------
+    (cA, (cH, cV, cD)) : tuple
+        Approximation, then the horizontal, vertical and diagonal details
+        (pywt's names: cH is low-pass along the second axis and high-pass
+        along the first).
+
+    See Also
+    --------
+    idwt2 : the inverse.
+    wavedec2 : several levels.
+    cuwavelet.adjoint.dwt2 : the adjoint (transpose).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pywt
+    >>> import cuwavelet as cw
+    >>> images = np.random.default_rng(0).standard_normal((4, 32, 32))
+    >>> cA, (cH, cV, cD) = cw.dwt2(images, "bior2.2", mode="periodization")
+    >>> cA.shape, cD.shape
+    ((4, 16, 16), (4, 16, 16))
+    >>> np.allclose(cH, pywt.dwt2(images, "bior2.2", mode="periodization")[1][0])
+    True
+    """
     x = signal(data, 2)
     axes = normalize_axes(axes, x.ndim, 2)
     c = ml.dwtn(x, axes, *banks_and_modes(wavelet, mode, axes))
@@ -118,8 +299,37 @@ def dwt2(data, wavelet, mode="symmetric", axes=(-2, -1)):
 
 
 @planned(structures=("coeffs",))
-def idwt2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
-    """Single-level 2D inverse DWT of (cA, (cH, cV, cD))."""
+@shared_docs
+def idwt2(coeffs: tuple, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+          axes: Sequence[int] = (-2, -1)) -> Array:
+    """Single-level 2D inverse discrete wavelet transform (``pywt.idwt2``).
+
+    Parameters
+    ----------
+    coeffs : tuple
+        ``(cA, (cH, cV, cD))`` as `dwt2` returns it; any of the four may be
+        None, meaning zeros.
+    {wavelets}
+    {modes}
+    {axes2}
+
+    Returns
+    -------
+    array
+        The reconstruction.
+
+    See Also
+    --------
+    dwt2 : the forward transform.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> image = np.random.default_rng(0).standard_normal((30, 40))
+    >>> np.allclose(cw.idwt2(cw.dwt2(image, "db3"), "db3"), image)
+    True
+    """
     cA, (cH, cV, cD) = _split2(coeffs)
     return idwtn({"aa": cA, "da": cH, "ad": cV, "dd": cD}, wavelet, mode,
                  _two_axes(axes))
@@ -144,8 +354,44 @@ def _split2(coeffs):
 # --- multilevel --------------------------------------------------------------
 
 @planned("data")
-def wavedec(data, wavelet, mode="symmetric", level=None, axis=-1):
-    """Multilevel 1D DWT: [cA_n, cD_n, ..., cD_1]."""
+@shared_docs
+def wavedec(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+            level: int | None = None, axis: int = -1) -> list[Array]:
+    """Multilevel 1D discrete wavelet transform along one axis (``pywt.wavedec``).
+
+    Parameters
+    ----------
+    {data}
+    {wavelet}
+    {mode}
+    {level}
+    {axis}
+
+    Returns
+    -------
+    list of array
+        ``[cA_n, cD_n, ..., cD_2, cD_1]``: the approximation of the deepest
+        level, then the details from the deepest level to the first. Level 0
+        returns ``[data]``.
+
+    See Also
+    --------
+    waverec : the inverse.
+    cuwavelet.adjoint.wavedec : the adjoint (the backward pass of a loss on
+        the coefficients).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pywt
+    >>> import cuwavelet as cw
+    >>> x = np.random.default_rng(0).standard_normal((16, 1000))   # 16 signals
+    >>> coeffs = cw.wavedec(x, "db4", level=3)
+    >>> [c.shape for c in coeffs]
+    [(16, 131), (16, 131), (16, 255), (16, 503)]
+    >>> all(np.allclose(a, b) for a, b in zip(coeffs, pywt.wavedec(x, "db4", level=3)))
+    True
+    """
     x = signal(data)
     axes = [normalize_axis(axis, x.ndim)]
     banks, modes = banks_and_modes(wavelet, mode, axes)
@@ -157,8 +403,41 @@ def wavedec(data, wavelet, mode="symmetric", level=None, axis=-1):
 
 
 @planned(structures=("coeffs",))
-def waverec(coeffs, wavelet, mode="symmetric", axis=-1):
-    """Multilevel 1D inverse DWT of [cA_n, cD_n, ..., cD_1]."""
+@shared_docs
+def waverec(coeffs: Sequence[ArrayLike | None], wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+            axis: int = -1) -> Array:
+    """Multilevel 1D inverse discrete wavelet transform (``pywt.waverec``).
+
+    Parameters
+    ----------
+    coeffs : list of array_like
+        ``[cA_n, cD_n, ..., cD_1]`` as `wavedec` returns it; None entries
+        mean zeros.
+    {wavelet}
+    {mode}
+    {axis}
+
+    Returns
+    -------
+    array
+        The reconstruction. Where a level's data had an odd length, it has
+        one sample more, as pywt's (the extra sample is dropped between levels
+        from the lengths of the next level's coefficients).
+
+    See Also
+    --------
+    wavedec : the forward transform.
+    cuwavelet.adjoint.waverec : the adjoint (transpose).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.random.default_rng(0).standard_normal((4, 512)).astype(np.float32)
+    >>> y = cw.waverec(cw.wavedec(x, "sym5", level=4), "sym5")
+    >>> y.dtype, bool(np.abs(y - x).max() < 1e-5)
+    (dtype('float32'), True)
+    """
     a, details = _coeff_list(coeffs, "wavedec")
     if not details:
         return a
@@ -175,8 +454,45 @@ def waverec(coeffs, wavelet, mode="symmetric", axis=-1):
 
 
 @planned("data")
-def wavedec2(data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
-    """Multilevel 2D DWT: [cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]."""
+@shared_docs
+def wavedec2(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+             level: int | None = None, axes: Sequence[int] = (-2, -1)) -> list:
+    """Multilevel 2D discrete wavelet transform (``pywt.wavedec2``).
+
+    Parameters
+    ----------
+    {data}
+    {wavelets}
+    {modes}
+    {level}
+    {axes2}
+
+    Returns
+    -------
+    list
+        ``[cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]``: the
+        approximation of the deepest level, then one (horizontal, vertical,
+        diagonal) detail triple per level from the deepest to the first.
+
+    See Also
+    --------
+    waverec2 : the inverse.
+    coeffs_to_array : the coefficients packed into one array.
+    cuwavelet.adjoint.wavedec2 : the adjoint (transpose).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pywt
+    >>> import cuwavelet as cw
+    >>> x = np.random.default_rng(0).standard_normal((2, 3, 64, 64)).astype(np.float32)
+    >>> coeffs = cw.wavedec2(x, "db2", level=3)
+    >>> coeffs[0].shape, [d[0].shape for d in coeffs[1:]]
+    ((2, 3, 10, 10), [(2, 3, 10, 10), (2, 3, 18, 18), (2, 3, 33, 33)])
+    >>> expected = pywt.wavedec2(x, "db2", level=3)
+    >>> bool(np.allclose(coeffs[1][2], expected[1][2], atol=1e-5))
+    True
+    """
     x = signal(data, 2)
     axes = normalize_axes(axes, x.ndim, 2)
     banks, modes = banks_and_modes(wavelet, mode, axes)
@@ -188,8 +504,45 @@ def wavedec2(data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
 
 
 @planned(structures=("coeffs",))
-def waverec2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
-    """Multilevel 2D inverse DWT of wavedec2's structure."""
+@shared_docs
+def waverec2(coeffs: Sequence, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+             axes: Sequence[int] = (-2, -1)) -> Array:
+    """Multilevel 2D inverse discrete wavelet transform (``pywt.waverec2``).
+
+    Parameters
+    ----------
+    coeffs : list
+        ``[cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]`` as `wavedec2`
+        returns it; None entries mean zeros.
+    {wavelets}
+    {modes}
+    {axes2}
+
+    Returns
+    -------
+    array
+        The reconstruction.
+
+    See Also
+    --------
+    wavedec2 : the forward transform.
+    cuwavelet.adjoint.waverec2 : the adjoint (transpose).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> image = np.random.default_rng(0).standard_normal((64, 48))
+    >>> coeffs = cw.wavedec2(image, "bior2.2", level=2)
+    >>> np.allclose(cw.waverec2(coeffs, "bior2.2"), image)
+    True
+
+    Zeroing the finest details gives a smoothed image:
+
+    >>> coeffs[-1] = (None, None, None)
+    >>> cw.waverec2(coeffs, "bior2.2").shape
+    (64, 48)
+    """
     a, d_dicts, axes = waverec2_parts(coeffs, axes)
     if not d_dicts:
         return a
@@ -212,8 +565,46 @@ def waverec2_parts(coeffs, axes):
 
 
 @planned("data")
-def wavedecn(data, wavelet, mode="symmetric", level=None, axes=None):
-    """Multilevel nD DWT: [cA_n, {key: detail}_n, ..., {key: detail}_1]."""
+@shared_docs
+def wavedecn(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+             level: int | None = None, axes: Axes = None) -> list:
+    """Multilevel n-dimensional discrete wavelet transform (``pywt.wavedecn``).
+
+    Parameters
+    ----------
+    {data}
+    {wavelets}
+    {modes}
+    {level}
+    {axesn}
+
+    Returns
+    -------
+    list
+        ``[cA_n, {key: detail}_n, ..., {key: detail}_1]``: the approximation
+        of the deepest level, then per level a dict of detail subbands keyed
+        as in `dwtn` (every key but the all-``"a"`` one).
+
+    See Also
+    --------
+    waverecn : the inverse.
+    wavedecn_shapes : the coefficients' shapes without computing them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> volume = np.random.default_rng(0).standard_normal((16, 16, 16))
+    >>> coeffs = cw.wavedecn(volume, "haar", level=2)
+    >>> coeffs[0].shape, len(coeffs[1]), coeffs[1]["dad"].shape
+    ((4, 4, 4), 7, (4, 4, 4))
+
+    Over some axes only (a batch of 2D images here):
+
+    >>> coeffs = cw.wavedecn(volume, "db2", level=1, axes=(1, 2))
+    >>> sorted(coeffs[1])
+    ['ad', 'da', 'dd']
+    """
     x = signal(data)
     axes = normalize_axes(axes, x.ndim)
     banks, modes = banks_and_modes(wavelet, mode, axes)
@@ -224,8 +615,40 @@ def wavedecn(data, wavelet, mode="symmetric", level=None, axes=None):
 
 
 @planned(structures=("coeffs",))
-def waverecn(coeffs, wavelet, mode="symmetric", axes=None):
-    """Multilevel nD inverse DWT of wavedecn's structure."""
+@shared_docs
+def waverecn(coeffs: Sequence, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
+             axes: Axes = None) -> Array:
+    """Multilevel n-dimensional inverse discrete wavelet transform (``pywt.waverecn``).
+
+    Parameters
+    ----------
+    coeffs : list
+        ``[cA_n, {key: detail}_n, ..., {key: detail}_1]`` as `wavedecn`
+        returns it. cA_n may be None (zeros); a missing key means a zero
+        subband (a None value is refused, as pywt does).
+    {wavelets}
+    {modes}
+    {axesn}
+
+    Returns
+    -------
+    array
+        The reconstruction.
+
+    See Also
+    --------
+    wavedecn : the forward transform.
+    cuwavelet.adjoint.waverecn : the adjoint (transpose).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> volume = np.random.default_rng(0).standard_normal((20, 24, 28))
+    >>> coeffs = cw.wavedecn(volume, "sym2", level=2)
+    >>> np.allclose(cw.waverecn(coeffs, "sym2"), volume)
+    True
+    """
     a, details = _coeff_list(coeffs, "wavedecn")
     if not details:
         return a

@@ -13,7 +13,16 @@ def _cuda_available() -> bool:
 
 
 HAS_CUDA = _cuda_available()
-requires_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA device and CuPy")
+NO_GPU = "no CUDA GPU visible to CuPy (the GPU tests run where there is one, with the cuda12 or cuda13 extra)"
+
+
+def gpu_skip(available: bool, what_else: str = ""):
+    """skipif for a GPU test: one reason, NO_GPU, wherever there is no GPU at all;
+    `what_else` it needs (a CUDA build of torch, say) where there is one."""
+    return pytest.mark.skipif(not available, reason=NO_GPU if not HAS_CUDA else f"needs {what_else}")
+
+
+requires_cuda = gpu_skip(HAS_CUDA)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import jax.numpy as jnp  # noqa: E402
 
 bj = pytest.importorskip("bridges.jax")
 
-from conftest import assert_leaves_match, leaves, pywt_matrix, rebuild  # noqa: E402
+from conftest import assert_leaves_match, gpu_skip, leaves, pywt_matrix, rebuild  # noqa: E402
 from cuwavelet import _multilevel as ml  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
@@ -28,7 +28,7 @@ def _jax_gpu() -> bool:
         return False
 
 
-requires_gpu = pytest.mark.skipif(not _jax_gpu(), reason="needs a JAX GPU device and CuPy")
+requires_gpu = gpu_skip(_jax_gpu(), "a JAX GPU device (jax[cuda12] or jax[cuda13])")
 
 
 def assert_matches(ours, ref, atol):
@@ -242,6 +242,8 @@ def test_gpu_values_and_gradients():
     loss = lambda v: sum(jnp.sum(jnp.sin(t)) for t in leaves(bj.wavedec2(v, "bior2.2",
                                                                           "antireflect", level=2)))
     g_gpu, g_jit = jax.grad(loss)(xg), jax.jit(jax.grad(loss))(xg)
-    g_cpu = jax.grad(loss)(jnp.asarray(x))
-    np.testing.assert_allclose(np.asarray(g_gpu), np.asarray(g_cpu), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(np.asarray(g_jit), np.asarray(g_cpu), rtol=0, atol=1e-12)
+    g_cpu = np.asarray(jax.grad(loss)(jnp.asarray(x)))
+    # XLA may sum in another order under jit: rounding on the gradient's scale
+    atol = 1e-12 * max(1.0, float(np.abs(g_cpu).max()))
+    np.testing.assert_allclose(np.asarray(g_gpu), g_cpu, rtol=0, atol=atol)
+    np.testing.assert_allclose(np.asarray(g_jit), g_cpu, rtol=0, atol=atol)

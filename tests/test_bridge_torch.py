@@ -7,7 +7,7 @@ import pywt
 torch = pytest.importorskip("torch")
 bt = pytest.importorskip("bridges.torch")
 
-from conftest import assert_leaves_match, leaves, pywt_matrix, rebuild  # noqa: E402
+from conftest import assert_leaves_match, gpu_skip, leaves, pywt_matrix, rebuild  # noqa: E402
 from cuwavelet import _multilevel as ml  # noqa: E402
 from cuwavelet._wavelets import as_filter_bank  # noqa: E402
 
@@ -27,7 +27,7 @@ def _cuda_ok() -> bool:
         return False
 
 
-requires_cuda = pytest.mark.skipif(not _cuda_ok(), reason="needs a CUDA device, torch.cuda and CuPy")
+requires_cuda = gpu_skip(_cuda_ok(), "torch.cuda (a CUDA build of torch)")
 
 
 # --- structure helpers ------------------------------------------------------------

@@ -7,11 +7,12 @@ import sys
 import pytest
 
 from cuwavelet.cli import main
+from conftest import gpu_skip
 from cuwavelet.cli._device import cuda_available
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DEMO_FILES = ("wavedec2_mosaic.png", "denoise.png", "signal1d.png")
-needs_gpu = pytest.mark.skipif(not cuda_available(), reason="needs a CUDA device visible to CuPy")
+needs_gpu = gpu_skip(cuda_available())
 
 
 def _cli(*args, timeout=300):
@@ -61,13 +62,32 @@ def test_demo_options(tmp_path, capsys):
     _check_demo_output(tmp_path / "new" / "dir", out)
 
 
+def test_demo_without_matplotlib_says_which_extra(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
+    assert main(["demo", "--out", str(tmp_path), "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == ("python -m cuwavelet demo draws with matplotlib, which is not installed: "
+                           "pip install 'cuwavelet[demo]'")
+    assert not any(tmp_path.iterdir())
+
+
+def test_help_names_the_workloads_of_each_device():
+    result = _cli("bench", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "W1-W4 on the CPU; on a CUDA device also W5 and W6, whose inputs are GPU-sized" in text
+
+
 def test_bench_quick_prints_table_and_writes_json(tmp_path, capsys):
     path = tmp_path / "bench.json"
     assert main(["bench", "--quick", "--device", "cpu", "--json", str(path)]) == 0
     out = capsys.readouterr().out
     assert "quick:" in out and "cw speedup" in out
+    assert "W5 and W6 not run: GPU-sized inputs" in out  # said, not silently dropped
     rows = json.loads(path.read_text())
     assert {r["workload"] for r in rows} == {"W1", "W2", "W3", "W4"}  # W5, W6 are GPU only
+    if any(r["impl"] == "cuwavelet/torch-bridge" and r["median_s"] for r in rows):
+        assert "cuwavelet/torch-bridge = the same kernels, called through bridges.torch" in out
     for w in ("W1", "W2", "W3", "W4"):
         assert re.search(rf"^{w}\s+cuwavelet\s+cpu\s+[\d.]+ [mu]?s", out, re.M)
         assert re.search(rf"^{w}\s+pywt\s+cpu\s+[\d.]+ [mu]?s", out, re.M)

@@ -15,7 +15,7 @@ import pytest
 import pywt
 
 import cuwavelet as cw
-from conftest import pywt_matrix, quiet, random, requires_cuda
+from conftest import assert_same_structure, pywt_matrix, quiet, random, requires_cuda
 from cuwavelet import _fused1d_coarse_to_fine as c2f
 from cuwavelet import _launch, _multilevel, _wavelets
 from cuwavelet._fused import Emulation
@@ -314,11 +314,12 @@ def test_cuda_coarse_to_fine_matches_pywt(mode):
                 bank, m = bank_mode(wavelet, mode)
                 c = random_coeffs(shape, wavelet, mode, level, dtype)
                 g = [cupy.asarray(a) for a in c]
+                # (on the scale of the transform: smooth and antireflect extrapolate,
+                # so a few outputs are far larger than the rest)
                 if c2f.why_not_waverec(g[0], g[1:], 1, bank, m) is None:
                     got = c2f.waverec_levels(g[0], g[1:], 1, bank, m).get()
-                    np.testing.assert_allclose(got, pywt.waverec(c, wavelet, mode),
-                                               rtol=RTOL[dtype], atol=RTOL[dtype])
+                    assert_same_structure(got, pywt.waverec(c, wavelet, mode), RTOL[dtype])
                 if c2f.why_not_wavedec_adjoint(g[0], g[1:], 1, bank, m, shape[1]) is None:
                     got = c2f.wavedec_adjoint_levels(g[0], g[1:], 1, bank, m, shape[1]).get()
                     want = cw.adjoint.wavedec(c, wavelet, mode, data_shape=shape)
-                    np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype])
+                    assert_same_structure(got, want, RTOL[dtype])

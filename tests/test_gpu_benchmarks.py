@@ -65,3 +65,15 @@ def test_gpu_benchmark_scripts_run_and_check_their_paths(benchmark_module, scrip
     assert len(results) == rows
     assert all(r["median_ms"] > 0 and r["m_min_bytes"] > 0 for r in results)
     assert "of copy" in capsys.readouterr().out
+
+
+def test_latency_benchmark_cpu_rows(capsys):
+    """benchmarks/bench_latency.py times both sides of every row (one round)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_latency
+        rows = bench_latency.numpy_rows(repeats=1)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    assert [r["call"] for r in rows] == [c[0] for c in bench_latency.CALLS]
+    assert all(r["pywt_us"] > 0 and r["cuwavelet_us"] > 0 for r in rows)

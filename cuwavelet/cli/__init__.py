@@ -1,14 +1,16 @@
 """Command line: `python -m cuwavelet demo` (PNGs of a real image and signals
-through cuwavelet) and `python -m cuwavelet bench` (W1-W6 against pywt and,
-where installed, the torch-based peers)."""
+through cuwavelet) and `python -m cuwavelet bench` (the benchmark workloads
+against pywt and, where installed, the torch-based peers)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pywt
 
 from . import _device
+from .workloads import WORKLOADS, names
 
 __all__ = ["main", "build_parser"]
 
@@ -31,7 +33,9 @@ def _wavelet(name: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
     parser = argparse.ArgumentParser(prog="python -m cuwavelet", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"cuwavelet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{demo,bench}")
     device_help = "where to transform (default: cuda when CuPy sees a GPU, else cpu)"
 
@@ -48,9 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="which image PyWavelets ships (default: %(default)s)")
     demo.set_defaults(parser=demo)
 
-    bench = sub.add_parser("bench", help="time workloads W1-W6 against pywt (and torch peers)",
-                           description="Time the benchmark workloads side by side against pywt "
-                                       "(and ptwt / pytorch_wavelets / the torch bridge where installed).")
+    cpu, gpu_only = names(w for w in WORKLOADS if not w.gpu_only), names(w for w in WORKLOADS if w.gpu_only)
+    bench = sub.add_parser("bench", help=f"time {cpu} on the CPU ({names(WORKLOADS)} on CUDA) against pywt and peers",
+                           description=f"Time the benchmark workloads side by side against pywt (and ptwt, "
+                                       f"pytorch_wavelets and the torch bridge where installed): {cpu} on the "
+                                       f"CPU; on a CUDA device also {gpu_only}, whose inputs are GPU-sized.")
     bench.add_argument("--device", choices=("cpu", "cuda"), help=device_help)
     bench.add_argument("--quick", action="store_true", help="fewer timed runs (a smoke test, not for reporting)")
     bench.add_argument("--json", type=Path, metavar="PATH", help="also write the results (a list of dicts) here")
@@ -72,6 +78,12 @@ def main(argv=None) -> int:
     except ValueError as exc:
         args.parser.error(str(exc))  # exits 2 with the subcommand's usage
     if args.command == "demo":
+        try:
+            import matplotlib  # noqa: F401  (the demo draws its pictures with it)
+        except ImportError:
+            print("python -m cuwavelet demo draws with matplotlib, which is not installed: "
+                  "pip install 'cuwavelet[demo]'", file=sys.stderr)
+            return 1
         from . import demo
         if args.out.exists() and not args.out.is_dir():
             args.parser.error(f"--out {args.out}: exists and is not a folder")

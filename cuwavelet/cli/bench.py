@@ -9,8 +9,8 @@ import sys
 import time
 
 from . import _device
-from .peers import DISPLAY_ORDER, PEERS, Runner, Skip, max_abs_diff
-from .workloads import for_device
+from .peers import BRIDGE, DISPLAY_ORDER, PEERS, Runner, Skip, max_abs_diff
+from .workloads import WORKLOADS, for_device, names
 
 GPU_RUNS = {False: (10, 50), True: (3, 10)}            # quick -> (warm-up, timed runs)
 CPU_BUDGET = {False: (3.0, 5, 50), True: (0.5, 3, 10)}  # quick -> (s per row, min, max runs)
@@ -110,6 +110,10 @@ def run(device: str, quick: bool, json_path=None, dask_workers=None) -> int:
     peers = [p for p in PEERS if missing[p.name] is None]
     copy_bw = copy_bandwidth() if device == "cuda" else None
     workloads = for_device(device)
+    if device == "cpu":
+        skipped = [w for w in WORKLOADS if w not in workloads]
+        print(f"{names(skipped)} not run: GPU-sized inputs ("
+              + "; ".join(f"{w.name} {w.description}" for w in skipped) + "); they run with --device cuda")
     progress, rows = Progress(len(workloads) * len(peers)), []
     for w in workloads:
         x = w.make_input()
@@ -203,6 +207,12 @@ def print_table(rows, workloads, device, copy_bw, notes):
     for row in table:
         print("  ".join(c.ljust(wd) if i < 3 else c.rjust(wd) for i, (c, wd) in enumerate(zip(row, widths))))
     print("\ncw speedup = this row's median / cuwavelet's median (> 1: cuwavelet is faster).")
+    if any(r["impl"] == BRIDGE and r["median_s"] for r in rows):
+        print(f"{BRIDGE} = the same kernels, called through bridges.torch on torch tensors (outputs "
+              "from torch's allocator). Its row measures the bridge's overhead; where it is faster than "
+              "the cuwavelet row, the difference is memory allocation (NumPy's outputs touch fresh pages, "
+              "and the first row of a workload pays the most for them) or run-to-run noise, not the "
+              "transform.")
     print("max|err| = largest |coefficient - pywt's| (W2: |waverec(wavedec(x)) - x|).")
     if copy_bw:
         print(f"GB/s = (input read once + all coefficients written once) / median; device-to-device "

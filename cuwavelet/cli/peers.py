@@ -101,15 +101,16 @@ def _pytorch_wavelets(w: Workload, x, device):
     return Runner(lambda v: inv(fwd(v)), t, clock)
 
 
+BRIDGE = "cuwavelet/torch-bridge"
 # pywt first: its output is the reference the others are checked against.
 PEERS = (
     Peer("pywt", (), _pywt),
     Peer("cuwavelet", (), _cuwavelet),
-    Peer("cuwavelet/torch-bridge", ("torch", "bridges.torch"), _bridge),
+    Peer(BRIDGE, ("torch", "bridges.torch"), _bridge),
     Peer("ptwt", ("torch", "ptwt"), _ptwt),
     Peer("pytorch_wavelets", ("torch", "pytorch_wavelets"), _pytorch_wavelets),
 )
-DISPLAY_ORDER = ("cuwavelet", "pywt", "cuwavelet/torch-bridge", "ptwt", "pytorch_wavelets")
+DISPLAY_ORDER = ("cuwavelet", "pywt", BRIDGE, "ptwt", "pytorch_wavelets")
 
 
 def max_abs_diff(out, reference) -> float | None:

@@ -60,6 +60,15 @@ def for_device(device: str) -> list[Workload]:
     return [w for w in WORKLOADS if device == "cuda" or not w.gpu_only]
 
 
+def names(workloads) -> str:
+    """'W1-W4' for consecutive workloads, else 'W1, W3'."""
+    names = [w.name for w in workloads]
+    numbers = [int(n[1:]) for n in names]
+    if len(names) > 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"{names[0]}-{names[-1]}"
+    return ", ".join(names) if len(names) != 2 else f"{names[0]} and {names[1]}"
+
+
 def pywt_style(lib, w: Workload):
     """w as a function of the input, for a module with pywt's API (pywt,
     cuwavelet, the torch bridge)."""

@@ -19,7 +19,7 @@
 #include "dwt1_multilevel.cuh"
 #include "fused_launch.cuh"
 #include "host_dispatch.h"
-#include "records_host.h"
+#include "emulator_host.h"
 
 namespace cuwavelet {
 namespace {
@@ -95,12 +95,7 @@ void emulate_typed(const std::string& family, int op, int mode, const py::bytes&
 
 void emulate(const std::string& family, int op, int mode, bool is_double,
              const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
-             long long grid, int threads, int schedule, std::uint64_t seed,
-             long long skip_barrier) {
-  EmulatorOptions opt;
-  opt.schedule = schedule;
-  opt.seed = seed;
-  opt.skip_barrier = skip_barrier;
+             const EmulatorOptions& opt, long long grid, int threads) {
   const MultilevelOperands o = record_of<MultilevelOperands>(operands, "operand record");
   if (is_double) emulate_typed<double>(family, op, mode, geometry, o, filters, grid, threads, opt);
   else emulate_typed<float>(family, op, mode, geometry, o, filters, grid, threads, opt);
@@ -167,19 +162,10 @@ PYBIND11_MODULE(_fused1d_host, m) {
   m.doc() = "Host build of cuwavelet's fused multi-level 1D kernels (kernels/dwt1_multilevel.cuh, "
             "kernels/dwt1_coarse_to_fine.cuh) through the thread-block emulator of "
             "kernels/block_runtime.cuh.";
-  m.def("emulate", &cuwavelet::emulate, py::arg("family"), py::arg("op"), py::arg("mode"),
-        py::arg("is_double"), py::arg("geometry"), py::arg("operands"), py::arg("filters"),
-        py::arg("grid"), py::arg("threads"), py::arg("schedule"), py::arg("seed"),
-        py::arg("skip_barrier") = -1);
-  m.def("shared_bytes", &cuwavelet::shared_bytes);
+  cuwavelet::define_emulator_module(m, &cuwavelet::emulate, &cuwavelet::shared_bytes,
+                                    cuwavelet::records());
   m.def("coarse_to_fine_prepare", &cuwavelet::c2f_prepare, py::arg("op"), py::arg("mode"),
         py::arg("geometry"));
-  m.attr("records") = cuwavelet::records();
-  m.attr("block_threads") = (int)cuwavelet::kFusedBlockThreads;
-  m.attr("max_dims") = (int)cuwavelet::kMaxDims;
   m.attr("max_levels") = (int)cuwavelet::kMaxFusedLevels;
   m.attr("max_taps") = (int)cuwavelet::kMaxFusedTaps;
-  m.attr("schedules") = py::dict(py::arg("reversed") = (int)cuwavelet::block::kReversed,
-                                 py::arg("shuffled") = (int)cuwavelet::block::kShuffled,
-                                 py::arg("forward") = (int)cuwavelet::block::kForward);
 }

@@ -32,6 +32,7 @@
 
 #include "block_runtime.cuh"
 #include "dwt_math.cuh"
+#include "fused_launch.cuh"
 
 namespace cuwavelet {
 
@@ -531,6 +532,23 @@ CUWAVELET_HD int fused_tile_window(int op, int tile, int F) {
   if (op == kFusedAnalysisAdjoint) return AdjointAxis<M>::window_capacity(tile, F);
   const index_t s = synthesis_shift<M>(F);
   return (int)(floor_div(tile - 1 + s, 2) - floor_div(s - F + 1, 2) + 1);
+}
+
+// A level from the launch records (fused_launch.cuh): what the GPU kernel
+// and the emulator both run.
+template <int OP, int M, typename T, class Block>
+CUWAVELET_BLOCK void fused_level_2d(const Block& b, const FusedGeometry& g,
+                                    const OperandAddresses<kFusedOperands>& o,
+                                    const FilterAddresses& f) {
+  T* image = o.get<T>(kImage);
+  T *aa = o.get<T>(kAA), *ad = o.get<T>(kAD), *da = o.get<T>(kDA), *dd = o.get<T>(kDD);
+  const T *lo_y = f.get<T>(0), *hi_y = f.get<T>(1), *lo_x = f.get<T>(2), *hi_x = f.get<T>(3);
+  if constexpr (OP == kFusedAnalysis)
+    fused_analysis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
+  else if constexpr (OP == kFusedSynthesis)
+    fused_synthesis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
+  else
+    fused_analysis_adjoint_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
 }
 
 }  // namespace cuwavelet

@@ -215,4 +215,16 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
   }
 }
 
+// Two levels from the launch records (fused_launch.cuh): what the GPU kernel
+// and the emulator both run.
+template <int M, typename T, class Block>
+CUWAVELET_BLOCK void fused_two_levels_2d(const Block& b, const TwoLevelGeometry& g,
+                                         const OperandAddresses<kTwoLevelOperands>& o,
+                                         const FilterAddresses& f) {
+  fused_analysis_2d_two_levels<M, T>(
+      b, g, o.get<T>(kTLImage), o.get<T>(kTLAD1), o.get<T>(kTLDA1), o.get<T>(kTLDD1),
+      o.get<T>(kTLAA2), o.get<T>(kTLAD2), o.get<T>(kTLDA2), o.get<T>(kTLDD2), f.get<T>(0),
+      f.get<T>(1), f.get<T>(2), f.get<T>(3));
+}
+
 }  // namespace cuwavelet

@@ -140,9 +140,18 @@ template <typename T>
 void run_typed(int op, int mode, const Geometry& g, std::uintptr_t sig, std::uintptr_t lo,
                std::uintptr_t hi, std::uintptr_t f_lo, std::uintptr_t f_hi, int F) {
   const HostFn<T> fn = pick<T>(op, mode);  // may throw: keep the GIL until it cannot
+  const auto call = [&] {
+    fn(g, reinterpret_cast<T*>(sig), reinterpret_cast<T*>(lo), reinterpret_cast<T*>(hi),
+       reinterpret_cast<const T*>(f_lo), reinterpret_cast<const T*>(f_hi), F);
+  };
+  // Other Python threads run meanwhile, except on calls too small to be worth
+  // the hand-over (which costs about as much as filtering a few thousand samples).
+  if (g.total < 4096) {
+    call();
+    return;
+  }
   pybind11::gil_scoped_release release;
-  fn(g, reinterpret_cast<T*>(sig), reinterpret_cast<T*>(lo), reinterpret_cast<T*>(hi),
-     reinterpret_cast<const T*>(f_lo), reinterpret_cast<const T*>(f_hi), F);
+  call();
 }
 
 // Pointers arrive as integers (0 for an absent subband); the geometry as the

@@ -13,17 +13,7 @@ __global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads)
 fused_dwt2_kernel(const __grid_constant__ cuwavelet::FusedGeometry g,
                   const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kFusedOperands> o,
                   const __grid_constant__ cuwavelet::FilterAddresses f) {
-  using namespace cuwavelet;
-  const block::DeviceBlock b;
-  T* image = o.get<T>(kImage);
-  T *aa = o.get<T>(kAA), *ad = o.get<T>(kAD), *da = o.get<T>(kDA), *dd = o.get<T>(kDD);
-  const T *lo_y = f.get<T>(0), *hi_y = f.get<T>(1), *lo_x = f.get<T>(2), *hi_x = f.get<T>(3);
-  if constexpr (OP == kFusedAnalysis)
-    fused_analysis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
-  else if constexpr (OP == kFusedSynthesis)
-    fused_synthesis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
-  else
-    fused_analysis_adjoint_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
+  cuwavelet::fused_level_2d<OP, M, T>(cuwavelet::block::DeviceBlock(), g, o, f);
 }
 
 // Two levels of wavedec2 per launch (dwt2_two_levels.cuh).
@@ -33,10 +23,5 @@ fused_dwt2_two_levels_kernel(
     const __grid_constant__ cuwavelet::TwoLevelGeometry g,
     const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kTwoLevelOperands> o,
     const __grid_constant__ cuwavelet::FilterAddresses f) {
-  using namespace cuwavelet;
-  const block::DeviceBlock b;
-  fused_analysis_2d_two_levels<M, T>(
-      b, g, o.get<T>(kTLImage), o.get<T>(kTLAD1), o.get<T>(kTLDA1), o.get<T>(kTLDD1),
-      o.get<T>(kTLAA2), o.get<T>(kTLAD2), o.get<T>(kTLDA2), o.get<T>(kTLDD2), f.get<T>(0),
-      f.get<T>(1), f.get<T>(2), f.get<T>(3));
+  cuwavelet::fused_two_levels_2d<M, T>(cuwavelet::block::DeviceBlock(), g, o, f);
 }

@@ -18,7 +18,7 @@
 #include "dwt2_two_levels.cuh"
 #include "fused_launch.cuh"
 #include "host_dispatch.h"
-#include "records_host.h"
+#include "emulator_host.h"
 
 namespace cuwavelet {
 namespace {
@@ -35,16 +35,8 @@ template <int OP, int M, typename T>
 void run_level(const FusedGeometry& g, const FusedOperands& o, const FilterAddresses& f,
                index_t grid, int threads, const EmulatorOptions& opt) {
   const std::size_t bytes = sizeof(T) * (std::size_t)fused_shared_elems<M>(OP, g);
-  T* image = o.get<T>(kImage);
-  T *aa = o.get<T>(kAA), *ad = o.get<T>(kAD), *da = o.get<T>(kDA), *dd = o.get<T>(kDD);
-  const T *lo_y = f.get<T>(0), *hi_y = f.get<T>(1), *lo_x = f.get<T>(2), *hi_x = f.get<T>(3);
   Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
-    if constexpr (OP == kFusedAnalysis)
-      fused_analysis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
-    else if constexpr (OP == kFusedSynthesis)
-      fused_synthesis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
-    else
-      fused_analysis_adjoint_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
+    fused_level_2d<OP, M, T>(b, g, o, f);
   }, opt);
 }
 
@@ -54,10 +46,7 @@ void run_two_levels(const TwoLevelGeometry& g, const TwoLevelOperands& o,
                     const EmulatorOptions& opt) {
   const std::size_t bytes = sizeof(T) * (std::size_t)TwoLevelLayout(g).total_elems();
   Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
-    fused_analysis_2d_two_levels<M, T>(
-        b, g, o.get<T>(kTLImage), o.get<T>(kTLAD1), o.get<T>(kTLDA1), o.get<T>(kTLDD1),
-        o.get<T>(kTLAA2), o.get<T>(kTLAD2), o.get<T>(kTLDA2), o.get<T>(kTLDD2), f.get<T>(0),
-        f.get<T>(1), f.get<T>(2), f.get<T>(3));
+    fused_two_levels_2d<M, T>(b, g, o, f);
   }, opt);
 }
 
@@ -79,12 +68,7 @@ void with_level_op(int op, int mode, F&& f) {
 
 void emulate(const std::string& family, int op, int mode, bool is_double,
              const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
-             long long grid, int threads, int schedule, std::uint64_t seed,
-             long long skip_barrier) {
-  EmulatorOptions opt;
-  opt.schedule = schedule;
-  opt.seed = seed;
-  opt.skip_barrier = skip_barrier;
+             const EmulatorOptions& opt, long long grid, int threads) {
   const FilterAddresses f = record_of<FilterAddresses>(filters, "filter record");
   if (family == "dwt2") {
     const FusedGeometry g = record_of<FusedGeometry>(geometry, "dwt2 geometry");
@@ -213,22 +197,13 @@ PYBIND11_MODULE(_fused_host, m) {
   m.doc() = "Host build of cuwavelet's fused 2D kernels (kernels/dwt2_fused.cuh, "
             "kernels/dwt2_two_levels.cuh) through the thread-block emulator of "
             "kernels/block_runtime.cuh.";
-  m.def("emulate", &cuwavelet::emulate, py::arg("family"), py::arg("op"), py::arg("mode"),
-        py::arg("is_double"), py::arg("geometry"), py::arg("operands"), py::arg("filters"),
-        py::arg("grid"), py::arg("threads"), py::arg("schedule"), py::arg("seed"),
-        py::arg("skip_barrier") = -1);
-  m.def("shared_bytes", &cuwavelet::shared_bytes);
+  cuwavelet::define_emulator_module(m, &cuwavelet::emulate, &cuwavelet::shared_bytes,
+                                    cuwavelet::records());
   m.def("tile_window", &cuwavelet::tile_window);
   m.def("fold_reach", &cuwavelet::fold_reach_of, py::arg("mode"), py::arg("N"), py::arg("n"),
         py::arg("F"));
   m.def("two_level_holds", &cuwavelet::two_level_holds);
-  m.attr("records") = cuwavelet::records();
-  m.attr("block_threads") = (int)cuwavelet::kFusedBlockThreads;
-  m.attr("max_dims") = (int)cuwavelet::kMaxDims;
   m.def("exchange", &cuwavelet::exchange);
   m.def("divergent_barrier", &cuwavelet::divergent_barrier);
   m.def("shared_overrun", &cuwavelet::shared_overrun);
-  m.attr("schedules") = py::dict(py::arg("reversed") = (int)cuwavelet::block::kReversed,
-                                 py::arg("shuffled") = (int)cuwavelet::block::kShuffled,
-                                 py::arg("forward") = (int)cuwavelet::block::kForward);
 }
