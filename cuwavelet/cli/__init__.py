@@ -61,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer timed runs (a smoke test, not for reporting)")
     bench.add_argument("--json", type=Path, metavar="PATH", help="also write the results (a list of dicts) here")
     bench.add_argument("--dask", type=_positive_int, metavar="WORKERS",
-                       help="instead: wavedec2 over a dataset larger than a worker's memory share on a "
-                            "Dask LocalCluster of 1..WORKERS workers, throughput per worker")
+                       help="instead: wavedec2 of images and wavedec of a long signal, each larger than a "
+                            "worker's memory share, on a Dask LocalCluster of 1..WORKERS workers; "
+                            "throughput per worker")
     bench.set_defaults(parser=bench)
     return parser
 
