@@ -45,11 +45,21 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.interpreters import ad, batching, mlir
+
+try:
+    from jax.extend.core import Primitive
+except ImportError:  # JAX before jax.extend.core
+    from jax.core import Primitive
+from jax.core import ShapedArray
+try:
+    from jax.experimental.buffer_callback import buffer_callback as _buffer_callback
+except ImportError:  # JAX before buffer_callback: host copies through pure_callback
+    _buffer_callback = None
 
 from cuwavelet import _multilevel as ml
 from cuwavelet._arrays import allocator
@@ -62,6 +72,7 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
 
 _CORE_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 _LOW_PRECISION = (np.dtype(jnp.float16), np.dtype(jnp.bfloat16))
+_DLPACK_CUDA = 2  # DLPack's device type of CUDA memory
 
 
 @dataclass(frozen=True)
@@ -100,7 +111,8 @@ def _aligned_empty(xp, shape, dtype):
 
 def _run(fn, arrays, out_avals):
     """out = fn(*core arrays) for JAX arrays (None entries passed as None);
-    fn returns a tuple of core arrays shaped like out_avals."""
+    fn returns a tuple of core arrays shaped like out_avals. Concrete arrays
+    reach the core by DLPack; traced ones (under jit) through a callback."""
     present = [a for a in arrays if a is not None]
     if not any(isinstance(a, jax.core.Tracer) for a in present):
         platform = next(iter(present[0].devices())).platform
@@ -114,14 +126,68 @@ def _run(fn, arrays, out_avals):
 
 
 def _run_callback(fn, arrays, out_avals):
+    """fn as an operation of the traced computation: on XLA's own buffers
+    (buffer_callback) where this JAX has it, else on host copies (pure_callback)."""
     mask = [a is not None for a in arrays]
+    operands = [a for a in arrays if a is not None]
 
-    def host(*given):
-        given = iter(np.asarray(g) for g in given)
-        return tuple(fn(*[next(given) if m else None for m in mask]))
+    def with_none(given):
+        given = iter(given)
+        return [next(given) if m else None for m in mask]
 
-    return jax.pure_callback(host, tuple(out_avals), *[a for a in arrays if a is not None],
-                             vmap_method="broadcast_all")
+    if _buffer_callback is None:
+        def host(*given):
+            return tuple(fn(*with_none(np.asarray(g) for g in given)))
+        return jax.pure_callback(host, tuple(out_avals), *operands, vmap_method="broadcast_all")
+
+    def on_buffers(ctx, outs, *ins):
+        device_type, device_id = ins[0].__dlpack_device__()
+        if device_type == _DLPACK_CUDA:
+            _on_gpu_buffers(fn, ctx.stream, device_id, outs, with_none(ins))
+        else:
+            _on_cpu_buffers(fn, outs, with_none(ins))
+
+    return tuple(_buffer_callback(on_buffers, tuple(out_avals))(*operands))
+
+
+def _on_cpu_buffers(fn, outs, ins):
+    """The core on NumPy views of XLA's buffers; results copied into the outputs."""
+    def view(b):
+        v = np.asarray(b).view()
+        v.flags.writeable = False
+        return v
+    results = fn(*[None if b is None else view(b) for b in ins])
+    for o, r in zip(outs, results):
+        np.copyto(np.asarray(o), r)
+
+
+def _on_gpu_buffers(fn, stream, device_id, outs, ins):
+    """The core's kernels on CuPy views of XLA's device buffers, on XLA's
+    stream (no synchronization, no host copies); results copied into the
+    outputs on the device, in stream order."""
+    import cupy
+    with cupy.cuda.Device(device_id), cupy.cuda.ExternalStream(stream, device_id):
+        results = fn(*[None if b is None else _cupy_view(b, device_id) for b in ins])
+        for o, r in zip(outs, results):
+            _cupy_view(o, device_id)[...] = r
+
+
+def _cupy_view(buffer, device_id):
+    """A CuPy array over a device buffer's memory, built from its
+    __cuda_array_interface__ pointer: cupy.asarray would synchronize with the
+    stream the interface names, DLPack would hand streams over."""
+    import cupy
+    cai = buffer.__cuda_array_interface__
+    dtype = np.dtype(cai["typestr"])
+    shape = tuple(cai["shape"])
+    strides = cai.get("strides")
+    if strides is None:
+        extent = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    else:
+        extent = (sum((n - 1) * s for n, s in zip(shape, strides)) + dtype.itemsize
+                  if all(shape) else 0)
+    memory = cupy.cuda.UnownedMemory(cai["data"][0], extent, buffer, device_id)
+    return cupy.ndarray(shape, dtype, cupy.cuda.MemoryPointer(memory, 0), strides=strides)
 
 
 def _run_cupy(fn, arrays):
@@ -136,105 +202,173 @@ def _has_cupy() -> bool:
     return importlib.util.find_spec("cupy") is not None
 
 
+# --- linear operations as JAX primitives -----------------------------------------------
+
+class _LinearOp:
+    """A linear map from a tuple of arrays (None entries: zeros) to a tuple of
+    arrays, as a JAX primitive that JAX differentiates both ways and batches.
+
+    core(arrays, **params) -> tuple   runs it on core arrays (NumPy or CuPy);
+                                      None entries are zero inputs.
+    out_avals(arrays, **params)       the results' jax.ShapeDtypeStructs, from
+        -> list                       the given arrays (or avals; None kept).
+    Static params are keyword arguments, hashable. `transpose` (set by
+    _transposes) is the op computing the transposed map with the same params:
+    its results are the cotangents of this op's inputs, all of them.
+    """
+
+    def __init__(self, name: str, core, out_avals):
+        self.name, self.core, self.out_avals = name, core, out_avals
+        self.transpose = None
+        p = self.primitive = Primitive(f"cuwavelet_{name}")
+        p.multiple_results = True
+        p.def_impl(self._impl)
+        p.def_abstract_eval(self._abstract_eval)
+        ad.primitive_jvps[p] = self._jvp
+        ad.primitive_transposes[p] = self._transpose
+        batching.primitive_batchers[p] = self._batch
+        mlir.register_lowering(p, mlir.lower_fun(self._impl, multiple_results=True))
+
+    def __call__(self, arrays, **params) -> tuple:
+        """The op's results for `arrays` (a tuple, None entries meaning zeros)."""
+        present = tuple(a is not None for a in arrays)
+        if not any(present):
+            raise ValueError(f"{self.name}: at least one input must be given.")
+        return tuple(self.primitive.bind(*[a for a in arrays if a is not None],
+                                         present=present, **params))
+
+    @staticmethod
+    def _with_none(operands, present) -> tuple:
+        given = iter(operands)
+        return tuple(next(given) if p else None for p in present)
+
+    def _impl(self, *operands, present, **params):
+        # concrete arrays (eager) and tracers (lowering under jit) both go by _run
+        arrays = self._with_none(operands, present)
+        return _run(lambda *a: self.core(a, **params), arrays, self.out_avals(arrays, **params))
+
+    def _abstract_eval(self, *avals, present, **params):
+        outs = self.out_avals(self._with_none(avals, present), **params)
+        return [ShapedArray(o.shape, o.dtype) for o in outs]
+
+    def _jvp(self, primals, tangents, *, present, **params):
+        # linear: the tangent of the result is the op applied to the tangents
+        out = self.primitive.bind(*primals, present=present, **params)
+        given = [None if type(t) is ad.Zero else t for t in tangents]
+        if all(t is None for t in given):  # JAX skips this case; kept for safety
+            return out, [jnp.zeros_like(o) for o in out]
+        full = self._with_none(given, present)
+        return out, list(self(full, **params))
+
+    def _transpose(self, cotangents, *operands, present, **params):
+        cts = tuple(None if type(c) is ad.Zero else c for c in cotangents)
+        if all(c is None for c in cts):
+            return [None] * len(operands)
+        full = self.transpose(cts, **params)
+        taken = [t for t, p in zip(full, present) if p]
+        # an operand that is not a linear input (a constant) gets no cotangent
+        return [t if ad.is_undefined_primal(o) else None for t, o in zip(taken, operands)]
+
+    def _batch(self, operands, dims, *, present, **params):
+        # params count axes from the end: a leading batch axis is one more batch axis
+        size = next(o.shape[d] for o, d in zip(operands, dims) if d is not None)
+        moved = [jnp.broadcast_to(o, (size,) + o.shape) if d is None
+                 else jnp.moveaxis(o, d, 0) for o, d in zip(operands, dims)]
+        out = self.primitive.bind(*moved, present=present, **params)
+        return out, [0] * len(out)
+
+
+def _linear_op(name: str, core, out_avals) -> _LinearOp:
+    """Declares a linear operation (see _LinearOp); pair it with its transpose
+    by _transposes."""
+    return _LinearOp(name, core, out_avals)
+
+
+def _transposes(a: _LinearOp, b: _LinearOp) -> None:
+    """Declares a and b transposes of each other (with the same params)."""
+    a.transpose, b.transpose = b, a
+
+
 # --- the four level operations ---------------------------------------------------------
 
-@partial(jax.custom_vjp, nondiff_argnums=(1, 2))
-def _dwtn(x, spec: _Spec, sizes: tuple):
+def _dwtn_core(arrays, *, spec: _Spec, sizes: tuple):
+    (x,) = arrays
+    sub = ml.dwtn(x, *spec.core(x.ndim))
+    return tuple(sub[k] for k in spec.keys)
+
+
+def _dwtn_avals(arrays, *, spec: _Spec, sizes: tuple):
+    (x,) = arrays
     lens = [coeff_len(n, b.length, m) for n, b, m in zip(sizes, spec.banks, spec.modes)]
-    aval = jax.ShapeDtypeStruct(_with_lens(x.shape, spec.axes, lens), x.dtype)
-
-    def run(a):
-        sub = ml.dwtn(a, *spec.core(a.ndim))
-        return tuple(sub[k] for k in spec.keys)
-
-    return _run(run, (x,), [aval] * len(spec.keys))
+    return [jax.ShapeDtypeStruct(_with_lens(x.shape, spec.axes, lens), x.dtype)] * len(spec.keys)
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(1, 2))
-def _dwtn_adjoint(subbands: tuple, spec: _Spec, sizes: tuple):
+def _dwtn_adjoint_core(subbands, *, spec: _Spec, sizes: tuple):
+    cots = {k: s for k, s in zip(spec.keys, subbands) if s is not None}
+    shape = next(iter(cots.values())).shape
+    axes, banks, modes = spec.core(len(shape))
+    return (ml.dwtn_adjoint(cots, axes, banks, modes, _with_lens(shape, axes, sizes)),)
+
+
+def _dwtn_adjoint_avals(subbands, *, spec: _Spec, sizes: tuple):
     ref = next(s for s in subbands if s is not None)
-    aval = jax.ShapeDtypeStruct(_with_lens(ref.shape, spec.axes, sizes), ref.dtype)
-
-    def run(*subs):
-        cots = {k: s for k, s in zip(spec.keys, subs) if s is not None}
-        shape = next(iter(cots.values())).shape
-        axes, banks, modes = spec.core(len(shape))
-        return (ml.dwtn_adjoint(cots, axes, banks, modes, _with_lens(shape, axes, sizes)),)
-
-    return _run(run, subbands, [aval])[0]
+    return [jax.ShapeDtypeStruct(_with_lens(ref.shape, spec.axes, sizes), ref.dtype)]
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(1,))
-def _idwtn(subbands: tuple, spec: _Spec):
+def _idwtn_core(subbands, *, spec: _Spec):
+    c = {k: s for k, s in zip(spec.keys, subbands) if s is not None}
+    return (ml.idwtn(c, *spec.core(_ndim(subbands))),)
+
+
+def _idwtn_avals(subbands, *, spec: _Spec):
     ref = next(s for s in subbands if s is not None)
     lens = [rec_len(ref.shape[a], b.length, m) for a, b, m in zip(spec.axes, spec.banks, spec.modes)]
-    aval = jax.ShapeDtypeStruct(_with_lens(ref.shape, spec.axes, lens), ref.dtype)
-
-    def run(*subs):
-        c = {k: s for k, s in zip(spec.keys, subs) if s is not None}
-        return (ml.idwtn(c, *spec.core(_ndim(subs))),)
-
-    return _run(run, subbands, [aval])[0]
+    return [jax.ShapeDtypeStruct(_with_lens(ref.shape, spec.axes, lens), ref.dtype)]
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(1,))
-def _idwtn_adjoint(y, spec: _Spec):
+def _idwtn_adjoint_core(arrays, *, spec: _Spec):
+    (y,) = arrays
+    sub = ml.idwtn_adjoint(y, *spec.core(y.ndim))
+    return tuple(sub[k] for k in spec.keys)
+
+
+def _idwtn_adjoint_avals(arrays, *, spec: _Spec):
+    (y,) = arrays
     lens = [coeff_len_of_rec(y.shape[a], b.length, m)
             for a, b, m in zip(spec.axes, spec.banks, spec.modes)]
-    aval = jax.ShapeDtypeStruct(_with_lens(y.shape, spec.axes, lens), y.dtype)
-
-    def run(a):
-        sub = ml.idwtn_adjoint(a, *spec.core(a.ndim))
-        return tuple(sub[k] for k in spec.keys)
-
-    return _run(run, (y,), [aval] * len(spec.keys))
+    return [jax.ShapeDtypeStruct(_with_lens(y.shape, spec.axes, lens), y.dtype)] * len(spec.keys)
 
 
 def _ndim(arrays):
     return next(a for a in arrays if a is not None).ndim
 
 
-# Each backward is the transposed operation (differentiable in turn). Linear
-# maps keep no residuals.
-
-def _dwtn_fwd(x, spec, sizes):
-    return _dwtn(x, spec, sizes), None
-
-
-def _dwtn_bwd(spec, sizes, _, g):
-    return (_dwtn_adjoint(tuple(g), spec, sizes),)
+_DWTN = _linear_op("dwtn", _dwtn_core, _dwtn_avals)
+_DWTN_ADJOINT = _linear_op("dwtn_adjoint", _dwtn_adjoint_core, _dwtn_adjoint_avals)
+_IDWTN = _linear_op("idwtn", _idwtn_core, _idwtn_avals)
+_IDWTN_ADJOINT = _linear_op("idwtn_adjoint", _idwtn_adjoint_core, _idwtn_adjoint_avals)
+_transposes(_DWTN, _DWTN_ADJOINT)
+_transposes(_IDWTN, _IDWTN_ADJOINT)
 
 
-def _dwtn_adjoint_fwd(subbands, spec, sizes):
-    return _dwtn_adjoint(subbands, spec, sizes), tuple(s is not None for s in subbands)
+def _dwtn(x, spec: _Spec, sizes: tuple) -> tuple:
+    """One analysis level over spec.axes: the subbands in spec.keys' order."""
+    return _DWTN((x,), spec=spec, sizes=sizes)
 
 
-def _dwtn_adjoint_bwd(spec, sizes, present, g):
-    sub = _dwtn(g, spec, sizes)
-    return (tuple(s if p else None for s, p in zip(sub, present)),)
+def _dwtn_adjoint(subbands: tuple, spec: _Spec, sizes: tuple):
+    """The transpose of _dwtn (None subbands are zeros); `sizes` are the input's lengths."""
+    return _DWTN_ADJOINT(tuple(subbands), spec=spec, sizes=sizes)[0]
 
 
-def _idwtn_fwd(subbands, spec):
-    return _idwtn(subbands, spec), tuple(s is not None for s in subbands)
+def _idwtn(subbands: tuple, spec: _Spec):
+    """One synthesis level (None subbands are zeros)."""
+    return _IDWTN(tuple(subbands), spec=spec)[0]
 
 
-def _idwtn_bwd(spec, present, g):
-    sub = _idwtn_adjoint(g, spec)
-    return (tuple(s if p else None for s, p in zip(sub, present)),)
-
-
-def _idwtn_adjoint_fwd(y, spec):
-    return _idwtn_adjoint(y, spec), None
-
-
-def _idwtn_adjoint_bwd(spec, _, g):
-    return (_idwtn(tuple(g), spec),)
-
-
-_dwtn.defvjp(_dwtn_fwd, _dwtn_bwd)
-_dwtn_adjoint.defvjp(_dwtn_adjoint_fwd, _dwtn_adjoint_bwd)
-_idwtn.defvjp(_idwtn_fwd, _idwtn_bwd)
-_idwtn_adjoint.defvjp(_idwtn_adjoint_fwd, _idwtn_adjoint_bwd)
+def _idwtn_adjoint(y, spec: _Spec) -> tuple:
+    """The transpose of _idwtn: one subband per key."""
+    return _IDWTN_ADJOINT((y,), spec=spec)
 
 
 # --- the public functions -------------------------------------------------------------
