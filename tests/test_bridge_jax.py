@@ -247,3 +247,207 @@ def test_gpu_values_and_gradients():
     atol = 1e-12 * max(1.0, float(np.abs(g_cpu).max()))
     np.testing.assert_allclose(np.asarray(g_gpu), g_cpu, rtol=0, atol=atol)
     np.testing.assert_allclose(np.asarray(g_jit), g_cpu, rtol=0, atol=atol)
+
+
+# --- forward mode, second order, vmap: the level operations as linear primitives ----
+
+def _flat(c):
+    return jnp.concatenate([jnp.ravel(t) for t in leaves(c)])
+
+
+def _unflatten(v, template):
+    """v (NumPy or JAX, 1D) cut into template's leaves (pywt structure)."""
+    sizes = [t.size for t in leaves(template)]
+    stops = np.cumsum(sizes)
+    return rebuild(template, [v[s - n:s].reshape(t.shape)
+                              for s, n, t in zip(stops, sizes, leaves(template))])
+
+
+def linear_cases(mode):
+    """name -> (fn(module, input), input shape): forward transforms of arrays and
+    inverse transforms of a coefficient vector (pywt's structure for that shape)."""
+    t1 = pywt.wavedec(np.zeros(13), "db2", mode, level=2)
+    tn = pywt.wavedecn(np.zeros((4, 5, 3)), "sym2", mode, level=1, axes=(0, 1))
+    return {
+        "wavedec": (lambda m, x: m.wavedec(x, "db2", mode, level=2), (13,)),
+        "wavedec2": (lambda m, x: m.wavedec2(x, "bior2.2", mode, level=2), (5, 6)),
+        "wavedecn": (lambda m, x: m.wavedecn(x, "db1", mode, level=1), (3, 4, 3)),
+        "waverec": (lambda m, v: m.waverec(_unflatten(v, t1), "db2", mode),
+                    (sum(t.size for t in leaves(t1)),)),
+        "waverecn": (lambda m, v: m.waverecn(_unflatten(v, tn), "sym2", mode, axes=(0, 1)),
+                     (sum(t.size for t in leaves(tn)),)),
+    }
+
+
+def _matrix(fn, shape):
+    """pywt's matrix of fn (a forward transform, or an inverse of a coefficient vector)."""
+    return pywt_matrix(lambda x: fn(pywt, x), shape)
+
+
+FORWARD_MODES = ["zero", "symmetric", "periodization", "antireflect", "smooth"]
+
+
+@pytest.mark.parametrize("mode", FORWARD_MODES)
+@pytest.mark.parametrize("name", ["wavedec", "wavedec2", "wavedecn", "waverec", "waverecn"])
+def test_jacfwd_equals_jacrev_and_pywt_matrix_under_jit(name, mode):
+    fn, shape = linear_cases(mode)[name]
+    A = _matrix(fn, shape)
+    g = lambda x: _flat(fn(bj, x))
+    x = jnp.asarray(RNG.standard_normal(shape))
+    jf = np.asarray(jax.jit(jax.jacfwd(g))(x)).reshape(A.shape)
+    jr = np.asarray(jax.jit(jax.jacrev(g))(x)).reshape(A.shape)
+    np.testing.assert_allclose(jf, A, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(jr, A, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(jf, jr, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+@pytest.mark.parametrize("name", ["wavedec2", "waverec"])
+def test_jvp_is_the_transform_of_the_tangent(name, jit):
+    fn, shape = linear_cases("reflect")[name]
+    x, t = RNG.standard_normal(shape), RNG.standard_normal(shape)
+    ours = lambda v: fn(bj, v)
+    jvp = jax.jit(lambda a, b: jax.jvp(ours, (a,), (b,))) if jit else \
+        (lambda a, b: jax.jvp(ours, (a,), (b,)))
+    primal, tangent = jvp(jnp.asarray(x), jnp.asarray(t))
+    assert_matches(primal, fn(pywt, x), atol=1e-12)
+    assert_matches(tangent, fn(pywt, t), atol=1e-12)
+
+
+def test_jvp_through_a_nonlinear_loss_is_the_chain_rule():
+    x, t = RNG.standard_normal((2, 9, 10)), RNG.standard_normal((2, 9, 10))
+    loss = lambda v: sum(jnp.sum(jnp.sin(c)) for c in leaves(bj.wavedec2(v, "db2", "zero", level=2)))
+    _, dl = jax.jvp(loss, (jnp.asarray(x),), (jnp.asarray(t),))
+    # <grad, t> from reverse mode: forward and reverse agree on every direction
+    np.testing.assert_allclose(float(dl), float(jnp.vdot(jax.grad(loss)(jnp.asarray(x)), t)),
+                               rtol=1e-12, atol=0)
+    # and with pywt: the loss' derivative is <cos(A x), A t>
+    ref = sum(np.vdot(np.cos(a), b) for a, b in zip(leaves(pywt.wavedec2(x, "db2", "zero", level=2)),
+                                                    leaves(pywt.wavedec2(t, "db2", "zero", level=2))))
+    np.testing.assert_allclose(float(dl), ref, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "periodization"])
+def test_hessian_of_a_weighted_quadratic_loss(mode):
+    fn, shape = linear_cases(mode)["wavedec2"]
+    A = _matrix(fn, shape)
+    w = RNG.uniform(0.5, 2.0, A.shape[0])
+    loss = lambda x: 0.5 * jnp.sum(jnp.asarray(w) * _flat(fn(bj, x)) ** 2)
+    expected = A.T @ (w[:, None] * A)  # A^T diag(w) A
+    x = jnp.asarray(RNG.standard_normal(shape))
+    n = A.shape[1]
+    for h in (jax.hessian(loss)(x), jax.jit(jax.jacfwd(jax.jacrev(loss)))(x),
+              jax.jacrev(jax.jacfwd(loss))(x)):
+        np.testing.assert_allclose(np.asarray(h).reshape(n, n), expected, rtol=0,
+                                   atol=1e-12 * np.abs(expected).max())
+
+
+def _count(jaxpr, name):
+    return sum(eqn.primitive.name == name for eqn in jaxpr.jaxpr.eqns)
+
+
+def test_vmap_is_one_batched_call_per_level_on_any_axis():
+    xs = RNG.standard_normal((10, 4, 11))  # mapped over axis 1
+    f = lambda x: bj.wavedec(x, "db3", "antisymmetric", level=3)
+    jaxpr = jax.make_jaxpr(jax.vmap(f, in_axes=1))(jnp.asarray(xs))
+    assert _count(jaxpr, "cuwavelet_dwtn") == 3  # one per level, not one per batch entry
+    ours = jax.jit(jax.vmap(f, in_axes=1))(jnp.asarray(xs))
+    assert_matches(ours, pywt.wavedec(np.moveaxis(xs, 1, 0), "db3", "antisymmetric", level=3),
+                   atol=1e-12)
+
+
+def test_vmap_over_some_coefficients_broadcasts_the_others():
+    cA, cDs = RNG.standard_normal(9), RNG.standard_normal((5, 9))  # one cA, 5 batches of cD
+    f = lambda d: bj.waverec([jnp.asarray(cA), d], "sym3", "periodic")
+    jaxpr = jax.make_jaxpr(jax.vmap(f))(jnp.asarray(cDs))
+    assert _count(jaxpr, "cuwavelet_idwtn") == 1
+    ours = np.asarray(jax.vmap(f)(jnp.asarray(cDs)))
+    ref = np.stack([pywt.waverec([cA, d], "sym3", "periodic") for d in cDs])
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
+    # its Jacobian in cD: pywt's synthesis matrix restricted to the detail columns
+    B = pywt_matrix(lambda v: pywt.waverec([np.zeros(9), v], "sym3", "periodic"), (9,))
+    J = jax.vmap(jax.jacfwd(f))(jnp.asarray(cDs))
+    np.testing.assert_allclose(np.asarray(J), np.broadcast_to(B, J.shape), rtol=0, atol=1e-12)
+
+
+# --- under jit: the core on XLA's own buffers ----------------------------------------
+
+def _spy_dwtn(monkeypatch):
+    seen = []
+    original = ml.dwtn
+
+    def spy(data, *args):
+        seen.append(data)
+        return original(data, *args)
+    monkeypatch.setattr(ml, "dwtn", spy)
+    return seen
+
+
+def test_jit_runs_the_core_on_xla_buffers(monkeypatch):
+    seen = _spy_dwtn(monkeypatch)
+    x = jnp.asarray(RNG.standard_normal((4, 40)))
+    f = jax.jit(lambda v: bj.wavedec(v, "db2", "symmetric", level=2))
+    assert "xla_buffer_python_cpu_callback" in f.lower(x).as_text()
+    ours = f(x)
+    assert seen[0].ctypes.data == x.unsafe_buffer_pointer()  # the jit argument itself
+    assert not seen[0].flags.writeable
+    assert_matches(ours, pywt.wavedec(np.asarray(x), "db2", "symmetric", level=2), atol=1e-12)
+
+
+def test_pure_callback_fallback_without_buffer_callback(monkeypatch):
+    monkeypatch.setattr(bj, "_buffer_callback", None)
+    x = RNG.standard_normal((3, 21))
+    f = lambda v: bj.wavedec(v, "coif1", "smooth", level=2)
+    text = jax.jit(f).lower(jnp.asarray(x)).as_text()
+    assert "buffer_python" not in text and "callback" in text
+    assert_matches(jax.jit(f)(jnp.asarray(x)), pywt.wavedec(x, "coif1", "smooth", level=2),
+                   atol=1e-12)
+    A = _matrix(lambda m, v: m.wavedec(v, "coif1", "smooth", level=2), (21,))
+    g = lambda v: _flat(f(v))
+    np.testing.assert_allclose(np.asarray(jax.jit(jax.jacfwd(g))(jnp.asarray(x[0]))), A,
+                               rtol=0, atol=1e-12)
+
+
+@requires_gpu
+@pytest.mark.gpu
+def test_gpu_jit_runs_the_kernels_on_xla_buffers_and_stream(monkeypatch):
+    import cupy
+    seen, streams = [], []
+    original = ml.dwtn
+
+    def spy(data, *args):
+        seen.append(data)
+        streams.append(cupy.cuda.get_current_stream().ptr)
+        return original(data, *args)
+    monkeypatch.setattr(ml, "dwtn", spy)
+    gpu = jax.devices("gpu")[0]
+    x = RNG.standard_normal((3, 64, 50))
+    xg = jax.device_put(jnp.asarray(x), gpu)
+    f = jax.jit(lambda v: bj.wavedec2(v, "db2", "symmetric", level=2))
+    assert "xla_buffer_python_gpu_callback" in f.lower(xg).as_text()
+    ours = f(xg)
+    assert_matches(ours, pywt.wavedec2(x, "db2", "symmetric", level=2), atol=1e-12)
+    assert next(iter(ours[0].devices())).platform == "gpu"
+    # the first level read the jit argument's device memory in place, on XLA's stream
+    assert isinstance(seen[0], cupy.ndarray) and seen[0].data.ptr == xg.unsafe_buffer_pointer()
+    assert streams[0] != 0  # XLA's compute stream, not CuPy's default stream
+
+
+@requires_gpu
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", ["zero", "periodization", "antireflect"])
+def test_gpu_jacfwd_equals_jacrev_and_vmap(mode):
+    gpu = jax.devices("gpu")[0]
+    for name in ("wavedec2", "waverec"):
+        fn, shape = linear_cases(mode)[name]
+        A = _matrix(fn, shape)
+        g = lambda x: _flat(fn(bj, x))
+        x = jax.device_put(jnp.asarray(RNG.standard_normal(shape)), gpu)
+        jf = np.asarray(jax.jit(jax.jacfwd(g))(x)).reshape(A.shape)
+        jr = np.asarray(jax.jit(jax.jacrev(g))(x)).reshape(A.shape)
+        np.testing.assert_allclose(jf, A, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(jr, A, rtol=0, atol=1e-12)
+    xs = RNG.standard_normal((6, 2, 20, 18))
+    f = lambda v: bj.wavedec2(v, "bior2.2", mode, level=2)
+    ours = jax.jit(jax.vmap(f))(jax.device_put(jnp.asarray(xs), gpu))
+    assert_matches(ours, pywt.wavedec2(xs, "bior2.2", mode, level=2), atol=1e-12)
