@@ -55,7 +55,10 @@ try:
     from jax.extend.core import Primitive
 except ImportError:  # JAX before jax.extend.core
     from jax.core import Primitive
-from jax.core import ShapedArray
+try:
+    from jax.core import ShapedArray
+except ImportError:  # a JAX whose jax.core no longer re-exports it
+    from jax._src.core import ShapedArray
 try:
     from jax.experimental.buffer_callback import buffer_callback as _buffer_callback
 except ImportError:  # JAX before buffer_callback: host copies through pure_callback

@@ -451,3 +451,20 @@ def test_gpu_jacfwd_equals_jacrev_and_vmap(mode):
     f = lambda v: bj.wavedec2(v, "bior2.2", mode, level=2)
     ours = jax.jit(jax.vmap(f))(jax.device_put(jnp.asarray(xs), gpu))
     assert_matches(ours, pywt.wavedec2(xs, "bior2.2", mode, level=2), atol=1e-12)
+
+
+def test_bench_jax_runs_and_reports_both_paths(tmp_path, capsys, monkeypatch):
+    import json
+    import sys
+    from pathlib import Path
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    monkeypatch.delitem(sys.modules, "bench_jax", raising=False)
+    import bench_jax
+    out, before = tmp_path / "jax.json", bj._buffer_callback
+    bench_jax.main(["--devices", "cpu", "--runs", "2", "--smoke", "--json", str(out)])
+    rows = json.loads(out.read_text())["results"]
+    assert [r["workload"] for r in rows] == list(bench_jax.WORKLOADS)
+    assert all(r[p][op] > 0 for r in rows for p in ("cpu buffers", "cpu copies")
+               for op in ("forward", "grad"))
+    assert "cpu cp/buf" in capsys.readouterr().out
+    assert bj._buffer_callback is before  # the fallback switch was put back

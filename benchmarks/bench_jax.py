@@ -1,0 +1,141 @@
+"""The JAX bridge under jax.jit: wavedec forward and grad, per device, on XLA's
+own buffers (buffer_callback) against the host-copy fallback (pure_callback).
+
+    python benchmarks/bench_jax.py [--devices cpu gpu] [--runs 15] [--smoke] [--json PATH]
+
+Each row is a jitted function of a float32 array already on its device:
+    forward    the coefficients of wavedec (1D) or wavedec2 (2D)
+    grad       jax.grad of sum(c ** 2) over those coefficients (forward and
+               the adjoint of every level)
+timed as wall time per call to jax.block_until_ready(...) (median of --runs
+calls after warm-up and compilation; the two paths' coefficients are checked
+to agree first), with two paths for the level operations:
+    buffers    the core on XLA's device buffers and stream (the default path)
+    copies     the pure_callback fallback: operands copied to the host and the
+               results back (on a GPU the transform then runs on the CPU)
+and ratios: copies / buffers per device, and cpu / gpu per path. Every row is
+measured in this one process. Devices default to every platform JAX has
+(cpu, and gpu where jax[cuda] is installed and CuPy sees the card); under 30 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bridges/, from a checkout
+import bridges.jax as bj  # noqa: E402
+
+# name -> (function of x, shape, smoke shape)
+WORKLOADS = {
+    "wavedec 1D db4 L5": (lambda x: bj.wavedec(x, "db4", "symmetric", level=5),
+                          (32, 1 << 16), (4, 1024)),
+    "wavedec2 db2 L3": (lambda x: bj.wavedec2(x, "db2", "symmetric", level=3),
+                        (16, 512, 512), (2, 64, 64)),
+}
+
+
+def _leaves(c):
+    return jax.tree_util.tree_leaves(c)
+
+
+def _median_ms(fn, x, runs: int) -> float:
+    for _ in range(3):  # compile and warm up
+        jax.block_until_ready(fn(x))
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        jax.block_until_ready(fn(x))
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def _time_path(fn, x, runs: int, copies: bool) -> dict:
+    """Median ms of jitted forward and grad; copies: through the pure_callback fallback."""
+    saved = bj._buffer_callback
+    if copies:
+        bj._buffer_callback = None
+    try:
+        # fresh jitted functions per path: the lowering reads _buffer_callback
+        forward = jax.jit(lambda v: fn(v))
+        grad = jax.jit(jax.grad(lambda v: sum(jnp.sum(t ** 2) for t in _leaves(fn(v)))))
+        times = {"forward": _median_ms(forward, x, runs), "grad": _median_ms(grad, x, runs)}
+        return times, [np.asarray(c) for c in _leaves(forward(x))]
+    finally:
+        bj._buffer_callback = saved
+
+
+def _available_devices() -> list:
+    found = ["cpu"]
+    try:
+        if jax.devices("gpu"):
+            import cupy  # noqa: F401  (the bridge's kernels on JAX's GPU buffers)
+            found.append("gpu")
+    except Exception:
+        pass
+    return found
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", nargs="+", choices=["cpu", "gpu"], default=None)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--smoke", action="store_true", help="small shapes (checks the script)")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args(argv)
+    available = _available_devices()
+    devices = args.devices or available
+    missing = [d for d in devices if d not in available]
+    if missing:
+        sys.exit(f"bench_jax.py: no JAX {missing} device with CuPy here (JAX {jax.__version__}: "
+                 f"{[str(d) for d in jax.devices()]}). Nothing was measured.")
+    if bj._buffer_callback is None:
+        print("note: this JAX has no buffer_callback; both paths are the pure_callback fallback")
+    print(f"JAX {jax.__version__}; devices: " +
+          ", ".join(f"{d}: {jax.devices(d)[0].device_kind}" for d in devices))
+    results = []
+    for name, (fn, shape, smoke_shape) in WORKLOADS.items():
+        shape = smoke_shape if args.smoke else shape
+        x_host = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        row = {"workload": name, "shape": list(shape)}
+        for device in devices:
+            x = jax.device_put(jnp.asarray(x_host), jax.devices(device)[0])
+            row[f"{device} buffers"], ours = _time_path(fn, x, args.runs, copies=False)
+            row[f"{device} copies"], ref = _time_path(fn, x, args.runs, copies=True)
+            scale = max(float(np.abs(r).max()) for r in ref)
+            worst = max(float(np.abs(o - r).max()) for o, r in zip(ours, ref))
+            if worst > 1e-5 * scale:  # float32 rounding on the coefficients' scale
+                sys.exit(f"bench_jax.py: {name} on {device}: the two paths differ by {worst:.3g} "
+                         f"(coefficients up to {scale:.3g}). Nothing was reported.")
+        results.append(row)
+
+    columns = [f"{d} {p}" for d in devices for p in ("buffers", "copies")]
+    print(f"\nmedian ms per jitted call, {args.runs} runs (float32)")
+    print(f"{'workload':<20} {'shape':<16} {'op':<8}" + "".join(f"{c:>14}" for c in columns) +
+          "".join(f"{d + ' cp/buf':>14}" for d in devices) +
+          ("".join(f"{'cpu/gpu ' + p[:3]:>14}" for p in ("buffers", "copies"))
+           if len(devices) == 2 else ""))
+    for row in results:
+        for op in ("forward", "grad"):
+            ms = {c: row[c][op] for c in columns}
+            line = f"{row['workload']:<20} {'x'.join(map(str, row['shape'])):<16} {op:<8}"
+            line += "".join(f"{ms[c]:>14.3f}" for c in columns)
+            line += "".join(f"{ms[d + ' copies'] / ms[d + ' buffers']:>14.2f}" for d in devices)
+            if len(devices) == 2:
+                line += "".join(f"{ms['cpu ' + p] / ms['gpu ' + p]:>14.2f}"
+                                for p in ("buffers", "copies"))
+            print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"jax": jax.__version__, "runs": args.runs,
+                                               "results": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
