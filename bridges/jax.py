@@ -1,27 +1,38 @@
 """cuwavelet for jax.Array: pywt's transforms (same names, arguments and
-coefficient structures), differentiable in reverse mode (jax.grad, jax.vjp)
-through cuwavelet's exact adjoints.
+coefficient structures), differentiable in forward and reverse mode (jax.jvp,
+jax.jacfwd, jax.grad, jax.vjp, jax.jacrev, jax.hessian), under jax.jit and
+jax.vmap, through cuwavelet's exact adjoints.
 
 Design
 ------
-Four linear level operations are ``jax.custom_vjp`` functions:
+Four linear level operations are JAX primitives (_LinearOp):
 
     _dwtn(x)                 -> subbands   one analysis level over `axes`
     _dwtn_adjoint(subbands)  -> x          its transpose
     _idwtn(subbands)         -> y          one synthesis level (None entries are zeros)
     _idwtn_adjoint(y)        -> subbands   its transpose
 
-each with its transposed operation as backward (itself a custom_vjp function,
-so gradients of every order are exact adjoints). The multilevel transforms
-are Python loops over them (bridges._frontend, shared with the torch bridge);
-waverec's trimming is slicing, which JAX differentiates. Axes are stored
-counted from the end, so a leading batch axis added by jax.vmap leaves them
-pointing at the same data. Forward mode (jax.jvp) is not available: JAX does
-not run custom_vjp functions forward-mode.
+each with the rules of a linear map: its JVP is the operation applied to the
+tangent, its transpose (reverse mode) is the paired operation, the core's
+exact adjoint, and both are primitives again, so derivatives of every order
+in either mode are exact. Its batching rule moves the mapped axis to the
+front and makes one call: axes are stored counted from the end, so a leading
+batch axis is one more batch axis of the transform (jax.vmap is one call per
+level, not a loop). Absent operands (None) are zeros, which is also how
+symbolic-zero tangents and cotangents are passed on. The multilevel
+transforms are Python loops over the four (bridges._frontend, shared with the
+torch bridge); waverec's trimming is slicing, which JAX differentiates.
+
+A new linear operation is declared once, with its transpose:
+
+    OP = _linear_op("name", core, out_avals)     # core(arrays, **params) -> tuple of
+    OP_T = _linear_op("name_adjoint", ...)       # NumPy/CuPy arrays; out_avals(arrays,
+    _transposes(OP, OP_T)                        # **params) -> ShapeDtypeStructs
+    OP((x,), **params) -> tuple of jax.Array     # params: static, hashable
 
 How arrays reach the core, and where copies happen
 --------------------------------------------------
-* Concrete arrays (eager calls, including eager jax.grad):
+* Concrete arrays (eager calls, including eager jax.grad and jax.jvp):
   - CPU: inputs reach the core without a copy (``numpy.from_dlpack``, a
     read-only view of the XLA buffer). Results go back with
     ``jax.dlpack.from_dlpack``: XLA adopts a NumPy buffer without a copy only
@@ -31,11 +42,17 @@ How arrays reach the core, and where copies happen
     unless their offsets happen to be aligned.
   - GPU: DLPack both ways to CuPy; the CUDA kernels run on the device (JAX
     may copy an unaligned subband on import, as above).
-* Traced arrays (under jax.jit, jax.vmap, or grad of a jitted function):
-  ``jax.pure_callback``. JAX copies the operands into host buffers for the
-  callback and copies the results back: one copy each way on CPU; on GPU a
-  device-to-host and a host-to-device transfer, and the transform then runs
-  on the CPU. For device-resident work under jit, use cuwavelet on CuPy arrays.
+* Traced arrays (under jax.jit, or any transformation staged into a
+  computation): ``jax.experimental.buffer_callback``, which hands the
+  callback XLA's own buffers. The core reads the inputs in place (NumPy views
+  on CPU; on GPU CuPy views of the device buffers, with the kernels launched
+  on XLA's stream, without synchronizing) and its results are copied once
+  into XLA's output buffers (a device-to-device copy on GPU, in stream order);
+  nothing goes through the host.
+* A JAX without buffer_callback falls back to ``jax.pure_callback``: JAX
+  copies the operands into host buffers for the callback and copies the
+  results back (on GPU a device-to-host and a host-to-device transfer, and the
+  transform then runs on the CPU). ``benchmarks/bench_jax.py`` times both.
 
 dtypes: float32, float64, complex64 and complex128 as given (float64 needs
 ``jax_enable_x64``); float16 and bfloat16 are computed in float32 and cast
