@@ -336,7 +336,7 @@ def test_hessian_of_a_weighted_quadratic_loss(mode):
     expected = A.T @ (w[:, None] * A)  # A^T diag(w) A
     x = jnp.asarray(RNG.standard_normal(shape))
     n = A.shape[1]
-    for h in (jax.hessian(loss)(x), jax.jit(jax.jacfwd(jax.jacrev(loss)))(x),
+    for h in (jax.jit(jax.hessian(loss))(x), jax.jit(jax.jacfwd(jax.jacrev(loss)))(x),
               jax.jacrev(jax.jacfwd(loss))(x)):
         np.testing.assert_allclose(np.asarray(h).reshape(n, n), expected, rtol=0,
                                    atol=1e-12 * np.abs(expected).max())
