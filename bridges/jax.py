@@ -77,6 +77,7 @@ try:
 except ImportError:  # a JAX whose jax.core no longer re-exports it
     from jax._src.core import ShapedArray
 try:
+    from jax.experimental.buffer_callback import ExecutionStage
     from jax.experimental.buffer_callback import buffer_callback as _buffer_callback
 except ImportError:  # JAX before buffer_callback: host copies through pure_callback
     _buffer_callback = None
@@ -161,6 +162,8 @@ def _run_callback(fn, arrays, out_avals):
         return jax.pure_callback(host, tuple(out_avals), *operands, vmap_method="broadcast_all")
 
     def on_buffers(ctx, outs, *ins):
+        if ctx.stage != ExecutionStage.EXECUTE:  # XLA may call it to prepare too
+            return
         device_type, device_id = ins[0].__dlpack_device__()
         if device_type == _DLPACK_CUDA:
             _on_gpu_buffers(fn, ctx.stream, device_id, outs, with_none(ins))
