@@ -204,6 +204,22 @@ def test_stationary_transforms_take_their_axes_whole(chunks):
     np.testing.assert_allclose(back.compute(scheduler="synchronous"), x, rtol=1e-12, atol=1e-12)
 
 
+def test_thresholds_are_lazy_and_elementwise():
+    x = random((6, 40), seed=4) * 3
+    lazy = da.from_array(x, chunks=(2, 15))
+    for mode in ("soft", "hard", "garrote", "greater", "less"):
+        got = cw.threshold(lazy, 1.0, mode, substitute=0.5)
+        assert isinstance(got, da.Array)
+        np.testing.assert_allclose(got.compute(scheduler="synchronous"),
+                                   pywt.threshold(x, 1.0, mode, substitute=0.5), rtol=1e-12)
+    firm = cw.threshold_firm(lazy.astype(np.float32), 0.5, 2.0)
+    assert isinstance(firm, da.Array) and firm.dtype == np.float32
+    np.testing.assert_allclose(firm.compute(scheduler="synchronous"),
+                               pywt.threshold_firm(x.astype(np.float32), 0.5, 2.0), rtol=1e-6)
+    with pytest.raises(ValueError, match="mode parameter"):
+        cw.threshold(lazy, 1.0, "medium")
+
+
 def test_numpy_calls_do_not_import_dask():
     code = ("import sys, numpy as np, cuwavelet as cw; cw.wavedec2(np.ones((4, 16, 16)), 'haar'); "
             "cw.waverec([np.ones(8), np.ones(8)], 'haar'); print('dask' in sys.modules)")
