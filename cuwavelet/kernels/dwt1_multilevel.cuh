@@ -127,50 +127,54 @@ struct MultilevelLayout {
 // The loop is unrolled to kMaxFusedTaps with an exit at F: every tap index is
 // then a constant, so on the GPU each tap is an FMA with a constant-bank
 // operand instead of an indexed load from the parameter space.
-template <typename T, typename A>
-CUWAVELET_HD A filter_at(const A* even, const A* odd, int i, int F, const T* f) {
+template <typename T, typename A, class Block>
+CUWAVELET_BLOCK A filter_at(const Block& b, const A* even, const A* odd, int i, int F,
+                            const T* f) {
   A acc = A(0);
   const A* pe = even + i + (F - 2) / 2;
   const A* po = odd + i + (F - 2) / 2;
   CUWAVELET_UNROLL
   for (int j = 0; j < kMaxFusedTaps; j += 2) {
     if (j >= F) break;
-    acc += A(f[j]) * po[-(j >> 1)];
-    acc += A(f[j + 1]) * pe[-(j >> 1)];
+    acc = b.mul_add(acc, f[j], b.load(po - (j >> 1)));
+    acc = b.mul_add(acc, f[j + 1], b.load(pe - (j >> 1)));
   }
   return acc;
 }
 
-template <typename T, typename A>
-CUWAVELET_HD void filter_pair_at(const A* even, const A* odd, int i, int F,
-                                 const FilterTaps<T>& taps, A& lo, A& hi) {
+template <typename T, typename A, class Block>
+CUWAVELET_BLOCK void filter_pair_at(const Block& b, const A* even, const A* odd, int i, int F,
+                                    const FilterTaps<T>& taps, A& lo, A& hi) {
   lo = A(0); hi = A(0);
   const A* pe = even + i + (F - 2) / 2;
   const A* po = odd + i + (F - 2) / 2;
   CUWAVELET_UNROLL
   for (int j = 0; j < kMaxFusedTaps; j += 2) {
     if (j >= F) break;
-    const A vo = po[-(j >> 1)], ve = pe[-(j >> 1)];
-    lo += A(taps.lo[j]) * vo; hi += A(taps.hi[j]) * vo;
-    lo += A(taps.lo[j + 1]) * ve; hi += A(taps.hi[j + 1]) * ve;
+    const A vo = b.load(po - (j >> 1)), ve = b.load(pe - (j >> 1));
+    lo = b.mul_add(lo, taps.lo[j], vo); hi = b.mul_add(hi, taps.hi[j], vo);
+    lo = b.mul_add(lo, taps.lo[j + 1], ve); hi = b.mul_add(hi, taps.hi[j + 1], ve);
   }
 }
 
 // a_k at level-k position i (inside the window starting at `start`), filtered
 // on demand from level k-1's window: the accessor of the on-chip extension.
-template <typename T, typename A>
+template <typename T, typename A, class Block>
 struct OnChipApprox {
+  const Block& b;
   const A* even;
   const A* odd;
   index_t start;
   int F;
   const T* lo;
-  CUWAVELET_HD A operator()(index_t i) const { return filter_at<T, A>(even, odd, (int)(i - start), F, lo); }
+  CUWAVELET_BLOCK A operator()(index_t i) const {
+    return filter_at<T, A>(b, even, odd, (int)(i - start), F, lo);
+  }
 };
 
-template <typename A>
-CUWAVELET_HD void store_split(A* window, int half, int i, A v) {
-  window[(i & 1) * half + (i >> 1)] = v;
+template <typename A, class Block>
+CUWAVELET_BLOCK void store_split(const Block& b, A* window, int half, int i, A v) {
+  b.store(window + (i & 1) * half + (i >> 1), v);
 }
 
 template <int M, typename T, class Block>
@@ -187,14 +191,13 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
   const index_t off = analysis_offset<M>(F);
   const index_t T_tile = g.tile, tiles = g.tiles;
   const bool cascade = g.cascade != 0;
-  const int operands = kLevelDetail + L;
   const index_t total_tiles = g.batch_total * tiles;
   const int t = b.thread(), nt = b.threads();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
+    // (operand offsets are computed where used: an array of them, indexed by
+    // level, would live in local memory)
     const index_t line = tile / tiles, part = tile - line * tiles;
-    index_t offset[kLevelOperands];
-    batch_offsets(g, line, offset, operands);
     // Level-L window: this tile's T coefficients; the last tile's window ends
     // at N_L (it starts earlier, so that every window is T wide: what the
     // exactness rule needs at the right edge). One tile: the whole line.
@@ -218,7 +221,8 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
         if (c1 > d1) c1 = d1;
       }
       const index_t N0 = g.len[0];
-      const T* x = reinterpret_cast<const T*>(ops.address[kLevelInput]) + offset[kLevelInput];
+      const T* x = reinterpret_cast<const T*>(ops.address[kLevelInput]) +
+                   batch_offset(g, line, kLevelInput);
       const index_t sx = g.stride[kLevelInput][kMaxDims];
       const int half = (int)((w0 + 1) / 2);
       const int first = (int)(c0 - s0), count = (int)(c1 - c0);
@@ -229,14 +233,15 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
         for (; e + 3 * nt < count; e += 4 * nt) {
           A v[4];
           CUWAVELET_UNROLL
-          for (int u = 0; u < 4; ++u) v[u] = A(xp[(index_t)(e + u * nt) * sx]);
+          for (int u = 0; u < 4; ++u) v[u] = A(b.load(xp + (index_t)(e + u * nt) * sx));
           CUWAVELET_UNROLL
-          for (int u = 0; u < 4; ++u) store_split(dst, half, first + e + u * nt, v[u]);
+          for (int u = 0; u < 4; ++u) store_split(b, dst, half, first + e + u * nt, v[u]);
         }
-        for (; e < count; e += nt) store_split(dst, half, first + e, A(xp[(index_t)e * sx]));
+        for (; e < count; e += nt) store_split(b, dst, half, first + e, A(b.load(xp + (index_t)e * sx)));
       } else {
+        const BlockSamples<Block, T, A> samples{b, x, sx};
         for (int e = t; e < count; e += nt)
-          store_split(dst, half, first + e, extended_sample<M, T, A>(x, sx, N0, c0 + e));
+          store_split(b, dst, half, first + e, extended_value<M, A>(c0 + e, N0, samples));
       }
     }
     b.sync();
@@ -257,19 +262,21 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
       if (part == tiles - 1) own1 = Nk;
       if (own0 > Nk) own0 = Nk;
       if (own1 > Nk) own1 = Nk;
-      T* detail = reinterpret_cast<T*>(ops.address[kLevelDetail + k - 1]) +
-                  offset[kLevelDetail + k - 1];
-      const index_t sd = g.stride[kLevelDetail + k - 1][kMaxDims];
+      const int detail_operand = kLevelDetail + k - 1;
+      T* detail = reinterpret_cast<T*>(ops.address[detail_operand]) +
+                  batch_offset(g, line, detail_operand);
+      const index_t sd = g.stride[detail_operand][kMaxDims];
 
       if (k == L) {  // only the owned positions: nothing is stored on chip
-        T* approx = reinterpret_cast<T*>(ops.address[kLevelApprox]) + offset[kLevelApprox];
+        T* approx = reinterpret_cast<T*>(ops.address[kLevelApprox]) +
+                    batch_offset(g, line, kLevelApprox);
         const index_t sa = g.stride[kLevelApprox][kMaxDims];
         const int first = (int)(own0 - start);
         for (int e = t; e < (int)(own1 - own0); e += nt) {
           A a, d;
-          filter_pair_at<T, A>(even, odd, first + e, F, taps, a, d);
-          approx[(own0 + e) * sa] = T(a);
-          detail[(own0 + e) * sd] = T(d);
+          filter_pair_at<T, A>(b, even, odd, first + e, F, taps, a, d);
+          b.store(approx + (own0 + e) * sa, T(a));
+          b.store(detail + (own0 + e) * sd, T(d));
         }
         // The next tile's load rewrites window 0: wait where level L reads it.
         if ((L & 1) && tile + b.blocks() < total_tiles) b.sync();
@@ -293,17 +300,18 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
         if (cascade || (p >= 0 && p < Nk)) {
           if (p >= own0 && p < own1) {
             A d;
-            filter_pair_at<T, A>(even, odd, i, F, taps, a, d);
-            detail[p * sd] = T(d);
+            filter_pair_at<T, A>(b, even, odd, i, F, taps, a, d);
+            b.store(detail + p * sd, T(d));
           } else {
-            a = filter_at<T, A>(even, odd, i, F, taps.lo);
+            a = filter_at<T, A>(b, even, odd, i, F, taps.lo);
           }
         } else {  // past an edge: the mode's extension of a_k, from on-chip a_k values
           // (extension_value reads only terms of nonzero weight: the others may
           // name samples not on chip)
-          a = extension_value<M, A>(p, Nk, OnChipApprox<T, A>{even, odd, start, F, taps.lo});
+          a = extension_value<M, A>(p, Nk, OnChipApprox<T, A, Block>{b, even, odd, start, F,
+                                                                      taps.lo});
         }
-        store_split(dst, dst_half, i, a);
+        store_split(b, dst, dst_half, i, a);
       }
       b.sync();
     }

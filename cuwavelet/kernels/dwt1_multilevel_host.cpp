@@ -25,6 +25,7 @@ namespace cuwavelet {
 namespace {
 
 namespace py = pybind11;
+using block::Counts;
 using block::Emulator;
 using block::EmulatorOptions;
 using block::HostBlock;
@@ -63,17 +64,17 @@ auto with_op_and_mode(int op, int mode, F&& f) {
 }
 
 template <typename T>
-void emulate_typed(const std::string& family, int op, int mode, const py::bytes& geometry,
+Counts emulate_typed(const std::string& family, int op, int mode, const py::bytes& geometry,
                    const MultilevelOperands& o, const py::bytes& filters, index_t grid,
                    int threads, const EmulatorOptions& opt) {
   const FilterTaps<T> taps = record_of<FilterTaps<T>>(filters, "filter record");
   if (family == "wavedec1d") {
     const MultilevelGeometry g = wavedec_geometry(geometry);
     const std::size_t bytes = sizeof(T) * (std::size_t)multilevel_shared_elems(g);
-    with_mode(mode, [&](auto m) {
+    return with_mode(mode, [&](auto m) {
       constexpr int M = decltype(m)::value;
       py::gil_scoped_release release;
-      Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
+      return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
         fused_wavedec_1d<M, T>(b, g, o, taps);
       }, opt);
     });
@@ -81,10 +82,10 @@ void emulate_typed(const std::string& family, int op, int mode, const py::bytes&
     const CoarseToFineGeometry g = c2f_geometry(geometry);
     if (g.capacity < 1) throw std::invalid_argument("geometry not prepared (capacity)");
     const std::size_t bytes = sizeof(T) * (std::size_t)coarse_to_fine_shared_elems(g);
-    with_op_and_mode(op, mode, [&](auto o_tag, auto m) {
+    return with_op_and_mode(op, mode, [&](auto o_tag, auto m) {
       constexpr int OP = decltype(o_tag)::value, M = decltype(m)::value;
       py::gil_scoped_release release;
-      Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
+      return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
         fused_coarse_to_fine_1d<OP, M, T>(b, g, o, taps);
       }, opt);
     });
@@ -93,12 +94,13 @@ void emulate_typed(const std::string& family, int op, int mode, const py::bytes&
   }
 }
 
-void emulate(const std::string& family, int op, int mode, bool is_double,
-             const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
-             const EmulatorOptions& opt, long long grid, int threads) {
+Counts emulate(const std::string& family, int op, int mode, bool is_double,
+              const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
+              const EmulatorOptions& opt, long long grid, int threads) {
   const MultilevelOperands o = record_of<MultilevelOperands>(operands, "operand record");
-  if (is_double) emulate_typed<double>(family, op, mode, geometry, o, filters, grid, threads, opt);
-  else emulate_typed<float>(family, op, mode, geometry, o, filters, grid, threads, opt);
+  if (is_double)
+    return emulate_typed<double>(family, op, mode, geometry, o, filters, grid, threads, opt);
+  return emulate_typed<float>(family, op, mode, geometry, o, filters, grid, threads, opt);
 }
 
 // Dynamic shared memory of one block, from the kernels' own layouts.

@@ -27,6 +27,21 @@ struct OperandAddresses {
   CUWAVELET_HD T* get(int k) const { return reinterpret_cast<T*>(address[k]); }
 };
 
+// Element offset of operand `operand` at the start of batch item `item` (the
+// record's batch dimensions in row-major order): batch_offsets of dwt_math.cuh
+// for one operand, for kernels that index operands with run-time numbers
+// (an array of offsets indexed so would live in local memory).
+template <class BatchGeometry>
+CUWAVELET_HD index_t batch_offset(const BatchGeometry& g, index_t item, int operand) {
+  index_t offset = 0;
+  for (index_t d = g.batch_ndim - 1; d >= 0; --d) {
+    const index_t n = g.batch_shape[d], next = item / n;
+    offset += (item - next * n) * g.stride[operand][d];
+    item = next;
+  }
+  return offset;
+}
+
 // Four filters in global memory: lo and hi along y, then along x.
 struct FilterAddresses {
   index_t address[4];
