@@ -1,43 +1,32 @@
 # The CPU path: the kernel source in cuwavelet/kernels built by the host C++
-# compiler as a Python extension (pip install builds it; nothing else to run).
+# compiler as Python extensions (pip install builds them; nothing else to run).
+from glob import glob
+
 from pybind11.setup_helpers import Pybind11Extension
 from setuptools import setup
 
-host_kernels = Pybind11Extension(
-    "cuwavelet._host_kernels",
-    ["cuwavelet/kernels/dwt_host.cpp"],
-    include_dirs=["cuwavelet/kernels"],
-    cxx_std=17,
-    extra_compile_args=["-O3"],
-    depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/host_parallel.h",
-             "cuwavelet/kernels/host_dispatch.h"],
-)
+# (module, source in cuwavelet/kernels, optimization): tests/asan/run.sh reads
+# this table to build the same extensions with the sanitizers.
+HOST_EXTENSIONS = [
+    # the per-axis kernels of every transform (NumPy arrays)
+    ("cuwavelet._host_kernels", "dwt_host.cpp", "-O3"),
+    # the fused 2D kernels through the thread-block emulator, so CI verifies the
+    # GPU's shared-memory code (the NumPy path does not use them)
+    ("cuwavelet._fused_host", "fused_host.cpp", "-O2"),
+    # the fused multi-level 1D kernels, likewise through the emulator
+    ("cuwavelet._fused1d_host", "dwt1_multilevel_host.cpp", "-O2"),
+    # the stationary (undecimated) transform's kernels
+    ("cuwavelet._stationary_host", "swt_host.cpp", "-O3"),
+    # the thresholds' elementwise kernel
+    ("cuwavelet._threshold_host", "threshold_host.cpp", "-O2"),
+    # gradients with respect to the filters (learned filter banks), and the
+    # GPU's block reduction through the emulator for the tests
+    ("cuwavelet._filter_grad_host", "filter_grad_host.cpp", "-O3"),
+]
+KERNELS = "cuwavelet/kernels"
+HEADERS = sorted(glob(f"{KERNELS}/*.cuh") + glob(f"{KERNELS}/*.h"))  # any change rebuilds
 
-# The fused 2D kernels run on the CPU through the thread-block emulator, so CI
-# verifies the GPU's shared-memory code (cuwavelet/_fused.py uses it for NumPy).
-fused_host = Pybind11Extension(
-    "cuwavelet._fused_host",
-    ["cuwavelet/kernels/fused_host.cpp"],
-    include_dirs=["cuwavelet/kernels"],
-    cxx_std=17,
-    extra_compile_args=["-O2"],
-    depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/block_runtime.cuh",
-             "cuwavelet/kernels/dwt2_fused.cuh", "cuwavelet/kernels/dwt2_two_levels.cuh",
-             "cuwavelet/kernels/fused_launch.cuh", "cuwavelet/kernels/emulator_host.h",
-             "cuwavelet/kernels/host_dispatch.h"],
-)
-
-# The fused multi-level 1D kernels, likewise through the emulator (cuwavelet/_fused1d.py).
-fused1d_host = Pybind11Extension(
-    "cuwavelet._fused1d_host",
-    ["cuwavelet/kernels/dwt1_multilevel_host.cpp"],
-    include_dirs=["cuwavelet/kernels"],
-    cxx_std=17,
-    extra_compile_args=["-O2"],
-    depends=["cuwavelet/kernels/dwt_math.cuh", "cuwavelet/kernels/block_runtime.cuh",
-             "cuwavelet/kernels/dwt1_multilevel.cuh", "cuwavelet/kernels/dwt1_coarse_to_fine.cuh",
-             "cuwavelet/kernels/fused_launch.cuh", "cuwavelet/kernels/emulator_host.h",
-             "cuwavelet/kernels/host_dispatch.h"],
-)
-
-setup(ext_modules=[host_kernels, fused_host, fused1d_host])
+setup(ext_modules=[
+    Pybind11Extension(module, [f"{KERNELS}/{source}"], include_dirs=[KERNELS], cxx_std=17,
+                      extra_compile_args=[optimization], depends=HEADERS)
+    for module, source, optimization in HOST_EXTENSIONS])

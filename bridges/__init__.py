@@ -1,7 +1,8 @@
 """Framework bridges for cuwavelet, each imported on its own so that neither
 framework is a dependency of the other (or of cuwavelet):
 
-    import bridges.torch as wt   # torch.Tensor: custom ops, autograd, torch.compile, nn.Modules
+    import bridges.torch as wt   # torch.Tensor: autograd, forward mode, torch.func, vmap,
+                                 # torch.compile, nn.Modules, learnable filter banks
     import bridges.jax as wj     # jax.Array: custom_vjp, jit/vmap through pure_callback
 
 Both expose pywt's transforms under pywt's names, with gradients that are

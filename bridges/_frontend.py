@@ -7,23 +7,35 @@ A backend provides:
 
     prepare(values: dict) -> (dict, out_dtype)  arrays (None kept) in one compute
                                                 dtype on one device, and the dtype
-                                                results are cast back to
+                                                results are cast back to (None:
+                                                they are in it already)
     cast(coeffs, dtype) -> coeffs               the same structure in `dtype`
     spec(axes, banks, modes) -> spec            what split/merge take (axes >= 0)
     split(x, spec) -> {key: subband}            one level, keys in the core's order
     merge({key: subband}, spec) -> array        one inverse level; missing keys are zeros
-and optionally whole multilevel transforms (2+ levels), which the core runs
-with its fused multi-level kernels:
-    wavedec_levels(x, spec, level) -> [cA_L, {key: detail}_L, ..., {key: detail}_1]
-    waverec_1d([cA_L, cD_L, ..., cD_1], spec) -> array   (one axis, every coefficient given)
+and optionally
+    banks_and_modes(wavelet, mode, axes)        one bank (with .length) and mode number per
+                                                axis, where the backend accepts wavelets the
+                                                core does not (filters as framework arrays)
+    wavedec_levels(x, spec, level)              a whole multilevel transform (2+ levels),
+        -> [cA_L, {key: detail}_L, ..., {key: detail}_1] or None (not for this spec)
+    waverec_1d([cA_L, cD_L, ..., cD_1], spec)   likewise for 1D waverec (every coefficient
+        -> array or None                        given, shapes checked), which the core runs
+                                                with its fused multi-level kernels.
+    constant_specs(fn) -> fn                    wraps the spec lookup (wavelet, mode, axes)
+                                                -> (spec, filter lengths, mode numbers), e.g.
+                                                so that graph capture takes its result as a
+                                                constant (pywt's tables are not traceable).
+Specs are cached per (wavelet, mode, axes) where those are plain names, so a
+call with a named wavelet does not rebuild its filter bank.
 """
 from __future__ import annotations
 
 from itertools import product
 
-from cuwavelet._multilevel import trim_to
 from cuwavelet._separable import subband_key
-from cuwavelet._shapes import check_level, normalize_axes, normalize_axis
+from cuwavelet._shapes import check_level, normalize_axes, normalize_axis, rec_len
+from cuwavelet._wavelets import FilterBank
 from cuwavelet.transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, detail_dict,
                                   waverec2_parts)
 
@@ -36,11 +48,57 @@ def subband_keys(k: int) -> tuple:
     return _KEYS[k] if k in _KEYS else tuple(subband_key(i) for i in product(range(2), repeat=k))
 
 
+_NAMES = (str, int, FilterBank)
+_SPEC_CACHE_SIZE = 512
+
+
+def _spec_key(wavelet, mode, axes):
+    """A cache key for (wavelet, mode, axes) given by names (one or one per axis), else None."""
+    if type(wavelet) is str and type(mode) is str:  # the common case, first
+        return wavelet, mode, tuple(axes)
+
+    def plain(v):
+        if isinstance(v, _NAMES) and not isinstance(v, bool):
+            return v
+        if isinstance(v, (list, tuple)) and all(isinstance(e, _NAMES) and not isinstance(e, bool)
+                                                for e in v):
+            return (type(v).__name__,) + tuple(v)
+        return None
+    w, m = plain(wavelet), plain(mode)
+    if w is None or m is None:
+        return None
+    return w, m, tuple(axes)
+
+
+def _axis(axis, ndim: int) -> int:
+    """normalize_axis with a fast path for a plain int in range."""
+    if type(axis) is int and -ndim <= axis < ndim:
+        return axis % ndim
+    return normalize_axis(axis, ndim)
+
+
+def fit_approximation(a, shape, axes):
+    """pywt's trimming: `a` cut to `shape` along the transformed axes where it is
+    one sample longer; any other difference is a ValueError."""
+    a_shape, shape = tuple(int(n) for n in a.shape), tuple(int(n) for n in shape)
+    if a_shape == shape:
+        return a
+    if len(a_shape) != len(shape) or any(
+            (a_shape[i] - shape[i] not in (0, 1)) if i in axes else a_shape[i] != shape[i]
+            for i in range(len(shape))):
+        raise ValueError(f"coefficient shape mismatch: an approximation of shape {a_shape} does "
+                         f"not fit details of shape {shape} (transformed axes {list(axes)})")
+    return a[tuple(slice(shape[i]) if i in axes else slice(None) for i in range(len(shape)))]
+
+
 class Frontend:
     """The transforms of cuwavelet.transforms, by name and signature, for one backend."""
 
     def __init__(self, backend):
         self.backend = backend
+        self._banks_and_modes = getattr(backend, "banks_and_modes", banks_and_modes)
+        self._specs: dict = {}
+        self._lookup = getattr(backend, "constant_specs", lambda fn: fn)(self._lookup_spec)
 
     # --- helpers ---------------------------------------------------------------
 
@@ -52,17 +110,36 @@ class Frontend:
                              f"got {x.ndim}.")
         return x, out
 
+    def _cast(self, coeffs, out):
+        return coeffs if out is None else self.backend.cast(coeffs, out)
+
     def _spec(self, wavelet, mode, axes):
-        banks, modes = banks_and_modes(wavelet, mode, axes)
-        return self.backend.spec(list(axes), banks, modes), [b.length for b in banks]
+        """(backend spec, filter lengths, mode numbers), cached for named wavelets."""
+        key = _spec_key(wavelet, mode, axes)
+        if key is not None:
+            hit = self._specs.get(key)
+            if hit is not None:
+                return hit
+        found = self._lookup(wavelet, mode, axes)
+        if key is not None:
+            if len(self._specs) >= _SPEC_CACHE_SIZE:
+                self._specs.clear()
+            self._specs[key] = found
+        return found
+
+    def _lookup_spec(self, wavelet, mode, axes):
+        banks, modes = self._banks_and_modes(wavelet, mode, axes)
+        return self.backend.spec(list(axes), banks, modes), [b.length for b in banks], modes
 
     def _wavedec(self, x, wavelet, mode, level, axes) -> list:
         """[cA_n, {key: detail}_n, ..., {key: detail}_1], one split per level."""
-        spec, lengths = self._spec(wavelet, mode, axes)
-        level = check_level([x.shape[a] for a in axes], lengths, level)
+        spec, lengths, _ = self._spec(wavelet, mode, axes)
+        level = check_level([int(x.shape[a]) for a in axes], lengths, level)
         whole = getattr(self.backend, "wavedec_levels", None)
         if whole is not None and level > 1:
-            return whole(x, spec, level)
+            c = whole(x, spec, level)
+            if c is not None:
+                return c
         approx, details = subband_keys(len(axes))[0], []
         for _ in range(level):
             sub = self.backend.split(x, spec)
@@ -71,16 +148,21 @@ class Frontend:
         return [x] + details[::-1]
 
     def _waverec(self, a, details, wavelet, mode, axes, trim_first):
-        """Inverse of _wavedec (details coarsest first), with pywt's trimming of a."""
-        spec, _ = self._spec(wavelet, mode, axes)
+        """Inverse of _wavedec (details coarsest first), with pywt's trimming of a
+        (along the transformed axes only)."""
+        spec, lengths, modes = self._spec(wavelet, mode, axes)
         whole = getattr(self.backend, "waverec_1d", None)
         if (whole is not None and len(axes) == 1 and trim_first and len(details) > 1
                 and a is not None and all(set(d) == {"d"} for d in details)):
-            return whole([a] + [d["d"] for d in details], spec)
+            coeffs = [a] + [d["d"] for d in details]
+            _check_waverec_chain(coeffs, axes[0], lengths[0], modes[0])
+            y = whole(coeffs, spec)
+            if y is not None:
+                return y
         approx = subband_keys(len(axes))[0]
         for level, d in enumerate(details):
             if a is not None and d and (level > 0 or trim_first):
-                a = trim_to(a, next(iter(d.values())).shape)
+                a = fit_approximation(a, next(iter(d.values())).shape, axes)
             d = {**d, approx: a} if a is not None else dict(d)
             if not d:
                 raise ValueError("At least one coefficient must contain a valid value.")
@@ -95,22 +177,22 @@ class Frontend:
     def dwt(self, data, wavelet, mode="symmetric", axis=-1):
         """Single-level DWT along `axis`: (cA, cD)."""
         x, out = self._data(data)
-        spec, _ = self._spec(wavelet, mode, [normalize_axis(axis, x.ndim)])
+        spec, _, _ = self._spec(wavelet, mode, [_axis(axis, x.ndim)])
         sub = self.backend.split(x, spec)
-        return self.backend.cast((sub["a"], sub["d"]), out)
+        return self._cast((sub["a"], sub["d"]), out)
 
     def idwt(self, cA, cD, wavelet, mode="symmetric", axis=-1):
         """Single-level inverse DWT; cA or cD may be None (zeros)."""
         c, out = self.backend.prepare({"a": cA, "d": cD})
-        spec, _ = self._spec(wavelet, mode, [normalize_axis(axis, self._present_ndim(c))])
-        return self.backend.cast(self.backend.merge(
+        spec, _, _ = self._spec(wavelet, mode, [_axis(axis, self._present_ndim(c))])
+        return self._cast(self.backend.merge(
             {k: v for k, v in c.items() if v is not None}, spec), out)
 
     def dwtn(self, data, wavelet, mode="symmetric", axes=None):
         """Single-level nD DWT: {key: subband}, one letter ('a'/'d') per axis in axes order."""
         x, out = self._data(data)
-        spec, _ = self._spec(wavelet, mode, normalize_axes(axes, x.ndim))
-        return self.backend.cast(self.backend.split(x, spec), out)
+        spec, _, _ = self._spec(wavelet, mode, normalize_axes(axes, x.ndim))
+        return self._cast(self.backend.split(x, spec), out)
 
     def idwtn(self, coeffs, wavelet, mode="symmetric", axes=None):
         """Single-level nD inverse DWT of a dwtn-style dict (missing or None subbands are zeros)."""
@@ -125,15 +207,15 @@ class Frontend:
         if len(axes) != naxes:
             raise ValueError(f"The coefficient keys have {naxes} letters but {len(axes)} axes "
                              "were given.")
-        spec, _ = self._spec(wavelet, mode, axes)
-        return self.backend.cast(self.backend.merge(c, spec), out)
+        spec, _, _ = self._spec(wavelet, mode, axes)
+        return self._cast(self.backend.merge(c, spec), out)
 
     def dwt2(self, data, wavelet, mode="symmetric", axes=(-2, -1)):
         """Single-level 2D DWT: (cA, (cH, cV, cD))."""
         x, out = self._data(data, 2)
-        spec, _ = self._spec(wavelet, mode, normalize_axes(axes, x.ndim, 2))
+        spec, _, _ = self._spec(wavelet, mode, normalize_axes(axes, x.ndim, 2))
         c = self.backend.split(x, spec)
-        return self.backend.cast((c["aa"], (c["da"], c["ad"], c["dd"])), out)
+        return self._cast((c["aa"], (c["da"], c["ad"], c["dd"])), out)
 
     def idwt2(self, coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
         """Single-level 2D inverse DWT of (cA, (cH, cV, cD)); None entries are zeros."""
@@ -146,8 +228,8 @@ class Frontend:
     def wavedec(self, data, wavelet, mode="symmetric", level=None, axis=-1):
         """Multilevel 1D DWT: [cA_n, cD_n, ..., cD_1]."""
         x, out = self._data(data)
-        c = self._wavedec(x, wavelet, mode, level, [normalize_axis(axis, x.ndim)])
-        return self.backend.cast([c[0]] + [d["d"] for d in c[1:]], out)
+        c = self._wavedec(x, wavelet, mode, level, [_axis(axis, x.ndim)])
+        return self._cast([c[0]] + [d["d"] for d in c[1:]], out)
 
     def waverec(self, coeffs, wavelet, mode="symmetric", axis=-1):
         """Multilevel 1D inverse DWT of [cA_n, cD_n, ..., cD_1] (None details are zeros)."""
@@ -155,15 +237,15 @@ class Frontend:
         if not details:
             return a
         c, out = self.backend.prepare(dict(enumerate([a] + details)))
-        axes = [normalize_axis(axis, self._present_ndim(c))]
+        axes = [_axis(axis, self._present_ndim(c))]
         d = [{"d": c[i + 1]} if c[i + 1] is not None else {} for i in range(len(details))]
-        return self.backend.cast(self._waverec(c[0], d, wavelet, mode, axes, True), out)
+        return self._cast(self._waverec(c[0], d, wavelet, mode, axes, True), out)
 
     def wavedec2(self, data, wavelet, mode="symmetric", level=None, axes=(-2, -1)):
         """Multilevel 2D DWT: [cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]."""
         x, out = self._data(data, 2)
         c = self._wavedec(x, wavelet, mode, level, normalize_axes(axes, x.ndim, 2))
-        return self.backend.cast([c[0]] + [(d["da"], d["ad"], d["dd"]) for d in c[1:]], out)
+        return self._cast([c[0]] + [(d["da"], d["ad"], d["dd"]) for d in c[1:]], out)
 
     def waverec2(self, coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
         """Multilevel 2D inverse DWT of wavedec2's structure (None details are zeros)."""
@@ -175,7 +257,7 @@ class Frontend:
     def wavedecn(self, data, wavelet, mode="symmetric", level=None, axes=None):
         """Multilevel nD DWT: [cA_n, {key: detail}_n, ..., {key: detail}_1]."""
         x, out = self._data(data)
-        return self.backend.cast(
+        return self._cast(
             self._wavedec(x, wavelet, mode, level, normalize_axes(axes, x.ndim)), out)
 
     def waverecn(self, coeffs, wavelet, mode="symmetric", axes=None):
@@ -201,5 +283,22 @@ class Frontend:
         details = [{k: c[(i, k)] for k in d if c[(i, k)] is not None} for i, d in enumerate(dicts)]
         for d in details:
             detail_dict(d, len(axes))
-        return self.backend.cast(
+        return self._cast(
             self._waverec(c[("a",)], details, wavelet, mode, axes, trim_first), out)
+
+
+def _check_waverec_chain(coeffs, axis, filter_len, mode):
+    """The shapes a 1D waverec of [cA, cD_L, ..., cD_1] needs (as the per-level
+    path would check them): one batch shape for all, and along the axis an
+    approximation as long as the next detail or one longer (trimmed)."""
+    shapes = [tuple(int(n) for n in c.shape) for c in coeffs]
+    batch = {s[:axis] + s[axis + 1:] for s in shapes}
+    if len(batch) > 1 or len({len(s) for s in shapes}) > 1:
+        raise ValueError(f"coefficient shape mismatch: the coefficients' shapes {shapes} differ "
+                         f"outside the transformed axis {axis}")
+    n = shapes[0][axis]
+    for s in shapes[1:]:
+        if n - s[axis] not in (0, 1):
+            raise ValueError(f"coefficient shape mismatch: an approximation of length {n} does "
+                             f"not fit details of length {s[axis]} along axis {axis}")
+        n = rec_len(s[axis], filter_len, mode)

@@ -1,507 +1,233 @@
-"""cuwavelet for torch.Tensors: pywt's transforms (same names, arguments and
-coefficient structures) and nn.Modules, differentiable through cuwavelet's
-exact adjoints.
+"""cuwavelet for ``torch.Tensor``: pywt's transforms (same names, arguments and
+coefficient structures) and ``nn.Module`` s, differentiable through
+cuwavelet's exact adjoints, with learnable filter banks.
+
+Every function works under autograd (gradients of every order),
+forward-mode AD (``torch.autograd.forward_ad``), ``torch.func`` (``grad``,
+``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``vmap``), ``torch.compile(fullgraph=True)``
+and ``torch.jit.trace``; on CUDA, inside CUDA-graph capture. Gradients are
+cuwavelet's adjoints, not autograd through padding and convolutions: exact
+transposes of pywt's linear maps in every mode.
+
+Examples
+--------
+>>> import torch
+>>> from bridges import torch as cwt
+>>> x = torch.arange(8.0, dtype=torch.float64, requires_grad=True)
+>>> cA, cD = cwt.dwt(x, "haar")
+>>> cA
+tensor([0.7071, 3.5355, 6.3640, 9.1924], dtype=torch.float64,
+       grad_fn=<dwtn_functionBackward>)
+>>> (cA.sum() + cD.sum()).backward()       # the adjoint of dwt
+>>> x.grad
+tensor([1.4142, 0.0000, 1.4142, 0.0000, 1.4142, 0.0000, 1.4142, 0.0000],
+       dtype=torch.float64)
 
 Design
 ------
-Four linear level operations are torch custom ops (``torch.ops.cuwavelet.*``):
+The transforms are made of linear operations declared once each in
+``bridges/_torch_ops.py``: with fixed filters, one analysis or synthesis
+level over several axes, the whole multilevel wavedec (1D, 2D, nD) and 1D
+waverec, and their transposes (``torch.ops.cuwavelet.dwtn``, ``dwtn_adjoint``,
+``idwtn``, ``idwtn_adjoint``, ``wavedec``, ``wavedec_adjoint``, ``waverec``,
+``waverec_adjoint``); with a learned filter bank, one axis at a time with the
+filters as a tensor argument (``analysis``, ``synthesis``, their adjoints and
+the two filter gradients, which the core computes by a reduction kernel).
+The backward of each operation is its transpose, built from the same
+operations, so gradients of every order are exact; forward mode applies the
+operation to the tangent (the operations are linear); vmap folds the mapped
+dimension into the transform's batch (one call, not a loop).
 
-    dwtn(x)                      -> [subbands]  one analysis level over `axes`
-    dwtn_adjoint([cots], which)  -> x           its transpose
-    idwtn([coeffs], which)       -> y           one synthesis level
-    idwtn_adjoint(y)             -> [subbands]  its transpose
-
-Subband lists are in key order ('a' = low pass, 'd' = high pass, one letter
-per axis, 'a...a' first); `which` numbers the subbands a list holds, the
-others being zero (a missing coefficient, or an output whose gradient is
-None, costs nothing). Each op's backward is its transposed op, itself a
-differentiable custom op, so gradients of every order are exact adjoints and
-autograd never traces padding or convolutions. Every op has a fake (meta)
-implementation, so torch.compile(fullgraph=True) keeps them as graph nodes.
-
-The multilevel transforms are plain Python over these ops (bridges/_frontend.py,
-shared with bridges.jax: one op call per level; waverec's trimming is tensor
-slicing, which autograd handles), except 1D wavedec and waverec of two or more
-levels (and wavedec, wavedec2, wavedecn of 2+ levels), which are ops of their
-own (wavedec, waverec and their adjoints, the same construction), so that on
-CUDA they run as the core's fused multi-level kernels: a few launches, not one
-or more per level.
-Wavelets reach the ops as their filter values (float[]), so custom pywt
-filter banks work; modes and axes as int lists.
+Per call the bridge normalizes its arguments (cached per wavelet, mode and
+axes), takes the cheapest route that is right (plain tensors without
+autograd: the core directly; autograd or forward mode: the
+``autograd.Function``'s C++ ``apply``; ``torch.func``: its full ``apply``; graph
+capture: the dispatcher op) and hands the tensors to the core.
 
 Memory: tensors reach the core without copies, with their strides: CPU
 tensors as NumPy arrays sharing memory (``Tensor.numpy()``), CUDA tensors as
 CuPy arrays (``cupy.from_dlpack``). A tensor with the conjugate or negative
-bit set is resolved first (that one copy is unavoidable). Every array the
-core allocates is a ``torch.empty`` tensor (torch's caching allocator on
-CUDA), and results come back without copies: a whole result as the tensor
-torch allocated, each subband as its own tensor over its (disjoint) part of
-the buffer the core wrote all subbands of a level into, kept alive by it
-(on CUDA that tensor is a DLPack view, so Tensor.record_stream on a subband
-does not reach the caching allocator: synchronize streams yourself when a
-subband outlives its use on another stream). CUDA work runs on torch's
-current stream of the tensor's device.
-
-Not covered: forward-mode AD and torch.func.vmap (the ops register neither a
-jvp nor a batching rule; batch by adding leading dimensions instead).
+bit set is resolved first (that one copy is unavoidable). On CUDA every
+array the core allocates is a ``torch.empty`` tensor (torch's caching
+allocator) and results come back without copies: a whole result as the
+tensor torch allocated, each subband as its own tensor over its (disjoint)
+part of the buffer the core wrote a level's subbands into (a DLPack view, so
+``Tensor.record_stream`` on a subband does not reach the caching allocator:
+synchronize streams yourself when a subband outlives its use on another
+stream). CUDA work runs on torch's current stream of the tensor's device. On
+the CPU, NumPy allocates and torch wraps the arrays (``torch.from_numpy``).
 
 dtypes: float32, float64, complex64 and complex128 are computed as given;
-float16 and bfloat16 inputs are computed in float32 and the results cast
-back to the input dtype; integers and bools are computed in float64 (pywt's
-rule). Mixed dtypes are promoted as pywt does.
+float16, bfloat16 and complex32 inputs are computed in float32 / complex64
+and the results cast back to the input dtype; integers and bools are
+computed in float64 (pywt's rule). Mixed dtypes are promoted as pywt does.
+Learned filters are cast to the data's real dtype (and their gradients back).
 """
 from __future__ import annotations
 
-import contextlib
-import functools
+from collections.abc import Sequence
+from typing import Any, Union
 
 import numpy as np
 import pywt
 import torch
 from torch import nn
 
-from cuwavelet import _multilevel as ml
-from cuwavelet._arrays import allocator, data_pointer
-from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
-from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode
+from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode, per_axis
+from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
+from . import _torch_ops as _ops
 from ._frontend import Frontend, subband_keys
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND"]
 
-_TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64,
-                 np.dtype(np.complex64): torch.complex64, np.dtype(np.complex128): torch.complex128}
-_NUMPY_DTYPES = {t: n for n, t in _TORCH_DTYPES.items()}
-_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+def __dir__() -> list:
+    return list(__all__)
 
 
-# --- tensors <-> core arrays ---------------------------------------------------
+Wavelet = Union[str, pywt.Wavelet, FilterBank, Sequence]
+Mode = Union[str, int, Sequence]
+Coefficients = Any  # a pywt coefficient structure of tensors
 
-def _to_core(t: torch.Tensor):
-    """The tensor as a NumPy (CPU) or CuPy (CUDA) array sharing its memory and strides."""
-    t = t.detach().resolve_conj().resolve_neg()  # DLPack refuses grad, conj and neg tensors
-    if t.device.type == "cpu":
-        return t.numpy()
-    import cupy
-    return cupy.from_dlpack(t)
+_CAST_BACK = {torch.float16: torch.float32, torch.bfloat16: torch.float32,
+              torch.complex32: torch.complex64}
+_FILTER_NAMES = ("dec_lo", "dec_hi", "rec_lo", "rec_hi")
 
 
-def _from_core(a) -> torch.Tensor:
-    return torch.from_numpy(a) if isinstance(a, np.ndarray) else torch.from_dlpack(a)
+# --- learned filter banks --------------------------------------------------------------
+
+def _tensor_filters(wavelet):
+    """The four filter tensors of a learned bank (4 tensors, or an object whose
+    ``filter_bank`` is), else None."""
+    bank = wavelet
+    if not isinstance(wavelet, (str, pywt.Wavelet, FilterBank, tuple, list, torch.Tensor)):
+        bank = getattr(wavelet, "filter_bank", None)
+    if isinstance(bank, (tuple, list)) and len(bank) == 4 and \
+            all(isinstance(f, torch.Tensor) for f in bank):
+        return tuple(bank)
+    return None
 
 
-class _Allocations:
-    """The core's allocations, made as torch tensors on `device`, so that an
-    op can return the tensor the core wrote its result into."""
-
-    def __init__(self, device):
-        self.device, self.made = device, []
-
-    def __call__(self, xp, shape, dtype):
-        t = torch.empty(shape, dtype=_TORCH_DTYPES[np.dtype(dtype)], device=self.device)
-        self.made.append(t)
-        return _to_core(t)
-
-    def tensor_of(self, array):
-        """The allocated tensor that is exactly `array` (start, shape, strides), or None."""
-        for t in reversed(self.made):
-            if tuple(t.shape) == tuple(array.shape) and data_pointer(array) == t.data_ptr() and \
-                    tuple(array.strides) == tuple(s * t.element_size() for s in t.stride()):
-                return t
-        return None
+def _has_tensor_filters(wavelet) -> bool:
+    return _tensor_filters(wavelet) is not None or (
+        isinstance(wavelet, (list, tuple)) and any(_tensor_filters(w) is not None
+                                                   for w in wavelet))
 
 
-@contextlib.contextmanager
-def _core_scope(device: torch.device):
-    """Where core calls run: torch allocates, CUDA work goes to torch's current
-    stream under the tensor's device."""
-    made = _Allocations(device)
-    if device.type == "cpu":
-        with allocator(made):
-            yield made
-        return
-    if device.type != "cuda":
-        raise TypeError(f"cuwavelet runs on CPU and CUDA tensors; got a {device.type} tensor.")
-    import cupy
-    index = device.index if device.index is not None else torch.cuda.current_device()
-    with torch.cuda.device(index), cupy.cuda.Device(index):
-        with _cupy_stream(torch.cuda.current_stream(index), index), allocator(made):
-            yield made
+class _TensorBank:
+    """A filter bank given as tensors (dec_lo, dec_hi, rec_lo, rec_hi): the
+    transforms run one axis at a time with the filters as an argument, so
+    gradients reach them."""
+
+    def __init__(self, filters):
+        lengths = {tuple(f.shape) for f in filters}
+        if any(f.ndim != 1 for f in filters) or len(lengths) != 1:
+            raise ValueError(f"a filter bank given as tensors needs four 1-D filters of one "
+                             f"length (dec_lo, dec_hi, rec_lo, rec_hi); got shapes "
+                             f"{[tuple(f.shape) for f in filters]}")
+        n = filters[0].shape[0]
+        if n < 2 or n % 2:
+            raise ValueError(f"filter length {n} must be even and >= 2")
+        if any(f.is_complex() or not f.is_floating_point() for f in filters):
+            raise TypeError(f"filters must be real floating-point tensors; got "
+                            f"{[f.dtype for f in filters]}")
+        if len({f.device for f in filters}) > 1:
+            raise ValueError("the four filters must be on one device")
+        self.filters, self.length, self.name = tuple(filters), int(n), "tensors"
+
+    @classmethod
+    def fixed(cls, bank: FilterBank, like: "_TensorBank") -> "_TensorBank":
+        """A fixed bank on another axis of a learned transform, as constant tensors."""
+        device = like.filters[0].device
+        return cls([torch.tensor(f, dtype=torch.float64, device=device)
+                    for f in (bank.dec_lo, bank.dec_hi, bank.rec_lo, bank.rec_hi)])
+
+    def pair(self, synthesis: bool, data: torch.Tensor) -> torch.Tensor:
+        """(lo, hi) as a (2, F) tensor in the data's real dtype."""
+        lo, hi = self.filters[2:] if synthesis else self.filters[:2]
+        if lo.device != data.device:
+            raise ValueError(f"the filters are on {lo.device} but the data on {data.device}")
+        return torch.stack((lo, hi)).to(_ops.REAL_OF[data.dtype])
 
 
-def _cupy_stream(stream, index):
-    import cupy
-    from_external = getattr(cupy.cuda.Stream, "from_external", None)  # CuPy >= 14
-    if from_external is not None:
-        try:
-            return from_external(stream)
-        except (TypeError, ValueError, AttributeError):
-            pass  # an older signature: take the pointer
-    return cupy.cuda.ExternalStream(stream.cuda_stream, index)
+class _Learned:
+    """The spec of a transform with at least one learned filter bank."""
+
+    def __init__(self, axes, banks, modes):
+        self.axes, self.banks, self.modes = tuple(axes), tuple(banks), tuple(modes)
 
 
-def _check_dtype(t, what):
-    if t.dtype not in _NUMPY_DTYPES:
-        raise TypeError(f"cuwavelet ops compute in float32, float64, complex64 or complex128; "
-                        f"{what} is {t.dtype} (the public functions convert other dtypes).")
+def _learned_split(x: torch.Tensor, spec: _Learned) -> dict:
+    """One level over the spec's axes: each axis splits every subband so far."""
+    sub = {"": x}
+    for axis, bank, mode in zip(spec.axes, spec.banks, spec.modes):
+        f, static = bank.pair(False, x), (axis - x.ndim, mode)
+        sub = {key + letter: half for key, t in sub.items()
+               for letter, half in zip("ad", _ops.ANALYSIS(static, t, f))}
+    return sub
 
 
-def _result(made: _Allocations, y) -> torch.Tensor:
-    """A whole result: the tensor torch allocated for it (else a zero-copy view)."""
-    t = made.tensor_of(y)
-    return t if t is not None else _from_core(y)
+def _learned_merge(d: dict, spec: _Learned) -> torch.Tensor:
+    """The inverse of _learned_split, last axis first; missing subbands are zeros
+    (None to the operations: they cost nothing)."""
+    ref = next(iter(d.values()))
+    if len({tuple(t.shape) for t in d.values()}) > 1:
+        raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
+                         f"got { {key: tuple(t.shape) for key, t in d.items()} }")
+    k = len(spec.axes)
+    for j in reversed(range(k)):
+        f, static = spec.banks[j].pair(True, ref), (spec.axes[j] - ref.ndim, spec.modes[j])
+        prefixes = {key[:j] for key in d}
+        d = {p: _ops.SYNTHESIS(static, d.get(p + "a"), d.get(p + "d"), f)[0] for p in prefixes}
+    return d[""]
 
 
-def _subbands(sub: dict, k: int) -> list:
-    """The core's subbands as tensors (key order). They are disjoint parts of
-    one buffer; each gets its own storage object, so torch sees no aliasing
-    between an op's outputs (none exists: the regions do not overlap)."""
-    return [_from_core(sub[key]) for key in subband_keys(k)]
+# --- the operations the frontend calls (module attributes, looked up per call) ---------
 
-
-# --- op arguments ----------------------------------------------------------------
-
-@functools.lru_cache(maxsize=256)
-def _decode_banks(lengths: tuple, filters: tuple) -> list:
-    banks, i = [], 0
-    for n in lengths:
-        if n < 2 or n % 2 or i + 4 * n > len(filters):
-            raise ValueError(f"filter lengths {list(lengths)} do not fit {len(filters)} filter values")
-        banks.append(FilterBank(*(tuple(filters[i + j * n:i + (j + 1) * n]) for j in range(4)),
-                                name="torch-op"))
-        i += 4 * n
-    if i != len(filters):
-        raise ValueError(f"filter lengths {list(lengths)} do not fit {len(filters)} filter values")
-    return banks
-
-
-def _core_args(axes, modes, lengths, filters):
-    if not (len(axes) == len(modes) == len(lengths)) or not axes:
-        raise ValueError("axes, modes and filter lengths must be non-empty and of one length")
-    return list(axes), _decode_banks(tuple(lengths), tuple(filters)), list(modes)
-
-
-# --- the four level operations ---------------------------------------------------
-
-_ARGS = "int[] axes, int[] modes, int[] lengths, float[] filters"
-
-
-@torch.library.custom_op("cuwavelet::dwtn", mutates_args=(),
-                         schema=f"(Tensor x, {_ARGS}) -> Tensor[]")
 def _dwtn_op(x, axes, modes, lengths, filters):
-    _check_dtype(x, "the data")
-    axes_, banks, modes_ = _core_args(axes, modes, lengths, filters)
-    with _core_scope(x.device):
-        return _subbands(ml.dwtn(_to_core(x), axes_, banks, modes_), len(axes))
+    return _ops.DWTN((axes, modes, lengths, filters), x)
 
 
-@torch.library.custom_op("cuwavelet::dwtn_adjoint", mutates_args=(),
-                         schema=f"(Tensor[] cots, int[] which, {_ARGS}, SymInt[] sizes) -> Tensor")
-def _dwtn_adjoint_op(cots, which, axes, modes, lengths, filters, sizes):
-    axes_, banks, modes_ = _core_args(axes, modes, lengths, filters)
-    ref = _reference(cots, which, len(axes))
-    keys = subband_keys(len(axes))
-    with _core_scope(ref.device) as made:
-        c = {keys[i]: _to_core(v) for i, v in zip(which, cots)}
-        data_shape = _with_lens(ref.shape, axes, sizes)
-        return _result(made, ml.dwtn_adjoint(c, axes_, banks, modes_, data_shape))
-
-
-@torch.library.custom_op("cuwavelet::idwtn", mutates_args=(),
-                         schema=f"(Tensor[] coeffs, int[] which, {_ARGS}) -> Tensor")
 def _idwtn_op(coeffs, which, axes, modes, lengths, filters):
-    axes_, banks, modes_ = _core_args(axes, modes, lengths, filters)
-    ref = _reference(coeffs, which, len(axes))
-    keys = subband_keys(len(axes))
-    with _core_scope(ref.device) as made:
-        c = {keys[i]: _to_core(v) for i, v in zip(which, coeffs)}
-        return _result(made, ml.idwtn(c, axes_, banks, modes_))
+    ts = [None] * 2 ** len(axes)
+    for i, t in zip(which, coeffs):
+        ts[i] = t
+    return _ops.IDWTN((axes, modes, lengths, filters), *ts)[0]
 
 
-@torch.library.custom_op("cuwavelet::idwtn_adjoint", mutates_args=(),
-                         schema=f"(Tensor y, {_ARGS}) -> Tensor[]")
-def _idwtn_adjoint_op(y, axes, modes, lengths, filters):
-    _check_dtype(y, "the cotangent")
-    axes_, banks, modes_ = _core_args(axes, modes, lengths, filters)
-    with _core_scope(y.device):
-        return _subbands(ml.idwtn_adjoint(_to_core(y), axes_, banks, modes_), len(axes))
-
-
-# --- whole multilevel transforms: the core's multi-level kernels, one op each ------
-#
-#   wavedec(x, level)                      -> [cA_L, details_L..., ..., details_1...]
-#   wavedec_adjoint([cots], which, level)  -> x                its transpose
-#   waverec([cA_L, cD_L, ..., cD_1])       -> y                1D; pywt's trimming included
-#   waverec_adjoint(y, coeff_lens)         -> [cA_L, cD_L, ..., cD_1]
-#
-# wavedec's details are each level's subbands but 'a...a', in key order,
-# coarsest level first. On CUDA these run as few launches (cuwavelet/_fused1d*.py;
-# two 2D levels per launch, cuwavelet/_fused.py) instead of one op per level;
-# the frontend takes them for 2+ levels (waverec: along one axis).
-
-_ML_ARGS = "int level, int[] axes, int[] modes, int[] lengths, float[] filters"
-
-
-def _one_axis(axes, modes, lengths, filters):
-    args = _core_args(axes, modes, lengths, filters)
-    if len(args[0]) != 1:
-        raise ValueError("the multilevel waverec ops transform exactly one axis")
-    return args
-
-
-def _coeff_tensors(c, k: int = 1) -> list:
-    """The core's [cA, {key: detail}, ...] as [cA, details...] tensors (key order
-    without 'a...a', coarsest level first; disjoint buffers)."""
-    keys = subband_keys(k)[1:]
-    return [_from_core(c[0])] + [_from_core(d[key]) for d in c[1:] for key in keys]
-
-
-@torch.library.custom_op("cuwavelet::wavedec", mutates_args=(),
-                         schema=f"(Tensor x, {_ML_ARGS}) -> Tensor[]")
 def _wavedec_op(x, level, axes, modes, lengths, filters):
-    _check_dtype(x, "the data")
-    axes_, banks, modes_ = _core_args(axes, modes, lengths, filters)
-    with _core_scope(x.device):
-        return _coeff_tensors(ml.wavedec(_to_core(x), axes_, banks, modes_, level), len(axes_))
+    return _ops.WAVEDEC((level, axes, modes, lengths, filters), x)
 
 
-@torch.library.custom_op("cuwavelet::wavedec_adjoint", mutates_args=(),
-                         schema=f"(Tensor[] cots, int[] which, {_ML_ARGS}, SymInt[] sizes) -> Tensor")
-def _wavedec_adjoint_op(cots, which, level, axes, modes, lengths, filters, sizes):
-    axes_, banks, modes_ = _core_args(axes, modes, lengths, filters)
-    keys = subband_keys(len(axes_))[1:]
-    ref = _reference_of(cots, which, 1 + level * len(keys))
-    with _core_scope(ref.device) as made:
-        given = dict(zip(which, (_to_core(c) for c in cots)))
-        structure = [given.get(0)] + [
-            {key: given.get(1 + j * len(keys) + i) for i, key in enumerate(keys)}
-            for j in range(level)]
-        data_shape = _with_lens(ref.shape, axes_, sizes)
-        return _result(made, ml.wavedec_adjoint(structure, axes_, banks, modes_, data_shape))
-
-
-@torch.library.custom_op("cuwavelet::waverec", mutates_args=(),
-                         schema="(Tensor[] coeffs, int[] axes, int[] modes, int[] lengths, "
-                                "float[] filters) -> Tensor")
 def _waverec_op(coeffs, axes, modes, lengths, filters):
-    axes_, banks, modes_ = _one_axis(axes, modes, lengths, filters)
-    ref = _reference_of(coeffs, list(range(len(coeffs))), len(coeffs))
-    with _core_scope(ref.device) as made:
-        a, *details = (_to_core(c) for c in coeffs)
-        return _result(made, ml.waverec(a, [{"d": d} for d in details], axes_, banks, modes_,
-                                        trim_first=True))
+    return _ops.WAVEREC((axes, modes, lengths, filters), *coeffs)[0]
 
 
-@torch.library.custom_op("cuwavelet::waverec_adjoint", mutates_args=(),
-                         schema="(Tensor y, int[] axes, int[] modes, int[] lengths, "
-                                "float[] filters, int[] coeff_lens) -> Tensor[]")
-def _waverec_adjoint_op(y, axes, modes, lengths, filters, coeff_lens):
-    _check_dtype(y, "the cotangent")
-    axes_, banks, modes_ = _one_axis(axes, modes, lengths, filters)
-    shapes = [with_len(y.shape, axes_[0], n) for n in coeff_lens]
-    with _core_scope(y.device):
-        return _coeff_tensors(ml.waverec_adjoint(_to_core(y), shapes[0], shapes[1:], axes_, banks,
-                                                 modes_, trim_first=True))
-
-
-@_wavedec_op.register_fake
-def _(x, level, axes, modes, lengths, filters):
-    lens, shapes = [x.shape[a] for a in axes], []
-    for _ in range(level):
-        lens = [coeff_len(n, f, m) for n, f, m in zip(lens, lengths, modes)]
-        shapes.append(_with_lens(x.shape, axes, lens))
-    details = 2 ** len(axes) - 1
-    return [x.new_empty(shapes[-1])] + [x.new_empty(s) for s in shapes[::-1]
-                                        for _ in range(details)]
-
-
-@_wavedec_adjoint_op.register_fake
-def _(cots, which, level, axes, modes, lengths, filters, sizes):
-    return cots[0].new_empty(_with_lens(cots[0].shape, axes, sizes))
-
-
-@_waverec_op.register_fake
-def _(coeffs, axes, modes, lengths, filters):
-    finest = coeffs[-1]
-    return finest.new_empty(with_len(finest.shape, axes[0],
-                                     rec_len(finest.shape[axes[0]], lengths[0], modes[0])))
-
-
-@_waverec_adjoint_op.register_fake
-def _(y, axes, modes, lengths, filters, coeff_lens):
-    return [y.new_empty(with_len(y.shape, axes[0], n)) for n in coeff_lens]
-
-
-def _reference_of(tensors, which, count):
-    """The first of the given coefficient tensors (numbers `which` of `count`),
-    after checking them. (A list of present tensors plus `which`, not
-    Tensor?[]: autograd does not see that a list holding None requires grad.)"""
-    if not tensors or len(tensors) != len(which) or len(set(which)) != len(which) or \
-            not all(0 <= i < count for i in which):
-        raise ValueError(f"coefficient numbers {list(which)} do not fit {len(tensors)} arrays of "
-                         f"{count}")
-    for t in tensors:
-        _check_dtype(t, "a coefficient")
-    if len({t.dtype for t in tensors}) > 1 or len({t.device for t in tensors}) > 1:
-        raise ValueError("the coefficients must share one dtype and device")
-    return tensors[0]
-
-
-def _reference(coeffs, which, k):
-    """The first of a level's given subbands (of k axes), after checking them."""
-    return _reference_of(coeffs, which, 2 ** k)
-
-
-def _with_lens(shape, axes, lens) -> tuple:
-    shape = tuple(shape)
-    for ax, n in zip(axes, lens):
-        shape = with_len(shape, ax, n)
-    return shape
-
-
-# fake implementations: output shapes only (torch.compile, meta tensors)
-
-@_dwtn_op.register_fake
-def _(x, axes, modes, lengths, filters):
-    lens = [coeff_len(x.shape[a], n, m) for a, n, m in zip(axes, lengths, modes)]
-    return [x.new_empty(_with_lens(x.shape, axes, lens)) for _ in range(2 ** len(axes))]
-
-
-@_dwtn_adjoint_op.register_fake
-def _(cots, which, axes, modes, lengths, filters, sizes):
-    return cots[0].new_empty(_with_lens(cots[0].shape, axes, sizes))
-
-
-@_idwtn_op.register_fake
-def _(coeffs, which, axes, modes, lengths, filters):
-    ref = coeffs[0]
-    lens = [rec_len(ref.shape[a], n, m) for a, n, m in zip(axes, lengths, modes)]
-    return ref.new_empty(_with_lens(ref.shape, axes, lens))
-
-
-@_idwtn_adjoint_op.register_fake
-def _(y, axes, modes, lengths, filters):
-    lens = [coeff_len_of_rec(y.shape[a], n, m) for a, n, m in zip(axes, lengths, modes)]
-    return [y.new_empty(_with_lens(y.shape, axes, lens)) for _ in range(2 ** len(axes))]
-
-
-# autograd: each op's backward is its transposed op (so double backward works
-# too). Gradients of unused subbands stay None and are left out via `which`.
-
-def _given(grads):
-    which = [i for i, g in enumerate(grads) if g is not None]
-    return [grads[i] for i in which], which
-
-
-def _setup_forward(ctx, inputs, output):  # dwtn, idwtn_adjoint: (tensor, *spec)
-    ctx.set_materialize_grads(False)
-    ctx.spec, ctx.sizes = tuple(inputs[1:5]), [inputs[0].shape[a] for a in inputs[1]]
-
-
-def _setup_list_input(ctx, inputs, output):  # dwtn_adjoint, idwtn: (list, which, *spec)
-    ctx.which, ctx.spec = list(inputs[1]), tuple(inputs[2:6])
-
-
-def _dwtn_backward(ctx, grads):
-    given, which = _given(grads)
-    if not given:
-        return None, None, None, None, None
-    return _dwtn_adjoint_op(given, which, *ctx.spec, ctx.sizes), None, None, None, None
-
-
-def _dwtn_adjoint_backward(ctx, g):
-    sub = _dwtn_op(g, *ctx.spec)
-    return [sub[i] for i in ctx.which], None, None, None, None, None, None
-
-
-def _idwtn_backward(ctx, g):
-    sub = _idwtn_adjoint_op(g, *ctx.spec)
-    return [sub[i] for i in ctx.which], None, None, None, None, None
-
-
-def _idwtn_adjoint_backward(ctx, grads):
-    given, which = _given(grads)
-    if not given:
-        return None, None, None, None, None
-    return _idwtn_op(given, which, *ctx.spec), None, None, None, None
-
-
-def _setup_wavedec(ctx, inputs, output):  # (x, level, axes, modes, lengths, filters)
-    ctx.set_materialize_grads(False)
-    ctx.spec, ctx.sizes = tuple(inputs[1:6]), [inputs[0].shape[a] for a in inputs[2]]
-
-
-def _wavedec_backward(ctx, grads):
-    given, which = _given(grads)
-    if not given:
-        return (None,) * 6
-    return (_wavedec_adjoint_op(given, which, *ctx.spec, ctx.sizes),) + (None,) * 5
-
-
-def _setup_wavedec_adjoint(ctx, inputs, output):  # (cots, which, level, axes, ..., size)
-    ctx.which, ctx.spec = list(inputs[1]), tuple(inputs[2:7])
-
-
-def _wavedec_adjoint_backward(ctx, g):
-    sub = _wavedec_op(g, *ctx.spec)
-    return ([sub[i] for i in ctx.which],) + (None,) * 7
-
-
-def _setup_waverec(ctx, inputs, output):  # (coeffs, axes, modes, lengths, filters)
-    ctx.spec = tuple(inputs[1:5])
-    ctx.coeff_lens = [c.shape[inputs[1][0]] for c in inputs[0]]
-
-
-def _waverec_backward(ctx, g):
-    return (list(_waverec_adjoint_op(g, *ctx.spec, ctx.coeff_lens)),) + (None,) * 4
-
-
-def _setup_waverec_adjoint(ctx, inputs, output):  # (y, axes, modes, lengths, filters, lens)
-    ctx.set_materialize_grads(False)
-    ctx.spec = tuple(inputs[1:5])
-    ctx.outputs = [(o.shape, o.dtype, o.device) for o in output]
-
-
-def _waverec_adjoint_backward(ctx, grads):
-    if all(g is None for g in grads):
-        return (None,) * 6
-    # waverec needs every coefficient: unused ones are zeros (double backward only)
-    full = [g if g is not None else torch.zeros(shape, dtype=dtype, device=device)
-            for g, (shape, dtype, device) in zip(grads, ctx.outputs)]
-    return (_waverec_op(full, *ctx.spec),) + (None,) * 5
-
-
-_wavedec_op.register_autograd(_wavedec_backward, setup_context=_setup_wavedec)
-_wavedec_adjoint_op.register_autograd(_wavedec_adjoint_backward,
-                                      setup_context=_setup_wavedec_adjoint)
-_waverec_op.register_autograd(_waverec_backward, setup_context=_setup_waverec)
-_waverec_adjoint_op.register_autograd(_waverec_adjoint_backward,
-                                      setup_context=_setup_waverec_adjoint)
-_dwtn_op.register_autograd(_dwtn_backward, setup_context=_setup_forward)
-_dwtn_adjoint_op.register_autograd(_dwtn_adjoint_backward, setup_context=_setup_list_input)
-_idwtn_op.register_autograd(_idwtn_backward, setup_context=_setup_list_input)
-_idwtn_adjoint_op.register_autograd(_idwtn_adjoint_backward, setup_context=_setup_forward)
-
-
-# --- the public functions: pywt's API over the two forward ops --------------------
+# --- the backend of bridges._frontend ---------------------------------------------------
 
 def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
-    if dtype in _NUMPY_DTYPES:
+    if dtype in _ops.CORE_DTYPES:
         return dtype
-    if dtype in _LOW_PRECISION:
-        return torch.float32
+    if dtype in _CAST_BACK:
+        return _CAST_BACK[dtype]
     if dtype.is_complex:
-        return torch.complex64 if dtype == torch.complex32 else torch.complex128
+        return torch.complex128
     return torch.float64  # integers and bools, as pywt
 
 
 class _TorchBackend:
-    """What bridges._frontend needs: conversions and one level each way."""
+    """What bridges._frontend needs: conversions, one level each way, and the
+    multilevel transforms the core runs as fused kernels."""
 
     @staticmethod
     def prepare(values: dict):
+        if len(values) == 1:  # the common case, kept cheap
+            ((key, t),) = values.items()
+            if isinstance(t, torch.Tensor) and t.dtype in _ops.CORE_DTYPES:
+                return values, None
         tensors = {k: (v if v is None or isinstance(v, torch.Tensor)
                        else torch.as_tensor(np.asarray(v))) for k, v in values.items()}
         present = [t for t in tensors.values() if t is not None]
@@ -517,7 +243,7 @@ class _TorchBackend:
         else:  # pywt upcasts mixed inputs
             compute = torch.complex128 if any(d.is_complex for d in computed) else torch.float64
         only = next(iter(dtypes)) if len(dtypes) == 1 else None
-        out = only if only in _LOW_PRECISION else compute
+        out = only if only in _CAST_BACK else None
         return {k: (t if t is None or t.dtype == compute else t.to(compute))
                 for k, t in tensors.items()}, out
 
@@ -532,18 +258,53 @@ class _TorchBackend:
         return coeffs if coeffs.dtype == dtype else coeffs.to(dtype)
 
     @staticmethod
+    def constant_specs(lookup):
+        """torch.compile takes a fixed wavelet's spec as a constant (it cannot
+        trace pywt's tables); a learned bank's spec holds tensors and is traced."""
+        constant = torch.compiler.assume_constant_result(
+            lambda wavelet, mode, axes: lookup(wavelet, mode, list(axes)))
+
+        def spec(wavelet, mode, axes):
+            if _has_tensor_filters(wavelet):
+                return lookup(wavelet, mode, axes)
+            return constant(wavelet, mode, tuple(axes))
+        return spec
+
+    @staticmethod
+    def banks_and_modes(wavelet, mode, axes):
+        """Core banks, or with any filter bank given as tensors, _TensorBanks for every axis."""
+        learned = _tensor_filters(wavelet)
+        if learned is not None:
+            wavelets = [learned] * len(axes)
+        elif _has_tensor_filters(wavelet):
+            wavelets = per_axis(list(wavelet), axes, "wavelet")
+        else:
+            return _core_banks_and_modes(wavelet, mode, axes)
+        banks = [_TensorBank(_tensor_filters(w)) if _tensor_filters(w) is not None
+                 else as_filter_bank(w) for w in wavelets]
+        first = next(b for b in banks if isinstance(b, _TensorBank))
+        banks = [b if isinstance(b, _TensorBank) else _TensorBank.fixed(b, first) for b in banks]
+        return banks, [as_mode(m) for m in per_axis(mode, axes, "mode")]
+
+    @staticmethod
     def spec(axes, banks, modes):
-        """(axes, modes, filter lengths, filter values) as the ops take them."""
-        filters = [c for b in banks for f in (b.dec_lo, b.dec_hi, b.rec_lo, b.rec_hi) for c in f]
-        return list(axes), list(modes), [b.length for b in banks], filters
+        """The ops' static arguments (axes, modes, lengths, filter values), or a
+        _Learned spec when the filters are tensors."""
+        if any(isinstance(b, _TensorBank) for b in banks):
+            return _Learned(axes, banks, modes)
+        return (tuple(axes), tuple(modes)) + _ops.encode_banks(banks)
 
     @staticmethod
     def split(x, spec) -> dict:
+        if isinstance(spec, _Learned):
+            return _learned_split(x, spec)
         return dict(zip(subband_keys(len(spec[0])), _dwtn_op(x, *spec)))
 
     @staticmethod
-    def wavedec_levels(x, spec, level) -> list:
+    def wavedec_levels(x, spec, level):
         """A wavedec of 2+ levels as one op: [cA_L, {key: detail}_L, ..., {key: detail}_1]."""
+        if isinstance(spec, _Learned):
+            return None
         flat = _wavedec_op(x, level, *spec)
         keys = subband_keys(len(spec[0]))[1:]
         return [flat[0]] + [dict(zip(keys, flat[1 + j * len(keys):1 + (j + 1) * len(keys)]))
@@ -552,28 +313,408 @@ class _TorchBackend:
     @staticmethod
     def waverec_1d(coeffs, spec):
         """A 1D waverec of [cA_L, cD_L, ..., cD_1] (all given) as one op."""
+        if isinstance(spec, _Learned):
+            return None
         return _waverec_op(list(coeffs), *spec)
 
     @staticmethod
     def merge(d: dict, spec):
-        keys = subband_keys(len(spec[0]))
+        k = len(spec.axes) if isinstance(spec, _Learned) else len(spec[0])
+        keys = subband_keys(k)
         unknown = set(d) - set(keys)
         if unknown:
-            raise ValueError(f"Unexpected subband keys {sorted(unknown)} for {len(spec[0])} axes.")
-        which = [i for i, k in enumerate(keys) if d.get(k) is not None]
+            raise ValueError(f"Unexpected subband keys {sorted(unknown)} for {k} axes.")
+        if isinstance(spec, _Learned):
+            return _learned_merge({key: v for key, v in d.items() if v is not None}, spec)
+        which = [i for i, key in enumerate(keys) if d.get(key) is not None]
         return _idwtn_op([d[keys[i]] for i in which], which, *spec)
 
 
 _api = Frontend(_TorchBackend())
-dwt, idwt, dwtn, idwtn, dwt2, idwt2 = _api.dwt, _api.idwt, _api.dwtn, _api.idwtn, _api.dwt2, _api.idwt2
-wavedec, waverec, wavedec2, waverec2 = _api.wavedec, _api.waverec, _api.wavedec2, _api.waverec2
-wavedecn, waverecn = _api.wavedecn, _api.waverecn
+
+
+# --- the public functions ----------------------------------------------------------------
+
+_WAVELET_DOC = """wavelet : str, pywt.Wavelet, filter bank or a sequence of them
+        A name from ``pywt.wavelist(kind="discrete")``, a ``pywt.Wavelet``, a
+        filter bank ``(dec_lo, dec_hi, rec_lo, rec_hi)`` of numbers, or of
+        tensors (a learned filter bank: gradients reach the filters), or one
+        per axis."""
+
+
+def dwt(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
+        axis: int = -1) -> tuple:
+    """Single-level discrete wavelet transform along one axis (``pywt.dwt``).
+
+    Parameters
+    ----------
+    data : torch.Tensor
+        Any shape; every dimension but `axis` is a batch dimension.
+    {wavelet}
+    mode : str
+        Boundary extension (pywt's nine modes and their aliases).
+    axis : int
+        The transformed axis.
+
+    Returns
+    -------
+    (cA, cD) : tuple of torch.Tensor
+        Approximation and detail coefficients.
+
+    Examples
+    --------
+    >>> cA, cD = dwt(torch.ones(2, 8, dtype=torch.float64), "db2", "periodization")
+    >>> cA.shape, float(cD.abs().max()) < 1e-12
+    (torch.Size([2, 4]), True)
+    """
+    return _api.dwt(data, wavelet, mode, axis)
+
+
+def idwt(cA: torch.Tensor | None, cD: torch.Tensor | None, wavelet: Wavelet,
+         mode: Mode = "symmetric", axis: int = -1) -> torch.Tensor:
+    """Single-level inverse discrete wavelet transform (``pywt.idwt``).
+
+    Parameters
+    ----------
+    cA, cD : torch.Tensor or None
+        Approximation and detail coefficients of one shape; None is zeros.
+    {wavelet}
+    mode : str
+        Boundary extension the coefficients were made with.
+    axis : int
+        The transformed axis.
+
+    Returns
+    -------
+    torch.Tensor
+        The reconstruction (``2 * n - F + 2`` samples along `axis`; ``2 * n``
+        in periodization).
+
+    Examples
+    --------
+    >>> x = torch.arange(6, dtype=torch.float64)
+    >>> torch.allclose(idwt(*dwt(x, "db2"), "db2"), x)
+    True
+    """
+    return _api.idwt(cA, cD, wavelet, mode, axis)
+
+
+def wavedec(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
+            level: int | None = None, axis: int = -1) -> list:
+    """Multilevel 1D discrete wavelet transform (``pywt.wavedec``).
+
+    Parameters
+    ----------
+    data : torch.Tensor
+        Any shape; every dimension but `axis` is a batch dimension.
+    {wavelet}
+    mode : str
+        Boundary extension.
+    level : int or None
+        Decomposition level; None is pywt's maximum useful level.
+    axis : int
+        The transformed axis.
+
+    Returns
+    -------
+    list of torch.Tensor
+        ``[cA_n, cD_n, ..., cD_1]``.
+
+    Examples
+    --------
+    >>> c = wavedec(torch.randn(4, 64), "db2", level=3)
+    >>> [tuple(t.shape) for t in c]
+    [(4, 10), (4, 10), (4, 18), (4, 33)]
+    """
+    return _api.wavedec(data, wavelet, mode, level, axis)
+
+
+def waverec(coeffs: Sequence, wavelet: Wavelet, mode: Mode = "symmetric",
+            axis: int = -1) -> torch.Tensor:
+    """Multilevel 1D inverse discrete wavelet transform (``pywt.waverec``).
+
+    Parameters
+    ----------
+    coeffs : list of torch.Tensor
+        ``[cA_n, cD_n, ..., cD_1]`` as `wavedec` returns it (details may be
+        None: zeros). An approximation one sample longer than the next detail
+        along `axis` is trimmed, as pywt does; any other mismatch is a
+        ValueError.
+    {wavelet}
+    mode : str
+        Boundary extension.
+    axis : int
+        The transformed axis.
+
+    Returns
+    -------
+    torch.Tensor
+        The reconstruction.
+
+    Examples
+    --------
+    >>> x = torch.randn(3, 50, dtype=torch.float64)
+    >>> torch.allclose(waverec(wavedec(x, "sym4", level=2), "sym4"), x)
+    True
+    """
+    return _api.waverec(coeffs, wavelet, mode, axis)
+
+
+def dwt2(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
+         axes: Sequence[int] = (-2, -1)) -> tuple:
+    """Single-level 2D discrete wavelet transform (``pywt.dwt2``).
+
+    Parameters
+    ----------
+    data : torch.Tensor
+        At least 2-D; dimensions outside `axes` are batch dimensions.
+    {wavelet}
+    mode : str or sequence of str
+        Boundary extension (or one per axis).
+    axes : pair of int
+        The transformed axes.
+
+    Returns
+    -------
+    (cA, (cH, cV, cD)) : tuple
+        ``cH`` is the detail along ``axes[0]``.
+
+    Examples
+    --------
+    >>> cA, (cH, cV, cD) = dwt2(torch.ones(3, 8, 8), "haar")
+    >>> tuple(cA.shape), float(cH.abs().max())
+    ((3, 4, 4), 0.0)
+    """
+    return _api.dwt2(data, wavelet, mode, axes)
+
+
+def idwt2(coeffs: tuple, wavelet: Wavelet, mode: Mode = "symmetric",
+          axes: Sequence[int] = (-2, -1)) -> torch.Tensor:
+    """Single-level 2D inverse discrete wavelet transform (``pywt.idwt2``).
+
+    Parameters
+    ----------
+    coeffs : tuple
+        ``(cA, (cH, cV, cD))``; None entries are zeros.
+    {wavelet}
+    mode : str or sequence of str
+        Boundary extension (or one per axis).
+    axes : pair of int
+        The transformed axes.
+
+    Returns
+    -------
+    torch.Tensor
+        The reconstruction.
+
+    Examples
+    --------
+    >>> x = torch.randn(2, 6, 6, dtype=torch.float64)
+    >>> torch.allclose(idwt2(dwt2(x, "db1"), "db1"), x)
+    True
+    """
+    return _api.idwt2(coeffs, wavelet, mode, axes)
+
+
+def wavedec2(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
+             level: int | None = None, axes: Sequence[int] = (-2, -1)) -> list:
+    """Multilevel 2D discrete wavelet transform (``pywt.wavedec2``).
+
+    Parameters
+    ----------
+    data : torch.Tensor
+        At least 2-D; dimensions outside `axes` are batch dimensions.
+    {wavelet}
+    mode : str or sequence of str
+        Boundary extension (or one per axis).
+    level : int or None
+        Decomposition level; None is pywt's maximum useful level.
+    axes : pair of int
+        The transformed axes.
+
+    Returns
+    -------
+    list
+        ``[cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]``.
+
+    Examples
+    --------
+    >>> c = wavedec2(torch.randn(2, 32, 32), "db2", level=2)
+    >>> tuple(c[0].shape), len(c)
+    ((2, 10, 10), 3)
+    """
+    return _api.wavedec2(data, wavelet, mode, level, axes)
+
+
+def waverec2(coeffs: Sequence, wavelet: Wavelet, mode: Mode = "symmetric",
+             axes: Sequence[int] = (-2, -1)) -> torch.Tensor:
+    """Multilevel 2D inverse discrete wavelet transform (``pywt.waverec2``).
+
+    Parameters
+    ----------
+    coeffs : list
+        ``[cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]``; None details
+        are zeros. An approximation one sample longer than the next level's
+        details along a transformed axis is trimmed (pywt's rule); any other
+        mismatch is a ValueError.
+    {wavelet}
+    mode : str or sequence of str
+        Boundary extension (or one per axis).
+    axes : pair of int
+        The transformed axes.
+
+    Returns
+    -------
+    torch.Tensor
+        The reconstruction.
+
+    Examples
+    --------
+    >>> x = torch.randn(2, 20, 18, dtype=torch.float64)
+    >>> torch.allclose(waverec2(wavedec2(x, "db2", level=2), "db2"), x)
+    True
+    """
+    return _api.waverec2(coeffs, wavelet, mode, axes)
+
+
+def dwtn(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
+         axes: Sequence[int] | None = None) -> dict:
+    """Single-level nD discrete wavelet transform (``pywt.dwtn``).
+
+    Parameters
+    ----------
+    data : torch.Tensor
+        Dimensions outside `axes` are batch dimensions.
+    {wavelet}
+    mode : str or sequence of str
+        Boundary extension (or one per axis).
+    axes : sequence of int or None
+        The transformed axes (None: all).
+
+    Returns
+    -------
+    dict
+        ``{key: subband}``, one letter per axis in axes order (``'a'`` low
+        pass, ``'d'`` high pass).
+
+    Examples
+    --------
+    >>> sorted(dwtn(torch.randn(4, 4, 4), "haar"))
+    ['aaa', 'aad', 'ada', 'add', 'daa', 'dad', 'dda', 'ddd']
+    """
+    return _api.dwtn(data, wavelet, mode, axes)
+
+
+def idwtn(coeffs: dict, wavelet: Wavelet, mode: Mode = "symmetric",
+          axes: Sequence[int] | None = None) -> torch.Tensor:
+    """Single-level nD inverse discrete wavelet transform (``pywt.idwtn``).
+
+    Parameters
+    ----------
+    coeffs : dict
+        ``{key: subband}`` as `dwtn` returns it; missing or None subbands are
+        zeros.
+    {wavelet}
+    mode : str or sequence of str
+        Boundary extension (or one per axis).
+    axes : sequence of int or None
+        The transformed axes (None: the first ``len(key)`` axes).
+
+    Returns
+    -------
+    torch.Tensor
+        The reconstruction.
+
+    Examples
+    --------
+    >>> x = torch.randn(4, 6, dtype=torch.float64)
+    >>> torch.allclose(idwtn(dwtn(x, "db2", "periodization"), "db2", "periodization"), x)
+    True
+    """
+    return _api.idwtn(coeffs, wavelet, mode, axes)
+
+
+def wavedecn(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
+             level: int | None = None, axes: Sequence[int] | None = None) -> list:
+    """Multilevel nD discrete wavelet transform (``pywt.wavedecn``).
+
+    Parameters
+    ----------
+    data : torch.Tensor
+        Dimensions outside `axes` are batch dimensions.
+    {wavelet}
+    mode : str or sequence of str
+        Boundary extension (or one per axis).
+    level : int or None
+        Decomposition level; None is pywt's maximum useful level.
+    axes : sequence of int or None
+        The transformed axes (None: all).
+
+    Returns
+    -------
+    list
+        ``[cA_n, {key: detail}_n, ..., {key: detail}_1]``.
+
+    Examples
+    --------
+    >>> c = wavedecn(torch.randn(8, 8, 8), "haar", level=2)
+    >>> tuple(c[0].shape), sorted(c[1])[:2]
+    ((2, 2, 2), ['aad', 'ada'])
+    """
+    return _api.wavedecn(data, wavelet, mode, level, axes)
+
+
+def waverecn(coeffs: Sequence, wavelet: Wavelet, mode: Mode = "symmetric",
+             axes: Sequence[int] | None = None) -> torch.Tensor:
+    """Multilevel nD inverse discrete wavelet transform (``pywt.waverecn``).
+
+    Parameters
+    ----------
+    coeffs : list
+        ``[cA_n, {key: detail}_n, ..., {key: detail}_1]`` as `wavedecn`
+        returns it.
+    {wavelet}
+    mode : str or sequence of str
+        Boundary extension (or one per axis).
+    axes : sequence of int or None
+        The transformed axes (None: all).
+
+    Returns
+    -------
+    torch.Tensor
+        The reconstruction.
+
+    Examples
+    --------
+    >>> x = torch.randn(6, 10, dtype=torch.float64)
+    >>> torch.allclose(waverecn(wavedecn(x, "db1", level=1), "db1"), x)
+    True
+    """
+    return _api.waverecn(coeffs, wavelet, mode, axes)
+
+
+for _fn in (dwt, idwt, wavedec, waverec, dwt2, idwt2, wavedec2, waverec2, dwtn, idwtn, wavedecn,
+            waverecn):
+    _fn.__doc__ = _fn.__doc__.replace("{wavelet}", _WAVELET_DOC)
+del _fn
 
 
 # --- nn.Modules ---------------------------------------------------------------------
 
 def _fixed_wavelet(wavelet):
-    """Validated once at construction (FilterBanks pass through the functions as is)."""
+    """Validated once at construction (FilterBanks pass through the functions
+    as is; tensors are kept as given). Names stay names: torch.compile passes
+    them to the cached spec lookup as constants, which some torch releases
+    cannot do with a dataclass such as FilterBank."""
+    if _tensor_filters(wavelet) is not None:
+        return _tensor_filters(wavelet)
+    if isinstance(wavelet, str):
+        as_filter_bank(wavelet)
+        return wavelet
+    if isinstance(wavelet, (list, tuple)) and wavelet and all(isinstance(w, str) for w in wavelet):
+        for w in wavelet:
+            as_filter_bank(w)
+        return tuple(wavelet)
     if isinstance(wavelet, (list, tuple)) and wavelet and \
             all(isinstance(w, (str, pywt.Wavelet, FilterBank)) for w in wavelet):
         return tuple(as_filter_bank(w) for w in wavelet)  # one per axis
@@ -588,78 +729,231 @@ def _fixed_mode(mode):
 
 
 class _Transform(nn.Module):
-    """A transform with its wavelet, mode and axes fixed at construction; no
-    parameters. float16/bfloat16 inputs are computed in float32 and the
-    results cast back."""
+    """A transform with its wavelet, mode and axes fixed at construction.
 
-    def __init__(self, wavelet, mode, **fixed):
+    With ``learnable=True`` the four filters of `wavelet` become parameters
+    (``dec_lo``, ``dec_hi``, ``rec_lo``, ``rec_hi``, in `dtype`, by default
+    torch's default dtype) that receive gradients; analysis modules use the first two, synthesis
+    modules the last two. Otherwise there are no parameters (a filter bank
+    given as tensors is used as given, and gradients reach it)."""
+
+    def __init__(self, wavelet, mode, learnable: bool = False, dtype=None, **fixed):
         super().__init__()
-        self.wavelet, self.mode = _fixed_wavelet(wavelet), _fixed_mode(mode)
+        self.learnable = bool(learnable)
+        if self.learnable:
+            learned = _tensor_filters(wavelet)
+            if learned is None:
+                if isinstance(wavelet, (list, tuple)) and not isinstance(wavelet, FilterBank) \
+                        and len(wavelet) != 4:
+                    raise ValueError("learnable=True takes one wavelet (shared by every axis); "
+                                     "for one learned bank per axis pass tensor banks as the "
+                                     "wavelet")
+                bank = as_filter_bank(wavelet)
+                learned = (bank.dec_lo, bank.dec_hi, bank.rec_lo, bank.rec_hi)
+                self.source = bank.name
+            else:
+                learned = tuple(f.detach().clone() for f in learned)
+                self.source = "tensors"
+            for name, f in zip(_FILTER_NAMES, learned):
+                self.register_parameter(name, nn.Parameter(
+                    torch.as_tensor(f, dtype=dtype or torch.get_default_dtype()).clone()))
+            self.wavelet = None
+        else:
+            self.wavelet = _fixed_wavelet(wavelet)
+        self.mode = _fixed_mode(mode)
         for name, value in fixed.items():
             setattr(self, name, value)
         self._fixed = tuple(fixed)
 
+    @property
+    def filter_bank(self):
+        """The wavelet the module applies: its four parameters when learnable."""
+        if self.learnable:
+            return tuple(getattr(self, name) for name in _FILTER_NAMES)
+        return self.wavelet
+
     def extra_repr(self):
-        names = [b.name for b in self.wavelet] if isinstance(self.wavelet, tuple) else self.wavelet.name
+        if self.learnable:
+            names = f"learnable, from {self.source}"
+        elif isinstance(self.wavelet, tuple) and isinstance(self.wavelet[0], torch.Tensor):
+            names = "tensors"
+        elif isinstance(self.wavelet, tuple):
+            names = [getattr(b, "name", b) for b in self.wavelet]
+        else:
+            names = getattr(self.wavelet, "name", self.wavelet)
         return ", ".join([f"wavelet={names!r}", f"mode={self.mode!r}"] +
                          [f"{k}={getattr(self, k)!r}" for k in self._fixed])
 
 
 class DWT1D(_Transform):
-    """wavedec along `axis` as a module (no parameters): x -> [cA_n, cD_n, ..., cD_1]."""
+    """`wavedec` along `axis` as a module: x -> [cA_n, cD_n, ..., cD_1].
 
-    def __init__(self, wavelet="haar", level=None, mode="symmetric", axis=-1):
-        super().__init__(wavelet, mode, level=level, axis=axis)
+    Parameters
+    ----------
+    wavelet, mode, level, axis
+        As `wavedec`.
+    learnable : bool
+        Make the four filters of `wavelet` parameters ``dec_lo``, ``dec_hi``,
+        ``rec_lo``, ``rec_hi`` (this module uses the first two); otherwise
+        the module has none (a bank given as tensors is used as given).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
-    def forward(self, x):
-        return wavedec(x, self.wavelet, self.mode, self.level, self.axis)
+    Examples
+    --------
+    >>> m = DWT1D("db2", level=2, learnable=True)
+    >>> c = m(torch.randn(4, 32))
+    >>> sum(t.square().sum() for t in c).backward()
+    >>> m.dec_lo.grad.shape, m.rec_lo.grad is None
+    (torch.Size([4]), True)
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", level: int | None = None,
+                 mode: Mode = "symmetric", axis: int = -1, learnable: bool = False,
+                 dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype, level=level, axis=axis)
+
+    def forward(self, x: torch.Tensor) -> list:
+        return wavedec(x, self.filter_bank, self.mode, self.level, self.axis)
 
 
 class IDWT1D(_Transform):
-    """waverec along `axis` as a module: [cA_n, cD_n, ..., cD_1] -> x."""
+    """`waverec` along `axis` as a module: [cA_n, cD_n, ..., cD_1] -> x.
 
-    def __init__(self, wavelet="haar", mode="symmetric", axis=-1):
-        super().__init__(wavelet, mode, axis=axis)
+    Parameters
+    ----------
+    wavelet, mode, axis
+        As `waverec`.
+    learnable : bool
+        Make the filters parameters (``rec_lo`` and ``rec_hi`` are used).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
-    def forward(self, coeffs):
-        return waverec(coeffs, self.wavelet, self.mode, self.axis)
+    Examples
+    --------
+    >>> x = torch.randn(2, 16, dtype=torch.float64)
+    >>> torch.allclose(IDWT1D("db1")(DWT1D("db1", level=2)(x)), x)
+    True
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", mode: Mode = "symmetric", axis: int = -1,
+                 learnable: bool = False, dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype, axis=axis)
+
+    def forward(self, coeffs: list) -> torch.Tensor:
+        return waverec(coeffs, self.filter_bank, self.mode, self.axis)
 
 
 class DWT2D(_Transform):
-    """wavedec2 as a module: x -> [cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]."""
+    """`wavedec2` as a module: x -> [cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)].
 
-    def __init__(self, wavelet="haar", level=None, mode="symmetric", axes=(-2, -1)):
-        super().__init__(wavelet, mode, level=level, axes=tuple(axes))
+    Parameters
+    ----------
+    wavelet, mode, level, axes
+        As `wavedec2`.
+    learnable : bool
+        Make the filters parameters (``dec_lo`` and ``dec_hi``, shared by both axes).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
-    def forward(self, x):
-        return wavedec2(x, self.wavelet, self.mode, self.level, self.axes)
+    Examples
+    --------
+    >>> c = DWT2D("db2", level=2)(torch.randn(1, 3, 16, 16))
+    >>> tuple(c[0].shape)
+    (1, 3, 6, 6)
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", level: int | None = None,
+                 mode: Mode = "symmetric", axes: Sequence[int] = (-2, -1),
+                 learnable: bool = False, dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype, level=level, axes=tuple(axes))
+
+    def forward(self, x: torch.Tensor) -> list:
+        return wavedec2(x, self.filter_bank, self.mode, self.level, self.axes)
 
 
 class IDWT2D(_Transform):
-    """waverec2 as a module."""
+    """`waverec2` as a module.
 
-    def __init__(self, wavelet="haar", mode="symmetric", axes=(-2, -1)):
-        super().__init__(wavelet, mode, axes=tuple(axes))
+    Parameters
+    ----------
+    wavelet, mode, axes
+        As `waverec2`.
+    learnable : bool
+        Make the filters parameters (``rec_lo`` and ``rec_hi``).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
-    def forward(self, coeffs):
-        return waverec2(coeffs, self.wavelet, self.mode, self.axes)
+    Examples
+    --------
+    >>> x = torch.randn(1, 8, 8, dtype=torch.float64)
+    >>> torch.allclose(IDWT2D("db2")(DWT2D("db2", level=1)(x)), x)
+    True
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", mode: Mode = "symmetric",
+                 axes: Sequence[int] = (-2, -1), learnable: bool = False,
+                 dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype, axes=tuple(axes))
+
+    def forward(self, coeffs: list) -> torch.Tensor:
+        return waverec2(coeffs, self.filter_bank, self.mode, self.axes)
 
 
 class DWTND(_Transform):
-    """wavedecn as a module: x -> [cA_n, {key: detail}_n, ..., {key: detail}_1]."""
+    """`wavedecn` as a module: x -> [cA_n, {key: detail}_n, ..., {key: detail}_1].
 
-    def __init__(self, wavelet="haar", level=None, mode="symmetric", axes=None):
-        super().__init__(wavelet, mode, level=level, axes=None if axes is None else tuple(axes))
+    Parameters
+    ----------
+    wavelet, mode, level, axes
+        As `wavedecn`.
+    learnable : bool
+        Make the filters parameters (``dec_lo`` and ``dec_hi``, shared by every axis).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
-    def forward(self, x):
-        return wavedecn(x, self.wavelet, self.mode, self.level, self.axes)
+    Examples
+    --------
+    >>> c = DWTND("haar", level=1, axes=(0, 1))(torch.randn(4, 4, 3))
+    >>> tuple(c[0].shape)
+    (2, 2, 3)
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", level: int | None = None,
+                 mode: Mode = "symmetric", axes: Sequence[int] | None = None,
+                 learnable: bool = False, dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype, level=level,
+                         axes=None if axes is None else tuple(axes))
+
+    def forward(self, x: torch.Tensor) -> list:
+        return wavedecn(x, self.filter_bank, self.mode, self.level, self.axes)
 
 
 class IDWTND(_Transform):
-    """waverecn as a module."""
+    """`waverecn` as a module.
 
-    def __init__(self, wavelet="haar", mode="symmetric", axes=None):
-        super().__init__(wavelet, mode, axes=None if axes is None else tuple(axes))
+    Parameters
+    ----------
+    wavelet, mode, axes
+        As `waverecn`.
+    learnable : bool
+        Make the filters parameters (``rec_lo`` and ``rec_hi``).
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
 
-    def forward(self, coeffs):
-        return waverecn(coeffs, self.wavelet, self.mode, self.axes)
+    Examples
+    --------
+    >>> x = torch.randn(4, 4, 3, dtype=torch.float64)
+    >>> c = DWTND("haar", level=1, axes=(0, 1))(x)
+    >>> torch.allclose(IDWTND("haar", axes=(0, 1))(c), x)
+    True
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", mode: Mode = "symmetric",
+                 axes: Sequence[int] | None = None, learnable: bool = False,
+                 dtype: torch.dtype | None = None):
+        super().__init__(wavelet, mode, learnable, dtype,
+                         axes=None if axes is None else tuple(axes))
+
+    def forward(self, coeffs: list) -> torch.Tensor:
+        return waverecn(coeffs, self.filter_bank, self.mode, self.axes)

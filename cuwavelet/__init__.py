@@ -13,7 +13,14 @@ from ._arrays import allocator
 from ._program import Plan, clear_cache as clear_plan_cache, get_plan
 from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, ravel_coeffs,
                            unravel_coeffs, wavedecn_shapes, wavedecn_size)
+from ._fully_separable import FswavedecnResult, fswavedecn, fswaverecn
+from ._mra import imra, imra2, imran, mra, mra2, mran
+from ._packets import (BaseNode, Node, Node2D, NodeND, WaveletPacket, WaveletPacket2D,
+                       WaveletPacketND, packet_decompose, packet_reconstruct)
+from ._partial import downcoef, upcoef
 from ._shapes import dwt_coeff_len, dwt_max_level
+from ._stationary import iswt, iswt2, iswtn, swt, swt2, swt_max_level, swtn
+from ._thresholding import threshold, threshold_firm
 from .transforms import (dwt, dwt2, dwtn, idwt, idwt2, idwtn, wavedec, wavedec2, wavedecn,
                          waverec, waverec2, waverecn)
 
@@ -26,7 +33,14 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "get_plan", "Plan", "clear_plan_cache",
            "dwt_max_level", "dwt_coeff_len", "dwtn_max_level", "wavedecn_shapes", "wavedecn_size",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
-           "Modes", "Wavelet", "wavelist", "families"]
+           "Modes", "Wavelet", "wavelist", "families",
+           "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level",
+           "WaveletPacket", "WaveletPacket2D", "WaveletPacketND", "BaseNode", "Node", "Node2D",
+           "NodeND", "packet_decompose", "packet_reconstruct",
+           "threshold", "threshold_firm",
+           "fswavedecn", "fswaverecn", "FswavedecnResult",
+           "mra", "mra2", "mran", "imra", "imra2", "imran",
+           "downcoef", "upcoef"]
 
 
 def __dir__():

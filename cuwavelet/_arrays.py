@@ -128,16 +128,16 @@ def _cupy(array_type):
     return cupy
 
 
-def _first_other_library_array(values):
+def first_other_library_array(values):
     """The first array of another library among values (looking into lists,
     tuples and dicts), or None."""
     for a in values:
         if type(a) is np.ndarray or type(a) is str:
             continue
         if isinstance(a, (list, tuple)):
-            found = _first_other_library_array(a)
+            found = first_other_library_array(a)
         elif isinstance(a, dict):
-            found = _first_other_library_array(a.values())
+            found = first_other_library_array(a.values())
         else:
             found = a if _is_other_library_array(a) else None
         if found is not None:
@@ -166,9 +166,9 @@ def in_callers_library(result, args, kwargs):
     library, where that library can import them (its __array_namespace__ has
     from_dlpack: JAX, array-API libraries); unchanged otherwise. Only calls whose
     arguments are not all NumPy/CuPy come here (they are not planned)."""
-    ref = _first_other_library_array(args)
+    ref = first_other_library_array(args)
     if ref is None:
-        ref = _first_other_library_array(kwargs.values())
+        ref = first_other_library_array(kwargs.values())
     if ref is None:
         return result
     namespace = getattr(ref, "__array_namespace__", None)
@@ -179,16 +179,16 @@ def in_callers_library(result, args, kwargs):
     return result if from_dlpack is None else _to_caller(result, from_dlpack)
 
 
-def _to_core(obj):
+def to_core(obj):
     """Arguments with every array of another library replaced by its NumPy/CuPy view."""
     if _is_other_library_array(obj):
         return from_other_library(obj)
     if isinstance(obj, list):
-        return [_to_core(v) for v in obj]
+        return [to_core(v) for v in obj]
     if type(obj) is tuple:
-        return tuple(_to_core(v) for v in obj)
+        return tuple(to_core(v) for v in obj)
     if isinstance(obj, dict):
-        return {k: _to_core(v) for k, v in obj.items()}
+        return {k: to_core(v) for k, v in obj.items()}
     return obj
 
 
@@ -197,9 +197,9 @@ def accepts_other_libraries(fn):
     libraries in, as NumPy/CuPy views; results back in the caller's library."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if _first_other_library_array(args) is None and _first_other_library_array(kwargs.values()) is None:
+        if first_other_library_array(args) is None and first_other_library_array(kwargs.values()) is None:
             return fn(*args, **kwargs)
-        return in_callers_library(fn(*_to_core(args), **_to_core(kwargs)), args, kwargs)
+        return in_callers_library(fn(*to_core(args), **to_core(kwargs)), args, kwargs)
     return wrapper
 
 

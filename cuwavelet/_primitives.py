@@ -142,8 +142,15 @@ TRANSPOSE = {analysis: analysis_adjoint, analysis_adjoint: analysis,
              synthesis: synthesis_adjoint, synthesis_adjoint: synthesis}
 
 
+# Split operations of other transforms whose subbands keep the input's length
+# (the stationary transform's, cuwavelet/_stationary.py) register here.
+SAME_LENGTH_SPLITS: set = set()
+
+
 def split_output_len(split, length: int, bank, mode: int) -> int:
     """Length of lo and hi that `split` makes from `length` samples."""
+    if split in SAME_LENGTH_SPLITS:
+        return length
     if split is analysis:
         return coeff_len(length, bank.length, mode)
     return coeff_len_of_rec(length, bank.length, mode)

@@ -31,7 +31,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._arrays import allocator, current_allocator, in_callers_library, is_cupy
+from ._arrays import (allocator, array_module, current_allocator, first_other_library_array,
+                      in_callers_library, is_cupy, to_core)
 
 _state = threading.local()
 CACHE_SIZE = 1024  # programs kept (least recently used out first)
@@ -363,7 +364,8 @@ def _builder(t):
 
 
 def _is_array(a) -> bool:
-    return isinstance(a, np.ndarray) or is_cupy(a)
+    """A real array (a plan's stand-ins count as CuPy arrays to is_cupy, not here)."""
+    return isinstance(a, np.ndarray) or (is_cupy(a) and not isinstance(a, PlannedArray))
 
 
 def address(a) -> int:
@@ -529,6 +531,18 @@ def _scan(obj, arrays, key, nested):
     return False
 
 
+def _collect_arrays(obj, found):
+    """NumPy/CuPy arrays anywhere in nested lists, tuples and dicts."""
+    if isinstance(obj, np.ndarray) or is_cupy(obj):
+        found.append(obj)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            _collect_arrays(v, found)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _collect_arrays(v, found)
+
+
 def _substitute(obj, planned_iter):
     if obj is None:
         return None
@@ -582,12 +596,17 @@ class Planned:
         if recording() is not None:  # called from within a plan: part of it
             return self.fn(*args, **kwargs)
         program, arrays = self.program_for(args, kwargs)
-        if not arrays:  # planned for this call alone: arrays of other libraries get results in theirs
+        if program is None:  # arrays of another library: planned as their NumPy/CuPy views,
+            core_args, core_kwargs = to_core(args), to_core(kwargs)  # results back in theirs
+            program, arrays = self.program_for(core_args, core_kwargs)
+            if program is None:  # pragma: no cover - to_core leaves no other library's array
+                raise TypeError("arrays of another library could not be viewed as NumPy/CuPy")
             return in_callers_library(self._run(program, arrays), args, kwargs)
         return self._run(program, arrays)
 
     def program_for(self, args, kwargs):
-        """(Program, the call's arrays in the program's input order)."""
+        """(Program, the call's arrays in the program's input order); (None, [])
+        where an argument holds arrays of another library (see __call__)."""
         arrays, layout, static = [], [], []
         cacheable = True
         positions, names = self.positions, self.names
@@ -608,8 +627,11 @@ class Planned:
             hash(key)
         except TypeError:  # an unhashable argument (arrays as a filter bank, say)
             cacheable = False
-        if not cacheable:  # recorded on the call's own arguments, run once
-            return self._record(args, kwargs, None), []
+        if not cacheable:
+            if (first_other_library_array(args) is not None
+                    or first_other_library_array(kwargs.values()) is not None):
+                return None, []
+            return self._record(args, kwargs, None), []  # recorded on the call's own arguments, run once
         program = _cache.get(key)  # (single dict operations need no lock)
         if program is not None:
             try:
@@ -627,13 +649,16 @@ class Planned:
     def _record(self, args, kwargs, arrays):
         """Run fn on stand-ins for `arrays` (None: on the call's own arguments,
         which are then held by the program)."""
-        device = None
-        xp = np
-        for a in arrays or []:
-            if is_cupy(a):
-                import cupy
-                xp, device = cupy, a.device.id
-                break
+        # The stand-ins all take the program's device: arrays of several
+        # devices are refused here, before a kernel could get a host address.
+        if arrays is None:  # the call's own arguments: the device of their CuPy arrays
+            found = []
+            _collect_arrays((args, kwargs), found)
+            xp = array_module(*[a for a in found if is_cupy(a)])
+            device = next((a.device.id for a in found if is_cupy(a)), None)
+        else:
+            xp = array_module(*arrays)
+            device = arrays[0].device.id if xp is not np else None
         program = Program(self.__qualname__, xp, device)
         if arrays is not None:
             planned = iter([program.input(a) for a in arrays])

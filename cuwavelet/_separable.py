@@ -72,3 +72,39 @@ def merge_sweep(coeffs: dict, axes, banks, modes, merge, out_lens):
         merge(lo, hi, banks[k], modes[k], k + axes[k], out=merged)
         out = merged
     return out
+
+
+# --- every subband in one array (the wavelet packets' level buffers) ---------
+
+def split_sweep_stacked(x, axes, banks, modes, split, at: int = 0):
+    """split_sweep with every subband in one array: x's shape with len(axes)
+    dimensions of 2 inserted at position `at` (before every transformed axis,
+    so at <= min(axes)); index 0/1 along the k-th of them is 'a'/'d' of
+    axes[k]. One launch per axis, each writing its halves in place."""
+    if axes and at > min(axes):
+        raise ValueError("the stacked dimensions must come before every transformed axis")
+    xp = array_module(x)
+    stacked = x
+    for k, (axis, bank, mode) in enumerate(zip(axes, banks, modes)):
+        shape = stacked.shape
+        n_out = split_output_len(split, shape[axis + k], bank, mode)
+        sub = with_len(shape, axis + k, n_out)
+        out = empty(xp, sub[:at + k] + (2,) + sub[at + k:], x.dtype)
+        lead = (slice(None),) * (at + k)
+        split(stacked, bank, mode, axis + k, out[lead + (0,)], out[lead + (1,)])
+        stacked = out
+    return stacked
+
+
+def merge_sweep_stacked(stacked, axes, banks, modes, merge, out_lens, at: int = 0):
+    """Inverse direction of split_sweep_stacked: `stacked` has len(axes)
+    dimensions of 2 at position `at`; they are merged away, last axis first,
+    one launch per axis. out_lens gives the merged length along each axis."""
+    xp = array_module(stacked)
+    for k in reversed(range(len(axes))):
+        lead = (slice(None),) * (at + k)
+        lo, hi = stacked[lead + (0,)], stacked[lead + (1,)]
+        out = empty(xp, with_len(lo.shape, axes[k] + k, out_lens[k]), stacked.dtype)
+        merge(lo, hi, banks[k], modes[k], axes[k] + k, out=out)
+        stacked = out
+    return stacked

@@ -99,6 +99,17 @@ def as_filter_bank(wavelet) -> FilterBank:
         raise ValueError(f"Cannot use {wavelet!r} as a wavelet: {exc}") from None
 
 
+def as_pywt_wavelet(wavelet) -> pywt.Wavelet:
+    """A pywt.Wavelet for what as_filter_bank accepts (for the result objects
+    that expose pywt's wavelets: FswavedecnResult, the wavelet packets)."""
+    if isinstance(wavelet, pywt.Wavelet):
+        return wavelet
+    bank = as_filter_bank(wavelet)
+    if isinstance(wavelet, str):
+        return pywt.Wavelet(wavelet)
+    return pywt.Wavelet(bank.name, filter_bank=(bank.dec_lo, bank.dec_hi, bank.rec_lo, bank.rec_hi))
+
+
 def _bank_of(w: pywt.Wavelet) -> FilterBank:
     filters = [tuple(float(c) for c in f) for f in w.filter_bank]
     lengths = {len(f) for f in filters}
@@ -132,6 +143,23 @@ def per_axis(value, axes, what: str) -> list:
     return values
 
 
+@dataclass(frozen=True, eq=False)
+class FilterPair:
+    """A low-pass and a high-pass filter given as arrays (a learned filter
+    bank's, say), used as they are by whichever operation receives them in
+    place of a FilterBank: analysis and its adjoint take the analysis pair,
+    synthesis and its adjoint the synthesis pair. Never cached (the values
+    may change between calls, and reading them would synchronize a GPU); the
+    arrays must be contiguous, on the data's device, in its real dtype."""
+    lo: object
+    hi: object
+    name: str = "filter arrays"
+
+    @property
+    def length(self) -> int:
+        return int(self.lo.shape[0])
+
+
 _device_filters: "OrderedDict" = OrderedDict()
 _device_filters_lock = threading.Lock()
 DEVICE_FILTER_CACHE_SIZE = 256  # filter banks that change every call (learned ones) must not pile up
@@ -141,6 +169,11 @@ def device_filters(bank: FilterBank, synthesis: bool, dtype, xp):
     """(lo, hi) filter arrays in the kernel's dtype on the array module's current
     device, cached (least recently used out first) so repeated calls copy
     nothing to the GPU."""
+    if isinstance(bank, FilterPair):
+        if bank.lo.dtype != dtype or bank.hi.dtype != dtype:
+            raise TypeError(f"filter arrays of dtype {bank.lo.dtype} given for {np.dtype(dtype)} "
+                            "data; convert them to the data's real dtype")
+        return bank.lo, bank.hi
     device = xp.cuda.runtime.getDevice() if xp is not np else -1
     key = (bank, synthesis, np.dtype(dtype).str, device)
     with _device_filters_lock:

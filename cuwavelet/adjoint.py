@@ -28,11 +28,25 @@ from ._docs import Array, ArrayLike, Axes, ModeSpec, WaveletSpec, shared_docs
 from ._program import planned
 from ._primitives import analysis_adjoint, synthesis_adjoint
 from ._shapes import normalize_axes, normalize_axis
+from ._fully_separable import fswavedecn_adjoint as fswavedecn
+from ._fully_separable import fswaverecn_adjoint as fswaverecn
+from ._packets import packet_decompose_adjoint as packet_decompose
+from ._packets import packet_reconstruct_adjoint as packet_reconstruct
+from ._partial import downcoef_adjoint as downcoef
+from ._partial import upcoef_adjoint as upcoef
+from ._stationary import iswt2_adjoint as iswt2
+from ._stationary import iswt_adjoint as iswt
+from ._stationary import iswtn_adjoint as iswtn
+from ._stationary import swt2_adjoint as swt2
+from ._stationary import swt_adjoint as swt
+from ._stationary import swtn_adjoint as swtn
 from .transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, coefficient_arrays,
                          detail_dict, equal_shapes, signal)
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
-           "dwtn", "idwtn", "wavedecn", "waverecn", "shapes_of"]
+           "dwtn", "idwtn", "wavedecn", "waverecn", "shapes_of",
+           "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "downcoef", "upcoef", "fswavedecn",
+           "fswaverecn", "packet_decompose", "packet_reconstruct"]
 
 
 def __dir__():

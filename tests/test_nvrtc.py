@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from cuwavelet import _kernel_resources, _launch
+from cuwavelet import _filter_grad, _kernel_resources, _launch, _stationary
 from cuwavelet._backends import cuda
 
 # each kernel source with its number of specializations
@@ -22,6 +22,10 @@ KERNEL_MODULES = {
     # synthesis (zero-padded or periodization) + analysis adjoint (every mode), x dtypes
     "fused-1d-coarse-to-fine": (_launch.kernel_module("dwt1_coarse_to_fine_device.cu"),
                                 (2 + 9) * 2),
+    # stationary transform: split and merge x dtypes
+    "stationary": (_stationary.KERNELS, 2 * 2),
+    # analysis / synthesis filter gradients x modes x dtypes, then the partial sums x dtypes
+    "filter-grad": (_filter_grad.KERNELS, 2 * 9 * 2 + 2),
 }
 
 
@@ -115,3 +119,47 @@ def test_geometry_layout_matches_host_build():
     from cuwavelet._geometry import GEOMETRY_DTYPE, MAX_DIMS
     assert GEOMETRY_DTYPE.itemsize == _host_kernels.geometry_size
     assert MAX_DIMS == _host_kernels.max_dims
+
+
+def _cupy_include_options():
+    """The include directories CuPy's own ElementwiseKernel compiles with
+    (cupy/complex.cuh and the CCCL headers it pulls in)."""
+    import glob
+
+    import cupy
+    include = os.path.join(os.path.dirname(cupy.__file__), "_core", "include")
+    return [f"-I{include}"] + [f"-I{d}" for d in sorted(glob.glob(
+        os.path.join(include, "cupy", "_cccl", "*")))]
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+def test_threshold_elementwise_body_compiles(arch):
+    """The thresholds run as CuPy ElementwiseKernels whose preamble is
+    threshold_math.cuh: every (mode, input, work, output) type combination the
+    Python layer can ask for compiles with CuPy's complex type."""
+    import itertools
+
+    from cuwavelet import _thresholding
+    nvrtc = _nvrtc()
+    source = ("#include <cupy/complex.cuh>\n" + _thresholding.kernel_source() + """
+template <int M, typename X, typename D, typename O>
+__global__ void check(const X* x, O* y, D v, O s) {
+  y[0] = cuwavelet::threshold_at<M, D, O, X>(x[0], v, v, v, v, s, true);
+}
+""")
+    types = ["float", "double", "complex<float>", "complex<double>"]
+    names = [f"check<{m}, {x}, {d}, {o}>" for m, x, d, o in itertools.product(
+        range(6), types, ["float", "double"], types)
+        if not (x.startswith("complex") and not o.startswith("complex"))]
+    prog = nvrtc.createProgram(source, "threshold_check.cu", [], [])
+    try:
+        for name in names:
+            nvrtc.addNameExpression(prog, name)
+        try:
+            nvrtc.compileProgram(prog, [f"-arch={arch}", *cuda.COMPILE_OPTIONS,
+                                        *_cupy_include_options()])
+        except Exception:
+            pytest.fail("NVRTC failed:\n" + nvrtc.getProgramLog(prog))
+        assert len({nvrtc.getLoweredName(prog, n) for n in names}) == len(names)
+    finally:
+        nvrtc.destroyProgram(prog)

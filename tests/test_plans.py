@@ -153,6 +153,44 @@ def test_planned_arrays_support_what_the_transforms_use():
     assert len(program.steps) == 1
 
 
+@pytest.mark.parametrize("device", [None, 0])
+def test_copies_between_planned_arrays_stay_in_the_plan(device):
+    """A planned array assigned into another is a copy step between buffers,
+    also in a program for a GPU (where stand-ins count as CuPy arrays to
+    is_cupy), never an array the program would hold and take the address of."""
+    program = _program.Program("test", np, device)
+    a = program.allocate((2, 3), np.float64)
+    b = program.allocate((2, 3), np.float64)
+    a[...] = b
+    assert not program.constants
+    assert [type(s).__name__ for s in program.steps] == ["_Copy"]
+    held = np.ones((2, 3))
+    a[...] = held  # a real array: held by the program
+    assert list(program.constants.values()) == [held]
+
+
+def test_arrays_of_another_library_are_planned_as_their_views():
+    """An object that only speaks DLPack is viewed as NumPy and its calls are
+    planned (cached) like NumPy calls, with the results as pywt's."""
+    class DLPackOnly:
+        def __init__(self, a):
+            self._a = a
+
+        def __dlpack__(self, **kwargs):
+            return self._a.__dlpack__(**kwargs)
+
+        def __dlpack_device__(self):
+            return self._a.__dlpack_device__()
+
+    x = random((3, 40))
+    cw.clear_plan_cache()
+    for _ in range(2):
+        coeffs = cw.wavedec(DLPackOnly(x), "db2", level=2)
+        for got, expected in zip(coeffs, pywt.wavedec(x, "db2", level=2)):
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert _program.cache_info()["plans"] >= 1
+
+
 def test_public_plan_objects():
     x = random((3, 40), seed=5)
     plan = cw.get_plan(cw.wavedec, x, "sym4", "reflect", level=2)

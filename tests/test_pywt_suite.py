@@ -24,7 +24,9 @@ import cuwavelet
 
 PYWT_DIR = Path(pywt.__file__).resolve().parent
 FILES = ["test_dwt_idwt.py", "test_multilevel.py", "test_multidim.py",
-         "test_perfect_reconstruction.py", "test_modes.py", "test_concurrent.py"]
+         "test_perfect_reconstruction.py", "test_modes.py", "test_concurrent.py",
+         "test_swt.py", "test_thresholding.py", "test_mra.py", "test__pywt.py",
+         "test_wp.py", "test_wp2d.py", "test_wpnd.py"]
 # "file::test" -> why it cannot run with cuwavelet standing in
 DESELECTED: dict = {}
 TESTS = Path(__file__).resolve().parent
@@ -65,7 +67,9 @@ def test_cuwavelet_stands_in_for_every_shared_function(pywt_suite):
     header = next((line for line in output.splitlines() if "stands in for pywt's" in line), "")
     assert str(PACKAGE_ROOT / "cuwavelet") in header, output[-3000:]
     for name in ("dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
-                 "dwtn", "idwtn", "wavedecn", "waverecn"):
+                 "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "threshold", "mra",
+                 "downcoef", "WaveletPacket", "WaveletPacket2D", "WaveletPacketND",
+                 "fswavedecn"):
         assert f" {name}," in header or header.endswith(f" {name}")
 
 

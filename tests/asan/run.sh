@@ -36,15 +36,14 @@ FLAGS=(-std=c++17 -O1 -g -fPIC -shared -fopenmp -fno-omit-frame-pointer
        -fsanitize=address,undefined -fno-sanitize-recover=all)
 EXTENSIONS="$("$PYTHON" - "$ROOT/setup.py" <<'PY'
 import ast, sys
-# module, sources and include dirs of each Pybind11Extension(...) call in setup.py
+# module, source and include dir of each row of setup.py's HOST_EXTENSIONS table
 for node in ast.walk(ast.parse(open(sys.argv[1]).read())):
-    if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Pybind11Extension":
-        module, sources = ast.literal_eval(node.args[0]), ast.literal_eval(node.args[1])
-        includes = next((ast.literal_eval(k.value) for k in node.keywords if k.arg == "include_dirs"), [])
-        print(module, ",".join(sources), ",".join(includes))
+    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "HOST_EXTENSIONS":
+        for module, source, _ in ast.literal_eval(node.value):
+            print(module, f"cuwavelet/kernels/{source}", "cuwavelet/kernels")
 PY
 )"
-[[ -n "$EXTENSIONS" ]] || { echo "no Pybind11Extension found in setup.py" >&2; exit 1; }
+[[ -n "$EXTENSIONS" ]] || { echo "no HOST_EXTENSIONS table found in setup.py" >&2; exit 1; }
 pids=()
 while read -r module sources includes; do
   IFS=, read -r -a srcs <<< "$sources"; IFS=, read -r -a incs <<< "$includes"
@@ -89,7 +88,9 @@ if [[ $# -eq 0 ]]; then
          "$ROOT/tests/test_errors.py" "$ROOT/tests/test_coeff_array.py" \
          "$ROOT/tests/test_properties.py" "$ROOT/tests/test_large_and_concurrent.py" \
          "$ROOT/tests/test_fused.py" "$ROOT/tests/test_fused1d.py" \
-         "$ROOT/tests/test_fused1d_coarse_to_fine.py" \
+         "$ROOT/tests/test_fused1d_coarse_to_fine.py" "$ROOT/tests/test_filter_grad.py" \
+         "$ROOT/tests/test_stationary.py" "$ROOT/tests/test_thresholds.py" \
+         "$ROOT/tests/test_packets.py" \
          --deselect tests/test_large_and_concurrent.py::test_ten_thousand_small_transforms_keep_resident_memory_flat \
          --deselect tests/test_fused.py::test_emulator_refuses_divergent_barriers_and_overruns \
          --deselect tests/test_fused1d.py::test_each_refusal_of_the_exactness_rule_is_needed

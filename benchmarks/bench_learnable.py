@@ -1,0 +1,126 @@
+"""Learned filter banks: forward+backward of bridges.torch against ptwt's
+learnable wavelets on the CPU, in one process (not a test).
+
+    python benchmarks/bench_learnable.py [--rounds N] [--quick] [--threads N]
+
+Both sides take the same ``ptwt.wavelets_learnable.ProductFilter`` (four
+filter parameters, initialized from a pywt wavelet) as their wavelet; the
+gradient is taken with respect to the four filters and the input (fixed
+random cotangents on every output). Workloads (float32):
+
+    W1  wavedec   (256, 4096)         db4  level 5   (the project's W1 and W3
+    W3  wavedec2  (16, 3, 256, 256)   db2  level 3    shapes, float32)
+    R1  waverec(wavedec)   on W1                       (a reconstruction, as a
+    R3  waverec2(wavedec2) on W3                        filter-learning loss uses)
+
+in mode 'zero' (ptwt's waverec undoes zero padding; both sides compute
+pywt's coefficients there, checked before timing) and, for the
+decompositions, 'symmetric'. Times are medians of interleaved rounds; "x
+ours" is ptwt's time over ours (above 1: we are faster).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pywt
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+warnings.filterwarnings("ignore")
+
+WORKLOADS = {
+    "W1": dict(shape=(256, 4096), wavelet="db4", level=5, dims=1, inverse=False),
+    "W3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, dims=2, inverse=False),
+    "R1": dict(shape=(256, 4096), wavelet="db4", level=5, dims=1, inverse=True),
+    "R3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, dims=2, inverse=True),
+}
+
+
+def leaves(c):
+    if isinstance(c, torch.Tensor):
+        return [c]
+    if isinstance(c, dict):
+        c = list(c.values())
+    return [t for v in c for t in leaves(v)]
+
+
+def transform(lib, w, mode, bank):  # lib: bridges.torch or ptwt
+    """x -> outputs of the workload through lib (bridges.torch or ptwt)."""
+    dec = getattr(lib, "wavedec2" if w["dims"] == 2 else "wavedec")
+    rec = getattr(lib, "waverec2" if w["dims"] == 2 else "waverec")
+
+    def run(x):
+        c = dec(x, bank, mode=mode, level=w["level"])
+        if not w["inverse"]:
+            return leaves(c)
+        return [rec(c, bank) if lib.__name__ == "ptwt" else rec(c, bank, mode)]
+    return run
+
+
+def fwd_bwd(run, x, bank, cots):
+    outs = run(x)
+    return torch.autograd.grad(outs, [x, *bank.parameters()], cots, allow_unused=True)
+
+
+def median_interleaved(calls: dict, rounds: int) -> dict:
+    for fn in calls.values():
+        fn()  # warm-up
+    samples = {k: [] for k in calls}
+    for _ in range(rounds):
+        for k, fn in calls.items():
+            t0 = time.perf_counter()
+            fn()
+            samples[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--quick", action="store_true", help="5 rounds")
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+    rounds = 5 if args.quick else args.rounds
+    if args.threads:  # before cuwavelet's thread pool starts
+        os.environ["CUWAVELET_NUM_THREADS"] = str(args.threads)
+        torch.set_num_threads(args.threads)
+    import ptwt
+
+    import bridges.torch as bt
+    from ptwt.wavelets_learnable import ProductFilter
+
+    from importlib.metadata import version
+    print(f"torch {torch.__version__}, ptwt {version('ptwt')}, threads {torch.get_num_threads()}, "
+          f"CPU, float32, medians of {rounds} interleaved rounds")
+    print(f"{'workload':50s} {'mode':10s} {'ours ms':>9s} {'ptwt ms':>9s} {'x ours':>7s}")
+    gen = torch.Generator().manual_seed(0)
+    for name, w in WORKLOADS.items():
+        for mode in ("zero",) if w["inverse"] else ("zero", "symmetric"):
+            filters = [torch.tensor(f, dtype=torch.float32)
+                       for f in pywt.Wavelet(w["wavelet"]).filter_bank]
+            bank = ProductFilter(*filters)
+            x = torch.randn(w["shape"], generator=gen).requires_grad_(True)
+            ours, peer = transform(bt, w, mode, bank), transform(ptwt, w, mode, bank)  # noqa
+            out_ours, out_peer = ours(x), peer(x)
+            for a, b in zip(out_ours, out_peer):  # same coefficients before timing
+                assert a.shape == b.shape, (name, mode, a.shape, b.shape)
+                err = float((a - b).abs().max()) / max(1.0, float(b.abs().max()))
+                assert err < 1e-4, (name, mode, err)
+            cots = [torch.randn(t.shape, generator=gen) for t in out_ours]
+            times = median_interleaved({"ours": lambda: fwd_bwd(ours, x, bank, cots),
+                                        "ptwt": lambda: fwd_bwd(peer, x, bank, cots)}, rounds)
+            suffix = "2" if w["dims"] == 2 else ""
+            kind = f"waverec{suffix}(wavedec{suffix})" if w["inverse"] else f"wavedec{suffix}"
+            desc = f"{name} {kind} {w['shape']} {w['wavelet']} L{w['level']}"
+            print(f"{desc:50s} {mode:10s} {times['ours'] * 1e3:9.2f} {times['ptwt'] * 1e3:9.2f} "
+                  f"{times['ptwt'] / times['ours']:6.2f}x")
+
+
+if __name__ == "__main__":
+    main()

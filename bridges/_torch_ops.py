@@ -1,0 +1,1092 @@
+"""The linear operations of bridges.torch, each declared once, and every way
+torch reaches them.
+
+An operation (``LinearOp``) is a core computation on real CPU/CUDA tensors
+(``run``), the shapes of its outputs (``fake``), its transpose (``transpose``,
+the backward pass: itself made of these operations, so gradients of every
+order are exact) and how its arguments batch. Everything else is derived:
+
+* JVP (forward mode): every operation is linear in each group of its inputs
+  (the data; for learned filter banks also the filters, separately), so its
+  tangent is the operation applied to the tangents, one group at a time.
+* vmap: the mapped dimension is folded into the operation's batch (any
+  dimension besides the transformed axes is a batch dimension; axes are
+  counted from the end so they keep pointing at the same data). Only a batch
+  of filters cannot be folded; it is looped over.
+* An ``autograd.Function`` with ``setup_context``, ``backward``, ``jvp`` and
+  ``vmap``, so that autograd, forward-mode AD and every ``torch.func``
+  transform work.
+* A dispatcher op ``torch.ops.cuwavelet.<name>`` (a plain ``Library`` kernel,
+  a fake implementation, an Autograd kernel that applies the Function, a
+  vmap rule) for ``torch.compile(fullgraph=True)`` and ``torch.jit.trace``,
+  which record it as one graph node.
+
+A call (``LinearOp.__call__``) takes the cheapest route that is still right:
+under graph capture the dispatcher op; under torch.func the Function's full
+``apply``; when autograd or forward-mode AD is involved the Function's C++
+``apply`` (without the Python wrapper's argument binding); otherwise, for
+plain CPU/CUDA tensors, the core directly.
+
+Arguments: ``static`` is a hashable tuple (axes, modes, filter values, ...),
+``ts`` the tensors, None where a coefficient is absent (zero).
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.autograd.forward_ad as _fwad
+from torch import nn
+
+from cuwavelet import _filter_grad as _fg
+from cuwavelet import _multilevel as ml
+from cuwavelet import _primitives
+from cuwavelet._arrays import allocator, data_pointer
+from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
+from cuwavelet._wavelets import FilterBank, FilterPair
+
+from ._frontend import subband_keys
+
+TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64,
+                np.dtype(np.complex64): torch.complex64, np.dtype(np.complex128): torch.complex128}
+CORE_DTYPES = {t: n for n, t in TORCH_DTYPES.items()}
+REAL_OF = {torch.float32: torch.float32, torch.float64: torch.float64,
+           torch.complex64: torch.float32, torch.complex128: torch.float64}
+PLAIN_TYPES = (torch.Tensor, nn.Parameter)
+
+LIB = torch.library.Library("cuwavelet", "DEF")
+
+
+# --- tensors <-> core arrays ------------------------------------------------------
+
+def to_core(t: torch.Tensor):
+    """The tensor as a NumPy (CPU) or CuPy (CUDA) array sharing its memory and strides."""
+    if t.requires_grad:
+        t = t.detach()  # DLPack and .numpy() refuse tensors that require grad
+    if t.is_conj():
+        t = t.resolve_conj()  # ... or have the conjugate / negative bit set
+    if t.is_neg():
+        t = t.resolve_neg()
+    if t.is_cuda:
+        import cupy
+        return cupy.from_dlpack(t)
+    return t.numpy()
+
+
+class _CpuScope:
+    """CPU calls: NumPy allocates (cheaper than torch.empty per output) and
+    torch wraps the results without copies."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    @staticmethod
+    def tensor(a) -> torch.Tensor:
+        return torch.from_numpy(a)
+
+    @staticmethod
+    def empty(shape, dtype: torch.dtype):
+        a = np.empty(shape, dtype=CORE_DTYPES[dtype])
+        return torch.from_numpy(a), a
+
+
+_CPU = _CpuScope()
+
+
+class _CudaScope:
+    """CUDA calls: every array the core allocates is a torch.empty tensor
+    (torch's caching allocator) and the kernels run on torch's current stream
+    of the tensor's device, so that an op can return the tensor the core
+    wrote its result into."""
+
+    def __init__(self, device: torch.device):
+        self.device, self.made = device, []
+        self._stack = contextlib.ExitStack()
+
+    def __call__(self, xp, shape, dtype):  # the core's allocator hook
+        t = torch.empty(shape, dtype=TORCH_DTYPES[np.dtype(dtype)], device=self.device)
+        self.made.append(t)
+        return to_core(t)
+
+    def __enter__(self):
+        import cupy
+        index = self.device.index if self.device.index is not None else \
+            torch.cuda.current_device()
+        self._stack.enter_context(torch.cuda.device(index))
+        self._stack.enter_context(cupy.cuda.Device(index))
+        self._stack.enter_context(_cupy_stream(torch.cuda.current_stream(index), index))
+        self._stack.enter_context(allocator(self))
+        return self
+
+    def __exit__(self, *exc):
+        return self._stack.__exit__(*exc)
+
+    def tensor(self, a) -> torch.Tensor:
+        """The allocated tensor that is exactly `a` (start, shape, strides), else a view."""
+        for t in reversed(self.made):
+            if tuple(t.shape) == tuple(a.shape) and data_pointer(a) == t.data_ptr() and \
+                    tuple(a.strides) == tuple(s * t.element_size() for s in t.stride()):
+                return t
+        return torch.from_dlpack(a)
+
+    def empty(self, shape, dtype: torch.dtype):
+        t = torch.empty(shape, dtype=dtype, device=self.device)
+        return t, to_core(t)
+
+
+def _cupy_stream(stream, index):
+    import cupy
+    from_external = getattr(cupy.cuda.Stream, "from_external", None)  # CuPy >= 14
+    if from_external is not None:
+        try:
+            return from_external(stream)
+        except (TypeError, ValueError, AttributeError):
+            pass  # an older signature: take the pointer
+    return cupy.cuda.ExternalStream(stream.cuda_stream, index)
+
+
+def scope(t: torch.Tensor):
+    """Where a core call on `t` runs (see _CpuScope, _CudaScope)."""
+    if t.is_cuda:
+        return _CudaScope(t.device)
+    if t.is_cpu:
+        return _CPU
+    raise TypeError(f"cuwavelet runs on CPU and CUDA tensors; got a {t.device.type} tensor.")
+
+
+def check_dtype(t: torch.Tensor, what: str) -> None:
+    if t.dtype not in CORE_DTYPES:
+        raise TypeError(f"cuwavelet ops compute in float32, float64, complex64 or complex128; "
+                        f"{what} is {t.dtype} (the public functions convert other dtypes).")
+
+
+def present(ts, what="coefficients") -> torch.Tensor:
+    """The first given tensor, after checking that the given ones agree."""
+    ref = None
+    for t in ts:
+        if t is None:
+            continue
+        check_dtype(t, f"a {what[:-1]}")
+        if ref is None:
+            ref = t
+        elif t.dtype != ref.dtype or t.is_cuda != ref.is_cuda or \
+                (t.is_cuda and t.get_device() != ref.get_device()):
+            raise ValueError(f"the {what} must share one dtype and device")
+    if ref is None:
+        raise ValueError(f"At least one of the {what} must be given (all are None).")
+    return ref
+
+
+def with_lens(shape, axes, lens) -> tuple:
+    shape = tuple(shape)
+    for ax, n in zip(axes, lens):
+        shape = with_len(shape, ax, n)
+    return shape
+
+
+def norm_axes(axes, ndim: int) -> list:
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of range for a {ndim}-d tensor")
+        out.append(a % ndim)
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def banks_of(lengths: tuple, filters: tuple) -> tuple:
+    """The filter banks encoded as an op's (lengths, filters) arguments."""
+    banks, i = [], 0
+    for n in lengths:
+        if n < 2 or n % 2 or i + 4 * n > len(filters):
+            raise ValueError(f"filter lengths {list(lengths)} do not fit {len(filters)} filter values")
+        banks.append(FilterBank(*(tuple(filters[i + j * n:i + (j + 1) * n]) for j in range(4)),
+                                name="torch-op"))
+        i += 4 * n
+    if i != len(filters):
+        raise ValueError(f"filter lengths {list(lengths)} do not fit {len(filters)} filter values")
+    return tuple(banks)
+
+
+def encode_banks(banks) -> tuple:
+    """(lengths, filters) of fixed filter banks, as the ops take them."""
+    return (tuple(b.length for b in banks),
+            tuple(c for b in banks for f in (b.dec_lo, b.dec_hi, b.rec_lo, b.rec_hi) for c in f))
+
+
+# --- routes --------------------------------------------------------------------------
+
+_is_compiling = torch.compiler.is_compiling
+_tracing_state = torch._C._get_tracing_state
+_functorch_active = torch._C._are_functorch_transforms_active
+_grad_enabled = torch.is_grad_enabled
+_dispatch_modes = torch._C._len_torch_dispatch_stack
+
+
+def graph_mode() -> bool:
+    """torch.compile or torch.jit.trace is recording: the ops must appear as graph nodes."""
+    return _is_compiling() or _tracing_state() is not None
+
+
+def plain(ts) -> bool:
+    """Real CPU/CUDA tensors and no dispatch mode: the core can run on them."""
+    if _dispatch_modes():
+        return False
+    for t in ts:
+        if t is not None and (type(t) not in PLAIN_TYPES or not (t.is_cpu or t.is_cuda)):
+            return False
+    return True
+
+
+def needs_autograd(ts) -> bool:
+    if _fwad._current_level >= 0:  # inside forward_ad.dual_level: tangents may ride along
+        return True
+    if not _grad_enabled():
+        return False
+    for t in ts:
+        if t is not None and t.requires_grad:
+            return True
+    return False
+
+
+# --- the declaration -----------------------------------------------------------------
+
+@dataclass(eq=False)
+class LinearOp:
+    """One operation: see the module docstring. Slots are positions in ts."""
+    name: str
+    schema: str                          # dispatcher schema (without the name)
+    run: Callable                        # (static, ts) -> tuple of tensors (the core)
+    fake: Callable                       # (static, ts) -> tuple of tensors (shapes)
+    transpose: Callable                  # (ctx, grads) -> gradients of ts
+    to_args: Callable                    # (static, ts) -> dispatcher arguments
+    from_args: Callable                  # dispatcher arguments -> (static, ts)
+    remember: Callable                   # (static, ts) -> what transpose needs besides tensors
+    groups: tuple | None = None          # slot groups it is linear in (None: all slots, jointly)
+    required: tuple | None = ()          # slots that may not be None (None: every slot)
+    leads: tuple = ()                    # per slot: dimensions before the batch ones
+    out_leads: Callable = None           # static -> per output: dimensions before the batch
+    filter_slots: tuple = ()             # slots holding filters (batches of them loop)
+    rebatch: Callable = None             # (static, logical ndims) -> static for a batch in front
+    saves_tensors: bool = False          # transpose needs the inputs (bilinear ops)
+    returns_list: bool = True            # dispatcher result: Tensor[] (else one Tensor)
+    fn: type = field(init=False)
+
+    def __post_init__(self):
+        self.fn = _function_of(self)
+        self.capply = super(torch.autograd.Function, self.fn).apply  # C++ apply
+        _register(self)
+
+    def __call__(self, static, *ts) -> tuple:
+        if _is_compiling() or _tracing_state() is not None:  # graph_mode(), inlined
+            return self.dispatch(static, ts)
+        if _functorch_active():
+            return self.fn.apply(static, *ts)
+        if needs_autograd(ts):
+            return self.capply(static, *ts)
+        if plain(ts):
+            return self.run(static, ts)
+        return self.dispatch(static, ts)
+
+    def dispatch(self, static, ts) -> tuple:
+        out = getattr(torch.ops.cuwavelet, self.name).default(*self.to_args(static, ts))
+        return tuple(out) if self.returns_list else (out,)
+
+    def pack(self, outputs):
+        return list(outputs) if self.returns_list else outputs[0]
+
+    # --- forward mode: linear in each group ----------------------------------------
+    def tangent(self, ctx, tangents) -> tuple:
+        """The output tangents: the op applied to the tangents of one group at a
+        time (the other groups at their primal values), summed."""
+        ts = ctx.saved_tensors if self.saves_tensors else (None,) * len(tangents)
+        total = None
+        for group in self.groups or (tuple(range(len(tangents))),):
+            if all(tangents[i] is None for i in group):
+                continue
+            args = list(ts)
+            for i in group:
+                t = tangents[i]
+                if t is None and (self.required is None or i in self.required):
+                    t = torch.zeros_like(ts[i]) if ts[i] is not None else \
+                        torch.zeros(ctx.info[i][0], dtype=ctx.info[i][1], device=ctx.info[i][2])
+                args[i] = t
+            out = self(ctx.static, *args)
+            total = out if total is None else tuple(a + b for a, b in zip(total, out))
+        return total
+
+    # --- vmap: fold the mapped dimension into the batch ------------------------------
+    def batch(self, info, in_dims, static, ts):
+        size = info.batch_size
+        if any(in_dims[i] is not None for i in self.filter_slots) or self.rebatch is None:
+            return self._loop(size, in_dims, static, ts)
+        ndims = [None if t is None else t.ndim - (d is not None) for t, d in zip(ts, in_dims)]
+        folded = self.rebatch(static, ndims)
+        if folded is None:
+            return self._loop(size, in_dims, static, ts)
+        moved = []
+        for i, (t, d) in enumerate(zip(ts, in_dims)):
+            lead = self.leads[i] if i < len(self.leads) else 0
+            if t is None or i in self.filter_slots:
+                moved.append(t)
+            elif d is None:
+                moved.append(t.unsqueeze(lead).expand(*t.shape[:lead], size, *t.shape[lead:]))
+            else:
+                moved.append(t.movedim(d, lead))
+        out = self(folded, *moved)
+        return out, tuple(self.out_leads(folded))
+
+    def _loop(self, size, in_dims, static, ts):
+        """A batch the operation cannot absorb (a batch of filters): one call per index."""
+        outs = [self(static, *[t if d is None or t is None else t.select(d, b)
+                               for t, d in zip(ts, in_dims)]) for b in range(size)]
+        return tuple(torch.stack(o) for o in zip(*outs)), (0,) * len(outs[0])
+
+
+def _function_of(op: LinearOp) -> type:
+    def forward(static, *ts):
+        if plain(ts) and torch._C._get_tracing_state() is None:
+            return op.run(static, ts)
+        with torch._C._AutoDispatchBelowAutograd():
+            return op.dispatch(static, ts)
+
+    def setup_context(ctx, inputs, output):
+        static, ts = inputs[0], inputs[1:]
+        ctx.set_materialize_grads(False)
+        ctx.static, ctx.info = static, op.remember(static, ts)
+        if op.saves_tensors:
+            ctx.save_for_backward(*ts)
+            ctx.save_for_forward(*ts)
+
+    def backward(ctx, *grads):
+        return (None,) + tuple(op.transpose(ctx, grads))
+
+    def jvp(ctx, _static_tangent, *tangents):
+        return op.tangent(ctx, tangents)
+
+    def vmap(info, in_dims, static, *ts):
+        return op.batch(info, in_dims[1:], static, ts)
+
+    return type(f"{op.name}_function", (torch.autograd.Function,), {
+        "forward": staticmethod(forward), "setup_context": staticmethod(setup_context),
+        "backward": staticmethod(backward), "jvp": staticmethod(jvp),
+        "vmap": staticmethod(vmap), "__module__": __name__})
+
+
+def _register(op: LinearOp) -> None:
+    LIB.define(op.name + op.schema)
+
+    def kernel(*args):
+        static, ts = op.from_args(args)
+        return op.pack(op.run(static, ts))
+
+    def autograd_kernel(*args):
+        static, ts = op.from_args(args)
+        if torch._C._are_functorch_transforms_active():
+            return op.pack(op.fn.apply(static, *ts))
+        return op.pack(op.capply(static, *ts))
+
+    def fake(*args):
+        static, ts = op.from_args(args)
+        return op.pack(op.fake(static, ts))
+
+    def vmap_rule(info, in_dims, *args):
+        static, ts = op.from_args(args)
+        # the tensors' batch dimensions, found where from_args finds the tensors
+        dims = op.from_args([d if _holds_tensors(a) else a for a, d in zip(args, in_dims)])[1]
+        out, out_dims = op.batch(info, dims, static, ts)
+        return op.pack(out), (list(out_dims) if op.returns_list else out_dims[0])
+
+    LIB.impl(op.name, kernel, "CompositeExplicitAutograd")
+    LIB.impl(op.name, autograd_kernel, "Autograd")
+    torch.library.register_fake(f"cuwavelet::{op.name}", fake, lib=LIB)
+    torch.library.register_vmap(f"cuwavelet::{op.name}", vmap_rule, lib=LIB)
+
+
+def _holds_tensors(arg) -> bool:
+    return isinstance(arg, torch.Tensor) or (isinstance(arg, (list, tuple)) and len(arg) > 0
+                                             and isinstance(arg[0], torch.Tensor))
+
+
+# --- shared pieces of the declarations ------------------------------------------------
+
+def _from_end(axes, ndim: int) -> tuple:
+    """Axes counted from the end (a batch dimension in front leaves them in place)."""
+    return tuple(a - ndim if a >= 0 else a for a in axes)
+
+
+def _first_ndim(ndims) -> int:
+    return next(n for n in ndims if n is not None)
+
+
+def _listed(ts):
+    """Tensor[] and which-numbers of the given tensors (dispatcher form)."""
+    which = [i for i, t in enumerate(ts) if t is not None]
+    return [ts[i] for i in which], which
+
+
+def _unlisted(tensors, which, count: int) -> tuple:
+    """The inverse of _listed: count slots, None where not given."""
+    if not isinstance(tensors, (list, tuple)):  # vmap's in_dims for a list may be one entry
+        tensors = [tensors] * len(which)
+    if len(tensors) != len(which) or len(set(which)) != len(which) or \
+            not all(0 <= i < count for i in which):
+        raise ValueError(f"coefficient numbers {list(which)} do not fit {len(tensors)} arrays "
+                         f"of {count}")
+    ts = [None] * count
+    for i, t in zip(which, tensors):
+        ts[i] = t
+    return tuple(ts)
+
+
+def _nones(n: int) -> tuple:
+    return (None,) * n
+
+
+def _select(grads, presence):
+    return tuple(g if p else None for g, p in zip(grads, presence))
+
+
+# --- fixed filter banks: one level over several axes ---------------------------------
+# static: (axes, modes, lengths, filters) [+ sizes: the data's lengths along axes]
+
+_SPEC_ARGS = "int[] axes, int[] modes, int[] lengths, float[] filters"
+
+
+def _level_args(static):
+    axes, modes, lengths, filters = static[:4]
+    return list(axes), list(modes), list(lengths), list(filters)
+
+
+def _level_static(axes, modes, lengths, filters):
+    if not (len(axes) == len(modes) == len(lengths)) or not axes:
+        raise ValueError("axes, modes and filter lengths must be non-empty and of one length")
+    return (tuple(axes), tuple(modes), tuple(lengths), tuple(filters))
+
+
+_LEVEL_PLANS: dict = {}
+
+
+def _level_core(static, ndim):
+    """(axes >= 0, banks, modes, subband keys) of a level op's static arguments,
+    cached per (axes, modes, lengths, filters, ndim)."""
+    key = (static[:4], ndim)
+    plan = _LEVEL_PLANS.get(key)
+    if plan is None:
+        axes, modes, lengths, filters = static[:4]
+        plan = (norm_axes(axes, ndim), list(banks_of(lengths, filters)), list(modes),
+                subband_keys(len(axes)))
+        if len(_LEVEL_PLANS) > 1024:
+            _LEVEL_PLANS.clear()
+        _LEVEL_PLANS[key] = plan
+    return plan
+
+
+def _level_rebatch(static, ndims):
+    return (_from_end(static[0], _first_ndim(ndims)),) + tuple(static[1:])
+
+
+def _dwtn_run(static, ts):
+    (x,) = ts
+    check_dtype(x, "the data")
+    axes, banks, modes, keys = _level_core(static, x.ndim)
+    with scope(x) as s:
+        sub = ml.dwtn(to_core(x), axes, banks, modes)
+        return tuple([s.tensor(sub[k]) for k in keys])
+
+
+def _dwtn_fake(static, ts):
+    (x,) = ts
+    axes, modes, lengths = norm_axes(static[0], x.ndim), static[1], static[2]
+    lens = [coeff_len(x.shape[a], n, m) for a, n, m in zip(axes, lengths, modes)]
+    return tuple(x.new_empty(with_lens(x.shape, axes, lens)) for _ in range(2 ** len(axes)))
+
+
+def _sizes(static, x) -> tuple:
+    return tuple(x.shape[a] for a in _level_core(static, x.ndim)[0])
+
+
+def _dwtn_transpose(ctx, grads):
+    if all(g is None for g in grads):
+        return (None,)
+    return DWTN_ADJOINT(ctx.static + (ctx.info,), *grads)
+
+
+DWTN = LinearOp(
+    "dwtn", f"(Tensor x, {_SPEC_ARGS}) -> Tensor[]",
+    run=_dwtn_run, fake=_dwtn_fake, transpose=_dwtn_transpose,
+    to_args=lambda s, ts: (ts[0], *_level_args(s)),
+    from_args=lambda a: (_level_static(*a[1:5]), (a[0],)),
+    remember=lambda s, ts: _sizes(s, ts[0]), groups=((0,),), required=(0,), leads=(0,),
+    out_leads=lambda s: (0,) * 2 ** len(s[0]), rebatch=_level_rebatch)
+
+
+def _merge_input(static, ts, what):
+    ref = present(ts, what)
+    axes, banks, modes, keys = _level_core(static, ref.ndim)
+    if len(ts) != len(keys):
+        raise ValueError(f"{len(ts)} subbands given for {len(axes)} axes")
+    return ref, axes, banks, modes, keys
+
+
+def _dwtn_adjoint_run(static, ts):
+    ref, axes, banks, modes, keys = _merge_input(static, ts, "cotangents")
+    with scope(ref) as s:
+        c = {k: to_core(t) for k, t in zip(keys, ts) if t is not None}
+        return (s.tensor(ml.dwtn_adjoint(c, axes, banks, modes,
+                                         with_lens(ref.shape, axes, static[4]))),)
+
+
+def _dwtn_adjoint_fake(static, ts):
+    ref = present(ts, "cotangents")
+    return (ref.new_empty(with_lens(ref.shape, norm_axes(static[0], ref.ndim), static[4])),)
+
+
+def _presence(static, ts):
+    return tuple(t is not None for t in ts)
+
+
+def _dwtn_adjoint_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return _nones(len(ctx.info))
+    return _select(DWTN(ctx.static[:4], g), ctx.info)
+
+
+DWTN_ADJOINT = LinearOp(
+    "dwtn_adjoint", f"(Tensor[] cots, int[] which, {_SPEC_ARGS}, SymInt[] sizes) -> Tensor",
+    run=_dwtn_adjoint_run, fake=_dwtn_adjoint_fake, transpose=_dwtn_adjoint_transpose,
+    to_args=lambda s, ts: (*_listed(ts), *_level_args(s), list(s[4])),
+    from_args=lambda a: (_level_static(*a[2:6]) + (tuple(a[6]),),
+                         _unlisted(a[0], a[1], 2 ** len(a[2]))),
+    remember=_presence, returns_list=False, out_leads=lambda s: (0,), rebatch=_level_rebatch)
+
+
+def _idwtn_run(static, ts):
+    ref, axes, banks, modes, keys = _merge_input(static, ts, "coefficients")
+    with scope(ref) as s:
+        c = {k: to_core(t) for k, t in zip(keys, ts) if t is not None}
+        return (s.tensor(ml.idwtn(c, axes, banks, modes)),)
+
+
+def _idwtn_fake(static, ts):
+    ref = present(ts, "coefficients")
+    axes, modes, lengths = norm_axes(static[0], ref.ndim), static[1], static[2]
+    lens = [rec_len(ref.shape[a], n, m) for a, n, m in zip(axes, lengths, modes)]
+    return (ref.new_empty(with_lens(ref.shape, axes, lens)),)
+
+
+def _idwtn_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return _nones(len(ctx.info))
+    return _select(IDWTN_ADJOINT(ctx.static, g), ctx.info)
+
+
+IDWTN = LinearOp(
+    "idwtn", f"(Tensor[] coeffs, int[] which, {_SPEC_ARGS}) -> Tensor",
+    run=_idwtn_run, fake=_idwtn_fake, transpose=_idwtn_transpose,
+    to_args=lambda s, ts: (*_listed(ts), *_level_args(s)),
+    from_args=lambda a: (_level_static(*a[2:6]), _unlisted(a[0], a[1], 2 ** len(a[2]))),
+    remember=_presence, returns_list=False, out_leads=lambda s: (0,), rebatch=_level_rebatch)
+
+
+def _idwtn_adjoint_run(static, ts):
+    (y,) = ts
+    check_dtype(y, "the cotangent")
+    axes, banks, modes, _ = _level_core(static, y.ndim)
+    with scope(y) as s:
+        sub = ml.idwtn_adjoint(to_core(y), axes, banks, modes)
+        return tuple(s.tensor(sub[k]) for k in subband_keys(len(axes)))
+
+
+def _idwtn_adjoint_fake(static, ts):
+    (y,) = ts
+    axes, modes, lengths = norm_axes(static[0], y.ndim), static[1], static[2]
+    lens = [coeff_len_of_rec(y.shape[a], n, m) for a, n, m in zip(axes, lengths, modes)]
+    return tuple(y.new_empty(with_lens(y.shape, axes, lens)) for _ in range(2 ** len(axes)))
+
+
+def _idwtn_adjoint_transpose(ctx, grads):
+    if all(g is None for g in grads):
+        return (None,)
+    return IDWTN(ctx.static, *grads)
+
+
+IDWTN_ADJOINT = LinearOp(
+    "idwtn_adjoint", f"(Tensor y, {_SPEC_ARGS}) -> Tensor[]",
+    run=_idwtn_adjoint_run, fake=_idwtn_adjoint_fake, transpose=_idwtn_adjoint_transpose,
+    to_args=lambda s, ts: (ts[0], *_level_args(s)),
+    from_args=lambda a: (_level_static(*a[1:5]), (a[0],)),
+    remember=lambda s, ts: None, groups=((0,),), required=(0,), leads=(0,),
+    out_leads=lambda s: (0,) * 2 ** len(s[0]), rebatch=_level_rebatch)
+
+
+# --- fixed filter banks: whole multilevel transforms ----------------------------------
+#   wavedec(x)                    -> [cA_L, details_L..., ..., details_1...]
+#   wavedec_adjoint(cots)         -> x
+#   waverec([cA_L, cD_L, ..., cD_1]) -> y     (1D; pywt's trimming included)
+#   waverec_adjoint(y)            -> [cA_L, cD_L, ..., cD_1]
+# A level's details are its subbands but 'a...a', in key order, coarsest level
+# first. On CUDA these run as the core's fused multi-level kernels (a few
+# launches instead of one or more per level).
+# static: (level, axes, modes, lengths, filters) [+ sizes]; waverec's:
+# (axes, modes, lengths, filters) [+ coefficient lengths].
+
+_ML_ARGS = f"int level, {_SPEC_ARGS}"
+
+
+def _ml_static(level, axes, modes, lengths, filters):
+    return (int(level),) + _level_static(axes, modes, lengths, filters)
+
+
+def _ml_rebatch(static, ndims):
+    return (static[0], _from_end(static[1], _first_ndim(ndims))) + tuple(static[2:])
+
+
+def _ml_count(static) -> int:
+    return 1 + static[0] * (2 ** len(static[1]) - 1)
+
+
+def _wavedec_run(static, ts):
+    (x,) = ts
+    check_dtype(x, "the data")
+    level = static[0]
+    axes, banks, modes, _ = _level_core(static[1:], x.ndim)
+    keys = subband_keys(len(axes))[1:]
+    with scope(x) as s:
+        c = ml.wavedec(to_core(x), axes, banks, modes, level)
+        return (s.tensor(c[0]),) + tuple(s.tensor(d[k]) for d in c[1:] for k in keys)
+
+
+def _wavedec_fake(static, ts):
+    (x,) = ts
+    level, axes, modes, lengths = static[0], norm_axes(static[1], x.ndim), static[2], static[3]
+    lens, shapes = [x.shape[a] for a in axes], []
+    for _ in range(level):
+        lens = [coeff_len(n, f, m) for n, f, m in zip(lens, lengths, modes)]
+        shapes.append(with_lens(x.shape, axes, lens))
+    details = 2 ** len(axes) - 1
+    return (x.new_empty(shapes[-1]),) + tuple(x.new_empty(s) for s in shapes[::-1]
+                                              for _ in range(details))
+
+
+def _wavedec_transpose(ctx, grads):
+    if all(g is None for g in grads):
+        return (None,)
+    return WAVEDEC_ADJOINT(ctx.static + (ctx.info,), *grads)
+
+
+WAVEDEC = LinearOp(
+    "wavedec", f"(Tensor x, {_ML_ARGS}) -> Tensor[]",
+    run=_wavedec_run, fake=_wavedec_fake, transpose=_wavedec_transpose,
+    to_args=lambda s, ts: (ts[0], s[0], *_level_args(s[1:])),
+    from_args=lambda a: (_ml_static(*a[1:6]), (a[0],)),
+    remember=lambda s, ts: _sizes(s[1:], ts[0]), groups=((0,),), required=(0,), leads=(0,),
+    out_leads=lambda s: (0,) * _ml_count(s), rebatch=_ml_rebatch)
+
+
+def _wavedec_adjoint_run(static, ts):
+    level = static[0]
+    ref = present(ts, "cotangents")
+    axes, banks, modes, _ = _level_core(static[1:], ref.ndim)
+    keys = subband_keys(len(axes))[1:]
+    if len(ts) != _ml_count(static):
+        raise ValueError(f"{len(ts)} cotangents given for {_ml_count(static)} coefficients")
+    with scope(ref) as s:
+        given = [None if t is None else to_core(t) for t in ts]
+        structure = [given[0]] + [{k: given[1 + j * len(keys) + i] for i, k in enumerate(keys)}
+                                  for j in range(level)]
+        return (s.tensor(ml.wavedec_adjoint(structure, axes, banks, modes,
+                                            with_lens(ref.shape, axes, static[5]))),)
+
+
+def _wavedec_adjoint_fake(static, ts):
+    ref = present(ts, "cotangents")
+    return (ref.new_empty(with_lens(ref.shape, norm_axes(static[1], ref.ndim), static[5])),)
+
+
+def _wavedec_adjoint_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return _nones(len(ctx.info))
+    return _select(WAVEDEC(ctx.static[:5], g), ctx.info)
+
+
+WAVEDEC_ADJOINT = LinearOp(
+    "wavedec_adjoint", f"(Tensor[] cots, int[] which, {_ML_ARGS}, SymInt[] sizes) -> Tensor",
+    run=_wavedec_adjoint_run, fake=_wavedec_adjoint_fake, transpose=_wavedec_adjoint_transpose,
+    to_args=lambda s, ts: (*_listed(ts), s[0], *_level_args(s[1:5]), list(s[5])),
+    from_args=lambda a: (_ml_static(*a[2:7]) + (tuple(a[7]),),
+                         _unlisted(a[0], a[1], 1 + a[2] * (2 ** len(a[3]) - 1))),
+    remember=_presence, returns_list=False, out_leads=lambda s: (0,), rebatch=_ml_rebatch)
+
+
+def _one_axis(static, ndim):
+    axes, banks, modes, _ = _level_core(static, ndim)
+    if len(axes) != 1:
+        raise ValueError("the multilevel waverec ops transform exactly one axis")
+    return axes, banks, modes
+
+
+def _waverec_run(static, ts):
+    ref = present(ts, "coefficients")
+    if any(t is None for t in ts):
+        raise ValueError("waverec's op needs every coefficient (zeros instead of None)")
+    axes, banks, modes = _one_axis(static, ref.ndim)
+    with scope(ref) as s:
+        a, *details = (to_core(t) for t in ts)
+        return (s.tensor(ml.waverec(a, [{"d": d} for d in details], axes, banks, modes,
+                                    trim_first=True)),)
+
+
+def _waverec_fake(static, ts):
+    finest = ts[-1]
+    axis = norm_axes(static[0], finest.ndim)[0]
+    return (finest.new_empty(with_len(finest.shape, axis,
+                                      rec_len(finest.shape[axis], static[2][0], static[1][0]))),)
+
+
+def _waverec_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return _nones(len(ctx.info))
+    axis = norm_axes(ctx.static[0], g.ndim)[0]
+    return WAVEREC_ADJOINT(ctx.static + (tuple(shape[axis] for shape, _, _ in ctx.info),), g)
+
+
+WAVEREC = LinearOp(
+    "waverec", f"(Tensor[] coeffs, {_SPEC_ARGS}) -> Tensor",
+    run=_waverec_run, fake=_waverec_fake, transpose=_waverec_transpose,
+    to_args=lambda s, ts: (list(ts), *_level_args(s)),
+    from_args=lambda a: (_level_static(*a[1:5]), tuple(a[0])),
+    remember=lambda s, ts: tuple((tuple(t.shape), t.dtype, t.device) for t in ts),
+    required=None, returns_list=False, out_leads=lambda s: (0,), rebatch=_level_rebatch)
+
+
+def _waverec_adjoint_run(static, ts):
+    (y,) = ts
+    check_dtype(y, "the cotangent")
+    axes, banks, modes = _one_axis(static, y.ndim)
+    shapes = [with_len(y.shape, axes[0], n) for n in static[4]]
+    with scope(y) as s:
+        c = ml.waverec_adjoint(to_core(y), shapes[0], shapes[1:], axes, banks, modes,
+                               trim_first=True)
+        return (s.tensor(c[0]),) + tuple(s.tensor(d["d"]) for d in c[1:])
+
+
+def _waverec_adjoint_fake(static, ts):
+    (y,) = ts
+    axis = norm_axes(static[0], y.ndim)[0]
+    return tuple(y.new_empty(with_len(y.shape, axis, n)) for n in static[4])
+
+
+def _waverec_adjoint_transpose(ctx, grads):
+    if all(g is None for g in grads):
+        return (None,)
+    # waverec needs every coefficient: missing ones are zeros (double backward only)
+    full = [g if g is not None else torch.zeros(shape, dtype=dtype, device=device)
+            for g, (shape, dtype, device) in zip(grads, ctx.info)]
+    return WAVEREC(ctx.static[:4], *full)
+
+
+WAVEREC_ADJOINT = LinearOp(
+    "waverec_adjoint", f"(Tensor y, {_SPEC_ARGS}, int[] coeff_lens) -> Tensor[]",
+    run=_waverec_adjoint_run, fake=_waverec_adjoint_fake, transpose=_waverec_adjoint_transpose,
+    to_args=lambda s, ts: (ts[0], *_level_args(s), list(s[4])),
+    from_args=lambda a: (_level_static(*a[1:5]) + (tuple(a[5]),), (a[0],)),
+    remember=lambda s, ts: tuple((with_len(ts[0].shape, norm_axes(s[0], ts[0].ndim)[0], n),
+                                  ts[0].dtype, ts[0].device) for n in s[4]),
+    groups=((0,),), required=(0,), leads=(0,),
+    out_leads=lambda s: (0,) * len(s[4]), rebatch=_level_rebatch)
+
+
+# --- learned filter banks: one axis, the filters as a tensor --------------------------
+#   analysis(x, f)                    -> (lo, hi)   one level along `axis`
+#   analysis_adjoint(glo, ghi, f)     -> x          its transpose
+#   synthesis(lo, hi, f)              -> y          one inverse level
+#   synthesis_adjoint(y, f)           -> (lo, hi)   its transpose
+#   analysis_filter_grad(x, glo, ghi) -> (2, F)     d/d(lo, hi) of <(glo, ghi), analysis(x, f)>
+#   synthesis_filter_grad(lo, hi, y)  -> (2, F)     d/d(lo, hi) of <y, synthesis(lo, hi, f)>
+# f is (2, F): (lo, hi) filters in the data's real dtype; coefficient operands
+# other than the data may be None (zero). Each transform is linear in its data
+# and in f (separately); the filter gradients are linear in each of their two
+# operands; the transposes of all six are made of the six, so gradients of
+# every order, with respect to data and filters, are exact.
+# static: (axis, mode) [+ signal length]; the filter gradients' (axis, mode,
+# filter length, items), items keeping the leading dimension apart (one
+# gradient per index: how vmap folds into a filter gradient).
+
+def _pair(f: torch.Tensor, data: torch.Tensor) -> FilterPair:
+    if f.ndim != 2 or f.shape[0] != 2 or f.shape[1] < 2 or f.shape[1] % 2:
+        raise ValueError(f"filters must be a (2, F) tensor (low pass, high pass) with an even "
+                         f"F >= 2; got shape {tuple(f.shape)}")
+    if f.dtype != REAL_OF[data.dtype] or f.device != data.device:
+        raise TypeError(f"filters must be {REAL_OF[data.dtype]} on {data.device} for "
+                        f"{data.dtype} data; got {f.dtype} on {f.device}")
+    a = to_core(f.contiguous())
+    return FilterPair(a[0], a[1])
+
+
+def _axis_of(static, ndim) -> int:
+    return norm_axes((static[0],), ndim)[0]
+
+
+def _core_or_none(t):
+    return None if t is None else to_core(t)
+
+
+def _analysis_run(static, ts):
+    x, f = ts
+    check_dtype(x, "the data")
+    axis, mode = _axis_of(static, x.ndim), static[1]
+    pair = _pair(f, x)
+    with scope(x) as s:
+        lo, hi = _primitives.analysis(to_core(x), pair, mode, axis)
+        return s.tensor(lo), s.tensor(hi)
+
+
+def _analysis_fake(static, ts):
+    x, f = ts
+    axis = _axis_of(static, x.ndim)
+    shape = with_len(x.shape, axis, coeff_len(x.shape[axis], f.shape[-1], static[1]))
+    return x.new_empty(shape), x.new_empty(shape)
+
+
+def _analysis_transpose(ctx, grads):
+    glo, ghi = grads
+    x, f = ctx.saved_tensors
+    if glo is None and ghi is None:
+        return None, None
+    axis, mode = ctx.static
+    needs = ctx.needs_input_grad
+    dx = ANALYSIS_ADJOINT((axis, mode, x.shape[axis]), glo, ghi, f)[0] if needs[1] else None
+    df = ANALYSIS_FILTER_GRAD((axis, mode, f.shape[-1], False), x, glo, ghi)[0] \
+        if needs[2] else None
+    return dx, df
+
+
+def _analysis_adjoint_run(static, ts):
+    glo, ghi, f = ts
+    ref = present((glo, ghi), "cotangents")
+    axis, mode, signal_len = _axis_of(static, ref.ndim), static[1], static[2]
+    pair = _pair(f, ref)
+    with scope(ref) as s:
+        return (s.tensor(_primitives.analysis_adjoint(_core_or_none(glo), _core_or_none(ghi), pair,
+                                                      mode, axis, signal_len)),)
+
+
+def _analysis_adjoint_fake(static, ts):
+    ref = present(ts[:2], "cotangents")
+    return (ref.new_empty(with_len(ref.shape, _axis_of(static, ref.ndim), static[2])),)
+
+
+def _analysis_adjoint_transpose(ctx, grads):
+    (u,) = grads
+    glo, ghi, f = ctx.saved_tensors
+    if u is None:
+        return None, None, None
+    axis, mode = ctx.static[:2]
+    needs = ctx.needs_input_grad
+    dlo = dhi = df = None
+    if needs[1] or needs[2]:
+        dlo, dhi = ANALYSIS((axis, mode), u, f)
+    if needs[3]:
+        df = ANALYSIS_FILTER_GRAD((axis, mode, f.shape[-1], False), u, glo, ghi)[0]
+    return (dlo if glo is not None else None), (dhi if ghi is not None else None), df
+
+
+def _synthesis_run(static, ts):
+    lo, hi, f = ts
+    ref = present((lo, hi), "coefficients")
+    axis, mode = _axis_of(static, ref.ndim), static[1]
+    pair = _pair(f, ref)
+    with scope(ref) as s:
+        return (s.tensor(_primitives.synthesis(_core_or_none(lo), _core_or_none(hi), pair, mode,
+                                               axis)),)
+
+
+def _synthesis_fake(static, ts):
+    ref, f = present(ts[:2], "coefficients"), ts[2]
+    axis = _axis_of(static, ref.ndim)
+    return (ref.new_empty(with_len(ref.shape, axis, rec_len(ref.shape[axis], f.shape[-1],
+                                                            static[1]))),)
+
+
+def _synthesis_transpose(ctx, grads):
+    (u,) = grads
+    lo, hi, f = ctx.saved_tensors
+    if u is None:
+        return None, None, None
+    axis, mode = ctx.static
+    needs = ctx.needs_input_grad
+    dlo = dhi = df = None
+    if needs[1] or needs[2]:
+        dlo, dhi = SYNTHESIS_ADJOINT((axis, mode), u, f)
+    if needs[3]:
+        df = SYNTHESIS_FILTER_GRAD((axis, mode, f.shape[-1], False), lo, hi, u)[0]
+    return (dlo if lo is not None else None), (dhi if hi is not None else None), df
+
+
+def _synthesis_adjoint_run(static, ts):
+    y, f = ts
+    check_dtype(y, "the cotangent")
+    axis, mode = _axis_of(static, y.ndim), static[1]
+    pair = _pair(f, y)
+    with scope(y) as s:
+        lo, hi = _primitives.synthesis_adjoint(to_core(y), pair, mode, axis)
+        return s.tensor(lo), s.tensor(hi)
+
+
+def _synthesis_adjoint_fake(static, ts):
+    y, f = ts
+    axis = _axis_of(static, y.ndim)
+    shape = with_len(y.shape, axis, coeff_len_of_rec(y.shape[axis], f.shape[-1], static[1]))
+    return y.new_empty(shape), y.new_empty(shape)
+
+
+def _synthesis_adjoint_transpose(ctx, grads):
+    ulo, uhi = grads
+    y, f = ctx.saved_tensors
+    if ulo is None and uhi is None:
+        return None, None
+    axis, mode = ctx.static
+    needs = ctx.needs_input_grad
+    dy = SYNTHESIS((axis, mode), ulo, uhi, f)[0] if needs[1] else None
+    df = SYNTHESIS_FILTER_GRAD((axis, mode, f.shape[-1], False), ulo, uhi, y)[0] \
+        if needs[2] else None
+    return dy, df
+
+
+def _filter_grad_run(core, long_slot, static, ts):
+    """analysis_filter_grad(x, glo, ghi) / synthesis_filter_grad(lo, hi, y): the core reduction."""
+    axis, mode, F, items = static
+    long = ts[long_slot]
+    pair = ts[1:] if long_slot == 0 else ts[:2]
+    check_dtype(long, "the data")
+    ref = present(pair, "coefficients")
+    if long.dtype != ref.dtype or long.device != ref.device:
+        raise ValueError("the operands of a filter gradient must share dtype and device")
+    axis = _axis_of(static, long.ndim)
+    with scope(long) as s:
+        la, (pa, pb) = to_core(long), (_core_or_none(t) for t in pair)
+        if long_slot == 0:
+            out = core(la, pa, pb, F, mode, axis, items=items)
+        else:
+            out = core(pa, pb, la, F, mode, axis, items=items)
+        return (s.tensor(out),)
+
+
+def _filter_grad_fake(long_slot, static, ts):
+    long = ts[long_slot]
+    F, items = static[2], static[3]
+    return (long.new_empty(((long.shape[0],) if items else ()) + (2, F),
+                           dtype=REAL_OF.get(long.dtype, long.dtype)),)
+
+
+def _filter_grad_transpose(analysis_side, ctx, grads):
+    """The transpose of a filter gradient against a filter cotangent v (2, F):
+    the operation with filters v applied to the other operand(s)."""
+    (v,) = grads
+    ts = ctx.saved_tensors
+    if v is None:
+        return None, None, None
+    axis, mode, F, items = ctx.static
+    if not items:
+        return _filter_grad_transpose_one(analysis_side, ts, v, axis, mode, ctx.needs_input_grad)
+    # one filter cotangent per index of the leading dimension (after vmap)
+    parts = [_filter_grad_transpose_one(analysis_side, [None if t is None else t[i] for t in ts],
+                                        v[i], axis, mode, ctx.needs_input_grad)
+             for i in range(v.shape[0])]
+    return tuple(None if p[0] is None else torch.stack(p) for p in zip(*parts))
+
+
+def _filter_grad_transpose_one(analysis_side, ts, v, axis, mode, needs):
+    if analysis_side:  # <(glo, ghi), A(v) x>
+        x, glo, ghi = ts
+        v = v.to(REAL_OF[x.dtype])
+        dx = ANALYSIS_ADJOINT((axis, mode, x.shape[axis]), glo, ghi, v)[0] if needs[1] else None
+        dlo = dhi = None
+        if needs[2] or needs[3]:
+            dlo, dhi = ANALYSIS((axis, mode), x, v)
+        return dx, (dlo if glo is not None else None), (dhi if ghi is not None else None)
+    lo, hi, y = ts  # <y, S(v) (lo, hi)>
+    v = v.to(REAL_OF[y.dtype])
+    dlo = dhi = None
+    if needs[1] or needs[2]:
+        dlo, dhi = SYNTHESIS_ADJOINT((axis, mode), y, v)
+    dy = SYNTHESIS((axis, mode), lo, hi, v)[0] if needs[3] else None
+    return (dlo if lo is not None else None), (dhi if hi is not None else None), dy
+
+
+def _axis_rebatch(static, ndims):
+    """A batch dimension in front: the axis counted from the end."""
+    ndim = _first_ndim(ndims)
+    return (static[0] - ndim if static[0] >= 0 else static[0],) + tuple(static[1:])
+
+
+def _filter_grad_rebatch(static, ndims):
+    axis, mode, F, items = static
+    if items:
+        return None  # one kept dimension is supported: another batch loops
+    ndim = _first_ndim(ndims)
+    return (axis - ndim if axis >= 0 else axis, mode, F, True)
+
+
+_ONE_AXIS = "int axis, int mode"
+_FG_ARGS = f"{_ONE_AXIS}, int filter_len, bool items"
+
+
+def _bilinear(name, schema, run, fake, transpose, groups, required, outputs, filter_slots,
+              rebatch=_axis_rebatch, static_len=2):
+    n = len(groups[0]) + len(groups[1])
+    return LinearOp(name, schema, run=run, fake=fake, transpose=transpose,
+                    to_args=lambda s, ts: (*ts, *s),
+                    from_args=lambda a: (tuple(a[n:n + static_len]), tuple(a[:n])),
+                    remember=lambda s, ts: None, groups=groups, required=required,
+                    leads=(0,) * n, out_leads=lambda s: (0,) * outputs,
+                    filter_slots=filter_slots, rebatch=rebatch, saves_tensors=True,
+                    returns_list=outputs > 1)
+
+
+ANALYSIS = _bilinear(
+    "analysis", f"(Tensor x, Tensor filters, {_ONE_AXIS}) -> Tensor[]",
+    _analysis_run, _analysis_fake, _analysis_transpose, groups=((0,), (1,)), required=(0, 1),
+    outputs=2, filter_slots=(1,))
+ANALYSIS_ADJOINT = _bilinear(
+    "analysis_adjoint",
+    f"(Tensor? glo, Tensor? ghi, Tensor filters, {_ONE_AXIS}, SymInt signal_len) -> Tensor",
+    _analysis_adjoint_run, _analysis_adjoint_fake, _analysis_adjoint_transpose,
+    groups=((0, 1), (2,)), required=(2,), outputs=1, filter_slots=(2,), static_len=3)
+SYNTHESIS = _bilinear(
+    "synthesis", f"(Tensor? lo, Tensor? hi, Tensor filters, {_ONE_AXIS}) -> Tensor",
+    _synthesis_run, _synthesis_fake, _synthesis_transpose, groups=((0, 1), (2,)),
+    required=(2,), outputs=1, filter_slots=(2,))
+SYNTHESIS_ADJOINT = _bilinear(
+    "synthesis_adjoint", f"(Tensor y, Tensor filters, {_ONE_AXIS}) -> Tensor[]",
+    _synthesis_adjoint_run, _synthesis_adjoint_fake, _synthesis_adjoint_transpose,
+    groups=((0,), (1,)), required=(0, 1), outputs=2, filter_slots=(1,))
+ANALYSIS_FILTER_GRAD = _bilinear(
+    "analysis_filter_grad", f"(Tensor x, Tensor? glo, Tensor? ghi, {_FG_ARGS}) -> Tensor",
+    functools.partial(_filter_grad_run, _fg.analysis_filter_grad, 0),
+    functools.partial(_filter_grad_fake, 0), functools.partial(_filter_grad_transpose, True),
+    groups=((0,), (1, 2)), required=(0,), outputs=1, filter_slots=(),
+    rebatch=_filter_grad_rebatch, static_len=4)
+SYNTHESIS_FILTER_GRAD = _bilinear(
+    "synthesis_filter_grad", f"(Tensor? lo, Tensor? hi, Tensor y, {_FG_ARGS}) -> Tensor",
+    functools.partial(_filter_grad_run, _fg.synthesis_filter_grad, 2),
+    functools.partial(_filter_grad_fake, 2), functools.partial(_filter_grad_transpose, False),
+    groups=((0, 1), (2,)), required=(2,), outputs=1, filter_slots=(),
+    rebatch=_filter_grad_rebatch, static_len=4)
+
+ALL_OPS: Sequence[LinearOp] = (DWTN, DWTN_ADJOINT, IDWTN, IDWTN_ADJOINT, WAVEDEC,
+                                WAVEDEC_ADJOINT, WAVEREC, WAVEREC_ADJOINT, ANALYSIS,
+                                ANALYSIS_ADJOINT, SYNTHESIS, SYNTHESIS_ADJOINT,
+                                ANALYSIS_FILTER_GRAD, SYNTHESIS_FILTER_GRAD)

@@ -1,0 +1,312 @@
+"""pywt's partial transforms, downcoef and upcoef, and their adjoints.
+
+downcoef: `level` analysis steps keeping the approximation, the last one
+keeping the requested subband. upcoef: `level` full (not "valid")
+upsampling convolutions, the first with the requested synthesis filter, the
+rest with the low-pass one; a full convolution is the idwt of the
+coefficients zero-padded by F/2 - 1 on each side (idwt keeps the F - 2 central
+samples of it), so both are sequences of the DWT's own operations and their
+adjoints the reversed sequences of the transposed operations.
+
+pywt takes 1D data only; with `axis` given, these transform every line along
+that axis of an N-d array.
+"""
+from __future__ import annotations
+
+import numbers
+
+from ._arrays import array_module, as_array, zeros
+from ._docs import Array
+from ._eager import on_input_device
+from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
+from ._shapes import coeff_len, normalize_axis, with_len
+from ._wavelets import as_filter_bank, as_mode
+
+__all__ = ["downcoef", "upcoef", "downcoef_adjoint", "upcoef_adjoint"]
+
+ZERO = 0  # the mode of idwt's full convolution (zero padding extends nothing)
+
+
+def _part(part):
+    if part not in ("a", "d"):
+        raise ValueError(f"Argument 1 must be 'a' or 'd', not '{part}'.")
+    return part == "a"
+
+
+def _level(level):
+    if isinstance(level, bool) or not isinstance(level, numbers.Integral):
+        raise TypeError(f"level must be an integer; got {level!r}")
+    if level < 1:
+        raise ValueError("Value of level must be greater than 0.")
+    return int(level)
+
+
+def _line(ndim, axis, fn):
+    """The axis to transform: pywt's 1D-only rule when axis is None."""
+    if axis is None:
+        if ndim > 1:
+            raise ValueError(f"{fn} only supports 1d data; pass axis= to transform the lines "
+                             "of an N-d array.")
+        if ndim == 0:
+            raise ValueError(f"{fn} needs 1d data; got a scalar.")
+        return 0
+    return normalize_axis(axis, ndim)
+
+
+def _take(n_rec, take):
+    """pywt's central crop: (left, right) samples to drop, or None."""
+    if isinstance(take, bool) or not isinstance(take, numbers.Integral):
+        raise TypeError(f"take must be an integer; got {take!r}")
+    if 0 < take < n_rec:
+        left = right = (n_rec - take) // 2
+        if (n_rec - take) % 2:
+            right += 1
+        return left, right
+    return None
+
+
+def _pad(c, axis, width):
+    xp = array_module(c)
+    out = zeros(xp, with_len(c.shape, axis, c.shape[axis] + 2 * width), c.dtype)
+    index = [slice(None)] * c.ndim
+    index[axis] = slice(width, width + c.shape[axis])
+    out[tuple(index)] = c
+    return out
+
+
+def _crop(a, axis, left, length):
+    index = [slice(None)] * a.ndim
+    index[axis] = slice(left, left + length)
+    return a[tuple(index)]
+
+
+def _lengths_down(n, bank, mode, level):
+    lens = [n]
+    for _ in range(level):
+        lens.append(coeff_len(lens[-1], bank.length, mode))
+    return lens
+
+
+@on_input_device
+def downcoef(part, data, wavelet, mode="symmetric", level=1, *, axis=None) -> Array:
+    """Approximation or detail coefficients of one level (pywt.downcoef).
+
+    Parameters
+    ----------
+    part : {'a', 'd'}
+        Which coefficients of the last level to return.
+    data : array_like
+        Input signal (1D, or any shape with `axis` given).
+    wavelet : Wavelet object or name string
+        Discrete wavelet.
+    mode : str, optional
+        Signal extension mode (default 'symmetric').
+    level : int, optional
+        Decomposition level (default 1); the levels before it keep the
+        approximation.
+    axis : int, optional
+        Transform every line along this axis (pywt takes 1D data only).
+
+    Returns
+    -------
+    coeffs : array
+        ``wavedec(data, wavelet, mode, level)[0]`` for 'a', ``[1]`` for 'd'.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> cw.downcoef("a", np.arange(8.0), "haar")
+    array([0.70710678, 3.53553391, 6.36396103, 9.19238816])
+    """
+    approx = _part(part)
+    x = as_array(data)
+    ax = _line(x.ndim, axis, "downcoef")
+    bank, m = as_filter_bank(wavelet), as_mode(mode)
+    level = _level(level)
+    for i in range(level):
+        lo, hi = analysis(x, bank, m, ax)
+        x = lo if approx or i < level - 1 else hi
+    return x
+
+
+@on_input_device
+def upcoef(part, coeffs, wavelet, level=1, take=0, *, axis=None) -> Array:
+    """Direct reconstruction from one subband (pywt.upcoef).
+
+    Parameters
+    ----------
+    part : {'a', 'd'}
+        Whether `coeffs` are approximation or detail coefficients.
+    coeffs : array_like
+        Coefficients (1D, or any shape with `axis` given).
+    wavelet : Wavelet object or name string
+        Discrete wavelet.
+    level : int, optional
+        Levels of reconstruction (default 1); after the first, the low-pass
+        synthesis filter.
+    take : int, optional
+        If ``0 < take`` and shorter than the result, keep the central `take`
+        samples.
+    axis : int, optional
+        Transform every line along this axis (pywt takes 1D data only).
+
+    Returns
+    -------
+    rec : array
+        The full (untrimmed) upsampling convolutions, of length
+        ``2 n + F - 2`` per level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> data = np.array([1.0, 2, 3, 4, 5, 6])
+    >>> cA, cD = cw.dwt(data, "db2", "smooth")
+    >>> n = len(data)
+    >>> cw.upcoef("a", cA, "db2", take=n) + cw.upcoef("d", cD, "db2", take=n)
+    array([1., 2., 3., 4., 5., 6.])
+    """
+    approx = _part(part)
+    c = as_array(coeffs, "coeffs")
+    ax = _line(c.ndim, axis, "upcoef")
+    bank = as_filter_bank(wavelet)
+    level = _level(level)
+    if c.shape[ax] < 1:
+        raise ValueError("Invalid coefficient array: it is empty along the transformed axis.")
+    width = bank.length // 2 - 1
+    for i in range(level):
+        padded = _pad(c, ax, width)
+        use_lo = approx or i > 0
+        c = synthesis(padded if use_lo else None, None if use_lo else padded, bank, ZERO, ax)
+    crop = _take(c.shape[ax], take)
+    if crop is not None:
+        c = _crop(c, ax, crop[0], take)
+    return c
+
+
+# --- adjoints --------------------------------------------------------------------
+
+@on_input_device
+def downcoef_adjoint(part, cotangent, wavelet, mode="symmetric", level=1, *, data_shape,
+                     axis=None) -> Array:
+    """Adjoint (transpose) of `cuwavelet.downcoef`.
+
+    Parameters
+    ----------
+    part : {'a', 'd'}
+        The forward call's `part`.
+    cotangent : array_like
+        Cotangent of downcoef's output.
+    wavelet : str, pywt.Wavelet or filter bank
+        The forward call's wavelet.
+    mode : str, optional
+        The forward call's mode.
+    level : int, optional
+        The forward call's level.
+    data_shape : sequence of int
+        Shape of the data downcoef was applied to.
+    axis : int, optional
+        The forward call's `axis` (None: 1D data).
+
+    Returns
+    -------
+    array
+        Cotangent of the data, of shape `data_shape`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.arange(9.0)
+    >>> c = cw.downcoef("d", x, "db2", "smooth", 2)
+    >>> y = np.ones_like(c)
+    >>> g = cw.adjoint.downcoef("d", y, "db2", "smooth", 2, data_shape=x.shape)
+    >>> bool(np.isclose(np.vdot(c, y), np.vdot(x, g)))
+    True
+    """
+    approx = _part(part)
+    g = as_array(cotangent, "cotangent")
+    shape = tuple(int(s) for s in data_shape)
+    ax = _line(len(shape), axis, "downcoef")
+    bank, m = as_filter_bank(wavelet), as_mode(mode)
+    level = _level(level)
+    lens = _lengths_down(shape[ax], bank, m, level)
+    expected = with_len(shape, ax, lens[-1])
+    if tuple(g.shape) != expected:
+        raise ValueError(f"coefficient shape mismatch: data of shape {shape} gives coefficients "
+                         f"of shape {expected}; the cotangent has {tuple(g.shape)}")
+    for i in range(level - 1, -1, -1):
+        keep_lo = approx or i < level - 1
+        g = analysis_adjoint(g if keep_lo else None, None if keep_lo else g, bank, m, ax,
+                             lens[i])
+    return g
+
+
+@on_input_device
+def upcoef_adjoint(part, cotangent, wavelet, level=1, take=0, *, coeffs_shape, axis=None) -> Array:
+    """Adjoint (transpose) of `cuwavelet.upcoef`.
+
+    Parameters
+    ----------
+    part : {'a', 'd'}
+        The forward call's `part`.
+    cotangent : array_like
+        Cotangent of upcoef's output.
+    wavelet : str, pywt.Wavelet or filter bank
+        The forward call's wavelet.
+    level : int, optional
+        The forward call's level.
+    take : int, optional
+        The forward call's `take`.
+    coeffs_shape : sequence of int
+        Shape of the coefficients upcoef was applied to.
+    axis : int, optional
+        The forward call's `axis` (None: 1D coefficients).
+
+    Returns
+    -------
+    array
+        Cotangent of the coefficients, of shape `coeffs_shape`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> c = np.arange(5.0)
+    >>> r = cw.upcoef("a", c, "db2", 2, take=12)
+    >>> g = cw.adjoint.upcoef("a", np.ones(12), "db2", 2, take=12, coeffs_shape=c.shape)
+    >>> bool(np.isclose(r.sum(), np.vdot(c, g)))
+    True
+    """
+    approx = _part(part)
+    g = as_array(cotangent, "cotangent")
+    shape = tuple(int(s) for s in coeffs_shape)
+    ax = _line(len(shape), axis, "upcoef")
+    bank = as_filter_bank(wavelet)
+    level = _level(level)
+    width = bank.length // 2 - 1
+    lens = [shape[ax]]
+    for _ in range(level):
+        lens.append(2 * lens[-1] + bank.length - 2)
+    crop = _take(lens[-1], take)
+    out_len = take if crop is not None else lens[-1]
+    expected = with_len(shape, ax, out_len)
+    if tuple(g.shape) != expected:
+        raise ValueError(f"coefficient shape mismatch: coefficients of shape {shape} give an "
+                         f"output of shape {expected}; the cotangent has {tuple(g.shape)}")
+    if crop is not None:  # the crop's transpose: zeros where samples were dropped
+        g = _pad_to(g, ax, crop[0], lens[-1])
+    for i in range(level - 1, -1, -1):
+        lo, hi = synthesis_adjoint(g, bank, ZERO, ax)
+        g = _crop(lo if (approx or i > 0) else hi, ax, width, lens[i])
+    return g
+
+
+def _pad_to(a, axis, left, length):
+    xp = array_module(a)
+    out = zeros(xp, with_len(a.shape, axis, length), a.dtype)
+    index = [slice(None)] * a.ndim
+    index[axis] = slice(left, left + a.shape[axis])
+    out[tuple(index)] = a
+    return out

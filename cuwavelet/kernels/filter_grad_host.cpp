@@ -1,0 +1,246 @@
+// CPU glue of the filter gradients (filter_grad.cuh). `reduce` is the CPU
+// path: lines are shared out to the thread pool in fixed chunks, each chunk
+// sums into its own partials, and the partials are added in chunk order, so a
+// result does not depend on thread timing. `reduce_emulated` runs the GPU's
+// block reduction (filter_grad_block, then filter_grad_sum_at) through the
+// thread-block emulator, so the tests check the CUDA kernel's body on the CPU.
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "block_runtime.cuh"
+#include "filter_grad.cuh"
+#include "host_dispatch.h"
+#include "host_parallel.h"
+
+namespace cuwavelet {
+namespace {
+
+using block::Emulator;
+using block::EmulatorOptions;
+using block::HostBlock;
+
+struct Operands {
+  std::uintptr_t sig, lo, hi, out;
+};
+
+template <typename T>
+struct Typed {
+  const T* sig;
+  const T* lo;
+  const T* hi;
+  T* out;
+  explicit Typed(const Operands& p)
+      : sig(reinterpret_cast<const T*>(p.sig)), lo(reinterpret_cast<const T*>(p.lo)),
+        hi(reinterpret_cast<const T*>(p.hi)), out(reinterpret_cast<T*>(p.out)) {}
+};
+
+// Offsets of the three operands for `group`: every dimension but the axis and,
+// when `skip_last`, the fastest one.
+inline void group_offsets(const Geometry& g, index_t group, bool skip_last, index_t& os,
+                          index_t& ol, index_t& oh) {
+  os = ol = oh = 0;
+  for (index_t dim = g.ndim - 1; dim >= 0; --dim) {
+    if (dim == g.axis || (skip_last && dim == g.ndim - 1)) continue;
+    const index_t c = group % g.shape[dim];
+    group /= g.shape[dim];
+    os += c * g.stride_signal[dim]; ol += c * g.stride_lo[dim]; oh += c * g.stride_hi[dim];
+  }
+}
+
+// A block of `lanes` neighbouring lines (the fastest dimension, strides is, il,
+// ih) when the axis is not the fastest one: each position's samples are read
+// across the block, contiguously, for every tap (acc holds 2 * F * lanes
+// partial sums, lo then hi per tap), so the lines' strides never decide the
+// access pattern. Adds each tap's sums to d_lo[tap] and d_hi[tap].
+template <int OP, int M, typename T>
+void filter_grad_lanes(const Geometry& g, int F, const T* sig, const T* lo, const T* hi,
+                       index_t lanes, index_t is, index_t il, index_t ih, T* acc, T* d_lo,
+                       T* d_hi) {
+  const index_t ax = g.axis, n = g.shape[ax];
+  const index_t ss = g.stride_signal[ax], sa = g.stride_lo[ax], sd = g.stride_hi[ax];
+  index_t first = 0, last = 0;
+  if (lo && hi) filter_grad_interior<OP, M>(g.signal_len, n, F, first, last);
+  const index_t shift = OP == kAnalysisFilterGrad ? analysis_offset<M>(F)
+                                                  : -synthesis_shift<M>(F);
+  std::fill(acc, acc + 2 * F * lanes, T(0));
+  for (index_t pos = 0; pos < n; ++pos) {
+    const bool interior = pos >= first && pos < last;
+    for (int tap = 0; tap < F; ++tap) {
+      T* acc_lo = acc + (2 * tap) * lanes;
+      T* acc_hi = acc_lo + lanes;
+      if (interior) {
+        const index_t p = OP == kAnalysisFilterGrad ? 2 * pos + shift - tap : 2 * pos + shift + tap;
+        const T* xs = sig + p * ss;
+        const T* a = lo + pos * sa;
+        const T* b = hi + pos * sd;
+        for (index_t k = 0; k < lanes; ++k) {
+          const T v = xs[k * is];
+          acc_lo[k] += a[k * il] * v;
+          acc_hi[k] += b[k * ih] * v;
+        }
+      } else {
+        for (index_t k = 0; k < lanes; ++k)
+          filter_term<OP, M, T, T>(g, pos, tap, F, sig + k * is, lo ? lo + k * il : nullptr,
+                                   hi ? hi + k * ih : nullptr, acc_lo[k], acc_hi[k]);
+      }
+    }
+  }
+  for (int tap = 0; tap < F; ++tap) {
+    T sum_lo = T(0), sum_hi = T(0);
+    for (index_t k = 0; k < lanes; ++k) {
+      sum_lo += acc[2 * tap * lanes + k];
+      sum_hi += acc[(2 * tap + 1) * lanes + k];
+    }
+    d_lo[tap] += sum_lo;
+    d_hi[tap] += sum_hi;
+  }
+}
+
+template <int OP, int M, typename T>
+void reduce_host(const Geometry& g, const FilterGradItems& it, int F, const Typed<T>& p) {
+  const index_t n = g.shape[g.axis];
+  const index_t last_dim = g.ndim - 1;
+  // Lines are walked one by one along a fastest axis, else in blocks of
+  // neighbouring lines (filter_grad_lanes).
+  const bool blocked = g.axis != last_dim;
+  const index_t inner = blocked ? g.shape[last_dim] : 1;
+  const index_t block = blocked ? 32 : 1;
+  const index_t blocks_per_group = (inner + block - 1) / block;
+  const index_t groups = n > 0 && inner > 0 ? g.total / (n * inner) : 0;
+  const index_t units = groups * blocks_per_group;
+  const index_t is = blocked ? g.stride_signal[last_dim] : 0;
+  const index_t il = blocked ? g.stride_lo[last_dim] : 0;
+  const index_t ih = blocked ? g.stride_hi[last_dim] : 0;
+  const index_t per_item = 2 * (index_t)F;
+  HostPool& pool = HostPool::instance();
+  // Chunks of units per item: enough for every thread, each worth the
+  // scheduling (about 16k multiply-adds at least).
+  const index_t work = g.total * F;
+  index_t chunks = std::min<index_t>(units, 4 * pool.threads());
+  chunks = std::min<index_t>(chunks, work / 16384 + 1);
+  if (chunks < 1) chunks = 1;
+  std::vector<T> partial((std::size_t)(it.items * chunks * per_item), T(0));
+  const auto run = [&](long long c) {
+    const index_t item = c / chunks, chunk = c % chunks;
+    const T* sig = p.sig + item * it.stride_signal;
+    const T* lo = p.lo ? p.lo + item * it.stride_lo : nullptr;
+    const T* hi = p.hi ? p.hi + item * it.stride_hi : nullptr;
+    T* d = partial.data() + c * per_item;
+    std::vector<T> acc(blocked ? (std::size_t)(per_item * block) : 0);
+    for (index_t unit = units * chunk / chunks; unit < units * (chunk + 1) / chunks; ++unit) {
+      const index_t group = unit / blocks_per_group;
+      const index_t k0 = (unit % blocks_per_group) * block;
+      index_t os, ol, oh;
+      group_offsets(g, group, blocked, os, ol, oh);
+      const T* a = lo ? lo + ol + k0 * il : nullptr;
+      const T* b = hi ? hi + oh + k0 * ih : nullptr;
+      if (blocked)
+        filter_grad_lanes<OP, M, T>(g, F, sig + os + k0 * is, a, b,
+                                    std::min<index_t>(block, inner - k0), is, il, ih,
+                                    acc.data(), d, d + F);
+      else
+        filter_grad_line<OP, M, T, T>(g, F, sig + os, a, b, d, d + F);
+    }
+  };
+  pool.run(it.items * chunks, run);
+  for (index_t e = 0; e < it.items * per_item; ++e) filter_grad_sum_at<T>(partial.data(), chunks,
+                                                                        F, e, p.out);
+}
+
+template <int OP, int M, typename T>
+void reduce_emulated(const Geometry& g, const FilterGradItems& it, int F, const Typed<T>& p,
+                     index_t chunks, int threads, T* partial, const EmulatorOptions& opt) {
+  Emulator::launch(it.items * chunks * F, threads, 2 * threads * sizeof(T),
+                   [&](const HostBlock& b) {
+                     filter_grad_block<OP, M, T>(b, g, it, chunks, F, p.sig, p.lo, p.hi,
+                                                 partial);
+                   }, opt);
+  for (index_t e = 0; e < it.items * 2 * (index_t)F; ++e)
+    filter_grad_sum_at<T>(partial, chunks, F, e, p.out);
+}
+
+Geometry geometry_of(const pybind11::bytes& raw_bytes) {
+  const std::string raw = raw_bytes;
+  if (raw.size() != sizeof(Geometry)) throw std::invalid_argument("geometry has the wrong size");
+  Geometry g;
+  std::memcpy(&g, raw.data(), sizeof(Geometry));
+  return g;
+}
+
+FilterGradItems items_of(long long items, long long s_sig, long long s_lo, long long s_hi) {
+  if (items < 1) throw std::invalid_argument("a filter gradient needs at least one item");
+  return FilterGradItems{items, s_sig, s_lo, s_hi};
+}
+
+// f(op tag, mode tag, T) for the runtime operation, mode and dtype.
+template <class Fn>
+void dispatch(int op, int mode, bool is_double, Fn&& f) {
+  if (op != kAnalysisFilterGrad && op != kSynthesisFilterGrad)
+    throw std::invalid_argument("unknown filter gradient operation number");
+  with_mode(mode, [&](auto m) {
+    if (op == kAnalysisFilterGrad) {
+      if (is_double) f(std::integral_constant<int, kAnalysisFilterGrad>(), m, 0.0);
+      else f(std::integral_constant<int, kAnalysisFilterGrad>(), m, 0.0f);
+    } else {
+      if (is_double) f(std::integral_constant<int, kSynthesisFilterGrad>(), m, 0.0);
+      else f(std::integral_constant<int, kSynthesisFilterGrad>(), m, 0.0f);
+    }
+    return 0;
+  });
+}
+
+// Pointers arrive as integers (0 for an absent coefficient operand), the
+// geometry as the bytes of the NumPy record (cuwavelet/_geometry.py); out is
+// items x 2 x F (lo taps, hi taps) contiguous values of the data's real dtype.
+void reduce(int op, int mode, bool is_double, pybind11::bytes geometry, long long items,
+            long long s_sig, long long s_lo, long long s_hi, std::uintptr_t sig,
+            std::uintptr_t lo, std::uintptr_t hi, int F, std::uintptr_t out) {
+  const Geometry g = geometry_of(geometry);
+  const FilterGradItems it = items_of(items, s_sig, s_lo, s_hi);
+  const Operands ptrs{sig, lo, hi, out};
+  dispatch(op, mode, is_double, [&](auto o, auto m, auto zero) {
+    typedef decltype(zero) T;
+    const Typed<T> p(ptrs);
+    pybind11::gil_scoped_release release;
+    reduce_host<decltype(o)::value, decltype(m)::value, T>(g, it, F, p);
+  });
+}
+
+// The GPU kernels' bodies through the emulator: `chunks` and `threads` (a power
+// of two) as a launch would choose them; partial holds items x chunks x 2 x F.
+void reduce_emulated_launch(int op, int mode, bool is_double, pybind11::bytes geometry,
+                            long long items, long long s_sig, long long s_lo, long long s_hi,
+                            std::uintptr_t sig, std::uintptr_t lo, std::uintptr_t hi, int F,
+                            std::uintptr_t out, long long chunks, int threads,
+                            std::uintptr_t partial, int schedule) {
+  const Geometry g = geometry_of(geometry);
+  const FilterGradItems it = items_of(items, s_sig, s_lo, s_hi);
+  if (chunks < 1 || threads < 1 || (threads & (threads - 1)))
+    throw std::invalid_argument("chunks must be >= 1 and threads a power of two");
+  const Operands ptrs{sig, lo, hi, out};
+  EmulatorOptions opt;
+  opt.schedule = schedule;
+  dispatch(op, mode, is_double, [&](auto o, auto m, auto zero) {
+    typedef decltype(zero) T;
+    const Typed<T> p(ptrs);
+    pybind11::gil_scoped_release release;
+    reduce_emulated<decltype(o)::value, decltype(m)::value, T>(
+        g, it, F, p, chunks, threads, reinterpret_cast<T*>(partial), opt);
+  });
+}
+
+}  // namespace
+}  // namespace cuwavelet
+
+PYBIND11_MODULE(_filter_grad_host, m) {
+  m.doc() = "Host build of cuwavelet's filter gradients (cuwavelet/kernels/filter_grad.cuh).";
+  m.def("reduce", &cuwavelet::reduce);
+  m.def("reduce_emulated", &cuwavelet::reduce_emulated_launch);
+  m.attr("geometry_size") = sizeof(cuwavelet::Geometry);
+}

@@ -1,0 +1,302 @@
+"""Learned filter banks in bridges.torch: a filter bank given as four tensors
+(or a module with learnable=True) gets gradients with respect to its filters.
+
+Oracles: with fixed values the coefficients are pywt's; single-level filter
+gradients equal pywt applied with unit filters (the transforms are linear in
+their filters); multilevel ones, which are polynomial in the filters, are
+checked by gradcheck and gradgradcheck in every mode in 1D, 2D and nD.
+"""
+import numpy as np
+import pytest
+import pywt
+
+torch = pytest.importorskip("torch")
+bt = pytest.importorskip("bridges.torch")
+
+from torch.func import grad, jacfwd, jacrev, vmap  # noqa: E402
+
+from conftest import assert_leaves_match, leaves  # noqa: E402
+from cuwavelet import _filter_grad  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
+
+F64 = torch.float64
+MODES = ["zero", "constant", "symmetric", "periodic", "smooth", "periodization", "reflect",
+         "antisymmetric", "antireflect"]
+
+
+def randn(*shape, seed=0, dtype=F64):
+    return torch.randn(shape, dtype=dtype, generator=torch.Generator().manual_seed(seed))
+
+
+def tensor_bank(name, requires_grad=True, dtype=F64):
+    return tuple(torch.tensor(f, dtype=dtype, requires_grad=requires_grad)
+                 for f in pywt.Wavelet(name).filter_bank)
+
+
+def host(t):
+    return t.detach().numpy()
+
+
+# --- values: a bank given as tensors computes pywt's coefficients ---------------------
+
+VALUES = {
+    "wavedec": (lambda m, x, w: m.wavedec(x, w, "smooth", level=2), (3, 21)),
+    "waverec": (lambda m, x, w: m.waverec(m.wavedec(x, w, "reflect", level=2), w, "reflect"),
+                (2, 17)),
+    "dwt2": (lambda m, x, w: m.dwt2(x, w, "antireflect", axes=(0, 2)), (7, 2, 6)),
+    "wavedec2": (lambda m, x, w: m.wavedec2(x, w, "periodization", level=2), (2, 12, 10)),
+    "waverec2": (lambda m, x, w: m.waverec2(m.wavedec2(x, w, "symmetric", level=2), w,
+                                            "symmetric"), (2, 9, 11)),
+    "wavedecn": (lambda m, x, w: m.wavedecn(x, w, "periodic", level=1), (4, 5, 6)),
+    "waverecn": (lambda m, x, w: m.waverecn(m.wavedecn(x, w, "zero", level=2, axes=(0, 2)), w,
+                                            "zero", axes=(0, 2)), (9, 2, 8)),
+    "idwt_none": (lambda m, x, w: m.idwt(None, x, w, "constant"), (3, 6)),
+}
+
+
+@pytest.mark.parametrize("name", VALUES)
+@pytest.mark.parametrize("wavelet", ["db2", "bior2.2"])
+def test_tensor_bank_values_are_pywts(name, wavelet):
+    fn, shape = VALUES[name]
+    x = np.random.default_rng(0).standard_normal(shape)
+    ref = fn(pywt, x, wavelet)
+    ours = fn(bt, torch.from_numpy(x), tensor_bank(wavelet))
+    assert_leaves_match(ours, ref, 1e-12, torch.Tensor, host)
+
+
+# --- single level: filter gradients against pywt with unit filters ------------------------
+
+def unit(F, j):
+    e = np.zeros(F)
+    e[j] = 1.0
+    return pywt.Wavelet("unit", filter_bank=(e, e, e, e))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_dwt_and_idwt_filter_gradients_are_pywts_unit_filter_transforms(mode):
+    F = 4
+    x = np.random.default_rng(1).standard_normal((3, 11))
+    bank = tensor_bank("db2")
+    cA, cD = bt.dwt(torch.from_numpy(x), bank, mode)
+    ga, gd = randn(*cA.shape, seed=2), randn(*cD.shape, seed=3)
+    grads = torch.autograd.grad((cA, cD), bank[:2], (ga, gd))
+    for k, g in enumerate((ga, gd)):  # lo, hi
+        expected = [float((g.numpy() * pywt.dwt(x, unit(F, j), mode)[0]).sum())
+                    for j in range(F)]
+        np.testing.assert_allclose(grads[k].numpy(), expected, rtol=0, atol=1e-12 * 40)
+    a, d = randn(3, 6, seed=4), randn(3, 6, seed=5)
+    y = bt.idwt(a, d, bank, mode)
+    gy = randn(*y.shape, seed=6)
+    grads = torch.autograd.grad(y, bank[2:], gy)
+    for k, c in enumerate((a, d)):
+        expected = [float((gy.numpy() * pywt.idwt(c.numpy() if k == 0 else None,
+                                                  c.numpy() if k == 1 else None,
+                                                  unit(F, m), mode)).sum()) for m in range(F)]
+        np.testing.assert_allclose(grads[k].numpy(), expected, rtol=0, atol=1e-12 * 40)
+
+
+# --- every mode, 1D / 2D / nD: gradcheck and gradgradcheck, data and filters ---------------
+
+def round_trip(dims, mode):
+    """Coefficients and a reconstruction from re-weighted coefficients: one
+    function whose Jacobian holds analysis and synthesis, with respect to the
+    data and all four filters."""
+    def f(x, *bank):
+        if dims == 1:
+            c = bt.wavedec(x, bank, mode, level=2)
+            y = bt.waverec([t * (i + 1) for i, t in enumerate(c)], bank, mode)
+        elif dims == 2:
+            c = bt.wavedec2(x, bank, mode, level=2)
+            y = bt.waverec2([c[0] * 2] + [tuple(t * 0.5 for t in d) for d in c[1:]], bank, mode)
+        else:
+            c = bt.wavedecn(x, bank, mode, level=1)
+            y = bt.waverecn([c[0] * 3, {k: v * (i + 1) for i, (k, v) in enumerate(c[1].items())}],
+                            bank, mode)
+        return tuple(leaves(c)) + (y,)
+    return f
+
+
+SHAPES = {1: (2, 9), 2: (6, 5), 3: (3, 2, 4)}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_gradcheck_and_gradgradcheck_with_respect_to_filters(dims, mode):
+    x = randn(*SHAPES[dims]).requires_grad_(True)
+    inputs = (x,) + tensor_bank("db2")
+    f = round_trip(dims, mode)
+    assert torch.autograd.gradcheck(f, inputs)
+    # second order on random projections (the full Jacobian of the gradient
+    # costs minutes per case; first order is checked in full above)
+    assert torch.autograd.gradgradcheck(f, inputs, fast_mode=True)
+
+
+def test_complex_data_with_real_filters():
+    z = (randn(2, 10) + 1j * randn(2, 10, seed=1)).requires_grad_(True)
+    bank = tensor_bank("db2")
+    f = lambda v, *b: tuple(bt.wavedec(v, b, "symmetric", level=2))  # noqa: E731
+    assert torch.autograd.gradcheck(f, (z,) + bank)
+
+
+def test_per_axis_banks_mix_learned_and_fixed():
+    x = randn(5, 8).requires_grad_(True)
+    learned = tensor_bank("db1")
+    c = bt.dwt2(x, [learned, "db2"], "smooth")
+    ref = pywt.dwt2(x.detach().numpy(), ["db1", "db2"], "smooth")
+    assert_leaves_match(c, ref, 1e-12, torch.Tensor, host)
+    assert torch.autograd.gradcheck(lambda v, *b: tuple(leaves(bt.dwt2(v, [b, "db2"], "smooth"))),
+                                    (x,) + learned)
+
+
+# --- torch.func with respect to filters ------------------------------------------------------
+
+def test_func_jacobians_with_respect_to_filters():
+    x = randn(3, 14)
+    filters = torch.stack([f.detach() for f in tensor_bank("sym3")])
+
+    def f(fl):
+        return torch.cat([t.reshape(-1) for t in bt.wavedec(x, tuple(fl), "smooth", level=2)])
+    J1, J2 = jacrev(f)(filters), jacfwd(f)(filters)
+    assert float((J1 - J2).abs().max()) <= 1e-12 * float(J1.abs().max())
+    assert float(J1[:, 2:].abs().max()) == 0  # the forward transform uses dec_lo, dec_hi only
+
+
+def test_vmap_per_sample_filter_gradients_fold_into_one_reduction(monkeypatch):
+    calls = []
+    original = _filter_grad.analysis_filter_grad
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("items", False))
+        return original(*args, **kwargs)
+    monkeypatch.setattr(_filter_grad, "analysis_filter_grad", spy)
+    from bridges import _torch_ops
+    monkeypatch.setattr(_torch_ops.ANALYSIS_FILTER_GRAD, "run",
+                        lambda s, ts: _torch_ops._filter_grad_run(spy, 0, s, ts))
+    x = randn(6, 20)
+    filters = torch.stack([f.detach() for f in tensor_bank("db2")])
+
+    def loss(xi, fl):
+        return sum(t.square().sum() for t in bt.wavedec(xi, tuple(fl), "periodic", level=2))
+    per_sample = vmap(grad(loss, argnums=1), in_dims=(0, None))(x, filters)
+    assert calls and all(calls)  # each level's reduction ran once with items=True
+    loop = torch.stack([grad(loss, argnums=1)(x[i], filters) for i in range(6)])
+    assert float((per_sample - loop).abs().max()) <= 1e-12 * float(loop.abs().max())
+
+
+# --- modules -------------------------------------------------------------------------------
+
+def test_learnable_modules_have_filter_parameters_that_train():
+    dwt = bt.DWT2D("db2", level=2, learnable=True, dtype=F64)
+    idwt = bt.IDWT2D(dwt.filter_bank)  # tied to the same parameters
+    assert [n for n, _ in dwt.named_parameters()] == ["dec_lo", "dec_hi", "rec_lo", "rec_hi"]
+    assert list(idwt.parameters()) == []
+    x = randn(2, 1, 16, 16)
+    ref = pywt.wavedec2(x.numpy(), "db2", level=2)
+    assert_leaves_match(dwt(x), ref, 1e-12, torch.Tensor, host)
+    y = idwt(dwt(x))
+    torch.testing.assert_close(y, x)
+    (y - x).square().sum().backward()
+    assert all(p.grad is not None for p in dwt.parameters())
+    assert "learnable" in repr(dwt)
+
+
+def test_compile_fullgraph_with_learned_filters():
+    torch._dynamo.reset()
+    m = bt.DWT1D("db3", level=3, mode="smooth", learnable=True, dtype=F64)
+
+    def loss(x):
+        return sum(t.abs().sum() for t in m(x))
+    x = randn(4, 50)
+    compiled = torch.compile(loss, fullgraph=True, backend="aot_eager")
+    l_compiled = compiled(x)
+    g_compiled = torch.autograd.grad(l_compiled, list(m.parameters())[:2])
+    l_eager = loss(x)
+    g_eager = torch.autograd.grad(l_eager, list(m.parameters())[:2])
+    torch.testing.assert_close(l_compiled, l_eager)
+    for a, b in zip(g_compiled, g_eager):
+        torch.testing.assert_close(a, b)
+
+
+def test_float32_filters_with_float64_data_and_back():
+    bank = tensor_bank("db2", dtype=torch.float32)
+    x = randn(2, 32)
+    c = bt.wavedec(x, bank, "zero", level=2)
+    assert all(t.dtype == F64 for t in c)
+    sum(t.sum() for t in c).backward()
+    assert bank[0].grad.dtype == torch.float32
+
+
+@pytest.mark.parametrize("wavelet,error,match", [
+    ((torch.ones(4), torch.ones(4), torch.ones(4), torch.ones(6)), ValueError, "one length"),
+    ((torch.ones(3),) * 4, ValueError, "even"),
+    ((torch.ones(4, dtype=torch.complex64),) * 4, TypeError, "real floating"),
+    ((torch.ones(2, 2),) * 4, ValueError, "1-D"),
+])
+def test_bad_filter_banks_are_named(wavelet, error, match):
+    with pytest.raises(error, match=match):
+        bt.wavedec(torch.ones(2, 16), wavelet, level=1)
+
+
+def test_module_learnable_needs_one_wavelet():
+    with pytest.raises(ValueError, match="one wavelet"):
+        bt.DWT2D(["db1", "db2"], learnable=True)
+
+
+# --- the six operations of learned banks, one by one -----------------------------------------
+
+def _learned_op_cases(mode):
+    """(op, static, tensors) for each operation on tiny inputs (db2: F = 4)."""
+    from bridges import _torch_ops as ops
+    from cuwavelet._shapes import coeff_len, rec_len
+    F, N = 4, 7
+    m = MODES.index(mode)
+    n = coeff_len(N, F, m)
+    L = rec_len(n, F, m)
+    f = randn(2, F, seed=1).requires_grad_(True)
+    x = randn(2, N, seed=2).requires_grad_(True)
+    ga = randn(2, n, seed=3).requires_grad_(True)
+    gd = randn(2, n, seed=5).requires_grad_(True)
+    y = randn(2, L, seed=4).requires_grad_(True)
+    return [(ops.ANALYSIS, (1, m), (x, f)),
+            (ops.ANALYSIS_ADJOINT, (1, m, N), (ga, gd, f)),
+            (ops.ANALYSIS_ADJOINT, (1, m, N), (None, gd, f)),
+            (ops.SYNTHESIS, (-1, m), (ga, gd, f)),
+            (ops.SYNTHESIS, (-1, m), (ga, None, f)),
+            (ops.SYNTHESIS_ADJOINT, (-1, m), (y, f)),
+            (ops.ANALYSIS_FILTER_GRAD, (-1, m, F, False), (x, ga, gd)),
+            (ops.SYNTHESIS_FILTER_GRAD, (1, m, F, False), (ga, gd, y))]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_learned_bank_operations_have_exact_derivatives_of_every_order(mode):
+    for op, static, ts in _learned_op_cases(mode):
+        given = [i for i, t in enumerate(ts) if t is not None]
+
+        def f(*a, op=op, static=static, ts=ts, given=given):
+            args = list(ts)
+            for i, t in zip(given, a):
+                args[i] = t
+            return op(static, *args)
+        inputs = tuple(ts[i] for i in given)
+        assert torch.autograd.gradcheck(f, inputs), op.name
+        assert torch.autograd.gradgradcheck(f, inputs), op.name
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_learned_bank_operations_opcheck(case):
+    op, static, ts = _learned_op_cases("smooth")[case]
+    torch.library.opcheck(getattr(torch.ops.cuwavelet, op.name).default, op.to_args(static, ts))
+
+
+def test_example_learns_a_filter_bank():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "examples" / "learn_filter_bank.py"
+    spec = importlib.util.spec_from_file_location("learn_filter_bank", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    lines = []
+    history = example.train(steps=40, report=lines.append)
+    assert history[-1] < 0.1 * history[0]
+    assert len(lines) > 10 and "loss" in lines[0]

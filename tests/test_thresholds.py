@@ -1,0 +1,117 @@
+"""threshold and threshold_firm equal pywt's: dtypes by NumPy's promotion of
+data, threshold and substitute, values within rounding of the magnitude
+(NumPy's complex absolute value is not correctly rounded and differs between
+its own code paths, so the comparison is on the scale of the data), refusals."""
+import warnings
+
+import numpy as np
+import pytest
+import pywt
+
+import cuwavelet as cw
+from conftest import to_numpy
+
+MODES = ["soft", "hard", "garrote", "garotte", "greater", "less"]
+EPS = {np.dtype(np.float16): 1e-3, np.dtype(np.float32): 1e-6, np.dtype(np.float64): 1e-15}
+
+
+def data_of(dtype, n=301, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n) * 3
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(n) * 3
+    x = x.astype(dtype)
+    x[:4] = 0  # |x| = 0: value / 0 and 0 / 0 as NumPy has them
+    return x
+
+
+def compare(got, expected, input_dtype):
+    got, expected = np.asarray(to_numpy(got)), np.asarray(expected)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    real = np.dtype(input_dtype)
+    real = np.dtype(np.float64) if real.kind in "biu" else np.finfo(real).dtype
+    eps = max(EPS[real], EPS.get(np.finfo(expected.dtype).dtype, 0)) \
+        if expected.dtype.kind in "fc" else 0
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    finite = np.isfinite(expected)
+    scale = max(1.0, float(np.abs(expected[finite]).max(initial=0)))
+    assert np.abs(np.where(finite, got - expected, 0)).max(initial=0) <= 8 * eps * scale
+
+
+def pywt_or_exception(fn, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return fn(*args)
+        except Exception as exc:  # noqa: BLE001 - the refusal is the oracle
+            return exc
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128,
+                                   np.int16, np.int64, np.uint8, bool, np.float16])
+@pytest.mark.parametrize("mode", MODES)
+def test_threshold_as_pywt(xp, dtype, mode):
+    x = data_of(dtype)
+    for value in (1.5, 2, 0, np.float32(1.25), np.float64(0.75), -1.0):
+        for substitute in (0, 5, 2.5, np.float32(-1), 1j):
+            expected = pywt_or_exception(pywt.threshold, x, value, mode, substitute)
+            if isinstance(expected, Exception):
+                with pytest.raises(type(expected)):
+                    cw.threshold(xp.asarray(x), value, mode, substitute)
+                continue
+            got = cw.threshold(xp.asarray(x), value, mode, substitute)
+            if np.dtype(dtype) == np.float16 and expected.dtype != np.float16:
+                # pywt shrinks float16 data in float16 and only then promotes
+                continue
+            if mode in ("garrote", "garotte") and np.dtype(dtype).itemsize < 4 \
+                    and np.dtype(dtype).kind in "iu":
+                # pywt squares small integers in their own type, which wraps
+                # around; the square is taken in float64 here
+                expected = pywt_or_exception(pywt.threshold, x.astype(np.float64), value, mode,
+                                             substitute).astype(expected.dtype)
+            compare(got, expected, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128, np.int32])
+def test_threshold_firm_as_pywt(xp, dtype):
+    x = data_of(dtype).reshape(7, 43)
+    for low, high in [(0.5, 2), (1, 1), (0, 3), (np.float32(0.5), 2.0), (0.2, np.inf)]:
+        expected = pywt_or_exception(pywt.threshold_firm, x, low, high)
+        compare(cw.threshold_firm(xp.asarray(x), low, high), expected, dtype)
+
+
+def test_firm_keeps_large_values_in_the_first_row_too():
+    """pywt skips the substitution when every large value is in row 0 (its
+    np.any(np.where(...)[0]) test); here |x| > value_high always keeps x."""
+    x = np.array([5.0, 0.1, 0.5])
+    np.testing.assert_array_equal(cw.threshold_firm(x, 0.2, 1.0)[0], 5.0)
+
+
+def test_threshold_on_views_and_batches(xp):
+    x = data_of(np.float64, 2 * 3 * 40).reshape(2, 3, 40)
+    view = xp.asarray(x)[:, ::-1, ::3]
+    compare(cw.threshold(view, 1.0, "soft"), pywt.threshold(x[:, ::-1, ::3], 1.0, "soft"),
+            np.float64)
+    assert cw.threshold(xp.asarray(x), 1, "hard").shape == x.shape
+
+
+def test_lists_and_scalars_as_pywt():
+    for data in ([[1, 2]] * 2, [[1j, 2j]] * 2, [3.0], [[1 + 2j, 2 + 2j]] * 2):
+        for mode in ("soft", "hard", "garrote"):
+            compare(cw.threshold(data, 1, mode), pywt.threshold(data, 1, mode),
+                    np.asarray(data).dtype)
+
+
+def test_refusals():
+    with pytest.raises(ValueError, match="mode parameter"):
+        cw.threshold(np.ones(3), 1, "foo")
+    with pytest.raises(ValueError, match="real data"):
+        cw.threshold(np.ones(3) * 1j, 1, "greater")
+    with pytest.raises(ValueError, match="value_low"):
+        cw.threshold_firm(np.ones(3), -1, 2)
+    with pytest.raises(ValueError, match="value_high"):
+        cw.threshold_firm(np.ones(3), 2, 1)
+    with pytest.raises(TypeError, match="scalar"):
+        cw.threshold(np.ones(3), np.ones(3), "soft")
+    with pytest.raises(TypeError, match="numeric"):
+        cw.threshold(np.array(["a"]), 1, "soft")
