@@ -70,7 +70,7 @@ Counts emulate_typed(const std::string& family, int op, int mode, const py::byte
   const FilterTaps<T> taps = record_of<FilterTaps<T>>(filters, "filter record");
   if (family == "wavedec1d") {
     const MultilevelGeometry g = wavedec_geometry(geometry);
-    const std::size_t bytes = sizeof(T) * (std::size_t)multilevel_shared_elems(g);
+    const std::size_t bytes = sizeof(T) * (std::size_t)multilevel_shared_elems<T>(g);
     return with_mode(mode, [&](auto m) {
       constexpr int M = decltype(m)::value;
       py::gil_scoped_release release;
@@ -106,11 +106,15 @@ Counts emulate(const std::string& family, int op, int mode, bool is_double,
 // Dynamic shared memory of one block, from the kernels' own layouts.
 long long shared_bytes(const std::string& family, int op, int mode, bool is_double,
                        const py::bytes& geometry) {
-  long long elems = 0;
-  if (family == "wavedec1d") elems = multilevel_shared_elems(wavedec_geometry(geometry));
-  else if (family == "coarse_to_fine1d") elems = coarse_to_fine_shared_elems(c2f_geometry(geometry));
-  else throw std::invalid_argument("unknown fused 1D kernel family " + family);
-  return elems * (is_double ? sizeof(double) : sizeof(float));
+  if (family == "wavedec1d") {
+    const MultilevelGeometry g = wavedec_geometry(geometry);
+    return is_double ? sizeof(double) * (long long)multilevel_shared_elems<double>(g)
+                     : sizeof(float) * (long long)multilevel_shared_elems<float>(g);
+  }
+  if (family == "coarse_to_fine1d")
+    return (long long)coarse_to_fine_shared_elems(c2f_geometry(geometry)) *
+           (is_double ? sizeof(double) : sizeof(float));
+  throw std::invalid_argument("unknown fused 1D kernel family " + family);
 }
 
 // The geometry with what the kernels' own code derives from it: fold_reach of
@@ -139,7 +143,8 @@ py::dict records() {
   d["MultilevelGeometry"] = describe_record<MG>({
       CUWAVELET_FIELD(MG, batch_ndim), CUWAVELET_FIELD(MG, batch_total),
       CUWAVELET_FIELD(MG, levels), CUWAVELET_FIELD(MG, filter_len), CUWAVELET_FIELD(MG, tile),
-      CUWAVELET_FIELD(MG, tiles), CUWAVELET_FIELD(MG, cascade), CUWAVELET_FIELD(MG, len),
+      CUWAVELET_FIELD(MG, tiles), CUWAVELET_FIELD(MG, cascade),
+      CUWAVELET_FIELD(MG, block_outputs), CUWAVELET_FIELD(MG, len),
       CUWAVELET_FIELD(MG, batch_shape), CUWAVELET_FIELD(MG, stride)});
   d["CoarseToFineGeometry"] = describe_record<CG>({
       CUWAVELET_FIELD(CG, batch_ndim), CUWAVELET_FIELD(CG, batch_total),
@@ -170,4 +175,5 @@ PYBIND11_MODULE(_fused1d_host, m) {
         py::arg("geometry"));
   m.attr("max_levels") = (int)cuwavelet::kMaxFusedLevels;
   m.attr("max_taps") = (int)cuwavelet::kMaxFusedTaps;
+  m.attr("register_block") = (int)cuwavelet::kRegisterBlock;
 }

@@ -42,6 +42,16 @@ CUWAVELET_HD index_t batch_offset(const BatchGeometry& g, index_t item, int oper
   return offset;
 }
 
+// Shared-memory windows that a thread reads with a stride (its several
+// consecutive outputs: register blocking) hold one spare element every 128
+// bytes, so that the lanes of a warp reading at any power-of-two stride up to
+// 32 elements hit distinct banks: element i of a window sits at slot
+// padded<A>(i), and a window of n elements takes padded_size<A>(n) slots.
+template <typename A>
+CUWAVELET_HD int padded(int i) { return i + (i >> (sizeof(A) == 8 ? 4 : 5)); }
+template <typename A>
+CUWAVELET_HD int padded_size(int n) { return n > 0 ? padded<A>(n - 1) + 1 : 0; }
+
 // Four filters in global memory: lo and hi along y, then along x.
 struct FilterAddresses {
   index_t address[4];
