@@ -42,6 +42,7 @@ import dataclasses
 import functools
 import math
 import operator
+import os
 
 import numpy as np
 
@@ -53,6 +54,30 @@ from ._shapes import coeff_len
 FAMILY = _launch.FAMILIES["wavedec1d"]
 MAX_LEVELS = FAMILY.host.max_levels  # kMaxFusedLevels of dwt1_multilevel.cuh
 MAX_TAPS = FAMILY.host.max_taps      # kMaxFusedTaps
+
+
+def block_outputs_setting(value) -> int:
+    """Outputs per thread of the kernel's level passes from a setting (None:
+    the default): kRegisterBlock, each thread filtering that many consecutive
+    positions from a sliding window of registers, or 1, one position per
+    thread with every tap read from shared memory (the first design)."""
+    allowed = (FAMILY.host.register_block, 1)
+    if value is None or value == "":
+        return allowed[0]
+    try:
+        n = int(value)
+    except ValueError:
+        n = None
+    if n not in allowed:
+        raise ValueError(f"CUWAVELET_FUSED1D_BLOCK_OUTPUTS must be one of {allowed}, not {value!r}")
+    return n
+
+
+# Outputs per thread of the planned launches (read when a launch is planned):
+# the environment variable CUWAVELET_FUSED1D_BLOCK_OUTPUTS=1 selects the first
+# design; benchmarks/bench_register_block.py sets this constant to time both
+# in one process.
+REGISTER_BLOCK = block_outputs_setting(os.environ.get("CUWAVELET_FUSED1D_BLOCK_OUTPUTS"))
 PERIODIC, PERIODIZATION = _wavelets.MODES.index("periodic"), _wavelets.PERIODIZATION
 SUPPORTED_DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
 # Blocks a launch aims for (tiles shrink toward min_tile until there are this
@@ -126,6 +151,7 @@ class _Plan:
     tile: int          # level-L coefficients per tile (N_L for one tile per line)
     tiles: int         # tiles per line
     cascade: bool
+    block_outputs: int  # REGISTER_BLOCK when planned
 
     def out_shape(self, k: int) -> tuple:
         """Shape of the level-k coefficients (k = 1 .. levels)."""
@@ -141,7 +167,7 @@ def _plan(a, axis, bank, mode, levels, tile):
         hash(key)
     except TypeError:
         return "levels and tile must be ints, bank a FilterBank and mode a mode number"
-    return _plan_for(*key)
+    return _plan_for(*key, REGISTER_BLOCK)
 
 
 def operand_reason(dtype, shape, axis, bank, mode):
@@ -162,7 +188,7 @@ def operand_reason(dtype, shape, axis, bank, mode):
 
 
 @functools.lru_cache(maxsize=1024)
-def _plan_for(dtype, shape, axis, bank, mode, levels, tile):
+def _plan_for(dtype, shape, axis, bank, mode, levels, tile, block_outputs):
     """_plan from the operand's metadata alone (memoized: planning in Python
     costs more than a small launch)."""
     if isinstance(levels, bool) or not isinstance(levels, int) or not 1 <= levels <= MAX_LEVELS:
@@ -209,7 +235,8 @@ def _plan_for(dtype, shape, axis, bank, mode, levels, tile):
         return f"tiles of {tile} < F = {F} coefficients do not hold an edge's extension"
     cascade = cascade and tiled and levels >= 2  # elsewhere the on-chip extension is exact
     tiles = -(-NL // tile)
-    return _Plan(mode, axis, tuple(shape), dtype, bank, levels, lens, tile, tiles, cascade)
+    return _Plan(mode, axis, tuple(shape), dtype, bank, levels, lens, tile, tiles, cascade,
+                 block_outputs)
 
 
 def why_not(a, axis, bank, mode, levels, *, tile=None):
@@ -254,6 +281,7 @@ def _geometry(plan: _Plan, byte_strides):
     g = _launch.geometry(FAMILY, plan.shape, (plan.axis,), byte_strides, plan.dtype)
     g["levels"], g["filter_len"] = plan.levels, plan.bank.length
     g["tile"], g["tiles"], g["cascade"] = plan.tile, plan.tiles, int(plan.cascade)
+    g["block_outputs"] = plan.block_outputs
     g["len"][:plan.levels + 1] = plan.lens
     g.flags.writeable = False
     return g
@@ -315,7 +343,7 @@ def plan_wavedec(shape, axis, bank, mode, level, dtype) -> tuple:
 
     def feasible(done, L):
         s = tuple(lens[done] if d == axis else n for d, n in enumerate(shape))
-        return isinstance(_plan_for(dtype, s, axis, bank, mode, L, None), _Plan)
+        return isinstance(_plan_for(dtype, s, axis, bank, mode, L, None, REGISTER_BLOCK), _Plan)
 
     # best[done] = (launches, largest L, steps) for the levels after `done`
     best = {level: (0, 0, ())}

@@ -20,7 +20,11 @@ tiles) and fills its own geometry fields; the rest is here:
         one launch (fused_launch.cuh's convention: geometry, operand
         addresses, filters, by value), through cuwavelet._program so that a
         plan replays it: CuPy arrays on the GPU (NVRTC), NumPy arrays through
-        the thread-block emulator (verification, not speed).
+        the thread-block emulator (verification, not speed). Under
+        _program.counting() an emulated launch runs the GPU's grid and block
+        and reports the emulator's counts (global bytes, shared-memory
+        accesses, multiply-adds) with its LaunchInfo: the minimum traffic of
+        its operands and the minimum work of its filters.
 """
 from __future__ import annotations
 
@@ -71,6 +75,8 @@ class Family:
     filters: str           # "addresses" (FilterAddresses) or "taps" (FilterTaps<T>)
     template_args: object  # (op, mode) -> the leading template arguments
     specializations: object  # () -> the (op, mode) pairs the source instantiates
+    outputs: object        # op -> the operands it writes (the others it reads)
+    minimum_work: object   # (op, record) -> multiply-adds of one batch item at least
 
     @property
     def host(self):
@@ -124,18 +130,54 @@ def _every_mode(ops):
     return lambda: [(op, mode) for op in ops for mode in range(_MODES)]
 
 
+# Minimum work of a launch: one multiply-add per filter tap per output of each
+# axis pass, each pass computing only what the next needs from the real (not
+# extended) samples: a separable analysis filters the N_y rows into 2 n_x
+# columns, then those into 2 n_y rows; a synthesis (or an analysis adjoint)
+# merges the 2 n_y coefficient rows into N_x columns, then into N_y rows.
+def _analysis_2d(F, N, n):
+    return F[1] * N[0] * 2 * n[1] + F[0] * 2 * n[0] * 2 * n[1]
+
+
+def _merge_2d(F, N, n):
+    return F[1] * 2 * n[0] * N[1] + F[0] * N[0] * N[1]
+
+
+def _work_dwt2(op, g):
+    F, N, n = (tuple(int(v) for v in g[k]) for k in ("filter_len", "signal_len", "coeff_len"))
+    return _analysis_2d(F, N, n) if op == 0 else _merge_2d(F, N, n)
+
+
+def _work_two_levels(op, g):
+    F, N, n1, n2 = (tuple(int(v) for v in g[k]) for k in ("filter_len", "signal_len", "len1", "len2"))
+    return _analysis_2d(F, N, n1) + _analysis_2d(F, n1, n2)
+
+
+def _work_wavedec1d(op, g):  # a_k and d_k of every level
+    return int(g["filter_len"]) * sum(2 * int(n) for n in g["len"][1:int(g["levels"]) + 1])
+
+
+def _work_coarse_to_fine1d(op, g):  # every level's output samples
+    return int(g["filter_len"]) * sum(int(n) for n in g["len"][:int(g["levels"])])
+
+
 FAMILIES = {f.name: f for f in [
+    # analysis: image -> 4 subbands; synthesis and analysis adjoint: 4 subbands -> image
     Family("dwt2", "fused_dwt2_kernel", "fused_device.cu", "_fused_host", "FusedGeometry",
-           5, "addresses", lambda op, mode: (op, mode), _every_mode((0, 1, 2))),
+           5, "addresses", lambda op, mode: (op, mode), _every_mode((0, 1, 2)),
+           lambda op: (1, 2, 3, 4) if op == 0 else (0,), _work_dwt2),
     Family("dwt2_two_levels", "fused_dwt2_two_levels_kernel", "fused_device.cu", "_fused_host",
-           "TwoLevelGeometry", 8, "addresses", lambda op, mode: (mode,), _every_mode((0,))),
+           "TwoLevelGeometry", 8, "addresses", lambda op, mode: (mode,), _every_mode((0,)),
+           lambda op: tuple(range(1, 8)), _work_two_levels),
     Family("wavedec1d", "fused_wavedec1d_kernel", "dwt1_multilevel_device.cu", "_fused1d_host",
-           "MultilevelGeometry", 14, "taps", lambda op, mode: (mode,), _every_mode((0,))),
+           "MultilevelGeometry", 14, "taps", lambda op, mode: (mode,), _every_mode((0,)),
+           lambda op: tuple(range(1, 14)), _work_wavedec1d),
     # the synthesis depends on the mode only through periodization's wrap-around
     # (cuwavelet/_fused1d_coarse_to_fine.py kernel_mode)
     Family("coarse_to_fine1d", "fused_coarse_to_fine1d_kernel", "dwt1_coarse_to_fine_device.cu",
            "_fused1d_host", "CoarseToFineGeometry", 14, "taps", lambda op, mode: (op, mode),
-           lambda: [(0, 0), (0, 5)] + [(1, mode) for mode in range(_MODES)]),
+           lambda: [(0, 0), (0, 5)] + [(1, mode) for mode in range(_MODES)],
+           lambda op: (0,), _work_coarse_to_fine1d),
 ]}
 
 
@@ -214,6 +256,29 @@ def filter_record(family: Family, banks, synthesis: bool, dtype, xp):
 
 # --- launch --------------------------------------------------------------------------------
 
+@dataclasses.dataclass(frozen=True)
+class LaunchInfo:
+    """What a launch is, for the counters (_program.counting)."""
+    family: str
+    kernel: str          # the kernel's name expression
+    blocks: int          # the GPU's grid: one block per tile
+    items: int           # batch items (each has blocks / items tiles)
+    threads: int
+    shared_bytes: int    # dynamic shared memory per block
+    input_bytes: int     # of the operands it reads ...
+    output_bytes: int    # ... and writes: M_min of the launch is their sum
+    minimum_work: int    # multiply-adds at least (Family.minimum_work)
+
+
+def _launch_info(family, op, mode, dtype, record, tiles, operands, shared):
+    written = family.outputs(op)
+    sizes = [(k in written, a.size * a.itemsize) for k, a in enumerate(operands) if a is not None]
+    items = int(record["batch_total"])
+    return LaunchInfo(family.name, family.kernel_name(op, mode, real_dtype(dtype)), tiles, items,
+                      family.host.block_threads, shared,
+                      sum(n for out, n in sizes if not out), sum(n for out, n in sizes if out),
+                      family.minimum_work(op, record) * items)
+
 
 def launch(family: Family, op: int, mode: int, dtype, record, tiles: int, operands, filters,
            emulation: Emulation = DEFAULT_EMULATION):
@@ -225,6 +290,7 @@ def launch(family: Family, op: int, mode: int, dtype, record, tiles: int, operan
     dtype = np.dtype(dtype)
     filter_values, held = filters
     g_shared = shared_bytes(family, op, mode, dtype, record)
+    info = _launch_info(family, op, mode, dtype, record, tiles, operands, g_shared)
     xp = array_module(*operands)
     ops_dtype = family.operands_dtype
     if xp is not np:
@@ -250,5 +316,16 @@ def launch(family: Family, op: int, mode: int, dtype, record, tiles: int, operan
         def run(*addresses, _held=held):
             o = np.zeros((), dtype=ops_dtype)
             o["address"][:len(addresses)] = addresses
-            host.emulate(family.name, op, mode, is_double, g_bytes, o.tobytes(), f_bytes, *fixed)
-    _program.launch(family.name, run, *[0 if a is None else a for a in operands])
+            found, sample = _program.counts()
+            if found is None:
+                host.emulate(family.name, op, mode, is_double, g_bytes, o.tobytes(), f_bytes, *fixed)
+                return
+            # the GPU's grid and block; one batch item's blocks, scaled, when sampling
+            per_item = tiles // info.items if sample else tiles
+            c = host.emulate(family.name, op, mode, is_double, g_bytes, o.tobytes(), f_bytes,
+                             tiles, info.threads, host.schedules[emulation.schedule],
+                             emulation.seed, -1, per_item, True)
+            scale = tiles // per_item
+            found.append(dict(kind=family.name, info=info, blocks=tiles,
+                              **{k: v * scale for k, v in c.items() if k != "blocks"}))
+    _program.launch(family.name, run, *[0 if a is None else a for a in operands], info=info)

@@ -149,18 +149,19 @@ def _view(arrays, ref):
 
 class _Launch:
     """fn(*args) with the addresses of buffers filled in at run time."""
-    __slots__ = ("fn", "args", "refs", "buffers", "kernel")
+    __slots__ = ("fn", "args", "refs", "buffers", "kernel", "info")
 
-    def __init__(self, fn, args, refs, kernel):
+    def __init__(self, fn, args, refs, kernel, info=None):
         self.fn, self.args, self.refs = fn, args, refs  # refs: (position, buffer, byte offset)
         self.buffers = {b for _, b, _ in refs}
         self.kernel = kernel  # what runs (a kernel family's name), for describe()
+        self.info = info      # what the launcher says about it (_launch.LaunchInfo), or None
 
     def run(self, arrays, addresses):
         args = list(self.args)
         for position, buffer, offset in self.refs:
             args[position] = addresses[buffer] + offset
-        self.fn(*args)
+        _counted(self.kernel, self.fn, args)
 
 
 class _Fill:
@@ -170,7 +171,9 @@ class _Fill:
         self.target, self.value, self.buffers = target, value, {target[0]}
 
     def run(self, arrays, addresses):
-        _view(arrays, self.target)[...] = self.value
+        target = _view(arrays, self.target)
+        target[...] = self.value
+        _count(dict(kind="fill", global_store_bytes=target.nbytes))
 
 
 class _Copy:
@@ -181,7 +184,9 @@ class _Copy:
         self.buffers = {target[0], source[0]}
 
     def run(self, arrays, addresses):
-        _view(arrays, self.target)[...] = _view(arrays, self.source)
+        target = _view(arrays, self.target)
+        target[...] = _view(arrays, self.source)
+        _count(dict(kind="copy", global_load_bytes=target.nbytes, global_store_bytes=target.nbytes))
 
 
 class Program:
@@ -229,7 +234,7 @@ class Program:
     def _next_buffer(self) -> int:
         return self.inputs + len(self.allocations) + len(self.constants)
 
-    def launch(self, fn, args, kernel):
+    def launch(self, fn, args, kernel, info=None):
         refs, packed = [], list(args)
         for position, a in enumerate(args):
             if isinstance(a, PlannedArray):
@@ -240,12 +245,17 @@ class Program:
             elif _is_array(a):
                 refs.append((position, self.constant(a), 0))
                 packed[position] = None
-        self.steps.append(_Launch(fn, tuple(packed), tuple(refs), kernel))
+        self.steps.append(_Launch(fn, tuple(packed), tuple(refs), kernel, info))
 
     @property
     def kernels(self) -> list:
         """What each launch runs, in order."""
         return [s.kernel for s in self.steps if isinstance(s, _Launch)]
+
+    @property
+    def launch_infos(self) -> list:
+        """What the launcher said about each launch (None where nothing), in order."""
+        return [s.info for s in self.steps if isinstance(s, _Launch)]
 
     @property
     def launches(self) -> int:
@@ -397,15 +407,54 @@ def _recording(program):
         _state.program = previous
 
 
-def launch(kernel: str, fn, *args):
+def launch(kernel: str, fn, *args, info=None):
     """Run fn(*args), array arguments replaced by their addresses: now, or
     (while a plan is recorded) on every run of the plan. kernel: what runs
-    (a name for Plan.describe and the tests that count launches)."""
+    (a name for Plan.describe and the tests that count launches); info: what
+    else the launcher tells about it (Program.launch_infos)."""
     program = recording()
     if program is not None:
-        program.launch(fn, args, kernel)
+        program.launch(fn, args, kernel, info)
         return
-    fn(*[address(a) if _is_array(a) else a for a in args])
+    _counted(kernel, fn, [address(a) if _is_array(a) else a for a in args])
+
+
+# --- counting what the steps move (benchmarks/kernel_traffic.py, tests) ----------------
+
+@contextlib.contextmanager
+def counting(sample: bool = True):
+    """Collect what every step run on this thread moves, as a list of dicts
+    with a 'kind': the fused kernels' launches through the emulator append the
+    kernel's own counts (cuwavelet/_launch.py; sample: run the blocks of one
+    batch item and scale, exact since every item repeats them), fills and
+    copies their bytes, any other launch (the per-axis kernels) its name with
+    'uncounted': True."""
+    previous = getattr(_state, "counts", None)
+    _state.counts = found = []
+    _state.count_sample = sample
+    try:
+        yield found
+    finally:
+        _state.counts = previous
+
+
+def counts():
+    """(the list counting() collects into on this thread or None, whether it samples)."""
+    return getattr(_state, "counts", None), getattr(_state, "count_sample", True)
+
+
+def _count(entry: dict):
+    found = getattr(_state, "counts", None)
+    if found is not None:
+        found.append(entry)
+
+
+def _counted(kernel, fn, args):
+    found = getattr(_state, "counts", None)
+    before = None if found is None else len(found)
+    fn(*args)
+    if found is not None and len(found) == before:  # the launch counted nothing itself
+        found.append(dict(kind=kernel, uncounted=True))
 
 
 def note(text: str):

@@ -85,6 +85,36 @@ def test_wavedec_levels_match_pywt(mode, wavelet):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_one_output_per_thread_matches_pywt(mode, monkeypatch):
+    """The kernel's other setting, one output per thread (REGISTER_BLOCK = 1,
+    kept to time against register blocking on a GPU), at tiled and untiled
+    lengths, both dtypes; its plans carry the setting to the kernel."""
+    assert _fused1d.REGISTER_BLOCK > 1  # the default: register-blocked
+    monkeypatch.setattr(_fused1d, "REGISTER_BLOCK", 1)
+    for wavelet in ("db2", "coif1"):
+        F = pywt.Wavelet(wavelet).dec_len
+        for i, (N, levels) in enumerate(((97, 3), (331, 2), (1031, 5))):
+            for tile in (None, F + 3):
+                x = random((2, N), (np.float64, np.float32)[i % 2], seed=N)
+                p = plan(x, wavelet, mode, levels, tile=tile)
+                if isinstance(p, str):
+                    continue
+                assert p.block_outputs == 1
+                check(x, wavelet, mode, levels, tile=tile,
+                      emulation=Emulation(threads=32, grid=3, schedule=SCHEDULES[i % 2]))
+
+
+def test_block_outputs_setting():
+    """CUWAVELET_FUSED1D_BLOCK_OUTPUTS: kRegisterBlock (the default) or 1."""
+    R = _fused1d.FAMILY.host.register_block
+    assert _fused1d.block_outputs_setting(None) == _fused1d.block_outputs_setting("") == R
+    assert _fused1d.block_outputs_setting("1") == 1 and _fused1d.block_outputs_setting(str(R)) == R
+    for bad in ("2", "0", "four"):
+        with pytest.raises(ValueError, match="CUWAVELET_FUSED1D_BLOCK_OUTPUTS"):
+            _fused1d.block_outputs_setting(bad)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_lengths_at_the_tile_and_refusal_thresholds(mode):
     """One tile per line (N_L <= T), two tiles of which the last owns a
     single coefficient (N_L = T + 1: its window is shifted left), the deepest
@@ -186,14 +216,16 @@ def test_dropping_any_barrier_gives_a_wrong_answer(wavelet, mode, schedule):
     """A tile has a barrier after its load and after each level but the last,
     plus one after the last where the next tile's load would overwrite what
     it reads (odd L, the block has another tile). skip_barrier makes every
-    thread skip its k-th barrier, as if the kernel source lacked it."""
+    thread skip its k-th barrier, as if the kernel source lacked it. (Few
+    threads: each then computes positions of several sweeps of a level, some
+    of which read what a later-scheduled thread writes.)"""
     x = random((2, 320))
     for levels in (1, 2, 3):
         want = expected(x, wavelet, mode, levels)
         barriers = levels + (levels % 2)  # in the first tile of a block with more
         for grid in (1, 3):
             for skip in range(-1, barriers):
-                em = Emulation(threads=32, grid=grid, schedule=schedule, skip_barrier=skip)
+                em = Emulation(threads=8, grid=grid, schedule=schedule, skip_barrier=skip)
                 got = fused(x, wavelet, mode, levels, emulation=em)
                 same = all(np.allclose(g, w) for g, w in zip(got, want))
                 assert same == (skip == -1), (levels, grid, skip)
@@ -204,7 +236,7 @@ def forced(x, wavelet, mode, levels, tile, cascade):
     bank, m = bank_mode(wavelet, mode)
     lens = _fused1d.level_lengths(x.shape[-1], bank.length, m, levels)
     p = _fused1d._Plan(m, x.ndim - 1, x.shape, x.dtype, bank, levels, lens, tile,
-                       -(-lens[-1] // tile), cascade)
+                       -(-lens[-1] // tile), cascade, _fused1d.REGISTER_BLOCK)
     got = _fused1d._run(p, x, None, Emulation(threads=32, grid=3))
     return all(np.allclose(g, w, atol=1e-9) for g, w in
                zip(got, expected(x, wavelet, mode, levels)))

@@ -1,8 +1,8 @@
 """The GPU benchmark scripts run end to end before any GPU sees them.
 
-benchmarks/bench_fused_gpu.py and bench_fused1d_gpu.py only measure on a CUDA
-device, which CI lacks. Here they run with --smoke (small shapes) against a
-stand-in for CuPy whose arrays are NumPy arrays and whose events read the
+benchmarks/bench_fused_gpu.py, bench_fused1d_gpu.py and bench_register_block.py
+only measure on a CUDA device, which CI lacks. Here they run with --smoke
+(small shapes) against a stand-in for CuPy whose arrays are NumPy arrays and whose events read the
 host clock: the fused kernels then run through the thread-block emulator, and
 each script's own check (fused and reference paths agree before anything is
 timed) must pass. The timings printed here mean nothing; the point is that a
@@ -56,7 +56,8 @@ def benchmark_module(monkeypatch):
     return load
 
 
-@pytest.mark.parametrize("script, rows", [("bench_fused_gpu", 10), ("bench_fused1d_gpu", 12)])
+@pytest.mark.parametrize("script, rows", [("bench_fused_gpu", 10), ("bench_fused1d_gpu", 12),
+                                          ("bench_register_block", 8)])
 def test_gpu_benchmark_scripts_run_and_check_their_paths(benchmark_module, script, rows,
                                                          tmp_path, capsys):
     out = tmp_path / "results.json"

@@ -1,4 +1,6 @@
-"""Every CUDA kernel specialization compiles with NVRTC for sm_80 and sm_90.
+"""Every CUDA kernel specialization compiles with NVRTC for sm_80 and sm_90,
+and none spills registers to local memory on sm_90 (ptxas's report, through
+cuwavelet/_kernel_resources.py).
 
 NVRTC needs no GPU, so this runs in CI and catches device-only compile errors
 in the kernel sources. Where NVRTC is missing it skips, unless
@@ -8,7 +10,7 @@ import os
 
 import pytest
 
-from cuwavelet import _filter_grad, _launch, _stationary
+from cuwavelet import _filter_grad, _kernel_resources, _launch, _stationary
 from cuwavelet._backends import cuda
 
 # each kernel source with its number of specializations
@@ -45,6 +47,14 @@ def test_every_specialization_compiles(which, arch):
     module, count = KERNEL_MODULES[which]
     names = module.names()
     assert len(names) == count
+    if arch == _kernel_resources.DEFAULT_ARCH:  # the same compile, with ptxas's report kept
+        try:
+            table = _kernel_resources.resources(module, arch)
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
+        assert sorted(table) == sorted(names)
+        assert all(r.registers > 0 for r in table.values())
+        return
     prog = nvrtc.createProgram(module.source(), module.entry, [], [])
     try:
         for name in names:
@@ -58,6 +68,49 @@ def test_every_specialization_compiles(which, arch):
         assert nvrtc.getCUBIN(prog)
     finally:
         nvrtc.destroyProgram(prog)
+
+
+@pytest.mark.parametrize("which", sorted(KERNEL_MODULES))
+def test_no_kernel_spills_registers(which):
+    """A spill is a store to local memory (DRAM behind L1) on every use of a
+    value the registers could not hold; the fused kernels are bandwidth-bound
+    and must not pay that. (Stack frames without spills are runtime-indexed
+    local arrays: listed by benchmarks/kernel_resources.py, not refused.)"""
+    _nvrtc()
+    module, _ = KERNEL_MODULES[which]
+    table = _kernel_resources.resources(module)
+    spilling = {n: (r.spill_stores, r.spill_loads) for n, r in table.items()
+                if r.spill_stores or r.spill_loads}
+    assert not spilling, f"kernels spilling (store, load bytes) on {_kernel_resources.DEFAULT_ARCH}: {spilling}"
+
+
+def test_ptxas_report_is_read():
+    """The parser reads ptxas's lines as NVRTC prints them (a captured log)."""
+    log = """ptxas info    : Compiling entry function '_Z1kILi1EfEvv' for 'sm_90'
+ptxas info    : Function properties for _Z1kILi1EfEvv
+ptxas         .     40 bytes stack frame, 44 bytes spill stores, 64 bytes spill loads
+ptxas info    : Used 80 registers, used 1 barriers, 40 bytes cumulative stack size
+ptxas info    : Function properties for _Z1kILi2EfEvv
+ptxas         .     0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+ptxas info    : Used 32 registers, used 1 barriers, 1024 bytes smem, 400 bytes cmem[0]"""
+    table = _kernel_resources.parse_ptxas_log(log, {"_Z1kILi1EfEvv": "k<1, float>",
+                                                    "_Z1kILi2EfEvv": "k<2, float>"})
+    R = _kernel_resources.Resources
+    assert table == {"k<1, float>": R("k<1, float>", 80, 40, 44, 64, 0),
+                     "k<2, float>": R("k<2, float>", 32, 0, 0, 0, 1024)}
+
+
+@pytest.mark.parametrize("registers, shared, blocks, limiter", [
+    # the theoretical occupancy Nsight Compute gave the fused kernels on an
+    # H100 (registers, dynamic shared memory; 256 threads): 4 blocks = 50%, ...
+    (32, 49152, 4, "shared memory"), (32, 7600, 8, "registers"), (66, 41500, 3, "registers"),
+    (54, 39200, 4, "registers"), (32, 32900, 6, "shared memory"), (80, 34300, 3, "registers"),
+    (255, 0, 1, "registers"), (32, 228 * 1024, 0, "shared memory")])
+def test_occupancy_follows_cuda_rules(registers, shared, blocks, limiter):
+    r = _kernel_resources.Resources("k", registers, 0, 0, 0, 0)
+    occ = _kernel_resources.occupancy(r, shared)
+    assert (occ.blocks_per_sm, occ.limiter) == (blocks, limiter)
+    assert occ.fraction == blocks * 256 / 2048
 
 
 def test_geometry_layout_matches_host_build():

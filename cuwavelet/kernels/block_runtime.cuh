@@ -15,6 +15,21 @@
 // written (shared memory starts poisoned with NaN bytes at every block) or has
 // already overwritten. The emulator also refuses barriers that not every thread
 // reaches (divergent __syncthreads) and writes past the dynamic shared memory.
+//
+// Memory accesses and multiply-adds of the kernels go through the block too:
+//
+//     b.load(p)            *p            (global or shared memory)
+//     b.store(p, v)        *p = v
+//     b.mul_add(acc, w, v) acc + w * v   (a filter tap)
+//
+// On the GPU they are exactly those expressions. The emulator performs them
+// and counts them per launch (Counts: global bytes read and written, shared
+// loads and stores, multiply-adds), telling global from shared memory by the
+// address, so the counts are what the kernel body does, not a model of it.
+// Asked to (EmulatorOptions::count_sectors), it also counts the distinct
+// 32-byte sectors of global memory read and written: the DRAM traffic of a
+// cache that keeps whatever the launch touches again (L2 serving the halos
+// neighbouring blocks share), where the bytes are that of no cache at all.
 #pragma once
 
 #include "dwt_math.cuh"
@@ -36,6 +51,12 @@ struct DeviceBlock {
   __device__ __forceinline__ index_t blocks() const { return (index_t)gridDim.x; }
   __device__ __forceinline__ unsigned char* shared() const { return cuwavelet_dynamic_shared; }
   __device__ __forceinline__ void sync() const { __syncthreads(); }
+  template <typename T>
+  __device__ __forceinline__ T load(const T* p) const { return *p; }
+  template <typename T>
+  __device__ __forceinline__ void store(T* p, T v) const { *p = v; }
+  template <typename A, typename W>
+  __device__ __forceinline__ A mul_add(A acc, W w, A v) const { return acc + A(w) * v; }
 };
 
 }  // namespace block
@@ -53,6 +74,7 @@ struct DeviceBlock {
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace cuwavelet {
@@ -69,6 +91,20 @@ struct EmulatorOptions {
   // Testing hook: each thread's skip_barrier-th barrier call (0-based, counted
   // per block) returns at once, as if the kernel lacked it; -1: none skipped.
   long long skip_barrier = -1;
+  // Blocks run: the first run_blocks of the grid (-1: all). Counting samples
+  // a launch this way: the blocks of one batch item, whose counts every other
+  // item repeats.
+  long long run_blocks = -1;
+  bool count_sectors = false;  // Counts::global_*_sectors (a set per launch: slower)
+};
+
+// What the blocks of a launch did (the emulator's counters).
+struct Counts {
+  long long global_load_bytes = 0, global_store_bytes = 0;
+  long long shared_loads = 0, shared_stores = 0;  // accesses, of any width
+  long long multiply_adds = 0;
+  long long blocks = 0;
+  long long global_load_sectors = 0, global_store_sectors = 0;  // distinct 32-byte sectors
 };
 
 class Emulator;
@@ -83,8 +119,15 @@ class HostBlock {
   inline index_t blocks() const;
   inline unsigned char* shared() const;
   inline void sync() const;
+  template <typename T>
+  T load(const T* p) const { count_access(p, sizeof(T), false); return *p; }
+  template <typename T>
+  void store(T* p, T v) const { count_access(p, sizeof(T), true); *p = v; }
+  template <typename A, typename W>
+  A mul_add(A acc, W w, A v) const;
 
  private:
+  inline void count_access(const void* p, std::size_t bytes, bool store) const;
   Emulator* em_;
   int thread_;
 };
@@ -92,14 +135,21 @@ class HostBlock {
 class Emulator {
  public:
   // Runs body(const HostBlock&) for every thread of every block of a 1D grid.
+  // What the blocks did: Counts.
   template <class Body>
-  static void launch(index_t grid, int threads, std::size_t shared_bytes, const Body& body,
-                     const EmulatorOptions& options = EmulatorOptions()) {
+  static Counts launch(index_t grid, int threads, std::size_t shared_bytes, const Body& body,
+                       const EmulatorOptions& options = EmulatorOptions()) {
     if (threads < 1) throw std::invalid_argument("a block needs at least one thread");
     Emulator em(threads, shared_bytes, options);
     em.body_ = &body;
     em.invoke_ = [](const void* fn, const HostBlock& b) { (*static_cast<const Body*>(fn))(b); };
-    for (index_t blk = 0; blk < grid; ++blk) em.run_block(blk, grid);
+    const index_t run = options.run_blocks >= 0 && options.run_blocks < grid
+                            ? (index_t)options.run_blocks : grid;
+    for (index_t blk = 0; blk < run; ++blk) em.run_block(blk, grid);
+    em.counts_.blocks = run;
+    em.counts_.global_load_sectors = (long long)em.sectors_[0].size();
+    em.counts_.global_store_sectors = (long long)em.sectors_[1].size();
+    return em.counts_;
   }
 
  private:
@@ -209,6 +259,8 @@ class Emulator {
   std::unique_ptr<unsigned char[]> stacks_;
   std::unique_ptr<std::uint64_t[]> shared_;
   ucontext_t scheduler_;
+  Counts counts_;
+  std::unordered_set<std::uint64_t> sectors_[2];  // loaded, stored (count_sectors)
   int running_ = 0;
   index_t block_ = 0, grid_ = 0;
   const void* body_ = nullptr;
@@ -221,7 +273,43 @@ inline index_t HostBlock::blocks() const { return em_->grid_; }
 inline unsigned char* HostBlock::shared() const { return em_->shared_base(); }
 inline void HostBlock::sync() const { em_->arrive(thread_); }
 
+inline void HostBlock::count_access(const void* p, std::size_t bytes, bool store) const {
+  const unsigned char* c = static_cast<const unsigned char*>(p);
+  const unsigned char* s = em_->shared_base();
+  Counts& n = em_->counts_;
+  if (c >= s && c < s + em_->shared_bytes_ + Emulator::kGuardBytes) {
+    ++(store ? n.shared_stores : n.shared_loads);
+  } else {
+    (store ? n.global_store_bytes : n.global_load_bytes) += (long long)bytes;
+    if (em_->options_.count_sectors) {
+      const std::uint64_t a = (std::uint64_t)(std::uintptr_t)c;
+      for (std::uint64_t sector = a >> 5; sector <= (a + bytes - 1) >> 5; ++sector)
+        em_->sectors_[store].insert(sector);
+    }
+  }
+}
+
+template <typename A, typename W>
+A HostBlock::mul_add(A acc, W w, A v) const {
+  ++em_->counts_.multiply_adds;
+  return acc + A(w) * v;
+}
+
 }  // namespace block
 }  // namespace cuwavelet
 
 #endif
+
+namespace cuwavelet {
+
+// Elements of a strided line read through a block (counted by the emulator),
+// as an accessor for extension_value / extended_value of dwt_math.cuh.
+template <class Block, typename T, typename A>
+struct BlockSamples {
+  const Block& b;
+  const T* x;
+  index_t stride;
+  CUWAVELET_BLOCK A operator()(index_t i) const { return A(b.load(x + i * stride)); }
+};
+
+}  // namespace cuwavelet

@@ -151,9 +151,9 @@ CUWAVELET_HD int coarse_to_fine_shared_elems(const CoarseToFineGeometry& g) {
 // Synthesis: sum over taps m of (p + s)'s parity of rec_lo[m] a_k + rec_hi[m] d_k,
 // k = (p + s - m) / 2. Adjoint: the cotangent of extended position p, sum over
 // taps t of (p - off)'s parity of dec_lo[t] a_k + dec_hi[t] d_k, k = (p - off + t) / 2.
-template <int OP, int M, typename T, typename A>
-CUWAVELET_HD A level_value_at(index_t p, const A* a, const A* d, index_t u, int F,
-                              const FilterTaps<T>& taps) {
+template <int OP, int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK A level_value_at(const Block& b, index_t p, const A* a, const A* d, index_t u,
+                                 int F, const FilterTaps<T>& taps) {
   A acc = A(0);
   if (OP == kCoarseToFineSynthesis) {
     const index_t t0 = p + synthesis_shift<M>(F);
@@ -162,7 +162,8 @@ CUWAVELET_HD A level_value_at(index_t p, const A* a, const A* d, index_t u, int 
     CUWAVELET_UNROLL
     for (int m = 0; m < kMaxFusedTaps; m += 2) {
       if (m + m0 >= F) break;
-      acc += A(taps.lo[m + m0]) * a[slot] + A(taps.hi[m + m0]) * d[slot];
+      acc = b.mul_add(acc, taps.lo[m + m0], b.load(a + slot));
+      acc = b.mul_add(acc, taps.hi[m + m0], b.load(d + slot));
       --slot;
     }
   } else {
@@ -172,7 +173,8 @@ CUWAVELET_HD A level_value_at(index_t p, const A* a, const A* d, index_t u, int 
     CUWAVELET_UNROLL
     for (int t = 0; t < kMaxFusedTaps; t += 2) {
       if (t + j0 >= F) break;
-      acc += A(taps.lo[t + j0]) * a[slot] + A(taps.hi[t + j0]) * d[slot];
+      acc = b.mul_add(acc, taps.lo[t + j0], b.load(a + slot));
+      acc = b.mul_add(acc, taps.hi[t + j0], b.load(d + slot));
       ++slot;
     }
   }
@@ -180,11 +182,11 @@ CUWAVELET_HD A level_value_at(index_t p, const A* a, const A* d, index_t u, int 
 }
 
 // Level j's value at position p (inside [0, n_j) unless cascading).
-template <int OP, int M, typename T, typename A>
-CUWAVELET_HD A level_at(const CoarseToFineGeometry& g, int j, index_t p, const A* a, const A* d,
-                        index_t u, const FilterTaps<T>& taps) {
+template <int OP, int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK A level_at(const Block& b, const CoarseToFineGeometry& g, int j, index_t p,
+                           const A* a, const A* d, index_t u, const FilterTaps<T>& taps) {
   const int F = (int)g.filter_len;
-  A acc = level_value_at<OP, M, T, A>(p, a, d, u, F, taps);
+  A acc = level_value_at<OP, M, T, A>(b, p, a, d, u, F, taps);
   if (OP == kCoarseToFineSynthesis || M == kZero) return acc;
   // the adjoint: cotangents of the halo positions whose extension uses sample p
   const index_t* reach = g.fold_reach[j];
@@ -196,7 +198,8 @@ CUWAVELET_HD A level_at(const CoarseToFineGeometry& g, int j, index_t p, const A
     const index_t q1 = side == 0 ? -1 : analysis_last<M>(g.len[j + 1], F);
     for (index_t q = q0; q <= q1; ++q) {
       const A weight = fold_weight<M, A>(q, N, p);
-      if (weight != A(0)) acc += weight * level_value_at<OP, M, T, A>(q, a, d, u, F, taps);
+      if (weight != A(0))
+        acc = b.mul_add(acc, weight, level_value_at<OP, M, T, A>(b, q, a, d, u, F, taps));
     }
   }
   return acc;
@@ -210,8 +213,16 @@ CUWAVELET_BLOCK void load_window(const Block& b, A* dst, const T* src, index_t s
   for (int e = b.thread(); e < (int)w; e += b.threads()) {
     index_t k = u + e;
     if (CASCADE && (k < 0 || k >= n)) { k %= n; if (k < 0) k += n; }
-    dst[e] = (src && k >= 0 && k < n) ? A(src[k * stride]) : A(0);
+    b.store(dst + e, (src && k >= 0 && k < n) ? A(b.load(src + k * stride)) : A(0));
   }
+}
+
+// Operand `operand` of line `line`: its first element (null where absent) and stride.
+template <typename T>
+CUWAVELET_HD T* line_operand(const CoarseToFineGeometry& g, const MultilevelOperands& ops,
+                             index_t line, int operand) {
+  T* base = reinterpret_cast<T*>(ops.address[operand]);
+  return base ? base + batch_offset(g, line, operand) : nullptr;
 }
 
 template <int OP, int M, typename T, class Block>
@@ -223,26 +234,21 @@ CUWAVELET_BLOCK void fused_coarse_to_fine_1d(const Block& b, const CoarseToFineG
   A* const shared = reinterpret_cast<A*>(b.shared());
   const int cap = (int)g.capacity;  // set k: approximation at shared + 2k cap, detail after it
   const int L = (int)g.levels;
-  const int operands = kC2FDetail + L;
   const index_t total_tiles = g.batch_total * g.tiles;
   const int t = b.thread(), nt = b.threads();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t line = tile / g.tiles, part = tile - line * g.tiles;
-    index_t offset[kLevelOperands];
-    batch_offsets(g, line, offset, operands);
     index_t start[kMaxFusedLevels + 1], width[kMaxFusedLevels + 1];
     tile_windows<OP, M>(g, part, start, width);
 
     // level L: a_L and d_L from global memory, into set 0
     {
-      const T* a = reinterpret_cast<const T*>(ops.address[kC2FApprox]);
-      const T* d = reinterpret_cast<const T*>(ops.address[kC2FDetail + L - 1]);
-      load_window<cascade, T, A>(b, shared, a ? a + offset[kC2FApprox] : nullptr,
+      const int dL = kC2FDetail + L - 1;
+      load_window<cascade, T, A>(b, shared, line_operand<const T>(g, ops, line, kC2FApprox),
                                  g.stride[kC2FApprox][kMaxDims], g.len[L], start[L], width[L]);
-      load_window<cascade, T, A>(b, shared + cap, d ? d + offset[kC2FDetail + L - 1] : nullptr,
-                                 g.stride[kC2FDetail + L - 1][kMaxDims], g.len[L], start[L],
-                                 width[L]);
+      load_window<cascade, T, A>(b, shared + cap, line_operand<const T>(g, ops, line, dL),
+                                 g.stride[dL][kMaxDims], g.len[L], start[L], width[L]);
     }
     b.sync();
 
@@ -254,12 +260,12 @@ CUWAVELET_BLOCK void fused_coarse_to_fine_1d(const Block& b, const CoarseToFineG
       const index_t u = start[j + 1], nj = g.len[j];
       for (int e = t; e < (int)width[j]; e += nt) {
         const index_t p = start[j] + e;
-        dst[e] = (cascade || (p >= 0 && p < nj)) ? level_at<OP, M, T, A>(g, j, p, a, d, u, taps)
-                                                 : A(0);
+        b.store(dst + e, (cascade || (p >= 0 && p < nj))
+                             ? level_at<OP, M, T, A>(b, g, j, p, a, d, u, taps) : A(0));
       }
-      const T* dj = reinterpret_cast<const T*>(ops.address[kC2FDetail + j - 1]);
-      load_window<cascade, T, A>(b, dst + cap, dj ? dj + offset[kC2FDetail + j - 1] : nullptr,
-                                 g.stride[kC2FDetail + j - 1][kMaxDims], nj, start[j], width[j]);
+      const int dj = kC2FDetail + j - 1;
+      load_window<cascade, T, A>(b, dst + cap, line_operand<const T>(g, ops, line, dj),
+                                 g.stride[dj][kMaxDims], nj, start[j], width[j]);
       b.sync();
     }
 
@@ -267,11 +273,11 @@ CUWAVELET_BLOCK void fused_coarse_to_fine_1d(const Block& b, const CoarseToFineG
     {
       const A* a = shared + 2 * ((L - 1) & 1) * cap;
       const A* d = a + cap;
-      T* y = reinterpret_cast<T*>(ops.address[kC2FOutput]) + offset[kC2FOutput];
+      T* y = line_operand<T>(g, ops, line, kC2FOutput);
       const index_t sy = g.stride[kC2FOutput][kMaxDims];
       for (int e = t; e < (int)width[0]; e += nt) {
         const index_t p = start[0] + e;
-        y[p * sy] = T(level_at<OP, M, T, A>(g, 0, p, a, d, start[1], taps));
+        b.store(y + p * sy, T(level_at<OP, M, T, A>(b, g, 0, p, a, d, start[1], taps)));
       }
     }
     // The next tile's load rewrites set 0: wait where level 0 reads it.

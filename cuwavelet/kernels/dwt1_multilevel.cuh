@@ -79,13 +79,18 @@ struct MultilevelGeometry {
   index_t tile;          // T: level-L coefficients per tile (sizes shared memory)
   index_t tiles;         // tiles per line
   index_t cascade;       // 1: periodization computed past the edges (see above)
+  // Outputs per thread of a level pass: kRegisterBlock (each thread filters
+  // that many consecutive positions from a sliding window of registers), or 1
+  // (one position per thread, every tap from shared memory: the first
+  // design, kept for comparison on a GPU).
+  index_t block_outputs;
   index_t len[kMaxFusedLevels + 1];  // N_0 (the input) .. N_L
   index_t batch_shape[kMaxDims];
   // Element strides per operand: batch dimensions, then (at kMaxDims) the axis.
   index_t stride[kLevelOperands][kMaxDims + 1];
 };
 static_assert(sizeof(MultilevelGeometry) ==
-                  (7 + kMaxFusedLevels + 1 + kMaxDims + kLevelOperands * (kMaxDims + 1)) *
+                  (8 + kMaxFusedLevels + 1 + kMaxDims + kLevelOperands * (kMaxDims + 1)) *
                       sizeof(index_t),
               "MultilevelGeometry must stay a padding-free record of 64-bit fields");
 
@@ -106,71 +111,119 @@ CUWAVELET_HD index_t window_width(index_t top_width, int F, int above) {
   return (top_width + F - 2) * ((index_t)1 << above) - (F - 2);
 }
 
-// Shared memory of a block, in elements of T: two windows, even levels in the
+// Shared memory of a block, in elements of A: two windows, even levels in the
 // first, odd levels in the second (level L is never stored). Each is split
 // into its even then its odd local positions, so that consecutive threads
-// (output i reads local position 2i + c) hit consecutive banks.
+// (output i reads local position 2i + c) hit consecutive banks, each half
+// padded (padded<A>) for the strided reads of register-blocked threads.
+template <typename A>
 struct MultilevelLayout {
-  int half[2];  // capacity of each half of each window
+  int half[2];  // slots of each half of each window
   CUWAVELET_HD explicit MultilevelLayout(const MultilevelGeometry& g) {
     const int F = (int)g.filter_len, L = (int)g.levels;
-    half[0] = (int)((window_width(g.tile, F, L) + 1) / 2);
-    half[1] = L >= 2 ? (int)((window_width(g.tile, F, L - 1) + 1) / 2) : 0;
+    half[0] = padded_size<A>((int)((window_width(g.tile, F, L) + 1) / 2));
+    half[1] = L >= 2 ? padded_size<A>((int)((window_width(g.tile, F, L - 1) + 1) / 2)) : 0;
   }
   CUWAVELET_HD int total_elems() const { return 2 * half[0] + 2 * half[1]; }
 };
 
+// Outputs per thread of the register-blocked level passes.
+enum { kRegisterBlock = 4 };
+
 // One filter at local output i of a level, from the level below stored split
-// into even / odd local positions. Tap j reads local position 2i + F - 1 - j:
-// with F even, taps j and j+1 (j even) read odd[m] and even[m] for
-// m = i + (F - 2 - j) / 2. Taps are summed in pywt's order, j = 0 .. F-1.
-// The loop is unrolled to kMaxFusedTaps with an exit at F: every tap index is
-// then a constant, so on the GPU each tap is an FMA with a constant-bank
-// operand instead of an indexed load from the parameter space.
-template <typename T, typename A>
-CUWAVELET_HD A filter_at(const A* even, const A* odd, int i, int F, const T* f) {
+// into even / odd local positions (padded slots). Tap j reads local position
+// 2i + F - 1 - j: with F even, taps j and j+1 (j even) read odd[m] and
+// even[m] for m = i + (F - 2 - j) / 2. Taps are summed in pywt's order,
+// j = 0 .. F-1. The loop is unrolled to kMaxFusedTaps with an exit at F:
+// every tap index is then a constant, so on the GPU each tap is an FMA with a
+// constant-bank operand instead of an indexed load from the parameter space.
+template <typename T, typename A, class Block>
+CUWAVELET_BLOCK A filter_at(const Block& b, const A* even, const A* odd, int i, int F,
+                            const T* f) {
   A acc = A(0);
-  const A* pe = even + i + (F - 2) / 2;
-  const A* po = odd + i + (F - 2) / 2;
+  const int m = i + (F - 2) / 2;
   CUWAVELET_UNROLL
   for (int j = 0; j < kMaxFusedTaps; j += 2) {
     if (j >= F) break;
-    acc += A(f[j]) * po[-(j >> 1)];
-    acc += A(f[j + 1]) * pe[-(j >> 1)];
+    acc = b.mul_add(acc, f[j], b.load(odd + padded<A>(m - (j >> 1))));
+    acc = b.mul_add(acc, f[j + 1], b.load(even + padded<A>(m - (j >> 1))));
   }
   return acc;
 }
 
-template <typename T, typename A>
-CUWAVELET_HD void filter_pair_at(const A* even, const A* odd, int i, int F,
-                                 const FilterTaps<T>& taps, A& lo, A& hi) {
-  lo = A(0); hi = A(0);
-  const A* pe = even + i + (F - 2) / 2;
-  const A* po = odd + i + (F - 2) / 2;
+// Both filters at R consecutive local outputs i0 .. i0 + R - 1 (lo only
+// unless WITH_HI), register-blocked: taps j, j+1 of output r read odd[m + r]
+// and even[m + r] with m = i0 + (F - 2 - j) / 2, so from one tap pair to the
+// next the R-wide windows slide down by one: one new load per half, then
+// 2R (or 4R) multiply-adds from registers. Each output sums its taps in
+// pywt's order, as filter_at does (the same result, bit for bit).
+template <int R, bool WITH_HI, typename T, typename A, class Block>
+CUWAVELET_BLOCK void filter_block(const Block& b, const A* even, const A* odd, int i0, int F,
+                                  const FilterTaps<T>& taps, A lo[R], A hi[R]) {
+  const int m = i0 + (F - 2) / 2;
+  A vo[R], ve[R];
+  CUWAVELET_UNROLL
+  for (int r = 0; r < R; ++r) {
+    vo[r] = b.load(odd + padded<A>(m + r));
+    ve[r] = b.load(even + padded<A>(m + r));
+    lo[r] = A(0);
+    if (WITH_HI) hi[r] = A(0);
+  }
   CUWAVELET_UNROLL
   for (int j = 0; j < kMaxFusedTaps; j += 2) {
     if (j >= F) break;
-    const A vo = po[-(j >> 1)], ve = pe[-(j >> 1)];
-    lo += A(taps.lo[j]) * vo; hi += A(taps.hi[j]) * vo;
-    lo += A(taps.lo[j + 1]) * ve; hi += A(taps.hi[j + 1]) * ve;
+    if (j > 0) {  // slide: the windows of this tap pair start one position lower
+      CUWAVELET_UNROLL
+      for (int r = R - 1; r > 0; --r) { vo[r] = vo[r - 1]; ve[r] = ve[r - 1]; }
+      vo[0] = b.load(odd + padded<A>(m - (j >> 1)));
+      ve[0] = b.load(even + padded<A>(m - (j >> 1)));
+    }
+    CUWAVELET_UNROLL
+    for (int r = 0; r < R; ++r) {
+      lo[r] = b.mul_add(b.mul_add(lo[r], taps.lo[j], vo[r]), taps.lo[j + 1], ve[r]);
+      if (WITH_HI) hi[r] = b.mul_add(b.mul_add(hi[r], taps.hi[j], vo[r]), taps.hi[j + 1], ve[r]);
+    }
   }
 }
 
 // a_k at level-k position i (inside the window starting at `start`), filtered
 // on demand from level k-1's window: the accessor of the on-chip extension.
-template <typename T, typename A>
+template <typename T, typename A, class Block>
 struct OnChipApprox {
+  const Block& b;
   const A* even;
   const A* odd;
   index_t start;
   int F;
   const T* lo;
-  CUWAVELET_HD A operator()(index_t i) const { return filter_at<T, A>(even, odd, (int)(i - start), F, lo); }
+  CUWAVELET_BLOCK A operator()(index_t i) const {
+    return filter_at<T, A>(b, even, odd, (int)(i - start), F, lo);
+  }
 };
 
-template <typename A>
-CUWAVELET_HD void store_split(A* window, int half, int i, A v) {
-  window[(i & 1) * half + (i >> 1)] = v;
+template <typename A, class Block>
+CUWAVELET_BLOCK void store_split(const Block& b, A* window, int half, int i, A v) {
+  b.store(window + (i & 1) * half + padded<A>(i >> 1), v);
+}
+
+// One position p (local index i) of level k < L: a_k into the next window,
+// and d_k where the tile owns p; past an edge, the mode's extension of a_k
+// from on-chip a_k values (extension_value reads only terms of nonzero
+// weight: the others may name samples not on chip).
+template <int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK A level_position(const Block& b, const A* even, const A* odd, index_t start,
+                                 int F, const FilterTaps<T>& taps, bool cascade, index_t p, int i,
+                                 index_t Nk, index_t own0, index_t own1, T* detail, index_t sd) {
+  if (cascade || (p >= 0 && p < Nk)) {
+    if (p >= own0 && p < own1) {
+      A a[1], d[1];
+      filter_block<1, true, T, A>(b, even, odd, i, F, taps, a, d);
+      b.store(detail + p * sd, T(d[0]));
+      return a[0];
+    }
+    return filter_at<T, A>(b, even, odd, i, F, taps.lo);
+  }
+  return extension_value<M, A>(p, Nk, OnChipApprox<T, A, Block>{b, even, odd, start, F, taps.lo});
 }
 
 template <int M, typename T, class Block>
@@ -178,23 +231,24 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
                                       const MultilevelOperands& ops,
                                       const FilterTaps<T>& taps) {
   typedef T A;  // accumulate in the data type, as the separable kernels and pywt do
+  constexpr int R = kRegisterBlock;
   // Window of level k: shared + (k & 1) * odd_window. (Pointer arithmetic,
   // not an array of two pointers: that would hide from the compiler that
   // these are shared-memory addresses and turn every tap into a generic load.)
   A* const shared = reinterpret_cast<A*>(b.shared());
-  const int odd_window = 2 * MultilevelLayout(g).half[0];
+  const int odd_window = 2 * MultilevelLayout<A>(g).half[0];
   const int F = (int)g.filter_len, L = (int)g.levels;
   const index_t off = analysis_offset<M>(F);
   const index_t T_tile = g.tile, tiles = g.tiles;
   const bool cascade = g.cascade != 0;
-  const int operands = kLevelDetail + L;
+  const int per = g.block_outputs == R ? R : 1;  // consecutive positions per thread
   const index_t total_tiles = g.batch_total * tiles;
   const int t = b.thread(), nt = b.threads();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
+    // (operand offsets are computed where used: an array of them, indexed by
+    // level, would live in local memory)
     const index_t line = tile / tiles, part = tile - line * tiles;
-    index_t offset[kLevelOperands];
-    batch_offsets(g, line, offset, operands);
     // Level-L window: this tile's T coefficients; the last tile's window ends
     // at N_L (it starts earlier, so that every window is T wide: what the
     // exactness rule needs at the right edge). One tile: the whole line.
@@ -218,9 +272,10 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
         if (c1 > d1) c1 = d1;
       }
       const index_t N0 = g.len[0];
-      const T* x = reinterpret_cast<const T*>(ops.address[kLevelInput]) + offset[kLevelInput];
+      const T* x = reinterpret_cast<const T*>(ops.address[kLevelInput]) +
+                   batch_offset(g, line, kLevelInput);
       const index_t sx = g.stride[kLevelInput][kMaxDims];
-      const int half = (int)((w0 + 1) / 2);
+      const int half = padded_size<A>((int)((w0 + 1) / 2));
       const int first = (int)(c0 - s0), count = (int)(c1 - c0);
       A* dst = shared;
       if (c0 >= 0 && c1 <= N0) {  // interior: plain loads, a few in flight per thread
@@ -229,14 +284,16 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
         for (; e + 3 * nt < count; e += 4 * nt) {
           A v[4];
           CUWAVELET_UNROLL
-          for (int u = 0; u < 4; ++u) v[u] = A(xp[(index_t)(e + u * nt) * sx]);
+          for (int u = 0; u < 4; ++u) v[u] = A(b.load(xp + (index_t)(e + u * nt) * sx));
           CUWAVELET_UNROLL
-          for (int u = 0; u < 4; ++u) store_split(dst, half, first + e + u * nt, v[u]);
+          for (int u = 0; u < 4; ++u) store_split(b, dst, half, first + e + u * nt, v[u]);
         }
-        for (; e < count; e += nt) store_split(dst, half, first + e, A(xp[(index_t)e * sx]));
+        for (; e < count; e += nt)
+          store_split(b, dst, half, first + e, A(b.load(xp + (index_t)e * sx)));
       } else {
+        const BlockSamples<Block, T, A> samples{b, x, sx};
         for (int e = t; e < count; e += nt)
-          store_split(dst, half, first + e, extended_sample<M, T, A>(x, sx, N0, c0 + e));
+          store_split(b, dst, half, first + e, extended_value<M, A>(c0 + e, N0, samples));
       }
     }
     b.sync();
@@ -249,7 +306,7 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
       const index_t width = window_width(top_width, F, above);
       const index_t Nk = g.len[k];
       const A* src = shared + ((k - 1) & 1) * odd_window;
-      const int src_half = (int)((window_width(top_width, F, above + 1) + 1) / 2);
+      const int src_half = padded_size<A>((int)((window_width(top_width, F, above + 1) + 1) / 2));
       const A* even = src;
       const A* odd = src + src_half;
       // Details this tile owns at level k (and the approximation at level L).
@@ -257,19 +314,33 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
       if (part == tiles - 1) own1 = Nk;
       if (own0 > Nk) own0 = Nk;
       if (own1 > Nk) own1 = Nk;
-      T* detail = reinterpret_cast<T*>(ops.address[kLevelDetail + k - 1]) +
-                  offset[kLevelDetail + k - 1];
-      const index_t sd = g.stride[kLevelDetail + k - 1][kMaxDims];
+      const int detail_operand = kLevelDetail + k - 1;
+      T* detail = reinterpret_cast<T*>(ops.address[detail_operand]) +
+                  batch_offset(g, line, detail_operand);
+      const index_t sd = g.stride[detail_operand][kMaxDims];
 
       if (k == L) {  // only the owned positions: nothing is stored on chip
-        T* approx = reinterpret_cast<T*>(ops.address[kLevelApprox]) + offset[kLevelApprox];
+        T* approx = reinterpret_cast<T*>(ops.address[kLevelApprox]) +
+                    batch_offset(g, line, kLevelApprox);
         const index_t sa = g.stride[kLevelApprox][kMaxDims];
-        const int first = (int)(own0 - start);
-        for (int e = t; e < (int)(own1 - own0); e += nt) {
-          A a, d;
-          filter_pair_at<T, A>(even, odd, first + e, F, taps, a, d);
-          approx[(own0 + e) * sa] = T(a);
-          detail[(own0 + e) * sd] = T(d);
+        const int first = (int)(own0 - start), count = (int)(own1 - own0);
+        for (int e0 = t * per; e0 < count; e0 += nt * per) {
+          if (per == R && e0 + R <= count) {
+            A a[R], d[R];
+            filter_block<R, true, T, A>(b, even, odd, first + e0, F, taps, a, d);
+            CUWAVELET_UNROLL
+            for (int r = 0; r < R; ++r) {
+              b.store(approx + (own0 + e0 + r) * sa, T(a[r]));
+              b.store(detail + (own0 + e0 + r) * sd, T(d[r]));
+            }
+            continue;
+          }
+          for (int e = e0; e < e0 + per && e < count; ++e) {
+            A a[1], d[1];
+            filter_block<1, true, T, A>(b, even, odd, first + e, F, taps, a, d);
+            b.store(approx + (own0 + e) * sa, T(a[0]));
+            b.store(detail + (own0 + e) * sd, T(d[0]));
+          }
         }
         // The next tile's load rewrites window 0: wait where level L reads it.
         if ((L & 1) && tile + b.blocks() < total_tiles) b.sync();
@@ -284,34 +355,37 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
         if (c1 > d1) c1 = d1;
       }
       A* dst = shared + (k & 1) * odd_window;
-      const int dst_half = (int)((width + 1) / 2);
-      const int first = (int)(c0 - start);
-      for (int e = t; e < (int)(c1 - c0); e += nt) {
-        const index_t p = c0 + e;
-        const int i = first + e;
-        A a;
-        if (cascade || (p >= 0 && p < Nk)) {
-          if (p >= own0 && p < own1) {
-            A d;
-            filter_pair_at<T, A>(even, odd, i, F, taps, a, d);
-            detail[p * sd] = T(d);
+      const int dst_half = padded_size<A>((int)((width + 1) / 2));
+      const int first = (int)(c0 - start), count = (int)(c1 - c0);
+      for (int e0 = t * per; e0 < count; e0 += nt * per) {
+        const index_t p0 = c0 + e0;
+        if (per == R && e0 + R <= count && (cascade || (p0 >= 0 && p0 + R <= Nk))) {
+          A a[R], d[R];
+          if (p0 + R > own0 && p0 < own1) {  // some of the R positions are owned
+            filter_block<R, true, T, A>(b, even, odd, first + e0, F, taps, a, d);
+            CUWAVELET_UNROLL
+            for (int r = 0; r < R; ++r)
+              if (p0 + r >= own0 && p0 + r < own1) b.store(detail + (p0 + r) * sd, T(d[r]));
           } else {
-            a = filter_at<T, A>(even, odd, i, F, taps.lo);
+            filter_block<R, false, T, A>(b, even, odd, first + e0, F, taps, a, d);
           }
-        } else {  // past an edge: the mode's extension of a_k, from on-chip a_k values
-          // (extension_value reads only terms of nonzero weight: the others may
-          // name samples not on chip)
-          a = extension_value<M, A>(p, Nk, OnChipApprox<T, A>{even, odd, start, F, taps.lo});
+          CUWAVELET_UNROLL
+          for (int r = 0; r < R; ++r) store_split(b, dst, dst_half, first + e0 + r, a[r]);
+          continue;
         }
-        store_split(dst, dst_half, i, a);
+        for (int e = e0; e < e0 + per && e < count; ++e)
+          store_split(b, dst, dst_half, first + e,
+                      level_position<M, T, A>(b, even, odd, start, F, taps, cascade, c0 + e,
+                                              first + e, Nk, own0, own1, detail, sd));
       }
       b.sync();
     }
   }
 }
 
+template <typename A>
 CUWAVELET_HD int multilevel_shared_elems(const MultilevelGeometry& g) {
-  return MultilevelLayout(g).total_elems();
+  return MultilevelLayout<A>(g).total_elems();
 }
 
 }  // namespace cuwavelet

@@ -9,8 +9,18 @@
 #include "fused_launch.cuh"
 #include "dwt1_multilevel.cuh"
 
+// Resident blocks per SM that ptxas must leave registers for: the most at
+// which no specialization spills on sm_90 (register blocking keeps 4 outputs
+// of both filters and two 4-wide windows live; doubles take two registers
+// each, and antireflect's on-chip extension more). With the plain bound,
+// ptxas aims at 64 registers and spills. tests/test_nvrtc.py checks it.
 template <int M, typename T>
-__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads)
+struct WavedecMinBlocks {
+  enum { value = (sizeof(T) == 4 ? 3 : 2) - (M == cuwavelet::kAntireflect ? 1 : 0) };
+};
+
+template <int M, typename T>
+__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads, (WavedecMinBlocks<M, T>::value))
 fused_wavedec1d_kernel(const __grid_constant__ cuwavelet::MultilevelGeometry g,
                        const __grid_constant__ cuwavelet::MultilevelOperands ops,
                        const __grid_constant__ cuwavelet::FilterTaps<T> taps) {

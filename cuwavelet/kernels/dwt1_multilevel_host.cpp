@@ -25,6 +25,7 @@ namespace cuwavelet {
 namespace {
 
 namespace py = pybind11;
+using block::Counts;
 using block::Emulator;
 using block::EmulatorOptions;
 using block::HostBlock;
@@ -63,17 +64,17 @@ auto with_op_and_mode(int op, int mode, F&& f) {
 }
 
 template <typename T>
-void emulate_typed(const std::string& family, int op, int mode, const py::bytes& geometry,
+Counts emulate_typed(const std::string& family, int op, int mode, const py::bytes& geometry,
                    const MultilevelOperands& o, const py::bytes& filters, index_t grid,
                    int threads, const EmulatorOptions& opt) {
   const FilterTaps<T> taps = record_of<FilterTaps<T>>(filters, "filter record");
   if (family == "wavedec1d") {
     const MultilevelGeometry g = wavedec_geometry(geometry);
-    const std::size_t bytes = sizeof(T) * (std::size_t)multilevel_shared_elems(g);
-    with_mode(mode, [&](auto m) {
+    const std::size_t bytes = sizeof(T) * (std::size_t)multilevel_shared_elems<T>(g);
+    return with_mode(mode, [&](auto m) {
       constexpr int M = decltype(m)::value;
       py::gil_scoped_release release;
-      Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
+      return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
         fused_wavedec_1d<M, T>(b, g, o, taps);
       }, opt);
     });
@@ -81,10 +82,10 @@ void emulate_typed(const std::string& family, int op, int mode, const py::bytes&
     const CoarseToFineGeometry g = c2f_geometry(geometry);
     if (g.capacity < 1) throw std::invalid_argument("geometry not prepared (capacity)");
     const std::size_t bytes = sizeof(T) * (std::size_t)coarse_to_fine_shared_elems(g);
-    with_op_and_mode(op, mode, [&](auto o_tag, auto m) {
+    return with_op_and_mode(op, mode, [&](auto o_tag, auto m) {
       constexpr int OP = decltype(o_tag)::value, M = decltype(m)::value;
       py::gil_scoped_release release;
-      Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
+      return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
         fused_coarse_to_fine_1d<OP, M, T>(b, g, o, taps);
       }, opt);
     });
@@ -93,22 +94,27 @@ void emulate_typed(const std::string& family, int op, int mode, const py::bytes&
   }
 }
 
-void emulate(const std::string& family, int op, int mode, bool is_double,
-             const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
-             const EmulatorOptions& opt, long long grid, int threads) {
+Counts emulate(const std::string& family, int op, int mode, bool is_double,
+              const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
+              const EmulatorOptions& opt, long long grid, int threads) {
   const MultilevelOperands o = record_of<MultilevelOperands>(operands, "operand record");
-  if (is_double) emulate_typed<double>(family, op, mode, geometry, o, filters, grid, threads, opt);
-  else emulate_typed<float>(family, op, mode, geometry, o, filters, grid, threads, opt);
+  if (is_double)
+    return emulate_typed<double>(family, op, mode, geometry, o, filters, grid, threads, opt);
+  return emulate_typed<float>(family, op, mode, geometry, o, filters, grid, threads, opt);
 }
 
 // Dynamic shared memory of one block, from the kernels' own layouts.
 long long shared_bytes(const std::string& family, int op, int mode, bool is_double,
                        const py::bytes& geometry) {
-  long long elems = 0;
-  if (family == "wavedec1d") elems = multilevel_shared_elems(wavedec_geometry(geometry));
-  else if (family == "coarse_to_fine1d") elems = coarse_to_fine_shared_elems(c2f_geometry(geometry));
-  else throw std::invalid_argument("unknown fused 1D kernel family " + family);
-  return elems * (is_double ? sizeof(double) : sizeof(float));
+  if (family == "wavedec1d") {
+    const MultilevelGeometry g = wavedec_geometry(geometry);
+    return is_double ? sizeof(double) * (long long)multilevel_shared_elems<double>(g)
+                     : sizeof(float) * (long long)multilevel_shared_elems<float>(g);
+  }
+  if (family == "coarse_to_fine1d")
+    return (long long)coarse_to_fine_shared_elems(c2f_geometry(geometry)) *
+           (is_double ? sizeof(double) : sizeof(float));
+  throw std::invalid_argument("unknown fused 1D kernel family " + family);
 }
 
 // The geometry with what the kernels' own code derives from it: fold_reach of
@@ -137,7 +143,8 @@ py::dict records() {
   d["MultilevelGeometry"] = describe_record<MG>({
       CUWAVELET_FIELD(MG, batch_ndim), CUWAVELET_FIELD(MG, batch_total),
       CUWAVELET_FIELD(MG, levels), CUWAVELET_FIELD(MG, filter_len), CUWAVELET_FIELD(MG, tile),
-      CUWAVELET_FIELD(MG, tiles), CUWAVELET_FIELD(MG, cascade), CUWAVELET_FIELD(MG, len),
+      CUWAVELET_FIELD(MG, tiles), CUWAVELET_FIELD(MG, cascade),
+      CUWAVELET_FIELD(MG, block_outputs), CUWAVELET_FIELD(MG, len),
       CUWAVELET_FIELD(MG, batch_shape), CUWAVELET_FIELD(MG, stride)});
   d["CoarseToFineGeometry"] = describe_record<CG>({
       CUWAVELET_FIELD(CG, batch_ndim), CUWAVELET_FIELD(CG, batch_total),
@@ -168,4 +175,5 @@ PYBIND11_MODULE(_fused1d_host, m) {
         py::arg("geometry"));
   m.attr("max_levels") = (int)cuwavelet::kMaxFusedLevels;
   m.attr("max_taps") = (int)cuwavelet::kMaxFusedTaps;
+  m.attr("register_block") = (int)cuwavelet::kRegisterBlock;
 }

@@ -86,20 +86,23 @@ CUWAVELET_HD index_t axis_stride(const FusedGeometry& g, int operand, int axis) 
 
 // Row py of an image, extended along x to position px: the accessor of the
 // y extension in extended_sample_2d.
-template <int M, typename T, typename A>
+template <int M, typename T, typename A, class Block>
 struct ExtendedRowSamples {
+  const Block& b;
   const T* x;
   index_t sy, sx, Nx, px;
-  CUWAVELET_HD A operator()(index_t py) const { return extended_sample<M, T, A>(x + py * sy, sx, Nx, px); }
+  CUWAVELET_BLOCK A operator()(index_t py) const {
+    return extended_value<M, A>(px, Nx, BlockSamples<Block, T, A>{b, x + py * sy, sx});
+  }
 };
 
 // The image extended past its edges along both axes: the 2D extension is the
 // product of the two 1D ones (each is linear in its own index), the y
 // extension taken of x-extended rows.
-template <int M, typename T, typename A>
-CUWAVELET_HD A extended_sample_2d(const T* x, index_t sy, index_t sx, index_t Ny, index_t Nx,
-                                  index_t py, index_t px) {
-  return extended_value<M, A>(py, Ny, ExtendedRowSamples<M, T, A>{x, sy, sx, Nx, px});
+template <int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK A extended_sample_2d(const Block& b, const T* x, index_t sy, index_t sx,
+                                     index_t Ny, index_t Nx, index_t py, index_t px) {
+  return extended_value<M, A>(py, Ny, ExtendedRowSamples<M, T, A, Block>{b, x, sy, sx, Nx, px});
 }
 
 // ---------------------------------------------------------------------------
@@ -116,36 +119,37 @@ CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T*
                                        index_t py0, index_t px0, int rows, int cols) {
   for (int e = b.thread(); e < rows * cols; e += b.threads()) {
     const int r = e / cols, c = e - r * cols;
-    in[r * 2 * half + (c & 1) * half + (c >> 1)] =
-        extended_sample_2d<M, T, A>(image, sy, sx, Ny, Nx, py0 + r, px0 + c);
+    b.store(in + r * 2 * half + (c & 1) * half + (c >> 1),
+            extended_sample_2d<M, T, A>(b, image, sy, sx, Ny, Nx, py0 + r, px0 + c));
   }
 }
 
 // Both filters along x at output column o of a row split even | odd: tap j
 // reads local column 2o + F - 1 - j (extended position 2o + off - j).
-template <typename T, typename A>
-CUWAVELET_HD void row_pair_split(const A* line, int half, int o, int F, const T* lo, const T* hi,
-                                 A& l, A& h) {
+template <typename T, typename A, class Block>
+CUWAVELET_BLOCK void row_pair_split(const Block& b, const A* line, int half, int o, int F,
+                                    const T* lo, const T* hi, A& l, A& h) {
   l = A(0); h = A(0);
   for (int j = 0; j < F; ++j) {
     const int c = 2 * o + F - 1 - j;
-    const A v = line[(c & 1) * half + (c >> 1)];
-    l += A(lo[j]) * v;
-    h += A(hi[j]) * v;
+    const A v = b.load(line + (c & 1) * half + (c >> 1));
+    l = b.mul_add(l, lo[j], v);
+    h = b.mul_add(h, hi[j], v);
   }
 }
 
 // The four subbands (aa, ad, da, dd) at output row o of column `col` of the
 // lo and hi rows (`pitch` apart): tap j reads row 2o + F - 1 - j.
-template <typename T, typename A>
-CUWAVELET_HD void column_quad(const A* row_lo, const A* row_hi, int pitch, int o, int col, int F,
-                              const T* lo, const T* hi, A acc[4]) {
+template <typename T, typename A, class Block>
+CUWAVELET_BLOCK void column_quad(const Block& b, const A* row_lo, const A* row_hi, int pitch,
+                                 int o, int col, int F, const T* lo, const T* hi, A acc[4]) {
   acc[0] = acc[1] = acc[2] = acc[3] = A(0);
   for (int j = 0; j < F; ++j) {
     const int r = 2 * o + F - 1 - j;
-    const A l = row_lo[r * pitch + col], h = row_hi[r * pitch + col];
+    const A l = b.load(row_lo + r * pitch + col), h = b.load(row_hi + r * pitch + col);
     const A fl = A(lo[j]), fh = A(hi[j]);
-    acc[0] += fl * l; acc[1] += fl * h; acc[2] += fh * l; acc[3] += fh * h;
+    acc[0] = b.mul_add(acc[0], fl, l); acc[1] = b.mul_add(acc[1], fl, h);
+    acc[2] = b.mul_add(acc[2], fh, l); acc[3] = b.mul_add(acc[3], fh, h);
   }
 }
 
@@ -200,18 +204,21 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
 
     for (int e = t; e < rows * out_x; e += nt) {
       const int r = e / out_x, ox = e - r * out_x;
-      row_pair_split<T, A>(in + r * 2 * L.half_cols, L.half_cols, ox, Fx, lo_x, hi_x,
-                           row_lo[r * L.tile_x + ox], row_hi[r * L.tile_x + ox]);
+      A l, h;
+      row_pair_split<T, A>(b, in + r * 2 * L.half_cols, L.half_cols, ox, Fx, lo_x, hi_x, l, h);
+      b.store(row_lo + r * L.tile_x + ox, l);
+      b.store(row_hi + r * L.tile_x + ox, h);
     }
     b.sync();
 
     for (int e = t; e < out_y * out_x; e += nt) {
       const int oy = e / out_x, ox = e - oy * out_x;
       A acc[4];  // aa, ad, da, dd
-      column_quad<T, A>(row_lo, row_hi, L.tile_x, oy, ox, Fy, lo_y, hi_y, acc);
+      column_quad<T, A>(b, row_lo, row_hi, L.tile_x, oy, ox, Fy, lo_y, hi_y, acc);
+      CUWAVELET_UNROLL
       for (int k = 0; k < 4; ++k)
-        band[k][offset[kAA + k] + (oy0 + oy) * axis_stride(g, kAA + k, kY) +
-                (ox0 + ox) * axis_stride(g, kAA + k, kX)] = T(acc[k]);
+        b.store(band[k] + offset[kAA + k] + (oy0 + oy) * axis_stride(g, kAA + k, kY) +
+                    (ox0 + ox) * axis_stride(g, kAA + k, kX), T(acc[k]));
     }
   }
 }
@@ -295,7 +302,7 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
           if (kx < 0 || kx >= nx) { kx %= nx; if (kx < 0) kx += nx; }
         }
         const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
-        dst[r * L.cols + c] = inside ? A(src[ky * sky + kx * skx]) : A(0);
+        b.store(dst + r * L.cols + c, inside ? A(b.load(src + ky * sky + kx * skx)) : A(0));
       }
     }
     b.sync();
@@ -312,11 +319,11 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
       for (int m = (j + s_x) & 1; m < Fx; m += 2) {
         const int c = (j + s_x - m) / 2 - L.first_x;
         const A fl = A(lo_x[m]), fh = A(hi_x[m]);
-        lo += fl * ya_xa[c] + fh * ya_xd[c];
-        hi += fl * yd_xa[c] + fh * yd_xd[c];
+        lo = b.mul_add(b.mul_add(lo, fl, b.load(ya_xa + c)), fh, b.load(ya_xd + c));
+        hi = b.mul_add(b.mul_add(hi, fl, b.load(yd_xa + c)), fh, b.load(yd_xd + c));
       }
-      merged_lo[r * L.tile_x + j] = lo;
-      merged_hi[r * L.tile_x + j] = hi;
+      b.store(merged_lo + r * L.tile_x + j, lo);
+      b.store(merged_hi + r * L.tile_x + j, hi);
     }
     b.sync();
 
@@ -325,10 +332,11 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
       A acc = A(0);
       for (int m = (i + s_y) & 1; m < Fy; m += 2) {
         const int r = (i + s_y - m) / 2 - L.first_y;
-        acc += A(lo_y[m]) * merged_lo[r * L.tile_x + j] + A(hi_y[m]) * merged_hi[r * L.tile_x + j];
+        acc = b.mul_add(b.mul_add(acc, lo_y[m], b.load(merged_lo + r * L.tile_x + j)), hi_y[m],
+                        b.load(merged_hi + r * L.tile_x + j));
       }
-      y[offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
-        (j0 + j) * axis_stride(g, kImage, kX)] = T(acc);
+      b.store(y + offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
+                  (j0 + j) * axis_stride(g, kImage, kX), T(acc));
     }
   }
 }
@@ -407,24 +415,26 @@ struct TileWindows {
 // Cotangent of extended position p, whose coefficients sit in window w:
 // sum over taps j of p - off's parity of lo[j] * a[slot] + hi[j] * d[slot],
 // slots `pitch` elements apart.
-template <int M, typename T, typename A>
-CUWAVELET_HD A window_cotangent(const AdjointAxis<M>& ax, const TileWindows& win, int w, index_t p,
-                                const A* a, const A* d, int pitch, const T* lo, const T* hi) {
+template <int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK A window_cotangent(const Block& b, const AdjointAxis<M>& ax, const TileWindows& win,
+                                   int w, index_t p, const A* a, const A* d, int pitch,
+                                   const T* lo, const T* hi) {
   const int j0 = (int)((p - ax.off) & 1);  // parity, negative positions included
   int slot = win.base[w] + (int)((p - ax.off + j0) / 2 - win.coeff0[w]);
   A acc = A(0);
   for (int j = j0; j < ax.F; j += 2, ++slot)
-    acc += A(lo[j]) * a[slot * pitch] + A(hi[j]) * d[slot * pitch];
+    acc = b.mul_add(b.mul_add(acc, lo[j], b.load(a + slot * pitch)), hi[j],
+                    b.load(d + slot * pitch));
   return acc;
 }
 
 // Adjoint along one axis at image sample i: its own cotangent plus, where the
 // extension reaches it, the cotangents of the halo positions folded onto it.
-template <int M, typename T, typename A>
-CUWAVELET_HD A folded_cotangent(const AdjointAxis<M>& ax, const TileWindows& win,
-                                const index_t reach[4], index_t i, const A* a, const A* d,
-                                int pitch, const T* lo, const T* hi) {
-  A acc = window_cotangent<M, T, A>(ax, win, kOwn, i, a, d, pitch, lo, hi);
+template <int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK A folded_cotangent(const Block& b, const AdjointAxis<M>& ax, const TileWindows& win,
+                                   const index_t reach[4], index_t i, const A* a, const A* d,
+                                   int pitch, const T* lo, const T* hi) {
+  A acc = window_cotangent<M, T, A>(b, ax, win, kOwn, i, a, d, pitch, lo, hi);
   if (M == kZero) return acc;
   CUWAVELET_UNROLL
   for (int side = 0; side < 2; ++side) {
@@ -433,7 +443,9 @@ CUWAVELET_HD A folded_cotangent(const AdjointAxis<M>& ax, const TileWindows& win
     const index_t p1 = side == 0 ? -1 : ax.last;
     for (index_t p = win.pos0[w]; p <= p1; ++p) {
       const A weight = fold_weight<M, A>(p, ax.N, i);
-      if (weight != A(0)) acc += weight * window_cotangent<M, T, A>(ax, win, w, p, a, d, pitch, lo, hi);
+      if (weight != A(0))
+        acc = b.mul_add(acc, weight,
+                        window_cotangent<M, T, A>(b, ax, win, w, p, a, d, pitch, lo, hi));
     }
   }
   return acc;
@@ -488,7 +500,7 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
         const int r = e / win_x.total, c = e - r * win_x.total;
         const index_t ky = win_y.coeff_of(r), kx = win_x.coeff_of(c);
         const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
-        dst[r * L.cols + c] = inside ? A(src[ky * sky + kx * skx]) : A(0);
+        b.store(dst + r * L.cols + c, inside ? A(b.load(src + ky * sky + kx * skx)) : A(0));
       }
     }
     b.sync();
@@ -497,20 +509,21 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
     for (int e = t; e < win_y.total * out_x; e += nt) {
       const int r = e / out_x, j = e - r * out_x;
       const A* row = coeffs + r * L.cols;
-      merged_lo[r * L.tile_x + j] = folded_cotangent<M, T, A>(
-          ax_x, win_x, g.fold_reach[kX], j0 + j, row, row + band_cells, 1, lo_x, hi_x);
-      merged_hi[r * L.tile_x + j] = folded_cotangent<M, T, A>(
-          ax_x, win_x, g.fold_reach[kX], j0 + j, row + 2 * band_cells, row + 3 * band_cells, 1,
-          lo_x, hi_x);
+      b.store(merged_lo + r * L.tile_x + j,
+              folded_cotangent<M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j, row,
+                                        row + band_cells, 1, lo_x, hi_x));
+      b.store(merged_hi + r * L.tile_x + j,
+              folded_cotangent<M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j,
+                                        row + 2 * band_cells, row + 3 * band_cells, 1, lo_x, hi_x));
     }
     b.sync();
 
     for (int e = t; e < out_y * out_x; e += nt) {
       const int i = e / out_x, j = e - i * out_x;
-      const A v = folded_cotangent<M, T, A>(ax_y, win_y, g.fold_reach[kY], i0 + i,
+      const A v = folded_cotangent<M, T, A>(b, ax_y, win_y, g.fold_reach[kY], i0 + i,
                                             merged_lo + j, merged_hi + j, L.tile_x, lo_y, hi_y);
-      y[offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
-        (j0 + j) * axis_stride(g, kImage, kX)] = T(v);
+      b.store(y + offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
+                  (j0 + j) * axis_stride(g, kImage, kX), T(v));
     }
   }
 }

@@ -96,24 +96,26 @@ CUWAVELET_HD bool two_level_window_holds_extension(index_t n1, index_t n2, index
 }
 
 // Positions [first, ...) of a line held in shared memory, as an accessor.
-template <typename A>
+template <typename A, class Block>
 struct WindowSamples {
+  const Block& b;
   const A* window;
   index_t first;
-  CUWAVELET_HD A operator()(index_t i) const { return window[(int)(i - first)]; }
+  CUWAVELET_BLOCK A operator()(index_t i) const { return b.load(window + (int)(i - first)); }
 };
 
 // Row P of the level-1 approximation window (A1: rows from p1y, columns from
 // p1x, `pitch` apart), extended along x to column Q from its in-range values:
 // the accessor of step 4's y extension. Reads only in-range positions, which
 // step 3 wrote and step 4 never overwrites.
-template <int M, typename A>
+template <int M, typename A, class Block>
 struct WindowRowSamples {
+  const Block& b;
   const A* a1;
   int pitch;
   index_t p1y, p1x, n1x, Q;
-  CUWAVELET_HD A operator()(index_t P) const {
-    return extended_value<M, A>(Q, n1x, WindowSamples<A>{a1 + (int)(P - p1y) * pitch, p1x});
+  CUWAVELET_BLOCK A operator()(index_t P) const {
+    return extended_value<M, A>(Q, n1x, WindowSamples<A, Block>{b, a1 + (int)(P - p1y) * pitch, p1x});
   }
 };
 
@@ -166,8 +168,10 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
     // 2. level 1 along x
     for (int e = t; e < rows0 * cols1; e += nt) {
       const int r = e / cols1, c1 = e - r * cols1;
-      row_pair_split<T, A>(in + r * 2 * L.half0, L.half0, c1, Fx, lo_x, hi_x,
-                           row_lo[r * L.c1 + c1], row_hi[r * L.c1 + c1]);
+      A l, h;
+      row_pair_split<T, A>(b, in + r * 2 * L.half0, L.half0, c1, Fx, lo_x, hi_x, l, h);
+      b.store(row_lo + r * L.c1 + c1, l);
+      b.store(row_hi + r * L.c1 + c1, h);
     }
     b.sync();
 
@@ -178,12 +182,14 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
       if (P < 0 || P >= n1y || Q < 0 || Q >= n1x) continue;  // step 4
       const bool owned = P >= own_y0 && P < own_y1 && Q >= own_x0 && Q < own_x1;
       A acc[4];  // aa, ad, da, dd
-      column_quad<T, A>(row_lo, row_hi, L.c1, r1, c1, Fy, lo_y, hi_y, acc);
-      a1[r1 * L.c1 + c1] = acc[0];
-      if (owned)
+      column_quad<T, A>(b, row_lo, row_hi, L.c1, r1, c1, Fy, lo_y, hi_y, acc);
+      b.store(a1 + r1 * L.c1 + c1, acc[0]);
+      if (owned) {
+        CUWAVELET_UNROLL
         for (int k = 0; k < 3; ++k)
-          level1[k][offset[kTLAD1 + k] + P * g.stride[kTLAD1 + k][kMaxDims] +
-                    Q * g.stride[kTLAD1 + k][kMaxDims + 1]] = T(acc[1 + k]);
+          b.store(level1[k] + offset[kTLAD1 + k] + P * g.stride[kTLAD1 + k][kMaxDims] +
+                      Q * g.stride[kTLAD1 + k][kMaxDims + 1], T(acc[1 + k]));
+      }
     }
     b.sync();
 
@@ -193,8 +199,8 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
       const int r1 = e / cols1, c1 = e - r1 * cols1;
       const index_t P = p1y + r1, Q = p1x + c1;
       if (P >= 0 && P < n1y && Q >= 0 && Q < n1x) continue;
-      a1[r1 * L.c1 + c1] = extended_value<M, A>(
-          P, n1y, WindowRowSamples<M, A>{a1, L.c1, p1y, p1x, n1x, Q});
+      b.store(a1 + r1 * L.c1 + c1, extended_value<M, A>(
+          P, n1y, WindowRowSamples<M, A, Block>{b, a1, L.c1, p1y, p1x, n1x, Q}));
     }
     b.sync();
 
@@ -204,12 +210,12 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
       const A* line = a1 + r1 * L.c1;
       A lo = A(0), hi = A(0);
       for (int j = 0; j < Fx; ++j) {
-        const A v = line[2 * c2 + Fx - 1 - j];
-        lo += A(lo_x[j]) * v;
-        hi += A(hi_x[j]) * v;
+        const A v = b.load(line + 2 * c2 + Fx - 1 - j);
+        lo = b.mul_add(lo, lo_x[j], v);
+        hi = b.mul_add(hi, hi_x[j], v);
       }
-      row2_lo[r1 * L.tile_x + c2] = lo;
-      row2_hi[r1 * L.tile_x + c2] = hi;
+      b.store(row2_lo + r1 * L.tile_x + c2, lo);
+      b.store(row2_hi + r1 * L.tile_x + c2, hi);
     }
     b.sync();
 
@@ -217,10 +223,11 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
     for (int e = t; e < out2_y * out2_x; e += nt) {
       const int i2 = e / out2_x, j2 = e - i2 * out2_x;
       A acc[4];
-      column_quad<T, A>(row2_lo, row2_hi, L.tile_x, i2, j2, Fy, lo_y, hi_y, acc);
+      column_quad<T, A>(b, row2_lo, row2_hi, L.tile_x, i2, j2, Fy, lo_y, hi_y, acc);
+      CUWAVELET_UNROLL
       for (int k = 0; k < 4; ++k)
-        level2[k][offset[kTLAA2 + k] + (o2y + i2) * g.stride[kTLAA2 + k][kMaxDims] +
-                  (o2x + j2) * g.stride[kTLAA2 + k][kMaxDims + 1]] = T(acc[k]);
+        b.store(level2[k] + offset[kTLAA2 + k] + (o2y + i2) * g.stride[kTLAA2 + k][kMaxDims] +
+                    (o2x + j2) * g.stride[kTLAA2 + k][kMaxDims + 1], T(acc[k]));
     }
     // The next tile's input window overwrites level 2's rows.
     if (tile + b.blocks() < total_tiles) b.sync();

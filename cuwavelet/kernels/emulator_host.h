@@ -70,7 +70,7 @@ R record_of(const pybind11::bytes& raw_bytes, const char* what) {
   return r;
 }
 
-typedef void (*EmulateFn)(const std::string& family, int op, int mode, bool is_double,
+typedef block::Counts (*EmulateFn)(const std::string& family, int op, int mode, bool is_double,
                           const pybind11::bytes& geometry, const pybind11::bytes& operands,
                           const pybind11::bytes& filters, const block::EmulatorOptions& opt,
                           long long grid, int threads);
@@ -79,7 +79,8 @@ typedef long long (*SharedBytesFn)(const std::string& family, int op, int mode, 
 
 // The entries of an emulator extension (cuwavelet/_launch.py calls them):
 // emulate(family, op, mode, is_double, geometry, operands, filters, grid,
-// threads, schedule, seed, skip_barrier), shared_bytes(family, op, mode,
+// threads, schedule, seed, skip_barrier, run_blocks, count_sectors) -> the launch's counts
+// (a dict of block::Counts' fields), shared_bytes(family, op, mode,
 // is_double, geometry), records, block_threads, max_dims, schedules.
 inline void define_emulator_module(pybind11::module_& m, EmulateFn emulate,
                                    SharedBytesFn shared_bytes, pybind11::dict records) {
@@ -88,16 +89,28 @@ inline void define_emulator_module(pybind11::module_& m, EmulateFn emulate,
         [emulate](const std::string& family, int op, int mode, bool is_double,
                   const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
                   long long grid, int threads, int schedule, std::uint64_t seed,
-                  long long skip_barrier) {
+                  long long skip_barrier, long long run_blocks, bool count_sectors) {
           block::EmulatorOptions opt;
           opt.schedule = schedule;
           opt.seed = seed;
           opt.skip_barrier = skip_barrier;
-          emulate(family, op, mode, is_double, geometry, operands, filters, opt, grid, threads);
+          opt.run_blocks = run_blocks;
+          opt.count_sectors = count_sectors;
+          const block::Counts c =
+              emulate(family, op, mode, is_double, geometry, operands, filters, opt, grid, threads);
+          return py::dict(py::arg("global_load_bytes") = c.global_load_bytes,
+                          py::arg("global_store_bytes") = c.global_store_bytes,
+                          py::arg("shared_loads") = c.shared_loads,
+                          py::arg("shared_stores") = c.shared_stores,
+                          py::arg("multiply_adds") = c.multiply_adds,
+                          py::arg("blocks") = c.blocks,
+                          py::arg("global_load_sectors") = c.global_load_sectors,
+                          py::arg("global_store_sectors") = c.global_store_sectors);
         },
         py::arg("family"), py::arg("op"), py::arg("mode"), py::arg("is_double"),
         py::arg("geometry"), py::arg("operands"), py::arg("filters"), py::arg("grid"),
-        py::arg("threads"), py::arg("schedule"), py::arg("seed"), py::arg("skip_barrier") = -1);
+        py::arg("threads"), py::arg("schedule"), py::arg("seed"), py::arg("skip_barrier") = -1,
+        py::arg("run_blocks") = -1, py::arg("count_sectors") = false);
   m.def("shared_bytes", shared_bytes);
   m.attr("records") = records;
   m.attr("block_threads") = (int)kFusedBlockThreads;

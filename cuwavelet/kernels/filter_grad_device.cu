@@ -6,7 +6,7 @@
 #include "filter_grad.cuh"
 
 template <int OP, int M, typename T>
-__global__ void __launch_bounds__(256)
+__global__ void __launch_bounds__(256, 1)  // (256) alone: ptxas caps at 64 registers and spills
 filter_grad_kernel(const cuwavelet::Geometry g, const cuwavelet::FilterGradItems items,
                    long long chunks, int F, const T* sig, const T* lo, const T* hi,
                    T* partial) {

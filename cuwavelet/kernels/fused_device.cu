@@ -8,8 +8,21 @@
 #include "dwt2_two_levels.cuh"
 #include "fused_launch.cuh"
 
+// Resident blocks per SM ptxas must leave registers for (0: no bound). With
+// the plain bound ptxas holds these specializations (the analysis in smooth
+// mode in float, the adjoint in double but for periodic and reflect mode) to
+// 64 registers and spills; 3 blocks (80 registers) lets them fit.
+// tests/test_nvrtc.py checks every one.
 template <int OP, int M, typename T>
-__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads)
+struct Dwt2MinBlocks {
+  enum { value = (OP == 0 && M == cuwavelet::kSmooth && sizeof(T) == 4) ||
+                         (OP == 2 && sizeof(T) == 8 && M != cuwavelet::kPeriodic &&
+                          M != cuwavelet::kReflect)
+                     ? 3 : 0 };
+};
+
+template <int OP, int M, typename T>
+__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads, (Dwt2MinBlocks<OP, M, T>::value))
 fused_dwt2_kernel(const __grid_constant__ cuwavelet::FusedGeometry g,
                   const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kFusedOperands> o,
                   const __grid_constant__ cuwavelet::FilterAddresses f) {

@@ -24,6 +24,7 @@ namespace cuwavelet {
 namespace {
 
 namespace py = pybind11;
+using block::Counts;
 using block::Emulator;
 using block::EmulatorOptions;
 using block::HostBlock;
@@ -32,20 +33,20 @@ typedef OperandAddresses<kFusedOperands> FusedOperands;
 typedef OperandAddresses<kTwoLevelOperands> TwoLevelOperands;
 
 template <int OP, int M, typename T>
-void run_level(const FusedGeometry& g, const FusedOperands& o, const FilterAddresses& f,
+Counts run_level(const FusedGeometry& g, const FusedOperands& o, const FilterAddresses& f,
                index_t grid, int threads, const EmulatorOptions& opt) {
   const std::size_t bytes = sizeof(T) * (std::size_t)fused_shared_elems<M>(OP, g);
-  Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
+  return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
     fused_level_2d<OP, M, T>(b, g, o, f);
   }, opt);
 }
 
 template <int M, typename T>
-void run_two_levels(const TwoLevelGeometry& g, const TwoLevelOperands& o,
+Counts run_two_levels(const TwoLevelGeometry& g, const TwoLevelOperands& o,
                     const FilterAddresses& f, index_t grid, int threads,
                     const EmulatorOptions& opt) {
   const std::size_t bytes = sizeof(T) * (std::size_t)TwoLevelLayout(g).total_elems();
-  Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
+  return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
     fused_two_levels_2d<M, T>(b, g, o, f);
   }, opt);
 }
@@ -66,18 +67,19 @@ void with_level_op(int op, int mode, F&& f) {
   });
 }
 
-void emulate(const std::string& family, int op, int mode, bool is_double,
-             const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
-             const EmulatorOptions& opt, long long grid, int threads) {
+Counts emulate(const std::string& family, int op, int mode, bool is_double,
+              const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
+              const EmulatorOptions& opt, long long grid, int threads) {
   const FilterAddresses f = record_of<FilterAddresses>(filters, "filter record");
+  Counts counts;
   if (family == "dwt2") {
     const FusedGeometry g = record_of<FusedGeometry>(geometry, "dwt2 geometry");
     const FusedOperands o = record_of<FusedOperands>(operands, "operand record");
     with_level_op(op, mode, [&](auto o_tag, auto m) {
       constexpr int OP = decltype(o_tag)::value, M = decltype(m)::value;
       py::gil_scoped_release release;
-      if (is_double) run_level<OP, M, double>(g, o, f, grid, threads, opt);
-      else run_level<OP, M, float>(g, o, f, grid, threads, opt);
+      counts = is_double ? run_level<OP, M, double>(g, o, f, grid, threads, opt)
+                         : run_level<OP, M, float>(g, o, f, grid, threads, opt);
     });
   } else if (family == "dwt2_two_levels") {
     const TwoLevelGeometry g = record_of<TwoLevelGeometry>(geometry, "two-level geometry");
@@ -85,12 +87,13 @@ void emulate(const std::string& family, int op, int mode, bool is_double,
     with_mode(mode, [&](auto m) {
       constexpr int M = decltype(m)::value;
       py::gil_scoped_release release;
-      if (is_double) run_two_levels<M, double>(g, o, f, grid, threads, opt);
-      else run_two_levels<M, float>(g, o, f, grid, threads, opt);
+      counts = is_double ? run_two_levels<M, double>(g, o, f, grid, threads, opt)
+                         : run_two_levels<M, float>(g, o, f, grid, threads, opt);
     });
   } else {
     throw std::invalid_argument("unknown fused 2D kernel family " + family);
   }
+  return counts;
 }
 
 // Dynamic shared memory of one block, from the kernels' own layouts.

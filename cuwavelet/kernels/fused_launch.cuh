@@ -27,6 +27,31 @@ struct OperandAddresses {
   CUWAVELET_HD T* get(int k) const { return reinterpret_cast<T*>(address[k]); }
 };
 
+// Element offset of operand `operand` at the start of batch item `item` (the
+// record's batch dimensions in row-major order): batch_offsets of dwt_math.cuh
+// for one operand, for kernels that index operands with run-time numbers
+// (an array of offsets indexed so would live in local memory).
+template <class BatchGeometry>
+CUWAVELET_HD index_t batch_offset(const BatchGeometry& g, index_t item, int operand) {
+  index_t offset = 0;
+  for (index_t d = g.batch_ndim - 1; d >= 0; --d) {
+    const index_t n = g.batch_shape[d], next = item / n;
+    offset += (item - next * n) * g.stride[operand][d];
+    item = next;
+  }
+  return offset;
+}
+
+// Shared-memory windows that a thread reads with a stride (its several
+// consecutive outputs: register blocking) hold one spare element every 128
+// bytes, so that the lanes of a warp reading at any power-of-two stride up to
+// 32 elements hit distinct banks: element i of a window sits at slot
+// padded<A>(i), and a window of n elements takes padded_size<A>(n) slots.
+template <typename A>
+CUWAVELET_HD int padded(int i) { return i + (i >> (sizeof(A) == 8 ? 4 : 5)); }
+template <typename A>
+CUWAVELET_HD int padded_size(int n) { return n > 0 ? padded<A>(n - 1) + 1 : 0; }
+
 // Four filters in global memory: lo and hi along y, then along x.
 struct FilterAddresses {
   index_t address[4];

@@ -1,0 +1,159 @@
+"""The emulator's counters (kernels/block_runtime.cuh Counts, collected by
+cuwavelet._program.counting): what the fused kernels move and compute per
+launch, which benchmarks/kernel_traffic.py sets against the minimum.
+
+The counts come from the kernels' own loads, stores and multiply-adds (the
+block's load / store / mul_add, which the GPU build compiles to the bare
+expressions), so these tests check them against what must hold whatever the
+kernel does: every output written exactly once (a store that bypassed the
+counter would show as an output written less), every input read, at least the
+minimum work (exactly the minimum where no halo exists), and sampling one
+batch item equal to running every block.
+"""
+import numpy as np
+import pytest
+
+import cuwavelet as cw
+from cuwavelet import _fused1d, _launch, _multilevel, _program, _wavelets
+from cuwavelet import _fused1d_coarse_to_fine as c2f
+
+FIELDS = ("global_load_bytes", "global_store_bytes", "shared_loads", "shared_stores",
+          "multiply_adds")
+
+
+@pytest.fixture
+def gpu_route(monkeypatch):
+    """The fused routing on for NumPy arrays (plans recorded afresh)."""
+    monkeypatch.setattr(_multilevel, "is_cupy", lambda a: True)
+
+
+def counted(fn, *args, sample=True, **kwargs):
+    with _program.counting(sample=sample) as found:
+        result = fn(*args, **kwargs)
+    return result, found
+
+
+def calls(rng):
+    """Every fused family and operation, on small batched arrays: (name, thunk)."""
+    x1 = rng.standard_normal((3, 1500))
+    c1 = cw.wavedec(x1, "db3", "symmetric", level=4)
+    x2 = rng.standard_normal((3, 70, 60)).astype(np.float32)
+    c2 = cw.wavedec2(x2, "db2", "reflect", level=3)
+    return [
+        ("wavedec", lambda: cw.wavedec(x1, "db3", "symmetric", level=4)),
+        ("waverec", lambda: cw.waverec(c1, "db3", "symmetric")),
+        ("adjoint.wavedec", lambda: cw.adjoint.wavedec(c1, "db3", "symmetric",
+                                                       data_shape=x1.shape)),
+        ("wavedec2", lambda: cw.wavedec2(x2, "db2", "reflect", level=3)),
+        ("waverec2", lambda: cw.waverec2(c2, "db2", "reflect")),
+        ("adjoint.wavedec2", lambda: cw.adjoint.wavedec2(c2, "db2", "reflect",
+                                                         data_shape=x2.shape)),
+    ]
+
+
+def test_every_fused_family_is_counted_and_writes_each_output_once(gpu_route):
+    rng = np.random.default_rng(0)
+    families = set()
+    for name, call in calls(rng):
+        _, found = counted(call)
+        assert found, name
+        for e in found:
+            assert not e.get("uncounted"), (name, e)
+            if e["kind"] in ("fill", "copy"):
+                continue
+            info = e["info"]
+            families.add(info.family)
+            # each output element stored once, from contiguous outputs: bytes and sectors
+            assert e["global_store_bytes"] == info.output_bytes, (name, info.kernel)
+            assert info.output_bytes <= 32 * e["global_store_sectors"] <= info.output_bytes + 32 * 13
+            # every input read (zero-padded modes may skip nothing here: no input is all halo)
+            assert e["global_load_bytes"] >= info.input_bytes
+            assert 32 * e["global_load_sectors"] >= info.input_bytes
+            assert e["multiply_adds"] >= info.minimum_work > 0
+            assert e["blocks"] == info.blocks
+    assert families == set(_launch.FAMILIES)
+
+
+@pytest.mark.parametrize("which", range(6))
+def test_sampling_one_batch_item_equals_every_block(gpu_route, which):
+    """Counts of one item's blocks, scaled, are those of the whole grid."""
+    name, call = calls(np.random.default_rng(1))[which]
+    _, sampled = counted(call, sample=True)
+    _, full = counted(call, sample=False)
+    assert [e["kind"] for e in sampled] == [e["kind"] for e in full]
+    for s, f in zip(sampled, full):
+        for field in FIELDS:
+            assert s.get(field) == f.get(field), (name, s["kind"], field)
+        if "global_store_sectors" in f:  # distinct sectors: items share a boundary sector per operand
+            bound = f["info"].items * _launch.FAMILIES[f["info"].family].operands
+            assert abs(s["global_store_sectors"] - f["global_store_sectors"]) <= bound
+
+
+@pytest.mark.parametrize("mode", ["zero", "periodization"])
+def test_one_level_without_halo_does_exactly_the_minimum(mode):
+    """One level along a line that one tile holds, in a mode that extends
+    nothing the filters read from outside (zero: outside samples are not
+    loaded; periodization wraps): one multiply-add per tap per output, each
+    input sample read exactly once."""
+    x = np.random.default_rng(2).standard_normal((4, 64))
+    bank, m = _wavelets.as_filter_bank("db2"), _wavelets.as_mode(mode)
+    n = _fused1d.level_lengths(64, 4, m, 1)[1]
+    _, found = counted(_fused1d.wavedec_levels, x, 1, bank, m, 1, tile=n, sample=False)
+    (e,) = found
+    assert e["blocks"] == 4  # a tile per line
+    assert e["multiply_adds"] == e["info"].minimum_work == 4 * 2 * n * 4
+    if mode == "zero":
+        assert e["global_load_bytes"] == x.nbytes
+    assert e["global_store_bytes"] == 2 * 4 * n * 8
+
+
+def test_waverec_counts_follow_the_levels():
+    """Coarse-to-fine synthesis: the minimum is one multiply-add per tap per
+    output sample of every level; the kernel's windows add only halos."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 4096))
+    c = cw.wavedec(x, "db4", "zero", level=3)
+    bank = _wavelets.as_filter_bank("db4")
+    _, found = counted(c2f.waverec_levels, c[0], c[1:], 1, bank, _wavelets.as_mode("zero"),
+                       sample=False)
+    (e,) = found
+    lens = [d.shape[1] for d in c[1:]][::-1]  # n_1 .. n_3
+    expected = 8 * 2 * (4096 + lens[0] + lens[1])
+    assert e["info"].minimum_work == expected
+    assert expected <= e["multiply_adds"] <= 1.1 * expected
+    assert e["global_load_bytes"] >= sum(a.nbytes for a in c)
+
+
+def test_counts_are_the_kernel_s_own():
+    """A launch's counts change with what the kernel does: a second launch on
+    the same arrays counts the same, a launch of more levels counts more
+    multiply-adds, and no count is left over between launches."""
+    x = np.random.default_rng(4).standard_normal((2, 4096))
+    bank, m = _wavelets.as_filter_bank("db2"), _wavelets.as_mode("symmetric")
+    _, a = counted(_fused1d.wavedec_levels, x, 1, bank, m, 3)
+    _, b = counted(_fused1d.wavedec_levels, x, 1, bank, m, 3)
+    _, deeper = counted(_fused1d.wavedec_levels, x, 1, bank, m, 5)
+    assert a[0] == b[0]
+    assert deeper[0]["multiply_adds"] > a[0]["multiply_adds"]
+    assert deeper[0]["global_store_bytes"] > a[0]["global_store_bytes"]
+
+
+def test_fills_copies_and_other_launches_are_reported(gpu_route):
+    """What is not a fused kernel is still listed: copies and fills with their
+    bytes, per-axis launches as uncounted."""
+    x = np.random.default_rng(5).standard_normal((2, 3, 33, 31))
+    # three axes: the first runs the per-axis kernel, the last two the fused one
+    _, found = counted(cw.dwtn, x, "db2", "symmetric", axes=(1, 2, 3))
+    kinds = [e["kind"] for e in found]
+    assert "per-axis" in kinds and "dwt2" in kinds
+    assert all(e.get("uncounted") for e in found if e["kind"] == "per-axis")
+
+
+def test_outside_counting_nothing_is_collected():
+    x = np.random.default_rng(6).standard_normal((2, 256))
+    bank, m = _wavelets.as_filter_bank("db2"), _wavelets.as_mode("zero")
+    assert _program.counts() == (None, True)
+    _fused1d.wavedec_levels(x, 1, bank, m, 2)  # runs, collects nothing
+    with _program.counting() as found:
+        pass
+    assert found == []
