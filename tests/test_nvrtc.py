@@ -6,6 +6,8 @@ NVRTC needs no GPU, so this runs in CI and catches device-only compile errors
 in the kernel sources. Where NVRTC is missing it skips, unless
 CUWAVELET_REQUIRE_NVRTC=1 (set by .ci/run) makes that a failure.
 """
+import concurrent.futures
+import functools
 import os
 
 import pytest
@@ -40,21 +42,15 @@ def _nvrtc():
         pytest.skip(f"NVRTC unavailable: {exc}")
 
 
-@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
-@pytest.mark.parametrize("which", sorted(KERNEL_MODULES))
-def test_every_specialization_compiles(which, arch):
+ARCHS = ["sm_80", "sm_90"]
+
+
+@functools.lru_cache(maxsize=None)
+def _cubin(which: str, arch: str):
+    """(NVRTC's log or None where it compiled, distinct lowered names, cubin bytes)."""
     nvrtc = _nvrtc()
-    module, count = KERNEL_MODULES[which]
+    module, _ = KERNEL_MODULES[which]
     names = module.names()
-    assert len(names) == count
-    if arch == _kernel_resources.DEFAULT_ARCH:  # the same compile, with ptxas's report kept
-        try:
-            table = _kernel_resources.resources(module, arch)
-        except RuntimeError as exc:
-            pytest.fail(str(exc))
-        assert sorted(table) == sorted(names)
-        assert all(r.registers > 0 for r in table.values())
-        return
     prog = nvrtc.createProgram(module.source(), module.entry, [], [])
     try:
         for name in names:
@@ -62,23 +58,64 @@ def test_every_specialization_compiles(which, arch):
         try:
             nvrtc.compileProgram(prog, [f"-arch={arch}", *cuda.COMPILE_OPTIONS])
         except Exception:
-            pytest.fail("NVRTC failed:\n" + nvrtc.getProgramLog(prog))
+            return nvrtc.getProgramLog(prog), 0, 0
         lowered = {nvrtc.getLoweredName(prog, n) for n in names}
-        assert len(lowered) == len(names)  # each name is its own kernel
-        assert nvrtc.getCUBIN(prog)
+        return None, len(lowered), len(nvrtc.getCUBIN(prog))
     finally:
         nvrtc.destroyProgram(prog)
 
 
+def _compile(which: str, arch: str):
+    """sm_90 goes through kernel_resources (the same compile, ptxas's report kept)."""
+    if arch == _kernel_resources.DEFAULT_ARCH:
+        return _kernel_resources.resources(KERNEL_MODULES[which][0], arch)
+    return _cubin(which, arch)
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    """Every (source, arch) compiled once, concurrently: NVRTC releases the GIL
+    and compiles distinct programs in parallel, which divides this file's time
+    (minutes on one core) by the cores there are. Results are cached; the
+    tests below read them (and raise a failed compile's error themselves)."""
+    _nvrtc()
+    jobs = [(w, a) for w in sorted(KERNEL_MODULES) for a in ARCHS]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for future in [pool.submit(_compile, *job) for job in jobs]:
+            try:
+                future.result()
+            except RuntimeError:  # reported by the test of that source
+                pass
+
+
+@pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("which", sorted(KERNEL_MODULES))
-def test_no_kernel_spills_registers(which):
+def test_every_specialization_compiles(compiled, which, arch):
+    module, count = KERNEL_MODULES[which]
+    names = module.names()
+    assert len(names) == count
+    if arch == _kernel_resources.DEFAULT_ARCH:
+        try:
+            table = _compile(which, arch)
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
+        assert sorted(table) == sorted(names)
+        assert all(r.registers > 0 for r in table.values())
+        return
+    log, lowered, cubin = _compile(which, arch)
+    if log is not None:
+        pytest.fail("NVRTC failed:\n" + log)
+    assert lowered == len(names)  # each name is its own kernel
+    assert cubin
+
+
+@pytest.mark.parametrize("which", sorted(KERNEL_MODULES))
+def test_no_kernel_spills_registers(compiled, which):
     """A spill is a store to local memory (DRAM behind L1) on every use of a
     value the registers could not hold; the fused kernels are bandwidth-bound
     and must not pay that. (Stack frames without spills are runtime-indexed
     local arrays: listed by benchmarks/kernel_resources.py, not refused.)"""
-    _nvrtc()
-    module, _ = KERNEL_MODULES[which]
-    table = _kernel_resources.resources(module)
+    table = _compile(which, _kernel_resources.DEFAULT_ARCH)
     spilling = {n: (r.spill_stores, r.spill_loads) for n, r in table.items()
                 if r.spill_stores or r.spill_loads}
     assert not spilling, f"kernels spilling (store, load bytes) on {_kernel_resources.DEFAULT_ARCH}: {spilling}"
