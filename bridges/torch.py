@@ -78,9 +78,12 @@ from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
 from . import _torch_ops as _ops
 from ._frontend import Frontend, subband_keys
+from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
+           "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn",
+           "packet_decompose", "packet_reconstruct",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND"]
 
 
@@ -330,7 +333,47 @@ class _TorchBackend:
         return _idwtn_op([d[keys[i]] for i in which], which, *spec)
 
 
-_api = Frontend(_TorchBackend())
+    # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------
+    @staticmethod
+    def check_wavelet(wavelet):
+        if _has_tensor_filters(wavelet):
+            raise TypeError("a filter bank given as tensors (learned filters) is taken by the "
+                            "DWT functions; the stationary and packet transforms take fixed "
+                            "filters (a name, pywt.Wavelet or numbers)")
+
+    @staticmethod
+    def swt_levels(x, axes, banks, start_level, level):
+        static = (start_level, level, tuple(axes), (_PERIODIZATION,) * len(axes)) + \
+            _ops.encode_banks(banks)
+        flat, keys = _ops.SWTN(static, x), subband_keys(len(axes))
+        k = len(keys)
+        return [dict(zip(keys, flat[j * k:(j + 1) * k])) for j in range(level)][::-1]
+
+    @staticmethod
+    def iswt_levels(a, details, axes, banks):
+        static = (len(details), tuple(axes), (_PERIODIZATION,) * len(axes)) + \
+            _ops.encode_banks(banks)
+        keys = subband_keys(len(axes))[1:]
+        return _ops.ISWTN(static, a, *[d.get(k) for d in details for k in keys])[0]
+
+    @staticmethod
+    def packet_decompose(x, axes, banks, modes, level):
+        static = (level, tuple(axes), tuple(modes)) + _ops.encode_banks(banks)
+        return list(_ops.PACKET_DECOMPOSE(static, x)[0].unbind(0))
+
+    @staticmethod
+    def packet_reconstruct(nodes, axes, banks, modes, level, sizes):
+        ref = next(n for n in nodes if n is not None)
+        rows = torch.stack([n if n is not None else torch.zeros_like(ref) for n in nodes])
+        static = (level, tuple(axes), tuple(modes)) + _ops.encode_banks(banks) + \
+            (tuple(sizes or ()),)
+        return _ops.PACKET_RECONSTRUCT(static, rows)[0]
+
+
+_backend = _TorchBackend()
+_api = Frontend(_backend)
+_swt_api, _packet_api = StationaryFrontend(_backend), PacketFrontend(_backend)
+_PERIODIZATION = MODES.index("periodization")
 
 
 # --- the public functions ----------------------------------------------------------------
@@ -697,6 +740,97 @@ for _fn in (dwt, idwt, wavedec, waverec, dwt2, idwt2, wavedec2, waverec2, dwtn, 
             waverecn):
     _fn.__doc__ = _fn.__doc__.replace("{wavelet}", _WAVELET_DOC)
 del _fn
+
+
+# --- stationary and packet transforms (docstrings: bridges._frontend_swt_packets) ---------
+
+def swt(data: torch.Tensor, wavelet: Wavelet, level: int | None = None, start_level: int = 0,
+        axis: int = -1, trim_approx: bool = False, norm: bool = False) -> list:
+    return _swt_api.swt(data, wavelet, level, start_level, axis, trim_approx, norm)
+
+
+def iswt(coeffs: Sequence, wavelet: Wavelet, norm: bool = False,
+         axis: int = -1) -> torch.Tensor:
+    return _swt_api.iswt(coeffs, wavelet, norm, axis)
+
+
+def swt2(data: torch.Tensor, wavelet: Wavelet, level: int, start_level: int = 0,
+         axes: Sequence[int] = (-2, -1), trim_approx: bool = False, norm: bool = False) -> list:
+    return _swt_api.swt2(data, wavelet, level, start_level, axes, trim_approx, norm)
+
+
+def iswt2(coeffs: Sequence, wavelet: Wavelet, norm: bool = False,
+          axes: Sequence[int] = (-2, -1)) -> torch.Tensor:
+    return _swt_api.iswt2(coeffs, wavelet, norm, axes)
+
+
+def swtn(data: torch.Tensor, wavelet: Wavelet, level: int, start_level: int = 0,
+         axes: Sequence[int] | None = None, trim_approx: bool = False,
+         norm: bool = False) -> list:
+    return _swt_api.swtn(data, wavelet, level, start_level, axes, trim_approx, norm)
+
+
+def iswtn(coeffs: Sequence, wavelet: Wavelet, axes: Sequence[int] | None = None,
+          norm: bool = False) -> torch.Tensor:
+    return _swt_api.iswtn(coeffs, wavelet, axes, norm)
+
+
+def packet_decompose(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
+                     level: int | None = None, axes: Any = -1) -> dict:
+    return _packet_api.packet_decompose(data, wavelet, mode, level, axes)
+
+
+def packet_reconstruct(nodes: dict, wavelet: Wavelet, mode: Mode = "symmetric", axes: Any = -1,
+                       data_shape: Sequence[int] | None = None) -> torch.Tensor:
+    return _packet_api.packet_reconstruct(nodes, wavelet, mode, axes, data_shape)
+
+
+_EXAMPLES = {
+    "swt": """    >>> x = torch.arange(8.0, dtype=torch.float64, requires_grad=True)
+    >>> (cA2, cD2), (cA1, cD1) = swt(x, "haar", level=2)
+    >>> tuple(cA1.shape)
+    (8,)
+    >>> torch.allclose(iswt([(cA2, cD2), (cA1, cD1)], "haar"), x)
+    True
+    >>> cD1.sum().backward()      # the adjoint of swt
+    >>> x.grad.abs().max().item() < 1e-12
+    True
+""",
+    "iswt": """    >>> x = torch.randn(3, 16, dtype=torch.float64)
+    >>> torch.allclose(iswt(swt(x, "db2", level=3), "db2"), x)
+    True
+""",
+    "swt2": """    >>> cA, (cH, cV, cD) = swt2(torch.ones(2, 8, 8), "haar", level=1)[0]
+    >>> tuple(cA.shape), float(cH.abs().max())
+    ((2, 8, 8), 0.0)
+""",
+    "iswt2": """    >>> x = torch.randn(2, 8, 8, dtype=torch.float64)
+    >>> torch.allclose(iswt2(swt2(x, "db1", level=2), "db1"), x)
+    True
+""",
+    "swtn": """    >>> c = swtn(torch.ones(4, 8, 8), "haar", level=1, axes=(1, 2))
+    >>> sorted(c[0])
+    ['aa', 'ad', 'da', 'dd']
+""",
+    "iswtn": """    >>> x = torch.randn(4, 8, dtype=torch.float64)
+    >>> torch.allclose(iswtn(swtn(x, "db1", level=2), "db1"), x)
+    True
+""",
+    "packet_decompose": """    >>> nodes = packet_decompose(torch.arange(8.0), "db1", level=2)
+    >>> list(nodes)
+    ['aa', 'ad', 'da', 'dd']
+    >>> nodes["ad"]
+    tensor([-2., -2.])
+""",
+    "packet_reconstruct": """    >>> x = torch.randn(2, 30, dtype=torch.float64)
+    >>> nodes = packet_decompose(x, "db2", level=2)
+    >>> torch.allclose(packet_reconstruct(nodes, "db2", data_shape=x.shape), x)
+    True
+""",
+}
+for _name, _example in _EXAMPLES.items():
+    globals()[_name].__doc__ = docstring(_name, "torch.Tensor", _example)
+del _name, _example
 
 
 # --- nn.Modules ---------------------------------------------------------------------
