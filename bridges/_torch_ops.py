@@ -1103,13 +1103,15 @@ def _packet_reconstruct_run(static, ts):
 def _packet_reconstruct_fake(static, ts):
     (rows,) = ts
     axes, banks, modes, shapes = _reconstruct_shapes(static, tuple(rows.shape[1:]))
-    if shapes is not None:
-        return (rows.new_empty(shapes[0]),)
-    shape = tuple(rows.shape[1:])
-    for _ in range(static[0]):
-        shape = with_lens(shape, axes, [rec_len(shape[a], b.length, m)
+    if static[0] == 0:
+        return (rows.new_empty(rows.shape[1:]),)
+    # the last level's full reconstruction, of which a trimmed result is a view
+    below = shapes[1] if shapes is not None else tuple(rows.shape[1:])
+    for _ in range(1 if shapes is not None else static[0]):
+        below = with_lens(below, axes, [rec_len(below[a], b.length, m)
                                         for a, b, m in zip(axes, banks, modes)])
-    return (rows.new_empty(shape),)
+    full = rows.new_empty(below)
+    return (full if shapes is None else full[tuple(slice(n) for n in shapes[0])],)
 
 
 def _packet_reconstruct_transpose(ctx, grads):
