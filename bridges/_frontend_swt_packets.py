@@ -16,9 +16,15 @@ backend provides:
         the inverse from every node of `level` in natural order (None: zeros);
         sizes: the data's lengths along `axes`, to which every level is
         trimmed (None: untrimmed).
-and optionally
+Banks reach the backend as its encode_banks(banks) made them (default: a tuple of
+FilterBanks). Optionally
+    encode_banks(banks) -> hashable plain values (e.g. filter lengths and taps)
     check_wavelet(wavelet)      refuses wavelets the backend takes for the DWT
                                 but not here (learned filter banks)
+    constant_specs(fn) -> fn    as in _frontend.py: wraps the wavelet lookup
+                                (wavelet, key, axes) -> encoded banks (and for
+                                packets filter lengths and mode numbers), e.g.
+                                so that graph capture takes it as a constant
 
 Axes given to the backend are non-negative.
 """
@@ -26,8 +32,8 @@ from __future__ import annotations
 
 import numbers
 
-from cuwavelet._packets import _level_setup, _level_shapes, _node_paths, _packet_axes
-from cuwavelet._shapes import AxisError, dwt_max_level, normalize_axes, normalize_axis
+from cuwavelet._packets import _level_setup, _node_paths, _packet_axes
+from cuwavelet._shapes import AxisError, coeff_len, dwt_max_level, normalize_axes, normalize_axis
 from cuwavelet._stationary import _as_int, _banks, _forward, _inverse_parts, swt_max_level
 
 
@@ -37,10 +43,10 @@ class StationaryFrontend:
 
     def __init__(self, backend):
         self.backend = backend
+        self._lookup = _lookup(backend)
 
     def _banks(self, wavelet, axes, norm, inverse, what="wavelets"):
-        _check_wavelet(self.backend, wavelet)
-        return _banks(wavelet, axes, norm, inverse=inverse, what=what)
+        return self._lookup(wavelet, ("stationary", bool(norm), inverse, what), axes)
 
     def _data(self, data, min_ndim):
         values, out = self.backend.prepare({"data": data})
@@ -192,16 +198,16 @@ class PacketFrontend:
 
     def __init__(self, backend):
         self.backend = backend
+        self._lookup = _lookup(backend)
 
     def packet_decompose(self, data, wavelet, mode="symmetric", level=None, axes=-1):
         """Every node of one level of the wavelet packet tree: {path: node}."""
         values, out = self.backend.prepare({"data": data})
         x = values["data"]
         axes = _packet_axes(axes, x.ndim)
-        _check_wavelet(self.backend, wavelet)
-        banks, modes = _level_setup(wavelet, mode, axes)
+        banks, lengths, modes = self._lookup(wavelet, ("packet", mode), axes)
         if level is None:
-            level = dwt_max_level(min(x.shape[ax] for ax in axes), min(b.length for b in banks))
+            level = dwt_max_level(min(x.shape[ax] for ax in axes), min(lengths))
         level = _as_int(level, "level")
         if level < 0:
             raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
@@ -229,32 +235,54 @@ class PacketFrontend:
         bad = [k for k in nodes if k not in set(paths)]
         if bad:
             raise ValueError(f"Invalid node paths {bad}.")
-        _check_wavelet(self.backend, wavelet)
-        banks, modes = _level_setup(wavelet, mode, axes)
+        banks, lengths, modes = self._lookup(wavelet, ("packet", mode), axes)
         sizes = None
         if data_shape is not None:
             data_shape = tuple(int(n) for n in data_shape)
             if len(data_shape) != len(shape):
                 raise ValueError(f"data_shape {data_shape} has {len(data_shape)} dimensions, the "
                                  f"nodes {len(shape)}")
-            level_shapes = _level_shapes(data_shape, axes, banks, modes, level)
-            if level_shapes[-1] != shape:
+            node_shape = _node_shape(data_shape, axes, lengths, modes, level)
+            if node_shape != shape:
                 raise ValueError(f"coefficient shape mismatch: data of shape {data_shape} "
-                                 f"gives nodes of shape {level_shapes[-1]}, not {shape}")
+                                 f"gives nodes of shape {node_shape}, not {shape}")
             sizes = tuple(data_shape[ax] for ax in axes)
         nodes = [values.get(p) for p in paths]
-        return _cast(self.backend, 
-            self.backend.packet_reconstruct(nodes, axes, banks, modes, level, sizes), out)
+        return _cast(self.backend,
+                     self.backend.packet_reconstruct(nodes, axes, banks, modes, level, sizes), out)
 
 
 def _cast(backend, coeffs, out):
     return coeffs if out is None else backend.cast(coeffs, out)
 
 
-def _check_wavelet(backend, wavelet):
+def _lookup(backend):
+    """(wavelet, key, axes) -> the stationary transforms' encoded banks (key:
+    ("stationary", norm, inverse, what)) or the packet transforms' (encoded
+    banks, filter lengths, mode numbers) (key: ("packet", mode)), through the
+    backend's constant_specs where it has one."""
     check = getattr(backend, "check_wavelet", None)
-    if check is not None:
-        check(wavelet)
+    encode = getattr(backend, "encode_banks", tuple)
+
+    def look(wavelet, key, axes):
+        if check is not None:
+            check(wavelet)
+        axes = list(axes)
+        if key[0] == "stationary":
+            _, norm, inverse, what = key
+            return encode(_banks(wavelet, axes, norm, inverse=inverse, what=what))
+        banks, modes = _level_setup(wavelet, key[1], axes)
+        return encode(banks), tuple(b.length for b in banks), tuple(modes)
+    return getattr(backend, "constant_specs", lambda fn: fn)(look)
+
+
+def _node_shape(shape, axes, lengths, modes, level) -> tuple:
+    """The nodes' shape at `level` for data of `shape` (the decimated lengths)."""
+    shape = tuple(shape)
+    for _ in range(level):
+        for ax, n, m in zip(axes, lengths, modes):
+            shape = shape[:ax] + (coeff_len(shape[ax], n, m),) + shape[ax + 1:]
+    return shape
 
 
 

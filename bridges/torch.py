@@ -341,32 +341,31 @@ class _TorchBackend:
                             "DWT functions; the stationary and packet transforms take fixed "
                             "filters (a name, pywt.Wavelet or numbers)")
 
+    encode_banks = staticmethod(_ops.encode_banks)
+
     @staticmethod
     def swt_levels(x, axes, banks, start_level, level):
-        static = (start_level, level, tuple(axes), (_PERIODIZATION,) * len(axes)) + \
-            _ops.encode_banks(banks)
+        static = (start_level, level, tuple(axes), (_PERIODIZATION,) * len(axes)) + banks
         flat, keys = _ops.SWTN(static, x), subband_keys(len(axes))
         k = len(keys)
         return [dict(zip(keys, flat[j * k:(j + 1) * k])) for j in range(level)][::-1]
 
     @staticmethod
     def iswt_levels(a, details, axes, banks):
-        static = (len(details), tuple(axes), (_PERIODIZATION,) * len(axes)) + \
-            _ops.encode_banks(banks)
+        static = (len(details), tuple(axes), (_PERIODIZATION,) * len(axes)) + banks
         keys = subband_keys(len(axes))[1:]
         return _ops.ISWTN(static, a, *[d.get(k) for d in details for k in keys])[0]
 
     @staticmethod
     def packet_decompose(x, axes, banks, modes, level):
-        static = (level, tuple(axes), tuple(modes)) + _ops.encode_banks(banks)
+        static = (level, tuple(axes), tuple(modes)) + banks
         return list(_ops.PACKET_DECOMPOSE(static, x)[0].unbind(0))
 
     @staticmethod
     def packet_reconstruct(nodes, axes, banks, modes, level, sizes):
         ref = next(n for n in nodes if n is not None)
         rows = torch.stack([n if n is not None else torch.zeros_like(ref) for n in nodes])
-        static = (level, tuple(axes), tuple(modes)) + _ops.encode_banks(banks) + \
-            (tuple(sizes or ()),)
+        static = (level, tuple(axes), tuple(modes)) + banks + (tuple(sizes or ()),)
         return _ops.PACKET_RECONSTRUCT(static, rows)[0]
 
 

@@ -336,6 +336,20 @@ def test_torch_func_grad_and_jvp_match_autograd():
     torch.testing.assert_close(tangent, lin(t), rtol=0, atol=1e-12)  # linear: J t = f(t)
 
 
+def test_torch_compile_fullgraph_values_and_gradients():
+    def f(v):
+        c = bt.swt2(v, "db2", level=2, norm=True)
+        nodes = bt.packet_decompose(v, "bior2.2", "reflect", 1, axes=(-2, -1))
+        return (bt.iswt2(c, "db2", norm=True) * 2
+                + bt.packet_reconstruct(nodes, "bior2.2", "reflect", (-2, -1), data_shape=v.shape))
+    compiled = torch.compile(f, fullgraph=True)
+    x = torch.randn(2, 8, 8, dtype=F64, requires_grad=True)
+    torch.testing.assert_close(compiled(x), 3 * x.detach(), rtol=0, atol=1e-12)
+    (g_compiled,) = torch.autograd.grad(compiled(x).square().sum(), x)
+    (g_eager,) = torch.autograd.grad(f(x).square().sum(), x)
+    torch.testing.assert_close(g_compiled, g_eager, rtol=0, atol=1e-12)
+
+
 # --- dtypes, errors -----------------------------------------------------------------------
 
 @bridges
