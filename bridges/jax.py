@@ -19,9 +19,17 @@ counted from the end, so a leading batch axis added by jax.vmap leaves them
 pointing at the same data. Forward mode (jax.jvp) is not available: JAX does
 not run custom_vjp functions forward-mode.
 
+The stationary transforms (swt ... iswtn) and the packet level transforms
+(packet_decompose, packet_reconstruct) are whole multilevel operations, in
+pairs of custom_vjp functions each the other's backward (_linear_pair):
+_swtn/_swtn_adjoint, _iswtn/_iswtn_adjoint, _packet_decompose/..._adjoint and
+_packet_reconstruct/..._adjoint (bridges._frontend_swt_packets has their
+argument handling, shared with the torch bridge).
+
 How arrays reach the core, and where copies happen
 --------------------------------------------------
 * Concrete arrays (eager calls, including eager jax.grad):
+
   - CPU: inputs reach the core without a copy (``numpy.from_dlpack``, a
     read-only view of the XLA buffer). Results go back with
     ``jax.dlpack.from_dlpack``: XLA adopts a NumPy buffer without a copy only
@@ -31,6 +39,9 @@ How arrays reach the core, and where copies happen
     unless their offsets happen to be aligned.
   - GPU: DLPack both ways to CuPy; the CUDA kernels run on the device (JAX
     may copy an unaligned subband on import, as above).
+  - Results XLA cannot import as views (a trimmed packet reconstruction, a
+    strided view) are made compact first: one copy.
+
 * Traced arrays (under jax.jit, jax.vmap, or grad of a jitted function):
   ``jax.pure_callback``. JAX copies the operands into host buffers for the
   callback and copies the results back: one copy each way on CPU; on GPU a
