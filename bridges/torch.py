@@ -84,7 +84,8 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "dwtn", "idwtn", "wavedecn", "waverecn",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn",
            "packet_decompose", "packet_reconstruct",
-           "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND"]
+           "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
+           "SWT1D", "ISWT1D", "SWT2D", "ISWT2D"]
 
 
 def __dir__() -> list:
@@ -1090,3 +1091,122 @@ class IDWTND(_Transform):
 
     def forward(self, coeffs: list) -> torch.Tensor:
         return waverecn(coeffs, self.filter_bank, self.mode, self.axes)
+
+
+# --- stationary transforms as modules ---------------------------------------------------------
+
+class _StationaryTransform(nn.Module):
+    """A stationary transform with its wavelet and arguments fixed at
+    construction; fixed filters, no parameters."""
+
+    def __init__(self, wavelet, **fixed):
+        super().__init__()
+        if _has_tensor_filters(wavelet):
+            raise TypeError("the stationary transforms take fixed filters (a name, "
+                            "pywt.Wavelet or numbers), not tensors")
+        self.wavelet = _fixed_wavelet(wavelet)
+        for name, value in fixed.items():
+            setattr(self, name, value)
+        self._fixed = tuple(fixed)
+
+    def extra_repr(self):
+        names = ([getattr(b, "name", b) for b in self.wavelet] if isinstance(self.wavelet, tuple)
+                 else getattr(self.wavelet, "name", self.wavelet))
+        return ", ".join([f"wavelet={names!r}"] + [f"{k}={getattr(self, k)!r}" for k in self._fixed])
+
+
+class SWT1D(_StationaryTransform):
+    """`swt` along `axis` as a module: x -> ``[(cAn, cDn), ..., (cA1, cD1)]``
+    (``[cAn, cDn, ..., cD1]`` with `trim_approx`).
+
+    Parameters
+    ----------
+    wavelet, level, start_level, axis, trim_approx, norm
+        As `swt` (fixed filters).
+
+    Examples
+    --------
+    >>> c = SWT1D("db2", level=2, trim_approx=True)(torch.randn(4, 32))
+    >>> [tuple(t.shape) for t in c]
+    [(4, 32), (4, 32), (4, 32)]
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", level: int | None = None,
+                 start_level: int = 0, axis: int = -1, trim_approx: bool = False,
+                 norm: bool = False):
+        super().__init__(wavelet, level=level, start_level=start_level, axis=axis,
+                         trim_approx=trim_approx, norm=norm)
+
+    def forward(self, x: torch.Tensor) -> list:
+        return swt(x, self.wavelet, self.level, self.start_level, self.axis, self.trim_approx,
+                   self.norm)
+
+
+class ISWT1D(_StationaryTransform):
+    """`iswt` along `axis` as a module: `swt`'s coefficients -> x.
+
+    Parameters
+    ----------
+    wavelet, norm, axis
+        As `iswt`.
+
+    Examples
+    --------
+    >>> x = torch.randn(2, 16, dtype=torch.float64)
+    >>> torch.allclose(ISWT1D("db2", norm=True)(SWT1D("db2", level=3, norm=True)(x)), x)
+    True
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", norm: bool = False, axis: int = -1):
+        super().__init__(wavelet, norm=norm, axis=axis)
+
+    def forward(self, coeffs: list) -> torch.Tensor:
+        return iswt(coeffs, self.wavelet, self.norm, self.axis)
+
+
+class SWT2D(_StationaryTransform):
+    """`swt2` as a module: x -> ``[(cAn, (cHn, cVn, cDn)), ..., (cA1, (cH1, cV1, cD1))]``.
+
+    Parameters
+    ----------
+    wavelet, level, start_level, axes, trim_approx, norm
+        As `swt2` (fixed filters).
+
+    Examples
+    --------
+    >>> cA, (cH, cV, cD) = SWT2D("db1", level=1)(torch.randn(1, 3, 8, 8))[0]
+    >>> tuple(cA.shape)
+    (1, 3, 8, 8)
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", level: int = 1, start_level: int = 0,
+                 axes: Sequence[int] = (-2, -1), trim_approx: bool = False, norm: bool = False):
+        super().__init__(wavelet, level=level, start_level=start_level, axes=tuple(axes),
+                         trim_approx=trim_approx, norm=norm)
+
+    def forward(self, x: torch.Tensor) -> list:
+        return swt2(x, self.wavelet, self.level, self.start_level, self.axes, self.trim_approx,
+                    self.norm)
+
+
+class ISWT2D(_StationaryTransform):
+    """`iswt2` as a module: `swt2`'s coefficients -> x.
+
+    Parameters
+    ----------
+    wavelet, norm, axes
+        As `iswt2`.
+
+    Examples
+    --------
+    >>> x = torch.randn(2, 8, 8, dtype=torch.float64)
+    >>> torch.allclose(ISWT2D("db2")(SWT2D("db2", level=2)(x)), x)
+    True
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", norm: bool = False,
+                 axes: Sequence[int] = (-2, -1)):
+        super().__init__(wavelet, norm=norm, axes=tuple(axes))
+
+    def forward(self, coeffs: list) -> torch.Tensor:
+        return iswt2(coeffs, self.wavelet, self.norm, self.axes)

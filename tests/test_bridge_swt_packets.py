@@ -350,6 +350,24 @@ def test_torch_compile_fullgraph_values_and_gradients():
     torch.testing.assert_close(g_compiled, g_eager, rtol=0, atol=1e-12)
 
 
+def test_torch_modules_match_the_functions_and_compile():
+    x = torch.randn(3, 2, 16, dtype=F64)
+    swt1, iswt1 = bt.SWT1D("db2", level=2, axis=-1, norm=True), bt.ISWT1D("db2", norm=True)
+    assert not list(swt1.parameters()) and "db2" in repr(swt1)
+    assert_close(swt1(x), bt.swt(x, "db2", level=2, norm=True), Torch)
+    torch.testing.assert_close(iswt1(swt1(x)), x, rtol=0, atol=1e-12)
+    swt2, iswt2 = bt.SWT2D("sym2", level=1, axes=(0, 2), trim_approx=True), bt.ISWT2D(
+        "sym2", axes=(0, 2))
+    ref = pywt.swt2(x.numpy()[:2], "sym2", level=1, axes=(0, 2), trim_approx=True)
+    assert_close(swt2(x[:2]), ref, Torch)
+    compiled = torch.compile(lambda v: iswt2(swt2(v)), fullgraph=True)
+    # sym2's filters are pywt's to ~1e-13: perfect reconstruction on that scale
+    torch.testing.assert_close(compiled(x[:2]), x[:2], rtol=0,
+                               atol=1e-11 * float(x.abs().max()))
+    with pytest.raises(TypeError, match="fixed filters"):
+        bt.SWT1D([torch.ones(2)] * 4)
+
+
 # --- dtypes, errors -----------------------------------------------------------------------
 
 @bridges
