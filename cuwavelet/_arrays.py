@@ -15,6 +15,11 @@ def is_cupy(a) -> bool:
     return type(a).__module__.startswith("cupy") or (is_planned(a) and a.on_gpu)
 
 
+def is_dask(a) -> bool:
+    # By module name too, so that NumPy and CuPy users never import Dask.
+    return type(a).__module__.startswith("dask.array")
+
+
 def is_planned(a) -> bool:
     """Whether `a` is a plan's stand-in for an array (cuwavelet/_program.py)."""
     return getattr(type(a), "planned_stand_in", False)

@@ -226,7 +226,8 @@ def _launch_cuda(op, mode, is_double, geometry, count, item_strides, sig, lo, hi
     blocks = count * chunks * F
     KERNELS.function(kernel_name(op, mode, dtype))(
         (blocks,), (BLOCK,),
-        (geometry, record, np.int64(chunks), np.int32(F), sig, lo, hi, partial),
+        (cuda.by_value(geometry), cuda.by_value(record), np.int64(chunks), np.int32(F), sig, lo, hi,
+         partial),
         shared_mem=2 * BLOCK * dtype.itemsize)
     total = out.size
     KERNELS.function(sum_kernel_name(dtype))(

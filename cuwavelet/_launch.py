@@ -214,6 +214,7 @@ def filter_record(family: Family, banks, synthesis: bool, dtype, xp):
 
 # --- launch --------------------------------------------------------------------------------
 
+
 def launch(family: Family, op: int, mode: int, dtype, record, tiles: int, operands, filters,
            emulation: Emulation = DEFAULT_EMULATION):
     """One launch of `tiles` tiles over `operands` (arrays in the family's
@@ -230,12 +231,15 @@ def launch(family: Family, op: int, mode: int, dtype, record, tiles: int, operan
         kernel = kernel_module(family.source).function(
             family.kernel_name(op, mode, real_dtype(dtype)))
         grid, block = (min(tiles, 2**31 - 1),), (family.host.block_threads,)
+        geometry_bytes, filter_bytes = cuda.by_value(record), cuda.by_value(filter_values)
+        operand_slots = ops_dtype.itemsize // 8
+        operand_bytes = np.dtype((np.void, ops_dtype.itemsize))
 
         def run(*addresses, _held=held):  # (_held: the filters the record points at)
-            o = np.zeros((), dtype=ops_dtype)
-            o["address"][:len(addresses)] = addresses
-            # 0-d structured arrays are passed by value (the three records)
-            kernel(grid, block, (record, o, filter_values), shared_mem=g_shared)
+            o = np.zeros(operand_slots, dtype=np.int64)  # OperandAddresses<N>: N 64-bit addresses
+            o[:len(addresses)] = addresses
+            kernel(grid, block, (geometry_bytes, o.view(operand_bytes), filter_bytes),
+                   shared_mem=g_shared)
     else:
         host = family.host
         g_bytes, f_bytes = record.tobytes(), filter_values.tobytes()

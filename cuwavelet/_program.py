@@ -32,7 +32,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ._arrays import (allocator, array_module, current_allocator, first_other_library_array,
-                      in_callers_library, is_cupy, to_core)
+                      in_callers_library, is_cupy, is_dask, to_core)
 
 _state = threading.local()
 CACHE_SIZE = 1024  # programs kept (least recently used out first)
@@ -494,6 +494,16 @@ def _collect_arrays(obj, found):
             _collect_arrays(v, found)
 
 
+def _holds_dask(obj) -> bool:
+    """Whether a dask array is in obj (nested lists, tuples and dict values)."""
+    t = type(obj)
+    if t is list or t is tuple:
+        return any(_holds_dask(v) for v in obj)
+    if t is dict:
+        return any(_holds_dask(v) for v in obj.values())
+    return is_dask(obj)
+
+
 def _substitute(obj, planned_iter):
     if obj is None:
         return None
@@ -547,8 +557,12 @@ class Planned:
         if recording() is not None:  # called from within a plan: part of it
             return self.fn(*args, **kwargs)
         program, arrays = self.program_for(args, kwargs)
-        if program is None:  # arrays of another library: planned as their NumPy/CuPy views,
-            core_args, core_kwargs = to_core(args), to_core(kwargs)  # results back in theirs
+        if program is None:
+            if arrays is None:  # not planned at all: dask arrays, whose graph cuwavelet/_dask.py builds
+                from . import _dask
+                return _dask.call(self, args, kwargs)
+            # arrays of another library: planned as their NumPy/CuPy views, results back in theirs
+            core_args, core_kwargs = to_core(args), to_core(kwargs)
             program, arrays = self.program_for(core_args, core_kwargs)
             if program is None:  # pragma: no cover - to_core leaves no other library's array
                 raise TypeError("arrays of another library could not be viewed as NumPy/CuPy")
@@ -556,8 +570,9 @@ class Planned:
         return self._run(program, arrays)
 
     def program_for(self, args, kwargs):
-        """(Program, the call's arrays in the program's input order); (None, [])
-        where an argument holds arrays of another library (see __call__)."""
+        """(Program, the call's arrays in the program's input order); (None,
+        None) when dask arrays are among them (cuwavelet/_dask.py); (None, [])
+        when arrays of another library are (see __call__)."""
         arrays, layout, static = [], [], []
         cacheable = True
         positions, names = self.positions, self.names
@@ -579,6 +594,8 @@ class Planned:
         except TypeError:  # an unhashable argument (arrays as a filter bank, say)
             cacheable = False
         if not cacheable:
+            if _holds_dask(args) or _holds_dask(kwargs):
+                return None, None
             if (first_other_library_array(args) is not None
                     or first_other_library_array(kwargs.values()) is not None):
                 return None, []

@@ -38,7 +38,7 @@ from ._program import planned
 from ._backends import cuda
 from ._geometry import add_complex_dimension, build_geometry, element_strides
 from ._separable import merge_sweep, split_sweep
-from ._shapes import AxisError, normalize_axes, normalize_axis, with_len
+from ._shapes import AxisError, normalize_axes, normalize_axis
 from ._wavelets import FilterBank, as_filter_bank, per_axis
 
 __all__ = ["swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level",
@@ -121,6 +121,7 @@ def _launch(op, which, level: Dilated, signal, lo, hi, axis, n):
     if is_cupy(out):
         kernel = KERNELS.function(kernel_name(op, scalar))
         grid, block = (cuda._grid(int(geometry["total"])),), (cuda.BLOCK,)
+        geometry = cuda.by_value(geometry)
 
         def run(signal, lo, hi):
             kernel(grid, block, (geometry, step, signal, lo, hi, f_lo, f_hi, F))

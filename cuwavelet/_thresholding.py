@@ -23,7 +23,7 @@ import numbers
 
 import numpy as np
 
-from ._arrays import empty, is_cupy
+from ._arrays import empty, is_cupy, is_dask
 from ._docs import Array
 from ._eager import on_input_device
 from ._backends import cuda
@@ -164,6 +164,13 @@ def _as_data(data):
     return np.asarray(data)
 
 
+def _lazily(fn, data, *args):
+    """fn(block, *args) over the blocks of a dask array, lazily (elementwise:
+    no halos); the result's dtype is fn's on one element of data's dtype."""
+    dtype = fn(np.zeros(1, data.dtype), *args).dtype
+    return data.map_blocks(fn, *args, dtype=dtype)
+
+
 @on_input_device
 def threshold(data, value, mode="soft", substitute=0) -> Array:
     """Threshold data elementwise (pywt.threshold).
@@ -203,6 +210,8 @@ def threshold(data, value, mode="soft", substitute=0) -> Array:
     if mode not in MODES:
         keys = ", ".join(f"'{k}'" for k in sorted(MODES))
         raise ValueError(f"The mode parameter only takes values from: {keys}.")
+    if is_dask(data):
+        return _lazily(threshold, data, value, mode, substitute)
     x = _as_data(data)
     value = _scalar(value, "value")
     substitute = _scalar(substitute, "substitute")
@@ -249,6 +258,8 @@ def threshold_firm(data, value_low, value_high) -> Array:
         raise ValueError("value_low must be non-negative.")
     if value_high < value_low:
         raise ValueError("value_high must be greater than or equal to value_low.")
+    if is_dask(data):
+        return _lazily(threshold_firm, data, value_low, value_high)
     x = _as_data(data)
     if np.dtype(x.dtype).kind not in "biufc":
         raise TypeError(f"data must be numeric; got dtype {x.dtype}")

@@ -170,12 +170,13 @@ def test_vmap_folds_the_mapped_dimension_into_one_call(monkeypatch):
         monkeypatch.setattr(ml, name, spy)
     x = randn(7, 2, 20)
     vmap(lambda v: bt.wavedec(v, "db2", level=2))(x)
-    # one wavedec (on the CPU it runs its two levels as dwtn steps), not seven
-    assert calls == ["wavedec", "dwtn", "dwtn"]
+    # one wavedec, not seven (its two levels run as dwtn steps when its plan
+    # is recorded; a cached plan replays them without calling dwtn)
+    assert calls.count("wavedec") == 1 and calls.count("dwtn") <= 2 and len(calls) <= 3
     calls.clear()
     per_sample = vmap(grad(lambda v: bt.wavedec(v, "db2", level=2)[0].square().sum()))(x)
     assert calls.count("wavedec") == 1 and calls.count("wavedec_adjoint") == 1
-    assert len(calls) == 4  # and its two levels
+    assert len(calls) <= 4  # and at most its two levels
     loop = torch.stack([grad(lambda v: bt.wavedec(v, "db2", level=2)[0].square().sum())(x[i])
                         for i in range(7)])
     close(per_sample, loop)

@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", choices=("cpu", "cuda"), help=device_help)
     bench.add_argument("--quick", action="store_true", help="fewer timed runs (a smoke test, not for reporting)")
     bench.add_argument("--json", type=Path, metavar="PATH", help="also write the results (a list of dicts) here")
+    bench.add_argument("--dask", type=_positive_int, metavar="WORKERS",
+                       help="instead: wavedec2 of images and wavedec of a long signal, each larger than a "
+                            "worker's memory share, on a Dask LocalCluster of 1..WORKERS workers; "
+                            "throughput per worker")
     bench.set_defaults(parser=bench)
     return parser
 
@@ -91,4 +95,15 @@ def main(argv=None) -> int:
     from . import bench
     if args.json is not None and not args.json.parent.is_dir():
         args.parser.error(f"--json {args.json}: folder {args.json.parent} does not exist")
-    return bench.run(device, args.quick, args.json)
+    if args.dask is not None and args.json is not None:
+        args.parser.error("--dask prints its table only (no --json)")
+    if args.dask is not None and not _has_dask(device):
+        args.parser.error("--dask needs dask[array] and distributed: pip install 'cuwavelet[dask]' "
+                          "(and dask-cuda with --device cuda)")
+    return bench.run(device, args.quick, args.json, dask_workers=args.dask)
+
+
+def _has_dask(device: str) -> bool:
+    import importlib.util
+    needed = ["dask", "distributed"] + (["dask_cuda"] if device == "cuda" else [])
+    return all(importlib.util.find_spec(name) is not None for name in needed)

@@ -94,7 +94,10 @@ class Progress:
             sys.stderr.write("\r" + " " * 80 + "\r")
 
 
-def run(device: str, quick: bool, json_path=None) -> int:
+def run(device: str, quick: bool, json_path=None, dask_workers=None) -> int:
+    if dask_workers is not None:
+        from . import dask_bench
+        return dask_bench.run(device, dask_workers, quick)
     machine = _device.label(device)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print(f"cuwavelet bench on {machine}" + (f"; load average {load:.1f}" if load is not None else ""))
