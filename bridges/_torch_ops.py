@@ -45,8 +45,13 @@ from torch import nn
 from cuwavelet import _filter_grad as _fg
 from cuwavelet import _multilevel as ml
 from cuwavelet import _primitives
-from cuwavelet._arrays import allocator, data_pointer
+from cuwavelet._arrays import allocator, array_module, data_pointer
+from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
+                                reconstruct_level, reconstruct_level_adjoint,
+                                untrimmed_level_shapes)
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
+from cuwavelet._stationary import (iswtn_levels, iswtn_levels_adjoint, swtn_levels,
+                                   swtn_levels_adjoint)
 from cuwavelet._wavelets import FilterBank, FilterPair
 
 from ._frontend import subband_keys
@@ -823,6 +828,367 @@ WAVEREC_ADJOINT = LinearOp(
     out_leads=lambda s: (0,) * len(s[4]), rebatch=_level_rebatch)
 
 
+# --- fixed filter banks: the stationary transforms ----------------------------------
+#   swtn(x)                       -> every subband of every level, coarsest level first
+#   swtn_adjoint(cots)            -> x
+#   iswtn([cA, details_L..., ..., details_1...]) -> y   (None details are zeros)
+#   iswtn_adjoint(y)              -> [cA, details_L..., ..., details_1...]
+# A level of swtn gives all its subbands in key order (its approximation too: pywt
+# returns it); iswtn's details are a level's subbands but 'a...a'. Every array
+# has the data's shape. The filters are already scaled for `norm`.
+# static: (start_level, level, axes, modes, lengths, filters) for swtn and its
+# adjoint; (level, axes, modes, lengths, filters) for iswtn and its adjoint.
+
+_SWT_ARGS = f"int start_level, {_ML_ARGS}"
+
+
+def _swt_static(start_level, level, axes, modes, lengths, filters):
+    return (int(start_level),) + _ml_static(level, axes, modes, lengths, filters)
+
+
+def _swt_rebatch(static, ndims):
+    return static[:2] + (_from_end(static[2], _first_ndim(ndims)),) + tuple(static[3:])
+
+
+def _swt_count(static) -> int:
+    return static[1] * 2 ** len(static[2])
+
+
+def _swtn_run(static, ts):
+    (x,) = ts
+    check_dtype(x, "the data")
+    start_level, level = static[:2]
+    axes, banks, _, keys = _level_core(static[2:], x.ndim)
+    with scope(x) as s:
+        levels = swtn_levels(to_core(x), axes, banks, start_level, level)
+        return tuple(s.tensor(d[k]) for d in levels[::-1] for k in keys)
+
+
+def _swtn_fake(static, ts):
+    (x,) = ts
+    return tuple(x.new_empty(x.shape) for _ in range(_swt_count(static)))
+
+
+def _swtn_transpose(ctx, grads):
+    if all(g is None for g in grads):
+        return (None,)
+    return SWTN_ADJOINT(ctx.static, *grads)
+
+
+SWTN = LinearOp(
+    "swtn", f"(Tensor x, {_SWT_ARGS}) -> Tensor[]",
+    run=_swtn_run, fake=_swtn_fake, transpose=_swtn_transpose,
+    to_args=lambda s, ts: (ts[0], s[0], s[1], *_level_args(s[2:])),
+    from_args=lambda a: (_swt_static(*a[1:7]), (a[0],)),
+    remember=lambda s, ts: None, groups=((0,),), required=(0,), leads=(0,),
+    out_leads=lambda s: (0,) * _swt_count(s), rebatch=_swt_rebatch)
+
+
+def _swtn_adjoint_run(static, ts):
+    ref = present(ts, "cotangents")
+    start_level, level = static[:2]
+    axes, banks, _, keys = _level_core(static[2:], ref.ndim)
+    if len(ts) != _swt_count(static):
+        raise ValueError(f"{len(ts)} cotangents given for {_swt_count(static)} coefficients")
+    with scope(ref) as s:
+        given = [_core_or_none(t) for t in ts]
+        k = len(keys)
+        coarsest_first = [dict(zip(keys, given[j * k:(j + 1) * k])) for j in range(level)]
+        xp = array_module(*(g for g in given if g is not None))
+        return (s.tensor(swtn_levels_adjoint(coarsest_first[::-1], axes, banks, start_level,
+                                             tuple(ref.shape), xp, CORE_DTYPES[ref.dtype])),)
+
+
+def _swtn_adjoint_fake(static, ts):
+    ref = present(ts, "cotangents")
+    return (ref.new_empty(ref.shape),)
+
+
+def _swtn_adjoint_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return _nones(len(ctx.info))
+    return _select(SWTN(ctx.static, g), ctx.info)
+
+
+SWTN_ADJOINT = LinearOp(
+    "swtn_adjoint", f"(Tensor[] cots, int[] which, {_SWT_ARGS}) -> Tensor",
+    run=_swtn_adjoint_run, fake=_swtn_adjoint_fake, transpose=_swtn_adjoint_transpose,
+    to_args=lambda s, ts: (*_listed(ts), s[0], s[1], *_level_args(s[2:])),
+    from_args=lambda a: (_swt_static(*a[2:8]),
+                         _unlisted(a[0], a[1], a[3] * 2 ** len(a[4]))),
+    remember=_presence, returns_list=False, out_leads=lambda s: (0,), rebatch=_swt_rebatch)
+
+
+def _iswtn_run(static, ts):
+    if ts[0] is None:
+        raise ValueError("The approximation coefficients are required.")
+    ref = present(ts, "coefficients")
+    level = static[0]
+    axes, banks, _, keys = _level_core(static[1:], ref.ndim)
+    if len(ts) != _ml_count(static):
+        raise ValueError(f"{len(ts)} coefficients given for {_ml_count(static)}")
+    if len({tuple(t.shape) for t in ts if t is not None}) > 1:
+        raise ValueError("coefficient shape mismatch: every coefficient of a stationary "
+                         "transform has the data's shape")
+    with scope(ref) as s:
+        given = [_core_or_none(t) for t in ts]
+        k = len(keys) - 1
+        details = [{key: c for key, c in zip(keys[1:], given[1 + j * k:1 + (j + 1) * k])
+                    if c is not None} for j in range(level)]
+        return (s.tensor(iswtn_levels(given[0], details, axes, banks)),)
+
+
+def _iswtn_fake(static, ts):
+    return (ts[0].new_empty(ts[0].shape),)
+
+
+def _shape_info(static, ts):
+    """(shape, dtype, device) per given slot, None where absent (presence, and
+    what zeros of a slot look like)."""
+    return tuple(None if t is None else (tuple(t.shape), t.dtype, t.device) for t in ts)
+
+
+def _iswtn_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return _nones(len(ctx.info))
+    return _select(ISWTN_ADJOINT(ctx.static, g), [i is not None for i in ctx.info])
+
+
+ISWTN = LinearOp(
+    "iswtn", f"(Tensor[] coeffs, int[] which, {_ML_ARGS}) -> Tensor",
+    run=_iswtn_run, fake=_iswtn_fake, transpose=_iswtn_transpose,
+    to_args=lambda s, ts: (*_listed(ts), s[0], *_level_args(s[1:])),
+    from_args=lambda a: (_ml_static(*a[2:7]),
+                         _unlisted(a[0], a[1], 1 + a[2] * (2 ** len(a[3]) - 1))),
+    remember=_shape_info, required=(0,), returns_list=False, out_leads=lambda s: (0,),
+    rebatch=_ml_rebatch)
+
+
+def _iswtn_adjoint_run(static, ts):
+    (y,) = ts
+    check_dtype(y, "the cotangent")
+    level = static[0]
+    axes, banks, _, keys = _level_core(static[1:], y.ndim)
+    with scope(y) as s:
+        parts = iswtn_levels_adjoint(to_core(y), level, axes, banks)
+        return (s.tensor(parts[0]),) + tuple(s.tensor(d[k]) for d in parts[1:] for k in keys[1:])
+
+
+def _iswtn_adjoint_fake(static, ts):
+    (y,) = ts
+    return tuple(y.new_empty(y.shape) for _ in range(_ml_count(static)))
+
+
+def _iswtn_adjoint_transpose(ctx, grads):
+    if all(g is None for g in grads):
+        return (None,)
+    shape, dtype, device = ctx.info
+    a = grads[0] if grads[0] is not None else torch.zeros(shape, dtype=dtype, device=device)
+    return ISWTN(ctx.static, a, *grads[1:])
+
+
+ISWTN_ADJOINT = LinearOp(
+    "iswtn_adjoint", f"(Tensor y, {_ML_ARGS}) -> Tensor[]",
+    run=_iswtn_adjoint_run, fake=_iswtn_adjoint_fake, transpose=_iswtn_adjoint_transpose,
+    to_args=lambda s, ts: (ts[0], s[0], *_level_args(s[1:])),
+    from_args=lambda a: (_ml_static(*a[1:6]), (a[0],)),
+    remember=lambda s, ts: (tuple(ts[0].shape), ts[0].dtype, ts[0].device),
+    groups=((0,),), required=(0,), leads=(0,), out_leads=lambda s: (0,) * _ml_count(s),
+    rebatch=_ml_rebatch)
+
+
+# --- fixed filter banks: the packet level transforms ----------------------------------
+#   packet_decompose(x)              -> rows   every node of `level`, natural order
+#   packet_decompose_adjoint(rows)   -> x
+#   packet_reconstruct(rows)         -> y      (each level trimmed to `sizes`, or untrimmed)
+#   packet_reconstruct_adjoint(y)    -> rows
+# rows: (nodes, *node shape), the nodes along a leading dimension (a batch from
+# vmap goes after it). Axes count the data's dimensions, not the rows'.
+# static: (level, axes, modes, lengths, filters) + sizes: the data's lengths along
+# the axes (packet_decompose has none; packet_reconstruct's may be empty: untrimmed).
+
+
+def _rows_rebatch(static, ndims):
+    """_ml_rebatch for an op on rows: the data has one dimension fewer."""
+    return (static[0], _from_end(static[1], _first_ndim(ndims) - 1)) + tuple(static[2:])
+
+
+def _packet_shapes(static, data_shape):
+    level = static[0]
+    axes, banks, modes, _ = _level_core(static[1:], len(data_shape))
+    return axes, banks, modes, _level_shapes(tuple(data_shape), axes, banks, modes, level)
+
+
+def _packet_decompose_run(static, ts):
+    (x,) = ts
+    check_dtype(x, "the data")
+    axes, banks, modes, _ = _level_core(static[1:], x.ndim)
+    with scope(x) as s:
+        return (s.tensor(decompose_level(to_core(x), axes, banks, modes, static[0])),)
+
+
+def _packet_decompose_fake(static, ts):
+    (x,) = ts
+    shapes = _packet_shapes(static, x.shape)[3]
+    return (x.new_empty((2 ** (len(static[1]) * static[0]),) + shapes[-1]),)
+
+
+def _packet_decompose_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return (None,)
+    return PACKET_DECOMPOSE_ADJOINT(ctx.static + (ctx.info,), g)
+
+
+PACKET_DECOMPOSE = LinearOp(
+    "packet_decompose", f"(Tensor x, {_ML_ARGS}) -> Tensor",
+    run=_packet_decompose_run, fake=_packet_decompose_fake,
+    transpose=_packet_decompose_transpose,
+    to_args=lambda s, ts: (ts[0], s[0], *_level_args(s[1:])),
+    from_args=lambda a: (_ml_static(*a[1:6]), (a[0],)),
+    remember=lambda s, ts: _sizes(s[1:], ts[0]), groups=((0,),), required=(0,), leads=(0,),
+    returns_list=False, out_leads=lambda s: (1,), rebatch=_ml_rebatch)
+
+
+def _packet_decompose_adjoint_run(static, ts):
+    (rows,) = ts
+    check_dtype(rows, "the cotangent")
+    data_shape = with_lens(rows.shape[1:], norm_axes(static[1], rows.ndim - 1), static[5])
+    axes, banks, modes, shapes = _packet_shapes(static, data_shape)
+    if shapes[-1] != tuple(rows.shape[1:]) or rows.shape[0] != 2 ** (len(axes) * static[0]):
+        raise ValueError(f"coefficient shape mismatch: data of shape {data_shape} gives "
+                         f"{2 ** (len(axes) * static[0])} nodes of shape {shapes[-1]}; the "
+                         f"cotangent has shape {tuple(rows.shape)}")
+    with scope(rows) as s:
+        return (s.tensor(decompose_level_adjoint(to_core(rows), axes, banks, modes, shapes)),)
+
+
+def _packet_decompose_adjoint_fake(static, ts):
+    (rows,) = ts
+    return (rows.new_empty(with_lens(rows.shape[1:], norm_axes(static[1], rows.ndim - 1),
+                                     static[5])),)
+
+
+def _packet_decompose_adjoint_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return (None,)
+    return PACKET_DECOMPOSE(ctx.static[:5], g)
+
+
+_PACKET_ADJOINT_SCHEMA = f"(Tensor rows, {_ML_ARGS}, SymInt[] sizes) -> Tensor"
+
+PACKET_DECOMPOSE_ADJOINT = LinearOp(
+    "packet_decompose_adjoint", _PACKET_ADJOINT_SCHEMA,
+    run=_packet_decompose_adjoint_run, fake=_packet_decompose_adjoint_fake,
+    transpose=_packet_decompose_adjoint_transpose,
+    to_args=lambda s, ts: (ts[0], s[0], *_level_args(s[1:5]), list(s[5])),
+    from_args=lambda a: (_ml_static(*a[1:6]) + (tuple(a[6]),), (a[0],)),
+    remember=lambda s, ts: None, groups=((0,),), required=(0,), leads=(1,),
+    returns_list=False, out_leads=lambda s: (0,), rebatch=_rows_rebatch)
+
+
+def _reconstruct_shapes(static, node_shape):
+    """(axes, banks, modes, level shapes or None) of packet_reconstruct."""
+    level, sizes = static[0], static[5]
+    axes, banks, modes, _ = _level_core(static[1:5], len(node_shape))
+    if not sizes:
+        return axes, banks, modes, None
+    shapes = _level_shapes(with_lens(node_shape, axes, sizes), axes, banks, modes, level)
+    if shapes[-1] != tuple(node_shape):
+        raise ValueError(f"coefficient shape mismatch: data of lengths {list(sizes)} along axes "
+                         f"{axes} gives nodes of shape {shapes[-1]}, not {tuple(node_shape)}")
+    return axes, banks, modes, shapes
+
+
+def _packet_reconstruct_run(static, ts):
+    (rows,) = ts
+    check_dtype(rows, "the nodes")
+    axes, banks, modes, shapes = _reconstruct_shapes(static, tuple(rows.shape[1:]))
+    if rows.shape[0] != 2 ** (len(axes) * static[0]):
+        raise ValueError(f"{rows.shape[0]} nodes given for level {static[0]} over "
+                         f"{len(axes)} axes")
+    with scope(rows) as s:
+        return (s.tensor(reconstruct_level(to_core(rows), axes, banks, modes, static[0],
+                                           shapes)),)
+
+
+def _packet_reconstruct_fake(static, ts):
+    (rows,) = ts
+    axes, banks, modes, shapes = _reconstruct_shapes(static, tuple(rows.shape[1:]))
+    if static[0] == 0:
+        return (rows.new_empty(rows.shape[1:]),)
+    # the last level's full reconstruction, of which a trimmed result is a view
+    below = shapes[1] if shapes is not None else tuple(rows.shape[1:])
+    for _ in range(1 if shapes is not None else static[0]):
+        below = with_lens(below, axes, [rec_len(below[a], b.length, m)
+                                        for a, b, m in zip(axes, banks, modes)])
+    full = rows.new_empty(below)
+    return (full if shapes is None else full[tuple(slice(n) for n in shapes[0])],)
+
+
+def _packet_reconstruct_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return (None,)
+    return PACKET_RECONSTRUCT_ADJOINT(ctx.static, g)
+
+
+PACKET_RECONSTRUCT = LinearOp(
+    "packet_reconstruct", _PACKET_ADJOINT_SCHEMA,
+    run=_packet_reconstruct_run, fake=_packet_reconstruct_fake,
+    transpose=_packet_reconstruct_transpose,
+    to_args=lambda s, ts: (ts[0], s[0], *_level_args(s[1:5]), list(s[5])),
+    from_args=lambda a: (_ml_static(*a[1:6]) + (tuple(a[6]),), (a[0],)),
+    remember=lambda s, ts: None, groups=((0,),), required=(0,), leads=(1,),
+    returns_list=False, out_leads=lambda s: (0,), rebatch=_rows_rebatch)
+
+
+def _packet_reconstruct_adjoint_run(static, ts):
+    (y,) = ts
+    check_dtype(y, "the cotangent")
+    level, sizes = static[0], static[5]
+    axes, banks, modes, _ = _level_core(static[1:5], y.ndim)
+    if sizes:
+        if [y.shape[a] for a in axes] != list(sizes):
+            raise ValueError(f"coefficient shape mismatch: the cotangent has shape "
+                             f"{tuple(y.shape)}, the reconstruction lengths {list(sizes)} "
+                             f"along axes {axes}")
+        shapes = _level_shapes(tuple(y.shape), axes, banks, modes, level)
+    else:
+        shapes = untrimmed_level_shapes(tuple(y.shape), axes, banks, modes, level)
+    with scope(y) as s:
+        return (s.tensor(reconstruct_level_adjoint(to_core(y), axes, banks, modes, shapes)),)
+
+
+def _packet_reconstruct_adjoint_fake(static, ts):
+    (y,) = ts
+    level, sizes = static[0], static[5]
+    axes, banks, modes, _ = _level_core(static[1:5], y.ndim)
+    shapes = (_level_shapes if sizes else untrimmed_level_shapes)(
+        tuple(y.shape), axes, banks, modes, level)
+    return (y.new_empty((2 ** (len(axes) * level),) + shapes[-1]),)
+
+
+def _packet_reconstruct_adjoint_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return (None,)
+    return PACKET_RECONSTRUCT(ctx.static, g)
+
+
+PACKET_RECONSTRUCT_ADJOINT = LinearOp(
+    "packet_reconstruct_adjoint", f"(Tensor y, {_ML_ARGS}, SymInt[] sizes) -> Tensor",
+    run=_packet_reconstruct_adjoint_run, fake=_packet_reconstruct_adjoint_fake,
+    transpose=_packet_reconstruct_adjoint_transpose,
+    to_args=lambda s, ts: (ts[0], s[0], *_level_args(s[1:5]), list(s[5])),
+    from_args=lambda a: (_ml_static(*a[1:6]) + (tuple(a[6]),), (a[0],)),
+    remember=lambda s, ts: None, groups=((0,),), required=(0,), leads=(0,),
+    returns_list=False, out_leads=lambda s: (1,), rebatch=_ml_rebatch)
+
+
 # --- learned filter banks: one axis, the filters as a tensor --------------------------
 #   analysis(x, f)                    -> (lo, hi)   one level along `axis`
 #   analysis_adjoint(glo, ghi, f)     -> x          its transpose
@@ -1102,6 +1468,8 @@ SYNTHESIS_FILTER_GRAD = _bilinear(
     rebatch=_filter_grad_rebatch, static_len=4)
 
 ALL_OPS: Sequence[LinearOp] = (DWTN, DWTN_ADJOINT, IDWTN, IDWTN_ADJOINT, WAVEDEC,
-                                WAVEDEC_ADJOINT, WAVEREC, WAVEREC_ADJOINT, ANALYSIS,
+                                WAVEDEC_ADJOINT, WAVEREC, WAVEREC_ADJOINT, SWTN, SWTN_ADJOINT,
+                                ISWTN, ISWTN_ADJOINT, PACKET_DECOMPOSE, PACKET_DECOMPOSE_ADJOINT,
+                                PACKET_RECONSTRUCT, PACKET_RECONSTRUCT_ADJOINT, ANALYSIS,
                                 ANALYSIS_ADJOINT, SYNTHESIS, SYNTHESIS_ADJOINT,
                                 ANALYSIS_FILTER_GRAD, SYNTHESIS_FILTER_GRAD)

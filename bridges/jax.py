@@ -23,16 +23,24 @@ symbolic-zero tangents and cotangents are passed on. The multilevel
 transforms are Python loops over the four (bridges._frontend, shared with the
 torch bridge); waverec's trimming is slicing, which JAX differentiates.
 
-A new linear operation is declared once, with its transpose:
+A new linear operation is declared once, with its transpose::
 
     OP = _linear_op("name", core, out_avals)     # core(arrays, **params) -> tuple of
     OP_T = _linear_op("name_adjoint", ...)       # NumPy/CuPy arrays; out_avals(arrays,
     _transposes(OP, OP_T)                        # **params) -> ShapeDtypeStructs
     OP((x,), **params) -> tuple of jax.Array     # params: static, hashable
 
+The stationary transforms (swt ... iswtn) and the packet level transforms
+(packet_decompose, packet_reconstruct) are whole multilevel operations, in
+pairs of custom_vjp functions each the other's backward (_linear_pair):
+_swtn/_swtn_adjoint, _iswtn/_iswtn_adjoint, _packet_decompose/..._adjoint and
+_packet_reconstruct/..._adjoint (bridges._frontend_swt_packets has their
+argument handling, shared with the torch bridge).
+
 How arrays reach the core, and where copies happen
 --------------------------------------------------
 * Concrete arrays (eager calls, including eager jax.grad and jax.jvp):
+
   - CPU: inputs reach the core without a copy (``numpy.from_dlpack``, a
     read-only view of the XLA buffer). Results go back with
     ``jax.dlpack.from_dlpack``: XLA adopts a NumPy buffer without a copy only
@@ -42,6 +50,9 @@ How arrays reach the core, and where copies happen
     unless their offsets happen to be aligned.
   - GPU: DLPack both ways to CuPy; the CUDA kernels run on the device (JAX
     may copy an unaligned subband on import, as above).
+  - Results XLA cannot import as views (a trimmed packet reconstruction, a
+    strided view) are made compact first: one copy.
+
 * Traced arrays (under jax.jit, or any transformation staged into a
   computation): ``jax.experimental.buffer_callback``, which hands the
   callback XLA's own buffers. The core reads the inputs in place (NumPy views
@@ -62,6 +73,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -83,13 +95,20 @@ except ImportError:  # JAX before buffer_callback: host copies through pure_call
     _buffer_callback = None
 
 from cuwavelet import _multilevel as ml
-from cuwavelet._arrays import allocator
+from cuwavelet._arrays import allocator, array_module
+from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
+                                reconstruct_level, reconstruct_level_adjoint,
+                                untrimmed_level_shapes)
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
+from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adjoint, swtn_levels,
+                                   swtn_levels_adjoint)
 
 from ._frontend import Frontend, subband_keys
+from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
-           "dwtn", "idwtn", "wavedecn", "waverecn"]
+           "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "swt2", "iswt2", "swtn",
+           "iswtn", "packet_decompose", "packet_reconstruct"]
 
 _CORE_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 _LOW_PRECISION = (np.dtype(jnp.float16), np.dtype(jnp.bfloat16))
@@ -134,13 +153,15 @@ def _run(fn, arrays, out_avals):
     """out = fn(*core arrays) for JAX arrays (None entries passed as None);
     fn returns a tuple of core arrays shaped like out_avals. Concrete arrays
     reach the core by DLPack; traced ones (under jit) through a callback."""
+    # cotangents may come as other arrays (JAX's materialized zeros are NumPy-like)
+    arrays = tuple(a if a is None or isinstance(a, jax.Array) else jnp.asarray(a) for a in arrays)
     present = [a for a in arrays if a is not None]
     if not any(isinstance(a, jax.core.Tracer) for a in present):
         platform = next(iter(present[0].devices())).platform
         if platform == "cpu":
             with allocator(_aligned_empty):
                 outs = fn(*[None if a is None else np.from_dlpack(a) for a in arrays])
-                return tuple(jax.dlpack.from_dlpack(o) for o in outs)
+                return tuple(jax.dlpack.from_dlpack(_compact(o)) for o in outs)
         if platform == "gpu" and _has_cupy():
             return _run_cupy(fn, arrays)
     return _run_callback(fn, arrays, out_avals)
@@ -170,7 +191,11 @@ def _run_callback(fn, arrays, out_avals):
         else:
             _on_cpu_buffers(fn, outs, with_none(ins))
 
-    return tuple(_buffer_callback(on_buffers, tuple(out_avals))(*operands))
+    # vmap of the linear primitives never gets here (their batching rule makes
+    # one call); the stationary and packet custom_vjp pairs are vmapped by
+    # broadcasting, which their axes, counted from the end, allow
+    return tuple(_buffer_callback(on_buffers, tuple(out_avals),
+                                  vmap_method="broadcast_all")(*operands))
 
 
 def _on_cpu_buffers(fn, outs, ins):
@@ -218,7 +243,15 @@ def _run_cupy(fn, arrays):
     device = next(iter(next(a for a in arrays if a is not None).devices()))
     with cupy.cuda.Device(device.local_hardware_id):
         outs = fn(*[None if a is None else cupy.from_dlpack(a) for a in arrays])
-        return tuple(jax.dlpack.from_dlpack(o) for o in outs)
+        return tuple(jax.dlpack.from_dlpack(_compact(o)) for o in outs)
+
+
+def _compact(a):
+    """XLA imports only compact (possibly transposed) layouts: a strided view,
+    e.g. a trimmed reconstruction, is copied first."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return a
+    return array_module(a).ascontiguousarray(a)
 
 
 def _has_cupy() -> bool:
@@ -394,6 +427,183 @@ def _idwtn_adjoint(y, spec: _Spec) -> tuple:
     return _IDWTN_ADJOINT((y,), spec=spec)
 
 
+# --- the stationary and packet transforms: linear operations in pairs ------------------
+# Each is a custom_vjp function of a tuple of arrays (None: absent, zero) whose
+# backward is its partner; they run whole multilevel transforms in the core
+# (cuwavelet._stationary's swtn_levels ..., cuwavelet._packets' decompose_level
+# ...). Packet levels travel as tuples of nodes, so that a batch dimension
+# added in front (jax.vmap) stays a batch dimension of every array.
+
+@dataclass(frozen=True)
+class _Levels:
+    """Static arguments of a multilevel operation (hashable): axes counted from
+    the end; sizes: the data's lengths along the axes (packets; None: untrimmed)."""
+    axes: tuple
+    banks: tuple
+    modes: tuple
+    level: int
+    start_level: int = 0
+    sizes: tuple | None = None
+
+    def core(self, ndim):
+        return [a % ndim for a in self.axes], list(self.banks), list(self.modes)
+
+    @property
+    def keys(self):
+        return subband_keys(len(self.axes))
+
+    @property
+    def nodes(self) -> int:
+        return 2 ** (len(self.axes) * self.level)
+
+    def level_shapes(self, node_shape):
+        """The data shape of every packet level (0: the data), from the nodes' shape."""
+        axes, banks, modes = self.core(len(node_shape))
+        return _level_shapes(_with_lens(node_shape, axes, self.sizes), axes, banks, modes,
+                             self.level)
+
+
+def _linear_pair(run, avals, run_t, avals_t):
+    """Two custom_vjp functions op(arrays, static) -> tuple of arrays, each the
+    other's backward. run(static, *core arrays) -> tuple of core arrays;
+    avals(static, arrays) -> their ShapeDtypeStructs."""
+
+    @partial(jax.custom_vjp, nondiff_argnums=(1,))
+    def op(ts, static):
+        return _run(partial(run, static), ts, avals(static, ts))
+
+    @partial(jax.custom_vjp, nondiff_argnums=(1,))
+    def op_t(gs, static):
+        return _run(partial(run_t, static), gs, avals_t(static, gs))
+
+    def presence(ts):
+        return tuple(t is not None for t in ts)
+
+    def select(gs, present):
+        return tuple(g if p else None for g, p in zip(gs, present))
+
+    op.defvjp(lambda ts, static: (op(ts, static), presence(ts)),
+              lambda static, present, g: (select(op_t(tuple(g), static), present),))
+    op_t.defvjp(lambda gs, static: (op_t(gs, static), presence(gs)),
+                lambda static, present, g: (select(op(tuple(g), static), present),))
+    return op, op_t
+
+
+def _like(a, count=1, shape=None):
+    return [jax.ShapeDtypeStruct(a.shape if shape is None else shape, a.dtype)] * count
+
+
+def _first(ts):
+    return next(t for t in ts if t is not None)
+
+
+def _swtn_run(spec, x):
+    axes, banks, _ = spec.core(x.ndim)
+    levels = swtn_levels(x, axes, banks, spec.start_level, spec.level)
+    return tuple(d[k] for d in levels[::-1] for k in spec.keys)
+
+
+def _swtn_adjoint_run(spec, *cots):
+    ref = _first(cots)
+    axes, banks, _ = spec.core(ref.ndim)
+    k = len(spec.keys)
+    coarsest_first = [dict(zip(spec.keys, cots[j * k:(j + 1) * k])) for j in range(spec.level)]
+    return (swtn_levels_adjoint(coarsest_first[::-1], axes, banks, spec.start_level, ref.shape,
+                                array_module(ref), ref.dtype),)
+
+
+_swtn, _swtn_adjoint = _linear_pair(
+    _swtn_run, lambda spec, ts: _like(ts[0], spec.level * len(spec.keys)),
+    _swtn_adjoint_run, lambda spec, ts: _like(_first(ts)))
+
+
+def _iswtn_run(spec, a, *details):
+    axes, banks, _ = spec.core(a.ndim)
+    k = len(spec.keys) - 1
+    levels = [{key: d for key, d in zip(spec.keys[1:], details[j * k:(j + 1) * k])
+               if d is not None} for j in range(spec.level)]
+    return (iswtn_levels(a, levels, axes, banks),)
+
+
+def _iswtn_adjoint_run(spec, y):
+    axes, banks, _ = spec.core(y.ndim)
+    parts = iswtn_levels_adjoint(y, spec.level, axes, banks)
+    return (parts[0],) + tuple(d[k] for d in parts[1:] for k in spec.keys[1:])
+
+
+_iswtn, _iswtn_adjoint = _linear_pair(
+    _iswtn_run, lambda spec, ts: _like(ts[0]),
+    _iswtn_adjoint_run,
+    lambda spec, ts: _like(ts[0], 1 + spec.level * (len(spec.keys) - 1)))
+
+
+def _packet_decompose_run(spec, x):
+    axes, banks, modes = spec.core(x.ndim)
+    return tuple(decompose_level(x, axes, banks, modes, spec.level))
+
+
+def _packet_decompose_avals(spec, ts):
+    (x,) = ts
+    axes, banks, modes = spec.core(x.ndim)
+    shapes = _level_shapes(tuple(x.shape), axes, banks, modes, spec.level)
+    return _like(x, spec.nodes, shapes[-1])
+
+
+def _packet_decompose_adjoint_run(spec, *nodes):
+    ref = nodes[0]
+    axes, banks, modes = spec.core(ref.ndim)
+    rows = array_module(ref).stack(nodes)
+    return (decompose_level_adjoint(rows, axes, banks, modes, spec.level_shapes(ref.shape)),)
+
+
+_packet_decompose, _packet_decompose_adjoint = _linear_pair(
+    _packet_decompose_run, _packet_decompose_avals, _packet_decompose_adjoint_run,
+    lambda spec, ts: _like(ts[0], 1, spec.level_shapes(ts[0].shape)[0]))
+
+
+def _packet_reconstruct_run(spec, *nodes):
+    ref = _first(nodes)
+    axes, banks, modes = spec.core(ref.ndim)
+    xp = array_module(ref)
+    rows = xp.stack([n if n is not None else xp.zeros(ref.shape, ref.dtype) for n in nodes])
+    shapes = None if spec.sizes is None else spec.level_shapes(ref.shape)
+    return (reconstruct_level(rows, axes, banks, modes, spec.level, shapes),)
+
+
+def _packet_reconstruct_avals(spec, ts):
+    ref = _first(ts)
+    if spec.sizes is not None:
+        return _like(ref, 1, spec.level_shapes(ref.shape)[0])
+    axes, banks, modes = spec.core(ref.ndim)
+    shape = tuple(ref.shape)
+    for _ in range(spec.level):
+        shape = _with_lens(shape, axes, [rec_len(shape[a], b.length, m)
+                                            for a, b, m in zip(axes, banks, modes)])
+    return _like(ref, 1, shape)
+
+
+def _packet_reconstruct_adjoint_run(spec, y):
+    axes, banks, modes = spec.core(y.ndim)
+    if spec.sizes is not None:
+        shapes = _level_shapes(tuple(y.shape), axes, banks, modes, spec.level)
+    else:
+        shapes = untrimmed_level_shapes(tuple(y.shape), axes, banks, modes, spec.level)
+    return tuple(reconstruct_level_adjoint(y, axes, banks, modes, shapes))
+
+
+def _packet_reconstruct_adjoint_avals(spec, ts):
+    (y,) = ts
+    axes, banks, modes = spec.core(y.ndim)
+    shapes = (_level_shapes if spec.sizes is not None else untrimmed_level_shapes)(
+        tuple(y.shape), axes, banks, modes, spec.level)
+    return _like(y, spec.nodes, shapes[-1])
+
+
+_packet_reconstruct, _packet_reconstruct_adjoint = _linear_pair(
+    _packet_reconstruct_run, _packet_reconstruct_avals, _packet_reconstruct_adjoint_run,
+    _packet_reconstruct_adjoint_avals)
+
+
 # --- the public functions -------------------------------------------------------------
 
 def _compute_dtype(dtype) -> np.dtype:
@@ -454,7 +664,129 @@ class _JaxBackend:
         return _idwtn(tuple(d.get(k) for k in s.keys), s)
 
 
-_api = Frontend(_JaxBackend())
+    # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------
+    @staticmethod
+    def swt_levels(x, axes, banks, start_level, level):
+        spec = _Levels(tuple(a - x.ndim for a in axes), tuple(banks),
+                       (PERIODIZATION,) * len(axes), level, start_level)
+        flat, k = _swtn((x,), spec), len(spec.keys)
+        return [dict(zip(spec.keys, flat[j * k:(j + 1) * k])) for j in range(level)][::-1]
+
+    @staticmethod
+    def iswt_levels(a, details, axes, banks):
+        spec = _Levels(tuple(ax - a.ndim for ax in axes), tuple(banks),
+                       (PERIODIZATION,) * len(axes), len(details))
+        return _iswtn((a,) + tuple(d.get(k) for d in details for k in spec.keys[1:]), spec)[0]
+
+    @staticmethod
+    def packet_decompose(x, axes, banks, modes, level):
+        spec = _Levels(tuple(a - x.ndim for a in axes), tuple(banks), tuple(modes), level,
+                       sizes=tuple(x.shape[a] for a in axes))
+        return list(_packet_decompose((x,), spec))
+
+    @staticmethod
+    def packet_reconstruct(nodes, axes, banks, modes, level, sizes):
+        ndim = next(n for n in nodes if n is not None).ndim
+        spec = _Levels(tuple(a - ndim for a in axes), tuple(banks), tuple(modes), level,
+                       sizes=None if sizes is None else tuple(sizes))
+        return _packet_reconstruct(tuple(nodes), spec)[0]
+
+
+_backend = _JaxBackend()
+_api = Frontend(_backend)
+_swt_api, _packet_api = StationaryFrontend(_backend), PacketFrontend(_backend)
 dwt, idwt, dwtn, idwtn, dwt2, idwt2 = _api.dwt, _api.idwt, _api.dwtn, _api.idwtn, _api.dwt2, _api.idwt2
 wavedec, waverec, wavedec2, waverec2 = _api.wavedec, _api.waverec, _api.wavedec2, _api.waverec2
 wavedecn, waverecn = _api.wavedecn, _api.waverecn
+
+
+# --- stationary and packet transforms (docstrings: bridges._frontend_swt_packets) ---------
+
+def swt(data, wavelet, level=None, start_level=0, axis=-1, trim_approx=False, norm=False) -> list:
+    return _swt_api.swt(data, wavelet, level, start_level, axis, trim_approx, norm)
+
+
+def iswt(coeffs, wavelet, norm=False, axis=-1) -> jax.Array:
+    return _swt_api.iswt(coeffs, wavelet, norm, axis)
+
+
+def swt2(data, wavelet, level, start_level=0, axes=(-2, -1), trim_approx=False,
+         norm=False) -> list:
+    return _swt_api.swt2(data, wavelet, level, start_level, axes, trim_approx, norm)
+
+
+def iswt2(coeffs, wavelet, norm=False, axes=(-2, -1)) -> jax.Array:
+    return _swt_api.iswt2(coeffs, wavelet, norm, axes)
+
+
+def swtn(data, wavelet, level, start_level=0, axes=None, trim_approx=False, norm=False) -> list:
+    return _swt_api.swtn(data, wavelet, level, start_level, axes, trim_approx, norm)
+
+
+def iswtn(coeffs, wavelet, axes=None, norm=False) -> jax.Array:
+    return _swt_api.iswtn(coeffs, wavelet, axes, norm)
+
+
+def packet_decompose(data, wavelet, mode="symmetric", level=None, axes=-1) -> dict:
+    return _packet_api.packet_decompose(data, wavelet, mode, level, axes)
+
+
+def packet_reconstruct(nodes, wavelet, mode="symmetric", axes=-1, data_shape=None) -> jax.Array:
+    return _packet_api.packet_reconstruct(nodes, wavelet, mode, axes, data_shape)
+
+
+_EXAMPLES = {
+    "swt": """    >>> import jax, jax.numpy as jnp
+    >>> x = jnp.arange(8.0)
+    >>> (cA2, cD2), (cA1, cD1) = swt(x, "haar", level=2)
+    >>> cA1.shape
+    (8,)
+    >>> bool(jnp.allclose(iswt([(cA2, cD2), (cA1, cD1)], "haar"), x, atol=1e-5))
+    True
+    >>> g = jax.grad(lambda x: swt(x, "haar", level=1)[0][1].sum())(x)  # the adjoint
+    >>> float(jnp.abs(g).max())
+    0.0
+""",
+    "iswt": """    >>> import jax.numpy as jnp
+    >>> x = jnp.linspace(0.0, 1.0, 16).reshape(2, 8)
+    >>> bool(jnp.allclose(iswt(swt(x, "db2", level=2), "db2"), x, atol=1e-5))
+    True
+""",
+    "swt2": """    >>> import jax.numpy as jnp
+    >>> cA, (cH, cV, cD) = swt2(jnp.ones((2, 8, 8)), "haar", level=1)[0]
+    >>> cA.shape, float(jnp.abs(cH).max())
+    ((2, 8, 8), 0.0)
+""",
+    "iswt2": """    >>> import jax.numpy as jnp
+    >>> x = jnp.arange(64.0).reshape(8, 8)
+    >>> bool(jnp.allclose(iswt2(swt2(x, "db1", level=2), "db1"), x, atol=1e-4))
+    True
+""",
+    "swtn": """    >>> import jax.numpy as jnp
+    >>> c = swtn(jnp.ones((4, 8, 8)), "haar", level=1, axes=(1, 2))
+    >>> sorted(c[0])
+    ['aa', 'ad', 'da', 'dd']
+""",
+    "iswtn": """    >>> import jax.numpy as jnp
+    >>> x = jnp.arange(32.0).reshape(4, 8)
+    >>> bool(jnp.allclose(iswtn(swtn(x, "db1", level=2), "db1"), x, atol=1e-4))
+    True
+""",
+    "packet_decompose": """    >>> import jax.numpy as jnp
+    >>> nodes = packet_decompose(jnp.arange(8.0), "db1", level=2)
+    >>> list(nodes)
+    ['aa', 'ad', 'da', 'dd']
+    >>> jnp.round(nodes["ad"], 6).tolist()
+    [-2.0, -2.0]
+""",
+    "packet_reconstruct": """    >>> import jax.numpy as jnp
+    >>> x = jnp.linspace(0.0, 1.0, 30)
+    >>> nodes = packet_decompose(x, "db2", level=2)
+    >>> y = packet_reconstruct(nodes, "db2", data_shape=x.shape)
+    >>> y.shape, bool(jnp.allclose(y, x, atol=1e-5))
+    ((30,), True)
+""",
+}
+for _name, _example in _EXAMPLES.items():
+    globals()[_name].__doc__ = docstring(_name, "jax.Array", _example)
+del _name, _example

@@ -78,10 +78,14 @@ from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
 from . import _torch_ops as _ops
 from ._frontend import Frontend, subband_keys
+from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
-           "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND"]
+           "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn",
+           "packet_decompose", "packet_reconstruct",
+           "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
+           "SWT1D", "ISWT1D", "SWT2D", "ISWT2D"]
 
 
 def __dir__() -> list:
@@ -330,7 +334,46 @@ class _TorchBackend:
         return _idwtn_op([d[keys[i]] for i in which], which, *spec)
 
 
-_api = Frontend(_TorchBackend())
+    # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------
+    @staticmethod
+    def check_wavelet(wavelet):
+        if _has_tensor_filters(wavelet):
+            raise TypeError("a filter bank given as tensors (learned filters) is taken by the "
+                            "DWT functions; the stationary and packet transforms take fixed "
+                            "filters (a name, pywt.Wavelet or numbers)")
+
+    encode_banks = staticmethod(_ops.encode_banks)
+
+    @staticmethod
+    def swt_levels(x, axes, banks, start_level, level):
+        static = (start_level, level, tuple(axes), (_PERIODIZATION,) * len(axes)) + banks
+        flat, keys = _ops.SWTN(static, x), subband_keys(len(axes))
+        k = len(keys)
+        return [dict(zip(keys, flat[j * k:(j + 1) * k])) for j in range(level)][::-1]
+
+    @staticmethod
+    def iswt_levels(a, details, axes, banks):
+        static = (len(details), tuple(axes), (_PERIODIZATION,) * len(axes)) + banks
+        keys = subband_keys(len(axes))[1:]
+        return _ops.ISWTN(static, a, *[d.get(k) for d in details for k in keys])[0]
+
+    @staticmethod
+    def packet_decompose(x, axes, banks, modes, level):
+        static = (level, tuple(axes), tuple(modes)) + banks
+        return list(_ops.PACKET_DECOMPOSE(static, x)[0].unbind(0))
+
+    @staticmethod
+    def packet_reconstruct(nodes, axes, banks, modes, level, sizes):
+        ref = next(n for n in nodes if n is not None)
+        rows = torch.stack([n if n is not None else torch.zeros_like(ref) for n in nodes])
+        static = (level, tuple(axes), tuple(modes)) + banks + (tuple(sizes or ()),)
+        return _ops.PACKET_RECONSTRUCT(static, rows)[0]
+
+
+_backend = _TorchBackend()
+_api = Frontend(_backend)
+_swt_api, _packet_api = StationaryFrontend(_backend), PacketFrontend(_backend)
+_PERIODIZATION = MODES.index("periodization")
 
 
 # --- the public functions ----------------------------------------------------------------
@@ -699,6 +742,97 @@ for _fn in (dwt, idwt, wavedec, waverec, dwt2, idwt2, wavedec2, waverec2, dwtn, 
 del _fn
 
 
+# --- stationary and packet transforms (docstrings: bridges._frontend_swt_packets) ---------
+
+def swt(data: torch.Tensor, wavelet: Wavelet, level: int | None = None, start_level: int = 0,
+        axis: int = -1, trim_approx: bool = False, norm: bool = False) -> list:
+    return _swt_api.swt(data, wavelet, level, start_level, axis, trim_approx, norm)
+
+
+def iswt(coeffs: Sequence, wavelet: Wavelet, norm: bool = False,
+         axis: int = -1) -> torch.Tensor:
+    return _swt_api.iswt(coeffs, wavelet, norm, axis)
+
+
+def swt2(data: torch.Tensor, wavelet: Wavelet, level: int, start_level: int = 0,
+         axes: Sequence[int] = (-2, -1), trim_approx: bool = False, norm: bool = False) -> list:
+    return _swt_api.swt2(data, wavelet, level, start_level, axes, trim_approx, norm)
+
+
+def iswt2(coeffs: Sequence, wavelet: Wavelet, norm: bool = False,
+          axes: Sequence[int] = (-2, -1)) -> torch.Tensor:
+    return _swt_api.iswt2(coeffs, wavelet, norm, axes)
+
+
+def swtn(data: torch.Tensor, wavelet: Wavelet, level: int, start_level: int = 0,
+         axes: Sequence[int] | None = None, trim_approx: bool = False,
+         norm: bool = False) -> list:
+    return _swt_api.swtn(data, wavelet, level, start_level, axes, trim_approx, norm)
+
+
+def iswtn(coeffs: Sequence, wavelet: Wavelet, axes: Sequence[int] | None = None,
+          norm: bool = False) -> torch.Tensor:
+    return _swt_api.iswtn(coeffs, wavelet, axes, norm)
+
+
+def packet_decompose(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
+                     level: int | None = None, axes: Any = -1) -> dict:
+    return _packet_api.packet_decompose(data, wavelet, mode, level, axes)
+
+
+def packet_reconstruct(nodes: dict, wavelet: Wavelet, mode: Mode = "symmetric", axes: Any = -1,
+                       data_shape: Sequence[int] | None = None) -> torch.Tensor:
+    return _packet_api.packet_reconstruct(nodes, wavelet, mode, axes, data_shape)
+
+
+_EXAMPLES = {
+    "swt": """    >>> x = torch.arange(8.0, dtype=torch.float64, requires_grad=True)
+    >>> (cA2, cD2), (cA1, cD1) = swt(x, "haar", level=2)
+    >>> tuple(cA1.shape)
+    (8,)
+    >>> torch.allclose(iswt([(cA2, cD2), (cA1, cD1)], "haar"), x)
+    True
+    >>> cD1.sum().backward()      # the adjoint of swt
+    >>> x.grad.abs().max().item() < 1e-12
+    True
+""",
+    "iswt": """    >>> x = torch.randn(3, 16, dtype=torch.float64)
+    >>> torch.allclose(iswt(swt(x, "db2", level=3), "db2"), x)
+    True
+""",
+    "swt2": """    >>> cA, (cH, cV, cD) = swt2(torch.ones(2, 8, 8), "haar", level=1)[0]
+    >>> tuple(cA.shape), float(cH.abs().max())
+    ((2, 8, 8), 0.0)
+""",
+    "iswt2": """    >>> x = torch.randn(2, 8, 8, dtype=torch.float64)
+    >>> torch.allclose(iswt2(swt2(x, "db1", level=2), "db1"), x)
+    True
+""",
+    "swtn": """    >>> c = swtn(torch.ones(4, 8, 8), "haar", level=1, axes=(1, 2))
+    >>> sorted(c[0])
+    ['aa', 'ad', 'da', 'dd']
+""",
+    "iswtn": """    >>> x = torch.randn(4, 8, dtype=torch.float64)
+    >>> torch.allclose(iswtn(swtn(x, "db1", level=2), "db1"), x)
+    True
+""",
+    "packet_decompose": """    >>> nodes = packet_decompose(torch.arange(8.0), "db1", level=2)
+    >>> list(nodes)
+    ['aa', 'ad', 'da', 'dd']
+    >>> nodes["ad"]
+    tensor([-2., -2.])
+""",
+    "packet_reconstruct": """    >>> x = torch.randn(2, 30, dtype=torch.float64)
+    >>> nodes = packet_decompose(x, "db2", level=2)
+    >>> torch.allclose(packet_reconstruct(nodes, "db2", data_shape=x.shape), x)
+    True
+""",
+}
+for _name, _example in _EXAMPLES.items():
+    globals()[_name].__doc__ = docstring(_name, "torch.Tensor", _example)
+del _name, _example
+
+
 # --- nn.Modules ---------------------------------------------------------------------
 
 def _fixed_wavelet(wavelet):
@@ -957,3 +1091,122 @@ class IDWTND(_Transform):
 
     def forward(self, coeffs: list) -> torch.Tensor:
         return waverecn(coeffs, self.filter_bank, self.mode, self.axes)
+
+
+# --- stationary transforms as modules ---------------------------------------------------------
+
+class _StationaryTransform(nn.Module):
+    """A stationary transform with its wavelet and arguments fixed at
+    construction; fixed filters, no parameters."""
+
+    def __init__(self, wavelet, **fixed):
+        super().__init__()
+        if _has_tensor_filters(wavelet):
+            raise TypeError("the stationary transforms take fixed filters (a name, "
+                            "pywt.Wavelet or numbers), not tensors")
+        self.wavelet = _fixed_wavelet(wavelet)
+        for name, value in fixed.items():
+            setattr(self, name, value)
+        self._fixed = tuple(fixed)
+
+    def extra_repr(self):
+        names = ([getattr(b, "name", b) for b in self.wavelet] if isinstance(self.wavelet, tuple)
+                 else getattr(self.wavelet, "name", self.wavelet))
+        return ", ".join([f"wavelet={names!r}"] + [f"{k}={getattr(self, k)!r}" for k in self._fixed])
+
+
+class SWT1D(_StationaryTransform):
+    """`swt` along `axis` as a module: x -> ``[(cAn, cDn), ..., (cA1, cD1)]``
+    (``[cAn, cDn, ..., cD1]`` with `trim_approx`).
+
+    Parameters
+    ----------
+    wavelet, level, start_level, axis, trim_approx, norm
+        As `swt` (fixed filters).
+
+    Examples
+    --------
+    >>> c = SWT1D("db2", level=2, trim_approx=True)(torch.randn(4, 32))
+    >>> [tuple(t.shape) for t in c]
+    [(4, 32), (4, 32), (4, 32)]
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", level: int | None = None,
+                 start_level: int = 0, axis: int = -1, trim_approx: bool = False,
+                 norm: bool = False):
+        super().__init__(wavelet, level=level, start_level=start_level, axis=axis,
+                         trim_approx=trim_approx, norm=norm)
+
+    def forward(self, x: torch.Tensor) -> list:
+        return swt(x, self.wavelet, self.level, self.start_level, self.axis, self.trim_approx,
+                   self.norm)
+
+
+class ISWT1D(_StationaryTransform):
+    """`iswt` along `axis` as a module: `swt`'s coefficients -> x.
+
+    Parameters
+    ----------
+    wavelet, norm, axis
+        As `iswt`.
+
+    Examples
+    --------
+    >>> x = torch.randn(2, 16, dtype=torch.float64)
+    >>> torch.allclose(ISWT1D("db2", norm=True)(SWT1D("db2", level=3, norm=True)(x)), x)
+    True
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", norm: bool = False, axis: int = -1):
+        super().__init__(wavelet, norm=norm, axis=axis)
+
+    def forward(self, coeffs: list) -> torch.Tensor:
+        return iswt(coeffs, self.wavelet, self.norm, self.axis)
+
+
+class SWT2D(_StationaryTransform):
+    """`swt2` as a module: x -> ``[(cAn, (cHn, cVn, cDn)), ..., (cA1, (cH1, cV1, cD1))]``.
+
+    Parameters
+    ----------
+    wavelet, level, start_level, axes, trim_approx, norm
+        As `swt2` (fixed filters).
+
+    Examples
+    --------
+    >>> cA, (cH, cV, cD) = SWT2D("db1", level=1)(torch.randn(1, 3, 8, 8))[0]
+    >>> tuple(cA.shape)
+    (1, 3, 8, 8)
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", level: int = 1, start_level: int = 0,
+                 axes: Sequence[int] = (-2, -1), trim_approx: bool = False, norm: bool = False):
+        super().__init__(wavelet, level=level, start_level=start_level, axes=tuple(axes),
+                         trim_approx=trim_approx, norm=norm)
+
+    def forward(self, x: torch.Tensor) -> list:
+        return swt2(x, self.wavelet, self.level, self.start_level, self.axes, self.trim_approx,
+                    self.norm)
+
+
+class ISWT2D(_StationaryTransform):
+    """`iswt2` as a module: `swt2`'s coefficients -> x.
+
+    Parameters
+    ----------
+    wavelet, norm, axes
+        As `iswt2`.
+
+    Examples
+    --------
+    >>> x = torch.randn(2, 8, 8, dtype=torch.float64)
+    >>> torch.allclose(ISWT2D("db2")(SWT2D("db2", level=2)(x)), x)
+    True
+    """
+
+    def __init__(self, wavelet: Wavelet = "haar", norm: bool = False,
+                 axes: Sequence[int] = (-2, -1)):
+        super().__init__(wavelet, norm=norm, axes=tuple(axes))
+
+    def forward(self, coeffs: list) -> torch.Tensor:
+        return iswt2(coeffs, self.wavelet, self.norm, self.axes)

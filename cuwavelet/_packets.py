@@ -159,11 +159,7 @@ def packet_decompose(data, wavelet, mode="symmetric", level=None, axes=-1) -> di
         level = dwt_max_level(min(x.shape[ax] for ax in axes), min(b.length for b in banks))
     if level < 0:
         raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
-    rows = x[None]
-    shifted = [ax + 1 for ax in axes]
-    for _ in range(level):
-        rows = decompose_rows(rows, shifted, banks, modes)
-    return dict(zip(_node_paths(level, len(axes)), rows))
+    return dict(zip(_node_paths(level, len(axes)), decompose_level(x, axes, banks, modes, level)))
 
 
 def _rows_of(nodes, naxes, what):
@@ -237,18 +233,13 @@ def packet_reconstruct(nodes, wavelet, mode="symmetric", axes=-1, data_shape=Non
     axes = _packet_axes(axes, ndim)
     rows, level = _rows_of(nodes, len(axes), "nodes")
     banks, modes = _level_setup(wavelet, mode, axes)
-    shifted = [ax + 1 for ax in axes]
     shapes = None
     if data_shape is not None:
         shapes = _level_shapes(data_shape, axes, banks, modes, level)
         if shapes[-1] != rows.shape[1:]:
             raise ValueError(f"coefficient shape mismatch: data of shape {tuple(data_shape)} "
                              f"gives nodes of shape {shapes[-1]}, not {rows.shape[1:]}")
-    for j in range(level, 0, -1):
-        rows = reconstruct_rows(rows, shifted, banks, modes)
-        if shapes is not None:
-            rows = _trim(rows, shapes[j - 1])
-    return rows[0]
+    return reconstruct_level(rows, axes, banks, modes, level, shapes)
 
 
 @on_input_device
@@ -292,12 +283,7 @@ def packet_decompose_adjoint(nodes, wavelet, mode="symmetric", axes=-1, *, data_
     if rows.shape[1:] != shapes[-1]:
         raise ValueError(f"coefficient shape mismatch: data of shape {shape} gives nodes of "
                          f"shape {shapes[-1]}, not {rows.shape[1:]}")
-    shifted = [ax + 1 for ax in axes]
-    for j in range(level, 0, -1):
-        stacked = rows.reshape((-1,) + (2,) * len(axes) + rows.shape[1:])
-        rows = merge_sweep_stacked(stacked, shifted, banks, modes, analysis_adjoint,
-                                   [shapes[j - 1][ax] for ax in axes], at=1)
-    return rows[0]
+    return decompose_level_adjoint(rows, axes, banks, modes, shapes)
 
 
 @on_input_device
@@ -335,22 +321,58 @@ def packet_reconstruct_adjoint(y, wavelet, mode="symmetric", axes=-1, *, level, 
     g = as_array(y, "y")
     axes = _packet_axes(axes, g.ndim)
     banks, modes = _level_setup(wavelet, mode, axes)
-    xp = array_module(g)
-    shifted = [ax + 1 for ax in axes]
     if data_shape is not None:
         shapes = _level_shapes(data_shape, axes, banks, modes, level)
         if tuple(g.shape) != shapes[0]:
             raise ValueError(f"coefficient shape mismatch: the cotangent has shape {g.shape}, "
                              f"the reconstruction {shapes[0]}")
-    else:  # untrimmed: each level's shape from the one above it
-        shapes = [tuple(g.shape)]
-        for _ in range(level):
-            s = shapes[-1]
-            for ax, b, m in zip(axes, banks, modes):
-                s = with_len(s, ax, coeff_len_of_rec(s[ax], b.length, m))
-            shapes.append(s)
+    else:
+        shapes = untrimmed_level_shapes(g.shape, axes, banks, modes, level)
+    rows = reconstruct_level_adjoint(g, axes, banks, modes, shapes)
+    return dict(zip(_node_paths(level, len(axes)), rows))
+
+
+# --- whole levels as row arrays (the functions above and the bridges share these) --
+# rows: (nodes, *node_shape), nodes in natural order; axes count the data's
+# dimensions (not the node dimension); shapes[j]: the data shape of level j.
+
+def decompose_level(x, axes, banks, modes, level: int):
+    """x -> the rows of every node of `level`."""
+    rows = x[None]
+    shifted = [ax + 1 for ax in axes]
+    for _ in range(level):
+        rows = decompose_rows(rows, shifted, banks, modes)
+    return rows
+
+
+def reconstruct_level(rows, axes, banks, modes, level: int, shapes=None):
+    """The rows of every node of `level` -> the data; each level is trimmed
+    to `shapes` (None: untrimmed)."""
+    shifted = [ax + 1 for ax in axes]
+    for j in range(level, 0, -1):
+        rows = reconstruct_rows(rows, shifted, banks, modes)
+        if shapes is not None:
+            rows = _trim(rows, shapes[j - 1])
+    return rows[0]
+
+
+def decompose_level_adjoint(rows, axes, banks, modes, shapes):
+    """Transpose of decompose_level (len(shapes) - 1 levels)."""
+    shifted = [ax + 1 for ax in axes]
+    for j in range(len(shapes) - 1, 0, -1):
+        stacked = rows.reshape((-1,) + (2,) * len(axes) + rows.shape[1:])
+        rows = merge_sweep_stacked(stacked, shifted, banks, modes, analysis_adjoint,
+                                   [shapes[j - 1][ax] for ax in axes], at=1)
+    return rows[0]
+
+
+def reconstruct_level_adjoint(g, axes, banks, modes, shapes):
+    """Transpose of reconstruct_level with these `shapes` (len(shapes) - 1
+    levels; untrimmed_level_shapes where it trimmed nothing)."""
+    xp = array_module(g)
+    shifted = [ax + 1 for ax in axes]
     rows = g[None]
-    for j in range(1, level + 1):
+    for j in range(1, len(shapes)):
         full = shapes[j]
         for ax, b, m in zip(axes, banks, modes):
             full = with_len(full, ax, rec_len(full[ax], b.length, m))
@@ -360,7 +382,19 @@ def packet_reconstruct_adjoint(y, wavelet, mode="symmetric", axes=-1, *, level, 
             rows = padded
         out = split_sweep_stacked(rows, shifted, banks, modes, synthesis_adjoint, at=1)
         rows = out.reshape((-1,) + out.shape[1 + len(axes):])
-    return dict(zip(_node_paths(level, len(axes)), rows))
+    return rows
+
+
+def untrimmed_level_shapes(shape, axes, banks, modes, level: int) -> list:
+    """Level shapes of an untrimmed reconstruction of data of `shape`: each
+    level's from the one above it."""
+    shapes = [tuple(shape)]
+    for _ in range(level):
+        s = shapes[-1]
+        for ax, b, m in zip(axes, banks, modes):
+            s = with_len(s, ax, coeff_len_of_rec(s[ax], b.length, m))
+        shapes.append(s)
+    return shapes
 
 
 # --- the trees --------------------------------------------------------------------

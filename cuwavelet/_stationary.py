@@ -333,8 +333,9 @@ def _banks(wavelet, axes, norm, inverse, what="wavelets", warn=True):
     return banks
 
 
-def _forward(x, axes, banks, level, start_level, trim_approx):
-    """swtn's list structure, coarsest first (trim_approx: [cA, details...])."""
+def _forward(x, axes, banks, level, start_level, trim_approx, run_levels=swtn_levels):
+    """swtn's list structure, coarsest first (trim_approx: [cA, details...]);
+    run_levels is swtn_levels or a bridge's version of it."""
     start_level = _as_int(start_level, "start_level")
     level = _as_int(level, "level")
     if level < 1:
@@ -343,7 +344,7 @@ def _forward(x, axes, banks, level, start_level, trim_approx):
         return [x] if trim_approx else []
     for ax in axes:
         _check_levels(x.shape[ax], start_level, level)
-    levels = swtn_levels(x, axes, banks, start_level, level)
+    levels = run_levels(x, axes, banks, start_level, level)
     key = approx_key(len(axes))
     if trim_approx:
         a = levels[-1][key]

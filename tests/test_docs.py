@@ -3,6 +3,7 @@ Parameters, Returns and Examples sections, names every parameter of its
 signature, and its examples run (doctests); the API reference builds from the
 docstrings without a warning and lists every public function."""
 import doctest
+import importlib
 import inspect
 import re
 import subprocess
@@ -38,7 +39,29 @@ def _section(doc: str, title: str) -> str:
     return match.group(1) if match else ""
 
 
-@pytest.mark.parametrize("fn", _public_functions())
+def _bridge_modules():
+    """The bridges that import here (torch and JAX are optional)."""
+    modules = []
+    for name in ("bridges.torch", "bridges.jax"):
+        try:
+            modules.append(importlib.import_module(name))
+        except ImportError:
+            pass
+    return modules
+
+
+# The bridges' functions with full numpydoc docstrings (the DWT functions of
+# bridges.jax are the shared front end's methods, documented by bridges.torch's).
+BRIDGE_DOCUMENTED = ("swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "packet_decompose",
+                     "packet_reconstruct")
+
+
+def _bridge_functions():
+    return [pytest.param(getattr(m, n), id=f"{m.__name__}.{n}") for m in _bridge_modules()
+            for n in BRIDGE_DOCUMENTED]
+
+
+@pytest.mark.parametrize("fn", _public_functions() + _bridge_functions())
 def test_docstring_documents_every_parameter(fn):
     doc = inspect.getdoc(fn)
     signature = inspect.signature(fn)
@@ -68,10 +91,15 @@ def test_docstring_examples_run(fn):
 
 def test_api_reference_lists_every_public_function():
     api = (ROOT / "docs" / "api.rst").read_text()
-    core, adjoint = api.split("currentmodule:: cuwavelet.adjoint")
+    core, rest = api.split("currentmodule:: cuwavelet.adjoint")
+    adjoint, rest = rest.split("currentmodule:: bridges.torch")
+    torch_part, jax_part = rest.split("currentmodule:: bridges.jax")
     listed = lambda text: set(re.findall(r"^\.\. auto(?:function|class):: (\w+)$", text, re.M))  # noqa: E731
     assert listed(core) == {n for n in cw.__all__ if n not in PYWT_NAMES and n != "adjoint"}
     assert listed(adjoint) == set(cw.adjoint.__all__)
+    for module in _bridge_modules():
+        part = torch_part if module.__name__ == "bridges.torch" else jax_part
+        assert listed(part) == set(module.__all__), module.__name__
 
 
 def test_api_reference_builds_without_warnings(tmp_path):
