@@ -357,42 +357,45 @@ def test_filter_cache_under_concurrent_first_use(monkeypatch, fast_switching):
 
 
 def test_cuda_kernel_cache_compiles_once_per_device_under_contention(monkeypatch, fast_switching):
-    """The NVRTC module cache (cuwavelet/_backends/cuda.py) is thread safe: 24
+    """The NVRTC kernel cache (cuwavelet/_backends/cuda.py) is thread safe: 48
     threads on two (fake) devices asking for kernels at the same moment build
-    exactly one module per device, and every thread gets its device's module.
-    A stand-in for CuPy whose compile takes 50 ms widens the race window; no
-    GPU is needed."""
+    exactly one module per (device, specialization), each holding only that
+    specialization, and every thread gets its device's kernel. A stand-in for
+    CuPy whose compile takes 50 ms widens the race window; no GPU is needed."""
     built, device = [], threading.local()
 
     class FakeModule:
         def __init__(self, code, options, name_expressions):
-            assert set(name_expressions) == set(cuda_backend.all_kernel_names())
-            self.device = device.id
+            assert len(name_expressions) == 1
+            assert name_expressions[0] in cuda_backend.all_kernel_names()
+            self.device, self.name = device.id, name_expressions[0]
+            threading.Event().wait(0.05)
             built.append(self)
 
-        def compile(self):
-            threading.Event().wait(0.05)
-
         def get_function(self, name):
+            assert name == self.name
             return (self, name)
 
     fake = types.SimpleNamespace(
         RawModule=FakeModule,
         cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(getDevice=lambda: device.id)))
     monkeypatch.setitem(sys.modules, "cupy", fake)
-    monkeypatch.setattr(cuda_backend.DWT_KERNELS, "_modules", {})
-    start = threading.Barrier(24)
+    monkeypatch.setattr(cuda_backend.DWT_KERNELS, "_functions", {})
+    start = threading.Barrier(48)
 
     def run(t):
         device.id = t % 2
         start.wait()
-        return t % 2, cuda_backend._function(t % 4, t % 9, np.float32 if t % 3 else np.float64)
+        args = (t % 4 // 2, t % 3, np.float32)  # 6 specializations, each on both devices
+        return t % 2, cuda_backend.kernel_name(*args), cuda_backend._function(*args)
 
-    with ThreadPoolExecutor(24) as pool:
-        got = list(pool.map(run, range(24)))
-    assert sorted(m.device for m in built) == [0, 1]
-    for dev, (module, name) in got:
-        assert module.device == dev and name.startswith("dwt_kernel<")
+    with ThreadPoolExecutor(48) as pool:
+        got = list(pool.map(run, range(48)))
+    wanted = {(dev, name) for dev, name, _ in got}
+    assert len(wanted) == 12
+    assert sorted((m.device, m.name) for m in built) == sorted(wanted)
+    for dev, name, (module, got_name) in got:
+        assert (module.device, module.name, got_name) == (dev, name, name)
 
 
 @pytest.mark.gpu
@@ -402,7 +405,7 @@ def test_cupy_streams_from_threads_match_cpu(monkeypatch):
     transforms and adjoints at once (starting from an empty kernel cache, so the
     first compile is contended too); each result equals the CPU path's."""
     import cupy
-    monkeypatch.setattr(cuda_backend.DWT_KERNELS, "_modules", {})
+    monkeypatch.setattr(cuda_backend.DWT_KERNELS, "_functions", {})
     img = _random((4, 64, 72), seed=7)
     expected = cw.wavedec2(img, "db3", "symmetric", level=3)
     expected_adj = cw.adjoint.wavedec2(expected, "db3", "symmetric", data_shape=img.shape)

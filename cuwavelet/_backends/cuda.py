@@ -1,8 +1,8 @@
 """CUDA backend: the kernel source compiled by NVRTC through CuPy.
 
-One RawModule holds every (operation, mode, dtype) specialization of the
-templated dwt_kernel; it is compiled once per device on first use (CuPy also
-keeps it in its on-disk cache) and launched on CuPy's current stream, which
+Each (operation, mode, dtype) specialization of the templated dwt_kernel is
+compiled once per device on its first use (KernelModule; CuPy also keeps it
+in its on-disk cache) and launched on CuPy's current stream, which
 the bridges point at the framework's stream.
 """
 from __future__ import annotations
@@ -39,13 +39,18 @@ def inline_source(entry: str) -> str:
 
 
 class KernelModule:
-    """Every specialization (name expression) of one kernel source, compiled by
-    NVRTC once per device on first use, even when several threads ask at once."""
+    """The specializations (name expressions) of one kernel source. Each is
+    compiled by NVRTC on its first use on a device, alone (a call compiles
+    the few kernels it launches, seconds, not every specialization of the
+    source, which takes tens of seconds for the fused 2D kernels), once even
+    when several threads ask at once; CuPy keeps each in its on-disk cache.
+    names() lists every specialization (tests/test_nvrtc.py compiles them
+    all)."""
 
     def __init__(self, entry: str, names):
         self.entry = entry
         self.names = names  # () -> every name expression
-        self._modules: dict = {}
+        self._functions: dict = {}  # (device, name) -> CuPy RawKernel
         self._lock = threading.Lock()
 
     def source(self) -> str:
@@ -53,17 +58,18 @@ class KernelModule:
 
     def function(self, name: str):
         import cupy
-        device = cupy.cuda.runtime.getDevice()
-        module = self._modules.get(device)
-        if module is None:
+        key = (cupy.cuda.runtime.getDevice(), name)
+        function = self._functions.get(key)
+        if function is None:
             with self._lock:
-                module = self._modules.get(device)
-                if module is None:
+                function = self._functions.get(key)
+                if function is None:
+                    if name not in self.names():
+                        raise KeyError(f"{self.entry} has no specialization {name}")
                     module = cupy.RawModule(code=self.source(), options=COMPILE_OPTIONS,
-                                            name_expressions=self.names())
-                    module.compile()
-                    self._modules[device] = module
-        return module.get_function(name)
+                                            name_expressions=[name])
+                    function = self._functions[key] = module.get_function(name)
+        return function
 
 
 def kernel_name(op: int, mode: int, dtype) -> str:
