@@ -10,7 +10,9 @@ Each path runs every level of wavedec2 on the GPU, forward and adjoint (the
 backward pass of a wavelet loss): 'fused' is one cuwavelet._fused level launch
 per level (dwt2_level, dwt2_adjoint_level); 'fused-2lv' (forward) runs levels
 in pairs (dwt2_two_levels, the level-1 approximation kept on chip), as the
-public wavedec2 does on CuPy arrays; 'separable' is the row pass and
+public wavedec2 does on CuPy arrays; '-addr' the same kernels taking their
+filters by address (global memory, as learned filter arrays are) instead of
+by value (the constant bank); 'separable' is the row pass and
 column pass through a stacked buffer (cuwavelet._separable split_sweep of
 analysis, merge_sweep of its adjoint), the path the public transforms take
 where the fused kernels do not apply.
@@ -76,7 +78,11 @@ def main(argv=None):
         def separable_adjoint(c, shape):
             return merge_sweep(c, axes, banks, modes, analysis_adjoint, [shape[a] for a in axes])
 
-        def wavedec2_two_levels():
+        # the same filters as device arrays: the kernels read them by address
+        lo, hi = (cupy.asarray(f, dtype=x.dtype) for f in (banks[0].dec_lo, banks[0].dec_hi))
+        address_banks = [_wavelets.FilterPair(lo, hi)] * 2
+
+        def wavedec2_two_levels(banks=banks):
             """Levels in pairs (dwt2_two_levels) where the kernel takes them: what
             the public wavedec2 runs on CuPy arrays."""
             a, details = x, []
@@ -95,6 +101,9 @@ def main(argv=None):
         forward = {
             "fused": lambda: wavedec2(lambda a: _fused.dwt2_level(a, axes, banks, modes)),
             "fused-2lv": wavedec2_two_levels,
+            "fused-addr": lambda: wavedec2(lambda a: _fused.dwt2_level(a, axes, address_banks,
+                                                                       modes)),
+            "fused-2lv-addr": lambda: wavedec2_two_levels(address_banks),
             "separable": lambda: wavedec2(lambda a: split_sweep(a, axes, banks, modes, analysis)),
         }
         reason = (_fused.why_not("dwt2", x, axes, banks, modes) or _fused.why_not(
@@ -105,17 +114,21 @@ def main(argv=None):
         # same coefficients and adjoints before timing anything
         got, ref = forward["fused"](), forward["separable"]()
         _check(cupy, name, "coefficients", _leaves(got), _leaves(ref), float(cupy.abs(x).max()))
-        _check(cupy, name, "two-level coefficients", _leaves(forward["fused-2lv"]()), _leaves(ref),
-               float(cupy.abs(x).max()))
+        for path in ("fused-2lv", "fused-addr", "fused-2lv-addr"):
+            _check(cupy, name, f"{path} coefficients", _leaves(forward[path]()), _leaves(ref),
+                   float(cupy.abs(x).max()))
         print(f"{name}: two-level plan: {_fused.why_not_two_levels(x, axes, banks, modes) or 'ok'}")
         adjoint = {
             "fused": lambda: wavedec2_adjoint(ref, lambda c, shape: _fused.dwt2_adjoint_level(
                 c, axes, banks, modes, shape)),
+            "fused-addr": lambda: wavedec2_adjoint(ref, lambda c, shape: _fused.dwt2_adjoint_level(
+                c, axes, address_banks, modes, shape)),
             "separable": lambda: wavedec2_adjoint(ref, separable_adjoint),
         }
         adj = {path: fn() for path, fn in adjoint.items()}
-        _check(cupy, name, "adjoints", [adj["fused"]], [adj["separable"]],
-               float(cupy.abs(adj["separable"]).max()))
+        for path in ("fused", "fused-addr"):
+            _check(cupy, name, f"{path} adjoints", [adj[path]], [adj["separable"]],
+                   float(cupy.abs(adj["separable"]).max()))
         m_min = x.nbytes + sum(c.nbytes for c in _leaves(ref))
         for direction, paths in (("forward", forward), ("adjoint", adjoint)):
             for path, fn in paths.items():
@@ -127,7 +140,7 @@ def main(argv=None):
                            effective_gbps=bps / 1e9, fraction_of_copy=bps / copy_bps,
                            runs=args.runs)
                 results.append(row)
-                print(f"{name} {direction:7s} {path:9s} {ms:8.3f} ms  {bps / 1e9:7.0f} GB/s "
+                print(f"{name} {direction:7s} {path:14s} {ms:8.3f} ms  {bps / 1e9:7.0f} GB/s "
                       f"effective  {bps / copy_bps:6.1%} of copy  (M_min {m_min / 1e6:.1f} MB)")
         got = ref = adj = x = None
         cupy.get_default_memory_pool().free_all_blocks()

@@ -78,11 +78,12 @@ def workload_launches(name, mode):
 
 
 def group_key(name: str) -> str:
-    """The kernel's name with its mode argument replaced by M (the mode is the
-    last template argument before the dtype in every fused family)."""
+    """The kernel's name with its mode argument replaced by M (the last of
+    its family's template_args; a filter-record argument and the dtype may follow)."""
     head, args = name.split("<", 1)
     args = [a.strip() for a in args.rstrip(">").split(",")]
-    args[-2] = "M"
+    family = next(f for f in _launch.FAMILIES.values() if f.kernel == head)
+    args[len(family.template_args(0, 0)) - 1] = "M"
     return f"{head}<{', '.join(args)}>"
 
 

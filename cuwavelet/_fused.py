@@ -187,6 +187,8 @@ def _plan_for(op, dtype, shape, strides, axes, banks, modes, data_shape):
     yx = _yx(axes, strides)
     order = [axes.index(a) for a in yx]  # positions of y, x in the caller's axes
     F = tuple(banks[k].length for k in order)
+    if any(f % 2 for f in F):  # (pywt's filter banks have even lengths; learned ones may not)
+        return "the fused kernels take filters of even length (their taps in pairs)"
     if op == "dwt2_adjoint" and data_shape is None:
         return "dwt2's adjoint needs data_shape"
     if op in ("dwt2", "idwt2_adjoint", "dwt2_adjoint"):

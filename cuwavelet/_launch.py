@@ -72,7 +72,10 @@ class Family:
     extension: str         # the emulator's extension module
     record: str
     operands: int
-    filters: str           # "addresses" (FilterAddresses) or "taps" (FilterTaps<T>)
+    # the filter records its kernels take: ("taps",) (FilterTaps<T>), or
+    # ("taps", "addresses") (FilterTaps2D<T> or FilterAddresses: a template
+    # argument, 1 or 0, before the dtype says which)
+    filters: tuple
     template_args: object  # (op, mode) -> the leading template arguments
     specializations: object  # () -> the (op, mode) pairs the source instantiates
     outputs: object        # op -> the operands it writes (the others it reads)
@@ -82,13 +85,16 @@ class Family:
     def host(self):
         return _extension(self.extension)
 
-    def kernel_name(self, op: int, mode: int, dtype) -> str:
+    def kernel_name(self, op: int, mode: int, dtype, by_value: bool = True) -> str:
         args = [str(a) for a in self.template_args(op, mode)]
+        if len(self.filters) > 1:
+            args.append(str(int(by_value)))
         return f"{self.kernel}<{', '.join(args + [DTYPES[np.dtype(dtype)]])}>"
 
     def all_kernel_names(self):
-        return [self.kernel_name(op, mode, dt) for op, mode in self.specializations()
-                for dt in DTYPES]
+        return [self.kernel_name(op, mode, dt, by_value)
+                for op, mode in self.specializations() for by_value in (True, False)
+                if by_value or "addresses" in self.filters for dt in DTYPES]
 
     @property
     def geometry_dtype(self) -> np.dtype:
@@ -164,18 +170,18 @@ def _work_coarse_to_fine1d(op, g):  # every level's output samples
 FAMILIES = {f.name: f for f in [
     # analysis: image -> 4 subbands; synthesis and analysis adjoint: 4 subbands -> image
     Family("dwt2", "fused_dwt2_kernel", "fused_device.cu", "_fused_host", "FusedGeometry",
-           5, "addresses", lambda op, mode: (op, mode), _every_mode((0, 1, 2)),
+           5, ("taps", "addresses"), lambda op, mode: (op, mode), _every_mode((0, 1, 2)),
            lambda op: (1, 2, 3, 4) if op == 0 else (0,), _work_dwt2),
     Family("dwt2_two_levels", "fused_dwt2_two_levels_kernel", "fused_device.cu", "_fused_host",
-           "TwoLevelGeometry", 8, "addresses", lambda op, mode: (mode,), _every_mode((0,)),
+           "TwoLevelGeometry", 8, ("taps", "addresses"), lambda op, mode: (mode,), _every_mode((0,)),
            lambda op: tuple(range(1, 8)), _work_two_levels),
     Family("wavedec1d", "fused_wavedec1d_kernel", "dwt1_multilevel_device.cu", "_fused1d_host",
-           "MultilevelGeometry", 14, "taps", lambda op, mode: (mode,), _every_mode((0,)),
+           "MultilevelGeometry", 14, ("taps",), lambda op, mode: (mode,), _every_mode((0,)),
            lambda op: tuple(range(1, 14)), _work_wavedec1d),
     # the synthesis depends on the mode only through periodization's wrap-around
     # (cuwavelet/_fused1d_coarse_to_fine.py kernel_mode)
     Family("coarse_to_fine1d", "fused_coarse_to_fine1d_kernel", "dwt1_coarse_to_fine_device.cu",
-           "_fused1d_host", "CoarseToFineGeometry", 14, "taps", lambda op, mode: (op, mode),
+           "_fused1d_host", "CoarseToFineGeometry", 14, ("taps",), lambda op, mode: (op, mode),
            lambda: [(0, 0), (0, 5)] + [(1, mode) for mode in range(_MODES)],
            lambda op: (0,), _work_coarse_to_fine1d),
 ]}
@@ -236,22 +242,34 @@ def shared_bytes(family: Family, op: int, mode: int, dtype, record) -> int:
 # --- filters ------------------------------------------------------------------------------
 
 def filter_record(family: Family, banks, synthesis: bool, dtype, xp):
-    """(record, what it refers to) for a plan's filters: the addresses of the
-    banks' filters on the device (lo and hi of each bank, y then x), or the
-    taps of one bank by value."""
-    scalar = real_dtype(dtype)
-    if family.filters == "taps":
-        (bank,) = banks
-        taps = np.zeros((), dtype=record_dtype(family.extension, f"FilterTaps<{DTYPES[scalar]}>"))
-        lo, hi = (bank.rec_lo, bank.rec_hi) if synthesis else (bank.dec_lo, bank.dec_hi)
-        taps["lo"][:bank.length] = lo
-        taps["hi"][:bank.length] = hi
-        return taps, ()
+    """(record, what it refers to) for a plan's filters (lo and hi of each
+    bank, y then x): their taps by value where the family takes them (even
+    lengths up to the kernels' max_taps, values on the host: not a learned
+    FilterPair), else their addresses on the device."""
     from ._wavelets import device_filters
+    scalar = real_dtype(dtype)
+    if by_value_filters(family, banks):
+        name = "FilterTaps<{}>" if len(family.filters) == 1 else "FilterTaps2D<{}>"
+        taps = np.zeros((), dtype=record_dtype(family.extension, name.format(DTYPES[scalar])))
+        filters = [f for bank in banks for f in ((bank.rec_lo, bank.rec_hi) if synthesis
+                                                 else (bank.dec_lo, bank.dec_hi))]
+        rows = [taps[k] for k in ("lo", "hi")] if len(family.filters) == 1 else taps["tap"]
+        for row, f in zip(rows, filters):
+            row[:len(f)] = f
+        return taps, ()
     arrays = [f for bank in banks for f in device_filters(bank, synthesis, scalar, xp)]
     record = np.zeros((), dtype=record_dtype(family.extension, "FilterAddresses"))
     record["address"] = [_program.address(a) for a in arrays]
     return record, arrays
+
+
+def by_value_filters(family: Family, banks) -> bool:
+    """Whether a launch of `family` takes these banks' taps by value."""
+    from ._wavelets import FilterPair
+    if "addresses" not in family.filters:
+        return True
+    return all(not isinstance(b, FilterPair) and b.length % 2 == 0
+               and b.length <= family.host.max_taps for b in banks)
 
 
 # --- launch --------------------------------------------------------------------------------
@@ -270,11 +288,13 @@ class LaunchInfo:
     minimum_work: int    # multiply-adds at least (Family.minimum_work)
 
 
-def _launch_info(family, op, mode, dtype, record, tiles, operands, shared):
+def _launch_info(family, op, mode, dtype, record, tiles, operands, shared, filters):
     written = family.outputs(op)
     sizes = [(k in written, a.size * a.itemsize) for k, a in enumerate(operands) if a is not None]
     items = int(record["batch_total"])
-    return LaunchInfo(family.name, family.kernel_name(op, mode, real_dtype(dtype)), tiles, items,
+    by_value = filters.dtype.names != ("address",)
+    return LaunchInfo(family.name, family.kernel_name(op, mode, real_dtype(dtype), by_value),
+                      tiles, items,
                       family.host.block_threads, shared,
                       sum(n for out, n in sizes if not out), sum(n for out, n in sizes if out),
                       family.minimum_work(op, record) * items)
@@ -290,12 +310,11 @@ def launch(family: Family, op: int, mode: int, dtype, record, tiles: int, operan
     dtype = np.dtype(dtype)
     filter_values, held = filters
     g_shared = shared_bytes(family, op, mode, dtype, record)
-    info = _launch_info(family, op, mode, dtype, record, tiles, operands, g_shared)
+    info = _launch_info(family, op, mode, dtype, record, tiles, operands, g_shared, filter_values)
     xp = array_module(*operands)
     ops_dtype = family.operands_dtype
     if xp is not np:
-        kernel = kernel_module(family.source).function(
-            family.kernel_name(op, mode, real_dtype(dtype)))
+        kernel = kernel_module(family.source).function(info.kernel)
         grid, block = (min(tiles, 2**31 - 1),), (family.host.block_threads,)
         geometry_bytes, filter_bytes = cuda.by_value(record), cuda.by_value(filter_values)
         operand_slots = ops_dtype.itemsize // 8

@@ -4,7 +4,7 @@ list each CUDA source instantiates."""
 import numpy as np
 import pytest
 
-from cuwavelet import _launch
+from cuwavelet import _launch, _wavelets
 from cuwavelet._geometry import MAX_DIMS
 
 FAMILIES = sorted(_launch.FAMILIES)
@@ -29,6 +29,32 @@ def test_filter_records():
     assert taps32["lo"].base == np.float32 and taps64["hi"].base == np.float64
     assert taps32["lo"].shape == (_launch.FAMILIES["wavedec1d"].host.max_taps,)
     assert _launch.record_dtype("_fused_host", "FilterAddresses").itemsize == 4 * 8
+    taps2d = _launch.record_dtype("_fused_host", "FilterTaps2D<double>")
+    assert taps2d["tap"].base == np.float64
+    assert taps2d["tap"].shape == (4, _launch.FAMILIES["dwt2"].host.max_taps)
+
+
+def test_2d_filters_go_by_value_where_the_kernels_take_them():
+    """Banks of even length up to max_taps go by value (the four filters, y
+    then x, zeros past their length); learned filter arrays, odd and longer
+    filters by address."""
+    family = _launch.FAMILIES["dwt2"]
+    db2, db5 = _wavelets.as_filter_bank("db2"), _wavelets.as_filter_bank("db5")
+    record, held = _launch.filter_record(family, [db2, db5], False, np.float32, np)
+    assert record.dtype.names == ("tap",) and held == ()
+    expected = np.zeros((4, family.host.max_taps), np.float32)
+    for k, f in enumerate([db2.dec_lo, db2.dec_hi, db5.dec_lo, db5.dec_hi]):
+        expected[k, :len(f)] = f
+    np.testing.assert_array_equal(record["tap"], expected)
+    record, _ = _launch.filter_record(family, [db5, db2], True, np.float64, np)
+    np.testing.assert_array_equal(record["tap"][3, :4], db2.rec_hi)
+    long_bank = _wavelets.as_filter_bank("db17")  # 34 taps
+    assert long_bank.length > family.host.max_taps
+    pair = _wavelets.FilterPair(np.ones(4), np.ones(4))
+    for banks in ([db2, long_bank], [pair, pair]):
+        assert not _launch.by_value_filters(family, banks)
+        record, held = _launch.filter_record(family, banks, False, np.float64, np)
+        assert record.dtype.names == ("address",) and len(held) == 4
 
 
 def test_geometry_merges_contiguous_batch_dimensions():
@@ -64,7 +90,8 @@ def test_geometry_refuses_strides_off_the_element_grid():
 def test_kernel_names_are_instantiated_per_dtype(name):
     family = _launch.FAMILIES[name]
     names = family.all_kernel_names()
-    assert len(names) == len(set(names)) == 2 * len(family.specializations())
+    # per dtype, and per filter record where the family takes taps or addresses
+    assert len(names) == len(set(names)) == 2 * len(family.specializations()) * len(family.filters)
     assert all(n.startswith(family.kernel + "<") for n in names)
     module = _launch.kernel_module(family.source)
     assert set(names) <= set(module.names())

@@ -63,7 +63,7 @@
 
 namespace cuwavelet {
 
-enum { kMaxFusedLevels = 12, kMaxFusedTaps = 32 };
+enum { kMaxFusedLevels = 12 };
 // Operands: the input, the level-L approximation, then the details of
 // levels 1 .. L (finest first): operand kLevelDetail + k - 1 is d_k.
 enum { kLevelInput = 0, kLevelApprox = 1, kLevelDetail = 2,
@@ -96,14 +96,6 @@ static_assert(sizeof(MultilevelGeometry) ==
 
 // Addresses of the operands (0 for the details of levels past L).
 typedef OperandAddresses<kLevelOperands> MultilevelOperands;
-
-// Analysis filters as a by-value kernel parameter: they live in the constant
-// bank, so the tap loop costs no shared or global load per tap.
-template <typename T>
-struct FilterTaps {
-  T lo[kMaxFusedTaps];
-  T hi[kMaxFusedTaps];
-};
 
 // Width of the window `above` levels below level L: level k-1 holds the
 // 2w + F - 2 positions that w positions of level k read.

@@ -125,32 +125,41 @@ CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T*
 }
 
 // Both filters along x at output column o of a row split even | odd: tap j
-// reads local column 2o + F - 1 - j (extended position 2o + off - j).
-template <typename T, typename A, class Block>
+// reads local column 2o + F - 1 - j, so (F even) taps 2q and 2q + 1 read the
+// odd and the even slot o + (F - 2) / 2 - q.
+template <bool BY_VALUE, typename T, typename A, class Block>
 CUWAVELET_BLOCK void row_pair_split(const Block& b, const A* line, int half, int o, int F,
                                     const T* lo, const T* hi, A& l, A& h) {
+  const A* even = line + o + (F - 2) / 2;
+  const A* odd = even + half;
   l = A(0); h = A(0);
-  for (int j = 0; j < F; ++j) {
-    const int c = 2 * o + F - 1 - j;
-    const A v = b.load(line + (c & 1) * half + (c >> 1));
-    l = b.mul_add(l, lo[j], v);
-    h = b.mul_add(h, hi[j], v);
-  }
+  for_tap_pairs<BY_VALUE>(F / 2, [&](int q) {
+    const A vo = b.load(odd - q), ve = b.load(even - q);
+    l = b.mul_add(b.mul_add(l, lo[2 * q], vo), lo[2 * q + 1], ve);
+    h = b.mul_add(b.mul_add(h, hi[2 * q], vo), hi[2 * q + 1], ve);
+  });
+}
+
+// Both filters at one output whose tap j reads at[-j * pitch].
+template <bool BY_VALUE, typename T, typename A, class Block>
+CUWAVELET_BLOCK void strided_pair(const Block& b, const A* at, int pitch, int F, const T* lo,
+                                  const T* hi, A& l, A& h) {
+  l = A(0); h = A(0);
+  for_tap_pairs<BY_VALUE>(F / 2, [&](int q) {
+    const A v0 = b.load(at - 2 * q * pitch), v1 = b.load(at - (2 * q + 1) * pitch);
+    l = b.mul_add(b.mul_add(l, lo[2 * q], v0), lo[2 * q + 1], v1);
+    h = b.mul_add(b.mul_add(h, hi[2 * q], v0), hi[2 * q + 1], v1);
+  });
 }
 
 // The four subbands (aa, ad, da, dd) at output row o of column `col` of the
 // lo and hi rows (`pitch` apart): tap j reads row 2o + F - 1 - j.
-template <typename T, typename A, class Block>
+template <bool BY_VALUE, typename T, typename A, class Block>
 CUWAVELET_BLOCK void column_quad(const Block& b, const A* row_lo, const A* row_hi, int pitch,
                                  int o, int col, int F, const T* lo, const T* hi, A acc[4]) {
-  acc[0] = acc[1] = acc[2] = acc[3] = A(0);
-  for (int j = 0; j < F; ++j) {
-    const int r = 2 * o + F - 1 - j;
-    const A l = b.load(row_lo + r * pitch + col), h = b.load(row_hi + r * pitch + col);
-    const A fl = A(lo[j]), fh = A(hi[j]);
-    acc[0] = b.mul_add(acc[0], fl, l); acc[1] = b.mul_add(acc[1], fl, h);
-    acc[2] = b.mul_add(acc[2], fh, l); acc[3] = b.mul_add(acc[3], fh, h);
-  }
+  const int first = (2 * o + F - 1) * pitch + col;
+  strided_pair<BY_VALUE, T, A>(b, row_lo + first, pitch, F, lo, hi, acc[0], acc[2]);
+  strided_pair<BY_VALUE, T, A>(b, row_hi + first, pitch, F, lo, hi, acc[1], acc[3]);
 }
 
 // ---------------------------------------------------------------------------
@@ -168,7 +177,7 @@ struct AnalysisLayout {
   CUWAVELET_HD int total_elems() const { return input_elems() + 2 * row_elems(); }
 };
 
-template <int M, typename T, class Block>
+template <int M, bool BY_VALUE, typename T, class Block>
 CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, const T* x,
                                        T* aa, T* ad, T* da, T* dd,
                                        const T* lo_y, const T* hi_y,
@@ -205,7 +214,7 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
     for (int e = t; e < rows * out_x; e += nt) {
       const int r = e / out_x, ox = e - r * out_x;
       A l, h;
-      row_pair_split<T, A>(b, in + r * 2 * L.half_cols, L.half_cols, ox, Fx, lo_x, hi_x, l, h);
+      row_pair_split<BY_VALUE, T, A>(b, in + r * 2 * L.half_cols, L.half_cols, ox, Fx, lo_x, hi_x, l, h);
       b.store(row_lo + r * L.tile_x + ox, l);
       b.store(row_hi + r * L.tile_x + ox, h);
     }
@@ -214,7 +223,7 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
     for (int e = t; e < out_y * out_x; e += nt) {
       const int oy = e / out_x, ox = e - oy * out_x;
       A acc[4];  // aa, ad, da, dd
-      column_quad<T, A>(b, row_lo, row_hi, L.tile_x, oy, ox, Fy, lo_y, hi_y, acc);
+      column_quad<BY_VALUE, T, A>(b, row_lo, row_hi, L.tile_x, oy, ox, Fy, lo_y, hi_y, acc);
       CUWAVELET_UNROLL
       for (int k = 0; k < 4; ++k)
         b.store(band[k] + offset[kAA + k] + (oy0 + oy) * axis_stride(g, kAA + k, kY) +
@@ -256,7 +265,7 @@ struct SynthesisLayout : ImageTileLayout {
   }
 };
 
-template <int M, typename T, class Block>
+template <int M, bool BY_VALUE, typename T, class Block>
 CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, T* y,
                                         const T* aa, const T* ad, const T* da, const T* dd,
                                         const T* lo_y, const T* hi_y,
@@ -307,36 +316,59 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
     }
     b.sync();
 
-    // Along x: image column j0 + j takes coefficient (j0 + j + s - m) / 2 for
-    // taps m of the parity of j + s (j0 is even).
-    for (int e = t; e < rows * out_x; e += nt) {
-      const int r = e / out_x, j = e - r * out_x;
-      const A* ya_xa = coeffs + 0 * band_cells + r * L.cols;
-      const A* ya_xd = coeffs + 1 * band_cells + r * L.cols;
-      const A* yd_xa = coeffs + 2 * band_cells + r * L.cols;
-      const A* yd_xd = coeffs + 3 * band_cells + r * L.cols;
-      A lo = A(0), hi = A(0);
-      for (int m = (j + s_x) & 1; m < Fx; m += 2) {
-        const int c = (j + s_x - m) / 2 - L.first_x;
-        const A fl = A(lo_x[m]), fh = A(hi_x[m]);
-        lo = b.mul_add(b.mul_add(lo, fl, b.load(ya_xa + c)), fh, b.load(ya_xd + c));
-        hi = b.mul_add(b.mul_add(hi, fl, b.load(yd_xa + c)), fh, b.load(yd_xd + c));
+    // Image column j0 + j takes coefficient (j0 + j + s - m) / 2 for the taps m
+    // of the parity of j + s (j0 is even). So two columns j, j + 1 with j + s
+    // even take taps 2q and 2q + 1 of the same coefficient (j + s) / 2 - q:
+    // each thread merges such a pair (the first from j = -1 or 0) and stores
+    // the columns inside the tile (every coefficient a pair reads is in the
+    // window; the same along y).
+    const int pair_x0 = -(s_x & 1), pairs_x = (out_x - pair_x0 + 1) / 2;
+    for (int e = t; e < rows * pairs_x; e += nt) {
+      const int r = e / pairs_x, j = pair_x0 + 2 * (e - r * pairs_x);
+      const int c = r * L.cols + (j + s_x) / 2 - L.first_x;
+      const A* ya_xa = coeffs + 0 * band_cells + c;
+      const A* ya_xd = coeffs + 1 * band_cells + c;
+      const A* yd_xa = coeffs + 2 * band_cells + c;
+      const A* yd_xd = coeffs + 3 * band_cells + c;
+      A lo[2] = {A(0), A(0)}, hi[2] = {A(0), A(0)};
+      for_tap_pairs<BY_VALUE>(Fx / 2, [&](int q) {
+        const A aa_q = b.load(ya_xa - q), ad_q = b.load(ya_xd - q);
+        const A da_q = b.load(yd_xa - q), dd_q = b.load(yd_xd - q);
+        CUWAVELET_UNROLL
+        for (int u = 0; u < 2; ++u) {
+          const A fl = A(lo_x[2 * q + u]), fh = A(hi_x[2 * q + u]);
+          lo[u] = b.mul_add(b.mul_add(lo[u], fl, aa_q), fh, ad_q);
+          hi[u] = b.mul_add(b.mul_add(hi[u], fl, da_q), fh, dd_q);
+        }
+      });
+      CUWAVELET_UNROLL
+      for (int u = 0; u < 2; ++u) {
+        if (j + u < 0 || j + u >= out_x) continue;
+        b.store(merged_lo + r * L.tile_x + j + u, lo[u]);
+        b.store(merged_hi + r * L.tile_x + j + u, hi[u]);
       }
-      b.store(merged_lo + r * L.tile_x + j, lo);
-      b.store(merged_hi + r * L.tile_x + j, hi);
     }
     b.sync();
 
-    for (int e = t; e < out_y * out_x; e += nt) {
-      const int i = e / out_x, j = e - i * out_x;
-      A acc = A(0);
-      for (int m = (i + s_y) & 1; m < Fy; m += 2) {
-        const int r = (i + s_y - m) / 2 - L.first_y;
-        acc = b.mul_add(b.mul_add(acc, lo_y[m], b.load(merged_lo + r * L.tile_x + j)), hi_y[m],
-                        b.load(merged_hi + r * L.tile_x + j));
+    const int pair_y0 = -(s_y & 1), pairs_y = (out_y - pair_y0 + 1) / 2;
+    for (int e = t; e < pairs_y * out_x; e += nt) {
+      const int pair = e / out_x, j = e - pair * out_x, i = pair_y0 + 2 * pair;
+      const int r = (i + s_y) / 2 - L.first_y;
+      const A* m_lo = merged_lo + r * L.tile_x + j;
+      const A* m_hi = merged_hi + r * L.tile_x + j;
+      A acc[2] = {A(0), A(0)};
+      for_tap_pairs<BY_VALUE>(Fy / 2, [&](int q) {
+        const A l = b.load(m_lo - q * L.tile_x), h = b.load(m_hi - q * L.tile_x);
+        CUWAVELET_UNROLL
+        for (int u = 0; u < 2; ++u)
+          acc[u] = b.mul_add(b.mul_add(acc[u], lo_y[2 * q + u], l), hi_y[2 * q + u], h);
+      });
+      CUWAVELET_UNROLL
+      for (int u = 0; u < 2; ++u) {
+        if (i + u < 0 || i + u >= out_y) continue;
+        b.store(y + offset[kImage] + (i0 + i + u) * axis_stride(g, kImage, kY) +
+                    (j0 + j) * axis_stride(g, kImage, kX), T(acc[u]));
       }
-      b.store(y + offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
-                  (j0 + j) * axis_stride(g, kImage, kX), T(acc));
     }
   }
 }
@@ -363,8 +395,9 @@ struct AdjointAxis {
   CUWAVELET_HD AdjointAxis(index_t N_, index_t n_, int F_)
       : N(N_), n(n_), off(analysis_offset<M>(F_)), first(analysis_first<M>(F_)),
         last(analysis_last<M>(n_, F_)), F(F_) {}
+  // (positions are taken in pairs p, p + 1 with p - off even: pair_cotangent)
   CUWAVELET_HD static int window_capacity(int positions, int F) {
-    return positions > 0 ? (positions + F - 2) / 2 + 1 : 0;
+    return positions > 0 ? (positions + F) / 2 + 1 : 0;
   }
   // Largest halo runs over every N (zero mode folds nothing: no halo windows).
   CUWAVELET_HD static int max_left_halo(int F) {
@@ -377,7 +410,9 @@ struct AdjointAxis {
   }
 };
 
-// The windows one tile reads along one axis.
+// The windows one tile reads along one axis. Positions are taken in pairs
+// (pair_cotangent): a window holds the coefficients of its run widened to
+// whole pairs (one position more at either end at most).
 struct TileWindows {
   index_t pos0[kWindows];     // first extended position of the run
   index_t coeff0[kWindows];   // coefficient held by the window's first slot
@@ -395,9 +430,12 @@ struct TileWindows {
     CUWAVELET_UNROLL
     for (int w = 0; w < kWindows; ++w) {
       pos0[w] = run0[w];
-      // position p reads coefficients (p - off + j) / 2 for taps j < F of p - off's parity
-      coeff0[w] = floor_div(run0[w] - ax.off + 1, 2);
-      const index_t coeff1 = floor_div(run1[w] - ax.off + ax.F - 1, 2);
+      // position p reads coefficients (p - off + j) / 2 for taps j < F of
+      // p - off's parity; the run widened to pairs is [pair0, pair1]
+      const index_t pair0 = run0[w] - ((run0[w] - ax.off) & 1);
+      const index_t pair1 = run1[w] + 1 - ((run1[w] - ax.off) & 1);
+      coeff0[w] = floor_div(pair0 - ax.off, 2);
+      const index_t coeff1 = floor_div(pair1 - ax.off + ax.F - 1, 2);
       base[w] = total;
       count[w] = (needed[w] && run1[w] >= run0[w]) ? (int)(coeff1 - coeff0[w] + 1) : 0;
       total += count[w];
@@ -412,43 +450,69 @@ struct TileWindows {
   }
 };
 
-// Cotangent of extended position p, whose coefficients sit in window w:
-// sum over taps j of p - off's parity of lo[j] * a[slot] + hi[j] * d[slot],
-// slots `pitch` elements apart.
-template <int M, typename T, typename A, class Block>
-CUWAVELET_BLOCK A window_cotangent(const Block& b, const AdjointAxis<M>& ax, const TileWindows& win,
-                                   int w, index_t p, const A* a, const A* d, int pitch,
-                                   const T* lo, const T* hi) {
-  const int j0 = (int)((p - ax.off) & 1);  // parity, negative positions included
-  int slot = win.base[w] + (int)((p - ax.off + j0) / 2 - win.coeff0[w]);
-  A acc = A(0);
-  for (int j = j0; j < ax.F; j += 2, ++slot)
-    acc = b.mul_add(b.mul_add(acc, lo[j], b.load(a + slot * pitch)), hi[j],
-                    b.load(d + slot * pitch));
-  return acc;
+// Cotangents of the extended positions p and p + 1 (p - off even) from the
+// coefficients in window w (slots `pitch` elements apart): position p takes
+// taps 2q from slot s + q, p + 1 taps 2q + 1 from slot s + q + 1 (s: the slot
+// of coefficient (p - off) / 2), each sum lo[j] a[slot] + hi[j] d[slot] over
+// its taps in order.
+template <bool BY_VALUE, int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK void pair_cotangent(const Block& b, const AdjointAxis<M>& ax,
+                                    const TileWindows& win, int w, index_t p, const A* a,
+                                    const A* d, int pitch, const T* lo, const T* hi, A out[2]) {
+  const int slot = win.base[w] + (int)((p - ax.off) / 2 - win.coeff0[w]);
+  const A* a_at = a + slot * pitch;
+  const A* d_at = d + slot * pitch;
+  A a0 = b.load(a_at), d0 = b.load(d_at);  // slot s + q, carried from pair to pair
+  out[0] = out[1] = A(0);
+  for_tap_pairs<BY_VALUE>(ax.F / 2, [&](int q) {
+    const A a1 = b.load(a_at + (q + 1) * pitch), d1 = b.load(d_at + (q + 1) * pitch);
+    out[0] = b.mul_add(b.mul_add(out[0], lo[2 * q], a0), hi[2 * q], d0);
+    out[1] = b.mul_add(b.mul_add(out[1], lo[2 * q + 1], a1), hi[2 * q + 1], d1);
+    a0 = a1; d0 = d1;
+  });
 }
 
-// Adjoint along one axis at image sample i: its own cotangent plus, where the
-// extension reaches it, the cotangents of the halo positions folded onto it.
-template <int M, typename T, typename A, class Block>
-CUWAVELET_BLOCK A folded_cotangent(const Block& b, const AdjointAxis<M>& ax, const TileWindows& win,
-                                   const index_t reach[4], index_t i, const A* a, const A* d,
-                                   int pitch, const T* lo, const T* hi) {
-  A acc = window_cotangent<M, T, A>(b, ax, win, kOwn, i, a, d, pitch, lo, hi);
-  if (M == kZero) return acc;
+// Adjoint along one axis at image samples i and i + 1 (i - off even): their
+// own cotangents plus, where the extension reaches them, the cotangents of
+// the halo positions folded onto them (taken in pairs too).
+template <bool BY_VALUE, int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK void folded_pair(const Block& b, const AdjointAxis<M>& ax, const TileWindows& win,
+                                 const index_t reach[4], index_t i, const A* a, const A* d,
+                                 int pitch, const T* lo, const T* hi, A out[2]) {
+  pair_cotangent<BY_VALUE, M, T, A>(b, ax, win, kOwn, i, a, d, pitch, lo, hi, out);
+  if (M == kZero) return;
   CUWAVELET_UNROLL
   for (int side = 0; side < 2; ++side) {
-    if (i < reach[2 * side] || i > reach[2 * side + 1]) continue;
+    bool reached[2];
+    CUWAVELET_UNROLL
+    for (int u = 0; u < 2; ++u)
+      reached[u] = i + u >= reach[2 * side] && i + u <= reach[2 * side + 1];
+    if (!reached[0] && !reached[1]) continue;
     const int w = side == 0 ? kLeftHalo : kRightHalo;
-    const index_t p1 = side == 0 ? -1 : ax.last;
-    for (index_t p = win.pos0[w]; p <= p1; ++p) {
-      const A weight = fold_weight<M, A>(p, ax.N, i);
-      if (weight != A(0))
-        acc = b.mul_add(acc, weight,
-                        window_cotangent<M, T, A>(b, ax, win, w, p, a, d, pitch, lo, hi));
+    const index_t p0 = win.pos0[w], p1 = side == 0 ? -1 : ax.last;
+    for (index_t p = p0 - ((p0 - ax.off) & 1); p <= p1; p += 2) {
+      A weight[2][2];  // [position p + v][sample i + u]
+      bool any = false;
+      CUWAVELET_UNROLL
+      for (int v = 0; v < 2; ++v) {
+        CUWAVELET_UNROLL
+        for (int u = 0; u < 2; ++u) {
+          const bool run = p + v >= p0 && p + v <= p1 && reached[u];
+          weight[v][u] = run ? fold_weight<M, A>(p + v, ax.N, i + u) : A(0);
+          any = any || weight[v][u] != A(0);
+        }
+      }
+      if (!any) continue;
+      A c[2];
+      pair_cotangent<BY_VALUE, M, T, A>(b, ax, win, w, p, a, d, pitch, lo, hi, c);
+      CUWAVELET_UNROLL
+      for (int v = 0; v < 2; ++v) {
+        CUWAVELET_UNROLL
+        for (int u = 0; u < 2; ++u)
+          if (weight[v][u] != A(0)) out[u] = b.mul_add(out[u], weight[v][u], c[v]);
+      }
     }
   }
-  return acc;
 }
 
 // Shared memory of an analysis-adjoint block: the four bands' windows (rows x
@@ -464,7 +528,7 @@ struct AdjointLayout : ImageTileLayout {
   }
 };
 
-template <int M, typename T, class Block>
+template <int M, bool BY_VALUE, typename T, class Block>
 CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeometry& g, T* y,
                                                const T* aa, const T* ad, const T* da, const T* dd,
                                                const T* lo_y, const T* hi_y,
@@ -505,25 +569,39 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
     }
     b.sync();
 
-    // Along x, for every coefficient row slot: lo-y = adjoint of (aa, ad), hi-y of (da, dd).
-    for (int e = t; e < win_y.total * out_x; e += nt) {
-      const int r = e / out_x, j = e - r * out_x;
+    // Along x, for every coefficient row slot: lo-y = adjoint of (aa, ad),
+    // hi-y of (da, dd); image columns in pairs j, j + 1 with j0 + j - off
+    // even (the first from j = -1 or 0), those inside the tile stored.
+    const int pair_x0 = -(int)((j0 - ax_x.off) & 1), pairs_x = (out_x - pair_x0 + 1) / 2;
+    for (int e = t; e < win_y.total * pairs_x; e += nt) {
+      const int r = e / pairs_x, j = pair_x0 + 2 * (e - r * pairs_x);
       const A* row = coeffs + r * L.cols;
-      b.store(merged_lo + r * L.tile_x + j,
-              folded_cotangent<M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j, row,
-                                        row + band_cells, 1, lo_x, hi_x));
-      b.store(merged_hi + r * L.tile_x + j,
-              folded_cotangent<M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j,
-                                        row + 2 * band_cells, row + 3 * band_cells, 1, lo_x, hi_x));
+      A lo[2], hi[2];
+      folded_pair<BY_VALUE, M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j, row,
+                                     row + band_cells, 1, lo_x, hi_x, lo);
+      folded_pair<BY_VALUE, M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j,
+                                     row + 2 * band_cells, row + 3 * band_cells, 1, lo_x, hi_x, hi);
+      CUWAVELET_UNROLL
+      for (int u = 0; u < 2; ++u) {
+        if (j + u < 0 || j + u >= out_x) continue;
+        b.store(merged_lo + r * L.tile_x + j + u, lo[u]);
+        b.store(merged_hi + r * L.tile_x + j + u, hi[u]);
+      }
     }
     b.sync();
 
-    for (int e = t; e < out_y * out_x; e += nt) {
-      const int i = e / out_x, j = e - i * out_x;
-      const A v = folded_cotangent<M, T, A>(b, ax_y, win_y, g.fold_reach[kY], i0 + i,
-                                            merged_lo + j, merged_hi + j, L.tile_x, lo_y, hi_y);
-      b.store(y + offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
-                  (j0 + j) * axis_stride(g, kImage, kX), T(v));
+    const int pair_y0 = -(int)((i0 - ax_y.off) & 1), pairs_y = (out_y - pair_y0 + 1) / 2;
+    for (int e = t; e < pairs_y * out_x; e += nt) {
+      const int pair = e / out_x, j = e - pair * out_x, i = pair_y0 + 2 * pair;
+      A v[2];
+      folded_pair<BY_VALUE, M, T, A>(b, ax_y, win_y, g.fold_reach[kY], i0 + i, merged_lo + j,
+                                     merged_hi + j, L.tile_x, lo_y, hi_y, v);
+      CUWAVELET_UNROLL
+      for (int u = 0; u < 2; ++u) {
+        if (i + u < 0 || i + u >= out_y) continue;
+        b.store(y + offset[kImage] + (i0 + i + u) * axis_stride(g, kImage, kY) +
+                    (j0 + j) * axis_stride(g, kImage, kX), T(v[u]));
+      }
     }
   }
 }
@@ -550,20 +628,21 @@ CUWAVELET_HD int fused_tile_window(int op, int tile, int F) {
 }
 
 // A level from the launch records (fused_launch.cuh): what the GPU kernel
-// and the emulator both run.
-template <int OP, int M, typename T, class Block>
+// and the emulator both run. Filters: FilterTaps2D<T> or FilterAddresses.
+template <int OP, int M, typename T, class Filters, class Block>
 CUWAVELET_BLOCK void fused_level_2d(const Block& b, const FusedGeometry& g,
-                                    const OperandAddresses<kFusedOperands>& o,
-                                    const FilterAddresses& f) {
+                                    const OperandAddresses<kFusedOperands>& o, const Filters& f) {
+  constexpr bool BV = Filters::kByValue;
   T* image = o.get<T>(kImage);
   T *aa = o.get<T>(kAA), *ad = o.get<T>(kAD), *da = o.get<T>(kDA), *dd = o.get<T>(kDD);
-  const T *lo_y = f.get<T>(0), *hi_y = f.get<T>(1), *lo_x = f.get<T>(2), *hi_x = f.get<T>(3);
+  const T *lo_y = f.template get<T>(0), *hi_y = f.template get<T>(1);
+  const T *lo_x = f.template get<T>(2), *hi_x = f.template get<T>(3);
   if constexpr (OP == kFusedAnalysis)
-    fused_analysis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
+    fused_analysis_2d<M, BV, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
   else if constexpr (OP == kFusedSynthesis)
-    fused_synthesis_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
+    fused_synthesis_2d<M, BV, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
   else
-    fused_analysis_adjoint_2d<M, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
+    fused_analysis_adjoint_2d<M, BV, T>(b, g, image, aa, ad, da, dd, lo_y, hi_y, lo_x, hi_x);
 }
 
 }  // namespace cuwavelet

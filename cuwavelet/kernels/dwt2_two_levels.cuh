@@ -119,7 +119,7 @@ struct WindowRowSamples {
   }
 };
 
-template <int M, typename T, class Block>
+template <int M, bool BY_VALUE, typename T, class Block>
 CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevelGeometry& g,
                                                   const T* x, T* ad1, T* da1, T* dd1, T* aa2,
                                                   T* ad2, T* da2, T* dd2, const T* lo_y,
@@ -169,7 +169,7 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
     for (int e = t; e < rows0 * cols1; e += nt) {
       const int r = e / cols1, c1 = e - r * cols1;
       A l, h;
-      row_pair_split<T, A>(b, in + r * 2 * L.half0, L.half0, c1, Fx, lo_x, hi_x, l, h);
+      row_pair_split<BY_VALUE, T, A>(b, in + r * 2 * L.half0, L.half0, c1, Fx, lo_x, hi_x, l, h);
       b.store(row_lo + r * L.c1 + c1, l);
       b.store(row_hi + r * L.c1 + c1, h);
     }
@@ -182,7 +182,7 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
       if (P < 0 || P >= n1y || Q < 0 || Q >= n1x) continue;  // step 4
       const bool owned = P >= own_y0 && P < own_y1 && Q >= own_x0 && Q < own_x1;
       A acc[4];  // aa, ad, da, dd
-      column_quad<T, A>(b, row_lo, row_hi, L.c1, r1, c1, Fy, lo_y, hi_y, acc);
+      column_quad<BY_VALUE, T, A>(b, row_lo, row_hi, L.c1, r1, c1, Fy, lo_y, hi_y, acc);
       b.store(a1 + r1 * L.c1 + c1, acc[0]);
       if (owned) {
         CUWAVELET_UNROLL
@@ -207,13 +207,8 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
     // 5. level 2 along x
     for (int e = t; e < rows1 * out2_x; e += nt) {
       const int r1 = e / out2_x, c2 = e - r1 * out2_x;
-      const A* line = a1 + r1 * L.c1;
-      A lo = A(0), hi = A(0);
-      for (int j = 0; j < Fx; ++j) {
-        const A v = b.load(line + 2 * c2 + Fx - 1 - j);
-        lo = b.mul_add(lo, lo_x[j], v);
-        hi = b.mul_add(hi, hi_x[j], v);
-      }
+      A lo, hi;  // tap j reads A1 column 2 c2 + Fx - 1 - j
+      strided_pair<BY_VALUE, T, A>(b, a1 + r1 * L.c1 + 2 * c2 + Fx - 1, 1, Fx, lo_x, hi_x, lo, hi);
       b.store(row2_lo + r1 * L.tile_x + c2, lo);
       b.store(row2_hi + r1 * L.tile_x + c2, hi);
     }
@@ -223,7 +218,7 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
     for (int e = t; e < out2_y * out2_x; e += nt) {
       const int i2 = e / out2_x, j2 = e - i2 * out2_x;
       A acc[4];
-      column_quad<T, A>(b, row2_lo, row2_hi, L.tile_x, i2, j2, Fy, lo_y, hi_y, acc);
+      column_quad<BY_VALUE, T, A>(b, row2_lo, row2_hi, L.tile_x, i2, j2, Fy, lo_y, hi_y, acc);
       CUWAVELET_UNROLL
       for (int k = 0; k < 4; ++k)
         b.store(level2[k] + offset[kTLAA2 + k] + (o2y + i2) * g.stride[kTLAA2 + k][kMaxDims] +
@@ -235,15 +230,15 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
 }
 
 // Two levels from the launch records (fused_launch.cuh): what the GPU kernel
-// and the emulator both run.
-template <int M, typename T, class Block>
+// and the emulator both run. Filters: FilterTaps2D<T> or FilterAddresses.
+template <int M, typename T, class Filters, class Block>
 CUWAVELET_BLOCK void fused_two_levels_2d(const Block& b, const TwoLevelGeometry& g,
                                          const OperandAddresses<kTwoLevelOperands>& o,
-                                         const FilterAddresses& f) {
-  fused_analysis_2d_two_levels<M, T>(
+                                         const Filters& f) {
+  fused_analysis_2d_two_levels<M, Filters::kByValue, T>(
       b, g, o.get<T>(kTLImage), o.get<T>(kTLAD1), o.get<T>(kTLDA1), o.get<T>(kTLDD1),
-      o.get<T>(kTLAA2), o.get<T>(kTLAD2), o.get<T>(kTLDA2), o.get<T>(kTLDD2), f.get<T>(0),
-      f.get<T>(1), f.get<T>(2), f.get<T>(3));
+      o.get<T>(kTLAA2), o.get<T>(kTLAD2), o.get<T>(kTLDA2), o.get<T>(kTLDD2),
+      f.template get<T>(0), f.template get<T>(1), f.template get<T>(2), f.template get<T>(3));
 }
 
 }  // namespace cuwavelet

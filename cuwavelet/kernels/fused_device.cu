@@ -1,40 +1,56 @@
 // GPU glue of the fused 2D kernels (dwt2_fused.cuh, dwt2_two_levels.cuh): one
-// kernel per (operation, mode, dtype), instantiated by NVRTC through name
-// expressions (cuwavelet/_launch.py). Records by value (fused_launch.cuh):
-// filters and tile sizes are runtime values, so one compiled kernel serves
-// every wavelet and image size.
+// kernel per (operation, mode, filter record, dtype), instantiated by NVRTC
+// through name expressions (cuwavelet/_launch.py), each compiled on its first
+// use. Records by value (fused_launch.cuh): filters and tile sizes are
+// runtime values, so one compiled kernel serves every wavelet and image size.
 #include "block_runtime.cuh"
 #include "dwt2_fused.cuh"
 #include "dwt2_two_levels.cuh"
 #include "fused_launch.cuh"
 
-// Resident blocks per SM ptxas must leave registers for (0: no bound). With
-// the plain bound ptxas holds these specializations (the analysis in smooth
-// mode in float, the adjoint in double but for periodic and reflect mode) to
-// 64 registers and spills; 3 blocks (80 registers) lets them fit.
-// tests/test_nvrtc.py checks every one.
-template <int OP, int M, typename T>
+// Resident blocks per SM that ptxas must leave registers for (OP -1: the
+// two-level kernel): the most at which no specialization spills on sm_90
+// (tests/test_nvrtc.py checks every one). Float analyses fit 64 registers
+// (4 blocks) but for smooth and antireflect mode, whose on-chip extension
+// takes more; the image-writing kernels and the two-level one fit 80 (3),
+// but for the adjoint's periodization and antireflect folds and the
+// two-level antireflect extension; doubles take two registers each (and
+// the two-level kernel's smooth and antireflect extensions all it may have).
+template <int OP, int M, int TAPS, typename T>
 struct Dwt2MinBlocks {
-  enum { value = (OP == 0 && M == cuwavelet::kSmooth && sizeof(T) == 4) ||
-                         (OP == 2 && sizeof(T) == 8 && M != cuwavelet::kPeriodic &&
-                          M != cuwavelet::kReflect)
-                     ? 3 : 0 };
+  enum {
+    heavy = (OP == 2 && (M == cuwavelet::kPeriodization || M == cuwavelet::kAntireflect)) ||
+            (OP == -1 && M == cuwavelet::kAntireflect),
+    edge_heavy = M == cuwavelet::kSmooth || M == cuwavelet::kAntireflect,
+    value = OP == -1 && sizeof(T) == 8 && edge_heavy ? 1
+            : sizeof(T) == 8 || heavy ? 2
+            : OP == 0 && !edge_heavy ? 4 : 3
+  };
 };
 
-template <int OP, int M, typename T>
-__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads, (Dwt2MinBlocks<OP, M, T>::value))
+// Filters: by value (TAPS = 1: FilterTaps2D, even lengths up to
+// kMaxFusedTaps) or by address (TAPS = 0: FilterAddresses, any length).
+template <int TAPS, typename T>
+struct Dwt2FiltersOf { typedef cuwavelet::FilterAddresses type; };
+template <typename T>
+struct Dwt2FiltersOf<1, T> { typedef cuwavelet::FilterTaps2D<T> type; };
+template <int TAPS, typename T>
+using Dwt2Filters = typename Dwt2FiltersOf<TAPS, T>::type;
+
+template <int OP, int M, int TAPS, typename T>
+__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads, (Dwt2MinBlocks<OP, M, TAPS, T>::value))
 fused_dwt2_kernel(const __grid_constant__ cuwavelet::FusedGeometry g,
                   const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kFusedOperands> o,
-                  const __grid_constant__ cuwavelet::FilterAddresses f) {
+                  const __grid_constant__ Dwt2Filters<TAPS, T> f) {
   cuwavelet::fused_level_2d<OP, M, T>(cuwavelet::block::DeviceBlock(), g, o, f);
 }
 
 // Two levels of wavedec2 per launch (dwt2_two_levels.cuh).
-template <int M, typename T>
-__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads)
+template <int M, int TAPS, typename T>
+__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads, (Dwt2MinBlocks<-1, M, TAPS, T>::value))
 fused_dwt2_two_levels_kernel(
     const __grid_constant__ cuwavelet::TwoLevelGeometry g,
     const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kTwoLevelOperands> o,
-    const __grid_constant__ cuwavelet::FilterAddresses f) {
+    const __grid_constant__ Dwt2Filters<TAPS, T> f) {
   cuwavelet::fused_two_levels_2d<M, T>(cuwavelet::block::DeviceBlock(), g, o, f);
 }

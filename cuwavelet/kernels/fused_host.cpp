@@ -32,8 +32,8 @@ using block::HostBlock;
 typedef OperandAddresses<kFusedOperands> FusedOperands;
 typedef OperandAddresses<kTwoLevelOperands> TwoLevelOperands;
 
-template <int OP, int M, typename T>
-Counts run_level(const FusedGeometry& g, const FusedOperands& o, const FilterAddresses& f,
+template <int OP, int M, typename T, class Filters>
+Counts run_level(const FusedGeometry& g, const FusedOperands& o, const Filters& f,
                index_t grid, int threads, const EmulatorOptions& opt) {
   const std::size_t bytes = sizeof(T) * (std::size_t)fused_shared_elems<M>(OP, g);
   return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
@@ -41,9 +41,9 @@ Counts run_level(const FusedGeometry& g, const FusedOperands& o, const FilterAdd
   }, opt);
 }
 
-template <int M, typename T>
+template <int M, typename T, class Filters>
 Counts run_two_levels(const TwoLevelGeometry& g, const TwoLevelOperands& o,
-                    const FilterAddresses& f, index_t grid, int threads,
+                    const Filters& f, index_t grid, int threads,
                     const EmulatorOptions& opt) {
   const std::size_t bytes = sizeof(T) * (std::size_t)TwoLevelLayout(g).total_elems();
   return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
@@ -67,33 +67,54 @@ void with_level_op(int op, int mode, F&& f) {
   });
 }
 
-Counts emulate(const std::string& family, int op, int mode, bool is_double,
-              const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
-              const EmulatorOptions& opt, long long grid, int threads) {
-  const FilterAddresses f = record_of<FilterAddresses>(filters, "filter record");
-  Counts counts;
+// f(filter record) for the record `filters` holds: the taps by value
+// (FilterTaps2D<T>) or their addresses (FilterAddresses), told by its size.
+template <typename T, class F>
+Counts with_filters(const py::bytes& filters, F&& f) {
+  if (py::len(filters) == sizeof(FilterAddresses))
+    return f(record_of<FilterAddresses>(filters, "filter record"));
+  return f(record_of<FilterTaps2D<T>>(filters, "filter record"));
+}
+
+template <typename T>
+Counts emulate_as(const std::string& family, int op, int mode, const py::bytes& geometry,
+                  const py::bytes& operands, const py::bytes& filters,
+                  const EmulatorOptions& opt, long long grid, int threads) {
   if (family == "dwt2") {
     const FusedGeometry g = record_of<FusedGeometry>(geometry, "dwt2 geometry");
     const FusedOperands o = record_of<FusedOperands>(operands, "operand record");
+    Counts counts;
     with_level_op(op, mode, [&](auto o_tag, auto m) {
       constexpr int OP = decltype(o_tag)::value, M = decltype(m)::value;
-      py::gil_scoped_release release;
-      counts = is_double ? run_level<OP, M, double>(g, o, f, grid, threads, opt)
-                         : run_level<OP, M, float>(g, o, f, grid, threads, opt);
+      counts = with_filters<T>(filters, [&](const auto& f) {
+        py::gil_scoped_release release;
+        return run_level<OP, M, T>(g, o, f, grid, threads, opt);
+      });
     });
-  } else if (family == "dwt2_two_levels") {
+    return counts;
+  }
+  if (family == "dwt2_two_levels") {
     const TwoLevelGeometry g = record_of<TwoLevelGeometry>(geometry, "two-level geometry");
     const TwoLevelOperands o = record_of<TwoLevelOperands>(operands, "operand record");
+    Counts counts;
     with_mode(mode, [&](auto m) {
       constexpr int M = decltype(m)::value;
-      py::gil_scoped_release release;
-      counts = is_double ? run_two_levels<M, double>(g, o, f, grid, threads, opt)
-                         : run_two_levels<M, float>(g, o, f, grid, threads, opt);
+      counts = with_filters<T>(filters, [&](const auto& f) {
+        py::gil_scoped_release release;
+        return run_two_levels<M, T>(g, o, f, grid, threads, opt);
+      });
     });
-  } else {
-    throw std::invalid_argument("unknown fused 2D kernel family " + family);
+    return counts;
   }
-  return counts;
+  throw std::invalid_argument("unknown fused 2D kernel family " + family);
+}
+
+Counts emulate(const std::string& family, int op, int mode, bool is_double,
+              const py::bytes& geometry, const py::bytes& operands, const py::bytes& filters,
+              const EmulatorOptions& opt, long long grid, int threads) {
+  return is_double
+             ? emulate_as<double>(family, op, mode, geometry, operands, filters, opt, grid, threads)
+             : emulate_as<float>(family, op, mode, geometry, operands, filters, opt, grid, threads);
 }
 
 // Dynamic shared memory of one block, from the kernels' own layouts.
@@ -154,6 +175,10 @@ py::dict records() {
   d["OperandAddresses<8>"] =
       describe_record<TwoLevelOperands>({CUWAVELET_FIELD(TwoLevelOperands, address)});
   d["FilterAddresses"] = describe_record<FilterAddresses>({CUWAVELET_FIELD(FilterAddresses, address)});
+  d["FilterTaps2D<float>"] =
+      describe_record<FilterTaps2D<float>>({CUWAVELET_FIELD(FilterTaps2D<float>, tap)});
+  d["FilterTaps2D<double>"] =
+      describe_record<FilterTaps2D<double>>({CUWAVELET_FIELD(FilterTaps2D<double>, tap)});
   return d;
 }
 
@@ -203,6 +228,7 @@ PYBIND11_MODULE(_fused_host, m) {
   cuwavelet::define_emulator_module(m, &cuwavelet::emulate, &cuwavelet::shared_bytes,
                                     cuwavelet::records());
   m.def("tile_window", &cuwavelet::tile_window);
+  m.attr("max_taps") = (int)cuwavelet::kMaxFusedTaps;
   m.def("fold_reach", &cuwavelet::fold_reach_of, py::arg("mode"), py::arg("N"), py::arg("n"),
         py::arg("F"));
   m.def("two_level_holds", &cuwavelet::two_level_holds);

@@ -13,6 +13,7 @@
 // filters while only the operand record changes from call to call.
 #pragma once
 
+#include "block_runtime.cuh"
 #include "dwt_math.cuh"
 
 namespace cuwavelet {
@@ -52,11 +53,55 @@ CUWAVELET_HD int padded(int i) { return i + (i >> (sizeof(A) == 8 ? 4 : 5)); }
 template <typename A>
 CUWAVELET_HD int padded_size(int n) { return n > 0 ? padded<A>(n - 1) + 1 : 0; }
 
+// Filters, as a kernel takes them (its last record).
+//   by value (FilterTaps, FilterTaps2D): in the constant bank; the tap loops
+//     (for_tap_pairs) are unrolled so that every tap index is a constant and
+//     each tap an FMA operand, no load. Even lengths up to kMaxFusedTaps.
+//   by address (FilterAddresses): filters of any length in global memory
+//     (learned filters stay on the device), one load per tap.
+enum { kMaxFusedTaps = 32 };
+
+// One bank's analysis (or synthesis) filters by value.
+template <typename T>
+struct FilterTaps {
+  T lo[kMaxFusedTaps];
+  T hi[kMaxFusedTaps];
+};
+
+// Four filters by value: lo and hi along y, then along x (zeros past F).
+template <typename T>
+struct FilterTaps2D {
+  enum { kByValue = 1 };
+  T tap[4][kMaxFusedTaps];
+  template <typename U>
+  CUWAVELET_HD const U* get(int k) const {
+    static_assert(sizeof(U) == sizeof(T), "filters of another dtype");
+    return tap[k];
+  }
+};
+
 // Four filters in global memory: lo and hi along y, then along x.
 struct FilterAddresses {
+  enum { kByValue = 0 };
   index_t address[4];
   template <typename T>
   CUWAVELET_HD const T* get(int k) const { return reinterpret_cast<const T*>(address[k]); }
 };
+
+// body(q) for the tap pairs q = 0 .. pairs - 1 (taps 2q and 2q + 1), in
+// order. BY_VALUE: unrolled to kMaxFusedTaps / 2 pairs with an exit at
+// `pairs`, so that q is a constant in each copy (see above); else a loop.
+template <bool BY_VALUE, class Body>
+CUWAVELET_BLOCK void for_tap_pairs(int pairs, Body&& body) {
+  if constexpr (BY_VALUE) {
+    CUWAVELET_UNROLL
+    for (int q = 0; q < kMaxFusedTaps / 2; ++q) {
+      if (q >= pairs) break;
+      body(q);
+    }
+  } else {
+    for (int q = 0; q < pairs; ++q) body(q);
+  }
+}
 
 }  // namespace cuwavelet
