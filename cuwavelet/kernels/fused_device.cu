@@ -10,12 +10,13 @@
 
 // Resident blocks per SM that ptxas must leave registers for (OP -1: the
 // two-level kernel): the most at which no specialization spills on sm_90
-// (tests/test_nvrtc.py checks every one). Float analyses fit 64 registers
-// (4 blocks) but for smooth and antireflect mode, whose on-chip extension
-// takes more; the image-writing kernels and the two-level one fit 80 (3),
-// but for the adjoint's periodization and antireflect folds and the
-// two-level antireflect extension; doubles take two registers each (and
-// the two-level kernel's smooth and antireflect extensions all it may have).
+// (tests/test_nvrtc.py checks every one). Float analyses (and the two-level
+// one with filters by value) fit 64 registers (4 blocks) but for smooth and
+// antireflect mode, whose extensions take more; the image-writing kernels
+// and the rest fit 80 (3), but for the adjoint's periodization and
+// antireflect folds and the two-level antireflect extension (2); doubles
+// take two registers each (and the two-level kernel's smooth and antireflect
+// extensions all it may have).
 template <int OP, int M, int TAPS, typename T>
 struct Dwt2MinBlocks {
   enum {
@@ -24,7 +25,7 @@ struct Dwt2MinBlocks {
     edge_heavy = M == cuwavelet::kSmooth || M == cuwavelet::kAntireflect,
     value = OP == -1 && sizeof(T) == 8 && edge_heavy ? 1
             : sizeof(T) == 8 || heavy ? 2
-            : OP == 0 && !edge_heavy ? 4 : 3
+            : (OP == 0 || (OP == -1 && TAPS == 1)) && !edge_heavy ? 4 : 3
   };
 };
 
