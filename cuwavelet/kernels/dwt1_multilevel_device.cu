@@ -11,12 +11,19 @@
 
 // Resident blocks per SM that ptxas must leave registers for: the most at
 // which no specialization spills on sm_90 (register blocking keeps 4 outputs
-// of both filters and two 4-wide windows live; doubles take two registers
-// each, and antireflect's on-chip extension more). With the plain bound,
-// ptxas aims at 64 registers and spills. tests/test_nvrtc.py checks it.
+// of both filters and two 4-wide windows live). In float, 64 registers
+// (4 blocks, what the shared memory of a W5-sized tile allows too) in the
+// modes where ptxas fits them, 80 (3) in zero, constant and periodization
+// mode, where it spills a few bytes at 64; doubles take two registers each,
+// and antireflect's on-chip extension more. tests/test_nvrtc.py checks it.
 template <int M, typename T>
 struct WavedecMinBlocks {
-  enum { value = (sizeof(T) == 4 ? 3 : 2) - (M == cuwavelet::kAntireflect ? 1 : 0) };
+  enum {
+    tight = M == cuwavelet::kZero || M == cuwavelet::kConstant || M == cuwavelet::kPeriodization,
+    value = M == cuwavelet::kAntireflect ? (sizeof(T) == 4 ? 2 : 1)
+            : sizeof(T) == 8 ? 2
+            : tight ? 3 : 4
+  };
 };
 
 template <int M, typename T>
