@@ -63,6 +63,16 @@ TWO_LEVELS = _launch.FAMILIES["dwt2_two_levels"]
 MAX_READ_AMPLIFICATION = 4.0
 ANALYSIS_TILE = (32, 32)   # coefficients per tile along y, x
 SYNTHESIS_TILE = (32, 64)  # image samples per tile along y, x (both even)
+# Deep levels of a batch are small images: with full tiles their launches
+# have fewer blocks than the GPU runs at once, and most SMs idle. A launch
+# moving at least WAVE_BYTES shrinks its tiles (down to WAVE_SMALLEST_TILE
+# per axis, while the halo it re-reads stays under WAVE_READ_AMPLIFICATION)
+# until it has WAVE_BLOCKS blocks: two waves of an H100 (132 SMs) at 4
+# resident blocks each.
+WAVE_BYTES = 1 << 20
+WAVE_BLOCKS = 2 * 132 * 4
+WAVE_SMALLEST_TILE = 8
+WAVE_READ_AMPLIFICATION = 3.0
 
 
 # --- tiles -------------------------------------------------------------------------
@@ -84,11 +94,12 @@ def read_amplification(op: int, mode: int, tile, filter_len) -> float:
     return 4 * rows * cols / (tile[0] * tile[1])
 
 
-def _choose_tile(op: int, mode: int, out_len, filter_len, dtype):
+def _choose_tile(op: int, mode: int, out_len, filter_len, dtype, images: int = 1):
     """Largest tile (at most ANALYSIS_TILE / SYNTHESIS_TILE, no larger than the
     output) whose shared memory fits SHARED_BUDGET; None if none does, or if
     the one that does re-reads too much halo (MAX_READ_AMPLIFICATION) while
-    the output is large enough for full tiles."""
+    the output is large enough for full tiles. Then, for a launch over
+    `images` images too few tiles to fill the GPU, smaller ones (WAVE_*)."""
     if op == ANALYSIS:
         tile = [min(t, n) for t, n in zip(ANALYSIS_TILE, out_len)]
         smallest = 1
@@ -111,6 +122,32 @@ def _choose_tile(op: int, mode: int, out_len, filter_len, dtype):
     shrunk = any(t < min(f, n) for t, f, n in zip(tile, full, out_len))
     if shrunk and read_amplification(op, mode, tile, filter_len) > MAX_READ_AMPLIFICATION:
         return None
+    return _tile_for_waves(op, mode, out_len, filter_len, dtype, images, tile, smallest)
+
+
+def _tile_for_waves(op, mode, out_len, filter_len, dtype, images, tile, smallest):
+    """`tile`, halved (the larger side first) while the launch is big enough
+    to matter and has fewer than WAVE_BLOCKS tiles (see WAVE_BYTES)."""
+    moved = 2 * images * int(np.prod(out_len)) * np.dtype(dtype).itemsize * (4 if op == ANALYSIS else 1)
+    if moved < WAVE_BYTES:
+        return tuple(tile)
+
+    def blocks(t):
+        return images * int(np.prod([-(-n // s) for n, s in zip(out_len, t)]))
+
+    least = max(WAVE_SMALLEST_TILE, smallest)
+    while blocks(tile) < WAVE_BLOCKS:
+        k = 0 if tile[0] >= tile[1] else 1
+        if tile[k] // 2 < least:
+            k = 1 - k
+            if tile[k] // 2 < least:
+                break
+        smaller = list(tile)
+        smaller[k] = tile[k] // 2 // smallest * smallest
+        if (blocks(smaller) == blocks(tile) or
+                read_amplification(op, mode, smaller, filter_len) > WAVE_READ_AMPLIFICATION):
+            break
+        tile = smaller
     return tuple(tile)
 
 
@@ -221,7 +258,8 @@ def _plan_for(op, dtype, shape, strides, axes, banks, modes, data_shape):
         yx_banks = tuple(transposed_bank(b) for b in yx_banks)
         mode = ZERO if mode != PERIODIZATION else PERIODIZATION
     out_len = n if kernel_op == ANALYSIS else N
-    tile = _choose_tile(kernel_op, mode, out_len, F, dtype)
+    images = int(np.prod([image_shape[d] for d in range(ndim) if d not in yx]))
+    tile = _choose_tile(kernel_op, mode, out_len, F, dtype, images * (2 if dtype.kind == "c" else 1))
     if tile is None:
         return (f"filters of length {F} need tiles too small for {SHARED_BUDGET} bytes of shared "
                 f"memory (or re-read over {MAX_READ_AMPLIFICATION}x their halo)")

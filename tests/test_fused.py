@@ -183,6 +183,37 @@ def test_outputs_written_in_place_through_views():
     assert np.isnan(image[:, 1::2]).all()
 
 
+@pytest.mark.parametrize("mode", ["symmetric", "periodization", "antireflect"])
+def test_deep_level_batches_take_smaller_tiles(mode):
+    """A launch over many small images (the deep levels of a batch) moving
+    over WAVE_BYTES takes tiles smaller than the default, so that it has more
+    blocks than the GPU runs at once; the values stay pywt's, the adjoints
+    the separable path's. Few images keep the default tiles."""
+    axes, wavelet = (1, 2), "db3"
+    banks, modes = banks_modes(wavelet, mode, axes)
+    x = random((300, 30, 34))
+    c = pywt.dwtn(x, wavelet, mode, axes=axes)
+    for op, operand, data_shape, default in (
+            ("dwt2", x, None, _fused.ANALYSIS_TILE), ("idwt2", c, None, _fused.SYNTHESIS_TILE),
+            ("dwt2_adjoint", c, x.shape, _fused.SYNTHESIS_TILE)):
+        plan = _fused._plan(op, operand, axes, banks, modes, data_shape)
+        out_len = plan.coeff_len if op == "dwt2" else plan.signal_len
+        few = (operand[:2] if op == "dwt2" else {k: v[:2] for k, v in operand.items()})
+        few_plan = _fused._plan(op, few, axes, banks, modes,
+                                None if data_shape is None else (2,) + data_shape[1:])
+        assert all(t <= f for t, f in zip(plan.tile, few_plan.tile)), op
+        assert np.prod(plan.tile) < np.prod(few_plan.tile) <= np.prod(default), op
+        # at least the GPU's two waves, or the smallest tiles the rule allows
+        tiles = 300 * int(np.prod([-(-n // t) for n, t in zip(out_len, plan.tile)]))
+        assert tiles >= _fused.WAVE_BLOCKS or min(plan.tile) < 2 * _fused.WAVE_SMALLEST_TILE, op
+    assert_same_structure(fused("dwt2", x, wavelet, mode, axes), c, 1e-12)
+    np.testing.assert_allclose(fused("idwt2", c, wavelet, mode, axes),
+                               pywt.idwtn(c, wavelet, mode, axes=axes), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused("dwt2_adjoint", c, wavelet, mode, axes, data_shape=x.shape),
+                               cw.adjoint.dwtn(c, wavelet, mode, axes, data_shape=x.shape),
+                               rtol=1e-12, atol=1e-12)
+
+
 # --- adjoints -----------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", MODES)
