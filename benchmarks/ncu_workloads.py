@@ -1,0 +1,35 @@
+"""W5 and W6 calls for Nsight Compute (needs CuPy and a GPU): what
+benchmarks/gpu_session.sh profiles. Forward, inverse and both adjoints of
+each workload, twice (the first run compiles; profile with --launch-skip).
+
+    python benchmarks/ncu_workloads.py [--mode symmetric] [--workloads W5 W6]
+"""
+import argparse
+
+import cupy
+
+import cuwavelet as cw
+
+WORKLOADS = {"W5": ((32, 10**6), "db5", 10), "W6": ((32, 1000, 1000), "db5", 5)}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--mode", default="symmetric")
+    p.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    args = p.parse_args()
+    rng = cupy.random.default_rng(0)
+    for name in args.workloads:
+        shape, wavelet, level = WORKLOADS[name]
+        x = rng.standard_normal(shape, dtype=cupy.float32)
+        dec, rec = (cw.wavedec2, cw.waverec2) if len(shape) == 3 else (cw.wavedec, cw.waverec)
+        adj = cw.adjoint.wavedec2 if len(shape) == 3 else cw.adjoint.wavedec
+        for _ in range(2):
+            c = dec(x, wavelet, args.mode, level=level)
+            rec(c, wavelet, args.mode)
+            adj(c, wavelet, args.mode, data_shape=x.shape)
+        cupy.cuda.Device().synchronize()
+
+
+if __name__ == "__main__":
+    main()
