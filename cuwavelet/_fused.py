@@ -370,6 +370,16 @@ def dwt2_adjoint_level(coeffs: dict, axes, banks, modes, data_shape, out=None, *
 # --- two levels of wavedec2 per launch (kernels/dwt2_two_levels.cuh) ---------------
 
 TWO_LEVEL_TILE = (16, 16)  # level-2 coefficients per tile at most, along y, x
+# Two levels per launch save writing and reading back the level-1
+# approximation (a third more DRAM traffic over a whole wavedec2) at the cost
+# of filtering each tile's level-1 halo again. On an H100 the two-level
+# kernel (W6, db5) moved 5.5% of the DRAM bandwidth, bound by on-chip work,
+# with 1.9x the minimum multiply-adds (benchmarks/kernel_traffic.py): the
+# traffic it saves was not what limited it. So wavedec2 takes two levels per
+# launch only where the extra work is small (short filters): an interior
+# tile's multiply-adds at most TWO_LEVEL_MAX_WORK times the minimum
+# (two_level_work). benchmarks/bench_fused_gpu.py times both ways.
+TWO_LEVEL_MAX_WORK = 1.3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -419,6 +429,32 @@ def why_not_two_levels(x, axes, banks, modes):
     """None where dwt2_two_levels can run, else the reason."""
     plan = _two_level_plan(x, axes, banks, modes)
     return plan if isinstance(plan, str) else None
+
+
+def two_level_work(tile, filter_len) -> float:
+    """Multiply-adds of an interior two-level tile (tile: level-2 coefficients
+    along y, x) over the minimum for the coefficients it owns (20 (Fy + Fx)
+    per level-2 position: cuwavelet._launch's minimum work of two analyses),
+    from the kernel's phases: level 1 along x over the input rows, along y
+    (four subbands), level 2 along x, along y."""
+    (ty, tx), (fy, fx) = tile, filter_len
+    r1y, r1x = 2 * ty + fy - 2, 2 * tx + fx - 2
+    r0y = 2 * r1y + fy - 2
+    work = r0y * r1x * 2 * fx + r1y * r1x * 4 * fy + r1y * tx * 2 * fx + ty * tx * 4 * fy
+    return work / (20 * (fy + fx) * ty * tx)
+
+
+def why_not_two_levels_pay(x, axes, banks, modes):
+    """None where wavedec2 runs levels in pairs (dwt2_two_levels runs and its
+    extra work is at most TWO_LEVEL_MAX_WORK), else the reason."""
+    plan = _two_level_plan(x, axes, banks, modes)
+    if isinstance(plan, str):
+        return plan
+    work = two_level_work(plan.tile, [b.length for b in plan.level1.banks])
+    if work > TWO_LEVEL_MAX_WORK:
+        return (f"two-level tiles would filter {work:.2f}x the minimum multiply-adds (the level-1 "
+                f"halo of long filters), over {TWO_LEVEL_MAX_WORK}x: one level per launch")
+    return None
 
 
 @functools.lru_cache(maxsize=1024)

@@ -144,7 +144,7 @@ def wavedec(x, axes, banks, modes, level: int) -> list:
 
 
 def _two_levels(a, axes, banks, modes, first_level) -> bool:
-    reason = _fused_kernels.why_not_two_levels(a, axes, banks, modes)
+    reason = _fused_kernels.why_not_two_levels_pay(a, axes, banks, modes)
     note(f"levels {first_level}-{first_level + 1}: "
          + (f"one level per launch ({reason})" if reason else "one two-level launch"))
     return reason is None

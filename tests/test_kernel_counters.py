@@ -157,3 +157,34 @@ def test_outside_counting_nothing_is_collected():
     with _program.counting() as found:
         pass
     assert found == []
+
+
+@pytest.mark.parametrize("wavelet", ["db2", "db3", "db5"])
+def test_two_level_work_model_agrees_with_the_counted_work(gpu_route, wavelet):
+    """_fused.two_level_work (which decides whether wavedec2 takes two levels
+    per launch) against the emulator's multiply-adds of a two-level launch:
+    zero mode, float32, an image of whole tiles about 500 samples wide, where
+    edge tiles (which skip positions past the image) are a small part."""
+    from cuwavelet import _fused
+    banks = [_wavelets.as_filter_bank(wavelet)] * 2
+    modes = [_wavelets.as_mode("zero")] * 2
+    for n in range(480, 560):
+        x = np.zeros((1, n, n), np.float32)
+        plan = _fused._two_level_plan(x, [1, 2], banks, modes)
+        if all(m % t == 0 for m, t in zip(plan.len2, plan.tile)):
+            break
+    x = np.random.default_rng(3).standard_normal(x.shape).astype(np.float32)
+    _, found = counted(_fused.dwt2_two_levels, x, [1, 2], banks, modes)
+    (launch,) = found
+    counted_ratio = launch["multiply_adds"] / launch["info"].minimum_work
+    model = _fused.two_level_work(plan.tile, [banks[0].length] * 2)
+    assert abs(counted_ratio / model - 1) < 0.05, (counted_ratio, model, plan.tile)
+
+
+def test_wavedec2_takes_two_levels_per_launch_for_short_filters_only(gpu_route):
+    """db2 (two-level work 1.12x the minimum): levels in pairs; db5 (1.54x):
+    one level per launch (TWO_LEVEL_MAX_WORK)."""
+    x = np.random.default_rng(4).standard_normal((2, 96, 96)).astype(np.float32)
+    for wavelet, kinds in (("db2", ["dwt2_two_levels", "dwt2"]), ("db5", ["dwt2"] * 3)):
+        _, found = counted(cw.wavedec2, x, wavelet, "symmetric", level=3)
+        assert [e["kind"] for e in found] == kinds, wavelet
