@@ -9,8 +9,10 @@ Workloads (f32, pywt's default mode unless --mode):
 Each path runs every level of wavedec2 on the GPU, forward and adjoint (the
 backward pass of a wavelet loss): 'fused' is one cuwavelet._fused level launch
 per level (dwt2_level, dwt2_adjoint_level); 'fused-2lv' (forward) runs levels
-in pairs (dwt2_two_levels, the level-1 approximation kept on chip), as the
-public wavedec2 does on CuPy arrays; '-addr' the same kernels taking their
+in pairs (dwt2_two_levels, the level-1 approximation kept on chip) wherever
+the kernel can, which the public wavedec2 does on CuPy arrays only where the
+pairs' extra work is small (cuwavelet._fused.TWO_LEVEL_MAX_WORK: db2, not
+db5); '-addr' the same kernels taking their
 filters by address (global memory, as learned filter arrays are) instead of
 by value (the constant bank); 'separable' is the row pass and
 column pass through a stacked buffer (cuwavelet._separable split_sweep of
@@ -83,8 +85,7 @@ def main(argv=None):
         address_banks = [_wavelets.FilterPair(lo, hi)] * 2
 
         def wavedec2_two_levels(banks=banks):
-            """Levels in pairs (dwt2_two_levels) where the kernel takes them: what
-            the public wavedec2 runs on CuPy arrays."""
+            """Levels in pairs (dwt2_two_levels) wherever the kernel takes them."""
             a, details = x, []
             while len(details) < w["level"]:
                 if w["level"] - len(details) >= 2 and not _fused.why_not_two_levels(
