@@ -214,6 +214,40 @@ def test_deep_level_batches_take_smaller_tiles(mode):
                                rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["symmetric", "zero", "periodization", "smooth"])
+def test_filters_by_address_match_filters_by_value(mode):
+    """The kernels take a bank's taps by value; filter arrays (learned ones) and
+    filters over max_taps by address, through the same pair loops rolled:
+    both agree with pywt, for every level operation and the two-level kernel."""
+    from cuwavelet import _launch
+    axes = (1, 2)
+    x = random((2, 37, 30))
+    for wavelet in ("db2", "bior2.4"):
+        bank = _wavelets.as_filter_bank(wavelet)
+        banks, modes = banks_modes(wavelet, mode, axes)
+        assert _launch.by_value_filters(_launch.FAMILIES["dwt2"], banks)
+        analysis = [_wavelets.FilterPair(np.array(bank.dec_lo), np.array(bank.dec_hi))] * 2
+        synthesis = [_wavelets.FilterPair(np.array(bank.rec_lo), np.array(bank.rec_hi))] * 2
+        c = _fused.dwt2_level(x, axes, analysis, modes)
+        assert_same_structure(c, pywt.dwtn(x, wavelet, mode, axes=axes), 1e-12)
+        np.testing.assert_allclose(_fused.idwt2_level(c, axes, synthesis, modes),
+                                   pywt.idwtn(c, wavelet, mode, axes=axes), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            _fused.dwt2_adjoint_level(c, axes, analysis, modes, x.shape),
+            _fused.dwt2_adjoint_level(c, axes, banks, modes, x.shape), rtol=1e-12, atol=1e-12)
+        if _fused.why_not_two_levels(x, axes, banks, modes) is None:
+            by_value = _fused.dwt2_two_levels(x, axes, banks, modes)
+            by_address = _fused.dwt2_two_levels(x, axes, analysis, modes)
+            for got, want in zip(by_address, by_value):
+                assert_same_structure(got, want, 1e-12)
+    long_banks, modes = banks_modes("db17", mode, axes)  # 34 taps: by address
+    assert not _launch.by_value_filters(_launch.FAMILIES["dwt2"], long_banks)
+    y = random((1, 70, 66))
+    if _fused.supports("dwt2", y, axes, long_banks, modes):
+        assert_same_structure(_fused.dwt2_level(y, axes, long_banks, modes),
+                              quiet(pywt.dwtn, y, "db17", mode, axes=axes), 1e-12)
+
+
 # --- adjoints -----------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", MODES)
