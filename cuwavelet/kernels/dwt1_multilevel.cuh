@@ -316,22 +316,24 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
                     batch_offset(g, line, kLevelApprox);
         const index_t sa = g.stride[kLevelApprox][kMaxDims];
         const int first = (int)(own0 - start), count = (int)(own1 - own0);
+        T* const approx_own = approx + own0 * sa;
+        T* const detail_own = detail + own0 * sd;
         for (int e0 = t * per; e0 < count; e0 += nt * per) {
           if (per == R && e0 + R <= count) {
             A a[R], d[R];
             filter_block<R, true, T, A>(b, even, odd, first + e0, F, taps, a, d);
             CUWAVELET_UNROLL
             for (int r = 0; r < R; ++r) {
-              b.store(approx + (own0 + e0 + r) * sa, T(a[r]));
-              b.store(detail + (own0 + e0 + r) * sd, T(d[r]));
+              b.store(approx_own + (e0 + r) * sa, T(a[r]));
+              b.store(detail_own + (e0 + r) * sd, T(d[r]));
             }
             continue;
           }
           for (int e = e0; e < e0 + per && e < count; ++e) {
             A a[1], d[1];
             filter_block<1, true, T, A>(b, even, odd, first + e, F, taps, a, d);
-            b.store(approx + (own0 + e) * sa, T(a[0]));
-            b.store(detail + (own0 + e) * sd, T(d[0]));
+            b.store(approx_own + e * sa, T(a[0]));
+            b.store(detail_own + e * sd, T(d[0]));
           }
         }
         // The next tile's load rewrites window 0: wait where level L reads it.
@@ -349,15 +351,22 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
       A* dst = shared + (k & 1) * odd_window;
       const int dst_half = padded_size<A>((int)((width + 1) / 2));
       const int first = (int)(c0 - start), count = (int)(c1 - c0);
+      // The blocked loop in window-relative ints (e = p - c0): the positions
+      // in [0, N_k) and the owned ones, each clipped to [0, count].
+      const auto relative = [&](index_t p) {
+        return (int)(p <= c0 ? 0 : p - c0 >= count ? count : p - c0);
+      };
+      const int in0 = cascade ? 0 : relative(0), in1 = cascade ? count : relative(Nk);
+      const int own_e0 = relative(own0), own_e1 = relative(own1);
+      T* const detail_c0 = detail + c0 * sd;
       for (int e0 = t * per; e0 < count; e0 += nt * per) {
-        const index_t p0 = c0 + e0;
-        if (per == R && e0 + R <= count && (cascade || (p0 >= 0 && p0 + R <= Nk))) {
+        if (per == R && e0 + R <= count && e0 >= in0 && e0 + R <= in1) {
           A a[R], d[R];
-          if (p0 + R > own0 && p0 < own1) {  // some of the R positions are owned
+          if (e0 + R > own_e0 && e0 < own_e1) {  // some of the R positions are owned
             filter_block<R, true, T, A>(b, even, odd, first + e0, F, taps, a, d);
             CUWAVELET_UNROLL
             for (int r = 0; r < R; ++r)
-              if (p0 + r >= own0 && p0 + r < own1) b.store(detail + (p0 + r) * sd, T(d[r]));
+              if (e0 + r >= own_e0 && e0 + r < own_e1) b.store(detail_c0 + (e0 + r) * sd, T(d[r]));
           } else {
             filter_block<R, false, T, A>(b, even, odd, first + e0, F, taps, a, d);
           }
