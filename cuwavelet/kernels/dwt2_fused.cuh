@@ -12,8 +12,9 @@
 // Subbands are named by their y letter then their x letter. Every operand is
 // strided (FusedGeometry), every other ("batch") dimension is walked as an
 // nD index, boundary extension is index arithmetic (extended_sample of
-// dwt_math.cuh, never a padded copy), filters are runtime arrays and indices
-// into global memory are 64-bit. Each block loops over tiles (grid-stride),
+// dwt_math.cuh, never a padded copy), filters are runtime values (by value
+// or by address: fused_launch.cuh) taken in tap pairs (for_tap_pairs) and
+// indices into global memory are 64-bit. Each block loops over tiles (grid-stride),
 // with two barriers per tile:
 //
 //   analysis:  load the input tile + halo -> shared  | barrier |
@@ -214,7 +215,8 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
     for (int e = t; e < rows * out_x; e += nt) {
       const int r = e / out_x, ox = e - r * out_x;
       A l, h;
-      row_pair_split<BY_VALUE, T, A>(b, in + r * 2 * L.half_cols, L.half_cols, ox, Fx, lo_x, hi_x, l, h);
+      row_pair_split<BY_VALUE, T, A>(b, in + r * 2 * L.half_cols, L.half_cols, ox, Fx, lo_x,
+                                     hi_x, l, h);
       b.store(row_lo + r * L.tile_x + ox, l);
       b.store(row_hi + r * L.tile_x + ox, h);
     }

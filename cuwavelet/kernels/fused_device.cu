@@ -39,7 +39,8 @@ template <int TAPS, typename T>
 using Dwt2Filters = typename Dwt2FiltersOf<TAPS, T>::type;
 
 template <int OP, int M, int TAPS, typename T>
-__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads, (Dwt2MinBlocks<OP, M, TAPS, T>::value))
+__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads,
+                                  (Dwt2MinBlocks<OP, M, TAPS, T>::value))
 fused_dwt2_kernel(const __grid_constant__ cuwavelet::FusedGeometry g,
                   const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kFusedOperands> o,
                   const __grid_constant__ Dwt2Filters<TAPS, T> f) {
@@ -48,7 +49,8 @@ fused_dwt2_kernel(const __grid_constant__ cuwavelet::FusedGeometry g,
 
 // Two levels of wavedec2 per launch (dwt2_two_levels.cuh).
 template <int M, int TAPS, typename T>
-__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads, (Dwt2MinBlocks<-1, M, TAPS, T>::value))
+__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads,
+                                  (Dwt2MinBlocks<-1, M, TAPS, T>::value))
 fused_dwt2_two_levels_kernel(
     const __grid_constant__ cuwavelet::TwoLevelGeometry g,
     const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kTwoLevelOperands> o,
