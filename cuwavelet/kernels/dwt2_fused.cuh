@@ -426,8 +426,10 @@ struct TileWindows {
     const index_t t1 = t0 + out - 1;
     const index_t run0[kWindows] = {t0, ax.first, ax.N};
     const index_t run1[kWindows] = {t1, -1, ax.last};
-    const bool needed[kWindows] = {true, reach[0] <= t1 && reach[1] >= t0,
-                                   reach[2] <= t1 && reach[3] >= t0};
+    // (zero mode folds nothing: its halo windows are constant-empty, which
+    // lets the compiler drop their bookkeeping)
+    const bool needed[kWindows] = {true, M != kZero && reach[0] <= t1 && reach[1] >= t0,
+                                   M != kZero && reach[2] <= t1 && reach[3] >= t0};
     total = 0;
     CUWAVELET_UNROLL
     for (int w = 0; w < kWindows; ++w) {
