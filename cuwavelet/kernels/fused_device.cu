@@ -10,22 +10,26 @@
 
 // Resident blocks per SM that ptxas must leave registers for (OP -1: the
 // two-level kernel): the most at which no specialization spills on sm_90
-// (tests/test_nvrtc.py checks every one). Float analyses (and the two-level
-// one with filters by value) fit 64 registers (4 blocks) but for smooth and
-// antireflect mode, whose extensions take more; the image-writing kernels
-// and the rest fit 80 (3), but for the adjoint's periodization and
-// antireflect folds and the two-level antireflect extension (2); doubles
-// take two registers each (and the two-level kernel's smooth and antireflect
-// extensions all it may have).
+// (tests/test_nvrtc.py checks every one). In float, 64 registers (4 blocks)
+// for the analyses and syntheses, the analysis adjoints of the near-edge
+// modes with filters by value (zero and constant mode by address too) and
+// the two-level kernel by value, but in smooth and antireflect mode, whose
+// extensions take more; 80 (3) for the rest, but for the adjoint's
+// periodization and antireflect folds and the two-level antireflect
+// extension (2); doubles take two registers each (and the two-level
+// kernel's smooth and antireflect extensions all it may have).
 template <int OP, int M, int TAPS, typename T>
 struct Dwt2MinBlocks {
   enum {
     heavy = (OP == 2 && (M == cuwavelet::kPeriodization || M == cuwavelet::kAntireflect)) ||
             (OP == -1 && M == cuwavelet::kAntireflect),
     edge_heavy = M == cuwavelet::kSmooth || M == cuwavelet::kAntireflect,
+    light_adjoint = OP == 2 && (M == cuwavelet::kZero || M == cuwavelet::kConstant ||
+                                (TAPS == 1 && M != cuwavelet::kPeriodic)),
     value = OP == -1 && sizeof(T) == 8 && edge_heavy ? 1
             : sizeof(T) == 8 || heavy ? 2
-            : (OP == 0 || (OP == -1 && TAPS == 1)) && !edge_heavy ? 4 : 3
+            : (OP == 0 || OP == 1 || light_adjoint || (OP == -1 && TAPS == 1)) && !edge_heavy
+                ? 4 : 3
   };
 };
 
