@@ -10,14 +10,17 @@
 
 // Resident blocks per SM that ptxas must leave registers for (OP -1: the
 // two-level kernel): the most at which no specialization spills on sm_90
-// (tests/test_nvrtc.py checks every one). In float, 64 registers (4 blocks)
-// for the analyses and syntheses, the analysis adjoints of the near-edge
-// modes with filters by value (zero and constant mode by address too) and
-// the two-level kernel by value, but in smooth and antireflect mode, whose
-// extensions take more; 80 (3) for the rest, but for the adjoint's
-// periodization and antireflect folds and the two-level antireflect
-// extension (2); doubles take two registers each (and the two-level
-// kernel's smooth and antireflect extensions all it may have).
+// (tests/test_nvrtc.py checks every one). The bound steers ptxas: a looser
+// one buys more registers than the kernel needs (the float synthesis takes
+// 59 at a bound of 4 blocks, 34-40 at 6). In float: the syntheses 6 blocks
+// (40 registers), the zero and constant mode analyses 5 (48), 4 (64) for the
+// other analyses, the analysis adjoints of the near-edge modes with filters
+// by value (zero and constant mode by address too) and the two-level kernel
+// by value, but in smooth and antireflect mode, whose extensions take more;
+// 3 (80) for the rest, but for the adjoint's periodization and antireflect
+// folds and the two-level antireflect extension (2). Doubles take two
+// registers each (and the two-level kernel's smooth and antireflect
+// extensions all it may have).
 template <int OP, int M, int TAPS, typename T>
 struct Dwt2MinBlocks {
   enum {
@@ -26,9 +29,11 @@ struct Dwt2MinBlocks {
     edge_heavy = M == cuwavelet::kSmooth || M == cuwavelet::kAntireflect,
     light_adjoint = OP == 2 && (M == cuwavelet::kZero || M == cuwavelet::kConstant ||
                                 (TAPS == 1 && M != cuwavelet::kPeriodic)),
-    value = OP == -1 && sizeof(T) == 8 && edge_heavy ? 1
+    value = OP == 1 && sizeof(T) == 4 ? 6
+            : OP == 0 && sizeof(T) == 4 && (M == cuwavelet::kZero || M == cuwavelet::kConstant) ? 5
+            : OP == -1 && sizeof(T) == 8 && edge_heavy ? 1
             : sizeof(T) == 8 || heavy ? 2
-            : (OP == 0 || OP == 1 || light_adjoint || (OP == -1 && TAPS == 1)) && !edge_heavy
+            : (OP == 0 || light_adjoint || (OP == -1 && TAPS == 1)) && !edge_heavy
                 ? 4 : 3
   };
 };
