@@ -9,13 +9,13 @@
 #   bash tests/asan/run.sh tests/test_errors.py -x   # other pytest arguments
 #
 # Environment: PYTHON (default python), CXX (default g++),
-# CUWAVELET_PROPERTY_SCALE (multiplies the hypothesis example counts; 0.3 here by
+# CUWAVELET_PROPERTY_SCALE (multiplies the hypothesis example counts; 0.2 here by
 # default: the main run has the full counts, this one looks for memory errors),
 # KEEP_ASAN_DIR=1 keeps the temporary directory.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-export CUWAVELET_PROPERTY_SCALE="${CUWAVELET_PROPERTY_SCALE:-0.3}"
+export CUWAVELET_PROPERTY_SCALE="${CUWAVELET_PROPERTY_SCALE:-0.2}"
 PYTHON="${PYTHON:-python}"
 CXX="${CXX:-g++}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cuwavelet-asan.XXXXXX")"
