@@ -30,11 +30,10 @@ Axes given to the backend are non-negative.
 """
 from __future__ import annotations
 
-import numbers
-
 from cuwavelet._packets import _level_setup, _node_paths, _packet_axes
 from cuwavelet._shapes import AxisError, coeff_len, dwt_max_level, normalize_axes, normalize_axis
-from cuwavelet._stationary import _as_int, _banks, _forward, _inverse_parts, swt_max_level
+from cuwavelet._stationary import (_as_int, _banks, _forward, _inverse_parts, swt_max_level,
+                                   swtn_axes)
 
 
 class StationaryFrontend:
@@ -94,15 +93,7 @@ class StationaryFrontend:
              norm=False):
         """nD stationary wavelet transform (pywt.swtn): dicts keyed by 'a'/'d' per axis."""
         x, out = self._data(data, 1)
-        axes = list(range(x.ndim)) if axes is None else list(axes)
-        for a in axes:
-            if isinstance(a, numbers.Integral) and not -x.ndim <= a < x.ndim:
-                raise AxisError("Axis greater than data dimensions")
-        axes = [normalize_axis(a, x.ndim) for a in axes]
-        if len(set(axes)) != len(axes):
-            raise ValueError("The axes passed to swtn must be unique.")
-        if not axes:
-            raise ValueError("At least one axis is needed; got axes=().")
+        axes = swtn_axes(axes, x.ndim)
         banks = self._banks(wavelet, axes, norm, inverse=False)
         if level == 0 and trim_approx:
             return _cast(self.backend, [x], out)

@@ -304,6 +304,21 @@ def _check_levels(n: int, start_level: int, level: int) -> None:
                          f"start_level is {deepest - start_level}).")
 
 
+def swtn_axes(axes, ndim: int) -> list:
+    """swtn's axes (all when None) normalized, with pywt's errors for an axis
+    out of range, repeated axes and none."""
+    axes = list(range(ndim)) if axes is None else list(axes)
+    for a in axes:
+        if isinstance(a, numbers.Integral) and not -ndim <= a < ndim:
+            raise AxisError("Axis greater than data dimensions")
+    axes = [normalize_axis(a, ndim) for a in axes]
+    if len(set(axes)) != len(axes):
+        raise ValueError("The axes passed to swtn must be unique.")
+    if not axes:
+        raise ValueError("At least one axis is needed; got axes=().")
+    return axes
+
+
 def _as_int(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Number) and float(value) % 1 == 0:
@@ -503,15 +518,7 @@ def swtn(data, wavelet, level, start_level=0, axes=None, trim_approx=False, norm
     x = as_array(data)
     if x.ndim < 1:
         raise ValueError("Input data must be at least 1D")
-    axes = list(range(x.ndim)) if axes is None else list(axes)
-    for a in axes:
-        if isinstance(a, numbers.Integral) and not -x.ndim <= a < x.ndim:
-            raise AxisError("Axis greater than data dimensions")
-    axes = [normalize_axis(a, x.ndim) for a in axes]
-    if len(set(axes)) != len(axes):
-        raise ValueError("The axes passed to swtn must be unique.")
-    if not axes:
-        raise ValueError("At least one axis is needed; got axes=().")
+    axes = swtn_axes(axes, x.ndim)
     banks = _banks(wavelet, axes, norm, inverse=False)
     if level == 0 and trim_approx:
         return [data if is_cupy(data) or is_planned(data) else np.asarray(data)]
