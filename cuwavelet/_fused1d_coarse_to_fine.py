@@ -76,7 +76,7 @@ class _Plan:
     lens: tuple        # n_0 .. n_L
     tile: int
     tiles: int
-    prepared: bytes    # the geometry's line-independent part, fold_reach and capacity filled
+    prepared: bytes    # the geometry's line-independent part, fold_reach and capacities filled
 
     @property
     def prepared_record(self):
@@ -91,7 +91,7 @@ class _Plan:
 
 
 def _prepared(op, mode, F, lens, tile):
-    """The geometry with fold_reach and capacity from the kernels' own code:
+    """The geometry with fold_reach and capacities from the kernels' own code:
     (its bytes, the record)."""
     g = np.zeros((), dtype=FAMILY.geometry_dtype)
     g["levels"], g["filter_len"], g["tile"] = len(lens) - 1, F, tile
@@ -155,8 +155,9 @@ def _plan_for(op, dtype, out_shape, axis, bank, mode, lens, tile):
         tile = min(tile, n0)
         prepared, fits = prepare(tile)
     if not fits:
-        capacity = int(np.frombuffer(prepared, dtype=FAMILY.geometry_dtype)[0]["capacity"])
-        return (f"windows of {capacity} coefficients exceed {SHARED_BUDGET} "
+        record = np.frombuffer(prepared, dtype=FAMILY.geometry_dtype)[0]
+        slots = 2 * int(record["capacity"]) + int(record["stack_capacity"])
+        return (f"windows of {slots} coefficients exceed {SHARED_BUDGET} "
                 "bytes of shared memory (a boundary extension that folds onto the far end of a "
                 "long level?)")
     return _Plan(op, kmode, axis, out_shape, dtype, bank, lens, tile, -(-n0 // tile), prepared)

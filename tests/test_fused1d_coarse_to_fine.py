@@ -160,25 +160,26 @@ def test_dot_product_identity():
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
 def test_dropping_any_barrier_gives_a_wrong_answer(schedule):
-    """A tile has a barrier after its load and after each level but the last
-    (L of them), plus one after level 0 where the next tile's load would
-    overwrite what it reads (odd L, the block has another tile)."""
+    """A tile has a barrier after one thread writes the tile's table, one after
+    the load and one after each level but level 0: L + 1 (the next tile's
+    table barrier keeps its load from overwriting what level 0 reads). Tiles
+    of 256 give every one of the 32 threads a pair at level L-1."""
     for op in ("waverec", "adjoint"):
         for level in (1, 2, 3):
             bank, m = bank_mode("db2", "symmetric")
-            c = random_coeffs((2, 300), "db2", "symmetric", level)
+            c = random_coeffs((2, 600), "db2", "symmetric", level)
             if op == "waverec":
                 want = pywt.waverec(c, "db2", "symmetric")
             else:
-                want = c2f.wavedec_adjoint_levels(c[0], c[1:], 1, bank, m, 300)
-            barriers = level + (level % 2)
+                want = c2f.wavedec_adjoint_levels(c[0], c[1:], 1, bank, m, 600)
+            barriers = level + 1
             for grid in (1, 3):
                 for skip in range(-1, barriers):
                     em = Emulation(threads=32, grid=grid, schedule=schedule, skip_barrier=skip)
                     if op == "waverec":
-                        got = c2f.waverec_levels(c[0], c[1:], 1, bank, m, tile=64, emulation=em)
+                        got = c2f.waverec_levels(c[0], c[1:], 1, bank, m, tile=256, emulation=em)
                     else:
-                        got = c2f.wavedec_adjoint_levels(c[0], c[1:], 1, bank, m, 300, tile=64,
+                        got = c2f.wavedec_adjoint_levels(c[0], c[1:], 1, bank, m, 600, tile=256,
                                                          emulation=em)
                     assert np.allclose(got, want) == (skip == -1), (op, level, grid, skip)
 

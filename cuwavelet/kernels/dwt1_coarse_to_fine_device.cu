@@ -7,14 +7,24 @@
 #include "fused_launch.cuh"
 #include "dwt1_coarse_to_fine.cuh"
 
-// Resident blocks per SM ptxas must leave registers for (0: no bound). With
-// the plain bound ptxas holds these specializations (the adjoint in constant,
-// smooth and, in double, periodization mode) to 64 registers and spills; 3
-// blocks (80 registers) lets them fit. tests/test_nvrtc.py checks every one.
+// Resident blocks per SM ptxas must leave registers for (0: no bound). The
+// windows of a W5-sized tile (~34 KB) let 6 blocks share an SM; at 6 (40
+// registers) every specialization spills, so the bound is 5 (48) where ptxas
+// then spills nothing, and 4 (64) or none elsewhere (the synthesis and the
+// zero-mode adjoint take 44-48 registers unbounded). tests/test_nvrtc.py checks
+// every one for spills.
 template <int OP, int M, typename T>
 struct CoarseToFineMinBlocks {
-  enum { value = OP == 1 && (M == cuwavelet::kConstant || M == cuwavelet::kSmooth ||
-                             (M == cuwavelet::kPeriodization && sizeof(T) == 8)) ? 3 : 0 };
+  enum {
+    adjoint = OP == cuwavelet::kCoarseToFineAnalysisAdjoint,
+    single = sizeof(T) == 4,
+    value = !adjoint ? 0
+            : (M == cuwavelet::kConstant || M == cuwavelet::kSymmetric ||
+               M == cuwavelet::kReflect || M == cuwavelet::kAntisymmetric ||
+               (single && (M == cuwavelet::kPeriodic || M == cuwavelet::kSmooth))) ? 5
+            : (single && (M == cuwavelet::kPeriodization || M == cuwavelet::kAntireflect)) ? 4
+            : 0
+  };
 };
 
 template <int OP, int M, typename T>

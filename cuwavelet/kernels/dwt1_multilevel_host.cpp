@@ -81,7 +81,7 @@ Counts emulate_typed(const std::string& family, int op, int mode, const py::byte
   } else if (family == "coarse_to_fine1d") {
     const CoarseToFineGeometry g = c2f_geometry(geometry);
     if (g.capacity < 1) throw std::invalid_argument("geometry not prepared (capacity)");
-    const std::size_t bytes = sizeof(T) * (std::size_t)coarse_to_fine_shared_elems(g);
+    const std::size_t bytes = sizeof(T) * (std::size_t)coarse_to_fine_shared_elems<T>(g);
     return with_op_and_mode(op, mode, [&](auto o_tag, auto m) {
       constexpr int OP = decltype(o_tag)::value, M = decltype(m)::value;
       py::gil_scoped_release release;
@@ -112,13 +112,15 @@ long long shared_bytes(const std::string& family, int op, int mode, bool is_doub
                      : sizeof(float) * (long long)multilevel_shared_elems<float>(g);
   }
   if (family == "coarse_to_fine1d")
-    return (long long)coarse_to_fine_shared_elems(c2f_geometry(geometry)) *
-           (is_double ? sizeof(double) : sizeof(float));
+    return is_double ? sizeof(double) * (long long)coarse_to_fine_shared_elems<double>(
+                           c2f_geometry(geometry))
+                     : sizeof(float) * (long long)coarse_to_fine_shared_elems<float>(
+                           c2f_geometry(geometry));
   throw std::invalid_argument("unknown fused 1D kernel family " + family);
 }
 
 // The geometry with what the kernels' own code derives from it: fold_reach of
-// every level (the adjoint) and the window capacity (coarse_to_fine_capacity).
+// every level (the adjoint) and the window capacities (coarse_to_fine_capacities).
 py::bytes c2f_prepare(int op, int mode, const py::bytes& geometry) {
   CoarseToFineGeometry g = c2f_geometry(geometry);
   with_op_and_mode(op, mode, [&](auto o, auto m) {
@@ -131,7 +133,7 @@ py::bytes c2f_prepare(int op, int mode, const py::bytes& geometry) {
         g.fold_reach[j][1] = g.fold_reach[j][3] = 0;
       }
     }
-    g.capacity = coarse_to_fine_capacity<OP, M>(g);
+    coarse_to_fine_capacities<OP, M>(g);
   });
   return py::bytes(reinterpret_cast<const char*>(&g), sizeof(g));
 }
@@ -149,7 +151,8 @@ py::dict records() {
   d["CoarseToFineGeometry"] = describe_record<CG>({
       CUWAVELET_FIELD(CG, batch_ndim), CUWAVELET_FIELD(CG, batch_total),
       CUWAVELET_FIELD(CG, levels), CUWAVELET_FIELD(CG, filter_len), CUWAVELET_FIELD(CG, tile),
-      CUWAVELET_FIELD(CG, tiles), CUWAVELET_FIELD(CG, capacity), CUWAVELET_FIELD(CG, len),
+      CUWAVELET_FIELD(CG, tiles), CUWAVELET_FIELD(CG, capacity),
+      CUWAVELET_FIELD(CG, stack_capacity), CUWAVELET_FIELD(CG, len),
       CUWAVELET_FIELD(CG, fold_reach), CUWAVELET_FIELD(CG, batch_shape),
       CUWAVELET_FIELD(CG, stride)});
   d["OperandAddresses<14>"] =

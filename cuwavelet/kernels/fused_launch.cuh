@@ -88,6 +88,29 @@ struct FilterAddresses {
   CUWAVELET_HD const T* get(int k) const { return reinterpret_cast<const T*>(address[k]); }
 };
 
+// Loads `count` values into shared memory: store(e, value(e)) for e < count,
+// thread t taking e = t, t + threads, ... K at a time: the K values (global
+// loads, each guarded inside value) are requested before the first is stored.
+// A store waits for its load, so a plain loop would leave each thread one load
+// in flight, far from what a GPU needs to cover DRAM latency (bytes in flight =
+// bandwidth x latency: ~20 KB per H100 SM, a handful of 4-byte loads per thread).
+template <int K, class Block, class Value, class Store>
+CUWAVELET_BLOCK void gather(const Block& b, int count, Value&& value, Store&& store) {
+  typedef decltype(value(0)) V;
+  const int nt = b.threads();
+  for (int e0 = b.thread(); e0 < count; e0 += K * nt) {
+    V v[K];
+    CUWAVELET_UNROLL
+    for (int u = 0; u < K; ++u) v[u] = e0 + u * nt < count ? value(e0 + u * nt) : V(0);
+    CUWAVELET_UNROLL
+    for (int u = 0; u < K; ++u)
+      if (e0 + u * nt < count) store(e0 + u * nt, v[u]);
+  }
+}
+
+// Loads in flight per thread in the fused kernels' gathers.
+enum { kGatherDepth = 4 };
+
 // body(q) for the tap pairs q = 0 .. pairs - 1 (taps 2q and 2q + 1), in
 // order. BY_VALUE: unrolled to kMaxFusedTaps / 2 pairs with an exit at
 // `pairs`, so that q is a constant in each copy (see above); else a loop.
