@@ -270,22 +270,15 @@ CUWAVELET_BLOCK void fused_wavedec_1d(const Block& b, const MultilevelGeometry& 
       const int half = padded_size<A>((int)((w0 + 1) / 2));
       const int first = (int)(c0 - s0), count = (int)(c1 - c0);
       A* dst = shared;
-      if (c0 >= 0 && c1 <= N0) {  // interior: plain loads, a few in flight per thread
+      const auto store = [&](int e, A v) { store_split(b, dst, half, first + e, v); };
+      if (c0 >= 0 && c1 <= N0) {  // interior: plain loads
         const T* xp = x + c0 * sx;
-        int e = t;
-        for (; e + 3 * nt < count; e += 4 * nt) {
-          A v[4];
-          CUWAVELET_UNROLL
-          for (int u = 0; u < 4; ++u) v[u] = A(b.load(xp + (index_t)(e + u * nt) * sx));
-          CUWAVELET_UNROLL
-          for (int u = 0; u < 4; ++u) store_split(b, dst, half, first + e + u * nt, v[u]);
-        }
-        for (; e < count; e += nt)
-          store_split(b, dst, half, first + e, A(b.load(xp + (index_t)e * sx)));
+        gather<kGatherDepth>(b, count, [&](int e) { return A(b.load(xp + (index_t)e * sx)); },
+                             store);
       } else {
         const BlockSamples<Block, T, A> samples{b, x, sx};
-        for (int e = t; e < count; e += nt)
-          store_split(b, dst, half, first + e, extended_value<M, A>(c0 + e, N0, samples));
+        gather<kGatherDepth>(
+            b, count, [&](int e) { return extended_value<M, A>(c0 + e, N0, samples); }, store);
       }
     }
     b.sync();

@@ -118,11 +118,16 @@ template <int M, typename T, typename A, class Block>
 CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T* image,
                                        index_t sy, index_t sx, index_t Ny, index_t Nx,
                                        index_t py0, index_t px0, int rows, int cols) {
-  for (int e = b.thread(); e < rows * cols; e += b.threads()) {
-    const int r = e / cols, c = e - r * cols;
-    b.store(in + r * 2 * half + (c & 1) * half + (c >> 1),
-            extended_sample_2d<M, T, A>(b, image, sy, sx, Ny, Nx, py0 + r, px0 + c));
-  }
+  gather<kGatherDepth>(
+      b, rows * cols,
+      [&](int e) {
+        const int r = e / cols, c = e - r * cols;
+        return extended_sample_2d<M, T, A>(b, image, sy, sx, Ny, Nx, py0 + r, px0 + c);
+      },
+      [&](int e, A v) {
+        const int r = e / cols, c = e - r * cols;
+        b.store(in + r * 2 * half + (c & 1) * half + (c >> 1), v);
+      });
 }
 
 // Both filters along x at output column o of a row split even | odd: tap j
@@ -305,16 +310,22 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
       const T* src = band[k] ? band[k] + offset[kAA + k] : nullptr;
       const index_t sky = axis_stride(g, kAA + k, kY), skx = axis_stride(g, kAA + k, kX);
       A* dst = coeffs + k * band_cells;
-      for (int e = t; e < rows * cols; e += nt) {
-        const int r = e / cols, c = e - r * cols;
-        index_t ky = ky0 + r, kx = kx0 + c;
-        if (M == kPeriodization) {  // (64-bit % is slow on the GPU: only at the edges)
-          if (ky < 0 || ky >= ny) { ky %= ny; if (ky < 0) ky += ny; }
-          if (kx < 0 || kx >= nx) { kx %= nx; if (kx < 0) kx += nx; }
-        }
-        const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
-        b.store(dst + r * L.cols + c, inside ? A(b.load(src + ky * sky + kx * skx)) : A(0));
-      }
+      gather<kGatherDepth>(
+          b, rows * cols,
+          [&](int e) {
+            const int r = e / cols, c = e - r * cols;
+            index_t ky = ky0 + r, kx = kx0 + c;
+            if (M == kPeriodization) {  // (64-bit % is slow on the GPU: only at the edges)
+              if (ky < 0 || ky >= ny) { ky %= ny; if (ky < 0) ky += ny; }
+              if (kx < 0 || kx >= nx) { kx %= nx; if (kx < 0) kx += nx; }
+            }
+            const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
+            return inside ? A(b.load(src + ky * sky + kx * skx)) : A(0);
+          },
+          [&](int e, A v) {
+            const int r = e / cols, c = e - r * cols;
+            b.store(dst + r * L.cols + c, v);
+          });
     }
     b.sync();
 
@@ -564,12 +575,19 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
       const T* src = band[k] ? band[k] + offset[kAA + k] : nullptr;
       const index_t sky = axis_stride(g, kAA + k, kY), skx = axis_stride(g, kAA + k, kX);
       A* dst = coeffs + k * band_cells;
-      for (int e = t; e < win_y.total * win_x.total; e += nt) {
-        const int r = e / win_x.total, c = e - r * win_x.total;
-        const index_t ky = win_y.coeff_of(r), kx = win_x.coeff_of(c);
-        const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
-        b.store(dst + r * L.cols + c, inside ? A(b.load(src + ky * sky + kx * skx)) : A(0));
-      }
+      const int cols = win_x.total;
+      gather<kGatherDepth>(
+          b, win_y.total * cols,
+          [&](int e) {
+            const int r = e / cols, c = e - r * cols;
+            const index_t ky = win_y.coeff_of(r), kx = win_x.coeff_of(c);
+            const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
+            return inside ? A(b.load(src + ky * sky + kx * skx)) : A(0);
+          },
+          [&](int e, A v) {
+            const int r = e / cols, c = e - r * cols;
+            b.store(dst + r * L.cols + c, v);
+          });
     }
     b.sync();
 
