@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# The GPU checks of one short lent-card session (about 8 minutes on an H100),
-# most informative first; each step has a time limit and logs to OUTDIR:
+# The GPU checks of one short lent-card session (about 8 minutes on an H100; a
+# lent card runs one command for at most 10 minutes, so the steps come most
+# informative first, each with a time limit, logging to OUTDIR):
 #   1. build the extensions; the GPU tests (pytest -m gpu, 12 processes)
-#   2. bench_fused_gpu.py: fused 2D levels with filters by value and by address,
+#   2. bench_fused1d_gpu.py: the 1D fused launches (wavedec, waverec, wavedec's
+#      adjoint) against one launch per level (W1, W5; zero and symmetric)
+#   3. bench_fused_gpu.py: fused 2D levels with filters by value and by address,
 #      two levels per launch against one, and the adjoint (W3, W6; zero and symmetric)
-#   3. bench_register_block.py: the 1D multi-level kernel, 4 outputs per thread vs 1
 #   4. bench_torch.py --quick: forward and forward+backward against ptwt and
 #      pytorch_wavelets (W3, W5, W6)
 #   5. ncu over the fused kernels of W5 and W6 (ncu_workloads.py): duration, DRAM and
 #      SM throughput, occupancy, registers
+#   6. bench_register_block.py: the 1D multi-level kernel, 4 outputs per thread vs 1
 # Usage (repository root, CuPy and torch installed, pywt/ptwt/pytorch_wavelets
 # importable): benchmarks/gpu_session.sh OUTDIR
 set -uo pipefail
@@ -28,17 +31,22 @@ run 120 build "$py" setup.py -q build_ext --inplace -j 16
 run 150 gpu-tests "$py" -m pytest -m gpu -q -n 12 --timeout=100 -p no:cacheprovider -rf --tb=short
 grep -E "^FAILED|passed|failed" "$out/gpu-tests.log" | tail -15
 for mode in zero symmetric; do
-    run 90 "fused2d-$mode" "$py" benchmarks/bench_fused_gpu.py --runs 20 --mode "$mode"
+    run 75 "fused1d-$mode" "$py" benchmarks/bench_fused1d_gpu.py --runs 50 --mode "$mode"
+    tail -12 "$out/fused1d-$mode.log"
+done
+for mode in zero symmetric; do
+    run 75 "fused2d-$mode" "$py" benchmarks/bench_fused_gpu.py --runs 50 --mode "$mode"
     grep -E "forward|adjoint" "$out/fused2d-$mode.log"
 done
-run 60 register-block "$py" benchmarks/bench_register_block.py --runs 30
-tail -12 "$out/register-block.log"
-run 150 torch "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 W5 W6
+run 120 torch "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 W5 W6
 tail -30 "$out/torch.log"
-# (a round of ncu_workloads.py is 17 fused launches: the second round is profiled)
+# (the second round of ncu_workloads.py is profiled: n fused launches a round)
+n=$("$py" benchmarks/ncu_workloads.py --count)
 "$py" benchmarks/ncu_workloads.py > /dev/null 2>&1  # compile outside the profiler
-run 150 ncu ncu --target-processes all -k regex:fused --launch-skip 17 --launch-count 17 \
+run 120 ncu ncu --target-processes all -k regex:fused --launch-skip "$n" --launch-count "$n" \
     --section SpeedOfLight --section Occupancy --section LaunchStats "$py" benchmarks/ncu_workloads.py
 grep -E "fused_|Duration|DRAM Throughput|Compute \(SM\)|Registers Per|Achieved Occupancy|Waves Per SM" \
     "$out/ncu.log" | head -120 > "$out/ncu-summary.txt"
+run 45 register-block "$py" benchmarks/bench_register_block.py --runs 50
+tail -12 "$out/register-block.log"
 echo "== done ($(date +%T)); logs in $out"

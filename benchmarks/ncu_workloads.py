@@ -1,14 +1,12 @@
 """W5 and W6 calls for Nsight Compute (needs CuPy and a GPU): what
-benchmarks/gpu_session.sh profiles. Forward, inverse and both adjoints of
-each workload, twice (the first run compiles; profile with --launch-skip).
+benchmarks/gpu_session.sh profiles. Forward, inverse and the forward's adjoint
+of each workload, twice (the first run compiles; profile the second with
+--launch-skip N --launch-count N, N the fused launches of a round, which
+--count prints from the planners, without a GPU).
 
-    python benchmarks/ncu_workloads.py [--mode symmetric] [--workloads W5 W6]
+    python benchmarks/ncu_workloads.py [--mode symmetric] [--workloads W5 W6] [--count]
 """
 import argparse
-
-import cupy
-
-import cuwavelet as cw
 
 WORKLOADS = {"W5": ((32, 10**6), "db5", 10), "W6": ((32, 1000, 1000), "db5", 5)}
 
@@ -17,7 +15,19 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mode", default="symmetric")
     p.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    p.add_argument("--count", action="store_true",
+                   help="print the fused launches of one round and exit")
     args = p.parse_args()
+    if args.count:
+        from kernel_resources import workload_launches
+        calls = ("wavedec", "waverec", "adjoint.wavedec", "wavedec2", "waverec2",
+                 "adjoint.wavedec2")
+        print(sum(label in calls for name in args.workloads
+                  for label, _ in workload_launches(name, args.mode)))
+        return
+    import cupy
+
+    import cuwavelet as cw
     rng = cupy.random.default_rng(0)
     for name in args.workloads:
         shape, wavelet, level = WORKLOADS[name]
