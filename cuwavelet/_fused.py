@@ -77,10 +77,19 @@ WAVE_READ_AMPLIFICATION = 3.0
 
 # --- tiles -------------------------------------------------------------------------
 
-def _tile_record(family, tile, filter_len):
+def _tile_record(family, tile, filter_len, fold_reach=None):
+    """What the kernels' layouts read to size a block's shared memory."""
     g = np.zeros((), dtype=family.geometry_dtype)
     g["tile"], g["filter_len"] = tile, filter_len
+    if fold_reach is not None:  # (the analysis adjoint's halo windows depend on it)
+        g["fold_reach"] = fold_reach
     return g
+
+
+def _fold_reach(mode: int, signal_len, coeff_lens, filter_len):
+    """FusedGeometry.fold_reach of both axes of an analysis adjoint."""
+    return [LEVEL.host.fold_reach(mode, N, n, F)
+            for N, n, F in zip(signal_len, coeff_lens, filter_len)]
 
 
 def read_amplification(op: int, mode: int, tile, filter_len) -> float:
@@ -109,8 +118,12 @@ def _choose_tile(op: int, mode: int, out_len, filter_len, dtype, images: int = 1
     else:
         tile = [min(t, n) for t, n in zip(SYNTHESIS_TILE, out_len)]
         smallest = 1
+    reach = None
+    if op == ANALYSIS_ADJOINT:
+        reach = _fold_reach(mode, out_len, [coeff_len(N, F, mode) for N, F in
+                                            zip(out_len, filter_len)], filter_len)
     while _launch.shared_bytes(LEVEL, op, mode, dtype,
-                               _tile_record(LEVEL, tile, filter_len)) > SHARED_BUDGET:
+                               _tile_record(LEVEL, tile, filter_len, reach)) > SHARED_BUDGET:
         # halve the larger side first (y on a tie: x keeps the coalesced rows long)
         k = 0 if tile[0] >= tile[1] else 1
         if tile[k] <= smallest:
@@ -315,9 +328,7 @@ def _level_geometry(plan: _Plan, byte_strides):
     g["tiles"] = [-(-n // t) for n, t in zip(out_len, plan.tile)]
     g["fold_reach"] = [1, 0, 1, 0]  # (empty ranges) read by the analysis adjoint only
     if plan.kernel_op == ANALYSIS_ADJOINT:
-        for k in range(2):
-            g["fold_reach"][k] = LEVEL.host.fold_reach(plan.mode, plan.signal_len[k],
-                                                       plan.coeff_len[k], filter_len[k])
+        g["fold_reach"] = _fold_reach(plan.mode, plan.signal_len, plan.coeff_len, filter_len)
     g.flags.writeable = False
     return g
 

@@ -17,7 +17,7 @@ import pywt
 import cuwavelet as cw
 from cuwavelet._arrays import is_cupy
 from conftest import assert_same_structure, quiet, random, requires_cuda, to_numpy
-from cuwavelet import _fused, _fused_host, _wavelets
+from cuwavelet import _fused, _fused_host, _launch, _wavelets
 from cuwavelet._fused import Emulation
 
 MODES = pywt.Modes.modes
@@ -305,6 +305,60 @@ def test_dwt2_adjoint_matches_the_separable_adjoint(mode):
     got = fused("dwt2_adjoint", c, "db2", mode, (0, 2), data_shape=x.shape)
     np.testing.assert_allclose(got, cw.adjoint.dwtn(c, "db2", mode, (0, 2), data_shape=x.shape),
                                rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture
+def adjoint_tile(monkeypatch):
+    """Sets the analysis adjoint's tile (SYNTHESIS_TILE) for a test, and forgets
+    the plans made with it afterwards."""
+    def set_tile(tile):
+        monkeypatch.setattr(_fused, "SYNTHESIS_TILE", tile)
+        _fused._plan_for.cache_clear()
+    yield set_tile
+    monkeypatch.undo()
+    _fused._plan_for.cache_clear()
+
+
+@pytest.mark.parametrize("mode", [m for m in MODES if m != "zero"])
+def test_dwt2_adjoint_tiles_hold_the_halo_windows_they_can_need(mode, adjoint_tile):
+    """A tile takes the window of both halos (the positions whose extension
+    folds onto it from either end) only where it can overlap both fold
+    ranges; otherwise shared memory holds its own window and the larger halo
+    window. Tiles of a few samples on axes shorter than, as long as and longer
+    than the gap between the two ranges: values equal the separable adjoint's,
+    and the emulator, which refuses any access past a block's shared memory,
+    finds none."""
+    axes = (0, 1)
+    for wavelet in ("db2", "sym5"):
+        F = pywt.Wavelet(wavelet).dec_len
+        for tile in ((4, 6), (8, 8)):
+            adjoint_tile(tile)
+            for n_x in range(tile[1], 3 * tile[1] + 2 * F):
+                shape = (2 * tile[0], n_x)
+                c = {k: random(v.shape, seed=i) for i, (k, v) in
+                     enumerate(pywt.dwtn(np.zeros(shape), wavelet, mode, axes=axes).items())}
+                got = fused("dwt2_adjoint", c, wavelet, mode, axes,
+                            Emulation(threads=32, grid=3, schedule="shuffled"), data_shape=shape)
+                np.testing.assert_allclose(
+                    got, cw.adjoint.dwtn(c, wavelet, mode, axes, data_shape=shape),
+                    rtol=1e-12, atol=1e-12, err_msg=f"{wavelet} {tile} {shape}")
+
+
+def test_dwt2_adjoint_takes_larger_tiles_where_no_tile_needs_both_halos():
+    """W6's backward level in symmetric mode (db5, 1000 x 1000, float32): the
+    tile of 32 x 64 samples fits shared memory with its own window and one
+    halo window per axis (with both, it took 60 KB and shrank to 32 x 32)."""
+    mode = _wavelets.as_mode("symmetric")
+    tile = _fused._choose_tile(_fused.ANALYSIS_ADJOINT, mode, (1000, 1000), (10, 10),
+                               np.dtype(np.float32), images=32)
+    assert tile == _fused.SYNTHESIS_TILE == (32, 64)
+    n = pywt.dwt_coeff_len(1000, 10, "symmetric")
+    reach = _fused._fold_reach(mode, (1000, 1000), (n, n), (10, 10))
+    one_halo = _launch.shared_bytes(_fused.LEVEL, _fused.ANALYSIS_ADJOINT, mode, np.float32,
+                                    _fused._tile_record(_fused.LEVEL, tile, (10, 10), reach))
+    both_halos = _launch.shared_bytes(_fused.LEVEL, _fused.ANALYSIS_ADJOINT, mode, np.float32,
+                                      _fused._tile_record(_fused.LEVEL, tile, (10, 10)))
+    assert one_halo <= _fused.SHARED_BUDGET < both_halos
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -417,9 +417,16 @@ struct AdjointAxis {
     return M == kZero ? 0 : (int)(F - 1 - analysis_offset<M>(F));
   }
   CUWAVELET_HD static int max_right_halo(int F) { return M == kZero ? 0 : (M == kPeriodization ? F / 2 : F - 1); }
-  CUWAVELET_HD static int max_windows(int tile, int F) {
-    return window_capacity(tile, F) + window_capacity(max_left_halo(F), F) +
-           window_capacity(max_right_halo(F), F);
+  // The most slots a tile of `tile` positions takes (its own window and the
+  // halo windows it needs) on an axis with these fold_reach ranges: a tile
+  // needs both halo windows only if it can overlap both ranges, which tiles
+  // shorter than the gap between them cannot.
+  CUWAVELET_HD static int max_windows(int tile, int F, const index_t reach[4]) {
+    const bool left = reach[0] <= reach[1], right = reach[2] <= reach[3];
+    const int l = left ? window_capacity(max_left_halo(F), F) : 0;
+    const int r = right ? window_capacity(max_right_halo(F), F) : 0;
+    const bool both = left && right && reach[2] - reach[1] <= tile - 1;
+    return window_capacity(tile, F) + (both ? l + r : l > r ? l : r);
   }
 };
 
@@ -531,13 +538,14 @@ CUWAVELET_BLOCK void folded_pair(const Block& b, const AdjointAxis<M>& ax, const
 }
 
 // Shared memory of an analysis-adjoint block: the four bands' windows (rows x
-// cols slots, at their most, halo windows included), then the lo-y and hi-y rows.
+// cols slots, at their most, halo windows included: sized from the
+// geometry's fold_reach), then the lo-y and hi-y rows.
 struct AdjointLayout : ImageTileLayout {
   template <int M>
   CUWAVELET_HD static AdjointLayout of(const FusedGeometry& g) {
     AdjointLayout L;
-    L.rows = AdjointAxis<M>::max_windows((int)g.tile[kY], (int)g.filter_len[kY]);
-    L.cols = AdjointAxis<M>::max_windows((int)g.tile[kX], (int)g.filter_len[kX]);
+    L.rows = AdjointAxis<M>::max_windows((int)g.tile[kY], (int)g.filter_len[kY], g.fold_reach[kY]);
+    L.cols = AdjointAxis<M>::max_windows((int)g.tile[kX], (int)g.filter_len[kX], g.fold_reach[kX]);
     L.tile_x = (int)g.tile[kX];
     return L;
   }

@@ -12,27 +12,33 @@
 // two-level kernel): the most at which no specialization spills on sm_90
 // (tests/test_nvrtc.py checks every one). The bound steers ptxas: a looser
 // one buys more registers than the kernel needs (the float synthesis takes
-// 59 at a bound of 4 blocks, 34-40 at 6). In float: the syntheses 6 blocks
-// (40 registers; 5 in periodization mode with filters by address, whose
-// wrap-around gather takes more); the zero and constant mode analyses and the zero mode
-// adjoint 5 (48); 4 (64) for the other analyses, the near-edge adjoints with
-// filters by value (constant mode by address too) and the two-level kernel
-// by value, but in smooth, antireflect and periodization mode, whose
-// extensions take more; 3 (80) for the rest, but for the adjoint's periodization and antireflect
-// folds and the two-level antireflect extension (2). Doubles take two
-// registers each (and the two-level kernel's smooth and antireflect
-// extensions all it may have).
+// 59 at a bound of 4 blocks, 34-40 at 6). In float:
+//   6 (40 registers)  the syntheses (5 in periodization mode with filters by
+//                     address, whose wrap-around gather takes more);
+//   5 (48)            the zero and constant mode analyses, the zero mode adjoint;
+//   4 (64)            the other analyses, the near-edge adjoints with filters
+//                     by value (constant mode by address too), the two-level
+//                     kernel by value but in smooth, antireflect and
+//                     periodization mode, whose extensions take more;
+//   2 (128)           the adjoint's periodization and antireflect folds, its
+//                     other folds with filters by address but smooth mode's
+//                     (ptxas spills 24 bytes at 80 registers there), the
+//                     two-level antireflect extension;
+//   3 (80)            the rest.
+// Doubles take two registers each (2 blocks; the two-level kernel's smooth and
+// antireflect extensions all it may have: 1).
 template <int OP, int M, int TAPS, typename T>
 struct Dwt2MinBlocks {
   enum {
-    heavy = (OP == 2 && (M == cuwavelet::kPeriodization || M == cuwavelet::kAntireflect)) ||
+    light_modes = M == cuwavelet::kZero || M == cuwavelet::kConstant,
+    heavy = (OP == 2 && (M == cuwavelet::kPeriodization || M == cuwavelet::kAntireflect ||
+                         (TAPS == 0 && !light_modes && M != cuwavelet::kSmooth))) ||
             (OP == -1 && M == cuwavelet::kAntireflect),
     edge_heavy = M == cuwavelet::kSmooth || M == cuwavelet::kAntireflect,
     wrapping_two_levels = OP == -1 && M == cuwavelet::kPeriodization,
-    light_adjoint = OP == 2 && (M == cuwavelet::kZero || M == cuwavelet::kConstant ||
-                                (TAPS == 1 && M != cuwavelet::kPeriodic)),
+    light_adjoint = OP == 2 && (light_modes || (TAPS == 1 && M != cuwavelet::kPeriodic)),
     value = OP == 1 && sizeof(T) == 4 ? (M == cuwavelet::kPeriodization && TAPS == 0 ? 5 : 6)
-            : OP == 0 && sizeof(T) == 4 && (M == cuwavelet::kZero || M == cuwavelet::kConstant) ? 5
+            : OP == 0 && sizeof(T) == 4 && light_modes ? 5
             : OP == 2 && sizeof(T) == 4 && M == cuwavelet::kZero ? 5
             : OP == -1 && sizeof(T) == 8 && edge_heavy ? 1
             : sizeof(T) == 8 || heavy ? 2
