@@ -13,13 +13,14 @@
 // which no specialization spills on sm_90 (register blocking keeps 4 outputs
 // of both filters and two 4-wide windows live). In float, 64 registers
 // (4 blocks, what the shared memory of a W5-sized tile allows too) in the
-// modes where ptxas fits them, 80 (3) in zero and periodization mode, where
-// it spills a few bytes at 64; doubles take two registers each,
+// modes where ptxas fits them (zero mode since its input load goes through
+// gather: 60), 80 (3) in periodization mode, where it spills a few bytes at
+// 64; doubles take two registers each,
 // and antireflect's on-chip extension more. tests/test_nvrtc.py checks it.
 template <int M, typename T>
 struct WavedecMinBlocks {
   enum {
-    tight = M == cuwavelet::kZero || M == cuwavelet::kPeriodization,
+    tight = M == cuwavelet::kPeriodization,
     value = M == cuwavelet::kAntireflect ? (sizeof(T) == 4 ? 2 : 1)
             : sizeof(T) == 8 ? 2
             : tight ? 3 : 4
