@@ -80,6 +80,8 @@ def test_emulator_refuses_divergent_barriers_and_overruns():
         _fused_host.divergent_barrier(8)
     with pytest.raises(RuntimeError, match="wrote past"):
         _fused_host.shared_overrun(4)
+    with pytest.raises(RuntimeError, match="read past"):
+        _fused_host.shared_overrun(4, read=True)
 
 
 @pytest.mark.parametrize("op", ["dwt2", "idwt2", "dwt2_adjoint"])

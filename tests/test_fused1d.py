@@ -232,12 +232,19 @@ def test_dropping_any_barrier_gives_a_wrong_answer(wavelet, mode, schedule):
 
 
 def forced(x, wavelet, mode, levels, tile, cascade):
-    """Run a launch supports() refuses, planned by hand."""
+    """Run a launch supports() refuses, planned by hand: whether it gives
+    pywt's values (one whose windows are too small for what it reads, and
+    that the emulator stops reading past its shared memory, does not)."""
     bank, m = bank_mode(wavelet, mode)
     lens = _fused1d.level_lengths(x.shape[-1], bank.length, m, levels)
     p = _fused1d._Plan(m, x.ndim - 1, x.shape, x.dtype, bank, levels, lens, tile,
                        -(-lens[-1] // tile), cascade, _fused1d.REGISTER_BLOCK)
-    got = _fused1d._run(p, x, None, Emulation(threads=32, grid=3))
+    try:
+        got = _fused1d._run(p, x, None, Emulation(threads=32, grid=3))
+    except RuntimeError as e:
+        if "past its" not in str(e):
+            raise
+        return False
     return all(np.allclose(g, w, atol=1e-9) for g, w in
                zip(got, expected(x, wavelet, mode, levels)))
 

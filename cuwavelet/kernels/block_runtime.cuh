@@ -14,7 +14,8 @@
 // as a wrong answer: a thread reads a shared slot another thread has not yet
 // written (shared memory starts poisoned with NaN bytes at every block) or has
 // already overwritten. The emulator also refuses barriers that not every thread
-// reaches (divergent __syncthreads) and writes past the dynamic shared memory.
+// reaches (divergent __syncthreads), and writes past the dynamic shared memory
+// and b.load / b.store accesses of the guard bytes that follow it.
 //
 // Memory accesses and multiply-adds of the kernels go through the block too:
 //
@@ -244,10 +245,13 @@ class Emulator {
       }
     }
     cur = previous;
+    bool wrote_past = false;
     for (std::size_t i = 0; i < kGuardBytes; ++i)
-      if (shared_base()[shared_bytes_ + i] != kGuard)
-        throw std::logic_error("block " + std::to_string(blk) + " wrote past its " +
-                               std::to_string(shared_bytes_) + " bytes of shared memory");
+      wrote_past = wrote_past || shared_base()[shared_bytes_ + i] != kGuard;
+    if (wrote_past || overrun_)
+      throw std::logic_error("block " + std::to_string(blk) + (wrote_past ? " wrote" : " read") +
+                             " past its " + std::to_string(shared_bytes_) +
+                             " bytes of shared memory");
   }
 
   const int threads_;
@@ -262,6 +266,7 @@ class Emulator {
   Counts counts_;
   std::unordered_set<std::uint64_t> sectors_[2];  // loaded, stored (count_sectors)
   int running_ = 0;
+  bool overrun_ = false;  // an access reached the guard bytes past the shared memory
   index_t block_ = 0, grid_ = 0;
   const void* body_ = nullptr;
   void (*invoke_)(const void*, const HostBlock&) = nullptr;
@@ -279,6 +284,7 @@ inline void HostBlock::count_access(const void* p, std::size_t bytes, bool store
   Counts& n = em_->counts_;
   if (c >= s && c < s + em_->shared_bytes_ + Emulator::kGuardBytes) {
     ++(store ? n.shared_stores : n.shared_loads);
+    if (c + bytes > s + em_->shared_bytes_) em_->overrun_ = true;  // reported after the block
   } else {
     (store ? n.global_store_bytes : n.global_load_bytes) += (long long)bytes;
     if (em_->options_.count_sectors) {

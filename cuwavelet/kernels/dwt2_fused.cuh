@@ -509,8 +509,10 @@ CUWAVELET_BLOCK void folded_pair(const Block& b, const AdjointAxis<M>& ax, const
     CUWAVELET_UNROLL
     for (int u = 0; u < 2; ++u)
       reached[u] = i + u >= reach[2 * side] && i + u <= reach[2 * side + 1];
-    if (!reached[0] && !reached[1]) continue;
     const int w = side == 0 ? kLeftHalo : kRightHalo;
+    // (a pair's spare sample, outside the tile, may lie in a range whose
+    // halo window this tile does not hold: its value is never stored)
+    if ((!reached[0] && !reached[1]) || win.count[w] == 0) continue;
     const index_t p0 = win.pos0[w], p1 = side == 0 ? -1 : ax.last;
     for (index_t p = p0 - ((p0 - ax.off) & 1); p <= p1; p += 2) {
       A weight[2][2];  // [position p + v][sample i + u]

@@ -210,10 +210,16 @@ void divergent_barrier(int threads) {
   });
 }
 
-// Emulator self-test kernel: a write one element past the shared memory.
-void shared_overrun(int threads) {
-  Emulator::launch(1, threads, 16, [](const HostBlock& b) {
-    if (b.thread() == 0) b.shared()[16] = 0;
+// Emulator self-test kernel: a write one element past the shared memory, or
+// (read) a load of the element past it through the block.
+void shared_overrun(int threads, bool read) {
+  Emulator::launch(1, threads, 16, [read](const HostBlock& b) {
+    if (b.thread() != 0) return;
+    if (read) {
+      b.load(b.shared() + 16);
+    } else {
+      b.shared()[16] = 0;
+    }
   });
 }
 
@@ -234,5 +240,5 @@ PYBIND11_MODULE(_fused_host, m) {
   m.def("two_level_holds", &cuwavelet::two_level_holds);
   m.def("exchange", &cuwavelet::exchange);
   m.def("divergent_barrier", &cuwavelet::divergent_barrier);
-  m.def("shared_overrun", &cuwavelet::shared_overrun);
+  m.def("shared_overrun", &cuwavelet::shared_overrun, py::arg("threads"), py::arg("read") = false);
 }
