@@ -458,17 +458,21 @@ struct TileWindows {
       const index_t pair1 = run1[w] + 1 - ((run1[w] - ax.off) & 1);
       coeff0[w] = floor_div(pair0 - ax.off, 2);
       const index_t coeff1 = floor_div(pair1 - ax.off + ax.F - 1, 2);
-      base[w] = total;
       count[w] = (needed[w] && run1[w] >= run0[w]) ? (int)(coeff1 - coeff0[w] + 1) : 0;
+      // A window the tile does not hold starts at slot 0: a pair's spare
+      // sample (outside the tile, never stored) may fall in a fold range the
+      // tile does not reach, and its reads must stay in shared memory.
+      base[w] = count[w] > 0 ? total : 0;
       total += count[w];
     }
   }
   // The coefficient held by slot r (any window). Constant indices only, so
   // that the GPU keeps the arrays in registers.
-  CUWAVELET_HD index_t coeff_of(int r) const {
-    if (r < base[kLeftHalo]) return coeff0[kOwn] + r;
-    if (r < base[kRightHalo]) return coeff0[kLeftHalo] + (r - base[kLeftHalo]);
-    return coeff0[kRightHalo] + (r - base[kRightHalo]);
+  CUWAVELET_HD index_t coeff_of(int r) const {  // (the windows held are packed in order)
+    if (r < count[kOwn]) return coeff0[kOwn] + r;
+    r -= count[kOwn];
+    if (r < count[kLeftHalo]) return coeff0[kLeftHalo] + r;
+    return coeff0[kRightHalo] + (r - count[kLeftHalo]);
   }
 };
 
@@ -509,10 +513,8 @@ CUWAVELET_BLOCK void folded_pair(const Block& b, const AdjointAxis<M>& ax, const
     CUWAVELET_UNROLL
     for (int u = 0; u < 2; ++u)
       reached[u] = i + u >= reach[2 * side] && i + u <= reach[2 * side + 1];
+    if (!reached[0] && !reached[1]) continue;
     const int w = side == 0 ? kLeftHalo : kRightHalo;
-    // (a pair's spare sample, outside the tile, may lie in a range whose
-    // halo window this tile does not hold: its value is never stored)
-    if ((!reached[0] && !reached[1]) || win.count[w] == 0) continue;
     const index_t p0 = win.pos0[w], p1 = side == 0 ? -1 : ax.last;
     for (index_t p = p0 - ((p0 - ax.off) & 1); p <= p1; p += 2) {
       A weight[2][2];  // [position p + v][sample i + u]

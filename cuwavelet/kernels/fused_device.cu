@@ -17,12 +17,12 @@
 //                     address, whose wrap-around gather takes more);
 //   5 (48)            the zero and constant mode analyses, the zero mode adjoint;
 //   4 (64)            the other analyses, the near-edge adjoints with filters
-//                     by value (constant mode by address too), the two-level
-//                     kernel by value but in smooth, antireflect and
-//                     periodization mode, whose extensions take more;
+//                     by value, the two-level kernel by value but in smooth,
+//                     antireflect and periodization mode, whose extensions
+//                     take more;
 //   2 (128)           the adjoint's periodization and antireflect folds, its
 //                     other folds with filters by address but smooth mode's
-//                     (ptxas spills 24 bytes at 80 registers there), the
+//                     (ptxas spills 8-24 bytes at 80 registers there), the
 //                     two-level antireflect extension;
 //   3 (80)            the rest.
 // Doubles take two registers each (2 blocks; the two-level kernel's smooth and
@@ -32,11 +32,11 @@ struct Dwt2MinBlocks {
   enum {
     light_modes = M == cuwavelet::kZero || M == cuwavelet::kConstant,
     heavy = (OP == 2 && (M == cuwavelet::kPeriodization || M == cuwavelet::kAntireflect ||
-                         (TAPS == 0 && !light_modes && M != cuwavelet::kSmooth))) ||
+                         (TAPS == 0 && M != cuwavelet::kZero && M != cuwavelet::kSmooth))) ||
             (OP == -1 && M == cuwavelet::kAntireflect),
     edge_heavy = M == cuwavelet::kSmooth || M == cuwavelet::kAntireflect,
     wrapping_two_levels = OP == -1 && M == cuwavelet::kPeriodization,
-    light_adjoint = OP == 2 && (light_modes || (TAPS == 1 && M != cuwavelet::kPeriodic)),
+    light_adjoint = OP == 2 && (M == cuwavelet::kZero || (TAPS == 1 && M != cuwavelet::kPeriodic)),
     value = OP == 1 && sizeof(T) == 4 ? (M == cuwavelet::kPeriodization && TAPS == 0 ? 5 : 6)
             : OP == 0 && sizeof(T) == 4 && light_modes ? 5
             : OP == 2 && sizeof(T) == 4 && M == cuwavelet::kZero ? 5
