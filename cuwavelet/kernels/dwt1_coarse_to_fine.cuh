@@ -42,8 +42,9 @@
 //
 // EXACTNESS: the windows are hulls of what each position reads, so every level
 // is exact wherever its window fits shared memory. The host sizes the windows
-// with the same code (coarse_to_fine_capacity: the widest window of any tile
-// and level) and refuses launches whose windows do not fit: extensions that
+// with the same code (coarse_to_fine_capacities: the widest approximation
+// window and the largest stack of loaded windows of any tile) and refuses
+// launches whose windows do not fit: extensions that
 // fold onto the far end of a level (periodic modes in the adjoint) make a
 // window span the whole level, which fits only for short lines.
 // Periodization's synthesis ("cascade") computes every window position, in
