@@ -62,7 +62,11 @@ TWO_LEVELS = _launch.FAMILIES["dwt2_two_levels"]
 # bandwidth are finite): past this the separable path is the better choice.
 MAX_READ_AMPLIFICATION = 4.0
 ANALYSIS_TILE = (32, 32)   # coefficients per tile along y, x
-SYNTHESIS_TILE = (32, 64)  # image samples per tile along y, x (both even)
+# Image tiles (synthesis, analysis adjoint) are taller than wide: both kernels
+# run their x pass over every coefficient row the tile reads (tile_y / 2 plus
+# about F / 2 rows of halo), so the halo's extra work shrinks with tile_y; 32
+# samples along x still store whole 128-byte rows of float32.
+SYNTHESIS_TILE = (64, 32)  # image samples per tile along y, x (both even)
 # Deep levels of a batch are small images: with full tiles their launches
 # have fewer blocks than the GPU runs at once, and most SMs idle. A launch
 # moving at least WAVE_BYTES shrinks its tiles (down to WAVE_SMALLEST_TILE
