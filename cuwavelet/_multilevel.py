@@ -300,32 +300,30 @@ def waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, trim_first: b
 
 
 def _waverec_adjoint_as_wavedec(y, detail_shapes, axes, banks, modes):
-    """waverec's adjoint on CuPy lines as the fused multi-level wavedec, or None.
+    """waverec's adjoint on CuPy arrays as one multi-level wavedec, or None.
 
     Each level of the adjoint is idwt's adjoint (an analysis with the
     transposed filters in zero mode; periodization for periodization, see
     cuwavelet/_fused.py) followed by untrim (a zero appended where the forward
     trimmed). Zero mode extends with zeros anyway, so the whole chain is a
-    zero-mode wavedec of y with the transposed filters, whose lengths are the
-    details' exactly when the shapes chain as waverec's do; periodization
-    extends odd lengths by repetition instead, so there every intermediate
-    length must be even (nothing trimmed)."""
+    zero-mode wavedec of y with the transposed filters, whose shapes are the
+    details' exactly when they chain as waverec's do; periodization extends
+    odd lengths by repetition instead, so along a periodization axis every
+    intermediate length must be even (nothing trimmed). As a wavedec the
+    chain runs the GPU's multi-level launches (several 1D levels per launch,
+    2D levels in pairs where that pays) and no zero-padded copies."""
     level = len(detail_shapes)
-    if not _multilevel_1d(axes, [y], level):
+    if not (_multilevel_1d(axes, [y], level) or (len(axes) >= 2 and is_cupy(y))):
         return None
-    axis, bank, mode = axes[0], banks[0], modes[0]
-    chain_mode = PERIODIZATION if mode == PERIODIZATION else ZERO
-    lens = [y.shape[axis]]
-    for _ in range(level):
-        lens.append(coeff_len(lens[-1], bank.length, chain_mode))
-    if lens[1:] != [s[axis] for s in detail_shapes[::-1]]:
+    chain_modes = [PERIODIZATION if m == PERIODIZATION else ZERO for m in modes]
+    transposed = [_fused_kernels.transposed_bank(b) for b in banks]
+    shapes = level_shapes(y.shape, axes, transposed, chain_modes, level)
+    if shapes[1:] != [tuple(s) for s in detail_shapes[::-1]]:
         return None  # shapes that do not chain: the per-level path raises pywt's error
-    if chain_mode == PERIODIZATION and any(n % 2 for n in lens[1:-1]):
+    if any(m == PERIODIZATION and s[ax] % 2 for s in shapes[1:-1]
+           for ax, m in zip(axes, chain_modes)):
         return None
-    transposed = [_fused_kernels.transposed_bank(bank)]
-    c = _fused1d.wavedec(y, axis, transposed[0], chain_mode, level,
-                         level_fallback=lambda a: dwtn(a, axes, transposed, [chain_mode]))
-    return [c[0]] + [{"d": d} for d in c[1:]]
+    return wavedec(y, axes, transposed, chain_modes, level)
 
 
 def untrim(xp, a, shape, axes):
