@@ -20,19 +20,20 @@
 //                     by value, the two-level kernel by value but in smooth,
 //                     antireflect and periodization mode, whose extensions
 //                     take more;
-//   2 (128)           the adjoint's periodization and antireflect folds, its
-//                     other folds with filters by address but smooth mode's
-//                     (ptxas spills 8-24 bytes at 80 registers there), the
-//                     two-level antireflect extension;
-//   3 (80)            the rest.
+//   2 (128)           the adjoint's periodization folds and its constant-mode
+//                     folds with filters by address (ptxas spills 8-44 bytes
+//                     at 80 registers there), the two-level antireflect
+//                     extension;
+//   3 (80)            the rest (the other adjoints with filters by address,
+//                     the backward of learned filters, included).
 // Doubles take two registers each (2 blocks; the two-level kernel's smooth and
 // antireflect extensions all it may have: 1).
 template <int OP, int M, int TAPS, typename T>
 struct Dwt2MinBlocks {
   enum {
     light_modes = M == cuwavelet::kZero || M == cuwavelet::kConstant,
-    heavy = (OP == 2 && (M == cuwavelet::kPeriodization || M == cuwavelet::kAntireflect ||
-                         (TAPS == 0 && M != cuwavelet::kZero && M != cuwavelet::kSmooth))) ||
+    heavy = (OP == 2 && (M == cuwavelet::kPeriodization ||
+                         (TAPS == 0 && M == cuwavelet::kConstant))) ||
             (OP == -1 && M == cuwavelet::kAntireflect),
     edge_heavy = M == cuwavelet::kSmooth || M == cuwavelet::kAntireflect,
     wrapping_two_levels = OP == -1 && M == cuwavelet::kPeriodization,
