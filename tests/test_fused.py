@@ -78,10 +78,13 @@ def test_emulator_turns_a_missing_barrier_into_a_wrong_answer(shift, exposed_by)
 def test_emulator_refuses_divergent_barriers_and_overruns():
     with pytest.raises(RuntimeError, match="divergent barrier"):
         _fused_host.divergent_barrier(8)
-    with pytest.raises(RuntimeError, match="wrote past"):
-        _fused_host.shared_overrun(4)
-    with pytest.raises(RuntimeError, match="read past"):
-        _fused_host.shared_overrun(4, read=True)
+    # the first byte past a block's shared memory (1 KB), and one far past it
+    # (an index nearly twice the size: not taken for a global address)
+    for past in (0, 1000):
+        with pytest.raises(RuntimeError, match="wrote past"):
+            _fused_host.shared_overrun(4, past=past)
+        with pytest.raises(RuntimeError, match="read past"):
+            _fused_host.shared_overrun(4, read=True, past=past)
 
 
 @pytest.mark.parametrize("op", ["dwt2", "idwt2", "dwt2_adjoint"])

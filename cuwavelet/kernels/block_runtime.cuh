@@ -15,7 +15,9 @@
 // written (shared memory starts poisoned with NaN bytes at every block) or has
 // already overwritten. The emulator also refuses barriers that not every thread
 // reaches (divergent __syncthreads), and writes past the dynamic shared memory
-// and b.load / b.store accesses of the guard bytes that follow it.
+// and b.load / b.store accesses of the guard bytes that follow it (as many as
+// the shared memory has, at least 64: an index up to twice the shared memory's
+// size is reported, not taken for an address in global memory).
 //
 // Memory accesses and multiply-adds of the kernels go through the block too:
 //
@@ -157,16 +159,17 @@ class Emulator {
   friend class HostBlock;
   enum State { kRunnable, kAtBarrier, kDone };
   static constexpr std::size_t kStackBytes = 128 * 1024;
-  static constexpr std::size_t kGuardBytes = 64;
+  static constexpr std::size_t kMinGuardBytes = 64;
   static constexpr unsigned char kPoison = 0xFF;  // NaN in every float and double
   static constexpr unsigned char kGuard = 0xA5;
 
   Emulator(int threads, std::size_t shared_bytes, const EmulatorOptions& options)
-      : threads_(threads), shared_bytes_(shared_bytes), options_(options),
-        fibers_(threads), state_(threads), barriers_(threads),
+      : threads_(threads), shared_bytes_(shared_bytes),
+        guard_bytes_(shared_bytes > kMinGuardBytes ? shared_bytes : kMinGuardBytes),
+        options_(options), fibers_(threads), state_(threads), barriers_(threads),
         stacks_(new unsigned char[kStackBytes * threads]),
         // 16-byte aligned storage, as CUDA's dynamic shared memory is (at least)
-        shared_(new std::uint64_t[(shared_bytes + kGuardBytes + 15) / 16 * 2]) {}
+        shared_(new std::uint64_t[(shared_bytes + guard_bytes_ + 15) / 16 * 2]) {}
 
   unsigned char* shared_base() const { return reinterpret_cast<unsigned char*>(shared_.get()); }
 
@@ -209,7 +212,7 @@ class Emulator {
     block_ = blk;
     grid_ = grid;
     std::memset(shared_base(), kPoison, shared_bytes_);
-    std::memset(shared_base() + shared_bytes_, kGuard, kGuardBytes);
+    std::memset(shared_base() + shared_bytes_, kGuard, guard_bytes_);
     Emulator*& cur = current();
     Emulator* previous = cur;
     cur = this;
@@ -246,7 +249,7 @@ class Emulator {
     }
     cur = previous;
     bool wrote_past = false;
-    for (std::size_t i = 0; i < kGuardBytes; ++i)
+    for (std::size_t i = 0; i < guard_bytes_; ++i)
       wrote_past = wrote_past || shared_base()[shared_bytes_ + i] != kGuard;
     if (wrote_past || overrun_)
       throw std::logic_error("block " + std::to_string(blk) + (wrote_past ? " wrote" : " read") +
@@ -256,6 +259,7 @@ class Emulator {
 
   const int threads_;
   const std::size_t shared_bytes_;
+  const std::size_t guard_bytes_;  // after the shared memory, filled with kGuard
   const EmulatorOptions options_;
   std::vector<ucontext_t> fibers_;
   std::vector<State> state_;
@@ -282,7 +286,7 @@ inline void HostBlock::count_access(const void* p, std::size_t bytes, bool store
   const unsigned char* c = static_cast<const unsigned char*>(p);
   const unsigned char* s = em_->shared_base();
   Counts& n = em_->counts_;
-  if (c >= s && c < s + em_->shared_bytes_ + Emulator::kGuardBytes) {
+  if (c >= s && c < s + em_->shared_bytes_ + em_->guard_bytes_) {
     ++(store ? n.shared_stores : n.shared_loads);
     if (c + bytes > s + em_->shared_bytes_) em_->overrun_ = true;  // reported after the block
   } else {

@@ -212,13 +212,16 @@ void divergent_barrier(int threads) {
 
 // Emulator self-test kernel: a write one element past the shared memory, or
 // (read) a load of the element past it through the block.
-void shared_overrun(int threads, bool read) {
-  Emulator::launch(1, threads, 16, [read](const HostBlock& b) {
+// A block of 1 KB of shared memory whose thread 0 reads or writes the byte
+// `past` bytes after its end (the emulator must refuse both).
+void shared_overrun(int threads, bool read, int past) {
+  constexpr int kShared = 1024;
+  Emulator::launch(1, threads, kShared, [read, past](const HostBlock& b) {
     if (b.thread() != 0) return;
     if (read) {
-      b.load(b.shared() + 16);
+      b.load(b.shared() + kShared + past);
     } else {
-      b.shared()[16] = 0;
+      b.shared()[kShared + past] = 0;
     }
   });
 }
@@ -240,5 +243,6 @@ PYBIND11_MODULE(_fused_host, m) {
   m.def("two_level_holds", &cuwavelet::two_level_holds);
   m.def("exchange", &cuwavelet::exchange);
   m.def("divergent_barrier", &cuwavelet::divergent_barrier);
-  m.def("shared_overrun", &cuwavelet::shared_overrun, py::arg("threads"), py::arg("read") = false);
+  m.def("shared_overrun", &cuwavelet::shared_overrun, py::arg("threads"), py::arg("read") = false,
+        py::arg("past") = 0);
 }
