@@ -114,9 +114,10 @@ def parse_ptxas_log(log: str, names: dict) -> dict:
 
 
 @functools.lru_cache(maxsize=None)
-def resources(source: str, arch: str = DEFAULT_ARCH) -> dict:
+def resources(source: str, arch: str = DEFAULT_ARCH, defines: tuple = ()) -> dict:
     """ptxas's resources of every specialization of a fused kernel source
-    (a .cu file of cuwavelet/kernels, as cuwavelet/_launch.py names them).
+    (a .cu file of cuwavelet/kernels, as cuwavelet/_launch.py names them),
+    compiled with cuwavelet's options plus `defines` (("NAME=value", ...)).
     Raises RuntimeError with NVRTC's log where the source does not compile."""
     from cupy_backends.cuda.libs import nvrtc
 
@@ -129,7 +130,8 @@ def resources(source: str, arch: str = DEFAULT_ARCH) -> dict:
         for name in names:
             nvrtc.addNameExpression(prog, name)
         try:
-            nvrtc.compileProgram(prog, [f"-arch={arch}", "-Xptxas=-v", *cuda.COMPILE_OPTIONS])
+            nvrtc.compileProgram(prog, [f"-arch={arch}", "-Xptxas=-v", *cuda.COMPILE_OPTIONS,
+                                        *(f"-D{d}" for d in defines)])
         except Exception as exc:
             raise RuntimeError(f"NVRTC failed on {module.entry}:\n"
                                + nvrtc.getProgramLog(prog)) from exc

@@ -10,6 +10,7 @@ CUWAVELET_REQUIRE_NVRTC=1 (set by .ci/run) makes that a failure.
 import concurrent.futures
 import functools
 import os
+import types
 
 import pytest
 
@@ -125,6 +126,35 @@ def test_no_kernel_spills_registers(compiled, which):
     spilling = {n: (r.spill_stores, r.spill_loads) for n, r in table.items()
                 if r.spill_stores or r.spill_loads}
     assert not spilling, f"kernels spilling (store, load bytes) on {_kernel_resources.DEFAULT_ARCH}: {spilling}"
+
+
+# the kernels that read inputs or write details with load_once / store_once
+STREAMING_KERNELS = {
+    "fused-2d": ["fused_dwt2_kernel<0, 0, 1, float>", "fused_dwt2_kernel<0, 2, 1, float>",
+                 "fused_dwt2_kernel<0, 2, 0, float>", "fused_dwt2_kernel<0, 2, 1, double>",
+                 "fused_dwt2_two_levels_kernel<2, 1, float>"],
+    "fused-1d": ["fused_wavedec1d_kernel<0, float>", "fused_wavedec1d_kernel<2, float>"],
+}
+
+
+@pytest.mark.parametrize("which", sorted(STREAMING_KERNELS))
+def test_streaming_variant_compiles_without_spills(which):
+    """Kernels compiled with CUWAVELET_STREAMING=1 (cache-streaming input
+    loads and detail stores: bench_fused_gpu.py's 'fused-stream', which a GPU
+    times against the default) compile for sm_90 without spilling (the W5 and
+    W6 forward kernels; a few, as each compile takes seconds)."""
+    _nvrtc()
+    module = KERNEL_MODULES[which][0]
+    names = STREAMING_KERNELS[which]
+    assert set(names) <= set(module.names())
+    subset = types.SimpleNamespace(names=lambda: names, source=module.source, entry=module.entry)
+    try:
+        table = _kernel_resources.resources.__wrapped__(  # (uncached: a subset)
+            subset, defines=("CUWAVELET_STREAMING=1",))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    spilling = [n for n, r in table.items() if r.spill_stores or r.spill_loads]
+    assert sorted(table) == sorted(names) and not spilling
 
 
 def test_ptxas_report_is_read():

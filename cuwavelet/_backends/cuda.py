@@ -7,6 +7,7 @@ the bridges point at the framework's stream.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from pathlib import Path
@@ -20,6 +21,9 @@ KERNEL_DIR = Path(__file__).resolve().parent.parent / "kernels"
 OPS = ("analysis", "analysis_adjoint", "synthesis", "synthesis_adjoint")
 DTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 COMPILE_OPTIONS = ("-std=c++17",)
+# Preprocessor definitions added to COMPILE_OPTIONS (compile_defines): kernel
+# variants a benchmark compares in one process. None are set by default.
+_defines: dict = {}
 BLOCK = 256
 
 
@@ -58,7 +62,8 @@ class KernelModule:
 
     def function(self, name: str):
         import cupy
-        key = (cupy.cuda.runtime.getDevice(), name)
+        options = compile_options()
+        key = (cupy.cuda.runtime.getDevice(), name, options)
         function = self._functions.get(key)
         if function is None:
             with self._lock:
@@ -66,10 +71,32 @@ class KernelModule:
                 if function is None:
                     if name not in self.names():
                         raise KeyError(f"{self.entry} has no specialization {name}")
-                    module = cupy.RawModule(code=self.source(), options=COMPILE_OPTIONS,
+                    module = cupy.RawModule(code=self.source(), options=options,
                                             name_expressions=[name])
                     function = self._functions[key] = module.get_function(name)
         return function
+
+
+def compile_options() -> tuple:
+    """NVRTC's options for the kernels compiled now."""
+    return COMPILE_OPTIONS + tuple(f"-D{k}={v}" for k, v in sorted(_defines.items()))
+
+
+@contextlib.contextmanager
+def compile_defines(**defines):
+    """Kernels launched inside are compiled (and cached) with these
+    preprocessor definitions, e.g. CUWAVELET_STREAMING=1 (kernels/
+    block_runtime.cuh): for benchmarks that time two variants in one process.
+    Launches go through the fused pipeline's function lookup each time, but
+    recorded plans keep the kernels they were recorded with: call these
+    benchmarks' level functions, not the planned public transforms."""
+    saved = dict(_defines)
+    _defines.update(defines)
+    try:
+        yield
+    finally:
+        _defines.clear()
+        _defines.update(saved)
 
 
 def kernel_name(op: int, mode: int, dtype) -> str:

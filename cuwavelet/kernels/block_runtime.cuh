@@ -24,6 +24,12 @@
 //     b.load(p)            *p            (global or shared memory)
 //     b.store(p, v)        *p = v
 //     b.mul_add(acc, w, v) acc + w * v   (a filter tap)
+//     b.load_once(p), b.store_once(p, v)  global data the call reads or writes
+//                          once (an analysis' input, its details): compiled
+//                          with CUWAVELET_STREAMING=1, cache-streaming accesses
+//                          (evicted first from L2, so that the approximation
+//                          the next level reads may stay there); plain ones
+//                          otherwise (the default, until a GPU has measured it)
 //
 // On the GPU they are exactly those expressions. The emulator performs them
 // and counts them per launch (Counts: global bytes read and written, shared
@@ -41,6 +47,9 @@
 
 #define CUWAVELET_BLOCK __device__ __forceinline__
 #define CUWAVELET_UNROLL _Pragma("unroll")
+#ifndef CUWAVELET_STREAMING
+#define CUWAVELET_STREAMING 0
+#endif
 
 extern __shared__ __align__(16) unsigned char cuwavelet_dynamic_shared[];
 
@@ -58,6 +67,22 @@ struct DeviceBlock {
   __device__ __forceinline__ T load(const T* p) const { return *p; }
   template <typename T>
   __device__ __forceinline__ void store(T* p, T v) const { *p = v; }
+  template <typename T>
+  __device__ __forceinline__ T load_once(const T* p) const {
+#if CUWAVELET_STREAMING
+    return __ldcs(p);
+#else
+    return *p;
+#endif
+  }
+  template <typename T>
+  __device__ __forceinline__ void store_once(T* p, T v) const {
+#if CUWAVELET_STREAMING
+    __stcs(p, v);
+#else
+    *p = v;
+#endif
+  }
   template <typename A, typename W>
   __device__ __forceinline__ A mul_add(A acc, W w, A v) const { return acc + A(w) * v; }
 };
@@ -126,11 +151,17 @@ class HostBlock {
   T load(const T* p) const { count_access(p, sizeof(T), false); return *p; }
   template <typename T>
   void store(T* p, T v) const { count_access(p, sizeof(T), true); *p = v; }
+  // (global memory only on the GPU: the emulator refuses shared addresses)
+  template <typename T>
+  T load_once(const T* p) const { require_global(p); return load(p); }
+  template <typename T>
+  void store_once(T* p, T v) const { require_global(p); store(p, v); }
   template <typename A, typename W>
   A mul_add(A acc, W w, A v) const;
 
  private:
   inline void count_access(const void* p, std::size_t bytes, bool store) const;
+  inline void require_global(const void* p) const;
   Emulator* em_;
   int thread_;
 };
@@ -251,6 +282,10 @@ class Emulator {
     bool wrote_past = false;
     for (std::size_t i = 0; i < guard_bytes_; ++i)
       wrote_past = wrote_past || shared_base()[shared_bytes_ + i] != kGuard;
+    if (once_in_shared_)
+      throw std::logic_error("block " + std::to_string(blk) +
+                             " used a global-memory-only access (load_once / store_once) on "
+                             "shared memory");
     if (wrote_past || overrun_)
       throw std::logic_error("block " + std::to_string(blk) + (wrote_past ? " wrote" : " read") +
                              " past its " + std::to_string(shared_bytes_) +
@@ -271,6 +306,7 @@ class Emulator {
   std::unordered_set<std::uint64_t> sectors_[2];  // loaded, stored (count_sectors)
   int running_ = 0;
   bool overrun_ = false;  // an access reached the guard bytes past the shared memory
+  bool once_in_shared_ = false;  // a load_once / store_once of a shared address
   index_t block_ = 0, grid_ = 0;
   const void* body_ = nullptr;
   void (*invoke_)(const void*, const HostBlock&) = nullptr;
@@ -281,6 +317,12 @@ inline index_t HostBlock::block() const { return em_->block_; }
 inline index_t HostBlock::blocks() const { return em_->grid_; }
 inline unsigned char* HostBlock::shared() const { return em_->shared_base(); }
 inline void HostBlock::sync() const { em_->arrive(thread_); }
+
+inline void HostBlock::require_global(const void* p) const {
+  const unsigned char* c = static_cast<const unsigned char*>(p);
+  const unsigned char* s = em_->shared_base();
+  if (c >= s && c < s + em_->shared_bytes_ + em_->guard_bytes_) em_->once_in_shared_ = true;
+}
 
 inline void HostBlock::count_access(const void* p, std::size_t bytes, bool store) const {
   const unsigned char* c = static_cast<const unsigned char*>(p);
@@ -319,7 +361,7 @@ struct BlockSamples {
   const Block& b;
   const T* x;
   index_t stride;
-  CUWAVELET_BLOCK A operator()(index_t i) const { return A(b.load(x + i * stride)); }
+  CUWAVELET_BLOCK A operator()(index_t i) const { return A(b.load_once(x + i * stride)); }
 };
 
 }  // namespace cuwavelet

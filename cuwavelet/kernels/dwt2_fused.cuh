@@ -232,9 +232,15 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
       A acc[4];  // aa, ad, da, dd
       column_quad<BY_VALUE, T, A>(b, row_lo, row_hi, L.tile_x, oy, ox, Fy, lo_y, hi_y, acc);
       CUWAVELET_UNROLL
-      for (int k = 0; k < 4; ++k)
-        b.store(band[k] + offset[kAA + k] + (oy0 + oy) * axis_stride(g, kAA + k, kY) +
-                    (ox0 + ox) * axis_stride(g, kAA + k, kX), T(acc[k]));
+      for (int k = 0; k < 4; ++k) {
+        T* at = band[k] + offset[kAA + k] + (oy0 + oy) * axis_stride(g, kAA + k, kY) +
+                (ox0 + ox) * axis_stride(g, kAA + k, kX);
+        if (k == 0) {
+          b.store(at, T(acc[k]));  // the approximation: the next level's input
+        } else {
+          b.store_once(at, T(acc[k]));
+        }
+      }
     }
   }
 }

@@ -226,6 +226,14 @@ void shared_overrun(int threads, bool read, int past) {
   });
 }
 
+// A block whose thread 0 reads shared memory with load_once, which the GPU
+// compiles to a global-memory-only load (the emulator must refuse it).
+void streaming_on_shared(int threads) {
+  Emulator::launch(1, threads, 64, [](const HostBlock& b) {
+    if (b.thread() == 0) b.load_once(reinterpret_cast<const float*>(b.shared()));
+  });
+}
+
 }  // namespace
 }  // namespace cuwavelet
 
@@ -245,4 +253,5 @@ PYBIND11_MODULE(_fused_host, m) {
   m.def("divergent_barrier", &cuwavelet::divergent_barrier);
   m.def("shared_overrun", &cuwavelet::shared_overrun, py::arg("threads"), py::arg("read") = false,
         py::arg("past") = 0);
+  m.def("streaming_on_shared", &cuwavelet::streaming_on_shared, py::arg("threads"));
 }
