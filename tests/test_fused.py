@@ -85,6 +85,8 @@ def test_emulator_refuses_divergent_barriers_and_overruns():
             _fused_host.shared_overrun(4, past=past)
         with pytest.raises(RuntimeError, match="read past"):
             _fused_host.shared_overrun(4, read=True, past=past)
+    with pytest.raises(RuntimeError, match="wrote past"):  # not through b.store
+        _fused_host.shared_overrun(4, past=10, raw=True)
     with pytest.raises(RuntimeError, match="global-memory-only access"):
         _fused_host.streaming_on_shared(4)
 

@@ -64,8 +64,12 @@ def test_every_fused_family_is_counted_and_writes_each_output_once(gpu_route):
             info = e["info"]
             families.add(info.family)
             # each output element stored once, from contiguous outputs: bytes and sectors
+            # (each output array's run of a batch item may start and end inside a
+            # 32-byte sector: under 2 sectors more per array and item, counted on
+            # the first item and scaled by the batch; at most 13 arrays a launch)
             assert e["global_store_bytes"] == info.output_bytes, (name, info.kernel)
-            assert info.output_bytes <= 32 * e["global_store_sectors"] <= info.output_bytes + 32 * 13
+            assert (info.output_bytes <= 32 * e["global_store_sectors"]
+                    < info.output_bytes + 64 * 13 * info.items), (name, info.kernel)
             # every input read (zero-padded modes may skip nothing here: no input is all halo)
             assert e["global_load_bytes"] >= info.input_bytes
             assert 32 * e["global_load_sectors"] >= info.input_bytes

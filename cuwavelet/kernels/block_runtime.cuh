@@ -17,7 +17,8 @@
 // reaches (divergent __syncthreads), and writes past the dynamic shared memory
 // and b.load / b.store accesses of the guard bytes that follow it (as many as
 // the shared memory has, at least 64: an index up to twice the shared memory's
-// size is reported, not taken for an address in global memory).
+// size is reported, not taken for an address in global memory; a write past
+// the end through a raw pointer is found in the first 64 of them).
 //
 // Memory accesses and multiply-adds of the kernels go through the block too:
 //
@@ -243,7 +244,7 @@ class Emulator {
     block_ = blk;
     grid_ = grid;
     std::memset(shared_base(), kPoison, shared_bytes_);
-    std::memset(shared_base() + shared_bytes_, kGuard, guard_bytes_);
+    std::memset(shared_base() + shared_bytes_, kGuard, kMinGuardBytes);
     Emulator*& cur = current();
     Emulator* previous = cur;
     cur = this;
@@ -279,14 +280,14 @@ class Emulator {
       }
     }
     cur = previous;
-    bool wrote_past = false;
-    for (std::size_t i = 0; i < guard_bytes_; ++i)
+    bool wrote_past = overran_[1];  // b.store past the end, or a raw write just past it
+    for (std::size_t i = 0; i < kMinGuardBytes; ++i)
       wrote_past = wrote_past || shared_base()[shared_bytes_ + i] != kGuard;
     if (once_in_shared_)
       throw std::logic_error("block " + std::to_string(blk) +
                              " used a global-memory-only access (load_once / store_once) on "
                              "shared memory");
-    if (wrote_past || overrun_)
+    if (wrote_past || overran_[0])
       throw std::logic_error("block " + std::to_string(blk) + (wrote_past ? " wrote" : " read") +
                              " past its " + std::to_string(shared_bytes_) +
                              " bytes of shared memory");
@@ -305,7 +306,7 @@ class Emulator {
   Counts counts_;
   std::unordered_set<std::uint64_t> sectors_[2];  // loaded, stored (count_sectors)
   int running_ = 0;
-  bool overrun_ = false;  // an access reached the guard bytes past the shared memory
+  bool overran_[2] = {false, false};  // a b.load / b.store reached the guard bytes
   bool once_in_shared_ = false;  // a load_once / store_once of a shared address
   index_t block_ = 0, grid_ = 0;
   const void* body_ = nullptr;
@@ -330,7 +331,7 @@ inline void HostBlock::count_access(const void* p, std::size_t bytes, bool store
   Counts& n = em_->counts_;
   if (c >= s && c < s + em_->shared_bytes_ + em_->guard_bytes_) {
     ++(store ? n.shared_stores : n.shared_loads);
-    if (c + bytes > s + em_->shared_bytes_) em_->overrun_ = true;  // reported after the block
+    if (c + bytes > s + em_->shared_bytes_) em_->overran_[store] = true;  // reported after the block
   } else {
     (store ? n.global_store_bytes : n.global_load_bytes) += (long long)bytes;
     if (em_->options_.count_sectors) {

@@ -212,16 +212,20 @@ void divergent_barrier(int threads) {
 
 // Emulator self-test kernel: a write one element past the shared memory, or
 // (read) a load of the element past it through the block.
-// A block of 1 KB of shared memory whose thread 0 reads or writes the byte
-// `past` bytes after its end (the emulator must refuse both).
-void shared_overrun(int threads, bool read, int past) {
+// A block of 1 KB of shared memory whose thread 0 reads (b.load) or writes
+// (b.store, or `raw`: through the pointer) the byte `past` bytes after its
+// end: the emulator must refuse each.
+void shared_overrun(int threads, bool read, int past, bool raw) {
   constexpr int kShared = 1024;
-  Emulator::launch(1, threads, kShared, [read, past](const HostBlock& b) {
+  Emulator::launch(1, threads, kShared, [read, past, raw](const HostBlock& b) {
     if (b.thread() != 0) return;
+    unsigned char* at = b.shared() + kShared + past;
     if (read) {
-      b.load(b.shared() + kShared + past);
+      b.load(at);
+    } else if (raw) {
+      *at = 0;
     } else {
-      b.shared()[kShared + past] = 0;
+      b.store(at, (unsigned char)0);
     }
   });
 }
@@ -252,6 +256,6 @@ PYBIND11_MODULE(_fused_host, m) {
   m.def("exchange", &cuwavelet::exchange);
   m.def("divergent_barrier", &cuwavelet::divergent_barrier);
   m.def("shared_overrun", &cuwavelet::shared_overrun, py::arg("threads"), py::arg("read") = false,
-        py::arg("past") = 0);
+        py::arg("past") = 0, py::arg("raw") = false);
   m.def("streaming_on_shared", &cuwavelet::streaming_on_shared, py::arg("threads"));
 }
