@@ -157,6 +157,20 @@ def test_streaming_variant_compiles_without_spills(which):
     assert sorted(table) == sorted(names) and not spilling
 
 
+def test_compile_defines_set_and_restore_the_options():
+    """The options every CUDA launch reads: COMPILE_OPTIONS itself (the very
+    tuple, no rebuild per launch) unless a benchmark's compile_defines adds a
+    definition, which nesting extends and leaving undoes."""
+    assert cuda.compile_options() is cuda.COMPILE_OPTIONS
+    with cuda.compile_defines(CUWAVELET_STREAMING=1):
+        assert cuda.compile_options() == (*cuda.COMPILE_OPTIONS, "-DCUWAVELET_STREAMING=1")
+        with cuda.compile_defines(A=2):
+            assert cuda.compile_options() == (*cuda.COMPILE_OPTIONS, "-DA=2",
+                                              "-DCUWAVELET_STREAMING=1")
+        assert cuda.compile_options() == (*cuda.COMPILE_OPTIONS, "-DCUWAVELET_STREAMING=1")
+    assert cuda.compile_options() is cuda.COMPILE_OPTIONS and not cuda._defines
+
+
 def test_ptxas_report_is_read():
     """The parser reads ptxas's lines as NVRTC prints them (a captured log)."""
     log = """ptxas info    : Compiling entry function '_Z1kILi1EfEvv' for 'sm_90'

@@ -24,6 +24,7 @@ COMPILE_OPTIONS = ("-std=c++17",)
 # Preprocessor definitions added to COMPILE_OPTIONS (compile_defines): kernel
 # variants a benchmark compares in one process. None are set by default.
 _defines: dict = {}
+_options = COMPILE_OPTIONS  # COMPILE_OPTIONS plus _defines, kept current (read every launch)
 BLOCK = 256
 
 
@@ -79,7 +80,15 @@ class KernelModule:
 
 def compile_options() -> tuple:
     """NVRTC's options for the kernels compiled now."""
-    return COMPILE_OPTIONS + tuple(f"-D{k}={v}" for k, v in sorted(_defines.items()))
+    return _options
+
+
+def _set_defines(defines: dict) -> None:
+    global _options
+    _defines.clear()
+    _defines.update(defines)
+    _options = COMPILE_OPTIONS + tuple(f"-D{k}={v}" for k, v in sorted(_defines.items())) \
+        if _defines else COMPILE_OPTIONS
 
 
 @contextlib.contextmanager
@@ -91,12 +100,11 @@ def compile_defines(**defines):
     recorded plans keep the kernels they were recorded with: call these
     benchmarks' level functions, not the planned public transforms."""
     saved = dict(_defines)
-    _defines.update(defines)
+    _set_defines({**saved, **defines})
     try:
         yield
     finally:
-        _defines.clear()
-        _defines.update(saved)
+        _set_defines(saved)
 
 
 def kernel_name(op: int, mode: int, dtype) -> str:
