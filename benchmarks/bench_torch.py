@@ -1,7 +1,8 @@
 """Forward and forward+backward timings of bridges.torch against ptwt and
 pytorch_wavelets, side by side in one process (not a test).
 
-    python benchmarks/bench_torch.py [--device cpu|cuda] [--quick]
+    python benchmarks/bench_torch.py [--device cpu|cuda] [--quick] [--workloads W3 ...]
+                                     [--modes zero symmetric] [--profile]
 
 Workloads (float32):
     W3  (16, 3, 256, 256)  db2  level 3   wavedec2
@@ -12,6 +13,9 @@ each in mode 'zero' (every peer computes pywt's coefficients there) and
 'symmetric' (pywt's default; pytorch_wavelets' 'symmetric' is checked
 against ours and reported as it is). forward+backward is the forward and
 torch.autograd.grad of all coefficients with fixed random cotangents.
+--modes sets the modes and their order (an effect of what ran first shows
+when the order is reversed); --profile adds, for ours, a torch.profiler table
+of one forward+backward's host and device time per operator.
 Times are medians of interleaved runs (on CUDA: CUDA events on the current
 stream, at least 50 runs after warm-up); "x ours" is peer time / our time
 (above 1: we are faster). On CUDA also the effective bandwidth, M_min / time
@@ -150,6 +154,19 @@ def forward_backward(f, x, device):
     return lambda: torch.autograd.grad(leaves(f(xg)), xg, cots)
 
 
+def profile(fn, device, title, rows=15):
+    """torch.profiler's table of 5 runs of fn (after the timed ones: warm):
+    host time per operator and, on CUDA, the kernels each launched."""
+    from torch.profiler import ProfilerActivity
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    with torch.profiler.profile(activities=activities) as prof:
+        for _ in range(5):
+            fn()
+        sync(device)
+    print(f"profile of ours, 5 x forward+backward, {title}:")
+    print(prof.key_averages().table(sort_by="cpu_time_total", row_limit=rows))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=["cpu", "cuda"],
@@ -157,6 +174,10 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS),
                         help="which workloads (default: all the device runs)")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES),
+                        help="modes, in the order they run")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile one forward+backward of ours per workload and mode")
     args = parser.parse_args()
     device = torch.device(args.device)
     warmup, repeats = (1, 7) if args.quick else (3, 25)
@@ -187,7 +208,7 @@ def main():
             continue
         x = torch.randn(w["shape"], generator=torch.Generator().manual_seed(0)).to(device)
         label = f"{wname} {tuple(w['shape'])} {w['wavelet']} L{w['level']}"
-        for mode in MODES:
+        for mode in args.modes:
             fns, diffs, ref = {}, {}, None
             for name, impl in impls.items():
                 f = None if isinstance(impl, str) else impl(w, mode, device)
@@ -223,6 +244,8 @@ def main():
                 print(f"{label:<28}{mode:<11}{name:<18}{fwd[name]:>9.2f}{fb[name]:>12.2f}"
                       f"{fwd[name] / fwd[ours_name]:>12.2f}{fb[name] / fb[ours_name]:>12.2f}"
                       f"{diffs[name]:>16}{bandwidth}")
+            if args.profile:
+                profile(forward_backward(fns[ours_name], x, device), device, f"{label} {mode}")
             fns = None
             if device.type == "cuda":
                 torch.cuda.empty_cache()

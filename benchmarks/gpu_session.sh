@@ -8,7 +8,9 @@
 #   3. bench_fused_gpu.py: fused 2D levels with filters by value and by address,
 #      two levels per launch against one, and the adjoint (W3, W6; zero and symmetric)
 #   4. bench_torch.py --quick: forward and forward+backward against ptwt and
-#      pytorch_wavelets (W3, W5, W6)
+#      pytorch_wavelets (W3, W5, W6); then W3 again, symmetric mode first, with a
+#      profile of our forward+backward per mode (zero mode's backward took twice
+#      symmetric's on the 2026-11-26 card, all of it host-bound: which operator?)
 #   5. ncu over the fused kernels of W5 and W6 (ncu_workloads.py): duration, DRAM and
 #      SM throughput, occupancy, registers
 #   6. bench_register_block.py: the 1D multi-level kernel, 4 outputs per thread vs 1
@@ -40,6 +42,9 @@ for mode in zero symmetric; do
 done
 run 120 torch "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 W5 W6
 tail -30 "$out/torch.log"
+run 60 torch-profile "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 \
+    --modes symmetric zero --profile
+grep -E "^W3|profile of|Self CPU time|Self CUDA time" "$out/torch-profile.log"
 # (the second round of ncu_workloads.py is profiled: n fused launches a round)
 n=$("$py" benchmarks/ncu_workloads.py --count)
 "$py" benchmarks/ncu_workloads.py > /dev/null 2>&1  # compile outside the profiler
