@@ -504,3 +504,126 @@ def dwt2_two_levels(x, axes, banks, modes, *, emulation=DEFAULT_EMULATION):
     _launch.launch(TWO_LEVELS, 0, p.mode, p.dtype, g, tiles, operands, filters, emulation)
     keys = [_band_key(p, axes, k) for k in range(4)]
     return dict(zip(keys[1:], level1)), dict(zip(keys, level2))
+
+
+# --- two levels of waverec2 per launch (kernels/dwt2_two_levels_synthesis.cuh) -----
+
+TWO_LEVEL_SYNTHESIS = _launch.FAMILIES["idwt2_two_levels"]
+
+
+@dataclasses.dataclass(frozen=True)
+class _TwoLevelSynthesisPlan:
+    level1: _Plan       # the level-1 idwt2's plan (image and level-1 lengths, axes, banks)
+    len2: tuple         # level-2 coefficient lengths along (y, x)
+    tile: tuple         # image samples per tile along (y, x)
+
+
+def _two_level_synthesis_plan(level2: dict, level1: dict, axes, banks, modes):
+    """A _TwoLevelSynthesisPlan, or a string saying why levels 2 and 1 of a
+    waverec2 cannot run in one launch."""
+    if any(m == PERIODIZATION for m in modes):
+        return "periodization wraps the level-1 approximation around (per-level path)"
+    present2 = [a for a in level2.values() if a is not None]
+    present1 = [a for a in level1.values() if a is not None]
+    if not present2 or not present1:
+        return "a level without coefficients (per-level path)"
+    if approx_key_2d() in level1:
+        return "the level-1 approximation is made on chip"
+    level1_plan = _plan("idwt2", level1, list(axes), list(banks), list(modes))
+    if isinstance(level1_plan, str):
+        return level1_plan
+    ref1, ref2 = present1[0], present2[0]
+    if any(tuple(a.shape) != tuple(ref2.shape) or a.dtype != ref1.dtype for a in present2):
+        return "level-2 subbands differ in shape or dtype"
+    if len({is_cupy(a) for a in present1 + present2}) > 1:
+        return "NumPy and CuPy arrays are mixed"
+    p = level1_plan
+    if any(ref2.shape[d] != ref1.shape[d] for d in range(ref1.ndim) if d not in p.yx):
+        return "the levels' batch dimensions differ"
+    return _two_level_synthesis_plan_for(p, tuple(ref2.shape[a] for a in p.yx))
+
+
+def approx_key_2d() -> str:
+    return KEYS[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def _two_level_synthesis_plan_for(level1: _Plan, len2):
+    F, n1 = tuple(b.length for b in level1.banks), level1.coeff_len
+    if any(rec_len(m, f, ZERO) - n not in (0, 1) for m, n, f in zip(len2, n1, F)):
+        return "the level-2 reconstruction is not the level-1 details' length (or one longer)"
+    tile = list(level1.tile)
+    while _launch.shared_bytes(TWO_LEVEL_SYNTHESIS, 1, ZERO, level1.dtype,
+                               _tile_record(TWO_LEVEL_SYNTHESIS, tile, F)) > SHARED_BUDGET:
+        k = 0 if tile[0] >= tile[1] else 1
+        if tile[k] <= 2:
+            return f"filters of length {F} leave no two-level synthesis tile in {SHARED_BUDGET} bytes"
+        tile[k] = max(2, tile[k] // 4 * 2)
+    return _TwoLevelSynthesisPlan(level1, tuple(len2), tuple(tile))
+
+
+def two_level_synthesis_work(tile, filter_len) -> float:
+    """Multiply-adds of an interior two-level synthesis tile (tile: image
+    samples along y, x) over the minimum for what it owns (cuwavelet._launch's
+    minimum work of two merges), from the kernel's phases: level 2 along x over
+    its window rows, along y into the level-1 approximation window, level 1
+    along x, along y. Windows as an interior tile's (one position before the
+    first read, to start even)."""
+    def window(out, f):  # positions a run of `out` outputs reads, from an even one
+        return (out - 1 + f - 2) // 2 + 3
+
+    (ty, tx), (fy, fx) = tile, filter_len
+    r1y, r1x = window(ty, fy), window(tx, fx)
+    r2y = window(r1y, fy) - 1
+    work = 2 * r2y * r1x * fx + r1y * r1x * fy + 2 * (r1y - 1) * tx * fx + ty * tx * fy
+    minimum = (ty * tx * fx + ty * tx * fy) + (ty * tx // 4 * fx + ty * tx // 4 * fy)
+    return work / minimum
+
+
+def why_not_two_level_synthesis_pays(level2: dict, level1: dict, axes, banks, modes):
+    """None where waverec2 runs levels 2 and 1 in one launch (it runs and its
+    extra work is at most TWO_LEVEL_MAX_WORK), else the reason."""
+    plan = _two_level_synthesis_plan(level2, level1, axes, banks, modes)
+    if isinstance(plan, str):
+        return plan
+    work = two_level_synthesis_work(plan.tile, [b.length for b in plan.level1.banks])
+    if work > TWO_LEVEL_MAX_WORK:
+        return (f"two-level synthesis tiles would merge {work:.2f}x the minimum multiply-adds, "
+                f"over {TWO_LEVEL_MAX_WORK}x: one level per launch")
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _two_level_synthesis_geometry(plan: _TwoLevelSynthesisPlan, byte_strides):
+    p = plan.level1
+    g = _launch.geometry(TWO_LEVEL_SYNTHESIS, p.image_shape, p.yx, byte_strides, p.dtype)
+    g["signal_len"], g["len1"], g["len2"] = p.signal_len, p.coeff_len, plan.len2
+    g["filter_len"] = [b.length for b in p.banks]
+    g["tile"] = plan.tile
+    g["tiles"] = [-(-n // t) for n, t in zip(p.signal_len, plan.tile)]
+    g.flags.writeable = False
+    return g
+
+
+def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, *,
+                     emulation=DEFAULT_EMULATION):
+    """Levels 2 and 1 of a waverec2 / waverecn over two axes in one launch:
+    the image from the level-2 subbands (their approximation as waverec2
+    hands it on: one sample longer than the level-1 details at most, then
+    trimmed) and the level-1 details, keys as idwt2_level's (missing or None
+    subbands are zeros). The level-1 approximation stays on chip. Every mode
+    but periodization (pywt's idwt pads with zeros in all of them)."""
+    plan = _two_level_synthesis_plan(level2, level1, list(axes), list(banks), list(modes))
+    if isinstance(plan, str):
+        raise ValueError(f"the two-level 2D synthesis cannot run this: {plan}")
+    p = plan.level1
+    xp = array_module(*[a for d in (level1, level2) for a in d.values() if a is not None])
+    keys = [_band_key(p, axes, k) for k in range(4)]
+    image = empty(xp, p.image_shape, p.dtype)
+    operands = [image] + [level1.get(k) for k in keys[1:]] + [level2.get(k) for k in keys]
+    g = _two_level_synthesis_geometry(
+        plan, tuple(None if a is None else tuple(a.strides) for a in operands))
+    tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
+    filters = _launch.filter_record(TWO_LEVEL_SYNTHESIS, p.banks, True, p.dtype, xp)
+    _launch.launch(TWO_LEVEL_SYNTHESIS, 1, ZERO, p.dtype, g, tiles, operands, filters, emulation)
+    return image

@@ -159,6 +159,11 @@ def _work_two_levels(op, g):
     return _analysis_2d(F, N, n1) + _analysis_2d(F, n1, n2)
 
 
+def _work_two_level_synthesis(op, g):
+    F, N, n1, n2 = (tuple(int(v) for v in g[k]) for k in ("filter_len", "signal_len", "len1", "len2"))
+    return _merge_2d(F, N, n1) + _merge_2d(F, n1, n2)
+
+
 def _work_wavedec1d(op, g):  # a_k and d_k of every level
     return int(g["filter_len"]) * sum(2 * int(n) for n in g["len"][1:int(g["levels"]) + 1])
 
@@ -175,6 +180,10 @@ FAMILIES = {f.name: f for f in [
     Family("dwt2_two_levels", "fused_dwt2_two_levels_kernel", "fused_device.cu", "_fused_host",
            "TwoLevelGeometry", 8, ("taps", "addresses"), lambda op, mode: (mode,), _every_mode((0,)),
            lambda op: tuple(range(1, 8)), _work_two_levels),
+    # two zero-padded synthesis levels: level-2 subbands and level-1 details -> image
+    Family("idwt2_two_levels", "fused_idwt2_two_levels_kernel", "fused_device.cu", "_fused_host",
+           "TwoLevelGeometry", 8, ("taps", "addresses"), lambda op, mode: (), lambda: [(1, 0)],
+           lambda op: (0,), _work_two_level_synthesis),
     Family("wavedec1d", "fused_wavedec1d_kernel", "dwt1_multilevel_device.cu", "_fused1d_host",
            "MultilevelGeometry", 14, ("taps",), lambda op, mode: (mode,), _every_mode((0,)),
            lambda op: tuple(range(1, 14)), _work_wavedec1d),

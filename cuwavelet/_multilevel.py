@@ -171,11 +171,34 @@ def waverec(a, details, axes, banks, modes, trim_first: bool):
         def level_step(a, d):  # one per-level idwt, pywt's trim first
             return idwtn({"a": trim_to(a, d.shape, axes), "d": d}, axes, banks, modes)
         return _coarse_to_fine.waverec(a, d_arrays, axes[0], banks[0], modes[0], level_step)
-    for level, d in enumerate(details):
+    level = 0
+    while level < len(details):
+        d = details[level]
         if a is not None and (level > 0 or trim_first):
             a = trim_to(a, next(iter(d.values())).shape, axes) if d else a
+        # (pairs end at the finest level, whose approximation is the largest to keep on chip)
+        if (len(details) - level) % 2 == 0 and a is not None and \
+                _two_level_synthesis({**d, "aa": a}, details[level + 1], axes, banks, modes, level):
+            # two levels per launch on the GPU: the approximation between them stays on chip
+            a = _fused_kernels.idwt2_two_levels({**d, "aa": a}, details[level + 1], axes, banks,
+                                                modes)
+            level += 2
+            continue
         a = idwtn({**d, approx_key(len(axes)): a} if a is not None else d, axes, banks, modes)
+        level += 1
     return a
+
+
+def _two_level_synthesis(level2, level1, axes, banks, modes, level) -> bool:
+    """Whether waverec runs this level and the next in one launch (CuPy
+    arrays, two axes, where the two-level synthesis runs and pays)."""
+    arrays = [v for v in (*level2.values(), *level1.values()) if v is not None]
+    if len(axes) != 2 or not all(is_cupy(v) for v in arrays):
+        return False
+    reason = _fused_kernels.why_not_two_level_synthesis_pays(level2, level1, axes, banks, modes)
+    note(f"waverec levels {level + 1}-{level + 2} from the coarsest: "
+         + (f"one level per launch ({reason})" if reason else "one two-level launch"))
+    return reason is None
 
 
 def check_batch_shapes(shapes, axes, what="coefficients"):

@@ -452,6 +452,90 @@ def test_two_level_refusals_and_layout():
     assert _fused.why_not_two_levels(x, (1, 2), *banks_modes("coif5", "zero", (1, 2)))
 
 
+# --- two levels of waverec2 per launch -------------------------------------------
+
+def two_level_synthesis_operands(c, axes):
+    """pywt.wavedec2's coefficients of two levels -> (level-2 subbands with the
+    approximation trimmed as waverec2 trims it, level-1 details), keys as
+    idwt2_level's (one letter per axis in axes order: H is 'da', V 'ad')."""
+    a2, (h2, v2, d2), (h1, v1, d1) = c
+    a2 = a2[tuple(slice(0, h2.shape[d]) if d in axes else slice(None) for d in range(a2.ndim))]
+    return {"aa": a2, "da": h2, "ad": v2, "dd": d2}, {"da": h1, "ad": v1, "dd": d1}
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_two_level_synthesis_matches_pywt(schedule):
+    """Levels 2 and 1 of waverec2 in one launch equal pywt.waverec2 of the two
+    levels in every mode but periodization (float64 to 1e-12, float32 to 2e-5 of
+    the largest sample), approximations one sample longer than the details
+    trimmed, on images of one tile and of many, and with subbands missing (zeros)."""
+    em = Emulation(threads=32, grid=5, schedule=schedule)
+    ran = 0
+    for wavelet in ("haar", "db2", "db5", "bior2.4", "sym4"):
+        for shape, axes in (((2, 40, 37), (1, 2)), ((1, 150, 131), (1, 2)), ((3, 9, 12), (1, 2)),
+                            ((70, 2, 71), (2, 0))):
+            for dtype in (np.float64, np.float32):
+                for mode in ("symmetric", "zero", "reflect", "antireflect"):
+                    x = random(shape, dtype)
+                    c = quiet(pywt.wavedec2, x, wavelet, mode, level=2, axes=axes)
+                    level2, level1 = two_level_synthesis_operands(c, axes)
+                    banks, modes = banks_modes(wavelet, mode, axes)
+                    assert _fused.why_not("idwt2", level1, list(axes), banks, modes) is None
+                    ran += 1
+                    got = _fused.idwt2_two_levels(level2, level1, axes, banks, modes, emulation=em)
+                    want = pywt.waverec2(c, wavelet, mode, axes=axes)
+                    scale = np.abs(want).max()
+                    np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
+    assert ran == 5 * 4 * 2 * 4
+    # missing subbands are zeros, as pywt's None
+    x = random((2, 60, 50))
+    c = pywt.wavedec2(x, "db3", "symmetric", level=2, axes=(1, 2))
+    level2, level1 = two_level_synthesis_operands(c, (1, 2))
+    del level2["dd"], level1["ad"]
+    c[1] = (c[1][0], c[1][1], None)
+    c[2] = (c[2][0], None, c[2][2])
+    banks, modes = banks_modes("db3", "symmetric", (1, 2))
+    got = _fused.idwt2_two_levels(level2, level1, (1, 2), banks, modes, emulation=em)
+    np.testing.assert_allclose(got, pywt.waverec2(c, "db3", "symmetric", axes=(1, 2)),
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_dropping_any_barrier_of_the_two_level_synthesis_gives_a_wrong_answer(schedule):
+    """Four barriers per tile, and a fifth before the next tile of a block."""
+    x = random((2, 150, 90), np.float32)
+    c = quiet(pywt.wavedec2, x, "db2", "symmetric", level=2, axes=(1, 2))
+    want = pywt.waverec2(c, "db2", "symmetric", axes=(1, 2))
+    level2, level1 = two_level_synthesis_operands(c, (1, 2))
+    banks, modes = banks_modes("db2", "symmetric", (1, 2))
+    for grid in (1, 3):
+        for skip in range(-1, 5):
+            em = Emulation(threads=32, grid=grid, schedule=schedule, skip_barrier=skip)
+            got = _fused.idwt2_two_levels(level2, level1, (1, 2), banks, modes, emulation=em)
+            assert np.allclose(got, want, rtol=1e-4, atol=1e-4) == (skip == -1), (grid, skip)
+
+
+def test_two_level_synthesis_refusals():
+    x = random((2, 120, 120))
+    c = pywt.wavedec2(x, "db2", "periodization", level=2, axes=(1, 2))
+    level2, level1 = two_level_synthesis_operands(c, (1, 2))
+    per = banks_modes("db2", "periodization", (1, 2))
+    assert "periodization" in _fused.why_not_two_level_synthesis_pays(level2, level1, (1, 2), *per)
+    sym = banks_modes("db2", "symmetric", (1, 2))
+    c = pywt.wavedec2(x, "db2", "symmetric", level=2, axes=(1, 2))
+    level2, level1 = two_level_synthesis_operands(c, (1, 2))
+    assert _fused.why_not_two_level_synthesis_pays(level2, level1, (1, 2), *sym) is None
+    short = {k: v[:, :-2] for k, v in level2.items()}  # reconstructs 4 samples short
+    assert "length" in _fused.why_not_two_level_synthesis_pays(short, level1, (1, 2), *sym)
+    with pytest.raises(ValueError, match="cannot run"):
+        _fused.idwt2_two_levels(short, level1, (1, 2), *sym)
+    # tiny images: the recomputed halo dominates
+    c = pywt.wavedec2(random((2, 24, 24)), "db5", "symmetric", level=2, axes=(1, 2))
+    level2, level1 = two_level_synthesis_operands(c, (1, 2))
+    db5 = banks_modes("db5", "symmetric", (1, 2))
+    assert "minimum" in _fused.why_not_two_level_synthesis_pays(level2, level1, (1, 2), *db5)
+
+
 # --- what runs fused, and what falls back ------------------------------------
 
 def test_supports_says_when_to_fall_back():
@@ -509,6 +593,15 @@ def test_cuda_fused_matches_pywt(mode):
                     for g, w in zip(leaves_of(got), leaves_of(want)):
                         np.testing.assert_allclose(to_numpy(g), w, rtol=RTOL[dtype],
                                                    atol=RTOL[dtype] * scale)
+                c = quiet(pywt.wavedec2, x, wavelet, mode, level=2, axes=axes)
+                level2, level1 = two_level_synthesis_operands(
+                    [cupy.asarray(c[0])] + [tuple(map(cupy.asarray, d)) for d in c[1:]], axes)
+                banks, modes = banks_modes(wavelet, mode, axes)
+                if _fused.why_not_two_level_synthesis_pays(level2, level1, axes, banks, modes) is None:
+                    got = _fused.idwt2_two_levels(level2, level1, axes, banks, modes)
+                    want = pywt.waverec2(c, wavelet, mode, axes=axes)
+                    np.testing.assert_allclose(to_numpy(got), want, rtol=RTOL[dtype],
+                                               atol=RTOL[dtype] * np.abs(want).max())
 
 
 # --- the integration in cuwavelet._multilevel ---------------------------------

@@ -278,6 +278,77 @@ struct SynthesisLayout : ImageTileLayout {
   }
 };
 
+// The two passes of a synthesis (shared with dwt2_two_levels_synthesis.cuh).
+// Output position j (of a run that starts at an even position) takes
+// coefficient (j + s - m) / 2 for the taps m of the parity of j + s, counted
+// from the window's first coefficient, `first` = floor((s - F + 1) / 2) past
+// half the run's start. So two positions j, j + 1 with j + s even take taps 2q
+// and 2q + 1 of the same coefficient (j + s) / 2 - q: each thread merges such
+// a pair (the first from j = -1 or 0) and keeps the positions inside the run
+// (every coefficient a pair reads is in the window).
+//
+// Along x: the four coefficient windows (band k at coeffs + k * band_cells,
+// rows of `pitch`; kernel band order aa, ad, da, dd) merged into the lo-y and
+// hi-y rows (out_x columns each, `out_pitch` apart).
+template <bool BY_VALUE, typename T, typename A, class Block>
+CUWAVELET_BLOCK void merge_rows(const Block& b, const A* coeffs, int band_cells, int pitch,
+                                int first, int rows, int out_x, int s, int F, const T* lo,
+                                const T* hi, A* merged_lo, A* merged_hi, int out_pitch) {
+  const int t = b.thread(), nt = b.threads();
+  const int pair0 = -(s & 1), pairs = (out_x - pair0 + 1) / 2;
+  for (int e = t; e < rows * pairs; e += nt) {
+    const int r = e / pairs, j = pair0 + 2 * (e - r * pairs);
+    const int c = r * pitch + (j + s) / 2 - first;
+    const A* ya_xa = coeffs + 0 * band_cells + c;
+    const A* ya_xd = coeffs + 1 * band_cells + c;
+    const A* yd_xa = coeffs + 2 * band_cells + c;
+    const A* yd_xd = coeffs + 3 * band_cells + c;
+    A l[2] = {A(0), A(0)}, h[2] = {A(0), A(0)};
+    for_tap_pairs<BY_VALUE>(F / 2, [&](int q) {
+      const A aa_q = b.load(ya_xa - q), ad_q = b.load(ya_xd - q);
+      const A da_q = b.load(yd_xa - q), dd_q = b.load(yd_xd - q);
+      CUWAVELET_UNROLL
+      for (int u = 0; u < 2; ++u) {
+        const A fl = A(lo[2 * q + u]), fh = A(hi[2 * q + u]);
+        l[u] = b.mul_add(b.mul_add(l[u], fl, aa_q), fh, ad_q);
+        h[u] = b.mul_add(b.mul_add(h[u], fl, da_q), fh, dd_q);
+      }
+    });
+    CUWAVELET_UNROLL
+    for (int u = 0; u < 2; ++u) {
+      if (j + u < 0 || j + u >= out_x) continue;
+      b.store(merged_lo + r * out_pitch + j + u, l[u]);
+      b.store(merged_hi + r * out_pitch + j + u, h[u]);
+    }
+  }
+}
+
+// Along y: the lo-y and hi-y rows (`pitch` apart) merged into out_y x out_x
+// outputs, each handed to store(i, j, value).
+template <bool BY_VALUE, typename T, typename A, class Block, class Store>
+CUWAVELET_BLOCK void merge_columns(const Block& b, const A* merged_lo, const A* merged_hi,
+                                   int pitch, int first, int out_y, int out_x, int s, int F,
+                                   const T* lo, const T* hi, Store&& store) {
+  const int t = b.thread(), nt = b.threads();
+  const int pair0 = -(s & 1), pairs = (out_y - pair0 + 1) / 2;
+  for (int e = t; e < pairs * out_x; e += nt) {
+    const int pair = e / out_x, j = e - pair * out_x, i = pair0 + 2 * pair;
+    const int r = (i + s) / 2 - first;
+    const A* m_lo = merged_lo + r * pitch + j;
+    const A* m_hi = merged_hi + r * pitch + j;
+    A acc[2] = {A(0), A(0)};
+    for_tap_pairs<BY_VALUE>(F / 2, [&](int q) {
+      const A l = b.load(m_lo - q * pitch), h = b.load(m_hi - q * pitch);
+      CUWAVELET_UNROLL
+      for (int u = 0; u < 2; ++u)
+        acc[u] = b.mul_add(b.mul_add(acc[u], lo[2 * q + u], l), hi[2 * q + u], h);
+    });
+    CUWAVELET_UNROLL
+    for (int u = 0; u < 2; ++u)
+      if (i + u >= 0 && i + u < out_y) store(i + u, j, acc[u]);
+  }
+}
+
 template <int M, bool BY_VALUE, typename T, class Block>
 CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, T* y,
                                         const T* aa, const T* ad, const T* da, const T* dd,
@@ -295,7 +366,6 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
   const T* const band[4] = {aa, ad, da, dd};
   const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
   const index_t total_tiles = g.batch_total * tiles_per_image;
-  const int t = b.thread(), nt = b.threads();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const TilePlace at(g, tile, Ly, Lx);
@@ -335,60 +405,15 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
     }
     b.sync();
 
-    // Image column j0 + j takes coefficient (j0 + j + s - m) / 2 for the taps m
-    // of the parity of j + s (j0 is even). So two columns j, j + 1 with j + s
-    // even take taps 2q and 2q + 1 of the same coefficient (j + s) / 2 - q:
-    // each thread merges such a pair (the first from j = -1 or 0) and stores
-    // the columns inside the tile (every coefficient a pair reads is in the
-    // window; the same along y).
-    const int pair_x0 = -(s_x & 1), pairs_x = (out_x - pair_x0 + 1) / 2;
-    for (int e = t; e < rows * pairs_x; e += nt) {
-      const int r = e / pairs_x, j = pair_x0 + 2 * (e - r * pairs_x);
-      const int c = r * L.cols + (j + s_x) / 2 - L.first_x;
-      const A* ya_xa = coeffs + 0 * band_cells + c;
-      const A* ya_xd = coeffs + 1 * band_cells + c;
-      const A* yd_xa = coeffs + 2 * band_cells + c;
-      const A* yd_xd = coeffs + 3 * band_cells + c;
-      A lo[2] = {A(0), A(0)}, hi[2] = {A(0), A(0)};
-      for_tap_pairs<BY_VALUE>(Fx / 2, [&](int q) {
-        const A aa_q = b.load(ya_xa - q), ad_q = b.load(ya_xd - q);
-        const A da_q = b.load(yd_xa - q), dd_q = b.load(yd_xd - q);
-        CUWAVELET_UNROLL
-        for (int u = 0; u < 2; ++u) {
-          const A fl = A(lo_x[2 * q + u]), fh = A(hi_x[2 * q + u]);
-          lo[u] = b.mul_add(b.mul_add(lo[u], fl, aa_q), fh, ad_q);
-          hi[u] = b.mul_add(b.mul_add(hi[u], fl, da_q), fh, dd_q);
-        }
-      });
-      CUWAVELET_UNROLL
-      for (int u = 0; u < 2; ++u) {
-        if (j + u < 0 || j + u >= out_x) continue;
-        b.store(merged_lo + r * L.tile_x + j + u, lo[u]);
-        b.store(merged_hi + r * L.tile_x + j + u, hi[u]);
-      }
-    }
+    merge_rows<BY_VALUE, T>(b, coeffs, band_cells, L.cols, L.first_x, rows, out_x, s_x, Fx,
+                            lo_x, hi_x, merged_lo, merged_hi, L.tile_x);
     b.sync();
 
-    const int pair_y0 = -(s_y & 1), pairs_y = (out_y - pair_y0 + 1) / 2;
-    for (int e = t; e < pairs_y * out_x; e += nt) {
-      const int pair = e / out_x, j = e - pair * out_x, i = pair_y0 + 2 * pair;
-      const int r = (i + s_y) / 2 - L.first_y;
-      const A* m_lo = merged_lo + r * L.tile_x + j;
-      const A* m_hi = merged_hi + r * L.tile_x + j;
-      A acc[2] = {A(0), A(0)};
-      for_tap_pairs<BY_VALUE>(Fy / 2, [&](int q) {
-        const A l = b.load(m_lo - q * L.tile_x), h = b.load(m_hi - q * L.tile_x);
-        CUWAVELET_UNROLL
-        for (int u = 0; u < 2; ++u)
-          acc[u] = b.mul_add(b.mul_add(acc[u], lo_y[2 * q + u], l), hi_y[2 * q + u], h);
-      });
-      CUWAVELET_UNROLL
-      for (int u = 0; u < 2; ++u) {
-        if (i + u < 0 || i + u >= out_y) continue;
-        b.store(y + offset[kImage] + (i0 + i + u) * axis_stride(g, kImage, kY) +
-                    (j0 + j) * axis_stride(g, kImage, kX), T(acc[u]));
-      }
-    }
+    merge_columns<BY_VALUE, T>(b, merged_lo, merged_hi, L.tile_x, L.first_y, out_y, out_x, s_y, Fy,
+                               lo_y, hi_y, [&](int i, int j, A v) {
+      b.store(y + offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
+                  (j0 + j) * axis_stride(g, kImage, kX), T(v));
+    });
   }
 }
 

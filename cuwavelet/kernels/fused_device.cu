@@ -1,4 +1,5 @@
-// GPU glue of the fused 2D kernels (dwt2_fused.cuh, dwt2_two_levels.cuh): one
+// GPU glue of the fused 2D kernels (dwt2_fused.cuh, dwt2_two_levels.cuh,
+// dwt2_two_levels_synthesis.cuh): one
 // kernel per (operation, mode, filter record, dtype), instantiated by NVRTC
 // through name expressions (cuwavelet/_launch.py), each compiled on its first
 // use. Records by value (fused_launch.cuh): filters and tile sizes are
@@ -6,6 +7,7 @@
 #include "block_runtime.cuh"
 #include "dwt2_fused.cuh"
 #include "dwt2_two_levels.cuh"
+#include "dwt2_two_levels_synthesis.cuh"
 #include "fused_launch.cuh"
 
 // Resident blocks per SM that ptxas must leave registers for (OP -1: the
@@ -76,4 +78,17 @@ fused_dwt2_two_levels_kernel(
     const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kTwoLevelOperands> o,
     const __grid_constant__ Dwt2Filters<TAPS, T> f) {
   cuwavelet::fused_two_levels_2d<M, T>(cuwavelet::block::DeviceBlock(), g, o, f);
+}
+
+// Two levels of waverec2 per launch (dwt2_two_levels_synthesis.cuh; zero-padded,
+// so no mode argument). Float: 5 blocks per SM (48 registers) by value, 4
+// (64) by address, which spills at 48; doubles 2.
+template <int TAPS, typename T>
+__global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads,
+                                  (sizeof(T) == 4 ? (TAPS == 1 ? 5 : 4) : 2))
+fused_idwt2_two_levels_kernel(
+    const __grid_constant__ cuwavelet::TwoLevelGeometry g,
+    const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kTwoLevelOperands> o,
+    const __grid_constant__ Dwt2Filters<TAPS, T> f) {
+  cuwavelet::fused_synthesis_two_levels_2d<T>(cuwavelet::block::DeviceBlock(), g, o, f);
 }

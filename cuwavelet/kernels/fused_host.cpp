@@ -5,7 +5,7 @@
 // not a fast CPU path (NumPy arrays keep the separable host kernels).
 //
 // Families (cuwavelet/_launch.py): "dwt2" (one level: analysis, synthesis,
-// analysis adjoint) and "dwt2_two_levels". Every launch takes the three
+// analysis adjoint), "dwt2_two_levels" and "idwt2_two_levels". Every launch takes the three
 // records of fused_launch.cuh as the bytes of their NumPy counterparts.
 #include <pybind11/pybind11.h>
 
@@ -16,6 +16,7 @@
 #include "block_runtime.cuh"
 #include "dwt2_fused.cuh"
 #include "dwt2_two_levels.cuh"
+#include "dwt2_two_levels_synthesis.cuh"
 #include "fused_launch.cuh"
 #include "host_dispatch.h"
 #include "emulator_host.h"
@@ -48,6 +49,16 @@ Counts run_two_levels(const TwoLevelGeometry& g, const TwoLevelOperands& o,
   const std::size_t bytes = sizeof(T) * (std::size_t)TwoLevelLayout(g).total_elems();
   return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
     fused_two_levels_2d<M, T>(b, g, o, f);
+  }, opt);
+}
+
+template <typename T, class Filters>
+Counts run_two_level_synthesis(const TwoLevelGeometry& g, const TwoLevelOperands& o,
+                               const Filters& f, index_t grid, int threads,
+                               const EmulatorOptions& opt) {
+  const std::size_t bytes = sizeof(T) * (std::size_t)TwoLevelSynthesisLayout(g).total_elems();
+  return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
+    fused_synthesis_two_levels_2d<T>(b, g, o, f);
   }, opt);
 }
 
@@ -106,6 +117,16 @@ Counts emulate_as(const std::string& family, int op, int mode, const py::bytes& 
     });
     return counts;
   }
+  if (family == "idwt2_two_levels") {
+    const TwoLevelGeometry g = record_of<TwoLevelGeometry>(geometry, "two-level geometry");
+    const TwoLevelOperands o = record_of<TwoLevelOperands>(operands, "operand record");
+    if (op != kFusedSynthesis || mode != kZero)
+      throw std::invalid_argument("idwt2_two_levels runs the zero-padded synthesis only");
+    return with_filters<T>(filters, [&](const auto& f) {
+      py::gil_scoped_release release;
+      return run_two_level_synthesis<T>(g, o, f, grid, threads, opt);
+    });
+  }
   throw std::invalid_argument("unknown fused 2D kernel family " + family);
 }
 
@@ -127,6 +148,9 @@ long long shared_bytes(const std::string& family, int op, int mode, bool is_doub
     elems = with_mode(mode, [&](auto m) { return fused_shared_elems<decltype(m)::value>(op, g); });
   } else if (family == "dwt2_two_levels") {
     elems = TwoLevelLayout(record_of<TwoLevelGeometry>(geometry, "two-level geometry")).total_elems();
+  } else if (family == "idwt2_two_levels") {
+    elems = TwoLevelSynthesisLayout(record_of<TwoLevelGeometry>(geometry, "two-level geometry"))
+                .total_elems();
   } else {
     throw std::invalid_argument("unknown fused 2D kernel family " + family);
   }
@@ -140,6 +164,10 @@ int tile_window(const std::string& family, int op, int mode, int tile, int F) {
     return with_mode(mode, [&](auto m) { return fused_tile_window<decltype(m)::value>(op, tile, F); });
   }
   if (family == "dwt2_two_levels") return two_level_r0(tile, F);
+  if (family == "idwt2_two_levels") {  // level-2 coefficients per window of a tile
+    const int r1 = SynthesisRun(2, tile, F).count + 1;
+    return SynthesisRun(2, r1, F).count + 1;
+  }
   throw std::invalid_argument("unknown fused 2D kernel family " + family);
 }
 
@@ -244,7 +272,7 @@ void streaming_on_shared(int threads) {
 PYBIND11_MODULE(_fused_host, m) {
   namespace py = pybind11;
   m.doc() = "Host build of cuwavelet's fused 2D kernels (kernels/dwt2_fused.cuh, "
-            "kernels/dwt2_two_levels.cuh) through the thread-block emulator of "
+            "kernels/dwt2_two_levels.cuh, kernels/dwt2_two_levels_synthesis.cuh) through the thread-block emulator of "
             "kernels/block_runtime.cuh.";
   cuwavelet::define_emulator_module(m, &cuwavelet::emulate, &cuwavelet::shared_bytes,
                                     cuwavelet::records());
