@@ -518,9 +518,11 @@ class _TwoLevelSynthesisPlan:
     tile: tuple         # image samples per tile along (y, x)
 
 
-def _two_level_synthesis_plan(level2: dict, level1: dict, axes, banks, modes):
+def _two_level_synthesis_plan(level2: dict, level1: dict, axes, banks, modes, image_shape=None):
     """A _TwoLevelSynthesisPlan, or a string saying why levels 2 and 1 of a
-    waverec2 cannot run in one launch."""
+    waverec2 cannot run in one launch. image_shape: the image's, where it is
+    not the whole reconstruction but one sample shorter along an axis (the
+    adjoint of two zero-mode analysis levels)."""
     if any(m == PERIODIZATION for m in modes):
         return "periodization wraps the level-1 approximation around (per-level path)"
     present2 = [a for a in level2.values() if a is not None]
@@ -540,6 +542,13 @@ def _two_level_synthesis_plan(level2: dict, level1: dict, axes, banks, modes):
     p = level1_plan
     if any(ref2.shape[d] != ref1.shape[d] for d in range(ref1.ndim) if d not in p.yx):
         return "the levels' batch dimensions differ"
+    if image_shape is not None:
+        image_shape = tuple(image_shape)
+        N = tuple(image_shape[a] for a in p.yx) if len(image_shape) == ref1.ndim else ()
+        if (not N or any(image_shape[d] != ref1.shape[d] for d in range(ref1.ndim) if d not in p.yx)
+                or any(full - n not in (0, 1) for full, n in zip(p.signal_len, N))):
+            return "the image shape is neither the reconstruction's nor one sample shorter"
+        p = dataclasses.replace(p, image_shape=image_shape, signal_len=N)
     return _two_level_synthesis_plan_for(p, tuple(ref2.shape[a] for a in p.yx))
 
 
@@ -580,10 +589,11 @@ def two_level_synthesis_work(tile, filter_len) -> float:
     return work / minimum
 
 
-def why_not_two_level_synthesis_pays(level2: dict, level1: dict, axes, banks, modes):
+def why_not_two_level_synthesis_pays(level2: dict, level1: dict, axes, banks, modes,
+                                     image_shape=None):
     """None where waverec2 runs levels 2 and 1 in one launch (it runs and its
     extra work is at most TWO_LEVEL_MAX_WORK), else the reason."""
-    plan = _two_level_synthesis_plan(level2, level1, axes, banks, modes)
+    plan = _two_level_synthesis_plan(level2, level1, axes, banks, modes, image_shape)
     if isinstance(plan, str):
         return plan
     work = two_level_synthesis_work(plan.tile, [b.length for b in plan.level1.banks])
@@ -605,15 +615,17 @@ def _two_level_synthesis_geometry(plan: _TwoLevelSynthesisPlan, byte_strides):
     return g
 
 
-def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, *,
+def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape=None, *,
                      emulation=DEFAULT_EMULATION):
     """Levels 2 and 1 of a waverec2 / waverecn over two axes in one launch:
     the image from the level-2 subbands (their approximation as waverec2
     hands it on: one sample longer than the level-1 details at most, then
     trimmed) and the level-1 details, keys as idwt2_level's (missing or None
     subbands are zeros). The level-1 approximation stays on chip. Every mode
-    but periodization (pywt's idwt pads with zeros in all of them)."""
-    plan = _two_level_synthesis_plan(level2, level1, list(axes), list(banks), list(modes))
+    but periodization (pywt's idwt pads with zeros in all of them).
+    image_shape: see _two_level_synthesis_plan."""
+    plan = _two_level_synthesis_plan(level2, level1, list(axes), list(banks), list(modes),
+                                     image_shape)
     if isinstance(plan, str):
         raise ValueError(f"the two-level 2D synthesis cannot run this: {plan}")
     p = plan.level1
@@ -627,3 +639,38 @@ def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, *,
     filters = _launch.filter_record(TWO_LEVEL_SYNTHESIS, p.banks, True, p.dtype, xp)
     _launch.launch(TWO_LEVEL_SYNTHESIS, 1, ZERO, p.dtype, g, tiles, operands, filters, emulation)
     return image
+
+
+# The adjoint of two zero-mode analysis levels is two zero-padded synthesis
+# levels with the transposed filters (each cotangent position p of an analysis
+# takes the taps j with 2o = p - 1 + j, a synthesis with the reversed analysis
+# filters as reconstruction ones), the intermediate approximation cropped to
+# its length and the image to the data's: the two-level synthesis kernel.
+
+def _adjoint_banks(modes, banks):
+    if any(m != ZERO for m in modes):
+        return "only zero mode's analysis adjoint is a zero-padded synthesis"
+    return [transposed_bank(b) for b in banks]
+
+
+def why_not_dwt2_adjoint_two_levels_pays(level2: dict, level1: dict, axes, banks, modes,
+                                         data_shape):
+    """None where the adjoint of levels 2 and 1 of a wavedec2 (cotangents of
+    the level-2 subbands and of the level-1 details -> of the image of
+    data_shape) runs in one launch and pays (zero mode), else the reason."""
+    adjoint_banks = _adjoint_banks(modes, banks)
+    if isinstance(adjoint_banks, str):
+        return adjoint_banks
+    return why_not_two_level_synthesis_pays(level2, level1, axes, adjoint_banks, modes, data_shape)
+
+
+def dwt2_adjoint_two_levels(level2: dict, level1: dict, axes, banks, modes, data_shape, *,
+                            emulation=DEFAULT_EMULATION):
+    """Transpose of levels 1 and 2 of a zero-mode wavedec2 over two axes, in
+    one launch: the image's cotangent (data_shape) from those of the level-2
+    subbands and the level-1 details (missing or None ones are zeros)."""
+    adjoint_banks = _adjoint_banks(modes, banks)
+    if isinstance(adjoint_banks, str):
+        raise ValueError(f"the two-level 2D adjoint cannot run this: {adjoint_banks}")
+    return idwt2_two_levels(level2, level1, axes, adjoint_banks, modes, data_shape,
+                            emulation=emulation)

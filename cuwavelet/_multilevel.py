@@ -189,6 +189,20 @@ def waverec(a, details, axes, banks, modes, trim_first: bool):
     return a
 
 
+def _two_level_adjoint(level2, level1, axes, banks, modes, data_shape, level) -> bool:
+    """Whether wavedec's adjoint runs levels `level` and `level` - 1 in one
+    launch (CuPy arrays, two axes, zero mode, where it runs and pays)."""
+    level1 = {k: v for k, v in level1.items() if v is not None}
+    arrays = [*level2.values(), *level1.values()]
+    if len(axes) != 2 or not level1 or not all(is_cupy(v) for v in arrays):
+        return False
+    reason = _fused_kernels.why_not_dwt2_adjoint_two_levels_pays(level2, level1, axes, banks,
+                                                                 modes, data_shape)
+    note(f"wavedec adjoint levels {level}-{level - 1}: "
+         + (f"one level per launch ({reason})" if reason else "one two-level launch"))
+    return reason is None
+
+
 def _two_level_synthesis(level2, level1, axes, banks, modes, level) -> bool:
     """Whether waverec runs this level and the next in one launch (CuPy
     arrays, two axes, where the two-level synthesis runs and pays)."""
@@ -275,14 +289,25 @@ def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
         return a_bar if a_bar is not None else zeros(array_module(*present), data_shape,
                                                      present[0].dtype)
     a_bar = cots[0]
-    for j in range(level, 0, -1):  # the coarsest level is stored first
+    j = level
+    while j > 0:  # the coarsest level is stored first
         d = {k: v for k, v in cots[level - j + 1].items() if v is not None}
         if a_bar is not None:
             d[approx_key(len(axes))] = a_bar
         if not d:
-            a_bar = None
+            a_bar, j = None, j - 1
+            continue
+        # (pairs end at level 1, whose image is the largest to keep off the chip's round trip)
+        if j % 2 == 0 and a_bar is not None and _two_level_adjoint(
+                d, cots[level - j + 2], axes, banks, modes, shapes[j - 2], j):
+            # levels j and j - 1 in one launch on the GPU (zero mode): a_{j-1}'s cotangent stays on chip
+            level1 = {k: v for k, v in cots[level - j + 2].items() if v is not None}
+            a_bar = _fused_kernels.dwt2_adjoint_two_levels(d, level1, axes, banks, modes,
+                                                           shapes[j - 2])
+            j -= 2
             continue
         a_bar = dwtn_adjoint(d, axes, banks, modes, shapes[j - 1])
+        j -= 1
     if a_bar is None:
         a_bar = zeros(array_module(*present), data_shape, present[0].dtype)
     return a_bar

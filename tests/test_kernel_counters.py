@@ -185,6 +185,30 @@ def test_two_level_work_model_agrees_with_the_counted_work(gpu_route, wavelet):
     assert abs(counted_ratio / model - 1) < 0.05, (counted_ratio, model, plan.tile)
 
 
+@pytest.mark.parametrize("wavelet", ["db2", "db5"])
+def test_two_level_synthesis_work_model_agrees_with_the_counted_work(gpu_route, wavelet):
+    """_fused.two_level_synthesis_work (which decides whether waverec2 takes
+    two levels per launch) against the emulator's multiply-adds of such a
+    launch: float32, a batch of 512 x 384 images (enough tiles to keep the
+    full 64 x 32 ones)."""
+    from cuwavelet import _fused
+    from cuwavelet._shapes import coeff_len
+    banks = [_wavelets.as_filter_bank(wavelet)] * 2
+    modes = [_wavelets.as_mode("symmetric")] * 2
+    F, rng = banks[0].length, np.random.default_rng(3)
+    n1 = [coeff_len(n, F, modes[0]) for n in (512, 384)]
+    n2 = [coeff_len(n, F, modes[0]) for n in n1]
+    level1 = {k: rng.standard_normal((24, *n1)).astype(np.float32) for k in ("da", "ad", "dd")}
+    level2 = {k: rng.standard_normal((24, *n2)).astype(np.float32) for k in ("aa", "da", "ad", "dd")}
+    plan = _fused._two_level_synthesis_plan(level2, level1, [1, 2], banks, modes)
+    assert plan.tile == _fused.SYNTHESIS_TILE
+    _, found = counted(_fused.idwt2_two_levels, level2, level1, [1, 2], banks, modes)
+    (launch,) = found
+    counted_ratio = launch["multiply_adds"] / launch["info"].minimum_work
+    model = _fused.two_level_synthesis_work(plan.tile, [F] * 2)
+    assert abs(counted_ratio / model - 1) < 0.05, (counted_ratio, model, plan.tile)
+
+
 def test_wavedec2_takes_two_levels_per_launch_for_short_filters_only(gpu_route):
     """db2 (two-level work 1.12x the minimum): levels in pairs; db5 (1.54x):
     one level per launch (TWO_LEVEL_MAX_WORK)."""
