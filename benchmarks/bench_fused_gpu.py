@@ -6,13 +6,17 @@ Workloads (f32, pywt's default mode unless --mode):
     W3  (16, 3, 256, 256)  db2  3 levels
     W6  (32, 1000, 1000)   db5  5 levels
 
-Each path runs every level of wavedec2 on the GPU, forward and adjoint (the
-backward pass of a wavelet loss): 'fused' is one cuwavelet._fused level launch
-per level (dwt2_level, dwt2_adjoint_level); 'fused-2lv' (forward) runs levels
-in pairs (dwt2_two_levels, the level-1 approximation kept on chip) wherever
-the kernel can, which the public wavedec2 does on CuPy arrays only where the
-pairs' extra work is small (cuwavelet._fused.TWO_LEVEL_MAX_WORK: db2, not
-db5); '-addr' the same kernels taking their
+Each path runs every level of wavedec2 on the GPU, forward, inverse (waverec2)
+and adjoint (the backward pass of a wavelet loss): 'fused' is one
+cuwavelet._fused level launch per level (dwt2_level, idwt2_level,
+dwt2_adjoint_level); 'fused-2lv' runs levels in pairs wherever the kernel
+can: forward, dwt2_two_levels (the level-1 approximation kept on chip), which
+the public wavedec2 does on CuPy arrays only where the pairs' extra work is
+small (cuwavelet._fused.TWO_LEVEL_MAX_WORK: db2, not db5); inverse,
+idwt2_two_levels (pairs ending at level 1), and in zero mode the adjoint the
+same kernel with the transposed filters (dwt2_adjoint_two_levels), which the
+public waverec2 and wavedec2's adjoint take under the same work rule (db2 and
+db5 alike on full tiles); '-addr' the same kernels taking their
 filters by address (global memory, as learned filter arrays are) instead of
 by value (the constant bank); 'fused-stream' the 'fused' kernels compiled
 with CUWAVELET_STREAMING=1: input loads and detail stores cache-streaming
@@ -51,8 +55,9 @@ def main(argv=None):
     import numpy as np
 
     from cuwavelet import _fused, _wavelets
-    from cuwavelet._primitives import analysis, analysis_adjoint
+    from cuwavelet._primitives import analysis, analysis_adjoint, synthesis
     from cuwavelet._separable import merge_sweep, split_sweep
+    from cuwavelet._shapes import rec_len
 
     mode = _wavelets.as_mode(args.mode)
     results = []
@@ -103,6 +108,49 @@ def main(argv=None):
                 details += [(sub["da"], sub["ad"], sub["dd"]) for sub in subs]
             return [a] + details[::-1]
 
+        def waverec2(coeffs, level_fn):
+            a = coeffs[0]
+            for da, ad, dd in coeffs[1:]:
+                a = level_fn(dict(aa=a[..., :da.shape[-2], :da.shape[-1]], da=da, ad=ad, dd=dd))
+            return a
+
+        def in_pairs(coeffs, level_fn, pair_fn):
+            """Levels coarsest first, the pairs that end at the finest level by
+            pair_fn(level2, level1) wherever it gives an array (None: it cannot)."""
+            a, details, k = coeffs[0], coeffs[1:], 0
+            while k < len(details):
+                da, ad, dd = details[k]
+                level2 = dict(aa=a[..., :da.shape[-2], :da.shape[-1]], da=da, ad=ad, dd=dd)
+                if (len(details) - k) % 2 == 0:
+                    level1 = dict(zip(("da", "ad", "dd"), details[k + 1]))
+                    image = pair_fn(level2, level1, k)
+                    if image is not None:
+                        a, k = image, k + 2
+                        continue
+                a, k = level_fn(level2, k), k + 1
+            return a
+
+        def waverec2_two_levels(coeffs):
+            def pair(level2, level1, k):
+                if isinstance(_fused._two_level_synthesis_plan(level2, level1, axes, banks, modes),
+                              str):
+                    return None
+                return _fused.idwt2_two_levels(level2, level1, axes, banks, modes)
+            return in_pairs(coeffs, lambda c, k: _fused.idwt2_level(c, axes, banks, modes), pair)
+
+        def wavedec2_adjoint_two_levels(coeffs):
+            transposed = [_fused.transposed_bank(b) for b in banks]
+
+            def pair(level2, level1, k):
+                image_shape = shapes[-2 - k]
+                if isinstance(_fused._two_level_synthesis_plan(level2, level1, axes, transposed,
+                                                               modes, image_shape), str):
+                    return None
+                return _fused.dwt2_adjoint_two_levels(level2, level1, axes, banks, modes,
+                                                      image_shape)
+            return in_pairs(coeffs, lambda c, k: _fused.dwt2_adjoint_level(
+                c, axes, banks, modes, shapes[-1 - k]), pair)
+
         forward = {
             "fused": lambda: wavedec2(lambda a: _fused.dwt2_level(a, axes, banks, modes)),
             "fused-2lv": wavedec2_two_levels,
@@ -132,12 +180,25 @@ def main(argv=None):
                 c, axes, address_banks, modes, shape)),
             "separable": lambda: wavedec2_adjoint(ref, separable_adjoint),
         }
+        if args.mode == "zero":
+            adjoint["fused-2lv"] = lambda: wavedec2_adjoint_two_levels(ref)
         adj = {path: fn() for path, fn in adjoint.items()}
-        for path in ("fused", "fused-addr"):
+        for path in adjoint:
             _check(cupy, name, f"{path} adjoints", [adj[path]], [adj["separable"]],
                    float(cupy.abs(adj["separable"]).max()))
+        inverse = {
+            "fused": lambda: waverec2(ref, lambda c: _fused.idwt2_level(c, axes, banks, modes)),
+            "fused-2lv": lambda: waverec2_two_levels(ref),
+            "separable": lambda: waverec2(ref, lambda c: merge_sweep(
+                c, axes, banks, modes, synthesis,
+                [rec_len(c["aa"].shape[a], banks[0].length, mode) for a in axes])),
+        }
+        inv = {path: fn() for path, fn in inverse.items()}
+        for path in inverse:
+            _check(cupy, name, f"{path} reconstructions", [inv[path]], [inv["separable"]],
+                   float(cupy.abs(x).max()))
         m_min = x.nbytes + sum(c.nbytes for c in _leaves(ref))
-        for direction, paths in (("forward", forward), ("adjoint", adjoint)):
+        for direction, paths in (("forward", forward), ("inverse", inverse), ("adjoint", adjoint)):
             for path, fn in paths.items():
                 ms = event_median_ms(cupy, fn, args.runs)
                 bps = m_min / (ms * 1e-3)
