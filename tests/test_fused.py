@@ -487,6 +487,15 @@ def test_two_level_synthesis_matches_pywt(schedule):
                     scale = np.abs(want).max()
                     np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
     assert ran == 5 * 4 * 2 * 4
+    # complex data: real and imaginary parts alike (a batch dimension of 2 to the kernel)
+    for dtype in (np.complex128, np.complex64):
+        x = random((2, 70, 90), dtype)
+        c = pywt.wavedec2(x, "db2", "symmetric", level=2, axes=(1, 2))
+        banks, modes = banks_modes("db2", "symmetric", (1, 2))
+        got = _fused.idwt2_two_levels(*two_level_synthesis_operands(c, (1, 2)), (1, 2), banks,
+                                      modes, emulation=em)
+        want = pywt.waverec2(c, "db2", "symmetric", axes=(1, 2))
+        np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(want).max())
     # missing subbands are zeros, as pywt's None
     x = random((2, 60, 50))
     c = pywt.wavedec2(x, "db3", "symmetric", level=2, axes=(1, 2))
