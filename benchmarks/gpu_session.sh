@@ -6,7 +6,8 @@
 #   2. bench_fused1d_gpu.py: the 1D fused launches (wavedec, waverec, wavedec's
 #      adjoint) against one launch per level (W1, W5; zero and symmetric)
 #   3. bench_fused_gpu.py: fused 2D levels with filters by value and by address,
-#      two levels per launch against one, and the adjoint (W3, W6; zero and symmetric)
+#      two levels per launch against one (forward, inverse, and the adjoint in
+#      zero mode), and the adjoint (W3, W6; zero and symmetric)
 #   4. bench_torch.py --quick: forward and forward+backward against ptwt and
 #      pytorch_wavelets (W3, W5, W6); then W3 again, symmetric mode first, with a
 #      profile of our forward+backward per mode (zero mode's backward took twice
@@ -38,7 +39,7 @@ for mode in zero symmetric; do
 done
 for mode in zero symmetric; do
     run 75 "fused2d-$mode" "$py" benchmarks/bench_fused_gpu.py --runs 50 --mode "$mode"
-    grep -E "forward|adjoint" "$out/fused2d-$mode.log"
+    grep -E "forward|inverse|adjoint" "$out/fused2d-$mode.log"
 done
 run 120 torch "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 W5 W6
 tail -30 "$out/torch.log"
