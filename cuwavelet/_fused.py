@@ -529,7 +529,7 @@ def _two_level_synthesis_plan(level2: dict, level1: dict, axes, banks, modes, im
     present1 = [a for a in level1.values() if a is not None]
     if not present2 or not present1:
         return "a level without coefficients (per-level path)"
-    if approx_key_2d() in level1:
+    if KEYS[0] in level1:
         return "the level-1 approximation is made on chip"
     level1_plan = _plan("idwt2", level1, list(axes), list(banks), list(modes))
     if isinstance(level1_plan, str):
@@ -550,10 +550,6 @@ def _two_level_synthesis_plan(level2: dict, level1: dict, axes, banks, modes, im
             return "the image shape is neither the reconstruction's nor one sample shorter"
         p = dataclasses.replace(p, image_shape=image_shape, signal_len=N)
     return _two_level_synthesis_plan_for(p, tuple(ref2.shape[a] for a in p.yx))
-
-
-def approx_key_2d() -> str:
-    return KEYS[0]
 
 
 @functools.lru_cache(maxsize=1024)

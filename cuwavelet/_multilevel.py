@@ -177,14 +177,14 @@ def waverec(a, details, axes, banks, modes, trim_first: bool):
         if a is not None and (level > 0 or trim_first):
             a = trim_to(a, next(iter(d.values())).shape, axes) if d else a
         # (pairs end at the finest level, whose approximation is the largest to keep on chip)
+        level2 = {**d, approx_key(len(axes)): a}
         if (len(details) - level) % 2 == 0 and a is not None and \
-                _two_level_synthesis({**d, "aa": a}, details[level + 1], axes, banks, modes, level):
+                _two_level_synthesis(level2, details[level + 1], axes, banks, modes, level):
             # two levels per launch on the GPU: the approximation between them stays on chip
-            a = _fused_kernels.idwt2_two_levels({**d, "aa": a}, details[level + 1], axes, banks,
-                                                modes)
+            a = _fused_kernels.idwt2_two_levels(level2, details[level + 1], axes, banks, modes)
             level += 2
             continue
-        a = idwtn({**d, approx_key(len(axes)): a} if a is not None else d, axes, banks, modes)
+        a = idwtn(level2 if a is not None else d, axes, banks, modes)
         level += 1
     return a
 
