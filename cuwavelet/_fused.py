@@ -523,8 +523,6 @@ def _two_level_synthesis_plan(level2: dict, level1: dict, axes, banks, modes, im
     waverec2 cannot run in one launch. image_shape: the image's, where it is
     not the whole reconstruction but one sample shorter along an axis (the
     adjoint of two zero-mode analysis levels)."""
-    if any(m == PERIODIZATION for m in modes):
-        return "periodization wraps the level-1 approximation around (per-level path)"
     present2 = [a for a in level2.values() if a is not None]
     present1 = [a for a in level1.values() if a is not None]
     if not present2 or not present1:
@@ -545,20 +543,32 @@ def _two_level_synthesis_plan(level2: dict, level1: dict, axes, banks, modes, im
     if image_shape is not None:
         image_shape = tuple(image_shape)
         N = tuple(image_shape[a] for a in p.yx) if len(image_shape) == ref1.ndim else ()
+        shorter = (0,) if p.mode == PERIODIZATION else (0, 1)
         if (not N or any(image_shape[d] != ref1.shape[d] for d in range(ref1.ndim) if d not in p.yx)
-                or any(full - n not in (0, 1) for full, n in zip(p.signal_len, N))):
-            return "the image shape is neither the reconstruction's nor one sample shorter"
+                or any(full - n not in shorter for full, n in zip(p.signal_len, N))):
+            return ("the image shape is neither the reconstruction's nor one sample shorter (in "
+                    "periodization: not the reconstruction's)")
         p = dataclasses.replace(p, image_shape=image_shape, signal_len=N)
     return _two_level_synthesis_plan_for(p, tuple(ref2.shape[a] for a in p.yx))
+
+
+def _synthesis_mode(mode: int) -> int:
+    """The two-level synthesis kernel's mode: periodization, or zero (pywt's
+    idwt pads every other mode with zeros)."""
+    return PERIODIZATION if mode == PERIODIZATION else ZERO
 
 
 @functools.lru_cache(maxsize=1024)
 def _two_level_synthesis_plan_for(level1: _Plan, len2):
     F, n1 = tuple(b.length for b in level1.banks), level1.coeff_len
-    if any(rec_len(m, f, ZERO) - n not in (0, 1) for m, n, f in zip(len2, n1, F)):
+    mode = _synthesis_mode(level1.mode)
+    if mode == PERIODIZATION and any(2 * m != n for m, n in zip(len2, n1)):
+        return ("periodization with a level-1 length other than twice level 2's (an odd length "
+                "trimmed): the wrapped-around approximation is not the trimmed one (per-level path)")
+    if mode == ZERO and any(rec_len(m, f, ZERO) - n not in (0, 1) for m, n, f in zip(len2, n1, F)):
         return "the level-2 reconstruction is not the level-1 details' length (or one longer)"
     tile = list(level1.tile)
-    while _launch.shared_bytes(TWO_LEVEL_SYNTHESIS, 1, ZERO, level1.dtype,
+    while _launch.shared_bytes(TWO_LEVEL_SYNTHESIS, 1, mode, level1.dtype,
                                _tile_record(TWO_LEVEL_SYNTHESIS, tile, F)) > SHARED_BUDGET:
         k = 0 if tile[0] >= tile[1] else 1
         if tile[k] <= 2:
@@ -618,7 +628,8 @@ def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape
     hands it on: one sample longer than the level-1 details at most, then
     trimmed) and the level-1 details, keys as idwt2_level's (missing or None
     subbands are zeros). The level-1 approximation stays on chip. Every mode
-    but periodization (pywt's idwt pads with zeros in all of them).
+    (pywt's idwt pads with zeros in all but periodization; periodization where
+    the level-1 length is twice level 2's).
     image_shape: see _two_level_synthesis_plan."""
     plan = _two_level_synthesis_plan(level2, level1, list(axes), list(banks), list(modes),
                                      image_shape)
@@ -633,7 +644,8 @@ def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape
         plan, tuple(None if a is None else tuple(a.strides) for a in operands))
     tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
     filters = _launch.filter_record(TWO_LEVEL_SYNTHESIS, p.banks, True, p.dtype, xp)
-    _launch.launch(TWO_LEVEL_SYNTHESIS, 1, ZERO, p.dtype, g, tiles, operands, filters, emulation)
+    _launch.launch(TWO_LEVEL_SYNTHESIS, 1, _synthesis_mode(p.mode), p.dtype, g, tiles, operands,
+                   filters, emulation)
     return image
 
 
@@ -641,11 +653,13 @@ def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape
 # levels with the transposed filters (each cotangent position p of an analysis
 # takes the taps j with 2o = p - 1 + j, a synthesis with the reversed analysis
 # filters as reconstruction ones), the intermediate approximation cropped to
-# its length and the image to the data's: the two-level synthesis kernel.
+# its length and the image to the data's: the two-level synthesis kernel. In
+# periodization with even lengths, likewise with indices wrapped around.
 
 def _adjoint_banks(modes, banks):
-    if any(m != ZERO for m in modes):
-        return "only zero mode's analysis adjoint is a zero-padded synthesis"
+    if any(m not in (ZERO, PERIODIZATION) for m in modes):
+        return ("only the analysis adjoints of zero mode and periodization are syntheses (the "
+                "other modes fold their extension back)")
     return [transposed_bank(b) for b in banks]
 
 
@@ -653,7 +667,8 @@ def why_not_dwt2_adjoint_two_levels_pays(level2: dict, level1: dict, axes, banks
                                          data_shape):
     """None where the adjoint of levels 2 and 1 of a wavedec2 (cotangents of
     the level-2 subbands and of the level-1 details -> of the image of
-    data_shape) runs in one launch and pays (zero mode), else the reason."""
+    data_shape) runs in one launch and pays (zero mode, or periodization of
+    even lengths), else the reason."""
     adjoint_banks = _adjoint_banks(modes, banks)
     if isinstance(adjoint_banks, str):
         return adjoint_banks
@@ -662,9 +677,10 @@ def why_not_dwt2_adjoint_two_levels_pays(level2: dict, level1: dict, axes, banks
 
 def dwt2_adjoint_two_levels(level2: dict, level1: dict, axes, banks, modes, data_shape, *,
                             emulation=DEFAULT_EMULATION):
-    """Transpose of levels 1 and 2 of a zero-mode wavedec2 over two axes, in
-    one launch: the image's cotangent (data_shape) from those of the level-2
-    subbands and the level-1 details (missing or None ones are zeros)."""
+    """Transpose of levels 1 and 2 of a wavedec2 over two axes in zero mode
+    (or periodization of even lengths), in one launch: the image's cotangent
+    (data_shape) from those of the level-2 subbands and the level-1 details
+    (missing or None ones are zeros)."""
     adjoint_banks = _adjoint_banks(modes, banks)
     if isinstance(adjoint_banks, str):
         raise ValueError(f"the two-level 2D adjoint cannot run this: {adjoint_banks}")

@@ -180,10 +180,11 @@ FAMILIES = {f.name: f for f in [
     Family("dwt2_two_levels", "fused_dwt2_two_levels_kernel", "fused_device.cu", "_fused_host",
            "TwoLevelGeometry", 8, ("taps", "addresses"), lambda op, mode: (mode,), _every_mode((0,)),
            lambda op: tuple(range(1, 8)), _work_two_levels),
-    # two zero-padded synthesis levels: level-2 subbands and level-1 details -> image
+    # two synthesis levels (zero-padded, or periodization): level-2 subbands and
+    # level-1 details -> image
     Family("idwt2_two_levels", "fused_idwt2_two_levels_kernel", "fused_device.cu", "_fused_host",
-           "TwoLevelGeometry", 8, ("taps", "addresses"), lambda op, mode: (), lambda: [(1, 0)],
-           lambda op: (0,), _work_two_level_synthesis),
+           "TwoLevelGeometry", 8, ("taps", "addresses"), lambda op, mode: (mode,),
+           lambda: [(1, 0), (1, 5)], lambda op: (0,), _work_two_level_synthesis),
     Family("wavedec1d", "fused_wavedec1d_kernel", "dwt1_multilevel_device.cu", "_fused1d_host",
            "MultilevelGeometry", 14, ("taps",), lambda op, mode: (mode,), _every_mode((0,)),
            lambda op: tuple(range(1, 14)), _work_wavedec1d),

@@ -191,7 +191,8 @@ def waverec(a, details, axes, banks, modes, trim_first: bool):
 
 def _two_level_adjoint(level2, level1, axes, banks, modes, data_shape, level) -> bool:
     """Whether wavedec's adjoint runs levels `level` and `level` - 1 in one
-    launch (CuPy arrays, two axes, zero mode, where it runs and pays)."""
+    launch (CuPy arrays, two axes, zero mode or periodization of even lengths,
+    where it runs and pays)."""
     level1 = {k: v for k, v in level1.items() if v is not None}
     arrays = [*level2.values(), *level1.values()]
     if len(axes) != 2 or not level1 or not all(is_cupy(v) for v in arrays):

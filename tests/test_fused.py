@@ -468,25 +468,30 @@ def test_two_level_synthesis_matches_pywt(schedule):
     """Levels 2 and 1 of waverec2 in one launch equal pywt.waverec2 of the two
     levels in every mode but periodization (float64 to 1e-12, float32 to 2e-5 of
     the largest sample), approximations one sample longer than the details
-    trimmed, on images of one tile and of many, and with subbands missing (zeros)."""
+    trimmed, on images of one tile and of many, and with subbands missing (zeros);
+    in periodization where the level-1 length is twice level 2's (even lengths)."""
     em = Emulation(threads=32, grid=5, schedule=schedule)
     ran = 0
     for wavelet in ("haar", "db2", "db5", "bior2.4", "sym4"):
         for shape, axes in (((2, 40, 37), (1, 2)), ((1, 150, 131), (1, 2)), ((3, 9, 12), (1, 2)),
-                            ((70, 2, 71), (2, 0))):
+                            ((70, 2, 71), (2, 0)), ((1, 136, 104), (1, 2)), ((40, 3, 32), (2, 0))):
             for dtype in (np.float64, np.float32):
-                for mode in ("symmetric", "zero", "reflect", "antireflect"):
+                for mode in ("symmetric", "zero", "reflect", "antireflect", "periodization"):
                     x = random(shape, dtype)
                     c = quiet(pywt.wavedec2, x, wavelet, mode, level=2, axes=axes)
                     level2, level1 = two_level_synthesis_operands(c, axes)
                     banks, modes = banks_modes(wavelet, mode, axes)
                     assert _fused.why_not("idwt2", level1, list(axes), banks, modes) is None
+                    reason = _fused._two_level_synthesis_plan(level2, level1, axes, banks, modes)
+                    if isinstance(reason, str):
+                        assert mode == "periodization" and "periodization" in reason
+                        continue
                     ran += 1
                     got = _fused.idwt2_two_levels(level2, level1, axes, banks, modes, emulation=em)
                     want = pywt.waverec2(c, wavelet, mode, axes=axes)
                     scale = np.abs(want).max()
                     np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
-    assert ran == 5 * 4 * 2 * 4
+    assert ran == 5 * 6 * 2 * 4 + 5 * 2 * 2 * 1  # periodization: the two even layouts
     # complex data: real and imaginary parts alike (a batch dimension of 2 to the kernel)
     for dtype in (np.complex128, np.complex64):
         x = random((2, 70, 90), dtype)
@@ -529,18 +534,22 @@ def test_two_level_adjoint_is_the_transpose_of_two_zero_mode_analysis_levels(sch
     """dwt2_adjoint_two_levels (the two-level synthesis with transposed filters)
     against pywt's forward: <wavedec2(x), c> = <x, adjoint(c)> for images of
     odd and even lengths (the image one sample shorter than the reconstruction,
-    or not), one tile and many, float64 and float32 (to its rounding)."""
+    or not), one tile and many, float64 and float32 (to its rounding); the same
+    in periodization, on even lengths."""
     em = Emulation(threads=32, grid=5, schedule=schedule)
+    cases = [("zero", ((2, 40, 37), (1, 2))), ("zero", ((1, 150, 131), (1, 2))),
+             ("zero", ((70, 3, 71), (2, 0))), ("periodization", ((2, 40, 48), (1, 2))),
+             ("periodization", ((1, 136, 104), (1, 2))), ("periodization", ((40, 3, 32), (2, 0)))]
     for wavelet in ("haar", "db2", "db5", "bior2.4"):
-        for shape, axes in (((2, 40, 37), (1, 2)), ((1, 150, 131), (1, 2)), ((70, 3, 71), (2, 0))):
+        for mode, (shape, axes) in cases:
             for dtype in (np.float64, np.float32):
                 x = random(shape, dtype)
-                c = quiet(pywt.wavedec2, x, wavelet, "zero", level=2, axes=axes)
+                c = quiet(pywt.wavedec2, x, wavelet, mode, level=2, axes=axes)
                 cots = [random(c[0].shape, dtype, seed=3)] + [
                     tuple(random(a.shape, dtype, seed=4 + i) for i, a in enumerate(d)) for d in c[1:]]
                 level2, level1 = two_level_synthesis_operands(cots, axes)
                 level2["aa"] = cots[0]  # (the forward's approximation, untrimmed)
-                banks, modes = banks_modes(wavelet, "zero", axes)
+                banks, modes = banks_modes(wavelet, mode, axes)
                 got = _fused.dwt2_adjoint_two_levels(level2, level1, axes, banks, modes, x.shape,
                                                      emulation=em)
                 assert got.shape == x.shape
@@ -553,10 +562,13 @@ def test_two_level_adjoint_is_the_transpose_of_two_zero_mode_analysis_levels(sch
 
 def test_two_level_synthesis_refusals():
     x = random((2, 120, 120))
-    c = pywt.wavedec2(x, "db2", "periodization", level=2, axes=(1, 2))
-    level2, level1 = two_level_synthesis_operands(c, (1, 2))
     per = banks_modes("db2", "periodization", (1, 2))
-    assert "periodization" in _fused.why_not_two_level_synthesis_pays(level2, level1, (1, 2), *per)
+    c = pywt.wavedec2(x, "db2", "periodization", level=2, axes=(1, 2))  # 120 -> 60 -> 30
+    assert _fused.why_not_two_level_synthesis_pays(*two_level_synthesis_operands(c, (1, 2)),
+                                                   (1, 2), *per) is None
+    c = pywt.wavedec2(x[:, :118], "db2", "periodization", level=2, axes=(1, 2))  # 118 -> 59 -> 30
+    assert "periodization" in _fused.why_not_two_level_synthesis_pays(
+        *two_level_synthesis_operands(c, (1, 2)), (1, 2), *per)
     sym = banks_modes("db2", "symmetric", (1, 2))
     c = pywt.wavedec2(x, "db2", "symmetric", level=2, axes=(1, 2))
     level2, level1 = two_level_synthesis_operands(c, (1, 2))
@@ -565,7 +577,7 @@ def test_two_level_synthesis_refusals():
     assert "length" in _fused.why_not_two_level_synthesis_pays(short, level1, (1, 2), *sym)
     with pytest.raises(ValueError, match="cannot run"):
         _fused.idwt2_two_levels(short, level1, (1, 2), *sym)
-    assert "zero mode" in _fused.why_not_dwt2_adjoint_two_levels_pays(
+    assert "fold" in _fused.why_not_dwt2_adjoint_two_levels_pays(
         level2, level1, (1, 2), *sym, data_shape=x.shape)
     assert "image shape" in _fused.why_not_dwt2_adjoint_two_levels_pays(
         level2, level1, (1, 2), *banks_modes("db2", "zero", (1, 2)), data_shape=(2, 118, 120))

@@ -23,8 +23,8 @@ from cuwavelet._backends import cuda
 KERNEL_MODULES = {
     "per-axis": (cuda.DWT_KERNELS, 4 * 9 * 2),  # operations x modes x dtypes
     # ((analysis/synthesis/analysis adjoint, then two levels) x modes, then the two-level
-    # synthesis) x filters by value or by address x dtypes
-    "fused-2d": (_launch.kernel_module("fused_device.cu"), (3 * 9 + 9 + 1) * 2 * 2),
+    # synthesis, zero-padded or periodization) x filters by value or by address x dtypes
+    "fused-2d": (_launch.kernel_module("fused_device.cu"), (3 * 9 + 9 + 2) * 2 * 2),
     "fused-1d": (_launch.kernel_module("dwt1_multilevel_device.cu"), 9 * 2),  # modes x dtypes
     # synthesis (zero-padded or periodization) + analysis adjoint (every mode), x dtypes
     "fused-1d-coarse-to-fine": (_launch.kernel_module("dwt1_coarse_to_fine_device.cu"),

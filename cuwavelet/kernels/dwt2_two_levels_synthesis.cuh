@@ -8,12 +8,18 @@
 // (a few F / 2 positions around half the image tile), from the level-2
 // coefficients: a quarter of the work, so the redundant share stays small.
 //
-// Zero-padded synthesis only (pywt's idwt in every mode but periodization):
-// coefficients outside [0, n) are zero, so the level-1 approximation's
-// positions outside [0, len1) are zero too, which is pywt's waverec trim (the
-// reconstruction of level 2 may be one sample longer than level 1's details)
-// and also makes this kernel, with transposed filters, the adjoint of two
-// zero-mode analysis levels (cuwavelet/_fused.py).
+// M = kZero: the zero-padded synthesis (pywt's idwt in every mode but
+// periodization): coefficients outside [0, n) are zero, so the level-1
+// approximation's positions outside [0, len1) are zero too, which is pywt's
+// waverec trim (the reconstruction of level 2 may be one sample longer than
+// level 1's details) and also makes this kernel, with transposed filters, the
+// adjoint of two zero-mode analysis levels (cuwavelet/_fused.py).
+// M = kPeriodization, for len1 = 2 len2 (no trim; the host checks): indices
+// wrap around, and a window position P outside [0, len1) holds the level-2
+// reconstruction at P, which is periodic with period 2 len2 = len1, so it is
+// the approximation the level-1 synthesis reads there (index P mod len1).
+// With transposed filters, the adjoint of two periodization analysis levels
+// of even lengths.
 //
 // Each block owns a tile of image samples (both sides even). Per tile, with
 // barriers between the phases:
@@ -41,12 +47,13 @@ namespace cuwavelet {
 // window of a level below is kept from an even position (`from`, `skip`
 // positions before the first the run reads), so that its own run, one level
 // further down, starts even as merge_rows wants.
+template <int M>
 struct SynthesisRun {
   index_t from;  // first coefficient of the window (even)
   int skip;      // window positions before the first one read: 0 or 1
   int count;     // window positions from `from`
   CUWAVELET_HD SynthesisRun(index_t start, int out, int F) {
-    const int s = (int)synthesis_shift<kZero>(F), first = (int)floor_div(s - F + 1, 2);
+    const int s = (int)synthesis_shift<M>(F), first = (int)floor_div(s - F + 1, 2);
     const index_t read = start / 2 + first;
     from = read - (read & 1);
     skip = (int)(read - from);
@@ -59,16 +66,17 @@ struct SynthesisRun {
 // r1 x c1) after the larger of (the four level-2 windows of r2 x c2 and their
 // x-merged rows, 2 x r2 x c1) and (level 1's x-merged rows, 2 x r1 x tile_x),
 // which are never alive together.
+template <int M>
 struct TwoLevelSynthesisLayout {
   int r1, c1, r2, c2, tile_x;
   CUWAVELET_HD explicit TwoLevelSynthesisLayout(const TwoLevelGeometry& g)
       : tile_x((int)g.tile[kX]) {
-    // the most positions a window spans: a run starting where skip is 1
+    // the most positions a window spans (a run whose skip is 1)
     const int Fy = (int)g.filter_len[kY], Fx = (int)g.filter_len[kX];
-    r1 = SynthesisRun(2, (int)g.tile[kY], Fy).count + 1;
-    c1 = SynthesisRun(2, (int)g.tile[kX], Fx).count + 1;
-    r2 = SynthesisRun(2, r1, Fy).count + 1;
-    c2 = SynthesisRun(2, c1, Fx).count + 1;
+    r1 = SynthesisRun<M>(2, (int)g.tile[kY], Fy).count + 1;
+    c1 = SynthesisRun<M>(2, (int)g.tile[kX], Fx).count + 1;
+    r2 = SynthesisRun<M>(2, r1, Fy).count + 1;
+    c2 = SynthesisRun<M>(2, c1, Fx).count + 1;
   }
   CUWAVELET_HD int level1_elems() const { return 4 * r1 * c1; }
   CUWAVELET_HD int level2_elems() const { return 4 * r2 * c2 + 2 * r2 * c1; }
@@ -80,8 +88,9 @@ struct TwoLevelSynthesisLayout {
 };
 
 // Window [ky0, ky0 + rows) x [kx0, kx0 + cols) of a subband (null: zeros)
-// -> dst (rows `pitch` apart); zeros outside [0, ny) x [0, nx).
-template <typename T, typename A, class Block>
+// -> dst (rows `pitch` apart); outside [0, ny) x [0, nx) zeros, or in
+// periodization the indices wrapped around.
+template <int M, typename T, typename A, class Block>
 CUWAVELET_BLOCK void load_coefficient_window(const Block& b, A* dst, int pitch, const T* src,
                                              index_t sy, index_t sx, index_t ny, index_t nx,
                                              index_t ky0, index_t kx0, int rows, int cols) {
@@ -89,7 +98,11 @@ CUWAVELET_BLOCK void load_coefficient_window(const Block& b, A* dst, int pitch, 
       b, rows * cols,
       [&](int e) {
         const int r = e / cols, c = e - r * cols;
-        const index_t ky = ky0 + r, kx = kx0 + c;
+        index_t ky = ky0 + r, kx = kx0 + c;
+        if (M == kPeriodization) {  // (64-bit % is slow on the GPU: only at the edges)
+          if (ky < 0 || ky >= ny) { ky %= ny; if (ky < 0) ky += ny; }
+          if (kx < 0 || kx >= nx) { kx %= nx; if (kx < 0) kx += nx; }
+        }
         const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
         return inside ? A(b.load(src + ky * sy + kx * sx)) : A(0);
       },
@@ -99,13 +112,13 @@ CUWAVELET_BLOCK void load_coefficient_window(const Block& b, A* dst, int pitch, 
       });
 }
 
-template <bool BY_VALUE, typename T, class Block>
+template <int M, bool BY_VALUE, typename T, class Block>
 CUWAVELET_BLOCK void fused_synthesis_2d_two_levels(const Block& b, const TwoLevelGeometry& g,
                                                    T* image, const T* const (&level1)[3],
                                                    const T* const (&level2)[4], const T* lo_y,
                                                    const T* hi_y, const T* lo_x, const T* hi_x) {
   typedef T A;
-  const TwoLevelSynthesisLayout L(g);
+  const TwoLevelSynthesisLayout<M> L(g);
   A* scratch = reinterpret_cast<A*>(b.shared());
   A* coeffs2 = scratch;                         // [band][r2][c2]
   A* rows2_lo = coeffs2 + 4 * L.r2 * L.c2;      // [r2][c1], level 2 merged along x
@@ -114,7 +127,7 @@ CUWAVELET_BLOCK void fused_synthesis_2d_two_levels(const Block& b, const TwoLeve
   A* rows1_hi = rows1_lo + L.r1 * L.tile_x;
   A* coeffs1 = scratch + L.scratch_elems();     // [band][r1][c1]: a1, ad1, da1, dd1
   const int Fy = (int)g.filter_len[kY], Fx = (int)g.filter_len[kX];
-  const int s_y = (int)synthesis_shift<kZero>(Fy), s_x = (int)synthesis_shift<kZero>(Fx);
+  const int s_y = (int)synthesis_shift<M>(Fy), s_x = (int)synthesis_shift<M>(Fx);
   const int first_y = (int)floor_div(s_y - Fy + 1, 2), first_x = (int)floor_div(s_x - Fx + 1, 2);
   const index_t Ny = g.signal_len[kY], Nx = g.signal_len[kX];
   const index_t n1y = g.len1[kY], n1x = g.len1[kX], n2y = g.len2[kY], n2x = g.len2[kX];
@@ -131,19 +144,19 @@ CUWAVELET_BLOCK void fused_synthesis_2d_two_levels(const Block& b, const TwoLeve
     const int out_y = (int)(Ny - i0 < g.tile[kY] ? Ny - i0 : g.tile[kY]);
     const int out_x = (int)(Nx - j0 < g.tile[kX] ? Nx - j0 : g.tile[kX]);
     // the level-1 window (from an even position) and the level-2 one under it
-    const SynthesisRun y1(i0, out_y, Fy), x1(j0, out_x, Fx);
-    const SynthesisRun y2(y1.from, y1.count, Fy), x2(x1.from, x1.count, Fx);
+    const SynthesisRun<M> y1(i0, out_y, Fy), x1(j0, out_x, Fx);
+    const SynthesisRun<M> y2(y1.from, y1.count, Fy), x2(x1.from, x1.count, Fx);
 
     // 1. coefficient windows: level 2's four subbands, level 1's details
     CUWAVELET_UNROLL
     for (int k = 0; k < 4; ++k)
-      load_coefficient_window<T, A>(
+      load_coefficient_window<M, T, A>(
           b, coeffs2 + k * band2, L.c2, level2[k] ? level2[k] + offset[kTLAA2 + k] : nullptr,
           g.stride[kTLAA2 + k][kMaxDims], g.stride[kTLAA2 + k][kMaxDims + 1], n2y, n2x,
           y2.from + y2.skip, x2.from + x2.skip, y2.count - y2.skip, x2.count - x2.skip);
     CUWAVELET_UNROLL
     for (int k = 0; k < 3; ++k)
-      load_coefficient_window<T, A>(
+      load_coefficient_window<M, T, A>(
           b, coeffs1 + (1 + k) * band1, L.c1, level1[k] ? level1[k] + offset[kTLAD1 + k] : nullptr,
           g.stride[kTLAD1 + k][kMaxDims], g.stride[kTLAD1 + k][kMaxDims + 1], n1y, n1x,
           y1.from, x1.from, y1.count, x1.count);
@@ -155,10 +168,12 @@ CUWAVELET_BLOCK void fused_synthesis_2d_two_levels(const Block& b, const TwoLeve
     b.sync();
 
     // 3. level 2 along y: the a1 window, zero outside [0, len1) (the trim)
+    //    but in periodization (the wrapped-around approximation)
     merge_columns<BY_VALUE, T>(b, rows2_lo, rows2_hi, L.c1, first_y, y1.count, x1.count, s_y, Fy,
                                lo_y, hi_y, [&](int r, int c, A v) {
       const index_t P = y1.from + r, Q = x1.from + c;
-      b.store(coeffs1 + r * L.c1 + c, P >= 0 && P < n1y && Q >= 0 && Q < n1x ? v : A(0));
+      const bool kept = M == kPeriodization || (P >= 0 && P < n1y && Q >= 0 && Q < n1x);
+      b.store(coeffs1 + r * L.c1 + c, kept ? v : A(0));
     });
     b.sync();
 
@@ -181,14 +196,14 @@ CUWAVELET_BLOCK void fused_synthesis_2d_two_levels(const Block& b, const TwoLeve
 
 // Two synthesis levels from the launch records (fused_launch.cuh): what the
 // GPU kernel and the emulator both run.
-template <typename T, class Filters, class Block>
+template <int M, typename T, class Filters, class Block>
 CUWAVELET_BLOCK void fused_synthesis_two_levels_2d(const Block& b, const TwoLevelGeometry& g,
                                                    const OperandAddresses<kTwoLevelOperands>& o,
                                                    const Filters& f) {
   const T* const level1[3] = {o.get<T>(kTLAD1), o.get<T>(kTLDA1), o.get<T>(kTLDD1)};
   const T* const level2[4] = {o.get<T>(kTLAA2), o.get<T>(kTLAD2), o.get<T>(kTLDA2),
                               o.get<T>(kTLDD2)};
-  fused_synthesis_2d_two_levels<Filters::kByValue, T>(
+  fused_synthesis_2d_two_levels<M, Filters::kByValue, T>(
       b, g, o.get<T>(kTLImage), level1, level2, f.template get<T>(0), f.template get<T>(1),
       f.template get<T>(2), f.template get<T>(3));
 }

@@ -80,15 +80,16 @@ fused_dwt2_two_levels_kernel(
   cuwavelet::fused_two_levels_2d<M, T>(cuwavelet::block::DeviceBlock(), g, o, f);
 }
 
-// Two levels of waverec2 per launch (dwt2_two_levels_synthesis.cuh; zero-padded,
-// so no mode argument). Float: 5 blocks per SM (48 registers) by value, 4
-// (64) by address, which spills at 48; doubles 2.
-template <int TAPS, typename T>
+// Two levels of waverec2 per launch (dwt2_two_levels_synthesis.cuh; M: kZero,
+// the zero-padded synthesis of every mode but periodization, or
+// kPeriodization). Float: 5 blocks per SM (48 registers) by value, 4 (64) by
+// address, which spills at 48; doubles 2.
+template <int M, int TAPS, typename T>
 __global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads,
                                   (sizeof(T) == 4 ? (TAPS == 1 ? 5 : 4) : 2))
 fused_idwt2_two_levels_kernel(
     const __grid_constant__ cuwavelet::TwoLevelGeometry g,
     const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kTwoLevelOperands> o,
     const __grid_constant__ Dwt2Filters<TAPS, T> f) {
-  cuwavelet::fused_synthesis_two_levels_2d<T>(cuwavelet::block::DeviceBlock(), g, o, f);
+  cuwavelet::fused_synthesis_two_levels_2d<M, T>(cuwavelet::block::DeviceBlock(), g, o, f);
 }

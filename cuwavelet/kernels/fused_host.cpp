@@ -52,14 +52,23 @@ Counts run_two_levels(const TwoLevelGeometry& g, const TwoLevelOperands& o,
   }, opt);
 }
 
-template <typename T, class Filters>
+template <int M, typename T, class Filters>
 Counts run_two_level_synthesis(const TwoLevelGeometry& g, const TwoLevelOperands& o,
                                const Filters& f, index_t grid, int threads,
                                const EmulatorOptions& opt) {
-  const std::size_t bytes = sizeof(T) * (std::size_t)TwoLevelSynthesisLayout(g).total_elems();
+  const std::size_t bytes = sizeof(T) * (std::size_t)TwoLevelSynthesisLayout<M>(g).total_elems();
   return Emulator::launch(grid, threads, bytes, [&](const HostBlock& b) {
-    fused_synthesis_two_levels_2d<T>(b, g, o, f);
+    fused_synthesis_two_levels_2d<M, T>(b, g, o, f);
   }, opt);
+}
+
+// f(mode tag) for the two-level synthesis' modes: zero-padded or periodization.
+template <class F>
+auto with_synthesis_mode(int op, int mode, F&& f) {
+  if (op != kFusedSynthesis || (mode != kZero && mode != kPeriodization))
+    throw std::invalid_argument("idwt2_two_levels runs the synthesis in zero or periodization mode");
+  return mode == kZero ? f(std::integral_constant<int, kZero>())
+                       : f(std::integral_constant<int, kPeriodization>());
 }
 
 void check_op(int op) {
@@ -120,11 +129,12 @@ Counts emulate_as(const std::string& family, int op, int mode, const py::bytes& 
   if (family == "idwt2_two_levels") {
     const TwoLevelGeometry g = record_of<TwoLevelGeometry>(geometry, "two-level geometry");
     const TwoLevelOperands o = record_of<TwoLevelOperands>(operands, "operand record");
-    if (op != kFusedSynthesis || mode != kZero)
-      throw std::invalid_argument("idwt2_two_levels runs the zero-padded synthesis only");
-    return with_filters<T>(filters, [&](const auto& f) {
-      py::gil_scoped_release release;
-      return run_two_level_synthesis<T>(g, o, f, grid, threads, opt);
+    return with_synthesis_mode(op, mode, [&](auto m) {
+      constexpr int M = decltype(m)::value;
+      return with_filters<T>(filters, [&](const auto& f) {
+        py::gil_scoped_release release;
+        return run_two_level_synthesis<M, T>(g, o, f, grid, threads, opt);
+      });
     });
   }
   throw std::invalid_argument("unknown fused 2D kernel family " + family);
@@ -149,8 +159,10 @@ long long shared_bytes(const std::string& family, int op, int mode, bool is_doub
   } else if (family == "dwt2_two_levels") {
     elems = TwoLevelLayout(record_of<TwoLevelGeometry>(geometry, "two-level geometry")).total_elems();
   } else if (family == "idwt2_two_levels") {
-    elems = TwoLevelSynthesisLayout(record_of<TwoLevelGeometry>(geometry, "two-level geometry"))
-                .total_elems();
+    const TwoLevelGeometry g = record_of<TwoLevelGeometry>(geometry, "two-level geometry");
+    elems = with_synthesis_mode(op, mode, [&](auto m) {
+      return TwoLevelSynthesisLayout<decltype(m)::value>(g).total_elems();
+    });
   } else {
     throw std::invalid_argument("unknown fused 2D kernel family " + family);
   }
@@ -165,8 +177,10 @@ int tile_window(const std::string& family, int op, int mode, int tile, int F) {
   }
   if (family == "dwt2_two_levels") return two_level_r0(tile, F);
   if (family == "idwt2_two_levels") {  // level-2 coefficients per window of a tile
-    const int r1 = SynthesisRun(2, tile, F).count + 1;
-    return SynthesisRun(2, r1, F).count + 1;
+    return with_synthesis_mode(op, mode, [&](auto m) {
+      constexpr int M = decltype(m)::value;
+      return SynthesisRun<M>(2, SynthesisRun<M>(2, tile, F).count + 1, F).count + 1;
+    });
   }
   throw std::invalid_argument("unknown fused 2D kernel family " + family);
 }
