@@ -462,24 +462,33 @@ def two_level_work(tile, filter_len) -> float:
 def why_not_two_levels_pay(x, axes, banks, modes):
     """None where wavedec2 runs levels in pairs (dwt2_two_levels runs and its
     extra work is at most TWO_LEVEL_MAX_WORK), else the reason."""
-    plan = _two_level_plan(x, axes, banks, modes)
+    return _work_reason(_two_level_plan(x, axes, banks, modes), two_level_work,
+                        "filter (the level-1 halo of long filters)")
+
+
+def _work_reason(plan, work_model, doing: str):
+    """A two-level plan's refusal, or why its tiles' extra work (work_model)
+    is over TWO_LEVEL_MAX_WORK, or None."""
     if isinstance(plan, str):
         return plan
-    work = two_level_work(plan.tile, [b.length for b in plan.level1.banks])
+    work = work_model(plan.tile, [b.length for b in plan.level1.banks])
     if work > TWO_LEVEL_MAX_WORK:
-        return (f"two-level tiles would filter {work:.2f}x the minimum multiply-adds (the level-1 "
-                f"halo of long filters), over {TWO_LEVEL_MAX_WORK}x: one level per launch")
+        return (f"two-level tiles would {doing} {work:.2f}x the minimum multiply-adds, over "
+                f"{TWO_LEVEL_MAX_WORK}x: one level per launch")
     return None
 
 
 @functools.lru_cache(maxsize=1024)
-def _two_level_geometry(plan: _TwoLevelPlan, byte_strides):
+def _two_level_geometry(family, plan, byte_strides):
+    """TwoLevelGeometry of a plan of either two-level family: tiles of level-2
+    coefficients (the analysis) or of image samples (the synthesis)."""
     p = plan.level1
-    g = _launch.geometry(TWO_LEVELS, p.image_shape, p.yx, byte_strides, p.dtype)
+    g = _launch.geometry(family, p.image_shape, p.yx, byte_strides, p.dtype)
     g["signal_len"], g["len1"], g["len2"] = p.signal_len, p.coeff_len, plan.len2
     g["filter_len"] = [b.length for b in p.banks]
     g["tile"] = plan.tile
-    g["tiles"] = [-(-n // t) for n, t in zip(plan.len2, plan.tile)]
+    tiled = plan.len2 if family is TWO_LEVELS else p.signal_len
+    g["tiles"] = [-(-n // t) for n, t in zip(tiled, plan.tile)]
     g.flags.writeable = False
     return g
 
@@ -498,7 +507,7 @@ def dwt2_two_levels(x, axes, banks, modes, *, emulation=DEFAULT_EMULATION):
     level1 = [empty(xp, shape1, p.dtype) for _ in range(3)]  # kernel bands ad, da, dd
     level2 = [empty(xp, shape2, p.dtype) for _ in range(4)]  # aa, ad, da, dd
     operands = [x] + level1 + level2
-    g = _two_level_geometry(plan, tuple(tuple(a.strides) for a in operands))
+    g = _two_level_geometry(TWO_LEVELS, plan, tuple(tuple(a.strides) for a in operands))
     tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
     filters = _launch.filter_record(TWO_LEVELS, p.banks, False, p.dtype, xp)
     _launch.launch(TWO_LEVELS, 0, p.mode, p.dtype, g, tiles, operands, filters, emulation)
@@ -599,26 +608,8 @@ def why_not_two_level_synthesis_pays(level2: dict, level1: dict, axes, banks, mo
                                      image_shape=None):
     """None where waverec2 runs levels 2 and 1 in one launch (it runs and its
     extra work is at most TWO_LEVEL_MAX_WORK), else the reason."""
-    plan = _two_level_synthesis_plan(level2, level1, axes, banks, modes, image_shape)
-    if isinstance(plan, str):
-        return plan
-    work = two_level_synthesis_work(plan.tile, [b.length for b in plan.level1.banks])
-    if work > TWO_LEVEL_MAX_WORK:
-        return (f"two-level synthesis tiles would merge {work:.2f}x the minimum multiply-adds, "
-                f"over {TWO_LEVEL_MAX_WORK}x: one level per launch")
-    return None
-
-
-@functools.lru_cache(maxsize=1024)
-def _two_level_synthesis_geometry(plan: _TwoLevelSynthesisPlan, byte_strides):
-    p = plan.level1
-    g = _launch.geometry(TWO_LEVEL_SYNTHESIS, p.image_shape, p.yx, byte_strides, p.dtype)
-    g["signal_len"], g["len1"], g["len2"] = p.signal_len, p.coeff_len, plan.len2
-    g["filter_len"] = [b.length for b in p.banks]
-    g["tile"] = plan.tile
-    g["tiles"] = [-(-n // t) for n, t in zip(p.signal_len, plan.tile)]
-    g.flags.writeable = False
-    return g
+    return _work_reason(_two_level_synthesis_plan(level2, level1, axes, banks, modes, image_shape),
+                        two_level_synthesis_work, "merge")
 
 
 def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape=None, *,
@@ -640,8 +631,8 @@ def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape
     keys = [_band_key(p, axes, k) for k in range(4)]
     image = empty(xp, p.image_shape, p.dtype)
     operands = [image] + [level1.get(k) for k in keys[1:]] + [level2.get(k) for k in keys]
-    g = _two_level_synthesis_geometry(
-        plan, tuple(None if a is None else tuple(a.strides) for a in operands))
+    g = _two_level_geometry(TWO_LEVEL_SYNTHESIS, plan,
+                            tuple(None if a is None else tuple(a.strides) for a in operands))
     tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
     filters = _launch.filter_record(TWO_LEVEL_SYNTHESIS, p.banks, True, p.dtype, xp)
     _launch.launch(TWO_LEVEL_SYNTHESIS, 1, _synthesis_mode(p.mode), p.dtype, g, tiles, operands,

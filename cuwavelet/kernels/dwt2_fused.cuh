@@ -278,6 +278,32 @@ struct SynthesisLayout : ImageTileLayout {
   }
 };
 
+// The synthesis kernels' gather (shared with dwt2_two_levels_synthesis.cuh):
+// window [ky0, ky0 + rows) x [kx0, kx0 + cols) of a subband (null: zeros)
+// -> dst (rows `pitch` apart); outside [0, ny) x [0, nx) zeros, or in
+// periodization the indices wrapped around.
+template <int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK void load_coefficient_window(const Block& b, A* dst, int pitch, const T* src,
+                                             index_t sy, index_t sx, index_t ny, index_t nx,
+                                             index_t ky0, index_t kx0, int rows, int cols) {
+  gather<kGatherDepth>(
+      b, rows * cols,
+      [&](int e) {
+        const int r = e / cols, c = e - r * cols;
+        index_t ky = ky0 + r, kx = kx0 + c;
+        if (M == kPeriodization) {  // (64-bit % is slow on the GPU: only at the edges)
+          if (ky < 0 || ky >= ny) { ky %= ny; if (ky < 0) ky += ny; }
+          if (kx < 0 || kx >= nx) { kx %= nx; if (kx < 0) kx += nx; }
+        }
+        const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
+        return inside ? A(b.load(src + ky * sy + kx * sx)) : A(0);
+      },
+      [&](int e, A v) {
+        const int r = e / cols, c = e - r * cols;
+        b.store(dst + r * pitch + c, v);
+      });
+}
+
 // The two passes of a synthesis (shared with dwt2_two_levels_synthesis.cuh).
 // Output position j (of a run that starts at an even position) takes
 // coefficient (j + s - m) / 2 for the taps m of the parity of j + s, counted
@@ -382,27 +408,11 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
     // they wrap around (pywt's idwt extends nothing else). The band loop is
     // unrolled so that pointers and strides stay in registers.
     CUWAVELET_UNROLL
-    for (int k = 0; k < 4; ++k) {
-      const T* src = band[k] ? band[k] + offset[kAA + k] : nullptr;
-      const index_t sky = axis_stride(g, kAA + k, kY), skx = axis_stride(g, kAA + k, kX);
-      A* dst = coeffs + k * band_cells;
-      gather<kGatherDepth>(
-          b, rows * cols,
-          [&](int e) {
-            const int r = e / cols, c = e - r * cols;
-            index_t ky = ky0 + r, kx = kx0 + c;
-            if (M == kPeriodization) {  // (64-bit % is slow on the GPU: only at the edges)
-              if (ky < 0 || ky >= ny) { ky %= ny; if (ky < 0) ky += ny; }
-              if (kx < 0 || kx >= nx) { kx %= nx; if (kx < 0) kx += nx; }
-            }
-            const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
-            return inside ? A(b.load(src + ky * sky + kx * skx)) : A(0);
-          },
-          [&](int e, A v) {
-            const int r = e / cols, c = e - r * cols;
-            b.store(dst + r * L.cols + c, v);
-          });
-    }
+    for (int k = 0; k < 4; ++k)
+      load_coefficient_window<M, T, A>(b, coeffs + k * band_cells, L.cols,
+                                       band[k] ? band[k] + offset[kAA + k] : nullptr,
+                                       axis_stride(g, kAA + k, kY), axis_stride(g, kAA + k, kX),
+                                       ny, nx, ky0, kx0, rows, cols);
     b.sync();
 
     merge_rows<BY_VALUE, T>(b, coeffs, band_cells, L.cols, L.first_x, rows, out_x, s_x, Fx,

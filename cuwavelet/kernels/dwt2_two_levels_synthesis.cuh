@@ -87,31 +87,6 @@ struct TwoLevelSynthesisLayout {
   CUWAVELET_HD int total_elems() const { return scratch_elems() + level1_elems(); }
 };
 
-// Window [ky0, ky0 + rows) x [kx0, kx0 + cols) of a subband (null: zeros)
-// -> dst (rows `pitch` apart); outside [0, ny) x [0, nx) zeros, or in
-// periodization the indices wrapped around.
-template <int M, typename T, typename A, class Block>
-CUWAVELET_BLOCK void load_coefficient_window(const Block& b, A* dst, int pitch, const T* src,
-                                             index_t sy, index_t sx, index_t ny, index_t nx,
-                                             index_t ky0, index_t kx0, int rows, int cols) {
-  gather<kGatherDepth>(
-      b, rows * cols,
-      [&](int e) {
-        const int r = e / cols, c = e - r * cols;
-        index_t ky = ky0 + r, kx = kx0 + c;
-        if (M == kPeriodization) {  // (64-bit % is slow on the GPU: only at the edges)
-          if (ky < 0 || ky >= ny) { ky %= ny; if (ky < 0) ky += ny; }
-          if (kx < 0 || kx >= nx) { kx %= nx; if (kx < 0) kx += nx; }
-        }
-        const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
-        return inside ? A(b.load(src + ky * sy + kx * sx)) : A(0);
-      },
-      [&](int e, A v) {
-        const int r = e / cols, c = e - r * cols;
-        b.store(dst + r * pitch + c, v);
-      });
-}
-
 template <int M, bool BY_VALUE, typename T, class Block>
 CUWAVELET_BLOCK void fused_synthesis_2d_two_levels(const Block& b, const TwoLevelGeometry& g,
                                                    T* image, const T* const (&level1)[3],
