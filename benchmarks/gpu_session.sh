@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
-# The GPU checks of one short lent-card session (about 8 minutes on an H100; a
+# The GPU checks of one short lent-card session (about 4 minutes on an H100; a
 # lent card runs one command for at most 10 minutes, so the steps come most
 # informative first, each with a time limit, logging to OUTDIR):
 #   1. build the extensions; the GPU tests (pytest -m gpu, 12 processes)
-#   2. bench_fused1d_gpu.py: the 1D fused launches (wavedec, waverec, wavedec's
-#      adjoint) against one launch per level (W1, W5; zero and symmetric)
-#   3. bench_fused_gpu.py: fused 2D levels with filters by value and by address,
+#   2. bench_fused_gpu.py: fused 2D levels with filters by value and by address,
 #      two levels per launch against one (forward, inverse, and the adjoint in
 #      zero mode), and the adjoint (W3, W6; zero and symmetric)
-#   4. bench_torch.py --quick: forward and forward+backward against ptwt and
-#      pytorch_wavelets (W3, W5, W6); then W3 again, symmetric mode first, with a
-#      profile of our forward+backward per mode (zero mode's backward took twice
-#      symmetric's on the 2026-11-26 card, all of it host-bound: which operator?)
-#   5. ncu over the fused kernels of W5 and W6 (ncu_workloads.py): duration, DRAM and
+#   3. bench_torch.py --quick: forward and forward+backward against ptwt and
+#      pytorch_wavelets (W3, W5, W6)
+#   4. W3 again, symmetric mode first, with a torch.profiler table of our
+#      forward+backward per mode
+#   5. bench_fused1d_gpu.py: the 1D fused launches (wavedec, waverec, wavedec's
+#      adjoint) against one launch per level (W1, W5; zero and symmetric)
+#   6. ncu over the fused kernels of W5 and W6 (ncu_workloads.py): duration, DRAM and
 #      SM throughput, occupancy, registers
-#   6. bench_register_block.py: the 1D multi-level kernel, 4 outputs per thread vs 1
+#   7. bench_register_block.py: the 1D multi-level kernel, 4 outputs per thread vs 1
 # Usage (repository root, CuPy and torch installed, pywt/ptwt/pytorch_wavelets
-# importable): benchmarks/gpu_session.sh OUTDIR
+# importable): benchmarks/gpu_session.sh OUTDIR [STEP ...], STEP among build,
+# tests, fused2d, torch, profile, fused1d, ncu, register (all of them, in this
+# order, by default: split them over two calls where one would pass the limit)
 set -uo pipefail
-out="${1:?usage: benchmarks/gpu_session.sh OUTDIR}"
+out="${1:?usage: benchmarks/gpu_session.sh OUTDIR [STEP ...]}"
+shift
+steps=" ${*:-build tests fused2d torch profile fused1d ncu register} "
+want() { [[ "$steps" == *" $1 "* ]]; }
 mkdir -p "$out"
 py="${PYTHON:-python3}"
 export PYTHONUNBUFFERED=1
@@ -30,29 +35,45 @@ run() {  # run SECONDS NAME COMMAND...: limited, logged, summarized
 }
 nvidia-smi --query-gpu=name,clocks.max.sm,memory.total --format=csv > "$out/gpu.txt" 2>&1
 git rev-parse --short HEAD >> "$out/gpu.txt" 2>/dev/null
-run 120 build "$py" setup.py -q build_ext --inplace -j 16
-run 150 gpu-tests "$py" -m pytest -m gpu -q -n 12 --timeout=100 -p no:cacheprovider -rf --tb=short
-grep -E "^FAILED|passed|failed" "$out/gpu-tests.log" | tail -15
-for mode in zero symmetric; do
-    run 75 "fused1d-$mode" "$py" benchmarks/bench_fused1d_gpu.py --runs 50 --mode "$mode"
-    tail -12 "$out/fused1d-$mode.log"
-done
-for mode in zero symmetric; do
-    run 75 "fused2d-$mode" "$py" benchmarks/bench_fused_gpu.py --runs 50 --mode "$mode"
-    grep -E "forward|inverse|adjoint" "$out/fused2d-$mode.log"
-done
-run 120 torch "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 W5 W6
-tail -30 "$out/torch.log"
-run 60 torch-profile "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 \
-    --modes symmetric zero --profile
-grep -E "^W3|profile of|Self CPU time|Self CUDA time" "$out/torch-profile.log"
-# (the second round of ncu_workloads.py is profiled: n fused launches a round)
-n=$("$py" benchmarks/ncu_workloads.py --count)
-"$py" benchmarks/ncu_workloads.py > /dev/null 2>&1  # compile outside the profiler
-run 120 ncu ncu --target-processes all -k regex:fused --launch-skip "$n" --launch-count "$n" \
-    --section SpeedOfLight --section Occupancy --section LaunchStats "$py" benchmarks/ncu_workloads.py
-grep -E "fused_|Duration|DRAM Throughput|Compute \(SM\)|Registers Per|Achieved Occupancy|Waves Per SM" \
-    "$out/ncu.log" | head -120 > "$out/ncu-summary.txt"
-run 45 register-block "$py" benchmarks/bench_register_block.py --runs 50
-tail -12 "$out/register-block.log"
+if want build; then
+    run 120 build "$py" setup.py -q build_ext --inplace -j 16
+fi
+if want tests; then
+    run 150 gpu-tests "$py" -m pytest -m gpu -q -n 12 --timeout=100 -p no:cacheprovider -rf --tb=short
+    grep -E "^FAILED|passed|failed" "$out/gpu-tests.log" | tail -15
+fi
+if want fused2d; then
+    for mode in zero symmetric; do
+        run 75 "fused2d-$mode" "$py" benchmarks/bench_fused_gpu.py --runs 50 --mode "$mode"
+        grep -E "forward|inverse|adjoint" "$out/fused2d-$mode.log"
+    done
+fi
+if want torch; then
+    run 120 torch "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 W5 W6
+    tail -30 "$out/torch.log"
+fi
+if want profile; then
+    run 60 torch-profile "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 \
+        --modes symmetric zero --profile
+    grep -E "^W3|profile of|Self CPU time|Self CUDA time" "$out/torch-profile.log"
+fi
+if want fused1d; then
+    for mode in zero symmetric; do
+        run 75 "fused1d-$mode" "$py" benchmarks/bench_fused1d_gpu.py --runs 50 --mode "$mode"
+        tail -12 "$out/fused1d-$mode.log"
+    done
+fi
+if want ncu; then
+    # (the second round of ncu_workloads.py is profiled: n fused launches a round)
+    n=$("$py" benchmarks/ncu_workloads.py --count)
+    "$py" benchmarks/ncu_workloads.py > /dev/null 2>&1  # compile outside the profiler
+    run 120 ncu ncu --target-processes all -k regex:fused --launch-skip "$n" --launch-count "$n" \
+        --section SpeedOfLight --section Occupancy --section LaunchStats "$py" benchmarks/ncu_workloads.py
+    grep -E "fused_|Duration|DRAM Throughput|Compute \(SM\)|Registers Per|Achieved Occupancy|Waves Per SM" \
+        "$out/ncu.log" | head -120 > "$out/ncu-summary.txt"
+fi
+if want register; then
+    run 45 register-block "$py" benchmarks/bench_register_block.py --runs 50
+    tail -12 "$out/register-block.log"
+fi
 echo "== done ($(date +%T)); logs in $out"

@@ -562,12 +562,10 @@ CUWAVELET_BLOCK void folded_pair(const Block& b, const AdjointAxis<M>& ax, const
       bool any = false;
       CUWAVELET_UNROLL
       for (int v = 0; v < 2; ++v) {
-        CUWAVELET_UNROLL
-        for (int u = 0; u < 2; ++u) {
-          const bool run = p + v >= p0 && p + v <= p1 && reached[u];
-          weight[v][u] = run ? fold_weight<M, A>(p + v, ax.N, i + u) : A(0);
-          any = any || weight[v][u] != A(0);
-        }
+        const bool run = p + v >= p0 && p + v <= p1;
+        const bool take[2] = {run && reached[0], run && reached[1]};
+        fold_weights<M, A, 2>(p + v, ax.N, i, take, weight[v]);
+        any = any || weight[v][0] != A(0) || weight[v][1] != A(0);
       }
       if (!any) continue;
       A c[2];

@@ -63,6 +63,17 @@ CUWAVELET_HD void batch_offsets(const BatchGeometry& g, index_t item, index_t* o
 }
 
 // ---------------------------------------------------------------------------
+// p mod period, in [0, period). A filter's halo reaches within one period of
+// the signal unless the signal is shorter than the filter, so one add or
+// subtract answers all but those: a 64-bit division is a long subroutine on
+// the GPU, and the adjoints' folds ask per halo position and sample.
+CUWAVELET_HD index_t wrap_index(index_t p, index_t period) {
+  if (p < 0) p += period; else if (p >= period) p -= period;
+  if (p >= 0 && p < period) return p;
+  const index_t q = p % period;
+  return q < 0 ? q + period : q;
+}
+
 // Boundary extension: X(p) for p outside [0, N) as sum_t w[t] * x[idx[t]].
 // Returns the number of terms (0 for zero padding).
 template <int M, typename A>
@@ -79,19 +90,19 @@ CUWAVELET_HD int extension_terms(index_t p, index_t N, index_t idx[3], A w[3]) {
     return 2;
   }
   if (M == kPeriodic) {
-    index_t q = p % N; if (q < 0) q += N;
+    const index_t q = wrap_index(p, N);
     idx[0] = q; w[0] = A(1);
     return 1;
   }
   if (M == kPeriodization) {  // odd N is first extended by repeating x[N-1]
     const index_t period = N + (N & 1);
-    index_t q = p % period; if (q < 0) q += period;
+    const index_t q = wrap_index(p, period);
     idx[0] = q < N ? q : N - 1; w[0] = A(1);
     return 1;
   }
   if (M == kSymmetric || M == kAntisymmetric) {  // half-sample mirror, bouncing
     const index_t period = 2 * N;
-    index_t q = p % period; if (q < 0) q += period;
+    const index_t q = wrap_index(p, period);
     const bool mirrored = q >= N;
     idx[0] = mirrored ? period - 1 - q : q;
     w[0] = (M == kAntisymmetric && mirrored) ? A(-1) : A(1);
@@ -99,7 +110,7 @@ CUWAVELET_HD int extension_terms(index_t p, index_t N, index_t idx[3], A w[3]) {
   }
   if (M == kReflect) {  // whole-sample mirror, bouncing (N >= 2 is checked by the caller)
     const index_t period = 2 * (N - 1);
-    index_t q = p % period; if (q < 0) q += period;
+    const index_t q = wrap_index(p, period);
     idx[0] = q < N ? q : period - q; w[0] = A(1);
     return 1;
   }
@@ -174,15 +185,28 @@ CUWAVELET_HD A extended_sample(const T* x, index_t sx, index_t N, index_t p) {
   return extended_value<M, A>(p, N, StridedSamples<T, A>{x, sx});
 }
 
-// Weight of sample i in X(p) (p outside [0, N)): what an adjoint folds from
-// the cotangent of position p onto sample i.
-template <int M, typename A>
-CUWAVELET_HD A fold_weight(index_t p, index_t N, index_t i) {
+// Weights of samples i .. i + K - 1 in X(p) (p outside [0, N)): what an
+// adjoint folds from the cotangent of position p onto each (X(p)'s terms
+// found once; weight[u] stays zero where take[u] is false).
+template <int M, typename A, int K>
+CUWAVELET_HD void fold_weights(index_t p, index_t N, index_t i, const bool take[K], A weight[K]) {
+  bool any = false;
+  for (int u = 0; u < K; ++u) { weight[u] = A(0); any = any || take[u]; }
+  if (!any) return;
   index_t idx[3]; A w[3];
   const int terms = extension_terms<M, A>(p, N, idx, w);
-  A weight = A(0);
-  for (int t = 0; t < terms; ++t) if (idx[t] == i) weight += w[t];
-  return weight;
+  for (int u = 0; u < K; ++u)
+    if (take[u])
+      for (int t = 0; t < terms; ++t) if (idx[t] == i + u) weight[u] += w[t];
+}
+
+// ... of sample i alone.
+template <int M, typename A>
+CUWAVELET_HD A fold_weight(index_t p, index_t N, index_t i) {
+  const bool take[1] = {true};
+  A weight[1];
+  fold_weights<M, A, 1>(p, N, i, take, weight);
+  return weight[0];
 }
 
 template <int M>

@@ -22,10 +22,10 @@
 //                     by value, the two-level kernel by value but in smooth,
 //                     antireflect and periodization mode, whose extensions
 //                     take more;
-//   2 (128)           the adjoint's periodization folds and its constant-mode
-//                     folds with filters by address (ptxas spills 8-44 bytes
-//                     at 80 registers there), the two-level antireflect
-//                     extension;
+//   2 (128)           the adjoint's periodization folds and its constant and
+//                     antireflect-mode folds with filters by address (ptxas
+//                     spills 8-80 bytes at 80 registers there), the two-level
+//                     antireflect extension;
 //   3 (80)            the rest (the other adjoints with filters by address,
 //                     the backward of learned filters, included).
 // Doubles take two registers each (2 blocks; the two-level kernel's smooth and
@@ -35,7 +35,7 @@ struct Dwt2MinBlocks {
   enum {
     light_modes = M == cuwavelet::kZero || M == cuwavelet::kConstant,
     heavy = (OP == 2 && (M == cuwavelet::kPeriodization ||
-                         (TAPS == 0 && M == cuwavelet::kConstant))) ||
+                         (TAPS == 0 && (M == cuwavelet::kConstant || M == cuwavelet::kAntireflect)))) ||
             (OP == -1 && M == cuwavelet::kAntireflect),
     edge_heavy = M == cuwavelet::kSmooth || M == cuwavelet::kAntireflect,
     wrapping_two_levels = OP == -1 && M == cuwavelet::kPeriodization,

@@ -32,11 +32,6 @@ CUWAVELET_HD index_t stationary_shift(index_t step, int F) {
   return OP == kStationarySplit ? step * (F / 2) : step * (F / 2 - 1);
 }
 
-CUWAVELET_HD index_t wrap_index(index_t p, index_t N) {
-  const index_t q = p % N;
-  return q < 0 ? q + N : q;
-}
-
 // Whether output `pos` reads its F taps without wrapping around the line.
 template <int OP>
 CUWAVELET_HD bool stationary_interior(index_t pos, index_t N, index_t step, int F) {
