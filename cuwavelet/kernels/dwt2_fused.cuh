@@ -118,16 +118,12 @@ template <int M, typename T, typename A, class Block>
 CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T* image,
                                        index_t sy, index_t sx, index_t Ny, index_t Nx,
                                        index_t py0, index_t px0, int rows, int cols) {
-  gather<kGatherDepth>(
-      b, rows * cols,
-      [&](int e) {
-        const int r = e / cols, c = e - r * cols;
+  gather_2d<kGatherDepth>(
+      b, rows, cols,
+      [&](int r, int c) {
         return extended_sample_2d<M, T, A>(b, image, sy, sx, Ny, Nx, py0 + r, px0 + c);
       },
-      [&](int e, A v) {
-        const int r = e / cols, c = e - r * cols;
-        b.store(in + r * 2 * half + (c & 1) * half + (c >> 1), v);
-      });
+      [&](int r, int c, A v) { b.store(in + r * 2 * half + (c & 1) * half + (c >> 1), v); });
 }
 
 // Both filters along x at output column o of a row split even | odd: tap j
@@ -200,7 +196,6 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
   T* const band[4] = {aa, ad, da, dd};
   const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
   const index_t total_tiles = g.batch_total * tiles_per_image;
-  const int t = b.thread(), nt = b.threads();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const TilePlace at(g, tile, ny, nx);
@@ -217,18 +212,16 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
     load_input_window<M, T, A>(b, in, L.half_cols, image, sy, sx, Ny, Nx, py0, px0, rows, cols);
     b.sync();
 
-    for (int e = t; e < rows * out_x; e += nt) {
-      const int r = e / out_x, ox = e - r * out_x;
+    for_each_cell(b, rows, out_x, [&](int r, int ox) {
       A l, h;
       row_pair_split<BY_VALUE, T, A>(b, in + r * 2 * L.half_cols, L.half_cols, ox, Fx, lo_x,
                                      hi_x, l, h);
       b.store(row_lo + r * L.tile_x + ox, l);
       b.store(row_hi + r * L.tile_x + ox, h);
-    }
+    });
     b.sync();
 
-    for (int e = t; e < out_y * out_x; e += nt) {
-      const int oy = e / out_x, ox = e - oy * out_x;
+    for_each_cell(b, out_y, out_x, [&](int oy, int ox) {
       A acc[4];  // aa, ad, da, dd
       column_quad<BY_VALUE, T, A>(b, row_lo, row_hi, L.tile_x, oy, ox, Fy, lo_y, hi_y, acc);
       CUWAVELET_UNROLL
@@ -241,7 +234,7 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
           b.store_once(at, T(acc[k]));
         }
       }
-    }
+    });
   }
 }
 
@@ -286,10 +279,9 @@ template <int M, typename T, typename A, class Block>
 CUWAVELET_BLOCK void load_coefficient_window(const Block& b, A* dst, int pitch, const T* src,
                                              index_t sy, index_t sx, index_t ny, index_t nx,
                                              index_t ky0, index_t kx0, int rows, int cols) {
-  gather<kGatherDepth>(
-      b, rows * cols,
-      [&](int e) {
-        const int r = e / cols, c = e - r * cols;
+  gather_2d<kGatherDepth>(
+      b, rows, cols,
+      [&](int r, int c) {
         index_t ky = ky0 + r, kx = kx0 + c;
         if (M == kPeriodization) {  // (64-bit % is slow on the GPU: only at the edges)
           if (ky < 0 || ky >= ny) { ky %= ny; if (ky < 0) ky += ny; }
@@ -298,10 +290,7 @@ CUWAVELET_BLOCK void load_coefficient_window(const Block& b, A* dst, int pitch, 
         const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
         return inside ? A(b.load(src + ky * sy + kx * sx)) : A(0);
       },
-      [&](int e, A v) {
-        const int r = e / cols, c = e - r * cols;
-        b.store(dst + r * pitch + c, v);
-      });
+      [&](int r, int c, A v) { b.store(dst + r * pitch + c, v); });
 }
 
 // The two passes of a synthesis (shared with dwt2_two_levels_synthesis.cuh).
@@ -320,10 +309,9 @@ template <bool BY_VALUE, typename T, typename A, class Block>
 CUWAVELET_BLOCK void merge_rows(const Block& b, const A* coeffs, int band_cells, int pitch,
                                 int first, int rows, int out_x, int s, int F, const T* lo,
                                 const T* hi, A* merged_lo, A* merged_hi, int out_pitch) {
-  const int t = b.thread(), nt = b.threads();
   const int pair0 = -(s & 1), pairs = (out_x - pair0 + 1) / 2;
-  for (int e = t; e < rows * pairs; e += nt) {
-    const int r = e / pairs, j = pair0 + 2 * (e - r * pairs);
+  for_each_cell(b, rows, pairs, [&](int r, int pair) {
+    const int j = pair0 + 2 * pair;
     const int c = r * pitch + (j + s) / 2 - first;
     const A* ya_xa = coeffs + 0 * band_cells + c;
     const A* ya_xd = coeffs + 1 * band_cells + c;
@@ -346,7 +334,7 @@ CUWAVELET_BLOCK void merge_rows(const Block& b, const A* coeffs, int band_cells,
       b.store(merged_lo + r * out_pitch + j + u, l[u]);
       b.store(merged_hi + r * out_pitch + j + u, h[u]);
     }
-  }
+  });
 }
 
 // Along y: the lo-y and hi-y rows (`pitch` apart) merged into out_y x out_x
@@ -355,10 +343,9 @@ template <bool BY_VALUE, typename T, typename A, class Block, class Store>
 CUWAVELET_BLOCK void merge_columns(const Block& b, const A* merged_lo, const A* merged_hi,
                                    int pitch, int first, int out_y, int out_x, int s, int F,
                                    const T* lo, const T* hi, Store&& store) {
-  const int t = b.thread(), nt = b.threads();
   const int pair0 = -(s & 1), pairs = (out_y - pair0 + 1) / 2;
-  for (int e = t; e < pairs * out_x; e += nt) {
-    const int pair = e / out_x, j = e - pair * out_x, i = pair0 + 2 * pair;
+  for_each_cell(b, pairs, out_x, [&](int pair, int j) {
+    const int i = pair0 + 2 * pair;
     const int r = (i + s) / 2 - first;
     const A* m_lo = merged_lo + r * pitch + j;
     const A* m_hi = merged_hi + r * pitch + j;
@@ -372,7 +359,7 @@ CUWAVELET_BLOCK void merge_columns(const Block& b, const A* merged_lo, const A* 
     CUWAVELET_UNROLL
     for (int u = 0; u < 2; ++u)
       if (i + u >= 0 && i + u < out_y) store(i + u, j, acc[u]);
-  }
+  });
 }
 
 template <int M, bool BY_VALUE, typename T, class Block>
@@ -610,7 +597,6 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
   const T* const band[4] = {aa, ad, da, dd};
   const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
   const index_t total_tiles = g.batch_total * tiles_per_image;
-  const int t = b.thread(), nt = b.threads();
   const int band_cells = L.band_elems();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
@@ -626,19 +612,14 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
       const T* src = band[k] ? band[k] + offset[kAA + k] : nullptr;
       const index_t sky = axis_stride(g, kAA + k, kY), skx = axis_stride(g, kAA + k, kX);
       A* dst = coeffs + k * band_cells;
-      const int cols = win_x.total;
-      gather<kGatherDepth>(
-          b, win_y.total * cols,
-          [&](int e) {
-            const int r = e / cols, c = e - r * cols;
+      gather_2d<kGatherDepth>(
+          b, win_y.total, win_x.total,
+          [&](int r, int c) {
             const index_t ky = win_y.coeff_of(r), kx = win_x.coeff_of(c);
             const bool inside = src && ky >= 0 && ky < ny && kx >= 0 && kx < nx;
             return inside ? A(b.load(src + ky * sky + kx * skx)) : A(0);
           },
-          [&](int e, A v) {
-            const int r = e / cols, c = e - r * cols;
-            b.store(dst + r * L.cols + c, v);
-          });
+          [&](int r, int c, A v) { b.store(dst + r * L.cols + c, v); });
     }
     b.sync();
 
@@ -646,8 +627,8 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
     // hi-y of (da, dd); image columns in pairs j, j + 1 with j0 + j - off
     // even (the first from j = -1 or 0), those inside the tile stored.
     const int pair_x0 = -(int)((j0 - ax_x.off) & 1), pairs_x = (out_x - pair_x0 + 1) / 2;
-    for (int e = t; e < win_y.total * pairs_x; e += nt) {
-      const int r = e / pairs_x, j = pair_x0 + 2 * (e - r * pairs_x);
+    for_each_cell(b, win_y.total, pairs_x, [&](int r, int pair) {
+      const int j = pair_x0 + 2 * pair;
       const A* row = coeffs + r * L.cols;
       A lo[2], hi[2];
       folded_pair<BY_VALUE, M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j, row,
@@ -660,12 +641,12 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
         b.store(merged_lo + r * L.tile_x + j + u, lo[u]);
         b.store(merged_hi + r * L.tile_x + j + u, hi[u]);
       }
-    }
+    });
     b.sync();
 
     const int pair_y0 = -(int)((i0 - ax_y.off) & 1), pairs_y = (out_y - pair_y0 + 1) / 2;
-    for (int e = t; e < pairs_y * out_x; e += nt) {
-      const int pair = e / out_x, j = e - pair * out_x, i = pair_y0 + 2 * pair;
+    for_each_cell(b, pairs_y, out_x, [&](int pair, int j) {
+      const int i = pair_y0 + 2 * pair;
       A v[2];
       folded_pair<BY_VALUE, M, T, A>(b, ax_y, win_y, g.fold_reach[kY], i0 + i, merged_lo + j,
                                      merged_hi + j, L.tile_x, lo_y, hi_y, v);
@@ -675,7 +656,7 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
         b.store(y + offset[kImage] + (i0 + i + u) * axis_stride(g, kImage, kY) +
                     (j0 + j) * axis_stride(g, kImage, kX), T(v[u]));
       }
-    }
+    });
   }
 }
 

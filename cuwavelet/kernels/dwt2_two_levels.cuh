@@ -141,7 +141,6 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
   T* const level2[4] = {aa2, ad2, da2, dd2};
   const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
   const index_t total_tiles = g.batch_total * tiles_per_image;
-  const int t = b.thread(), nt = b.threads();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t in_image = tile % tiles_per_image;
@@ -166,20 +165,18 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
     b.sync();
 
     // 2. level 1 along x
-    for (int e = t; e < rows0 * cols1; e += nt) {
-      const int r = e / cols1, c1 = e - r * cols1;
+    for_each_cell(b, rows0, cols1, [&](int r, int c1) {
       A l, h;
       row_pair_split<BY_VALUE, T, A>(b, in + r * 2 * L.half0, L.half0, c1, Fx, lo_x, hi_x, l, h);
       b.store(row_lo + r * L.c1 + c1, l);
       b.store(row_hi + r * L.c1 + c1, h);
-    }
+    });
     b.sync();
 
     // 3. level 1 along y: A1 in range, and the owned details
-    for (int e = t; e < rows1 * cols1; e += nt) {
-      const int r1 = e / cols1, c1 = e - r1 * cols1;
+    for_each_cell(b, rows1, cols1, [&](int r1, int c1) {
       const index_t P = p1y + r1, Q = p1x + c1;
-      if (P < 0 || P >= n1y || Q < 0 || Q >= n1x) continue;  // step 4
+      if (P < 0 || P >= n1y || Q < 0 || Q >= n1x) return;  // step 4
       const bool owned = P >= own_y0 && P < own_y1 && Q >= own_x0 && Q < own_x1;
       A acc[4];  // aa, ad, da, dd
       column_quad<BY_VALUE, T, A>(b, row_lo, row_hi, L.c1, r1, c1, Fy, lo_y, hi_y, acc);
@@ -190,40 +187,37 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
           b.store(level1[k] + offset[kTLAD1 + k] + P * g.stride[kTLAD1 + k][kMaxDims] +
                       Q * g.stride[kTLAD1 + k][kMaxDims + 1], T(acc[1 + k]));
       }
-    }
+    });
     b.sync();
 
     // 4. A1 past the level-1 edges: the extension of in-range A1 values
     //    (along y of the rows extended along x, as extended_sample_2d)
-    for (int e = t; e < rows1 * cols1; e += nt) {
-      const int r1 = e / cols1, c1 = e - r1 * cols1;
+    for_each_cell(b, rows1, cols1, [&](int r1, int c1) {
       const index_t P = p1y + r1, Q = p1x + c1;
-      if (P >= 0 && P < n1y && Q >= 0 && Q < n1x) continue;
+      if (P >= 0 && P < n1y && Q >= 0 && Q < n1x) return;
       b.store(a1 + r1 * L.c1 + c1, extended_value<M, A>(
           P, n1y, WindowRowSamples<M, A, Block>{b, a1, L.c1, p1y, p1x, n1x, Q}));
-    }
+    });
     b.sync();
 
     // 5. level 2 along x
-    for (int e = t; e < rows1 * out2_x; e += nt) {
-      const int r1 = e / out2_x, c2 = e - r1 * out2_x;
+    for_each_cell(b, rows1, out2_x, [&](int r1, int c2) {
       A lo, hi;  // tap j reads A1 column 2 c2 + Fx - 1 - j
       strided_pair<BY_VALUE, T, A>(b, a1 + r1 * L.c1 + 2 * c2 + Fx - 1, 1, Fx, lo_x, hi_x, lo, hi);
       b.store(row2_lo + r1 * L.tile_x + c2, lo);
       b.store(row2_hi + r1 * L.tile_x + c2, hi);
-    }
+    });
     b.sync();
 
     // 6. level 2 along y: the four subbands
-    for (int e = t; e < out2_y * out2_x; e += nt) {
-      const int i2 = e / out2_x, j2 = e - i2 * out2_x;
+    for_each_cell(b, out2_y, out2_x, [&](int i2, int j2) {
       A acc[4];
       column_quad<BY_VALUE, T, A>(b, row2_lo, row2_hi, L.tile_x, i2, j2, Fy, lo_y, hi_y, acc);
       CUWAVELET_UNROLL
       for (int k = 0; k < 4; ++k)
         b.store(level2[k] + offset[kTLAA2 + k] + (o2y + i2) * g.stride[kTLAA2 + k][kMaxDims] +
                     (o2x + j2) * g.stride[kTLAA2 + k][kMaxDims + 1], T(acc[k]));
-    }
+    });
     // The next tile's input window overwrites level 2's rows.
     if (tile + b.blocks() < total_tiles) b.sync();
   }

@@ -15,13 +15,13 @@
 // (tests/test_nvrtc.py checks every one). The bound steers ptxas: a looser
 // one buys more registers than the kernel needs (the float synthesis takes
 // 59 at a bound of 4 blocks, 34-40 at 6). In float:
-//   6 (40 registers)  the syntheses (5 in periodization mode with filters by
-//                     address, whose wrap-around gather takes more);
+//   6 (40 registers)  the syntheses (5 in periodization mode, whose wrap-around
+//                     gather takes more);
 //   5 (48)            the zero and constant mode analyses, the zero mode adjoint;
 //   4 (64)            the other analyses, the near-edge adjoints with filters
-//                     by value, the two-level kernel by value but in smooth,
-//                     antireflect and periodization mode, whose extensions
-//                     take more;
+//                     by value but in reflect mode, the two-level kernel by
+//                     value but in smooth, antireflect and periodization mode,
+//                     whose extensions take more;
 //   2 (128)           the adjoint's periodization folds and its constant and
 //                     antireflect-mode folds with filters by address (ptxas
 //                     spills 8-80 bytes at 80 registers there), the two-level
@@ -39,8 +39,9 @@ struct Dwt2MinBlocks {
             (OP == -1 && M == cuwavelet::kAntireflect),
     edge_heavy = M == cuwavelet::kSmooth || M == cuwavelet::kAntireflect,
     wrapping_two_levels = OP == -1 && M == cuwavelet::kPeriodization,
-    light_adjoint = OP == 2 && (M == cuwavelet::kZero || (TAPS == 1 && M != cuwavelet::kPeriodic)),
-    value = OP == 1 && sizeof(T) == 4 ? (M == cuwavelet::kPeriodization && TAPS == 0 ? 5 : 6)
+    light_adjoint = OP == 2 && (M == cuwavelet::kZero ||
+                                (TAPS == 1 && M != cuwavelet::kPeriodic && M != cuwavelet::kReflect)),
+    value = OP == 1 && sizeof(T) == 4 ? (M == cuwavelet::kPeriodization ? 5 : 6)
             : OP == 0 && sizeof(T) == 4 && light_modes ? 5
             : OP == 2 && sizeof(T) == 4 && M == cuwavelet::kZero ? 5
             : OP == -1 && sizeof(T) == 8 && edge_heavy ? 1
@@ -82,11 +83,12 @@ fused_dwt2_two_levels_kernel(
 
 // Two levels of waverec2 per launch (dwt2_two_levels_synthesis.cuh; M: kZero,
 // the zero-padded synthesis of every mode but periodization, or
-// kPeriodization). Float: 5 blocks per SM (48 registers) by value, 4 (64) by
-// address, which spills at 48; doubles 2.
+// kPeriodization). Float: 5 blocks per SM (48 registers) by value in zero
+// mode, 4 (64) by address and in periodization, which spill at 48; doubles 2.
 template <int M, int TAPS, typename T>
 __global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads,
-                                  (sizeof(T) == 4 ? (TAPS == 1 ? 5 : 4) : 2))
+                                  (sizeof(T) == 4 ? (TAPS == 1 && M == cuwavelet::kZero ? 5 : 4)
+                                                  : 2))
 fused_idwt2_two_levels_kernel(
     const __grid_constant__ cuwavelet::TwoLevelGeometry g,
     const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kTwoLevelOperands> o,
