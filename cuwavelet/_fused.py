@@ -463,18 +463,18 @@ def why_not_two_levels_pay(x, axes, banks, modes):
     """None where wavedec2 runs levels in pairs (dwt2_two_levels runs and its
     extra work is at most TWO_LEVEL_MAX_WORK), else the reason."""
     return _work_reason(_two_level_plan(x, axes, banks, modes), two_level_work,
-                        "filter (the level-1 halo of long filters)")
+                        "filter (the level-1 halo of long filters)", TWO_LEVEL_MAX_WORK)
 
 
-def _work_reason(plan, work_model, doing: str):
+def _work_reason(plan, work_model, doing: str, limit: float):
     """A two-level plan's refusal, or why its tiles' extra work (work_model)
-    is over TWO_LEVEL_MAX_WORK, or None."""
+    is over the limit, or None."""
     if isinstance(plan, str):
         return plan
     work = work_model(plan.tile, [b.length for b in plan.level1.banks])
-    if work > TWO_LEVEL_MAX_WORK:
+    if work > limit:
         return (f"two-level tiles would {doing} {work:.2f}x the minimum multiply-adds, over "
-                f"{TWO_LEVEL_MAX_WORK}x: one level per launch")
+                f"{limit}x: one level per launch")
     return None
 
 
@@ -518,6 +518,16 @@ def dwt2_two_levels(x, axes, banks, modes, *, emulation=DEFAULT_EMULATION):
 # --- two levels of waverec2 per launch (kernels/dwt2_two_levels_synthesis.cuh) -----
 
 TWO_LEVEL_SYNTHESIS = _launch.FAMILIES["idwt2_two_levels"]
+# The pair saves writing and reading back the level-1 approximation, and
+# filters the tile's level-2 halo again. On an H100 (ncu, W6: 32 x 1000 x
+# 1000, db5, whose tiles do 1.23x the minimum multiply-adds) the pair took
+# 745 us for levels 2 and 1, where one launch per level took 473 us for
+# level 1 and about a quarter of that for level 2: bound by on-chip work like
+# the analysis pair, it lost. With db2 (W3: 1.11x) the pair was the faster
+# waverec2 (0.29-0.35 ms against 0.36-0.42 ms over 3 levels). So waverec2,
+# and the zero-mode adjoint of wavedec2 that runs the same kernel, pair levels
+# only up to this much extra work.
+TWO_LEVEL_SYNTHESIS_MAX_WORK = 1.15
 
 
 @dataclasses.dataclass(frozen=True)
@@ -607,9 +617,9 @@ def two_level_synthesis_work(tile, filter_len) -> float:
 def why_not_two_level_synthesis_pays(level2: dict, level1: dict, axes, banks, modes,
                                      image_shape=None):
     """None where waverec2 runs levels 2 and 1 in one launch (it runs and its
-    extra work is at most TWO_LEVEL_MAX_WORK), else the reason."""
+    extra work is at most TWO_LEVEL_SYNTHESIS_MAX_WORK), else the reason."""
     return _work_reason(_two_level_synthesis_plan(level2, level1, axes, banks, modes, image_shape),
-                        two_level_synthesis_work, "merge")
+                        two_level_synthesis_work, "merge", TWO_LEVEL_SYNTHESIS_MAX_WORK)
 
 
 def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape=None, *,

@@ -216,3 +216,16 @@ def test_wavedec2_takes_two_levels_per_launch_for_short_filters_only(gpu_route):
     for wavelet, kinds in (("db2", ["dwt2_two_levels", "dwt2"]), ("db5", ["dwt2"] * 3)):
         _, found = counted(cw.wavedec2, x, wavelet, "symmetric", level=3)
         assert [e["kind"] for e in found] == kinds, wavelet
+
+
+def test_waverec2_takes_two_levels_per_launch_for_short_filters_only(gpu_route):
+    """db2 (two-level synthesis work 1.10x the minimum on 64 x 32 tiles): levels
+    2 and 1 in one launch, and so the zero-mode adjoint of wavedec2; db5
+    (1.23x): one level per launch (TWO_LEVEL_SYNTHESIS_MAX_WORK; the family
+    'dwt2' runs the single-level analysis, synthesis and adjoint)."""
+    x = np.random.default_rng(5).standard_normal((2, 96, 96)).astype(np.float32)
+    for wavelet, kinds in (("db2", ["dwt2", "idwt2_two_levels"]), ("db5", ["dwt2"] * 3)):
+        c = cw.wavedec2(x, wavelet, "zero", level=3)
+        for call, kwargs in ((cw.waverec2, {}), (cw.adjoint.wavedec2, dict(data_shape=x.shape))):
+            _, found = counted(call, c, wavelet, "zero", **kwargs)
+            assert [e["kind"] for e in found] == kinds, (wavelet, call)
