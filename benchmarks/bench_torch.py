@@ -2,7 +2,7 @@
 pytorch_wavelets, side by side in one process (not a test).
 
     python benchmarks/bench_torch.py [--device cpu|cuda] [--quick] [--workloads W3 ...]
-                                     [--modes zero symmetric] [--profile]
+                                     [--modes zero symmetric] [--profile] [--issue]
 
 Workloads (float32):
     W3  (16, 3, 256, 256)  db2  level 3   wavedec2
@@ -15,7 +15,10 @@ against ours and reported as it is). forward+backward is the forward and
 torch.autograd.grad of all coefficients with fixed random cotangents.
 --modes sets the modes and their order (an effect of what ran first shows
 when the order is reversed); --profile adds, for ours, a torch.profiler table
-of one forward+backward's host and device time per operator.
+of one forward+backward's host and device time per operator; --issue, for
+every implementation, the host's time to issue a call (until it returns)
+against the time until the device has finished it: where the two are close,
+the call is bound by its host, and faster kernels would not show.
 Times are medians of interleaved runs (on CUDA: CUDA events on the current
 stream, at least 50 runs after warm-up); "x ours" is peer time / our time
 (above 1: we are faster). On CUDA also the effective bandwidth, M_min / time
@@ -154,6 +157,21 @@ def forward_backward(f, x, device):
     return lambda: torch.autograd.grad(leaves(f(xg)), xg, cots)
 
 
+def issue_and_finish_ms(fn, device, repeats) -> tuple:
+    """Medians of the time until fn() returns and until the device has
+    finished what it issued (host clock, from an idle device)."""
+    issued, finished = [], []
+    for _ in range(repeats):
+        sync(device)
+        t0 = time.perf_counter()
+        fn()
+        t1 = time.perf_counter()
+        sync(device)
+        issued.append(t1 - t0)
+        finished.append(time.perf_counter() - t0)
+    return 1e3 * statistics.median(issued), 1e3 * statistics.median(finished)
+
+
 def profile(fn, device, title, rows=15):
     """torch.profiler's table of 5 runs of fn (after the timed ones: warm):
     host time per operator and, on CUDA, the kernels each launched."""
@@ -178,6 +196,8 @@ def main():
                         help="modes, in the order they run")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one forward+backward of ours per workload and mode")
+    parser.add_argument("--issue", action="store_true",
+                        help="also time each call's host issue against its finish")
     args = parser.parse_args()
     device = torch.device(args.device)
     warmup, repeats = (1, 7) if args.quick else (3, 25)
@@ -244,6 +264,13 @@ def main():
                 print(f"{label:<28}{mode:<11}{name:<18}{fwd[name]:>9.2f}{fb[name]:>12.2f}"
                       f"{fwd[name] / fwd[ours_name]:>12.2f}{fb[name] / fb[ours_name]:>12.2f}"
                       f"{diffs[name]:>16}{bandwidth}")
+            if args.issue:
+                for name, f in fns.items():
+                    times = [issue_and_finish_ms(fn, device, repeats)
+                             for fn in (lambda f=f: f(x), forward_backward(f, x, device))]
+                    print(f"{label:<28}{mode:<11}{name:<18}host issue / finish ms: fwd "
+                          f"{times[0][0]:.2f} / {times[0][1]:.2f}, fwd+bwd "
+                          f"{times[1][0]:.2f} / {times[1][1]:.2f}")
             if args.profile:
                 profile(forward_backward(fns[ours_name], x, device), device, f"{label} {mode}")
             fns = None

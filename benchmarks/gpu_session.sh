@@ -8,8 +8,9 @@
 #      zero mode), and the adjoint (W3, W6; zero and symmetric)
 #   3. bench_torch.py --quick: forward and forward+backward against ptwt and
 #      pytorch_wavelets (W3, W5, W6)
-#   4. W3 again, symmetric mode first, with a torch.profiler table of our
-#      forward+backward per mode
+#   4. W3 and W6 again, symmetric mode first, with a torch.profiler table of our
+#      forward+backward per mode and each implementation's host issue time
+#      against its finish (on 2026-11-27 ours was bound by its host)
 #   5. bench_fused1d_gpu.py: the 1D fused launches (wavedec, waverec, wavedec's
 #      adjoint) against one launch per level (W1, W5; zero and symmetric)
 #   6. ncu over the fused kernels of W5 and W6 (ncu_workloads.py): duration, DRAM and
@@ -53,9 +54,9 @@ if want torch; then
     tail -30 "$out/torch.log"
 fi
 if want profile; then
-    run 60 torch-profile "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 \
-        --modes symmetric zero --profile
-    grep -E "^W3|profile of|Self CPU time|Self CUDA time" "$out/torch-profile.log"
+    run 90 torch-profile "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 W6 \
+        --modes symmetric zero --profile --issue
+    grep -E "^W|profile of|Self CPU time|Self CUDA time" "$out/torch-profile.log"
 fi
 if want fused1d; then
     for mode in zero symmetric; do

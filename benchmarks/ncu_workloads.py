@@ -5,6 +5,12 @@ of each workload, twice (the first run compiles; profile the second with
 --count prints from the planners, without a GPU).
 
     python benchmarks/ncu_workloads.py [--mode symmetric] [--workloads W5 W6] [--count]
+                                       [--define NAME=VALUE ...]
+
+--define compiles the kernels with preprocessor definitions (cuwavelet's
+compile_defines), so that two profiles compare a kernel variant on the same
+launches: Nsight Compute's durations and instruction counts are steady from
+run to run where a whole call's wall time is not.
 """
 import argparse
 
@@ -17,7 +23,10 @@ def main():
     p.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     p.add_argument("--count", action="store_true",
                    help="print the fused launches of one round and exit")
+    p.add_argument("--define", nargs="+", default=[], metavar="NAME=VALUE",
+                   help="compile the kernels with these preprocessor definitions")
     args = p.parse_args()
+    defines = dict(d.split("=", 1) for d in args.define)
     if args.count:
         from kernel_resources import workload_launches
         calls = ("wavedec", "waverec", "adjoint.wavedec", "wavedec2", "waverec2",
@@ -28,18 +37,25 @@ def main():
     import cupy
 
     import cuwavelet as cw
+    from cuwavelet._backends import cuda
     rng = cupy.random.default_rng(0)
     inputs = {name: rng.standard_normal(WORKLOADS[name][0], dtype=cupy.float32)
               for name in args.workloads}
     for _ in range(2):  # rounds outermost: the second is every workload's launches
-        for name, x in inputs.items():
-            _, wavelet, level = WORKLOADS[name]
-            dec, rec = (cw.wavedec2, cw.waverec2) if x.ndim == 3 else (cw.wavedec, cw.waverec)
-            adj = cw.adjoint.wavedec2 if x.ndim == 3 else cw.adjoint.wavedec
-            c = dec(x, wavelet, args.mode, level=level)
-            rec(c, wavelet, args.mode)
-            adj(c, wavelet, args.mode, data_shape=x.shape)
+        with cuda.compile_defines(**defines):
+            round_of(cw, inputs, args.mode)
     cupy.cuda.Device().synchronize()
+
+
+def round_of(cw, inputs, mode):
+    """Forward, inverse and the forward's adjoint of each workload."""
+    for name, x in inputs.items():
+        _, wavelet, level = WORKLOADS[name]
+        dec, rec = (cw.wavedec2, cw.waverec2) if x.ndim == 3 else (cw.wavedec, cw.waverec)
+        adj = cw.adjoint.wavedec2 if x.ndim == 3 else cw.adjoint.wavedec
+        c = dec(x, wavelet, mode, level=level)
+        rec(c, wavelet, mode)
+        adj(c, wavelet, mode, data_shape=x.shape)
 
 
 if __name__ == "__main__":
