@@ -29,7 +29,8 @@
 //   3 (80)            the rest (the other adjoints with filters by address,
 //                     the backward of learned filters, included).
 // Doubles take two registers each (2 blocks; the two-level kernel's smooth and
-// antireflect extensions all it may have: 1).
+// antireflect extensions, and the antireflect adjoint with filters by address,
+// all they may have: 1).
 template <int OP, int M, int TAPS, typename T>
 struct Dwt2MinBlocks {
   enum {
@@ -44,7 +45,8 @@ struct Dwt2MinBlocks {
     value = OP == 1 && sizeof(T) == 4 ? (M == cuwavelet::kPeriodization ? 5 : 6)
             : OP == 0 && sizeof(T) == 4 && light_modes ? 5
             : OP == 2 && sizeof(T) == 4 && M == cuwavelet::kZero ? 5
-            : OP == -1 && sizeof(T) == 8 && edge_heavy ? 1
+            : sizeof(T) == 8 && ((OP == -1 && edge_heavy) ||
+                                 (OP == 2 && TAPS == 0 && M == cuwavelet::kAntireflect)) ? 1
             : sizeof(T) == 8 || heavy ? 2
             : (OP == 0 || light_adjoint || (OP == -1 && TAPS == 1)) && !edge_heavy &&
                   !wrapping_two_levels
