@@ -45,7 +45,8 @@ from torch import nn
 from cuwavelet import _filter_grad as _fg
 from cuwavelet import _multilevel as ml
 from cuwavelet import _primitives
-from cuwavelet._arrays import allocator, array_module, data_pointer
+from cuwavelet._arrays import allocator, data_pointer, is_cupy
+from cuwavelet._program import ForeignArray, follow
 from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
                                 reconstruct_level, reconstruct_level_adjoint,
                                 untrimmed_level_shapes)
@@ -97,9 +98,75 @@ def _cupy_view(t: torch.Tensor):
                         strides=tuple(s * itemsize for s in t.stride()))
 
 
-class _CpuScope:
+class _Scope:
+    """Where a core call on tensors runs. `call` hands the core the tensors
+    themselves where the core function is planned (cuwavelet/_program.py:
+    Planned.run_foreign): the plan is looked up from their layouts and run
+    on their memory, its outputs allocated by torch.empty, so that a call
+    makes no NumPy/CuPy view of anything. Unplanned calls (filter banks of
+    arrays, say) get NumPy/CuPy views and their results are wrapped back."""
+
+    device = None  # the layout's device: None (CPU) or the CUDA device's index
+
+    def call(self, fn, *args):
+        """fn(*args) on the tensors found in args (also inside lists, tuples
+        and dict values), the result's arrays as tensors."""
+        plans = getattr(fn, "planned", None)
+        if plans is not None:
+            result = plans.run_foreign(self._foreign(args), {}, self)
+            if result is not NotImplemented:
+                return result
+        return _map_arrays(fn(*_map_tensors(args, to_core)), self.tensor)
+
+    def _foreign(self, obj):
+        t = type(obj)
+        if t is torch.Tensor or t is nn.Parameter:
+            return self.foreign(obj)
+        if t is list or t is tuple:
+            return t(self._foreign(v) for v in obj)
+        if t is dict:
+            return {k: self._foreign(v) for k, v in obj.items()}
+        return obj
+
+    def foreign(self, t: torch.Tensor) -> ForeignArray:
+        if t.requires_grad:
+            t = t.detach()
+        if t.is_conj():
+            t = t.resolve_conj()
+        if t.is_neg():
+            t = t.resolve_neg()
+        dtype = CORE_DTYPES[t.dtype]
+        return ForeignArray(t, t.shape, [s * dtype.itemsize for s in t.stride()], dtype,
+                            self.device)
+
+    # the adapter's part (Program.run)
+    @staticmethod
+    def address(t) -> int:
+        return t.data_ptr()
+
+    def view(self, arrays, ref):
+        """What a plan's fill or copy step works on: a view of a buffer."""
+        buffer, path = ref
+        t = arrays[buffer]
+        if not isinstance(t, torch.Tensor):  # a NumPy/CuPy array the plan holds
+            t = self.tensor(t)
+        for kind, arg in path:
+            t = t[arg] if kind == "index" else t.permute(arg)
+        return t
+
+    def result(self, a, path):
+        """What the call returns other than a buffer it allocated (a view into
+        one, an input, an array the plan holds): a tensor with a storage of
+        its own, since an op's outputs may not alias one another or its
+        inputs (the dispatcher's rule, checked by torch.library.opcheck)."""
+        return self.tensor(follow(to_core(a) if isinstance(a, torch.Tensor) else a, path))
+
+
+class _CpuScope(_Scope):
     """CPU calls: NumPy allocates (cheaper than torch.empty per output) and
     torch wraps the results without copies."""
+
+    xp = np
 
     def __enter__(self):
         return self
@@ -112,33 +179,40 @@ class _CpuScope:
         return torch.from_numpy(a)
 
     @staticmethod
-    def empty(shape, dtype: torch.dtype):
-        a = np.empty(shape, dtype=CORE_DTYPES[dtype])
-        return torch.from_numpy(a), a
+    def empty(xp, shape, dtype):
+        return torch.from_numpy(np.empty(shape, dtype))
 
 
 _CPU = _CpuScope()
 
 
-class _CudaScope:
+class _CudaScope(_Scope):
     """CUDA calls: every array the core allocates is a torch.empty tensor
     (torch's caching allocator) and the kernels run on torch's current stream
     of the tensor's device, so that an op can return the tensor the core
     wrote its result into."""
 
     def __init__(self, device: torch.device):
-        self.device, self.made = device, []
+        self.torch_device, self.made = device, []
+        self.device = device.index if device.index is not None else torch.cuda.current_device()
         self._stack = contextlib.ExitStack()
 
-    def __call__(self, xp, shape, dtype):  # the core's allocator hook
-        t = torch.empty(shape, dtype=TORCH_DTYPES[np.dtype(dtype)], device=self.device)
+    def empty(self, xp, shape, dtype):
+        return torch.empty(shape, dtype=TORCH_DTYPES[dtype], device=self.torch_device)
+
+    def __call__(self, xp, shape, dtype):  # the core's allocator hook (unplanned calls)
+        t = self.empty(xp, shape, dtype)
         self.made.append(t)
         return to_core(t)
 
+    @property
+    def xp(self):
+        import cupy
+        return cupy
+
     def __enter__(self):
         import cupy
-        index = self.device.index if self.device.index is not None else \
-            torch.cuda.current_device()
+        index = self.device
         self._stack.enter_context(torch.cuda.device(index))
         self._stack.enter_context(cupy.cuda.Device(index))
         self._stack.enter_context(_cupy_stream(torch.cuda.current_stream(index), index))
@@ -156,9 +230,28 @@ class _CudaScope:
                 return t
         return torch.from_dlpack(a)
 
-    def empty(self, shape, dtype: torch.dtype):
-        t = torch.empty(shape, dtype=dtype, device=self.device)
-        return t, to_core(t)
+
+def _map_tensors(obj, f):
+    t = type(obj)
+    if t is torch.Tensor or t is nn.Parameter:
+        return f(obj)
+    if t is list or t is tuple:
+        return t(_map_tensors(v, f) for v in obj)
+    if t is dict:
+        return {k: _map_tensors(v, f) for k, v in obj.items()}
+    return obj
+
+
+def _map_arrays(obj, f):
+    """obj with each NumPy/CuPy array in it (also in lists, tuples and dict values) as f(array)."""
+    t = type(obj)
+    if t is list or t is tuple:
+        return t(_map_arrays(v, f) for v in obj)
+    if t is dict:
+        return {k: _map_arrays(v, f) for k, v in obj.items()}
+    if t is np.ndarray or is_cupy(obj):
+        return f(obj)
+    return obj
 
 
 def _cupy_stream(stream, index):
@@ -518,8 +611,8 @@ def _dwtn_run(static, ts):
     check_dtype(x, "the data")
     axes, banks, modes, keys = _level_core(static, x.ndim)
     with scope(x) as s:
-        sub = ml.dwtn(to_core(x), axes, banks, modes)
-        return tuple([s.tensor(sub[k]) for k in keys])
+        sub = s.call(ml.dwtn, x, axes, banks, modes)
+        return tuple([sub[k] for k in keys])
 
 
 def _dwtn_fake(static, ts):
@@ -559,9 +652,9 @@ def _merge_input(static, ts, what):
 def _dwtn_adjoint_run(static, ts):
     ref, axes, banks, modes, keys = _merge_input(static, ts, "cotangents")
     with scope(ref) as s:
-        c = {k: to_core(t) for k, t in zip(keys, ts) if t is not None}
-        return (s.tensor(ml.dwtn_adjoint(c, axes, banks, modes,
-                                         with_lens(ref.shape, axes, static[4]))),)
+        c = {k: t for k, t in zip(keys, ts) if t is not None}
+        return (s.call(ml.dwtn_adjoint, c, axes, banks, modes,
+                       with_lens(ref.shape, axes, static[4])),)
 
 
 def _dwtn_adjoint_fake(static, ts):
@@ -592,8 +685,8 @@ DWTN_ADJOINT = LinearOp(
 def _idwtn_run(static, ts):
     ref, axes, banks, modes, keys = _merge_input(static, ts, "coefficients")
     with scope(ref) as s:
-        c = {k: to_core(t) for k, t in zip(keys, ts) if t is not None}
-        return (s.tensor(ml.idwtn(c, axes, banks, modes)),)
+        c = {k: t for k, t in zip(keys, ts) if t is not None}
+        return (s.call(ml.idwtn, c, axes, banks, modes),)
 
 
 def _idwtn_fake(static, ts):
@@ -623,8 +716,8 @@ def _idwtn_adjoint_run(static, ts):
     check_dtype(y, "the cotangent")
     axes, banks, modes, _ = _level_core(static, y.ndim)
     with scope(y) as s:
-        sub = ml.idwtn_adjoint(to_core(y), axes, banks, modes)
-        return tuple(s.tensor(sub[k]) for k in subband_keys(len(axes)))
+        sub = s.call(ml.idwtn_adjoint, y, axes, banks, modes)
+        return tuple(sub[k] for k in subband_keys(len(axes)))
 
 
 def _idwtn_adjoint_fake(static, ts):
@@ -682,8 +775,8 @@ def _wavedec_run(static, ts):
     axes, banks, modes, _ = _level_core(static[1:], x.ndim)
     keys = subband_keys(len(axes))[1:]
     with scope(x) as s:
-        c = ml.wavedec(to_core(x), axes, banks, modes, level)
-        return (s.tensor(c[0]),) + tuple(s.tensor(d[k]) for d in c[1:] for k in keys)
+        c = s.call(ml.wavedec, x, axes, banks, modes, level)
+        return (c[0],) + tuple(d[k] for d in c[1:] for k in keys)
 
 
 def _wavedec_fake(static, ts):
@@ -721,11 +814,10 @@ def _wavedec_adjoint_run(static, ts):
     if len(ts) != _ml_count(static):
         raise ValueError(f"{len(ts)} cotangents given for {_ml_count(static)} coefficients")
     with scope(ref) as s:
-        given = [None if t is None else to_core(t) for t in ts]
-        structure = [given[0]] + [{k: given[1 + j * len(keys) + i] for i, k in enumerate(keys)}
-                                  for j in range(level)]
-        return (s.tensor(ml.wavedec_adjoint(structure, axes, banks, modes,
-                                            with_lens(ref.shape, axes, static[5]))),)
+        structure = [ts[0]] + [{k: ts[1 + j * len(keys) + i] for i, k in enumerate(keys)}
+                               for j in range(level)]
+        return (s.call(ml.wavedec_adjoint, structure, axes, banks, modes,
+                       with_lens(ref.shape, axes, static[5])),)
 
 
 def _wavedec_adjoint_fake(static, ts):
@@ -762,9 +854,8 @@ def _waverec_run(static, ts):
         raise ValueError("waverec's op needs every coefficient (zeros instead of None)")
     axes, banks, modes = _one_axis(static, ref.ndim)
     with scope(ref) as s:
-        a, *details = (to_core(t) for t in ts)
-        return (s.tensor(ml.waverec(a, [{"d": d} for d in details], axes, banks, modes,
-                                    trim_first=True)),)
+        a, *details = ts
+        return (s.call(ml.waverec, a, [{"d": d} for d in details], axes, banks, modes, True),)
 
 
 def _waverec_fake(static, ts):
@@ -797,9 +888,8 @@ def _waverec_adjoint_run(static, ts):
     axes, banks, modes = _one_axis(static, y.ndim)
     shapes = [with_len(y.shape, axes[0], n) for n in static[4]]
     with scope(y) as s:
-        c = ml.waverec_adjoint(to_core(y), shapes[0], shapes[1:], axes, banks, modes,
-                               trim_first=True)
-        return (s.tensor(c[0]),) + tuple(s.tensor(d["d"]) for d in c[1:])
+        c = s.call(ml.waverec_adjoint, y, shapes[0], shapes[1:], axes, banks, modes, True)
+        return (c[0],) + tuple(d["d"] for d in c[1:])
 
 
 def _waverec_adjoint_fake(static, ts):
@@ -860,8 +950,8 @@ def _swtn_run(static, ts):
     start_level, level = static[:2]
     axes, banks, _, keys = _level_core(static[2:], x.ndim)
     with scope(x) as s:
-        levels = swtn_levels(to_core(x), axes, banks, start_level, level)
-        return tuple(s.tensor(d[k]) for d in levels[::-1] for k in keys)
+        levels = s.call(swtn_levels, x, axes, banks, start_level, level)
+        return tuple(d[k] for d in levels[::-1] for k in keys)
 
 
 def _swtn_fake(static, ts):
@@ -891,12 +981,10 @@ def _swtn_adjoint_run(static, ts):
     if len(ts) != _swt_count(static):
         raise ValueError(f"{len(ts)} cotangents given for {_swt_count(static)} coefficients")
     with scope(ref) as s:
-        given = [_core_or_none(t) for t in ts]
         k = len(keys)
-        coarsest_first = [dict(zip(keys, given[j * k:(j + 1) * k])) for j in range(level)]
-        xp = array_module(*(g for g in given if g is not None))
-        return (s.tensor(swtn_levels_adjoint(coarsest_first[::-1], axes, banks, start_level,
-                                             tuple(ref.shape), xp, CORE_DTYPES[ref.dtype])),)
+        coarsest_first = [dict(zip(keys, ts[j * k:(j + 1) * k])) for j in range(level)]
+        return (s.call(swtn_levels_adjoint, coarsest_first[::-1], axes, banks, start_level,
+                       tuple(ref.shape), s.xp, CORE_DTYPES[ref.dtype]),)
 
 
 def _swtn_adjoint_fake(static, ts):
@@ -932,11 +1020,10 @@ def _iswtn_run(static, ts):
         raise ValueError("coefficient shape mismatch: every coefficient of a stationary "
                          "transform has the data's shape")
     with scope(ref) as s:
-        given = [_core_or_none(t) for t in ts]
         k = len(keys) - 1
-        details = [{key: c for key, c in zip(keys[1:], given[1 + j * k:1 + (j + 1) * k])
+        details = [{key: c for key, c in zip(keys[1:], ts[1 + j * k:1 + (j + 1) * k])
                     if c is not None} for j in range(level)]
-        return (s.tensor(iswtn_levels(given[0], details, axes, banks)),)
+        return (s.call(iswtn_levels, ts[0], details, axes, banks),)
 
 
 def _iswtn_fake(static, ts):
@@ -972,8 +1059,8 @@ def _iswtn_adjoint_run(static, ts):
     level = static[0]
     axes, banks, _, keys = _level_core(static[1:], y.ndim)
     with scope(y) as s:
-        parts = iswtn_levels_adjoint(to_core(y), level, axes, banks)
-        return (s.tensor(parts[0]),) + tuple(s.tensor(d[k]) for d in parts[1:] for k in keys[1:])
+        parts = s.call(iswtn_levels_adjoint, y, level, axes, banks)
+        return (parts[0],) + tuple(d[k] for d in parts[1:] for k in keys[1:])
 
 
 def _iswtn_adjoint_fake(static, ts):
@@ -1026,7 +1113,7 @@ def _packet_decompose_run(static, ts):
     check_dtype(x, "the data")
     axes, banks, modes, _ = _level_core(static[1:], x.ndim)
     with scope(x) as s:
-        return (s.tensor(decompose_level(to_core(x), axes, banks, modes, static[0])),)
+        return (s.call(decompose_level, x, axes, banks, modes, static[0]),)
 
 
 def _packet_decompose_fake(static, ts):
@@ -1062,7 +1149,7 @@ def _packet_decompose_adjoint_run(static, ts):
                          f"{2 ** (len(axes) * static[0])} nodes of shape {shapes[-1]}; the "
                          f"cotangent has shape {tuple(rows.shape)}")
     with scope(rows) as s:
-        return (s.tensor(decompose_level_adjoint(to_core(rows), axes, banks, modes, shapes)),)
+        return (s.call(decompose_level_adjoint, rows, axes, banks, modes, shapes),)
 
 
 def _packet_decompose_adjoint_fake(static, ts):
@@ -1111,8 +1198,7 @@ def _packet_reconstruct_run(static, ts):
         raise ValueError(f"{rows.shape[0]} nodes given for level {static[0]} over "
                          f"{len(axes)} axes")
     with scope(rows) as s:
-        return (s.tensor(reconstruct_level(to_core(rows), axes, banks, modes, static[0],
-                                           shapes)),)
+        return (s.call(reconstruct_level, rows, axes, banks, modes, static[0], shapes),)
 
 
 def _packet_reconstruct_fake(static, ts):
@@ -1160,7 +1246,7 @@ def _packet_reconstruct_adjoint_run(static, ts):
     else:
         shapes = untrimmed_level_shapes(tuple(y.shape), axes, banks, modes, level)
     with scope(y) as s:
-        return (s.tensor(reconstruct_level_adjoint(to_core(y), axes, banks, modes, shapes)),)
+        return (s.call(reconstruct_level_adjoint, y, axes, banks, modes, shapes),)
 
 
 def _packet_reconstruct_adjoint_fake(static, ts):
@@ -1220,18 +1306,13 @@ def _axis_of(static, ndim) -> int:
     return norm_axes((static[0],), ndim)[0]
 
 
-def _core_or_none(t):
-    return None if t is None else to_core(t)
-
-
 def _analysis_run(static, ts):
     x, f = ts
     check_dtype(x, "the data")
     axis, mode = _axis_of(static, x.ndim), static[1]
     pair = _pair(f, x)
     with scope(x) as s:
-        lo, hi = _primitives.analysis(to_core(x), pair, mode, axis)
-        return s.tensor(lo), s.tensor(hi)
+        return tuple(s.call(_primitives.analysis, x, pair, mode, axis))
 
 
 def _analysis_fake(static, ts):
@@ -1260,8 +1341,7 @@ def _analysis_adjoint_run(static, ts):
     axis, mode, signal_len = _axis_of(static, ref.ndim), static[1], static[2]
     pair = _pair(f, ref)
     with scope(ref) as s:
-        return (s.tensor(_primitives.analysis_adjoint(_core_or_none(glo), _core_or_none(ghi), pair,
-                                                      mode, axis, signal_len)),)
+        return (s.call(_primitives.analysis_adjoint, glo, ghi, pair, mode, axis, signal_len),)
 
 
 def _analysis_adjoint_fake(static, ts):
@@ -1290,8 +1370,7 @@ def _synthesis_run(static, ts):
     axis, mode = _axis_of(static, ref.ndim), static[1]
     pair = _pair(f, ref)
     with scope(ref) as s:
-        return (s.tensor(_primitives.synthesis(_core_or_none(lo), _core_or_none(hi), pair, mode,
-                                               axis)),)
+        return (s.call(_primitives.synthesis, lo, hi, pair, mode, axis),)
 
 
 def _synthesis_fake(static, ts):
@@ -1322,8 +1401,7 @@ def _synthesis_adjoint_run(static, ts):
     axis, mode = _axis_of(static, y.ndim), static[1]
     pair = _pair(f, y)
     with scope(y) as s:
-        lo, hi = _primitives.synthesis_adjoint(to_core(y), pair, mode, axis)
-        return s.tensor(lo), s.tensor(hi)
+        return tuple(s.call(_primitives.synthesis_adjoint, y, pair, mode, axis))
 
 
 def _synthesis_adjoint_fake(static, ts):
@@ -1357,12 +1435,8 @@ def _filter_grad_run(core, long_slot, static, ts):
         raise ValueError("the operands of a filter gradient must share dtype and device")
     axis = _axis_of(static, long.ndim)
     with scope(long) as s:
-        la, (pa, pb) = to_core(long), (_core_or_none(t) for t in pair)
-        if long_slot == 0:
-            out = core(la, pa, pb, F, mode, axis, items=items)
-        else:
-            out = core(pa, pb, la, F, mode, axis, items=items)
-        return (s.tensor(out),)
+        operands = (long, *pair) if long_slot == 0 else (*pair, long)
+        return (s.call(lambda a, b, c: core(a, b, c, F, mode, axis, items=items), *operands),)
 
 
 def _filter_grad_fake(long_slot, static, ts):

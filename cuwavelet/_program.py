@@ -100,6 +100,8 @@ class PlannedArray:
                 raise TypeError(f"plans take basic indices only; got {k!r}")
         shape += self.shape[len(key):]
         strides += self.strides[len(key):]
+        if offset == self.offset and tuple(shape) == self.shape and tuple(strides) == self.strides:
+            return self  # the whole array (a[()], a[...]): no step on the path
         return PlannedArray(self.program, self.buffer, shape, strides, self.dtype, offset,
                             self.path + (("index", key),))
 
@@ -139,10 +141,30 @@ def _ref(a: PlannedArray):
 
 def _view(arrays, ref):
     buffer, path = ref
-    a = arrays[buffer]
+    return follow(arrays[buffer], path)
+
+
+def follow(a, path):
+    """The view of NumPy/CuPy array `a` that `path` (PlannedArray.path) reaches."""
     for kind, arg in path:
         a = a[arg] if kind == "index" else a.transpose(arg)
     return a
+
+
+class ForeignArray:
+    """Another library's array (a bridge's tensor) as an argument of a
+    planned function, for Planned.run_foreign: the array, and the layout a
+    NumPy (device None) or CuPy (device: its id) view of it would have, which
+    is what the plan's key and stand-ins are made of. A program then runs on
+    the arrays themselves through the bridge's adapter (Program.run), with no
+    NumPy/CuPy views made per call."""
+    __slots__ = ("array", "shape", "strides", "dtype", "device", "key")
+
+    def __init__(self, array, shape, strides, dtype, device=None):
+        self.array, self.shape, self.strides = array, tuple(shape), tuple(strides)
+        self.dtype, self.device = np.dtype(dtype), device
+        self.key = (self.shape, self.strides, self.dtype) if device is None else \
+            (self.shape, self.strides, self.dtype, device)  # as _layout_key makes them
 
 
 # --- programs -----------------------------------------------------------------------
@@ -157,7 +179,7 @@ class _Launch:
         self.kernel = kernel  # what runs (a kernel family's name), for describe()
         self.info = info      # what the launcher says about it (_launch.LaunchInfo), or None
 
-    def run(self, arrays, addresses):
+    def run(self, arrays, addresses, view):
         args = list(self.args)
         for position, buffer, offset in self.refs:
             args[position] = addresses[buffer] + offset
@@ -170,8 +192,8 @@ class _Fill:
     def __init__(self, target, value):
         self.target, self.value, self.buffers = target, value, {target[0]}
 
-    def run(self, arrays, addresses):
-        target = _view(arrays, self.target)
+    def run(self, arrays, addresses, view):
+        target = view(arrays, self.target)
         target[...] = self.value
         _count(dict(kind="fill", global_store_bytes=target.nbytes))
 
@@ -183,9 +205,9 @@ class _Copy:
         self.target, self.source = target, source
         self.buffers = {target[0], source[0]}
 
-    def run(self, arrays, addresses):
-        target = _view(arrays, self.target)
-        target[...] = _view(arrays, self.source)
+    def run(self, arrays, addresses, view):
+        target = view(arrays, self.target)
+        target[...] = view(arrays, self.source)
         _count(dict(kind="copy", global_load_bytes=target.nbytes, global_store_bytes=target.nbytes))
 
 
@@ -284,31 +306,51 @@ class Program:
         for buffer, a in self.constants.items():
             self._arrays[buffer], self._addresses[buffer] = a, address(a)
         self._build = _builder(template)
+        self._allocated = frozenset(b for b, _, _ in self.allocations)
         return self
 
     # running
-    def run(self, inputs):
+    def run(self, inputs, adapter=None):
+        """The program on `inputs`: NumPy/CuPy arrays, or (with an adapter,
+        see ForeignArray) arrays of another library, which the adapter
+        allocates (empty(xp, shape, dtype)), addresses (address(a)) and views
+        for fills and copies (view(arrays, ref)). The result holds the buffers
+        the run allocated where they are returned whole, and
+        adapter.result(array, path) for anything else it returns (views, the
+        inputs, arrays the plan holds)."""
         if len(inputs) != self.inputs:
             raise ValueError(f"{self.name}: {self.inputs} arrays expected, got {len(inputs)}")
+        if adapter is None:
+            make_empty, address_of, view = current_allocator() or _empty, address, _view
+        else:
+            make_empty, address_of, view = adapter.empty, adapter.address, adapter.view
         arrays, addresses = self._arrays.copy(), self._addresses.copy()
         for i, a in enumerate(inputs):
             arrays[i] = a
-            addresses[i] = address(a)
-        make_empty, xp = current_allocator(), self.xp
+            addresses[i] = address_of(a)
+        xp = self.xp
         for step, allocate, release in self._schedule:
             for buffer, shape, dtype in allocate:
-                a = arrays[buffer] = (xp.empty(shape, dtype) if make_empty is None
-                                      else make_empty(xp, shape, dtype))
-                addresses[buffer] = address(a)
+                a = arrays[buffer] = make_empty(xp, shape, dtype)
+                addresses[buffer] = address_of(a)
             if step is not None:
-                step.run(arrays, addresses)
+                step.run(arrays, addresses, view)
             for buffer in release:
                 arrays[buffer] = None
         if self.warnings:
             import warnings
             for message, category in self.warnings:
                 warnings.warn(message, category, stacklevel=4)
-        return self._build(arrays)
+        if adapter is None:
+            return self._build(arrays, _view)
+        allocated, result = self._allocated, adapter.result
+
+        def returned(arrays, ref):  # a buffer this run allocated, whole, as it is
+            buffer, path = ref
+            if not path and buffer in allocated:
+                return arrays[buffer]
+            return result(arrays[buffer], path)
+        return self._build(arrays, returned)
 
     def describe(self) -> str:
         lines = [f"{self.name}: {self.launches} kernel launch(es) "
@@ -345,22 +387,24 @@ def _template_buffers(t):
 
 
 def _builder(t):
-    """A function arrays -> the result structure (built once per program)."""
+    """A function (arrays, view) -> the result structure (built once per program)."""
     kind, body = t
     if kind == "array":
         buffer, path = body
-        if not path:
-            return lambda arrays: arrays[buffer]
-        return lambda arrays: _view(arrays, body)
+        return lambda arrays, view: view(arrays, body)
     if kind == "value":
-        return lambda arrays: body
+        return lambda arrays, view: body
     if kind is dict:
         parts = [(k, _builder(v)) for k, v in body.items()]
-        return lambda arrays: {k: f(arrays) for k, f in parts}
+        return lambda arrays, view: {k: f(arrays, view) for k, f in parts}
     parts = [_builder(v) for v in body]
     if kind is tuple:
-        return lambda arrays: tuple([f(arrays) for f in parts])
-    return lambda arrays: kind([f(arrays) for f in parts])
+        return lambda arrays, view: tuple([f(arrays, view) for f in parts])
+    return lambda arrays, view: kind([f(arrays, view) for f in parts])
+
+
+def _empty(xp, shape, dtype):
+    return xp.empty(shape, dtype)
 
 
 def _is_array(a) -> bool:
@@ -513,6 +557,10 @@ def _scan(obj, arrays, key, nested):
     argument itself, or (nested) the arrays and Nones of nested lists, tuples
     and dicts. False where something else is found."""
     t = type(obj)
+    if t is ForeignArray:
+        arrays.append(obj)
+        key.append(obj.key)
+        return True
     if t is np.ndarray or (t is not list and t is not tuple and t is not dict and is_cupy(obj)):
         arrays.append(obj)
         key.append(_layout_key(obj))
@@ -622,46 +670,68 @@ class Planned:
         """(Program, the call's arrays in the program's input order); (None,
         None) when dask arrays are among them (cuwavelet/_dask.py); (None, [])
         when arrays of another library are (see __call__)."""
-        arrays, layout, static = [], [], []
-        cacheable = True
-        positions, names = self.positions, self.names
-        try:
-            for i, a in enumerate(args):
-                if i in positions:
-                    cacheable = _scan(a, arrays, layout, positions[i]) and cacheable
-                    static.append(_ARRAYS)
-                else:
-                    static.append(a if type(a) is str else _static_key(a))
-            for name, a in kwargs.items():
-                if name in names:
-                    cacheable = _scan(a, arrays, layout, names[name]) and cacheable
-                    static.append((name, _ARRAYS))
-                else:
-                    static.append((name, _static_key(a)))
-            key = (self, tuple(static), tuple(layout))
-            hash(key)
-        except TypeError:  # an unhashable argument (arrays as a filter bank, say)
-            cacheable = False
-        if not cacheable:
+        key, arrays = self._key(args, kwargs)
+        if key is None:
             if _holds_dask(args) or _holds_dask(kwargs):
                 return None, None
             if (first_other_library_array(args) is not None
                     or first_other_library_array(kwargs.values()) is not None):
                 return None, []
             return self._record(args, kwargs, None), []  # recorded on the call's own arguments, run once
+        return self._cached(key, args, kwargs, arrays), arrays
+
+    def run_foreign(self, args, kwargs, adapter):
+        """The call with ForeignArray objects for its arrays, run on their
+        arrays through `adapter` (Program.run), or NotImplemented where the
+        call cannot be planned (an argument that is not hashable, such as a
+        filter bank of arrays): the caller then runs it on NumPy/CuPy views.
+        The adapter's caller has made the arrays' device current."""
+        key, arrays = self._key(args, kwargs)
+        if key is None:
+            return NotImplemented
+        program = self._cached(key, args, kwargs, arrays)
+        return program.run([a.array for a in arrays], adapter)
+
+    def _key(self, args, kwargs):
+        """(the plan's cache key, the call's arrays in input order), or (None,
+        None) where the call is not planned from a cache."""
+        arrays, layout, static = [], [], []
+        positions, names = self.positions, self.names
+        try:
+            for i, a in enumerate(args):
+                if i in positions:
+                    if not _scan(a, arrays, layout, positions[i]):
+                        return None, None
+                    static.append(_ARRAYS)
+                else:
+                    static.append(a if type(a) is str else _static_key(a))
+            for name, a in kwargs.items():
+                if name in names:
+                    if not _scan(a, arrays, layout, names[name]):
+                        return None, None
+                    static.append((name, _ARRAYS))
+                else:
+                    static.append((name, _static_key(a)))
+            key = (self, tuple(static), tuple(layout))
+            hash(key)
+        except TypeError:  # an unhashable argument (arrays as a filter bank, say)
+            return None, None
+        return key, arrays
+
+    def _cached(self, key, args, kwargs, arrays):
         program = _cache.get(key)  # (single dict operations need no lock)
         if program is not None:
             try:
                 _cache.move_to_end(key)
             except KeyError:  # evicted by another thread meanwhile
                 pass
-            return program, arrays
+            return program
         program = self._record(args, kwargs, arrays)
         with _cache_lock:
             _cache[key] = program
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
-        return program, arrays
+        return program
 
     def _record(self, args, kwargs, arrays):
         """Run fn on stand-ins for `arrays` (None: on the call's own arguments,
@@ -673,6 +743,11 @@ class Planned:
             _collect_arrays((args, kwargs), found)
             xp = array_module(*[a for a in found if is_cupy(a)])
             device = next((a.device.id for a in found if is_cupy(a)), None)
+        elif arrays and type(arrays[0]) is ForeignArray:  # (run_foreign)
+            device = arrays[0].device
+            if any(type(a) is not ForeignArray or a.device != device for a in arrays):
+                raise TypeError("arrays on different devices were mixed")
+            xp = np if device is None else _cupy()
         else:
             xp = array_module(*arrays)
             device = arrays[0].device.id if xp is not np else None
@@ -693,6 +768,11 @@ class Planned:
             return program.run(arrays)
         with _on_device(program.device):
             return program.run(arrays)
+
+
+def _cupy():
+    import cupy
+    return cupy
 
 
 @contextlib.contextmanager

@@ -1,0 +1,165 @@
+"""The torch bridge's CUDA route on a machine without a GPU.
+
+``host_only_cuda(emulate)`` makes the bridge treat CPU tensors as if they
+lived on CUDA device 0: a call runs in a scope that behaves like
+``_CudaScope`` (outputs from ``torch.empty``, CuPy views where the core asks
+for them, results found among the tensors it allocated), the core records
+and runs its GPU plans (the fused kernels' routes) on them, and CuPy's device
+context and attribute queries answer as on one 132-SM GPU. Kernel launches
+never reach a driver:
+
+* ``emulate=False``: each launch is counted and does nothing (host-cost
+  measurements, benchmarks/bench_torch_host.py);
+* ``emulate=True``: each launch of a fused kernel runs on the thread-block
+  emulator with the GPU launch's own records (geometry, operand addresses,
+  filters), so the values come out and can be checked against pywt
+  (tests/test_bridge_torch_cuda_route.py). A launch of any other kernel
+  raises.
+
+What it cannot show is what only a GPU does: CuPy's argument packing and
+cuLaunchKernel, torch's CUDA allocator and streams.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+
+import numpy as np
+import torch
+
+from bridges import _torch_ops as ops
+from cuwavelet import _launch, _program
+from cuwavelet._backends import cuda as cuda_backend
+
+COUNTS = {"launches": 0, "empty": 0, "views": 0}
+SM_COUNT = 132
+
+
+def _fake_view(t: torch.Tensor):
+    """A CuPy array over a CPU tensor's memory, as _cupy_view makes it for a CUDA one."""
+    import cupy
+    COUNTS["views"] += 1
+    dtype = ops.CORE_DTYPES[t.dtype]
+    extent = sum((n - 1) * s for n, s in zip(t.shape, t.stride())) + 1 if t.numel() else 0
+    memory = cupy.cuda.UnownedMemory(t.data_ptr(), extent * dtype.itemsize, t, 0)
+    return cupy.ndarray(tuple(t.shape), dtype, cupy.cuda.MemoryPointer(memory, 0),
+                        strides=tuple(s * dtype.itemsize for s in t.stride()))
+
+
+class _Memory:
+    """What numpy.asarray reads a CuPy array over host memory through."""
+
+    def __init__(self, a):
+        self.owner = a  # keeps the memory's tensor alive
+        self.__array_interface__ = {"data": (a.data.ptr, False), "shape": a.shape,
+                                    "strides": a.strides, "typestr": a.dtype.str, "version": 3}
+
+
+class HostOnlyCudaScope(ops._Scope):
+    """_CudaScope's behaviour on CPU tensors: device 0, torch.empty outputs
+    (kept in `made` where the core allocates through the allocator hook),
+    CuPy views; no stream or device to enter."""
+
+    device = 0
+
+    def __init__(self):
+        self.made = []
+        self._stack = contextlib.ExitStack()
+
+    @property
+    def xp(self):
+        import cupy
+        return cupy
+
+    def empty(self, xp, shape, dtype):
+        COUNTS["empty"] += 1
+        return torch.empty(shape, dtype=ops.TORCH_DTYPES[dtype])
+
+    def __call__(self, xp, shape, dtype):
+        t = self.empty(xp, shape, dtype)
+        self.made.append(t)
+        return _fake_view(t)
+
+    def __enter__(self):
+        self._stack.enter_context(ops.allocator(self))
+        return self
+
+    def __exit__(self, *exc):
+        return self._stack.__exit__(*exc)
+
+    def tensor(self, a):
+        for t in reversed(self.made):  # _CudaScope.tensor's search ...
+            if tuple(t.shape) == tuple(a.shape) and ops.data_pointer(a) == t.data_ptr() and \
+                    tuple(a.strides) == tuple(s * t.element_size() for s in t.stride()):
+                return t
+        return torch.from_numpy(np.asarray(_Memory(a)))  # ... else a new tensor over its memory
+
+
+class _FakeDevice:
+    def __init__(self, id=0):
+        self.id = id
+        self.attributes = {"MultiProcessorCount": SM_COUNT}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@functools.lru_cache(maxsize=None)
+def _fused_kernels() -> dict:
+    """kernel name expression -> (family, op, mode, is_double), every fused specialization."""
+    found = {}
+    for family in _launch.FAMILIES.values():
+        for op, mode in family.specializations():
+            for by_value in (True, False):
+                for dtype in _launch.DTYPES:
+                    name = family.kernel_name(op, mode, dtype, by_value)
+                    found[name] = (family, op, mode, np.dtype(dtype) == np.float64)
+    return found
+
+
+class _Kernel:
+    def __init__(self, name: str, emulate: bool):
+        self.name, self.emulate = name, emulate
+
+    def __call__(self, grid, block, args, shared_mem=0, stream=None):
+        COUNTS["launches"] += 1
+        if not self.emulate:
+            return
+        if self.name not in _fused_kernels():
+            raise NotImplementedError(f"host_only_cuda emulates the fused kernels only, not {self.name}")
+        family, op, mode, is_double = _fused_kernels()[self.name]
+        if block[0] != family.host.block_threads:
+            raise AssertionError(f"{self.name}: {block[0]} threads per block, the kernel has "
+                                 f"{family.host.block_threads}")
+        geometry, operands, filters = (np.asarray(a).tobytes() for a in args)
+        emulation = _launch.DEFAULT_EMULATION
+        family.host.emulate(family.name, op, mode, is_double, geometry, operands, filters,
+                            min(grid[0], emulation.grid), emulation.threads,
+                            family.host.schedules[emulation.schedule], emulation.seed, -1)
+
+
+@contextlib.contextmanager
+def host_only_cuda(emulate: bool):
+    """The bridge's CUDA route on CPU tensors (see the module docstring)."""
+    import cupy
+    saved = (ops.scope, ops.to_core, cupy.cuda.Device, cupy.cuda.runtime.getDevice,
+             cuda_backend.KernelModule.function, dict(cuda_backend._sm_counts))
+    ops.scope = lambda t: HostOnlyCudaScope()
+    ops.to_core = lambda t: _fake_view(t.detach() if t.requires_grad else t)
+    cupy.cuda.Device = _FakeDevice
+    cupy.cuda.runtime.getDevice = lambda: 0
+    cuda_backend.KernelModule.function = lambda self, name: _Kernel(name, emulate)
+    # Plans recorded in here hold these kernels: none may outlive the block
+    # (a real GPU's calls would find them in the cache).
+    _program.clear_cache()
+    try:
+        yield COUNTS
+    finally:
+        _program.clear_cache()
+        (ops.scope, ops.to_core, cupy.cuda.Device, cupy.cuda.runtime.getDevice,
+         cuda_backend.KernelModule.function, sm_counts) = saved
+        cuda_backend._sm_counts.clear()
+        cuda_backend._sm_counts.update(sm_counts)

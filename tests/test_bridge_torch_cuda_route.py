@@ -1,0 +1,126 @@
+"""The torch bridge's CUDA route, run without a GPU (tests/host_only_cuda.py):
+the core's GPU plans run on the tensors' memory, their fused kernels on the
+thread-block emulator with the GPU launches' own records. Values against
+pywt, gradients against the CPU route's (proven exact elsewhere: explicit
+matrices, dot-product tests), and the route itself: no CuPy view per call,
+outputs with storages of their own."""
+import numpy as np
+import pytest
+import pywt
+
+torch = pytest.importorskip("torch")
+bt = pytest.importorskip("bridges.torch")
+pytest.importorskip("cupy")
+
+from conftest import leaves  # noqa: E402
+from host_only_cuda import host_only_cuda  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
+
+CASES = [  # (function, shape, wavelet, level): the bench workloads' shapes, smaller
+    ("wavedec2", (2, 3, 40, 36), "db2", 3),
+    ("wavedec2", (2, 37, 45), "db5", 2),
+    ("wavedec", (3, 300), "db3", 4),
+    ("wavedec", (2, 777), "db5", 5),
+]
+MODES = ["zero", "symmetric", "periodization", "reflect"]
+
+
+def _flat(c):
+    return [v for x in c for v in (x if isinstance(x, tuple) else (x,))]
+
+
+def _scale(ref) -> float:
+    return max(float(np.abs(v).max()) for v in leaves(ref))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn,shape,wavelet,level", CASES)
+def test_forward_and_backward_on_the_cuda_route(fn, shape, wavelet, level, mode, dtype):
+    rng = np.random.default_rng(len(shape) * 100 + level)
+    x = rng.standard_normal(shape)
+    ref = getattr(pywt, fn)(x, wavelet, mode, level=level)
+    ref_flat = [ref[0]] + [d for level_d in ref[1:] for d in
+                           (level_d if isinstance(level_d, tuple) else (level_d,))]
+    cots = [torch.from_numpy(rng.standard_normal(r.shape)).to(dtype) for r in ref_flat]
+    tol = 1e-11 if dtype == torch.float64 else 2e-5
+
+    # the CPU route's gradient: the reference for the emulated CUDA route's
+    x_cpu = torch.from_numpy(x).to(dtype).requires_grad_(True)
+    (g_cpu,) = torch.autograd.grad(_flat(getattr(bt, fn)(x_cpu, wavelet, mode, level=level)),
+                                   x_cpu, cots)
+
+    xt = torch.from_numpy(x).to(dtype).requires_grad_(True)
+    with host_only_cuda(emulate=True) as counts:
+        counts.update(launches=0, views=0)
+        out = _flat(getattr(bt, fn)(xt, wavelet, mode, level=level))
+        (g,) = torch.autograd.grad(out, xt, cots)
+        launches, views = counts["launches"], counts["views"]
+
+    assert launches > 0 and views == 0  # the GPU plans ran, on the tensors themselves
+    scale = _scale(ref)
+    assert len(out) == len(ref_flat)
+    for o, r in zip(out, ref_flat):
+        assert o.dtype == dtype and tuple(o.shape) == r.shape
+        np.testing.assert_allclose(o.detach().double().numpy(), r, rtol=0, atol=tol * scale)
+    storages = {o.untyped_storage().data_ptr() for o in out}
+    assert len(storages) == len(out)  # no output aliases another (the dispatcher's rule)
+    g_scale = float(g_cpu.abs().max())
+    np.testing.assert_allclose(g.double().numpy(), g_cpu.double().numpy(), rtol=0,
+                               atol=tol * g_scale)
+
+
+@pytest.mark.parametrize("fn,shape,wavelet,level", [("waverec2", (2, 40, 36), "db2", 3),
+                                                    ("waverec", (3, 304), "db3", 4)])
+@pytest.mark.parametrize("mode", ["zero", "periodization", "symmetric"])
+def test_inverse_and_its_backward_on_the_cuda_route(fn, shape, wavelet, level, mode):
+    rng = np.random.default_rng(7)
+    dec = "wavedec2" if fn == "waverec2" else "wavedec"
+    c_np = getattr(pywt, dec)(rng.standard_normal(shape), wavelet, mode, level=level)
+    ref = getattr(pywt, fn)(c_np, wavelet, mode)
+    cot = torch.from_numpy(rng.standard_normal(ref.shape))
+
+    def coeffs():
+        return [torch.from_numpy(c_np[0]).requires_grad_(True)] + [
+            tuple(torch.from_numpy(d).requires_grad_(True) for d in level_d)
+            if isinstance(level_d, tuple) else torch.from_numpy(level_d).requires_grad_(True)
+            for level_d in c_np[1:]]
+
+    c_cpu = coeffs()
+    g_cpu = torch.autograd.grad(getattr(bt, fn)(c_cpu, wavelet, mode), _flat(c_cpu), cot)
+    c = coeffs()
+    with host_only_cuda(emulate=True) as counts:
+        counts.update(launches=0, views=0)
+        y = getattr(bt, fn)(c, wavelet, mode)
+        g = torch.autograd.grad(y, _flat(c), cot)
+        launches, views = counts["launches"], counts["views"]
+    assert launches > 0 and views == 0
+    np.testing.assert_allclose(y.detach().numpy(), ref, rtol=0,
+                               atol=1e-11 * float(np.abs(ref).max()))
+    for a, b in zip(g, g_cpu):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=0,
+                                   atol=1e-11 * float(b.abs().max()))
+
+
+def test_the_harness_leaves_no_plan_behind():
+    """Plans recorded with the emulated kernels must not serve a later call."""
+    from cuwavelet import _program
+    with host_only_cuda(emulate=False):
+        bt.wavedec2(torch.zeros(2, 32, 32), "db2", level=2)
+        assert _program.cache_info()["plans"] > 0
+    assert _program.cache_info()["plans"] == 0
+
+
+def test_host_cost_benchmark_runs_end_to_end(capsys):
+    """benchmarks/bench_torch_host.py: both routes run and the direct one makes no view."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import bench_torch_host
+    bench_torch_host.main(["--workloads", "W3", "--modes", "zero", "--repeats", "1"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("W3 zero")]
+    assert len(rows) == 2
+    for row in rows:  # "... launches, empties, views -> launches, empties, 0"
+        before, after = row.split("->")
+        assert after.split(",")[2].strip() == "0" and int(before.split(",")[-1]) > 0
