@@ -1,0 +1,119 @@
+"""Host cost of the torch bridge's CUDA route, measured without a GPU (not a test).
+
+    python benchmarks/bench_torch_host.py [--repeats 7] [--workloads W6 W5 W3]
+
+On a GPU the torch bridge's training step is bound by its host time (what
+Python does per call), not by its kernels: BENCHMARKS.md's H100 figures show
+a W6 forward returning to Python after 1.01 ms, with 0.53 ms of kernels. This script measures that host path on a machine without a
+GPU, by running the bridge's CUDA route on CPU tensors with every kernel
+launch replaced by a stub that counts it (tests/host_only_cuda.py: the core
+records and runs its GPU plans; CuPy views are real CuPy arrays over host
+memory). What remains is everything the host does per call except the CUDA
+driver's part of a launch (CuPy's argument packing and cuLaunchKernel: about
+5-10 us per launch on an H100 host, reported as a count) and torch's CUDA
+allocator (its torch.empty is slower than the CPU one here). Each workload is
+timed on both routes of the bridge in the same process, interleaved:
+
+    views    every tensor viewed as a CuPy array (the bridge's route for
+             calls the core cannot plan from their layouts)
+    direct   the core's plan looked up from the tensors' layouts and run on
+             their memory (Planned.run_foreign: no view per tensor)
+
+Figures are medians (microseconds per call) of interleaved rounds, with the
+number of launches, torch.empty calls and CuPy views per call.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import bridges.torch as bt  # noqa: E402
+from bridges import _torch_ops as ops  # noqa: E402
+from host_only_cuda import COUNTS, host_only_cuda  # noqa: E402
+
+warnings.filterwarnings("ignore")
+
+WORKLOADS = {  # bench_torch.py's, float32
+    "W3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, fn="wavedec2"),
+    "W5": dict(shape=(32, 1_000_000), wavelet="db5", level=10, fn="wavedec"),
+    "W6": dict(shape=(32, 1000, 1000), wavelet="db5", level=5, fn="wavedec2"),
+}
+def _views_call(self, fn, *args):
+    """The bridge's route with CuPy views of every tensor."""
+    return ops._map_arrays(fn(*ops._map_tensors(args, ops.to_core)), self.tensor)
+
+
+def _leaves(c):
+    return [v for x in c for v in (x if isinstance(x, tuple) else (x,))]
+
+
+def measure(workload: dict, mode: str, repeats: int) -> dict:
+    fn = getattr(bt, workload["fn"])
+    x = torch.empty(workload["shape"])
+    xg = x.clone().requires_grad_(True)
+
+    def forward():
+        return fn(x, workload["wavelet"], mode, level=workload["level"])
+
+    cots = [torch.empty_like(v) for v in _leaves(forward())]
+
+    def fwd_bwd():
+        out = _leaves(fn(xg, workload["wavelet"], mode, level=workload["level"]))
+        return torch.autograd.grad(out, xg, cots)
+
+    direct = ops._Scope.call
+    routes = {"views": _views_call, "direct": direct}
+    samples = {(r, p): [] for r in routes for p in ("fwd", "fwd+bwd")}
+    counts = {}
+    try:
+        for part, call in (("fwd", forward), ("fwd+bwd", fwd_bwd)):
+            for route, method in routes.items():  # warm up (plans recorded), count one call
+                ops._Scope.call = method
+                call()
+                COUNTS.update(launches=0, empty=0, views=0)
+                call()
+                counts[(route, part)] = dict(COUNTS)
+            for _ in range(repeats):
+                for route, method in routes.items():
+                    ops._Scope.call = method
+                    n, start = 20, time.perf_counter()
+                    for _ in range(n):
+                        call()
+                    samples[(route, part)].append((time.perf_counter() - start) / n * 1e6)
+    finally:
+        ops._Scope.call = direct
+    return {k: (statistics.median(v), counts[k]) for k, v in samples.items()}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--modes", nargs="+", default=["zero", "symmetric"])
+    args = parser.parse_args(argv)
+    print(f"torch {torch.__version__}, numpy {np.__version__}; the bridge's CUDA route on the "
+          "host, kernels stubbed (us per call, median of interleaved rounds)")
+    print(f"{'workload':18s} {'part':8s} {'views':>9s} {'direct':>9s} {'ratio':>6s}   "
+          "per call: launches, torch.empty, CuPy views (views -> direct)")
+    with host_only_cuda(emulate=False):
+        for name in args.workloads:
+            for mode in args.modes:
+                m = measure(WORKLOADS[name], mode, args.repeats)
+                for part in ("fwd", "fwd+bwd"):
+                    (tv, cv), (td, cd) = m[("views", part)], m[("direct", part)]
+                    print(f"{name + ' ' + mode:18s} {part:8s} {tv:9.1f} {td:9.1f} {td / tv:6.2f}   "
+                          f"{cv['launches']}, {cv['empty']}, {cv['views']} -> "
+                          f"{cd['launches']}, {cd['empty']}, {cd['views']}")
+
+
+if __name__ == "__main__":
+    main()
