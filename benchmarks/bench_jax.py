@@ -8,18 +8,23 @@ Each row is a jitted function of a float32 array already on its device:
     grad       jax.grad of sum(c ** 2) over those coefficients (forward and
                the adjoint of every level)
 timed as wall time per call to jax.block_until_ready(...) (median of --runs
-calls after warm-up and compilation; the two paths' coefficients are checked
-to agree first), with two paths for the level operations:
-    buffers    the core on XLA's device buffers and stream (the default path)
+interleaved rounds after warm-up and compilation; the paths' coefficients
+are checked to agree first), with three paths for the level operations:
+    buffers    the core on XLA's device buffers and stream, writing its
+               results into XLA's output buffers where it can (the default)
+    out-copy   the same with every result copied into XLA's output buffers
+               after the core call (the default path before results_into)
     copies     the pure_callback fallback: operands copied to the host and the
                results back (on a GPU the transform then runs on the CPU)
-and ratios: copies / buffers per device, and cpu / gpu per path. Every row is
+and ratios: copies / buffers and out-copy / buffers per device, and cpu / gpu
+per path. Every row is
 measured in this one process. Devices default to every platform JAX has
 (cpu, and gpu where jax[cuda] is installed and CuPy sees the card); under 30 s.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -46,30 +51,52 @@ def _leaves(c):
     return jax.tree_util.tree_leaves(c)
 
 
-def _median_ms(fn, x, runs: int) -> float:
-    for _ in range(3):  # compile and warm up
-        jax.block_until_ready(fn(x))
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        jax.block_until_ready(fn(x))
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+PATHS = ("buffers", "out-copy", "copies")
 
 
-def _time_path(fn, x, runs: int, copies: bool) -> dict:
-    """Median ms of jitted forward and grad; copies: through the pure_callback fallback."""
-    saved = bj._buffer_callback
-    if copies:
-        bj._buffer_callback = None
+def _copy_results(fn, ins, targets):
+    """_written_into as it was: results in arrays of the core's, copied into XLA's."""
+    return fn(*ins)
+
+
+@contextlib.contextmanager
+def _along(path: str):
+    """The bridge switched to `path` (PATHS) for as long as the block runs."""
+    saved, written_into = bj._buffer_callback, bj._written_into
+    if path == "copies":
+        bj._buffer_callback = None  # read when a function is lowered
+    if path == "out-copy":
+        bj._written_into = _copy_results  # read on every call
     try:
-        # fresh jitted functions per path: the lowering reads _buffer_callback
-        forward = jax.jit(lambda v: fn(v))
-        grad = jax.jit(jax.grad(lambda v: sum(jnp.sum(t ** 2) for t in _leaves(fn(v)))))
-        times = {"forward": _median_ms(forward, x, runs), "grad": _median_ms(grad, x, runs)}
-        return times, [np.asarray(c) for c in _leaves(forward(x))]
+        yield
     finally:
-        bj._buffer_callback = saved
+        bj._buffer_callback, bj._written_into = saved, written_into
+
+
+def _time_paths(fn, x, runs: int) -> tuple:
+    """({path: {op: median ms}}, {path: forward's coefficients}): jitted
+    forward and grad of each path, compiled and warmed up, then timed in
+    interleaved rounds (a busy machine slows every path alike)."""
+    calls, coefficients = {}, {}
+    for path in PATHS:
+        with _along(path):  # fresh jitted functions per path: the lowering reads _buffer_callback
+            forward = jax.jit(lambda v: fn(v))
+            grad = jax.jit(jax.grad(lambda v: sum(jnp.sum(t ** 2) for t in _leaves(fn(v)))))
+            for f in (forward, grad):
+                for _ in range(3):  # compile and warm up
+                    jax.block_until_ready(f(x))
+            calls[path] = {"forward": forward, "grad": grad}
+            coefficients[path] = [np.asarray(c) for c in _leaves(forward(x))]
+    times = {path: {op: [] for op in ops} for path, ops in calls.items()}
+    for _ in range(runs):
+        for op in ("forward", "grad"):
+            for path in PATHS:
+                with _along(path):
+                    t0 = time.perf_counter()
+                    jax.block_until_ready(calls[path][op](x))
+                    times[path][op].append(time.perf_counter() - t0)
+    return ({path: {op: statistics.median(t) * 1e3 for op, t in ops.items()}
+             for path, ops in times.items()}, coefficients)
 
 
 def _available_devices() -> list:
@@ -107,19 +134,22 @@ def main(argv=None):
         row = {"workload": name, "shape": list(shape)}
         for device in devices:
             x = jax.device_put(jnp.asarray(x_host), jax.devices(device)[0])
-            row[f"{device} buffers"], ours = _time_path(fn, x, args.runs, copies=False)
-            row[f"{device} copies"], ref = _time_path(fn, x, args.runs, copies=True)
+            times, found = _time_paths(fn, x, args.runs)
+            for path in PATHS:
+                row[f"{device} {path}"] = times[path]
+            ref = found["copies"]
             scale = max(float(np.abs(r).max()) for r in ref)
-            worst = max(float(np.abs(o - r).max()) for o, r in zip(ours, ref))
+            worst = max(float(np.abs(o - r).max()) for ours in (found["buffers"], found["out-copy"])
+                        for o, r in zip(ours, ref))
             if worst > 1e-5 * scale:  # float32 rounding on the coefficients' scale
                 sys.exit(f"bench_jax.py: {name} on {device}: the two paths differ by {worst:.3g} "
                          f"(coefficients up to {scale:.3g}). Nothing was reported.")
         results.append(row)
 
-    columns = [f"{d} {p}" for d in devices for p in ("buffers", "copies")]
+    columns = [f"{d} {p}" for d in devices for p in PATHS]
     print(f"\nmedian ms per jitted call, {args.runs} runs (float32)")
     print(f"{'workload':<20} {'shape':<16} {'op':<8}" + "".join(f"{c:>14}" for c in columns) +
-          "".join(f"{d + ' cp/buf':>14}" for d in devices) +
+          "".join(f"{d + ' cp/buf':>14}{d + ' oc/buf':>14}" for d in devices) +
           ("".join(f"{'cpu/gpu ' + p[:3]:>14}" for p in ("buffers", "copies"))
            if len(devices) == 2 else ""))
     for row in results:
@@ -127,7 +157,8 @@ def main(argv=None):
             ms = {c: row[c][op] for c in columns}
             line = f"{row['workload']:<20} {'x'.join(map(str, row['shape'])):<16} {op:<8}"
             line += "".join(f"{ms[c]:>14.3f}" for c in columns)
-            line += "".join(f"{ms[d + ' copies'] / ms[d + ' buffers']:>14.2f}" for d in devices)
+            line += "".join(f"{ms[d + ' copies'] / ms[d + ' buffers']:>14.2f}"
+                            f"{ms[d + ' out-copy'] / ms[d + ' buffers']:>14.2f}" for d in devices)
             if len(devices) == 2:
                 line += "".join(f"{ms['cpu ' + p] / ms['gpu ' + p]:>14.2f}"
                                 for p in ("buffers", "copies"))

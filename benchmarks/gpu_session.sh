@@ -16,14 +16,16 @@
 #   6. ncu over the fused kernels of W5 and W6 (ncu_workloads.py): duration, DRAM and
 #      SM throughput, occupancy, registers
 #   7. bench_register_block.py: the 1D multi-level kernel, 4 outputs per thread vs 1
+#   8. bench_jax.py --devices gpu: JAX under jit, results written into XLA's
+#      outputs against copied there (needs jax[cuda] on the card)
 # Usage (repository root, CuPy and torch installed, pywt/ptwt/pytorch_wavelets
 # importable): benchmarks/gpu_session.sh OUTDIR [STEP ...], STEP among build,
-# tests, fused2d, torch, profile, fused1d, ncu, register (all of them, in this
+# tests, fused2d, torch, profile, fused1d, ncu, register, jax (all of them, in this
 # order, by default: split them over two calls where one would pass the limit)
 set -uo pipefail
 out="${1:?usage: benchmarks/gpu_session.sh OUTDIR [STEP ...]}"
 shift
-steps=" ${*:-build tests fused2d torch profile fused1d ncu register} "
+steps=" ${*:-build tests fused2d torch profile fused1d ncu register jax} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 mkdir -p "$out"
 py="${PYTHON:-python3}"
@@ -76,5 +78,9 @@ fi
 if want register; then
     run 45 register-block "$py" benchmarks/bench_register_block.py --runs 50
     tail -12 "$out/register-block.log"
+fi
+if want jax; then
+    run 60 jax "$py" benchmarks/bench_jax.py --devices gpu --runs 15
+    tail -8 "$out/jax.log"
 fi
 echo "== done ($(date +%T)); logs in $out"

@@ -25,9 +25,9 @@ torch bridge); waverec's trimming is slicing, which JAX differentiates.
 
 A new linear operation is declared once, with its transpose::
 
-    OP = _linear_op("name", core, out_avals)     # core(arrays, **params) -> tuple of
-    OP_T = _linear_op("name_adjoint", ...)       # NumPy/CuPy arrays; out_avals(arrays,
-    _transposes(OP, OP_T)                        # **params) -> ShapeDtypeStructs
+    OP = _linear_op("name", core, out_avals)     # core(arrays, outs=None, **params) ->
+    OP_T = _linear_op("name_adjoint", ...)       # tuple of NumPy/CuPy arrays; out_avals(
+    _transposes(OP, OP_T)                        # arrays, **params) -> ShapeDtypeStructs
     OP((x,), **params) -> tuple of jax.Array     # params: static, hashable
 
 The stationary transforms (swt ... iswtn) and the packet level transforms
@@ -57,9 +57,13 @@ How arrays reach the core, and where copies happen
   computation): ``jax.experimental.buffer_callback``, which hands the
   callback XLA's own buffers. The core reads the inputs in place (NumPy views
   on CPU; on GPU CuPy views of the device buffers, with the kernels launched
-  on XLA's stream, without synchronizing) and its results are copied once
-  into XLA's output buffers (a device-to-device copy on GPU, in stream order);
-  nothing goes through the host.
+  on XLA's stream, without synchronizing). The level operations write their
+  results straight into XLA's output buffers where the plan allocates them
+  whole (``cuwavelet._program.results_into``: the fused GPU kernels' subbands
+  and images, the CPU's inverse levels and adjoints); the rest (subbands the
+  CPU route writes as views of one buffer, the stationary and packet
+  transforms) is copied once into them (a device-to-device copy on GPU, in
+  stream order). Nothing goes through the host.
 * A JAX without buffer_callback falls back to ``jax.pure_callback``: JAX
   copies the operands into host buffers for the callback and copies the
   results back (on GPU a device-to-host and a host-to-device transfer, and the
@@ -96,6 +100,7 @@ except ImportError:  # JAX before buffer_callback: host copies through pure_call
 
 from cuwavelet import _multilevel as ml
 from cuwavelet._arrays import allocator, array_module
+from cuwavelet._program import results_into
 from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
                                 reconstruct_level, reconstruct_level_adjoint,
                                 untrimmed_level_shapes)
@@ -199,14 +204,27 @@ def _run_callback(fn, arrays, out_avals):
 
 
 def _on_cpu_buffers(fn, outs, ins):
-    """The core on NumPy views of XLA's buffers; results copied into the outputs."""
+    """The core on NumPy views of XLA's buffers, writing into the outputs
+    where it can (_written_into), else copied there."""
     def view(b):
         v = np.asarray(b).view()
         v.flags.writeable = False
         return v
-    results = fn(*[None if b is None else view(b) for b in ins])
-    for o, r in zip(outs, results):
-        np.copyto(np.asarray(o), r)
+    targets = [np.asarray(o) for o in outs]
+    results = _written_into(fn, [None if b is None else view(b) for b in ins], targets)
+    for t, r in zip(targets, results):
+        if r is not t:
+            np.copyto(t, r)
+
+
+def _written_into(fn, ins, targets):
+    """fn(*ins), asking a core function that can (`writes_into`: the level
+    operations) to write its results straight into `targets` (XLA's output
+    buffers): cuwavelet._program.results_into. A result that landed there is
+    the target itself; the others still need copying."""
+    if getattr(fn, "writes_into", False):
+        return fn(*ins, outs=targets)
+    return fn(*ins)
 
 
 def _on_gpu_buffers(fn, stream, device_id, outs, ins):
@@ -215,9 +233,12 @@ def _on_gpu_buffers(fn, stream, device_id, outs, ins):
     outputs on the device, in stream order."""
     import cupy
     with cupy.cuda.Device(device_id), cupy.cuda.ExternalStream(stream, device_id):
-        results = fn(*[None if b is None else _cupy_view(b, device_id) for b in ins])
-        for o, r in zip(outs, results):
-            _cupy_view(o, device_id)[...] = r
+        targets = [_cupy_view(o, device_id) for o in outs]
+        results = _written_into(fn, [None if b is None else _cupy_view(b, device_id) for b in ins],
+                                targets)
+        for t, r in zip(targets, results):
+            if r is not t:
+                t[...] = r
 
 
 def _cupy_view(buffer, device_id):
@@ -264,8 +285,10 @@ class _LinearOp:
     """A linear map from a tuple of arrays (None entries: zeros) to a tuple of
     arrays, as a JAX primitive that JAX differentiates both ways and batches.
 
-    core(arrays, **params) -> tuple   runs it on core arrays (NumPy or CuPy);
-                                      None entries are zero inputs.
+    core(arrays, outs, **params)      runs it on core arrays (NumPy or CuPy);
+        -> tuple                      None entries are zero inputs; outs: None,
+                                      or arrays to write the results into
+                                      where the core can (results_into).
     out_avals(arrays, **params)       the results' jax.ShapeDtypeStructs, from
         -> list                       the given arrays (or avals; None kept).
     Static params are keyword arguments, hashable. `transpose` (set by
@@ -301,7 +324,11 @@ class _LinearOp:
     def _impl(self, *operands, present, **params):
         # concrete arrays (eager) and tracers (lowering under jit) both go by _run
         arrays = self._with_none(operands, present)
-        return _run(lambda *a: self.core(a, **params), arrays, self.out_avals(arrays, **params))
+
+        def run(*a, outs=None):
+            return self.core(a, outs=outs, **params)
+        run.writes_into = True
+        return _run(run, arrays, self.out_avals(arrays, **params))
 
     def _abstract_eval(self, *avals, present, **params):
         outs = self.out_avals(self._with_none(avals, present), **params)
@@ -347,9 +374,10 @@ def _transposes(a: _LinearOp, b: _LinearOp) -> None:
 
 # --- the four level operations ---------------------------------------------------------
 
-def _dwtn_core(arrays, *, spec: _Spec, sizes: tuple):
+def _dwtn_core(arrays, *, spec: _Spec, sizes: tuple, outs=None):
     (x,) = arrays
-    sub = ml.dwtn(x, *spec.core(x.ndim))
+    with results_into(None if outs is None else dict(zip(spec.keys, outs))):
+        sub = ml.dwtn(x, *spec.core(x.ndim))
     return tuple(sub[k] for k in spec.keys)
 
 
@@ -359,11 +387,12 @@ def _dwtn_avals(arrays, *, spec: _Spec, sizes: tuple):
     return [jax.ShapeDtypeStruct(_with_lens(x.shape, spec.axes, lens), x.dtype)] * len(spec.keys)
 
 
-def _dwtn_adjoint_core(subbands, *, spec: _Spec, sizes: tuple):
+def _dwtn_adjoint_core(subbands, *, spec: _Spec, sizes: tuple, outs=None):
     cots = {k: s for k, s in zip(spec.keys, subbands) if s is not None}
     shape = next(iter(cots.values())).shape
     axes, banks, modes = spec.core(len(shape))
-    return (ml.dwtn_adjoint(cots, axes, banks, modes, _with_lens(shape, axes, sizes)),)
+    with results_into(None if outs is None else outs[0]):
+        return (ml.dwtn_adjoint(cots, axes, banks, modes, _with_lens(shape, axes, sizes)),)
 
 
 def _dwtn_adjoint_avals(subbands, *, spec: _Spec, sizes: tuple):
@@ -371,9 +400,10 @@ def _dwtn_adjoint_avals(subbands, *, spec: _Spec, sizes: tuple):
     return [jax.ShapeDtypeStruct(_with_lens(ref.shape, spec.axes, sizes), ref.dtype)]
 
 
-def _idwtn_core(subbands, *, spec: _Spec):
+def _idwtn_core(subbands, *, spec: _Spec, outs=None):
     c = {k: s for k, s in zip(spec.keys, subbands) if s is not None}
-    return (ml.idwtn(c, *spec.core(_ndim(subbands))),)
+    with results_into(None if outs is None else outs[0]):
+        return (ml.idwtn(c, *spec.core(_ndim(subbands))),)
 
 
 def _idwtn_avals(subbands, *, spec: _Spec):
@@ -382,9 +412,10 @@ def _idwtn_avals(subbands, *, spec: _Spec):
     return [jax.ShapeDtypeStruct(_with_lens(ref.shape, spec.axes, lens), ref.dtype)]
 
 
-def _idwtn_adjoint_core(arrays, *, spec: _Spec):
+def _idwtn_adjoint_core(arrays, *, spec: _Spec, outs=None):
     (y,) = arrays
-    sub = ml.idwtn_adjoint(y, *spec.core(y.ndim))
+    with results_into(None if outs is None else dict(zip(spec.keys, outs))):
+        sub = ml.idwtn_adjoint(y, *spec.core(y.ndim))
     return tuple(sub[k] for k in spec.keys)
 
 

@@ -236,13 +236,9 @@ class Program:
     def allocate(self, shape, dtype) -> PlannedArray:
         dtype = np.dtype(dtype)
         shape = tuple(int(n) for n in shape)
-        strides, step = [], dtype.itemsize
-        for n in reversed(shape):  # C order, as _arrays.empty promises
-            strides.append(step)
-            step *= max(n, 1)
         buffer = self._next_buffer()
         self.allocations.append((buffer, shape, dtype))
-        return PlannedArray(self, buffer, shape, strides[::-1], dtype)
+        return PlannedArray(self, buffer, shape, _c_strides(shape, dtype), dtype)  # as _arrays.empty
 
     def constant(self, a) -> int:
         """A real array the program holds on to (buffer number)."""
@@ -307,17 +303,21 @@ class Program:
             self._arrays[buffer], self._addresses[buffer] = a, address(a)
         self._build = _builder(template)
         self._allocated = frozenset(b for b, _, _ in self.allocations)
+        # where each buffer returned whole lies in the result (results_into)
+        self._result_slots = tuple((position, buffer) for position, (buffer, path)
+                                   in _template_leaves(template, ())
+                                   if not path and buffer in self._allocated)
         return self
 
     # running
-    def run(self, inputs, adapter=None):
+    def run(self, inputs, adapter=None, into=None):
         """The program on `inputs`: NumPy/CuPy arrays, or (with an adapter,
         see ForeignArray) arrays of another library, which the adapter
         allocates (empty(xp, shape, dtype)), addresses (address(a)) and views
         for fills and copies (view(arrays, ref)). The result holds the buffers
         the run allocated where they are returned whole, and
         adapter.result(array, path) for anything else it returns (views, the
-        inputs, arrays the plan holds)."""
+        inputs, arrays the plan holds). into: see results_into."""
         if len(inputs) != self.inputs:
             raise ValueError(f"{self.name}: {self.inputs} arrays expected, got {len(inputs)}")
         if adapter is None:
@@ -329,9 +329,13 @@ class Program:
             arrays[i] = a
             addresses[i] = address_of(a)
         xp = self.xp
+        given = self._destinations(into) if into is not None else None
         for step, allocate, release in self._schedule:
             for buffer, shape, dtype in allocate:
-                a = arrays[buffer] = make_empty(xp, shape, dtype)
+                a = None if given is None else given.get(buffer)
+                if a is None:
+                    a = make_empty(xp, shape, dtype)
+                arrays[buffer] = a
                 addresses[buffer] = address_of(a)
             if step is not None:
                 step.run(arrays, addresses, view)
@@ -352,6 +356,27 @@ class Program:
             return result(arrays[buffer], path)
         return self._build(arrays, returned)
 
+    def _destinations(self, into) -> dict:
+        """buffer -> the array of `into` at its place in the result, where
+        that array can stand in for the buffer (its shape, dtype and C-order
+        strides, in the program's array module)."""
+        found = {}
+        allocations = {b: (shape, dtype) for b, shape, dtype in self.allocations}
+        for position, buffer in self._result_slots:
+            a = into
+            try:
+                for key in position:
+                    a = a[key]
+            except (KeyError, IndexError, TypeError):
+                continue
+            shape, dtype = allocations[buffer]
+            if a is None or tuple(a.shape) != shape or a.dtype != dtype or \
+                    (type(a) is np.ndarray) != (self.xp is np) or \
+                    tuple(a.strides) != _c_strides(shape, dtype):
+                continue
+            found[buffer] = a
+        return found
+
     def describe(self) -> str:
         lines = [f"{self.name}: {self.launches} kernel launch(es) "
                  f"({', '.join(self.kernels) or 'none'}), {len(self.allocations)} allocation(s)"]
@@ -370,6 +395,28 @@ def _template(obj, program):
     if _is_array(obj):  # a real array: the program holds it
         return ("array", (program.constant(obj), ()))
     return ("value", obj)
+
+
+def _template_leaves(t, position):
+    """(position, ref) of every array in a template; position: the keys and
+    indices that reach it from the result's root."""
+    kind, body = t
+    if kind == "array":
+        yield position, body
+    elif kind is dict:
+        for k, v in body.items():
+            yield from _template_leaves(v, position + (k,))
+    elif kind != "value":
+        for i, v in enumerate(body):
+            yield from _template_leaves(v, position + (i,))
+
+
+def _c_strides(shape, dtype) -> tuple:
+    strides, step = [], np.dtype(dtype).itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(strides[::-1])
 
 
 def _template_buffers(t):
@@ -764,10 +811,30 @@ class Planned:
 
     @staticmethod
     def _run(program, arrays):
+        into = getattr(_state, "into", None)
+        if into is not None:
+            _state.into = None  # for this call only, not for the calls it makes
         if program.device is None:
-            return program.run(arrays)
+            return program.run(arrays, into=into)
         with _on_device(program.device):
-            return program.run(arrays)
+            return program.run(arrays, into=into)
+
+
+@contextlib.contextmanager
+def results_into(destinations):
+    """The next planned call on this thread writes its results into
+    `destinations` where it can, instead of arrays of its own: a structure
+    like its result (the same nesting of lists, tuples and dicts) holding
+    arrays or None. A result array takes the destination at its place when
+    that has its shape, dtype and C-order strides and the call allocates it
+    whole (a view into a larger buffer cannot); the call returns the
+    destination there, so a caller sees which results landed (`is`). For a
+    bridge whose framework hands it the output buffers (XLA's)."""
+    _state.into = destinations
+    try:
+        yield
+    finally:
+        _state.into = None
 
 
 def _cupy():

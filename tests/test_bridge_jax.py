@@ -394,6 +394,27 @@ def test_jit_runs_the_core_on_xla_buffers(monkeypatch):
     assert_matches(ours, pywt.wavedec(np.asarray(x), "db2", "symmetric", level=2), atol=1e-12)
 
 
+def test_jit_writes_whole_results_straight_into_xla_outputs(monkeypatch):
+    """Under jit a level operation whose plan allocates its results whole
+    (here the CPU's inverse levels) writes them into XLA's output buffers:
+    nothing is copied after the core call, and the values are pywt's."""
+    copies = []
+    original = np.copyto
+
+    def counting(dst, src, *args, **kwargs):
+        copies.append(dst.shape)
+        return original(dst, src, *args, **kwargs)
+    monkeypatch.setattr(bj.np, "copyto", counting)
+    c = pywt.wavedec2(RNG.standard_normal((2, 30, 26)), "db2", "symmetric", level=2)
+    cj = [jnp.asarray(c[0])] + [tuple(jnp.asarray(d) for d in level) for level in c[1:]]
+    ours = jax.jit(lambda cs: bj.waverec2(cs, "db2", "symmetric"))(cj)
+    np.testing.assert_allclose(np.asarray(ours), pywt.waverec2(c, "db2", "symmetric"),
+                               rtol=0, atol=1e-12)
+    assert copies == []
+    jax.jit(lambda v: bj.wavedec2(v, "db2", "symmetric", level=1))(cj[0])  # CPU subbands: views
+    assert copies  # ... copied, as before
+
+
 def test_pure_callback_fallback_without_buffer_callback(monkeypatch):
     monkeypatch.setattr(bj, "_buffer_callback", None)
     x = RNG.standard_normal((3, 21))

@@ -279,3 +279,29 @@ def test_foreign_arrays_with_unhashable_arguments_are_not_planned():
     bank = [np.array(f) for f in pywt.Wavelet("db1").filter_bank]  # arrays: not hashable
     assert cw.dwt.planned.run_foreign((_foreign(box), bank), {}, _BoxAdapter()) is NotImplemented
     assert _program.cache_info()["plans"] == 0
+
+
+def test_results_into_writes_whole_results_into_the_destinations():
+    """results_into: a result the plan allocates whole is written into the
+    destination at its place (and returned as it); views, mismatched layouts
+    and places without a destination get arrays of their own."""
+    x = random((3, 64), seed=2)
+    want = pywt.wavedec(x, "db2", level=2)
+    dest = [np.empty_like(w) for w in want]
+    dest[1] = np.empty(want[1].shape, np.float32)  # another dtype: not taken
+    dest[2] = np.empty(want[2].shape[::-1]).T       # F order: not taken
+    with _program.results_into(dest):
+        got = cw.wavedec(x, "db2", level=2)
+    assert got[0] is dest[0] and got[1] is not dest[1] and got[2] is not dest[2]
+    for g, w in zip(got, want):
+        _close(g, w)
+    with _program.results_into({"cA": np.empty(3)}):  # a structure that does not fit: ignored
+        again = cw.wavedec(x, "db2", level=2)
+    for g, w in zip(again, want):
+        _close(g, w)
+    image = np.empty(x.shape)
+    with _program.results_into(image):
+        y = cw.waverec(want, "db2")
+    assert y is image
+    _close(y, pywt.waverec(want, "db2"))
+    assert cw.waverec(want, "db2") is not image  # for that one call only
