@@ -47,9 +47,6 @@ WORKLOADS = {  # bench_torch.py's, float32
     "W5": dict(shape=(32, 1_000_000), wavelet="db5", level=10, fn="wavedec"),
     "W6": dict(shape=(32, 1000, 1000), wavelet="db5", level=5, fn="wavedec2"),
 }
-def _views_call(self, fn, *args):
-    """The bridge's route with CuPy views of every tensor."""
-    return ops._map_arrays(fn(*ops._map_tensors(args, ops.to_core)), self.tensor)
 
 
 def _leaves(c):
@@ -71,7 +68,7 @@ def measure(workload: dict, mode: str, repeats: int) -> dict:
         return torch.autograd.grad(out, xg, cots)
 
     direct = ops._Scope.call
-    routes = {"views": _views_call, "direct": direct}
+    routes = {"views": ops._Scope.call_on_views, "direct": direct}
     samples = {(r, p): [] for r in routes for p in ("fwd", "fwd+bwd")}
     counts = {}
     try:

@@ -113,20 +113,15 @@ class _Scope:
         and dict values), the result's arrays as tensors."""
         plans = getattr(fn, "planned", None)
         if plans is not None:
-            result = plans.run_foreign(self._foreign(args), {}, self)
+            result = plans.run_foreign(_map_leaves(args, _is_tensor, self.foreign), {}, self)
             if result is not NotImplemented:
                 return result
-        return _map_arrays(fn(*_map_tensors(args, to_core)), self.tensor)
+        return self.call_on_views(fn, *args)
 
-    def _foreign(self, obj):
-        t = type(obj)
-        if t is torch.Tensor or t is nn.Parameter:
-            return self.foreign(obj)
-        if t is list or t is tuple:
-            return t(self._foreign(v) for v in obj)
-        if t is dict:
-            return {k: self._foreign(v) for k, v in obj.items()}
-        return obj
+    def call_on_views(self, fn, *args):
+        """call's route for calls the core cannot plan: fn on NumPy/CuPy views
+        of the tensors, its results wrapped back as tensors."""
+        return _map_leaves(fn(*_map_leaves(args, _is_tensor, to_core)), _is_core_array, self.tensor)
 
     def foreign(self, t: torch.Tensor) -> ForeignArray:
         if t.requires_grad:
@@ -231,27 +226,23 @@ class _CudaScope(_Scope):
         return torch.from_dlpack(a)
 
 
-def _map_tensors(obj, f):
-    t = type(obj)
-    if t is torch.Tensor or t is nn.Parameter:
-        return f(obj)
-    if t is list or t is tuple:
-        return t(_map_tensors(v, f) for v in obj)
-    if t is dict:
-        return {k: _map_tensors(v, f) for k, v in obj.items()}
-    return obj
-
-
-def _map_arrays(obj, f):
-    """obj with each NumPy/CuPy array in it (also in lists, tuples and dict values) as f(array)."""
+def _map_leaves(obj, leaf, f):
+    """obj with each x for which leaf(x) holds (also inside lists, tuples and
+    dict values) replaced by f(x)."""
     t = type(obj)
     if t is list or t is tuple:
-        return t(_map_arrays(v, f) for v in obj)
+        return t(_map_leaves(v, leaf, f) for v in obj)
     if t is dict:
-        return {k: _map_arrays(v, f) for k, v in obj.items()}
-    if t is np.ndarray or is_cupy(obj):
-        return f(obj)
-    return obj
+        return {k: _map_leaves(v, leaf, f) for k, v in obj.items()}
+    return f(obj) if leaf(obj) else obj
+
+
+def _is_tensor(x) -> bool:
+    return type(x) is torch.Tensor or type(x) is nn.Parameter
+
+
+def _is_core_array(x) -> bool:
+    return type(x) is np.ndarray or is_cupy(x)
 
 
 def _cupy_stream(stream, index):
