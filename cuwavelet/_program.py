@@ -301,7 +301,8 @@ class Program:
         self._arrays, self._addresses = [None] * n, [0] * n
         for buffer, a in self.constants.items():
             self._arrays[buffer], self._addresses[buffer] = a, address(a)
-        self._build = _builder(template)
+        self._template = template
+        self._build, self._build_foreign = _builder(template, _array_leaf), None
         self._allocated = frozenset(b for b, _, _ in self.allocations)
         # where each buffer returned whole lies in the result (results_into)
         self._result_slots = tuple((position, buffer) for position, (buffer, path)
@@ -321,7 +322,7 @@ class Program:
         if len(inputs) != self.inputs:
             raise ValueError(f"{self.name}: {self.inputs} arrays expected, got {len(inputs)}")
         if adapter is None:
-            make_empty, address_of, view = current_allocator() or _empty, address, _view
+            make_empty, address_of, view = current_allocator(), address, _view
         else:
             make_empty, address_of, view = adapter.empty, adapter.address, adapter.view
         arrays, addresses = self._arrays.copy(), self._addresses.copy()
@@ -332,9 +333,9 @@ class Program:
         given = self._destinations(into) if into is not None else None
         for step, allocate, release in self._schedule:
             for buffer, shape, dtype in allocate:
-                a = None if given is None else given.get(buffer)
+                a = given.get(buffer) if given else None
                 if a is None:
-                    a = make_empty(xp, shape, dtype)
+                    a = xp.empty(shape, dtype) if make_empty is None else make_empty(xp, shape, dtype)
                 arrays[buffer] = a
                 addresses[buffer] = address_of(a)
             if step is not None:
@@ -346,15 +347,17 @@ class Program:
             for message, category in self.warnings:
                 warnings.warn(message, category, stacklevel=4)
         if adapter is None:
-            return self._build(arrays, _view)
-        allocated, result = self._allocated, adapter.result
+            return self._build(arrays)
+        if self._build_foreign is None:
+            self._build_foreign = _builder(self._template, self._foreign_leaf)
+        return self._build_foreign((arrays, adapter.result))
 
-        def returned(arrays, ref):  # a buffer this run allocated, whole, as it is
-            buffer, path = ref
-            if not path and buffer in allocated:
-                return arrays[buffer]
-            return result(arrays[buffer], path)
-        return self._build(arrays, returned)
+    def _foreign_leaf(self, buffer, path):
+        """A leaf of a run with an adapter: env is (arrays, adapter.result).
+        A buffer this run allocated, returned whole, is returned as it is."""
+        if not path and buffer in self._allocated:
+            return lambda env: env[0][buffer]
+        return lambda env: env[1](env[0][buffer], path)
 
     def _destinations(self, into) -> dict:
         """buffer -> the array of `into` at its place in the result, where
@@ -433,25 +436,28 @@ def _template_buffers(t):
             yield from _template_buffers(v)
 
 
-def _builder(t):
-    """A function (arrays, view) -> the result structure (built once per program)."""
+def _builder(t, leaf):
+    """A function env -> the result structure (built once per program);
+    leaf(buffer, path) makes the function env -> the array at each leaf."""
     kind, body = t
     if kind == "array":
-        buffer, path = body
-        return lambda arrays, view: view(arrays, body)
+        return leaf(*body)
     if kind == "value":
-        return lambda arrays, view: body
+        return lambda env: body
     if kind is dict:
-        parts = [(k, _builder(v)) for k, v in body.items()]
-        return lambda arrays, view: {k: f(arrays, view) for k, f in parts}
-    parts = [_builder(v) for v in body]
+        parts = [(k, _builder(v, leaf)) for k, v in body.items()]
+        return lambda env: {k: f(env) for k, f in parts}
+    parts = [_builder(v, leaf) for v in body]
     if kind is tuple:
-        return lambda arrays, view: tuple([f(arrays, view) for f in parts])
-    return lambda arrays, view: kind([f(arrays, view) for f in parts])
+        return lambda env: tuple([f(env) for f in parts])
+    return lambda env: kind([f(env) for f in parts])
 
 
-def _empty(xp, shape, dtype):
-    return xp.empty(shape, dtype)
+def _array_leaf(buffer, path):
+    """A leaf of a run without an adapter: env is the arrays."""
+    if not path:
+        return lambda arrays: arrays[buffer]
+    return lambda arrays: follow(arrays[buffer], path)
 
 
 def _is_array(a) -> bool:
@@ -718,14 +724,14 @@ class Planned:
         None) when dask arrays are among them (cuwavelet/_dask.py); (None, [])
         when arrays of another library are (see __call__)."""
         key, arrays = self._key(args, kwargs)
-        if key is None:
-            if _holds_dask(args) or _holds_dask(kwargs):
-                return None, None
-            if (first_other_library_array(args) is not None
-                    or first_other_library_array(kwargs.values()) is not None):
-                return None, []
-            return self._record(args, kwargs, None), []  # recorded on the call's own arguments, run once
-        return self._cached(key, args, kwargs, arrays), arrays
+        if key is not None:
+            return self._cached(key, args, kwargs, arrays), arrays
+        if _holds_dask(args) or _holds_dask(kwargs):
+            return None, None
+        if (first_other_library_array(args) is not None
+                or first_other_library_array(kwargs.values()) is not None):
+            return None, []
+        return self._record(args, kwargs, None), []  # recorded on the call's own arguments, run once
 
     def run_foreign(self, args, kwargs, adapter):
         """The call with ForeignArray objects for its arrays, run on their
@@ -811,13 +817,17 @@ class Planned:
 
     @staticmethod
     def _run(program, arrays):
-        into = getattr(_state, "into", None)
-        if into is not None:
+        into = None
+        if _into_blocks:  # (a thread's results_into; the count spares other calls the lookup)
+            into = getattr(_state, "into", None)
             _state.into = None  # for this call only, not for the calls it makes
         if program.device is None:
             return program.run(arrays, into=into)
         with _on_device(program.device):
             return program.run(arrays, into=into)
+
+
+_into_blocks = 0  # results_into blocks open, on all threads
 
 
 @contextlib.contextmanager
@@ -830,11 +840,16 @@ def results_into(destinations):
     whole (a view into a larger buffer cannot); the call returns the
     destination there, so a caller sees which results landed (`is`). For a
     bridge whose framework hands it the output buffers (XLA's)."""
+    global _into_blocks
     _state.into = destinations
+    with _cache_lock:
+        _into_blocks += 1
     try:
         yield
     finally:
         _state.into = None
+        with _cache_lock:
+            _into_blocks -= 1
 
 
 def _cupy():
