@@ -17,7 +17,8 @@ are checked to agree first), with three paths for the level operations:
     copies     the pure_callback fallback: operands copied to the host and the
                results back (on a GPU the transform then runs on the CPU)
 and ratios: copies / buffers and out-copy / buffers per device, and cpu / gpu
-per path. Every row is
+per path. Then eager forward calls (no jit): the level operations as compiled
+primitives (the default) against the DLPack route. Every row is
 measured in this one process. Devices default to every platform JAX has
 (cpu, and gpu where jax[cuda] is installed and CuPy sees the card); under 30 s.
 """
@@ -44,6 +45,8 @@ WORKLOADS = {
                           (32, 1 << 16), (4, 1024)),
     "wavedec2 db2 L3": (lambda x: bj.wavedec2(x, "db2", "symmetric", level=3),
                         (16, 512, 512), (2, 64, 64)),
+    "wavedec2 small": (lambda x: bj.wavedec2(x, "db2", "symmetric", level=2),  # per-call costs
+                       (2, 32, 32), (2, 32, 32)),
 }
 
 
@@ -99,6 +102,28 @@ def _time_paths(fn, x, runs: int) -> tuple:
              for path, ops in times.items()}, coefficients)
 
 
+def _time_eager(fn, x, runs: int) -> dict:
+    """Median ms of an eager forward call, the level operations as compiled
+    primitives (bj.EAGER_COMPILED) against the DLPack route, interleaved."""
+    saved = bj.EAGER_COMPILED
+    times = {True: [], False: []}
+    try:
+        for compiled in times:  # compile and warm up
+            bj.EAGER_COMPILED = compiled
+            for _ in range(2):
+                jax.block_until_ready(fn(x))
+        for _ in range(runs):
+            for compiled in times:
+                bj.EAGER_COMPILED = compiled
+                t0 = time.perf_counter()
+                jax.block_until_ready(fn(x))
+                times[compiled].append(time.perf_counter() - t0)
+    finally:
+        bj.EAGER_COMPILED = saved
+    return {"compiled": statistics.median(times[True]) * 1e3,
+            "dlpack": statistics.median(times[False]) * 1e3}
+
+
 def _available_devices() -> list:
     found = ["cpu"]
     try:
@@ -137,6 +162,7 @@ def main(argv=None):
             times, found = _time_paths(fn, x, args.runs)
             for path in PATHS:
                 row[f"{device} {path}"] = times[path]
+            row[f"{device} eager"] = _time_eager(fn, x, args.runs)
             ref = found["copies"]
             scale = max(float(np.abs(r).max()) for r in ref)
             worst = max(float(np.abs(o - r).max()) for ours in (found["buffers"], found["out-copy"])
@@ -163,6 +189,16 @@ def main(argv=None):
                 line += "".join(f"{ms['cpu ' + p] / ms['gpu ' + p]:>14.2f}"
                                 for p in ("buffers", "copies"))
             print(line)
+    print("\neager forward (no jit), median ms per call: the level operations as compiled "
+          "primitives (the default) against the DLPack route")
+    print(f"{'workload':<20} {'shape':<16}" + "".join(
+        f"{d + ' compiled':>14}{d + ' dlpack':>14}{d + ' dl/comp':>14}" for d in devices))
+    for row in results:
+        line = f"{row['workload']:<20} {'x'.join(map(str, row['shape'])):<16}"
+        for d in devices:
+            e = row[f"{d} eager"]
+            line += f"{e['compiled']:>14.3f}{e['dlpack']:>14.3f}{e['dlpack'] / e['compiled']:>14.2f}"
+        print(line)
     if args.json:
         Path(args.json).write_text(json.dumps({"jax": jax.__version__, "runs": args.runs,
                                                "results": results}, indent=1))

@@ -39,7 +39,15 @@ argument handling, shared with the torch bridge).
 
 How arrays reach the core, and where copies happen
 --------------------------------------------------
-* Concrete arrays (eager calls, including eager jax.grad and jax.jvp):
+* Eager calls of the level operations (dwt ... waverecn, including eager
+  jax.grad and jax.jvp) run as their primitive compiled alone, JAX's own
+  impl rule (``apply_primitive``: compiled once per shapes and parameters),
+  so they take the traced route below, on XLA's buffers: no DLPack import
+  or export per array, which cost about 70 us each on the CPU. Without
+  buffer_callback (or ``EAGER_COMPILED = False``) they take the route of the
+  other concrete arrays:
+
+* Concrete arrays (eager calls of the stationary and packet transforms):
 
   - CPU: inputs reach the core without a copy (``numpy.from_dlpack``, a
     read-only view of the XLA buffer). Results go back with
@@ -97,6 +105,14 @@ try:
     from jax.experimental.buffer_callback import buffer_callback as _buffer_callback
 except ImportError:  # JAX before buffer_callback: host copies through pure_callback
     _buffer_callback = None
+try:  # JAX's own impl rule: a primitive compiled alone (once per shapes and params) and run
+    from jax._src.dispatch import apply_primitive as _apply_primitive
+except ImportError:  # a JAX that moved it: eager level operations take the DLPack route
+    _apply_primitive = None
+# Eager level operations run as their compiled primitive (on XLA's buffers,
+# like a jitted call) where buffer_callback exists; False: the DLPack route
+# (benchmarks/bench_jax.py compares the two).
+EAGER_COMPILED = True
 
 from cuwavelet import _multilevel as ml
 from cuwavelet._arrays import allocator, array_module
@@ -301,7 +317,7 @@ class _LinearOp:
         self.transpose = None
         p = self.primitive = Primitive(f"cuwavelet_{name}")
         p.multiple_results = True
-        p.def_impl(self._impl)
+        p.def_impl(self._eager)
         p.def_abstract_eval(self._abstract_eval)
         ad.primitive_jvps[p] = self._jvp
         ad.primitive_transposes[p] = self._transpose
@@ -320,6 +336,11 @@ class _LinearOp:
     def _with_none(operands, present) -> tuple:
         given = iter(operands)
         return tuple(next(given) if p else None for p in present)
+
+    def _eager(self, *operands, **params):
+        if EAGER_COMPILED and _apply_primitive is not None and _buffer_callback is not None:
+            return _apply_primitive(self.primitive, *operands, **params)
+        return self._impl(*operands, **params)
 
     def _impl(self, *operands, present, **params):
         # concrete arrays (eager) and tracers (lowering under jit) both go by _run

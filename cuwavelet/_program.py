@@ -305,7 +305,8 @@ class Program:
         self._build, self._build_foreign = _builder(template, _array_leaf), None
         self._allocated = frozenset(b for b, _, _ in self.allocations)
         # where each buffer returned whole lies in the result (results_into)
-        self._result_slots = tuple((position, buffer) for position, (buffer, path)
+        layouts = {b: (shape, dtype, _c_strides(shape, dtype)) for b, shape, dtype in self.allocations}
+        self._result_slots = tuple((position, buffer) + layouts[buffer] for position, (buffer, path)
                                    in _template_leaves(template, ())
                                    if not path and buffer in self._allocated)
         return self
@@ -363,21 +364,17 @@ class Program:
         """buffer -> the array of `into` at its place in the result, where
         that array can stand in for the buffer (its shape, dtype and C-order
         strides, in the program's array module)."""
-        found = {}
-        allocations = {b: (shape, dtype) for b, shape, dtype in self.allocations}
-        for position, buffer in self._result_slots:
+        found, numpy = {}, self.xp is np
+        for position, buffer, shape, dtype, strides in self._result_slots:
             a = into
             try:
                 for key in position:
                     a = a[key]
             except (KeyError, IndexError, TypeError):
                 continue
-            shape, dtype = allocations[buffer]
-            if a is None or tuple(a.shape) != shape or a.dtype != dtype or \
-                    (type(a) is np.ndarray) != (self.xp is np) or \
-                    tuple(a.strides) != _c_strides(shape, dtype):
-                continue
-            found[buffer] = a
+            if a is not None and a.shape == shape and a.strides == strides and \
+                    a.dtype == dtype and (type(a) is np.ndarray) == numpy:
+                found[buffer] = a
         return found
 
     def describe(self) -> str:

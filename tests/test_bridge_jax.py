@@ -206,7 +206,14 @@ def test_float32_and_ints_like_pywt():
     assert bj.dwt(jnp.arange(8), "db1")[0].dtype == jnp.float64
 
 
-def test_eager_cpu_path_is_zero_copy(monkeypatch):
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled primitive", "dlpack"])
+def test_eager_cpu_path_is_zero_copy(monkeypatch, compiled):
+    """Both eager routes: the compiled primitive (the core on XLA's buffers,
+    writing into its outputs) and DLPack (XLA adopts the core's aligned arrays)."""
+    monkeypatch.setattr(bj, "EAGER_COMPILED", compiled)
+    on_buffers, original_on_buffers = [], bj._on_cpu_buffers
+    monkeypatch.setattr(bj, "_on_cpu_buffers",
+                        lambda *a: on_buffers.append(1) or original_on_buffers(*a))
     seen = {}
     for name in ("dwtn", "idwtn"):
         original = getattr(ml, name)
@@ -228,6 +235,7 @@ def test_eager_cpu_path_is_zero_copy(monkeypatch):
     assert given["a"].ctypes.data == cA.unsafe_buffer_pointer()
     assert y.unsafe_buffer_pointer() == out.ctypes.data
     np.testing.assert_allclose(np.asarray(y), np.asarray(x), rtol=0, atol=1e-12)
+    assert bool(on_buffers) == compiled  # the route each took
 
 
 @requires_gpu
