@@ -46,7 +46,7 @@ from cuwavelet import _filter_grad as _fg
 from cuwavelet import _multilevel as ml
 from cuwavelet import _primitives
 from cuwavelet._arrays import allocator, data_pointer, is_cupy
-from cuwavelet._program import ForeignArray, follow
+from cuwavelet._program import ForeignArray, address, follow
 from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
                                 reconstruct_level, reconstruct_level_adjoint,
                                 untrimmed_level_shapes)
@@ -102,9 +102,10 @@ class _Scope:
     """Where a core call on tensors runs. `call` hands the core the tensors
     themselves where the core function is planned (cuwavelet/_program.py:
     Planned.run_foreign): the plan is looked up from their layouts and run
-    on their memory, its outputs allocated by torch.empty, so that a call
-    makes no NumPy/CuPy view of anything. Unplanned calls (filter banks of
-    arrays, say) get NumPy/CuPy views and their results are wrapped back."""
+    on their memory, its buffers allocated by torch.empty (the CPU scope:
+    NumPy), so that a CUDA call makes no CuPy view of anything. Unplanned
+    calls (filter banks of arrays, say) get NumPy/CuPy views and their
+    results are wrapped back."""
 
     device = None  # the layout's device: None (CPU) or the CUDA device's index
 
@@ -149,17 +150,20 @@ class _Scope:
             t = t[arg] if kind == "index" else t.permute(arg)
         return t
 
-    def result(self, a, path):
-        """What the call returns other than a buffer it allocated (a view into
-        one, an input, an array the plan holds): a tensor with a storage of
-        its own, since an op's outputs may not alias one another or its
-        inputs (the dispatcher's rule, checked by torch.library.opcheck)."""
+    def result(self, a, path, whole):
+        """A returned array: a buffer the call allocated, returned whole, as
+        it is; anything else (a view into one, an input, an array the plan
+        holds) a tensor with a storage of its own, since an op's outputs may
+        not alias one another or its inputs (the dispatcher's rule, checked by
+        torch.library.opcheck)."""
+        if whole:
+            return a
         return self.tensor(follow(to_core(a) if isinstance(a, torch.Tensor) else a, path))
 
 
 class _CpuScope(_Scope):
-    """CPU calls: NumPy allocates (cheaper than torch.empty per output) and
-    torch wraps the results without copies."""
+    """CPU calls: the plan's buffers are NumPy arrays (np.empty costs a
+    fraction of torch.empty) and torch wraps the results without copies."""
 
     xp = np
 
@@ -173,9 +177,24 @@ class _CpuScope(_Scope):
     def tensor(a) -> torch.Tensor:
         return torch.from_numpy(a)
 
+    # the adapter's part, for buffers that are NumPy arrays and inputs that are tensors
     @staticmethod
     def empty(xp, shape, dtype):
-        return torch.from_numpy(np.empty(shape, dtype))
+        return np.empty(shape, dtype)
+
+    @staticmethod
+    def address(a) -> int:
+        return a.data_ptr() if isinstance(a, torch.Tensor) else address(a)
+
+    @staticmethod
+    def view(arrays, ref):
+        buffer, path = ref
+        a = arrays[buffer]
+        return follow(a.numpy() if isinstance(a, torch.Tensor) else a, path)
+
+    @staticmethod
+    def result(a, path, whole):
+        return torch.from_numpy(follow(a.numpy() if isinstance(a, torch.Tensor) else a, path))
 
 
 _CPU = _CpuScope()

@@ -316,10 +316,10 @@ class Program:
         """The program on `inputs`: NumPy/CuPy arrays, or (with an adapter,
         see ForeignArray) arrays of another library, which the adapter
         allocates (empty(xp, shape, dtype)), addresses (address(a)) and views
-        for fills and copies (view(arrays, ref)). The result holds the buffers
-        the run allocated where they are returned whole, and
-        adapter.result(array, path) for anything else it returns (views, the
-        inputs, arrays the plan holds). into: see results_into."""
+        for fills and copies (view(arrays, ref)); each array the result holds
+        is adapter.result(array, path, whole): the view `path` of a buffer
+        (an input, an allocation, an array the plan holds), whole: a buffer
+        this run allocated, returned whole. into: see results_into."""
         if len(inputs) != self.inputs:
             raise ValueError(f"{self.name}: {self.inputs} arrays expected, got {len(inputs)}")
         if adapter is None:
@@ -354,11 +354,9 @@ class Program:
         return self._build_foreign((arrays, adapter.result))
 
     def _foreign_leaf(self, buffer, path):
-        """A leaf of a run with an adapter: env is (arrays, adapter.result).
-        A buffer this run allocated, returned whole, is returned as it is."""
-        if not path and buffer in self._allocated:
-            return lambda env: env[0][buffer]
-        return lambda env: env[1](env[0][buffer], path)
+        """A leaf of a run with an adapter: env is (arrays, adapter.result)."""
+        whole = not path and buffer in self._allocated
+        return lambda env: env[1](env[0][buffer], path, whole)
 
     def _destinations(self, into) -> dict:
         """buffer -> the array of `into` at its place in the result, where

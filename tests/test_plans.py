@@ -241,7 +241,7 @@ class _BoxAdapter:
         return _program.follow(a.a if isinstance(a, _Boxed) else a, ref[1])
 
     @staticmethod
-    def result(a, path):
+    def result(a, path, whole):
         return _program.follow(a.a if isinstance(a, _Boxed) else a, path)
 
 
