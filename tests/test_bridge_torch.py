@@ -497,6 +497,31 @@ def test_cuda_non_default_stream_and_zero_copy(core_spy):
 
 @requires_cuda
 @pytest.mark.gpu
+@pytest.mark.parametrize("fn,shape", [("wavedec2", (4, 3, 70, 66)), ("wavedec", (5, 3000))])
+def test_cuda_calls_run_on_the_tensors_without_views(monkeypatch, fn, shape):
+    """Planned calls run on the tensors themselves (no CuPy view of any
+    tensor), outputs with storages of their own, values and gradients exact."""
+    from bridges import _torch_ops as ops
+    views = []
+    original = ops._cupy_view
+    monkeypatch.setattr(ops, "_cupy_view", lambda t: views.append(t.shape) or original(t))
+    x = torch.randn(shape, dtype=F64, generator=torch.Generator().manual_seed(1))
+    xc = x.cuda().requires_grad_(True)
+    out = leaves(getattr(bt, fn)(xc, "db5", "symmetric", level=3))
+    ref = getattr(pywt, fn)(x.numpy(), "db5", "symmetric", level=3)
+    assert_matches(rebuild(ref, [o.cpu() for o in out]), ref, atol=1e-12)
+    assert len({o.untyped_storage().data_ptr() for o in out}) == len(out)
+    cots = [torch.randn_like(o) for o in out]
+    (g,) = torch.autograd.grad(out, xc, cots)
+    x_cpu = x.clone().requires_grad_(True)
+    (g_cpu,) = torch.autograd.grad(leaves(getattr(bt, fn)(x_cpu, "db5", "symmetric", level=3)),
+                                   x_cpu, [c.cpu() for c in cots])
+    torch.testing.assert_close(g.cpu(), g_cpu, rtol=0, atol=1e-12)
+    assert views == []
+
+
+@requires_cuda
+@pytest.mark.gpu
 def test_cuda_compile_and_low_precision():
     model = Denoiser().cuda()
     x = torch.randn(2, 1, 32, 32, device="cuda")
