@@ -188,13 +188,15 @@ class _CpuScope(_Scope):
 
     @staticmethod
     def view(arrays, ref):
-        buffer, path = ref
-        a = arrays[buffer]
-        return follow(a.numpy() if isinstance(a, torch.Tensor) else a, path)
+        return follow(_as_numpy(arrays[ref[0]]), ref[1])
 
     @staticmethod
     def result(a, path, whole):
-        return torch.from_numpy(follow(a.numpy() if isinstance(a, torch.Tensor) else a, path))
+        return torch.from_numpy(follow(_as_numpy(a), path))
+
+
+def _as_numpy(a) -> np.ndarray:
+    return a.numpy() if isinstance(a, torch.Tensor) else a
 
 
 _CPU = _CpuScope()

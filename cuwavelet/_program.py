@@ -418,17 +418,8 @@ def _c_strides(shape, dtype) -> tuple:
 
 
 def _template_buffers(t):
-    kind, body = t
-    if kind == "array":
-        yield body[0]
-    elif kind == "value":
-        return
-    elif kind is dict:
-        for v in body.values():
-            yield from _template_buffers(v)
-    else:
-        for v in body:
-            yield from _template_buffers(v)
+    """The buffer of every array in a template."""
+    return (ref[0] for _, ref in _template_leaves(t, ()))
 
 
 def _builder(t, leaf):
