@@ -245,8 +245,9 @@ def _written_into(fn, ins, targets):
 
 def _on_gpu_buffers(fn, stream, device_id, outs, ins):
     """The core's kernels on CuPy views of XLA's device buffers, on XLA's
-    stream (no synchronization, no host copies); results copied into the
-    outputs on the device, in stream order."""
+    stream (no synchronization, no host copies), writing into the outputs
+    where they can (_written_into), else copied there on the device, in
+    stream order."""
     import cupy
     with cupy.cuda.Device(device_id), cupy.cuda.ExternalStream(stream, device_id):
         targets = [_cupy_view(o, device_id) for o in outs]
@@ -338,6 +339,8 @@ class _LinearOp:
         return tuple(next(given) if p else None for p in present)
 
     def _eager(self, *operands, **params):
+        """The impl rule (an eager bind): the primitive compiled alone where
+        it can run on XLA's buffers, else _impl (DLPack)."""
         if EAGER_COMPILED and _apply_primitive is not None and _buffer_callback is not None:
             return _apply_primitive(self.primitive, *operands, **params)
         return self._impl(*operands, **params)
