@@ -34,7 +34,9 @@ cp "$ROOT/tests/asan/asan_guard.py" "$SITE/"
 "$PYTHON" -c "import pybind11" 2>/dev/null || "$PYTHON" -m pip install -q "pybind11>=2.12"
 read -r -a INCLUDES <<< "$("$PYTHON" -m pybind11 --includes)"
 SUFFIX="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
-FLAGS=(-std=c++17 -O1 -g -fPIC -shared -fopenmp -fno-omit-frame-pointer
+# -g1: line tables only (a report still names file and line), a quarter less
+# compile time than -g (fused_host.cpp: 138 s against 190 s on one core)
+FLAGS=(-std=c++17 -O1 -g1 -fPIC -shared -fopenmp -fno-omit-frame-pointer
        -fsanitize=address,undefined -fno-sanitize-recover=all)
 EXTENSIONS="$("$PYTHON" - "$ROOT/setup.py" <<'PY'
 import ast, sys
