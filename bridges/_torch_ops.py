@@ -82,8 +82,9 @@ def to_core(t: torch.Tensor):
     return t.numpy()
 
 
-def _cupy_view(t: torch.Tensor):
-    """A CuPy array over a CUDA tensor's memory (holding the tensor). Built
+def _cupy_view(t: torch.Tensor, device=None):
+    """A CuPy array over a CUDA tensor's memory (holding the tensor), on
+    `device` (None: the tensor's). Built
     directly rather than through DLPack, whose stream handshake costs ~17 us
     per tensor in Python: the core runs on torch's current stream (_CudaScope),
     the stream the handshake would have synchronized with."""
@@ -93,7 +94,8 @@ def _cupy_view(t: torch.Tensor):
         return cupy.from_dlpack(t)
     itemsize = dtype.itemsize
     extent = sum((n - 1) * s for n, s in zip(t.shape, t.stride())) + 1 if t.numel() else 0
-    memory = cupy.cuda.UnownedMemory(t.data_ptr(), extent * itemsize, t, t.device.index)
+    memory = cupy.cuda.UnownedMemory(t.data_ptr(), extent * itemsize, t,
+                                     t.device.index if device is None else device)
     return cupy.ndarray(tuple(t.shape), dtype, cupy.cuda.MemoryPointer(memory, 0),
                         strides=tuple(s * itemsize for s in t.stride()))
 
@@ -244,6 +246,11 @@ class _CudaScope(_Scope):
             if tuple(t.shape) == tuple(a.shape) and data_pointer(a) == t.data_ptr() and \
                     tuple(a.strides) == tuple(s * t.element_size() for s in t.stride()):
                 return t
+        return self.new_tensor(a)
+
+    @staticmethod
+    def new_tensor(a) -> torch.Tensor:
+        """A tensor of its own over CuPy array `a`'s memory."""
         return torch.from_dlpack(a)
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from bridges import _torch_ops as ops
+from bridges._torch_ops import _cupy_view
 from cuwavelet import _launch, _program
 from cuwavelet._backends import cuda as cuda_backend
 
@@ -36,14 +37,9 @@ SM_COUNT = 132
 
 
 def _fake_view(t: torch.Tensor):
-    """A CuPy array over a CPU tensor's memory, as _cupy_view makes it for a CUDA one."""
-    import cupy
+    """A CuPy array over a CPU tensor's memory, as _cupy_view makes one for a CUDA tensor."""
     COUNTS["views"] += 1
-    dtype = ops.CORE_DTYPES[t.dtype]
-    extent = sum((n - 1) * s for n, s in zip(t.shape, t.stride())) + 1 if t.numel() else 0
-    memory = cupy.cuda.UnownedMemory(t.data_ptr(), extent * dtype.itemsize, t, 0)
-    return cupy.ndarray(tuple(t.shape), dtype, cupy.cuda.MemoryPointer(memory, 0),
-                        strides=tuple(s * dtype.itemsize for s in t.stride()))
+    return _cupy_view(t, 0)
 
 
 class _Memory:
@@ -55,44 +51,25 @@ class _Memory:
                                     "strides": a.strides, "typestr": a.dtype.str, "version": 3}
 
 
-class HostOnlyCudaScope(ops._Scope):
-    """_CudaScope's behaviour on CPU tensors: device 0, torch.empty outputs
-    (kept in `made` where the core allocates through the allocator hook),
-    CuPy views; no stream or device to enter."""
-
-    device = 0
+class HostOnlyCudaScope(ops._CudaScope):
+    """_CudaScope on CPU tensors: device 0, CPU torch.empty outputs, CuPy
+    views over host memory; no stream or device to enter."""
 
     def __init__(self):
-        self.made = []
+        self.torch_device, self.device, self.made = torch.device("cpu"), 0, []
         self._stack = contextlib.ExitStack()
-
-    @property
-    def xp(self):
-        import cupy
-        return cupy
 
     def empty(self, xp, shape, dtype):
         COUNTS["empty"] += 1
-        return torch.empty(shape, dtype=ops.TORCH_DTYPES[dtype])
-
-    def __call__(self, xp, shape, dtype):
-        t = self.empty(xp, shape, dtype)
-        self.made.append(t)
-        return _fake_view(t)
+        return super().empty(xp, shape, dtype)
 
     def __enter__(self):
         self._stack.enter_context(ops.allocator(self))
         return self
 
-    def __exit__(self, *exc):
-        return self._stack.__exit__(*exc)
-
-    def tensor(self, a):
-        for t in reversed(self.made):  # _CudaScope.tensor's search ...
-            if tuple(t.shape) == tuple(a.shape) and ops.data_pointer(a) == t.data_ptr() and \
-                    tuple(a.strides) == tuple(s * t.element_size() for s in t.stride()):
-                return t
-        return torch.from_numpy(np.asarray(_Memory(a)))  # ... else a new tensor over its memory
+    @staticmethod
+    def new_tensor(a):  # (DLPack would ask the CUDA driver)
+        return torch.from_numpy(np.asarray(_Memory(a)))
 
 
 class _FakeDevice:
