@@ -272,3 +272,69 @@ __global__ void check(const X* x, O* y, D v, O s) {
         assert len({nvrtc.getLoweredName(prog, n) for n in names}) == len(names)
     finally:
         nvrtc.destroyProgram(prog)
+
+
+# --- where the registers go (benchmarks/register_peaks.py) ----------------------
+
+@pytest.mark.parametrize("entry", ["fused_device.cu", "dwt1_multilevel_device.cu",
+                                   "dwt1_coarse_to_fine_device.cu", "dwt_device.cu"])
+def test_line_markers_name_every_line_of_every_header(entry):
+    """With line_markers, each line of the inlined source is the line of the
+    file a #line directive says it is (so a compiler's line information
+    points into the headers); without them, the source CuPy compiles and
+    caches is the plain inlined text."""
+    import re
+    marked = cuda.inline_source(entry, line_markers=True)
+    plain = cuda.inline_source(entry)
+    assert "#line" not in plain
+    assert [line for line in marked.splitlines() if not line.startswith("#line")
+            and line.strip()] == [line for line in plain.splitlines() if line.strip()]
+    files, place, checked = {}, None, 0
+    for line in marked.splitlines():
+        m = re.fullmatch(r'#line (\d+) "(.+)"', line)
+        if m:
+            place = [m.group(2), int(m.group(1))]
+            continue
+        name, number = place
+        text = files.setdefault(name, (cuda.KERNEL_DIR / name).read_text().splitlines())
+        if number <= len(text):
+            original = text[number - 1]
+            # an #include line is replaced by its header's text
+            assert line == original.replace("#pragma once", "") or original.startswith("#include"), \
+                (name, number)
+            checked += 1
+        else:  # the separator after an inlined header
+            assert not line.strip(), (name, number)
+        place[1] += 1
+    assert checked > 500 and len(files) >= 2
+
+
+def test_register_peaks_names_the_source_lines_at_a_kernels_peak(capsys):
+    """benchmarks/register_peaks.py on a fused synthesis: ptxas's register
+    count, the peak of live registers (at most that count) and the header
+    lines of the instructions there, with the lines they are inlined into."""
+    import importlib.util
+    import re
+    from pathlib import Path
+    _nvrtc()
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("register_peaks",
+                                                  root / "benchmarks" / "register_peaks.py")
+    register_peaks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(register_peaks)
+    for name in ("ptxas", "nvdisasm"):
+        try:
+            register_peaks.tool(name)
+        except SystemExit as exc:
+            pytest.skip(str(exc))
+    register_peaks.main(["fused_dwt2_kernel<1, 2, 1, float>", "--top", "3"])
+    out = capsys.readouterr().out
+    m = re.search(r"(\d+) registers \(ptxas\), at most (\d+) live at one instruction", out)
+    assert m, out
+    registers, peak = int(m.group(1)), int(m.group(2))
+    assert 16 <= peak <= registers <= 255
+    # each peak row: a count, a header line, the lines it is inlined into
+    rows = re.findall(r"^\s+\d+\s+(\S+\.cuh?):(\d+)((?: <- \S+\.cuh?:\d+)*)$", out, flags=re.M)
+    assert rows and all(int(n) > 0 for _, n, _ in rows), out
+    assert any(callers for _, _, callers in rows), out
+    assert any(f == "dwt2_fused.cuh" for f, _, _ in rows), out

@@ -28,9 +28,11 @@ _options = COMPILE_OPTIONS  # COMPILE_OPTIONS plus _defines, kept current (read 
 BLOCK = 256
 
 
-def inline_source(entry: str) -> str:
+def inline_source(entry: str, line_markers: bool = False) -> str:
     """A kernel file with its local headers inlined, once each, so that CuPy's
-    cache key (the source text) changes whenever a header does."""
+    cache key (the source text) changes whenever a header does. line_markers:
+    #line directives, so that a compiler's line information names each
+    header's own lines (benchmarks/register_peaks.py)."""
     seen = set()
 
     def inline(name: str) -> str:
@@ -38,7 +40,16 @@ def inline_source(entry: str) -> str:
             return ""
         seen.add(name)
         text = (KERNEL_DIR / name).read_text().replace("#pragma once", "")
-        return re.sub(r'^#include "([^"]+)"$', lambda m: inline(m.group(1)), text, flags=re.M)
+
+        def header(m):
+            body = inline(m.group(1))
+            if not line_markers or not body:
+                return body
+            resume = text.count("\n", 0, m.end()) + 2  # the line after the #include
+            return f'{body}\n#line {resume} "{name}"'
+
+        first = f'#line 1 "{name}"\n' if line_markers else ""
+        return first + re.sub(r'^#include "([^"]+)"$', header, text, flags=re.M)
 
     return inline(entry)
 
