@@ -12,26 +12,18 @@
 # CUWAVELET_PROPERTY_SCALE (multiplies the hypothesis example counts; 0.2 here by
 # default: the main run has the full counts, this one looks for memory errors),
 # KEEP_ASAN_DIR=1 keeps the temporary directory.
-# In two steps (.ci/run builds while the main suite runs):
-#   CUWAVELET_ASAN_WORK=DIR CUWAVELET_ASAN_BUILD_ONLY=1 bash tests/asan/run.sh   # build into DIR
-#   CUWAVELET_ASAN_WORK=DIR bash tests/asan/run.sh     # test that build (then DIR is removed)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export CUWAVELET_PROPERTY_SCALE="${CUWAVELET_PROPERTY_SCALE:-0.2}"
 PYTHON="${PYTHON:-python}"
 CXX="${CXX:-g++}"
-BUILD_ONLY="${CUWAVELET_ASAN_BUILD_ONLY:-0}"
-WORK="${CUWAVELET_ASAN_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/cuwavelet-asan.XXXXXX")}"
-if [[ "${KEEP_ASAN_DIR:-0}" != 1 && "$BUILD_ONLY" != 1 ]]; then trap 'rm -rf "$WORK"' EXIT; fi
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cuwavelet-asan.XXXXXX")"
+if [[ "${KEEP_ASAN_DIR:-0}" != 1 ]]; then trap 'rm -rf "$WORK"' EXIT; fi
 SITE="$WORK/site"
 REPORTS="$WORK/reports"
-start=$SECONDS
-
-if [[ -f "$WORK/built" ]]; then
-  echo "using the sanitized build in $WORK"
-else
 mkdir -p "$SITE" "$REPORTS" "$WORK/canary"
+start=$SECONDS
 
 # 1. A copy of the package without its compiled extensions.
 cp -r "$ROOT/cuwavelet" "$SITE/cuwavelet"
@@ -69,9 +61,6 @@ for entry in "${pids[@]}"; do
   wait "${entry%%:*}" || { cat "$WORK/build-${entry#*:}.log" >&2; echo "build of ${entry#*:} failed" >&2; exit 1; }
 done
 echo "built in $((SECONDS - start)) s"
-touch "$WORK/built"
-fi
-[[ "$BUILD_ONLY" == 1 ]] && exit 0
 
 export LD_PRELOAD="$("$CXX" -print-file-name=libasan.so)${LD_PRELOAD:+:$LD_PRELOAD}"
 export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}"
