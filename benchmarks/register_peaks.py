@@ -2,7 +2,7 @@
 peak, and any spills. No GPU needed.
 
     python benchmarks/register_peaks.py "fused_dwt2_kernel<2, 2, 1, float>" \
-        [--source fused_device.cu] [--top 12] [--margin 2]
+        [--source fused_device.cu] [--top 12] [--margin 2] [--depth 3]
 
 ptxas fits each kernel into the registers its launch bound leaves (64 at 4
 blocks of 256 threads per SM), so the register count alone says little about
@@ -62,8 +62,7 @@ def tool(name: str) -> str:
 def ptx_of(source: str, name: str) -> str:
     """PTX of one specialization, with line information naming the headers."""
     from cupy_backends.cuda.libs import nvrtc
-    entry = source
-    prog = nvrtc.createProgram(cuda.inline_source(entry, line_markers=True), entry, [], [])
+    prog = nvrtc.createProgram(cuda.inline_source(source, line_markers=True), source, [], [])
     try:
         nvrtc.addNameExpression(prog, name)
         try:
