@@ -1,5 +1,6 @@
 # The CPU path: the kernel source in cuwavelet/kernels built by the host C++
 # compiler as Python extensions (pip install builds them; nothing else to run).
+import os
 from glob import glob
 
 from pybind11.setup_helpers import Pybind11Extension
@@ -29,4 +30,7 @@ HEADERS = sorted(glob(f"{KERNELS}/*.cuh") + glob(f"{KERNELS}/*.h"))  # any chang
 setup(ext_modules=[
     Pybind11Extension(module, [f"{KERNELS}/{source}"], include_dirs=[KERNELS], cxx_std=17,
                       extra_compile_args=[optimization], depends=HEADERS)
-    for module, source, optimization in HOST_EXTENSIONS])
+    for module, source, optimization in HOST_EXTENSIONS],
+    # one compiler per core: each extension is a single translation unit, so
+    # this (setuptools' build_ext -j) is what parallelizes `pip install`
+    options={"build_ext": {"parallel": min(len(HOST_EXTENSIONS), os.cpu_count() or 1)}})
