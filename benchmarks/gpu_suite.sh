@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU checks for cuwavelet, on a machine with a CUDA GPU and CuPy:
 #   1. python -m pytest -m gpu -q      (the GPU tests alone; they skip without a GPU)
-#   2. python -m pytest -q             (the whole suite, GPU tests included)
+#   2. python -m pytest -q -n auto --dist loadfile   (the whole suite, GPU tests included)
 #   3. python -m cuwavelet bench --device cuda --json JSON   (W1-W6 against pywt and,
 #      where installed, the torch bridge, ptwt and pytorch_wavelets)
 #   4. benchmarks/bench_fused_gpu.py and bench_fused1d_gpu.py (fused kernels against
@@ -47,7 +47,7 @@ step() {  # step TITLE COMMAND...: run, log, remember a failure
     nvidia-smi || true
     "$python" -c "import cupy, numpy, pywt, cuwavelet; print('cupy', cupy.__version__, 'numpy', numpy.__version__, 'pywt', pywt.__version__, 'cuwavelet', cuwavelet.__version__)"
     step "GPU tests" "$python" -m pytest -m gpu -q
-    step "whole suite" "$python" -m pytest -q
+    step "whole suite" "$python" -m pytest -q -n auto --dist loadfile
     step "bench" "$python" -m cuwavelet bench --device cuda --json "$json"
     step "fused 2D bench" "$python" benchmarks/bench_fused_gpu.py --json "$outdir/fused2d-$stamp.json"
     step "fused 1D bench" "$python" benchmarks/bench_fused1d_gpu.py --json "$outdir/fused1d-$stamp.json"
