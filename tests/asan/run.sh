@@ -5,7 +5,7 @@
 # touched), then a subset of the test suite against them. Fails on any test
 # failure and on any sanitizer report.
 #
-#   bash tests/asan/run.sh                 # the default subset, about 5 minutes on 2 cores
+#   bash tests/asan/run.sh                 # the default subset, about 6 minutes on 2 cores
 #   bash tests/asan/run.sh tests/test_errors.py -x   # other pytest arguments
 #
 # Environment: PYTHON (default python), CXX (default g++),
@@ -34,9 +34,10 @@ cp "$ROOT/tests/asan/asan_guard.py" "$SITE/"
 "$PYTHON" -c "import pybind11" 2>/dev/null || "$PYTHON" -m pip install -q "pybind11>=2.12"
 read -r -a INCLUDES <<< "$("$PYTHON" -m pybind11 --includes)"
 SUFFIX="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
-# -g1: line tables only (a report still names file and line), a quarter less
-# compile time than -g (fused_host.cpp: 138 s against 190 s on one core)
-FLAGS=(-std=c++17 -O1 -g1 -fPIC -shared -fopenmp -fno-omit-frame-pointer
+# -O0 -g1: the build is most of this run's time, and at -O0 it takes a third
+# of -O1's (fused_host.cpp: 70 s against 189 s, both cores busy); -g1 keeps line
+# tables only (a report still names file and line)
+FLAGS=(-std=c++17 -O0 -g1 -fPIC -shared -fopenmp -fno-omit-frame-pointer
        -fsanitize=address,undefined -fno-sanitize-recover=all)
 EXTENSIONS="$("$PYTHON" - "$ROOT/setup.py" <<'PY'
 import ast, sys
@@ -105,7 +106,7 @@ if [[ $# -eq 0 ]]; then
 fi
 status=0
 ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$REPORTS/asan" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$REPORTS/ubsan" \
-  "$PYTHON" -m pytest -q -p no:cacheprovider -p asan_guard "$@" || status=$?
+  "$PYTHON" -m pytest -q -p no:cacheprovider -p asan_guard -n auto --dist loadfile "$@" || status=$?
 
 # The emulator runs a thread block's threads as ucontext fibers, which ASan
 # announces with one warning line per process; anything else is a report.
