@@ -22,6 +22,15 @@
 # importable): benchmarks/gpu_session.sh OUTDIR [STEP ...], STEP among build,
 # tests, fused2d, torch, profile, fused1d, ncu, register, jax (all of them, in this
 # order, by default: split them over two calls where one would pass the limit)
+#
+# A lent card may lack pywt, ptwt and pytorch_wavelets and reach no index. Fetch
+# their wheels here first, into a folder git ignores, for the card's Python
+# (3.12 on the H100 image of 2026-11-27), and carry that folder to the card:
+#   pip download --no-deps --python-version 3.12 --only-binary=:all: \
+#       pywavelets ptwt pytorch-wavelets -d .whl && echo .whl >> .git/info/exclude
+# then, on the card (the folder carried):
+#   python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl
+#   PYTHONPATH=/tmp/site:$PWD bash benchmarks/gpu_session.sh "$OUT/gs"
 set -uo pipefail
 out="${1:?usage: benchmarks/gpu_session.sh OUTDIR [STEP ...]}"
 shift
