@@ -18,14 +18,17 @@ same kernel with the transposed filters (dwt2_adjoint_two_levels), which the
 public waverec2 and wavedec2's adjoint take under the same work rule (db2 and
 db5 alike on full tiles); '-addr' the same kernels taking their
 filters by address (global memory, as learned filter arrays are) instead of
-by value (the constant bank); 'fused-stream' the 'fused' kernels compiled
-with CUWAVELET_STREAMING=1: input loads and detail stores cache-streaming
-(evicted first from L2), so that each level's approximation, which the next
-level reads back, may stay in L2 (for W6 it is 32 MB at level 1 against a
-50 MB L2), not the default until measured here; 'separable' is the row pass and
-column pass through a stacked buffer (cuwavelet._separable split_sweep of
-analysis, merge_sweep of its adjoint), the path the public transforms take
-where the fused kernels do not apply.
+by value (the constant bank); 'fused-split' (adjoint) each level's interior
+tiles run by the zero-mode kernel, which has no fold code, and only its ring
+of edge tiles by the mode's own (cuwavelet._fused.SPLIT_EDGE_TILES: two
+launches a level; not the default until measured here); 'fused-stream' the
+'fused' kernels compiled with CUWAVELET_STREAMING=1: input loads and detail
+stores cache-streaming (evicted first from L2), so that each level's
+approximation, which the next level reads back, may stay in L2 (for W6 it is
+32 MB at level 1 against a 50 MB L2), not the default until measured here;
+'separable' is the row pass and column pass through a stacked buffer
+(cuwavelet._separable split_sweep of analysis, merge_sweep of its adjoint),
+the path the public transforms take where the fused kernels do not apply.
 Times are medians of CUDA-event intervals over --runs runs after warm-up
 (host overhead between launches counts: it is part of what a user gets).
 Effective bandwidth = (input bytes read once + all coefficient bytes written
@@ -178,6 +181,8 @@ def main(argv=None):
                 c, axes, banks, modes, shape)),
             "fused-addr": lambda: wavedec2_adjoint(ref, lambda c, shape: _fused.dwt2_adjoint_level(
                 c, axes, address_banks, modes, shape)),
+            "fused-split": lambda: split_edges(lambda: wavedec2_adjoint(
+                ref, lambda c, shape: _fused.dwt2_adjoint_level(c, axes, banks, modes, shape))),
             "separable": lambda: wavedec2_adjoint(ref, separable_adjoint),
         }
         if args.mode == "zero":
@@ -221,6 +226,14 @@ def streaming(fn):
     """fn() with the kernels compiled with CUWAVELET_STREAMING=1."""
     from cuwavelet._backends import cuda
     with cuda.compile_defines(CUWAVELET_STREAMING=1):
+        return fn()
+
+
+def split_edges(fn):
+    """fn() with each adjoint level's interior tiles in a zero-mode launch of
+    their own (cuwavelet._fused.SPLIT_EDGE_TILES)."""
+    from cuwavelet import _fused
+    with _fused.split_edge_tiles():
         return fn()
 
 

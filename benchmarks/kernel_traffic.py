@@ -2,6 +2,7 @@
 
     python benchmarks/kernel_traffic.py [--workloads W5 W6] [--mode symmetric]
                                         [--json out.json] [--smoke] [--full] [--no-ptxas]
+                                        [--split-edges]
 
 Runs the public transforms of each workload (forward, inverse and both
 adjoints) on the GPU's route (the fused kernels, as CuPy arrays get them) with
@@ -47,7 +48,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import cuwavelet as cw  # noqa: E402
-from cuwavelet import _launch, _multilevel, _program  # noqa: E402
+from cuwavelet import _fused, _launch, _multilevel, _program  # noqa: E402
 
 WORKLOADS = {
     "W5": dict(shape=(32, 1_000_000), wavelet="db5", level=10),
@@ -204,7 +205,15 @@ def main(argv=None):
     p.add_argument("--full", action="store_true", help="run every block instead of one item's")
     p.add_argument("--no-ptxas", action="store_true",
                    help="skip the NVRTC compile that gives the waves")
+    p.add_argument("--split-edges", action="store_true",
+                   help="2D analysis adjoints: interior tiles in a zero-mode launch of their "
+                        "own (cuwavelet._fused.SPLIT_EDGE_TILES)")
     args = p.parse_args(argv)
+    with _fused.split_edge_tiles(args.split_edges):
+        return _run(args)
+
+
+def _run(args):
     ptxas = not args.no_ptxas
     if ptxas:
         try:

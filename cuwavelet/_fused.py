@@ -35,6 +35,7 @@ edges folded back onto the samples the boundary extension read.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 
@@ -77,6 +78,16 @@ WAVE_BYTES = 1 << 20
 WAVE_BLOCKS = 2 * 132 * 4
 WAVE_SMALLEST_TILE = 8
 WAVE_READ_AMPLIFICATION = 3.0
+# An analysis adjoint's interior tiles fold nothing in (their windows reach no
+# boundary extension), and in every mode but periodization they compute what
+# zero mode computes (the same coefficient lengths and offsets), bit for bit.
+# With SPLIT_EDGE_TILES a level runs them with the zero-mode kernel, which has
+# no fold code (sm_90, float32: 48 registers and 5 blocks per SM against 64
+# and 4 in symmetric mode), and only the ring of edge tiles with the mode's
+# own kernel: two launches instead of one. Off until a GPU shows it pays
+# (benchmarks/bench_fused_gpu.py times 'fused-split'); split_edge_tiles()
+# turns it on for a block of code.
+SPLIT_EDGE_TILES = False
 
 
 # --- tiles -------------------------------------------------------------------------
@@ -280,6 +291,8 @@ def _plan_for(op, dtype, shape, strides, axes, banks, modes, data_shape):
     if tile is None:
         return (f"filters of length {F} need tiles too small for {SHARED_BUDGET} bytes of shared "
                 f"memory (or re-read over {MAX_READ_AMPLIFICATION}x their halo)")
+    if np.prod([-(-v // t) for v, t in zip(out_len, tile)], dtype=np.float64) >= 2**31:
+        return "over 2^31 tiles in one image (the kernels count an image's tiles in 32 bits)"
     coeff_shape = tuple(n[yx.index(d)] if d in yx else image_shape[d] for d in range(ndim))
     return _Plan(kernel_op, mode, yx, image_shape, coeff_shape, N, n, yx_banks, tile, dtype)
 
@@ -312,12 +325,69 @@ def _band_key(plan: _Plan, axes, k: int) -> str:
 
 def _launch_level(plan: _Plan, image, bands, emulation: Emulation):
     operands = [image] + list(bands)
-    g = _level_geometry(plan, tuple(None if a is None else tuple(a.strides) for a in operands))
-    tiles = int(g["batch_total"]) * int(np.prod(g["tiles"]))
+    byte_strides = tuple(None if a is None else tuple(a.strides) for a in operands)
     filters = _launch.filter_record(LEVEL, plan.banks, plan.kernel_op == SYNTHESIS, plan.dtype,
                                     array_module(*operands))
-    _launch.launch(LEVEL, plan.kernel_op, plan.mode, plan.dtype, g, tiles, operands, filters,
-                   emulation)
+    for mode, g, tiles in _level_launches(plan, byte_strides, SPLIT_EDGE_TILES):
+        _launch.launch(LEVEL, plan.kernel_op, mode, plan.dtype, g, tiles, operands, filters,
+                       emulation)
+
+
+@functools.lru_cache(maxsize=1024)
+def _level_launches(plan: _Plan, byte_strides, split_edges: bool):
+    """The launches of a level: (mode, FusedGeometry, tiles) each. One over
+    the whole tile grid, or, with split_edges where _edge_ring finds one, the
+    interior in zero mode then the ring of edge tiles in the plan's mode."""
+    g = _level_geometry(plan, byte_strides)
+    batch = int(g["batch_total"])
+    Ty, Tx = (int(t) for t in g["tiles"])
+    ring = _edge_ring(plan, g) if split_edges else None
+    if ring is None:
+        return ((plan.mode, g, batch * Ty * Tx),)
+    span = (Ty - 2 * ring[0], Tx - 2 * ring[1])
+    inner, edge = g.copy(), g.copy()
+    inner["tile0"], inner["span"], inner["fold_reach"] = ring, span, [1, 0, 1, 0]
+    edge["ring"] = ring
+    for r in (inner, edge):
+        r.flags.writeable = False
+    return ((ZERO, inner, batch * span[0] * span[1]),
+            (plan.mode, edge, batch * (Ty * Tx - span[0] * span[1])))
+
+
+def _edge_ring(plan: _Plan, g):
+    """(tiles along y, along x) at each edge of the grid that take in the
+    boundary extension's folds, or None where no interior would be left (or
+    none is needed: zero mode folds nothing; periodization's interior is not
+    zero mode's)."""
+    if plan.kernel_op != ANALYSIS_ADJOINT or plan.mode in (ZERO, PERIODIZATION):
+        return None
+    ring = []
+    for axis in range(2):
+        reach = [int(v) for v in g["fold_reach"][axis]]  # samples the folds reach: two ranges
+        tile, tiles = int(plan.tile[axis]), int(g["tiles"][axis])
+        # (periodic mode's left halo folds onto the far end: any tile may be reached)
+        reached = [k for lo, hi in (reach[:2], reach[2:]) if lo <= hi
+                   for k in range(lo // tile, hi // tile + 1)]
+        width = max((min(k + 1, tiles - k) for k in reached), default=0)
+        if tiles - 2 * width < 1:
+            return None
+        ring.append(width)
+    return tuple(ring) if any(ring) else None
+
+
+@contextlib.contextmanager
+def split_edge_tiles(on: bool = True):
+    """SPLIT_EDGE_TILES set to `on` inside the block (recorded plans
+    dropped on the way in and out, since they hold their launches)."""
+    global SPLIT_EDGE_TILES
+    from . import _program
+    before, SPLIT_EDGE_TILES = SPLIT_EDGE_TILES, on
+    _program.clear_cache()
+    try:
+        yield
+    finally:
+        SPLIT_EDGE_TILES = before
+        _program.clear_cache()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -329,7 +399,7 @@ def _level_geometry(plan: _Plan, byte_strides):
     filter_len = [b.length for b in plan.banks]
     g["filter_len"], g["tile"] = filter_len, plan.tile
     out_len = plan.coeff_len if plan.kernel_op == ANALYSIS else plan.signal_len
-    g["tiles"] = [-(-n // t) for n, t in zip(out_len, plan.tile)]
+    g["tiles"] = g["span"] = [-(-n // t) for n, t in zip(out_len, plan.tile)]  # all of them
     g["fold_reach"] = [1, 0, 1, 0]  # (empty ranges) read by the analysis adjoint only
     if plan.kernel_op == ANALYSIS_ADJOINT:
         g["fold_reach"] = _fold_reach(plan.mode, plan.signal_len, plan.coeff_len, filter_len)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import math
 
 import numpy as np
 
@@ -151,7 +152,22 @@ def _merge_2d(F, N, n):
 
 def _work_dwt2(op, g):
     F, N, n = (tuple(int(v) for v in g[k]) for k in ("filter_len", "signal_len", "coeff_len"))
-    return _analysis_2d(F, N, n) if op == 0 else _merge_2d(F, N, n)
+    work = _analysis_2d(F, N, n) if op == 0 else _merge_2d(F, N, n)
+    # A level split into launches over parts of its tile grid (interior and
+    # edge ring: tile0, span, ring, as kernels/dwt2_fused.cuh tile_yx reads
+    # them) counts its minimum once: each launch its share of the outputs.
+    out_len = n if op == 0 else N
+    tile = [int(t) for t in g["tile"]]
+
+    def share(first, span):  # of the outputs in a rectangle of tiles
+        held = math.prod(max(0, min(length, (a + s) * t) - a * t)
+                         for length, t, a, s in zip(out_len, tile, first, span))
+        return work * held // (out_len[0] * out_len[1])
+
+    ring = [int(w) for w in g["ring"]]
+    if any(ring):  # what the interior leaves
+        return work - share(ring, [int(t) - 2 * w for t, w in zip(g["tiles"], ring)])
+    return share([int(a) for a in g["tile0"]], [int(s) for s in g["span"]])
 
 
 def _work_two_levels(op, g):

@@ -353,6 +353,54 @@ def test_dwt2_adjoint_tiles_hold_the_halo_windows_they_can_need(mode, adjoint_ti
                     rtol=1e-12, atol=1e-12, err_msg=f"{wavelet} {tile} {shape}")
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_dwt2_adjoint_split_into_interior_and_edge_launches(mode, adjoint_tile, monkeypatch):
+    """With SPLIT_EDGE_TILES the analysis adjoint runs its interior tiles with
+    the zero-mode kernel and the ring of edge tiles with the mode's own (every
+    mode but zero and periodization): the transpose of pywt's matrix, the
+    same bits as one launch over every tile, and each tile in exactly one of
+    the two launches."""
+    from conftest import pywt_matrix
+    launches = []
+    real_launch = _launch.launch
+
+    def counting_launch(family, op, mode_number, dtype, record, tiles, *args, **kwargs):
+        launches.append((mode_number, tiles, record.copy()))
+        return real_launch(family, op, mode_number, dtype, record, tiles, *args, **kwargs)
+
+    monkeypatch.setattr(_launch, "launch", counting_launch)
+    adjoint_tile((4, 6))
+    splits = mode not in ("zero", "periodization")
+    cases = [("db2", (2, 26, 31), np.float64), ("sym5", (37, 44), np.float64),
+             ("haar", (3, 17, 25), np.complex128), ("bior2.4", (2, 36, 30), np.float32)]
+    for i, (wavelet, shape, dtype) in enumerate(cases):
+        axes = (len(shape) - 2, len(shape) - 1)
+        c = {k: random(v.shape, dtype, seed=i) for k, v in
+             pywt.dwtn(np.zeros(shape), wavelet, mode, axes=axes).items()}
+        em = Emulation(threads=32, grid=3, schedule=SCHEDULES[i % 2])
+        launches.clear()
+        whole = fused("dwt2_adjoint", c, wavelet, mode, axes, em, data_shape=shape)
+        assert len(launches) == 1
+        everything = launches[0][1]
+        launches.clear()
+        with _fused.split_edge_tiles():
+            split = fused("dwt2_adjoint", c, wavelet, mode, axes, em, data_shape=shape)
+        np.testing.assert_array_equal(split, whole)
+        if not splits:
+            assert len(launches) == 1
+            continue
+        (inner_mode, inner_tiles, inner), (edge_mode, edge_tiles, edge) = launches
+        assert (inner_mode, edge_mode) == (_fused.ZERO, _wavelets.as_mode(mode))
+        assert inner_tiles + edge_tiles == everything and inner_tiles > 0
+        assert tuple(inner["tile0"]) == tuple(edge["ring"]) and not any(inner["ring"])
+        if i == 1:  # the transpose of pywt's matrix, on a single image
+            A = pywt_matrix(lambda e: quiet(pywt.dwt2, e, wavelet, mode), shape)
+            flat = np.concatenate([c[k].ravel() for k in ("aa", "da", "ad", "dd")])
+            np.testing.assert_allclose(split, (A.T @ flat).reshape(shape), rtol=1e-12,
+                                       atol=1e-12)
+    assert not _fused.SPLIT_EDGE_TILES  # the context manager restored it
+
+
 def test_dwt2_adjoint_takes_larger_tiles_where_no_tile_needs_both_halos():
     """W6's backward level in symmetric mode (db5, 1000 x 1000, float32): the
     default tile fits shared memory with its own window and one halo window

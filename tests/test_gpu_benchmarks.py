@@ -56,7 +56,7 @@ def benchmark_module(monkeypatch):
     return load
 
 
-@pytest.mark.parametrize("script, rows", [("bench_fused_gpu", 24), ("bench_fused1d_gpu", 12),
+@pytest.mark.parametrize("script, rows", [("bench_fused_gpu", 26), ("bench_fused1d_gpu", 12),
                                           ("bench_register_block", 8)])
 def test_gpu_benchmark_scripts_run_and_check_their_paths(benchmark_module, script, rows,
                                                          tmp_path, capsys):

@@ -229,3 +229,39 @@ def test_waverec2_takes_two_levels_per_launch_for_short_filters_only(gpu_route):
         for call, kwargs in ((cw.waverec2, {}), (cw.adjoint.wavedec2, dict(data_shape=x.shape))):
             _, found = counted(call, c, wavelet, "zero", **kwargs)
             assert [e["kind"] for e in found] == kinds, (wavelet, call)
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "smooth", "periodic"])
+def test_edge_ring_split_counts_the_same_work_once(mode, monkeypatch):
+    """A 2D analysis adjoint level split into its interior (zero-mode kernel)
+    and its ring of edge tiles (SPLIT_EDGE_TILES) runs the same tiles with
+    the same loads and stores as one launch over the grid and no more
+    multiply-adds, and the level's minimum work is counted once across the two."""
+    from cuwavelet import _fused
+    monkeypatch.setattr(_fused, "SYNTHESIS_TILE", (8, 8))
+    _fused._plan_for.cache_clear()
+    rng = np.random.default_rng(5)
+    shape, axes = (2, 61, 50), [1, 2]
+    banks = [_wavelets.as_filter_bank("db3")] * 2
+    modes = [_wavelets.as_mode(mode)] * 2
+    c = {k: rng.standard_normal(v.shape) for k, v in
+         cw.dwtn(np.zeros(shape), "db3", mode, axes=axes).items()}
+    try:
+        whole, (e,) = counted(_fused.dwt2_adjoint_level, c, axes, banks, modes, shape,
+                              sample=False)
+        with _fused.split_edge_tiles():
+            split, (inner, edge) = counted(_fused.dwt2_adjoint_level, c, axes, banks, modes,
+                                           shape, sample=False)
+    finally:
+        monkeypatch.undo()
+        _fused._plan_for.cache_clear()
+    np.testing.assert_array_equal(split, whole)
+    assert inner["info"].kernel.startswith("fused_dwt2_kernel<2, 0,")  # zero mode
+    assert inner["blocks"] + edge["blocks"] == e["blocks"]
+    for field in ("global_load_bytes", "global_store_bytes"):
+        assert inner[field] + edge[field] == e[field], field
+    # (no more work: one launch also folds halo cotangents into the spare
+    # sample of a pair that sticks out of a tile next to the ring, never stored)
+    assert e["info"].minimum_work <= inner["multiply_adds"] + edge["multiply_adds"] \
+        <= e["multiply_adds"]
+    assert inner["info"].minimum_work + edge["info"].minimum_work == e["info"].minimum_work

@@ -50,7 +50,14 @@ struct FusedGeometry {
   index_t coeff_len[2];    // subband length along y, x
   index_t filter_len[2];   // filter length along y, x
   index_t tile[2];         // outputs per tile along y, x (coefficients or image samples)
-  index_t tiles[2];        // tiles along y, x
+  index_t tiles[2];        // tiles along y, x (the image's whole grid)
+  // The analysis adjoint's part of the grid this launch runs
+  // (launch_tiles_per_image, part_tile_yx): with ring = {0, 0} the rectangle
+  // of span[] tiles from tile tile0[]; else the ring of ring[] tiles along y,
+  // x at the grid's edges (its interior run by another launch).
+  index_t tile0[2];
+  index_t span[2];
+  index_t ring[2];
   // Analysis adjoint only: per axis, the image samples that the boundary
   // extension of the left halo [first, 0) reaches (lo, hi), then those of the
   // right halo [N, last] (lo, hi); lo > hi where none (fold_reach below).
@@ -60,22 +67,69 @@ struct FusedGeometry {
   index_t stride[kFusedOperands][kMaxDims + 2];
 };
 static_assert(sizeof(FusedGeometry) ==
-                  (20 + kMaxDims + kFusedOperands * (kMaxDims + 2)) * sizeof(index_t),
+                  (26 + kMaxDims + kFusedOperands * (kMaxDims + 2)) * sizeof(index_t),
               "FusedGeometry must stay a padding-free record of 64-bit fields");
+
+CUWAVELET_HD bool launch_is_ring(const FusedGeometry& g) { return g.ring[kY] | g.ring[kX]; }
+
+// Tiles of one image that a launch runs: the whole grid, or with PARTS (the
+// analysis adjoint only, whose levels may run as an interior and a ring) the
+// part of it the geometry names.
+template <bool PARTS>
+CUWAVELET_HD index_t launch_tiles_per_image(const FusedGeometry& g) {
+  if (!PARTS) return g.tiles[kY] * g.tiles[kX];
+  if (!launch_is_ring(g)) return g.span[kY] * g.span[kX];
+  return g.tiles[kY] * g.tiles[kX] -
+         (g.tiles[kY] - 2 * g.ring[kY]) * (g.tiles[kX] - 2 * g.ring[kX]);
+}
+
+// Grid row and column of a PARTS launch's tile t of an image: rectangles row
+// by row; rings the top rows, the bottom rows, then the left and right
+// columns of the rows between, row by row. In 32 bits (the host refuses
+// images of 2^31 tiles or more), which keeps the registers of the kernels
+// whose bounds leave little room free of spills.
+CUWAVELET_HD void part_tile_yx(const FusedGeometry& g, int t, int& ty, int& tx) {
+  if (!launch_is_ring(g)) {
+    const int span_x = (int)g.span[kX];
+    ty = (int)g.tile0[kY] + t / span_x;
+    tx = (int)g.tile0[kX] + t % span_x;
+    return;
+  }
+  const int Ty = (int)g.tiles[kY], Tx = (int)g.tiles[kX];
+  const int wy = (int)g.ring[kY], wx = (int)g.ring[kX];
+  if (t < 2 * wy * Tx) {
+    const int r = t / Tx;
+    ty = r < wy ? r : Ty - 2 * wy + r;
+    tx = t % Tx;
+    return;
+  }
+  t -= 2 * wy * Tx;
+  const int c = t % (2 * wx);
+  ty = wy + t / (2 * wx);
+  tx = c < wx ? c : Tx - 2 * wx + c;
+}
 
 // Where tile number `tile` of a launch lies: its operands' offsets (batch
 // item), its first output along y and x, and its output counts (the last tiles
 // of an image are partial) for outputs of len_y x len_x.
+template <bool PARTS = false>
 struct TilePlace {
   index_t offset[kFusedOperands];
   index_t y0, x0;
   int out_y, out_x;
   CUWAVELET_HD TilePlace(const FusedGeometry& g, index_t tile, index_t len_y, index_t len_x) {
-    const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
+    const index_t tiles_per_image = launch_tiles_per_image<PARTS>(g);
     const index_t in_image = tile % tiles_per_image;
     batch_offsets(g, tile / tiles_per_image, offset, kFusedOperands);
-    y0 = (in_image / g.tiles[kX]) * g.tile[kY];
-    x0 = (in_image % g.tiles[kX]) * g.tile[kX];
+    if (PARTS) {
+      int ty, tx;
+      part_tile_yx(g, (int)in_image, ty, tx);
+      y0 = ty * g.tile[kY];
+      x0 = tx * g.tile[kX];
+    } else {
+      y0 = (in_image / g.tiles[kX]) * g.tile[kY];
+      x0 = (in_image % g.tiles[kX]) * g.tile[kX];
+    }
     out_y = (int)(len_y - y0 < g.tile[kY] ? len_y - y0 : g.tile[kY]);
     out_x = (int)(len_x - x0 < g.tile[kX] ? len_x - x0 : g.tile[kX]);
   }
@@ -194,11 +248,10 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
   const index_t ny = g.coeff_len[kY], nx = g.coeff_len[kX];
   const index_t sy = axis_stride(g, kImage, kY), sx = axis_stride(g, kImage, kX);
   T* const band[4] = {aa, ad, da, dd};
-  const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
-  const index_t total_tiles = g.batch_total * tiles_per_image;
+  const index_t total_tiles = g.batch_total * launch_tiles_per_image<false>(g);
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
-    const TilePlace at(g, tile, ny, nx);
+    const TilePlace<> at(g, tile, ny, nx);
     const index_t* offset = at.offset;
     const index_t oy0 = at.y0, ox0 = at.x0;
     const int out_y = at.out_y, out_x = at.out_x;
@@ -377,11 +430,10 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
   const index_t Ly = g.signal_len[kY], Lx = g.signal_len[kX];
   const index_t ny = g.coeff_len[kY], nx = g.coeff_len[kX];
   const T* const band[4] = {aa, ad, da, dd};
-  const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
-  const index_t total_tiles = g.batch_total * tiles_per_image;
+  const index_t total_tiles = g.batch_total * launch_tiles_per_image<false>(g);
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
-    const TilePlace at(g, tile, Ly, Lx);
+    const TilePlace<> at(g, tile, Ly, Lx);
     const index_t* offset = at.offset;
     const index_t i0 = at.y0, j0 = at.x0;
     const int out_y = at.out_y, out_x = at.out_x;
@@ -595,12 +647,14 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
   const AdjointAxis<M> ax_x(g.signal_len[kX], g.coeff_len[kX], (int)g.filter_len[kX]);
   const index_t ny = g.coeff_len[kY], nx = g.coeff_len[kX];
   const T* const band[4] = {aa, ad, da, dd};
-  const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
-  const index_t total_tiles = g.batch_total * tiles_per_image;
+  // A level may run as its interior (zero mode) and its edge ring (the
+  // mode's own), except in periodization, whose interior is not zero mode's.
+  constexpr bool PARTS = M != kPeriodization;
+  const index_t total_tiles = g.batch_total * launch_tiles_per_image<PARTS>(g);
   const int band_cells = L.band_elems();
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
-    const TilePlace at(g, tile, ax_y.N, ax_x.N);
+    const TilePlace<PARTS> at(g, tile, ax_y.N, ax_x.N);
     const index_t* offset = at.offset;
     const index_t i0 = at.y0, j0 = at.x0;
     const int out_y = at.out_y, out_x = at.out_x;

@@ -29,8 +29,9 @@
 //   3 (80)            the rest (the other adjoints with filters by address,
 //                     the backward of learned filters, included).
 // Doubles take two registers each (2 blocks; the two-level kernel's smooth and
-// antireflect extensions, and the antireflect adjoint with filters by address,
-// all they may have: 1).
+// antireflect extensions and the antireflect adjoints, all they may have: 1;
+// the adjoint by value spilled 12 bytes at 2 once its tile loop could run part
+// of the grid).
 template <int OP, int M, int TAPS, typename T>
 struct Dwt2MinBlocks {
   enum {
@@ -46,7 +47,7 @@ struct Dwt2MinBlocks {
             : OP == 0 && sizeof(T) == 4 && light_modes ? 5
             : OP == 2 && sizeof(T) == 4 && M == cuwavelet::kZero ? 5
             : sizeof(T) == 8 && ((OP == -1 && edge_heavy) ||
-                                 (OP == 2 && TAPS == 0 && M == cuwavelet::kAntireflect)) ? 1
+                                 (OP == 2 && M == cuwavelet::kAntireflect)) ? 1
             : sizeof(T) == 8 || heavy ? 2
             : (OP == 0 || light_adjoint || (OP == -1 && TAPS == 1)) && !edge_heavy &&
                   !wrapping_two_levels

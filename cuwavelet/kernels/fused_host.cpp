@@ -204,7 +204,9 @@ py::dict records() {
       CUWAVELET_FIELD(FusedGeometry, batch_ndim), CUWAVELET_FIELD(FusedGeometry, batch_total),
       CUWAVELET_FIELD(FusedGeometry, signal_len), CUWAVELET_FIELD(FusedGeometry, coeff_len),
       CUWAVELET_FIELD(FusedGeometry, filter_len), CUWAVELET_FIELD(FusedGeometry, tile),
-      CUWAVELET_FIELD(FusedGeometry, tiles), CUWAVELET_FIELD(FusedGeometry, fold_reach),
+      CUWAVELET_FIELD(FusedGeometry, tiles), CUWAVELET_FIELD(FusedGeometry, tile0),
+      CUWAVELET_FIELD(FusedGeometry, span), CUWAVELET_FIELD(FusedGeometry, ring),
+      CUWAVELET_FIELD(FusedGeometry, fold_reach),
       CUWAVELET_FIELD(FusedGeometry, batch_shape), CUWAVELET_FIELD(FusedGeometry, stride)});
   d["TwoLevelGeometry"] = describe_record<TwoLevelGeometry>({
       CUWAVELET_FIELD(TwoLevelGeometry, batch_ndim),
