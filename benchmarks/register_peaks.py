@@ -2,7 +2,7 @@
 peak, and any spills. No GPU needed.
 
     python benchmarks/register_peaks.py "fused_dwt2_kernel<2, 2, 1, float>" \
-        [--source fused_device.cu] [--top 12] [--margin 2] [--depth 3]
+        [--source fused_device.cu] [--top 12] [--margin 2] [--depth 3] [--loops]
 
 ptxas fits each kernel into the registers its launch bound leaves (64 at 4
 blocks of 256 threads per SM), so the register count alone says little about
@@ -16,6 +16,13 @@ place. This prints, for one specialization compiled as cuwavelet compiles it
                 lines of the functions they are inlined into) of the
                 instructions within --margin of that peak, most first
     spills      every local-memory store or load ptxas added, with its line
+
+With --loops it prints instead the kernel's loops (a backward branch and the
+instructions from its target to it), innermost last, each with its size, its
+instructions by opcode and the source lines most of them come from: what one
+trip of a gather, a filter pass or a tile costs, compiled (static counts: a
+trip runs the loop's straight-line part and the branches it takes; the
+fused kernels' tap loops are unrolled to kMaxFusedTaps and left early).
 
 Needs ptxas (the CUDA toolkit's, on PATH or under $CUDA_HOME/bin) and nvdisasm
 (the toolkit's, or `pip install nvidia-cuda-nvdisasm`).
@@ -112,6 +119,49 @@ def instructions(cubin: Path):
     return out
 
 
+_LABEL = re.compile(r"^\s*(\.L_x_\d+):")
+_BRANCH = re.compile(r"\bBRA(?:\.\S+)?\s+`\((\.L_x_\d+)\)")
+
+
+def loops(cubin: Path):
+    """[(first address, last address)] of the cubin's loops: each backward
+    branch and its target, from nvdisasm's labels."""
+    text = subprocess.run([tool("nvdisasm"), "-c", str(cubin)], capture_output=True, text=True,
+                          check=True).stdout
+    labels, pending, branches = {}, [], []
+    for line in text.splitlines():
+        m = _LABEL.match(line)
+        if m:
+            pending.append(m.group(1))
+            continue
+        m = _ADDRESS.match(line)
+        if m:
+            at = int(m.group(1), 16)
+            labels.update((label, at) for label in pending)
+            pending = []
+            b = _BRANCH.search(m.group(2))
+            if b:
+                branches.append((at, b.group(1)))
+    return sorted({(labels[label], at) for at, label in branches if labels.get(label, at + 1) <= at})
+
+
+def opcode(instruction: str) -> str:
+    """An instruction's opcode without its predicate and modifiers (IMAD.WIDE.U32 -> IMAD)."""
+    words = instruction.split()
+    return (words[1] if words[0].startswith("@") else words[0]).split(".")[0]
+
+
+def print_loops(table, spans, depth: int, top: int) -> None:
+    for first, last in spans:
+        body = [(t, place) for a, t, _, place in table if first <= int(a, 16) <= last]
+        kinds = collections.Counter(opcode(t) for t, _ in body)
+        print(f"\nloop {first:#06x}-{last:#06x}: {len(body)} instructions: "
+              + ", ".join(f"{k} {n}" for k, n in kinds.most_common(8)))
+        lines = collections.Counter(place[:1 + depth] for _, place in body)
+        for place, count in lines.most_common(top):
+            print(f"  {count:4d}  {describe(place, depth)}")
+
+
 def code_at(file: str, line: int) -> str:
     path = cuda.KERNEL_DIR / file
     text = path.read_text().splitlines() if path.is_file() else []
@@ -136,6 +186,8 @@ def main(argv=None):
                    help="instructions within this many registers of the peak count")
     p.add_argument("--depth", type=int, default=3,
                    help="callers shown (and grouped on) past the innermost inlined line")
+    p.add_argument("--loops", action="store_true",
+                   help="print the kernel's loops: sizes, opcodes, source lines")
     args = p.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,6 +196,7 @@ def main(argv=None):
         log = subprocess.run([tool("ptxas"), f"-arch={kr.DEFAULT_ARCH}", "-v", str(ptx), "-o",
                               str(cubin)], capture_output=True, text=True, check=True).stderr
         table = instructions(cubin)
+        spans = loops(cubin) if args.loops else []
     used = re.search(r"Used (\d+) registers", log)
     spilled = re.search(r"(\d+) bytes spill stores, (\d+) bytes spill loads", log)
     peak = max(live for _, _, live, _ in table)
@@ -151,6 +204,9 @@ def main(argv=None):
           f"at most {peak} live at one instruction; "
           f"spills {spilled.group(1) if spilled else 0} / {spilled.group(2) if spilled else 0} "
           f"bytes stored / loaded; {len(table)} instructions")
+    if args.loops:
+        print_loops(table, spans, args.depth, args.top)
+        return
     near = collections.Counter(place[:1 + args.depth] for _, _, live, place in table
                                if live >= peak - args.margin)
     print(f"\ninstructions with at least {peak - args.margin} live registers, by source line"

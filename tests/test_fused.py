@@ -192,6 +192,23 @@ def test_outputs_written_in_place_through_views():
     assert np.isnan(image[:, 1::2]).all()
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_dwt2_tiles_inside_the_image_match_pywt(mode):
+    """Images of four tiles per axis: the inner tiles' input windows lie inside
+    the image and are loaded without the boundary extension (their own path in
+    load_input_window), the outer ones with it; every coefficient is pywt's,
+    with the image's fast axis along y or along x."""
+    for i, (wavelet, axes, dtype) in enumerate((("db2", (1, 2), np.float64),
+                                                ("sym5", (2, 1), np.float64),
+                                                ("sym5", (1, 2), np.float32))):
+        x = random((2, 210, 200), dtype, seed=i)
+        banks, modes = banks_modes(wavelet, mode, axes)
+        plan = _fused._plan("dwt2", x, axes, banks, modes)
+        assert all(-(-n // t) >= 4 for n, t in zip(plan.coeff_len, plan.tile)), plan.tile
+        expected = quiet(pywt.dwtn, x, wavelet, mode, axes=axes)
+        assert_same_structure(fused("dwt2", x, wavelet, mode, axes), expected, RTOL[dtype])
+
+
 @pytest.mark.parametrize("mode", ["symmetric", "periodization", "antireflect"])
 def test_deep_level_batches_take_smaller_tiles(mode):
     """A launch over many small images (the deep levels of a batch) moving

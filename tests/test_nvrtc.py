@@ -309,12 +309,10 @@ def test_line_markers_name_every_line_of_every_header(entry):
     assert checked > 500 and len(files) >= 2
 
 
-def test_register_peaks_names_the_source_lines_at_a_kernels_peak(capsys):
-    """benchmarks/register_peaks.py on a fused synthesis: ptxas's register
-    count, the peak of live registers (at most that count) and the header
-    lines of the instructions there, with the lines they are inlined into."""
+def _register_peaks_module():
+    """benchmarks/register_peaks.py as a module, or a skip where NVRTC, ptxas
+    or nvdisasm is missing."""
     import importlib.util
-    import re
     from pathlib import Path
     _nvrtc()
     root = Path(__file__).resolve().parent.parent
@@ -327,6 +325,15 @@ def test_register_peaks_names_the_source_lines_at_a_kernels_peak(capsys):
             register_peaks.tool(name)
         except SystemExit as exc:
             pytest.skip(str(exc))
+    return register_peaks
+
+
+def test_register_peaks_names_the_source_lines_at_a_kernels_peak(capsys):
+    """benchmarks/register_peaks.py on a fused synthesis: ptxas's register
+    count, the peak of live registers (at most that count) and the header
+    lines of the instructions there, with the lines they are inlined into."""
+    import re
+    register_peaks = _register_peaks_module()
     register_peaks.main(["fused_dwt2_kernel<1, 2, 1, float>", "--top", "3"])
     out = capsys.readouterr().out
     m = re.search(r"(\d+) registers \(ptxas\), at most (\d+) live at one instruction", out)
@@ -338,3 +345,22 @@ def test_register_peaks_names_the_source_lines_at_a_kernels_peak(capsys):
     assert rows and all(int(n) > 0 for _, n, _ in rows), out
     assert any(callers for _, _, callers in rows), out
     assert any(f == "dwt2_fused.cuh" for f, _, _ in rows), out
+
+
+def test_register_peaks_loops_show_the_interior_gather_lighter_than_the_edges(capsys):
+    """register_peaks.py --loops on the symmetric analysis: the loops of its
+    input gathers are found and traced to load_input_window, and the one of
+    the windows inside the image (plain strided loads) compiles to fewer
+    instructions than the one that extends the image past its edges."""
+    import re
+    register_peaks = _register_peaks_module()
+    register_peaks.main(["fused_dwt2_kernel<0, 2, 1, float>", "--loops", "--top", "4",
+                         "--depth", "1"])
+    out = capsys.readouterr().out
+    loops = re.findall(r"^loop 0x[0-9a-f]+-0x[0-9a-f]+: (\d+) instructions.*\n((?:  .*\n)*)",
+                       out, flags=re.M)
+    assert len(loops) >= 4, out
+    interior = [int(n) for n, lines in loops if "corner + (index_t)r * sy" in lines]
+    extended = [int(n) for n, lines in loops if "wrap_index" in lines or "p < period" in lines]
+    assert len(interior) == 1 and extended, out
+    assert interior[0] < min(extended), out

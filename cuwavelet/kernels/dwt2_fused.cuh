@@ -168,16 +168,34 @@ CUWAVELET_BLOCK A extended_sample_2d(const Block& b, const T* x, index_t sy, ind
 // consecutive banks.
 
 // The extended image window [py0, py0 + rows) x [px0, px0 + cols) -> `in`.
-template <int M, typename T, typename A, class Block>
+// INTERIOR: windows inside the image take a path of their own (not in
+// constant mode, whose analysis then spills at its bound of 5 blocks per SM
+// and whose extension, a clamp, costs little; nor in the two-level kernel's
+// periodization).
+template <int M, typename T, typename A, bool INTERIOR = M != kConstant, class Block>
 CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T* image,
                                        index_t sy, index_t sx, index_t Ny, index_t Nx,
                                        index_t py0, index_t px0, int rows, int cols) {
-  gather_2d<kGatherDepth>(
-      b, rows, cols,
-      [&](int r, int c) {
-        return extended_sample_2d<M, T, A>(b, image, sy, sx, Ny, Nx, py0 + r, px0 + c);
-      },
-      [&](int r, int c, A v) { b.store(in + r * 2 * half + (c & 1) * half + (c >> 1), v); });
+  const auto store = [&](int r, int c, A v) {
+    b.store(in + r * 2 * half + (c & 1) * half + (c >> 1), v);
+  };
+  if (INTERIOR && py0 >= 0 && px0 >= 0 && py0 + rows <= Ny && px0 + cols <= Nx) {
+    // Inside the image (most tiles): plain strided loads. The extension's
+    // tests per value, which every mode but zero would otherwise run for every
+    // tile, are most of an edge window's instructions (ptxas, sm_90).
+    const T* corner = image + py0 * sy + px0 * sx;
+    gather_2d<kGatherDepth>(
+        b, rows, cols,
+        [&](int r, int c) { return A(b.load_once(corner + (index_t)r * sy + (index_t)c * sx)); },
+        store);
+  } else {
+    gather_2d<kGatherDepth>(
+        b, rows, cols,
+        [&](int r, int c) {
+          return extended_sample_2d<M, T, A>(b, image, sy, sx, Ny, Nx, py0 + r, px0 + c);
+        },
+        store);
+  }
 }
 
 // Both filters along x at output column o of a row split even | odd: tap j
