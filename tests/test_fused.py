@@ -196,12 +196,16 @@ def test_outputs_written_in_place_through_views():
 def test_dwt2_tiles_inside_the_image_match_pywt(mode):
     """Images of four tiles per axis: the inner tiles' input windows lie inside
     the image and are loaded without the boundary extension (their own path in
-    load_input_window), the outer ones with it; every coefficient is pywt's,
-    with the image's fast axis along y or along x."""
-    for i, (wavelet, axes, dtype) in enumerate((("db2", (1, 2), np.float64),
-                                                ("sym5", (2, 1), np.float64),
-                                                ("sym5", (1, 2), np.float32))):
+    load_input_window, offsets from the window's corner in 32 bits), the outer
+    ones with it; every coefficient is pywt's, with the image's fast axis along
+    y or along x, and its rows in reverse (negative strides)."""
+    for i, (wavelet, axes, dtype, reverse) in enumerate((("db2", (1, 2), np.float64, False),
+                                                         ("sym5", (2, 1), np.float64, False),
+                                                         ("sym5", (1, 2), np.float32, False),
+                                                         ("db3", (1, 2), np.float64, True))):
         x = random((2, 210, 200), dtype, seed=i)
+        if reverse:
+            x = x[:, ::-1]
         banks, modes = banks_modes(wavelet, mode, axes)
         plan = _fused._plan("dwt2", x, axes, banks, modes)
         assert all(-(-n // t) >= 4 for n, t in zip(plan.coeff_len, plan.tile)), plan.tile

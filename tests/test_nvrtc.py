@@ -360,7 +360,7 @@ def test_register_peaks_loops_show_the_interior_gather_lighter_than_the_edges(ca
     loops = re.findall(r"^loop 0x[0-9a-f]+-0x[0-9a-f]+: (\d+) instructions.*\n((?:  .*\n)*)",
                        out, flags=re.M)
     assert len(loops) >= 4, out
-    interior = [int(n) for n, lines in loops if "corner + (index_t)r * sy" in lines]
+    interior = [int(n) for n, lines in loops if "load_once(corner" in lines]
     extended = [int(n) for n, lines in loops if "wrap_index" in lines or "p < period" in lines]
     assert len(interior) == 1 and extended, out
     assert interior[0] < min(extended), out

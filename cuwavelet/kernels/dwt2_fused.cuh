@@ -171,7 +171,7 @@ CUWAVELET_BLOCK A extended_sample_2d(const Block& b, const T* x, index_t sy, ind
 // INTERIOR: windows inside the image take a path of their own (not in
 // constant mode, whose analysis then spills at its bound of 5 blocks per SM
 // and whose extension, a clamp, costs little; nor in the two-level kernel's
-// periodization).
+// periodic and periodization modes).
 template <int M, typename T, typename A, bool INTERIOR = M != kConstant, class Block>
 CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T* image,
                                        index_t sy, index_t sx, index_t Ny, index_t Nx,
@@ -179,14 +179,19 @@ CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T*
   const auto store = [&](int r, int c, A v) {
     b.store(in + r * 2 * half + (c & 1) * half + (c >> 1), v);
   };
-  if (INTERIOR && py0 >= 0 && px0 >= 0 && py0 + rows <= Ny && px0 + cols <= Nx) {
-    // Inside the image (most tiles): plain strided loads. The extension's
-    // tests per value, which every mode but zero would otherwise run for every
-    // tile, are most of an edge window's instructions (ptxas, sm_90).
+  // A window inside the image (most tiles) whose offsets from its corner fit
+  // in 32 bits: plain strided loads. The extension's tests per value, which
+  // every mode but zero would otherwise run for every tile, are most of an
+  // edge window's instructions (ptxas, sm_90), and 64-bit offsets three
+  // multiply-adds each.
+  const index_t reach = (sy < 0 ? -sy : sy) * rows + (sx < 0 ? -sx : sx) * cols;
+  if (INTERIOR && py0 >= 0 && px0 >= 0 && py0 + rows <= Ny && px0 + cols <= Nx &&
+      reach < (index_t(1) << 31)) {
     const T* corner = image + py0 * sy + px0 * sx;
+    const int row_step = (int)sy, col_step = (int)sx;
     gather_2d<kGatherDepth>(
         b, rows, cols,
-        [&](int r, int c) { return A(b.load_once(corner + (index_t)r * sy + (index_t)c * sx)); },
+        [&](int r, int c) { return A(b.load_once(corner + (r * row_step + c * col_step))); },
         store);
   } else {
     gather_2d<kGatherDepth>(
