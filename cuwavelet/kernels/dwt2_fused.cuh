@@ -167,6 +167,13 @@ CUWAVELET_BLOCK A extended_sample_2d(const Block& b, const T* x, index_t sy, ind
 // so that the row filter's threads (output o reads column 2o + const) hit
 // consecutive banks.
 
+// Compiled with CUWAVELET_INTERIOR_GATHER=0, every window goes through the
+// extension, as before the interior path: for an A/B on a GPU
+// (ncu_workloads.py --define; benchmarks/gpu_session.sh's ncu step).
+#ifndef CUWAVELET_INTERIOR_GATHER
+#define CUWAVELET_INTERIOR_GATHER 1
+#endif
+
 // The extended image window [py0, py0 + rows) x [px0, px0 + cols) -> `in`.
 // INTERIOR: windows inside the image take a path of their own (not in
 // constant mode, whose analysis then spills at its bound of 5 blocks per SM
@@ -185,7 +192,8 @@ CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T*
   // edge window's instructions (ptxas, sm_90), and 64-bit offsets three
   // multiply-adds each.
   const index_t reach = (sy < 0 ? -sy : sy) * rows + (sx < 0 ? -sx : sx) * cols;
-  if (INTERIOR && py0 >= 0 && px0 >= 0 && py0 + rows <= Ny && px0 + cols <= Nx &&
+  if (CUWAVELET_INTERIOR_GATHER && INTERIOR && py0 >= 0 && px0 >= 0 && py0 + rows <= Ny &&
+      px0 + cols <= Nx &&
       reach < (index_t(1) << 31)) {
     const T* corner = image + py0 * sy + px0 * sx;
     const int row_step = (int)sy, col_step = (int)sx;
