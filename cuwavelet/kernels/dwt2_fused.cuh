@@ -191,10 +191,9 @@ CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T*
   // every mode but zero would otherwise run for every tile, are most of an
   // edge window's instructions (ptxas, sm_90), and 64-bit offsets three
   // multiply-adds each.
+  const bool inside = py0 >= 0 && px0 >= 0 && py0 + rows <= Ny && px0 + cols <= Nx;
   const index_t reach = (sy < 0 ? -sy : sy) * rows + (sx < 0 ? -sx : sx) * cols;
-  if (CUWAVELET_INTERIOR_GATHER && INTERIOR && py0 >= 0 && px0 >= 0 && py0 + rows <= Ny &&
-      px0 + cols <= Nx &&
-      reach < (index_t(1) << 31)) {
+  if (CUWAVELET_INTERIOR_GATHER && INTERIOR && inside && reach < (index_t(1) << 31)) {
     const T* corner = image + py0 * sy + px0 * sx;
     const int row_step = (int)sy, col_step = (int)sx;
     gather_2d<kGatherDepth>(
