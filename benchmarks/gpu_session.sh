@@ -14,9 +14,9 @@
 #   5. bench_fused1d_gpu.py: the 1D fused launches (wavedec, waverec, wavedec's
 #      adjoint) against one launch per level (W1, W5; zero and symmetric)
 #   6. ncu over the fused kernels of W5 and W6 (ncu_workloads.py): duration, DRAM and
-#      SM throughput, occupancy, registers; then W6's 2D analysis launches with and
-#      without their interior gather (CUWAVELET_INTERIOR_GATHER=1 / 0): durations
-#      and executed instructions
+#      SM throughput, occupancy, registers; then W6's 2D launches in zero mode with
+#      their gathers three ways (16-byte loads, a value per load, the boundary
+#      extension for every window): durations and executed instructions
 #   7. bench_register_block.py: the 1D multi-level kernel, 4 outputs per thread vs 1
 #   8. bench_jax.py --devices gpu: JAX under jit, results written into XLA's
 #      outputs against copied there (needs jax[cuda] on the card)
@@ -85,16 +85,23 @@ if want ncu; then
         --section SpeedOfLight --section Occupancy --section LaunchStats "$py" benchmarks/ncu_workloads.py
     grep -E "fused_|Duration|DRAM Throughput|Compute \(SM\)|Registers Per|Achieved Occupancy|Waves Per SM" \
         "$out/ncu.log" | head -120 > "$out/ncu-summary.txt"
-    # The 2D analysis with and without its interior gather (CUWAVELET_INTERIOR_GATHER):
-    # W6's wavedec2 launches, durations and instructions
-    for gather in 1 0; do
-        "$py" benchmarks/ncu_workloads.py --workloads W6 --define CUWAVELET_INTERIOR_GATHER=$gather \
-            > /dev/null 2>&1
-        run 90 "ncu-interior-$gather" ncu --target-processes all -k regex:fused_dwt2_kernel \
-            --launch-skip 15 --launch-count 5 --section SpeedOfLight --section InstructionStats \
-            "$py" benchmarks/ncu_workloads.py --workloads W6 --define CUWAVELET_INTERIOR_GATHER=$gather
-        grep -E "fused_dwt2_kernel|Duration|Executed Instructions" "$out/ncu-interior-$gather.log" \
-            | head -30
+    # The 2D gathers three ways, on W6's launches in zero mode (wavedec2, waverec2 and
+    # the adjoint of wavedec2), durations and executed instructions: as built (16-byte
+    # loads where the rows allow), a value per load (CUWAVELET_VECTOR_GATHER=0), and
+    # the extension for every window (both 0: the gathers before the interior path)
+    n6=$("$py" benchmarks/ncu_workloads.py --count --workloads W6 --mode zero)
+    for variant in vector scalar extension; do
+        case $variant in
+            vector) defines=(CUWAVELET_VECTOR_GATHER=1) ;;
+            scalar) defines=(CUWAVELET_VECTOR_GATHER=0) ;;
+            extension) defines=(CUWAVELET_VECTOR_GATHER=0 CUWAVELET_INTERIOR_GATHER=0) ;;
+        esac
+        args=(benchmarks/ncu_workloads.py --workloads W6 --mode zero --define "${defines[@]}")
+        "$py" "${args[@]}" > /dev/null 2>&1
+        run 120 "ncu-gather-$variant" ncu --target-processes all -k regex:fused \
+            --launch-skip "$n6" --launch-count "$n6" --section SpeedOfLight \
+            --section InstructionStats "$py" "${args[@]}"
+        grep -E "fused_|Duration|Executed Instructions" "$out/ncu-gather-$variant.log" | head -60
     done
 fi
 if want register; then

@@ -19,6 +19,9 @@ GPU's grid and block size, and prints what the emulator counted:
     work     multiply-adds, over the minimum (one per filter tap per output
              of each axis pass, from the real samples only)
     sh/mad   shared-memory loads per multiply-add
+    B/ld     global bytes per load instruction (4 or 8: a value at a time;
+             16: 16-byte loads; the 2D kernels are bound by their
+             instructions, not by DRAM)
     waves    blocks / (132 SMs x blocks resident per SM on an H100, from the
              registers ptxas gives the kernel and its shared memory:
              benchmarks/kernel_resources.py)
@@ -146,6 +149,7 @@ def summarize(label, args, result, found, ptxas=True):
                        mads=e["multiply_adds"], min_mads=info.minimum_work,
                        work_ratio=e["multiply_adds"] / max(info.minimum_work, 1),
                        shared_per_mad=e["shared_loads"] / max(e["multiply_adds"], 1),
+                       bytes_per_load=e["global_load_bytes"] / max(e["global_loads"], 1),
                        blocks_per_sm=per_sm, limiter=limiter,
                        waves=None if not per_sm else info.blocks / (132 * per_sm))
         rows.append(row)
@@ -182,7 +186,8 @@ def print_call(rows, total, seconds):
         print(f"    {r['kernel']:<44} {r['blocks']:>7} blocks {_fmt(r['waves'], '5.2f')} waves "
               f"{r['shared'] / 1024:5.1f} KB {r['moved'] / 1e6:8.2f} MB "
               f"bytes {r['bytes_ratio']:.3f}x dram {r['dram_ratio']:.3f}x "
-              f"work {r['work_ratio']:.3f}x sh/mad {r['shared_per_mad']:.3f}")
+              f"work {r['work_ratio']:.3f}x sh/mad {r['shared_per_mad']:.3f} "
+              f"B/ld {r['bytes_per_load']:.1f}")
     verdict = []
     if total["dram_ratio"] > TARGET_BYTES:
         verdict.append(f"dram over {TARGET_BYTES}x")

@@ -17,7 +17,7 @@ import pywt
 import cuwavelet as cw
 from cuwavelet._arrays import is_cupy
 from conftest import assert_same_structure, quiet, random, requires_cuda, to_numpy
-from cuwavelet import _fused, _fused_host, _launch, _wavelets
+from cuwavelet import _fused, _fused_host, _launch, _program, _wavelets
 from cuwavelet._fused import Emulation
 
 MODES = pywt.Modes.modes
@@ -211,6 +211,78 @@ def test_dwt2_tiles_inside_the_image_match_pywt(mode):
         assert all(-(-n // t) >= 4 for n, t in zip(plan.coeff_len, plan.tile)), plan.tile
         expected = quiet(pywt.dwtn, x, wavelet, mode, axes=axes)
         assert_same_structure(fused("dwt2", x, wavelet, mode, axes), expected, RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dwt2_interior_windows_load_16_bytes_at_a_time(dtype):
+    """Interior windows whose rows are contiguous and 16-byte aligned load 16
+    bytes per load instruction (gather_rows_16); a row's first and last loads
+    overhang the window by up to 3 floats or 1 double. Against pywt: every
+    overhang (the filter length and the mode set where a window starts in its
+    16-byte group), and the layouts that must load a value at a time: rows
+    starting off the 16-byte grid (a view one column in), and rows padded to
+    16 bytes in a buffer that ends with the image's last sample, where a
+    window reaching the last sample of a row with an odd width must not load
+    past it (the sanitizer run sees such a read)."""
+    itemsize = np.dtype(dtype).itemsize
+    lanes = 16 // itemsize
+    parent = random((2, 210, 208), dtype, seed=5)
+    ny, nx, pitch = 193, 193, 196  # (periodization's windows reach the last row and column)
+    flat = random(((2 * ny - 1) * pitch + nx,), dtype, seed=6)
+    tight = np.lib.stride_tricks.as_strided(flat, (2, ny, nx),
+                                            (ny * pitch * itemsize, pitch * itemsize, itemsize))
+    layouts = {"aligned": (parent[:, :, :200], True),
+               "rows off the 16-byte grid": (parent[:, :, 1:201], False),
+               "padded rows, the buffer ending at the last sample": (tight, None)}
+    for wavelet, mode in (("haar", "zero"), ("db2", "zero"), ("db2", "periodization"),
+                          ("db4", "periodization"), ("sym5", "symmetric")):
+        for name, (x, vector) in layouts.items():
+            with _program.counting(sample=False) as found:
+                got = fused("dwt2", x, wavelet, mode, (1, 2))
+            assert_same_structure(got, quiet(pywt.dwtn, x, wavelet, mode, axes=(1, 2)),
+                                  RTOL[dtype])
+            (launch,) = found
+            values_per_load = launch["global_load_bytes"] / launch["global_loads"] / itemsize
+            if vector is not None:  # (the inner tiles at `lanes` values per load, the others 1)
+                assert (values_per_load > 1.2) == vector, (wavelet, mode, name, values_per_load)
+                assert values_per_load <= lanes
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_coefficient_windows_load_16_bytes_at_a_time(dtype):
+    """The synthesis (idwt2) and the zero-mode analysis adjoint load their
+    inner tiles' coefficient windows 16 bytes at a time from subbands whose
+    rows are contiguous and 16-byte aligned, a value at a time from subbands
+    whose rows start off that grid; against pywt and the separable adjoint."""
+    itemsize = np.dtype(dtype).itemsize
+    x = random((2, 210, 200), dtype, seed=7)
+    for op, wavelet, mode in (("idwt2", "haar", "zero"), ("idwt2", "sym5", "zero"),
+                              ("idwt2", "db2", "periodization"),
+                              ("idwt2", "sym5", "symmetric"),
+                              ("dwt2_adjoint", "haar", "zero"), ("dwt2_adjoint", "sym5", "zero")):
+        c = pywt.dwtn(x, wavelet, mode, axes=(1, 2))
+        width = c["aa"].shape[-1]
+        assert width % (16 // itemsize) == 0  # (rows of whole 16-byte groups)
+        shifted = {}
+        for k, v in c.items():  # the same values, each row one value off the grid
+            parent = np.empty(v.shape[:-1] + (width + 16 // itemsize,), dtype)
+            shifted[k] = parent[..., 1:width + 1]
+            shifted[k][...] = v
+        if op == "idwt2":
+            expected = pywt.idwtn(c, wavelet, mode, axes=(1, 2))
+            run = lambda coeffs: fused(op, coeffs, wavelet, mode, (1, 2))  # noqa: E731
+        else:
+            expected = cw.adjoint.dwtn(c, wavelet, mode, (1, 2), data_shape=x.shape)
+            run = lambda coeffs: fused(op, coeffs, wavelet, mode, (1, 2),  # noqa: E731
+                                       data_shape=x.shape)
+        for name, coeffs, vector in (("aligned", c, True), ("off the grid", shifted, False)):
+            with _program.counting(sample=False) as found:
+                got = run(coeffs)
+            np.testing.assert_allclose(got, expected, rtol=RTOL[dtype],
+                                       atol=RTOL[dtype] * np.abs(expected).max())
+            values_per_load = sum(e["global_load_bytes"] for e in found) / sum(
+                e["global_loads"] for e in found) / itemsize
+            assert (values_per_load > 1.2) == vector, (op, wavelet, mode, name, values_per_load)
 
 
 @pytest.mark.parametrize("mode", ["symmetric", "periodization", "antireflect"])

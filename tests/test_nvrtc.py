@@ -179,6 +179,31 @@ def test_streaming_variant_compiles_without_spills(which):
     assert sorted(table) == sorted(names) and not spilling
 
 
+# The gather variants benchmarks/gpu_session.sh profiles against the default
+# (W6's launches in zero mode): a value per load, and the extension for every
+# window (the gathers before the interior path).
+GATHER_VARIANTS = [("CUWAVELET_VECTOR_GATHER=0",),
+                   ("CUWAVELET_VECTOR_GATHER=0", "CUWAVELET_INTERIOR_GATHER=0")]
+
+
+@pytest.mark.parametrize("defines", GATHER_VARIANTS, ids=lambda d: " ".join(d))
+def test_gather_variants_compile_without_spills(defines):
+    """The variants a card compares the 2D gathers with compile for sm_90
+    without spilling: the zero-mode analysis and synthesis, which W6's
+    wavedec2, waverec2 and wavedec2's adjoint run."""
+    _nvrtc()
+    module = KERNEL_MODULES["fused-2d"][0]
+    names = ["fused_dwt2_kernel<0, 0, 1, float>", "fused_dwt2_kernel<1, 0, 1, float>"]
+    assert set(names) <= set(module.names())
+    subset = types.SimpleNamespace(names=lambda: names, source=module.source, entry=module.entry)
+    try:
+        table = _kernel_resources.resources.__wrapped__(subset, defines=defines)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    spilling = [n for n, r in table.items() if r.spill_stores or r.spill_loads]
+    assert sorted(table) == sorted(names) and not spilling
+
+
 def test_compile_defines_set_and_restore_the_options():
     """The options every CUDA launch reads: COMPILE_OPTIONS itself (the very
     tuple, no rebuild per launch) unless a benchmark's compile_defines adds a

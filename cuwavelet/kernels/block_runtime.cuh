@@ -25,6 +25,9 @@
 //     b.load(p)            *p            (global or shared memory)
 //     b.store(p, v)        *p = v
 //     b.mul_add(acc, w, v) acc + w * v   (a filter tap)
+//     b.load_once_16(p)    16 bytes of global data at p (16-byte aligned) as
+//                          Lanes16<T>, in one load instruction (4 floats, 2
+//                          doubles); otherwise as load_once
 //     b.load_once(p), b.store_once(p, v)  global data the call reads or writes
 //                          once (an analysis' input, its details): compiled
 //                          with CUWAVELET_STREAMING=1, cache-streaming accesses
@@ -43,6 +46,15 @@
 #pragma once
 
 #include "dwt_math.cuh"
+
+namespace cuwavelet {
+// 16 bytes of T (4 floats, 2 doubles): what one vector load instruction moves.
+template <typename T>
+struct alignas(16) Lanes16 {
+  enum { kLanes = 16 / sizeof(T) };
+  T v[kLanes];
+};
+}  // namespace cuwavelet
 
 #if defined(__CUDACC__)  // NVRTC and nvcc: the real thing
 
@@ -75,6 +87,22 @@ struct DeviceBlock {
 #else
     return *p;
 #endif
+  }
+  __device__ __forceinline__ Lanes16<float> load_once_16(const float* p) const {
+#if CUWAVELET_STREAMING
+    const float4 q = __ldcs(reinterpret_cast<const float4*>(p));
+#else
+    const float4 q = *reinterpret_cast<const float4*>(p);
+#endif
+    return Lanes16<float>{{q.x, q.y, q.z, q.w}};
+  }
+  __device__ __forceinline__ Lanes16<double> load_once_16(const double* p) const {
+#if CUWAVELET_STREAMING
+    const double2 q = __ldcs(reinterpret_cast<const double2*>(p));
+#else
+    const double2 q = *reinterpret_cast<const double2*>(p);
+#endif
+    return Lanes16<double>{{q.x, q.y}};
   }
   template <typename T>
   __device__ __forceinline__ void store_once(T* p, T v) const {
@@ -130,6 +158,7 @@ struct EmulatorOptions {
 // What the blocks of a launch did (the emulator's counters).
 struct Counts {
   long long global_load_bytes = 0, global_store_bytes = 0;
+  long long global_loads = 0;  // load accesses of global memory, of any width
   long long shared_loads = 0, shared_stores = 0;  // accesses, of any width
   long long multiply_adds = 0;
   long long blocks = 0;
@@ -157,6 +186,9 @@ class HostBlock {
   T load_once(const T* p) const { require_global(p); return load(p); }
   template <typename T>
   void store_once(T* p, T v) const { require_global(p); store(p, v); }
+  // (a misaligned vector load faults on the GPU: the emulator reports it)
+  template <typename T>
+  Lanes16<T> load_once_16(const T* p) const;
   template <typename A, typename W>
   A mul_add(A acc, W w, A v) const;
 
@@ -283,6 +315,10 @@ class Emulator {
     bool wrote_past = overran_[1];  // b.store past the end, or a raw write just past it
     for (std::size_t i = 0; i < kMinGuardBytes; ++i)
       wrote_past = wrote_past || shared_base()[shared_bytes_ + i] != kGuard;
+    if (misaligned_)
+      throw std::logic_error("block " + std::to_string(blk) +
+                             " made a 16-byte load (load_once_16) from an address not "
+                             "16-byte aligned");
     if (once_in_shared_)
       throw std::logic_error("block " + std::to_string(blk) +
                              " used a global-memory-only access (load_once / store_once) on "
@@ -308,6 +344,7 @@ class Emulator {
   int running_ = 0;
   bool overran_[2] = {false, false};  // a b.load / b.store reached the guard bytes
   bool once_in_shared_ = false;  // a load_once / store_once of a shared address
+  bool misaligned_ = false;      // a load_once_16 of an address not 16-byte aligned
   index_t block_ = 0, grid_ = 0;
   const void* body_ = nullptr;
   void (*invoke_)(const void*, const HostBlock&) = nullptr;
@@ -334,12 +371,23 @@ inline void HostBlock::count_access(const void* p, std::size_t bytes, bool store
     if (c + bytes > s + em_->shared_bytes_) em_->overran_[store] = true;  // reported after the block
   } else {
     (store ? n.global_store_bytes : n.global_load_bytes) += (long long)bytes;
+    if (!store) ++n.global_loads;
     if (em_->options_.count_sectors) {
       const std::uint64_t a = (std::uint64_t)(std::uintptr_t)c;
       for (std::uint64_t sector = a >> 5; sector <= (a + bytes - 1) >> 5; ++sector)
         em_->sectors_[store].insert(sector);
     }
   }
+}
+
+template <typename T>
+Lanes16<T> HostBlock::load_once_16(const T* p) const {
+  require_global(p);
+  if (reinterpret_cast<std::uintptr_t>(p) % 16 != 0) em_->misaligned_ = true;
+  count_access(p, 16, false);
+  Lanes16<T> v;
+  std::memcpy(v.v, p, 16);
+  return v;
 }
 
 template <typename A, typename W>

@@ -173,13 +173,43 @@ CUWAVELET_BLOCK A extended_sample_2d(const Block& b, const T* x, index_t sy, ind
 #ifndef CUWAVELET_INTERIOR_GATHER
 #define CUWAVELET_INTERIOR_GATHER 1
 #endif
+// 16-byte loads in flight per thread in gather_rows_16 (as many bytes as
+// kGatherDepth floats; two spill).
+enum { kVectorGatherDepth = 1 };
+
+// An input window inside the image -> `in` (rows split even | odd), 16
+// bytes per load, where rows_16_corner allows; false where it does not.
+template <typename T, typename A, class Block>
+CUWAVELET_BLOCK bool load_input_rows_16(const Block& b, A* in, int half, const T* image,
+                                        index_t sy, index_t sx, index_t Ny, index_t Nx,
+                                        index_t py0, index_t px0, int rows, int cols) {
+  int lead;
+  const T* corner = rows_16_corner(image, sy, sx, Ny, Nx, py0, px0, rows, cols, lead);
+  if (!corner) return false;
+  // The lanes' columns c0 + l alternate between the row's even and odd
+  // halves: lane l goes to (l even ? first : second) + l / 2.
+  gather_rows_16<kVectorGatherDepth>(
+      b, corner, (int)sy, lead, rows, cols, [&](int r, int c0, const Lanes16<T>& v) {
+        A* const even = in + r * 2 * half + ((c0 + 1) >> 1);
+        A* const odd = in + r * 2 * half + half + (c0 >> 1);
+        A* const first = (c0 & 1) ? odd : even;
+        A* const second = (c0 & 1) ? even : odd;
+        store_lanes<T>(c0, cols, v, [&](int l, T value) {
+          b.store((l & 1 ? second : first) + l / 2, A(value));
+        });
+      });
+  return true;
+}
 
 // The extended image window [py0, py0 + rows) x [px0, px0 + cols) -> `in`.
 // INTERIOR: windows inside the image take a path of their own (not in
 // constant mode, whose analysis then spills at its bound of 5 blocks per SM
 // and whose extension, a clamp, costs little; nor in the two-level kernel's
-// periodic and periodization modes).
-template <int M, typename T, typename A, bool INTERIOR = M != kConstant, class Block>
+// periodic and periodization modes); VECTOR: 16 bytes per load there where
+// the rows allow (rows_16_corner; not in the two-level kernels nor the
+// reflect-mode analysis with filters by address, which spill with it).
+template <int M, typename T, typename A, bool INTERIOR = M != kConstant, bool VECTOR = INTERIOR,
+          class Block>
 CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T* image,
                                        index_t sy, index_t sx, index_t Ny, index_t Nx,
                                        index_t py0, index_t px0, int rows, int cols) {
@@ -194,6 +224,9 @@ CUWAVELET_BLOCK void load_input_window(const Block& b, A* in, int half, const T*
   const bool inside = py0 >= 0 && px0 >= 0 && py0 + rows <= Ny && px0 + cols <= Nx;
   const index_t reach = (sy < 0 ? -sy : sy) * rows + (sx < 0 ? -sx : sx) * cols;
   if (CUWAVELET_INTERIOR_GATHER && INTERIOR && inside && reach < (index_t(1) << 31)) {
+    if constexpr (VECTOR)
+      if (load_input_rows_16<T, A>(b, in, half, image, sy, sx, Ny, Nx, py0, px0, rows, cols))
+        return;
     const T* corner = image + py0 * sy + px0 * sx;
     const int row_step = (int)sy, col_step = (int)sx;
     gather_2d<kGatherDepth>(
@@ -292,7 +325,8 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
     const index_t px0 = 2 * ox0 + analysis_offset<M>(Fx) - (Fx - 1);
     const T* image = x + offset[kImage];
 
-    load_input_window<M, T, A>(b, in, L.half_cols, image, sy, sx, Ny, Nx, py0, px0, rows, cols);
+    load_input_window<M, T, A, M != kConstant, M != kConstant && (BY_VALUE || M != kReflect)>(
+        b, in, L.half_cols, image, sy, sx, Ny, Nx, py0, px0, rows, cols);
     b.sync();
 
     for_each_cell(b, rows, out_x, [&](int r, int ox) {
@@ -354,14 +388,34 @@ struct SynthesisLayout : ImageTileLayout {
   }
 };
 
+// A window of a subband into rows `pitch` apart, 16 bytes per load, where
+// rows_16_corner allows (most tiles); false where it does not.
+template <typename T, typename A, class Block>
+CUWAVELET_BLOCK bool load_window_16(const Block& b, A* dst, int pitch, const T* src, index_t sy,
+                                    index_t sx, index_t ny, index_t nx, index_t ky0, index_t kx0,
+                                    int rows, int cols) {
+  int lead;
+  const T* corner = rows_16_corner(src, sy, sx, ny, nx, ky0, kx0, rows, cols, lead);
+  if (!corner) return false;
+  gather_rows_16<kVectorGatherDepth>(
+      b, corner, (int)sy, lead, rows, cols, [&](int r, int c0, const Lanes16<T>& v) {
+        A* const row = dst + r * pitch + c0;
+        store_lanes<T>(c0, cols, v, [&](int l, T value) { b.store(row + l, A(value)); });
+      });
+  return true;
+}
+
 // The synthesis kernels' gather (shared with dwt2_two_levels_synthesis.cuh):
 // window [ky0, ky0 + rows) x [kx0, kx0 + cols) of a subband (null: zeros)
 // -> dst (rows `pitch` apart); outside [0, ny) x [0, nx) zeros, or in
-// periodization the indices wrapped around.
-template <int M, typename T, typename A, class Block>
+// periodization the indices wrapped around. VECTOR: load_window_16 where it
+// can (not in the two-level synthesis, which spills with it).
+template <int M, typename T, typename A, bool VECTOR = true, class Block>
 CUWAVELET_BLOCK void load_coefficient_window(const Block& b, A* dst, int pitch, const T* src,
                                              index_t sy, index_t sx, index_t ny, index_t nx,
                                              index_t ky0, index_t kx0, int rows, int cols) {
+  if constexpr (VECTOR)
+    if (load_window_16<T, A>(b, dst, pitch, src, sy, sx, ny, nx, ky0, kx0, rows, cols)) return;
   gather_2d<kGatherDepth>(
       b, rows, cols,
       [&](int r, int c) {
@@ -696,6 +750,12 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
       const T* src = band[k] ? band[k] + offset[kAA + k] : nullptr;
       const index_t sky = axis_stride(g, kAA + k, kY), skx = axis_stride(g, kAA + k, kX);
       A* dst = coeffs + k * band_cells;
+      // A tile that folds nothing in holds one window per axis, contiguous
+      // (in zero mode: the other modes' adjoints spill with this path).
+      if (M == kZero && win_y.total == win_y.count[kOwn] && win_x.total == win_x.count[kOwn] &&
+          load_window_16<T, A>(b, dst, L.cols, src, sky, skx, ny, nx, win_y.coeff0[kOwn],
+                               win_x.coeff0[kOwn], win_y.total, win_x.total))
+        continue;
       gather_2d<kGatherDepth>(
           b, win_y.total, win_x.total,
           [&](int r, int c) {

@@ -162,7 +162,7 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
 
     // 1. input window
     // (the wrapping modes leave no registers for the interior path at this bound)
-    load_input_window<M, T, A, M != kConstant && M != kPeriodic && M != kPeriodization>(
+    load_input_window<M, T, A, M != kConstant && M != kPeriodic && M != kPeriodization, false>(
         b, in, L.half0, image, sy, sx, Ny, Nx, p0y, p0x, rows0, cols0);
     b.sync();
 

@@ -125,13 +125,13 @@ CUWAVELET_BLOCK void fused_synthesis_2d_two_levels(const Block& b, const TwoLeve
     // 1. coefficient windows: level 2's four subbands, level 1's details
     CUWAVELET_UNROLL
     for (int k = 0; k < 4; ++k)
-      load_coefficient_window<M, T, A>(
+      load_coefficient_window<M, T, A, false>(
           b, coeffs2 + k * band2, L.c2, level2[k] ? level2[k] + offset[kTLAA2 + k] : nullptr,
           g.stride[kTLAA2 + k][kMaxDims], g.stride[kTLAA2 + k][kMaxDims + 1], n2y, n2x,
           y2.from + y2.skip, x2.from + x2.skip, y2.count - y2.skip, x2.count - x2.skip);
     CUWAVELET_UNROLL
     for (int k = 0; k < 3; ++k)
-      load_coefficient_window<M, T, A>(
+      load_coefficient_window<M, T, A, false>(
           b, coeffs1 + (1 + k) * band1, L.c1, level1[k] ? level1[k] + offset[kTLAD1 + k] : nullptr,
           g.stride[kTLAD1 + k][kMaxDims], g.stride[kTLAD1 + k][kMaxDims + 1], n1y, n1x,
           y1.from, x1.from, y1.count, x1.count);

@@ -100,6 +100,7 @@ inline void define_emulator_module(pybind11::module_& m, EmulateFn emulate,
               emulate(family, op, mode, is_double, geometry, operands, filters, opt, grid, threads);
           return py::dict(py::arg("global_load_bytes") = c.global_load_bytes,
                           py::arg("global_store_bytes") = c.global_store_bytes,
+                          py::arg("global_loads") = c.global_loads,
                           py::arg("shared_loads") = c.shared_loads,
                           py::arg("shared_stores") = c.shared_stores,
                           py::arg("multiply_adds") = c.multiply_adds,

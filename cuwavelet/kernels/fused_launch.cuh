@@ -157,6 +157,80 @@ CUWAVELET_BLOCK void gather_2d(const Block& b, int rows, int cols, Value&& value
       });
 }
 
+// gather_2d of a window whose rows are contiguous in global memory, 16 bytes
+// per load (Lanes16: 4 floats, 2 doubles) where a value at a time costs an
+// address, a load and a row lookup each: value (r, c) of the window is
+// corner[r * row_step + c - lead], for an aligned `corner` (16 bytes) and
+// row_step (lanes), lead < lanes. Each load is handed whole to
+// store(r, c0, lanes): the values of columns c0 .. c0 + lanes - 1 of row r,
+// of which those before column 0 or from column `cols` on (the first and
+// last loads of a row overhang the window, inside the image: the caller's to
+// check) are not the window's (store_lanes below).
+template <int K, typename T, class Block, class Store>
+CUWAVELET_BLOCK void gather_rows_16(const Block& b, const T* corner, int row_step, int lead,
+                                    int rows, int cols, Store&& store) {
+  enum { V = Lanes16<T>::kLanes };
+  const int per_row = (lead + cols + V - 1) / V, count = rows * per_row;
+  const RowOf row_of(per_row);
+  const int nt = b.threads();
+  for (int e0 = b.thread(); e0 < count; e0 += K * nt) {
+    Lanes16<T> v[K];
+    int r[K], c0[K];
+    CUWAVELET_UNROLL
+    for (int u = 0; u < K; ++u) {
+      const int e = e0 + u * nt;
+      r[u] = row_of(e);
+      c0[u] = (e - r[u] * per_row) * V;  // (from the aligned corner, then from the window's)
+      if (e < count) v[u] = b.load_once_16(corner + (r[u] * row_step + c0[u]));
+      c0[u] -= lead;
+    }
+    CUWAVELET_UNROLL
+    for (int u = 0; u < K; ++u)
+      if (e0 + u * nt < count) store(r[u], c0[u], v[u]);
+  }
+}
+
+// Compiled with CUWAVELET_VECTOR_GATHER=0, every window loads a value at a
+// time (an A/B on a GPU: ncu_workloads.py --define).
+#ifndef CUWAVELET_VECTOR_GATHER
+#define CUWAVELET_VECTOR_GATHER 1
+#endif
+
+// Where window [r0, r0 + rows) x [c0, c0 + cols) of a 2D array (element
+// strides sy, sx; ny x nx) can take gather_rows_16: the 16-byte aligned
+// address its loads start from, and its `lead` (the columns before c0 they
+// load), or null. It must lie inside the array, its rows contiguous (sx = 1)
+// and 16-byte aligned (the start and sy), the last load of each row not
+// passing the row's end, and its offsets fit in 32 bits.
+template <typename T>
+CUWAVELET_HD const T* rows_16_corner(const T* base, index_t sy, index_t sx, index_t ny, index_t nx,
+                                     index_t r0, index_t c0, int rows, int cols, int& lead) {
+  enum { V = Lanes16<T>::kLanes };
+  if (!CUWAVELET_VECTOR_GATHER || sizeof(T) * V != 16 || !base || sx != 1 || sy % V != 0)
+    return nullptr;
+  if (r0 < 0 || c0 < 0 || r0 + rows > ny || (c0 + cols + V - 1) / V * V > nx) return nullptr;
+  if ((sy < 0 ? -sy : sy) * rows + c0 % V + cols >= (index_t(1) << 31)) return nullptr;
+  lead = (int)(c0 % V);
+  const T* corner = base + r0 * sy + (c0 - lead);
+  return reinterpret_cast<unsigned long long>(corner) % 16 == 0 ? corner : nullptr;
+}
+
+// The lanes of a gather_rows_16 load at columns c0 .. of a window of `cols`
+// columns: put(l, value) for each lane l whose column is in [0, cols); one
+// test for the loads inside the window (all but a row's first and last).
+template <typename T, class Put>
+CUWAVELET_BLOCK void store_lanes(int c0, int cols, const Lanes16<T>& v, Put&& put) {
+  enum { V = Lanes16<T>::kLanes };
+  if (c0 >= 0 && c0 + V <= cols) {
+    CUWAVELET_UNROLL
+    for (int l = 0; l < V; ++l) put(l, v.v[l]);
+  } else {
+    CUWAVELET_UNROLL
+    for (int l = 0; l < V; ++l)
+      if (c0 + l >= 0 && c0 + l < cols) put(l, v.v[l]);
+  }
+}
+
 // body(q) for the tap pairs q = 0 .. pairs - 1 (taps 2q and 2q + 1), in
 // order. BY_VALUE: unrolled to kMaxFusedTaps / 2 pairs with an exit at
 // `pairs`, so that q is a constant in each copy (see above); else a loop.
