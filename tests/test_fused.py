@@ -89,6 +89,10 @@ def test_emulator_refuses_divergent_barriers_and_overruns():
         _fused_host.shared_overrun(4, past=10, raw=True)
     with pytest.raises(RuntimeError, match="global-memory-only access"):
         _fused_host.streaming_on_shared(4)
+    _fused_host.load_16(4, offset=16)  # (aligned: no complaint)
+    for offset in (4, 8):
+        with pytest.raises(RuntimeError, match="not 16-byte aligned"):
+            _fused_host.load_16(4, offset=offset)
 
 
 @pytest.mark.parametrize("op", ["dwt2", "idwt2", "dwt2_adjoint"])

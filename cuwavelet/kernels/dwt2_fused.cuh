@@ -259,9 +259,24 @@ CUWAVELET_BLOCK void row_pair_split(const Block& b, const A* line, int half, int
   });
 }
 
-// Both filters at one output whose tap j reads at[-j * pitch].
-template <bool BY_VALUE, typename T, typename A, class Block>
-CUWAVELET_BLOCK void strided_pair(const Block& b, const A* at, int pitch, int F, const T* lo,
+// A pitch known at compile time: each tap's shared-memory offset is then an
+// immediate of its load, where a runtime pitch costs address arithmetic per
+// tap. The single-level kernels' y passes with filters by value
+// (column_quad, merge_columns and pair_cotangent with FULL_TILE) take rows
+// kFullTileX apart (a full tile's: the host's widest, ANALYSIS_TILE and
+// SYNTHESIS_TILE of _fused.py, which W6's finest levels run) as FixedPitch,
+// other pitches as ints: two copies of the pass, chosen per call. (Not in
+// the two-level kernels nor with filters by address: they spill with both.)
+template <int N>
+struct FixedPitch {
+  CUWAVELET_HD constexpr operator int() const { return N; }
+};
+enum { kFullTileX = 32 };
+
+// Both filters at one output whose tap j reads at[-j * pitch] (pitch: an int
+// or a FixedPitch).
+template <bool BY_VALUE, typename T, typename A, class Block, typename Pitch>
+CUWAVELET_BLOCK void strided_pair(const Block& b, const A* at, Pitch pitch, int F, const T* lo,
                                   const T* hi, A& l, A& h) {
   l = A(0); h = A(0);
   for_tap_pairs<BY_VALUE>(F / 2, [&](int q) {
@@ -273,12 +288,21 @@ CUWAVELET_BLOCK void strided_pair(const Block& b, const A* at, int pitch, int F,
 
 // The four subbands (aa, ad, da, dd) at output row o of column `col` of the
 // lo and hi rows (`pitch` apart): tap j reads row 2o + F - 1 - j.
-template <bool BY_VALUE, typename T, typename A, class Block>
-CUWAVELET_BLOCK void column_quad(const Block& b, const A* row_lo, const A* row_hi, int pitch,
-                                 int o, int col, int F, const T* lo, const T* hi, A acc[4]) {
+template <bool BY_VALUE, typename T, typename A, class Block, typename Pitch>
+CUWAVELET_BLOCK void column_quad_at(const Block& b, const A* row_lo, const A* row_hi, Pitch pitch,
+                                    int o, int col, int F, const T* lo, const T* hi, A acc[4]) {
   const int first = (2 * o + F - 1) * pitch + col;
   strided_pair<BY_VALUE, T, A>(b, row_lo + first, pitch, F, lo, hi, acc[0], acc[2]);
   strided_pair<BY_VALUE, T, A>(b, row_hi + first, pitch, F, lo, hi, acc[1], acc[3]);
+}
+template <bool BY_VALUE, typename T, typename A, bool FULL_TILE = false, class Block>
+CUWAVELET_BLOCK void column_quad(const Block& b, const A* row_lo, const A* row_hi, int pitch,
+                                 int o, int col, int F, const T* lo, const T* hi, A acc[4]) {
+  if (FULL_TILE && BY_VALUE && pitch == kFullTileX)
+    column_quad_at<BY_VALUE, T, A>(b, row_lo, row_hi, FixedPitch<kFullTileX>(), o, col, F, lo,
+                                   hi, acc);
+  else
+    column_quad_at<BY_VALUE, T, A>(b, row_lo, row_hi, pitch, o, col, F, lo, hi, acc);
 }
 
 // ---------------------------------------------------------------------------
@@ -340,7 +364,7 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
 
     for_each_cell(b, out_y, out_x, [&](int oy, int ox) {
       A acc[4];  // aa, ad, da, dd
-      column_quad<BY_VALUE, T, A>(b, row_lo, row_hi, L.tile_x, oy, ox, Fy, lo_y, hi_y, acc);
+      column_quad<BY_VALUE, T, A, true>(b, row_lo, row_hi, L.tile_x, oy, ox, Fy, lo_y, hi_y, acc);
       CUWAVELET_UNROLL
       for (int k = 0; k < 4; ++k) {
         T* at = band[k] + offset[kAA + k] + (oy0 + oy) * axis_stride(g, kAA + k, kY) +
@@ -476,10 +500,10 @@ CUWAVELET_BLOCK void merge_rows(const Block& b, const A* coeffs, int band_cells,
 
 // Along y: the lo-y and hi-y rows (`pitch` apart) merged into out_y x out_x
 // outputs, each handed to store(i, j, value).
-template <bool BY_VALUE, typename T, typename A, class Block, class Store>
-CUWAVELET_BLOCK void merge_columns(const Block& b, const A* merged_lo, const A* merged_hi,
-                                   int pitch, int first, int out_y, int out_x, int s, int F,
-                                   const T* lo, const T* hi, Store&& store) {
+template <bool BY_VALUE, typename T, typename A, class Block, typename Pitch, class Store>
+CUWAVELET_BLOCK void merge_columns_at(const Block& b, const A* merged_lo, const A* merged_hi,
+                                      Pitch pitch, int first, int out_y, int out_x, int s, int F,
+                                      const T* lo, const T* hi, Store&& store) {
   const int pair0 = -(s & 1), pairs = (out_y - pair0 + 1) / 2;
   for_each_cell(b, pairs, out_x, [&](int pair, int j) {
     const int i = pair0 + 2 * pair;
@@ -497,6 +521,17 @@ CUWAVELET_BLOCK void merge_columns(const Block& b, const A* merged_lo, const A* 
     for (int u = 0; u < 2; ++u)
       if (i + u >= 0 && i + u < out_y) store(i + u, j, acc[u]);
   });
+}
+template <bool BY_VALUE, typename T, typename A, bool FULL_TILE = false, class Block, class Store>
+CUWAVELET_BLOCK void merge_columns(const Block& b, const A* merged_lo, const A* merged_hi,
+                                   int pitch, int first, int out_y, int out_x, int s, int F,
+                                   const T* lo, const T* hi, Store&& store) {
+  if (FULL_TILE && BY_VALUE && pitch == kFullTileX)
+    merge_columns_at<BY_VALUE, T, A>(b, merged_lo, merged_hi, FixedPitch<kFullTileX>(), first,
+                                     out_y, out_x, s, F, lo, hi, store);
+  else
+    merge_columns_at<BY_VALUE, T, A>(b, merged_lo, merged_hi, pitch, first, out_y, out_x, s, F,
+                                     lo, hi, store);
 }
 
 template <int M, bool BY_VALUE, typename T, class Block>
@@ -542,8 +577,8 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
                             lo_x, hi_x, merged_lo, merged_hi, L.tile_x);
     b.sync();
 
-    merge_columns<BY_VALUE, T>(b, merged_lo, merged_hi, L.tile_x, L.first_y, out_y, out_x, s_y, Fy,
-                               lo_y, hi_y, [&](int i, int j, A v) {
+    merge_columns<BY_VALUE, T, A, true>(b, merged_lo, merged_hi, L.tile_x, L.first_y, out_y,
+                                        out_x, s_y, Fy, lo_y, hi_y, [&](int i, int j, A v) {
       b.store(y + offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
                   (j0 + j) * axis_stride(g, kImage, kX), T(v));
     });
@@ -645,10 +680,11 @@ struct TileWindows {
 // taps 2q from slot s + q, p + 1 taps 2q + 1 from slot s + q + 1 (s: the slot
 // of coefficient (p - off) / 2), each sum lo[j] a[slot] + hi[j] d[slot] over
 // its taps in order.
-template <bool BY_VALUE, int M, typename T, typename A, class Block>
-CUWAVELET_BLOCK void pair_cotangent(const Block& b, const AdjointAxis<M>& ax,
-                                    const TileWindows& win, int w, index_t p, const A* a,
-                                    const A* d, int pitch, const T* lo, const T* hi, A out[2]) {
+template <bool BY_VALUE, int M, typename T, typename A, class Block, typename Pitch>
+CUWAVELET_BLOCK void pair_cotangent_at(const Block& b, const AdjointAxis<M>& ax,
+                                       const TileWindows& win, int w, index_t p, const A* a,
+                                       const A* d, Pitch pitch, const T* lo, const T* hi,
+                                       A out[2]) {
   const int slot = win.base[w] + (int)((p - ax.off) / 2 - win.coeff0[w]);
   const A* a_at = a + slot * pitch;
   const A* d_at = d + slot * pitch;
@@ -660,6 +696,16 @@ CUWAVELET_BLOCK void pair_cotangent(const Block& b, const AdjointAxis<M>& ax,
     out[1] = b.mul_add(b.mul_add(out[1], lo[2 * q + 1], a1), hi[2 * q + 1], d1);
     a0 = a1; d0 = d1;
   });
+}
+template <bool BY_VALUE, int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK void pair_cotangent(const Block& b, const AdjointAxis<M>& ax,
+                                    const TileWindows& win, int w, index_t p, const A* a,
+                                    const A* d, int pitch, const T* lo, const T* hi, A out[2]) {
+  if (BY_VALUE && pitch == kFullTileX)
+    pair_cotangent_at<BY_VALUE, M, T, A>(b, ax, win, w, p, a, d, FixedPitch<kFullTileX>(), lo, hi,
+                                         out);
+  else
+    pair_cotangent_at<BY_VALUE, M, T, A>(b, ax, win, w, p, a, d, pitch, lo, hi, out);
 }
 
 // Adjoint along one axis at image samples i and i + 1 (i - off even): their
@@ -692,7 +738,7 @@ CUWAVELET_BLOCK void folded_pair(const Block& b, const AdjointAxis<M>& ax, const
       }
       if (!any) continue;
       A c[2];
-      pair_cotangent<BY_VALUE, M, T, A>(b, ax, win, w, p, a, d, pitch, lo, hi, c);
+      pair_cotangent_at<BY_VALUE, M, T, A>(b, ax, win, w, p, a, d, pitch, lo, hi, c);  // (rare: one copy)
       CUWAVELET_UNROLL
       for (int v = 0; v < 2; ++v) {
         CUWAVELET_UNROLL

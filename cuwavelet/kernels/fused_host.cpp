@@ -282,6 +282,18 @@ void streaming_on_shared(int threads) {
   });
 }
 
+// A block whose thread 0 makes a 16-byte load (load_once_16) `offset` bytes
+// into a 16-byte aligned array: the GPU faults unless offset % 16 == 0, and
+// the emulator must refuse the others.
+void load_16(int threads, int offset) {
+  alignas(16) static const float data[8] = {};
+  Emulator::launch(1, threads, 64, [offset](const HostBlock& b) {
+    if (b.thread() == 0)
+      b.load_once_16(reinterpret_cast<const float*>(
+          reinterpret_cast<const unsigned char*>(data) + offset));
+  });
+}
+
 }  // namespace
 }  // namespace cuwavelet
 
@@ -302,4 +314,6 @@ PYBIND11_MODULE(_fused_host, m) {
   m.def("shared_overrun", &cuwavelet::shared_overrun, py::arg("threads"), py::arg("read") = false,
         py::arg("past") = 0, py::arg("raw") = false);
   m.def("streaming_on_shared", &cuwavelet::streaming_on_shared, py::arg("threads"));
+  m.def("load_16", &cuwavelet::load_16, py::arg("threads"), py::arg("offset"));
+
 }
