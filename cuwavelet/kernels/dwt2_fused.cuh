@@ -259,6 +259,42 @@ CUWAVELET_BLOCK void row_pair_split(const Block& b, const A* line, int half, int
   });
 }
 
+// Both filters along x at output columns o and o + 1 of a row split even |
+// odd, from one pass over the slots they read (o + 1's slots are o's shifted
+// by one: F + 2 loads for the two, not 2F). Step t reads slot pair
+// o + F / 2 - t: taps 2t, 2t + 1 of output o + 1 and 2t - 2, 2t - 1 of output
+// o, so each output sums its taps in row_pair_split's order. Both outputs must
+// lie in the row (o + 1 < out: the slots past the row's last are another
+// row's, or the next buffer's).
+template <bool BY_VALUE, typename T, typename A, class Block>
+CUWAVELET_BLOCK void row_two_pairs_split(const Block& b, const A* line, int half, int o, int F,
+                                         const T* lo, const T* hi, A l[2], A h[2]) {
+  const A* even = line + o + F / 2;
+  const A* odd = even + half;
+  const int pairs = F / 2;
+  l[0] = l[1] = h[0] = h[1] = A(0);
+  const auto step = [&](int t) {
+    const A vo = b.load(odd - t), ve = b.load(even - t);
+    if (t < pairs) {
+      l[1] = b.mul_add(b.mul_add(l[1], lo[2 * t], vo), lo[2 * t + 1], ve);
+      h[1] = b.mul_add(b.mul_add(h[1], hi[2 * t], vo), hi[2 * t + 1], ve);
+    }
+    if (t > 0) {
+      l[0] = b.mul_add(b.mul_add(l[0], lo[2 * t - 2], vo), lo[2 * t - 1], ve);
+      h[0] = b.mul_add(b.mul_add(h[0], hi[2 * t - 2], vo), hi[2 * t - 1], ve);
+    }
+  };
+  if constexpr (BY_VALUE) {  // (as for_tap_pairs, one step more)
+    CUWAVELET_UNROLL
+    for (int t = 0; t <= kMaxFusedTaps / 2; ++t) {
+      if (t > pairs) break;
+      step(t);
+    }
+  } else {
+    for (int t = 0; t <= pairs; ++t) step(t);
+  }
+}
+
 // A pitch known at compile time: each tap's shared-memory offset is then an
 // immediate of its load, where a runtime pitch costs address arithmetic per
 // tap. The single-level kernels' y passes with filters by value
@@ -353,22 +389,35 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
         b, in, L.half_cols, image, sy, sx, Ny, Nx, py0, px0, rows, cols);
     b.sync();
 
-    for_each_cell(b, rows, out_x, [&](int r, int ox) {
-      A l, h;
-      row_pair_split<BY_VALUE, T, A>(b, in + r * 2 * L.half_cols, L.half_cols, ox, Fx, lo_x,
-                                     hi_x, l, h);
-      b.store(row_lo + r * L.tile_x + ox, l);
-      b.store(row_hi + r * L.tile_x + ox, h);
+    // (two outputs per thread: a row's last, where out_x is odd, alone)
+    for_each_cell(b, rows, (out_x + 1) / 2, [&](int r, int pair) {
+      const int ox = 2 * pair;
+      const A* line = in + r * 2 * L.half_cols;
+      A l[2], h[2];
+      if (ox + 1 < out_x) {
+        row_two_pairs_split<BY_VALUE, T, A>(b, line, L.half_cols, ox, Fx, lo_x, hi_x, l, h);
+        b.store(row_lo + r * L.tile_x + ox + 1, l[1]);
+        b.store(row_hi + r * L.tile_x + ox + 1, h[1]);
+      } else {
+        row_pair_split<BY_VALUE, T, A>(b, line, L.half_cols, ox, Fx, lo_x, hi_x, l[0], h[0]);
+      }
+      b.store(row_lo + r * L.tile_x + ox, l[0]);
+      b.store(row_hi + r * L.tile_x + ox, h[0]);
     });
     b.sync();
 
+    // (each subband's tile corner, once per tile)
+    T* corner[4];
+    CUWAVELET_UNROLL
+    for (int k = 0; k < 4; ++k)
+      corner[k] = band[k] + offset[kAA + k] + oy0 * axis_stride(g, kAA + k, kY) +
+                  ox0 * axis_stride(g, kAA + k, kX);
     for_each_cell(b, out_y, out_x, [&](int oy, int ox) {
       A acc[4];  // aa, ad, da, dd
       column_quad<BY_VALUE, T, A, true>(b, row_lo, row_hi, L.tile_x, oy, ox, Fy, lo_y, hi_y, acc);
       CUWAVELET_UNROLL
       for (int k = 0; k < 4; ++k) {
-        T* at = band[k] + offset[kAA + k] + (oy0 + oy) * axis_stride(g, kAA + k, kY) +
-                (ox0 + ox) * axis_stride(g, kAA + k, kX);
+        T* at = corner[k] + oy * axis_stride(g, kAA + k, kY) + ox * axis_stride(g, kAA + k, kX);
         if (k == 0) {
           b.store(at, T(acc[k]));  // the approximation: the next level's input
         } else {
