@@ -173,10 +173,6 @@ CUWAVELET_BLOCK A extended_sample_2d(const Block& b, const T* x, index_t sy, ind
 #ifndef CUWAVELET_INTERIOR_GATHER
 #define CUWAVELET_INTERIOR_GATHER 1
 #endif
-// 16-byte loads in flight per thread in gather_rows_16 (as many bytes as
-// kGatherDepth floats; two spill).
-enum { kVectorGatherDepth = 1 };
-
 // An input window inside the image -> `in` (rows split even | odd), 16
 // bytes per load, where rows_16_corner allows; false where it does not.
 template <typename T, typename A, class Block>

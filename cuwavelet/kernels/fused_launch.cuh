@@ -139,6 +139,9 @@ CUWAVELET_BLOCK void gather(const Block& b, int count, Value&& value, Store&& st
 
 // Loads in flight per thread in the fused kernels' gathers.
 enum { kGatherDepth = 4 };
+// ... and 16-byte loads in gather_rows_16's (as many bytes as kGatherDepth
+// floats; two spilled in the 2D analysis).
+enum { kVectorGatherDepth = 1 };
 
 // gather over a window of rows x cols values taken in the same order:
 // value(r, c) and store(r, c, v).
