@@ -512,13 +512,13 @@ def counting(sample: bool = True):
     batch item and scale, exact since every item repeats them), fills and
     copies their bytes, any other launch (the per-axis kernels) its name with
     'uncounted': True."""
-    previous = getattr(_state, "counts", None)
+    previous = getattr(_state, "counts", None), getattr(_state, "count_sample", True)
     _state.counts = found = []
     _state.count_sample = sample
     try:
         yield found
     finally:
-        _state.counts = previous
+        _state.counts, _state.count_sample = previous
 
 
 def counts():
