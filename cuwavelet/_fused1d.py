@@ -81,8 +81,8 @@ REGISTER_BLOCK = block_outputs_setting(os.environ.get("CUWAVELET_FUSED1D_BLOCK_O
 PERIODIC, PERIODIZATION = _wavelets.MODES.index("periodic"), _wavelets.PERIODIZATION
 SUPPORTED_DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
 # Blocks a launch aims for (tiles shrink toward min_tile until there are this
-# many): enough to fill an H100's 132 SMs several times over.
-TARGET_BLOCKS = 1024
+# many; a launch of at least WAVE_BYTES short of them, toward wave_tile).
+TARGET_BLOCKS = _launch.WAVE_BLOCKS
 
 
 # --- windows, shared memory, levels per launch ---------------------------------
@@ -113,6 +113,13 @@ def min_tile(F: int) -> int:
     F - 2 positions left of its window's share (the halo), so T >= 4 (F - 2)
     keeps that under ~25%. T >= F is also what the exactness rule needs."""
     return max(F, 4 * (F - 2), 16)
+
+
+def wave_tile(F: int) -> int:
+    """Smallest tile of a launch that min_tile(F) leaves under TARGET_BLOCKS
+    blocks: a halo of at most a third of the tile (W5's deep launch, db5
+    levels 6-10 of 32 lines: tiles of 30, 1056 blocks, where 32 gave 992)."""
+    return max(F, 3 * (F - 2), 16)
 
 
 @functools.lru_cache(maxsize=None)
@@ -213,11 +220,15 @@ def _plan_for(dtype, shape, axis, bank, mode, levels, tile, block_outputs):
         capacity = tile_capacity(levels, F, itemsize)
         lines = math.prod(shape[d] for d in batch) * (2 if dtype.kind == "c" else 1)
         wanted = max(1, -(-TARGET_BLOCKS // max(lines, 1)))
-        tile = min(max(-(-NL // wanted), min_tile(F)), capacity)
+        least = min_tile(F)
+        moved = 2 * lines * shape[axis] * itemsize
+        if moved >= _launch.WAVE_BYTES and lines * -(-NL // least) < TARGET_BLOCKS:
+            least = wave_tile(F)
+        tile = min(max(-(-NL // wanted), least), capacity)
         if needs_one_tile and NL <= capacity:
             tile = NL  # fewer blocks, but exact: the whole line on chip
-        if tile < NL and tile < min_tile(F):
-            return (f"{levels} levels of a length-{F} filter leave tiles of {tile} < "
+        if tile < NL and capacity < min_tile(F):
+            return (f"{levels} levels of a length-{F} filter leave tiles of {capacity} < "
                     f"{min_tile(F)} coefficients in {SHARED_BUDGET} bytes of shared memory")
     elif isinstance(tile, bool) or not isinstance(tile, int) or tile < 1:
         return "tile must be a positive int"

@@ -44,6 +44,12 @@ DTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 # Dynamic shared memory per block: the most a kernel gets without opting in
 # (cudaFuncAttributeMaxDynamicSharedMemorySize) on every GPU since sm_50.
 SHARED_BUDGET = 48 * 1024
+# A launch moving at least WAVE_BYTES plans its tiles for at least WAVE_BLOCKS
+# blocks: two waves of an H100 (132 SMs) at the 4 resident blocks per SM that
+# the heaviest fused kernels' launch bounds allow. Fewer leave SMs idle for
+# the launch's last wave (a small launch costs its latency whatever it does).
+WAVE_BYTES = 1 << 20
+WAVE_BLOCKS = 2 * 132 * 4
 
 
 @dataclasses.dataclass(frozen=True)

@@ -114,6 +114,28 @@ def test_block_outputs_setting():
             _fused1d.block_outputs_setting(bad)
 
 
+def test_launches_short_of_two_waves_take_smaller_tiles():
+    """A launch of at least WAVE_BYTES that tiles of min_tile(F) leave under
+    TARGET_BLOCKS blocks takes tiles down to wave_tile(F) (W5's deep launch:
+    db5 levels 6-10 of 32 lines of 1e6 reached 992 blocks, 1.88 waves), and
+    stays exact there; smaller launches keep min_tile(F), and the levels a
+    launch may take (the min_tile rule) do not change."""
+    db5, zero = bank_mode("db5", "zero")
+    F, f32 = db5.length, np.dtype(np.float32)
+    assert _fused1d.wave_tile(F) < _fused1d.min_tile(F)
+    deep = _fused1d.level_lengths(10 ** 6, F, zero, 5)[-1]  # W5's level-5 approximation
+    p = _fused1d._plan_for(f32, (32, deep), 1, db5, zero, 5, None, _fused1d.REGISTER_BLOCK)
+    assert p.tile >= _fused1d.wave_tile(F) and 32 * p.tiles >= _fused1d.TARGET_BLOCKS, p
+    small = _fused1d._plan_for(f32, (2, deep), 1, db5, zero, 5, None, _fused1d.REGISTER_BLOCK)
+    assert small.tile >= _fused1d.min_tile(F), small
+    assert _fused1d.plan_wavedec((32, 10 ** 6), 1, db5, zero, 10, f32) == (5, 5)
+    x = random((32, 8192), np.float32, seed=3)  # 2 MB moved, 9 tiles of 32 a line
+    for mode in ("zero", "symmetric", "antireflect"):
+        p = plan(x, "db5", mode, 5)
+        assert _fused1d.wave_tile(F) <= p.tile < _fused1d.min_tile(F) and p.tiles > 1, p
+        check(x, "db5", mode, 5, emulation=Emulation(threads=64, grid=5))
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_lengths_at_the_tile_and_refusal_thresholds(mode):
     """One tile per line (N_L <= T), two tiles of which the last owns a
