@@ -18,10 +18,11 @@ same kernel with the transposed filters (dwt2_adjoint_two_levels), which the
 public waverec2 and wavedec2's adjoint take under the same work rule (db2 and
 db5 alike on full tiles); '-addr' the same kernels taking their
 filters by address (global memory, as learned filter arrays are) instead of
-by value (the constant bank); 'fused-split' (adjoint) each level's interior
-tiles run by the zero-mode kernel, which has no fold code, and only its ring
-of edge tiles by the mode's own (cuwavelet._fused.SPLIT_EDGE_TILES: two
-launches a level; not the default until measured here); 'fused-stream' the
+by value (the constant bank); 'fused' (adjoint) runs each level's interior
+tiles with the zero-mode kernel, which has no fold code, and only its ring
+of edge tiles with the mode's own (cuwavelet._fused.SPLIT_EDGE_TILES: two
+launches a level where enough tiles are interior), 'fused-whole' one launch
+of the mode's kernel per level; 'fused-stream' the
 'fused' kernels compiled with CUWAVELET_STREAMING=1: input loads and detail
 stores cache-streaming (evicted first from L2), so that each level's
 approximation, which the next level reads back, may stay in L2 (for W6 it is
@@ -181,7 +182,7 @@ def main(argv=None):
                 c, axes, banks, modes, shape)),
             "fused-addr": lambda: wavedec2_adjoint(ref, lambda c, shape: _fused.dwt2_adjoint_level(
                 c, axes, address_banks, modes, shape)),
-            "fused-split": lambda: split_edges(lambda: wavedec2_adjoint(
+            "fused-whole": lambda: whole_levels(lambda: wavedec2_adjoint(
                 ref, lambda c, shape: _fused.dwt2_adjoint_level(c, axes, banks, modes, shape))),
             "separable": lambda: wavedec2_adjoint(ref, separable_adjoint),
         }
@@ -229,11 +230,11 @@ def streaming(fn):
         return fn()
 
 
-def split_edges(fn):
-    """fn() with each adjoint level's interior tiles in a zero-mode launch of
-    their own (cuwavelet._fused.SPLIT_EDGE_TILES)."""
+def whole_levels(fn):
+    """fn() with one launch per adjoint level over every tile (no zero-mode
+    launch for the interior: cuwavelet._fused.SPLIT_EDGE_TILES off)."""
     from cuwavelet import _fused
-    with _fused.split_edge_tiles():
+    with _fused.split_edge_tiles(False):
         return fn()
 
 

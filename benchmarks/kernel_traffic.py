@@ -2,7 +2,7 @@
 
     python benchmarks/kernel_traffic.py [--workloads W5 W6] [--mode symmetric]
                                         [--json out.json] [--smoke] [--full] [--no-ptxas]
-                                        [--split-edges]
+                                        [--whole-levels]
 
 Runs the public transforms of each workload (forward, inverse and both
 adjoints) on the GPU's route (the fused kernels, as CuPy arrays get them) with
@@ -210,11 +210,11 @@ def main(argv=None):
     p.add_argument("--full", action="store_true", help="run every block instead of one item's")
     p.add_argument("--no-ptxas", action="store_true",
                    help="skip the NVRTC compile that gives the waves")
-    p.add_argument("--split-edges", action="store_true",
-                   help="2D analysis adjoints: interior tiles in a zero-mode launch of their "
-                        "own (cuwavelet._fused.SPLIT_EDGE_TILES)")
+    p.add_argument("--whole-levels", action="store_true",
+                   help="2D analysis adjoints: one launch per level, without the zero-mode "
+                        "launch of the interior tiles (cuwavelet._fused.SPLIT_EDGE_TILES off)")
     args = p.parse_args(argv)
-    with _fused.split_edge_tiles(args.split_edges):
+    with _fused.split_edge_tiles(not args.whole_levels):
         return _run(args)
 
 

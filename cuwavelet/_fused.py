@@ -38,12 +38,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
 
 import numpy as np
 
-from . import _launch, _wavelets
-from ._arrays import array_module, empty, is_cupy, output
-from ._launch import DEFAULT_EMULATION, SHARED_BUDGET, Emulation  # noqa: F401 (re-exported)
+from . import _kernel_resources, _launch, _wavelets
+from ._arrays import array_module, empty, is_cupy, output, real_dtype
+from ._launch import DEFAULT_EMULATION, SHARED_BUDGET, WAVE_BYTES, Emulation  # noqa: F401 (re-exported)
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len
 
 ANALYSIS, SYNTHESIS, ANALYSIS_ADJOINT = 0, 1, 2  # FusedOp in dwt2_fused.cuh
@@ -70,24 +71,42 @@ ANALYSIS_TILE = (32, 32)   # coefficients per tile along y, x
 SYNTHESIS_TILE = (64, 32)  # image samples per tile along y, x (both even)
 # Deep levels of a batch are small images: with full tiles their launches
 # have fewer blocks than the GPU runs at once, and most SMs idle. A launch
-# moving at least WAVE_BYTES shrinks its tiles (down to WAVE_SMALLEST_TILE
-# per axis, while the halo it re-reads stays under WAVE_READ_AMPLIFICATION)
-# until it has WAVE_BLOCKS blocks: two waves of an H100 (132 SMs) at 4
-# resident blocks each.
-WAVE_BYTES = 1 << 20
-WAVE_BLOCKS = 2 * 132 * 4
-WAVE_SMALLEST_TILE = 8
+# moving at least WAVE_BYTES (_launch) shrinks its tiles (down to
+# WAVE_SMALLEST_TILE per axis, while the halo it re-reads stays under
+# WAVE_READ_AMPLIFICATION) toward two waves of blocks at the kernel's
+# resident blocks per SM (_tile_for_waves).
+WAVE_SMALLEST_TILE = (4, 8)  # y, x (x: 32-byte float rows at least)
 WAVE_READ_AMPLIFICATION = 3.0
 # An analysis adjoint's interior tiles fold nothing in (their windows reach no
 # boundary extension), and in every mode but periodization they compute what
 # zero mode computes (the same coefficient lengths and offsets), bit for bit.
-# With SPLIT_EDGE_TILES a level runs them with the zero-mode kernel, which has
-# no fold code (sm_90, float32: 48 registers and 5 blocks per SM against 64
-# and 4 in symmetric mode), and only the ring of edge tiles with the mode's
-# own kernel: two launches instead of one. Off until a GPU shows it pays
-# (benchmarks/bench_fused_gpu.py times 'fused-split'); split_edge_tiles()
-# turns it on for a block of code.
-SPLIT_EDGE_TILES = False
+# With SPLIT_EDGE_TILES a level runs them with the zero-mode kernel and only
+# the ring of edge tiles with the mode's own kernel: two launches instead of
+# one. The zero-mode kernel has no fold code, so it takes 16-byte loads and
+# fixed-pitch y passes where the others spill with them (sm_90, float32: 48
+# registers and 5 blocks per SM against 62-64 and 4; its gather trips 48-49
+# instructions per band against 342-345). On the last H100, before those
+# loads, the zero-mode backward of W6's wavedec2 already took 1.05-1.32 ms
+# against 1.51 ms in symmetric mode. A level splits where at least
+# SPLIT_MIN_INTERIOR of its tiles are interior (W6: levels 1 and 2 of 5, with
+# 82% and 66% interior: about four fifths of the symmetric adjoint's kernel
+# time on the last H100, level 1 alone 769 of 1232 us; level 3, 45%, would
+# leave two launches under two waves each to save a few us).
+# CUWAVELET_SPLIT_EDGE_TILES=0 turns it off, split_edge_tiles() for a block
+# of code (benchmarks/bench_fused_gpu.py times 'fused' against 'fused-whole').
+SPLIT_MIN_INTERIOR = 0.5
+
+
+def split_edge_tiles_setting(value) -> bool:
+    """SPLIT_EDGE_TILES from CUWAVELET_SPLIT_EDGE_TILES ('1' or unset: on, '0': off)."""
+    if value in (None, "", "1"):
+        return True
+    if value == "0":
+        return False
+    raise ValueError(f"CUWAVELET_SPLIT_EDGE_TILES must be '0' or '1', not {value!r}")
+
+
+SPLIT_EDGE_TILES = split_edge_tiles_setting(os.environ.get("CUWAVELET_SPLIT_EDGE_TILES"))
 
 
 # --- tiles -------------------------------------------------------------------------
@@ -118,7 +137,8 @@ def read_amplification(op: int, mode: int, tile, filter_len) -> float:
     return 4 * rows * cols / (tile[0] * tile[1])
 
 
-def _choose_tile(op: int, mode: int, out_len, filter_len, dtype, images: int = 1):
+def _choose_tile(op: int, mode: int, out_len, filter_len, dtype, images: int = 1,
+                 by_value: bool = True):
     """Largest tile (at most ANALYSIS_TILE / SYNTHESIS_TILE, no larger than the
     output) whose shared memory fits SHARED_BUDGET; None if none does, or if
     the one that does re-reads too much halo (MAX_READ_AMPLIFICATION) while
@@ -150,33 +170,54 @@ def _choose_tile(op: int, mode: int, out_len, filter_len, dtype, images: int = 1
     shrunk = any(t < min(f, n) for t, f, n in zip(tile, full, out_len))
     if shrunk and read_amplification(op, mode, tile, filter_len) > MAX_READ_AMPLIFICATION:
         return None
-    return _tile_for_waves(op, mode, out_len, filter_len, dtype, images, tile, smallest)
+    return _tile_for_waves(op, mode, out_len, filter_len, dtype, images, tile, smallest, by_value)
 
 
-def _tile_for_waves(op, mode, out_len, filter_len, dtype, images, tile, smallest):
-    """`tile`, halved (the larger side first) while the launch is big enough
-    to matter and has fewer than WAVE_BLOCKS tiles (see WAVE_BYTES)."""
-    moved = 2 * images * int(np.prod(out_len)) * np.dtype(dtype).itemsize * (4 if op == ANALYSIS else 1)
+def _tile_for_waves(op, mode, out_len, filter_len, dtype, images, tile, smallest, by_value):
+    """`tile`, or where the launch is big enough to matter (WAVE_BYTES) and
+    has fewer blocks than two waves of the GPU at the kernel's resident
+    blocks (_resident_blocks), the tile no smaller than WAVE_SMALLEST_TILE
+    per axis, re-reading at most WAVE_READ_AMPLIFICATION, that reaches two
+    waves with the least halo; where none does, the one with the most blocks."""
+    itemsize = np.dtype(dtype).itemsize
+    moved = 2 * images * int(np.prod(out_len)) * itemsize * (4 if op == ANALYSIS else 1)
     if moved < WAVE_BYTES:
         return tuple(tile)
+    wanted = 2 * _kernel_resources.H100.sms * _resident_blocks(op, mode, by_value, itemsize)
 
     def blocks(t):
         return images * int(np.prod([-(-n // s) for n, s in zip(out_len, t)]))
 
-    least = max(WAVE_SMALLEST_TILE, smallest)
-    while blocks(tile) < WAVE_BLOCKS:
-        k = 0 if tile[0] >= tile[1] else 1
-        if tile[k] // 2 < least:
-            k = 1 - k
-            if tile[k] // 2 < least:
-                break
-        smaller = list(tile)
-        smaller[k] = tile[k] // 2 // smallest * smallest
-        if (blocks(smaller) == blocks(tile) or
-                read_amplification(op, mode, smaller, filter_len) > WAVE_READ_AMPLIFICATION):
-            break
-        tile = smaller
-    return tuple(tile)
+    if blocks(tile) >= wanted:
+        return tuple(tile)
+    # in steps of WAVE_SMALLEST_TILE (x: whole 32-byte sectors per row and
+    # windows that keep 16-byte loads; y: an image's last tile no shorter
+    # than the adjoint's fold reach where it can be, which keeps its ring of
+    # edge tiles one tile wide)
+    steps = [max(smallest, least) for least in WAVE_SMALLEST_TILE]
+    sizes = [[t for t in range(tile[k], max(WAVE_SMALLEST_TILE[k], smallest) - 1, -1)
+              if t % steps[k] == 0 or t == tile[k]] for k in range(2)]
+    best = None  # (reaches two waves, -halo or blocks, x, y)
+    for ty in sizes[0]:
+        for tx in sizes[1]:
+            amplification = read_amplification(op, mode, (ty, tx), filter_len)
+            if amplification > WAVE_READ_AMPLIFICATION and (ty, tx) != tuple(tile):
+                continue
+            n = blocks((ty, tx))
+            key = (n >= wanted, -amplification if n >= wanted else n, tx, ty)
+            best = max(best or key, key)
+    return best[3], best[2]
+
+
+def _resident_blocks(op: int, mode: int, by_value: bool, itemsize: int) -> int:
+    """Blocks of a fused 2D kernel resident per SM of an H100: as many as the
+    registers its launch bound (Dwt2MinBlocks) leaves it allow."""
+    bound = LEVEL.host.min_blocks(op, mode, by_value, itemsize)
+    gpu = _kernel_resources.H100
+    registers = min(gpu.registers_per_sm // (LEVEL.host.block_threads * bound) // 8 * 8,
+                    gpu.max_registers_per_thread)
+    r = _kernel_resources.Resources("", registers, 0, 0, 0, 0)
+    return _kernel_resources.occupancy(r, 0, LEVEL.host.block_threads, gpu).blocks_per_sm
 
 
 # --- planning -----------------------------------------------------------------------
@@ -287,7 +328,9 @@ def _plan_for(op, dtype, shape, strides, axes, banks, modes, data_shape):
         mode = ZERO if mode != PERIODIZATION else PERIODIZATION
     out_len = n if kernel_op == ANALYSIS else N
     images = int(np.prod([image_shape[d] for d in range(ndim) if d not in yx]))
-    tile = _choose_tile(kernel_op, mode, out_len, F, dtype, images * (2 if dtype.kind == "c" else 1))
+    tile = _choose_tile(kernel_op, mode, out_len, F, real_dtype(dtype),
+                        images * (2 if dtype.kind == "c" else 1),
+                        _launch.by_value_filters(LEVEL, yx_banks))
     if tile is None:
         return (f"filters of length {F} need tiles too small for {SHARED_BUDGET} bytes of shared "
                 f"memory (or re-read over {MAX_READ_AMPLIFICATION}x their halo)")
@@ -328,20 +371,22 @@ def _launch_level(plan: _Plan, image, bands, emulation: Emulation):
     byte_strides = tuple(None if a is None else tuple(a.strides) for a in operands)
     filters = _launch.filter_record(LEVEL, plan.banks, plan.kernel_op == SYNTHESIS, plan.dtype,
                                     array_module(*operands))
-    for mode, g, tiles in _level_launches(plan, byte_strides, SPLIT_EDGE_TILES):
+    split = SPLIT_MIN_INTERIOR if SPLIT_EDGE_TILES else None
+    for mode, g, tiles in _level_launches(plan, byte_strides, split):
         _launch.launch(LEVEL, plan.kernel_op, mode, plan.dtype, g, tiles, operands, filters,
                        emulation)
 
 
 @functools.lru_cache(maxsize=1024)
-def _level_launches(plan: _Plan, byte_strides, split_edges: bool):
+def _level_launches(plan: _Plan, byte_strides, min_interior):
     """The launches of a level: (mode, FusedGeometry, tiles) each. One over
-    the whole tile grid, or, with split_edges where _edge_ring finds one, the
-    interior in zero mode then the ring of edge tiles in the plan's mode."""
+    the whole tile grid, or, where min_interior is not None and _edge_ring
+    finds a ring, the interior in zero mode then the ring of edge tiles in
+    the plan's mode."""
     g = _level_geometry(plan, byte_strides)
     batch = int(g["batch_total"])
     Ty, Tx = (int(t) for t in g["tiles"])
-    ring = _edge_ring(plan, g) if split_edges else None
+    ring = None if min_interior is None else _edge_ring(plan, g, min_interior)
     if ring is None:
         return ((plan.mode, g, batch * Ty * Tx),)
     span = (Ty - 2 * ring[0], Tx - 2 * ring[1])
@@ -354,11 +399,11 @@ def _level_launches(plan: _Plan, byte_strides, split_edges: bool):
             (plan.mode, edge, batch * (Ty * Tx - span[0] * span[1])))
 
 
-def _edge_ring(plan: _Plan, g):
+def _edge_ring(plan: _Plan, g, min_interior: float):
     """(tiles along y, along x) at each edge of the grid that take in the
-    boundary extension's folds, or None where no interior would be left (or
-    none is needed: zero mode folds nothing; periodization's interior is not
-    zero mode's)."""
+    boundary extension's folds, or None where less than min_interior of the
+    tiles would be left inside (or none is needed: zero mode folds
+    nothing; periodization's interior is not zero mode's)."""
     if plan.kernel_op != ANALYSIS_ADJOINT or plan.mode in (ZERO, PERIODIZATION):
         return None
     ring = []
@@ -372,6 +417,9 @@ def _edge_ring(plan: _Plan, g):
         if tiles - 2 * width < 1:
             return None
         ring.append(width)
+    interior = np.prod([int(t) - 2 * w for t, w in zip(g["tiles"], ring)])
+    if interior < min_interior * np.prod([int(t) for t in g["tiles"]]):
+        return None
     return tuple(ring) if any(ring) else None
 
 

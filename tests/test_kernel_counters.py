@@ -239,6 +239,7 @@ def test_edge_ring_split_counts_the_same_work_once(mode, monkeypatch):
     multiply-adds, and the level's minimum work is counted once across the two."""
     from cuwavelet import _fused
     monkeypatch.setattr(_fused, "SYNTHESIS_TILE", (8, 8))
+    monkeypatch.setattr(_fused, "SPLIT_MIN_INTERIOR", 0.0)
     _fused._plan_for.cache_clear()
     rng = np.random.default_rng(5)
     shape, axes = (2, 61, 50), [1, 2]
@@ -247,8 +248,9 @@ def test_edge_ring_split_counts_the_same_work_once(mode, monkeypatch):
     c = {k: rng.standard_normal(v.shape) for k, v in
          cw.dwtn(np.zeros(shape), "db3", mode, axes=axes).items()}
     try:
-        whole, (e,) = counted(_fused.dwt2_adjoint_level, c, axes, banks, modes, shape,
-                              sample=False)
+        with _fused.split_edge_tiles(False):
+            whole, (e,) = counted(_fused.dwt2_adjoint_level, c, axes, banks, modes, shape,
+                                  sample=False)
         with _fused.split_edge_tiles():
             split, (inner, edge) = counted(_fused.dwt2_adjoint_level, c, axes, banks, modes,
                                            shape, sample=False)

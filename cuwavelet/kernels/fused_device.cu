@@ -10,50 +10,7 @@
 #include "dwt2_two_levels_synthesis.cuh"
 #include "fused_launch.cuh"
 
-// Resident blocks per SM that ptxas must leave registers for (OP -1: the
-// two-level kernel): the most at which no specialization spills on sm_90
-// (tests/test_nvrtc.py checks every one). The bound steers ptxas: a looser
-// one buys more registers than the kernel needs (the float synthesis takes
-// 59 at a bound of 4 blocks, 34-40 at 6). In float:
-//   6 (40 registers)  the syntheses (5 in periodization mode, whose wrap-around
-//                     gather takes more);
-//   5 (48)            the zero and constant mode analyses, the zero mode adjoint;
-//   4 (64)            the other analyses, the near-edge adjoints with filters
-//                     by value but in reflect mode, the two-level kernel by
-//                     value but in smooth, antireflect and periodization mode,
-//                     whose extensions take more;
-//   2 (128)           the adjoint's periodization folds and its constant and
-//                     antireflect-mode folds with filters by address (ptxas
-//                     spills 8-80 bytes at 80 registers there), the two-level
-//                     antireflect extension;
-//   3 (80)            the rest (the other adjoints with filters by address,
-//                     the backward of learned filters, included).
-// Doubles take two registers each (2 blocks; the two-level kernel's smooth and
-// antireflect extensions and the antireflect adjoints, all they may have: 1;
-// the adjoint by value spilled 12 bytes at 2 once its tile loop could run part
-// of the grid).
-template <int OP, int M, int TAPS, typename T>
-struct Dwt2MinBlocks {
-  enum {
-    light_modes = M == cuwavelet::kZero || M == cuwavelet::kConstant,
-    heavy = (OP == 2 && (M == cuwavelet::kPeriodization ||
-                         (TAPS == 0 && (M == cuwavelet::kConstant || M == cuwavelet::kAntireflect)))) ||
-            (OP == -1 && M == cuwavelet::kAntireflect),
-    edge_heavy = M == cuwavelet::kSmooth || M == cuwavelet::kAntireflect,
-    wrapping_two_levels = OP == -1 && M == cuwavelet::kPeriodization,
-    light_adjoint = OP == 2 && (M == cuwavelet::kZero ||
-                                (TAPS == 1 && M != cuwavelet::kPeriodic && M != cuwavelet::kReflect)),
-    value = OP == 1 && sizeof(T) == 4 ? (M == cuwavelet::kPeriodization ? 5 : 6)
-            : OP == 0 && sizeof(T) == 4 && light_modes ? 5
-            : OP == 2 && sizeof(T) == 4 && M == cuwavelet::kZero ? 5
-            : sizeof(T) == 8 && ((OP == -1 && edge_heavy) ||
-                                 (OP == 2 && M == cuwavelet::kAntireflect)) ? 1
-            : sizeof(T) == 8 || heavy ? 2
-            : (OP == 0 || light_adjoint || (OP == -1 && TAPS == 1)) && !edge_heavy &&
-                  !wrapping_two_levels
-                ? 4 : 3
-  };
-};
+// Launch bounds: Dwt2MinBlocks (fused_launch.cuh).
 
 // Filters: by value (TAPS = 1: FilterTaps2D, even lengths up to
 // kMaxFusedTaps) or by address (TAPS = 0: FilterAddresses, any length).
@@ -66,7 +23,7 @@ using Dwt2Filters = typename Dwt2FiltersOf<TAPS, T>::type;
 
 template <int OP, int M, int TAPS, typename T>
 __global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads,
-                                  (Dwt2MinBlocks<OP, M, TAPS, T>::value))
+                                  (cuwavelet::Dwt2MinBlocks<OP, M, TAPS, T>::value))
 fused_dwt2_kernel(const __grid_constant__ cuwavelet::FusedGeometry g,
                   const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kFusedOperands> o,
                   const __grid_constant__ Dwt2Filters<TAPS, T> f) {
@@ -76,7 +33,7 @@ fused_dwt2_kernel(const __grid_constant__ cuwavelet::FusedGeometry g,
 // Two levels of wavedec2 per launch (dwt2_two_levels.cuh).
 template <int M, int TAPS, typename T>
 __global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads,
-                                  (Dwt2MinBlocks<-1, M, TAPS, T>::value))
+                                  (cuwavelet::Dwt2MinBlocks<-1, M, TAPS, T>::value))
 fused_dwt2_two_levels_kernel(
     const __grid_constant__ cuwavelet::TwoLevelGeometry g,
     const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kTwoLevelOperands> o,

@@ -294,6 +294,27 @@ void load_16(int threads, int offset) {
   });
 }
 
+template <int M, int TAPS, typename T>
+int min_blocks_of(int op) {
+  switch (op) {
+    case -1: return Dwt2MinBlocks<-1, M, TAPS, T>::value;
+    case 0: return Dwt2MinBlocks<0, M, TAPS, T>::value;
+    case 1: return Dwt2MinBlocks<1, M, TAPS, T>::value;
+    case 2: return Dwt2MinBlocks<2, M, TAPS, T>::value;
+  }
+  throw std::invalid_argument("unknown fused 2D operation " + std::to_string(op));
+}
+
+// The launch bound's resident blocks per SM of a fused 2D kernel on the GPU.
+int min_blocks(int op, int mode, bool by_value, int itemsize) {
+  if (itemsize != 4 && itemsize != 8) throw std::invalid_argument("itemsize must be 4 or 8");
+  return with_mode(mode, [&](auto m) {
+    constexpr int M = decltype(m)::value;
+    if (itemsize == 8) return by_value ? min_blocks_of<M, 1, double>(op) : min_blocks_of<M, 0, double>(op);
+    return by_value ? min_blocks_of<M, 1, float>(op) : min_blocks_of<M, 0, float>(op);
+  });
+}
+
 }  // namespace
 }  // namespace cuwavelet
 
@@ -305,6 +326,8 @@ PYBIND11_MODULE(_fused_host, m) {
   cuwavelet::define_emulator_module(m, &cuwavelet::emulate, &cuwavelet::shared_bytes,
                                     cuwavelet::records());
   m.def("tile_window", &cuwavelet::tile_window);
+  m.def("min_blocks", &cuwavelet::min_blocks, py::arg("op"), py::arg("mode"), py::arg("by_value"),
+        py::arg("itemsize"));
   m.attr("max_taps") = (int)cuwavelet::kMaxFusedTaps;
   m.def("fold_reach", &cuwavelet::fold_reach_of, py::arg("mode"), py::arg("N"), py::arg("n"),
         py::arg("F"));
