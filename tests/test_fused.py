@@ -344,6 +344,11 @@ def test_resident_blocks_follow_the_launch_bounds():
                 (A, sym, 4): 4, (J, sym, 4): 4, (J, per, 4): 2, (S, sym, 8): 2}
     for (op, mode, itemsize), blocks in expected.items():
         assert _fused._resident_blocks(op, mode, True, itemsize) == blocks, (op, mode, itemsize)
+
+
+def test_min_blocks_refuses_unknown_operations_and_itemsizes():
+    """(A C++ exception: not in the sanitizer run, whose ASan runtime cannot
+    follow one out of the extensions.)"""
     with pytest.raises(ValueError, match="operation"):
         _fused_host.min_blocks(3, 0, True, 4)
     with pytest.raises(ValueError, match="itemsize"):
@@ -441,6 +446,62 @@ def test_dwt2_adjoint_matches_the_separable_adjoint(mode):
     got = fused("dwt2_adjoint", c, "db2", mode, (0, 2), data_shape=x.shape)
     np.testing.assert_allclose(got, cw.adjoint.dwtn(c, "db2", mode, (0, 2), data_shape=x.shape),
                                rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("wavelet", ["haar", "db2", "db5", "sym8", ("db3", "bior2.4")])
+def test_zero_mode_adjoint_two_pairs_per_thread(wavelet, adjoint_tile, monkeypatch):
+    """The zero-mode analysis adjoint in float32 with filters by value takes
+    two pairs of positions per thread in both passes (kTwoPairs of
+    dwt2_fused.cuh; a row's or column's last pair alone where their count is
+    odd): the separable adjoint of the same cotangents in float64, on full
+    tiles (64 x 32, the fixed pitch) and narrow ones starting at odd and even
+    positions. Each position sums its taps in the one-pair order, so the
+    interior split off a symmetric-mode level (the one-pair path in its own
+    kernel) is bit for bit one launch's result."""
+    monkeypatch.setattr(_fused, "SPLIT_MIN_INTERIOR", 0.0)
+    axes = (1, 2)
+    for tile in ((64, 32), (10, 6), (7, 9)):
+        adjoint_tile(tile)
+        for i, shape in enumerate([(2, 150, 97), (1, 37, 70)]):
+            c = {k: random(v.shape, np.float32, seed=i) for k, v in
+                 pywt.dwtn(np.zeros(shape), wavelet, "zero", axes=axes).items()}
+            em = Emulation(threads=64, grid=3, schedule=SCHEDULES[i % 2])
+            got = fused("dwt2_adjoint", c, wavelet, "zero", axes, em, data_shape=shape)
+            assert got.dtype == np.float32
+            c64 = {k: v.astype(np.float64) for k, v in c.items()}
+            want = cw.adjoint.dwtn(c64, wavelet, "zero", axes, data_shape=shape)
+            np.testing.assert_allclose(got, want, rtol=0, atol=2e-6 * np.abs(want).max(),
+                                       err_msg=f"{tile} {shape}")
+            with _fused.split_edge_tiles(False):
+                whole = fused("dwt2_adjoint", c, wavelet, "symmetric", axes, em,
+                              data_shape=shape)
+            with _fused.split_edge_tiles():
+                split = fused("dwt2_adjoint", c, wavelet, "symmetric", axes, em,
+                              data_shape=shape)
+            np.testing.assert_array_equal(split, whole, err_msg=f"{tile} {shape}")
+
+
+@pytest.mark.parametrize("mode", ["zero", "symmetric", "periodization", "smooth"])
+def test_synthesis_two_pairs_per_thread(mode, adjoint_tile):
+    """The synthesis in float32 with filters by value merges two pairs of
+    outputs per thread along x and along y (a last pair alone where their
+    count is odd): pywt's idwt2 of the same coefficients in float64, on full
+    tiles (64 x 32, the fixed pitch) and narrow ones, for wavelets whose
+    synthesis shift is odd and even."""
+    axes = (1, 2)
+    for tile in ((64, 32), (10, 6), (6, 14)):
+        adjoint_tile(tile)  # (SYNTHESIS_TILE, the synthesis' too)
+        for i, (wavelet, shape) in enumerate([("haar", (2, 150, 97)), ("db5", (1, 37, 70)),
+                                              ("sym8", (1, 66, 41)), ("bior2.4", (2, 31, 33))]):
+            c = {k: random(v.shape, np.float32, seed=i) for k, v in
+                 pywt.dwtn(np.zeros(shape), wavelet, mode, axes=axes).items()}
+            em = Emulation(threads=64, grid=3, schedule=SCHEDULES[i % 2])
+            got = fused("idwt2", c, wavelet, mode, axes, em)
+            assert got.dtype == np.float32
+            want = pywt.idwtn({k: v.astype(np.float64) for k, v in c.items()}, wavelet, mode,
+                              axes=axes)
+            np.testing.assert_allclose(got, want, rtol=0, atol=2e-6 * np.abs(want).max(),
+                                       err_msg=f"{tile} {wavelet}")
 
 
 @pytest.fixture

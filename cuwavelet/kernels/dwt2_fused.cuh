@@ -280,15 +280,7 @@ CUWAVELET_BLOCK void row_two_pairs_split(const Block& b, const A* line, int half
       h[0] = b.mul_add(b.mul_add(h[0], hi[2 * t - 2], vo), hi[2 * t - 1], ve);
     }
   };
-  if constexpr (BY_VALUE) {  // (as for_tap_pairs, one step more)
-    CUWAVELET_UNROLL
-    for (int t = 0; t <= kMaxFusedTaps / 2; ++t) {
-      if (t > pairs) break;
-      step(t);
-    }
-  } else {
-    for (int t = 0; t <= pairs; ++t) step(t);
-  }
+  for_tap_steps<BY_VALUE, 1>(pairs, step);
 }
 
 // A pitch known at compile time: each tap's shared-memory offset is then an
@@ -511,31 +503,49 @@ CUWAVELET_BLOCK void load_coefficient_window(const Block& b, A* dst, int pitch, 
 // Along x: the four coefficient windows (band k at coeffs + k * band_cells,
 // rows of `pitch`; kernel band order aa, ad, da, dd) merged into the lo-y and
 // hi-y rows (out_x columns each, `out_pitch` apart).
-template <bool BY_VALUE, typename T, typename A, class Block>
+template <bool BY_VALUE, typename T, typename A, bool TWO_PAIRS = false, class Block>
 CUWAVELET_BLOCK void merge_rows(const Block& b, const A* coeffs, int band_cells, int pitch,
                                 int first, int rows, int out_x, int s, int F, const T* lo,
                                 const T* hi, A* merged_lo, A* merged_hi, int out_pitch) {
   const int pair0 = -(s & 1), pairs = (out_x - pair0 + 1) / 2;
-  for_each_cell(b, rows, pairs, [&](int r, int pair) {
-    const int j = pair0 + 2 * pair;
+  constexpr int kPer = TWO_PAIRS ? 2 : 1;  // pairs per thread
+  for_each_cell(b, rows, (pairs + kPer - 1) / kPer, [&](int r, int k) {
+    const int pair = kPer * k, j = pair0 + 2 * pair;
     const int c = r * pitch + (j + s) / 2 - first;
     const A* ya_xa = coeffs + 0 * band_cells + c;
     const A* ya_xd = coeffs + 1 * band_cells + c;
     const A* yd_xa = coeffs + 2 * band_cells + c;
     const A* yd_xd = coeffs + 3 * band_cells + c;
-    A l[2] = {A(0), A(0)}, h[2] = {A(0), A(0)};
-    for_tap_pairs<BY_VALUE>(F / 2, [&](int q) {
-      const A aa_q = b.load(ya_xa - q), ad_q = b.load(ya_xd - q);
-      const A da_q = b.load(yd_xa - q), dd_q = b.load(yd_xd - q);
+    // l[2v + u], h[2v + u]: position j + 2v + u
+    A l[2 * kPer], h[2 * kPer];
+    CUWAVELET_UNROLL
+    for (int u = 0; u < 2 * kPer; ++u) l[u] = h[u] = A(0);
+    const auto tap_pair = [&](int v, int q, A aa, A ad, A da, A dd) {
       CUWAVELET_UNROLL
       for (int u = 0; u < 2; ++u) {
         const A fl = A(lo[2 * q + u]), fh = A(hi[2 * q + u]);
-        l[u] = b.mul_add(b.mul_add(l[u], fl, aa_q), fh, ad_q);
-        h[u] = b.mul_add(b.mul_add(h[u], fl, da_q), fh, dd_q);
+        l[2 * v + u] = b.mul_add(b.mul_add(l[2 * v + u], fl, aa), fh, ad);
+        h[2 * v + u] = b.mul_add(b.mul_add(h[2 * v + u], fl, da), fh, dd);
       }
-    });
+    };
+    if (TWO_PAIRS && pair + 1 < pairs) {
+      // The second pair's coefficients are the first's shifted by one: step
+      // t reads coefficient c + 1 - t, tap pair t of the second pair and
+      // t - 1 of the first (each sums its taps in the one-pair order).
+      for_tap_steps<BY_VALUE, 1>(F / 2, [&](int t) {
+        const A aa = b.load(ya_xa + 1 - t), ad = b.load(ya_xd + 1 - t);
+        const A da = b.load(yd_xa + 1 - t), dd = b.load(yd_xd + 1 - t);
+        if (t < F / 2) tap_pair(kPer - 1, t, aa, ad, da, dd);
+        if (t > 0) tap_pair(0, t - 1, aa, ad, da, dd);
+      });
+    } else {
+      for_tap_pairs<BY_VALUE>(F / 2, [&](int q) {
+        tap_pair(0, q, b.load(ya_xa - q), b.load(ya_xd - q), b.load(yd_xa - q),
+                 b.load(yd_xd - q));
+      });
+    }
     CUWAVELET_UNROLL
-    for (int u = 0; u < 2; ++u) {
+    for (int u = 0; u < 2 * kPer; ++u) {  // (a last pair alone: j + 2 >= out_x)
       if (j + u < 0 || j + u >= out_x) continue;
       b.store(merged_lo + r * out_pitch + j + u, l[u]);
       b.store(merged_hi + r * out_pitch + j + u, h[u]);
@@ -544,39 +554,55 @@ CUWAVELET_BLOCK void merge_rows(const Block& b, const A* coeffs, int band_cells,
 }
 
 // Along y: the lo-y and hi-y rows (`pitch` apart) merged into out_y x out_x
-// outputs, each handed to store(i, j, value).
-template <bool BY_VALUE, typename T, typename A, class Block, typename Pitch, class Store>
+// outputs, each handed to store(i, j, value); TWO_PAIRS as merge_rows.
+template <bool BY_VALUE, typename T, typename A, bool TWO_PAIRS, class Block, typename Pitch,
+          class Store>
 CUWAVELET_BLOCK void merge_columns_at(const Block& b, const A* merged_lo, const A* merged_hi,
                                       Pitch pitch, int first, int out_y, int out_x, int s, int F,
                                       const T* lo, const T* hi, Store&& store) {
   const int pair0 = -(s & 1), pairs = (out_y - pair0 + 1) / 2;
-  for_each_cell(b, pairs, out_x, [&](int pair, int j) {
-    const int i = pair0 + 2 * pair;
+  constexpr int kPer = TWO_PAIRS ? 2 : 1;  // pairs per thread
+  for_each_cell(b, (pairs + kPer - 1) / kPer, out_x, [&](int k, int j) {
+    const int pair = kPer * k, i = pair0 + 2 * pair;
     const int r = (i + s) / 2 - first;
     const A* m_lo = merged_lo + r * pitch + j;
     const A* m_hi = merged_hi + r * pitch + j;
-    A acc[2] = {A(0), A(0)};
-    for_tap_pairs<BY_VALUE>(F / 2, [&](int q) {
-      const A l = b.load(m_lo - q * pitch), h = b.load(m_hi - q * pitch);
+    A acc[2 * kPer];  // acc[2v + u]: output row i + 2v + u
+    CUWAVELET_UNROLL
+    for (int u = 0; u < 2 * kPer; ++u) acc[u] = A(0);
+    const auto tap_pair = [&](int v, int q, A l, A h) {
       CUWAVELET_UNROLL
       for (int u = 0; u < 2; ++u)
-        acc[u] = b.mul_add(b.mul_add(acc[u], lo[2 * q + u], l), hi[2 * q + u], h);
-    });
+        acc[2 * v + u] = b.mul_add(b.mul_add(acc[2 * v + u], lo[2 * q + u], l), hi[2 * q + u], h);
+    };
+    if (TWO_PAIRS && pair + 1 < pairs) {  // (as in merge_rows)
+      for_tap_steps<BY_VALUE, 1>(F / 2, [&](int t) {
+        const A l = b.load(m_lo + (1 - t) * pitch), h = b.load(m_hi + (1 - t) * pitch);
+        if (t < F / 2) tap_pair(kPer - 1, t, l, h);
+        if (t > 0) tap_pair(0, t - 1, l, h);
+      });
+    } else {
+      for_tap_pairs<BY_VALUE>(F / 2, [&](int q) {
+        tap_pair(0, q, b.load(m_lo - q * pitch), b.load(m_hi - q * pitch));
+      });
+    }
     CUWAVELET_UNROLL
-    for (int u = 0; u < 2; ++u)
+    for (int u = 0; u < 2 * kPer; ++u)  // (a last pair alone: i + 2 >= out_y)
       if (i + u >= 0 && i + u < out_y) store(i + u, j, acc[u]);
   });
 }
-template <bool BY_VALUE, typename T, typename A, bool FULL_TILE = false, class Block, class Store>
+template <bool BY_VALUE, typename T, typename A, bool FULL_TILE = false, bool TWO_PAIRS = false,
+          class Block, class Store>
 CUWAVELET_BLOCK void merge_columns(const Block& b, const A* merged_lo, const A* merged_hi,
                                    int pitch, int first, int out_y, int out_x, int s, int F,
                                    const T* lo, const T* hi, Store&& store) {
   if (FULL_TILE && BY_VALUE && pitch == kFullTileX)
-    merge_columns_at<BY_VALUE, T, A>(b, merged_lo, merged_hi, FixedPitch<kFullTileX>(), first,
-                                     out_y, out_x, s, F, lo, hi, store);
+    merge_columns_at<BY_VALUE, T, A, TWO_PAIRS>(b, merged_lo, merged_hi,
+                                                FixedPitch<kFullTileX>(), first, out_y, out_x, s,
+                                                F, lo, hi, store);
   else
-    merge_columns_at<BY_VALUE, T, A>(b, merged_lo, merged_hi, pitch, first, out_y, out_x, s, F,
-                                     lo, hi, store);
+    merge_columns_at<BY_VALUE, T, A, TWO_PAIRS>(b, merged_lo, merged_hi, pitch, first, out_y,
+                                                out_x, s, F, lo, hi, store);
 }
 
 template <int M, bool BY_VALUE, typename T, class Block>
@@ -595,6 +621,9 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
   const index_t ny = g.coeff_len[kY], nx = g.coeff_len[kX];
   const T* const band[4] = {aa, ad, da, dd};
   const index_t total_tiles = g.batch_total * launch_tiles_per_image<false>(g);
+  // Two pairs of outputs per thread in both merges (float, filters by value:
+  // the others spill with them at their launch bounds).
+  constexpr bool kTwoPairs = BY_VALUE && sizeof(T) == 4;
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const TilePlace<> at(g, tile, Ly, Lx);
@@ -618,15 +647,16 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
                                        ny, nx, ky0, kx0, rows, cols);
     b.sync();
 
-    merge_rows<BY_VALUE, T>(b, coeffs, band_cells, L.cols, L.first_x, rows, out_x, s_x, Fx,
-                            lo_x, hi_x, merged_lo, merged_hi, L.tile_x);
+    merge_rows<BY_VALUE, T, A, kTwoPairs>(b, coeffs, band_cells, L.cols, L.first_x, rows, out_x,
+                                          s_x, Fx, lo_x, hi_x, merged_lo, merged_hi, L.tile_x);
     b.sync();
 
-    merge_columns<BY_VALUE, T, A, true>(b, merged_lo, merged_hi, L.tile_x, L.first_y, out_y,
-                                        out_x, s_y, Fy, lo_y, hi_y, [&](int i, int j, A v) {
-      b.store(y + offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
-                  (j0 + j) * axis_stride(g, kImage, kX), T(v));
-    });
+    merge_columns<BY_VALUE, T, A, true, kTwoPairs>(
+        b, merged_lo, merged_hi, L.tile_x, L.first_y, out_y, out_x, s_y, Fy, lo_y, hi_y,
+        [&](int i, int j, A v) {
+          b.store(y + offset[kImage] + (i0 + i) * axis_stride(g, kImage, kY) +
+                      (j0 + j) * axis_stride(g, kImage, kX), T(v));
+        });
   }
 }
 
@@ -753,6 +783,52 @@ CUWAVELET_BLOCK void pair_cotangent(const Block& b, const AdjointAxis<M>& ax,
     pair_cotangent_at<BY_VALUE, M, T, A>(b, ax, win, w, p, a, d, pitch, lo, hi, out);
 }
 
+// Cotangents of the extended positions p .. p + 3 (p - off even) from window
+// w: pair_cotangent_at's sums for the pairs at p and p + 2 from one pass over
+// the slots they read (the second pair's are the first's shifted by one:
+// F + 4 loads for the four, not 2F + 4). Step t reads slot s + t, which gives
+// position p + u its tap 2t - u, so each position sums its taps in
+// pair_cotangent_at's order. Both pairs' slots must lie in the window.
+template <bool BY_VALUE, int M, typename T, typename A, class Block, typename Pitch>
+CUWAVELET_BLOCK void two_pair_cotangents_at(const Block& b, const AdjointAxis<M>& ax,
+                                            const TileWindows& win, int w, index_t p, const A* a,
+                                            const A* d, Pitch pitch, const T* lo, const T* hi,
+                                            A out[4]) {
+  const int slot = win.base[w] + (int)((p - ax.off) / 2 - win.coeff0[w]);
+  const A* a_at = a + slot * pitch;
+  const A* d_at = d + slot * pitch;
+  const int taps = ax.F;
+  out[0] = out[1] = out[2] = out[3] = A(0);
+  const auto step = [&](int t) {
+    const A a_t = b.load(a_at + t * pitch), d_t = b.load(d_at + t * pitch);
+    // tap 2t - u < F: u = 0 while t < F / 2, u = 1 and 2 while t <= F / 2
+    const bool taps_even = 2 * t < taps, taps_odd = 2 * t <= taps;
+    CUWAVELET_UNROLL
+    for (int u = 0; u < 4; ++u) {
+      const int j = 2 * t - u;
+      if (j >= 0 && (u == 0 ? taps_even : u < 3 ? taps_odd : true))
+        out[u] = b.mul_add(b.mul_add(out[u], lo[j], a_t), hi[j], d_t);
+    }
+  };
+  for_tap_steps<BY_VALUE, 2>(taps / 2, step);
+}
+
+// The own window's cotangents of `n` positions from p (p - off even; n = 2
+// or 4, the pairs at p and p + 2), into out[0 .. n).
+template <bool BY_VALUE, int M, typename T, typename A, class Block>
+CUWAVELET_BLOCK void own_cotangents(const Block& b, const AdjointAxis<M>& ax,
+                                    const TileWindows& win, index_t p, int n, const A* a,
+                                    const A* d, int pitch, const T* lo, const T* hi, A out[4]) {
+  if (n == 2) {
+    pair_cotangent<BY_VALUE, M, T, A>(b, ax, win, kOwn, p, a, d, pitch, lo, hi, out);
+  } else if (BY_VALUE && pitch == kFullTileX) {
+    two_pair_cotangents_at<BY_VALUE, M, T, A>(b, ax, win, kOwn, p, a, d,
+                                              FixedPitch<kFullTileX>(), lo, hi, out);
+  } else {
+    two_pair_cotangents_at<BY_VALUE, M, T, A>(b, ax, win, kOwn, p, a, d, pitch, lo, hi, out);
+  }
+}
+
 // Adjoint along one axis at image samples i and i + 1 (i - off even): their
 // own cotangents plus, where the extension reaches them, the cotangents of
 // the halo positions folded onto them (taken in pairs too).
@@ -825,6 +901,10 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
   // A level may run as its interior (zero mode) and its edge ring (the
   // mode's own), except in periodization, whose interior is not zero mode's.
   constexpr bool PARTS = M != kPeriodization;
+  // Zero mode folds nothing, which leaves the registers for two pairs of
+  // positions per thread in both passes (float, filters by value: the other
+  // specializations spill with them at their launch bounds).
+  constexpr bool kTwoPairs = M == kZero && BY_VALUE && sizeof(T) == 4;
   const index_t total_tiles = g.batch_total * launch_tiles_per_image<PARTS>(g);
   const int band_cells = L.band_elems();
 
@@ -861,37 +941,77 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
     // Along x, for every coefficient row slot: lo-y = adjoint of (aa, ad),
     // hi-y of (da, dd); image columns in pairs j, j + 1 with j0 + j - off
     // even (the first from j = -1 or 0), those inside the tile stored.
+    // kTwoPairs: two pairs per thread from one pass over their slots (a
+    // row's last pair, where the pairs are odd, alone).
     const int pair_x0 = -(int)((j0 - ax_x.off) & 1), pairs_x = (out_x - pair_x0 + 1) / 2;
-    for_each_cell(b, win_y.total, pairs_x, [&](int r, int pair) {
-      const int j = pair_x0 + 2 * pair;
-      const A* row = coeffs + r * L.cols;
-      A lo[2], hi[2];
-      folded_pair<BY_VALUE, M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j, row,
-                                     row + band_cells, 1, lo_x, hi_x, lo);
-      folded_pair<BY_VALUE, M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j,
-                                     row + 2 * band_cells, row + 3 * band_cells, 1, lo_x, hi_x, hi);
-      CUWAVELET_UNROLL
-      for (int u = 0; u < 2; ++u) {
-        if (j + u < 0 || j + u >= out_x) continue;
-        b.store(merged_lo + r * L.tile_x + j + u, lo[u]);
-        b.store(merged_hi + r * L.tile_x + j + u, hi[u]);
-      }
-    });
+    if constexpr (kTwoPairs) {
+      for_each_cell(b, win_y.total, (pairs_x + 1) / 2, [&](int r, int two) {
+        const int j = pair_x0 + 4 * two, n = 2 * two + 1 < pairs_x ? 4 : 2;
+        const A* row = coeffs + r * L.cols;
+        A lo[4], hi[4];
+        own_cotangents<BY_VALUE, M, T, A>(b, ax_x, win_x, j0 + j, n, row, row + band_cells, 1,
+                                          lo_x, hi_x, lo);
+        own_cotangents<BY_VALUE, M, T, A>(b, ax_x, win_x, j0 + j, n, row + 2 * band_cells,
+                                          row + 3 * band_cells, 1, lo_x, hi_x, hi);
+        CUWAVELET_UNROLL
+        for (int u = 0; u < 4; ++u) {
+          if (u >= n || j + u < 0 || j + u >= out_x) continue;
+          b.store(merged_lo + r * L.tile_x + j + u, lo[u]);
+          b.store(merged_hi + r * L.tile_x + j + u, hi[u]);
+        }
+      });
+    } else {
+      for_each_cell(b, win_y.total, pairs_x, [&](int r, int pair) {
+        const int j = pair_x0 + 2 * pair;
+        const A* row = coeffs + r * L.cols;
+        A lo[2], hi[2];
+        folded_pair<BY_VALUE, M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j, row,
+                                       row + band_cells, 1, lo_x, hi_x, lo);
+        folded_pair<BY_VALUE, M, T, A>(b, ax_x, win_x, g.fold_reach[kX], j0 + j,
+                                       row + 2 * band_cells, row + 3 * band_cells, 1, lo_x, hi_x,
+                                       hi);
+        CUWAVELET_UNROLL
+        for (int u = 0; u < 2; ++u) {
+          if (j + u < 0 || j + u >= out_x) continue;
+          b.store(merged_lo + r * L.tile_x + j + u, lo[u]);
+          b.store(merged_hi + r * L.tile_x + j + u, hi[u]);
+        }
+      });
+    }
     b.sync();
 
+    // Along y, image rows in pairs as along x (kTwoPairs: two pairs per
+    // thread, each written from the tile's corner).
     const int pair_y0 = -(int)((i0 - ax_y.off) & 1), pairs_y = (out_y - pair_y0 + 1) / 2;
-    for_each_cell(b, pairs_y, out_x, [&](int pair, int j) {
-      const int i = pair_y0 + 2 * pair;
-      A v[2];
-      folded_pair<BY_VALUE, M, T, A>(b, ax_y, win_y, g.fold_reach[kY], i0 + i, merged_lo + j,
-                                     merged_hi + j, L.tile_x, lo_y, hi_y, v);
-      CUWAVELET_UNROLL
-      for (int u = 0; u < 2; ++u) {
-        if (i + u < 0 || i + u >= out_y) continue;
-        b.store(y + offset[kImage] + (i0 + i + u) * axis_stride(g, kImage, kY) +
-                    (j0 + j) * axis_stride(g, kImage, kX), T(v[u]));
-      }
-    });
+    if constexpr (kTwoPairs) {
+      T* const corner = y + offset[kImage] + i0 * axis_stride(g, kImage, kY) +
+                        j0 * axis_stride(g, kImage, kX);
+      for_each_cell(b, (pairs_y + 1) / 2, out_x, [&](int two, int j) {
+        const int i = pair_y0 + 4 * two, n = 2 * two + 1 < pairs_y ? 4 : 2;
+        A v[4];
+        own_cotangents<BY_VALUE, M, T, A>(b, ax_y, win_y, i0 + i, n, merged_lo + j,
+                                          merged_hi + j, L.tile_x, lo_y, hi_y, v);
+        T* const column = corner + j * axis_stride(g, kImage, kX);
+        CUWAVELET_UNROLL
+        for (int u = 0; u < 4; ++u) {
+          if (u >= n || i + u < 0 || i + u >= out_y) continue;
+          b.store(column + (i + u) * axis_stride(g, kImage, kY), T(v[u]));
+        }
+      });
+    } else {
+      for_each_cell(b, pairs_y, out_x, [&](int pair, int j) {
+        const int i = pair_y0 + 2 * pair;
+        A v[2];
+        folded_pair<BY_VALUE, M, T, A>(b, ax_y, win_y, g.fold_reach[kY], i0 + i, merged_lo + j,
+                                       merged_hi + j, L.tile_x, lo_y, hi_y, v);
+        CUWAVELET_UNROLL
+        for (int u = 0; u < 2; ++u) {
+          if (i + u < 0 || i + u >= out_y) continue;
+          b.store(y + offset[kImage] + (i0 + i + u) * axis_stride(g, kImage, kY) +
+                      (j0 + j) * axis_stride(g, kImage, kX), T(v[u]));
+        }
+      });
+    }
   }
 }
 

@@ -234,20 +234,28 @@ CUWAVELET_BLOCK void store_lanes(int c0, int cols, const Lanes16<T>& v, Put&& pu
   }
 }
 
+// body(t) for t = 0 .. pairs + EXTRA - 1, unrolled as for_tap_pairs (below)
+// where BY_VALUE: the passes that serve two pairs of outputs from one pass
+// over their slots take a step or two more than one pair's taps.
+template <bool BY_VALUE, int EXTRA, class Body>
+CUWAVELET_BLOCK void for_tap_steps(int pairs, Body&& body) {
+  if constexpr (BY_VALUE) {
+    CUWAVELET_UNROLL
+    for (int t = 0; t < kMaxFusedTaps / 2 + EXTRA; ++t) {
+      if (t >= pairs + EXTRA) break;
+      body(t);
+    }
+  } else {
+    for (int t = 0; t < pairs + EXTRA; ++t) body(t);
+  }
+}
+
 // body(q) for the tap pairs q = 0 .. pairs - 1 (taps 2q and 2q + 1), in
 // order. BY_VALUE: unrolled to kMaxFusedTaps / 2 pairs with an exit at
 // `pairs`, so that q is a constant in each copy (see above); else a loop.
 template <bool BY_VALUE, class Body>
 CUWAVELET_BLOCK void for_tap_pairs(int pairs, Body&& body) {
-  if constexpr (BY_VALUE) {
-    CUWAVELET_UNROLL
-    for (int q = 0; q < kMaxFusedTaps / 2; ++q) {
-      if (q >= pairs) break;
-      body(q);
-    }
-  } else {
-    for (int q = 0; q < pairs; ++q) body(q);
-  }
+  for_tap_steps<BY_VALUE, 0>(pairs, body);
 }
 
 // Resident blocks per SM that ptxas must leave registers for, in the launch
