@@ -14,9 +14,9 @@
 #   5. bench_fused1d_gpu.py: the 1D fused launches (wavedec, waverec, wavedec's
 #      adjoint) against one launch per level (W1, W5; zero and symmetric)
 #   6. ncu over the fused kernels of W5 and W6 (ncu_workloads.py): duration, DRAM and
-#      SM throughput, occupancy, registers; then W6's 2D launches in zero mode with
-#      their gathers three ways (16-byte loads, a value per load, the boundary
-#      extension for every window): durations and executed instructions
+#      SM throughput, occupancy, registers; then W6's 2D launches in zero mode four
+#      ways (as built, one pair of outputs per thread, a value per load, the
+#      boundary extension for every window): durations and executed instructions
 #   7. bench_register_block.py: the 1D multi-level kernel, 4 outputs per thread vs 1
 #   8. bench_jax.py --devices gpu: JAX under jit, results written into XLA's
 #      outputs against copied there (needs jax[cuda] on the card)
@@ -85,14 +85,17 @@ if want ncu; then
         --section SpeedOfLight --section Occupancy --section LaunchStats "$py" benchmarks/ncu_workloads.py
     grep -E "fused_|Duration|DRAM Throughput|Compute \(SM\)|Registers Per|Achieved Occupancy|Waves Per SM" \
         "$out/ncu.log" | head -120 > "$out/ncu-summary.txt"
-    # The 2D gathers three ways, on W6's launches in zero mode (wavedec2, waverec2 and
-    # the adjoint of wavedec2), durations and executed instructions: as built (16-byte
-    # loads where the rows allow), a value per load (CUWAVELET_VECTOR_GATHER=0), and
-    # the extension for every window (both 0: the gathers before the interior path)
+    # W6's launches in zero mode (wavedec2, waverec2 and the adjoint of wavedec2)
+    # four ways, durations and executed instructions: as built (16-byte loads where
+    # the rows allow; two pairs of outputs per thread in the synthesis and the
+    # adjoint), one pair per thread (CUWAVELET_TWO_PAIRS=0), a value per load
+    # (CUWAVELET_VECTOR_GATHER=0), and the extension for every window (both gather
+    # switches 0: the gathers before the interior path)
     n6=$("$py" benchmarks/ncu_workloads.py --count --workloads W6 --mode zero)
-    for variant in vector scalar extension; do
+    for variant in vector one-pair scalar extension; do
         case $variant in
             vector) defines=(CUWAVELET_VECTOR_GATHER=1) ;;
+            one-pair) defines=(CUWAVELET_TWO_PAIRS=0) ;;
             scalar) defines=(CUWAVELET_VECTOR_GATHER=0) ;;
             extension) defines=(CUWAVELET_VECTOR_GATHER=0 CUWAVELET_INTERIOR_GATHER=0) ;;
         esac

@@ -179,21 +179,22 @@ def test_streaming_variant_compiles_without_spills(which):
     assert sorted(table) == sorted(names) and not spilling
 
 
-# The gather variants benchmarks/gpu_session.sh profiles against the default
-# (W6's launches in zero mode): a value per load, and the extension for every
-# window (the gathers before the interior path).
-GATHER_VARIANTS = [("CUWAVELET_VECTOR_GATHER=0",),
+# The variants benchmarks/gpu_session.sh profiles against the default (W6's
+# launches in zero mode): one pair of outputs per thread, a value per load, and
+# the extension for every window (the gathers before the interior path).
+GATHER_VARIANTS = [("CUWAVELET_TWO_PAIRS=0",), ("CUWAVELET_VECTOR_GATHER=0",),
                    ("CUWAVELET_VECTOR_GATHER=0", "CUWAVELET_INTERIOR_GATHER=0")]
 
 
 @pytest.mark.parametrize("defines", GATHER_VARIANTS, ids=lambda d: " ".join(d))
 def test_gather_variants_compile_without_spills(defines):
-    """The variants a card compares the 2D gathers with compile for sm_90
-    without spilling: the zero-mode analysis and synthesis, which W6's
-    wavedec2, waverec2 and wavedec2's adjoint run."""
+    """The variants a card compares the 2D kernels with compile for sm_90
+    without spilling: the zero-mode analysis, synthesis and analysis adjoint,
+    which W6's wavedec2, waverec2 and their adjoints run."""
     _nvrtc()
     module = KERNEL_MODULES["fused-2d"][0]
-    names = ["fused_dwt2_kernel<0, 0, 1, float>", "fused_dwt2_kernel<1, 0, 1, float>"]
+    names = ["fused_dwt2_kernel<0, 0, 1, float>", "fused_dwt2_kernel<1, 0, 1, float>",
+             "fused_dwt2_kernel<2, 0, 1, float>"]
     assert set(names) <= set(module.names())
     subset = types.SimpleNamespace(names=lambda: names, source=module.source, entry=module.entry)
     try:

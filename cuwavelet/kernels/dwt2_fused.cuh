@@ -623,7 +623,7 @@ CUWAVELET_BLOCK void fused_synthesis_2d(const Block& b, const FusedGeometry& g, 
   const index_t total_tiles = g.batch_total * launch_tiles_per_image<false>(g);
   // Two pairs of outputs per thread in both merges (float, filters by value:
   // the others spill with them at their launch bounds).
-  constexpr bool kTwoPairs = BY_VALUE && sizeof(T) == 4;
+  constexpr bool kTwoPairs = CUWAVELET_TWO_PAIRS && BY_VALUE && sizeof(T) == 4;
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const TilePlace<> at(g, tile, Ly, Lx);
@@ -904,7 +904,7 @@ CUWAVELET_BLOCK void fused_analysis_adjoint_2d(const Block& b, const FusedGeomet
   // Zero mode folds nothing, which leaves the registers for two pairs of
   // positions per thread in both passes (float, filters by value: the other
   // specializations spill with them at their launch bounds).
-  constexpr bool kTwoPairs = M == kZero && BY_VALUE && sizeof(T) == 4;
+  constexpr bool kTwoPairs = CUWAVELET_TWO_PAIRS && M == kZero && BY_VALUE && sizeof(T) == 4;
   const index_t total_tiles = g.batch_total * launch_tiles_per_image<PARTS>(g);
   const int band_cells = L.band_elems();
 

@@ -234,6 +234,18 @@ CUWAVELET_BLOCK void store_lanes(int c0, int cols, const Lanes16<T>& v, Put&& pu
   }
 }
 
+// Compiled with CUWAVELET_TWO_PAIRS=0, the synthesis and the zero-mode
+// analysis adjoint compute one pair of outputs per thread in each pass, as
+// before their two-pair passes: for an A/B on a GPU (ncu_workloads.py
+// --define; gpu_session.sh's ncu step). Two adjacent pairs per thread share
+// their slots, but along x the threads' slots are then 2 apart, a 2-way bank
+// conflict for float: fewer load instructions, a few more shared-memory
+// wavefronts (db5, per pair of the synthesis' x pass: 12 loads against 20,
+// 24 wavefronts against 20; of the adjoint's: 7 against 12, 14 against 12).
+#ifndef CUWAVELET_TWO_PAIRS
+#define CUWAVELET_TWO_PAIRS 1
+#endif
+
 // body(t) for t = 0 .. pairs + EXTRA - 1, unrolled as for_tap_pairs (below)
 // where BY_VALUE: the passes that serve two pairs of outputs from one pass
 // over their slots take a step or two more than one pair's taps.
