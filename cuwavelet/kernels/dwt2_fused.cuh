@@ -740,6 +740,11 @@ struct TileWindows {
       total += count[w];
     }
   }
+  // The slot of window w that holds coefficient (p - off) / 2, the first a
+  // pair of positions p, p + 1 reads (p - off even).
+  CUWAVELET_HD int pair_slot(int w, index_t p, index_t off) const {
+    return base[w] + (int)((p - off) / 2 - coeff0[w]);
+  }
   // The coefficient held by slot r (any window). Constant indices only, so
   // that the GPU keeps the arrays in registers.
   CUWAVELET_HD index_t coeff_of(int r) const {  // (the windows held are packed in order)
@@ -760,7 +765,7 @@ CUWAVELET_BLOCK void pair_cotangent_at(const Block& b, const AdjointAxis<M>& ax,
                                        const TileWindows& win, int w, index_t p, const A* a,
                                        const A* d, Pitch pitch, const T* lo, const T* hi,
                                        A out[2]) {
-  const int slot = win.base[w] + (int)((p - ax.off) / 2 - win.coeff0[w]);
+  const int slot = win.pair_slot(w, p, ax.off);
   const A* a_at = a + slot * pitch;
   const A* d_at = d + slot * pitch;
   A a0 = b.load(a_at), d0 = b.load(d_at);  // slot s + q, carried from pair to pair
@@ -794,7 +799,7 @@ CUWAVELET_BLOCK void two_pair_cotangents_at(const Block& b, const AdjointAxis<M>
                                             const TileWindows& win, int w, index_t p, const A* a,
                                             const A* d, Pitch pitch, const T* lo, const T* hi,
                                             A out[4]) {
-  const int slot = win.base[w] + (int)((p - ax.off) / 2 - win.coeff0[w]);
+  const int slot = win.pair_slot(w, p, ax.off);
   const A* a_at = a + slot * pitch;
   const A* d_at = d + slot * pitch;
   const int taps = ax.F;
