@@ -20,6 +20,8 @@ HOST_EXTENSIONS = [
     ("cuwavelet._stationary_host", "swt_host.cpp", "-O3"),
     # the thresholds' elementwise kernel
     ("cuwavelet._threshold_host", "threshold_host.cpp", "-O2"),
+    # pywt.pad's extension of an array, and its adjoint
+    ("cuwavelet._pad_host", "pad_host.cpp", "-O2"),
     # gradients with respect to the filters (learned filter banks), and the
     # GPU's block reduction through the emulator for the tests
     ("cuwavelet._filter_grad_host", "filter_grad_host.cpp", "-O3"),

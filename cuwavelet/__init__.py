@@ -6,7 +6,7 @@ coefficients, on NumPy arrays (CPU) and CuPy arrays (CUDA), with exact adjoints.
     images = cw.waverec2(coeffs, "db2")
     grad = cw.adjoint.wavedec2(coeffs, "db2", data_shape=images.shape)
 """
-from pywt import Modes, Wavelet, families, wavelist
+from pywt import Modes, Wavelet, families, orthogonal_filter_bank, qmf, wavelist
 
 from . import adjoint
 from ._arrays import allocator
@@ -15,6 +15,7 @@ from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, rav
                            unravel_coeffs, wavedecn_shapes, wavedecn_size)
 from ._fully_separable import FswavedecnResult, fswavedecn, fswaverecn
 from ._mra import imra, imra2, imran, mra, mra2, mran
+from ._padding import pad
 from ._packets import (BaseNode, Node, Node2D, NodeND, WaveletPacket, WaveletPacket2D,
                        WaveletPacketND, packet_decompose, packet_reconstruct)
 from ._partial import downcoef, upcoef
@@ -26,21 +27,22 @@ from .transforms import (dwt, dwt2, dwtn, idwt, idwt2, idwtn, wavedec, wavedec2,
 
 __version__ = "0.1.0"
 
-# pywt's vocabulary (Modes, Wavelet, wavelist, families) is pywt's own objects,
+# pywt's vocabulary (Modes, Wavelet, wavelist, families) and its filter-bank
+# helpers on host arrays (qmf, orthogonal_filter_bank) are pywt's own objects,
 # re-exported: cw.Modes.symmetric and cw.Wavelet("db2") are what pywt gives.
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "adjoint", "allocator",
            "get_plan", "Plan", "clear_plan_cache",
            "dwt_max_level", "dwt_coeff_len", "dwtn_max_level", "wavedecn_shapes", "wavedecn_size",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
-           "Modes", "Wavelet", "wavelist", "families",
+           "Modes", "Wavelet", "wavelist", "families", "qmf", "orthogonal_filter_bank",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level",
            "WaveletPacket", "WaveletPacket2D", "WaveletPacketND", "BaseNode", "Node", "Node2D",
            "NodeND", "packet_decompose", "packet_reconstruct",
            "threshold", "threshold_firm",
            "fswavedecn", "fswaverecn", "FswavedecnResult",
            "mra", "mra2", "mran", "imra", "imra2", "imran",
-           "downcoef", "upcoef"]
+           "downcoef", "upcoef", "pad"]
 
 
 def __dir__():

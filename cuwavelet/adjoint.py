@@ -31,6 +31,7 @@ from ._shapes import normalize_axes, normalize_axis
 from ._fully_separable import fswavedecn_adjoint as fswavedecn
 from ._fully_separable import fswaverecn_adjoint as fswaverecn
 from ._packets import packet_decompose_adjoint as packet_decompose
+from ._padding import pad_adjoint as pad
 from ._packets import packet_reconstruct_adjoint as packet_reconstruct
 from ._partial import downcoef_adjoint as downcoef
 from ._partial import upcoef_adjoint as upcoef
@@ -46,7 +47,7 @@ from .transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, coeff
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "shapes_of",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "downcoef", "upcoef", "fswavedecn",
-           "fswaverecn", "packet_decompose", "packet_reconstruct"]
+           "fswaverecn", "packet_decompose", "packet_reconstruct", "pad"]
 
 
 def __dir__():

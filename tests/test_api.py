@@ -12,9 +12,19 @@ import cuwavelet as cw
 from conftest import random, requires_cuda
 
 
+def test_filter_bank_helpers_make_banks_the_transforms_take():
+    bank = cw.orthogonal_filter_bank(pywt.Wavelet("db3").rec_lo)
+    x = random((2, 37))
+    ours = cw.wavedec(x, bank, "symmetric", level=2)
+    theirs = pywt.wavedec(x, pywt.Wavelet("from_bank", filter_bank=bank), "symmetric", level=2)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
 def test_pywt_vocabulary_is_pywts_own():
     assert cw.Modes is pywt.Modes and cw.Wavelet is pywt.Wavelet
     assert cw.wavelist is pywt.wavelist and cw.families is pywt.families
+    assert cw.qmf is pywt.qmf and cw.orthogonal_filter_bank is pywt.orthogonal_filter_bank
     x = random(37)
     for name in pywt.Modes.modes:
         np.testing.assert_allclose(cw.dwt(x, cw.Wavelet("db3"), getattr(cw.Modes, name)),

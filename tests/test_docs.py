@@ -16,7 +16,8 @@ import pytest
 import cuwavelet as cw
 
 ROOT = Path(__file__).resolve().parent.parent
-PYWT_NAMES = {"Modes", "Wavelet", "wavelist", "families"}  # pywt's own objects: pywt documents them
+# pywt's own objects: pywt documents them
+PYWT_NAMES = {"Modes", "Wavelet", "wavelist", "families", "qmf", "orthogonal_filter_bank"}
 
 
 def _public_functions():

@@ -16,7 +16,7 @@ import types
 
 import pytest
 
-from cuwavelet import _filter_grad, _kernel_resources, _launch, _stationary
+from cuwavelet import _filter_grad, _kernel_resources, _launch, _padding, _stationary
 from cuwavelet._backends import cuda
 
 # each kernel source with its number of specializations
@@ -33,6 +33,8 @@ KERNEL_MODULES = {
     "stationary": (_stationary.KERNELS, 2 * 2),
     # analysis / synthesis filter gradients x modes x dtypes, then the partial sums x dtypes
     "filter-grad": (_filter_grad.KERNELS, 2 * 9 * 2 + 2),
+    # pad and its adjoint x modes x sample types (float, double, unsigned integers of 4 sizes)
+    "pad": (_padding.KERNELS, 2 * 9 * 6),
 }
 
 

@@ -1,0 +1,337 @@
+"""pywt.pad on NumPy and CuPy arrays, and its exact adjoint.
+
+The kernels are kernels/pad_math.cuh's: NVRTC builds pad_device.cu for the
+GPU, the host compiler pad_host.cpp for the CPU. Each output element reads
+the boundary extension the transforms use (dwt_math.cuh), so a padded array
+holds what a transform of the same mode reads past the data's edges.
+
+Launches: the modes that copy one sample (all but smooth and antireflect) pad
+every dimension in one launch; smooth and antireflect pad one dimension per
+launch, in order, as pywt.pad does (their values along a later dimension
+extend the earlier dimensions' padding). The adjoint folds one dimension per
+launch, in the reverse order.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ._arrays import _is_other_library_array, empty, from_other_library, is_cupy, is_dask
+from ._backends import cuda
+from ._docs import Array, ArrayLike
+from ._eager import on_input_device
+from ._geometry import MAX_DIMS
+from ._program import launch
+from ._wavelets import MODES, PERIODIZATION
+
+__all__ = ["pad", "pad_adjoint"]
+
+OPS = ("pad", "adjoint")
+# The kernels' sample types (kernels/pad_host.cpp's SampleType codes, in order):
+# integers of either sign run as the unsigned type of their size.
+SAMPLE_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double",
+                np.dtype(np.uint8): "unsigned char", np.dtype(np.uint16): "unsigned short",
+                np.dtype(np.uint32): "unsigned int", np.dtype(np.uint64): "unsigned long long"}
+_SAMPLE_CODES = {dt: code for code, dt in enumerate(SAMPLE_TYPES)}
+_AFFINE = {MODES.index("smooth"), MODES.index("antireflect")}
+_ZERO = MODES.index("zero")
+
+PAD_GEOMETRY_DTYPE = np.dtype([
+    ("ndim", np.int64), ("total", np.int64), ("axis", np.int64),
+    ("shape", np.int64, (MAX_DIMS,)), ("length", np.int64, (MAX_DIMS,)),
+    ("before", np.int64, (MAX_DIMS,)), ("padded", np.int64, (MAX_DIMS,)),
+    ("stride_in", np.int64, (MAX_DIMS,)),
+], align=True)
+
+
+def kernel_name(op: int, mode: int, dtype) -> str:
+    return f"pad_kernel<{op}, {mode}, {SAMPLE_TYPES[np.dtype(dtype)]}>"
+
+
+def all_kernel_names():
+    return [kernel_name(op, mode, dt) for op in range(len(OPS)) for mode in range(len(MODES))
+            for dt in SAMPLE_TYPES]
+
+
+KERNELS = cuda.KernelModule("pad_device.cu", all_kernel_names)
+
+
+# --- arguments, as pywt.pad reads them ----------------------------------------------------
+
+def pad_widths_of(pad_widths, ndim: int) -> list:
+    """((before, after), ...) per dimension, read as pywt.pad (and np.pad) read
+    them: rounded to integers and broadcast to (ndim, 2)."""
+    widths = np.round(np.array(pad_widths)).astype(np.intp, copy=False)
+    if widths.min() < 0:
+        raise ValueError("pad_widths must be > 0")
+    return np.broadcast_to(widths, (ndim, 2)).tolist()
+
+
+def mode_of(mode) -> int:
+    if not isinstance(mode, str) or mode not in MODES:  # pywt.pad takes the names only
+        raise ValueError(f"unsupported mode: {mode}. The supported modes are {list(MODES)}")
+    return MODES.index(mode)
+
+
+def padded_length(n: int, before: int, after: int, mode: int) -> int:
+    """An axis of n samples, padded (periodization first makes n even)."""
+    return before + n + (n % 2 if mode == PERIODIZATION else 0) + after
+
+
+def _check_extendable(shape, widths, mode: int) -> None:
+    for axis, (n, (before, after)) in enumerate(zip(shape, widths)):
+        if n == 0 and before + after > 0 and mode != _ZERO:
+            raise ValueError(f"cannot pad the empty axis {axis} in {MODES[mode]} mode: it has "
+                             "no sample to extend (only 'zero' pads an empty axis)")
+
+
+def _data(x, name):
+    """x as a NumPy or CuPy array of a dtype the kernels pad: floating point,
+    complex or integer, kept (pywt.pad keeps it)."""
+    if not (isinstance(x, np.ndarray) or is_cupy(x)):
+        x = from_other_library(x) if _is_other_library_array(x) else np.asarray(x)
+    if x.dtype.kind not in "fciu" or x.dtype.newbyteorder("=").char in "gG":
+        raise TypeError(f"{name} has dtype {x.dtype}; cuwavelet pads floating-point (up to "
+                        "64 bits), complex (up to 128 bits) and integer arrays")
+    if not x.dtype.isnative:
+        x = x.astype(x.dtype.newbyteorder("="))
+    if x.ndim > MAX_DIMS - 1:
+        raise ValueError(f"{name} has {x.ndim} dimensions; at most {MAX_DIMS - 1} are supported")
+    return x
+
+
+# --- launches ------------------------------------------------------------------------------
+
+def _real_layout(a):
+    """(sample dtype, shape, element strides) of `a` walked as the kernels
+    see it: a complex array as a real one with a trailing dimension of 2
+    (real, imaginary), an integer one as unsigned."""
+    real = np.dtype(a.dtype.char.lower()) if a.dtype.kind == "c" else a.dtype
+    real = np.dtype(f"u{real.itemsize}") if real.kind == "i" else real
+    strides = [s // real.itemsize for s in a.strides]
+    if a.dtype.kind == "c":
+        return real, tuple(a.shape) + (2,), strides + [1]
+    return real, tuple(a.shape), strides
+
+
+@functools.lru_cache(maxsize=1024)
+def _geometry(out_shape, lengths, befores, paddeds, strides, axis):
+    g = np.zeros((), PAD_GEOMETRY_DTYPE)
+    ndim = len(out_shape)
+    g["ndim"], g["total"], g["axis"] = ndim, int(np.prod(out_shape, dtype=np.int64)), axis
+    for field, values in (("shape", out_shape), ("length", lengths), ("before", befores),
+                          ("padded", paddeds), ("stride_in", strides)):
+        g[field][:ndim] = values
+    g.flags.writeable = False
+    return g
+
+
+def _launch(op, mode, src, out_shape, lengths, befores, paddeds, axis=-1):
+    """One launch writing a new C-contiguous array of out_shape (complex:
+    its real layout) from src."""
+    if any(s % (src.dtype.itemsize // (2 if src.dtype.kind == "c" else 1)) for s in src.strides):
+        src = _xp(src).ascontiguousarray(src)  # strides between elements (a record's field)
+    real, real_shape, strides = _real_layout(src)
+    extra = len(real_shape) - len(out_shape)  # the complex dimension, never padded
+    g = _geometry(tuple(out_shape) + real_shape[len(out_shape):], tuple(lengths) + (2,) * extra,
+                  tuple(befores) + (0,) * extra, tuple(paddeds) + (2,) * extra, tuple(strides),
+                  axis)
+    xp = _xp(src)
+    out = empty(xp, out_shape, src.dtype)
+    if g["total"] == 0:
+        return out
+    if xp is np:
+        from . import _pad_host
+        launch(f"pad-{OPS[op]}", _pad_host.apply, op, mode, _SAMPLE_CODES[real], g.tobytes(),
+               src, out)
+    else:
+        kernel = KERNELS.function(kernel_name(op, mode, real))
+        record = cuda.by_value(g)
+        grid = (cuda._grid(int(g["total"])),)
+
+        def run(src, out):
+            kernel(grid, (cuda.BLOCK,), (record, src, out))
+
+        launch(f"pad-{OPS[op]}", run, src, out)
+    return out
+
+
+def _xp(a):
+    if is_cupy(a):
+        import cupy
+        return cupy
+    return np
+
+
+def _in_kernel_dtype(x):
+    """float16 is padded in float32 (rounded back once at the end)."""
+    return x.astype(np.float32) if x.dtype == np.float16 else x
+
+
+def _padded_axes(shape, widths, mode):
+    return [ax for ax, (n, (b, a)) in enumerate(zip(shape, widths))
+            if padded_length(n, b, a, mode) != n]
+
+
+def _pad(x, widths, mode: int):
+    shape = tuple(x.shape)
+    axes = _padded_axes(shape, widths, mode)
+    if not axes:
+        return x.copy()
+    y = _in_kernel_dtype(x)
+    groups = [[ax] for ax in axes] if mode in _AFFINE else [axes]
+    for group in groups:
+        lengths = list(y.shape)
+        befores = [widths[ax][0] if ax in group else 0 for ax in range(len(shape))]
+        paddeds = [padded_length(n, *widths[ax], mode) if ax in group else n
+                   for ax, n in enumerate(lengths)]
+        y = _launch(0, mode, y, paddeds, lengths, befores, paddeds)
+    return y if y.dtype == x.dtype else y.astype(x.dtype)
+
+
+def _pad_adjoint(g, widths, mode: int, data_shape):
+    axes = _padded_axes(data_shape, widths, mode)
+    if not axes:
+        return g.copy()
+    y = _in_kernel_dtype(g)
+    for ax in reversed(axes):
+        out_shape = list(y.shape)
+        out_shape[ax] = data_shape[ax]
+        lengths = list(out_shape)
+        befores = [widths[ax][0] if d == ax else 0 for d in range(len(out_shape))]
+        paddeds = list(y.shape)
+        y = _launch(1, mode, y, out_shape, lengths, befores, paddeds, axis=ax)
+    return y if y.dtype == g.dtype else y.astype(g.dtype)
+
+
+def _pad_lazily(x, widths, mode: int, fn):
+    """fn over a dask array whose padded axes are whole in every block (their
+    extension reaches across the axis)."""
+    axes = _padded_axes(x.shape, widths, mode)
+    whole = x.rechunk({ax: -1 for ax in axes})
+    chunks = tuple((padded_length(whole.shape[ax], *widths[ax], mode),) if ax in axes else c
+                   for ax, c in enumerate(whole.chunks))
+    return whole.map_blocks(fn, chunks=chunks, dtype=x.dtype)
+
+
+# --- public ------------------------------------------------------------------------------
+
+@on_input_device
+def pad(x: ArrayLike, pad_widths, mode: str) -> Array:
+    """Extend an array past its edges by a signal extension mode (pywt.pad).
+
+    Every dimension is extended by the boundary mode the wavelet transforms
+    use, so the padded values are the ones a transform in that mode reads
+    past the data's edges.
+
+    Parameters
+    ----------
+    x : array_like
+        NumPy, CuPy or Dask array: floating point, complex or integer, kept
+        as it is (float16 is padded in float32 and rounded back; integers
+        wrap around as NumPy's do in the smooth and antireflect
+        extrapolations).
+    pad_widths : int or sequence
+        Number of values padded to the edges of each axis, as in pywt.pad and
+        numpy.pad: ``((before_1, after_1), ... (before_N, after_N))`` per axis,
+        ``((before, after),)`` for every axis, ``(pad,)`` or an int for
+        ``before = after = pad`` on every axis.
+    mode : str
+        One of pywt's modes: 'zero', 'constant' (the edge value repeated),
+        'symmetric', 'reflect', 'periodic', 'periodization' (an odd axis is
+        first extended by its last value, so it grows by one more),
+        'smooth', 'antisymmetric' or 'antireflect'.
+
+    Returns
+    -------
+    padded : array
+        The padded array, of x's dtype, on x's device (lazily for Dask).
+
+    Notes
+    -----
+    Values match pywt.pad wherever it returns one. Where pywt.pad raises or
+    reads numpy.pad's zero fill (smooth or antisymmetric with nothing padded
+    after some axis; smooth on an axis of one sample), cuwavelet returns the
+    mode's extension as the transforms define it: smooth extends a single
+    sample as a constant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.array([1.0, 2.0, 4.0])
+    >>> cw.pad(x, 2, "symmetric")
+    array([2., 1., 1., 2., 4., 4., 2.])
+    >>> cw.pad(x, (1, 3), "smooth")
+    array([ 0.,  1.,  2.,  4.,  6.,  8., 10.])
+    >>> cw.pad(x, 1, "periodization")
+    array([4., 1., 2., 4., 4., 1.])
+    >>> cw.pad(np.ones((2, 2)), ((0, 1), (2, 0)), "zero")
+    array([[0., 0., 1., 1.],
+           [0., 0., 1., 1.],
+           [0., 0., 0., 0.]])
+    """
+    if is_dask(x):
+        m = mode_of(mode)
+        widths = pad_widths_of(pad_widths, x.ndim)
+        _check_extendable(x.shape, widths, m)
+        return _pad_lazily(x, widths, m, functools.partial(pad, pad_widths=widths, mode=mode))
+    x = _data(x, "x")
+    m = mode_of(mode)
+    widths = pad_widths_of(pad_widths, x.ndim)
+    _check_extendable(x.shape, widths, m)
+    return _pad(x, widths, m)
+
+
+@on_input_device
+def pad_adjoint(cotangent: ArrayLike, pad_widths, mode: str, *, data_shape) -> Array:
+    """Adjoint (transpose) of `cuwavelet.pad`.
+
+    Sums the cotangent of every padded position onto the samples its
+    extension read, with the same weights (smooth and antireflect extend
+    with several samples): ``<pad(x), y> == <x, adjoint.pad(y)>``.
+
+    Parameters
+    ----------
+    cotangent : array_like
+        Cotangent of pad's output (NumPy or CuPy, real or complex).
+    pad_widths : int or sequence
+        The forward call's pad widths.
+    mode : str
+        The forward call's mode.
+    data_shape : sequence of int
+        Shape of the array that was padded (an odd and the next even length
+        pad to the same size in periodization mode).
+
+    Returns
+    -------
+    array
+        Cotangent of the data, of shape `data_shape`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> x = np.array([1.0, 2.0, 4.0])
+    >>> y = np.arange(7.0)
+    >>> cw.adjoint.pad(y, 2, "symmetric", data_shape=x.shape)
+    array([3., 9., 9.])
+    >>> bool(np.isclose(np.dot(cw.pad(x, 2, "symmetric"), y),
+    ...                 np.dot(x, cw.adjoint.pad(y, 2, "symmetric", data_shape=x.shape))))
+    True
+    """
+    from .adjoint import _data_shape
+    g = _data(cotangent, "cotangent")
+    shape = _data_shape(data_shape)
+    m = mode_of(mode)
+    if len(shape) != g.ndim:
+        raise ValueError(f"data_shape {shape} has {len(shape)} dimensions; the cotangent has "
+                         f"{g.ndim}")
+    widths = pad_widths_of(pad_widths, g.ndim)
+    expected = tuple(padded_length(n, *w, m) for n, w in zip(shape, widths))
+    if tuple(g.shape) != expected:
+        raise ValueError(f"cotangent shape mismatch: data of shape {shape} pads to {expected}; "
+                         f"the cotangent has {tuple(g.shape)}")
+    _check_extendable(shape, widths, m)
+    return _pad_adjoint(g, widths, m, shape)
