@@ -43,6 +43,7 @@ import torch.autograd.forward_ad as _fwad
 from torch import nn
 
 from cuwavelet import _filter_grad as _fg
+from cuwavelet import _padding
 from cuwavelet import _multilevel as ml
 from cuwavelet import _primitives
 from cuwavelet._arrays import allocator, data_pointer, is_cupy
@@ -1294,6 +1295,82 @@ PACKET_RECONSTRUCT_ADJOINT = LinearOp(
     returns_list=False, out_leads=lambda s: (1,), rebatch=_ml_rebatch)
 
 
+# --- pywt.pad --------------------------------------------------------------------------
+# static: (pad widths, (before, after) per dimension flattened; mode number)
+# [+ the data's lengths, -1 where a dimension is not padded (a batch in front)]
+
+def pad_widths(static) -> list:
+    flat = static[0]
+    return [list(flat[i:i + 2]) for i in range(0, len(flat), 2)]
+
+
+def _pad_run(static, ts):
+    (x,) = ts
+    check_dtype(x, "the data")
+    with scope(x) as s:
+        return (s.call_on_views(_padding.pad_core, x, pad_widths(static), static[1]),)
+
+
+def _pad_fake(static, ts):
+    (x,) = ts
+    return (x.new_empty([_padding.padded_length(n, b, a, static[1])
+                         for n, (b, a) in zip(x.shape, pad_widths(static))]),)
+
+
+def _pad_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return (None,)
+    return PAD_ADJOINT(ctx.static + (ctx.info,), g)
+
+
+def _pad_rebatch(static, ndims):
+    return ((0, 0) + tuple(static[0]),) + tuple(static[1:2]) + \
+        ((((-1,) + tuple(static[2])),) if len(static) > 2 else ())
+
+
+PAD = LinearOp(
+    "pad", "(Tensor x, int[] widths, int mode) -> Tensor",
+    run=_pad_run, fake=_pad_fake, transpose=_pad_transpose,
+    to_args=lambda s, ts: (ts[0], list(s[0]), s[1]),
+    from_args=lambda a: ((tuple(a[1]), int(a[2])), (a[0],)),
+    remember=lambda s, ts: tuple(int(n) for n in ts[0].shape), groups=((0,),), required=(0,),
+    leads=(0,), returns_list=False, out_leads=lambda s: (0,), rebatch=_pad_rebatch)
+
+
+def _pad_data_shape(static, g) -> list:
+    return [n if d < 0 else d for n, d in zip(g.shape, static[2])]
+
+
+def _pad_adjoint_run(static, ts):
+    (g,) = ts
+    check_dtype(g, "the cotangent")
+    with scope(g) as s:
+        return (s.call_on_views(_padding.pad_adjoint_core, g, pad_widths(static), static[1],
+                                _pad_data_shape(static, g)),)
+
+
+def _pad_adjoint_fake(static, ts):
+    (g,) = ts
+    return (g.new_empty(_pad_data_shape(static, g)),)
+
+
+def _pad_adjoint_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return (None,)
+    return PAD(ctx.static[:2], g)
+
+
+PAD_ADJOINT = LinearOp(
+    "pad_adjoint", "(Tensor y, int[] widths, int mode, SymInt[] sizes) -> Tensor",
+    run=_pad_adjoint_run, fake=_pad_adjoint_fake, transpose=_pad_adjoint_transpose,
+    to_args=lambda s, ts: (ts[0], list(s[0]), s[1], list(s[2])),
+    from_args=lambda a: ((tuple(a[1]), int(a[2]), tuple(a[3])), (a[0],)),
+    remember=lambda s, ts: None, groups=((0,),), required=(0,), leads=(0,),
+    returns_list=False, out_leads=lambda s: (0,), rebatch=_pad_rebatch)
+
+
 # --- learned filter banks: one axis, the filters as a tensor --------------------------
 #   analysis(x, f)                    -> (lo, hi)   one level along `axis`
 #   analysis_adjoint(glo, ghi, f)     -> x          its transpose
@@ -1565,4 +1642,4 @@ ALL_OPS: Sequence[LinearOp] = (DWTN, DWTN_ADJOINT, IDWTN, IDWTN_ADJOINT, WAVEDEC
                                 ISWTN, ISWTN_ADJOINT, PACKET_DECOMPOSE, PACKET_DECOMPOSE_ADJOINT,
                                 PACKET_RECONSTRUCT, PACKET_RECONSTRUCT_ADJOINT, ANALYSIS,
                                 ANALYSIS_ADJOINT, SYNTHESIS, SYNTHESIS_ADJOINT,
-                                ANALYSIS_FILTER_GRAD, SYNTHESIS_FILTER_GRAD)
+                                ANALYSIS_FILTER_GRAD, SYNTHESIS_FILTER_GRAD, PAD, PAD_ADJOINT)

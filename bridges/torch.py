@@ -73,6 +73,7 @@ import pywt
 import torch
 from torch import nn
 
+from cuwavelet import _padding
 from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode, per_axis
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
@@ -83,7 +84,7 @@ from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn",
-           "packet_decompose", "packet_reconstruct",
+           "packet_decompose", "packet_reconstruct", "pad",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
            "SWT1D", "ISWT1D", "SWT2D", "ISWT2D"]
 
@@ -783,6 +784,65 @@ def packet_decompose(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetr
 def packet_reconstruct(nodes: dict, wavelet: Wavelet, mode: Mode = "symmetric", axes: Any = -1,
                        data_shape: Sequence[int] | None = None) -> torch.Tensor:
     return _packet_api.packet_reconstruct(nodes, wavelet, mode, axes, data_shape)
+
+
+def pad(x: torch.Tensor, pad_widths: Any, mode: str) -> torch.Tensor:
+    """Extend a tensor past its edges by a signal extension mode (``pywt.pad``).
+
+    The values are ``cuwavelet.pad``'s (the boundary extension the transforms
+    use); the gradient is its exact adjoint (``cuwavelet.adjoint.pad``), also
+    for smooth, antisymmetric and antireflect extensions, which torch's own
+    padding does not have.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        The tensor to pad (CPU or CUDA). float16 and bfloat16 are padded in
+        float32 and cast back; integer tensors are padded as they are (no
+        gradient).
+    pad_widths : int or sequence
+        ``((before_1, after_1), ... (before_N, after_N))`` per dimension,
+        ``((before, after),)`` for every dimension, or an int for
+        ``before = after`` on every dimension (pywt.pad's forms).
+    mode : str
+        One of pywt's modes ('zero', 'constant', 'symmetric', 'reflect',
+        'periodic', 'periodization', 'smooth', 'antisymmetric', 'antireflect').
+
+    Returns
+    -------
+    torch.Tensor
+        The padded tensor, of x's dtype and device.
+
+    Examples
+    --------
+    >>> x = torch.tensor([1.0, 2.0, 4.0], dtype=torch.float64, requires_grad=True)
+    >>> y = pad(x, (1, 2), "smooth")
+    >>> y.detach()
+    tensor([0., 1., 2., 4., 6., 8.], dtype=torch.float64)
+    >>> y.sum().backward()          # the adjoint of the extension
+    >>> x.grad
+    tensor([ 3., -3.,  6.], dtype=torch.float64)
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
+    static = _pad_static(pad_widths, x.ndim, mode)
+    if not (x.is_floating_point() or x.is_complex()):
+        if x.dtype == torch.bool:
+            raise TypeError("x has dtype torch.bool; cuwavelet pads floating-point, complex and "
+                            "integer tensors")
+        with _ops.scope(x) as s:  # integers: no gradient to carry
+            return s.call_on_views(_padding.pad_core, x, _ops.pad_widths(static), static[1])
+    compute = _compute_dtype(x.dtype)
+    y = _ops.PAD(static, x.to(compute))[0]
+    return y if y.dtype == x.dtype else y.to(x.dtype)
+
+
+@torch.compiler.assume_constant_result
+def _pad_static(pad_widths, ndim: int, mode) -> tuple:
+    """(pad widths flattened, mode number), read as pywt.pad reads them (NumPy:
+    a constant for graph capture)."""
+    widths = _padding.pad_widths_of(pad_widths, ndim)
+    return tuple(int(v) for w in widths for v in w), _padding.mode_of(mode)
 
 
 _EXAMPLES = {

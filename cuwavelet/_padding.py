@@ -25,7 +25,7 @@ from ._geometry import MAX_DIMS
 from ._program import launch
 from ._wavelets import MODES, PERIODIZATION
 
-__all__ = ["pad", "pad_adjoint"]
+__all__ = ["pad", "pad_adjoint", "pad_core", "pad_adjoint_core"]
 
 OPS = ("pad", "adjoint")
 # The kernels' sample types (kernels/pad_host.cpp's SampleType codes, in order):
@@ -174,8 +174,11 @@ def _padded_axes(shape, widths, mode):
             if padded_length(n, b, a, mode) != n]
 
 
-def _pad(x, widths, mode: int):
+def pad_core(x, widths, mode: int):
+    """pad of a NumPy or CuPy array with checked widths ((before, after) per
+    dimension) and a mode number: what the bridges call."""
     shape = tuple(x.shape)
+    _check_extendable(shape, widths, mode)
     axes = _padded_axes(shape, widths, mode)
     if not axes:
         return x.copy()
@@ -190,7 +193,9 @@ def _pad(x, widths, mode: int):
     return y if y.dtype == x.dtype else y.astype(x.dtype)
 
 
-def _pad_adjoint(g, widths, mode: int, data_shape):
+def pad_adjoint_core(g, widths, mode: int, data_shape):
+    """The adjoint of pad_core, to data of data_shape."""
+    _check_extendable(data_shape, widths, mode)
     axes = _padded_axes(data_shape, widths, mode)
     if not axes:
         return g.copy()
@@ -278,10 +283,7 @@ def pad(x: ArrayLike, pad_widths, mode: str) -> Array:
         _check_extendable(x.shape, widths, m)
         return _pad_lazily(x, widths, m, functools.partial(pad, pad_widths=widths, mode=mode))
     x = _data(x, "x")
-    m = mode_of(mode)
-    widths = pad_widths_of(pad_widths, x.ndim)
-    _check_extendable(x.shape, widths, m)
-    return _pad(x, widths, m)
+    return pad_core(x, pad_widths_of(pad_widths, x.ndim), mode_of(mode))
 
 
 @on_input_device
@@ -333,5 +335,4 @@ def pad_adjoint(cotangent: ArrayLike, pad_widths, mode: str, *, data_shape) -> A
     if tuple(g.shape) != expected:
         raise ValueError(f"cotangent shape mismatch: data of shape {shape} pads to {expected}; "
                          f"the cotangent has {tuple(g.shape)}")
-    _check_extendable(shape, widths, m)
-    return _pad_adjoint(g, widths, m, shape)
+    return pad_adjoint_core(g, widths, m, shape)
