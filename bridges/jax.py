@@ -115,6 +115,7 @@ except ImportError:  # a JAX that moved it: eager level operations take the DLPa
 EAGER_COMPILED = True
 
 from cuwavelet import _multilevel as ml
+from cuwavelet import _padding
 from cuwavelet._arrays import allocator, array_module
 from cuwavelet._program import results_into
 from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
@@ -129,7 +130,7 @@ from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "swt2", "iswt2", "swtn",
-           "iswtn", "packet_decompose", "packet_reconstruct"]
+           "iswtn", "packet_decompose", "packet_reconstruct", "pad"]
 
 _CORE_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 _LOW_PRECISION = (np.dtype(jnp.float16), np.dtype(jnp.bfloat16))
@@ -480,6 +481,48 @@ def _idwtn(subbands: tuple, spec: _Spec):
 def _idwtn_adjoint(y, spec: _Spec) -> tuple:
     """The transpose of _idwtn: one subband per key."""
     return _IDWTN_ADJOINT((y,), spec=spec)
+
+
+# --- pywt.pad -----------------------------------------------------------------------------
+# widths: (before, after) of the trailing dimensions, sizes: the data's lengths
+# there, so that a batch axis in front (vmap) is one more unpadded dimension.
+# The core allocates its results (pad is not planned): under jit they are
+# copied into XLA's output buffers.
+
+def _pad_widths(ndim: int, widths: tuple) -> list:
+    return [[0, 0]] * (ndim - len(widths)) + [list(w) for w in widths]
+
+
+def _pad_core(arrays, *, widths: tuple, mode: int, sizes: tuple, outs=None):
+    (x,) = arrays
+    return (_padding.pad_core(x, _pad_widths(x.ndim, widths), mode),)
+
+
+def _pad_avals(arrays, *, widths: tuple, mode: int, sizes: tuple):
+    (x,) = arrays
+    shape = tuple(_padding.padded_length(n, b, a, mode)
+                  for n, (b, a) in zip(x.shape, _pad_widths(x.ndim, widths)))
+    return [jax.ShapeDtypeStruct(shape, x.dtype)]
+
+
+def _pad_data_shape(g, sizes: tuple) -> tuple:
+    return tuple(g.shape[:g.ndim - len(sizes)]) + tuple(sizes)
+
+
+def _pad_adjoint_core(arrays, *, widths: tuple, mode: int, sizes: tuple, outs=None):
+    (g,) = arrays
+    return (_padding.pad_adjoint_core(g, _pad_widths(g.ndim, widths), mode,
+                                      _pad_data_shape(g, sizes)),)
+
+
+def _pad_adjoint_avals(arrays, *, widths: tuple, mode: int, sizes: tuple):
+    (g,) = arrays
+    return [jax.ShapeDtypeStruct(_pad_data_shape(g, sizes), g.dtype)]
+
+
+_PAD = _linear_op("pad", _pad_core, _pad_avals)
+_PAD_ADJOINT = _linear_op("pad_adjoint", _pad_adjoint_core, _pad_adjoint_avals)
+_transposes(_PAD, _PAD_ADJOINT)
 
 
 # --- the stationary and packet transforms: linear operations in pairs ------------------
@@ -845,3 +888,52 @@ _EXAMPLES = {
 for _name, _example in _EXAMPLES.items():
     globals()[_name].__doc__ = docstring(_name, "jax.Array", _example)
 del _name, _example
+
+
+def pad(x, pad_widths, mode: str) -> jax.Array:
+    """Extend an array past its edges by a signal extension mode (``pywt.pad``).
+
+    The values are ``cuwavelet.pad``'s (the boundary extension the transforms
+    use); both derivatives are exact: the JVP pads the tangent, the transpose
+    is ``cuwavelet.adjoint.pad``. Works under jax.jit and jax.vmap.
+
+    Parameters
+    ----------
+    x : array_like
+        The array to pad. float16 and bfloat16 are padded in float32 and cast
+        back; integer arrays are padded as they are.
+    pad_widths : int or sequence
+        ``((before_1, after_1), ... (before_N, after_N))`` per dimension,
+        ``((before, after),)`` for every dimension, or an int for
+        ``before = after`` on every dimension (pywt.pad's forms).
+    mode : str
+        One of pywt's modes ('zero', 'constant', 'symmetric', 'reflect',
+        'periodic', 'periodization', 'smooth', 'antisymmetric', 'antireflect').
+
+    Returns
+    -------
+    jax.Array
+        The padded array, of x's dtype.
+
+    Examples
+    --------
+    >>> import jax
+    >>> import jax.numpy as jnp
+    >>> x = jnp.array([1.0, 2.0, 4.0], dtype=jnp.float32)
+    >>> pad(x, (1, 2), "smooth")
+    Array([0., 1., 2., 4., 6., 8.], dtype=float32)
+    >>> jax.grad(lambda t: pad(t, (1, 2), "smooth").sum())(x)
+    Array([ 3., -3.,  6.], dtype=float32)
+    """
+    x = jnp.asarray(x)
+    widths = _padding.pad_widths_of(pad_widths, x.ndim)
+    m = _padding.mode_of(mode)
+    dtype = np.dtype(x.dtype)
+    if dtype.kind == "b":
+        raise TypeError("x has dtype bool; cuwavelet pads floating-point, complex and integer "
+                        "arrays")
+    compute = dtype if dtype.kind in "iu" else _compute_dtype(dtype)
+    y = _PAD((x.astype(compute),), widths=tuple(tuple(w) for w in widths), mode=m,
+             sizes=tuple(x.shape))[0]
+    return y if y.dtype == dtype else y.astype(dtype)
+

@@ -54,7 +54,7 @@ def _bridge_modules():
 # The bridges' functions with full numpydoc docstrings (the DWT functions of
 # bridges.jax are the shared front end's methods, documented by bridges.torch's).
 BRIDGE_DOCUMENTED = ("swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "packet_decompose",
-                     "packet_reconstruct")
+                     "packet_reconstruct", "pad")
 
 
 def _bridge_functions():

@@ -1,0 +1,66 @@
+"""bridges.jax.pad: cuwavelet.pad's values on JAX arrays, eager and under jit;
+reverse and forward mode equal the explicit matrix of pywt.pad; vmap is one
+batched call; dtypes kept."""
+import doctest
+
+import numpy as np
+import pytest
+import pywt
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)  # float64 oracles
+import jax.numpy as jnp  # noqa: E402
+
+bj = pytest.importorskip("bridges.jax")
+
+import cuwavelet as cw  # noqa: E402
+from conftest import random  # noqa: E402
+
+MODES = list(pywt.Modes.modes)
+WIDTHS = ((1, 2), (3, 1))
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("mode", MODES)
+def test_values_and_both_derivatives_are_pywt_pads_matrix(mode, jit):
+    shape = (3, 4)
+    x = jnp.asarray(random(shape, seed=1))
+    fn = lambda t: bj.pad(t, WIDTHS, mode)  # noqa: E731
+    fn = jax.jit(fn) if jit else fn
+    y = fn(x)
+    np.testing.assert_array_equal(np.asarray(y), cw.pad(np.asarray(x), WIDTHS, mode))
+    matrix = np.stack([pywt.pad(np.eye(12)[k].reshape(shape), WIDTHS, mode).ravel()
+                       for k in range(12)], axis=1)
+    for jac in (jax.jacrev(fn)(x), jax.jacfwd(fn)(x)):
+        np.testing.assert_allclose(np.asarray(jac).reshape(y.size, x.size), matrix,
+                                   rtol=1e-14, atol=1e-14)
+
+
+def test_vmap_and_complex_gradients():
+    x = jnp.asarray(random((5, 3, 4), np.complex128, seed=2))
+    mapped = jax.vmap(lambda t: bj.pad(t, WIDTHS, "antisymmetric"))(x)
+    np.testing.assert_array_equal(np.asarray(mapped),
+                                  cw.pad(np.asarray(x), ((0, 0),) + WIDTHS, "antisymmetric"))
+    cot = jnp.asarray(random(mapped.shape, np.complex128, seed=3))
+    _, vjp = jax.vjp(lambda t: bj.pad(t, ((0, 0),) + WIDTHS, "smooth"), x)
+    (grad,) = vjp(cot)
+    np.testing.assert_allclose(np.asarray(grad), cw.adjoint.pad(
+        np.asarray(cot), ((0, 0),) + WIDTHS, "smooth", data_shape=x.shape), rtol=1e-14, atol=1e-14)
+
+
+def test_dtypes_are_kept():
+    assert bj.pad(jnp.ones(3, dtype=jnp.bfloat16), 1, "smooth").dtype == jnp.bfloat16
+    ints = bj.pad(jnp.arange(4, dtype=jnp.int16), (2, 1), "antireflect")
+    assert ints.dtype == jnp.int16
+    np.testing.assert_array_equal(np.asarray(ints), pywt.pad(np.arange(4, dtype=np.int16),
+                                                             (2, 1), "antireflect"))
+    with pytest.raises(TypeError, match="bool"):
+        bj.pad(jnp.ones(3, dtype=bool), 1, "zero")
+
+
+def test_docstring_example_runs():
+    tests = doctest.DocTestFinder().find(bj.pad, "pad", globs={"pad": bj.pad})
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for test in tests:
+        runner.run(test)
+    assert tests[0].examples and runner.failures == 0
