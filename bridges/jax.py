@@ -116,6 +116,7 @@ EAGER_COMPILED = True
 
 from cuwavelet import _multilevel as ml
 from cuwavelet import _padding
+from cuwavelet._docs import shared_docs
 from cuwavelet._arrays import allocator, array_module
 from cuwavelet._program import results_into
 from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
@@ -890,6 +891,7 @@ for _name, _example in _EXAMPLES.items():
 del _name, _example
 
 
+@shared_docs
 def pad(x, pad_widths, mode: str) -> jax.Array:
     """Extend an array past its edges by a signal extension mode (``pywt.pad``).
 
@@ -902,13 +904,8 @@ def pad(x, pad_widths, mode: str) -> jax.Array:
     x : array_like
         The array to pad. float16 and bfloat16 are padded in float32 and cast
         back; integer arrays are padded as they are.
-    pad_widths : int or sequence
-        ``((before_1, after_1), ... (before_N, after_N))`` per dimension,
-        ``((before, after),)`` for every dimension, or an int for
-        ``before = after`` on every dimension (pywt.pad's forms).
-    mode : str
-        One of pywt's modes ('zero', 'constant', 'symmetric', 'reflect',
-        'periodic', 'periodization', 'smooth', 'antisymmetric', 'antireflect').
+    {pad_widths}
+    {pad_mode}
 
     Returns
     -------

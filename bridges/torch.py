@@ -74,6 +74,7 @@ import torch
 from torch import nn
 
 from cuwavelet import _padding
+from cuwavelet._docs import shared_docs
 from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode, per_axis
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
@@ -786,6 +787,7 @@ def packet_reconstruct(nodes: dict, wavelet: Wavelet, mode: Mode = "symmetric", 
     return _packet_api.packet_reconstruct(nodes, wavelet, mode, axes, data_shape)
 
 
+@shared_docs
 def pad(x: torch.Tensor, pad_widths: Any, mode: str) -> torch.Tensor:
     """Extend a tensor past its edges by a signal extension mode (``pywt.pad``).
 
@@ -800,13 +802,8 @@ def pad(x: torch.Tensor, pad_widths: Any, mode: str) -> torch.Tensor:
         The tensor to pad (CPU or CUDA). float16 and bfloat16 are padded in
         float32 and cast back; integer tensors are padded as they are (no
         gradient).
-    pad_widths : int or sequence
-        ``((before_1, after_1), ... (before_N, after_N))`` per dimension,
-        ``((before, after),)`` for every dimension, or an int for
-        ``before = after`` on every dimension (pywt.pad's forms).
-    mode : str
-        One of pywt's modes ('zero', 'constant', 'symmetric', 'reflect',
-        'periodic', 'periodization', 'smooth', 'antisymmetric', 'antireflect').
+    {pad_widths}
+    {pad_mode}
 
     Returns
     -------

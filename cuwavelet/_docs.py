@@ -67,6 +67,19 @@ axes : pair of int, optional
 axes : sequence of int, optional
     The axes to transform, in the order the subband keys name them. Default
     None: every axis.""",
+    "pad_widths": """
+pad_widths : int or sequence
+    Number of values padded to the edges of each axis, read as pywt.pad and
+    numpy.pad read them: ``((before_1, after_1), ... (before_N, after_N))``
+    per axis, ``((before, after),)`` for every axis, ``(pad,)`` or an int for
+    ``before = after = pad`` on every axis (floats are rounded).""",
+    "pad_mode": """
+mode : str
+    One of pywt's mode names (pywt.pad takes no aliases or numbers):
+    'zero', 'constant' (the edge value repeated), 'symmetric', 'reflect',
+    'periodic', 'periodization' (an odd axis is first extended by its last
+    value, so it grows by one more), 'smooth', 'antisymmetric' or
+    'antireflect'.""",
     "level": """
 level : int, optional
     Number of levels. Default None: the deepest level at which every

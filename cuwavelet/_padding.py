@@ -19,7 +19,7 @@ import numpy as np
 
 from ._arrays import _is_other_library_array, empty, from_other_library, is_cupy, is_dask
 from ._backends import cuda
-from ._docs import Array, ArrayLike
+from ._docs import Array, ArrayLike, shared_docs
 from ._eager import on_input_device
 from ._geometry import MAX_DIMS
 from ._program import launch
@@ -223,6 +223,7 @@ def _pad_lazily(x, widths, mode: int, fn):
 # --- public ------------------------------------------------------------------------------
 
 @on_input_device
+@shared_docs
 def pad(x: ArrayLike, pad_widths, mode: str) -> Array:
     """Extend an array past its edges by a signal extension mode (pywt.pad).
 
@@ -237,16 +238,8 @@ def pad(x: ArrayLike, pad_widths, mode: str) -> Array:
         as it is (float16 is padded in float32 and rounded back; integers
         wrap around as NumPy's do in the smooth and antireflect
         extrapolations).
-    pad_widths : int or sequence
-        Number of values padded to the edges of each axis, as in pywt.pad and
-        numpy.pad: ``((before_1, after_1), ... (before_N, after_N))`` per axis,
-        ``((before, after),)`` for every axis, ``(pad,)`` or an int for
-        ``before = after = pad`` on every axis.
-    mode : str
-        One of pywt's modes: 'zero', 'constant' (the edge value repeated),
-        'symmetric', 'reflect', 'periodic', 'periodization' (an odd axis is
-        first extended by its last value, so it grows by one more),
-        'smooth', 'antisymmetric' or 'antireflect'.
+    {pad_widths}
+    {pad_mode}
 
     Returns
     -------
