@@ -20,9 +20,10 @@
 #   7. bench_register_block.py: the 1D multi-level kernel, 4 outputs per thread vs 1
 #   8. bench_jax.py --devices gpu: JAX under jit, results written into XLA's
 #      outputs against copied there (needs jax[cuda] on the card)
+#   9. bench_pad.py --device cuda: cw.pad against cupy.pad (never timed on a card yet)
 # Usage (repository root, CuPy and torch installed, pywt/ptwt/pytorch_wavelets
 # importable): benchmarks/gpu_session.sh OUTDIR [STEP ...], STEP among build,
-# tests, fused2d, torch, profile, fused1d, ncu, register, jax (all of them, in this
+# tests, fused2d, torch, profile, fused1d, ncu, register, jax, pad (all of them, in this
 # order, by default: split them over two calls where one would pass the limit)
 #
 # A lent card may lack pywt, ptwt and pytorch_wavelets and reach no index. Fetch
@@ -36,7 +37,7 @@
 set -uo pipefail
 out="${1:?usage: benchmarks/gpu_session.sh OUTDIR [STEP ...]}"
 shift
-steps=" ${*:-build tests fused2d torch profile fused1d ncu register jax} "
+steps=" ${*:-build tests fused2d torch profile fused1d ncu register jax pad} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 mkdir -p "$out"
 py="${PYTHON:-python3}"
@@ -114,5 +115,9 @@ fi
 if want jax; then
     run 60 jax "$py" benchmarks/bench_jax.py --devices gpu --runs 15
     tail -8 "$out/jax.log"
+fi
+if want pad; then
+    run 45 pad "$py" benchmarks/bench_pad.py --device cuda --rounds 15
+    tail -24 "$out/pad.log"
 fi
 echo "== done ($(date +%T)); logs in $out"
