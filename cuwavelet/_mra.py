@@ -9,14 +9,21 @@ stack, merged together with zero details (one call), and each level's
 subbands join the stack as new rows (one call each, the other subbands
 absent). Levels of n-axis data cost 2**n merges per level instead of pywt's
 (2**n - 1) * levels + 1 full inverses.
+
+On Dask arrays the forward functions are lazy (`_lazily`): the analysed axes
+whole in every block (rechunked where split), the parts of each block
+computed together and every part a dask array; the inverses are sums, lazy
+as they are.
 """
 from __future__ import annotations
 
 from functools import reduce
 
+import numpy as np
+
 from . import _multilevel as ml
 from . import _stationary
-from ._arrays import array_module, as_array
+from ._arrays import array_module, as_array, is_dask
 from ._docs import Array
 from ._eager import on_input_device
 from ._separable import merge_sweep
@@ -71,6 +78,42 @@ def _trimmed(rows, shape):
     return rows[index]
 
 
+def _lazily(fn, data, whole_axes, coeffs, **kwargs):
+    """fn (mra, mra2 or mran) of a dask array, lazily: `coeffs`, the forward
+    transform of `data` (lazy, never computed), gives the parts' structure
+    and dtype. Each block holds `whole_axes` whole; its parts are stacked
+    along a new first axis, so that one task computes them together."""
+    count, dtype = len(_parts(coeffs)), _parts(coeffs)[0].dtype
+    whole = data.rechunk({ax: -1 for ax in whole_axes})
+
+    def block_parts(block):
+        return array_module(block).stack(_parts(fn(block, **kwargs)))
+
+    stacked = whole.map_blocks(block_parts, new_axis=0, chunks=((count,),) + whole.chunks,
+                               dtype=dtype, meta=np.empty((0,) * (whole.ndim + 1), dtype))
+    taken = iter(range(count))
+    return _with_parts(coeffs, lambda _: stacked[next(taken)])
+
+
+def _parts(out) -> list:
+    """The arrays of an mra* result, in order (details: tuples or dicts)."""
+    return [a for level in out for a in (level if isinstance(level, tuple) else
+                                         level.values() if isinstance(level, dict) else (level,))]
+
+
+def _with_parts(out, part):
+    """out's structure with each array replaced by part(array), in _parts' order."""
+    rebuilt = []
+    for level in out:
+        if isinstance(level, tuple):
+            rebuilt.append(tuple(part(a) for a in level))
+        elif isinstance(level, dict):
+            rebuilt.append({k: part(a) for k, a in level.items()})
+        else:
+            rebuilt.append(part(level))
+    return rebuilt
+
+
 def _forward_detail_dicts(coeffs, keys):
     return [dict(zip(keys, level)) if keys else dict(level) for level in coeffs[1:]]
 
@@ -85,7 +128,8 @@ def mra(data, wavelet, level=None, axis=-1, transform="swt", mode="periodization
     Parameters
     ----------
     data : array_like
-        Input data (NumPy or CuPy).
+        Input data: NumPy, CuPy, or Dask (lazily: the analysed axis whole in
+        every block, every part a dask array).
     wavelet : Wavelet object or name string
         Discrete wavelet.
     level : int, optional
@@ -111,7 +155,7 @@ def mra(data, wavelet, level=None, axis=-1, transform="swt", mode="periodization
     >>> len(parts), np.allclose(cw.imra(parts), x)
     (4, True)
     """
-    x = as_array(data)
+    x = data if is_dask(data) else as_array(data)
     if transform == "swt":
         if mode != "periodization":
             raise ValueError("transform swt only supports mode='periodization'")
@@ -122,6 +166,9 @@ def mra(data, wavelet, level=None, axis=-1, transform="swt", mode="periodization
         merge = _dwt_merger(wavelet, mode, [normalize_axis(axis, x.ndim)])
     else:
         raise ValueError(f"unrecognized transform: {transform}")
+    if is_dask(x):
+        return _lazily(mra, x, [normalize_axis(axis, x.ndim)], coeffs, wavelet=wavelet,
+                       level=level, axis=axis, transform=transform, mode=mode)
     details = [{"d": d} for d in coeffs[1:]]
     rows = _trimmed(_components(as_array(coeffs[0]), details, merge,
                                 [normalize_axis(axis, x.ndim)]), x.shape)
@@ -135,7 +182,8 @@ def mra2(data, wavelet, level=None, axes=(-2, -1), transform="swt2", mode="perio
     Parameters
     ----------
     data : array_like
-        Input data.
+        Input data: NumPy, CuPy, or Dask (lazily, the analysed axes whole in
+        every block).
     wavelet : Wavelet object or name string, or 2-tuple of them
         One wavelet, or one per axis.
     level : int, optional
@@ -162,7 +210,7 @@ def mra2(data, wavelet, level=None, axes=(-2, -1), transform="swt2", mode="perio
     >>> np.allclose(cw.imra2(parts), x)
     True
     """
-    x = as_array(data)
+    x = data if is_dask(data) else as_array(data)
     axes = tuple(axes)
     if transform == "swt2":
         if mode != "periodization":
@@ -179,6 +227,9 @@ def mra2(data, wavelet, level=None, axes=(-2, -1), transform="swt2", mode="perio
         merge = _dwt_merger(wavelet, mode, norm_axes)
     else:
         raise ValueError(f"unrecognized transform: {transform}")
+    if is_dask(x):
+        return _lazily(mra2, x, norm_axes, coeffs, wavelet=wavelet, level=level, axes=axes,
+                       transform=transform, mode=mode)
     keys = ("da", "ad", "dd")
     details = _forward_detail_dicts(coeffs, keys)
     rows = _trimmed(_components(as_array(coeffs[0]), details, merge, norm_axes), x.shape)
@@ -196,7 +247,8 @@ def mran(data, wavelet, level=None, axes=None, transform="swtn", mode="periodiza
     Parameters
     ----------
     data : array_like
-        Input data.
+        Input data: NumPy, CuPy, or Dask (lazily, the analysed axes whole in
+        every block).
     wavelet : Wavelet object or name string, or tuple of them
         One wavelet, or one per axis.
     level : int, optional
@@ -225,7 +277,7 @@ def mran(data, wavelet, level=None, axes=None, transform="swtn", mode="periodiza
     >>> np.allclose(cw.imran(parts), x)
     True
     """
-    x = as_array(data)
+    x = data if is_dask(data) else as_array(data)
     norm_axes = normalize_axes(axes, x.ndim)
     if transform == "swtn":
         if mode != "periodization":
@@ -240,6 +292,9 @@ def mran(data, wavelet, level=None, axes=None, transform="swtn", mode="periodiza
         merge = _dwt_merger(wavelet, mode, norm_axes)
     else:
         raise ValueError(f"unrecognized transform: {transform}")
+    if is_dask(x):
+        return _lazily(mran, x, norm_axes, coeffs, wavelet=wavelet, level=level, axes=axes,
+                       transform=transform, mode=mode)
     details = _forward_detail_dicts(coeffs, None)
     rows = _trimmed(_components(as_array(coeffs[0]), details, merge, norm_axes), x.shape)
     out, i = [rows[0]], 1

@@ -220,6 +220,32 @@ def test_thresholds_are_lazy_and_elementwise():
         cw.threshold(lazy, 1.0, "medium")
 
 
+@pytest.mark.filterwarnings("ignore:Level value of")
+@pytest.mark.parametrize("fn, kwargs", [
+    ("mra", dict(level=2, axis=1)),
+    ("mra", dict(axis=-1, transform="dwt", mode="symmetric")),
+    ("mra2", dict(level=2, axes=(1, 2))),
+    ("mra2", dict(level=1, axes=(2, 1), transform="dwt2", mode="smooth")),
+    ("mran", dict(level=1, axes=(1, 2))),
+    ("mran", dict(level=2, axes=(0, 2), transform="dwtn", mode="antireflect")),
+])
+def test_multiresolution_analysis_is_lazy(fn, kwargs):
+    """mra, mra2 and mran run per block with their axes whole (split ones
+    rechunked), every part a dask array with pywt's values; the inverses,
+    sums, stay lazy."""
+    x = random((6, 64, 40), seed=5)
+    lazy = da.from_array(x, chunks=(2, 20, 13))
+    got = getattr(cw, fn)(lazy, "db2", **kwargs)
+    assert all(isinstance(a, da.Array) for a in leaves(got))
+    expected = quiet(getattr(pywt, fn), x, "db2", **kwargs)
+    assert_same_structure(dask.compute(got, scheduler="synchronous")[0], expected, RTOL)
+    back = getattr(cw, "i" + fn)(got)
+    assert isinstance(back, da.Array)
+    np.testing.assert_allclose(back.compute(scheduler="synchronous"), x, rtol=1e-10, atol=1e-10)
+    with pytest.raises(ValueError, match="periodization|unrecognized"):
+        getattr(cw, fn)(lazy, "db2", transform="swt", mode="zero")
+
+
 def test_numpy_calls_do_not_import_dask():
     code = ("import sys, numpy as np, cuwavelet as cw; cw.wavedec2(np.ones((4, 16, 16)), 'haar'); "
             "cw.waverec([np.ones(8), np.ones(8)], 'haar'); print('dask' in sys.modules)")
