@@ -30,24 +30,26 @@ A new linear operation is declared once, with its transpose::
     _transposes(OP, OP_T)                        # arrays, **params) -> ShapeDtypeStructs
     OP((x,), **params) -> tuple of jax.Array     # params: static, hashable
 
-The stationary transforms (swt ... iswtn) and the packet level transforms
-(packet_decompose, packet_reconstruct) are whole multilevel operations, in
-pairs of custom_vjp functions each the other's backward (_linear_pair):
-_swtn/_swtn_adjoint, _iswtn/_iswtn_adjoint, _packet_decompose/..._adjoint and
-_packet_reconstruct/..._adjoint (bridges._frontend_swt_packets has their
-argument handling, shared with the torch bridge).
+The stationary transforms (swt ... iswtn), the packet level transforms
+(packet_decompose, packet_reconstruct) and pad are linear primitives too,
+each declared with its transpose, so forward and reverse mode work on them as
+on the level operations: _swtn/_swtn_adjoint, _iswtn/_iswtn_adjoint,
+_packet_decompose/..._adjoint and _packet_reconstruct/..._adjoint are whole
+multilevel operations (_linear_pair; bridges._frontend_swt_packets has their
+argument handling, shared with the torch bridge), _PAD/_PAD_ADJOINT pywt.pad.
 
 How arrays reach the core, and where copies happen
 --------------------------------------------------
-* Eager calls of the level operations (dwt ... waverecn, including eager
-  jax.grad and jax.jvp) run as their primitive compiled alone, JAX's own
+* Eager calls of every primitive (dwt ... waverecn, the stationary and packet
+  transforms, pad; including eager jax.grad and jax.jvp) run as their
+  primitive compiled alone, JAX's own
   impl rule (``apply_primitive``: compiled once per shapes and parameters),
   so they take the traced route below, on XLA's buffers: no DLPack import
   or export per array, which cost about 70 us each on the CPU. Without
-  buffer_callback (or ``EAGER_COMPILED = False``) they take the route of the
-  other concrete arrays:
+  buffer_callback (or ``EAGER_COMPILED = False``) they take the route of
+  concrete arrays:
 
-* Concrete arrays (eager calls of the stationary and packet transforms):
+* Concrete arrays (eager calls without the compiled route):
 
   - CPU: inputs reach the core without a copy (``numpy.from_dlpack``, a
     read-only view of the XLA buffer). Results go back with
@@ -215,8 +217,7 @@ def _run_callback(fn, arrays, out_avals):
             _on_cpu_buffers(fn, outs, with_none(ins))
 
     # vmap of the linear primitives never gets here (their batching rule makes
-    # one call); the stationary and packet custom_vjp pairs are vmapped by
-    # broadcasting, which their axes, counted from the end, allow
+    # one call)
     return tuple(_buffer_callback(on_buffers, tuple(out_avals),
                                   vmap_method="broadcast_all")(*operands))
 
@@ -527,8 +528,8 @@ _transposes(_PAD, _PAD_ADJOINT)
 
 
 # --- the stationary and packet transforms: linear operations in pairs ------------------
-# Each is a custom_vjp function of a tuple of arrays (None: absent, zero) whose
-# backward is its partner; they run whole multilevel transforms in the core
+# Each is a linear primitive of a tuple of arrays (None: absent, zero) whose
+# transpose is its partner; they run whole multilevel transforms in the core
 # (cuwavelet._stationary's swtn_levels ..., cuwavelet._packets' decompose_level
 # ...). Packet levels travel as tuples of nodes, so that a batch dimension
 # added in front (jax.vmap) stays a batch dimension of every array.
@@ -562,30 +563,21 @@ class _Levels:
                              self.level)
 
 
-def _linear_pair(run, avals, run_t, avals_t):
-    """Two custom_vjp functions op(arrays, static) -> tuple of arrays, each the
-    other's backward. run(static, *core arrays) -> tuple of core arrays;
-    avals(static, arrays) -> their ShapeDtypeStructs."""
-
-    @partial(jax.custom_vjp, nondiff_argnums=(1,))
-    def op(ts, static):
-        return _run(partial(run, static), ts, avals(static, ts))
-
-    @partial(jax.custom_vjp, nondiff_argnums=(1,))
-    def op_t(gs, static):
-        return _run(partial(run_t, static), gs, avals_t(static, gs))
-
-    def presence(ts):
-        return tuple(t is not None for t in ts)
-
-    def select(gs, present):
-        return tuple(g if p else None for g, p in zip(gs, present))
-
-    op.defvjp(lambda ts, static: (op(ts, static), presence(ts)),
-              lambda static, present, g: (select(op_t(tuple(g), static), present),))
-    op_t.defvjp(lambda gs, static: (op_t(gs, static), presence(gs)),
-                lambda static, present, g: (select(op(tuple(g), static), present),))
-    return op, op_t
+def _linear_pair(name: str, run, avals, run_t, avals_t):
+    """Two linear operations (_LinearOp), each the other's transpose, as
+    functions op(arrays, static) -> tuple of arrays. run(static, *core
+    arrays) -> tuple of core arrays, None entries being zeros; avals(static,
+    arrays) -> their ShapeDtypeStructs. static: a _Levels (hashable, axes
+    counted from the end, so that vmap's batch axis in front is one more
+    batch axis)."""
+    def declare(op_name, run, avals):
+        def core(arrays, *, static, outs=None):  # results copied into XLA's outputs
+            return run(static, *arrays)
+        return _linear_op(op_name, core, lambda arrays, *, static: avals(static, arrays))
+    op, op_t = declare(name, run, avals), declare(name + "_adjoint", run_t, avals_t)
+    _transposes(op, op_t)
+    return (lambda ts, static: op(tuple(ts), static=static),
+            lambda gs, static: op_t(tuple(gs), static=static))
 
 
 def _like(a, count=1, shape=None):
@@ -612,11 +604,14 @@ def _swtn_adjoint_run(spec, *cots):
 
 
 _swtn, _swtn_adjoint = _linear_pair(
-    _swtn_run, lambda spec, ts: _like(ts[0], spec.level * len(spec.keys)),
+    "swtn", _swtn_run, lambda spec, ts: _like(ts[0], spec.level * len(spec.keys)),
     _swtn_adjoint_run, lambda spec, ts: _like(_first(ts)))
 
 
 def _iswtn_run(spec, a, *details):
+    if a is None:  # a zero approximation (a tangent or cotangent JAX knows to be zero)
+        ref = _first(details)
+        a = array_module(ref).zeros(ref.shape, ref.dtype)
     axes, banks, _ = spec.core(a.ndim)
     k = len(spec.keys) - 1
     levels = [{key: d for key, d in zip(spec.keys[1:], details[j * k:(j + 1) * k])
@@ -631,7 +626,7 @@ def _iswtn_adjoint_run(spec, y):
 
 
 _iswtn, _iswtn_adjoint = _linear_pair(
-    _iswtn_run, lambda spec, ts: _like(ts[0]),
+    "iswtn", _iswtn_run, lambda spec, ts: _like(_first(ts)),
     _iswtn_adjoint_run,
     lambda spec, ts: _like(ts[0], 1 + spec.level * (len(spec.keys) - 1)))
 
@@ -649,22 +644,29 @@ def _packet_decompose_avals(spec, ts):
 
 
 def _packet_decompose_adjoint_run(spec, *nodes):
-    ref = nodes[0]
+    rows = _node_rows(nodes)
+    ref = rows[0]
     axes, banks, modes = spec.core(ref.ndim)
-    rows = array_module(ref).stack(nodes)
     return (decompose_level_adjoint(rows, axes, banks, modes, spec.level_shapes(ref.shape)),)
 
 
 _packet_decompose, _packet_decompose_adjoint = _linear_pair(
-    _packet_decompose_run, _packet_decompose_avals, _packet_decompose_adjoint_run,
-    lambda spec, ts: _like(ts[0], 1, spec.level_shapes(ts[0].shape)[0]))
+    "packet_decompose", _packet_decompose_run, _packet_decompose_avals,
+    _packet_decompose_adjoint_run,
+    lambda spec, ts: _like(_first(ts), 1, spec.level_shapes(_first(ts).shape)[0]))
+
+
+def _node_rows(nodes):
+    """The nodes of a packet level stacked (None entries: zeros)."""
+    ref = _first(nodes)
+    xp = array_module(ref)
+    return xp.stack([n if n is not None else xp.zeros(ref.shape, ref.dtype) for n in nodes])
 
 
 def _packet_reconstruct_run(spec, *nodes):
-    ref = _first(nodes)
+    rows = _node_rows(nodes)
+    ref = rows[0]
     axes, banks, modes = spec.core(ref.ndim)
-    xp = array_module(ref)
-    rows = xp.stack([n if n is not None else xp.zeros(ref.shape, ref.dtype) for n in nodes])
     shapes = None if spec.sizes is None else spec.level_shapes(ref.shape)
     return (reconstruct_level(rows, axes, banks, modes, spec.level, shapes),)
 
@@ -699,7 +701,7 @@ def _packet_reconstruct_adjoint_avals(spec, ts):
 
 
 _packet_reconstruct, _packet_reconstruct_adjoint = _linear_pair(
-    _packet_reconstruct_run, _packet_reconstruct_avals, _packet_reconstruct_adjoint_run,
+    "packet_reconstruct", _packet_reconstruct_run, _packet_reconstruct_avals, _packet_reconstruct_adjoint_run,
     _packet_reconstruct_adjoint_avals)
 
 
