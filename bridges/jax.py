@@ -123,7 +123,7 @@ from cuwavelet._arrays import allocator, array_module
 from cuwavelet._program import results_into
 from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
                                 reconstruct_level, reconstruct_level_adjoint,
-                                untrimmed_level_shapes)
+                                untrimmed_data_shape, untrimmed_level_shapes)
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
 from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adjoint, swtn_levels,
                                    swtn_levels_adjoint)
@@ -676,11 +676,7 @@ def _packet_reconstruct_avals(spec, ts):
     if spec.sizes is not None:
         return _like(ref, 1, spec.level_shapes(ref.shape)[0])
     axes, banks, modes = spec.core(ref.ndim)
-    shape = tuple(ref.shape)
-    for _ in range(spec.level):
-        shape = _with_lens(shape, axes, [rec_len(shape[a], b.length, m)
-                                            for a, b, m in zip(axes, banks, modes)])
-    return _like(ref, 1, shape)
+    return _like(ref, 1, untrimmed_data_shape(ref.shape, axes, banks, modes, spec.level))
 
 
 def _packet_reconstruct_adjoint_run(spec, y):

@@ -15,7 +15,10 @@ nodes' arrays are views of those level arrays (in-place edits go through),
 and where an untouched level is merged back, no copy is made.
 
 Trees may hold NumPy or CuPy arrays; any dimensions beyond the transformed
-axes are a batch.
+axes are a batch. On Dask arrays the trees decompose node by node through the
+lazy transforms, and the level functions (packet_decompose, packet_reconstruct
+and their adjoints) are lazy: the transformed axes whole in every block, a
+level's rows computed by one task per block (_lazy_rows, _lazy_data).
 """
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from itertools import product
 import numpy as np
 import pywt
 
-from ._arrays import array_module, as_array, common_dtype, is_cupy, zeros
+from ._arrays import (array_module, as_array, common_dtype, is_cupy, is_dask, transform_dtype,
+                      zeros)
 from ._docs import Array
 from ._eager import on_input_device
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
@@ -152,14 +156,20 @@ def packet_decompose(data, wavelet, mode="symmetric", level=None, axes=-1) -> di
     >>> nodes["ad"]
     array([-2., -2.])
     """
-    x = as_array(data)
+    x = data if is_dask(data) else as_array(data)
     axes = _packet_axes(axes, x.ndim)
     banks, modes = _level_setup(wavelet, mode, axes)
     if level is None:
         level = dwt_max_level(min(x.shape[ax] for ax in axes), min(b.length for b in banks))
     if level < 0:
         raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
-    return dict(zip(_node_paths(level, len(axes)), decompose_level(x, axes, banks, modes, level)))
+    if is_dask(x):
+        shapes = _level_shapes(x.shape, axes, banks, modes, level)
+        rows = _lazy_rows(x, axes, shapes[-1], 2 ** (len(axes) * level),
+                          lambda b: decompose_level(as_array(b), axes, banks, modes, level))
+    else:
+        rows = decompose_level(x, axes, banks, modes, level)
+    return dict(zip(_node_paths(level, len(axes)), rows))
 
 
 def _rows_of(nodes, naxes, what):
@@ -174,17 +184,26 @@ def _rows_of(nodes, naxes, what):
     bad = [k for k in nodes if k not in set(paths)]
     if bad:
         raise ValueError(f"Invalid node paths {bad}.")
-    present = {k: as_array(v, f"node {k!r}") for k, v in nodes.items() if v is not None}
+    present = {k: v if is_dask(v) else as_array(v, f"node {k!r}")
+               for k, v in nodes.items() if v is not None}
     if not present:
         raise ValueError(f"At least one of the {what} must be given (all are None).")
-    xp = array_module(*present.values())
+    if any(is_dask(v) for v in present.values()):
+        import dask.array as xp
+        present = {k: xp.asarray(v) for k, v in present.items()}
+    else:
+        xp = array_module(*present.values())
     dtype = common_dtype(present.values())
     shapes = {v.shape for v in present.values()}
     if len(shapes) != 1:
         raise ValueError(f"coefficient shape mismatch: the nodes of a level share one shape; got "
                          f"{sorted(shapes)}")
     shape = shapes.pop()
-    if len(present) == len(paths) and all(v.dtype == dtype for v in present.values()):
+    if xp.__name__.startswith("dask"):  # lazily: zeros for the absent nodes
+        rows = xp.stack([present[p].astype(dtype) if p in present else
+                         xp.zeros(shape, dtype, chunks=next(iter(present.values())).chunks)
+                         for p in paths])
+    elif len(present) == len(paths) and all(v.dtype == dtype for v in present.values()):
         rows = xp.stack([present[p] for p in paths])
     else:
         rows = zeros(xp, (len(paths),) + shape, dtype)
@@ -239,6 +258,11 @@ def packet_reconstruct(nodes, wavelet, mode="symmetric", axes=-1, data_shape=Non
         if shapes[-1] != rows.shape[1:]:
             raise ValueError(f"coefficient shape mismatch: data of shape {tuple(data_shape)} "
                              f"gives nodes of shape {shapes[-1]}, not {rows.shape[1:]}")
+    if is_dask(rows):
+        out = shapes[0] if shapes is not None else \
+            untrimmed_data_shape(rows.shape[1:], axes, banks, modes, level)
+        return _lazy_data(rows, axes, out, lambda r: reconstruct_level(
+            r, axes, banks, modes, level, _in_block(shapes, r.shape[1:], axes)))
     return reconstruct_level(rows, axes, banks, modes, level, shapes)
 
 
@@ -283,6 +307,9 @@ def packet_decompose_adjoint(nodes, wavelet, mode="symmetric", axes=-1, *, data_
     if rows.shape[1:] != shapes[-1]:
         raise ValueError(f"coefficient shape mismatch: data of shape {shape} gives nodes of "
                          f"shape {shapes[-1]}, not {rows.shape[1:]}")
+    if is_dask(rows):
+        return _lazy_data(rows, axes, shape, lambda r: decompose_level_adjoint(
+            r, axes, banks, modes, _in_block(shapes, r.shape[1:], axes)))
     return decompose_level_adjoint(rows, axes, banks, modes, shapes)
 
 
@@ -318,7 +345,7 @@ def packet_reconstruct_adjoint(y, wavelet, mode="symmetric", axes=-1, *, level, 
     >>> list(g)
     ['aa', 'ad', 'da', 'dd']
     """
-    g = as_array(y, "y")
+    g = y if is_dask(y) else as_array(y, "y")
     axes = _packet_axes(axes, g.ndim)
     banks, modes = _level_setup(wavelet, mode, axes)
     if data_shape is not None:
@@ -328,8 +355,42 @@ def packet_reconstruct_adjoint(y, wavelet, mode="symmetric", axes=-1, *, level, 
                              f"the reconstruction {shapes[0]}")
     else:
         shapes = untrimmed_level_shapes(g.shape, axes, banks, modes, level)
-    rows = reconstruct_level_adjoint(g, axes, banks, modes, shapes)
+    if is_dask(g):
+        rows = _lazy_rows(g, axes, shapes[-1], 2 ** (len(axes) * level),
+                          lambda b: reconstruct_level_adjoint(
+                              as_array(b), axes, banks, modes, _in_block(shapes, b.shape, axes)))
+    else:
+        rows = reconstruct_level_adjoint(g, axes, banks, modes, shapes)
     return dict(zip(_node_paths(level, len(axes)), rows))
+
+
+# --- dask arrays: a level's rows per block, the transformed axes whole -------------------
+
+def _lazy_rows(x, axes, node_shape, count, to_rows):
+    """to_rows (data block -> its level's rows) over a dask array: the rows as
+    a dask array, nodes along a new first axis, each block in one task."""
+    whole = x.rechunk({ax: -1 for ax in axes})
+    chunks = tuple((node_shape[d],) if d in axes else c for d, c in enumerate(whole.chunks))
+    dtype = transform_dtype(x.dtype)
+    return whole.map_blocks(to_rows, new_axis=0, chunks=((count,),) + chunks, dtype=dtype,
+                            meta=np.empty((0,) * (x.ndim + 1), dtype))
+
+
+def _in_block(shapes, block_shape, axes):
+    """Level shapes of the whole data as a block's (its own batch lengths)."""
+    if shapes is None:
+        return None
+    return [tuple(s[d] if d in axes else block_shape[d] for d in range(len(s))) for s in shapes]
+
+
+def _lazy_data(rows, axes, data_shape, to_data):
+    """to_data (a block's rows -> its data) over dask rows (nodes first): the
+    data as a dask array, the nodes and transformed axes whole in each block."""
+    whole = rows.rechunk({0: -1, **{ax + 1: -1 for ax in axes}})
+    chunks = tuple((data_shape[d],) if d in axes else c for d, c in enumerate(whole.chunks[1:]))
+    dtype = transform_dtype(rows.dtype)
+    return whole.map_blocks(to_data, drop_axis=0, chunks=chunks, dtype=dtype,
+                            meta=np.empty((0,) * (rows.ndim - 1), dtype))
 
 
 # --- whole levels as row arrays (the functions above and the bridges share these) --
@@ -395,6 +456,15 @@ def untrimmed_level_shapes(shape, axes, banks, modes, level: int) -> list:
             s = with_len(s, ax, coeff_len_of_rec(s[ax], b.length, m))
         shapes.append(s)
     return shapes
+
+
+def untrimmed_data_shape(node_shape, axes, banks, modes, level: int) -> tuple:
+    """The shape of an untrimmed reconstruction from nodes of `node_shape`."""
+    shape = tuple(node_shape)
+    for _ in range(level):
+        for ax, b, m in zip(axes, banks, modes):
+            shape = with_len(shape, ax, rec_len(shape[ax], b.length, m))
+    return shape
 
 
 # --- the trees --------------------------------------------------------------------

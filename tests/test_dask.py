@@ -246,6 +246,39 @@ def test_multiresolution_analysis_is_lazy(fn, kwargs):
         getattr(cw, fn)(lazy, "db2", transform="swt", mode="zero")
 
 
+@pytest.mark.parametrize("axes", [-1, (1, 2), (2, 0)])
+def test_packet_level_functions_are_lazy(axes):
+    """packet_decompose, packet_reconstruct and their adjoints per block with
+    the transformed axes whole: dask arrays out, the NumPy results' values
+    (themselves checked against pywt's trees in test_packets.py)."""
+    x = random((4, 33, 50), seed=6)
+    lazy = da.from_array(x, chunks=(2, 11, 20))
+    nodes = cw.packet_decompose(lazy, "db2", "symmetric", 2, axes=axes)
+    expected = cw.packet_decompose(x, "db2", "symmetric", 2, axes=axes)
+    assert list(nodes) == list(expected) and all(isinstance(v, da.Array) for v in nodes.values())
+    assert_same_structure(dask.compute(nodes, scheduler="synchronous")[0], expected, RTOL)
+    some = {k: (None if k.endswith("d") else v) for k, v in nodes.items()}
+    for data_shape in (x.shape, None):
+        back = cw.packet_reconstruct(some, "db2", "symmetric", axes=axes, data_shape=data_shape)
+        assert isinstance(back, da.Array)
+        np.testing.assert_allclose(back.compute(scheduler="synchronous"), cw.packet_reconstruct(
+            {k: (None if k.endswith("d") else v) for k, v in expected.items()}, "db2",
+            "symmetric", axes=axes, data_shape=data_shape), rtol=RTOL, atol=RTOL)
+    np.testing.assert_allclose(
+        cw.packet_reconstruct(nodes, "db2", "symmetric", axes=axes, data_shape=x.shape)
+        .compute(scheduler="synchronous"), x, rtol=1e-10, atol=1e-10)
+    grad = cw.adjoint.packet_decompose(nodes, "db2", "symmetric", axes=axes, data_shape=x.shape)
+    assert isinstance(grad, da.Array)
+    np.testing.assert_allclose(grad.compute(scheduler="synchronous"), cw.adjoint.packet_decompose(
+        expected, "db2", "symmetric", axes=axes, data_shape=x.shape), rtol=RTOL, atol=RTOL)
+    cots = cw.adjoint.packet_reconstruct(lazy, "db2", "symmetric", axes=axes, level=2,
+                                         data_shape=x.shape)
+    assert all(isinstance(v, da.Array) for v in cots.values())
+    assert_same_structure(dask.compute(cots, scheduler="synchronous")[0],
+                          cw.adjoint.packet_reconstruct(x, "db2", "symmetric", axes=axes, level=2,
+                                                        data_shape=x.shape), RTOL)
+
+
 def test_numpy_calls_do_not_import_dask():
     code = ("import sys, numpy as np, cuwavelet as cw; cw.wavedec2(np.ones((4, 16, 16)), 'haar'); "
             "cw.waverec([np.ones(8), np.ones(8)], 'haar'); print('dask' in sys.modules)")
