@@ -11,6 +11,7 @@ import pywt
 
 import cuwavelet as cw
 from conftest import random, to_numpy
+from cuwavelet import _padding
 
 MODES = list(pywt.Modes.modes)
 # (data shape, pad widths): 1D to 3D, pads wider than the data, one side only
@@ -25,6 +26,13 @@ CASES = [
     ((2, 3, 5), ((2, 1), (0, 3), (4, 4))),
     ((6, 1, 4), ((1, 1), (0, 0), (2, 3))),
 ]
+
+
+@pytest.fixture(params=["row loops", "GPU functions"])
+def host_route(request, monkeypatch):
+    """The CPU's two routes through kernels/pad_math.cuh: its row loops, and
+    the GPU kernel's per-element functions (pad_value_at, pad_adjoint_at)."""
+    monkeypatch.setattr(_padding, "HOST_RUNS_GPU_FUNCTIONS", request.param == "GPU functions")
 
 
 def relative_error(got, expected):
@@ -47,7 +55,7 @@ EPS = {np.float32: 1e-6, np.complex64: 1e-6, np.float64: 1e-14, np.complex128: 1
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
-def test_pad_matches_pywt(xp, mode, dtype):
+def test_pad_matches_pywt(xp, mode, dtype, host_route):
     for shape, widths in CASES:
         if mode == "smooth" and 1 in shape:
             continue  # pywt.pad reads numpy.pad's zero fill there (test below)
@@ -60,7 +68,7 @@ def test_pad_matches_pywt(xp, mode, dtype):
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's own overflows, in pywt.pad
 @pytest.mark.parametrize("mode", MODES)
-def test_pad_keeps_integer_dtypes_and_wraps_as_numpy(mode):
+def test_pad_keeps_integer_dtypes_and_wraps_as_numpy(mode, host_route):
     for dtype in [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
                   np.uint64]:
         info = np.iinfo(dtype)
@@ -109,7 +117,7 @@ def test_pad_smooth_extends_one_sample_as_a_constant():
                                   pywt.pad(x, ((0, 0), (2, 3)), "constant"))
 
 
-def test_pad_of_strided_views(xp):
+def test_pad_of_strided_views(xp, host_route):
     """Views are read through their strides (negative, transposed, the real
     part of complex data), not copied."""
     base = random((9, 12), np.complex128, seed=5)
@@ -167,7 +175,7 @@ ADJOINT_CASES = CASES + [((1,), [(3, 2)]), ((1, 3), ((2, 1), (1, 4)))]
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_pad_adjoint_is_the_transpose_of_pywt_pad(xp, mode):
+def test_pad_adjoint_is_the_transpose_of_pywt_pad(xp, mode, host_route):
     for shape, widths in ADJOINT_CASES:
         if (mode == "smooth" and 1 in shape) or pywt_pad(np.zeros(shape), widths, mode) is None:
             continue
@@ -184,7 +192,7 @@ def test_pad_adjoint_is_the_transpose_of_pywt_pad(xp, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_pad_adjoint_dot_product(mode):
+def test_pad_adjoint_dot_product(mode, host_route):
     x = random((3, 40, 33), seed=8)
     widths = ((0, 0), (5, 17), (40, 2))
     y = random(cw.pad(x, widths, mode).shape, seed=9)

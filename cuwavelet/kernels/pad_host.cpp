@@ -1,6 +1,9 @@
 // CPU glue of the pad (pad_math.cuh): the per-element functions the GPU runs,
 // over the output's rows, on the host thread pool. A row's leading
 // dimensions are resolved once (PadSource) and its last one per element.
+// `per_element` runs the GPU kernel's own per-element functions instead
+// (pad_value_at, pad_adjoint_at: every index decomposed whole), so that the
+// tests check the code the GPU runs on the CPU too.
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
@@ -74,13 +77,22 @@ void adjoint_rows(const PadGeometry& g, const T* gy, T* gx, index_t first, index
 }
 
 template <int OP, int M, typename T>
-void run(const PadGeometry& g, std::uintptr_t in, std::uintptr_t out) {
+void per_element(const PadGeometry& g, const T* x, T* y, index_t first, index_t end) {
+  typedef typename PadArithmetic<T>::type A;
+  const index_t width = g.shape[g.ndim - 1];
+  for (index_t flat = first * width; flat < end * width; ++flat)
+    y[flat] = OP == 0 ? pad_value_at<M, T, A>(g, x, flat) : pad_adjoint_at<M, T, A>(g, x, flat);
+}
+
+template <int OP, int M, typename T>
+void run(const PadGeometry& g, std::uintptr_t in, std::uintptr_t out, bool gpu_functions) {
   if (g.total == 0) return;
   const T* x = reinterpret_cast<const T*>(in);
   T* y = reinterpret_cast<T*>(out);
   const index_t rows = g.total / g.shape[g.ndim - 1];
   const auto body = [&](index_t first, index_t end) {
-    if (OP == 0) pad_rows<M, T>(g, x, y, first, end);
+    if (gpu_functions) per_element<OP, M, T>(g, x, y, first, end);
+    else if (OP == 0) pad_rows<M, T>(g, x, y, first, end);
     else adjoint_rows<M, T>(g, x, y, first, end);
   };
   HostPool& pool = HostPool::instance();
@@ -94,11 +106,13 @@ void run(const PadGeometry& g, std::uintptr_t in, std::uintptr_t out) {
 }
 
 template <typename T>
-void run_typed(int op, int mode, const PadGeometry& g, std::uintptr_t in, std::uintptr_t out) {
+void run_typed(int op, int mode, const PadGeometry& g, std::uintptr_t in, std::uintptr_t out,
+               bool gpu_functions) {
   if (op != 0 && op != 1) throw std::invalid_argument("unknown pad operation");
   with_mode(mode, [&](auto m) {
     constexpr int M = decltype(m)::value;
-    if (op == 0) run<0, M, T>(g, in, out); else run<1, M, T>(g, in, out);
+    if (op == 0) run<0, M, T>(g, in, out, gpu_functions);
+    else run<1, M, T>(g, in, out, gpu_functions);
   });
 }
 
@@ -108,7 +122,7 @@ enum SampleType { kFloat = 0, kDouble = 1, kU8 = 2, kU16 = 3, kU32 = 4, kU64 = 5
 // The geometry arrives as the bytes of cuwavelet/_padding.py's NumPy record,
 // the arrays as addresses.
 void apply(int op, int mode, int sample_type, pybind11::bytes geometry, std::uintptr_t in,
-           std::uintptr_t out) {
+           std::uintptr_t out, bool gpu_functions) {
   const std::string raw = geometry;
   if (raw.size() != sizeof(PadGeometry)) throw std::invalid_argument("geometry has the wrong size");
   PadGeometry g;
@@ -121,12 +135,12 @@ void apply(int op, int mode, int sample_type, pybind11::bytes geometry, std::uin
     if (dims > 1) throw std::invalid_argument("smooth and antireflect pad one dimension at a time");
   }
   switch (sample_type) {
-    case kFloat: return run_typed<float>(op, mode, g, in, out);
-    case kDouble: return run_typed<double>(op, mode, g, in, out);
-    case kU8: return run_typed<unsigned char>(op, mode, g, in, out);
-    case kU16: return run_typed<unsigned short>(op, mode, g, in, out);
-    case kU32: return run_typed<unsigned int>(op, mode, g, in, out);
-    case kU64: return run_typed<unsigned long long>(op, mode, g, in, out);
+    case kFloat: return run_typed<float>(op, mode, g, in, out, gpu_functions);
+    case kDouble: return run_typed<double>(op, mode, g, in, out, gpu_functions);
+    case kU8: return run_typed<unsigned char>(op, mode, g, in, out, gpu_functions);
+    case kU16: return run_typed<unsigned short>(op, mode, g, in, out, gpu_functions);
+    case kU32: return run_typed<unsigned int>(op, mode, g, in, out, gpu_functions);
+    case kU64: return run_typed<unsigned long long>(op, mode, g, in, out, gpu_functions);
   }
   throw std::invalid_argument("unknown sample type");
 }
