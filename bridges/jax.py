@@ -115,6 +115,11 @@ except ImportError:  # a JAX that moved it: eager level operations take the DLPa
 # like a jitted call) where buffer_callback exists; False: the DLPack route
 # (benchmarks/bench_jax.py compares the two).
 EAGER_COMPILED = True
+# ... except operations that cannot write their results into XLA's outputs
+# (the stationary, packet and pad primitives: their results are copied
+# there) with more than this many bytes of results on the CPU, where that copy
+# costs more than the DLPack route, which hands XLA the core's own arrays.
+EAGER_COPY_LIMIT = 1 << 20
 
 from cuwavelet import _multilevel as ml
 from cuwavelet import _padding
@@ -316,8 +321,9 @@ class _LinearOp:
     its results are the cotangents of this op's inputs, all of them.
     """
 
-    def __init__(self, name: str, core, out_avals):
+    def __init__(self, name: str, core, out_avals, writes_into: bool = True):
         self.name, self.core, self.out_avals = name, core, out_avals
+        self.writes_into = writes_into  # core honours outs (results_into)
         self.transpose = None
         p = self.primitive = Primitive(f"cuwavelet_{name}")
         p.multiple_results = True
@@ -344,9 +350,20 @@ class _LinearOp:
     def _eager(self, *operands, **params):
         """The impl rule (an eager bind): the primitive compiled alone where
         it can run on XLA's buffers, else _impl (DLPack)."""
-        if EAGER_COMPILED and _apply_primitive is not None and _buffer_callback is not None:
+        if EAGER_COMPILED and _apply_primitive is not None and _buffer_callback is not None \
+                and (self.writes_into or not self._large_on_cpu(operands, params)):
             return _apply_primitive(self.primitive, *operands, **params)
         return self._impl(*operands, **params)
+
+    def _large_on_cpu(self, operands, params) -> bool:
+        """Results past EAGER_COPY_LIMIT bytes, on the CPU."""
+        devices = getattr(operands[0], "devices", None)  # NumPy-like operands: host memory
+        if devices is not None and next(iter(devices())).platform != "cpu":
+            return False
+        outs = self.out_avals(self._with_none(operands, params["present"]),
+                              **{k: v for k, v in params.items() if k != "present"})
+        return sum(int(np.prod(o.shape)) * np.dtype(o.dtype).itemsize for o in outs) \
+            > EAGER_COPY_LIMIT
 
     def _impl(self, *operands, present, **params):
         # concrete arrays (eager) and tracers (lowering under jit) both go by _run
@@ -354,7 +371,7 @@ class _LinearOp:
 
         def run(*a, outs=None):
             return self.core(a, outs=outs, **params)
-        run.writes_into = True
+        run.writes_into = self.writes_into
         return _run(run, arrays, self.out_avals(arrays, **params))
 
     def _abstract_eval(self, *avals, present, **params):
@@ -388,10 +405,10 @@ class _LinearOp:
         return out, [0] * len(out)
 
 
-def _linear_op(name: str, core, out_avals) -> _LinearOp:
+def _linear_op(name: str, core, out_avals, writes_into: bool = True) -> _LinearOp:
     """Declares a linear operation (see _LinearOp); pair it with its transpose
-    by _transposes."""
-    return _LinearOp(name, core, out_avals)
+    by _transposes. writes_into: whether core writes into `outs` where it can."""
+    return _LinearOp(name, core, out_avals, writes_into)
 
 
 def _transposes(a: _LinearOp, b: _LinearOp) -> None:
@@ -522,8 +539,9 @@ def _pad_adjoint_avals(arrays, *, widths: tuple, mode: int, sizes: tuple):
     return [jax.ShapeDtypeStruct(_pad_data_shape(g, sizes), g.dtype)]
 
 
-_PAD = _linear_op("pad", _pad_core, _pad_avals)
-_PAD_ADJOINT = _linear_op("pad_adjoint", _pad_adjoint_core, _pad_adjoint_avals)
+_PAD = _linear_op("pad", _pad_core, _pad_avals, writes_into=False)
+_PAD_ADJOINT = _linear_op("pad_adjoint", _pad_adjoint_core, _pad_adjoint_avals,
+                          writes_into=False)
 _transposes(_PAD, _PAD_ADJOINT)
 
 
@@ -573,7 +591,8 @@ def _linear_pair(name: str, run, avals, run_t, avals_t):
     def declare(op_name, run, avals):
         def core(arrays, *, static, outs=None):  # results copied into XLA's outputs
             return run(static, *arrays)
-        return _linear_op(op_name, core, lambda arrays, *, static: avals(static, arrays))
+        return _linear_op(op_name, core, lambda arrays, *, static: avals(static, arrays),
+                          writes_into=False)
     op, op_t = declare(name, run, avals), declare(name + "_adjoint", run_t, avals_t)
     _transposes(op, op_t)
     return (lambda ts, static: op(tuple(ts), static=static),

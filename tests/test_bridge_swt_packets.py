@@ -475,12 +475,16 @@ def test_torch_shares_memory_with_the_core(monkeypatch):
     assert nodes["ad"].data_ptr() == rows[1].ctypes.data  # views of the core's level array
 
 
-@pytest.mark.parametrize("compiled", [True, False], ids=["compiled primitive", "dlpack"])
-def test_jax_input_reaches_the_core_without_a_copy(monkeypatch, compiled):
+@pytest.mark.parametrize("compiled, limit", [(True, 1 << 20), (False, 1 << 20), (True, 0)],
+                         ids=["compiled primitive", "dlpack", "compiled, results past the limit"])
+def test_jax_input_reaches_the_core_without_a_copy(monkeypatch, compiled, limit):
     """Both eager routes read the input in place. The compiled primitive (the
     core on XLA's buffers) copies the stationary results into XLA's outputs
-    once; through DLPack XLA adopts the core's aligned whole results."""
+    once, so results past EAGER_COPY_LIMIT bytes take the DLPack route on the
+    CPU, where XLA adopts the core's aligned whole results."""
     monkeypatch.setattr(bj, "EAGER_COMPILED", compiled)
+    monkeypatch.setattr(bj, "EAGER_COPY_LIMIT", limit)
+    compiled = compiled and limit > 0
     seen = {}
     original = bj.swtn_levels
 
