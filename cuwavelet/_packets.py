@@ -15,10 +15,11 @@ nodes' arrays are views of those level arrays (in-place edits go through),
 and where an untouched level is merged back, no copy is made.
 
 Trees may hold NumPy or CuPy arrays; any dimensions beyond the transformed
-axes are a batch. On Dask arrays the trees decompose node by node through the
-lazy transforms, and the level functions (packet_decompose, packet_reconstruct
-and their adjoints) are lazy: the transformed axes whole in every block, a
-level's rows computed by one task per block (_lazy_rows, _lazy_data).
+axes are a batch. On Dask arrays everything stays lazy: the trees decompose and
+reconstruct node by node through the lazy transforms (_reconstruct_lazily),
+and the level functions (packet_decompose, packet_reconstruct and their
+adjoints) take the transformed axes whole in every block, a level's rows
+computed by one task per block (_lazy_rows, _lazy_data).
 """
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def _node_dtype(data):
 
 
 def _as_node_array(data):
-    return data if is_cupy(data) else np.asarray(data)
+    return data if is_cupy(data) or is_dask(data) else np.asarray(data)
 
 
 # --- level operations on stacked arrays (rows = nodes, natural order) --------
@@ -603,7 +604,7 @@ class BaseNode:
         return self._reconstruct(update)
 
     def _reconstruct(self, update):
-        rec = _reconstruct_subtree(self)
+        rec = _reconstruct_lazily(self) if _holds_dask_data(self) else _reconstruct_subtree(self)
         if update:
             self.data = rec
         return rec
@@ -1170,8 +1171,9 @@ def _decompose_levels(root, to_level):
         return
     frontier = [root]
     while frontier:
+        # (dask data is left to the walk: node by node, each a lazy DWT)
         todo = [n for n in frontier if n.level < min(to_level, n.maxlevel) and not n.is_empty
-                and not n.has_any_subnode]
+                and not n.has_any_subnode and not is_dask(n.data)]
         groups = {}
         for n in todo:
             array = _as_node_array(n.data)
@@ -1260,6 +1262,35 @@ def _reconstruct_subtree(top):
             for i, (node, _) in enumerate(members):
                 values[id(node)] = (merged[i], merged, i)
     return values[id(top)][0]
+
+
+def _holds_dask_data(top) -> bool:
+    stack = [top]
+    while stack:
+        node = stack.pop()
+        if is_dask(node.data):
+            return True
+        stack.extend(c for c in (node._get_node(p) for p in node.PARTS) if c is not None)
+    return False
+
+
+def _reconstruct_lazily(node):
+    """_reconstruct_subtree for trees holding dask arrays: node by node, each
+    node the inverse DWT (lazy on dask arrays) of its subnodes' values, trimmed
+    to the node's original shape; missing subnodes are zeros."""
+    if not node.has_any_subnode:
+        return node.data
+    axes = node._batch_axes()
+    m = len(axes)
+    bits = node._key_bits()
+    coeffs = {}
+    for part in node.PARTS:
+        sub = node._get_node(part)
+        value = None if sub is None else _reconstruct_lazily(sub)
+        coeffs[format(bits[part], f"0{m}b").replace("0", "a").replace("1", "d")] = value
+    if all(v is None for v in coeffs.values()):
+        raise ValueError(node._missing_parts_message())
+    return _trimmed_to(idwtn(coeffs, node.wavelet, node.mode, axes=axes), node._data_shape)
 
 
 def _merge_group(members, shape, dtype):

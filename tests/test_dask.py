@@ -279,6 +279,36 @@ def test_packet_level_functions_are_lazy(axes):
                                                         data_shape=x.shape), RTOL)
 
 
+def test_packet_trees_are_lazy():
+    """The trees on dask data decompose node by node (each a lazy DWT) and
+    reconstruct node by node: every value a dask array, pywt's trees' values,
+    nodes deleted and edited as pywt's."""
+    x = random((4, 50), seed=7)
+    tree = cw.WaveletPacket(da.from_array(x, chunks=(2, 20)), "db2", "symmetric", maxlevel=3)
+    ref = pywt.WaveletPacket(x, "db2", "symmetric", maxlevel=3)
+    nodes, ref_nodes = tree.get_level(3, "freq"), ref.get_level(3, "freq")
+    assert [n.path for n in nodes] == [n.path for n in ref_nodes]
+    assert all(isinstance(n.data, da.Array) for n in nodes)
+    for ours, theirs in zip(dask.compute([n.data for n in nodes], scheduler="synchronous")[0],
+                            ref_nodes):
+        np.testing.assert_allclose(ours, theirs.data, rtol=RTOL, atol=RTOL)
+    del tree["ad"], ref["ad"]
+    tree["da"], ref["da"] = tree["da"].data * 2, ref["da"].data * 2
+    rec = tree.reconstruct()
+    assert isinstance(rec, da.Array)
+    np.testing.assert_allclose(rec.compute(scheduler="synchronous"), ref.reconstruct(),
+                               rtol=1e-10, atol=1e-10)
+    x2 = random((3, 17, 20), seed=8)
+    tree2 = cw.WaveletPacket2D(da.from_array(x2, chunks=(1, 17, 20)), "db1", "periodization",
+                               maxlevel=2)
+    ref2 = pywt.WaveletPacket2D(x2, "db1", "periodization", maxlevel=2)
+    assert_same_structure([n.data.compute(scheduler="synchronous") for n in tree2.get_level(2)],
+                          [n.data for n in ref2.get_level(2)], RTOL)
+    tree2["hv"], ref2["hv"] = tree2["hv"].data * 0, ref2["hv"].data * 0
+    np.testing.assert_allclose(tree2.reconstruct().compute(scheduler="synchronous"),
+                               ref2.reconstruct(), rtol=1e-10, atol=1e-10)
+
+
 def test_numpy_calls_do_not_import_dask():
     code = ("import sys, numpy as np, cuwavelet as cw; cw.wavedec2(np.ones((4, 16, 16)), 'haar'); "
             "cw.waverec([np.ones(8), np.ones(8)], 'haar'); print('dask' in sys.modules)")
