@@ -6,10 +6,11 @@ the boundary extension the transforms use (dwt_math.cuh), so a padded array
 holds what a transform of the same mode reads past the data's edges.
 
 Launches: the modes that copy one sample (all but smooth and antireflect) pad
-every dimension in one launch; smooth and antireflect pad one dimension per
+every dimension in one launch; smooth and antireflect pad two dimensions per
 launch, in order, as pywt.pad does (their values along a later dimension
-extend the earlier dimensions' padding). The adjoint folds one dimension per
-launch, in the reverse order.
+extend the earlier dimensions' padding: a corner is the later extension of
+the earlier one's). The adjoint folds one dimension per launch, in the
+reverse order.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ SAMPLE_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double",
                 np.dtype(np.uint32): "unsigned int", np.dtype(np.uint64): "unsigned long long"}
 _SAMPLE_CODES = {dt: code for code, dt in enumerate(SAMPLE_TYPES)}
 _AFFINE = {MODES.index("smooth"), MODES.index("antireflect")}
+AFFINE_DIMS = 2  # kAffineDims of kernels/pad_math.cuh
 _ZERO = MODES.index("zero")
 
 PAD_GEOMETRY_DTYPE = np.dtype([
@@ -186,7 +188,9 @@ def pad_core(x, widths, mode: int):
     if not axes:
         return x.copy()
     y = _in_kernel_dtype(x)
-    groups = [[ax] for ax in axes] if mode in _AFFINE else [axes]
+    # smooth and antireflect: AFFINE_DIMS padded axes a launch (kernels/pad_math.cuh)
+    groups = [axes[i:i + AFFINE_DIMS] for i in range(0, len(axes), AFFINE_DIMS)] \
+        if mode in _AFFINE else [axes]
     for group in groups:
         lengths = list(y.shape)
         befores = [widths[ax][0] if ax in group else 0 for ax in range(len(shape))]

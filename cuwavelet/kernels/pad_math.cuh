@@ -48,11 +48,26 @@ template <> struct PadArithmetic<unsigned int> { typedef unsigned long long type
 template <> struct PadArithmetic<unsigned long long> { typedef unsigned long long type; };
 
 // smooth and antireflect extend with several samples, evaluated by
-// extension_value along one dimension: their forward launches pad one
-// dimension each (in order, as pywt.pad does). The other modes copy one
-// sample, negated or not, and pad every dimension in one launch.
+// extension_value: a forward launch of theirs pads at most kAffineDims
+// dimensions, a later one extending the earlier one's extension (pywt.pad
+// pads dimension after dimension, so a corner extends the padded edge). The
+// other modes copy one sample, negated or not, and pad every dimension in one
+// launch.
 template <int M>
 CUWAVELET_HD constexpr bool pad_is_affine() { return M == kSmooth || M == kAntireflect; }
+enum { kAffineDims = 2 };
+
+// Sample i of a line along an outer dimension whose samples are themselves
+// extended along an inner one (position p of `n` samples, stride s_inner):
+// the accessor of the outer extension of a two-dimension corner.
+template <int M, typename T, typename A>
+struct ExtendedSamples {
+  const T* x;
+  index_t s_outer, s_inner, n, p;
+  CUWAVELET_HD A operator()(index_t i) const {
+    return extension_value<M, A>(p, n, StridedSamples<T, A>{x + i * s_outer, s_inner});
+  }
+};
 
 // np.pad's one-sample rule (see the top of this file).
 template <int M>
@@ -61,21 +76,26 @@ CUWAVELET_HD bool pad_repeats_lone_sample(index_t N) {
 }
 
 // Where one output element of a forward pad reads, built one dimension at a
-// time: the input offset of its sample (for an affine mode, the start of the
-// line extended along line_dim), the sign of a one-sample extension, or zero.
+// time (in any order): the input offset of its sample (for an affine mode,
+// of the corner its extended dimensions start from), the sign of a
+// one-sample extension, or zero.
 template <int M, typename A>
 struct PadSource {
   index_t offset = 0;
   A sign = A(1);
-  index_t line_dim = -1;
-  index_t line_p = 0;
+  int lines = 0;                 // affine modes: the dimensions extended here
+  index_t line_dim[kAffineDims];
+  index_t line_p[kAffineDims];
   bool zero = false;
 
   CUWAVELET_HD void add(const PadGeometry& g, index_t d, index_t j) {
     const index_t p = j - g.before[d], N = g.length[d];
     if (p >= 0 && p < N) { offset += p * g.stride_in[d]; return; }
     if (pad_repeats_lone_sample<M>(N)) return;  // sample 0: the offset does not move
-    if (pad_is_affine<M>()) { line_dim = d; line_p = p; return; }
+    if (pad_is_affine<M>()) {  // (the launch pads at most kAffineDims dimensions)
+      if (lines < kAffineDims) { line_dim[lines] = d; line_p[lines] = p; ++lines; }
+      return;
+    }
     index_t idx[3]; A w[3];
     if (extension_terms<M, A>(p, N, idx, w) == 0) { zero = true; return; }
     offset += idx[0] * g.stride_in[d];
@@ -85,9 +105,17 @@ struct PadSource {
   template <typename T>
   CUWAVELET_HD T value(const PadGeometry& g, const T* x) const {
     if (zero) return T(0);
-    if (line_dim < 0) return T(sign * A(x[offset]));
-    return T(extension_value<M, A>(line_p, g.length[line_dim],
-                                   StridedSamples<T, A>{x + offset, g.stride_in[line_dim]}));
+    if constexpr (!pad_is_affine<M>()) return T(sign * A(x[offset]));
+    if (lines == 0) return T(sign * A(x[offset]));
+    if (lines == 1)
+      return T(extension_value<M, A>(line_p[0], g.length[line_dim[0]],
+                                     StridedSamples<T, A>{x + offset, g.stride_in[line_dim[0]]}));
+    const int inner = line_dim[0] < line_dim[1] ? 0 : 1, outer = 1 - inner;
+    const index_t di = line_dim[inner], dout = line_dim[outer];
+    return T(extension_value<M, A>(
+        line_p[outer], g.length[dout],
+        ExtendedSamples<M, T, A>{x + offset, g.stride_in[dout], g.stride_in[di], g.length[di],
+                                 line_p[inner]}));
   }
 };
 
