@@ -70,9 +70,10 @@ How arrays reach the core, and where copies happen
   on XLA's stream, without synchronizing). The level operations write their
   results straight into XLA's output buffers where the plan allocates them
   whole (``cuwavelet._program.results_into``: the fused GPU kernels' subbands
-  and images, the CPU's inverse levels and adjoints); the rest (subbands the
-  CPU route writes as views of one buffer, the stationary and packet
-  transforms) is copied once into them (a device-to-device copy on GPU, in
+  and images, the CPU's inverse levels and adjoints), and so do pad and its
+  adjoint (their last launch); the rest (subbands the CPU route writes as
+  views of one buffer, the stationary and packet transforms, float16 pads,
+  computed in float32) is copied once into them (a device-to-device copy on GPU, in
   stream order). Nothing goes through the host.
 * A JAX without buffer_callback falls back to ``jax.pure_callback``: JAX
   copies the operands into host buffers for the callback and copies the
@@ -116,8 +117,7 @@ except ImportError:  # a JAX that moved it: eager level operations take the DLPa
 # (benchmarks/bench_jax.py compares the two).
 EAGER_COMPILED = True
 # ... except operations that cannot write their results into XLA's outputs
-# (the stationary, packet and pad primitives: their results are copied
-# there) with more than this many bytes of results on the CPU, where that copy
+# (the stationary and packet primitives: their results are copied there) with more than this many bytes of results on the CPU, where that copy
 # costs more than the DLPack route, which hands XLA the core's own arrays.
 EAGER_COPY_LIMIT = 1 << 20
 
@@ -514,7 +514,8 @@ def _pad_widths(ndim: int, widths: tuple) -> list:
 
 def _pad_core(arrays, *, widths: tuple, mode: int, sizes: tuple, outs=None):
     (x,) = arrays
-    return (_padding.pad_core(x, _pad_widths(x.ndim, widths), mode),)
+    return (_padding.pad_core(x, _pad_widths(x.ndim, widths), mode,
+                              into=None if outs is None else outs[0]),)
 
 
 def _pad_avals(arrays, *, widths: tuple, mode: int, sizes: tuple):
@@ -531,7 +532,8 @@ def _pad_data_shape(g, sizes: tuple) -> tuple:
 def _pad_adjoint_core(arrays, *, widths: tuple, mode: int, sizes: tuple, outs=None):
     (g,) = arrays
     return (_padding.pad_adjoint_core(g, _pad_widths(g.ndim, widths), mode,
-                                      _pad_data_shape(g, sizes)),)
+                                      _pad_data_shape(g, sizes),
+                                      into=None if outs is None else outs[0]),)
 
 
 def _pad_adjoint_avals(arrays, *, widths: tuple, mode: int, sizes: tuple):
@@ -539,9 +541,8 @@ def _pad_adjoint_avals(arrays, *, widths: tuple, mode: int, sizes: tuple):
     return [jax.ShapeDtypeStruct(_pad_data_shape(g, sizes), g.dtype)]
 
 
-_PAD = _linear_op("pad", _pad_core, _pad_avals, writes_into=False)
-_PAD_ADJOINT = _linear_op("pad_adjoint", _pad_adjoint_core, _pad_adjoint_avals,
-                          writes_into=False)
+_PAD = _linear_op("pad", _pad_core, _pad_avals)
+_PAD_ADJOINT = _linear_op("pad_adjoint", _pad_adjoint_core, _pad_adjoint_avals)
 _transposes(_PAD, _PAD_ADJOINT)
 
 

@@ -132,9 +132,9 @@ def _geometry(out_shape, lengths, befores, paddeds, strides, axis):
     return g
 
 
-def _launch(op, mode, src, out_shape, lengths, befores, paddeds, axis=-1):
+def _launch(op, mode, src, out_shape, lengths, befores, paddeds, axis=-1, into=None):
     """One launch writing a new C-contiguous array of out_shape (complex:
-    its real layout) from src."""
+    its real layout) from src, or `into` where that can take it (_takes)."""
     if any(s % (src.dtype.itemsize // (2 if src.dtype.kind == "c" else 1)) for s in src.strides):
         src = _xp(src).ascontiguousarray(src)  # strides between elements (a record's field)
     real, real_shape, strides = _real_layout(src)
@@ -143,7 +143,7 @@ def _launch(op, mode, src, out_shape, lengths, befores, paddeds, axis=-1):
                   tuple(befores) + (0,) * extra, tuple(paddeds) + (2,) * extra, tuple(strides),
                   axis)
     xp = _xp(src)
-    out = empty(xp, out_shape, src.dtype)
+    out = into if _takes(into, src, out_shape) else empty(xp, out_shape, src.dtype)
     if g["total"] == 0:
         return out
     if xp is np:
@@ -160,6 +160,20 @@ def _launch(op, mode, src, out_shape, lengths, befores, paddeds, axis=-1):
 
         launch(f"pad-{OPS[op]}", run, src, out)
     return out
+
+
+def _takes(into, like, shape) -> bool:
+    """Whether `into` can hold a result of `shape` computed from `like`: its
+    array kind, dtype and shape, and C-contiguous (the kernels' layout)."""
+    return (into is not None and type(into) is type(like) and into.dtype == like.dtype
+            and tuple(into.shape) == tuple(shape) and into.flags.c_contiguous)
+
+
+def _copied(x, into):
+    if _takes(into, x, x.shape):
+        into[...] = x
+        return into
+    return x.copy()
 
 
 def _xp(a):
@@ -179,33 +193,37 @@ def _padded_axes(shape, widths, mode):
             if padded_length(n, b, a, mode) != n]
 
 
-def pad_core(x, widths, mode: int):
+def pad_core(x, widths, mode: int, into=None):
     """pad of a NumPy or CuPy array with checked widths ((before, after) per
-    dimension) and a mode number: what the bridges call."""
+    dimension) and a mode number: what the bridges call. into: an array the
+    result is written to where it can be (its shape and dtype, C-contiguous,
+    not float16, computed in float32); the result is `into` where it was
+    (a bridge's output buffer, XLA's), else an array of its own."""
     shape = tuple(x.shape)
     _check_extendable(shape, widths, mode)
     axes = _padded_axes(shape, widths, mode)
     if not axes:
-        return x.copy()
+        return _copied(x, into)
     y = _in_kernel_dtype(x)
     # smooth and antireflect: AFFINE_DIMS padded axes a launch (kernels/pad_math.cuh)
     groups = [axes[i:i + AFFINE_DIMS] for i in range(0, len(axes), AFFINE_DIMS)] \
         if mode in _AFFINE else [axes]
-    for group in groups:
+    for i, group in enumerate(groups):
         lengths = list(y.shape)
         befores = [widths[ax][0] if ax in group else 0 for ax in range(len(shape))]
         paddeds = [padded_length(n, *widths[ax], mode) if ax in group else n
                    for ax, n in enumerate(lengths)]
-        y = _launch(0, mode, y, paddeds, lengths, befores, paddeds)
+        y = _launch(0, mode, y, paddeds, lengths, befores, paddeds,
+                    into=into if i == len(groups) - 1 else None)
     return y if y.dtype == x.dtype else y.astype(x.dtype)
 
 
-def pad_adjoint_core(g, widths, mode: int, data_shape):
-    """The adjoint of pad_core, to data of data_shape."""
+def pad_adjoint_core(g, widths, mode: int, data_shape, into=None):
+    """The adjoint of pad_core, to data of data_shape (into: as pad_core's)."""
     _check_extendable(data_shape, widths, mode)
     axes = _padded_axes(data_shape, widths, mode)
     if not axes:
-        return g.copy()
+        return _copied(g, into)
     y = _in_kernel_dtype(g)
     for ax in reversed(axes):
         out_shape = list(y.shape)
@@ -213,7 +231,8 @@ def pad_adjoint_core(g, widths, mode: int, data_shape):
         lengths = list(out_shape)
         befores = [widths[ax][0] if d == ax else 0 for d in range(len(out_shape))]
         paddeds = list(y.shape)
-        y = _launch(1, mode, y, out_shape, lengths, befores, paddeds, axis=ax)
+        y = _launch(1, mode, y, out_shape, lengths, befores, paddeds, axis=ax,
+                    into=into if ax == axes[0] else None)
     return y if y.dtype == g.dtype else y.astype(g.dtype)
 
 

@@ -202,6 +202,37 @@ def test_pad_adjoint_dot_product(mode, host_route):
     assert abs(forward - backward) <= 1e-13 * scale
 
 
+@pytest.mark.parametrize("mode", ["zero", "smooth", "antireflect", "periodization"])
+def test_cores_write_into_a_destination_that_can_hold_the_result(xp, mode):
+    """pad_core and pad_adjoint_core (what the JAX bridge calls with XLA's
+    output buffers) return the destination they were given when it has the
+    result's shape, dtype and C layout, holding pywt.pad's values (and the
+    explicit matrix's transpose); a destination that cannot hold it (float16,
+    computed in float32; strided; another shape) is left alone."""
+    shape, widths = (3, 6, 5), ((1, 2), (3, 1), (0, 4))  # smooth/antireflect: two launches
+    checked = _padding.pad_widths_of(widths, 3)
+    number = _padding.mode_of(mode)
+    x = random(shape, np.complex128, seed=12)
+    expected = pywt.pad(x, widths, mode)
+    into = xp.full(expected.shape, np.nan, dtype=np.complex128)
+    got = _padding.pad_core(xp.asarray(x), checked, number, into=into)
+    assert got is into and relative_error(got, expected) <= 1e-14
+    y = random(expected.shape, np.float64, seed=13)
+    matrix = pad_matrix(shape, widths, mode)
+    back = xp.full(shape, np.nan)
+    got = _padding.pad_adjoint_core(xp.asarray(y), checked, number, shape, into=back)
+    assert got is back and relative_error(got, (matrix.T @ y.ravel()).reshape(shape)) <= 1e-14
+    unpadded = xp.full((2, 6, 2), np.nan, dtype=np.complex128)  # (even: periodization too)
+    same = _padding.pad_core(xp.asarray(x[:2, :, :2]), [(0, 0)] * 3, number, into=unpadded)
+    assert same is unpadded and relative_error(same, x[:2, :, :2]) == 0
+    for refused, data in [(xp.zeros(expected.shape, np.float16), x.real.astype(np.float16)),
+                          (xp.zeros(expected.shape[::-1], np.complex128).T, x),
+                          (xp.zeros((1,) + expected.shape, np.complex128), x)]:
+        got = _padding.pad_core(xp.asarray(data), checked, number, into=refused)
+        assert got is not refused and not xp.any(refused)
+        assert relative_error(got, pywt.pad(data, widths, mode)) <= 1e-3
+
+
 def test_pad_adjoint_refusals():
     y = np.zeros(9)
     with pytest.raises(TypeError, match="data_shape"):
