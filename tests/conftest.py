@@ -60,6 +60,23 @@ def xp(request):
     return cupy
 
 
+@pytest.fixture
+def xla_landings(monkeypatch):
+    """A list the JAX bridge's calls on XLA's buffers append to: per call,
+    whether each result is the output buffer itself (written in place, no
+    copy; bridges.jax._written_into)."""
+    bj = pytest.importorskip("bridges.jax")
+    landed = []
+    original = bj._written_into
+
+    def spy(fn, ins, targets):
+        results = original(fn, ins, targets)
+        landed.append([r is t for r, t in zip(results, targets)])
+        return results
+    monkeypatch.setattr(bj, "_written_into", spy)
+    return landed
+
+
 def random(shape, dtype=np.float64, seed=0):
     """Standard-normal test data of a dtype (complex: independent real and imaginary parts)."""
     rng = np.random.default_rng(seed)
