@@ -18,7 +18,9 @@ does is recorded as a Program:
     notes     the route chosen at each level and the reason (Plan.describe).
 
 A later call with the same signature finds its Program in a bounded LRU cache
-and only allocates and launches. The same internal functions also run eagerly
+and only allocates and launches: from a program's second run on, through one
+straight-line Python function generated from its steps (_compile_replay),
+since the interpreter's per-step work is most of a small call's host time. The same internal functions also run eagerly
 when they are handed real arrays (tests and tools call them so): launch()
 then runs at once, and fills and copies are plain array assignments.
 """
@@ -309,6 +311,8 @@ class Program:
         self._result_slots = tuple((position, buffer) + layouts[buffer] for position, (buffer, path)
                                    in _template_leaves(template, ())
                                    if not path and buffer in self._allocated)
+        self._replays = [None, None]  # straight-line replays: [plain, through an adapter]
+        self._stepwise_runs = [False, False]  # whether each has run step by step yet
         return self
 
     # running
@@ -322,6 +326,14 @@ class Program:
         this run allocated, returned whole. into: see results_into."""
         if len(inputs) != self.inputs:
             raise ValueError(f"{self.name}: {self.inputs} arrays expected, got {len(inputs)}")
+        adapted = adapter is not None
+        if into is None and not _counting_blocks and (adapted or current_allocator() is None):
+            replay = self._replays[adapted] or self._replay_after_first_run(adapted)
+            if replay is not None:  # the usual call: straight-line code (_compile_replay)
+                if adapted:
+                    return replay(inputs, adapter.empty, adapter.address, adapter.view,
+                                  adapter.result)
+                return replay(inputs)
         if adapter is None:
             make_empty, address_of, view = current_allocator(), address, _view
         else:
@@ -352,6 +364,16 @@ class Program:
         if self._build_foreign is None:
             self._build_foreign = _builder(self._template, self._foreign_leaf)
         return self._build_foreign((arrays, adapter.result))
+
+    def _replay_after_first_run(self, adapted: bool):
+        """The straight-line replay (compiled now), or None on the first run,
+        so that a plan run once (an unhashable call's) never compiles one, and
+        for plans that warn (the step-by-step run repeats the warnings)."""
+        if self.warnings or not self._stepwise_runs[adapted]:
+            self._stepwise_runs[adapted] = True
+            return None
+        self._replays[adapted] = replay = _compile_replay(self, adapted)
+        return replay
 
     def _foreign_leaf(self, buffer, path):
         """A leaf of a run with an adapter: env is (arrays, adapter.result)."""
@@ -446,6 +468,100 @@ def _array_leaf(buffer, path):
     return lambda arrays: follow(arrays[buffer], path)
 
 
+def _compile_replay(program, adapted: bool = False):
+    """Program.run without destinations or counting, as one straight-line
+    Python function: each buffer a local (b<n>, its address p<n>), each
+    launch a call with its arguments in place, each dropped buffer deleted
+    after its last step, the result built in one expression. It does what
+    the step-by-step loop does (allocate before the first use, drop after the
+    last) in a few bytecodes a step: a small call's host time is mostly the
+    interpreter's. Plain: replay(inputs) with the program's array module and
+    no allocator hook; adapted: replay(inputs, empty, address, view, result)
+    with an adapter's functions (Program.run). The source is the function's
+    `source` attribute."""
+    names, lines = {}, []
+
+    def constant(value) -> str:
+        """A name in the function's globals for `value`."""
+        name = f"K{len(names)}"
+        names[name] = value
+        return name
+
+    held = program.constants
+    addressed = {b for s in program.steps if isinstance(s, _Launch) for _, b, _ in s.refs}
+    address_of = "{}.data.ptr" if program.xp is not np and not adapted else "address({})"
+    allocate_with = f"empty({constant(program.xp)}, {{}}, {{}})" if adapted else "empty({}, {})"
+
+    def array(buffer) -> str:
+        return constant(held[buffer]) if buffer in held else f"b{buffer}"
+
+    def at(ref) -> str:  # (follow, written out)
+        buffer, path = ref
+        if adapted:
+            return f"view({{{buffer}: {array(buffer)}}}, {constant(ref)})"
+        code = array(buffer)
+        for kind, arg in path:
+            code += f"[{constant(arg)}]" if kind == "index" else f".transpose({constant(arg)})"
+        return code
+
+    def leaf(ref) -> str:
+        if not adapted:
+            return at(ref)
+        buffer, path = ref
+        whole = not path and buffer in program._allocated
+        return f"result({array(buffer)}, {constant(path)}, {whole})"
+
+    def argument(value) -> str:
+        return repr(value) if value is None or type(value) in (int, bool) else constant(value)
+
+    inputs = [f"b{i}" for i in range(program.inputs)]
+    if inputs:
+        lines.append(f"{', '.join(inputs)}, = inputs")
+    lines += [f"p{i} = {address_of.format(f'b{i}')}" for i in range(program.inputs) if i in addressed]
+    for step, allocate, release in program._schedule:
+        for buffer, shape, dtype in allocate:
+            lines.append(f"b{buffer} = {allocate_with.format(repr(shape), constant(dtype))}")
+            if buffer in addressed:
+                lines.append(f"p{buffer} = {address_of.format(f'b{buffer}')}")
+        if isinstance(step, _Launch):
+            args = [argument(a) for a in step.args]
+            for position, buffer, offset in step.refs:
+                if buffer in held:
+                    args[position] = str(int(program._addresses[buffer] + offset))
+                else:
+                    args[position] = f"p{buffer} + {offset}" if offset else f"p{buffer}"
+            lines.append(f"{constant(step.fn)}({', '.join(args)})")
+        elif isinstance(step, _Fill):
+            lines.append(f"{at(step.target)}[...] = {constant(step.value)}")
+        elif isinstance(step, _Copy):
+            lines.append(f"{at(step.target)}[...] = {at(step.source)}")
+        elif step is not None:  # pragma: no cover - every step kind is above
+            raise TypeError(f"no replay for {type(step).__name__}")
+        lines += [f"del b{buffer}" for buffer in release]
+
+    def build(t) -> str:
+        kind, body = t
+        if kind == "array":
+            return leaf(body)
+        if kind == "value":
+            return constant(body)
+        if kind is dict:
+            return "{" + ", ".join(f"{constant(k)}: {build(v)}" for k, v in body.items()) + "}"
+        parts = "".join(f"{build(v)}, " for v in body)
+        if kind is tuple:
+            return f"({parts})"
+        return f"[{parts}]" if kind is list else f"{constant(kind)}([{parts}])"
+
+    lines.append(f"return {build(program._template)}")
+    parameters = "inputs, empty, address, view, result" if adapted else "inputs"
+    source = f"def replay({parameters}):\n" + "".join(f"    {line}\n" for line in lines)
+    scope = names if adapted else dict(names, empty=program.xp.empty, address=_host_address())
+    exec(compile(source, f"<replay of {program.name}>", "exec"), scope)
+    replay = scope["replay"]
+    replay.source = source
+    return replay
+
+
 def _is_array(a) -> bool:
     """A real array (a plan's stand-ins count as CuPy arrays to is_cupy, not here)."""
     return isinstance(a, np.ndarray) or (is_cupy(a) and not isinstance(a, PlannedArray))
@@ -458,6 +574,12 @@ def address(a) -> int:
     if is_cupy(a):
         return a.data.ptr
     raise TypeError(f"not an array: {type(a).__name__}")
+
+
+def _host_address():
+    """The fastest function NumPy array -> address of its first element."""
+    _numpy_address(np.empty(0))  # binds the extension's function where it is built
+    return _numpy_address
 
 
 def _numpy_address(a) -> int:
@@ -481,13 +603,21 @@ def recording():
 def _recording(program):
     """Record on this thread: every allocation (_arrays.empty) becomes a
     buffer of `program`, every launch() a step of it."""
+    global _recording_blocks
     previous = getattr(_state, "program", None)
     _state.program = program
+    with _cache_lock:
+        _recording_blocks += 1
     try:
         with allocator(lambda xp, shape, dtype: program.allocate(shape, dtype)):
             yield program
     finally:
         _state.program = previous
+        with _cache_lock:
+            _recording_blocks -= 1
+
+
+_recording_blocks = 0  # _recording blocks open, on all threads (spares planned calls a lookup)
 
 
 def launch(kernel: str, fn, *args, info=None):
@@ -512,13 +642,21 @@ def counting(sample: bool = True):
     batch item and scale, exact since every item repeats them), fills and
     copies their bytes, any other launch (the per-axis kernels) its name with
     'uncounted': True."""
+    global _counting_blocks
     previous = getattr(_state, "counts", None), getattr(_state, "count_sample", True)
     _state.counts = found = []
     _state.count_sample = sample
+    with _cache_lock:
+        _counting_blocks += 1
     try:
         yield found
     finally:
         _state.counts, _state.count_sample = previous
+        with _cache_lock:
+            _counting_blocks -= 1
+
+
+_counting_blocks = 0  # counting() blocks open, on all threads: plans then replay step by step
 
 
 def counts():
@@ -690,7 +828,7 @@ class Planned:
         return f"<plans of {self.__module__}.{self.__qualname__}>"
 
     def __call__(self, *args, **kwargs):
-        if recording() is not None:  # called from within a plan: part of it
+        if _recording_blocks and recording() is not None:  # called from within a plan: part of it
             return self.fn(*args, **kwargs)
         program, arrays = self.program_for(args, kwargs)
         if program is None:
@@ -709,9 +847,9 @@ class Planned:
         """(Program, the call's arrays in the program's input order); (None,
         None) when dask arrays are among them (cuwavelet/_dask.py); (None, [])
         when arrays of another library are (see __call__)."""
-        key, arrays = self._key(args, kwargs)
+        key, arrays, program = self._lookup(args, kwargs)
         if key is not None:
-            return self._cached(key, args, kwargs, arrays), arrays
+            return program or self._record_cached(key, args, kwargs, arrays), arrays
         if _holds_dask(args) or _holds_dask(kwargs):
             return None, None
         if (first_other_library_array(args) is not None
@@ -725,25 +863,51 @@ class Planned:
         call cannot be planned (an argument that is not hashable, such as a
         filter bank of arrays): the caller then runs it on NumPy/CuPy views.
         The adapter's caller has made the arrays' device current."""
-        key, arrays = self._key(args, kwargs)
+        key, arrays, program = self._lookup(args, kwargs)
         if key is None:
             return NotImplemented
-        program = self._cached(key, args, kwargs, arrays)
+        program = program or self._record_cached(key, args, kwargs, arrays)
         return program.run([a.array for a in arrays], adapter)
 
+    def _lookup(self, args, kwargs):
+        """(the plan's cache key, the call's arrays in input order, the cached
+        Program or None), or (None, None, None) where the call is not planned
+        from a cache."""
+        key, arrays = self._key(args, kwargs)
+        if key is None:
+            return None, None, None
+        try:
+            program = _cache.get(key)  # (single dict operations need no lock)
+        except TypeError:  # an unhashable argument (arrays as a filter bank, say)
+            return None, None, None
+        if program is not None and len(_cache) > CACHE_SIZE // 2:
+            # Use order matters only once the cache is full. Below half full a hit
+            # skips the reordering (part of a small call's time); a plan still in
+            # use is moved back at its next hit past half, before the cache
+            # holds the CACHE_SIZE // 2 newer plans it would take to evict it.
+            try:
+                _cache.move_to_end(key)
+            except KeyError:  # evicted by another thread meanwhile
+                pass
+        return key, arrays, program
+
     def _key(self, args, kwargs):
-        """(the plan's cache key, the call's arrays in input order), or (None,
-        None) where the call is not planned from a cache."""
+        """(the plan's cache key, not yet hashed; the call's arrays in input
+        order), or (None, None) where an argument cannot be part of a key."""
         arrays, layout, static = [], [], []
         positions, names = self.positions, self.names
         try:
             for i, a in enumerate(args):
-                if i in positions:
-                    if not _scan(a, arrays, layout, positions[i]):
-                        return None, None
-                    static.append(_ARRAYS)
-                else:
+                nested = positions.get(i)
+                if nested is None:
                     static.append(a if type(a) is str else _static_key(a))
+                    continue
+                if type(a) is np.ndarray:  # (the usual array argument: _scan, written out)
+                    arrays.append(a)
+                    layout.append((a.shape, a.strides, a.dtype))
+                elif not _scan(a, arrays, layout, nested):
+                    return None, None
+                static.append(_ARRAYS)
             for name, a in kwargs.items():
                 if name in names:
                     if not _scan(a, arrays, layout, names[name]):
@@ -751,20 +915,12 @@ class Planned:
                     static.append((name, _ARRAYS))
                 else:
                     static.append((name, _static_key(a)))
-            key = (self, tuple(static), tuple(layout))
-            hash(key)
-        except TypeError:  # an unhashable argument (arrays as a filter bank, say)
+        except TypeError:  # an array where a key holds values (_static_key)
             return None, None
-        return key, arrays
+        return (self, tuple(static), tuple(layout)), arrays
 
-    def _cached(self, key, args, kwargs, arrays):
-        program = _cache.get(key)  # (single dict operations need no lock)
-        if program is not None:
-            try:
-                _cache.move_to_end(key)
-            except KeyError:  # evicted by another thread meanwhile
-                pass
-            return program
+    def _record_cached(self, key, args, kwargs, arrays):
+        """The call recorded (a cache miss) and its Program cached."""
         program = self._record(args, kwargs, arrays)
         with _cache_lock:
             _cache[key] = program
@@ -860,9 +1016,11 @@ def planned(*arrays, structures=()):
     def wrap(fn):
         plans = Planned(fn, arrays, structures)
 
+        run = plans.__call__
+
         @functools.wraps(fn)
         def call(*args, **kwargs):
-            return plans(*args, **kwargs)
+            return run(*args, **kwargs)
         call.planned = plans
         call.program_for = plans.program_for
         return call

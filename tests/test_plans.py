@@ -1,6 +1,7 @@
 """Plans (cuwavelet/_program.py): a call's launches recorded once per layout
 and replayed. The replayed results are checked against pywt; the cache's
 keys, bounds, warnings, allocation order and thread safety directly."""
+import re
 import threading
 import warnings
 
@@ -305,3 +306,109 @@ def test_results_into_writes_whole_results_into_the_destinations():
     assert y is image
     _close(y, pywt.waverec(want, "db2"))
     assert cw.waverec(want, "db2") is not image  # for that one call only
+
+
+def _replay_cases():
+    """Calls whose plans hold every kind of step and result: launches only,
+    views of one buffer as results (wavedec2), a fill (idwt2 with a missing
+    band), a copy (idwt's mixed dtypes), a held array and a dict result."""
+    x, image = random((3, 37), seed=7), random((2, 21, 19), seed=8)
+    cA, cD = pywt.dwt(x, "db3")
+    bands = pywt.dwt2(image, "db2")
+    return [
+        (cw.dwt, (x, "db3"), {}),
+        (cw.wavedec2, (image, "db2"), {"level": 2}),
+        (cw.idwt2, ((bands[0], (bands[1][0], None, None)), "db2"), {}),
+        (cw.idwt, (cA.astype(np.float32), cD, "db3"), {}),
+        (cw.dwtn, (image, "sym2"), {"mode": "periodization"}),
+        (cw.swt, (random((2, 32), seed=9), "db2"), {"level": 2}),
+    ]
+
+
+def _boxed(obj):
+    """obj with its arrays as ForeignArray boxes (nested tuples kept)."""
+    if isinstance(obj, tuple):
+        return tuple(_boxed(v) for v in obj)
+    return _foreign(_Boxed(obj)) if isinstance(obj, np.ndarray) else obj
+
+
+def _unboxed(obj):
+    return [a.a if isinstance(a, _Boxed) else a for a in leaves(obj)]
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_straight_line_replay_runs_the_plans_steps(case):
+    """From its second run on, a cached call runs its plan's straight-line
+    replay (_compile_replay), plain and through an adapter, and that gives
+    the step-by-step replay's results bit for bit (the first run; the
+    allocator hook also forces it) and pywt's."""
+    fn, args, kwargs = _replay_cases()[case]
+    want = getattr(pywt, fn.__name__)(*args, **kwargs)
+    stepwise = fn(*args, **kwargs)  # recorded, run step by step
+    program, _ = fn.program_for(args, kwargs)
+    assert program._replays == [None, None]
+    fn(*args, **kwargs)  # compiled
+    calls, replay = [], program._replays[0]
+    program._replays[0] = lambda inputs: calls.append(1) or replay(inputs)
+    got = fn(*args, **kwargs)
+    assert calls == [1]
+    with cw.allocator(lambda xp, shape, dtype: xp.empty(shape, dtype)):
+        hooked = fn(*args, **kwargs)
+    assert calls == [1]
+    assert type(got) is type(want) is type(stepwise) is type(hooked)
+    for g, s, h, w in zip(leaves(got), leaves(stepwise), leaves(hooked), leaves(want)):
+        assert g.dtype == s.dtype == h.dtype and np.array_equal(g, s) and np.array_equal(g, h)
+        _close(g, w.astype(g.dtype))
+    adapted = [fn.planned.run_foreign(_boxed(args), kwargs, _BoxAdapter()) for _ in range(3)]
+    assert program._replays[1] is not None
+    for run in adapted:
+        assert type(run) is type(want)
+        assert all(np.array_equal(a, s) for a, s in zip(_unboxed(run), leaves(stepwise)))
+
+
+def test_straight_line_replay_drops_buffers_after_their_last_use():
+    plan, _ = cw.wavedec2.program_for((np.zeros((64, 64)), "db2"), {"level": 3})
+    released = [b for _, _, buffers in plan._schedule for b in buffers]
+    assert released
+    plan._replay_after_first_run(False)
+    lines = plan._replay_after_first_run(False).source.splitlines()
+    for buffer in released:
+        dropped = lines.index(f"    del b{buffer}")
+        used = re.compile(rf"\b[bp]{buffer}\b")
+        assert not any(used.search(line) for line in lines[dropped + 1:])
+
+
+def test_calls_that_warn_replay_step_by_step():
+    with pytest.warns(UserWarning, match="boundary effects"):
+        cw.wavedec(random(8), "db4", level=2)
+    program, _ = cw.wavedec.program_for((random(8), "db4"), {"level": 2})
+    for _ in range(3):
+        with pytest.warns(UserWarning, match="boundary effects"):
+            cw.wavedec(random(8), "db4", level=2)
+    assert program.warnings and program._replays == [None, None]
+
+
+def test_straight_line_replay_of_a_gpu_program_takes_device_pointers():
+    """A program of another array module (CuPy's stand-in: arrays whose
+    address is .data.ptr) allocates through that module and launches with
+    those addresses, as the step-by-step replay does."""
+    class DeviceArray:
+        def __init__(self, shape, dtype):
+            self.host = np.zeros(shape, dtype)
+            self.data = type("Memory", (), {"ptr": _program.address(self.host)})()
+
+    class Module:
+        @staticmethod
+        def empty(shape, dtype):
+            return DeviceArray(shape, dtype)
+
+    seen = []
+    program = _program.Program("test", Module, 0)
+    x = program.input(np.zeros((2, 3)))
+    out = program.allocate((2, 3), np.float64)
+    program.launch(lambda *args: seen.append(args), (7, x[1], out, 2.5), "test")
+    program.finish({"out": out})
+    given = DeviceArray((2, 3), np.float64)
+    result = _program._compile_replay(program)([given])
+    assert set(result) == {"out"} and isinstance(result["out"], DeviceArray)
+    assert seen == [(7, given.data.ptr + 24, result["out"].data.ptr, 2.5)]
