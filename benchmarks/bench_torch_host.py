@@ -21,10 +21,14 @@ timed on both routes of the bridge in the same process, interleaved:
 
 Figures are medians (microseconds per call) of interleaved rounds, with the
 number of launches, torch.empty calls and CuPy views per call.
+--instructions N counts the direct route's instructions per call under
+valgrind's callgrind instead (each case in its own process, with and without
+N calls): a figure a loaded machine does not move.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -53,7 +57,8 @@ def _leaves(c):
     return [v for x in c for v in (x if isinstance(x, tuple) else (x,))]
 
 
-def measure(workload: dict, mode: str, repeats: int) -> dict:
+def _calls(workload: dict, mode: str) -> tuple:
+    """(forward, forward+backward) of one workload: functions of no arguments."""
     fn = getattr(bt, workload["fn"])
     x = torch.empty(workload["shape"])
     xg = x.clone().requires_grad_(True)
@@ -67,6 +72,11 @@ def measure(workload: dict, mode: str, repeats: int) -> dict:
         out = _leaves(fn(xg, workload["wavelet"], mode, level=workload["level"]))
         return torch.autograd.grad(out, xg, cots)
 
+    return forward, fwd_bwd
+
+
+def measure(workload: dict, mode: str, repeats: int) -> dict:
+    forward, fwd_bwd = _calls(workload, mode)
     direct = ops._Scope.call
     routes = {"views": ops._Scope.call_on_views, "direct": direct}
     samples = {(r, p): [] for r in routes for p in ("fwd", "fwd+bwd")}
@@ -91,12 +101,53 @@ def measure(workload: dict, mode: str, repeats: int) -> dict:
     return {k: (statistics.median(v), counts[k]) for k, v in samples.items()}
 
 
+def _one(name: str, mode: str, part: str, n: int):
+    """20 + n direct-route calls of one case (the process callgrind counts)."""
+    with host_only_cuda(emulate=False):
+        forward, fwd_bwd = _calls(WORKLOADS[name], mode)
+        call = forward if part == "fwd" else fwd_bwd
+        for _ in range(20 + n):
+            call()
+
+
+def _instructions(name: str, mode: str, part: str, n: int) -> int:
+    import re
+    import subprocess
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                           sys.executable, __file__, "--one", name, mode, part, str(n)],
+                          capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    return int(re.search(r"Collected : (\d+)", proc.stderr).group(1))
+
+
+def instructions(names, modes, n: int):
+    """The direct route's instructions per call under callgrind: each case in
+    its own process, with and without n calls, the difference over n (a count
+    that does not move with the machine's load, unlike the times)."""
+    print(f"torch {torch.__version__}, numpy {np.__version__}; the bridge's CUDA route on the "
+          f"host, kernels stubbed: instructions per call (callgrind, {n} calls)")
+    for name in names:
+        for mode in modes:
+            for part in ("fwd", "fwd+bwd"):
+                per_call = (_instructions(name, mode, part, n) - _instructions(name, mode, part, 0)) / n
+                print(f"{name + ' ' + mode:18s} {part:8s} {per_call / 1e3:9.1f}k", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--modes", nargs="+", default=["zero", "symmetric"])
+    parser.add_argument("--instructions", type=int, metavar="N", default=None,
+                        help="instructions per call of the direct route under callgrind "
+                             "(N calls) instead of times")
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)  # (callgrind's process)
     args = parser.parse_args(argv)
+    if args.one:
+        name, mode, part, n = args.one
+        return _one(name, mode, part, int(n))
+    if args.instructions:
+        return instructions(args.workloads, args.modes, args.instructions)
     print(f"torch {torch.__version__}, numpy {np.__version__}; the bridge's CUDA route on the "
           "host, kernels stubbed (us per call, median of interleaved rounds)")
     print(f"{'workload':18s} {'part':8s} {'views':>9s} {'direct':>9s} {'ratio':>6s}   "

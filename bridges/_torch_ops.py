@@ -116,8 +116,11 @@ class _Scope:
         """fn(*args) on the tensors found in args (also inside lists, tuples
         and dict values), the result's arrays as tensors."""
         plans = getattr(fn, "planned", None)
-        if plans is not None:
-            result = plans.run_foreign(_map_leaves(args, _is_tensor, self.foreign), {}, self)
+        if plans is not None:  # (only the array parameters can hold tensors: the others stay)
+            arrays = plans.positions
+            foreign = tuple([_map_leaves(a, _is_tensor, self.foreign) if i in arrays else a
+                             for i, a in enumerate(args)])
+            result = plans.run_foreign(foreign, {}, self)
             if result is not NotImplemented:
                 return result
         return self.call_on_views(fn, *args)

@@ -33,8 +33,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._arrays import (allocator, array_module, current_allocator, first_other_library_array,
-                      in_callers_library, is_cupy, is_dask, to_core)
+from ._arrays import (STAND_IN_TYPES, allocator, array_module, current_allocator,
+                      first_other_library_array, in_callers_library, is_cupy, is_dask, to_core)
 
 _state = threading.local()
 CACHE_SIZE = 1024  # programs kept (least recently used out first)
@@ -55,7 +55,6 @@ class PlannedArray:
     (a sequence of ("index", key) / ("transpose", axes) steps) and `offset` its
     first element's byte offset there."""
 
-    planned_stand_in = True  # what _arrays.is_planned looks for
     __slots__ = ("program", "buffer", "shape", "strides", "dtype", "offset", "path")
 
     def __init__(self, program, buffer, shape, strides, dtype, offset=0, path=()):
@@ -135,6 +134,9 @@ class PlannedArray:
         out = self.program.allocate(self.shape, dtype)
         out[...] = self
         return out
+
+
+STAND_IN_TYPES.add(PlannedArray)  # what _arrays.is_planned looks for
 
 
 def _ref(a: PlannedArray):
@@ -327,13 +329,14 @@ class Program:
         if len(inputs) != self.inputs:
             raise ValueError(f"{self.name}: {self.inputs} arrays expected, got {len(inputs)}")
         adapted = adapter is not None
-        if into is None and not _counting_blocks and (adapted or current_allocator() is None):
+        if not _counting_blocks and (adapted or current_allocator() is None) and \
+                (into is None or not adapted):
             replay = self._replays[adapted] or self._replay_after_first_run(adapted)
             if replay is not None:  # the usual call: straight-line code (_compile_replay)
                 if adapted:
                     return replay(inputs, adapter.empty, adapter.address, adapter.view,
                                   adapter.result)
-                return replay(inputs)
+                return replay(inputs) if into is None else replay(inputs, self._destinations(into))
         if adapter is None:
             make_empty, address_of, view = current_allocator(), address, _view
         else:
@@ -475,8 +478,9 @@ def _compile_replay(program, adapted: bool = False):
     after its last step, the result built in one expression. It does what
     the step-by-step loop does (allocate before the first use, drop after the
     last) in a few bytecodes a step: a small call's host time is mostly the
-    interpreter's. Plain: replay(inputs) with the program's array module and
-    no allocator hook; adapted: replay(inputs, empty, address, view, result)
+    interpreter's. Plain: replay(inputs, given={}) with the program's array
+    module and no allocator hook (given: results_into's destinations, buffer
+    -> array); adapted: replay(inputs, empty, address, view, result)
     with an adapter's functions (Program.run). The source is the function's
     `source` attribute."""
     names, lines = {}, []
@@ -518,9 +522,15 @@ def _compile_replay(program, adapted: bool = False):
     if inputs:
         lines.append(f"{', '.join(inputs)}, = inputs")
     lines += [f"p{i} = {address_of.format(f'b{i}')}" for i in range(program.inputs) if i in addressed]
+    destined = set() if adapted else {slot[1] for slot in program._result_slots}
     for step, allocate, release in program._schedule:
         for buffer, shape, dtype in allocate:
-            lines.append(f"b{buffer} = {allocate_with.format(repr(shape), constant(dtype))}")
+            made = allocate_with.format(repr(shape), constant(dtype))
+            if buffer in destined:  # (a result that a destination may hold)
+                lines += [f"b{buffer} = given.get({buffer})", f"if b{buffer} is None:",
+                          f"    b{buffer} = {made}"]
+            else:
+                lines.append(f"b{buffer} = {made}")
             if buffer in addressed:
                 lines.append(f"p{buffer} = {address_of.format(f'b{buffer}')}")
         if isinstance(step, _Launch):
@@ -553,9 +563,10 @@ def _compile_replay(program, adapted: bool = False):
         return f"[{parts}]" if kind is list else f"{constant(kind)}([{parts}])"
 
     lines.append(f"return {build(program._template)}")
-    parameters = "inputs, empty, address, view, result" if adapted else "inputs"
+    parameters = "inputs, empty, address, view, result" if adapted else "inputs, given=_NOTHING"
     source = f"def replay({parameters}):\n" + "".join(f"    {line}\n" for line in lines)
-    scope = names if adapted else dict(names, empty=program.xp.empty, address=_host_address())
+    scope = names if adapted else dict(names, empty=program.xp.empty, address=_host_address(),
+                                       _NOTHING={})
     exec(compile(source, f"<replay of {program.name}>", "exec"), scope)
     replay = scope["replay"]
     replay.source = source
@@ -794,6 +805,8 @@ def _static_key(value):
     t = type(value)
     if t is str or value is None:
         return value
+    if t is int or t is float or t is bool:
+        return (t, value)
     if t is list or t is tuple:
         return (t, tuple([_static_key(v) for v in value]))
     if t is dict:

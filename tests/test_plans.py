@@ -286,6 +286,13 @@ def test_results_into_writes_whole_results_into_the_destinations():
     """results_into: a result the plan allocates whole is written into the
     destination at its place (and returned as it); views, mismatched layouts
     and places without a destination get arrays of their own."""
+    for run in range(3):  # step by step, then the straight-line replay (compiled, reused)
+        _results_into_a_wavedec_and_a_waverec()
+    program, _ = cw.wavedec.program_for((random((3, 64)), "db2"), {"level": 2})
+    assert program._replays[0] is not None
+
+
+def _results_into_a_wavedec_and_a_waverec():
     x = random((3, 64), seed=2)
     want = pywt.wavedec(x, "db2", level=2)
     dest = [np.empty_like(w) for w in want]
