@@ -20,9 +20,10 @@ does is recorded as a Program:
 A later call with the same signature finds its Program in a bounded LRU cache
 and only allocates and launches: from a program's second run on, through one
 straight-line Python function generated from its steps (_compile_replay),
-since the interpreter's per-step work is most of a small call's host time. The same internal functions also run eagerly
-when they are handed real arrays (tests and tools call them so): launch()
-then runs at once, and fills and copies are plain array assignments.
+since the interpreter's per-step work is most of a small call's host time.
+The same internal functions also run eagerly when they are handed real
+arrays (tests and tools call them so): launch() then runs at once, and fills
+and copies are plain array assignments.
 """
 from __future__ import annotations
 
@@ -472,7 +473,7 @@ def _array_leaf(buffer, path):
 
 
 def _compile_replay(program, adapted: bool = False):
-    """Program.run without destinations or counting, as one straight-line
+    """Program.run without counting or an allocator hook, as one straight-line
     Python function: each buffer a local (b<n>, its address p<n>), each
     launch a call with its arguments in place, each dropped buffer deleted
     after its last step, the result built in one expression. It does what
