@@ -1,10 +1,10 @@
-"""The JAX bridge under jax.jit: wavedec forward and grad, per device, on XLA's
+"""The JAX bridge under jax.jit: wavedec and swt forward and grad, per device, on XLA's
 own buffers (buffer_callback) against the host-copy fallback (pure_callback).
 
     python benchmarks/bench_jax.py [--devices cpu gpu] [--runs 15] [--smoke] [--json PATH]
 
 Each row is a jitted function of a float32 array already on its device:
-    forward    the coefficients of wavedec (1D) or wavedec2 (2D)
+    forward    the coefficients of wavedec (1D), wavedec2 (2D) or swt (1D)
     grad       jax.grad of sum(c ** 2) over those coefficients (forward and
                the adjoint of every level)
 timed as wall time per call to jax.block_until_ready(...) (median of --runs
@@ -47,6 +47,7 @@ WORKLOADS = {
                         (16, 512, 512), (2, 64, 64)),
     "wavedec2 small": (lambda x: bj.wavedec2(x, "db2", "symmetric", level=2),  # per-call costs
                        (2, 32, 32), (2, 32, 32)),
+    "swt 1D db4 L4": (lambda x: bj.swt(x, "db4", level=4), (32, 1 << 16), (4, 1024)),
 }
 
 

@@ -153,7 +153,8 @@ class _Scope:
         if not isinstance(t, torch.Tensor):  # a NumPy/CuPy array the plan holds
             t = self.tensor(t)
         for kind, arg in path:
-            t = t[arg] if kind == "index" else t.permute(arg)
+            t = t[arg] if kind == "index" else t.permute(arg) if kind == "transpose" \
+                else t.view(arg)  # (plans reshape as views only: view() fails where torch would copy)
         return t
 
     def result(self, a, path, whole):

@@ -67,13 +67,14 @@ How arrays reach the core, and where copies happen
   computation): ``jax.experimental.buffer_callback``, which hands the
   callback XLA's own buffers. The core reads the inputs in place (NumPy views
   on CPU; on GPU CuPy views of the device buffers, with the kernels launched
-  on XLA's stream, without synchronizing). The level operations write their
-  results straight into XLA's output buffers where the plan allocates them
-  whole (``cuwavelet._program.results_into``: the fused GPU kernels' subbands
-  and images, the CPU's inverse levels and adjoints), and so do pad and its
-  adjoint (their last launch); the rest (subbands the CPU route writes as
-  views of one buffer, the stationary and packet transforms, float16 pads,
-  computed in float32) is copied once into them (a device-to-device copy on GPU, in
+  on XLA's stream, without synchronizing). The level and stationary
+  operations write their results straight into XLA's output buffers where
+  the plan allocates them whole (``cuwavelet._program.results_into``: the
+  fused GPU kernels' subbands and images, the CPU's inverse levels and
+  adjoints, every array of the stationary transforms and their adjoints),
+  and so do pad and its adjoint (their last launch); the rest (subbands the
+  CPU route writes as views of one buffer, the packet transforms' nodes,
+  float16 pads, computed in float32) is copied once into them (a device-to-device copy on GPU, in
   stream order). Nothing goes through the host.
 * A JAX without buffer_callback falls back to ``jax.pure_callback``: JAX
   copies the operands into host buffers for the callback and copies the
@@ -117,7 +118,8 @@ except ImportError:  # a JAX that moved it: eager level operations take the DLPa
 # (benchmarks/bench_jax.py compares the two).
 EAGER_COMPILED = True
 # ... except operations that cannot write their results into XLA's outputs
-# (the stationary and packet primitives: their results are copied there) with more than this many bytes of results on the CPU, where that copy
+# (the packet primitives: a level's nodes are views of one array, copied
+# there) with more than this many bytes of results on the CPU, where that copy
 # costs more than the DLPack route, which hands XLA the core's own arrays.
 EAGER_COPY_LIMIT = 1 << 20
 
@@ -582,18 +584,20 @@ class _Levels:
                              self.level)
 
 
-def _linear_pair(name: str, run, avals, run_t, avals_t):
+def _linear_pair(name: str, run, avals, run_t, avals_t, writes_into: bool = False):
     """Two linear operations (_LinearOp), each the other's transpose, as
     functions op(arrays, static) -> tuple of arrays. run(static, *core
-    arrays) -> tuple of core arrays, None entries being zeros; avals(static,
-    arrays) -> their ShapeDtypeStructs. static: a _Levels (hashable, axes
-    counted from the end, so that vmap's batch axis in front is one more
-    batch axis)."""
+    arrays, outs=None) -> tuple of core arrays, None entries being zeros
+    (outs: XLA's output buffers to write into where the core can, for the
+    pairs declared writes_into; the others' results are copied there);
+    avals(static, arrays) -> their ShapeDtypeStructs. static: a _Levels
+    (hashable, axes counted from the end, so that vmap's batch axis in front
+    is one more batch axis)."""
     def declare(op_name, run, avals):
-        def core(arrays, *, static, outs=None):  # results copied into XLA's outputs
-            return run(static, *arrays)
+        def core(arrays, *, static, outs=None):
+            return run(static, *arrays, outs=outs)
         return _linear_op(op_name, core, lambda arrays, *, static: avals(static, arrays),
-                          writes_into=False)
+                          writes_into)
     op, op_t = declare(name, run, avals), declare(name + "_adjoint", run_t, avals_t)
     _transposes(op, op_t)
     return (lambda ts, static: op(tuple(ts), static=static),
@@ -608,50 +612,70 @@ def _first(ts):
     return next(t for t in ts if t is not None)
 
 
-def _swtn_run(spec, x):
+def _by_level(flat, keys, level):
+    """[{key: flat entry}, ...] of `level` levels, len(keys) entries each, in
+    flat's order (None: flat is None)."""
+    k = len(keys)
+    return None if flat is None else [dict(zip(keys, flat[j * k:(j + 1) * k]))
+                                      for j in range(level)]
+
+
+# The stationary level functions are planned (cuwavelet._program) and
+# allocate every result whole (each subband an array of its own), so their
+# results land in XLA's buffers (results_into).
+
+def _swtn_run(spec, x, outs=None):
     axes, banks, _ = spec.core(x.ndim)
-    levels = swtn_levels(x, axes, banks, spec.start_level, spec.level)
+    into = _by_level(outs, spec.keys, spec.level)  # (outs: coarsest first, as the results)
+    with results_into(None if into is None else into[::-1]):
+        levels = swtn_levels(x, axes, banks, spec.start_level, spec.level)
     return tuple(d[k] for d in levels[::-1] for k in spec.keys)
 
 
-def _swtn_adjoint_run(spec, *cots):
+def _swtn_adjoint_run(spec, *cots, outs=None):
     ref = _first(cots)
     axes, banks, _ = spec.core(ref.ndim)
-    k = len(spec.keys)
-    coarsest_first = [dict(zip(spec.keys, cots[j * k:(j + 1) * k])) for j in range(spec.level)]
-    return (swtn_levels_adjoint(coarsest_first[::-1], axes, banks, spec.start_level, ref.shape,
-                                array_module(ref), ref.dtype),)
+    coarsest_first = _by_level(cots, spec.keys, spec.level)
+    with results_into(None if outs is None else outs[0]):
+        return (swtn_levels_adjoint(coarsest_first[::-1], axes, banks, spec.start_level,
+                                    ref.shape, array_module(ref), ref.dtype),)
 
 
 _swtn, _swtn_adjoint = _linear_pair(
     "swtn", _swtn_run, lambda spec, ts: _like(ts[0], spec.level * len(spec.keys)),
-    _swtn_adjoint_run, lambda spec, ts: _like(_first(ts)))
+    _swtn_adjoint_run, lambda spec, ts: _like(_first(ts)), writes_into=True)
 
 
-def _iswtn_run(spec, a, *details):
+def _iswtn_run(spec, a, *details, outs=None):
     if a is None:  # a zero approximation (a tangent or cotangent JAX knows to be zero)
         ref = _first(details)
         a = array_module(ref).zeros(ref.shape, ref.dtype)
     axes, banks, _ = spec.core(a.ndim)
-    k = len(spec.keys) - 1
-    levels = [{key: d for key, d in zip(spec.keys[1:], details[j * k:(j + 1) * k])
-               if d is not None} for j in range(spec.level)]
-    return (iswtn_levels(a, levels, axes, banks),)
+    levels = [{key: d for key, d in level.items() if d is not None}
+              for level in _by_level(details, spec.keys[1:], spec.level)]
+    with results_into(None if outs is None else outs[0]):
+        return (iswtn_levels(a, levels, axes, banks),)
 
 
-def _iswtn_adjoint_run(spec, y):
+def _iswtn_adjoint_run(spec, y, outs=None):
     axes, banks, _ = spec.core(y.ndim)
-    parts = iswtn_levels_adjoint(y, spec.level, axes, banks)
+    into = None if outs is None else \
+        [outs[0]] + _by_level(outs[1:], spec.keys[1:], spec.level)
+    with results_into(into):
+        parts = iswtn_levels_adjoint(y, spec.level, axes, banks)
     return (parts[0],) + tuple(d[k] for d in parts[1:] for k in spec.keys[1:])
 
 
 _iswtn, _iswtn_adjoint = _linear_pair(
     "iswtn", _iswtn_run, lambda spec, ts: _like(_first(ts)),
     _iswtn_adjoint_run,
-    lambda spec, ts: _like(ts[0], 1 + spec.level * (len(spec.keys) - 1)))
+    lambda spec, ts: _like(ts[0], 1 + spec.level * (len(spec.keys) - 1)), writes_into=True)
 
 
-def _packet_decompose_run(spec, x):
+# The packet level functions return a level's nodes stacked in one array:
+# XLA's buffers (one per node) get copies.
+
+def _packet_decompose_run(spec, x, outs=None):
     axes, banks, modes = spec.core(x.ndim)
     return tuple(decompose_level(x, axes, banks, modes, spec.level))
 
@@ -663,7 +687,7 @@ def _packet_decompose_avals(spec, ts):
     return _like(x, spec.nodes, shapes[-1])
 
 
-def _packet_decompose_adjoint_run(spec, *nodes):
+def _packet_decompose_adjoint_run(spec, *nodes, outs=None):
     rows = _node_rows(nodes)
     ref = rows[0]
     axes, banks, modes = spec.core(ref.ndim)
@@ -683,7 +707,7 @@ def _node_rows(nodes):
     return xp.stack([n if n is not None else xp.zeros(ref.shape, ref.dtype) for n in nodes])
 
 
-def _packet_reconstruct_run(spec, *nodes):
+def _packet_reconstruct_run(spec, *nodes, outs=None):
     rows = _node_rows(nodes)
     ref = rows[0]
     axes, banks, modes = spec.core(ref.ndim)
@@ -699,7 +723,7 @@ def _packet_reconstruct_avals(spec, ts):
     return _like(ref, 1, untrimmed_data_shape(ref.shape, axes, banks, modes, spec.level))
 
 
-def _packet_reconstruct_adjoint_run(spec, y):
+def _packet_reconstruct_adjoint_run(spec, y, outs=None):
     axes, banks, modes = spec.core(y.ndim)
     if spec.sizes is not None:
         shapes = _level_shapes(tuple(y.shape), axes, banks, modes, spec.level)

@@ -34,6 +34,7 @@ from ._arrays import (array_module, as_array, common_dtype, is_cupy, is_dask, tr
 from ._docs import Array
 from ._eager import on_input_device
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
+from ._program import planned
 from ._separable import merge_sweep_stacked, split_sweep_stacked
 from ._shapes import coeff_len, coeff_len_of_rec, dwt_max_level, normalize_axes, rec_len, with_len
 from ._wavelets import as_filter_bank, as_mode, as_pywt_wavelet, per_axis
@@ -398,6 +399,7 @@ def _lazy_data(rows, axes, data_shape, to_data):
 # rows: (nodes, *node_shape), nodes in natural order; axes count the data's
 # dimensions (not the node dimension); shapes[j]: the data shape of level j.
 
+@planned("x")
 def decompose_level(x, axes, banks, modes, level: int):
     """x -> the rows of every node of `level`."""
     rows = x[None]
@@ -407,6 +409,7 @@ def decompose_level(x, axes, banks, modes, level: int):
     return rows
 
 
+@planned("rows")
 def reconstruct_level(rows, axes, banks, modes, level: int, shapes=None):
     """The rows of every node of `level` -> the data; each level is trimmed
     to `shapes` (None: untrimmed)."""
@@ -418,6 +421,7 @@ def reconstruct_level(rows, axes, banks, modes, level: int, shapes=None):
     return rows[0]
 
 
+@planned("rows")
 def decompose_level_adjoint(rows, axes, banks, modes, shapes):
     """Transpose of decompose_level (len(shapes) - 1 levels)."""
     shifted = [ax + 1 for ax in axes]
@@ -428,6 +432,7 @@ def decompose_level_adjoint(rows, axes, banks, modes, shapes):
     return rows[0]
 
 
+@planned("g")
 def reconstruct_level_adjoint(g, axes, banks, modes, shapes):
     """Transpose of reconstruct_level with these `shapes` (len(shapes) - 1
     levels; untrimmed_level_shapes where it trimmed nothing)."""

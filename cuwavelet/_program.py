@@ -78,17 +78,22 @@ class PlannedArray:
         return f"PlannedArray(buffer={self.buffer}, shape={self.shape}, dtype={self.dtype})"
 
     def __getitem__(self, key):
-        """Basic indexing (ints, slices, Ellipsis): a view."""
+        """Basic indexing (ints, slices, Ellipsis, None): a view."""
         key = key if isinstance(key, tuple) else (key,)
         if any(k is Ellipsis for k in key):
             at = next(i for i, k in enumerate(key) if k is Ellipsis)
-            fill = (slice(None),) * (self.ndim - len(key) + 1)
+            fill = (slice(None),) * (self.ndim - sum(k is not None for k in key) + 1)
             key = key[:at] + fill + key[at + 1:]
-        if len(key) > self.ndim:
+        if sum(k is not None for k in key) > self.ndim:
             raise IndexError(f"too many indices for a {self.ndim}-d array")
-        shape, strides, offset = [], [], self.offset
-        for d, k in enumerate(key):
+        shape, strides, offset, d = [], [], self.offset, 0
+        for k in key:
+            if k is None:  # a new dimension of length 1
+                shape.append(1)
+                strides.append(0)
+                continue
             n, s = self.shape[d], self.strides[d]
+            d += 1
             if isinstance(k, slice):
                 start, stop, step = k.indices(n)
                 shape.append(len(range(start, stop, step)))
@@ -100,8 +105,8 @@ class PlannedArray:
                 offset += (int(k) % n) * s
             else:
                 raise TypeError(f"plans take basic indices only; got {k!r}")
-        shape += self.shape[len(key):]
-        strides += self.strides[len(key):]
+        shape += self.shape[d:]
+        strides += self.strides[d:]
         if offset == self.offset and tuple(shape) == self.shape and tuple(strides) == self.strides:
             return self  # the whole array (a[()], a[...]): no step on the path
         return PlannedArray(self.program, self.buffer, shape, strides, self.dtype, offset,
@@ -113,6 +118,28 @@ class PlannedArray:
         return PlannedArray(self.program, self.buffer, [self.shape[a] for a in axes],
                             [self.strides[a] for a in axes], self.dtype, self.offset,
                             self.path + (("transpose", axes),))
+
+    def reshape(self, *shape):
+        """A view of another shape (-1: the remaining length), where one
+        exists; planned arrays are never copied by a reshape."""
+        shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        shape = _full_shape(tuple(int(n) for n in shape), self.size)
+        strides = _reshaped_strides(self.shape, self.strides, shape, self.dtype.itemsize)
+        if strides is None:
+            raise TypeError(f"plans reshape as views only: {self.shape} with strides "
+                            f"{self.strides} has no view of shape {shape}")
+        if shape == self.shape:
+            return self
+        return PlannedArray(self.program, self.buffer, shape, strides, self.dtype, self.offset,
+                            self.path + (("reshape", shape),))
+
+    def __iadd__(self, other):
+        """self += other, in place (the same shape and dtype): a step of the plan."""
+        if not isinstance(other, PlannedArray) or other.shape != self.shape \
+                or other.dtype != self.dtype:
+            raise TypeError("plans add planned arrays of one shape and dtype only")
+        self.program.steps.append(_AddInto(_ref(self), _ref(other)))
+        return self
 
     def __setitem__(self, key, value):
         target = self[key]
@@ -152,8 +179,57 @@ def _view(arrays, ref):
 def follow(a, path):
     """The view of NumPy/CuPy array `a` that `path` (PlannedArray.path) reaches."""
     for kind, arg in path:
-        a = a[arg] if kind == "index" else a.transpose(arg)
+        a = a[arg] if kind == "index" else a.transpose(arg) if kind == "transpose" \
+            else a.reshape(arg)
     return a
+
+
+def _full_shape(shape, size) -> tuple:
+    """shape with its -1 (if any) resolved for an array of `size` elements."""
+    if shape.count(-1) > 1 or any(n < -1 for n in shape):
+        raise ValueError(f"invalid shape {shape}")
+    known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise ValueError(f"cannot reshape an array of size {size} into shape {shape}")
+        shape = tuple(size // known if n == -1 else n for n in shape)
+    elif known != size:
+        raise ValueError(f"cannot reshape an array of size {size} into shape {shape}")
+    return shape
+
+
+def _reshaped_strides(shape, strides, new_shape, itemsize):
+    """The strides of a view of (shape, strides) with new_shape, or None where
+    no view has it (NumPy's rule: each group of old dimensions that new
+    dimensions split or merge must be contiguous within itself)."""
+    if 0 in shape:
+        return _c_strides(new_shape, np.dtype(f"V{itemsize}"))
+    old = [(n, s) for n, s in zip(shape, strides) if n != 1]
+    new = [n for n in new_shape if n != 1]
+    found, i, j = [], 0, 0
+    while i < len(old) or j < len(new):
+        if i == len(old) or j == len(new):
+            return None
+        oi, nj, group_old, group_new = i, j, old[i][0], new[j]
+        while group_old != group_new:
+            if group_old < group_new:
+                i += 1
+                group_old *= old[i][0]
+            else:
+                j += 1
+                group_new *= new[j]
+        for k in range(oi, i):  # the group's old dimensions, contiguous among themselves
+            if old[k][1] != old[k + 1][0] * old[k + 1][1]:
+                return None
+        step = old[i][1]
+        group = []
+        for k in range(j, nj - 1, -1):
+            group.append(step)
+            step *= new[k]
+        found += group[::-1]
+        i, j = i + 1, j + 1
+    it = iter(found)
+    return tuple(next(it) if n != 1 else itemsize for n in new_shape)
 
 
 class ForeignArray:
@@ -214,6 +290,27 @@ class _Copy:
         target = view(arrays, self.target)
         target[...] = view(arrays, self.source)
         _count(dict(kind="copy", global_load_bytes=target.nbytes, global_store_bytes=target.nbytes))
+
+
+class _AddInto:
+    """target += source (a cotangent summed where two paths meet)."""
+    __slots__ = ("target", "source", "buffers")
+
+    def __init__(self, target, source):
+        self.target, self.source = target, source
+        self.buffers = {target[0], source[0]}
+
+    def run(self, arrays, addresses, view):
+        target = view(arrays, self.target)
+        add_into(target, view(arrays, self.source))
+        _count(dict(kind="add", global_load_bytes=2 * target.nbytes,
+                    global_store_bytes=target.nbytes))
+
+
+def add_into(target, source):
+    """target += source in place, for NumPy, CuPy and torch arrays alike (an
+    indexed `t[...] += s` would also copy the sum onto itself)."""
+    target += source
 
 
 class Program:
@@ -506,7 +603,8 @@ def _compile_replay(program, adapted: bool = False):
             return f"view({{{buffer}: {array(buffer)}}}, {constant(ref)})"
         code = array(buffer)
         for kind, arg in path:
-            code += f"[{constant(arg)}]" if kind == "index" else f".transpose({constant(arg)})"
+            code += f"[{constant(arg)}]" if kind == "index" else \
+                f".{kind}({constant(arg)})"  # (transpose, reshape)
         return code
 
     def leaf(ref) -> str:
@@ -546,6 +644,8 @@ def _compile_replay(program, adapted: bool = False):
             lines.append(f"{at(step.target)}[...] = {constant(step.value)}")
         elif isinstance(step, _Copy):
             lines.append(f"{at(step.target)}[...] = {at(step.source)}")
+        elif isinstance(step, _AddInto):
+            lines.append(f"{constant(add_into)}({at(step.target)}, {at(step.source)})")
         elif step is not None:  # pragma: no cover - every step kind is above
             raise TypeError(f"no replay for {type(step).__name__}")
         lines += [f"del b{buffer}" for buffer in release]

@@ -22,8 +22,12 @@ def subband_key(index) -> str:
     return "".join(SUBBAND_LETTERS[i] for i in index)
 
 
-def split_sweep(x, axes, banks, modes, split) -> dict:
-    """{key: array} with one letter per axis, in axes order ('a' = lo, 'd' = hi)."""
+def split_sweep(x, axes, banks, modes, split, separate: bool = False) -> dict:
+    """{key: array} with one letter per axis, in axes order ('a' = lo, 'd' = hi).
+    separate: every subband an array of its own (the last axis split with one
+    launch per subband pair, 2**(k-1) launches instead of one), not a view
+    into the last step's buffers: for results that a bridge hands on as they
+    are (a view costs a torch tensor of its own; XLA takes only whole arrays)."""
     xp = array_module(x)
     stacked = x  # shape (2,)*k + x's shape (with axes done so far shortened)
     last = len(axes) - 1
@@ -32,6 +36,13 @@ def split_sweep(x, axes, banks, modes, split) -> dict:
         shape = stacked.shape
         n_out = split_output_len(split, shape[k + axis], bank, mode)
         sub_shape = shape[:k] + with_len(shape[k:], axis, n_out)
+        if k == last and separate:
+            out = {}
+            for prefix in product(range(2), repeat=k):
+                halves = (empty(xp, sub_shape[k:], x.dtype), empty(xp, sub_shape[k:], x.dtype))
+                split(stacked[prefix], bank, mode, axis, *halves)
+                out[subband_key(prefix) + "a"], out[subband_key(prefix) + "d"] = halves
+            return out
         if k == last:
             # separate lo and hi arrays: a caller that keeps only some subbands
             # (wavedec keeps the details) does not keep the others alive

@@ -18,7 +18,9 @@ are split and merge operations in the sense of cuwavelet/_separable.py, with a
 registered in _primitives.TRANSPOSE, so the separable sweeps build every level
 of swtn, iswtn and both adjoints, and a bridge can wrap them as it wraps the
 DWT's operations. Each operation is one kernel launch (both subbands of a split
-from the same loads); a level of an n-axis transform is n launches.
+from the same loads). A level of an n-axis split is 2**n - 1 launches: every
+subband is an array of its own (split_sweep's `separate`), which the bridges
+hand on as it is; a level of a merge is n launches.
 """
 from __future__ import annotations
 
@@ -185,17 +187,20 @@ def approx_key(naxes: int) -> str:
     return "a" * naxes
 
 
+@planned("x")
 def swtn_levels(x, axes, banks, start_level: int, level: int) -> list:
     """[{key: subband} of level start_level+1, ..., of start_level+level] (finest first)."""
     out, a = [], x
     modes = [PERIODIZATION] * len(axes)
     for lev in range(start_level + 1, start_level + level + 1):
-        sub = split_sweep(a, axes, [dilated(b, lev) for b in banks], modes, swt_split)
+        sub = split_sweep(a, axes, [dilated(b, lev) for b in banks], modes, swt_split,
+                          separate=True)
         out.append(sub)
         a = sub[approx_key(len(axes))]
     return out
 
 
+@planned("a", structures=("details",))
 def iswtn_levels(a, details: list, axes, banks):
     """Inverse: a = the coarsest approximation, details coarsest first (dicts
     without the approximation key); level j (0 = coarsest) of n has dilation
@@ -210,6 +215,7 @@ def iswtn_levels(a, details: list, axes, banks):
     return a
 
 
+@planned(structures=("cots",))
 def swtn_levels_adjoint(cots: list, axes, banks, start_level: int, data_shape, xp, dtype):
     """Transpose of swtn_levels: cots = [{key: cotangent or missing}, ...] finest first."""
     modes = [PERIODIZATION] * len(axes)
@@ -218,7 +224,9 @@ def swtn_levels_adjoint(cots: list, axes, banks, start_level: int, data_shape, x
     for lev in range(start_level + len(cots), start_level, -1):
         d = {k: v for k, v in cots[lev - start_level - 1].items() if v is not None}
         if g is not None:
-            d[key] = d[key] + g if key in d else g
+            if key in d:  # (g is this function's own array: summed in place)
+                g += d[key]
+            d[key] = g
         if not d:
             g = None
             continue
@@ -229,6 +237,7 @@ def swtn_levels_adjoint(cots: list, axes, banks, start_level: int, data_shape, x
     return g
 
 
+@planned("y")
 def iswtn_levels_adjoint(y, n: int, axes, banks) -> list:
     """Transpose of iswtn_levels: cotangent of the output -> [approximation
     cotangent, {detail cotangents} coarsest first]."""
@@ -238,7 +247,7 @@ def iswtn_levels_adjoint(y, n: int, axes, banks) -> list:
     g = y
     for j in range(n - 1, -1, -1):
         levels = [dilated(b, n - j) for b in banks]
-        sub = split_sweep(g, axes, levels, modes, iswt_merge_adjoint)
+        sub = split_sweep(g, axes, levels, modes, iswt_merge_adjoint, separate=True)
         g = sub.pop(key)
         details.append(sub)
     return [g] + details[::-1]

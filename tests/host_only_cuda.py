@@ -8,7 +8,8 @@ and runs its GPU plans (the fused kernels' routes) on them, and CuPy's device
 context and attribute queries answer as on one 132-SM GPU. Kernel launches
 never reach a driver:
 
-* ``emulate=False``: each launch is counted and does nothing (host-cost
+* ``emulate=False``: each launch is counted and does nothing, and so does
+  each sum of cotangents a plan makes (torch's own kernel on a GPU) (host-cost
   measurements, benchmarks/bench_torch_host.py);
 * ``emulate=True``: each launch of a fused kernel runs on the thread-block
   emulator with the GPU launch's own records (geometry, operand addresses,
@@ -29,7 +30,7 @@ import torch
 
 from bridges import _torch_ops as ops
 from bridges._torch_ops import _cupy_view
-from cuwavelet import _launch, _program
+from cuwavelet import _launch, _program, _wavelets
 from cuwavelet._backends import cuda as cuda_backend
 
 COUNTS = {"launches": 0, "empty": 0, "views": 0}
@@ -118,13 +119,31 @@ class _Kernel:
                             family.host.schedules[emulation.schedule], emulation.seed, -1)
 
 
+def _host_device_filters(bank, synthesis, dtype, xp):
+    """_wavelets.device_filters for `device 0`: the filters as CuPy arrays
+    over host memory (the stationary and packet kernels take their addresses)."""
+    if isinstance(bank, _wavelets.FilterPair):
+        return bank.lo, bank.hi
+    lo, hi = (bank.rec_lo, bank.rec_hi) if synthesis else (bank.dec_lo, bank.dec_hi)
+    return tuple(_cupy_view(torch.from_numpy(np.asarray(f, dtype)), 0) for f in (lo, hi))
+
+
+def _counted_add(target, source):
+    """_program.add_into as a launch that is counted and does nothing."""
+    COUNTS["launches"] += 1
+
+
 @contextlib.contextmanager
 def host_only_cuda(emulate: bool):
     """The bridge's CUDA route on CPU tensors (see the module docstring)."""
     import cupy
     saved = (ops.scope, ops.to_core, cupy.cuda.Device, cupy.cuda.runtime.getDevice,
-             cuda_backend.KernelModule.function, dict(cuda_backend._sm_counts))
+             cuda_backend.KernelModule.function, _wavelets.device_filters, _program.add_into,
+             dict(cuda_backend._sm_counts))
     ops.scope = lambda t: HostOnlyCudaScope()
+    _wavelets.device_filters = _host_device_filters
+    if not emulate:  # a plan's sums of cotangents: torch's kernels on a GPU, stubs here
+        _program.add_into = _counted_add
     ops.to_core = lambda t: _fake_view(t.detach() if t.requires_grad else t)
     cupy.cuda.Device = _FakeDevice
     cupy.cuda.runtime.getDevice = lambda: 0
@@ -137,6 +156,7 @@ def host_only_cuda(emulate: bool):
     finally:
         _program.clear_cache()
         (ops.scope, ops.to_core, cupy.cuda.Device, cupy.cuda.runtime.getDevice,
-         cuda_backend.KernelModule.function, sm_counts) = saved
+         cuda_backend.KernelModule.function, _wavelets.device_filters, _program.add_into,
+         sm_counts) = saved
         cuda_backend._sm_counts.clear()
         cuda_backend._sm_counts.update(sm_counts)

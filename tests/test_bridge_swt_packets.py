@@ -475,16 +475,14 @@ def test_torch_shares_memory_with_the_core(monkeypatch):
     assert nodes["ad"].data_ptr() == rows[1].ctypes.data  # views of the core's level array
 
 
-@pytest.mark.parametrize("compiled, limit", [(True, 1 << 20), (False, 1 << 20), (True, 0)],
-                         ids=["compiled primitive", "dlpack", "compiled, results past the limit"])
-def test_jax_input_reaches_the_core_without_a_copy(monkeypatch, compiled, limit):
-    """Both eager routes read the input in place. The compiled primitive (the
-    core on XLA's buffers) copies the stationary results into XLA's outputs
-    once, so results past EAGER_COPY_LIMIT bytes take the DLPack route on the
-    CPU, where XLA adopts the core's aligned whole results."""
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled primitive", "dlpack"])
+@pytest.mark.parametrize("axes", [(-1,), (-2, -1)], ids=["1 axis", "2 axes"])
+def test_jax_input_reaches_the_core_without_a_copy(monkeypatch, compiled, axes):
+    """Both eager routes read the input in place, and the results are the
+    core's own arrays: the compiled primitive (the core on XLA's buffers)
+    writes every subband into XLA's outputs (each is an array of its own),
+    the DLPack route hands XLA the core's aligned arrays."""
     monkeypatch.setattr(bj, "EAGER_COMPILED", compiled)
-    monkeypatch.setattr(bj, "EAGER_COPY_LIMIT", limit)
-    compiled = compiled and limit > 0
     seen = {}
     original = bj.swtn_levels
 
@@ -493,12 +491,13 @@ def test_jax_input_reaches_the_core_without_a_copy(monkeypatch, compiled, limit)
         seen["x"], seen["out"] = x, out
         return out
     monkeypatch.setattr(bj, "swtn_levels", spy)
-    x = jnp.asarray(RNG.standard_normal((4, 64)))
-    (cA, cD), = bj.swt(x, "db2", level=1)
+    x = jnp.asarray(RNG.standard_normal((4, 64, 64)))
+    (level,) = bj.swtn(x, "db2", level=1, axes=axes)
+    first = level["a" * len(axes)]
     assert seen["x"].ctypes.data == x.unsafe_buffer_pointer()
-    np.testing.assert_array_equal(np.asarray(cA), seen["out"][0]["a"])
-    adopted = cA.unsafe_buffer_pointer() == seen["out"][0]["a"].ctypes.data
-    assert adopted != compiled
+    core = seen["out"][0]["a" * len(axes)]
+    np.testing.assert_array_equal(np.asarray(first), core)
+    assert first.unsafe_buffer_pointer() == core.ctypes.data
 
 
 # --- the dispatcher ops ---------------------------------------------------------------------

@@ -155,3 +155,37 @@ def test_cuda_route_takes_any_layout(layout):
         assert g.shape == r.shape and g.dtype == r.dtype
         if r.numel():
             assert float((g - r).abs().max()) <= tol * scale
+
+
+STATIONARY_AND_PACKETS = {  # forward and backward of every stationary and packet op
+    "swt": lambda x: bt.swt(x, "db2", level=2),
+    "swt2": lambda x: bt.swt2(x, "db2", level=2),
+    "iswt": lambda x: bt.iswt(bt.swt(x, "db2", level=2, trim_approx=True), "db2"),
+    "iswt2": lambda x: bt.iswt2(bt.swt2(x, "db2", level=1), "db2"),
+    "packets": lambda x: bt.packet_reconstruct(bt.packet_decompose(x, "db2", level=2), "db2"),
+    "packets 2D": lambda x: bt.packet_reconstruct(
+        bt.packet_decompose(x, "db2", level=1, axes=(-2, -1)), "db2", axes=(-2, -1)),
+}
+
+
+@pytest.mark.parametrize("name", list(STATIONARY_AND_PACKETS))
+def test_stationary_and_packet_ops_run_their_plans_on_the_tensors(monkeypatch, name):
+    """The stationary and packet level functions are planned: on the CUDA
+    route they run on the tensors' memory (never the route that views every
+    tensor as a CuPy array), and the SWT and its inverse view nothing at
+    all (every subband a buffer of its own)."""
+    from bridges import _torch_ops as ops
+
+    def refused(*args):
+        raise AssertionError("the views route was taken")
+    call = STATIONARY_AND_PACKETS[name]
+    x = torch.randn(2, 16, 32, dtype=torch.float64, requires_grad=True)
+    with host_only_cuda(emulate=False) as counts:
+        monkeypatch.setattr(ops._Scope, "call_on_views", refused)
+        for _ in range(3):  # recorded, compiled, replayed
+            counts.update(launches=0, views=0)
+            torch.autograd.grad(sum(t.sum() for t in leaves(call(x))), x)
+            launches, views = counts["launches"], counts["views"]
+    assert launches > 0
+    if not name.startswith("packets"):
+        assert views == 0

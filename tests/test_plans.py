@@ -419,3 +419,154 @@ def test_straight_line_replay_of_a_gpu_program_takes_device_pointers():
     result = _program._compile_replay(program)([given])
     assert set(result) == {"out"} and isinstance(result["out"], DeviceArray)
     assert seen == [(7, given.data.ptr + 24, result["out"].data.ptr, 2.5)]
+
+
+# --- stand-ins: reshapes, new axes, sums in place; the level functions of the
+# stationary and packet transforms, which the bridges call, planned ------------------
+
+def _random_views(rng, count):
+    """Views of small C-order arrays: slices, steps, integer indices and transposes."""
+    for _ in range(count):
+        base = tuple(int(n) for n in rng.choice([1, 2, 3, 4, 6], size=rng.integers(2, 5)))
+        a = np.zeros(base, np.float32)
+        index = tuple(slice(None) if n == 1 else
+                      [slice(None), slice(None, None, 2), slice(1, None), 0][rng.integers(4)]
+                      for n in base)
+        v = a[index]
+        if not isinstance(v, np.ndarray):  # (every index an integer: a NumPy scalar)
+            continue
+        if rng.random() < 0.5:
+            v = v.transpose(rng.permutation(v.ndim))
+        yield v
+
+
+def _factorings(rng, size, count):
+    for _ in range(count):
+        n, shape = size, []
+        for _ in range(rng.integers(0, 4)):
+            d = int(rng.choice([d for d in range(1, n + 1) if n % d == 0]))
+            shape.append(d)
+            n //= d
+        shape.append(n)
+        yield tuple(int(d) for d in rng.permutation(shape))
+
+
+def test_planned_reshapes_are_the_views_numpy_makes():
+    """A stand-in reshapes where NumPy can without a copy (setting .shape of
+    a view, NumPy's own test), with NumPy's strides, and refuses elsewhere."""
+    rng = np.random.default_rng(11)
+    program = _program.Program("reshape", np, None)
+    views = refused = 0
+    for v in _random_views(rng, 400):
+        stand_in = _program.PlannedArray(program, 0, v.shape, v.strides, v.dtype)
+        for shape in list(_factorings(rng, v.size, 5)) + [v.shape[::-1], (-1,)]:
+            try:
+                w = v.view()
+                w.shape = shape
+            except AttributeError:
+                with pytest.raises(TypeError, match="views only"):
+                    stand_in.reshape(shape)
+                refused += 1
+                continue
+            got = stand_in.reshape(shape)
+            assert got.shape == w.shape
+            assert all(g == s for g, s, n in zip(got.strides, w.strides, w.shape) if n > 1)
+            assert _program.follow(v, got.path).strides == w.strides if got.path else True
+            views += 1
+    assert views > 500 and refused > 100
+
+
+def test_planned_indexing_takes_new_axes():
+    program = _program.Program("index", np, None)
+    a = np.zeros((3, 4, 5))[:, 1:, ::2]
+    stand_in = _program.PlannedArray(program, 0, a.shape, a.strides, a.dtype)
+    for key in [None, (None, 0), (slice(None), None, ...), (..., None), (1, None, slice(1, None))]:
+        got = stand_in[key]
+        assert got.shape == a[key].shape
+        assert got.offset == a[key].__array_interface__["data"][0] - \
+            a.__array_interface__["data"][0] + 0
+        assert _program.follow(a, got.path).shape == a[key].shape
+
+
+def _level_cases():
+    """(level function, arguments): every stationary and packet level
+    function the bridges call, with sums of cotangents (the SWT adjoint with
+    every approximation given), trimmed packet levels (reshapes of strided
+    views) and padded cotangents."""
+    from cuwavelet import _packets as pk, _stationary as st
+    from cuwavelet._wavelets import as_filter_bank, as_mode
+    db2, db3 = as_filter_bank("db2"), as_filter_bank("db3")
+    sym = [as_mode("symmetric")] * 2
+    shapes = pk._level_shapes((3, 21, 19), [1, 2], [db2, db3], sym, 2)
+    x, image = random((3, 32), seed=1), random((2, 16, 8), seed=2)
+    cots = [{"a": random((3, 32), seed=3), "d": random((3, 32), seed=4)},
+            {"a": random((3, 32), seed=5), "d": None}]  # finest first, every approximation
+    details = [{"ad": random((2, 16, 8), seed=6), "da": random((2, 16, 8), seed=7),
+                "dd": random((2, 16, 8), seed=8)}]
+    return [
+        (st.swtn_levels, (x, [1], [db2], 0, 2)),
+        (st.swtn_levels, (image, [1, 2], [db2, db3], 1, 2)),
+        (st.swtn_levels_adjoint, (cots, [1], [db2], 0, (3, 32), np, np.dtype(np.float64))),
+        (st.iswtn_levels, (random((2, 16, 8), seed=9), details, [1, 2], [db2, db3])),
+        (st.iswtn_levels_adjoint, (random((2, 16, 8), seed=10), 1, [1, 2], [db2, db3])),
+        (pk.decompose_level, (random((3, 21, 19), seed=11), [1, 2], [db2, db3], sym, 2)),
+        (pk.reconstruct_level, (random((16,) + shapes[-1], seed=12), [1, 2], [db2, db3], sym, 2,
+                                shapes)),
+        (pk.decompose_level_adjoint, (random((16,) + shapes[-1], seed=13), [1, 2], [db2, db3],
+                                      sym, shapes)),
+        (pk.reconstruct_level_adjoint, (random((3, 21, 19), seed=14), [1, 2], [db2, db3], sym,
+                                        shapes)),
+    ]
+
+
+def _arrays_of(result):
+    return [a for a in leaves(result) if a is not None]
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_level_functions_replay_their_plans(case):
+    """The level functions run planned: recorded, then replayed as
+    straight-line code, plain and through a bridge's adapter, every run bit
+    for bit the function run eagerly on the arrays (no plan)."""
+    fn, args = _level_cases()[case]
+    eager = _arrays_of(fn.planned.fn(*args))
+    program, _ = fn.program_for(args, {})
+    assert program is not None and program.launches > 0
+    for _ in range(3):  # recorded (run step by step), compiled, replayed
+        runs = _arrays_of(fn(*args))
+        assert len(runs) == len(eager)
+        assert all(g.dtype == e.dtype and np.array_equal(g, e) for g, e in zip(runs, eager))
+    assert program._replays[0] is not None
+
+    def boxed(obj):
+        if isinstance(obj, (list, tuple)):
+            return type(obj)(boxed(v) for v in obj)
+        if isinstance(obj, dict):
+            return {k: boxed(v) for k, v in obj.items()}
+        return _foreign(_Boxed(obj)) if isinstance(obj, np.ndarray) else obj
+    for _ in range(3):
+        runs = [a.a if isinstance(a, _Boxed) else a
+                for a in _arrays_of(fn.planned.run_foreign(boxed(args), {}, _BoxAdapter()))]
+        assert all(np.array_equal(g, e) for g, e in zip(runs, eager))
+    assert program._replays[1] is not None
+
+
+@pytest.mark.parametrize("forward, adjoint", [(0, 2), (4, 3), (5, 7), (6, 8)],
+                         ids=["swtn", "iswtn", "packet decompose", "packet reconstruct"])
+def test_replayed_level_functions_are_adjoint_pairs(forward, adjoint):
+    """<F x, y> = <x, F^T y> on the replayed plans (each run three times), with
+    x and y of the shapes the cases give: the dot-product test."""
+    cases = _level_cases()
+    f, f_args = cases[forward]
+    t, t_args = cases[adjoint]
+    for _ in range(3):
+        fx, ty = f(*f_args), t(*t_args)
+
+    def dot(u, v):  # (None: a zero array)
+        pairs = list(zip(leaves(u), leaves(v)))
+        assert len(pairs) == len(leaves(u)) == len(leaves(v))
+        return sum(float(np.vdot(a, b)) for a, b in pairs if a is not None and b is not None)
+    x = [f_args[i] for i in sorted(f.planned.positions)]  # the array arguments
+    y = [t_args[i] for i in sorted(t.planned.positions)]
+    lhs, rhs = dot(fx, y), dot(x, ty)
+    assert lhs != 0 and abs(lhs - rhs) <= 1e-12 * abs(lhs) * 100
