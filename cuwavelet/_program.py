@@ -279,8 +279,11 @@ class _Fill:
         _count(dict(kind="fill", global_store_bytes=target.nbytes))
 
 
-class _Copy:
+class _Transfer:
+    """A step from one planned array into another of its shape: _Copy
+    (target = source) or _AddInto (target += source)."""
     __slots__ = ("target", "source", "buffers")
+    kind, loads = None, 0  # (for the counters: arrays read per element)
 
     def __init__(self, target, source):
         self.target, self.source = target, source
@@ -288,23 +291,28 @@ class _Copy:
 
     def run(self, arrays, addresses, view):
         target = view(arrays, self.target)
-        target[...] = view(arrays, self.source)
-        _count(dict(kind="copy", global_load_bytes=target.nbytes, global_store_bytes=target.nbytes))
-
-
-class _AddInto:
-    """target += source (a cotangent summed where two paths meet)."""
-    __slots__ = ("target", "source", "buffers")
-
-    def __init__(self, target, source):
-        self.target, self.source = target, source
-        self.buffers = {target[0], source[0]}
-
-    def run(self, arrays, addresses, view):
-        target = view(arrays, self.target)
-        add_into(target, view(arrays, self.source))
-        _count(dict(kind="add", global_load_bytes=2 * target.nbytes,
+        self.apply(target, view(arrays, self.source))
+        _count(dict(kind=self.kind, global_load_bytes=self.loads * target.nbytes,
                     global_store_bytes=target.nbytes))
+
+
+class _Copy(_Transfer):
+    __slots__ = ()
+    kind, loads = "copy", 1
+
+    @staticmethod
+    def apply(target, source):
+        target[...] = source
+
+
+class _AddInto(_Transfer):
+    """target += source: a cotangent summed where two paths meet."""
+    __slots__ = ()
+    kind, loads = "add", 2
+
+    @staticmethod
+    def apply(target, source):
+        add_into(target, source)
 
 
 def add_into(target, source):
