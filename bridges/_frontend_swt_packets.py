@@ -381,9 +381,10 @@ DOCS = {
 }
 
 
-def docstring(name: str, array: str, examples: str) -> str:
-    """The numpydoc docstring of a bridge's `name` for arrays called `array`."""
-    summary, params, returns = DOCS[name]
+def docstring(name: str, array: str, examples: str, docs=None) -> str:
+    """The numpydoc docstring of a bridge's `name` for arrays called `array`
+    (its summary, parameters and returns from `docs`, default DOCS)."""
+    summary, params, returns = (DOCS if docs is None else docs)[name]
     body = (f"{summary}\n\n    Differentiable: the backward pass is the transform's exact "
             f"adjoint.\n\n    Parameters\n    ----------\n    {params}\n\n    Returns\n"
             f"    -------\n    {returns}\n\n    Examples\n    --------\n{examples}")

@@ -137,10 +137,12 @@ from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adj
 
 from ._frontend import Frontend, subband_keys
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
+from ._frontend_mra import MraFrontend, docstring as mra_docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "swt2", "iswt2", "swtn",
-           "iswtn", "packet_decompose", "packet_reconstruct", "pad"]
+           "iswtn", "packet_decompose", "packet_reconstruct", "mra", "mra2", "mran", "imra",
+           "imra2", "imran", "pad"]
 
 _CORE_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 _LOW_PRECISION = (np.dtype(jnp.float16), np.dtype(jnp.bfloat16))
@@ -930,6 +932,80 @@ _EXAMPLES = {
 }
 for _name, _example in _EXAMPLES.items():
     globals()[_name].__doc__ = docstring(_name, "jax.Array", _example)
+del _name, _example
+
+
+# --- multiresolution analysis (docstrings: bridges._frontend_mra) -------------------------
+
+_mra_api = MraFrontend(_api, _swt_api, jnp.zeros_like)
+
+
+def mra(data, wavelet, level=None, axis=-1, transform="swt", mode="periodization") -> list:
+    return _mra_api.mra(data, wavelet, level, axis, transform, mode)
+
+
+def mra2(data, wavelet, level=None, axes=(-2, -1), transform="swt2",
+         mode="periodization") -> list:
+    return _mra_api.mra2(data, wavelet, level, axes, transform, mode)
+
+
+def mran(data, wavelet, level=None, axes=None, transform="swtn", mode="periodization") -> list:
+    return _mra_api.mran(data, wavelet, level, axes, transform, mode)
+
+
+def imra(mra_coeffs) -> jax.Array:
+    return _mra_api.imra(mra_coeffs)
+
+
+def imra2(mra_coeffs) -> jax.Array:
+    return _mra_api.imra2(mra_coeffs)
+
+
+def imran(mra_coeffs) -> jax.Array:
+    return _mra_api.imran(mra_coeffs)
+
+
+_MRA_EXAMPLES = {
+    "mra": """    >>> import jax, jax.numpy as jnp
+    >>> x = jnp.linspace(0.0, 1.0, 64) ** 2
+    >>> parts = mra(x, "db2", level=3)
+    >>> len(parts), bool(jnp.allclose(imra(parts), x, atol=1e-5))
+    (4, True)
+    >>> jax.grad(lambda v: jnp.sum(mra(v, "db2", level=3)[1] ** 2))(x).shape
+    (64,)
+""",
+    "mra2": """    >>> import jax.numpy as jnp
+    >>> x = jnp.arange(256.0).reshape(16, 16)
+    >>> parts = mra2(x, "db1", level=2)
+    >>> len(parts), len(parts[1]), bool(jnp.allclose(imra2(parts), x, atol=1e-3))
+    (3, 3, True)
+""",
+    "mran": """    >>> import jax.numpy as jnp
+    >>> x = jnp.arange(512.0).reshape(8, 8, 8)
+    >>> parts = mran(x, "db1", level=1)
+    >>> sorted(parts[1])[:3], bool(jnp.allclose(imran(parts), x, atol=1e-3))
+    (['aad', 'ada', 'add'], True)
+""",
+    "imra": """    >>> import jax.numpy as jnp
+    >>> x = jnp.linspace(-1.0, 1.0, 40)
+    >>> y = imra(mra(x, "sym3", transform="dwt", mode="symmetric"))
+    >>> bool(jnp.allclose(y, x, atol=1e-5))
+    True
+""",
+    "imra2": """    >>> import jax.numpy as jnp
+    >>> x = jnp.linspace(-1.0, 1.0, 480).reshape(20, 24)
+    >>> y = imra2(mra2(x, "db2", level=2, transform="dwt2", mode="zero"))
+    >>> bool(jnp.allclose(y, x, atol=1e-5))
+    True
+""",
+    "imran": """    >>> import jax.numpy as jnp
+    >>> x = jnp.linspace(-1.0, 1.0, 256).reshape(16, 16)
+    >>> bool(jnp.allclose(imran(mran(x, "db1", level=2)), x, atol=1e-5))
+    True
+""",
+}
+for _name, _example in _MRA_EXAMPLES.items():
+    globals()[_name].__doc__ = mra_docstring(_name, "jax.Array", _example)
 del _name, _example
 
 

@@ -81,11 +81,13 @@ from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 from . import _torch_ops as _ops
 from ._frontend import Frontend, subband_keys
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
+from ._frontend_mra import MraFrontend, docstring as mra_docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn",
-           "packet_decompose", "packet_reconstruct", "pad",
+           "packet_decompose", "packet_reconstruct", "mra", "mra2", "mran", "imra", "imra2",
+           "imran", "pad",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
            "SWT1D", "ISWT1D", "SWT2D", "ISWT2D"]
 
@@ -887,6 +889,77 @@ _EXAMPLES = {
 }
 for _name, _example in _EXAMPLES.items():
     globals()[_name].__doc__ = docstring(_name, "torch.Tensor", _example)
+del _name, _example
+
+
+# --- multiresolution analysis (docstrings: bridges._frontend_mra) -------------------------
+
+_mra_api = MraFrontend(_api, _swt_api, torch.zeros_like)
+
+
+def mra(data: torch.Tensor, wavelet: Wavelet, level: int | None = None, axis: int = -1,
+        transform: str = "swt", mode: str = "periodization") -> list:
+    return _mra_api.mra(data, wavelet, level, axis, transform, mode)
+
+
+def mra2(data: torch.Tensor, wavelet: Wavelet, level: int | None = None,
+         axes: Sequence[int] = (-2, -1), transform: str = "swt2",
+         mode: str = "periodization") -> list:
+    return _mra_api.mra2(data, wavelet, level, axes, transform, mode)
+
+
+def mran(data: torch.Tensor, wavelet: Wavelet, level: int | None = None,
+         axes: Sequence[int] | None = None, transform: str = "swtn",
+         mode: str = "periodization") -> list:
+    return _mra_api.mran(data, wavelet, level, axes, transform, mode)
+
+
+def imra(mra_coeffs: Sequence) -> torch.Tensor:
+    return _mra_api.imra(mra_coeffs)
+
+
+def imra2(mra_coeffs: Sequence) -> torch.Tensor:
+    return _mra_api.imra2(mra_coeffs)
+
+
+def imran(mra_coeffs: Sequence) -> torch.Tensor:
+    return _mra_api.imran(mra_coeffs)
+
+
+_MRA_EXAMPLES = {
+    "mra": """    >>> x = torch.randn(3, 64, dtype=torch.float64, requires_grad=True)
+    >>> parts = mra(x, "db2", level=3)
+    >>> len(parts), torch.allclose(imra(parts), x)
+    (4, True)
+    >>> parts[1].square().sum().backward()  # the exact adjoint as the gradient
+    >>> tuple(x.grad.shape)
+    (3, 64)
+""",
+    "mra2": """    >>> x = torch.randn(2, 16, 16, dtype=torch.float64)
+    >>> parts = mra2(x, "db1", level=2)
+    >>> len(parts), len(parts[1]), torch.allclose(imra2(parts), x)
+    (3, 3, True)
+""",
+    "mran": """    >>> x = torch.randn(8, 8, 8, dtype=torch.float64)
+    >>> parts = mran(x, "db1", level=1)
+    >>> sorted(parts[1])[:3], torch.allclose(imran(parts), x)
+    (['aad', 'ada', 'add'], True)
+""",
+    "imra": """    >>> x = torch.randn(40, dtype=torch.float64)
+    >>> torch.allclose(imra(mra(x, "sym3", transform="dwt", mode="symmetric")), x)
+    True
+""",
+    "imra2": """    >>> x = torch.randn(20, 24, dtype=torch.float64)
+    >>> torch.allclose(imra2(mra2(x, "db2", level=2, transform="dwt2", mode="zero")), x)
+    True
+""",
+    "imran": """    >>> x = torch.randn(16, 16, dtype=torch.float64)
+    >>> torch.allclose(imran(mran(x, "db1", level=2)), x)
+    True
+""",
+}
+for _name, _example in _MRA_EXAMPLES.items():
+    globals()[_name].__doc__ = mra_docstring(_name, "torch.Tensor", _example)
 del _name, _example
 
 
