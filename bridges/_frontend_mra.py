@@ -23,44 +23,32 @@ class MraFrontend:
         self.dwt, self.swt, self.zeros_like = dwt_api, swt_api, zeros_like
 
     def mra(self, data, wavelet, level=None, axis=-1, transform="swt", mode="periodization"):
-        if transform == "swt":
-            if mode != "periodization":
-                raise ValueError(_PERIODIC_ONLY)
-            coeffs = self.swt.swt(data, wavelet, level, axis=axis, trim_approx=True, norm=True)
-            return self._parts(data, coeffs,
-                               lambda c: self.swt.iswt(c, wavelet, norm=True, axis=axis))
-        if transform == "dwt":
-            coeffs = self.dwt.wavedec(data, wavelet, mode, level, axis)
-            return self._parts(data, coeffs, lambda c: self.dwt.waverec(c, wavelet, mode, axis),
-                               decimated=True)
-        raise ValueError(f"unrecognized transform: {transform}")
+        return self._analysis(data, wavelet, level, {"axis": axis}, transform, mode, "")
 
     def mra2(self, data, wavelet, level=None, axes=(-2, -1), transform="swt2",
              mode="periodization"):
-        if transform == "swt2":
-            if mode != "periodization":
-                raise ValueError(_PERIODIC_ONLY)
-            coeffs = self.swt.swt2(data, wavelet, _stationary_level(data, level), axes=axes,
-                                   trim_approx=True, norm=True)
-            return self._parts(data, coeffs,
-                               lambda c: self.swt.iswt2(c, wavelet, norm=True, axes=axes))
-        if transform == "dwt2":
-            coeffs = self.dwt.wavedec2(data, wavelet, mode, level, axes)
-            return self._parts(data, coeffs, lambda c: self.dwt.waverec2(c, wavelet, mode, axes),
-                               decimated=True)
-        raise ValueError(f"unrecognized transform: {transform}")
+        return self._analysis(data, wavelet, level, {"axes": axes}, transform, mode, "2")
 
     def mran(self, data, wavelet, level=None, axes=None, transform="swtn", mode="periodization"):
-        if transform == "swtn":
+        return self._analysis(data, wavelet, level, {"axes": axes}, transform, mode, "n")
+
+    def _analysis(self, data, wavelet, level, where, transform, mode, suffix):
+        """mra (suffix ''), mra2 ('2') or mran ('n'): the parts through the
+        transforms of that suffix (swt2 and iswt2, wavedec2 and waverec2, ...);
+        `where`: their axis or axes argument."""
+        if transform == "swt" + suffix:
             if mode != "periodization":
                 raise ValueError(_PERIODIC_ONLY)
-            coeffs = self.swt.swtn(data, wavelet, _stationary_level(data, level), axes=axes,
-                                   trim_approx=True, norm=True)
-            return self._parts(data, coeffs,
-                               lambda c: self.swt.iswtn(c, wavelet, axes=axes, norm=True))
-        if transform == "dwtn":
-            coeffs = self.dwt.wavedecn(data, wavelet, mode, level, axes)
-            return self._parts(data, coeffs, lambda c: self.dwt.waverecn(c, wavelet, mode, axes),
+            if level is None and suffix:  # (pywt: swt2 and swtn take no level None)
+                level = min(swt_max_level(n) for n in data.shape)
+            coeffs = getattr(self.swt, "swt" + suffix)(data, wavelet, level, trim_approx=True,
+                                                      norm=True, **where)
+            inverse = getattr(self.swt, "iswt" + suffix)
+            return self._parts(data, coeffs, lambda c: inverse(c, wavelet, norm=True, **where))
+        if transform == "dwt" + suffix:
+            coeffs = getattr(self.dwt, "wavedec" + suffix)(data, wavelet, mode, level, **where)
+            inverse = getattr(self.dwt, "waverec" + suffix)
+            return self._parts(data, coeffs, lambda c: inverse(c, wavelet, mode, **where),
                                decimated=True)
         raise ValueError(f"unrecognized transform: {transform}")
 
@@ -103,11 +91,6 @@ class MraFrontend:
     @staticmethod
     def imran(mra_coeffs):
         return _sum(mra_coeffs)
-
-
-def _stationary_level(data, level):
-    """pywt's mra2/mran level=None: the deepest SWT level of every dimension."""
-    return min(swt_max_level(n) for n in data.shape) if level is None else level
 
 
 def _with_each(level, f):
