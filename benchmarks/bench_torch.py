@@ -2,7 +2,7 @@
 pytorch_wavelets, side by side in one process (not a test).
 
     python benchmarks/bench_torch.py [--device cpu|cuda] [--quick] [--workloads W3 ...]
-                                     [--modes zero symmetric] [--profile] [--issue]
+                                     [--modes zero symmetric] [--profile] [--issue] [--graphs]
 
 Workloads (float32):
     W3  (16, 3, 256, 256)  db2  level 3   wavedec2
@@ -18,7 +18,11 @@ when the order is reversed); --profile adds, for ours, a torch.profiler table
 of one forward+backward's host and device time per operator; --issue, for
 every implementation, the host's time to issue a call (until it returns)
 against the time until the device has finished it: where the two are close,
-the call is bound by its host, and faster kernels would not show.
+the call is bound by its host, and faster kernels would not show; --graphs
+(CUDA), every implementation's forward+backward captured in a CUDA graph
+and timed as graph replays: the device's time alone, each launch's host
+work gone (what torch.cuda.graphs or torch.compile's "reduce-overhead" mode
+gives a training step), against the peers captured alike.
 Times are medians of interleaved runs (on CUDA: CUDA events on the current
 stream, at least 50 runs after warm-up); "x ours" is peer time / our time
 (above 1: we are faster). On CUDA also the effective bandwidth, M_min / time
@@ -172,6 +176,21 @@ def issue_and_finish_ms(fn, device, repeats) -> tuple:
     return 1e3 * statistics.median(issued), 1e3 * statistics.median(finished)
 
 
+def graph_replay(fn, device):
+    """fn captured in a CUDA graph (after warm-up on a side stream, as
+    torch.cuda.graphs asks): a function that replays it."""
+    side = torch.cuda.Stream(device)
+    side.wait_stream(torch.cuda.current_stream(device))
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            fn()
+    torch.cuda.current_stream(device).wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        fn()
+    return graph.replay
+
+
 def profile(fn, device, title, rows=15):
     """torch.profiler's table of 5 runs of fn (after the timed ones: warm):
     host time per operator and, on CUDA, the kernels each launched."""
@@ -198,6 +217,8 @@ def main():
                         help="also profile one forward+backward of ours per workload and mode")
     parser.add_argument("--issue", action="store_true",
                         help="also time each call's host issue against its finish")
+    parser.add_argument("--graphs", action="store_true",
+                        help="also time forward+backward replayed from a CUDA graph (CUDA)")
     args = parser.parse_args()
     device = torch.device(args.device)
     warmup, repeats = (1, 7) if args.quick else (3, 25)
@@ -271,6 +292,20 @@ def main():
                     print(f"{label:<28}{mode:<11}{name:<18}host issue / finish ms: fwd "
                           f"{times[0][0]:.2f} / {times[0][1]:.2f}, fwd+bwd "
                           f"{times[1][0]:.2f} / {times[1][1]:.2f}")
+            if args.graphs and device.type == "cuda":
+                replays = {}
+                for name, f in fns.items():
+                    try:
+                        replays[name] = graph_replay(forward_backward(f, x, device), device)
+                    except Exception as exc:  # a peer that cannot be captured: say so, go on
+                        print(f"{label:<28}{mode:<11}{name:<18}  capture failed: "
+                              f"{type(exc).__name__}: {exc}")
+                graphed = interleaved_medians(replays, device, warmup, repeats)
+                for name, ms in graphed.items():
+                    versus = f", x ours {ms / graphed[ours_name]:.2f}" if ours_name in graphed else ""
+                    print(f"{label:<28}{mode:<11}{name:<18}CUDA-graph replay, fwd+bwd ms "
+                          f"{ms:.2f}{versus}")
+                replays = None
             if args.profile:
                 profile(forward_backward(fns[ours_name], x, device), device, f"{label} {mode}")
             fns = None

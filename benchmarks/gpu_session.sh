@@ -21,9 +21,11 @@
 #   8. bench_jax.py --devices gpu: JAX under jit, results written into XLA's
 #      outputs against copied there (needs jax[cuda] on the card)
 #   9. bench_pad.py --device cuda: cw.pad against cupy.pad (never timed on a card yet)
+#  10. bench_torch.py --graphs: forward+backward of every implementation replayed
+#      from a CUDA graph (the device's time alone, the host's launch work gone)
 # Usage (repository root, CuPy and torch installed, pywt/ptwt/pytorch_wavelets
 # importable): benchmarks/gpu_session.sh OUTDIR [STEP ...], STEP among build,
-# tests, fused2d, torch, profile, fused1d, ncu, register, jax, pad (all of them, in this
+# tests, fused2d, torch, profile, fused1d, ncu, register, jax, pad, graphs (all of them, in this
 # order, by default: split them over two calls where one would pass the limit)
 #
 # A lent card may lack pywt, ptwt and pytorch_wavelets and reach no index. Fetch
@@ -37,7 +39,7 @@
 set -uo pipefail
 out="${1:?usage: benchmarks/gpu_session.sh OUTDIR [STEP ...]}"
 shift
-steps=" ${*:-build tests fused2d torch profile fused1d ncu register jax pad} "
+steps=" ${*:-build tests fused2d torch profile fused1d ncu register jax pad graphs} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 mkdir -p "$out"
 py="${PYTHON:-python3}"
@@ -119,5 +121,10 @@ fi
 if want pad; then
     run 45 pad "$py" benchmarks/bench_pad.py --device cuda --rounds 15
     tail -24 "$out/pad.log"
+fi
+if want graphs; then
+    run 120 torch-graphs "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 W6 \
+        --modes zero --graphs
+    grep -E "CUDA-graph|capture failed" "$out/torch-graphs.log"
 fi
 echo "== done ($(date +%T)); logs in $out"
