@@ -85,15 +85,26 @@ def decompose_rows(rows, axes, banks, modes):
     """Rows (n, ...) -> their children (n * 2**m, ...) in natural order; axes
     count the row dimension."""
     out = split_sweep_stacked(rows, axes, banks, modes, analysis, at=1)
-    return out.reshape((-1,) + out.shape[1 + len(axes):])
+    return out.reshape(_merged_nodes(out, len(axes)))
 
 
 def reconstruct_rows(children, axes, banks, modes):
     """Children (n * 2**m, ...) -> their parents (n, ...), untrimmed."""
     m = len(axes)
-    stacked = children.reshape((-1,) + (2,) * m + children.shape[1:])
+    stacked = children.reshape(_split_nodes(children, m))
     lens = [rec_len(children.shape[ax], b.length, md) for ax, b, md in zip(axes, banks, modes)]
     return merge_sweep_stacked(stacked, axes, banks, modes, synthesis, lens, at=1)
+
+
+def _merged_nodes(stacked, m: int) -> tuple:
+    """The rows shape of (n, 2, ..., 2 (m of them), *node shape): n * 2**m
+    nodes (spelled out, not -1, which an empty node shape leaves ambiguous)."""
+    return (stacked.shape[0] * 2 ** m,) + tuple(stacked.shape[1 + m:])
+
+
+def _split_nodes(rows, m: int) -> tuple:
+    """The inverse of _merged_nodes: rows (n * 2**m, *node shape) -> (n, 2, ..., 2, *node shape)."""
+    return (rows.shape[0] // 2 ** m,) + (2,) * m + tuple(rows.shape[1:])
 
 
 def _trim(a, shape):
@@ -426,7 +437,7 @@ def decompose_level_adjoint(rows, axes, banks, modes, shapes):
     """Transpose of decompose_level (len(shapes) - 1 levels)."""
     shifted = [ax + 1 for ax in axes]
     for j in range(len(shapes) - 1, 0, -1):
-        stacked = rows.reshape((-1,) + (2,) * len(axes) + rows.shape[1:])
+        stacked = rows.reshape(_split_nodes(rows, len(axes)))
         rows = merge_sweep_stacked(stacked, shifted, banks, modes, analysis_adjoint,
                                    [shapes[j - 1][ax] for ax in axes], at=1)
     return rows[0]
@@ -448,7 +459,7 @@ def reconstruct_level_adjoint(g, axes, banks, modes, shapes):
             padded[(slice(None),) + tuple(slice(n) for n in rows.shape[1:])] = rows
             rows = padded
         out = split_sweep_stacked(rows, shifted, banks, modes, synthesis_adjoint, at=1)
-        rows = out.reshape((-1,) + out.shape[1 + len(axes):])
+        rows = out.reshape(_merged_nodes(out, len(axes)))
     return rows
 
 

@@ -260,3 +260,19 @@ def test_packet_adjoints_dot_product_complex_batched(xp):
                                        level=2)
     np.testing.assert_allclose(np.vdot(to_numpy(y), d),
                                sum(np.vdot(c[k], to_numpy(gy[k])) for k in c), rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape, axes", [((0, 64), -1), ((3, 0, 16), -1), ((0, 12, 10), (1, 2))])
+def test_empty_batches_give_empty_nodes_of_pywts_shape(shape, axes):
+    """A batch of no signals decomposes into empty nodes whose transformed
+    lengths are pywt's for one signal, and reconstructs to the empty data."""
+    x = np.zeros(shape)
+    nodes = cw.packet_decompose(x, "db2", "symmetric", level=2, axes=axes)
+    one = pywt.WaveletPacketND(np.zeros([shape[a] for a in np.atleast_1d(axes)]), "db2",
+                               "symmetric", maxlevel=2, axes=tuple(range(np.size(axes))))
+    for path, node in nodes.items():
+        want = one[path].data.shape
+        assert node.size == 0
+        assert tuple(node.shape[a] for a in np.atleast_1d(axes)) == want
+    back = cw.packet_reconstruct(nodes, "db2", "symmetric", axes=axes, data_shape=shape)
+    assert back.shape == shape
