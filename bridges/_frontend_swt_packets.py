@@ -381,11 +381,13 @@ DOCS = {
 }
 
 
-def docstring(name: str, array: str, examples: str, docs=None) -> str:
+def docstring(name: str, array: str, examples: str, docs=None,
+              gradient: str = "the backward pass is the transform's exact adjoint") -> str:
     """The numpydoc docstring of a bridge's `name` for arrays called `array`
-    (its summary, parameters and returns from `docs`, default DOCS)."""
+    (its summary, parameters and returns from `docs`, default DOCS; how it
+    is differentiated: `gradient`)."""
     summary, params, returns = (DOCS if docs is None else docs)[name]
-    body = (f"{summary}\n\n    Differentiable: the backward pass is the transform's exact "
-            f"adjoint.\n\n    Parameters\n    ----------\n    {params}\n\n    Returns\n"
+    body = (f"{summary}\n\n    Differentiable: {gradient}.\n\n"
+            f"    Parameters\n    ----------\n    {params}\n\n    Returns\n"
             f"    -------\n    {returns}\n\n    Examples\n    --------\n{examples}")
     return body.replace("{array}", array).replace("{{", "{").replace("}}", "}")

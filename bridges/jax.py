@@ -90,6 +90,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from functools import partial
+from types import SimpleNamespace
 
 import jax
 import jax.numpy as jnp
@@ -138,11 +139,12 @@ from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adj
 from ._frontend import Frontend, subband_keys
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
+from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "swt2", "iswt2", "swtn",
            "iswtn", "packet_decompose", "packet_reconstruct", "mra", "mra2", "mran", "imra",
-           "imra2", "imran", "pad"]
+           "imra2", "imran", "threshold", "threshold_firm", "pad"]
 
 _CORE_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 _LOW_PRECISION = (np.dtype(jnp.float16), np.dtype(jnp.bfloat16))
@@ -1007,6 +1009,38 @@ _MRA_EXAMPLES = {
 for _name, _example in _MRA_EXAMPLES.items():
     globals()[_name].__doc__ = mra_docstring(_name, "jax.Array", _example)
 del _name, _example
+
+
+# --- thresholds (docstrings: bridges._frontend_thresholds) --------------------------------
+
+_threshold_api = ThresholdFrontend(SimpleNamespace(
+    abs=jnp.abs, where=jnp.where, relu=jax.nn.relu, ones_like=jnp.ones_like,
+    full_like=jnp.full_like, is_complex=jnp.iscomplexobj,
+    is_floating=lambda a: jnp.issubdtype(jnp.asarray(a).dtype, jnp.floating)))
+
+
+def threshold(data, value, mode: str = "soft", substitute=0) -> jax.Array:
+    return _threshold_api.threshold(jnp.asarray(data), value, mode, substitute)
+
+
+def threshold_firm(data, value_low, value_high) -> jax.Array:
+    return _threshold_api.threshold_firm(jnp.asarray(data), value_low, value_high)
+
+
+threshold.__doc__ = threshold_docstring("threshold", "jax.Array", """\
+    >>> import jax, jax.numpy as jnp
+    >>> data = jnp.linspace(1.0, 4.0, 7)
+    >>> [round(v, 4) for v in threshold(data, 2.0, "soft").tolist()]
+    [0.0, 0.0, 0.0, 0.5, 1.0, 1.5, 2.0]
+    >>> float(jax.grad(lambda v: threshold(data, v, "soft").sum())(2.0))  # a learned threshold
+    -4.0
+""")
+threshold_firm.__doc__ = threshold_docstring("threshold_firm", "jax.Array", """\
+    >>> import jax.numpy as jnp
+    >>> y = threshold_firm(jnp.array([0.1, 0.5, 1.0, 3.0]), 0.2, 2.0)
+    >>> [round(v, 4) for v in y.tolist()]
+    [0.0, 0.3333, 0.8889, 3.0]
+""")
 
 
 @shared_docs

@@ -66,6 +66,7 @@ Learned filters are cast to the data's real dtype (and their gradients back).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any, Union
 
 import numpy as np
@@ -82,12 +83,13 @@ from . import _torch_ops as _ops
 from ._frontend import Frontend, subband_keys
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
+from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn",
            "packet_decompose", "packet_reconstruct", "mra", "mra2", "mran", "imra", "imra2",
-           "imran", "pad",
+           "imran", "threshold", "threshold_firm", "pad",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
            "SWT1D", "ISWT1D", "SWT2D", "ISWT2D"]
 
@@ -961,6 +963,36 @@ _MRA_EXAMPLES = {
 for _name, _example in _MRA_EXAMPLES.items():
     globals()[_name].__doc__ = mra_docstring(_name, "torch.Tensor", _example)
 del _name, _example
+
+
+# --- thresholds (docstrings: bridges._frontend_thresholds) --------------------------------
+
+_threshold_api = ThresholdFrontend(SimpleNamespace(
+    abs=torch.abs, where=torch.where, relu=torch.relu, ones_like=torch.ones_like,
+    full_like=torch.full_like, is_complex=torch.is_complex, is_floating=torch.is_floating_point))
+
+
+def threshold(data: torch.Tensor, value, mode: str = "soft", substitute=0) -> torch.Tensor:
+    return _threshold_api.threshold(data, value, mode, substitute)
+
+
+def threshold_firm(data: torch.Tensor, value_low, value_high) -> torch.Tensor:
+    return _threshold_api.threshold_firm(data, value_low, value_high)
+
+
+threshold.__doc__ = threshold_docstring("threshold", "torch.Tensor", """\
+    >>> data = torch.linspace(1, 4, 7, dtype=torch.float64)
+    >>> [round(v, 12) for v in threshold(data, 2, "soft").tolist()]
+    [0.0, 0.0, 0.0, 0.5, 1.0, 1.5, 2.0]
+    >>> value = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)  # learned
+    >>> threshold(data, value, "soft").sum().backward()
+    >>> value.grad
+    tensor(-4., dtype=torch.float64)
+""")
+threshold_firm.__doc__ = threshold_docstring("threshold_firm", "torch.Tensor", """\
+    >>> threshold_firm(torch.tensor([0.1, 0.5, 1.0, 3.0], dtype=torch.float64), 0.2, 2.0)
+    tensor([0.0000, 0.3333, 0.8889, 3.0000], dtype=torch.float64)
+""")
 
 
 # --- nn.Modules ---------------------------------------------------------------------

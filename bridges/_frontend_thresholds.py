@@ -1,0 +1,106 @@
+"""pywt's thresholds (threshold: soft, hard, garrote, greater, less;
+threshold_firm) for a bridge, as the framework's own elementwise operations,
+so that autograd differentiates them: in the data and in the thresholds,
+which may be the framework's scalars (a learned threshold).
+
+The values are pywt's formulas (cuwavelet._thresholding's, which the core's
+kernels compute), written so that no gradient is NaN: where |x| is 0 the
+shrink factor divides by 1 instead (its product with x is 0 either way), so
+pywt's 0/0 (a zero threshold on a zero value) is 0 here, not NaN. As in the
+core, threshold_firm keeps every value above value_high (pywt skips them
+when all lie in the first row). The data is computed in its own floating or
+complex dtype; the bridges' other dtypes are refused (integers: no gradient).
+"""
+from __future__ import annotations
+
+from cuwavelet._thresholding import MODES
+
+from ._frontend_swt_packets import docstring as _docstring
+
+
+class ThresholdFrontend:
+    """threshold and threshold_firm for a framework: `ops` names its abs,
+    where, relu and whether an array is complex or floating."""
+
+    def __init__(self, ops):
+        self.ops = ops
+
+    def _magnitudes(self, data):
+        """(|x|, |x| where it is not 0, else 1): the divisor of the shrink factors."""
+        ops = self.ops
+        mag = ops.abs(data)
+        return mag, ops.where(mag > 0, mag, ops.ones_like(mag))
+
+    def _check(self, data):
+        if not (self.ops.is_floating(data) or self.ops.is_complex(data)):
+            raise TypeError(f"the bridges threshold floating or complex data; got {data.dtype} "
+                            f"(convert it first)")
+
+    def threshold(self, data, value, mode="soft", substitute=0):
+        if mode not in MODES:
+            keys = ", ".join(f"'{k}'" for k in sorted(MODES))
+            raise ValueError(f"The mode parameter only takes values from: {keys}.")
+        self._check(data)
+        ops = self.ops
+        if mode in ("greater", "less"):
+            if ops.is_complex(data):
+                raise ValueError(f"{mode} thresholding only supports real data")
+            away = data < value if mode == "greater" else data > value
+            return ops.where(away, ops.full_like(data, substitute), data)
+        mag, divisor = self._magnitudes(data)
+        away = mag < value
+        if mode == "hard":
+            return ops.where(away, ops.full_like(data, substitute), data)
+        ratio = value / divisor
+        shrunk = data * ops.relu(1 - (ratio if mode == "soft" else ratio * ratio))
+        if substitute == 0:  # (pywt's own test: the shrink is 0 there already)
+            return shrunk
+        return ops.where(away, ops.full_like(data, substitute), shrunk)
+
+    def threshold_firm(self, data, value_low, value_high):
+        if value_low < 0:
+            raise ValueError("value_low must be non-negative.")
+        if value_high < value_low:
+            raise ValueError("value_high must be greater than or equal to value_low.")
+        self._check(data)
+        ops = self.ops
+        mag, divisor = self._magnitudes(data)
+        shrunk = data * ops.relu(value_high * (1 - value_low / divisor) /
+                                 (value_high - value_low))
+        return ops.where(mag > value_high, data, shrunk)
+
+
+# --- the public functions' docstrings, shared by the bridges -------------------------
+
+DOCS = {
+    "threshold": ("Threshold data elementwise (``pywt.threshold``).", """data : {array}
+        Floating or complex data (greater and less: real).
+    value : float or scalar {array}
+        The threshold; a scalar {array} gets a gradient too (a learned
+        threshold).
+    mode : {{'soft', 'hard', 'garrote', 'greater', 'less'}}
+        soft: ``x * max(1 - value/|x|, 0)``; hard: ``x`` where ``|x| >=
+        value``; garrote: ``x * max(1 - value**2/|x|**2, 0)``; greater: ``x``
+        where ``x >= value``; less: ``x`` where ``x <= value``. Elsewhere the
+        substitute. ('garotte' is accepted too.)
+    substitute : float
+        Value of the thresholded-away elements (default 0).""", """{array}
+        The thresholded data, its shape and dtype; differentiable in the
+        data and the threshold (finite where the data is 0)."""),
+    "threshold_firm": ("Firm (semi-soft) threshold (``pywt.threshold_firm``).",
+                       """data : {array}
+        Floating or complex data.
+    value_low : float or scalar {array}
+        Lower threshold (non-negative): zero where ``|x| <= value_low``.
+    value_high : float or scalar {array}
+        Upper threshold (at least value_low): ``x`` where ``|x| > value_high``;
+        in between ``x * value_high * (1 - value_low/|x|) / (value_high -
+        value_low)``.""", """{array}
+        The thresholded data; differentiable in the data and the thresholds."""),
+}
+
+
+def docstring(name: str, array: str, examples: str) -> str:
+    """The numpydoc docstring of a bridge's `name` for arrays called `array`."""
+    return _docstring(name, array, examples, DOCS,
+                      gradient="the framework's autograd, through elementwise operations")
