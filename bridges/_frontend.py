@@ -127,6 +127,11 @@ class Frontend:
             self._specs[key] = found
         return found
 
+    def filter_length(self, wavelet, axis: int) -> int:
+        """The length of `wavelet`'s filters along `axis` (through the spec
+        lookup, which graph capture takes as a constant)."""
+        return self._spec(wavelet, "zero", [axis])[1][0]
+
     def _lookup_spec(self, wavelet, mode, axes):
         banks, modes = self._banks_and_modes(wavelet, mode, axes)
         return self.backend.spec(list(axes), banks, modes), [b.length for b in banks], modes

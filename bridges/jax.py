@@ -140,11 +140,15 @@ from ._frontend import Frontend, subband_keys
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
+from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
+from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "swt2", "iswt2", "swtn",
            "iswtn", "packet_decompose", "packet_reconstruct", "mra", "mra2", "mran", "imra",
-           "imra2", "imran", "threshold", "threshold_firm", "pad"]
+           "imra2", "imran", "threshold", "threshold_firm", "pad",
+           "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
+           "downcoef", "upcoef", "fswavedecn", "fswaverecn"]
 
 _CORE_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 _LOW_PRECISION = (np.dtype(jnp.float16), np.dtype(jnp.bfloat16))
@@ -1086,3 +1090,143 @@ def pad(x, pad_widths, mode: str) -> jax.Array:
              sizes=tuple(x.shape))[0]
     return y if y.dtype == dtype else y.astype(dtype)
 
+
+# --- coefficient layouts (docstrings: bridges._frontend_layout) ------------------------
+
+_layout_api = LayoutFrontend(SimpleNamespace(
+    is_array=lambda v: isinstance(v, (jax.Array, np.ndarray)), library="a jax.Array",
+    full=lambda shape, value, like: jnp.full(shape, value, dtype=like.dtype),
+    padded=lambda x, widths, value: jnp.pad(x, [(0, w) for w in widths], constant_values=value),
+    concatenate=lambda arrays, axis: jnp.concatenate(arrays, axis=axis),
+    cast=lambda x, like: jnp.asarray(x).astype(like.dtype)))
+
+
+def coeffs_to_array(coeffs, padding=0, axes=None) -> tuple:
+    return _layout_api.coeffs_to_array(coeffs, padding, axes)
+
+
+def array_to_coeffs(arr, coeff_slices, output_format="wavedecn") -> list:
+    return _layout_api.array_to_coeffs(jnp.asarray(arr), coeff_slices, output_format)
+
+
+def ravel_coeffs(coeffs, axes=None) -> tuple:
+    return _layout_api.ravel_coeffs(coeffs, axes)
+
+
+def unravel_coeffs(arr, coeff_slices, coeff_shapes, output_format="wavedecn") -> list:
+    return _layout_api.unravel_coeffs(jnp.asarray(arr), coeff_slices, coeff_shapes,
+                                      output_format)
+
+
+_LAYOUT_EXAMPLES = {
+    "coeffs_to_array": """    >>> import jax, jax.numpy as jnp
+    >>> x = jnp.linspace(-1.0, 1.0, 256).reshape(16, 16)
+    >>> arr, slices = coeffs_to_array(wavedec2(x, "haar", level=2))
+    >>> arr.shape, slices[1]["dd"]
+    ((16, 16), (slice(4, 8, None), slice(4, 8, None)))
+    >>> l1 = lambda v: jnp.abs(coeffs_to_array(wavedec2(v, "haar", level=2))[0]).sum()
+    >>> jax.grad(l1)(x).shape  # an l1 penalty on every coefficient
+    (16, 16)
+""",
+    "array_to_coeffs": """    >>> import jax.numpy as jnp
+    >>> x = jnp.linspace(-1.0, 1.0, 256).reshape(16, 16)
+    >>> arr, slices = coeffs_to_array(wavedec2(x, "db1", level=3))
+    >>> coeffs = array_to_coeffs(arr, slices, output_format="wavedec2")
+    >>> bool(jnp.allclose(waverec2(coeffs, "db1"), x, atol=1e-5))
+    True
+""",
+    "ravel_coeffs": """    >>> import jax.numpy as jnp
+    >>> x = jnp.ones((2, 100))
+    >>> arr, slices, shapes = ravel_coeffs(wavedecn(x, "db2", level=2, axes=(-1,)), axes=(-1,))
+    >>> arr.shape, shapes[0]
+    ((210,), (2, 27))
+""",
+    "unravel_coeffs": """    >>> import jax.numpy as jnp
+    >>> x = jnp.linspace(-1.0, 1.0, 100)
+    >>> arr, slices, shapes = ravel_coeffs(wavedec(x, "db2", level=2))
+    >>> coeffs = unravel_coeffs(arr, slices, shapes, output_format="wavedec")
+    >>> bool(jnp.allclose(waverec(coeffs, "db2"), x, atol=1e-5))
+    True
+""",
+}
+for _name, _example in _LAYOUT_EXAMPLES.items():
+    globals()[_name].__doc__ = layout_docstring(_name, "jax.Array", _example)
+del _name, _example
+
+
+# --- partial and fully separable transforms (docstrings: bridges._frontend_partial) -------
+
+_partial_api = PartialFrontend(_api, lambda shape, like: jnp.zeros(shape, dtype=like.dtype),
+                               lambda arrays, axis: jnp.concatenate(arrays, axis=axis))
+
+
+def downcoef(part, data, wavelet, mode="symmetric", level=1, axis=None) -> jax.Array:
+    return _partial_api.downcoef(part, jnp.asarray(data), wavelet, mode, level, axis)
+
+
+def upcoef(part, coeffs, wavelet, level=1, take=0, axis=None) -> jax.Array:
+    return _partial_api.upcoef(part, jnp.asarray(coeffs), wavelet, level, take, axis)
+
+
+def fswavedecn(data, wavelet, mode="symmetric", levels=None, axes=None) -> FswavedecnResult:
+    return _partial_api.fswavedecn(jnp.asarray(data), wavelet, mode, levels, axes)
+
+
+def fswaverecn(fswavedecn_result) -> jax.Array:
+    return _partial_api.fswaverecn(fswavedecn_result)
+
+
+class _FswavedecnLayout:
+    """An FswavedecnResult's layout (slices, wavelets, modes, axes) as the
+    static part of a pytree: equal where the values are, so that jit caches
+    and tree operations match results of equal layouts."""
+
+    def __init__(self, result: FswavedecnResult):
+        self.slices = tuple(tuple((s.start, s.stop) for s in axis) for axis in result.coeff_slices)
+        self.wavelets, self.modes, self.axes = result.wavelets, result.modes, result.axes
+        banks = tuple(tuple(tuple(f) for f in w.filter_bank) for w in self.wavelets)
+        self._key = (self.slices, banks, tuple(self.modes), self.axes)
+
+    def __eq__(self, other):
+        return isinstance(other, _FswavedecnLayout) and self._key == other._key
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def result(self, coeffs) -> FswavedecnResult:
+        slices = [[slice(start, stop) for start, stop in axis] for axis in self.slices]
+        return FswavedecnResult(coeffs, slices, self.wavelets, self.modes, self.axes)
+
+
+# fswavedecn's result through jit, grad and vmap: its coefficients are the leaf.
+jax.tree_util.register_pytree_node(
+    FswavedecnResult, lambda r: ((r.coeffs,), _FswavedecnLayout(r)),
+    lambda layout, children: layout.result(children[0]))
+
+
+_PARTIAL_EXAMPLES = {
+    "downcoef": """    >>> import jax.numpy as jnp
+    >>> [round(v, 4) for v in downcoef("a", jnp.arange(8.0), "haar", mode="zero").tolist()]
+    [0.7071, 3.5355, 6.364, 9.1924]
+""",
+    "upcoef": """    >>> import jax, jax.numpy as jnp
+    >>> upcoef("a", jnp.ones(3), "db2", level=2).shape
+    (18,)
+    >>> jax.grad(lambda c: upcoef("a", c, "db2", level=2).sum())(jnp.ones(3)).shape
+    (3,)
+""",
+    "fswavedecn": """    >>> import jax, jax.numpy as jnp
+    >>> x = jnp.linspace(-1.0, 1.0, 1024).reshape(32, 32)
+    >>> result = jax.jit(lambda v: fswavedecn(v, "sym2", levels=(1, 3)))(x)
+    >>> result.detail_keys()[:3], result[1, 3].shape
+    ([(0, 1), (0, 2), (0, 3)], (17, 17))
+""",
+    "fswaverecn": """    >>> import jax.numpy as jnp
+    >>> x = jnp.linspace(-1.0, 1.0, 48).reshape(6, 8)
+    >>> bool(jnp.allclose(fswaverecn(fswavedecn(x, "db2")), x, atol=1e-5))
+    True
+""",
+}
+for _name, _example in _PARTIAL_EXAMPLES.items():
+    globals()[_name].__doc__ = partial_docstring(_name, "jax.Array", _example)
+del _name, _example

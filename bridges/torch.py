@@ -84,12 +84,16 @@ from ._frontend import Frontend, subband_keys
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
+from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
+from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn",
            "packet_decompose", "packet_reconstruct", "mra", "mra2", "mran", "imra", "imra2",
            "imran", "threshold", "threshold_firm", "pad",
+           "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
+           "downcoef", "upcoef", "fswavedecn", "fswaverecn",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
            "SWT1D", "ISWT1D", "SWT2D", "ISWT2D"]
 
@@ -993,6 +997,122 @@ threshold_firm.__doc__ = threshold_docstring("threshold_firm", "torch.Tensor", "
     >>> threshold_firm(torch.tensor([0.1, 0.5, 1.0, 3.0], dtype=torch.float64), 0.2, 2.0)
     tensor([0.0000, 0.3333, 0.8889, 3.0000], dtype=torch.float64)
 """)
+
+
+# --- coefficient layouts (docstrings: bridges._frontend_layout) ------------------------
+
+_layout_api = LayoutFrontend(SimpleNamespace(
+    is_array=lambda v: isinstance(v, torch.Tensor), library="a torch.Tensor",
+    full=lambda shape, value, like: torch.full(shape, value, dtype=like.dtype, device=like.device),
+    padded=lambda x, widths, value: torch.nn.functional.pad(
+        x, [p for w in reversed(widths) for p in (0, w)], value=value),
+    concatenate=lambda arrays, axis: torch.cat(arrays, dim=axis),
+    cast=lambda x, like: x.to(like.dtype)))
+
+
+def coeffs_to_array(coeffs: Sequence, padding: float | None = 0,
+                    axes: Sequence[int] | None = None) -> tuple:
+    return _layout_api.coeffs_to_array(coeffs, padding, axes)
+
+
+def array_to_coeffs(arr: torch.Tensor, coeff_slices: list,
+                    output_format: str = "wavedecn") -> list:
+    return _layout_api.array_to_coeffs(arr, coeff_slices, output_format)
+
+
+def ravel_coeffs(coeffs: Sequence, axes: Sequence[int] | None = None) -> tuple:
+    return _layout_api.ravel_coeffs(coeffs, axes)
+
+
+def unravel_coeffs(arr: torch.Tensor, coeff_slices: list, coeff_shapes: list,
+                   output_format: str = "wavedecn") -> list:
+    return _layout_api.unravel_coeffs(arr, coeff_slices, coeff_shapes, output_format)
+
+
+_LAYOUT_EXAMPLES = {
+    "coeffs_to_array": """    >>> x = torch.randn(16, 16, dtype=torch.float64, requires_grad=True)
+    >>> arr, slices = coeffs_to_array(wavedec2(x, "haar", level=2))
+    >>> tuple(arr.shape), slices[1]["dd"]
+    ((16, 16), (slice(4, 8, None), slice(4, 8, None)))
+    >>> arr.abs().sum().backward()  # an l1 penalty on every coefficient
+    >>> tuple(x.grad.shape)
+    (16, 16)
+""",
+    "array_to_coeffs": """    >>> x = torch.randn(16, 16, dtype=torch.float64)
+    >>> arr, slices = coeffs_to_array(wavedec2(x, "db1", level=3))
+    >>> coeffs = array_to_coeffs(arr, slices, output_format="wavedec2")
+    >>> torch.allclose(waverec2(coeffs, "db1"), x)
+    True
+""",
+    "ravel_coeffs": """    >>> x = torch.randn(2, 100, dtype=torch.float64)
+    >>> arr, slices, shapes = ravel_coeffs(wavedecn(x, "db2", level=2, axes=(-1,)), axes=(-1,))
+    >>> tuple(arr.shape), shapes[0]
+    ((210,), (2, 27))
+""",
+    "unravel_coeffs": """    >>> x = torch.randn(100, dtype=torch.float64)
+    >>> arr, slices, shapes = ravel_coeffs(wavedec(x, "db2", level=2))
+    >>> coeffs = unravel_coeffs(arr, slices, shapes, output_format="wavedec")
+    >>> torch.allclose(waverec(coeffs, "db2"), x)
+    True
+""",
+}
+for _name, _example in _LAYOUT_EXAMPLES.items():
+    globals()[_name].__doc__ = layout_docstring(_name, "torch.Tensor", _example)
+del _name, _example
+
+
+# --- partial and fully separable transforms (docstrings: bridges._frontend_partial) -------
+
+_partial_api = PartialFrontend(
+    _api, lambda shape, like: torch.zeros(shape, dtype=like.dtype, device=like.device),
+    lambda arrays, axis: torch.cat(arrays, dim=axis), torch.compiler.assume_constant_result)
+
+
+def downcoef(part: str, data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
+             level: int = 1, axis: int | None = None) -> torch.Tensor:
+    return _partial_api.downcoef(part, data, wavelet, mode, level, axis)
+
+
+def upcoef(part: str, coeffs: torch.Tensor, wavelet: Wavelet, level: int = 1, take: int = 0,
+           axis: int | None = None) -> torch.Tensor:
+    return _partial_api.upcoef(part, coeffs, wavelet, level, take, axis)
+
+
+def fswavedecn(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
+               levels: Any = None, axes: Sequence[int] | None = None) -> FswavedecnResult:
+    return _partial_api.fswavedecn(data, wavelet, mode, levels, axes)
+
+
+def fswaverecn(fswavedecn_result: FswavedecnResult) -> torch.Tensor:
+    return _partial_api.fswaverecn(fswavedecn_result)
+
+
+_PARTIAL_EXAMPLES = {
+    "downcoef": """    >>> x = torch.arange(8.0, dtype=torch.float64)
+    >>> downcoef("a", x, "haar", mode="zero")
+    tensor([0.7071, 3.5355, 6.3640, 9.1924], dtype=torch.float64)
+""",
+    "upcoef": """    >>> c = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    >>> y = upcoef("a", c, "db2", level=2)
+    >>> tuple(y.shape)
+    (18,)
+    >>> y.sum().backward()
+    >>> tuple(c.grad.shape)
+    (3,)
+""",
+    "fswavedecn": """    >>> x = torch.randn(32, 32, dtype=torch.float64)
+    >>> result = fswavedecn(x, "sym2", levels=(1, 3))
+    >>> result.detail_keys()[:3], tuple(result[1, 3].shape)
+    ([(0, 1), (0, 2), (0, 3)], (17, 17))
+""",
+    "fswaverecn": """    >>> x = torch.randn(6, 8, dtype=torch.float64)
+    >>> torch.allclose(fswaverecn(fswavedecn(x, "db2")), x)
+    True
+""",
+}
+for _name, _example in _PARTIAL_EXAMPLES.items():
+    globals()[_name].__doc__ = partial_docstring(_name, "torch.Tensor", _example)
+del _name, _example
 
 
 # --- nn.Modules ---------------------------------------------------------------------

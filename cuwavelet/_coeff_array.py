@@ -32,7 +32,7 @@ def _missing(n):
                       "use arrays of zeros instead.")
 
 
-def _level_dict(detail, kind: str, n: int) -> dict:
+def _level_dict(detail, kind: str, n: int, is_array, library: str) -> dict:
     """One level's details, in any of pywt's formats -> wavedecn's {key: array}."""
     if detail is None:
         raise _missing(n)
@@ -42,7 +42,7 @@ def _level_dict(detail, kind: str, n: int) -> dict:
                              "all levels must be in the same (wavedecn) format.")
         d = detail
     elif kind == "wavedec":
-        if not _is_array(detail):
+        if not is_array(detail):
             raise ValueError(f"coeffs[{n}] is a {type(detail).__name__}, but coeffs[1] is an array: "
                              "all levels must be in the same (wavedec) format.")
         if detail.ndim != 1:  # as pywt: the list-of-arrays format is for 1D transforms only
@@ -60,38 +60,38 @@ def _level_dict(detail, kind: str, n: int) -> dict:
     for key, v in d.items():
         if v is None:
             raise _missing(n)
-        if not _is_array(v):
+        if not is_array(v):
             raise ValueError(f"detail {key!r} at level {n} is a {type(v).__name__}, "
-                             "not a NumPy or CuPy array")
+                             f"not {library}")
     return d
 
 
-def _prepare(coeffs, axes):
-    """coeffs in any pywt format -> (wavedecn-format list, normalized axes, array module).
-    As pywt, axes are not looked at when there are no details."""
+def coefficient_levels(coeffs, axes, is_array=_is_array, library="a NumPy or CuPy array"):
+    """coeffs in any pywt format -> (wavedecn-format list, normalized axes or None).
+    As pywt, axes are not looked at when there are no details. `is_array` and
+    `library` say which arrays are accepted (a bridge passes its framework's)."""
     if not isinstance(coeffs, list) or not coeffs:
         raise ValueError("input must be a non-empty list of coefficients from wavedec, "
                          "wavedec2 or wavedecn")
     approx = coeffs[0]
     if approx is None:
         raise _missing(0)
-    if not _is_array(approx):
-        raise ValueError("first list element must be a NumPy or CuPy array; "
-                         f"got {type(approx).__name__}")
+    if not is_array(approx):
+        raise ValueError(f"first list element must be {library}; got {type(approx).__name__}")
     if len(coeffs) == 1:
-        return [approx], None, array_module(approx)
+        return [approx], None
     first = coeffs[1]
     if isinstance(first, dict):
         kind = "wavedecn"
-    elif _is_array(first):
+    elif is_array(first):
         kind = "wavedec"
     elif isinstance(first, (tuple, list)):
         kind = "wavedec2"
     else:
         raise ValueError(f"invalid coefficient list: coeffs[1] is a {type(first).__name__} "
                          "(expected an array, a 3-tuple of arrays or a dict)")
-    levels = [approx] + [_level_dict(d, kind, n) for n, d in enumerate(coeffs[1:], 1)]
-    xp = array_module(approx, *(v for d in levels[1:] for v in d.values()))
+    levels = [approx] + [_level_dict(d, kind, n, is_array, library)
+                         for n, d in enumerate(coeffs[1:], 1)]
 
     # The key length says how many axes were transformed (pywt reads it from coeffs[1]).
     nt = len(next(iter(levels[1])))
@@ -112,7 +112,7 @@ def _prepare(coeffs, axes):
     if len(axes) != nt:
         raise ValueError(f"The length of axes ({len(axes)}) doesn't match the number of "
                          f"dimensions transformed ({nt}).")
-    return levels, normalize_axes(axes, ndim), xp
+    return levels, normalize_axes(axes, ndim)
 
 
 @accepts_other_libraries
@@ -158,49 +158,14 @@ def coeffs_to_array(coeffs: list, padding: float | None = 0,
     >>> slices[1]["dd"]
     (slice(2, 4, None), slice(2, 4, None))
     """
-    levels, axes, xp = _prepare(coeffs, axes)
+    levels, axes = coefficient_levels(coeffs, axes)
     approx = levels[0]
     if len(levels) == 1:
         return approx, [(slice(None),) * approx.ndim]  # pywt returns the array itself
-    ndim = approx.ndim
-
-    # Each level's details go beyond the corner of everything coarser, along the axes
-    # where their key says 'd'; the all-'d' subband sets how far the corner moves.
-    corner = list(approx.shape)
-    slices = [tuple(slice(s) for s in approx.shape)]
-    for n, level in enumerate(levels[1:], 1):
-        ref = level.get("d" * len(axes))
-        if ref is None:
-            raise ValueError(f"level {n} lacks the {'d' * len(axes)!r} coefficients")
-        slices.append({})
-        for key, d in level.items():
-            if d.ndim != ndim:
-                raise ValueError(f"detail {key!r} at level {n} is {d.ndim}D; the approximation "
-                                 f"is {ndim}D")
-            sl = [slice(None)] * ndim
-            for letter, ax in zip(key, axes):
-                sl[ax] = slice(d.shape[ax]) if letter == "a" else \
-                    slice(corner[ax], corner[ax] + d.shape[ax])
-            slices[-1][key] = tuple(sl)
-        for ax in axes:
-            corner[ax] += ref.shape[ax]
-    shape = tuple(corner)
-
-    # Refuse what would not fit instead of letting NumPy broadcast or clip silently.
-    for n, level in enumerate(levels[1:], 1):
-        for key, d in level.items():
-            for ax, (s, length) in enumerate(zip(slices[n][key], d.shape)):
-                stop = shape[ax] if s.stop is None else s.stop
-                if (ax not in axes and length != shape[ax]) or stop > shape[ax]:
-                    raise ValueError(f"detail {key!r} at level {n} has shape {d.shape}, which "
-                                     f"does not fit the packed array of shape {shape}")
-
+    xp = array_module(approx, *(v for d in levels[1:] for v in d.values()))
+    shape, slices = packed_layout(levels, axes, tight=padding is None)
     dtype = approx.dtype  # as pywt: every subband is cast to the approximation's dtype
     if padding is None:
-        count = approx.size + sum(d.size for level in levels[1:] for d in level.values())
-        if count != math.prod(shape):
-            raise ValueError("array coefficients cannot be tightly packed (padding=None); "
-                             "give a padding value")
         out = xp.empty(shape, dtype=dtype)
     else:
         # NumPy's casting of the fill value (and its errors) on every device.
@@ -210,6 +175,54 @@ def coeffs_to_array(coeffs: list, padding: float | None = 0,
         for key, d in level.items():
             out[level_slices[key]] = d
     return out, slices
+
+
+def packed_layout(levels: list, axes: tuple, tight: bool) -> tuple[tuple, list]:
+    """Where coeffs_to_array puts each subband of `levels` (coefficient_levels'
+    list, with details): (the packed array's shape, pywt's coeff_slices).
+    Refuses subbands that would not fit, and gaps where `tight` (padding None)."""
+    approx = levels[0]
+    ndim = approx.ndim
+    # Each level's details go beyond the corner of everything coarser, along the axes
+    # where their key says 'd'; the all-'d' subband sets how far the corner moves.
+    # A subband must fit its block (its extent is the corner's along an 'a', the
+    # all-'d' subband's along a 'd'): pywt would write it over its neighbours.
+    corner = [int(n) for n in approx.shape]
+    slices = [tuple(slice(s) for s in corner)]
+    for n, level in enumerate(levels[1:], 1):
+        ref = level.get("d" * len(axes))
+        if ref is None:
+            raise ValueError(f"level {n} lacks the {'d' * len(axes)!r} coefficients")
+        slices.append({})
+        for key, d in level.items():
+            if d.ndim != ndim:
+                raise ValueError(f"detail {key!r} at level {n} is {d.ndim}D; the approximation "
+                                 f"is {ndim}D")
+            block = list(corner)
+            sl = [slice(None)] * ndim
+            for letter, ax in zip(key, axes):
+                length = int(d.shape[ax])
+                if letter == "a":
+                    sl[ax] = slice(length)
+                else:
+                    sl[ax] = slice(corner[ax], corner[ax] + length)
+                    block[ax] = int(ref.shape[ax])
+            if any(int(m) != b if ax not in axes else int(m) > b
+                   for ax, (m, b) in enumerate(zip(d.shape, block))):
+                raise ValueError(f"detail {key!r} at level {n} has shape "
+                                 f"{tuple(int(m) for m in d.shape)}, which does not fit its "
+                                 f"block {tuple(block)} of the packed array")
+            slices[-1][key] = tuple(sl)
+        for ax in axes:
+            corner[ax] += int(ref.shape[ax])
+    shape = tuple(corner)
+    if tight:
+        count = math.prod(approx.shape) + sum(math.prod(d.shape) for level in levels[1:]
+                                              for d in level.values())
+        if count != math.prod(shape):
+            raise ValueError("array coefficients cannot be tightly packed (padding=None); "
+                             "give a padding value")
+    return shape, slices
 
 
 @accepts_other_libraries
@@ -246,24 +259,37 @@ def ravel_coeffs(coeffs: list, axes: Axes = None) -> tuple[Array, list, list]:
     >>> arr.shape, slices[0], shapes[2]["da"]
     ((64,), slice(None, 4, None), (4, 4))
     """
-    levels, _, xp = _prepare(coeffs, axes)
+    levels, _ = coefficient_levels(coeffs, axes)
     approx = levels[0]
     if len(levels) == 1:
         return approx.ravel(), [slice(approx.size)], [approx.shape]
-    out = xp.empty(wavedecn_size(levels), dtype=approx.dtype)
-    out[:approx.size] = approx.ravel()
-    slices, shapes = [slice(approx.size)], [approx.shape]
-    offset = approx.size
+    xp = array_module(approx, *(v for d in levels[1:] for v in d.values()))
+    size, slices, shapes = raveled_layout(levels)
+    out = xp.empty(size, dtype=approx.dtype)
+    out[slices[0]] = approx.ravel()
+    for level, level_slices in zip(levels[1:], slices[1:]):
+        for key, d in level.items():
+            out[level_slices[key]] = d.ravel()
+    return out, slices, shapes
+
+
+def raveled_layout(levels: list) -> tuple[int, list, list]:
+    """Where ravel_coeffs puts each subband of `levels` (coefficient_levels'
+    list, with details): (the total size, pywt's coeff_slices, coeff_shapes).
+    The approximation first, then each level's details in the order of their keys."""
+    shape = tuple(int(n) for n in levels[0].shape)
+    offset = math.prod(shape)
+    slices, shapes = [slice(offset)], [shape]
     for level in levels[1:]:
         slices.append({})
         shapes.append({})
         for key in sorted(level):
-            d = level[key]
-            slices[-1][key] = slice(offset, offset + d.size)
-            shapes[-1][key] = d.shape
-            out[offset:offset + d.size] = d.ravel()
-            offset += d.size
-    return out, slices, shapes
+            shape = tuple(int(n) for n in level[key].shape)
+            size = math.prod(shape)
+            slices[-1][key] = slice(offset, offset + size)
+            shapes[-1][key] = shape
+            offset += size
+    return offset, slices, shapes
 
 
 def _as_input(arr):
@@ -328,7 +354,11 @@ def array_to_coeffs(arr: Array, coeff_slices: list, output_format: str = "wavede
     >>> np.allclose(cw.waverec2(coeffs, "db1"), image)
     True
     """
-    arr = _as_input(arr)
+    return unpacked(_as_input(arr), coeff_slices, output_format)
+
+
+def unpacked(arr, coeff_slices: list, output_format: str) -> list:
+    """array_to_coeffs for any array that NumPy's basic indexing applies to."""
     _check_format(output_format, ("wavedec", "wavedec2", "wavedecn"))
     if len(coeff_slices) == 0:
         raise ValueError("empty list of coefficient slices")
@@ -365,7 +395,11 @@ def unravel_coeffs(arr: Array, coeff_slices: list, coeff_shapes: list,
     >>> np.allclose(cw.waverec(coeffs, "db2"), x)
     True
     """
-    arr = _as_input(arr)
+    return unraveled(_as_input(arr), coeff_slices, coeff_shapes, output_format)
+
+
+def unraveled(arr, coeff_slices: list, coeff_shapes: list, output_format: str) -> list:
+    """unravel_coeffs for any array with NumPy's basic indexing and reshape."""
     _check_format(output_format, tuple(_DETAIL_KEYS))
     if len(coeff_slices) == 0:
         raise ValueError("empty list of coefficient slices")
@@ -459,8 +493,8 @@ def wavedecn_shapes(shape: Sequence[int], wavelet: WaveletSpec, mode: ModeSpec =
 def _count(x, n) -> int:
     if x is None:
         raise ValueError(f"Setting coefficient arrays to None is not supported (level {n}).")
-    if _is_array(x):
-        return int(x.size)
+    if hasattr(x, "shape") and not isinstance(x, tuple):  # an array of any library
+        return math.prod(int(n) for n in x.shape)
     try:
         return math.prod(operator.index(s) for s in x)
     except TypeError:

@@ -19,7 +19,7 @@ from ._wavelets import MODES, as_mode, as_pywt_wavelet, per_axis
 from .transforms import wavedec, waverec
 
 __all__ = ["FswavedecnResult", "fswavedecn", "fswaverecn", "fswavedecn_adjoint",
-           "fswaverecn_adjoint"]
+           "fswaverecn_adjoint", "fswavedecn_steps", "fswaverecn_steps"]
 
 
 class FswavedecnResult:
@@ -164,7 +164,7 @@ def _axes_of(ndim, axes):
 
 
 def _levels_of(levels, naxes):
-    if levels is None or np.isscalar(levels):
+    if not isinstance(levels, (list, tuple, np.ndarray)):  # one level (or None) for every axis
         return [levels] * naxes
     levels = list(levels)
     if len(levels) != naxes:
@@ -205,19 +205,30 @@ def fswavedecn(data, wavelet, mode="symmetric", levels=None, axes=None) -> Fswav
     True
     """
     x = as_array(data)
+    xp = array_module(x)
+    return fswavedecn_steps(x, wavelet, mode, levels, axes, wavedec,
+                            lambda parts, ax: xp.concatenate(parts, axis=ax))
+
+
+def fswavedecn_steps(x, wavelet, mode, levels, axes, wavedec, concatenate,
+                     as_wavelet=as_pywt_wavelet) -> FswavedecnResult:
+    """fswavedecn's loop, for the core and the bridges: along each axis in
+    turn, wavedec(x, wavelet, mode=, level=, axis=) and the levels joined by
+    concatenate(parts, axis); as_wavelet: each axis' wavelet as the
+    pywt.Wavelet the result holds (a bridge may make graph capture take it
+    as a constant: pywt's tables are not traceable)."""
     axes = _axes_of(x.ndim, axes)
     levels = _levels_of(levels, len(axes))
     modes = per_axis(mode, axes, "mode")
-    wavelets = [as_pywt_wavelet(w) for w in per_axis(wavelet, axes, "wavelet")]
-    xp = array_module(x)
+    wavelets = per_axis(wavelet, axes, "wavelet")
     slices = []
     arr = x
     for ax, lev, w, m in zip(axes, levels, wavelets, modes):
         coeffs = wavedec(arr, w, mode=m, level=lev, axis=ax)
-        offsets = np.cumsum([0] + [c.shape[ax] for c in coeffs])
+        offsets = np.cumsum([0] + [int(c.shape[ax]) for c in coeffs])
         slices.append([slice(int(offsets[i]), int(offsets[i + 1])) for i in range(len(coeffs))])
-        arr = xp.concatenate([xp.asarray(c) for c in coeffs], axis=ax)
-    return FswavedecnResult(arr, slices, wavelets, modes, axes)
+        arr = concatenate(coeffs, ax)
+    return FswavedecnResult(arr, slices, [as_wavelet(w) for w in wavelets], modes, axes)
 
 
 def _level_arrays(arr, ax, slices):
@@ -260,11 +271,16 @@ def fswaverecn(fswavedecn_result) -> Array:
     >>> np.allclose(cw.fswaverecn(cw.fswavedecn(x, "db2")), x)
     True
     """
-    r = fswavedecn_result
-    _check_result(r, "fswaverecn")
-    arr = r.coeffs
-    for n, (ax, w, m) in enumerate(zip(r.axes, r.wavelets, r.modes)):
-        arr = waverec(_level_arrays(arr, ax, r.coeff_slices[n]), w, mode=m, axis=ax)
+    return fswaverecn_steps(fswavedecn_result, waverec)
+
+
+def fswaverecn_steps(result, waverec):
+    """fswaverecn's loop, for the core and the bridges: waverec(levels,
+    wavelet, mode=, axis=) along each axis in turn."""
+    _check_result(result, "fswaverecn")
+    arr = result.coeffs
+    for n, (ax, w, m) in enumerate(zip(result.axes, result.wavelets, result.modes)):
+        arr = waverec(_level_arrays(arr, ax, result.coeff_slices[n]), w, mode=m, axis=ax)
     return arr
 
 

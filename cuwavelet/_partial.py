@@ -22,7 +22,8 @@ from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoin
 from ._shapes import coeff_len, normalize_axis, with_len
 from ._wavelets import as_filter_bank, as_mode
 
-__all__ = ["downcoef", "upcoef", "downcoef_adjoint", "upcoef_adjoint"]
+__all__ = ["downcoef", "upcoef", "downcoef_adjoint", "upcoef_adjoint", "downcoef_steps",
+           "upcoef_steps", "line_axis"]
 
 ZERO = 0  # the mode of idwt's full convolution (zero padding extends nothing)
 
@@ -41,8 +42,8 @@ def _level(level):
     return int(level)
 
 
-def _line(ndim, axis, fn):
-    """The axis to transform: pywt's 1D-only rule when axis is None."""
+def line_axis(ndim, axis, fn):
+    """The axis `fn` transforms: pywt's 1D-only rule when axis is None."""
     if axis is None:
         if ndim > 1:
             raise ValueError(f"{fn} only supports 1d data; pass axis= to transform the lines "
@@ -119,13 +120,20 @@ def downcoef(part, data, wavelet, mode="symmetric", level=1, *, axis=None) -> Ar
     >>> cw.downcoef("a", np.arange(8.0), "haar")
     array([0.70710678, 3.53553391, 6.36396103, 9.19238816])
     """
-    approx = _part(part)
     x = as_array(data)
-    ax = _line(x.ndim, axis, "downcoef")
+    ax = line_axis(x.ndim, axis, "downcoef")
     bank, m = as_filter_bank(wavelet), as_mode(mode)
+    return downcoef_steps(part, x, level, lambda v: analysis(v, bank, m, ax))
+
+
+def downcoef_steps(part, x, level, analyze):
+    """downcoef's loop, for the core and the bridges: `level` analysis steps
+    (analyze(x) -> (lo, hi), along the line's axis) keeping the approximation,
+    the last one keeping `part`."""
+    approx = _part(part)
     level = _level(level)
     for i in range(level):
-        lo, hi = analysis(x, bank, m, ax)
+        lo, hi = analyze(x)
         x = lo if approx or i < level - 1 else hi
     return x
 
@@ -167,19 +175,29 @@ def upcoef(part, coeffs, wavelet, level=1, take=0, *, axis=None) -> Array:
     >>> cw.upcoef("a", cA, "db2", take=n) + cw.upcoef("d", cD, "db2", take=n)
     array([1., 2., 3., 4., 5., 6.])
     """
-    approx = _part(part)
     c = as_array(coeffs, "coeffs")
-    ax = _line(c.ndim, axis, "upcoef")
+    ax = line_axis(c.ndim, axis, "upcoef")
     bank = as_filter_bank(wavelet)
+    return upcoef_steps(part, c, ax, bank.length, level, take, _pad,
+                        lambda a, d: synthesis(a, d, bank, ZERO, ax))
+
+
+def upcoef_steps(part, c, ax, filter_len, level, take, pad, synthesize):
+    """upcoef's loop, for the core and the bridges: per level a full upsampling
+    convolution, that is the coefficients zero-padded by F/2 - 1 on each side
+    of axis `ax` (pad(c, ax, width)) and then synthesize(a, d) in the zero
+    mode (one of a, d None), the low-pass filter from the second level on;
+    then pywt's central crop to `take`."""
+    approx = _part(part)
     level = _level(level)
     if c.shape[ax] < 1:
         raise ValueError("Invalid coefficient array: it is empty along the transformed axis.")
-    width = bank.length // 2 - 1
+    width = filter_len // 2 - 1
     for i in range(level):
-        padded = _pad(c, ax, width)
+        padded = pad(c, ax, width) if width else c
         use_lo = approx or i > 0
-        c = synthesis(padded if use_lo else None, None if use_lo else padded, bank, ZERO, ax)
-    crop = _take(c.shape[ax], take)
+        c = synthesize(padded if use_lo else None, None if use_lo else padded)
+    crop = _take(int(c.shape[ax]), take)
     if crop is not None:
         c = _crop(c, ax, crop[0], take)
     return c
@@ -228,7 +246,7 @@ def downcoef_adjoint(part, cotangent, wavelet, mode="symmetric", level=1, *, dat
     approx = _part(part)
     g = as_array(cotangent, "cotangent")
     shape = tuple(int(s) for s in data_shape)
-    ax = _line(len(shape), axis, "downcoef")
+    ax = line_axis(len(shape), axis, "downcoef")
     bank, m = as_filter_bank(wavelet), as_mode(mode)
     level = _level(level)
     lens = _lengths_down(shape[ax], bank, m, level)
@@ -282,7 +300,7 @@ def upcoef_adjoint(part, cotangent, wavelet, level=1, take=0, *, coeffs_shape, a
     approx = _part(part)
     g = as_array(cotangent, "cotangent")
     shape = tuple(int(s) for s in coeffs_shape)
-    ax = _line(len(shape), axis, "upcoef")
+    ax = line_axis(len(shape), axis, "upcoef")
     bank = as_filter_bank(wavelet)
     level = _level(level)
     width = bank.length // 2 - 1
