@@ -26,6 +26,11 @@ and optionally
                                                 -> (spec, filter lengths, mode numbers), e.g.
                                                 so that graph capture takes its result as a
                                                 constant (pywt's tables are not traceable).
+    capturing() -> bool                         whether a graph capture is tracing the call
+    constant(fn) -> fn                          wraps a pure-Python check whose result graph
+                                                capture takes as a constant (the level check,
+                                                whose warning, as pywt's, then comes once
+                                                when a function is captured)
 Specs are cached per (wavelet, mode, axes) where those are plain names, so a
 call with a named wavelet does not rebuild its filter bank.
 """
@@ -99,6 +104,8 @@ class Frontend:
         self._banks_and_modes = getattr(backend, "banks_and_modes", banks_and_modes)
         self._specs: dict = {}
         self._lookup = getattr(backend, "constant_specs", lambda fn: fn)(self._lookup_spec)
+        self._check_level = getattr(backend, "constant", lambda fn: fn)(check_level)
+        self._capturing = getattr(backend, "capturing", lambda: False)
 
     # --- helpers ---------------------------------------------------------------
 
@@ -114,7 +121,11 @@ class Frontend:
         return coeffs if out is None else self.backend.cast(coeffs, out)
 
     def _spec(self, wavelet, mode, axes):
-        """(backend spec, filter lengths, mode numbers), cached for named wavelets."""
+        """(backend spec, filter lengths, mode numbers), cached for named wavelets
+        (not while a graph is captured: the lookup is a constant there, and a
+        cache the capture read would be guarded, so filling it would recompile)."""
+        if self._capturing():
+            return self._lookup(wavelet, mode, axes)
         key = _spec_key(wavelet, mode, axes)
         if key is not None:
             hit = self._specs.get(key)
@@ -139,7 +150,7 @@ class Frontend:
     def _wavedec(self, x, wavelet, mode, level, axes) -> list:
         """[cA_n, {key: detail}_n, ..., {key: detail}_1], one split per level."""
         spec, lengths, _ = self._spec(wavelet, mode, axes)
-        level = check_level([int(x.shape[a]) for a in axes], lengths, level)
+        level = self._check_level(tuple(int(x.shape[a]) for a in axes), tuple(lengths), level)
         whole = getattr(self.backend, "wavedec_levels", None)
         if whole is not None and level > 1:
             c = whole(x, spec, level)

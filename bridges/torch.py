@@ -236,6 +236,9 @@ class _TorchBackend:
     """What bridges._frontend needs: conversions, one level each way, and the
     multilevel transforms the core runs as fused kernels."""
 
+    constant = staticmethod(torch.compiler.assume_constant_result)
+    capturing = staticmethod(torch.compiler.is_compiling)
+
     @staticmethod
     def prepare(values: dict):
         if len(values) == 1:  # the common case, kept cheap

@@ -1,5 +1,7 @@
 """bridges.torch: values against pywt, gradients against the explicit transpose
 of pywt's forward matrix, autograd/compile machinery, dtypes, zero copy, CUDA."""
+import warnings
+
 import numpy as np
 import pytest
 import pywt
@@ -7,7 +9,8 @@ import pywt
 torch = pytest.importorskip("torch")
 bt = pytest.importorskip("bridges.torch")
 
-from conftest import assert_leaves_match, gpu_skip, leaves, pywt_matrix, rebuild  # noqa: E402
+from conftest import (assert_leaves_match, gpu_skip, leaves, pywt_matrix, random,  # noqa: E402
+                      rebuild)
 from cuwavelet import _multilevel as ml  # noqa: E402
 from cuwavelet._wavelets import as_filter_bank  # noqa: E402
 
@@ -405,6 +408,35 @@ def test_torch_compile_fullgraph_1d_multilevel():
     (g_compiled,) = torch.autograd.grad(compiled(x).sum(), x)
     (g_eager,) = torch.autograd.grad(f(x).sum(), x)
     torch.testing.assert_close(g_compiled, g_eager)
+
+
+def test_torch_compile_fullgraph_of_a_level_beyond_the_deepest():
+    """pywt's warning for a level beyond the deepest useful one is Python that
+    Dynamo cannot trace: the check is a constant of the capture, so the
+    function compiles whole, once (the bridge's spec cache is not read while
+    capturing, so its filling does not recompile), and warns when captured."""
+    torch._dynamo.reset()
+    captures = []
+
+    def backend(graph, example_inputs):
+        captures.append(graph)
+        return graph.forward
+
+    def f(x):
+        c = bt.wavedec2(x, "db2", level=3)
+        return c[0].sum() + bt.waverec2(c, "db2").sum()
+    x = torch.from_numpy(random((10, 13), seed=3))
+    compiled = torch.compile(f, fullgraph=True, backend=backend)
+    with pytest.warns(UserWarning, match="Level value of 3 is too high"):
+        first = compiled(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        later = [compiled(x) for _ in range(2)]
+    assert len(captures) == 1
+    with pytest.warns(UserWarning, match="Level value of 3 is too high"):
+        eager = f(x)
+    for got in [first] + later:
+        torch.testing.assert_close(got, eager)
 
 
 # --- zero copy -------------------------------------------------------------------------
