@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import types
 from itertools import product
 from typing import Sequence
 
 import numpy as np
 
-from ._arrays import accepts_other_libraries, array_module, is_cupy
+from ._arrays import accepts_other_libraries, array_module, is_cupy, is_dask
 from ._docs import Array, Axes, ModeSpec, WaveletSpec, shared_docs
 from ._shapes import check_level, coeff_len, max_level, normalize_axes
 from ._wavelets import as_filter_bank, as_mode, per_axis
@@ -24,7 +25,7 @@ _DETAIL_KEYS = {"wavedec": "d", "wavedec2": ("da", "ad", "dd"), "wavedecn": None
 
 
 def _is_array(x) -> bool:
-    return isinstance(x, np.ndarray) or (is_cupy(x) and hasattr(x, "shape"))
+    return isinstance(x, np.ndarray) or (is_cupy(x) and hasattr(x, "shape")) or is_dask(x)
 
 
 def _missing(n):
@@ -66,7 +67,8 @@ def _level_dict(detail, kind: str, n: int, is_array, library: str) -> dict:
     return d
 
 
-def coefficient_levels(coeffs, axes, is_array=_is_array, library="a NumPy or CuPy array"):
+def coefficient_levels(coeffs, axes, is_array=_is_array,
+                       library="a NumPy, CuPy or Dask array"):
     """coeffs in any pywt format -> (wavedecn-format list, normalized axes or None).
     As pywt, axes are not looked at when there are no details. `is_array` and
     `library` say which arrays are accepted (a bridge passes its framework's)."""
@@ -162,6 +164,8 @@ def coeffs_to_array(coeffs: list, padding: float | None = 0,
     approx = levels[0]
     if len(levels) == 1:
         return approx, [(slice(None),) * approx.ndim]  # pywt returns the array itself
+    if _any_dask(levels):
+        return packed(levels, axes, padding, _dask_ops())
     xp = array_module(approx, *(v for d in levels[1:] for v in d.values()))
     shape, slices = packed_layout(levels, axes, tight=padding is None)
     dtype = approx.dtype  # as pywt: every subband is cast to the approximation's dtype
@@ -261,6 +265,8 @@ def ravel_coeffs(coeffs: list, axes: Axes = None) -> tuple[Array, list, list]:
     """
     levels, _ = coefficient_levels(coeffs, axes)
     approx = levels[0]
+    if _any_dask(levels):
+        return raveled(levels, _dask_ops())
     if len(levels) == 1:
         return approx.ravel(), [slice(approx.size)], [approx.shape]
     xp = array_module(approx, *(v for d in levels[1:] for v in d.values()))
@@ -292,8 +298,78 @@ def raveled_layout(levels: list) -> tuple[int, list, list]:
     return offset, slices, shapes
 
 
+def packed(levels: list, axes: tuple, padding, ops) -> tuple:
+    """coeffs_to_array of `levels` (coefficient_levels' list, with details) by
+    padding and concatenation, for arrays written without in-place updates
+    (Dask's, a bridge's: torch's vmap, JAX). `ops`: full(shape, value, like)
+    in like's dtype, padded(x, widths, value) with widths[i] values after x
+    along dimension i, concatenate(arrays, axis), cast(x, like) to like's
+    dtype. Returns (the array, pywt's coeff_slices)."""
+    approx = levels[0]
+    _, slices = packed_layout(levels, axes, tight=padding is None)
+    fill = 0 if padding is None else padding
+    keys = ["".join(k) for k in product("ad", repeat=len(axes))]
+    mosaic = approx
+    for level in levels[1:]:
+        # a level's mosaic: 2**k blocks, one per key, 'a' along an axis the extent
+        # of the coarser mosaic and 'd' that of the all-'d' subband; each subband
+        # at the start of its block (pywt's places) and the rest padding
+        extents = {"a": [int(n) for n in mosaic.shape],
+                   "d": [int(n) for n in level["d" * len(axes)].shape]}
+        blocks = {}
+        for key in keys:
+            shape = [int(n) for n in mosaic.shape]
+            for letter, ax in zip(key, axes):
+                shape[ax] = extents[letter][ax]
+            blocks[key] = mosaic if key == keys[0] else \
+                _in_block(level.get(key), shape, fill, approx, ops)
+        for i in range(len(axes) - 1, -1, -1):  # joined along the last key letter's axis
+            blocks = {k[:i]: ops.concatenate([blocks[k[:i] + "a"], blocks[k[:i] + "d"]], axes[i])
+                      for k in blocks if k[i] == "a"}
+        mosaic = blocks[""]
+    return mosaic, slices
+
+
+def _in_block(d, shape, fill, approx, ops):
+    """Subband d (None: absent) in approx's dtype, padded with `fill` after its
+    end to its block's `shape` (it fits: packed_layout's check)."""
+    if d is None:
+        return ops.full(tuple(shape), fill, approx)
+    widths = [n - int(m) for n, m in zip(shape, d.shape)]
+    d = ops.cast(d, approx)
+    return ops.padded(d, widths, fill) if max(widths) > 0 else d
+
+
+def raveled(levels: list, ops) -> tuple:
+    """ravel_coeffs of `levels` by concatenation (ops as packed's): (the 1D
+    array, pywt's coeff_slices, coeff_shapes)."""
+    approx = levels[0]
+    _, slices, shapes = raveled_layout(levels)
+    parts = [approx.reshape(-1)] + [ops.cast(level[key].reshape(-1), approx)
+                                    for level in levels[1:] for key in sorted(level)]
+    return (parts[0] if len(parts) == 1 else ops.concatenate(parts, 0)), slices, shapes
+
+
+def _any_dask(levels) -> bool:
+    return is_dask(levels[0]) or any(is_dask(v) for level in levels[1:] for v in level.values())
+
+
+def _dask_ops():
+    """packed's operations on Dask arrays (lazy: nothing is computed)."""
+    import dask.array as da
+
+    def fill_value(value, like):  # NumPy's casting of the fill value (and its errors)
+        return np.full((), value, dtype=like.dtype)[()]
+    return types.SimpleNamespace(
+        full=lambda shape, value, like: da.full(shape, fill_value(value, like), dtype=like.dtype),
+        padded=lambda x, widths, value: da.pad(x, [(0, w) for w in widths],
+                                               constant_values=fill_value(value, x)),
+        concatenate=lambda arrays, axis: da.concatenate(arrays, axis=axis),
+        cast=lambda x, like: da.asarray(x).astype(like.dtype))
+
+
 def _as_input(arr):
-    return arr if is_cupy(arr) else np.asarray(arr)
+    return arr if is_cupy(arr) or is_dask(arr) else np.asarray(arr)
 
 
 def _check_format(output_format, allowed):

@@ -11,7 +11,7 @@ from itertools import product
 import numpy as np
 import pywt
 
-from ._arrays import array_module, as_array
+from ._arrays import array_module, as_array, is_dask
 from ._docs import Array
 from ._eager import on_input_device
 from ._shapes import AxisError, with_len
@@ -204,6 +204,10 @@ def fswavedecn(data, wavelet, mode="symmetric", levels=None, axes=None) -> Fswav
     >>> np.allclose(cw.fswaverecn(result), 1.0)
     True
     """
+    if is_dask(data):  # lazy: wavedec's blocks (cuwavelet/_dask.py)
+        import dask.array as da
+        return fswavedecn_steps(data, wavelet, mode, levels, axes, wavedec,
+                                lambda parts, ax: da.concatenate(parts, axis=ax))
     x = as_array(data)
     xp = array_module(x)
     return fswavedecn_steps(x, wavelet, mode, levels, axes, wavedec,

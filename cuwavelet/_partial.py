@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import numbers
 
-from ._arrays import array_module, as_array, zeros
+from ._arrays import array_module, as_array, is_dask, zeros
 from ._docs import Array
 from ._eager import on_input_device
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from ._shapes import coeff_len, normalize_axis, with_len
 from ._wavelets import as_filter_bank, as_mode
+from .transforms import dwt, idwt
 
 __all__ = ["downcoef", "upcoef", "downcoef_adjoint", "upcoef_adjoint", "downcoef_steps",
            "upcoef_steps", "line_axis"]
@@ -75,6 +76,11 @@ def _pad(c, axis, width):
     return out
 
 
+def _dask_pad(c, axis, width):
+    import dask.array as da
+    return da.pad(c, [(width, width) if i == axis else (0, 0) for i in range(c.ndim)])
+
+
 def _crop(a, axis, left, length):
     index = [slice(None)] * a.ndim
     index[axis] = slice(left, left + length)
@@ -120,6 +126,9 @@ def downcoef(part, data, wavelet, mode="symmetric", level=1, *, axis=None) -> Ar
     >>> cw.downcoef("a", np.arange(8.0), "haar")
     array([0.70710678, 3.53553391, 6.36396103, 9.19238816])
     """
+    if is_dask(data):  # lazy: dwt's blocks (cuwavelet/_dask.py)
+        ax = line_axis(data.ndim, axis, "downcoef")
+        return downcoef_steps(part, data, level, lambda v: dwt(v, wavelet, mode, axis=ax))
     x = as_array(data)
     ax = line_axis(x.ndim, axis, "downcoef")
     bank, m = as_filter_bank(wavelet), as_mode(mode)
@@ -175,9 +184,13 @@ def upcoef(part, coeffs, wavelet, level=1, take=0, *, axis=None) -> Array:
     >>> cw.upcoef("a", cA, "db2", take=n) + cw.upcoef("d", cD, "db2", take=n)
     array([1., 2., 3., 4., 5., 6.])
     """
+    bank = as_filter_bank(wavelet)
+    if is_dask(coeffs):  # lazy: idwt's blocks (cuwavelet/_dask.py)
+        ax = line_axis(coeffs.ndim, axis, "upcoef")
+        return upcoef_steps(part, coeffs, ax, bank.length, level, take, _dask_pad,
+                            lambda a, d: idwt(a, d, bank, "zero", axis=ax))
     c = as_array(coeffs, "coeffs")
     ax = line_axis(c.ndim, axis, "upcoef")
-    bank = as_filter_bank(wavelet)
     return upcoef_steps(part, c, ax, bank.length, level, take, _pad,
                         lambda a, d: synthesis(a, d, bank, ZERO, ax))
 

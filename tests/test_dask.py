@@ -309,6 +309,48 @@ def test_packet_trees_are_lazy():
                                ref2.reconstruct(), rtol=1e-10, atol=1e-10)
 
 
+def test_layouts_partial_and_fully_separable_transforms_are_lazy():
+    """coeffs_to_array, ravel_coeffs and their inverses, downcoef, upcoef,
+    fswavedecn and fswaverecn keep Dask arrays lazy (no block computed by the
+    calls: the data's blocks raise if run) and give pywt's values."""
+    x = random((40, 36), seed=7)
+    chunks = (16, 20)
+    poison = da.zeros(x.shape, chunks=chunks).map_blocks(_never, meta=np.empty((0, 0)))
+    lazy = da.from_array(x, chunks=chunks)
+
+    def check(got, want):
+        assert all(isinstance(a, da.Array) for a in leaves(got))
+        assert_same_structure(dask.compute(got, scheduler="synchronous")[0], want, RTOL)
+    coeffs, ref = cw.wavedec2(lazy, "db2", level=2), pywt.wavedec2(x, "db2", level=2)
+    packed, slices = cw.coeffs_to_array(coeffs, padding=-1.5)
+    want, want_slices = pywt.coeffs_to_array(ref, padding=-1.5)
+    assert slices == want_slices
+    check(packed, want)
+    check(cw.array_to_coeffs(packed, slices, "wavedec2"), pywt.array_to_coeffs(want, slices,
+                                                                                "wavedec2"))
+    raveled, rslices, rshapes = cw.ravel_coeffs(coeffs)
+    want = pywt.ravel_coeffs(ref)
+    assert (rslices, rshapes) == want[1:]
+    check(raveled, want[0])
+    check(cw.unravel_coeffs(raveled, rslices, rshapes, "wavedec2"), ref)
+    check(cw.downcoef("d", lazy, "sym3", "reflect", 2, axis=1),
+          np.stack([pywt.downcoef("d", v, "sym3", "reflect", 2) for v in x]))
+    check(cw.upcoef("a", lazy, "db2", 2, take=60, axis=0),
+          np.stack([pywt.upcoef("a", v, "db2", 2, take=60) for v in x.T], axis=1))
+    result = cw.fswavedecn(lazy, ("db2", "haar"), ("symmetric", "zero"), levels=(2, 1))
+    reference = pywt.fswavedecn(x, ("db2", "haar"), ("symmetric", "zero"), levels=(2, 1))
+    assert result.coeff_slices == reference.coeff_slices
+    check(result.coeffs, reference.coeffs)
+    check(cw.fswaverecn(result), x)
+    # nothing computed at the calls
+    poisoned = cw.wavedec2(poison, "db2", level=2)
+    for lazy_result in (cw.coeffs_to_array(poisoned)[0], cw.ravel_coeffs(poisoned)[0],
+                        cw.downcoef("a", poison, "db2", axis=0),
+                        cw.upcoef("d", poison, "db2", axis=1),
+                        cw.fswaverecn(cw.fswavedecn(poison, "db1"))):
+        assert isinstance(lazy_result, da.Array)
+
+
 def test_numpy_calls_do_not_import_dask():
     code = ("import sys, numpy as np, cuwavelet as cw; cw.wavedec2(np.ones((4, 16, 16)), 'haar'); "
             "cw.waverec([np.ones(8), np.ones(8)], 'haar'); print('dask' in sys.modules)")
