@@ -38,6 +38,13 @@ _packet_decompose/..._adjoint and _packet_reconstruct/..._adjoint are whole
 multilevel operations (_linear_pair; bridges._frontend_swt_packets has their
 argument handling, shared with the torch bridge), _PAD/_PAD_ADJOINT pywt.pad.
 
+A learned filter bank (four JAX arrays, traced: a model's parameters) makes
+the DWT family run one axis at a time through two bilinear operations,
+_learned_analysis(x, f) and _learned_synthesis(a, d, f), custom VJPs whose
+backward is the core's adjoint for the data and its filter-gradient
+reduction (cuwavelet/_filter_grad.py) for the filters: first order in
+reverse mode, under jit and vmap.
+
 How arrays reach the core, and where copies happen
 --------------------------------------------------
 * Eager calls of every primitive (dwt ... waverecn, the stationary and packet
@@ -90,6 +97,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from functools import partial
+from itertools import product
 from types import SimpleNamespace
 
 import jax
@@ -132,7 +140,11 @@ from cuwavelet._program import results_into
 from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
                                 reconstruct_level, reconstruct_level_adjoint,
                                 untrimmed_data_shape, untrimmed_level_shapes)
+from cuwavelet._filter_grad import analysis_filter_grad, synthesis_filter_grad
+from cuwavelet._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
+from cuwavelet._wavelets import FilterPair, as_filter_bank, as_mode, per_axis
+from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adjoint, swtn_levels,
                                    swtn_levels_adjoint)
 
@@ -766,6 +778,206 @@ def _compute_dtype(dtype) -> np.dtype:
     return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))  # ints and bools, as pywt
 
 
+# --- learned filter banks: one axis at a time, the filters an operand ------------------
+# A filter bank given as four JAX arrays that are being traced (the parameters
+# of a model under grad, jit or vmap) runs per axis through two bilinear
+# operations, each a custom_vjp over the core: the data's cotangent is the
+# core's adjoint, the filters' its filter-gradient reduction
+# (cuwavelet/_filter_grad.py). First order in reverse mode (the backward
+# passes are not differentiated again). Constant filters (concrete arrays,
+# numbers, names) take the fixed-filter primitives above.
+
+def _traced_filters(wavelet):
+    """The four filter arrays of a bank given as arrays, at least one traced
+    (four arrays, or an object whose filter_bank is), else None."""
+    bank = wavelet
+    if not isinstance(wavelet, (str, tuple, list)):
+        bank = getattr(wavelet, "filter_bank", None)
+    if (isinstance(bank, (tuple, list)) and len(bank) == 4
+            and all(isinstance(f, (jax.Array, np.ndarray)) for f in bank)
+            and any(isinstance(f, jax.core.Tracer) for f in bank)):
+        return tuple(bank)
+    return None
+
+
+class _LearnedBank:
+    """A filter bank of JAX arrays: (dec_lo, dec_hi, rec_lo, rec_hi)."""
+
+    def __init__(self, filters):
+        filters = tuple(jnp.asarray(f) for f in filters)
+        if any(f.ndim != 1 for f in filters) or len({f.shape for f in filters}) != 1:
+            raise ValueError(f"a filter bank given as arrays needs four 1-D filters of one "
+                             f"length (dec_lo, dec_hi, rec_lo, rec_hi); got shapes "
+                             f"{[tuple(f.shape) for f in filters]}")
+        n = int(filters[0].shape[0])
+        if n < 2 or n % 2:
+            raise ValueError(f"filter length {n} must be even and >= 2")
+        if not all(jnp.issubdtype(f.dtype, jnp.floating) for f in filters):
+            raise TypeError(f"filters must be real floating-point arrays; got "
+                            f"{[str(f.dtype) for f in filters]}")
+        self.filters, self.length, self.name = filters, n, "arrays"
+
+    @classmethod
+    def fixed(cls, bank) -> "_LearnedBank":
+        """A fixed bank on another axis of a learned transform, as constants."""
+        return cls([np.asarray(f, np.float64)
+                    for f in (bank.dec_lo, bank.dec_hi, bank.rec_lo, bank.rec_hi)])
+
+    def pair(self, synthesis: bool, data) -> jax.Array:
+        """(lo, hi) as a (2, F) array in the data's real dtype."""
+        lo, hi = self.filters[2:] if synthesis else self.filters[:2]
+        return jnp.stack((lo, hi)).astype(jnp.finfo(data.dtype).dtype)
+
+
+@dataclass(frozen=True)
+class _LearnedSpec:
+    axes: tuple
+    banks: tuple
+    modes: tuple
+
+
+def _learned_banks_and_modes(wavelet, mode, axes):
+    """One bank per axis, _LearnedBank on every axis where any filter is traced;
+    else the core's banks (None: no traced filters)."""
+    learned = _traced_filters(wavelet)
+    if learned is not None:
+        wavelets = [learned] * len(axes)
+    elif isinstance(wavelet, (tuple, list)) and any(_traced_filters(w) is not None
+                                                    for w in wavelet):
+        wavelets = per_axis(list(wavelet), axes, "wavelet")
+    else:
+        return None
+    banks = [_LearnedBank(_traced_filters(w)) if _traced_filters(w) is not None
+             else _LearnedBank.fixed(as_filter_bank(w)) for w in wavelets]
+    return banks, [as_mode(m) for m in per_axis(mode, axes, "mode")]
+
+
+def _filter_pair(f):
+    xp = array_module(f)
+    return FilterPair(xp.ascontiguousarray(f[0]), xp.ascontiguousarray(f[1]))
+
+
+def _by_filters(fn, f, *arrays):
+    """fn(*arrays, f) for filters f of shape (2, F); where vmap gave every
+    operand a leading batch dimension (the callbacks' broadcast_all), per index."""
+    if f.ndim == 2:
+        return fn(*arrays, f)
+    outs = [fn(*(None if a is None else a[i] for a in arrays), f[i]) for i in range(f.shape[0])]
+    xp = array_module(f)
+    return tuple(xp.stack(parts) for parts in zip(*outs))
+
+
+def _conj(a):
+    """JAX's cotangent of a complex result is the conjugate of the core's
+    convention for the filter reductions (the real part of conj(cotangent)
+    times the samples)."""
+    return a if a is None or a.dtype.kind != "c" else a.conj()
+
+
+def _shape_of(a, axis, n):
+    return jax.ShapeDtypeStruct(with_len(a.shape, axis % a.ndim, n), a.dtype)
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _learned_analysis(x, f, axis, mode):
+    """(cA, cD) of one level along `axis` (from the end) with filters f (2, F)."""
+    return _learned_analysis_fwd(x, f, axis, mode)[0]
+
+
+def _learned_analysis_fwd(x, f, axis, mode):
+    n = coeff_len(x.shape[axis], f.shape[-1], mode)
+
+    def run(xs, fs):
+        return _by_filters(lambda xi, fi: analysis(xi, _filter_pair(fi), mode, axis % xi.ndim),
+                           fs, xs)
+    return tuple(_run(run, (x, f), [_shape_of(x, axis, n)] * 2)), (x, f)
+
+
+def _learned_analysis_bwd(axis, mode, saved, g):
+    x, f = saved
+    ga, gd = g
+    F, N = f.shape[-1], x.shape[axis]
+
+    def data(a, d, fs):
+        return _by_filters(lambda ai, di, fi: (analysis_adjoint(
+            ai, di, _filter_pair(fi), mode, axis % ai.ndim, N),), fs, a, d)
+
+    def filters(xs, a, d, fs):
+        return _by_filters(lambda xi, ai, di, fi: (analysis_filter_grad(
+            xi, _conj(ai), _conj(di), F, mode, axis % xi.ndim),), fs, xs, a, d)
+    (gx,) = _run(data, (ga, gd, f), [jax.ShapeDtypeStruct(x.shape, x.dtype)])
+    (gf,) = _run(filters, (x, ga, gd, f), [jax.ShapeDtypeStruct(f.shape, f.dtype)])
+    return gx, gf
+
+
+_learned_analysis.defvjp(_learned_analysis_fwd, _learned_analysis_bwd)
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(3, 4))
+def _learned_synthesis(a, d, f, axis, mode):
+    """One inverse level along `axis` (from the end) with filters f (2, F)."""
+    return _learned_synthesis_fwd(a, d, f, axis, mode)[0]
+
+
+def _learned_synthesis_fwd(a, d, f, axis, mode):
+    L = rec_len(a.shape[axis], f.shape[-1], mode)
+
+    def run(ca, cd, fs):
+        return _by_filters(lambda ai, di, fi: (synthesis(ai, di, _filter_pair(fi), mode,
+                                                          axis % ai.ndim),), fs, ca, cd)
+    (y,) = _run(run, (a, d, f), [_shape_of(a, axis, L)])
+    return y, (a, d, f)
+
+
+def _learned_synthesis_bwd(axis, mode, saved, gy):
+    a, d, f = saved
+    F = f.shape[-1]
+
+    def data(g, fs):
+        return _by_filters(lambda gi, fi: tuple(synthesis_adjoint(
+            gi, _filter_pair(fi), mode, axis % gi.ndim)), fs, g)
+
+    def filters(ca, cd, g, fs):
+        return _by_filters(lambda ai, di, gi, fi: (synthesis_filter_grad(
+            ai, di, _conj(gi), F, mode, axis % gi.ndim),), fs, ca, cd, g)
+    ga, gd = _run(data, (gy, f), [jax.ShapeDtypeStruct(a.shape, a.dtype)] * 2)
+    (gf,) = _run(filters, (a, d, gy, f), [jax.ShapeDtypeStruct(f.shape, f.dtype)])
+    return ga, gd, gf
+
+
+_learned_synthesis.defvjp(_learned_synthesis_fwd, _learned_synthesis_bwd)
+
+
+def _learned_split(x, spec: _LearnedSpec) -> dict:
+    """One level over the spec's axes: each axis splits every subband so far."""
+    sub = {"": x}
+    for axis, bank, mode in zip(spec.axes, spec.banks, spec.modes):
+        f = bank.pair(False, x)
+        sub = {key + letter: half for key, t in sub.items()
+               for letter, half in zip("ad", _learned_analysis(t, f, axis - x.ndim, mode))}
+    return sub
+
+
+def _learned_merge(d: dict, spec: _LearnedSpec):
+    """The inverse of _learned_split, last axis first; missing subbands are zeros."""
+    ref = next(iter(d.values()))
+    if len({tuple(t.shape) for t in d.values()}) > 1:
+        raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
+                         f"got { {key: tuple(t.shape) for key, t in d.items()} }")
+    k = len(spec.axes)
+    unknown = set(d) - {"".join(c) for c in product("ad", repeat=k)}
+    if unknown:
+        raise ValueError(f"Unexpected subband keys {sorted(unknown)} for {k} axes.")
+    for j in reversed(range(k)):
+        f = spec.banks[j].pair(True, ref)
+        prefixes = {key[:j] for key in d}
+        d = {p: _learned_synthesis(d.get(p + "a", jnp.zeros_like(ref)),
+                                   d.get(p + "d", jnp.zeros_like(ref)), f,
+                                   spec.axes[j] - ref.ndim, spec.modes[j]) for p in prefixes}
+        ref = next(iter(d.values()))
+    return d[""]
+
+
 class _JaxBackend:
     """What bridges._frontend needs: conversions and one level each way."""
 
@@ -792,11 +1004,21 @@ class _JaxBackend:
         return jax.tree_util.tree_map(lambda a: a if a.dtype == dtype else a.astype(dtype), coeffs)
 
     @staticmethod
+    def banks_and_modes(wavelet, mode, axes):
+        """Learned banks where any filter is traced, else the core's."""
+        learned = _learned_banks_and_modes(wavelet, mode, axes)
+        return _core_banks_and_modes(wavelet, mode, axes) if learned is None else learned
+
+    @staticmethod
     def spec(axes, banks, modes):
+        if any(isinstance(b, _LearnedBank) for b in banks):
+            return _LearnedSpec(tuple(axes), tuple(banks), tuple(modes))
         return axes, banks, modes  # completed per call: axes from the end need ndim
 
     @staticmethod
     def split(x, spec) -> dict:
+        if isinstance(spec, _LearnedSpec):
+            return _learned_split(x, spec)
         axes, banks, modes = spec
         s = _Spec(tuple(a - x.ndim for a in axes), tuple(banks), tuple(modes))
         sub = _dwtn(x, s, tuple(x.shape[a] for a in axes))
@@ -804,6 +1026,8 @@ class _JaxBackend:
 
     @staticmethod
     def merge(d: dict, spec):
+        if isinstance(spec, _LearnedSpec):
+            return _learned_merge(d, spec)
         axes, banks, modes = spec
         ndim = next(iter(d.values())).ndim
         s = _Spec(tuple(a - ndim for a in axes), tuple(banks), tuple(modes))

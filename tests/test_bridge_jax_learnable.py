@@ -1,0 +1,167 @@
+"""Learned filter banks through the JAX bridge: a bank given as four JAX
+arrays that are being traced (a model's parameters under grad, jit or vmap)
+runs through bridges/jax.py's bilinear per-axis operations.
+
+Oracles: pywt with a Wavelet made of the same filters for the values; the
+fixed-filter route (exact against pywt's matrices, test_bridge_jax.py) for the
+data's gradient; central differences of pywt's own transforms for the
+filters' gradient."""
+import numpy as np
+import pytest
+import pywt
+
+from conftest import leaves, random
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+bj = pytest.importorskip("bridges.jax")
+import jax.numpy as jnp  # noqa: E402
+
+BANK = tuple(np.asarray(f) for f in pywt.Wavelet("sym3").filter_bank)
+
+# (name, pywt's call with wavelet w, the data's shape): every transform family
+CASES = {
+    "dwt": (lambda m, x, w, mode: m.dwt(x, w, mode, axis=0), (13, 3)),
+    "idwt": (lambda m, x, w, mode: m.idwt(x[0], x[1], w, mode), (2, 9)),
+    "wavedec, waverec": (lambda m, x, w, mode: [m.wavedec(x, w, mode, 2),
+                                                m.waverec(m.wavedec(x, w, mode, 2), w, mode)],
+                         (2, 30)),
+    "dwt2, idwt2": (lambda m, x, w, mode: [m.dwt2(x, w, mode),
+                                           m.idwt2(m.dwt2(x, w, mode), w, mode)], (11, 12)),
+    "wavedec2, waverec2": (lambda m, x, w, mode: [m.wavedec2(x, w, mode, 2),
+                                                  m.waverec2(m.wavedec2(x, w, mode, 2), w, mode)],
+                           (2, 20, 17)),
+    "wavedecn, waverecn over two axes": (
+        lambda m, x, w, mode: [m.wavedecn(x, w, mode, 1, axes=(0, 2)),
+                               m.waverecn(m.wavedecn(x, w, mode, 1, axes=(0, 2)), w, mode,
+                                          axes=(0, 2))], (9, 2, 10)),
+}
+MODES = ["symmetric", "periodization", "smooth", "antireflect", "zero"]
+
+
+def _pywt_wavelet(filters):
+    return pywt.Wavelet("learned", filter_bank=[np.asarray(f, np.float64) for f in filters])
+
+
+def _loss(arrays, weights):
+    return sum(jnp.vdot(w, v) for w, v in zip(weights, arrays))
+
+
+def _central_differences(pywt_loss, eps=1e-6):
+    """d pywt_loss / d (every tap of the bank BANK), shape (4, F)."""
+    out = np.zeros((4, len(BANK[0])))
+    for k in range(4):
+        for i in range(len(BANK[0])):
+            up, down = [f.copy() for f in BANK], [f.copy() for f in BANK]
+            up[k][i] += eps
+            down[k][i] -= eps
+            out[k, i] = (pywt_loss(up) - pywt_loss(down)) / (2 * eps)
+    return out
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", list(CASES))
+def test_values_and_gradients(case, mode):
+    """Values are pywt's; d/d(data) is the fixed-filter route's; d/d(filters)
+    is central differences of pywt's transforms with the perturbed bank."""
+    call, shape = CASES[case]
+    x = random(shape, seed=len(case))
+    want = leaves(call(pywt, x, _pywt_wavelet(BANK), mode))
+    weights = [random(np.shape(v), seed=i) for i, v in enumerate(want)]
+
+    def loss(filters, v):
+        return _loss(leaves(call(bj, v, tuple(filters), mode)), weights)
+
+    def values(filters, v):
+        return leaves(call(bj, v, tuple(filters), mode))
+    filters = [jnp.asarray(f) for f in BANK]
+    for got, ref in zip(jax.jit(values)(filters, jnp.asarray(x)), want):
+        np.testing.assert_allclose(np.asarray(got), ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+    g_filters, g_data = jax.jit(jax.grad(loss, argnums=(0, 1)))(filters, jnp.asarray(x))
+    fixed = jax.grad(lambda v: _loss(leaves(call(bj, v, pywt.Wavelet("sym3"), mode)),
+                                     weights))(jnp.asarray(x))
+    np.testing.assert_allclose(np.asarray(g_data), np.asarray(fixed), rtol=0,
+                               atol=1e-12 * float(jnp.abs(fixed).max()))
+
+    def pywt_loss(bank):
+        return sum(float(np.vdot(w, v)) for w, v in
+                   zip(weights, leaves(call(pywt, x, _pywt_wavelet(bank), mode))))
+    central = _central_differences(pywt_loss)
+    got = np.stack([np.asarray(g) for g in g_filters])
+    assert np.max(np.abs(got - central)) <= 1e-6 * max(1.0, np.abs(central).max())
+
+
+def test_complex_data():
+    """A real loss of complex coefficients: the filters' gradient against
+    central differences (JAX's convention for complex cotangents)."""
+    x = random((2, 17), np.complex128, seed=3)
+
+    def loss(filters):
+        a, d = bj.dwt(jnp.asarray(x), tuple(filters), "reflect")
+        return (jnp.abs(a) ** 2).sum() + (d.real * d.imag).sum()
+
+    def pywt_loss(bank):
+        a, d = pywt.dwt(x, _pywt_wavelet(bank), "reflect")
+        return float((np.abs(a) ** 2).sum() + (d.real * d.imag).sum())
+    got = np.stack([np.asarray(g) for g in jax.grad(loss)([jnp.asarray(f) for f in BANK])])
+    central = _central_differences(pywt_loss)
+    assert np.max(np.abs(got - central)) <= 1e-6 * max(1.0, np.abs(central).max())
+
+
+def test_vmap_over_data_and_over_filters():
+    x = jnp.asarray(random((3, 12, 10), seed=4))
+    filters = tuple(jnp.asarray(f) for f in BANK)
+
+    def loss(fs, v):
+        c = bj.wavedec2(v, fs, "symmetric", level=1)
+        return (c[0] ** 2).sum() + (bj.waverec2(c, fs, "symmetric") ** 3).sum()
+    batched = jax.vmap(lambda v: jax.grad(loss)(filters, v))(x)
+    for i in range(3):
+        one = jax.grad(loss)(filters, x[i])
+        for k in range(4):
+            np.testing.assert_allclose(np.asarray(batched[k][i]), np.asarray(one[k]), rtol=1e-13)
+    stacked = tuple(jnp.stack([f * (1 + 0.05 * i) for i in range(3)]) for f in filters)
+    per_bank = jax.vmap(jax.grad(lambda fs: loss(fs, x[0])))(stacked)
+    for i in range(3):
+        one = jax.grad(lambda fs: loss(fs, x[0]))(tuple(f[i] for f in stacked))
+        for k in range(4):
+            np.testing.assert_allclose(np.asarray(per_bank[k][i]), np.asarray(one[k]), rtol=1e-13)
+
+
+def test_a_learned_bank_on_one_axis():
+    """One axis learned, the other a fixed wavelet (its filters constants)."""
+    x = random((10, 9), seed=5)
+    a, (h, v, d) = pywt.dwt2(x, ("db1", _pywt_wavelet(BANK)), "zero")
+    weights = [random(t.shape, seed=6 + i) for i, t in enumerate([a, h, v, d])]
+
+    def loss(fs):
+        a, (h, v, d) = bj.dwt2(jnp.asarray(x), ("db1", tuple(fs)), "zero")
+        return _loss([a, h, v, d], weights)
+    g = jax.grad(loss)([jnp.asarray(f) for f in BANK])
+
+    def pywt_loss(bank):
+        a, (h, v, d) = pywt.dwt2(x, ("db1", _pywt_wavelet(bank)), "zero")
+        return float(sum(np.vdot(w, t) for w, t in zip(weights, [a, h, v, d])))
+    got, central = np.stack([np.asarray(t) for t in g]), _central_differences(pywt_loss)
+    assert np.max(np.abs(got - central)) <= 1e-6 * max(1.0, np.abs(central).max())
+
+
+@pytest.mark.parametrize("filters, error, match", [
+    ([np.ones(3)] * 4, ValueError, "must be even"),
+    ([np.ones(4)] * 3 + [np.ones(6)], ValueError, "four 1-D filters of one length"),
+    ([np.ones(4, np.int32)] * 4, TypeError, "real floating-point"),
+])
+def test_bad_banks_are_refused(filters, error, match):
+    def loss(fs):
+        return bj.dwt(jnp.ones(16), tuple(fs), "zero")[0].sum()
+    with pytest.raises(error, match=match):  # (traced under jit: integers take no gradient)
+        jax.jit(loss)([jnp.asarray(f) for f in filters])
+
+
+def test_constant_filters_keep_the_fixed_route():
+    """Concrete filter arrays (not traced) are a fixed bank: pywt's values on
+    the fixed-filter primitives, no gradient to filters needed."""
+    x = random((3, 40), seed=8)
+    got = bj.wavedec(jnp.asarray(x), tuple(jnp.asarray(f) for f in BANK), "symmetric", 2)
+    for g, w in zip(got, pywt.wavedec(x, _pywt_wavelet(BANK), "symmetric", level=2)):
+        np.testing.assert_allclose(np.asarray(g), w, rtol=0, atol=1e-12)
