@@ -36,7 +36,9 @@ CASES = {
                                m.waverecn(m.wavedecn(x, w, mode, 1, axes=(0, 2)), w, mode,
                                           axes=(0, 2))], (9, 2, 10)),
 }
-MODES = ["symmetric", "periodization", "smooth", "antireflect", "zero"]
+# the per-mode filter reductions are the core's (test_filter_grad.py, every mode);
+# here: a mode of each length rule and extension kind
+MODES = ["symmetric", "periodization", "smooth"]
 
 
 def _pywt_wavelet(filters):
@@ -75,7 +77,7 @@ def test_values_and_gradients(case, mode):
     def values(filters, v):
         return leaves(call(bj, v, tuple(filters), mode))
     filters = [jnp.asarray(f) for f in BANK]
-    for got, ref in zip(jax.jit(values)(filters, jnp.asarray(x)), want):
+    for got, ref in zip(values(filters, jnp.asarray(x)), want):  # (under jit: the gradient's)
         np.testing.assert_allclose(np.asarray(got), ref, rtol=0, atol=1e-12 * np.abs(ref).max())
     g_filters, g_data = jax.jit(jax.grad(loss, argnums=(0, 1)))(filters, jnp.asarray(x))
     fixed = jax.grad(lambda v: _loss(leaves(call(bj, v, pywt.Wavelet("sym3"), mode)),
@@ -109,20 +111,20 @@ def test_complex_data():
 
 
 def test_vmap_over_data_and_over_filters():
-    x = jnp.asarray(random((3, 12, 10), seed=4))
+    x = jnp.asarray(random((2, 8, 9), seed=4))
     filters = tuple(jnp.asarray(f) for f in BANK)
 
     def loss(fs, v):
-        c = bj.wavedec2(v, fs, "symmetric", level=1)
-        return (c[0] ** 2).sum() + (bj.waverec2(c, fs, "symmetric") ** 3).sum()
+        c = bj.dwt2(v, fs, "symmetric")
+        return (c[0] ** 2).sum() + (bj.idwt2(c, fs, "symmetric") ** 3).sum()
     batched = jax.vmap(lambda v: jax.grad(loss)(filters, v))(x)
-    for i in range(3):
+    for i in range(2):
         one = jax.grad(loss)(filters, x[i])
         for k in range(4):
             np.testing.assert_allclose(np.asarray(batched[k][i]), np.asarray(one[k]), rtol=1e-13)
-    stacked = tuple(jnp.stack([f * (1 + 0.05 * i) for i in range(3)]) for f in filters)
+    stacked = tuple(jnp.stack([f * (1 + 0.05 * i) for i in range(2)]) for f in filters)
     per_bank = jax.vmap(jax.grad(lambda fs: loss(fs, x[0])))(stacked)
-    for i in range(3):
+    for i in range(2):
         one = jax.grad(lambda fs: loss(fs, x[0]))(tuple(f[i] for f in stacked))
         for k in range(4):
             np.testing.assert_allclose(np.asarray(per_bank[k][i]), np.asarray(one[k]), rtol=1e-13)

@@ -490,7 +490,7 @@ INVERSES = {"wavedec": "waverec", "wavedec2": "waverec2", "wavedecn": "waverecn"
             "dwt": "idwt", "dwt2": "idwt2", "dwtn": "idwtn"}
 
 
-@examples(2400)
+@examples(1200)  # (2400 took a fifth of this file's time; test_adjoint.py has the matrices)
 @given(st.data())
 def test_adjoint_dot_products(data):
     """Each transform F of cuwavelet (wavedec, wavedec2, wavedecn, dwt, dwt2,
