@@ -54,7 +54,10 @@ def _bridge_modules():
 # The bridges' functions with full numpydoc docstrings (the DWT functions of
 # bridges.jax are the shared front end's methods, documented by bridges.torch's).
 BRIDGE_DOCUMENTED = ("swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "packet_decompose",
-                     "packet_reconstruct", "pad")
+                     "packet_reconstruct", "pad", "mra", "mra2", "mran", "imra", "imra2", "imran",
+                     "threshold", "threshold_firm", "coeffs_to_array", "array_to_coeffs",
+                     "ravel_coeffs", "unravel_coeffs", "downcoef", "upcoef", "fswavedecn",
+                     "fswaverecn")
 
 
 def _bridge_functions():
