@@ -89,8 +89,7 @@ echo "canary: out-of-bounds read reported, as it must be"
 # 4. The tests. Reports go to files: a report aborts the process, and pytest's
 #    captured output would be lost with it.
 if [[ $# -eq 0 ]]; then
-  set -- "$ROOT/tests/test_transforms.py" "$ROOT/tests/test_adjoint.py" \
-         "$ROOT/tests/test_errors.py" "$ROOT/tests/test_coeff_array.py" \
+  set -- "$ROOT/tests/test_transforms.py" "$ROOT/tests/test_errors.py" \
          "$ROOT/tests/test_properties.py" "$ROOT/tests/test_large_and_concurrent.py" \
          "$ROOT/tests/test_fused.py" "$ROOT/tests/test_fused1d.py" \
          "$ROOT/tests/test_fused1d_coarse_to_fine.py" "$ROOT/tests/test_filter_grad.py" \
@@ -100,8 +99,13 @@ if [[ $# -eq 0 ]]; then
          --deselect tests/test_large_and_concurrent.py::test_distinct_custom_filter_banks_do_not_accumulate \
          --deselect tests/test_fused.py::test_emulator_refuses_divergent_barriers_and_overruns \
          --deselect tests/test_fused.py::test_min_blocks_refuses_unknown_operations_and_itemsizes \
-         --deselect tests/test_fused1d.py::test_each_refusal_of_the_exactness_rule_is_needed
-  # (the resident-memory test cannot pass under ASan: its allocator quarantines
+         --deselect tests/test_fused1d.py::test_each_refusal_of_the_exactness_rule_is_needed \
+         -k "not reversed"
+  # (not here: test_adjoint.py, whose adjoint kernels test_properties.py's dot
+  # products run on random shapes and layouts, and test_coeff_array.py, Python;
+  # the emulator's 'reversed' thread order, which reads and writes the addresses
+  # its 'shuffled' order does, in another order (the main run has both);
+  # the resident-memory test cannot pass under ASan: its allocator quarantines
   # freed memory; the filter cache's bound is Python's memory, not the extensions'; ASan cannot follow a C++ exception thrown on an emulator fiber,
   # nor here one thrown out of an extension's function (min_blocks's refusals);
   # the refusal test forces launches the planner refuses, whose on-chip
