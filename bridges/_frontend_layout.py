@@ -6,8 +6,8 @@ the core's (cuwavelet._coeff_array: packed, raveled, unpacked, unraveled,
 also its route for Dask arrays); the data moves by the framework's padding,
 concatenation and slicing, so autograd differentiates them (and vmap batches
 them): a packing's gradient is the unpacking of the cotangent, and the gaps'
-padding gets none. A wavelet loss or a sparsity
-penalty can then be written on one array of every coefficient.
+padding gets none. A wavelet loss or a sparsity penalty can then be written
+on one array of every coefficient.
 """
 from __future__ import annotations
 
