@@ -96,6 +96,33 @@ def fit_approximation(a, shape, axes):
     return a[tuple(slice(shape[i]) if i in axes else slice(None) for i in range(len(shape)))]
 
 
+def learned_split(x, spec, analysis) -> dict:
+    """One level of a transform with learned filter banks (spec: axes, banks
+    with pair(synthesis, data) -> (2, F) filters, modes), one axis at a time:
+    each axis splits every subband so far. analysis(t, f, axis counted from
+    the end, mode) -> (lo, hi) is the backend's bilinear operation."""
+    sub = {"": x}
+    for axis, bank, mode in zip(spec.axes, spec.banks, spec.modes):
+        f = bank.pair(False, x)
+        sub = {key + letter: half for key, t in sub.items()
+               for letter, half in zip("ad", analysis(t, f, axis - x.ndim, mode))}
+    return sub
+
+
+def learned_merge(d: dict, spec, synthesis):
+    """The inverse of learned_split, last axis first; synthesis(a, d, f, axis
+    counted from the end, mode), a or d None where a subband is missing."""
+    ref = next(iter(d.values()))
+    if len({tuple(t.shape) for t in d.values()}) > 1:
+        raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
+                         f"got { {key: tuple(t.shape) for key, t in d.items()} }")
+    for j in reversed(range(len(spec.axes))):
+        f = spec.banks[j].pair(True, ref)
+        d = {p: synthesis(d.get(p + "a"), d.get(p + "d"), f, spec.axes[j] - ref.ndim,
+                          spec.modes[j]) for p in {key[:j] for key in d}}
+    return d[""]
+
+
 class Frontend:
     """The transforms of cuwavelet.transforms, by name and signature, for one backend."""
 

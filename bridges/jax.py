@@ -97,7 +97,6 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from functools import partial
-from itertools import product
 from types import SimpleNamespace
 
 import jax
@@ -148,7 +147,7 @@ from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adjoint, swtn_levels,
                                    swtn_levels_adjoint)
 
-from ._frontend import Frontend, subband_keys
+from ._frontend import Frontend, learned_merge, learned_split, subband_keys
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
@@ -948,34 +947,10 @@ def _learned_synthesis_bwd(axis, mode, saved, gy):
 _learned_synthesis.defvjp(_learned_synthesis_fwd, _learned_synthesis_bwd)
 
 
-def _learned_split(x, spec: _LearnedSpec) -> dict:
-    """One level over the spec's axes: each axis splits every subband so far."""
-    sub = {"": x}
-    for axis, bank, mode in zip(spec.axes, spec.banks, spec.modes):
-        f = bank.pair(False, x)
-        sub = {key + letter: half for key, t in sub.items()
-               for letter, half in zip("ad", _learned_analysis(t, f, axis - x.ndim, mode))}
-    return sub
-
-
-def _learned_merge(d: dict, spec: _LearnedSpec):
-    """The inverse of _learned_split, last axis first; missing subbands are zeros."""
-    ref = next(iter(d.values()))
-    if len({tuple(t.shape) for t in d.values()}) > 1:
-        raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
-                         f"got { {key: tuple(t.shape) for key, t in d.items()} }")
-    k = len(spec.axes)
-    unknown = set(d) - {"".join(c) for c in product("ad", repeat=k)}
-    if unknown:
-        raise ValueError(f"Unexpected subband keys {sorted(unknown)} for {k} axes.")
-    for j in reversed(range(k)):
-        f = spec.banks[j].pair(True, ref)
-        prefixes = {key[:j] for key in d}
-        d = {p: _learned_synthesis(d.get(p + "a", jnp.zeros_like(ref)),
-                                   d.get(p + "d", jnp.zeros_like(ref)), f,
-                                   spec.axes[j] - ref.ndim, spec.modes[j]) for p in prefixes}
-        ref = next(iter(d.values()))
-    return d[""]
+def _learned_synthesis_of(a, d, f, axis, mode):
+    """_learned_synthesis with a missing subband (None) as zeros."""
+    return _learned_synthesis(jnp.zeros_like(d) if a is None else a,
+                              jnp.zeros_like(a) if d is None else d, f, axis, mode)
 
 
 class _JaxBackend:
@@ -1018,7 +993,7 @@ class _JaxBackend:
     @staticmethod
     def split(x, spec) -> dict:
         if isinstance(spec, _LearnedSpec):
-            return _learned_split(x, spec)
+            return learned_split(x, spec, _learned_analysis)
         axes, banks, modes = spec
         s = _Spec(tuple(a - x.ndim for a in axes), tuple(banks), tuple(modes))
         sub = _dwtn(x, s, tuple(x.shape[a] for a in axes))
@@ -1026,14 +1001,15 @@ class _JaxBackend:
 
     @staticmethod
     def merge(d: dict, spec):
+        axes = spec.axes if isinstance(spec, _LearnedSpec) else spec[0]
+        unknown = set(d) - set(subband_keys(len(axes)))
+        if unknown:
+            raise ValueError(f"Unexpected subband keys {sorted(unknown)} for {len(axes)} axes.")
         if isinstance(spec, _LearnedSpec):
-            return _learned_merge(d, spec)
+            return learned_merge(d, spec, _learned_synthesis_of)
         axes, banks, modes = spec
         ndim = next(iter(d.values())).ndim
         s = _Spec(tuple(a - ndim for a in axes), tuple(banks), tuple(modes))
-        unknown = set(d) - set(s.keys)
-        if unknown:
-            raise ValueError(f"Unexpected subband keys {sorted(unknown)} for {len(axes)} axes.")
         return _idwtn(tuple(d.get(k) for k in s.keys), s)
 
 

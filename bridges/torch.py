@@ -80,7 +80,7 @@ from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode, per_
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
 from . import _torch_ops as _ops
-from ._frontend import Frontend, subband_keys
+from ._frontend import Frontend, learned_merge, learned_split, subband_keys
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
@@ -174,29 +174,12 @@ class _Learned:
         self.axes, self.banks, self.modes = tuple(axes), tuple(banks), tuple(modes)
 
 
-def _learned_split(x: torch.Tensor, spec: _Learned) -> dict:
-    """One level over the spec's axes: each axis splits every subband so far."""
-    sub = {"": x}
-    for axis, bank, mode in zip(spec.axes, spec.banks, spec.modes):
-        f, static = bank.pair(False, x), (axis - x.ndim, mode)
-        sub = {key + letter: half for key, t in sub.items()
-               for letter, half in zip("ad", _ops.ANALYSIS(static, t, f))}
-    return sub
+def _learned_analysis(t, f, axis, mode):
+    return _ops.ANALYSIS((axis, mode), t, f)
 
 
-def _learned_merge(d: dict, spec: _Learned) -> torch.Tensor:
-    """The inverse of _learned_split, last axis first; missing subbands are zeros
-    (None to the operations: they cost nothing)."""
-    ref = next(iter(d.values()))
-    if len({tuple(t.shape) for t in d.values()}) > 1:
-        raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
-                         f"got { {key: tuple(t.shape) for key, t in d.items()} }")
-    k = len(spec.axes)
-    for j in reversed(range(k)):
-        f, static = spec.banks[j].pair(True, ref), (spec.axes[j] - ref.ndim, spec.modes[j])
-        prefixes = {key[:j] for key in d}
-        d = {p: _ops.SYNTHESIS(static, d.get(p + "a"), d.get(p + "d"), f)[0] for p in prefixes}
-    return d[""]
+def _learned_synthesis(a, d, f, axis, mode):  # (None subbands cost nothing)
+    return _ops.SYNTHESIS((axis, mode), a, d, f)[0]
 
 
 # --- the operations the frontend calls (module attributes, looked up per call) ---------
@@ -314,7 +297,7 @@ class _TorchBackend:
     @staticmethod
     def split(x, spec) -> dict:
         if isinstance(spec, _Learned):
-            return _learned_split(x, spec)
+            return learned_split(x, spec, _learned_analysis)
         return dict(zip(subband_keys(len(spec[0])), _dwtn_op(x, *spec)))
 
     @staticmethod
@@ -342,7 +325,8 @@ class _TorchBackend:
         if unknown:
             raise ValueError(f"Unexpected subband keys {sorted(unknown)} for {k} axes.")
         if isinstance(spec, _Learned):
-            return _learned_merge({key: v for key, v in d.items() if v is not None}, spec)
+            return learned_merge({key: v for key, v in d.items() if v is not None}, spec,
+                                 _learned_synthesis)
         which = [i for i, key in enumerate(keys) if d.get(key) is not None]
         return _idwtn_op([d[keys[i]] for i in which], which, *spec)
 
