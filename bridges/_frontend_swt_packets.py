@@ -35,6 +35,8 @@ from cuwavelet._shapes import AxisError, coeff_len, dwt_max_level, normalize_axe
 from cuwavelet._stationary import (_as_int, _banks, _forward, _inverse_parts, swt_max_level,
                                    swtn_axes)
 
+from ._docstrings import ADJOINT, numpydoc
+
 
 class StationaryFrontend:
     """swt, iswt, swt2, iswt2, swtn and iswtn of cuwavelet, by name and
@@ -381,13 +383,8 @@ DOCS = {
 }
 
 
-def docstring(name: str, array: str, examples: str, docs=None,
-              gradient: str = "the backward pass is the transform's exact adjoint") -> str:
+def docstring(name: str, array: str, examples: str, docs=None, gradient: str = ADJOINT) -> str:
     """The numpydoc docstring of a bridge's `name` for arrays called `array`
     (its summary, parameters and returns from `docs`, default DOCS; how it
     is differentiated: `gradient`)."""
-    summary, params, returns = (DOCS if docs is None else docs)[name]
-    body = (f"{summary}\n\n    Differentiable: {gradient}.\n\n"
-            f"    Parameters\n    ----------\n    {params}\n\n    Returns\n"
-            f"    -------\n    {returns}\n\n    Examples\n    --------\n{examples}")
-    return body.replace("{array}", array).replace("{{", "{").replace("}}", "}")
+    return numpydoc(DOCS if docs is None else docs, name, array, examples, gradient)

@@ -148,6 +148,7 @@ from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adj
                                    swtn_levels_adjoint)
 
 from ._frontend import Frontend, learned_merge, learned_split, subband_keys
+from ._docstrings import DWT_DOCS, DWT_GRADIENT, numpydoc
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
@@ -1044,9 +1045,128 @@ class _JaxBackend:
 _backend = _JaxBackend()
 _api = Frontend(_backend)
 _swt_api, _packet_api = StationaryFrontend(_backend), PacketFrontend(_backend)
-dwt, idwt, dwtn, idwtn, dwt2, idwt2 = _api.dwt, _api.idwt, _api.dwtn, _api.idwtn, _api.dwt2, _api.idwt2
-wavedec, waverec, wavedec2, waverec2 = _api.wavedec, _api.waverec, _api.wavedec2, _api.waverec2
-wavedecn, waverecn = _api.wavedecn, _api.waverecn
+
+
+# --- the DWT family (docstrings: bridges._docstrings) --------------------------------------
+
+def dwt(data, wavelet, mode="symmetric", axis=-1) -> tuple:
+    return _api.dwt(data, wavelet, mode, axis)
+
+
+def idwt(cA, cD, wavelet, mode="symmetric", axis=-1) -> jax.Array:
+    return _api.idwt(cA, cD, wavelet, mode, axis)
+
+
+def wavedec(data, wavelet, mode="symmetric", level=None, axis=-1) -> list:
+    return _api.wavedec(data, wavelet, mode, level, axis)
+
+
+def waverec(coeffs, wavelet, mode="symmetric", axis=-1) -> jax.Array:
+    return _api.waverec(coeffs, wavelet, mode, axis)
+
+
+def dwt2(data, wavelet, mode="symmetric", axes=(-2, -1)) -> tuple:
+    return _api.dwt2(data, wavelet, mode, axes)
+
+
+def idwt2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)) -> jax.Array:
+    return _api.idwt2(coeffs, wavelet, mode, axes)
+
+
+def wavedec2(data, wavelet, mode="symmetric", level=None, axes=(-2, -1)) -> list:
+    return _api.wavedec2(data, wavelet, mode, level, axes)
+
+
+def waverec2(coeffs, wavelet, mode="symmetric", axes=(-2, -1)) -> jax.Array:
+    return _api.waverec2(coeffs, wavelet, mode, axes)
+
+
+def dwtn(data, wavelet, mode="symmetric", axes=None) -> dict:
+    return _api.dwtn(data, wavelet, mode, axes)
+
+
+def idwtn(coeffs, wavelet, mode="symmetric", axes=None) -> jax.Array:
+    return _api.idwtn(coeffs, wavelet, mode, axes)
+
+
+def wavedecn(data, wavelet, mode="symmetric", level=None, axes=None) -> list:
+    return _api.wavedecn(data, wavelet, mode, level, axes)
+
+
+def waverecn(coeffs, wavelet, mode="symmetric", axes=None) -> jax.Array:
+    return _api.waverecn(coeffs, wavelet, mode, axes)
+
+
+_DWT_EXAMPLES = {
+    "dwt": """    >>> import jax, jax.numpy as jnp
+    >>> cA, cD = dwt(jnp.ones((2, 8)), "db2", "periodization")
+    >>> cA.shape, float(jnp.abs(cD).max()) < 1e-6
+    ((2, 4), True)
+    >>> g = jax.grad(lambda x: dwt(x, "haar")[0].sum())(jnp.ones(4))  # the adjoint
+    >>> [round(v, 6) for v in g.tolist()]
+    [0.707107, 0.707107, 0.707107, 0.707107]
+""",
+    "idwt": """    >>> import jax.numpy as jnp
+    >>> x = jnp.arange(6.0)
+    >>> bool(jnp.allclose(idwt(*dwt(x, "db2"), "db2"), x, atol=1e-5))
+    True
+""",
+    "wavedec": """    >>> import jax.numpy as jnp
+    >>> c = wavedec(jnp.zeros((4, 64)), "db2", level=3)
+    >>> [t.shape for t in c]
+    [(4, 10), (4, 10), (4, 18), (4, 33)]
+""",
+    "waverec": """    >>> import jax, jax.numpy as jnp
+    >>> x = jax.random.normal(jax.random.PRNGKey(0), (3, 50))
+    >>> bool(jnp.allclose(waverec(wavedec(x, "sym4", level=2), "sym4"), x, atol=1e-5))
+    True
+    >>> rec = jax.jit(lambda x: waverec(wavedec(x, "sym4", level=2), "sym4"))
+    >>> bool(jnp.allclose(rec(x), x, atol=1e-5))
+    True
+""",
+    "dwt2": """    >>> import jax.numpy as jnp
+    >>> cA, (cH, cV, cD) = dwt2(jnp.ones((3, 8, 8)), "haar")
+    >>> cA.shape, float(jnp.abs(cH).max())
+    ((3, 4, 4), 0.0)
+""",
+    "idwt2": """    >>> import jax.numpy as jnp
+    >>> x = jnp.arange(36.0).reshape(6, 6)
+    >>> bool(jnp.allclose(idwt2(dwt2(x, "db1"), "db1"), x, atol=1e-4))
+    True
+""",
+    "wavedec2": """    >>> import jax.numpy as jnp
+    >>> c = wavedec2(jnp.zeros((2, 32, 32)), "db2", level=2)
+    >>> c[0].shape, len(c)
+    ((2, 10, 10), 3)
+""",
+    "waverec2": """    >>> import jax, jax.numpy as jnp
+    >>> x = jax.random.normal(jax.random.PRNGKey(0), (2, 20, 18))
+    >>> bool(jnp.allclose(waverec2(wavedec2(x, "db2", level=2), "db2"), x, atol=1e-5))
+    True
+""",
+    "dwtn": """    >>> import jax.numpy as jnp
+    >>> sorted(dwtn(jnp.ones((4, 4, 4)), "haar"))
+    ['aaa', 'aad', 'ada', 'add', 'daa', 'dad', 'dda', 'ddd']
+""",
+    "idwtn": """    >>> import jax.numpy as jnp
+    >>> x = jnp.arange(24.0).reshape(4, 6)
+    >>> y = idwtn(dwtn(x, "db2", "periodization"), "db2", "periodization")
+    >>> bool(jnp.allclose(y, x, atol=1e-4))
+    True
+""",
+    "wavedecn": """    >>> import jax.numpy as jnp
+    >>> c = wavedecn(jnp.ones((8, 8, 8)), "haar", level=2)
+    >>> c[0].shape, sorted(c[1])[:2]
+    ((2, 2, 2), ['aad', 'ada'])
+""",
+    "waverecn": """    >>> import jax.numpy as jnp
+    >>> x = jnp.arange(60.0).reshape(6, 10)
+    >>> bool(jnp.allclose(waverecn(wavedecn(x, "db1", level=1), "db1"), x, atol=1e-4))
+    True
+""",
+}
+for _name, _example in _DWT_EXAMPLES.items():
+    globals()[_name].__doc__ = numpydoc(DWT_DOCS, _name, "jax.Array", _example, DWT_GRADIENT)
 
 
 # --- stationary and packet transforms (docstrings: bridges._frontend_swt_packets) ---------

@@ -81,6 +81,7 @@ from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
 from . import _torch_ops as _ops
 from ._frontend import Frontend, learned_merge, learned_split, subband_keys
+from ._docstrings import DWT_DOCS, DWT_GRADIENT, numpydoc
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
@@ -373,370 +374,119 @@ _swt_api, _packet_api = StationaryFrontend(_backend), PacketFrontend(_backend)
 _PERIODIZATION = MODES.index("periodization")
 
 
-# --- the public functions ----------------------------------------------------------------
-
-_WAVELET_DOC = """wavelet : str, pywt.Wavelet, filter bank or a sequence of them
-        A name from ``pywt.wavelist(kind="discrete")``, a ``pywt.Wavelet``, a
-        filter bank ``(dec_lo, dec_hi, rec_lo, rec_hi)`` of numbers, or of
-        tensors (a learned filter bank: gradients reach the filters), or one
-        per axis."""
-
+# --- the DWT family (docstrings: bridges._docstrings) --------------------------------------
 
 def dwt(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
         axis: int = -1) -> tuple:
-    """Single-level discrete wavelet transform along one axis (``pywt.dwt``).
-
-    Parameters
-    ----------
-    data : torch.Tensor
-        Any shape; every dimension but `axis` is a batch dimension.
-    {wavelet}
-    mode : str
-        Boundary extension (pywt's nine modes and their aliases).
-    axis : int
-        The transformed axis.
-
-    Returns
-    -------
-    (cA, cD) : tuple of torch.Tensor
-        Approximation and detail coefficients.
-
-    Examples
-    --------
-    >>> cA, cD = dwt(torch.ones(2, 8, dtype=torch.float64), "db2", "periodization")
-    >>> cA.shape, float(cD.abs().max()) < 1e-12
-    (torch.Size([2, 4]), True)
-    """
     return _api.dwt(data, wavelet, mode, axis)
 
 
 def idwt(cA: torch.Tensor | None, cD: torch.Tensor | None, wavelet: Wavelet,
          mode: Mode = "symmetric", axis: int = -1) -> torch.Tensor:
-    """Single-level inverse discrete wavelet transform (``pywt.idwt``).
-
-    Parameters
-    ----------
-    cA, cD : torch.Tensor or None
-        Approximation and detail coefficients of one shape; None is zeros.
-    {wavelet}
-    mode : str
-        Boundary extension the coefficients were made with.
-    axis : int
-        The transformed axis.
-
-    Returns
-    -------
-    torch.Tensor
-        The reconstruction (``2 * n - F + 2`` samples along `axis`; ``2 * n``
-        in periodization).
-
-    Examples
-    --------
-    >>> x = torch.arange(6, dtype=torch.float64)
-    >>> torch.allclose(idwt(*dwt(x, "db2"), "db2"), x)
-    True
-    """
     return _api.idwt(cA, cD, wavelet, mode, axis)
 
 
 def wavedec(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
             level: int | None = None, axis: int = -1) -> list:
-    """Multilevel 1D discrete wavelet transform (``pywt.wavedec``).
-
-    Parameters
-    ----------
-    data : torch.Tensor
-        Any shape; every dimension but `axis` is a batch dimension.
-    {wavelet}
-    mode : str
-        Boundary extension.
-    level : int or None
-        Decomposition level; None is pywt's maximum useful level.
-    axis : int
-        The transformed axis.
-
-    Returns
-    -------
-    list of torch.Tensor
-        ``[cA_n, cD_n, ..., cD_1]``.
-
-    Examples
-    --------
-    >>> c = wavedec(torch.randn(4, 64), "db2", level=3)
-    >>> [tuple(t.shape) for t in c]
-    [(4, 10), (4, 10), (4, 18), (4, 33)]
-    """
     return _api.wavedec(data, wavelet, mode, level, axis)
 
 
 def waverec(coeffs: Sequence, wavelet: Wavelet, mode: Mode = "symmetric",
             axis: int = -1) -> torch.Tensor:
-    """Multilevel 1D inverse discrete wavelet transform (``pywt.waverec``).
-
-    Parameters
-    ----------
-    coeffs : list of torch.Tensor
-        ``[cA_n, cD_n, ..., cD_1]`` as `wavedec` returns it (details may be
-        None: zeros). An approximation one sample longer than the next detail
-        along `axis` is trimmed, as pywt does; any other mismatch is a
-        ValueError.
-    {wavelet}
-    mode : str
-        Boundary extension.
-    axis : int
-        The transformed axis.
-
-    Returns
-    -------
-    torch.Tensor
-        The reconstruction.
-
-    Examples
-    --------
-    >>> x = torch.randn(3, 50, dtype=torch.float64)
-    >>> torch.allclose(waverec(wavedec(x, "sym4", level=2), "sym4"), x)
-    True
-    """
     return _api.waverec(coeffs, wavelet, mode, axis)
 
 
 def dwt2(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
          axes: Sequence[int] = (-2, -1)) -> tuple:
-    """Single-level 2D discrete wavelet transform (``pywt.dwt2``).
-
-    Parameters
-    ----------
-    data : torch.Tensor
-        At least 2-D; dimensions outside `axes` are batch dimensions.
-    {wavelet}
-    mode : str or sequence of str
-        Boundary extension (or one per axis).
-    axes : pair of int
-        The transformed axes.
-
-    Returns
-    -------
-    (cA, (cH, cV, cD)) : tuple
-        ``cH`` is the detail along ``axes[0]``.
-
-    Examples
-    --------
-    >>> cA, (cH, cV, cD) = dwt2(torch.ones(3, 8, 8), "haar")
-    >>> tuple(cA.shape), float(cH.abs().max())
-    ((3, 4, 4), 0.0)
-    """
     return _api.dwt2(data, wavelet, mode, axes)
 
 
 def idwt2(coeffs: tuple, wavelet: Wavelet, mode: Mode = "symmetric",
           axes: Sequence[int] = (-2, -1)) -> torch.Tensor:
-    """Single-level 2D inverse discrete wavelet transform (``pywt.idwt2``).
-
-    Parameters
-    ----------
-    coeffs : tuple
-        ``(cA, (cH, cV, cD))``; None entries are zeros.
-    {wavelet}
-    mode : str or sequence of str
-        Boundary extension (or one per axis).
-    axes : pair of int
-        The transformed axes.
-
-    Returns
-    -------
-    torch.Tensor
-        The reconstruction.
-
-    Examples
-    --------
-    >>> x = torch.randn(2, 6, 6, dtype=torch.float64)
-    >>> torch.allclose(idwt2(dwt2(x, "db1"), "db1"), x)
-    True
-    """
     return _api.idwt2(coeffs, wavelet, mode, axes)
 
 
 def wavedec2(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
              level: int | None = None, axes: Sequence[int] = (-2, -1)) -> list:
-    """Multilevel 2D discrete wavelet transform (``pywt.wavedec2``).
-
-    Parameters
-    ----------
-    data : torch.Tensor
-        At least 2-D; dimensions outside `axes` are batch dimensions.
-    {wavelet}
-    mode : str or sequence of str
-        Boundary extension (or one per axis).
-    level : int or None
-        Decomposition level; None is pywt's maximum useful level.
-    axes : pair of int
-        The transformed axes.
-
-    Returns
-    -------
-    list
-        ``[cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]``.
-
-    Examples
-    --------
-    >>> c = wavedec2(torch.randn(2, 32, 32), "db2", level=2)
-    >>> tuple(c[0].shape), len(c)
-    ((2, 10, 10), 3)
-    """
     return _api.wavedec2(data, wavelet, mode, level, axes)
 
 
 def waverec2(coeffs: Sequence, wavelet: Wavelet, mode: Mode = "symmetric",
              axes: Sequence[int] = (-2, -1)) -> torch.Tensor:
-    """Multilevel 2D inverse discrete wavelet transform (``pywt.waverec2``).
-
-    Parameters
-    ----------
-    coeffs : list
-        ``[cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]``; None details
-        are zeros. An approximation one sample longer than the next level's
-        details along a transformed axis is trimmed (pywt's rule); any other
-        mismatch is a ValueError.
-    {wavelet}
-    mode : str or sequence of str
-        Boundary extension (or one per axis).
-    axes : pair of int
-        The transformed axes.
-
-    Returns
-    -------
-    torch.Tensor
-        The reconstruction.
-
-    Examples
-    --------
-    >>> x = torch.randn(2, 20, 18, dtype=torch.float64)
-    >>> torch.allclose(waverec2(wavedec2(x, "db2", level=2), "db2"), x)
-    True
-    """
     return _api.waverec2(coeffs, wavelet, mode, axes)
 
 
 def dwtn(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
          axes: Sequence[int] | None = None) -> dict:
-    """Single-level nD discrete wavelet transform (``pywt.dwtn``).
-
-    Parameters
-    ----------
-    data : torch.Tensor
-        Dimensions outside `axes` are batch dimensions.
-    {wavelet}
-    mode : str or sequence of str
-        Boundary extension (or one per axis).
-    axes : sequence of int or None
-        The transformed axes (None: all).
-
-    Returns
-    -------
-    dict
-        ``{key: subband}``, one letter per axis in axes order (``'a'`` low
-        pass, ``'d'`` high pass).
-
-    Examples
-    --------
-    >>> sorted(dwtn(torch.randn(4, 4, 4), "haar"))
-    ['aaa', 'aad', 'ada', 'add', 'daa', 'dad', 'dda', 'ddd']
-    """
     return _api.dwtn(data, wavelet, mode, axes)
 
 
 def idwtn(coeffs: dict, wavelet: Wavelet, mode: Mode = "symmetric",
           axes: Sequence[int] | None = None) -> torch.Tensor:
-    """Single-level nD inverse discrete wavelet transform (``pywt.idwtn``).
-
-    Parameters
-    ----------
-    coeffs : dict
-        ``{key: subband}`` as `dwtn` returns it; missing or None subbands are
-        zeros.
-    {wavelet}
-    mode : str or sequence of str
-        Boundary extension (or one per axis).
-    axes : sequence of int or None
-        The transformed axes (None: the first ``len(key)`` axes).
-
-    Returns
-    -------
-    torch.Tensor
-        The reconstruction.
-
-    Examples
-    --------
-    >>> x = torch.randn(4, 6, dtype=torch.float64)
-    >>> torch.allclose(idwtn(dwtn(x, "db2", "periodization"), "db2", "periodization"), x)
-    True
-    """
     return _api.idwtn(coeffs, wavelet, mode, axes)
 
 
 def wavedecn(data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",
              level: int | None = None, axes: Sequence[int] | None = None) -> list:
-    """Multilevel nD discrete wavelet transform (``pywt.wavedecn``).
-
-    Parameters
-    ----------
-    data : torch.Tensor
-        Dimensions outside `axes` are batch dimensions.
-    {wavelet}
-    mode : str or sequence of str
-        Boundary extension (or one per axis).
-    level : int or None
-        Decomposition level; None is pywt's maximum useful level.
-    axes : sequence of int or None
-        The transformed axes (None: all).
-
-    Returns
-    -------
-    list
-        ``[cA_n, {key: detail}_n, ..., {key: detail}_1]``.
-
-    Examples
-    --------
-    >>> c = wavedecn(torch.randn(8, 8, 8), "haar", level=2)
-    >>> tuple(c[0].shape), sorted(c[1])[:2]
-    ((2, 2, 2), ['aad', 'ada'])
-    """
     return _api.wavedecn(data, wavelet, mode, level, axes)
 
 
 def waverecn(coeffs: Sequence, wavelet: Wavelet, mode: Mode = "symmetric",
              axes: Sequence[int] | None = None) -> torch.Tensor:
-    """Multilevel nD inverse discrete wavelet transform (``pywt.waverecn``).
-
-    Parameters
-    ----------
-    coeffs : list
-        ``[cA_n, {key: detail}_n, ..., {key: detail}_1]`` as `wavedecn`
-        returns it.
-    {wavelet}
-    mode : str or sequence of str
-        Boundary extension (or one per axis).
-    axes : sequence of int or None
-        The transformed axes (None: all).
-
-    Returns
-    -------
-    torch.Tensor
-        The reconstruction.
-
-    Examples
-    --------
-    >>> x = torch.randn(6, 10, dtype=torch.float64)
-    >>> torch.allclose(waverecn(wavedecn(x, "db1", level=1), "db1"), x)
-    True
-    """
     return _api.waverecn(coeffs, wavelet, mode, axes)
 
 
-for _fn in (dwt, idwt, wavedec, waverec, dwt2, idwt2, wavedec2, waverec2, dwtn, idwtn, wavedecn,
-            waverecn):
-    _fn.__doc__ = _fn.__doc__.replace("{wavelet}", _WAVELET_DOC)
-del _fn
+_DWT_EXAMPLES = {
+    "dwt": """    >>> cA, cD = dwt(torch.ones(2, 8, dtype=torch.float64), "db2", "periodization")
+    >>> cA.shape, float(cD.abs().max()) < 1e-12
+    (torch.Size([2, 4]), True)
+""",
+    "idwt": """    >>> x = torch.arange(6, dtype=torch.float64)
+    >>> torch.allclose(idwt(*dwt(x, "db2"), "db2"), x)
+    True
+""",
+    "wavedec": """    >>> c = wavedec(torch.randn(4, 64), "db2", level=3)
+    >>> [tuple(t.shape) for t in c]
+    [(4, 10), (4, 10), (4, 18), (4, 33)]
+""",
+    "waverec": """    >>> x = torch.randn(3, 50, dtype=torch.float64)
+    >>> torch.allclose(waverec(wavedec(x, "sym4", level=2), "sym4"), x)
+    True
+""",
+    "dwt2": """    >>> cA, (cH, cV, cD) = dwt2(torch.ones(3, 8, 8), "haar")
+    >>> tuple(cA.shape), float(cH.abs().max())
+    ((3, 4, 4), 0.0)
+""",
+    "idwt2": """    >>> x = torch.randn(2, 6, 6, dtype=torch.float64)
+    >>> torch.allclose(idwt2(dwt2(x, "db1"), "db1"), x)
+    True
+""",
+    "wavedec2": """    >>> c = wavedec2(torch.randn(2, 32, 32), "db2", level=2)
+    >>> tuple(c[0].shape), len(c)
+    ((2, 10, 10), 3)
+""",
+    "waverec2": """    >>> x = torch.randn(2, 20, 18, dtype=torch.float64)
+    >>> torch.allclose(waverec2(wavedec2(x, "db2", level=2), "db2"), x)
+    True
+""",
+    "dwtn": """    >>> sorted(dwtn(torch.randn(4, 4, 4), "haar"))
+    ['aaa', 'aad', 'ada', 'add', 'daa', 'dad', 'dda', 'ddd']
+""",
+    "idwtn": """    >>> x = torch.randn(4, 6, dtype=torch.float64)
+    >>> torch.allclose(idwtn(dwtn(x, "db2", "periodization"), "db2", "periodization"), x)
+    True
+""",
+    "wavedecn": """    >>> c = wavedecn(torch.randn(8, 8, 8), "haar", level=2)
+    >>> tuple(c[0].shape), sorted(c[1])[:2]
+    ((2, 2, 2), ['aad', 'ada'])
+""",
+    "waverecn": """    >>> x = torch.randn(6, 10, dtype=torch.float64)
+    >>> torch.allclose(waverecn(wavedecn(x, "db1", level=1), "db1"), x)
+    True
+""",
+}
+for _name, _example in _DWT_EXAMPLES.items():
+    globals()[_name].__doc__ = numpydoc(DWT_DOCS, _name, "torch.Tensor", _example, DWT_GRADIENT)
 
 
 # --- stationary and packet transforms (docstrings: bridges._frontend_swt_packets) ---------

@@ -51,18 +51,10 @@ def _bridge_modules():
     return modules
 
 
-# The bridges' functions with full numpydoc docstrings (the DWT functions of
-# bridges.jax are the shared front end's methods, documented by bridges.torch's).
-BRIDGE_DOCUMENTED = ("swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "packet_decompose",
-                     "packet_reconstruct", "pad", "mra", "mra2", "mran", "imra", "imra2", "imran",
-                     "threshold", "threshold_firm", "coeffs_to_array", "array_to_coeffs",
-                     "ravel_coeffs", "unravel_coeffs", "downcoef", "upcoef", "fswavedecn",
-                     "fswaverecn")
-
-
 def _bridge_functions():
+    """Every public function of each bridge (its nn modules are classes)."""
     return [pytest.param(getattr(m, n), id=f"{m.__name__}.{n}") for m in _bridge_modules()
-            for n in BRIDGE_DOCUMENTED]
+            for n in m.__all__ if not inspect.isclass(getattr(m, n))]
 
 
 @pytest.mark.parametrize("fn", _public_functions() + _bridge_functions())
