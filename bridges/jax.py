@@ -136,7 +136,7 @@ from cuwavelet import _padding
 from cuwavelet._docs import shared_docs
 from cuwavelet._arrays import allocator, array_module
 from cuwavelet._program import results_into
-from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
+from cuwavelet._packets import (BaseNode, TreeArrays, _level_shapes, decompose_level, decompose_level_adjoint,
                                 reconstruct_level, reconstruct_level_adjoint,
                                 untrimmed_data_shape, untrimmed_level_shapes)
 from cuwavelet._filter_grad import analysis_filter_grad, synthesis_filter_grad
@@ -151,13 +151,15 @@ from ._frontend import Frontend, learned_merge, learned_split, subband_keys
 from ._docstrings import DWT_DOCS, DWT_GRADIENT, numpydoc
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
+from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "swt2", "iswt2", "swtn",
-           "iswtn", "packet_decompose", "packet_reconstruct", "mra", "mra2", "mran", "imra",
+           "iswtn", "packet_decompose", "packet_reconstruct", "WaveletPacket", "WaveletPacket2D",
+           "WaveletPacketND", "mra", "mra2", "mran", "imra",
            "imra2", "imran", "threshold", "threshold_firm", "pad",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
            "downcoef", "upcoef", "fswavedecn", "fswaverecn"]
@@ -1259,6 +1261,49 @@ _EXAMPLES = {
 for _name, _example in _EXAMPLES.items():
     globals()[_name].__doc__ = docstring(_name, "jax.Array", _example)
 del _name, _example
+
+
+# --- wavelet packet trees (bridges._frontend_packet_trees) -------------------------------
+
+def _tree_node_dtype(data):
+    """The dtype a node set to `data` keeps: its own where inexact (this
+    bridge's transforms keep it), JAX's default float otherwise."""
+    array = jnp.asarray(data.data if isinstance(data, BaseNode) else data)
+    return array.dtype if jnp.issubdtype(array.dtype, jnp.inexact) else jnp.asarray(0.0).dtype
+
+
+WaveletPacket, WaveletPacket2D, WaveletPacketND = packet_trees(
+    TreeArrays(jnp.asarray, _tree_node_dtype, lambda a, dtype: a.astype(dtype), dwt, dwt2, dwtn,
+               idwtn, tree_wavelet(lambda f: isinstance(f, jax.Array))),
+    __name__, "jax.Array", {
+        "WaveletPacket": """    >>> import jax, jax.numpy as jnp
+    >>> x = jnp.arange(1.0, 9.0)
+    >>> wp = WaveletPacket(x, "db1", mode="symmetric")
+    >>> [round(v, 5) for v in wp["ad"].data.tolist()]
+    [-2.0, -2.0]
+    >>> [node.path for node in wp.get_level(2, "freq")]
+    ['aa', 'ad', 'dd', 'da']
+    >>> energy = lambda x: (WaveletPacket(x, "db1", "symmetric")["aa"].data ** 2).sum()
+    >>> [round(v, 5) for v in jax.grad(energy)(x).tolist()]  # through the adjoints
+    [5.0, 5.0, 5.0, 5.0, 13.0, 13.0, 13.0, 13.0]
+""",
+        "WaveletPacket2D": """    >>> import jax.numpy as jnp
+    >>> x = jnp.outer(jnp.arange(8.0), jnp.ones(8))
+    >>> wp = WaveletPacket2D(x, "db1", mode="symmetric")
+    >>> len(wp.get_level(2))
+    16
+    >>> bool(jnp.allclose(wp.reconstruct(), x, atol=1e-5))
+    True
+""",
+        "WaveletPacketND": """    >>> import jax.numpy as jnp
+    >>> x = jnp.arange(64.0).reshape(4, 4, 4)
+    >>> wp = WaveletPacketND(x, "db1", mode="symmetric")
+    >>> len(wp.get_level(1)), wp["ddd"].data.shape
+    (8, (2, 2, 2))
+    >>> bool(jnp.allclose(wp.reconstruct(), x, atol=1e-4))
+    True
+""",
+    })
 
 
 # --- multiresolution analysis (docstrings: bridges._frontend_mra) -------------------------

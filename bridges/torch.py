@@ -76,6 +76,7 @@ from torch import nn
 
 from cuwavelet import _padding
 from cuwavelet._docs import shared_docs
+from cuwavelet._packets import BaseNode, TreeArrays
 from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode, per_axis
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
@@ -84,6 +85,7 @@ from ._frontend import Frontend, learned_merge, learned_split, subband_keys
 from ._docstrings import DWT_DOCS, DWT_GRADIENT, numpydoc
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
+from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
@@ -91,8 +93,9 @@ from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as p
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn",
-           "packet_decompose", "packet_reconstruct", "mra", "mra2", "mran", "imra", "imra2",
-           "imran", "threshold", "threshold_firm", "pad",
+           "packet_decompose", "packet_reconstruct",
+           "WaveletPacket", "WaveletPacket2D", "WaveletPacketND",
+           "mra", "mra2", "mran", "imra", "imra2", "imran", "threshold", "threshold_firm", "pad",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
            "downcoef", "upcoef", "fswavedecn", "fswaverecn",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
@@ -633,6 +636,54 @@ _EXAMPLES = {
 for _name, _example in _EXAMPLES.items():
     globals()[_name].__doc__ = docstring(_name, "torch.Tensor", _example)
 del _name, _example
+
+
+# --- wavelet packet trees (bridges._frontend_packet_trees) -------------------------------
+
+def _as_tree_tensor(data) -> torch.Tensor:
+    if isinstance(data, torch.Tensor):
+        return data
+    if hasattr(data, "__cuda_array_interface__"):  # a CuPy array: shared, not copied
+        return torch.as_tensor(data)
+    return torch.as_tensor(np.asarray(data))  # pywt's np.asarray: lists are float64
+
+
+def _tree_node_dtype(data) -> torch.dtype:
+    """The dtype a node set to `data` keeps: its own where floating or complex
+    (this bridge's transforms keep it), float64 otherwise."""
+    tensor = _as_tree_tensor(data.data if isinstance(data, BaseNode) else data)
+    return tensor.dtype if tensor.is_floating_point() or tensor.is_complex() else torch.float64
+
+
+WaveletPacket, WaveletPacket2D, WaveletPacketND = packet_trees(
+    TreeArrays(_as_tree_tensor, _tree_node_dtype, lambda t, dtype: t.to(dtype), dwt, dwt2, dwtn,
+               idwtn, tree_wavelet(lambda f: isinstance(f, torch.Tensor))),
+    __name__, "torch.Tensor", {
+        "WaveletPacket": """    >>> x = torch.arange(1.0, 9.0, dtype=torch.float64, requires_grad=True)
+    >>> wp = WaveletPacket(x, "db1", mode="symmetric")
+    >>> wp["ad"].data.round(decimals=6).tolist(), wp["ad"].data.requires_grad
+    ([-2.0, -2.0], True)
+    >>> [node.path for node in wp.get_level(2, "freq")]
+    ['aa', 'ad', 'dd', 'da']
+    >>> wp["aa"].data.sum().backward()  # through the adjoints
+    >>> x.grad.round(decimals=6).tolist()
+    [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+""",
+        "WaveletPacket2D": """    >>> x = torch.outer(torch.arange(8.0, dtype=torch.float64), torch.ones(8, dtype=torch.float64))
+    >>> wp = WaveletPacket2D(x, "db1", mode="symmetric")
+    >>> len(wp.get_level(2))
+    16
+    >>> torch.allclose(wp.reconstruct(), x)
+    True
+""",
+        "WaveletPacketND": """    >>> x = torch.arange(64.0, dtype=torch.float64).reshape(4, 4, 4)
+    >>> wp = WaveletPacketND(x, "db1", mode="symmetric")
+    >>> len(wp.get_level(1)), tuple(wp["ddd"].data.shape)
+    (8, (2, 2, 2))
+    >>> torch.allclose(wp.reconstruct(), x)
+    True
+""",
+    })
 
 
 # --- multiresolution analysis (docstrings: bridges._frontend_mra) -------------------------

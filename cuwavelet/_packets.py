@@ -15,8 +15,11 @@ nodes' arrays are views of those level arrays (in-place edits go through),
 and where an untouched level is merged back, no copy is made.
 
 Trees may hold NumPy or CuPy arrays; any dimensions beyond the transformed
-axes are a batch. On Dask arrays everything stays lazy: the trees decompose and
-reconstruct node by node through the lazy transforms (_reconstruct_lazily),
+axes are a batch. What a tree does with its arrays is its TreeArrays: the
+bridges' trees (bridges/_frontend_packet_trees.py) hold torch tensors or JAX
+arrays and decompose and reconstruct node by node through the bridges'
+differentiable transforms. On Dask arrays everything stays lazy: the trees decompose and
+reconstruct node by node through the lazy transforms (_reconstruct_node_by_node),
 and the level functions (packet_decompose, packet_reconstruct and their
 adjoints) take the transformed axes whole in every block, a level's rows
 computed by one task per block (_lazy_rows, _lazy_data).
@@ -24,7 +27,9 @@ computed by one task per block (_lazy_rows, _lazy_data).
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from itertools import product
+from typing import Callable
 
 import numpy as np
 import pywt
@@ -71,6 +76,32 @@ def _node_dtype(data):
 
 def _as_node_array(data):
     return data if is_cupy(data) or is_dask(data) else np.asarray(data)
+
+
+@dataclass(frozen=True)
+class TreeArrays:
+    """What a packet tree does with its nodes' arrays. The core's trees hold
+    NumPy, CuPy or Dask arrays (CORE_ARRAYS); a bridge's trees hold its
+    framework's arrays and run its differentiable transforms, so that the
+    nodes' values carry gradients."""
+
+    as_array: Callable   # data (array_like) -> an array of this kind
+    node_dtype: Callable  # data -> the dtype a node's data is kept in (pywt's _check_dtype)
+    cast: Callable       # (array, dtype) -> array
+    dwt: Callable        # pywt's dwt, dwt2, dwtn and idwtn on these arrays
+    dwt2: Callable
+    dwtn: Callable
+    idwtn: Callable
+    # the tree's wavelet as the four transforms take it (a bridge keeps a
+    # bank of its own arrays: learned filters)
+    as_wavelet: Callable = as_pywt_wavelet
+    # levels kept as stacked rows and run by the core's level operations
+    # (otherwise node by node, through the four transforms)
+    batched: bool = False
+
+
+CORE_ARRAYS = TreeArrays(_as_node_array, _node_dtype, lambda a, dtype: a.astype(dtype), dwt, dwt2,
+                         dwtn, idwtn, batched=True)
 
 
 # --- level operations on stacked arrays (rows = nodes, natural order) --------
@@ -501,9 +532,11 @@ class BaseNode:
 
     PART_LEN = None
     PARTS = None
+    ARRAYS = CORE_ARRAYS  # a root's TreeArrays; a node takes its parent's
 
     def __init__(self, parent, data, node_name):
         self.parent = parent
+        self._arrays = type(self).ARRAYS if parent is None else parent._arrays
         if parent is not None:
             self.wavelet = parent.wavelet
             self.mode = parent.mode
@@ -518,7 +551,7 @@ class BaseNode:
             self.path = ""
             self.level = 0
         self.data = data
-        self._data_shape = None if data is None else tuple(_as_node_array(data).shape)
+        self._data_shape = None if data is None else tuple(self._arrays.as_array(data).shape)
         self._row = None  # (level array, row) when the data is a row of a batched level
         self._init_subnodes()
 
@@ -570,7 +603,7 @@ class BaseNode:
         if self._maxlevel is not None:
             return self._maxlevel
         if self.data is not None:
-            return self.level + dwt_max_level(min(_as_node_array(self.data).shape), self.wavelet)
+            return self.level + self._max_level(min(self._arrays.as_array(self.data).shape))
         if evaluate_from == "parent":
             if self.parent is not None:
                 return self.parent._evaluate_maxlevel(evaluate_from)
@@ -582,6 +615,13 @@ class BaseNode:
                     if level is not None:
                         return level
         return None
+
+    def _max_level(self, data_len: int) -> int:
+        """dwt_max_level for the tree's wavelet (a pywt.Wavelet, or a bank of
+        four filters of a framework's arrays)."""
+        wavelet = self.wavelet
+        return dwt_max_level(data_len, wavelet.dec_len if isinstance(wavelet, pywt.Wavelet)
+                             else len(wavelet[0]))
 
     @property
     def maxlevel(self):
@@ -620,7 +660,10 @@ class BaseNode:
         return self._reconstruct(update)
 
     def _reconstruct(self, update):
-        rec = _reconstruct_lazily(self) if _holds_dask_data(self) else _reconstruct_subtree(self)
+        if self._arrays.batched and not _holds_dask_data(self):
+            rec = _reconstruct_subtree(self)
+        else:
+            rec = _reconstruct_node_by_node(self)
         if update:
             self.data = rec
         return rec
@@ -667,10 +710,10 @@ class BaseNode:
             subnode[path[self.PART_LEN:]] = data
         else:
             value = data.data if isinstance(data, (BaseNode, pywt.BaseNode)) else data
-            self.data = _as_node_array(value)
-            dtype = _node_dtype(data)
+            self.data = self._arrays.as_array(value)
+            dtype = self._arrays.node_dtype(data)
             if self.data.dtype != dtype:
-                self.data = self.data.astype(dtype)
+                self.data = self._arrays.cast(self.data, dtype)
 
     def __delitem__(self, path):
         """Remove the node at `path` from the tree."""
@@ -774,7 +817,7 @@ class Node(BaseNode):
                 if self._get_node(part) is None:
                     self._create_subnode(part, None)
         else:
-            data_a, data_d = dwt(self.data, self.wavelet, self.mode, axis=self.axes)
+            data_a, data_d = self._arrays.dwt(self.data, self.wavelet, self.mode, axis=self.axes)
             self._create_subnode(self.A, data_a)
             self._create_subnode(self.D, data_d)
         return self._get_node(self.A), self._get_node(self.D)
@@ -808,7 +851,8 @@ class Node2D(BaseNode):
         if self.is_empty:
             ll = lh = hl = hh = None
         else:
-            ll, (hl, lh, hh) = dwt2(self.data, self.wavelet, self.mode, axes=self.axes)
+            ll, (hl, lh, hh) = self._arrays.dwt2(self.data, self.wavelet, self.mode,
+                                                 axes=self.axes)
         self._create_subnode(self.LL, ll)
         self._create_subnode(self.LH, lh)
         self._create_subnode(self.HL, hl)
@@ -875,7 +919,7 @@ class NodeND(BaseNode):
         if self._maxlevel is not None:
             return self._maxlevel
         if self.data is not None:
-            return self.level + dwt_max_level(min(_as_node_array(self.data).shape), self.wavelet)
+            return self.level + self._max_level(min(self._arrays.as_array(self.data).shape))
         if evaluate_from == "parent":
             if self.parent is not None:
                 return self.parent._evaluate_maxlevel(evaluate_from)
@@ -891,7 +935,7 @@ class NodeND(BaseNode):
         if self.is_empty:
             coeffs = {key: None for key in self.PARTS}
         else:
-            coeffs = dwtn(self.data, self.wavelet, self.mode, axes=self.axes)
+            coeffs = self._arrays.dwtn(self.data, self.wavelet, self.mode, axes=self.axes)
         for key, data in coeffs.items():
             self._create_subnode(key, data)
         return (self._get_node(key) for key in self.PARTS)
@@ -940,24 +984,24 @@ class WaveletPacket(Node):
 
     def __init__(self, data, wavelet, mode="symmetric", maxlevel=None, axis=-1):
         super().__init__(None, data, "")
-        self.wavelet = as_pywt_wavelet(wavelet)
+        self.wavelet = self.ARRAYS.as_wavelet(wavelet)
         self.mode = mode
         self.axes = axis
         if data is not None:
-            data = _as_node_array(data)
+            data = self._arrays.as_array(data)
             if self.axes < 0:
                 self.axes = self.axes + data.ndim
             if not 0 <= self.axes < data.ndim:
                 raise ValueError("Axis greater than data dimensions")
             self.data_size = data.shape
             if maxlevel is None:
-                maxlevel = dwt_max_level(data.shape[self.axes], self.wavelet)
+                maxlevel = self._max_level(data.shape[self.axes])
         else:
             self.data_size = None
         self._maxlevel = maxlevel
 
     def __reduce__(self):
-        return (WaveletPacket, (self.data, self.wavelet, self.mode, self.maxlevel, self.axes))
+        return (type(self), (self.data, self.wavelet, self.mode, self.maxlevel, self.axes))
 
     def reconstruct(self, update=True):
         """The data from the leaves (the root's data if it has no subnodes).
@@ -1028,24 +1072,24 @@ class WaveletPacket2D(Node2D):
 
     def __init__(self, data, wavelet, mode="smooth", maxlevel=None, axes=(-2, -1)):
         super().__init__(None, data, "")
-        self.wavelet = as_pywt_wavelet(wavelet)
+        self.wavelet = self.ARRAYS.as_wavelet(wavelet)
         self.mode = mode
         self.axes = tuple(axes)
         if len(np.unique(self.axes)) != 2:
             raise ValueError("Expected two unique axes.")
         if data is not None:
-            data = _as_node_array(data)
+            data = self._arrays.as_array(data)
             if data.ndim < 2:
                 raise ValueError("WaveletPacket2D requires data with 2 or more dimensions.")
             self.data_size = data.shape
             if maxlevel is None:
-                maxlevel = dwt_max_level(min(data.shape[ax] for ax in self.axes), self.wavelet)
+                maxlevel = self._max_level(min(data.shape[ax] for ax in self.axes))
         else:
             self.data_size = None
         self._maxlevel = maxlevel
 
     def __reduce__(self):
-        return (WaveletPacket2D, (self.data, self.wavelet, self.mode, self.maxlevel, self.axes))
+        return (type(self), (self.data, self.wavelet, self.mode, self.maxlevel, self.axes))
 
     def reconstruct(self, update=True):
         """The data from the leaves; with `update` (default) it replaces the root's data."""
@@ -1108,21 +1152,21 @@ class WaveletPacketND(NodeND):
         if data is None and axes is None:
             raise ValueError("If data is None, axes must be specified")
         if axes is None:
-            axes = range(_as_node_array(data).ndim)
+            axes = range(self.ARRAYS.as_array(data).ndim)
         elif np.isscalar(axes):
             axes = (axes,)
         axes = tuple(axes)
         if len(np.unique(axes)) != len(axes):
             raise ValueError("Expected a set of unique axes.")
         if data is not None:
-            array = _as_node_array(data)
+            array = self.ARRAYS.as_array(data)
             if array.ndim == 0:
                 raise ValueError("data must be at least 1D")
             ndim = array.ndim
         else:
             ndim = len(axes)
         super().__init__(None, data, "", ndim, len(axes))
-        self.wavelet = as_pywt_wavelet(wavelet)
+        self.wavelet = self.ARRAYS.as_wavelet(wavelet)
         self.mode = mode
         self.axes = axes
         self.ndim_transform = len(axes)
@@ -1131,13 +1175,13 @@ class WaveletPacketND(NodeND):
                 raise ValueError("The number of axes exceeds the number of data dimensions.")
             self.data_size = array.shape
             if maxlevel is None:
-                maxlevel = dwt_max_level(min(array.shape[ax] for ax in axes), self.wavelet)
+                maxlevel = self._max_level(min(array.shape[ax] for ax in axes))
         else:
             self.data_size = None
         self._maxlevel = maxlevel
 
     def __reduce__(self):
-        return (WaveletPacketND, (self.data, self.wavelet, self.mode, self.maxlevel, self.axes))
+        return (type(self), (self.data, self.wavelet, self.mode, self.maxlevel, self.axes))
 
     def reconstruct(self, update=True):
         """The data from the leaves; with `update` (default) it replaces the root's data."""
@@ -1187,9 +1231,9 @@ def _decompose_levels(root, to_level):
         return
     frontier = [root]
     while frontier:
-        # (dask data is left to the walk: node by node, each a lazy DWT)
+        # (dask data and a bridge's arrays are left to the walk: node by node)
         todo = [n for n in frontier if n.level < min(to_level, n.maxlevel) and not n.is_empty
-                and not n.has_any_subnode and not is_dask(n.data)]
+                and not n.has_any_subnode and n._arrays.batched and not is_dask(n.data)]
         groups = {}
         for n in todo:
             array = _as_node_array(n.data)
@@ -1290,10 +1334,11 @@ def _holds_dask_data(top) -> bool:
     return False
 
 
-def _reconstruct_lazily(node):
-    """_reconstruct_subtree for trees holding dask arrays: node by node, each
-    node the inverse DWT (lazy on dask arrays) of its subnodes' values, trimmed
-    to the node's original shape; missing subnodes are zeros."""
+def _reconstruct_node_by_node(node):
+    """_reconstruct_subtree for trees holding dask arrays or a bridge's: node
+    by node, each node the inverse DWT (lazy on dask arrays, differentiable on
+    a bridge's) of its subnodes' values, trimmed to the node's original shape;
+    missing subnodes are zeros."""
     if not node.has_any_subnode:
         return node.data
     axes = node._batch_axes()
@@ -1302,11 +1347,12 @@ def _reconstruct_lazily(node):
     coeffs = {}
     for part in node.PARTS:
         sub = node._get_node(part)
-        value = None if sub is None else _reconstruct_lazily(sub)
+        value = None if sub is None else _reconstruct_node_by_node(sub)
         coeffs[format(bits[part], f"0{m}b").replace("0", "a").replace("1", "d")] = value
     if all(v is None for v in coeffs.values()):
         raise ValueError(node._missing_parts_message())
-    return _trimmed_to(idwtn(coeffs, node.wavelet, node.mode, axes=axes), node._data_shape)
+    rec = node._arrays.idwtn(coeffs, node.wavelet, node.mode, axes=axes)
+    return _trimmed_to(rec, node._data_shape)
 
 
 def _merge_group(members, shape, dtype):
