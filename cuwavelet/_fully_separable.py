@@ -364,8 +364,12 @@ def fswaverecn_adjoint(y, like) -> FswavedecnResult:
     """
     from .adjoint import waverec as waverec_adjoint
     _check_result(like, "the adjoint of fswaverecn")
-    g = as_array(y, "y")
-    xp = array_module(g)
+    g = y if is_dask(y) else as_array(y, "y")  # (dask: lazy, waverec's adjoint's blocks)
+    if is_dask(g):
+        import dask.array as da
+        concatenate = da.concatenate
+    else:
+        concatenate = array_module(g).concatenate
     for n in range(len(like.axes) - 1, -1, -1):
         ax = like.axes[n]
         # the array entering this axis' waverec: reconstructed along the axes
@@ -374,5 +378,5 @@ def fswaverecn_adjoint(y, like) -> FswavedecnResult:
         level_shapes = [with_len(entering, ax, sl.stop - sl.start) for sl in like.coeff_slices[n]]
         parts = waverec_adjoint(g, like.wavelets[n], like.modes[n], axis=ax,
                                 coeff_shapes=level_shapes)
-        g = xp.concatenate(parts, axis=ax)
+        g = concatenate(parts, axis=ax)
     return FswavedecnResult(g, like.coeff_slices, like.wavelets, like.modes, like.axes)

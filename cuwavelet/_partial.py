@@ -67,18 +67,22 @@ def _take(n_rec, take):
     return None
 
 
-def _pad(c, axis, width):
-    xp = array_module(c)
-    out = zeros(xp, with_len(c.shape, axis, c.shape[axis] + 2 * width), c.dtype)
-    index = [slice(None)] * c.ndim
-    index[axis] = slice(width, width + c.shape[axis])
-    out[tuple(index)] = c
+def _pad_to(a, axis, left, length):
+    """`a` zero-padded along `axis` to `length`, `left` zeros first (lazily
+    on a dask array)."""
+    if is_dask(a):
+        import dask.array as da
+        right = length - left - a.shape[axis]
+        return da.pad(a, [(left, right) if i == axis else (0, 0) for i in range(a.ndim)])
+    out = zeros(array_module(a), with_len(a.shape, axis, length), a.dtype)
+    index = [slice(None)] * a.ndim
+    index[axis] = slice(left, left + a.shape[axis])
+    out[tuple(index)] = a
     return out
 
 
-def _dask_pad(c, axis, width):
-    import dask.array as da
-    return da.pad(c, [(width, width) if i == axis else (0, 0) for i in range(c.ndim)])
+def _pad(c, axis, width):
+    return _pad_to(c, axis, width, c.shape[axis] + 2 * width)
 
 
 def _crop(a, axis, left, length):
@@ -187,7 +191,7 @@ def upcoef(part, coeffs, wavelet, level=1, take=0, *, axis=None) -> Array:
     bank = as_filter_bank(wavelet)
     if is_dask(coeffs):  # lazy: idwt's blocks (cuwavelet/_dask.py)
         ax = line_axis(coeffs.ndim, axis, "upcoef")
-        return upcoef_steps(part, coeffs, ax, bank.length, level, take, _dask_pad,
+        return upcoef_steps(part, coeffs, ax, bank.length, level, take, _pad,
                             lambda a, d: idwt(a, d, bank, "zero", axis=ax))
     c = as_array(coeffs, "coeffs")
     ax = line_axis(c.ndim, axis, "upcoef")
@@ -257,7 +261,7 @@ def downcoef_adjoint(part, cotangent, wavelet, mode="symmetric", level=1, *, dat
     True
     """
     approx = _part(part)
-    g = as_array(cotangent, "cotangent")
+    g = cotangent if is_dask(cotangent) else as_array(cotangent, "cotangent")
     shape = tuple(int(s) for s in data_shape)
     ax = line_axis(len(shape), axis, "downcoef")
     bank, m = as_filter_bank(wavelet), as_mode(mode)
@@ -267,10 +271,17 @@ def downcoef_adjoint(part, cotangent, wavelet, mode="symmetric", level=1, *, dat
     if tuple(g.shape) != expected:
         raise ValueError(f"coefficient shape mismatch: data of shape {shape} gives coefficients "
                          f"of shape {expected}; the cotangent has {tuple(g.shape)}")
+    if is_dask(g):  # lazy: the blocks of dwt's adjoint (cuwavelet/_dask.py)
+        from .adjoint import dwt as dwt_adjoint
+
+        def step(lo, hi, n):
+            return dwt_adjoint(lo, hi, bank, mode, axis=ax, data_shape=with_len(shape, ax, n))
+    else:
+        def step(lo, hi, n):
+            return analysis_adjoint(lo, hi, bank, m, ax, n)
     for i in range(level - 1, -1, -1):
         keep_lo = approx or i < level - 1
-        g = analysis_adjoint(g if keep_lo else None, None if keep_lo else g, bank, m, ax,
-                             lens[i])
+        g = step(g if keep_lo else None, None if keep_lo else g, lens[i])
     return g
 
 
@@ -311,7 +322,7 @@ def upcoef_adjoint(part, cotangent, wavelet, level=1, take=0, *, coeffs_shape, a
     True
     """
     approx = _part(part)
-    g = as_array(cotangent, "cotangent")
+    g = cotangent if is_dask(cotangent) else as_array(cotangent, "cotangent")
     shape = tuple(int(s) for s in coeffs_shape)
     ax = line_axis(len(shape), axis, "upcoef")
     bank = as_filter_bank(wavelet)
@@ -328,16 +339,16 @@ def upcoef_adjoint(part, cotangent, wavelet, level=1, take=0, *, coeffs_shape, a
                          f"output of shape {expected}; the cotangent has {tuple(g.shape)}")
     if crop is not None:  # the crop's transpose: zeros where samples were dropped
         g = _pad_to(g, ax, crop[0], lens[-1])
+    if is_dask(g):  # lazy: the blocks of idwt's adjoint (cuwavelet/_dask.py)
+        from .adjoint import idwt as idwt_adjoint
+
+        def step(y):
+            return idwt_adjoint(y, bank, "zero", axis=ax)
+    else:
+        def step(y):
+            return synthesis_adjoint(y, bank, ZERO, ax)
     for i in range(level - 1, -1, -1):
-        lo, hi = synthesis_adjoint(g, bank, ZERO, ax)
+        lo, hi = step(g)
         g = _crop(lo if (approx or i > 0) else hi, ax, width, lens[i])
     return g
 
-
-def _pad_to(a, axis, left, length):
-    xp = array_module(a)
-    out = zeros(xp, with_len(a.shape, axis, length), a.dtype)
-    index = [slice(None)] * a.ndim
-    index[axis] = slice(left, left + a.shape[axis])
-    out[tuple(index)] = a
-    return out

@@ -351,6 +351,45 @@ def test_layouts_partial_and_fully_separable_transforms_are_lazy():
         assert isinstance(lazy_result, da.Array)
 
 
+def test_partial_and_fully_separable_adjoints_are_lazy():
+    """cw.adjoint's downcoef, upcoef, fswavedecn and fswaverecn keep Dask
+    cotangents lazy (the poisoned blocks raise if computed at the calls) and
+    give the NumPy adjoints' values (exact: test_partial_transforms.py,
+    test_fully_separable.py)."""
+    x = random((30, 41), seed=9)
+    chunks = (16, 20)
+    as_lazy = lambda a: da.from_array(a, chunks=chunks[:a.ndim])  # noqa: E731
+
+    def check(got, want):
+        assert isinstance(got, da.Array)
+        np.testing.assert_allclose(got.compute(scheduler="synchronous"), want, rtol=RTOL,
+                                   atol=RTOL * np.abs(want).max())
+    for part, mode, level in (("d", "smooth", 2), ("a", "periodization", 3)):
+        g = random(cw.downcoef(part, x, "sym3", mode, level, axis=1).shape, seed=10)
+        check(cw.adjoint.downcoef(part, as_lazy(g), "sym3", mode, level, data_shape=x.shape,
+                                  axis=1),
+              cw.adjoint.downcoef(part, g, "sym3", mode, level, data_shape=x.shape, axis=1))
+    for part, level, take in (("a", 2, 50), ("d", 1, 0)):
+        y = random(cw.upcoef(part, x, "db3", level, take, axis=0).shape, seed=11)
+        check(cw.adjoint.upcoef(part, as_lazy(y), "db3", level, take, coeffs_shape=x.shape,
+                                axis=0),
+              cw.adjoint.upcoef(part, y, "db3", level, take, coeffs_shape=x.shape, axis=0))
+    like = cw.fswavedecn(x, ("db2", "haar"), ("symmetric", "zero"), levels=(2, 1))
+    y = random(cw.fswaverecn(like).shape, seed=12)
+    check(cw.adjoint.fswaverecn(as_lazy(y), like).coeffs, cw.adjoint.fswaverecn(y, like).coeffs)
+    cot = cw.FswavedecnResult(as_lazy(like.coeffs), like.coeff_slices, like.wavelets, like.modes,
+                              like.axes)
+    check(cw.adjoint.fswavedecn(cot, data_shape=x.shape),
+          cw.adjoint.fswavedecn(like, data_shape=x.shape))
+    # nothing computed at the calls
+    poison = da.zeros((30, 42), chunks=chunks).map_blocks(_never, meta=np.empty((0, 0)))
+    for lazy_result in (
+            cw.adjoint.downcoef("a", poison[:, :23], "db2", data_shape=(30, 43), axis=1),
+            cw.adjoint.upcoef("d", poison, "db2", coeffs_shape=(30, 20), axis=1),
+            cw.adjoint.fswaverecn(poison, like).coeffs):
+        assert isinstance(lazy_result, da.Array)
+
+
 def test_numpy_calls_do_not_import_dask():
     code = ("import sys, numpy as np, cuwavelet as cw; cw.wavedec2(np.ones((4, 16, 16)), 'haar'); "
             "cw.waverec([np.ones(8), np.ones(8)], 'haar'); print('dask' in sys.modules)")
