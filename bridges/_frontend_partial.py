@@ -46,7 +46,10 @@ class PartialFrontend:
                                 self.concatenate, self._as_wavelet)
 
     def fswaverecn(self, fswavedecn_result):
-        return fswaverecn_steps(fswavedecn_result, self.dwt.waverec)
+        # the result's pywt.Wavelets enter waverec as their filter banks: graph
+        # capture reads an attribute of a constant, but cannot pass one along
+        return fswaverecn_steps(fswavedecn_result, lambda levels, w, mode, axis:
+                                self.dwt.waverec(levels, w.filter_bank, mode, axis))
 
 
 # --- the public functions' docstrings, shared by the bridges -------------------------

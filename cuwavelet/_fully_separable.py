@@ -229,8 +229,11 @@ def fswavedecn_steps(x, wavelet, mode, levels, axes, wavedec, concatenate,
     arr = x
     for ax, lev, w, m in zip(axes, levels, wavelets, modes):
         coeffs = wavedec(arr, w, mode=m, level=lev, axis=ax)
-        offsets = np.cumsum([0] + [int(c.shape[ax]) for c in coeffs])
-        slices.append([slice(int(offsets[i]), int(offsets[i + 1])) for i in range(len(coeffs))])
+        level_slices, start = [], 0  # (Python ints: graph capture would trace np.cumsum)
+        for c in coeffs:
+            level_slices.append(slice(start, start + int(c.shape[ax])))
+            start += int(c.shape[ax])
+        slices.append(level_slices)
         arr = concatenate(coeffs, ax)
     return FswavedecnResult(arr, slices, [as_wavelet(w) for w in wavelets], modes, axes)
 

@@ -304,7 +304,7 @@ def test_torch_vmap_and_compile():
     def loss(v):
         arr = bt.coeffs_to_array(bt.wavedec2(v, "db2", level=2), axes=(-2, -1))[0]
         fs = bt.fswavedecn(v, ["haar", "db2"], ["zero", "symmetric"], levels=[1, 2], axes=[1, 2])
-        return (arr.abs().sum() + fs.coeffs.square().sum()
+        return (arr.abs().sum() + fs.coeffs.square().sum() + bt.fswaverecn(fs).square().sum()
                 + bt.downcoef("d", v, "db2", level=2, axis=2).sum()
                 + bt.upcoef("a", v[0, 0], "sym3", level=2, take=20).sum())
     xt = torch.from_numpy(random((3, 16, 16), seed=5)).requires_grad_(True)
