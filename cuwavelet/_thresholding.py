@@ -135,7 +135,7 @@ def _apply(mode, x, value, value2=0.0, high=0.0, vdiff=0.0, substitute=0, value_
         _elementwise(mode, work.name, kernel_out.name)(xk, *scalars, kernel_out.type(sub), use_sub, y)
     else:
         from . import _threshold_host
-        xk = np.ascontiguousarray(xk)
+        xk = np.require(xk, requirements="C")  # (ascontiguousarray makes 0-d data 1-d)
         y = empty(np, xk.shape, kernel_out)
         _threshold_host.apply(mode, _TYPE_CODES[kernel_in], _TYPE_CODES[np.dtype(work)],
                               _TYPE_CODES[kernel_out], xk.size, xk.ctypes.data, y.ctypes.data,

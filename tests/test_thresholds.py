@@ -102,6 +102,27 @@ def test_lists_and_scalars_as_pywt():
                     np.asarray(data).dtype)
 
 
+def test_zero_dimensional_data_stays_zero_dimensional():
+    """A 0-d array or a Python number gives a 0-d result of pywt's value on
+    the same number as a 1-element array (pywt raises on 0-d data in the
+    soft, garrote and firm modes)."""
+    for data in (np.array(2.3), -0.7, np.float32(-1.5), np.array(1 + 2j)):
+        modes = ("soft", "hard", "garrote") + (() if np.iscomplexobj(data) else
+                                               ("greater", "less"))
+        for mode in modes:
+            got = cw.threshold(data, 1, mode)
+            assert np.shape(got) == ()
+            compare(np.reshape(got, 1), pywt.threshold(np.reshape(data, 1), 1, mode),
+                    np.asarray(data).dtype)
+        if not np.iscomplexobj(data):
+            got = cw.threshold_firm(data, 1, 2)
+            assert np.shape(got) == ()
+            # (behind a 0: pywt's firm threshold skips large values in the first element)
+            padded = np.concatenate([np.zeros(1, np.asarray(data).dtype), np.reshape(data, 1)])
+            compare(np.reshape(got, 1), pywt.threshold_firm(padded, 1, 2)[1:],
+                    np.asarray(data).dtype)
+
+
 def test_refusals():
     with pytest.raises(ValueError, match="mode parameter"):
         cw.threshold(np.ones(3), 1, "foo")
