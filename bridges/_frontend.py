@@ -207,9 +207,10 @@ class Frontend:
             if a is not None and d and (level > 0 or trim_first):
                 a = fit_approximation(a, next(iter(d.values())).shape, axes)
             d = {**d, approx: a} if a is not None else dict(d)
-            if not d:
-                raise ValueError("At least one coefficient must contain a valid value.")
-            a = self.backend.merge(d, spec)
+            if d:  # (nothing to merge yet: pywt skips the level)
+                a = self.backend.merge(d, spec)
+        if a is None:
+            raise ValueError("At least one coefficient must contain a valid value.")
         return a
 
     def _present_ndim(self, values: dict) -> int:

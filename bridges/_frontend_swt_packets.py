@@ -58,9 +58,9 @@ class StationaryFrontend:
             raise ValueError("Input array has fewer dimensions than the specified axes")
         return x, out
 
-    def _forward(self, x, axes, banks, level, start_level, trim_approx):
+    def _forward(self, x, axes, banks, level, start_level, trim_approx, swt=False):
         return _forward(x, axes, banks, level, start_level, trim_approx,
-                        run_levels=self.backend.swt_levels)
+                        run_levels=self.backend.swt_levels, swt=swt)
 
     def swt(self, data, wavelet, level=None, start_level=0, axis=-1, trim_approx=False,
             norm=False):
@@ -70,7 +70,7 @@ class StationaryFrontend:
         banks = self._banks(wavelet, [axis], norm, inverse=False, what="wavelet")
         if level is None:
             level = swt_max_level(x.shape[axis])
-        c = self._forward(x, [axis], banks, level, start_level, trim_approx)
+        c = self._forward(x, [axis], banks, level, start_level, trim_approx, swt=True)
         if trim_approx:
             return _cast(self.backend, [c[0]] + [d["d"] for d in c[1:]], out)
         return _cast(self.backend, [(d["a"], d["d"]) for d in c], out)
@@ -97,8 +97,6 @@ class StationaryFrontend:
         x, out = self._data(data, 1)
         axes = swtn_axes(axes, x.ndim)
         banks = self._banks(wavelet, axes, norm, inverse=False)
-        if level == 0 and trim_approx:
-            return _cast(self.backend, [x], out)
         return _cast(self.backend, self._forward(x, axes, banks, level, start_level, trim_approx),
                                  out)
 

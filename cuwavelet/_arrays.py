@@ -28,6 +28,14 @@ def is_planned(a) -> bool:
 STAND_IN_TYPES = set()  # the stand-in classes (cuwavelet/_program.py adds PlannedArray)
 
 
+def as_given(data):
+    """The data itself as an array, in its own dtype: what a transform of
+    level 0 returns, as pywt does."""
+    if is_cupy(data) or is_planned(data):
+        return data
+    return np.asarray(data)
+
+
 def array_module(*arrays):
     """numpy or cupy, whichever holds every given array (None entries ignored)."""
     present = [a for a in arrays if a is not None]

@@ -11,7 +11,7 @@ from itertools import product
 import numpy as np
 import pywt
 
-from ._arrays import array_module, as_array, is_dask
+from ._arrays import array_module, as_array, as_given, is_dask
 from ._docs import Array
 from ._eager import on_input_device
 from ._shapes import AxisError, with_len
@@ -208,7 +208,7 @@ def fswavedecn(data, wavelet, mode="symmetric", levels=None, axes=None) -> Fswav
         import dask.array as da
         return fswavedecn_steps(data, wavelet, mode, levels, axes, wavedec,
                                 lambda parts, ax: da.concatenate(parts, axis=ax))
-    x = as_array(data)
+    x = as_given(data)  # (an axis of level 0 keeps the data's dtype, as in pywt)
     xp = array_module(x)
     return fswavedecn_steps(x, wavelet, mode, levels, axes, wavedec,
                             lambda parts, ax: xp.concatenate(parts, axis=ax))

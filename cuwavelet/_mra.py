@@ -23,7 +23,7 @@ import numpy as np
 
 from . import _multilevel as ml
 from . import _stationary
-from ._arrays import array_module, as_array, is_dask
+from ._arrays import array_module, as_array, as_given, is_dask
 from ._docs import Array
 from ._eager import on_input_device
 from ._separable import merge_sweep
@@ -166,6 +166,8 @@ def mra(data, wavelet, level=None, axis=-1, transform="swt", mode="periodization
         merge = _dwt_merger(wavelet, mode, [normalize_axis(axis, x.ndim)])
     else:
         raise ValueError(f"unrecognized transform: {transform}")
+    if len(coeffs) == 1 and transform.startswith("dwt"):  # level 0: the data as given, as pywt
+        return [data if is_dask(data) else as_given(data)]
     if is_dask(x):
         return _lazily(mra, x, [normalize_axis(axis, x.ndim)], coeffs, wavelet=wavelet,
                        level=level, axis=axis, transform=transform, mode=mode)
@@ -227,6 +229,8 @@ def mra2(data, wavelet, level=None, axes=(-2, -1), transform="swt2", mode="perio
         merge = _dwt_merger(wavelet, mode, norm_axes)
     else:
         raise ValueError(f"unrecognized transform: {transform}")
+    if len(coeffs) == 1 and transform.startswith("dwt"):  # level 0: the data as given, as pywt
+        return [data if is_dask(data) else as_given(data)]
     if is_dask(x):
         return _lazily(mra2, x, norm_axes, coeffs, wavelet=wavelet, level=level, axes=axes,
                        transform=transform, mode=mode)
@@ -292,6 +296,8 @@ def mran(data, wavelet, level=None, axes=None, transform="swtn", mode="periodiza
         merge = _dwt_merger(wavelet, mode, norm_axes)
     else:
         raise ValueError(f"unrecognized transform: {transform}")
+    if len(coeffs) == 1 and transform.startswith("dwt"):  # level 0: the data as given, as pywt
+        return [data if is_dask(data) else as_given(data)]
     if is_dask(x):
         return _lazily(mran, x, norm_axes, coeffs, wavelet=wavelet, level=level, axes=axes,
                        transform=transform, mode=mode)

@@ -174,6 +174,9 @@ def waverec(a, details, axes, banks, modes, trim_first: bool):
     level = 0
     while level < len(details):
         d = details[level]
+        if a is None and not d:  # nothing to merge yet: pywt skips the level
+            level += 1
+            continue
         if a is not None and (level > 0 or trim_first):
             a = trim_to(a, next(iter(d.values())).shape, axes) if d else a
         # (pairs end at the finest level, whose approximation is the largest to keep on chip)

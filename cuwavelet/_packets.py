@@ -43,7 +43,7 @@ from ._program import planned
 from ._separable import merge_sweep_stacked, split_sweep_stacked
 from ._shapes import coeff_len, coeff_len_of_rec, dwt_max_level, normalize_axes, rec_len, with_len
 from ._wavelets import as_filter_bank, as_mode, as_pywt_wavelet, per_axis
-from .transforms import dwt, dwt2, dwtn, idwt, idwt2, idwtn
+from .transforms import dwt, dwt2, dwtn, idwtn
 
 __all__ = ["BaseNode", "Node", "WaveletPacket", "Node2D", "WaveletPacket2D", "NodeND",
            "WaveletPacketND", "packet_decompose", "packet_reconstruct",

@@ -32,7 +32,7 @@ import numpy as np
 import pywt
 
 from . import _primitives, _program, _wavelets
-from ._arrays import (array_module, as_array, common_dtype, empty, is_cupy, is_planned, output,
+from ._arrays import (array_module, as_array, as_given, common_dtype, empty, is_cupy, output,
                       real_dtype, zeros)
 from ._docs import Array
 from ._eager import on_input_device
@@ -357,15 +357,18 @@ def _banks(wavelet, axes, norm, inverse, what="wavelets", warn=True):
     return banks
 
 
-def _forward(x, axes, banks, level, start_level, trim_approx, run_levels=swtn_levels):
+def _forward(x, axes, banks, level, start_level, trim_approx, run_levels=swtn_levels, *,
+             swt=False, given=None):
     """swtn's list structure, coarsest first (trim_approx: [cA, details...]);
-    run_levels is swtn_levels or a bridge's version of it."""
+    run_levels is swtn_levels or a bridge's version of it. Level 0, as pywt:
+    swt (`swt`) refuses it, swt2 and swtn return nothing, or with trim_approx
+    the data as given (`given`, default x)."""
     start_level = _as_int(start_level, "start_level")
     level = _as_int(level, "level")
     if level < 1:
-        if len(axes) == 1 or level < 0:  # swt refuses it; swtn returns nothing
+        if swt or level < 0:
             raise ValueError("Level value must be greater than zero.")
-        return [x] if trim_approx else []
+        return [x if given is None else given] if trim_approx else []
     for ax in axes:
         _check_levels(x.shape[ax], start_level, level)
     levels = run_levels(x, axes, banks, start_level, level)
@@ -424,7 +427,7 @@ def swt(data, wavelet, level=None, start_level=0, axis=-1, trim_approx=False, no
     banks = _banks(wavelet, [axis], norm, inverse=False, what="wavelet")
     if level is None:
         level = swt_max_level(x.shape[axis])
-    coeffs = _forward(x, [axis], banks, level, start_level, trim_approx)
+    coeffs = _forward(x, [axis], banks, level, start_level, trim_approx, swt=True)
     if trim_approx:
         return [coeffs[0]] + [d["d"] for d in coeffs[1:]]
     return [(c["a"], c["d"]) for c in coeffs]
@@ -480,7 +483,7 @@ def swt2(data, wavelet, level, start_level=0, axes=(-2, -1), trim_approx=False, 
     if len(set(axes)) != 2:
         raise ValueError("The axes passed to swt2 must be unique.")
     banks = _banks(wavelet, axes, norm, inverse=False)
-    coeffs = _forward(x, axes, banks, level, start_level, trim_approx)
+    coeffs = _forward(x, axes, banks, level, start_level, trim_approx, given=as_given(data))
     if trim_approx:
         return [coeffs[0]] + [(d["da"], d["ad"], d["dd"]) for d in coeffs[1:]]
     return [(c["aa"], (c["da"], c["ad"], c["dd"])) for c in coeffs]
@@ -529,9 +532,7 @@ def swtn(data, wavelet, level, start_level=0, axes=None, trim_approx=False, norm
         raise ValueError("Input data must be at least 1D")
     axes = swtn_axes(axes, x.ndim)
     banks = _banks(wavelet, axes, norm, inverse=False)
-    if level == 0 and trim_approx:
-        return [data if is_cupy(data) or is_planned(data) else np.asarray(data)]
-    return _forward(x, axes, banks, level, start_level, trim_approx)
+    return _forward(x, axes, banks, level, start_level, trim_approx, given=as_given(data))
 
 
 def _inverse_parts(coeffs, naxes_expected=None):

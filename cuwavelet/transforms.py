@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from . import _multilevel as ml
-from ._arrays import array_module, as_array, common_dtype, is_cupy, is_planned
+from ._arrays import array_module, as_array, as_given, common_dtype
 from ._docs import Array, ArrayLike, Axes, ModeSpec, WaveletSpec, shared_docs
 from ._program import planned
 from ._primitives import analysis, synthesis
@@ -404,7 +404,7 @@ def wavedec(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric",
     banks, modes = banks_and_modes(wavelet, mode, axes)
     level = check_level([x.shape[axes[0]]], [banks[0].length], level)
     if level == 0:
-        return [_as_given(data)]
+        return [as_given(data)]
     c = ml.wavedec(x, axes, banks, modes, level)
     return [c[0]] + [d["d"] for d in c[1:]]
 
@@ -506,7 +506,7 @@ def wavedec2(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric"
     banks, modes = banks_and_modes(wavelet, mode, axes)
     level = check_level([x.shape[a] for a in axes], [b.length for b in banks], level)
     if level == 0:
-        return [_as_given(data)]
+        return [as_given(data)]
     c = ml.wavedec(x, axes, banks, modes, level)
     return [c[0]] + [(d["da"], d["ad"], d["dd"]) for d in c[1:]]
 
@@ -618,7 +618,7 @@ def wavedecn(data: ArrayLike, wavelet: WaveletSpec, mode: ModeSpec = "symmetric"
     banks, modes = banks_and_modes(wavelet, mode, axes)
     level = check_level([x.shape[a] for a in axes], [b.length for b in banks], level)
     if level == 0:
-        return [_as_given(data)]
+        return [as_given(data)]
     return ml.wavedec(x, axes, banks, modes, level)
 
 
@@ -714,9 +714,3 @@ def _is_array(v) -> bool:
     return hasattr(v, "shape") and hasattr(v, "dtype")
 
 
-def _as_given(data):
-    """Level 0 returns the data itself as an array, as pywt does."""
-    if is_cupy(data) or is_planned(data):
-        return data
-    import numpy as np
-    return np.asarray(data)

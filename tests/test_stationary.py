@@ -109,6 +109,34 @@ def test_swtn_every_axis_and_level_zero():
                           pywt.swtn(x, "db1", level=0, trim_approx=True), 0)
 
 
+@pytest.mark.parametrize("dtype", [bool, np.int32, np.float16, ">f8"])
+def test_level_zero_returns_the_data_as_pywt(dtype):
+    """Where nothing is transformed, pywt hands the data back in its own
+    dtype: the decimated MRAs, the fully separable transform, and swt2 and
+    swtn with trim_approx (swtn of one axis and swt2 return nothing, swt
+    refuses level 0)."""
+    x = (random((4, 8), seed=3) * 3).astype(dtype)
+    calls = {
+        "mra": lambda m: m.mra(x, "haar", level=0, transform="dwt"),
+        "mra2": lambda m: m.mra2(x, "haar", level=0, transform="dwt2"),
+        "mran": lambda m: m.mran(x, "haar", level=0, transform="dwtn"),
+        "fswavedecn": lambda m: [m.fswavedecn(x, "haar", levels=0).coeffs],
+        "fswaverecn": lambda m: [m.fswaverecn(m.fswavedecn(x, "haar", levels=0))],
+        "swt2": lambda m: m.swt2(x, "haar", level=0, trim_approx=True),
+        "swtn": lambda m: m.swtn(x, "haar", level=0, trim_approx=True),
+    }
+    for name, call in calls.items():
+        ours, theirs = call(cw), call(pywt)
+        assert len(ours) == len(theirs) == 1, name
+        assert ours[0].dtype == theirs[0].dtype, name
+        np.testing.assert_array_equal(ours[0], theirs[0])
+    assert cw.swtn(x[0], "haar", level=0) == pywt.swtn(x[0], "haar", level=0) == []
+    assert cw.swt2(x, "haar", level=0) == pywt.swt2(x, "haar", level=0) == []
+    for m in (cw, pywt):
+        with pytest.raises(ValueError, match="greater than zero"):
+            m.swt(x, "haar", level=0)
+
+
 def test_swt_default_level_is_swt_max_level():
     x = random((3, 48))
     check("swt", np, x, "db1")
