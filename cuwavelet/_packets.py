@@ -15,14 +15,15 @@ nodes' arrays are views of those level arrays (in-place edits go through),
 and where an untouched level is merged back, no copy is made.
 
 Trees may hold NumPy or CuPy arrays; any dimensions beyond the transformed
-axes are a batch. What a tree does with its arrays is its TreeArrays: the
+axes are a batch. On Dask arrays everything stays lazy: the trees decompose
+and reconstruct node by node through the lazy transforms
+(_reconstruct_node_by_node), and the level functions (packet_decompose,
+packet_reconstruct and their adjoints) take the transformed axes whole in
+every block, a level's rows computed by one task per block (_lazy_rows,
+_lazy_data). What a tree does with its arrays is its TreeArrays: the
 bridges' trees (bridges/_frontend_packet_trees.py) hold torch tensors or JAX
 arrays and decompose and reconstruct node by node through the bridges'
-differentiable transforms. On Dask arrays everything stays lazy: the trees decompose and
-reconstruct node by node through the lazy transforms (_reconstruct_node_by_node),
-and the level functions (packet_decompose, packet_reconstruct and their
-adjoints) take the transformed axes whole in every block, a level's rows
-computed by one task per block (_lazy_rows, _lazy_data).
+differentiable transforms.
 """
 from __future__ import annotations
 
