@@ -512,3 +512,14 @@ def test_bench_jax_runs_and_reports_both_paths(tmp_path, capsys, monkeypatch):
                for op in ("forward", "grad"))
     assert "cpu cp/buf" in capsys.readouterr().out
     assert bj._buffer_callback is before  # the fallback switch was put back
+
+
+def test_waverecn_skips_leading_empty_levels_as_pywt():
+    x = np.random.default_rng(4).standard_normal((8, 6))
+    coeffs = pywt.wavedecn(x, "db2", level=2)
+    expected = pywt.waverecn([None, {}, dict(coeffs[2])], "db2")
+    details = {k: jnp.asarray(v, dtype=jnp.float32) for k, v in coeffs[2].items()}
+    got = np.asarray(bj.waverecn([None, {}, details], "db2"), dtype=np.float64)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5 * np.abs(expected).max())
+    with pytest.raises(ValueError, match="At least one coefficient"):
+        bj.waverecn([None, {}, {}], "db2")

@@ -562,3 +562,14 @@ def test_cuda_compile_and_low_precision():
                                model(x))
     h = bt.wavedec2(x.half(), "db2", level=2)
     assert h[0].dtype == torch.float16 and h[0].device.type == "cuda"
+
+
+def test_waverecn_skips_leading_empty_levels_as_pywt():
+    x = np.random.default_rng(4).standard_normal((8, 6))
+    coeffs = pywt.wavedecn(x, "db2", level=2)
+    expected = pywt.waverecn([None, {}, dict(coeffs[2])], "db2")
+    details = {k: torch.tensor(v) for k, v in coeffs[2].items()}
+    got = np.asarray(bt.waverecn([None, {}, details], "db2"), dtype=np.float64)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    with pytest.raises(ValueError, match="At least one coefficient"):
+        bt.waverecn([None, {}, {}], "db2")
