@@ -75,8 +75,9 @@ class ThresholdFrontend:
 DOCS = {
     "threshold": ("Threshold data elementwise (``pywt.threshold``).", """data : {array}
         Floating or complex data (greater and less: real).
-    value : float or scalar {array}
-        The threshold; a scalar {array} gets a gradient too (a learned
+    value : float or {array}
+        The threshold, or thresholds that broadcast against the data (one
+        per channel, say); an {array} gets a gradient too (a learned
         threshold).
     mode : {{'soft', 'hard', 'garrote', 'greater', 'less'}}
         soft: ``x * max(1 - value/|x|, 0)``; hard: ``x`` where ``|x| >=

@@ -15,6 +15,10 @@ scalars stay weakly typed, NumPy scalars do not). Two deliberate differences:
 * threshold_firm keeps every value above value_high, including the case where
   all of them lie in the first row (pywt's `np.any(np.where(...)[0])` test
   skips that case).
+
+A threshold given as an array (one per channel, say) broadcasts against the
+data as in pywt: that case runs pywt's expressions as NumPy, CuPy or Dask
+operations (_broadcast), not the fused pass.
 """
 from __future__ import annotations
 
@@ -143,6 +147,41 @@ def _apply(mode, x, value, value2=0.0, high=0.0, vdiff=0.0, substitute=0, value_
     return y if y.dtype == out_dtype else y.astype(out_dtype)
 
 
+def _is_array_valued(value) -> bool:
+    return hasattr(value, "shape") and len(value.shape) > 0
+
+
+def _broadcast(mode, x, value, substitute):
+    """threshold with an array of thresholds: pywt's expressions, evaluated by
+    the data's array library (NumPy's functions dispatch to CuPy and Dask)."""
+    if mode in (3, 4) and np.iscomplexobj(x):
+        raise ValueError(f"{_NAMES[mode]} thresholding only supports real data")
+    if np.dtype(x.dtype).kind not in "biufc":
+        raise TypeError(f"data must be numeric; got dtype {x.dtype}")
+    if is_dask(x):  # blockwise on the broadcast arrays (so that errstate holds)
+        import dask.array as da
+        x, value = da.broadcast_arrays(x, da.asarray(value))
+        dtype = _broadcast(mode, np.zeros(1, x.dtype), np.zeros(1, value.dtype), substitute).dtype
+        return da.map_blocks(lambda xb, vb: _broadcast(mode, xb, vb, substitute), x, value,
+                             dtype=dtype)
+    if is_cupy(x):
+        import cupy
+        value = cupy.asarray(value)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if mode == 3:
+            return np.where(np.less(x, value), substitute, x)
+        if mode == 4:
+            return np.where(np.greater(x, value), substitute, x)
+        magnitude = np.absolute(x)
+        if mode == 1:
+            return np.where(np.less(magnitude, value), substitute, x)
+        ratio = value / magnitude if mode == 0 else value ** 2 / magnitude ** 2
+        shrunk = x * np.clip(1 - ratio, 0, None)
+        if substitute == 0:
+            return shrunk
+        return np.where(np.less(magnitude, value), substitute, shrunk)
+
+
 def _integer_select(mode, x, value, substitute, out_dtype):
     if is_cupy(x):
         import cupy as xp
@@ -179,8 +218,9 @@ def threshold(data, value, mode="soft", substitute=0) -> Array:
     ----------
     data : array_like
         NumPy or CuPy array (real or complex; greater and less need real data).
-    value : scalar
-        The threshold.
+    value : scalar or array
+        The threshold, or thresholds that broadcast against the data (one
+        per channel, say; the result has the broadcast shape, as in pywt).
     mode : {'soft', 'hard', 'garrote', 'greater', 'less'}
         soft: ``x * max(1 - value/|x|, 0)``; hard: ``x`` where ``|x| >=
         value``; garrote: ``x * max(1 - value**2/|x|**2, 0)``; greater: ``x``
@@ -206,10 +246,16 @@ def threshold(data, value, mode="soft", substitute=0) -> Array:
     array([0. , 0. , 2. , 2.5, 3. , 3.5, 4. ])
     >>> cw.threshold(data, 2, "less")
     array([1. , 1.5, 2. , 0. , 0. , 0. , 0. ])
+    >>> cw.threshold(np.array([[1.0, 3.0], [1.0, 3.0]]), np.array([[2.0], [0.5]]), "hard")
+    array([[0., 3.],
+           [1., 3.]])
     """
     if mode not in MODES:
         keys = ", ".join(f"'{k}'" for k in sorted(MODES))
         raise ValueError(f"The mode parameter only takes values from: {keys}.")
+    if _is_array_valued(value):
+        return _broadcast(MODES[mode], data if is_dask(data) else _as_data(data), value,
+                          _scalar(substitute, "substitute"))
     if is_dask(data):
         return _lazily(threshold, data, value, mode, substitute)
     x = _as_data(data)

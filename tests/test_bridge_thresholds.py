@@ -53,6 +53,18 @@ def test_threshold_values_are_pywts(mode, dtype, substitute):
     _close(np.asarray(bj.threshold(x, 0.5, mode, substitute)), want, dtype)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_array_thresholds_broadcast_as_pywt(mode):
+    """One threshold per row (no zero: the bridges' 0/0 is 0, pywt's NaN)."""
+    x = _data(np.float64)
+    value = np.linspace(0.25, 1.5, 6)[:, None]
+    want = pywt.threshold(x, value, mode, -0.25)
+    _close(bt.threshold(torch.from_numpy(x), torch.from_numpy(value), mode, -0.25).numpy(),
+           want, np.float64)
+    _, bj = _jax()
+    _close(np.asarray(bj.threshold(x, value, mode, -0.25)), want, np.float64)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
 def test_threshold_firm_values_are_the_cores(dtype):
     """The core's firm threshold (pywt's, but keeping the values above

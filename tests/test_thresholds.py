@@ -123,6 +123,30 @@ def test_zero_dimensional_data_stays_zero_dimensional():
                     np.asarray(data).dtype)
 
 
+@pytest.mark.parametrize("mode", ["soft", "hard", "garrote", "greater", "less"])
+def test_array_thresholds_broadcast_as_pywt(xp, mode):
+    """A threshold per row (or per element, or a shape that widens the
+    result) broadcasts as in pywt: values, dtypes and shapes, zeros and a
+    zero threshold included (0/0 is NaN as in pywt), on Dask lazily."""
+    x = data_of(np.float64, 3 * 20).reshape(3, 20)
+    for value in (np.array([[0.5], [1.0], [0.0]]), np.linspace(0, 2, 20),
+                  np.abs(data_of(np.float64, 2 * 3 * 20)).reshape(2, 3, 20)):
+        for substitute in (0, -1.5):
+            expected = pywt_or_exception(pywt.threshold, x, value, mode, substitute)
+            compare(cw.threshold(xp.asarray(x), xp.asarray(value), mode, substitute), expected,
+                    np.float64)
+    x32 = x.astype(np.float32)
+    value = np.float32([[1], [2], [3]])
+    compare(cw.threshold(xp.asarray(x32), xp.asarray(value), mode),
+            pywt_or_exception(pywt.threshold, x32, value, mode), np.float32)
+    da = pytest.importorskip("dask.array")
+    if xp is np:
+        lazy = cw.threshold(da.from_array(x, chunks=(1, 10)), value, mode, -1.5)
+        assert isinstance(lazy, da.Array)
+        compare(lazy.compute(), pywt_or_exception(pywt.threshold, x, value, mode, -1.5),
+                np.float64)
+
+
 def test_refusals():
     with pytest.raises(ValueError, match="mode parameter"):
         cw.threshold(np.ones(3), 1, "foo")
@@ -133,6 +157,8 @@ def test_refusals():
     with pytest.raises(ValueError, match="value_high"):
         cw.threshold_firm(np.ones(3), 2, 1)
     with pytest.raises(TypeError, match="scalar"):
-        cw.threshold(np.ones(3), np.ones(3), "soft")
+        cw.threshold(np.ones(3), np.ones(3), "soft", substitute=np.ones(3))
+    with pytest.raises(TypeError, match="scalar"):
+        cw.threshold_firm(np.ones(3), np.ones(3), 2)
     with pytest.raises(TypeError, match="numeric"):
         cw.threshold(np.array(["a"]), 1, "soft")
