@@ -152,12 +152,9 @@ def _is_array_valued(value) -> bool:
 
 
 def _broadcast(mode, x, value, substitute):
-    """threshold with an array of thresholds: pywt's expressions, evaluated by
-    the data's array library (NumPy's functions dispatch to CuPy and Dask)."""
-    if mode in (3, 4) and np.iscomplexobj(x):
-        raise ValueError(f"{_NAMES[mode]} thresholding only supports real data")
-    if np.dtype(x.dtype).kind not in "biufc":
-        raise TypeError(f"data must be numeric; got dtype {x.dtype}")
+    """threshold with an array of thresholds (data checked by threshold):
+    pywt's expressions, evaluated by the data's array library (NumPy's
+    functions dispatch to CuPy and Dask)."""
     if is_dask(x):  # blockwise on the broadcast arrays (so that errstate holds)
         import dask.array as da
         x, value = da.broadcast_arrays(x, da.asarray(value))
@@ -253,19 +250,18 @@ def threshold(data, value, mode="soft", substitute=0) -> Array:
     if mode not in MODES:
         keys = ", ".join(f"'{k}'" for k in sorted(MODES))
         raise ValueError(f"The mode parameter only takes values from: {keys}.")
-    if _is_array_valued(value):
-        return _broadcast(MODES[mode], data if is_dask(data) else _as_data(data), value,
-                          _scalar(substitute, "substitute"))
-    if is_dask(data):
-        return _lazily(threshold, data, value, mode, substitute)
-    x = _as_data(data)
-    value = _scalar(value, "value")
-    substitute = _scalar(substitute, "substitute")
+    x = data if is_dask(data) else _as_data(data)
     code = MODES[mode]
     if code in (3, 4) and np.dtype(x.dtype).kind == "c":
         raise ValueError(f"{mode} thresholding only supports real data")
     if np.dtype(x.dtype).kind not in "biufc":
         raise TypeError(f"data must be numeric; got dtype {x.dtype}")
+    if _is_array_valued(value):
+        return _broadcast(code, x, value, _scalar(substitute, "substitute"))
+    if is_dask(x):
+        return _lazily(threshold, x, value, mode, substitute)
+    value = _scalar(value, "value")
+    substitute = _scalar(substitute, "substitute")
     value2 = value ** 2 if code == 2 else 0.0
     return _apply(code, x, value, value2=value2, substitute=substitute)
 
