@@ -915,23 +915,6 @@ class NodeND(BaseNode):
                                          overwrite=overwrite, ndim=self.ndim,
                                          ndim_transform=self.ndim_transform)
 
-    def _evaluate_maxlevel(self, evaluate_from="parent"):
-        assert evaluate_from in ("parent", "subnodes")
-        if self._maxlevel is not None:
-            return self._maxlevel
-        if self.data is not None:
-            return self.level + self._max_level(min(self._arrays.as_array(self.data).shape))
-        if evaluate_from == "parent":
-            if self.parent is not None:
-                return self.parent._evaluate_maxlevel(evaluate_from)
-        else:
-            for node in self.PARTS.values():
-                if node is not None:
-                    level = node._evaluate_maxlevel(evaluate_from)
-                    if level is not None:
-                        return level
-        return None
-
     def _decompose(self):
         if self.is_empty:
             coeffs = {key: None for key in self.PARTS}
