@@ -39,11 +39,12 @@ multilevel operations (_linear_pair; bridges._frontend_swt_packets has their
 argument handling, shared with the torch bridge), _PAD/_PAD_ADJOINT pywt.pad.
 
 A learned filter bank (four JAX arrays, traced: a model's parameters) makes
-the DWT family run one axis at a time through two bilinear operations,
-_learned_analysis(x, f) and _learned_synthesis(a, d, f), custom VJPs whose
-backward is the core's adjoint for the data and its filter-gradient
-reduction (cuwavelet/_filter_grad.py) for the filters: first order in
-reverse mode, under jit and vmap.
+the DWT family run one axis at a time through the three partial derivatives
+of two trilinear forms, one level's analysis <c, B_f x> and synthesis
+<y, S_f c>: the coefficients (B_f x), the data's adjoint and the filters'
+gradient (cuwavelet/_filter_grad.py) are one another's transposes, each a
+primitive bilinear in its two operands, so derivatives of every order work
+in forward and reverse mode, under jit and vmap.
 
 How arrays reach the core, and where copies happen
 --------------------------------------------------
@@ -96,7 +97,6 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from functools import partial
 from types import SimpleNamespace
 
 import jax
@@ -782,12 +782,13 @@ def _compute_dtype(dtype) -> np.dtype:
 
 # --- learned filter banks: one axis at a time, the filters an operand ------------------
 # A filter bank given as four JAX arrays that are being traced (the parameters
-# of a model under grad, jit or vmap) runs per axis through two bilinear
-# operations, each a custom_vjp over the core: the data's cotangent is the
-# core's adjoint, the filters' its filter-gradient reduction
-# (cuwavelet/_filter_grad.py). First order in reverse mode (the backward
-# passes are not differentiated again). Constant filters (concrete arrays,
-# numbers, names) take the fixed-filter primitives above.
+# of a model under grad, jit or vmap) runs per axis through the partials of two
+# trilinear forms (_Form, _FormPartial below): one level's analysis and its
+# synthesis, each a primitive bilinear in the data and the filters, whose
+# transposes are the form's other partials (the core's adjoints and its
+# filter-gradient reductions, cuwavelet/_filter_grad.py). Derivatives of every
+# order, forward and reverse, under jit and vmap. Constant filters (concrete
+# arrays, numbers, names) take the fixed-filter primitives above.
 
 def _traced_filters(wavelet):
     """The four filter arrays of a bank given as arrays, at least one traced
@@ -859,16 +860,6 @@ def _filter_pair(f):
     return FilterPair(xp.ascontiguousarray(f[0]), xp.ascontiguousarray(f[1]))
 
 
-def _by_filters(fn, f, *arrays):
-    """fn(*arrays, f) for filters f of shape (2, F); where vmap gave every
-    operand a leading batch dimension (the callbacks' broadcast_all), per index."""
-    if f.ndim == 2:
-        return fn(*arrays, f)
-    outs = [fn(*(None if a is None else a[i] for a in arrays), f[i]) for i in range(f.shape[0])]
-    xp = array_module(f)
-    return tuple(xp.stack(parts) for parts in zip(*outs))
-
-
 def _conj(a):
     """JAX's cotangent of a complex result is the conjugate of the core's
     convention for the filter reductions (the real part of conj(cotangent)
@@ -876,84 +867,208 @@ def _conj(a):
     return a if a is None or a.dtype.kind != "c" else a.conj()
 
 
+def _per_item(fn, items: bool, *arrays):
+    """fn(*arrays); with items (a per-example bank under vmap: every operand
+    has a leading item axis), fn on each index and the results stacked."""
+    if not items:
+        return tuple(fn(*arrays))
+    ref = next(a for a in arrays if a is not None)
+    outs = [fn(*(None if a is None else a[i] for a in arrays)) for i in range(ref.shape[0])]
+    xp = array_module(ref)
+    return tuple(xp.stack(parts) for parts in zip(*outs))
+
+
+class _Form:
+    """A trilinear form of three slots of arrays, e.g. analysis: <c, B_f x>
+    over x (the data), c (cA, cD) and f (lo, hi as one (2, F) array).
+
+    partials[k](given, axis, mode, n, F, items) -> tuple
+        the form's gradient with respect to slot k (arrays of slot k's shape)
+        at the other two slots, `given` ({slot: tuple of core arrays}, None
+        entries zeros), in JAX's convention for complex values (transposes
+        without conjugation).
+    avals[k](given, axis, mode, n, F, items) -> list of ShapeDtypeStructs
+        the shapes of those results.
+    n is a length the form's shapes follow from (the signal's along the axis
+    for the analysis, the coefficients' for the synthesis); axis counts from
+    the end; items: every operand has a leading axis of per-example banks
+    (vmap), whose filter gradients are kept per item.
+    """
+
+    def __init__(self, name: str, slots: dict, partials: dict, avals: dict):
+        self.name, self.slots = name, slots  # slots: {name: number of arrays}
+        self.partials, self.avals = partials, avals
+        self.ops = {k: _FormPartial(self, k) for k in slots}
+
+    def others(self, slot: str) -> tuple:
+        return tuple(s for s in self.slots if s != slot)
+
+
+class _FormPartial(_LinearOp):
+    """The partial derivative of a trilinear form with respect to one slot,
+    as a JAX primitive: bilinear in the other two slots. Its JVP is the sum,
+    over those two slots, of itself with that slot's tangent; its transpose
+    in one of them is the form's partial for that slot with this one's
+    cotangent in place. So the three partials of a form are one another's
+    transposes, and JAX takes derivatives of every order, in both modes,
+    through them. Running (eager, under jit) is _LinearOp's."""
+
+    def __init__(self, form: _Form, slot: str):
+        self.form, self.slot = form, slot
+        self.given = form.others(slot)
+        sizes = [form.slots[s] for s in self.given]
+        self.groups = (tuple(range(sizes[0])), tuple(range(sizes[0], sizes[0] + sizes[1])))
+
+        def core(arrays, *, outs=None, **params):
+            return form.partials[slot](self._by_slot(arrays), **params)
+
+        def out_avals(arrays, **params):
+            return form.avals[slot](self._by_slot(arrays), **params)
+        super().__init__(f"{form.name}_d{slot}", core, out_avals, writes_into=False)
+
+    def _by_slot(self, arrays) -> dict:
+        return {s: tuple(arrays[i] for i in g) for s, g in zip(self.given, self.groups)}
+
+    def of(self, given: dict, **params) -> tuple:
+        """The partial at `given` ({slot: tuple of arrays, None entries zeros})."""
+        return self(tuple(a for s in self.given for a in given[s]), **params)
+
+    def _jvp(self, primals, tangents, *, present, **params):
+        out = self.primitive.bind(*primals, present=present, **params)
+        at = self._by_slot(self._with_none(primals, present))
+        moved = self._by_slot(self._with_none(
+            [None if type(t) is ad.Zero else t for t in tangents], present))
+        terms = [self.of({**at, s: moved[s]}, **params) for s in self.given
+                 if any(t is not None for t in moved[s])]
+        if not terms:  # JAX skips this case; kept for safety
+            return out, [jnp.zeros_like(o) for o in out]
+        return out, [sum(parts[1:], parts[0]) for parts in zip(*terms)]
+
+    def _transpose(self, cotangents, *operands, present, **params):
+        at = self._by_slot(self._with_none(operands, present))
+        linear = [s for s in self.given
+                  if any(a is not None and ad.is_undefined_primal(a) for a in at[s])]
+        if len(linear) != 1:
+            raise NotImplementedError(f"{self.name}: transposed in {len(linear)} slots at once")
+        (s,) = linear
+        (other,) = [o for o in self.given if o != s]
+        cts = tuple(None if type(c) is ad.Zero else c for c in cotangents)
+        if all(c is None for c in cts):
+            return [None] * len(operands)
+        grads = self.form.ops[s].of({self.slot: cts, other: at[other]}, **params)
+        # a cotangent per operand: the linear slot's (its absent arrays, zeros,
+        # are no operands); the other slot's are constants here
+        return [grads[i] if name == s and ad.is_undefined_primal(a) else None
+                for name in self.given for i, a in enumerate(at[name]) if a is not None]
+
+    def _batch(self, operands, dims, *, present, items, **params):
+        size = next(o.shape[d] for o, d in zip(operands, dims) if d is not None)
+        at = self._by_slot(self._with_none(list(zip(operands, dims)), present))
+        if not items and self.slot != "f" and all(
+                a is None or a[1] is None for a in at.get("f", ())):
+            # one bank for every example: the batch is one more leading axis
+            # of the data (params count the axis from the end)
+            moved = [o if s == "f" else _leading(o, d, size)
+                     for s in self.given for o, d in (a for a in at[s] if a is not None)]
+            out = self.primitive.bind(*moved, present=present, items=False, **params)
+            return out, [0] * len(out)
+        # per item: every operand (and so every result) gets the batch axis in
+        # front; a second vmap merges its axis with the items'
+        moved = [_leading(o, d, size) for o, d in zip(operands, dims)]
+        if items:
+            moved = [m.reshape((-1,) + m.shape[2:]) for m in moved]
+        out = self.primitive.bind(*moved, present=present, items=True, **params)
+        if items:
+            out = [o.reshape((size, -1) + o.shape[1:]) for o in out]
+        return out, [0] * len(out)
+
+
+def _leading(operand, dim, size):
+    """operand with its batch axis (dim, None: none yet) in front, of `size`."""
+    if dim is None:
+        return jnp.broadcast_to(operand, (size,) + operand.shape)
+    return jnp.moveaxis(operand, dim, 0)
+
+
+# --- the two forms: one level along one axis -------------------------------------------
+
+def _filter_aval(a, F, items):
+    lead = (a.shape[0],) if items else ()
+    return jax.ShapeDtypeStruct(lead + (2, F), jnp.finfo(a.dtype).dtype)
+
+
 def _shape_of(a, axis, n):
-    return jax.ShapeDtypeStruct(with_len(a.shape, axis % a.ndim, n), a.dtype)
+    return jax.ShapeDtypeStruct(with_len(a.shape, axis % len(a.shape), n), a.dtype)
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _present(arrays):
+    return next(a for a in arrays if a is not None)
+
+
+def _analysis_dc(given, *, axis, mode, n, F, items):
+    def one(x, f):
+        return analysis(x, _filter_pair(f), mode, axis % x.ndim)
+    return _per_item(one, items, *given["x"], *given["f"])
+
+
+def _analysis_dx(given, *, axis, mode, n, F, items):
+    def one(ca, cd, f):
+        ref = _present((ca, cd))
+        return (analysis_adjoint(ca, cd, _filter_pair(f), mode, axis % ref.ndim, n),)
+    return _per_item(one, items, *given["c"], *given["f"])
+
+
+def _analysis_df(given, *, axis, mode, n, F, items):
+    (x,), (ca, cd) = given["x"], given["c"]
+    return (analysis_filter_grad(x, _conj(ca), _conj(cd), F, mode, axis % x.ndim, items=items),)
+
+
+def _synthesis_dy(given, *, axis, mode, n, F, items):
+    def one(ca, cd, f):
+        ref = _present((ca, cd))
+        return (synthesis(ca, cd, _filter_pair(f), mode, axis % ref.ndim),)
+    return _per_item(one, items, *given["c"], *given["f"])
+
+
+def _synthesis_dc(given, *, axis, mode, n, F, items):
+    def one(y, f):
+        return tuple(synthesis_adjoint(y, _filter_pair(f), mode, axis % y.ndim))
+    return _per_item(one, items, *given["y"], *given["f"])
+
+
+def _synthesis_df(given, *, axis, mode, n, F, items):
+    (ca, cd), (y,) = given["c"], given["y"]
+    return (synthesis_filter_grad(ca, cd, _conj(y), F, mode, axis % y.ndim, items=items),)
+
+
+# analysis: <c, B_f x>, n the signal's length along the axis
+_ANALYSIS = _Form("learned_analysis", {"x": 1, "c": 2, "f": 1},
+                  {"c": _analysis_dc, "x": _analysis_dx, "f": _analysis_df}, {
+    "c": lambda g, *, axis, mode, n, F, items: [
+        _shape_of(g["x"][0], axis, coeff_len(n, F, mode))] * 2,
+    "x": lambda g, *, axis, mode, n, F, items: [_shape_of(_present(g["c"]), axis, n)],
+    "f": lambda g, *, axis, mode, n, F, items: [_filter_aval(g["x"][0], F, items)]})
+# synthesis: <y, S_f c>, n the coefficients' length along the axis
+_SYNTHESIS = _Form("learned_synthesis", {"c": 2, "y": 1, "f": 1},
+                   {"y": _synthesis_dy, "c": _synthesis_dc, "f": _synthesis_df}, {
+    "y": lambda g, *, axis, mode, n, F, items: [
+        _shape_of(_present(g["c"]), axis, rec_len(n, F, mode))],
+    "c": lambda g, *, axis, mode, n, F, items: [_shape_of(g["y"][0], axis, n)] * 2,
+    "f": lambda g, *, axis, mode, n, F, items: [_filter_aval(g["y"][0], F, items)]})
+
+
 def _learned_analysis(x, f, axis, mode):
     """(cA, cD) of one level along `axis` (from the end) with filters f (2, F)."""
-    return _learned_analysis_fwd(x, f, axis, mode)[0]
+    return _ANALYSIS.ops["c"].of({"x": (x,), "f": (f,)}, axis=axis, mode=mode,
+                                 n=x.shape[axis], F=f.shape[-1], items=False)
 
 
-def _learned_analysis_fwd(x, f, axis, mode):
-    n = coeff_len(x.shape[axis], f.shape[-1], mode)
-
-    def run(xs, fs):
-        return _by_filters(lambda xi, fi: analysis(xi, _filter_pair(fi), mode, axis % xi.ndim),
-                           fs, xs)
-    return tuple(_run(run, (x, f), [_shape_of(x, axis, n)] * 2)), (x, f)
-
-
-def _learned_analysis_bwd(axis, mode, saved, g):
-    x, f = saved
-    ga, gd = g
-    F, N = f.shape[-1], x.shape[axis]
-
-    def data(a, d, fs):
-        return _by_filters(lambda ai, di, fi: (analysis_adjoint(
-            ai, di, _filter_pair(fi), mode, axis % ai.ndim, N),), fs, a, d)
-
-    def filters(xs, a, d, fs):
-        return _by_filters(lambda xi, ai, di, fi: (analysis_filter_grad(
-            xi, _conj(ai), _conj(di), F, mode, axis % xi.ndim),), fs, xs, a, d)
-    (gx,) = _run(data, (ga, gd, f), [jax.ShapeDtypeStruct(x.shape, x.dtype)])
-    (gf,) = _run(filters, (x, ga, gd, f), [jax.ShapeDtypeStruct(f.shape, f.dtype)])
-    return gx, gf
-
-
-_learned_analysis.defvjp(_learned_analysis_fwd, _learned_analysis_bwd)
-
-
-@partial(jax.custom_vjp, nondiff_argnums=(3, 4))
 def _learned_synthesis(a, d, f, axis, mode):
-    """One inverse level along `axis` (from the end) with filters f (2, F)."""
-    return _learned_synthesis_fwd(a, d, f, axis, mode)[0]
-
-
-def _learned_synthesis_fwd(a, d, f, axis, mode):
-    L = rec_len(a.shape[axis], f.shape[-1], mode)
-
-    def run(ca, cd, fs):
-        return _by_filters(lambda ai, di, fi: (synthesis(ai, di, _filter_pair(fi), mode,
-                                                          axis % ai.ndim),), fs, ca, cd)
-    (y,) = _run(run, (a, d, f), [_shape_of(a, axis, L)])
-    return y, (a, d, f)
-
-
-def _learned_synthesis_bwd(axis, mode, saved, gy):
-    a, d, f = saved
-    F = f.shape[-1]
-
-    def data(g, fs):
-        return _by_filters(lambda gi, fi: tuple(synthesis_adjoint(
-            gi, _filter_pair(fi), mode, axis % gi.ndim)), fs, g)
-
-    def filters(ca, cd, g, fs):
-        return _by_filters(lambda ai, di, gi, fi: (synthesis_filter_grad(
-            ai, di, _conj(gi), F, mode, axis % gi.ndim),), fs, ca, cd, g)
-    ga, gd = _run(data, (gy, f), [jax.ShapeDtypeStruct(a.shape, a.dtype)] * 2)
-    (gf,) = _run(filters, (a, d, gy, f), [jax.ShapeDtypeStruct(f.shape, f.dtype)])
-    return ga, gd, gf
-
-
-_learned_synthesis.defvjp(_learned_synthesis_fwd, _learned_synthesis_bwd)
-
-
-def _learned_synthesis_of(a, d, f, axis, mode):
-    """_learned_synthesis with a missing subband (None) as zeros."""
-    return _learned_synthesis(jnp.zeros_like(d) if a is None else a,
-                              jnp.zeros_like(a) if d is None else d, f, axis, mode)
+    """One inverse level along `axis` (from the end) with filters f (2, F);
+    a or d None: zeros."""
+    n = _present((a, d)).shape[axis]
+    return _SYNTHESIS.ops["y"].of({"c": (a, d), "f": (f,)}, axis=axis, mode=mode, n=n,
+                                  F=f.shape[-1], items=False)[0]
 
 
 class _JaxBackend:
@@ -1009,7 +1124,7 @@ class _JaxBackend:
         if unknown:
             raise ValueError(f"Unexpected subband keys {sorted(unknown)} for {len(axes)} axes.")
         if isinstance(spec, _LearnedSpec):
-            return learned_merge(d, spec, _learned_synthesis_of)
+            return learned_merge(d, spec, _learned_synthesis)
         axes, banks, modes = spec
         ndim = next(iter(d.values())).ndim
         s = _Spec(tuple(a - ndim for a in axes), tuple(banks), tuple(modes))

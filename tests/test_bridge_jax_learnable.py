@@ -5,7 +5,10 @@ runs through bridges/jax.py's bilinear per-axis operations.
 Oracles: pywt with a Wavelet made of the same filters for the values; the
 fixed-filter route (exact against pywt's matrices, test_bridge_jax.py) for the
 data's gradient; central differences of pywt's own transforms for the
-filters' gradient."""
+filters' gradient, their directional derivatives (forward mode) and second
+derivatives (the Hessian against second central differences of pywt's loss;
+the mixed data-filter derivative against central differences of the fixed
+route's data gradient with pywt Wavelets of perturbed filters)."""
 import numpy as np
 import pytest
 import pywt
@@ -168,3 +171,144 @@ def test_constant_filters_keep_the_fixed_route():
     got = bj.wavedec(jnp.asarray(x), tuple(jnp.asarray(f) for f in BANK), "symmetric", 2)
     for g, w in zip(got, pywt.wavedec(x, _pywt_wavelet(BANK), "symmetric", level=2)):
         np.testing.assert_allclose(np.asarray(g), w, rtol=0, atol=1e-12)
+
+
+# --- forward mode and second order --------------------------------------------------------
+# (the three partials of each form are one another's transposes: bridges/jax.py's _Form)
+
+SECOND_ORDER = ["wavedec, waverec", "wavedec2, waverec2", "wavedecn, waverecn over two axes"]
+
+
+def _cubic_loss(arrays, weights):
+    """Not quadratic, so that the Hessian depends on where it is taken."""
+    return sum(jnp.vdot(w, v) + (v ** 3).sum() / 3 for w, v in zip(weights, arrays))
+
+
+def _perturbed(directions, eps):
+    """BANK + sum(e * d) for (e, d) in zip(eps, directions), as four arrays."""
+    flat = np.concatenate(BANK) + sum(e * d for e, d in zip(eps, directions))
+    return np.split(flat, 4)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", SECOND_ORDER)
+def test_forward_mode_and_hessian_with_respect_to_filters(case, mode):
+    """jax.jvp along a direction of the filters is pywt's central difference
+    along it; the Hessian (forward over reverse, and reverse over reverse)
+    against second central differences of pywt's loss, on random pairs of
+    directions (u' H v)."""
+    call, shape = CASES[case]
+    x = random(shape, seed=len(case))
+    weights = [random(np.shape(v), seed=i)
+               for i, v in enumerate(leaves(call(pywt, x, _pywt_wavelet(BANK), mode)))]
+
+    def loss(flat):
+        return _cubic_loss(leaves(call(bj, jnp.asarray(x), tuple(jnp.split(flat, 4)), mode)),
+                           weights)
+
+    def pywt_loss(bank):
+        return sum(float(np.vdot(w, v) + (v ** 3).sum() / 3) for w, v in
+                   zip(weights, leaves(call(pywt, x, _pywt_wavelet(bank), mode))))
+    flat = jnp.asarray(np.concatenate(BANK))
+    rng = np.random.default_rng(7)
+    u, v = rng.standard_normal((2, flat.size))
+    _, along = jax.jvp(loss, (flat,), (jnp.asarray(u),))
+    eps = 1e-6
+    central = (pywt_loss(_perturbed([u], [eps])) - pywt_loss(_perturbed([u], [-eps]))) / (2 * eps)
+    assert abs(float(along) - central) <= 1e-6 * max(1.0, abs(central))
+
+    hessian = np.asarray(jax.jit(jax.jacfwd(jax.grad(loss)))(flat))  # (eager: a compile per op)
+    np.testing.assert_allclose(np.asarray(jax.jit(jax.jacrev(jax.grad(loss)))(flat)), hessian,
+                               rtol=0, atol=1e-11 * np.abs(hessian).max())
+    np.testing.assert_allclose(hessian, hessian.T, rtol=0, atol=1e-11 * np.abs(hessian).max())
+    e = 1e-4
+    for a, b in [(u, v), (u, u), rng.standard_normal((2, flat.size))]:
+        second = (pywt_loss(_perturbed([a, b], [e, e])) - pywt_loss(_perturbed([a, b], [e, -e]))
+                  - pywt_loss(_perturbed([a, b], [-e, e]))
+                  + pywt_loss(_perturbed([a, b], [-e, -e]))) / (4 * e * e)
+        assert abs(a @ hessian @ b - second) <= 1e-5 * max(1.0, abs(second))
+
+
+@pytest.mark.parametrize("case", ["dwt2, idwt2", "wavedec, waverec"])
+def test_mixed_second_derivative_of_data_and_filters(case):
+    """d/d(filters) of the data's gradient, in both orders (forward over
+    reverse, reverse over reverse), against central differences of the
+    fixed-filter route's data gradient (pywt Wavelets of perturbed filters)."""
+    call, shape = CASES[case]
+    x = jnp.asarray(random(shape, seed=11))
+    weights = [random(np.shape(v), seed=20 + i)
+               for i, v in enumerate(leaves(call(pywt, np.asarray(x), _pywt_wavelet(BANK),
+                                                 "reflect")))]
+
+    def loss(flat, v):
+        return _cubic_loss(leaves(call(bj, v, tuple(jnp.split(flat, 4)), "reflect")), weights)
+    flat = jnp.asarray(np.concatenate(BANK))
+    direction = np.random.default_rng(3).standard_normal(flat.size)
+    _, got = jax.jvp(lambda f: jax.grad(loss, argnums=1)(f, x), (flat,), (jnp.asarray(direction),))
+    by_reverse = jax.jit(jax.jacrev(jax.grad(loss, argnums=1)))(flat, x) @ jnp.asarray(direction)
+
+    def fixed_data_grad(bank):
+        return np.asarray(jax.grad(lambda v: _cubic_loss(
+            leaves(call(bj, v, _pywt_wavelet(bank), "reflect")), weights))(x))
+    eps = 1e-6
+    central = (fixed_data_grad(_perturbed([direction], [eps]))
+               - fixed_data_grad(_perturbed([direction], [-eps]))) / (2 * eps)
+    scale = np.abs(central).max()
+    np.testing.assert_allclose(np.asarray(got), central, rtol=0, atol=1e-6 * scale)
+    np.testing.assert_allclose(np.asarray(by_reverse), np.asarray(got), rtol=0,
+                               atol=1e-11 * scale)
+
+
+def test_second_order_of_complex_data():
+    """A real loss of complex coefficients: the Hessian in the filters
+    against second central differences of pywt's (JAX's complex convention
+    all the way through the transposes)."""
+    x = random((2, 17), np.complex128, seed=3)
+
+    def loss(flat):
+        a, d = bj.dwt(jnp.asarray(x), tuple(jnp.split(flat, 4)), "reflect")
+        return (jnp.abs(a) ** 4).sum() + (d.real * d.imag ** 2).sum()
+
+    def pywt_loss(bank):
+        a, d = pywt.dwt(x, _pywt_wavelet(bank), "reflect")
+        return float((np.abs(a) ** 4).sum() + (d.real * d.imag ** 2).sum())
+    flat = jnp.asarray(np.concatenate(BANK))
+    hessian = np.asarray(jax.jit(jax.hessian(loss))(flat))
+    rng = np.random.default_rng(5)
+    e = 1e-4
+    for a, b in rng.standard_normal((3, 2, flat.size)):
+        second = (pywt_loss(_perturbed([a, b], [e, e])) - pywt_loss(_perturbed([a, b], [e, -e]))
+                  - pywt_loss(_perturbed([a, b], [-e, e]))
+                  + pywt_loss(_perturbed([a, b], [-e, -e]))) / (4 * e * e)
+        assert abs(a @ hessian @ b - second) <= 1e-5 * max(1.0, abs(second))
+
+
+def test_per_example_banks_in_forward_mode_and_under_nested_vmap():
+    """vmap over banks of jvp and of Hessians, and vmap of vmap (the items
+    of per-example banks merged with a second batch axis), against one call
+    per bank."""
+    x = jnp.asarray(random((3, 2, 20), seed=9))
+    filters = jnp.asarray(np.concatenate(BANK))
+    banks = jnp.stack([filters * (1 + 0.05 * i) for i in range(2)])
+
+    def loss(flat, v):
+        c = bj.wavedec(v, tuple(jnp.split(flat, 4)), "symmetric", 2)
+        return sum((t ** 2).sum() for t in leaves(c)) + (bj.waverec(
+            c, tuple(jnp.split(flat, 4)), "symmetric") ** 3).sum()
+    tangent = jnp.asarray(np.random.default_rng(1).standard_normal(filters.size))
+
+    def jvp(flat, v):
+        return jax.jvp(lambda f: loss(f, v), (flat,), (tangent,))[1]
+    hessian = jax.jit(jax.hessian(loss))
+    got_jvp = jax.vmap(jvp, (0, None))(banks, x[0])
+    got_hessian = jax.jit(jax.vmap(hessian, (0, None)))(banks, x[0])
+    nested = jax.jit(jax.vmap(jax.vmap(jax.grad(loss), (None, 0)), (0, None)))(banks, x)
+    for i in range(2):
+        assert abs(float(got_jvp[i] - jvp(banks[i], x[0]))) <= 1e-12 * abs(float(got_jvp[i]))
+        one = np.asarray(hessian(banks[i], x[0]))
+        np.testing.assert_allclose(np.asarray(got_hessian[i]), one, rtol=0,
+                                   atol=1e-12 * np.abs(one).max())
+        for j in range(3):
+            one = np.asarray(jax.grad(loss)(banks[i], x[j]))
+            np.testing.assert_allclose(np.asarray(nested[i, j]), one, rtol=0,
+                                       atol=1e-12 * np.abs(one).max())
