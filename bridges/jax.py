@@ -1539,7 +1539,8 @@ def pad(x, pad_widths, mode: str) -> jax.Array:
     ----------
     x : array_like
         The array to pad. float16 and bfloat16 are padded in float32 and cast
-        back; integer arrays are padded as they are.
+        back; integer arrays are padded as they are, and bool ones (masks) in
+        the modes that copy samples.
     {pad_widths}
     {pad_mode}
 
@@ -1562,10 +1563,10 @@ def pad(x, pad_widths, mode: str) -> jax.Array:
     widths = _padding.pad_widths_of(pad_widths, x.ndim)
     m = _padding.mode_of(mode)
     dtype = np.dtype(x.dtype)
-    if dtype.kind == "b":
-        raise TypeError("x has dtype bool; cuwavelet pads floating-point, complex and integer "
-                        "arrays")
-    compute = dtype if dtype.kind in "iu" else _compute_dtype(dtype)
+    if dtype.kind == "b":  # a mask: its bytes, in a mode that copies samples
+        _padding.check_mask_mode(m)
+    compute = np.dtype(np.uint8) if dtype.kind == "b" else \
+        dtype if dtype.kind in "iu" else _compute_dtype(dtype)
     y = _PAD((x.astype(compute),), widths=tuple(tuple(w) for w in widths), mode=m,
              sizes=tuple(x.shape))[0]
     return y if y.dtype == dtype else y.astype(dtype)

@@ -549,7 +549,7 @@ def pad(x: torch.Tensor, pad_widths: Any, mode: str) -> torch.Tensor:
     x : torch.Tensor
         The tensor to pad (CPU or CUDA). float16 and bfloat16 are padded in
         float32 and cast back; integer tensors are padded as they are (no
-        gradient).
+        gradient), and bool ones (masks) in the modes that copy samples.
     {pad_widths}
     {pad_mode}
 
@@ -572,11 +572,9 @@ def pad(x: torch.Tensor, pad_widths: Any, mode: str) -> torch.Tensor:
         raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
     static = _pad_static(pad_widths, x.ndim, mode)
     if not (x.is_floating_point() or x.is_complex()):
-        if x.dtype == torch.bool:
-            raise TypeError("x has dtype torch.bool; cuwavelet pads floating-point, complex and "
-                            "integer tensors")
-        with _ops.scope(x) as s:  # integers: no gradient to carry
-            return s.call_on_views(_padding.pad_core, x, _ops.pad_widths(static), static[1])
+        core = _padding.pad_mask_core if x.dtype == torch.bool else _padding.pad_core
+        with _ops.scope(x) as s:  # integers and bools (masks): no gradient to carry
+            return s.call_on_views(core, x, _ops.pad_widths(static), static[1])
     compute = _compute_dtype(x.dtype)
     y = _ops.PAD(static, x.to(compute))[0]
     return y if y.dtype == x.dtype else y.to(x.dtype)

@@ -38,6 +38,8 @@ _SAMPLE_CODES = {dt: code for code, dt in enumerate(SAMPLE_TYPES)}
 _AFFINE = {MODES.index("smooth"), MODES.index("antireflect")}
 AFFINE_DIMS = 2  # kAffineDims of kernels/pad_math.cuh
 _ZERO = MODES.index("zero")
+# modes that compute new values (extrapolate, negate) rather than move samples
+_ARITHMETIC = _AFFINE | {MODES.index("antisymmetric")}
 
 PAD_GEOMETRY_DTYPE = np.dtype([
     ("ndim", np.int64), ("total", np.int64), ("axis", np.int64),
@@ -260,10 +262,11 @@ def pad(x: ArrayLike, pad_widths, mode: str) -> Array:
     Parameters
     ----------
     x : array_like
-        NumPy, CuPy or Dask array: floating point, complex or integer, kept
-        as it is (float16 is padded in float32 and rounded back; integers
-        wrap around as NumPy's do in the smooth and antireflect
-        extrapolations).
+        NumPy, CuPy or Dask array: floating point, complex, integer or
+        bool, kept as it is (float16 is padded in float32 and rounded back;
+        integers wrap around as NumPy's do in the smooth and antireflect
+        extrapolations; bool arrays, masks, pad in the modes that copy
+        samples: every mode but smooth, antisymmetric and antireflect).
     {pad_widths}
     {pad_mode}
 
@@ -296,13 +299,37 @@ def pad(x: ArrayLike, pad_widths, mode: str) -> Array:
            [0., 0., 1., 1.],
            [0., 0., 0., 0.]])
     """
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
+    mask = getattr(x, "dtype", None) == np.bool_
     if is_dask(x):
         m = mode_of(mode)
         widths = pad_widths_of(pad_widths, x.ndim)
         _check_extendable(x.shape, widths, m)
+        if mask:
+            check_mask_mode(m)
         return _pad_lazily(x, widths, m, functools.partial(pad, pad_widths=widths, mode=mode))
+    if mask:
+        return pad_mask_core(x, pad_widths_of(pad_widths, x.ndim), mode_of(mode))
     x = _data(x, "x")
     return pad_core(x, pad_widths_of(pad_widths, x.ndim), mode_of(mode))
+
+
+def check_mask_mode(mode: int) -> None:
+    """bool arrays (masks) pad in the modes that move samples; the ones that
+    compute new values have no boolean meaning (pywt.pad raises in two of
+    them and mixes logical operations in the third)."""
+    if mode in _ARITHMETIC:
+        raise TypeError(f"x has dtype bool; {MODES[mode]} mode computes new values, so it "
+                        f"pads numeric arrays only (the modes that copy samples, "
+                        f"{[n for i, n in enumerate(MODES) if i not in _ARITHMETIC]}, pad "
+                        f"bool arrays)")
+
+
+def pad_mask_core(x, widths, mode: int):
+    """pad_core of a bool NumPy or CuPy array: its bytes, in a mode that copies."""
+    check_mask_mode(mode)
+    return pad_core(x.view(np.uint8), widths, mode).view(np.bool_)
 
 
 @on_input_device

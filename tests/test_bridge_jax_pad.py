@@ -70,8 +70,12 @@ def test_dtypes_are_kept():
     assert ints.dtype == jnp.int16
     np.testing.assert_array_equal(np.asarray(ints), pywt.pad(np.arange(4, dtype=np.int16),
                                                              (2, 1), "antireflect"))
-    with pytest.raises(TypeError, match="bool"):
-        bj.pad(jnp.ones(3, dtype=bool), 1, "zero")
+    mask = np.random.default_rng(2).random((3, 4)) < 0.5  # masks: the modes that copy
+    got = bj.pad(jnp.asarray(mask), ((1, 2), (3, 0)), "symmetric")
+    assert got.dtype == bool
+    np.testing.assert_array_equal(np.asarray(got), pywt.pad(mask, ((1, 2), (3, 0)), "symmetric"))
+    with pytest.raises(TypeError, match="dtype bool; smooth mode computes new values"):
+        bj.pad(jnp.asarray(mask), 1, "smooth")
 
 
 def test_docstring_example_runs():

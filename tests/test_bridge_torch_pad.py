@@ -60,8 +60,12 @@ def test_dtypes_are_kept():
     assert ints.dtype == torch.int16
     np.testing.assert_array_equal(ints.numpy(), pywt.pad(np.arange(4, dtype=np.int16), (2, 1),
                                                          "antireflect"))
-    with pytest.raises(TypeError, match="bool"):
-        bt.pad(torch.ones(3, dtype=torch.bool), 1, "zero")
+    mask = np.random.default_rng(2).random((3, 4)) < 0.5  # masks: the modes that copy
+    got = bt.pad(torch.tensor(mask), ((1, 2), (3, 0)), "symmetric")
+    assert got.dtype == torch.bool
+    np.testing.assert_array_equal(np.asarray(got), pywt.pad(mask, ((1, 2), (3, 0)), "symmetric"))
+    with pytest.raises(TypeError, match="dtype bool; smooth mode computes new values"):
+        bt.pad(torch.tensor(mask), 1, "smooth")
     with pytest.raises(ValueError, match="unsupported mode"):
         bt.pad(torch.ones(3), 1, "sym")
 

@@ -90,6 +90,24 @@ def test_pad_keeps_integer_dtypes_and_wraps_as_numpy(mode, host_route):
         np.testing.assert_array_equal(got, own)
 
 
+@pytest.mark.parametrize("mode", ["zero", "constant", "symmetric", "periodic",
+                                  "periodization", "reflect"])
+def test_pad_of_masks_in_the_modes_that_copy_samples(xp, mode):
+    """bool arrays: pywt.pad's values and dtype (NumPy, CuPy and Dask; a list too)."""
+    rng = np.random.default_rng(4)
+    for shape, widths in CASES:
+        mask = rng.random(shape) < 0.5
+        expected = pywt.pad(mask, widths, mode)
+        got = to_numpy(cw.pad(xp.asarray(mask), widths, mode))
+        assert got.dtype == np.bool_
+        np.testing.assert_array_equal(got, expected)
+    assert cw.pad([True, False], 1, mode).dtype == np.bool_
+    da = pytest.importorskip("dask.array")
+    lazy = cw.pad(da.from_array(mask, chunks=2), widths, mode)
+    assert isinstance(lazy, da.Array)
+    np.testing.assert_array_equal(lazy.compute(), expected)
+
+
 def test_pad_float16_is_float32_rounded_once():
     x = random((4, 9), np.float16)
     for mode in MODES:
@@ -156,8 +174,9 @@ def test_pad_refusals():
         cw.pad(x, 2, "sym")  # pywt.pad takes the full names only
     with pytest.raises(ValueError, match="unsupported mode"):
         cw.pad(x, 2, None)
-    with pytest.raises(TypeError, match="dtype bool"):
-        cw.pad(x > 1, 2, "zero")
+    for mode in ["smooth", "antisymmetric", "antireflect"]:
+        with pytest.raises(TypeError, match=f"dtype bool; {mode} mode computes new values"):
+            cw.pad(x > 1, 2, mode)
     with pytest.raises(ValueError, match="at most 7"):
         cw.pad(np.zeros((1,) * 8), 1, "zero")
 
