@@ -13,14 +13,16 @@ complex dtype; the bridges' other dtypes are refused (integers: no gradient).
 """
 from __future__ import annotations
 
-from cuwavelet._thresholding import MODES
+from cuwavelet._thresholding import MODES, check_firm_bounds
 
 from ._frontend_swt_packets import docstring as _docstring
 
 
 class ThresholdFrontend:
     """threshold and threshold_firm for a framework: `ops` names its abs,
-    where, relu and whether an array is complex or floating."""
+    where, relu, whether an array is complex or floating, and host_value (a
+    threshold's values as NumPy where they can be read without tracing or
+    synchronizing, else None)."""
 
     def __init__(self, ops):
         self.ops = ops
@@ -58,10 +60,10 @@ class ThresholdFrontend:
         return ops.where(away, ops.full_like(data, substitute), shrunk)
 
     def threshold_firm(self, data, value_low, value_high):
-        if value_low < 0:
-            raise ValueError("value_low must be non-negative.")
-        if value_high < value_low:
-            raise ValueError("value_high must be greater than or equal to value_low.")
+        # the bounds' checks where their values are on the host (not traced,
+        # captured or on a device, where reading them would synchronize)
+        low, high = self.ops.host_value(value_low), self.ops.host_value(value_high)
+        check_firm_bounds(low, high)
         self._check(data)
         ops = self.ops
         mag, divisor = self._magnitudes(data)
@@ -91,13 +93,16 @@ DOCS = {
     "threshold_firm": ("Firm (semi-soft) threshold (``pywt.threshold_firm``).",
                        """data : {array}
         Floating or complex data.
-    value_low : float or scalar {array}
-        Lower threshold (non-negative): zero where ``|x| <= value_low``.
-    value_high : float or scalar {array}
+    value_low : float or {array}
+        Lower threshold (non-negative): zero where ``|x| <= value_low``; an
+        {array} may hold one per channel (it broadcasts against the data).
+    value_high : float or {array}
         Upper threshold (at least value_low): ``x`` where ``|x| > value_high``;
         in between ``x * value_high * (1 - value_low/|x|) / (value_high -
-        value_low)``.""", """{array}
-        The thresholded data; differentiable in the data and the thresholds."""),
+        value_low)``. The bounds are checked where their values are known on
+        the host (not traced or compiled, nor on a device).""", """{array}
+        The thresholded data (the broadcast shape); differentiable in the data
+        and the thresholds."""),
 }
 
 

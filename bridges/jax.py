@@ -1497,10 +1497,22 @@ del _name, _example
 
 # --- thresholds (docstrings: bridges._frontend_thresholds) --------------------------------
 
+def _host_value(v):
+    """A threshold's values as NumPy where they are on the host; None where
+    they are traced (jit, grad, vmap) or on a device (reading them would
+    synchronize)."""
+    if isinstance(v, jax.core.Tracer):
+        return None
+    if isinstance(v, jax.Array) and next(iter(v.devices())).platform != "cpu":
+        return None
+    return np.asarray(v)
+
+
 _threshold_api = ThresholdFrontend(SimpleNamespace(
     abs=jnp.abs, where=jnp.where, relu=jax.nn.relu, ones_like=jnp.ones_like,
     full_like=jnp.full_like, is_complex=jnp.iscomplexobj,
-    is_floating=lambda a: jnp.issubdtype(jnp.asarray(a).dtype, jnp.floating)))
+    is_floating=lambda a: jnp.issubdtype(jnp.asarray(a).dtype, jnp.floating),
+    host_value=_host_value))
 
 
 def threshold(data, value, mode: str = "soft", substitute=0) -> jax.Array:

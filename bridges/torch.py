@@ -757,9 +757,24 @@ del _name, _example
 
 # --- thresholds (docstrings: bridges._frontend_thresholds) --------------------------------
 
+def _host_value(v):
+    """A threshold's values as NumPy where they are on the host: numbers, NumPy,
+    CPU tensors outside graph capture and torch.func (whose wrappers have no
+    storage); None for the rest (CUDA ones: reading them would synchronize)."""
+    if not isinstance(v, torch.Tensor):
+        return np.asarray(v)
+    if torch.compiler.is_compiling() or v.device.type != "cpu" or v.is_complex():
+        return None
+    try:
+        return v.detach().double().numpy()
+    except RuntimeError:  # a torch.func wrapper (vmap, grad): no values to read
+        return None
+
+
 _threshold_api = ThresholdFrontend(SimpleNamespace(
     abs=torch.abs, where=torch.where, relu=torch.relu, ones_like=torch.ones_like,
-    full_like=torch.full_like, is_complex=torch.is_complex, is_floating=torch.is_floating_point))
+    full_like=torch.full_like, is_complex=torch.is_complex, is_floating=torch.is_floating_point,
+    host_value=_host_value))
 
 
 def threshold(data: torch.Tensor, value, mode: str = "soft", substitute=0) -> torch.Tensor:

@@ -17,8 +17,9 @@ scalars stay weakly typed, NumPy scalars do not). Two deliberate differences:
   skips that case).
 
 A threshold given as an array (one per channel, say) broadcasts against the
-data as in pywt: that case runs pywt's expressions as NumPy, CuPy or Dask
-operations (_broadcast), not the fused pass.
+data as in pywt, and so do threshold_firm's bounds (pywt takes scalars
+there): that case runs pywt's expressions as NumPy, CuPy or Dask operations
+(_broadcast), not the fused pass.
 """
 from __future__ import annotations
 
@@ -151,25 +152,36 @@ def _is_array_valued(value) -> bool:
     return hasattr(value, "shape") and len(value.shape) > 0
 
 
-def _broadcast(mode, x, value, substitute):
-    """threshold with an array of thresholds (data checked by threshold):
-    pywt's expressions, evaluated by the data's array library (NumPy's
-    functions dispatch to CuPy and Dask)."""
+def _broadcast(mode, x, values: tuple, substitute=0):
+    """threshold with an array of thresholds, or threshold_firm with arrays of
+    bounds (values: (value,) or (value_low, value_high); data checked by the
+    caller): pywt's expressions, evaluated by the data's array library
+    (NumPy's functions dispatch to CuPy and Dask)."""
     if is_dask(x):  # blockwise on the broadcast arrays (so that errstate holds)
         import dask.array as da
-        x, value = da.broadcast_arrays(x, da.asarray(value))
-        dtype = _broadcast(mode, np.zeros(1, x.dtype), np.zeros(1, value.dtype), substitute).dtype
-        return da.map_blocks(lambda xb, vb: _broadcast(mode, xb, vb, substitute), x, value,
-                             dtype=dtype)
+        arrays = [i for i, v in enumerate(values) if _is_array_valued(v)]
+        x, *broadcast = da.broadcast_arrays(x, *(da.asarray(values[i]) for i in arrays))
+
+        def block(xb, *vb):
+            given = dict(zip(arrays, vb))
+            return _broadcast(mode, xb, tuple(given.get(i, v) for i, v in enumerate(values)),
+                              substitute)
+        dtype = block(np.zeros(1, x.dtype), *(np.zeros(1, b.dtype) for b in broadcast)).dtype
+        return da.map_blocks(block, x, *broadcast, dtype=dtype)
     if is_cupy(x):
         import cupy
-        value = cupy.asarray(value)
+        values = tuple(cupy.asarray(v) if _is_array_valued(v) else v for v in values)
     with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.absolute(x)
+        if mode == FIRM:  # every value above value_high kept (the module's note)
+            low, high = values
+            shrunk = x * np.clip(high * (1 - low / magnitude) / (high - low), 0, None)
+            return np.where(np.greater(magnitude, high), x, shrunk)
+        (value,) = values
         if mode == 3:
             return np.where(np.less(x, value), substitute, x)
         if mode == 4:
             return np.where(np.greater(x, value), substitute, x)
-        magnitude = np.absolute(x)
         if mode == 1:
             return np.where(np.less(magnitude, value), substitute, x)
         ratio = value / magnitude if mode == 0 else value ** 2 / magnitude ** 2
@@ -257,7 +269,7 @@ def threshold(data, value, mode="soft", substitute=0) -> Array:
     if np.dtype(x.dtype).kind not in "biufc":
         raise TypeError(f"data must be numeric; got dtype {x.dtype}")
     if _is_array_valued(value):
-        return _broadcast(code, x, value, _scalar(substitute, "substitute"))
+        return _broadcast(code, x, (value,), _scalar(substitute, "substitute"))
     if is_dask(x):
         return _lazily(threshold, x, value, mode, substitute)
     value = _scalar(value, "value")
@@ -277,15 +289,16 @@ def threshold_firm(data, value_low, value_high) -> Array:
     ----------
     data : array_like
         Real or complex NumPy or CuPy array.
-    value_low : float
-        Lower threshold (non-negative).
-    value_high : float
-        Upper threshold (at least value_low).
+    value_low : scalar or array
+        Lower threshold (non-negative), or thresholds that broadcast against
+        the data (one per channel, say; pywt takes scalars only).
+    value_high : scalar or array
+        Upper threshold (at least value_low), or thresholds that broadcast.
 
     Returns
     -------
     val_new : array
-        The thresholded data.
+        The thresholded data (the broadcast shape with array bounds).
 
     Examples
     --------
@@ -293,17 +306,39 @@ def threshold_firm(data, value_low, value_high) -> Array:
     >>> import cuwavelet as cw
     >>> cw.threshold_firm(np.array([0.1, 0.5, 1.0, 3.0]), 0.2, 2.0)
     array([0.        , 0.33333333, 0.88888889, 3.        ])
+    >>> cw.threshold_firm(np.array([[0.5, 3.0], [0.5, 3.0]]), np.array([[0.2], [1.0]]), 2.0)
+    array([[0.33333333, 3.        ],
+           [0.        , 3.        ]])
     """
-    value_low = _scalar(value_low, "value_low")
-    value_high = _scalar(value_high, "value_high")
-    if value_low < 0:
-        raise ValueError("value_low must be non-negative.")
-    if value_high < value_low:
-        raise ValueError("value_high must be greater than or equal to value_low.")
-    if is_dask(data):
-        return _lazily(threshold_firm, data, value_low, value_high)
-    x = _as_data(data)
+    arrays = _is_array_valued(value_low) or _is_array_valued(value_high)
+    if not arrays:
+        value_low = _scalar(value_low, "value_low")
+        value_high = _scalar(value_high, "value_high")
+    check_firm_bounds(_host(value_low), _host(value_high))
+    x = data if is_dask(data) else _as_data(data)
     if np.dtype(x.dtype).kind not in "biufc":
         raise TypeError(f"data must be numeric; got dtype {x.dtype}")
+    if arrays:
+        return _broadcast(FIRM, x, (value_low, value_high))
+    if is_dask(x):
+        return _lazily(threshold_firm, x, value_low, value_high)
     return _apply(FIRM, x, value_low, high=value_high, vdiff=value_high - value_low,
                   value_high=value_high)
+
+
+def _host(value):
+    """A threshold's values as NumPy (CuPy and Dask ones computed: they are small)."""
+    if is_cupy(value):
+        return value.get()
+    if is_dask(value):
+        return np.asarray(value.compute())
+    return np.asarray(value)
+
+
+def check_firm_bounds(low, high) -> None:
+    """pywt's checks of threshold_firm's bounds (NumPy arrays or numbers; None:
+    not known, unchecked), every element of array-valued ones."""
+    if low is not None and np.any(np.less(low, 0)):
+        raise ValueError("value_low must be non-negative.")
+    if low is not None and high is not None and np.any(np.less(high, low)):
+        raise ValueError("value_high must be greater than or equal to value_low.")

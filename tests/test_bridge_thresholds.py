@@ -151,6 +151,35 @@ def test_no_nan_gradient_at_zero(call, dtype):
         assert torch.isfinite(ga)
 
 
+def test_array_firm_bounds_and_traced_ones():
+    """Bounds per row, as the core's (pywt's per row); learned bounds under
+    torch.compile(fullgraph=True), torch.func.vmap and jax.jit, where their
+    values are not known, equal the eager call; known bad bounds in an array
+    raise."""
+    x = _data(np.float64)
+    low, high = np.linspace(0.1, 0.6, 6)[:, None], np.linspace(0.8, 1.6, 6)[:, None]
+    want = cw.threshold_firm(x, low, high)
+    _close(bt.threshold_firm(torch.from_numpy(x), torch.from_numpy(low),
+                             torch.from_numpy(high)).numpy(), want, np.float64)
+    jax, bj = _jax()
+    _close(np.asarray(bj.threshold_firm(x, low, high)), want, np.float64)
+    t = torch.from_numpy(x)
+    compiled = torch.compile(lambda lo: bt.threshold_firm(t, lo, 1.2), fullgraph=True,
+                             backend="eager")
+    _close(compiled(torch.tensor(0.3, dtype=torch.float64)).numpy(),
+           cw.threshold_firm(x, 0.3, 1.2), np.float64)
+    mapped = torch.func.vmap(lambda lo: bt.threshold_firm(t, lo, 1.2))(
+        torch.tensor([0.3, 0.5], dtype=torch.float64))
+    _close(mapped[1].numpy(), cw.threshold_firm(x, 0.5, 1.2), np.float64)
+    jitted = jax.jit(lambda lo, hi: bj.threshold_firm(x, lo, hi))(low, high)
+    _close(np.asarray(jitted), want, np.float64)
+    for fn, wrap in ((bt.threshold_firm, torch.from_numpy), (bj.threshold_firm, np.asarray)):
+        with pytest.raises(ValueError, match="value_low must be non-negative"):
+            fn(wrap(x), wrap(low - 0.2), wrap(high))
+        with pytest.raises(ValueError, match="greater than or equal"):
+            fn(wrap(x), wrap(low), wrap(high - 1.0))
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda m, x: m.threshold(x, 0.5, "medium"), ValueError, "only takes values from"),
     (lambda m, x: m.threshold_firm(x, -0.1, 1.0), ValueError, "value_low must be non-negative"),

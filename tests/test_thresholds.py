@@ -147,6 +147,40 @@ def test_array_thresholds_broadcast_as_pywt(xp, mode):
                 np.float64)
 
 
+def test_array_firm_bounds_are_pywts_per_channel(xp):
+    """Bounds per column (pywt takes scalars): each column is pywt's firm
+    threshold with that column's bounds (data where pywt's first-row skip
+    does not apply), NaN where pywt's 0/0 gives one; a bound of each kind
+    scalar; a shape that widens the result; float32; Dask lazily."""
+    x = data_of(np.float64, 40 * 4).reshape(40, 4) * 2
+    low, high = np.array([0.0, 0.5, 1.0, 1.5]), np.array([1.0, 0.5, 3.0, 1.5])
+    x[3], x[4], x[5] = low, high, 0  # values at the bounds, and zeros
+    assert (np.abs(x[1:]) > high).any(axis=0).all()  # (pywt's skip: large values past row 0)
+
+    def pywt_columns(data, lo, hi):
+        lo, hi = np.broadcast_to(lo, data.shape[-1:]), np.broadcast_to(hi, data.shape[-1:])
+        return np.stack([pywt.threshold_firm(data[..., c], lo[c], hi[c])
+                         for c in range(data.shape[-1])], axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for lo, hi in [(low, high), (0.5, high), (low, 3.0)]:
+            got = to_numpy(cw.threshold_firm(xp.asarray(x), xp.asarray(lo), xp.asarray(hi)))
+            np.testing.assert_allclose(got, pywt_columns(x, lo, hi), rtol=1e-15, atol=0)
+        wide = to_numpy(cw.threshold_firm(xp.asarray(x[:, :1]), xp.asarray(low), xp.asarray(high)))
+        np.testing.assert_allclose(wide, pywt_columns(np.repeat(x[:, :1], 4, axis=1), low, high),
+                                   rtol=1e-15, atol=0)
+        x32 = x.astype(np.float32)
+        got = to_numpy(cw.threshold_firm(xp.asarray(x32), xp.asarray(low, np.float32), 3.0))
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, pywt_columns(x32, low.astype(np.float32), 3.0),
+                                   rtol=1e-6, atol=0)
+        da = pytest.importorskip("dask.array")
+        if xp is np:
+            lazy = cw.threshold_firm(da.from_array(x, chunks=(10, 2)), low, high)
+            assert isinstance(lazy, da.Array)
+            np.testing.assert_allclose(lazy.compute(), pywt_columns(x, low, high), rtol=1e-15,
+                                       atol=0)
+
+
 def test_refusals():
     with pytest.raises(ValueError, match="mode parameter"):
         cw.threshold(np.ones(3), 1, "foo")
@@ -158,7 +192,9 @@ def test_refusals():
         cw.threshold_firm(np.ones(3), 2, 1)
     with pytest.raises(TypeError, match="scalar"):
         cw.threshold(np.ones(3), np.ones(3), "soft", substitute=np.ones(3))
-    with pytest.raises(TypeError, match="scalar"):
-        cw.threshold_firm(np.ones(3), np.ones(3), 2)
+    with pytest.raises(ValueError, match="value_low"):
+        cw.threshold_firm(np.ones(3), np.array([0.5, -1.0]), 2)
+    with pytest.raises(ValueError, match="value_high"):
+        cw.threshold_firm(np.ones(3), np.array([0.5, 1.0]), np.array([[2.0, 2.0], [1.0, 0.5]]))
     with pytest.raises(TypeError, match="numeric"):
         cw.threshold(np.array(["a"]), 1, "soft")
