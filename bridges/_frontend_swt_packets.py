@@ -20,7 +20,17 @@ Banks reach the backend as its encode_banks(banks) made them (default: a tuple o
 FilterBanks). Optionally
     encode_banks(banks) -> hashable plain values (e.g. filter lengths and taps)
     check_wavelet(wavelet)      refuses wavelets the backend takes for the DWT
-                                but not here (learned filter banks)
+                                but not for the packet transforms (learned
+                                filter banks)
+    learned_banks(wavelet, axes) -> [bank, ...] or None
+                                one bank per axis (pair(synthesis, like) ->
+                                (2, F) filters, as for _frontend.learned_split)
+                                where the wavelet is a learned filter bank; the
+                                stationary transforms then run through
+    learned_ops                 the backend's learned analysis(t, f, axis, mode)
+                                and synthesis(a, d, f, axis, mode) (axis from
+                                the end) and its roll, stack and moveaxis
+                                (_LearnedStationary)
     constant_specs(fn) -> fn    as in _frontend.py: wraps the wavelet lookup
                                 (wavelet, key, axes) -> encoded banks (and for
                                 packets filter lengths and mode numbers), e.g.
@@ -32,8 +42,8 @@ from __future__ import annotations
 
 from cuwavelet._packets import _level_setup, _node_paths, _packet_axes
 from cuwavelet._shapes import AxisError, coeff_len, dwt_max_level, normalize_axes, normalize_axis
-from cuwavelet._stationary import (_as_int, _banks, _forward, _inverse_parts, swt_max_level,
-                                   swtn_axes)
+from cuwavelet._stationary import (PERIODIZATION, _as_int, _banks, _forward, _inverse_parts,
+                                   swt_max_level, swtn_axes)
 
 from ._docstrings import ADJOINT, numpydoc
 
@@ -47,6 +57,9 @@ class StationaryFrontend:
         self._lookup = _lookup(backend)
 
     def _banks(self, wavelet, axes, norm, inverse, what="wavelets"):
+        learned = getattr(self.backend, "learned_banks", lambda w, a: None)(wavelet, axes)
+        if learned is not None:
+            return _LearnedStationary(learned, norm, inverse, self.backend.learned_ops)
         return self._lookup(wavelet, ("stationary", bool(norm), inverse, what), axes)
 
     def _data(self, data, min_ndim):
@@ -59,8 +72,8 @@ class StationaryFrontend:
         return x, out
 
     def _forward(self, x, axes, banks, level, start_level, trim_approx, swt=False):
-        return _forward(x, axes, banks, level, start_level, trim_approx,
-                        run_levels=self.backend.swt_levels, swt=swt)
+        run = banks.levels if isinstance(banks, _LearnedStationary) else self.backend.swt_levels
+        return _forward(x, axes, banks, level, start_level, trim_approx, run_levels=run, swt=swt)
 
     def swt(self, data, wavelet, level=None, start_level=0, axis=-1, trim_approx=False,
             norm=False):
@@ -180,7 +193,93 @@ class StationaryFrontend:
                                  f"is a multiple of {1 << len(details)} along axis {ax}; got "
                                  f"{a.shape[ax]}.")
         banks = self._banks(wavelet, axes, norm, inverse=True)
-        return _cast(self.backend, self.backend.iswt_levels(a, levels, axes, banks), out)
+        run = banks.inverse_levels if isinstance(banks, _LearnedStationary) \
+            else self.backend.iswt_levels
+        return _cast(self.backend, run(a, levels, axes, banks), out)
+
+
+class _LearnedStationary:
+    """The stationary transforms with learned filter banks (one per axis),
+    through the backend's learned bilinear operations, so that gradients
+    reach the filters (of every order where the backend's are).
+
+    pywt's level j filters, dilated by s = 2**j, act on each of the s phases
+    of a signal (its samples p, p + s, p + 2s, ...) as the undilated filters
+    do, and an undilated stationary level is the periodization DWT of the
+    signal (the even outputs) and of the signal shifted by one sample (the
+    odd ones). So a level along an axis is one learned analysis, in
+    periodization mode, of both shifts of every phase, interleaved back; and
+    its inverse is pywt's iswt: the learned synthesis of the even and of the
+    odd coefficients of every phase, the odd one shifted back, averaged."""
+
+    def __init__(self, banks, norm, inverse, ops):
+        self.banks, self.ops = list(banks), ops
+        self.scale = (2 ** 0.5 if inverse else 2 ** -0.5) if norm else None  # as pywt's norm
+
+    def _filters(self, bank, synthesis, like):
+        f = bank.pair(synthesis, like)
+        return f if self.scale is None else f * self.scale
+
+    def _phases(self, t, axis, s):
+        """t with `axis` split into its s phases: (..., s, n / s), the phases
+        along the last axis but one, the samples of each along the last."""
+        t = self.ops.moveaxis(t, axis, -1)
+        lead, n = tuple(t.shape[:-1]), t.shape[-1]
+        return self.ops.moveaxis(t.reshape(lead + (n // s, s)), -1, -2)
+
+    def _unphase(self, t, axis):
+        """The inverse of _phases."""
+        lead, (s, m) = tuple(t.shape[:-2]), tuple(t.shape[-2:])
+        t = self.ops.moveaxis(t, -2, -1).reshape(lead + (s * m,))
+        return self.ops.moveaxis(t, -1, axis)
+
+    def _split(self, t, f, axis, s):
+        """(cA, cD) of one stationary level at dilation s along `axis`."""
+        ops = self.ops
+        y = self._phases(t, axis, s)
+        ca, cd = ops.analysis(ops.stack([y, ops.roll(y, -1, -1)], 0), f, -1, PERIODIZATION)
+
+        def interleaved(c):  # (2, ..., s, m / 2): the even and the odd outputs
+            c = ops.moveaxis(c, 0, -1)
+            return self._unphase(c.reshape(tuple(c.shape[:-2]) + (c.shape[-2] * 2,)), axis)
+        return interleaved(ca), interleaved(cd)
+
+    def _merge(self, a, d, f, axis, s):
+        """One inverse stationary level at dilation s along `axis` (a or d
+        None: zeros)."""
+        ops = self.ops
+
+        def halves(c):  # the even and the odd coefficients of every phase, stacked
+            if c is None:
+                return None
+            y = self._phases(c, axis, s)
+            return ops.stack([y[..., 0::2], y[..., 1::2]], 0)
+        x = ops.synthesis(halves(a), halves(d), f, -1, PERIODIZATION)
+        return self._unphase((x[0] + ops.roll(x[1], 1, -1)) / 2, axis)
+
+    def levels(self, x, axes, _banks, start_level, level):
+        """The backend's swt_levels contract: finest level first."""
+        out, a = [], x
+        for j in range(start_level, start_level + level):
+            sub = {"": a}
+            for axis, bank in zip(axes, self.banks):
+                f = self._filters(bank, False, x)
+                sub = {key + letter: half for key, t in sub.items()
+                       for letter, half in zip("ad", self._split(t, f, axis, 2 ** j))}
+            out.append(sub)
+            a = sub["a" * len(axes)]
+        return out
+
+    def inverse_levels(self, a, details, axes, _banks):
+        """The backend's iswt_levels contract: details coarsest first."""
+        for j, d in zip(range(len(details), 0, -1), details):
+            sub = {"a" * len(axes): a, **d}
+            for k in reversed(range(len(axes))):
+                f = self._filters(self.banks[k], True, a)
+                sub = {p: self._merge(sub.get(p + "a"), sub.get(p + "d"), f, axes[k], 2 ** (j - 1))
+                       for p in {key[:k] for key in sub}}
+            a = sub[""]
+        return a
 
 
 class PacketFrontend:
@@ -282,8 +381,8 @@ def _node_shape(shape, axes, lengths, modes, level) -> tuple:
 # own terms) with docstring().
 
 _SWT_PARAMS = """wavelet : str, pywt.Wavelet or filter bank{per_axis}
-        A discrete wavelet (filter banks given as arrays of the framework are
-        not taken here: fixed filters only).
+        A discrete wavelet, or a learned filter bank as for the DWT (four
+        {{array}}s: the gradients reach the filters).
     level : int{level_none}
         Number of levels.
     start_level : int
@@ -296,7 +395,7 @@ _SWT_PARAMS = """wavelet : str, pywt.Wavelet or filter bank{per_axis}
         an orthogonal wavelet with ``trim_approx=True``)."""
 
 _INVERSE_PARAMS = """wavelet : str, pywt.Wavelet or filter bank{per_axis}
-        The wavelet of the forward transform.
+        The wavelet of the forward transform (a learned bank too).
     norm : bool
         Must match the forward transform's `norm`.
     {axes_doc}"""

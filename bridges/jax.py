@@ -44,7 +44,9 @@ of two trilinear forms, one level's analysis <c, B_f x> and synthesis
 <y, S_f c>: the coefficients (B_f x), the data's adjoint and the filters'
 gradient (cuwavelet/_filter_grad.py) are one another's transposes, each a
 primitive bilinear in its two operands, so derivatives of every order work
-in forward and reverse mode, under jit and vmap.
+in forward and reverse mode, under jit and vmap. The stationary transforms
+with a learned bank run through the same two operations
+(bridges._frontend_swt_packets._LearnedStationary).
 
 How arrays reach the core, and where copies happen
 --------------------------------------------------
@@ -1132,6 +1134,15 @@ class _JaxBackend:
 
 
     # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------
+    @staticmethod
+    def learned_banks(wavelet, axes):
+        """A _LearnedBank per axis where any filter is traced, else None."""
+        learned = _learned_banks_and_modes(wavelet, "periodization", axes)
+        return None if learned is None else learned[0]
+
+    learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
+                                  roll=jnp.roll, stack=jnp.stack, moveaxis=jnp.moveaxis)
+
     @staticmethod
     def swt_levels(x, axes, banks, start_level, level):
         spec = _Levels(tuple(a - x.ndim for a in axes), tuple(banks),

@@ -32,7 +32,9 @@ waverec, and their transposes (``torch.ops.cuwavelet.dwtn``, ``dwtn_adjoint``,
 ``idwtn``, ``idwtn_adjoint``, ``wavedec``, ``wavedec_adjoint``, ``waverec``,
 ``waverec_adjoint``); with a learned filter bank, one axis at a time with the
 filters as a tensor argument (``analysis``, ``synthesis``, their adjoints and
-the two filter gradients, which the core computes by a reduction kernel).
+the two filter gradients, which the core computes by a reduction kernel;
+the stationary transforms with a learned bank run through the same ones,
+bridges._frontend_swt_packets._LearnedStationary).
 The backward of each operation is its transpose, built from the same
 operations, so gradients of every order are exact; forward mode applies the
 operation to the tangent (the operations are linear); vmap folds the mapped
@@ -340,8 +342,19 @@ class _TorchBackend:
     def check_wavelet(wavelet):
         if _has_tensor_filters(wavelet):
             raise TypeError("a filter bank given as tensors (learned filters) is taken by the "
-                            "DWT functions; the stationary and packet transforms take fixed "
-                            "filters (a name, pywt.Wavelet or numbers)")
+                            "DWT and stationary transforms and the packet trees; "
+                            "packet_decompose and packet_reconstruct take fixed filters (a "
+                            "name, pywt.Wavelet or numbers)")
+
+    @staticmethod
+    def learned_banks(wavelet, axes):
+        """A _TensorBank per axis where any filter bank is given as tensors, else None."""
+        if not _has_tensor_filters(wavelet):
+            return None
+        return _TorchBackend.banks_and_modes(wavelet, "periodization", axes)[0]
+
+    learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
+                                  roll=torch.roll, stack=torch.stack, moveaxis=torch.movedim)
 
     encode_banks = staticmethod(_ops.encode_banks)
 
@@ -1178,24 +1191,17 @@ class IDWTND(_Transform):
 
 # --- stationary transforms as modules ---------------------------------------------------------
 
-class _StationaryTransform(nn.Module):
+class _StationaryTransform(_Transform):
     """A stationary transform with its wavelet and arguments fixed at
-    construction; fixed filters, no parameters."""
+    construction; with ``learnable=True`` its four filters are parameters,
+    as in _Transform (the stationary transforms have no mode)."""
 
-    def __init__(self, wavelet, **fixed):
-        super().__init__()
-        if _has_tensor_filters(wavelet):
-            raise TypeError("the stationary transforms take fixed filters (a name, "
-                            "pywt.Wavelet or numbers), not tensors")
-        self.wavelet = _fixed_wavelet(wavelet)
-        for name, value in fixed.items():
-            setattr(self, name, value)
-        self._fixed = tuple(fixed)
+    def __init__(self, wavelet, learnable: bool = False, dtype=None, **fixed):
+        super().__init__(wavelet, "periodization", learnable, dtype, **fixed)
 
     def extra_repr(self):
-        names = ([getattr(b, "name", b) for b in self.wavelet] if isinstance(self.wavelet, tuple)
-                 else getattr(self.wavelet, "name", self.wavelet))
-        return ", ".join([f"wavelet={names!r}"] + [f"{k}={getattr(self, k)!r}" for k in self._fixed])
+        return ", ".join(part for part in super().extra_repr().split(", ")
+                         if part != "mode='periodization'")
 
 
 class SWT1D(_StationaryTransform):
@@ -1205,7 +1211,12 @@ class SWT1D(_StationaryTransform):
     Parameters
     ----------
     wavelet, level, start_level, axis, trim_approx, norm
-        As `swt` (fixed filters).
+        As `swt`.
+    learnable : bool
+        If True, the four filters of `wavelet` are parameters (``dec_lo``,
+        ``dec_hi``, ``rec_lo``, ``rec_hi``, in `dtype`) that receive gradients.
+    dtype : torch.dtype, optional
+        The learnable filters' dtype (default: torch's default dtype).
 
     Examples
     --------
@@ -1216,13 +1227,13 @@ class SWT1D(_StationaryTransform):
 
     def __init__(self, wavelet: Wavelet = "haar", level: int | None = None,
                  start_level: int = 0, axis: int = -1, trim_approx: bool = False,
-                 norm: bool = False):
-        super().__init__(wavelet, level=level, start_level=start_level, axis=axis,
-                         trim_approx=trim_approx, norm=norm)
+                 norm: bool = False, learnable: bool = False, dtype: torch.dtype | None = None):
+        super().__init__(wavelet, learnable, dtype, level=level, start_level=start_level,
+                         axis=axis, trim_approx=trim_approx, norm=norm)
 
     def forward(self, x: torch.Tensor) -> list:
-        return swt(x, self.wavelet, self.level, self.start_level, self.axis, self.trim_approx,
-                   self.norm)
+        return swt(x, self.filter_bank, self.level, self.start_level, self.axis,
+                   self.trim_approx, self.norm)
 
 
 class ISWT1D(_StationaryTransform):
@@ -1232,6 +1243,8 @@ class ISWT1D(_StationaryTransform):
     ----------
     wavelet, norm, axis
         As `iswt`.
+    learnable, dtype
+        As `SWT1D`.
 
     Examples
     --------
@@ -1240,11 +1253,12 @@ class ISWT1D(_StationaryTransform):
     True
     """
 
-    def __init__(self, wavelet: Wavelet = "haar", norm: bool = False, axis: int = -1):
-        super().__init__(wavelet, norm=norm, axis=axis)
+    def __init__(self, wavelet: Wavelet = "haar", norm: bool = False, axis: int = -1,
+                 learnable: bool = False, dtype: torch.dtype | None = None):
+        super().__init__(wavelet, learnable, dtype, norm=norm, axis=axis)
 
     def forward(self, coeffs: list) -> torch.Tensor:
-        return iswt(coeffs, self.wavelet, self.norm, self.axis)
+        return iswt(coeffs, self.filter_bank, self.norm, self.axis)
 
 
 class SWT2D(_StationaryTransform):
@@ -1253,7 +1267,9 @@ class SWT2D(_StationaryTransform):
     Parameters
     ----------
     wavelet, level, start_level, axes, trim_approx, norm
-        As `swt2` (fixed filters).
+        As `swt2`.
+    learnable, dtype
+        As `SWT1D`.
 
     Examples
     --------
@@ -1263,13 +1279,14 @@ class SWT2D(_StationaryTransform):
     """
 
     def __init__(self, wavelet: Wavelet = "haar", level: int = 1, start_level: int = 0,
-                 axes: Sequence[int] = (-2, -1), trim_approx: bool = False, norm: bool = False):
-        super().__init__(wavelet, level=level, start_level=start_level, axes=tuple(axes),
-                         trim_approx=trim_approx, norm=norm)
+                 axes: Sequence[int] = (-2, -1), trim_approx: bool = False, norm: bool = False,
+                 learnable: bool = False, dtype: torch.dtype | None = None):
+        super().__init__(wavelet, learnable, dtype, level=level, start_level=start_level,
+                         axes=tuple(axes), trim_approx=trim_approx, norm=norm)
 
     def forward(self, x: torch.Tensor) -> list:
-        return swt2(x, self.wavelet, self.level, self.start_level, self.axes, self.trim_approx,
-                    self.norm)
+        return swt2(x, self.filter_bank, self.level, self.start_level, self.axes,
+                    self.trim_approx, self.norm)
 
 
 class ISWT2D(_StationaryTransform):
@@ -1279,6 +1296,8 @@ class ISWT2D(_StationaryTransform):
     ----------
     wavelet, norm, axes
         As `iswt2`.
+    learnable, dtype
+        As `SWT1D`.
 
     Examples
     --------
@@ -1288,8 +1307,9 @@ class ISWT2D(_StationaryTransform):
     """
 
     def __init__(self, wavelet: Wavelet = "haar", norm: bool = False,
-                 axes: Sequence[int] = (-2, -1)):
-        super().__init__(wavelet, norm=norm, axes=tuple(axes))
+                 axes: Sequence[int] = (-2, -1), learnable: bool = False,
+                 dtype: torch.dtype | None = None):
+        super().__init__(wavelet, learnable, dtype, norm=norm, axes=tuple(axes))
 
     def forward(self, coeffs: list) -> torch.Tensor:
-        return iswt2(coeffs, self.wavelet, self.norm, self.axes)
+        return iswt2(coeffs, self.filter_bank, self.norm, self.axes)

@@ -407,8 +407,14 @@ def test_torch_modules_match_the_functions_and_compile():
     # sym2's filters are pywt's to ~1e-13: perfect reconstruction on that scale
     torch.testing.assert_close(compiled(x[:2]), x[:2], rtol=0,
                                atol=1e-11 * float(x.abs().max()))
-    with pytest.raises(TypeError, match="fixed filters"):
-        bt.SWT1D([torch.ones(2)] * 4)
+    learned = bt.SWT1D("db2", level=2, learnable=True, dtype=torch.float64)
+    assert [name for name, _ in learned.named_parameters()] == ["dec_lo", "dec_hi", "rec_lo",
+                                                                 "rec_hi"]
+    assert_close(learned(x), bt.swt(x, "db2", level=2), Torch)  # (values: pywt's, above)
+    inverse = bt.ISWT1D("db2", learnable=True, dtype=torch.float64)
+    torch.testing.assert_close(inverse(learned(x)), x, rtol=0, atol=1e-12)
+    (inverse(learned(x)) ** 2).sum().backward()
+    assert learned.dec_lo.grad is not None and inverse.rec_hi.grad is not None
 
 
 # --- dtypes, errors -----------------------------------------------------------------------
@@ -445,12 +451,13 @@ def test_errors_like_pywt(B):
                              data_shape=(9,))
 
 
-def test_learned_filter_banks_are_refused_clearly():
+def test_learned_filter_banks_are_refused_clearly_by_the_packet_level_transforms():
+    """(The stationary transforms take them: test_bridge_learned_stationary.py.)"""
     bank = [torch.tensor(f, requires_grad=True) for f in pywt.Wavelet("db2").filter_bank]
     with pytest.raises(TypeError, match="fixed filters"):
-        bt.swt(torch.ones(8), bank, level=1)
-    with pytest.raises(TypeError, match="fixed filters"):
         bt.packet_decompose(torch.ones(8), bank, level=1)
+    with pytest.raises(TypeError, match="fixed filters"):
+        bt.packet_reconstruct({"a": torch.ones(5), "d": torch.ones(5)}, bank)
 
 
 # --- zero copy on the CPU ------------------------------------------------------------------
