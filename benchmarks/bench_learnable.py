@@ -12,10 +12,12 @@ random cotangents on every output). Workloads (float32):
     W3  wavedec2  (16, 3, 256, 256)   db2  level 3    shapes, float32)
     R1  waverec(wavedec)   on W1                       (a reconstruction, as a
     R3  waverec2(wavedec2) on W3                        filter-learning loss uses)
+    S1  swt       (32, 16384)         db4  level 4   (the stationary transform,
+    T1  iswt(swt) on S1                                 trim_approx: ptwt's layout)
 
 in mode 'zero' (ptwt's waverec undoes zero padding; both sides compute
 pywt's coefficients there, checked before timing) and, for the
-decompositions, 'symmetric'. Times are medians of interleaved rounds; "x
+decompositions, 'symmetric' (the stationary transform: periodic). Times are medians of interleaved rounds; "x
 ours" is ptwt's time over ours (above 1: we are faster).
 """
 from __future__ import annotations
@@ -39,6 +41,10 @@ WORKLOADS = {
     "W3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, dims=2, inverse=False),
     "R1": dict(shape=(256, 4096), wavelet="db4", level=5, dims=1, inverse=True),
     "R3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, dims=2, inverse=True),
+    "S1": dict(shape=(32, 16384), wavelet="db4", level=4, dims=1, inverse=False,
+               stationary=True),
+    "T1": dict(shape=(32, 16384), wavelet="db4", level=4, dims=1, inverse=True,
+               stationary=True),
 }
 
 
@@ -52,6 +58,12 @@ def leaves(c):
 
 def transform(lib, w, mode, bank):  # lib: bridges.torch or ptwt
     """x -> outputs of the workload through lib (bridges.torch or ptwt)."""
+    if w.get("stationary"):
+        def run_stationary(x):
+            c = lib.swt(x, bank, level=w["level"]) if lib.__name__ == "ptwt" else \
+                lib.swt(x, bank, level=w["level"], trim_approx=True)
+            return [lib.iswt(c, bank)] if w["inverse"] else list(c)
+        return run_stationary
     dec = getattr(lib, "wavedec2" if w["dims"] == 2 else "wavedec")
     rec = getattr(lib, "waverec2" if w["dims"] == 2 else "waverec")
 
@@ -101,7 +113,9 @@ def main() -> None:
     print(f"{'workload':50s} {'mode':10s} {'ours ms':>9s} {'ptwt ms':>9s} {'x ours':>7s}")
     gen = torch.Generator().manual_seed(0)
     for name, w in WORKLOADS.items():
-        for mode in ("zero",) if w["inverse"] else ("zero", "symmetric"):
+        modes = ("periodic",) if w.get("stationary") else \
+            ("zero",) if w["inverse"] else ("zero", "symmetric")
+        for mode in modes:
             filters = [torch.tensor(f, dtype=torch.float32)
                        for f in pywt.Wavelet(w["wavelet"]).filter_bank]
             bank = ProductFilter(*filters)
@@ -117,6 +131,8 @@ def main() -> None:
                                         "ptwt": lambda: fwd_bwd(peer, x, bank, cots)}, rounds)
             suffix = "2" if w["dims"] == 2 else ""
             kind = f"waverec{suffix}(wavedec{suffix})" if w["inverse"] else f"wavedec{suffix}"
+            if w.get("stationary"):
+                kind = "iswt(swt)" if w["inverse"] else "swt"
             desc = f"{name} {kind} {w['shape']} {w['wavelet']} L{w['level']}"
             print(f"{desc:50s} {mode:10s} {times['ours'] * 1e3:9.2f} {times['ptwt'] * 1e3:9.2f} "
                   f"{times['ptwt'] / times['ours']:6.2f}x")
