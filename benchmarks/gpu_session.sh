@@ -23,9 +23,13 @@
 #   9. bench_pad.py --device cuda: cw.pad against cupy.pad (never timed on a card yet)
 #  10. bench_torch.py --graphs: forward+backward of every implementation replayed
 #      from a CUDA graph (the device's time alone, the host's launch work gone)
+#  11. the learned-bank and packet-tree bridge tests, which are not marked gpu:
+#      with a CUDA JAX its default device is the card, so the JAX learned
+#      primitives (per-example banks, second order) and the learned stationary
+#      transforms run through buffer_callback on the GPU
 # Usage (repository root, CuPy and torch installed, pywt/ptwt/pytorch_wavelets
 # importable): benchmarks/gpu_session.sh OUTDIR [STEP ...], STEP among build,
-# tests, fused2d, torch, profile, fused1d, ncu, register, jax, pad, graphs (all of them, in this
+# tests, fused2d, torch, profile, fused1d, ncu, register, jax, pad, graphs, learned (all of them, in this
 # order, by default: split them over two calls where one would pass the limit)
 #
 # A lent card may lack pywt, ptwt and pytorch_wavelets and reach no index. Fetch
@@ -39,7 +43,7 @@
 set -uo pipefail
 out="${1:?usage: benchmarks/gpu_session.sh OUTDIR [STEP ...]}"
 shift
-steps=" ${*:-build tests fused2d torch profile fused1d ncu register jax pad graphs} "
+steps=" ${*:-build tests fused2d torch profile fused1d ncu register jax pad graphs learned} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 mkdir -p "$out"
 py="${PYTHON:-python3}"
@@ -126,5 +130,12 @@ if want graphs; then
     run 120 torch-graphs "$py" benchmarks/bench_torch.py --device cuda --quick --workloads W3 W6 \
         --modes zero --graphs
     grep -E "CUDA-graph|capture failed" "$out/torch-graphs.log"
+fi
+if want learned; then
+    run 150 learned "$py" -m pytest -q -n 4 -p no:cacheprovider -rf --tb=short \
+        tests/test_bridge_jax_learnable.py tests/test_bridge_learned_stationary.py \
+        tests/test_bridge_packet_trees.py
+    "$py" -c "import jax; print('jax devices:', jax.devices())" >> "$out/learned.log" 2>&1
+    grep -E "^FAILED|passed|failed|jax devices" "$out/learned.log" | tail -15
 fi
 echo "== done ($(date +%T)); logs in $out"
