@@ -139,7 +139,8 @@ DOCS = {
     "mra": ("Forward 1D multiresolution analysis (``pywt.mra``).", """data : {array}
         Any shape; every dimension but `axis` is a batch dimension.
     wavelet : str, pywt.Wavelet or filter bank
-        A discrete wavelet (fixed filters).
+        A discrete wavelet, or a learned filter bank (four {array}s: the
+        gradients reach the filters).
     level : int or None
         Levels (None: the deepest).
     axis : int
@@ -150,7 +151,8 @@ DOCS = {
     "mra2": ("Forward 2D multiresolution analysis (``pywt.mra2``).", """data : {array}
         At least 2-D; dimensions outside `axes` are batch dimensions.
     wavelet : str, pywt.Wavelet or filter bank, or one per axis
-        A discrete wavelet (fixed filters).
+        A discrete wavelet, or a learned filter bank (four {array}s: the
+        gradients reach the filters).
     level : int or None
         Levels (None: the deepest SWT level of every dimension, as pywt).
     axes : pair of int
@@ -161,7 +163,8 @@ DOCS = {
     "mran": ("Forward nD multiresolution analysis (``pywt.mran``).", """data : {array}
         Dimensions outside `axes` are batch dimensions.
     wavelet : str, pywt.Wavelet or filter bank, or one per axis
-        A discrete wavelet (fixed filters).
+        A discrete wavelet, or a learned filter bank (four {array}s: the
+        gradients reach the filters).
     level : int or None
         Levels (None: the deepest SWT level of every dimension, as pywt).
     axes : sequence of int or None

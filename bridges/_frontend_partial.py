@@ -8,7 +8,8 @@ exact too.
 """
 from __future__ import annotations
 
-from cuwavelet._fully_separable import FswavedecnResult, fswavedecn_steps, fswaverecn_steps
+from cuwavelet._fully_separable import (FswavedecnResult, _axes_of, fswavedecn_steps,
+                                       fswaverecn_steps)
 from cuwavelet._partial import downcoef_steps, line_axis, upcoef_steps
 from cuwavelet._shapes import with_len
 from cuwavelet._wavelets import as_pywt_wavelet
@@ -19,13 +20,16 @@ from ._frontend_swt_packets import docstring as _docstring
 class PartialFrontend:
     """downcoef, upcoef, fswavedecn and fswaverecn for a bridge: its DWT
     frontend (bridges._frontend.Frontend), its arrays' zeros(shape, like) and
-    concatenate(arrays, axis), and optionally `constant(fn) -> fn`, which
-    makes graph capture take a pure-Python function's result as a constant
-    (pywt's tables are not traceable)."""
+    concatenate(arrays, axis), optionally `constant(fn) -> fn`, which makes
+    graph capture take a pure-Python function's result as a constant (pywt's
+    tables are not traceable), and `learned(wavelet) -> bool`, whether a
+    wavelet is one learned filter bank (the bridge's arrays: the DWT
+    frontend takes it, and an FswavedecnResult holds it as given)."""
 
-    def __init__(self, dwt_api, zeros, concatenate, constant=lambda fn: fn):
+    def __init__(self, dwt_api, zeros, concatenate, constant=lambda fn: fn,
+                 learned=lambda wavelet: False):
         self.dwt, self.zeros, self.concatenate = dwt_api, zeros, concatenate
-        self._as_wavelet = constant(as_pywt_wavelet)
+        self._as_wavelet, self.learned = constant(as_pywt_wavelet), learned
 
     def downcoef(self, part, data, wavelet, mode="symmetric", level=1, axis=None):
         ax = line_axis(data.ndim, axis, "downcoef")
@@ -42,14 +46,20 @@ class PartialFrontend:
         return self.concatenate([z, c, z], ax)
 
     def fswavedecn(self, data, wavelet, mode="symmetric", levels=None, axes=None):
+        if self.learned(wavelet):  # one learned bank (four arrays) for every axis
+            wavelet = [wavelet] * len(_axes_of(data.ndim, axes))
         return fswavedecn_steps(data, wavelet, mode, levels, axes, self.dwt.wavedec,
-                                self.concatenate, self._as_wavelet)
+                                self.concatenate, self._result_wavelet)
+
+    def _result_wavelet(self, wavelet):
+        """What the result holds: a learned bank as given, else a pywt.Wavelet."""
+        return wavelet if self.learned(wavelet) else self._as_wavelet(wavelet)
 
     def fswaverecn(self, fswavedecn_result):
         # the result's pywt.Wavelets enter waverec as their filter banks: graph
         # capture reads an attribute of a constant, but cannot pass one along
-        return fswaverecn_steps(fswavedecn_result, lambda levels, w, mode, axis:
-                                self.dwt.waverec(levels, w.filter_bank, mode, axis))
+        return fswaverecn_steps(fswavedecn_result, lambda levels, w, mode, axis: self.dwt.waverec(
+            levels, w if self.learned(w) else w.filter_bank, mode, axis))
 
 
 # --- the public functions' docstrings, shared by the bridges -------------------------
@@ -90,7 +100,8 @@ DOCS = {
                    """data : {array}
         The data.
     wavelet : str or pywt.Wavelet, or one per axis
-        A discrete wavelet (fixed filters).
+        A discrete wavelet, or a learned filter bank (four {array}s, kept in
+        the result as given: the gradients reach the filters).
     mode : str, or one per axis
         Signal extension mode.
     levels : int, sequence of int or None

@@ -48,6 +48,12 @@ from cuwavelet._stationary import (PERIODIZATION, _as_int, _banks, _forward, _in
 from ._docstrings import ADJOINT, numpydoc
 
 
+# check_wavelet's refusal, in both bridges
+FIXED_FILTERS_ONLY = ("a learned filter bank (the framework's arrays) is taken by the DWT and "
+                      "stationary transforms and the packet trees; packet_decompose and "
+                      "packet_reconstruct take fixed filters (a name, pywt.Wavelet or numbers)")
+
+
 class StationaryFrontend:
     """swt, iswt, swt2, iswt2, swtn and iswtn of cuwavelet, by name and
     signature, for one backend."""

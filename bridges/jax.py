@@ -151,7 +151,8 @@ from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adj
 
 from ._frontend import Frontend, learned_merge, learned_split, subband_keys
 from ._docstrings import DWT_DOCS, DWT_GRADIENT, numpydoc
-from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
+from ._frontend_swt_packets import (FIXED_FILTERS_ONLY, PacketFrontend, StationaryFrontend,
+                                    docstring)
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
@@ -1135,6 +1136,12 @@ class _JaxBackend:
 
     # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------
     @staticmethod
+    def check_wavelet(wavelet):
+        if _traced_filters(wavelet) is not None or (isinstance(wavelet, (tuple, list)) and any(
+                _traced_filters(w) is not None for w in wavelet)):
+            raise TypeError(FIXED_FILTERS_ONLY)
+
+    @staticmethod
     def learned_banks(wavelet, axes):
         """A _LearnedBank per axis where any filter is traced, else None."""
         learned = _learned_banks_and_modes(wavelet, "periodization", axes)
@@ -1661,7 +1668,8 @@ del _name, _example
 # --- partial and fully separable transforms (docstrings: bridges._frontend_partial) -------
 
 _partial_api = PartialFrontend(_api, lambda shape, like: jnp.zeros(shape, dtype=like.dtype),
-                               lambda arrays, axis: jnp.concatenate(arrays, axis=axis))
+                               lambda arrays, axis: jnp.concatenate(arrays, axis=axis),
+                               learned=lambda wavelet: _traced_filters(wavelet) is not None)
 
 
 def downcoef(part, data, wavelet, mode="symmetric", level=1, axis=None) -> jax.Array:
@@ -1686,6 +1694,11 @@ class _FswavedecnLayout:
     and tree operations match results of equal layouts."""
 
     def __init__(self, result: FswavedecnResult):
+        if any(_traced_filters(w) is not None for w in result.wavelets):
+            raise TypeError("an FswavedecnResult holding a learned filter bank (traced arrays) "
+                            "cannot leave the traced function or be mapped over as a pytree: "
+                            "its wavelets are the static part; use it inside the function "
+                            "(fswaverecn, a loss) or pass the filters along separately")
         self.slices = tuple(tuple((s.start, s.stop) for s in axis) for axis in result.coeff_slices)
         self.wavelets, self.modes, self.axes = result.wavelets, result.modes, result.axes
         banks = tuple(tuple(tuple(f) for f in w.filter_bank) for w in self.wavelets)

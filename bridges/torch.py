@@ -85,7 +85,8 @@ from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 from . import _torch_ops as _ops
 from ._frontend import Frontend, learned_merge, learned_split, subband_keys
 from ._docstrings import DWT_DOCS, DWT_GRADIENT, numpydoc
-from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
+from ._frontend_swt_packets import (FIXED_FILTERS_ONLY, PacketFrontend, StationaryFrontend,
+                                    docstring)
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
@@ -341,10 +342,7 @@ class _TorchBackend:
     @staticmethod
     def check_wavelet(wavelet):
         if _has_tensor_filters(wavelet):
-            raise TypeError("a filter bank given as tensors (learned filters) is taken by the "
-                            "DWT and stationary transforms and the packet trees; "
-                            "packet_decompose and packet_reconstruct take fixed filters (a "
-                            "name, pywt.Wavelet or numbers)")
+            raise TypeError(FIXED_FILTERS_ONLY)
 
     @staticmethod
     def learned_banks(wavelet, axes):
@@ -879,7 +877,8 @@ del _name, _example
 
 _partial_api = PartialFrontend(
     _api, lambda shape, like: torch.zeros(shape, dtype=like.dtype, device=like.device),
-    lambda arrays, axis: torch.cat(arrays, dim=axis), torch.compiler.assume_constant_result)
+    lambda arrays, axis: torch.cat(arrays, dim=axis), torch.compiler.assume_constant_result,
+    learned=lambda wavelet: _tensor_filters(wavelet) is not None)
 
 
 def downcoef(part: str, data: torch.Tensor, wavelet: Wavelet, mode: Mode = "symmetric",

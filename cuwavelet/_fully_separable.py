@@ -22,6 +22,14 @@ __all__ = ["FswavedecnResult", "fswavedecn", "fswaverecn", "fswavedecn_adjoint",
            "fswaverecn_adjoint", "fswavedecn_steps", "fswaverecn_steps"]
 
 
+def _is_learned_bank(w) -> bool:
+    """A filter bank of arrays (four, or an object whose filter_bank is):
+    what a bridge's fswavedecn keeps for a learned bank."""
+    bank = getattr(w, "filter_bank", w)
+    return isinstance(bank, (tuple, list)) and len(bank) == 4 and \
+        all(hasattr(f, "shape") for f in bank)
+
+
 class FswavedecnResult:
     """Coefficients of a fully separable transform (as pywt.FswavedecnResult).
 
@@ -33,7 +41,8 @@ class FswavedecnResult:
         For each transformed axis, the slice of each level's coefficients
         along it (approximation first).
     wavelets : list of pywt.Wavelet
-        One per transformed axis.
+        One per transformed axis (the bridges' results may hold a learned
+        filter bank, four arrays or an object whose filter_bank is, as given).
     mode_enums : list
         The modes (pywt.Modes values or names), one per axis.
     axes : tuple of int
@@ -44,8 +53,9 @@ class FswavedecnResult:
         self._coeffs = coeffs
         self._coeff_slices = coeff_slices
         self._axes = tuple(axes)
-        if not all(isinstance(w, pywt.Wavelet) for w in wavelets):
-            raise ValueError("wavelets must contain pywt.Wavelet objects")
+        if not all(isinstance(w, pywt.Wavelet) or _is_learned_bank(w) for w in wavelets):
+            raise ValueError("wavelets must contain pywt.Wavelet objects (or, in the "
+                             "bridges, learned filter banks)")
         self._wavelets = list(wavelets)
         self._modes = [as_mode(m) for m in mode_enums]
 
@@ -92,8 +102,8 @@ class FswavedecnResult:
 
     @property
     def wavelet_names(self):
-        """The names of the wavelets."""
-        return [w.name for w in self._wavelets]
+        """The names of the wavelets ("learned" for a learned filter bank)."""
+        return [getattr(w, "name", "learned") for w in self._wavelets]
 
     @property
     def modes(self):

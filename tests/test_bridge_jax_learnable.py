@@ -312,3 +312,35 @@ def test_per_example_banks_in_forward_mode_and_under_nested_vmap():
             one = np.asarray(jax.grad(loss)(banks[i], x[j]))
             np.testing.assert_allclose(np.asarray(nested[i, j]), one, rtol=0,
                                        atol=1e-12 * np.abs(one).max())
+
+
+def test_fully_separable_transform_with_a_learned_bank():
+    """fswavedecn/fswaverecn with a traced bank: pywt's values, the filters'
+    gradient against central differences of pywt's; a result holding the
+    traced bank cannot leave jit (its wavelets are static), and the packet
+    level transforms refuse a traced bank by name."""
+    x = random((8, 10), seed=12)
+    weights = random(pywt.fswavedecn(x, "sym3", "smooth").coeffs.shape, seed=13)
+
+    def loss(fs):
+        r = bj.fswavedecn(jnp.asarray(x), tuple(fs), "smooth")
+        return jnp.vdot(weights, r.coeffs) + (bj.fswaverecn(r) ** 2).sum()
+    values = jax.jit(lambda fs: bj.fswavedecn(jnp.asarray(x), tuple(fs), "smooth").coeffs)(
+        [jnp.asarray(f) for f in BANK])
+    np.testing.assert_allclose(np.asarray(values),
+                               pywt.fswavedecn(x, _pywt_wavelet(BANK), "smooth").coeffs,
+                               rtol=0, atol=1e-12)
+    got = np.stack([np.asarray(g) for g in jax.jit(jax.grad(loss))(
+        [jnp.asarray(f) for f in BANK])])
+
+    def pywt_loss(bank):
+        r = pywt.fswavedecn(x, _pywt_wavelet(bank), "smooth")
+        return float(np.vdot(weights, r.coeffs) + (pywt.fswaverecn(r) ** 2).sum())
+    central = _central_differences(pywt_loss)
+    assert np.max(np.abs(got - central)) <= 1e-6 * max(1.0, np.abs(central).max())
+    with pytest.raises(TypeError, match="cannot leave the traced function"):
+        jax.jit(lambda fs: bj.fswavedecn(jnp.asarray(x), tuple(fs)))([jnp.asarray(f)
+                                                                       for f in BANK])
+    with pytest.raises(TypeError, match="packet_decompose and packet_reconstruct take fixed"):
+        jax.grad(lambda fs: bj.packet_decompose(jnp.asarray(x), tuple(fs), level=1)["a"].sum())(
+            [jnp.asarray(f) for f in BANK])

@@ -128,3 +128,50 @@ def test_bad_arguments_raise_pywts_errors(call, message):
         call(pywt, x)
     with pytest.raises(ValueError, match=message):
         call(bt, torch.from_numpy(x))
+
+
+@pytest.mark.filterwarnings("ignore:norm=True, but the wavelets used are not orthogonal")
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_learned_banks_give_pywts_parts_and_filter_gradients(case):
+    """A filter bank of tensors (torch) or traced arrays (JAX, under jit):
+    pywt's parts with the same filters (through the learned DWT and
+    stationary routes), and the filters' gradient of <cot, parts> against
+    central differences of pywt's."""
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    bt, bj = pytest.importorskip("bridges.torch"), pytest.importorskip("bridges.jax")
+    import jax.numpy as jnp
+    name, kwargs, shape = CASES[case]
+    bank = [np.asarray(f) for f in pywt.Wavelet(kwargs["wavelet"]).filter_bank]
+    rest = {k: v for k, v in kwargs.items() if k != "wavelet"}
+
+    def pywt_parts(filters):
+        return _flat(getattr(pywt, name)(x, pywt.Wavelet("learned", filter_bank=filters),
+                                         **rest))
+    x = random(shape, seed=case)
+    want = pywt_parts(bank)
+    cot = [random(p.shape, seed=200 + i) for i, p in enumerate(want)]
+    scale = max(1.0, float(np.abs(x).max()))
+    fs = [torch.tensor(f, requires_grad=True) for f in bank]
+    got = _flat(getattr(bt, name)(torch.from_numpy(x), tuple(fs), **rest))
+    _check_parts([p.detach().numpy() for p in got], want, scale, 1e-12)
+    sum((p * torch.from_numpy(c)).sum() for p, c in zip(got, cot)).backward()
+    g_torch = np.stack([np.zeros(len(f)) if f.grad is None else f.grad.numpy() for f in fs])
+
+    def loss(filters):
+        parts = _flat(getattr(bj, name)(jnp.asarray(x), tuple(filters), **rest))
+        return sum(jnp.vdot(jnp.asarray(c), p) for c, p in zip(cot, parts))
+    g_jax = np.stack([np.asarray(g) for g in jax.jit(jax.grad(loss))(
+        [jnp.asarray(f) for f in bank])])
+    central, eps = np.zeros((4, len(bank[0]))), 1e-6
+    for k in range(4):
+        for i in range(len(bank[0])):
+            up, down = [f.copy() for f in bank], [f.copy() for f in bank]
+            up[k][i] += eps
+            down[k][i] -= eps
+            central[k, i] = sum(np.vdot(c, u - d) for c, u, d in
+                                zip(cot, pywt_parts(up), pywt_parts(down))) / (2 * eps)
+    tol = 1e-6 * max(1.0, np.abs(central).max())
+    assert np.max(np.abs(g_torch - central)) <= tol
+    assert np.max(np.abs(g_jax - central)) <= tol
