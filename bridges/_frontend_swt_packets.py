@@ -19,18 +19,18 @@ backend provides:
 Banks reach the backend as its encode_banks(banks) made them (default: a tuple of
 FilterBanks). Optionally
     encode_banks(banks) -> hashable plain values (e.g. filter lengths and taps)
-    check_wavelet(wavelet)      refuses wavelets the backend takes for the DWT
-                                but not for the packet transforms (learned
-                                filter banks)
     learned_banks(wavelet, axes) -> [bank, ...] or None
                                 one bank per axis (pair(synthesis, like) ->
-                                (2, F) filters, as for _frontend.learned_split)
-                                where the wavelet is a learned filter bank; the
-                                stationary transforms then run through
-    learned_ops                 the backend's learned analysis(t, f, axis, mode)
-                                and synthesis(a, d, f, axis, mode) (axis from
-                                the end) and its roll, stack and moveaxis
-                                (_LearnedStationary)
+                                (2, F) filters and length, as for
+                                _frontend.learned_split) where the wavelet is a
+                                learned filter bank; the transforms then run
+                                through the backend's learned operations:
+    learned_ops                 for the stationary transforms, its learned
+                                analysis(t, f, axis, mode) and synthesis(a, d,
+                                f, axis, mode) (axis from the end) and its
+                                roll, stack and moveaxis (_LearnedStationary);
+                                the packet transforms, its spec, split and
+                                merge of the DWT (_LearnedPackets)
     constant_specs(fn) -> fn    as in _frontend.py: wraps the wavelet lookup
                                 (wavelet, key, axes) -> encoded banks (and for
                                 packets filter lengths and mode numbers), e.g.
@@ -40,18 +40,15 @@ Axes given to the backend are non-negative.
 """
 from __future__ import annotations
 
-from cuwavelet._packets import _level_setup, _node_paths, _packet_axes
+from cuwavelet._packets import _level_setup, _level_shapes, _node_paths, _packet_axes
 from cuwavelet._shapes import AxisError, coeff_len, dwt_max_level, normalize_axes, normalize_axis
 from cuwavelet._stationary import (PERIODIZATION, _as_int, _banks, _forward, _inverse_parts,
                                    swt_max_level, swtn_axes)
 
+from cuwavelet._wavelets import as_mode, per_axis
+
 from ._docstrings import ADJOINT, numpydoc
-
-
-# check_wavelet's refusal, in both bridges
-FIXED_FILTERS_ONLY = ("a learned filter bank (the framework's arrays) is taken by the DWT and "
-                      "stationary transforms and the packet trees; packet_decompose and "
-                      "packet_reconstruct take fixed filters (a name, pywt.Wavelet or numbers)")
+from ._frontend import subband_keys
 
 
 class StationaryFrontend:
@@ -301,14 +298,27 @@ class PacketFrontend:
         values, out = self.backend.prepare({"data": data})
         x = values["data"]
         axes = _packet_axes(axes, x.ndim)
-        banks, lengths, modes = self._lookup(wavelet, ("packet", mode), axes)
+        banks, lengths, modes = self._banks(wavelet, mode, axes)
         if level is None:
             level = dwt_max_level(min(x.shape[ax] for ax in axes), min(lengths))
         level = _as_int(level, "level")
         if level < 0:
             raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
-        nodes = self.backend.packet_decompose(x, axes, banks, modes, level)
+        if isinstance(banks, _LearnedPackets):
+            nodes = banks.decompose(x, level)
+        else:
+            nodes = self.backend.packet_decompose(x, axes, banks, modes, level)
         return _cast(self.backend, dict(zip(_node_paths(level, len(axes)), nodes)), out)
+
+    def _banks(self, wavelet, mode, axes):
+        """(encoded banks, filter lengths, mode numbers); with a learned bank,
+        a _LearnedPackets in place of the encoded banks."""
+        learned = getattr(self.backend, "learned_banks", lambda w, a: None)(wavelet, axes)
+        if learned is None:
+            return self._lookup(wavelet, ("packet", mode), axes)
+        modes = [as_mode(m) for m in per_axis(mode, axes, "mode")]
+        return (_LearnedPackets(self.backend, self.backend.spec(axes, learned, modes)),
+                tuple(b.length for b in learned), tuple(modes))
 
     def packet_reconstruct(self, nodes, wavelet, mode="symmetric", axes=-1, data_shape=None):
         """The data from every node of one level (missing or None nodes are zeros)."""
@@ -331,7 +341,7 @@ class PacketFrontend:
         bad = [k for k in nodes if k not in set(paths)]
         if bad:
             raise ValueError(f"Invalid node paths {bad}.")
-        banks, lengths, modes = self._lookup(wavelet, ("packet", mode), axes)
+        banks, lengths, modes = self._banks(wavelet, mode, axes)
         sizes = None
         if data_shape is not None:
             data_shape = tuple(int(n) for n in data_shape)
@@ -344,8 +354,53 @@ class PacketFrontend:
                                  f"gives nodes of shape {node_shape}, not {shape}")
             sizes = tuple(data_shape[ax] for ax in axes)
         nodes = [values.get(p) for p in paths]
+        if isinstance(banks, _LearnedPackets):
+            shapes = None if data_shape is None else _level_shapes(
+                data_shape, axes, [_Length(n) for n in lengths], modes, level)
+            return _cast(self.backend, banks.reconstruct(nodes, level, shapes), out)
         return _cast(self.backend,
                      self.backend.packet_reconstruct(nodes, axes, banks, modes, level, sizes), out)
+
+
+class _Length:
+    """A bank's length, which is all _level_shapes reads of it."""
+
+    def __init__(self, length):
+        self.length = length
+
+
+class _LearnedPackets:
+    """The packet level transforms with learned filter banks: node by node,
+    each node one level of the backend's learned DWT (split, merge: the
+    learned bilinear operations), so that gradients reach the filters. A
+    level's nodes come in natural order: each parent's children in subband
+    key order."""
+
+    def __init__(self, backend, spec):
+        self.backend, self.spec = backend, spec
+        self.keys = subband_keys(len(spec.axes))
+
+    def decompose(self, x, level):
+        nodes = [x]
+        for _ in range(level):
+            nodes = [sub[k] for node in nodes for sub in [self.backend.split(node, self.spec)]
+                     for k in self.keys]
+        return nodes
+
+    def reconstruct(self, nodes, level, shapes):
+        """The data from a level's nodes (None: zeros), each level trimmed to
+        shapes[j] (None: untrimmed)."""
+        n = len(self.keys)
+        for j in range(level, 0, -1):
+            parents = []
+            for i in range(0, len(nodes), n):
+                given = {k: v for k, v in zip(self.keys, nodes[i:i + n]) if v is not None}
+                rec = self.backend.merge(given, self.spec) if given else None
+                if rec is not None and shapes is not None:
+                    rec = rec[tuple(slice(0, m) for m in shapes[j - 1])]
+                parents.append(rec)
+            nodes = parents
+        return nodes[0]
 
 
 def _cast(backend, coeffs, out):
@@ -357,12 +412,9 @@ def _lookup(backend):
     ("stationary", norm, inverse, what)) or the packet transforms' (encoded
     banks, filter lengths, mode numbers) (key: ("packet", mode)), through the
     backend's constant_specs where it has one."""
-    check = getattr(backend, "check_wavelet", None)
     encode = getattr(backend, "encode_banks", tuple)
 
     def look(wavelet, key, axes):
-        if check is not None:
-            check(wavelet)
         axes = list(axes)
         if key[0] == "stationary":
             _, norm, inverse, what = key
@@ -461,7 +513,8 @@ DOCS = {
                          "(``cuwavelet.packet_decompose``).", """data : {array}
         Dimensions outside `axes` are batch dimensions.
     wavelet : str, pywt.Wavelet or filter bank, or one per axis
-        A discrete wavelet (fixed filters).
+        A discrete wavelet, or a learned filter bank (four {array}s: node by
+        node through the learned DWT, the gradients reach the filters).
     mode : str, or one per axis
         Boundary extension (pywt's modes).
     level : int or None
@@ -474,7 +527,7 @@ DOCS = {
                            "(``cuwavelet.packet_reconstruct``).", """nodes : dict
         ``{{path: {array}}}`` of one level (missing or None nodes are zeros).
     wavelet : str, pywt.Wavelet or filter bank, or one per axis
-        The wavelet of the decomposition.
+        The wavelet of the decomposition (a learned bank too).
     mode : str, or one per axis
         Its boundary extension.
     axes : int, sequence of int or None

@@ -151,8 +151,7 @@ from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adj
 
 from ._frontend import Frontend, learned_merge, learned_split, subband_keys
 from ._docstrings import DWT_DOCS, DWT_GRADIENT, numpydoc
-from ._frontend_swt_packets import (FIXED_FILTERS_ONLY, PacketFrontend, StationaryFrontend,
-                                    docstring)
+from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
@@ -1135,12 +1134,6 @@ class _JaxBackend:
 
 
     # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------
-    @staticmethod
-    def check_wavelet(wavelet):
-        if _traced_filters(wavelet) is not None or (isinstance(wavelet, (tuple, list)) and any(
-                _traced_filters(w) is not None for w in wavelet)):
-            raise TypeError(FIXED_FILTERS_ONLY)
-
     @staticmethod
     def learned_banks(wavelet, axes):
         """A _LearnedBank per axis where any filter is traced, else None."""

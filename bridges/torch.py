@@ -85,8 +85,7 @@ from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 from . import _torch_ops as _ops
 from ._frontend import Frontend, learned_merge, learned_split, subband_keys
 from ._docstrings import DWT_DOCS, DWT_GRADIENT, numpydoc
-from ._frontend_swt_packets import (FIXED_FILTERS_ONLY, PacketFrontend, StationaryFrontend,
-                                    docstring)
+from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
@@ -339,11 +338,6 @@ class _TorchBackend:
 
 
     # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------
-    @staticmethod
-    def check_wavelet(wavelet):
-        if _has_tensor_filters(wavelet):
-            raise TypeError(FIXED_FILTERS_ONLY)
-
     @staticmethod
     def learned_banks(wavelet, axes):
         """A _TensorBank per axis where any filter bank is given as tensors, else None."""

@@ -451,13 +451,54 @@ def test_errors_like_pywt(B):
                              data_shape=(9,))
 
 
-def test_learned_filter_banks_are_refused_clearly_by_the_packet_level_transforms():
-    """(The stationary transforms take them: test_bridge_learned_stationary.py.)"""
-    bank = [torch.tensor(f, requires_grad=True) for f in pywt.Wavelet("db2").filter_bank]
-    with pytest.raises(TypeError, match="fixed filters"):
-        bt.packet_decompose(torch.ones(8), bank, level=1)
-    with pytest.raises(TypeError, match="fixed filters"):
-        bt.packet_reconstruct({"a": torch.ones(5), "d": torch.ones(5)}, bank)
+@pytest.mark.parametrize("axes, level", [(-1, 2), ((0, 2), 1)])
+def test_packet_level_transforms_with_a_learned_bank(axes, level):
+    """A filter bank of tensors (torch) or traced arrays (JAX): pywt's nodes
+    in natural order, the trimmed reconstruction pywt's, and the filters'
+    gradient of <cot, nodes> + <cot2, reconstruction> against central
+    differences of pywt's."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    bj = pytest.importorskip("bridges.jax")
+    import jax.numpy as jnp
+    x = RNG.standard_normal((7, 3, 10))
+    bank = [np.asarray(f) for f in pywt.Wavelet("db2").filter_bank]
+
+    def wavelet(filters):
+        return pywt.Wavelet("learned", filter_bank=filters)
+    want = _pywt_level(x, wavelet(bank), "smooth", level, axes)
+    cot = {p: RNG.standard_normal(v.shape) for p, v in want.items()}
+    cot2 = RNG.standard_normal(x.shape)
+
+    def pywt_loss(filters):
+        nodes = _pywt_level(x, wavelet(filters), "smooth", level, axes)
+        rec = _pywt_reconstruct(nodes, x.shape, wavelet(filters), "smooth", level, axes)
+        return sum(np.vdot(cot[p], v) for p, v in nodes.items()) + np.vdot(cot2, rec)
+    fs = [torch.tensor(f, requires_grad=True) for f in bank]
+    nodes = bt.packet_decompose(torch.from_numpy(x), tuple(fs), "smooth", level, axes)
+    assert list(nodes) == list(want)
+    for p in want:
+        np.testing.assert_allclose(nodes[p].detach().numpy(), want[p], rtol=0, atol=1e-12)
+    rec = bt.packet_reconstruct(nodes, tuple(fs), "smooth", axes, data_shape=x.shape)
+    np.testing.assert_allclose(rec.detach().numpy(), x, rtol=0, atol=1e-12)
+    (sum((v * torch.from_numpy(cot[p])).sum() for p, v in nodes.items())
+     + (rec * torch.from_numpy(cot2)).sum()).backward()
+
+    def loss(filters):
+        n = bj.packet_decompose(jnp.asarray(x), tuple(filters), "smooth", level, axes)
+        r = bj.packet_reconstruct(n, tuple(filters), "smooth", axes, data_shape=x.shape)
+        return sum(jnp.vdot(cot[p], v) for p, v in n.items()) + jnp.vdot(cot2, r)
+    g_jax = jax.jit(jax.grad(loss))([jnp.asarray(f) for f in bank])
+    central, eps = np.zeros((4, len(bank[0]))), 1e-6
+    for k in range(4):
+        for i in range(len(bank[0])):
+            up, down = [f.copy() for f in bank], [f.copy() for f in bank]
+            up[k][i] += eps
+            down[k][i] -= eps
+            central[k, i] = (pywt_loss(up) - pywt_loss(down)) / (2 * eps)
+    tol = 1e-6 * max(1.0, np.abs(central).max())
+    assert np.max(np.abs(np.stack([f.grad.numpy() for f in fs]) - central)) <= tol
+    assert np.max(np.abs(np.stack([np.asarray(g) for g in g_jax]) - central)) <= tol
 
 
 # --- zero copy on the CPU ------------------------------------------------------------------
