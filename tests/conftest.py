@@ -106,6 +106,21 @@ def to_numpy(a):
     return a.get() if type(a).__module__.startswith("cupy") else np.asarray(a)
 
 
+def filter_central_differences(loss, bank, eps=1e-6):
+    """d loss / d (every tap of a filter bank), shape (4, F): central
+    differences of loss(four filter arrays) around `bank` (the oracle of the
+    learned banks' filter gradients, loss computed by pywt)."""
+    bank = [np.asarray(f, np.float64) for f in bank]
+    out = np.zeros((4, len(bank[0])))
+    for k in range(4):
+        for i in range(len(bank[0])):
+            up, down = [f.copy() for f in bank], [f.copy() for f in bank]
+            up[k][i] += eps
+            down[k][i] -= eps
+            out[k, i] = (loss(up) - loss(down)) / (2 * eps)
+    return out
+
+
 def leaves(c):
     """Leaves of a pywt coefficient structure in a fixed order (dict keys sorted)."""
     if isinstance(c, dict):

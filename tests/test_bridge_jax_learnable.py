@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import pywt
 
-from conftest import leaves, random
+from conftest import filter_central_differences, leaves, random
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -52,16 +52,9 @@ def _loss(arrays, weights):
     return sum(jnp.vdot(w, v) for w, v in zip(weights, arrays))
 
 
-def _central_differences(pywt_loss, eps=1e-6):
+def _central_differences(pywt_loss):
     """d pywt_loss / d (every tap of the bank BANK), shape (4, F)."""
-    out = np.zeros((4, len(BANK[0])))
-    for k in range(4):
-        for i in range(len(BANK[0])):
-            up, down = [f.copy() for f in BANK], [f.copy() for f in BANK]
-            up[k][i] += eps
-            down[k][i] -= eps
-            out[k, i] = (pywt_loss(up) - pywt_loss(down)) / (2 * eps)
-    return out
+    return filter_central_differences(pywt_loss, BANK)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import pywt
 
-from conftest import leaves, random
+from conftest import filter_central_differences, leaves, random
 
 torch = pytest.importorskip("torch")
 jax = pytest.importorskip("jax")
@@ -93,18 +93,6 @@ def _fixed_data_grad(framework, call, x, weights):
         weights, leaves(call(bj, v, _wavelet(BANK))))))(jnp.asarray(x)))
 
 
-def _central_differences(loss, eps=1e-6):
-    """d loss / d (every tap of BANK), shape (4, F)."""
-    out = np.zeros((4, len(BANK[0])))
-    for k in range(4):
-        for i in range(len(BANK[0])):
-            up, down = [f.copy() for f in BANK], [f.copy() for f in BANK]
-            up[k][i] += eps
-            down[k][i] -= eps
-            out[k, i] = (loss(up) - loss(down)) / (2 * eps)
-    return out
-
-
 @pytest.mark.filterwarnings("ignore:norm=True, but the wavelet is not orthogonal")
 @pytest.mark.parametrize("framework", ["torch", "jax"])
 @pytest.mark.parametrize("case", list(CASES))
@@ -121,8 +109,9 @@ def test_values_and_gradients(case, framework):
     g_filters, g_data = _grads(framework, call, x, BANK, weights)
     fixed = _fixed_data_grad(framework, call, x, weights)
     np.testing.assert_allclose(g_data, fixed, rtol=0, atol=1e-12 * np.abs(fixed).max())
-    central = _central_differences(lambda bank: sum(
-        float(np.vdot(w, v)) for w, v in zip(weights, leaves(call(pywt, x, _wavelet(bank))))))
+    central = filter_central_differences(lambda bank: sum(
+        float(np.vdot(w, v)) for w, v in zip(weights, leaves(call(pywt, x, _wavelet(bank))))),
+        BANK)
     assert np.max(np.abs(g_filters - central)) <= 1e-6 * max(1.0, np.abs(central).max())
 
 

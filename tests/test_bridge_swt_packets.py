@@ -18,7 +18,8 @@ bt = pytest.importorskip("bridges.torch")
 bj = pytest.importorskip("bridges.jax")
 from bridges import _torch_ops as ops  # noqa: E402
 
-from conftest import assert_leaves_match, gpu_skip, leaves, rebuild  # noqa: E402
+from conftest import (assert_leaves_match, filter_central_differences, gpu_skip, leaves,  # noqa: E402
+                      rebuild)
 from cuwavelet._wavelets import as_filter_bank  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Level value of", "ignore:norm=True")
@@ -489,13 +490,7 @@ def test_packet_level_transforms_with_a_learned_bank(axes, level):
         r = bj.packet_reconstruct(n, tuple(filters), "smooth", axes, data_shape=x.shape)
         return sum(jnp.vdot(cot[p], v) for p, v in n.items()) + jnp.vdot(cot2, r)
     g_jax = jax.jit(jax.grad(loss))([jnp.asarray(f) for f in bank])
-    central, eps = np.zeros((4, len(bank[0]))), 1e-6
-    for k in range(4):
-        for i in range(len(bank[0])):
-            up, down = [f.copy() for f in bank], [f.copy() for f in bank]
-            up[k][i] += eps
-            down[k][i] -= eps
-            central[k, i] = (pywt_loss(up) - pywt_loss(down)) / (2 * eps)
+    central = filter_central_differences(pywt_loss, bank)
     tol = 1e-6 * max(1.0, np.abs(central).max())
     assert np.max(np.abs(np.stack([f.grad.numpy() for f in fs]) - central)) <= tol
     assert np.max(np.abs(np.stack([np.asarray(g) for g in g_jax]) - central)) <= tol
