@@ -311,10 +311,12 @@ def threshold_firm(data, value_low, value_high) -> Array:
            [0.        , 3.        ]])
     """
     arrays = _is_array_valued(value_low) or _is_array_valued(value_high)
-    if not arrays:
+    if arrays:
+        check_firm_bounds(_host(value_low), _host(value_high))
+    else:
         value_low = _scalar(value_low, "value_low")
         value_high = _scalar(value_high, "value_high")
-    check_firm_bounds(_host(value_low), _host(value_high))
+        check_firm_bounds(value_low, value_high)
     x = data if is_dask(data) else _as_data(data)
     if np.dtype(x.dtype).kind not in "biufc":
         raise TypeError(f"data must be numeric; got dtype {x.dtype}")
@@ -338,7 +340,13 @@ def _host(value):
 def check_firm_bounds(low, high) -> None:
     """pywt's checks of threshold_firm's bounds (NumPy arrays or numbers; None:
     not known, unchecked), every element of array-valued ones."""
-    if low is not None and np.any(np.less(low, 0)):
+    if low is not None and _anywhere(low < 0):
         raise ValueError("value_low must be non-negative.")
-    if low is not None and high is not None and np.any(np.less(high, low)):
+    if low is not None and high is not None and _anywhere(high < low):
         raise ValueError("value_high must be greater than or equal to value_low.")
+
+
+def _anywhere(condition) -> bool:
+    """A comparison's result, true anywhere (a Python bool as it is: the
+    scalar case is the common one, kept cheap)."""
+    return condition if type(condition) is bool else bool(np.any(condition))
