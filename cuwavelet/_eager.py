@@ -5,6 +5,7 @@ run on the GPU that holds their CuPy inputs, as the planned transforms do."""
 from __future__ import annotations
 
 import functools
+import sys
 
 from ._arrays import is_cupy
 
@@ -26,6 +27,8 @@ def on_input_device(fn):
     """Run fn under the CuPy device of its first CuPy argument (if any)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if "cupy" not in sys.modules:  # no CuPy array can exist (a NumPy user's every call)
+            return fn(*args, **kwargs)
         ref = _first_cupy(list(args) + list(kwargs.values()))
         if ref is None:
             return fn(*args, **kwargs)

@@ -56,7 +56,36 @@ def _scalar(value, name):
 def _plan(mode, dtype, value, substitute=0, value_high=None):
     """(D, P, O): the real dtype of the arithmetic and comparisons, the dtype
     before the substitute is placed, the output dtype; pywt's expressions on
-    empty arrays."""
+    empty arrays, once per kind of arguments (_kind)."""
+    return _planned(mode, np.dtype(dtype), _kind(value), _kind(substitute), _kind(value_high),
+                    value, substitute, value_high)
+
+
+def _kind(v):
+    """What NumPy's promotion reads of a scalar: a Python float or complex
+    only its type (weakly typed), a Python int its value too (one out of the
+    data's range raises), anything else its dtype."""
+    if type(v) in (float, complex) or v is None:
+        return type(v)
+    if type(v) in (int, bool):
+        return type(v), v
+    return np.asarray(v).dtype
+
+
+_PLANS: dict = {}
+
+
+def _planned(mode, dtype, *kinds_and_values):
+    key = (mode, dtype) + kinds_and_values[:3]
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) > 4096:  # (many distinct integer thresholds)
+            _PLANS.clear()
+        plan = _PLANS[key] = _promote(mode, dtype, *kinds_and_values[3:])
+    return plan
+
+
+def _promote(mode, dtype, value, substitute, value_high):
     e = np.empty(0, dtype)
     cond = np.empty(0, bool)
     with np.errstate(all="ignore"):
@@ -129,7 +158,7 @@ def _apply(mode, x, value, value2=0.0, high=0.0, vdiff=0.0, substitute=0, value_
     kernel_out = _kernel_dtype(out_dtype)
     if kernel_out.kind != "c" and kernel_in.kind == "c":
         raise TypeError("complex data cannot be thresholded into a real output")
-    rounded = [float(np.asarray(v).astype(work)) for v in (value, value2, high, vdiff)]
+    rounded = [float(work.type(v)) for v in (value, value2, high, vdiff)]
     sub = np.asarray(substitute).astype(kernel_out)[()]
     use_sub = bool(mode not in (FIRM,) and substitute != 0)
     xk = x if x.dtype == kernel_in else x.astype(kernel_in)
@@ -140,7 +169,8 @@ def _apply(mode, x, value, value2=0.0, high=0.0, vdiff=0.0, substitute=0, value_
         _elementwise(mode, work.name, kernel_out.name)(xk, *scalars, kernel_out.type(sub), use_sub, y)
     else:
         from . import _threshold_host
-        xk = np.require(xk, requirements="C")  # (ascontiguousarray makes 0-d data 1-d)
+        if not xk.flags.c_contiguous:  # (ascontiguousarray makes 0-d data 1-d)
+            xk = np.require(xk, requirements="C")
         y = empty(np, xk.shape, kernel_out)
         _threshold_host.apply(mode, _TYPE_CODES[kernel_in], _TYPE_CODES[np.dtype(work)],
                               _TYPE_CODES[kernel_out], xk.size, xk.ctypes.data, y.ctypes.data,
