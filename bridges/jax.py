@@ -1512,6 +1512,8 @@ def _host_value(v):
     """A threshold's values as NumPy where they are on the host; None where
     they are traced (jit, grad, vmap) or on a device (reading them would
     synchronize)."""
+    if type(v) in (int, float):  # the common case: Python's comparisons are cheapest
+        return v
     if isinstance(v, jax.core.Tracer):
         return None
     if isinstance(v, jax.Array) and next(iter(v.devices())).platform != "cpu":

@@ -766,6 +766,8 @@ def _host_value(v):
     """A threshold's values as NumPy where they are on the host: numbers, NumPy,
     CPU tensors outside graph capture and torch.func (whose wrappers have no
     storage); None for the rest (CUDA ones: reading them would synchronize)."""
+    if type(v) in (int, float):  # the common case: Python's comparisons are cheapest
+        return v
     if not isinstance(v, torch.Tensor):
         return np.asarray(v)
     if torch.compiler.is_compiling() or v.device.type != "cpu" or v.is_complex():
