@@ -44,7 +44,6 @@ from cuwavelet._packets import _level_setup, _level_shapes, _node_paths, _packet
 from cuwavelet._shapes import AxisError, coeff_len, dwt_max_level, normalize_axes, normalize_axis
 from cuwavelet._stationary import (PERIODIZATION, _as_int, _banks, _forward, _inverse_parts,
                                    swt_max_level, swtn_axes)
-
 from cuwavelet._wavelets import as_mode, per_axis
 
 from ._docstrings import ADJOINT, numpydoc
@@ -355,18 +354,9 @@ class PacketFrontend:
             sizes = tuple(data_shape[ax] for ax in axes)
         nodes = [values.get(p) for p in paths]
         if isinstance(banks, _LearnedPackets):
-            shapes = None if data_shape is None else _level_shapes(
-                data_shape, axes, [_Length(n) for n in lengths], modes, level)
-            return _cast(self.backend, banks.reconstruct(nodes, level, shapes), out)
+            return _cast(self.backend, banks.reconstruct(nodes, level, data_shape), out)
         return _cast(self.backend,
                      self.backend.packet_reconstruct(nodes, axes, banks, modes, level, sizes), out)
-
-
-class _Length:
-    """A bank's length, which is all _level_shapes reads of it."""
-
-    def __init__(self, length):
-        self.length = length
 
 
 class _LearnedPackets:
@@ -387,10 +377,13 @@ class _LearnedPackets:
                      for k in self.keys]
         return nodes
 
-    def reconstruct(self, nodes, level, shapes):
+    def reconstruct(self, nodes, level, data_shape):
         """The data from a level's nodes (None: zeros), each level trimmed to
-        shapes[j] (None: untrimmed)."""
-        n = len(self.keys)
+        the shape the decomposition of data of `data_shape` gave it (None:
+        untrimmed)."""
+        spec, n = self.spec, len(self.keys)
+        shapes = None if data_shape is None else _level_shapes(data_shape, spec.axes, spec.banks,
+                                                               spec.modes, level)
         for j in range(level, 0, -1):
             parents = []
             for i in range(0, len(nodes), n):
