@@ -10,6 +10,7 @@ A backend provides:
                                                 results are cast back to (None:
                                                 they are in it already)
     cast(coeffs, dtype) -> coeffs               the same structure in `dtype`
+    asarray(data) -> array                      data as a framework array of its own dtype
     spec(axes, banks, modes) -> spec            what split/merge take (axes >= 0)
     split(x, spec) -> {key: subband}            one level, keys in the core's order
     merge({key: subband}, spec) -> array        one inverse level; missing keys are zeros
@@ -213,6 +214,11 @@ class Frontend:
             raise ValueError("At least one coefficient must contain a valid value.")
         return a
 
+    def _level_zero(self, data) -> list:
+        """pywt's level 0 returns [data] as given, of any dtype (integer and
+        bool data too, which the levels would compute in floating point)."""
+        return [self.backend.asarray(data)]
+
     def _present_ndim(self, values: dict) -> int:
         return next(v for v in values.values() if v is not None).ndim
 
@@ -273,6 +279,8 @@ class Frontend:
         """Multilevel 1D DWT: [cA_n, cD_n, ..., cD_1]."""
         x, out = self._data(data)
         c = self._wavedec(x, wavelet, mode, level, [_axis(axis, x.ndim)])
+        if len(c) == 1:
+            return self._level_zero(data)
         return self._cast([c[0]] + [d["d"] for d in c[1:]], out)
 
     def waverec(self, coeffs, wavelet, mode="symmetric", axis=-1):
@@ -289,6 +297,8 @@ class Frontend:
         """Multilevel 2D DWT: [cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]."""
         x, out = self._data(data, 2)
         c = self._wavedec(x, wavelet, mode, level, normalize_axes(axes, x.ndim, 2))
+        if len(c) == 1:
+            return self._level_zero(data)
         return self._cast([c[0]] + [(d["da"], d["ad"], d["dd"]) for d in c[1:]], out)
 
     def waverec2(self, coeffs, wavelet, mode="symmetric", axes=(-2, -1)):
@@ -301,8 +311,10 @@ class Frontend:
     def wavedecn(self, data, wavelet, mode="symmetric", level=None, axes=None):
         """Multilevel nD DWT: [cA_n, {key: detail}_n, ..., {key: detail}_1]."""
         x, out = self._data(data)
-        return self._cast(
-            self._wavedec(x, wavelet, mode, level, normalize_axes(axes, x.ndim)), out)
+        c = self._wavedec(x, wavelet, mode, level, normalize_axes(axes, x.ndim))
+        if len(c) == 1:
+            return self._level_zero(data)
+        return self._cast(c, out)
 
     def waverecn(self, coeffs, wavelet, mode="symmetric", axes=None):
         """Multilevel nD inverse DWT of wavedecn's structure."""

@@ -1094,6 +1094,8 @@ class _JaxBackend:
         return {k: (a if a is None or a.dtype == compute else a.astype(compute))
                 for k, a in arrays.items()}, out
 
+    asarray = staticmethod(jnp.asarray)
+
     @staticmethod
     def cast(coeffs, dtype):
         return jax.tree_util.tree_map(lambda a: a if a.dtype == dtype else a.astype(dtype), coeffs)

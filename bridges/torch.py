@@ -254,6 +254,10 @@ class _TorchBackend:
                 for k, t in tensors.items()}, out
 
     @staticmethod
+    def asarray(data):
+        return data if isinstance(data, torch.Tensor) else torch.as_tensor(np.asarray(data))
+
+    @staticmethod
     def cast(coeffs, dtype):
         if coeffs is None:
             return None

@@ -206,6 +206,16 @@ def test_float32_and_ints_like_pywt():
     assert bj.dwt(jnp.arange(8), "db1")[0].dtype == jnp.float64
 
 
+@pytest.mark.parametrize("name", ["wavedec", "wavedec2", "wavedecn"])
+@pytest.mark.parametrize("dtype", [np.int32, np.bool_, np.float32])
+def test_level_zero_returns_the_data_as_given_like_pywt(name, dtype):
+    x = (np.arange(24).reshape(4, 6) % 5).astype(dtype)
+    (ours,), (ref,) = getattr(bj, name)(jnp.asarray(x), "db2", level=0), \
+        getattr(pywt, name)(x, "db2", level=0)
+    assert ours.dtype == ref.dtype == dtype
+    np.testing.assert_array_equal(np.asarray(ours), ref)
+
+
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled primitive", "dlpack"])
 def test_eager_cpu_path_is_zero_copy(monkeypatch, compiled):
     """Both eager routes: the compiled primitive (the core on XLA's buffers,

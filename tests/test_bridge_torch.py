@@ -331,6 +331,16 @@ def test_mixed_dtypes_promote_like_pywt():
     assert bt.dwt(torch.arange(8), "db1")[0].dtype == torch.float64  # ints as pywt
 
 
+@pytest.mark.parametrize("name", ["wavedec", "wavedec2", "wavedecn"])
+@pytest.mark.parametrize("dtype", [np.int32, np.bool_, np.float32])
+def test_level_zero_returns_the_data_as_given_like_pywt(name, dtype):
+    x = (np.arange(24).reshape(4, 6) % 5).astype(dtype)
+    t = torch.from_numpy(x)
+    (ours,), (ref,) = getattr(bt, name)(t, "db2", level=0), getattr(pywt, name)(x, "db2", level=0)
+    assert ours is t and ref.dtype == dtype
+    np.testing.assert_array_equal(ours.numpy(), ref)
+
+
 # --- modules and torch.compile ----------------------------------------------------------
 
 class Denoiser(torch.nn.Module):
