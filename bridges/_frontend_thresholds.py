@@ -13,7 +13,11 @@ complex dtype; the bridges' other dtypes are refused (integers: no gradient).
 """
 from __future__ import annotations
 
-from cuwavelet._thresholding import MODES, check_firm_bounds
+import numbers
+
+import numpy as np
+
+from cuwavelet._thresholding import MODES, check_firm_bounds, check_real_threshold
 
 from ._frontend_swt_packets import docstring as _docstring
 
@@ -22,7 +26,8 @@ class ThresholdFrontend:
     """threshold and threshold_firm for a framework: `ops` names its abs,
     where, relu, whether an array is complex or floating, and host_value (a
     threshold's values as NumPy where they can be read without tracing or
-    synchronizing, else None)."""
+    synchronizing, else None) and asarray (NumPy values as an array in the
+    real dtype and on the device of a given array)."""
 
     def __init__(self, ops):
         self.ops = ops
@@ -38,11 +43,34 @@ class ThresholdFrontend:
             raise TypeError(f"the bridges threshold floating or complex data; got {data.dtype} "
                             f"(convert it first)")
 
+    def _value(self, value, data):
+        """A threshold as the arithmetic takes it: a number, or a framework
+        array (NumPy arrays converted to the data's real dtype and device).
+        A threshold is a magnitude: a complex one whose values are on the host
+        and have no imaginary part counts as its real part (as in the core);
+        any other complex one is refused."""
+        if type(value) in (float, int):  # the common case, kept cheap
+            return value
+        if isinstance(value, (numbers.Number, np.generic, np.ndarray)):  # on the host
+            if np.iscomplexobj(value):
+                check_real_threshold(value)
+                value = np.real(value)
+            return float(value) if np.ndim(value) == 0 else self.ops.asarray(value, data)
+        if hasattr(value, "dtype") and self.ops.is_complex(value):
+            host = self.ops.host_value(value)
+            if host is None:
+                raise TypeError(f"the threshold value must be real (a magnitude); got a "
+                                f"complex {type(value).__name__}")
+            check_real_threshold(host)
+            return self._value(np.real(host), data)
+        return value
+
     def threshold(self, data, value, mode="soft", substitute=0):
         if mode not in MODES:
             keys = ", ".join(f"'{k}'" for k in sorted(MODES))
             raise ValueError(f"The mode parameter only takes values from: {keys}.")
         self._check(data)
+        value = self._value(value, data)
         ops = self.ops
         if mode in ("greater", "less"):
             if ops.is_complex(data):
@@ -60,6 +88,7 @@ class ThresholdFrontend:
         return ops.where(away, ops.full_like(data, substitute), shrunk)
 
     def threshold_firm(self, data, value_low, value_high):
+        value_low, value_high = self._value(value_low, data), self._value(value_high, data)
         # the bounds' checks where their values are on the host (not traced,
         # captured or on a device, where reading them would synchronize)
         low, high = self.ops.host_value(value_low), self.ops.host_value(value_high)

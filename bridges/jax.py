@@ -1527,7 +1527,7 @@ _threshold_api = ThresholdFrontend(SimpleNamespace(
     abs=jnp.abs, where=jnp.where, relu=jax.nn.relu, ones_like=jnp.ones_like,
     full_like=jnp.full_like, is_complex=jnp.iscomplexobj,
     is_floating=lambda a: jnp.issubdtype(jnp.asarray(a).dtype, jnp.floating),
-    host_value=_host_value))
+    host_value=_host_value, asarray=lambda v, like: jnp.asarray(v, dtype=jnp.real(like).dtype)))
 
 
 def threshold(data, value, mode: str = "soft", substitute=0) -> jax.Array:

@@ -785,7 +785,8 @@ def _host_value(v):
 _threshold_api = ThresholdFrontend(SimpleNamespace(
     abs=torch.abs, where=torch.where, relu=torch.relu, ones_like=torch.ones_like,
     full_like=torch.full_like, is_complex=torch.is_complex, is_floating=torch.is_floating_point,
-    host_value=_host_value))
+    host_value=_host_value, asarray=lambda v, like: torch.as_tensor(
+        v, dtype=torch.empty(0, dtype=like.dtype).real.dtype, device=like.device)))
 
 
 def threshold(data: torch.Tensor, value, mode: str = "soft", substitute=0) -> torch.Tensor:

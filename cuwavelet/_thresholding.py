@@ -158,6 +158,9 @@ def _apply(mode, x, value, value2=0.0, high=0.0, vdiff=0.0, substitute=0, value_
     kernel_out = _kernel_dtype(out_dtype)
     if kernel_out.kind != "c" and kernel_in.kind == "c":
         raise TypeError("complex data cannot be thresholded into a real output")
+    if work.kind == "c":  # a complex threshold without an imaginary part: pywt's dtypes
+        work = np.empty(0, work).real.dtype
+        value, value2 = np.real(value), np.real(value2)
     rounded = [float(work.type(v)) for v in (value, value2, high, vdiff)]
     sub = np.asarray(substitute).astype(kernel_out)[()]
     use_sub = bool(mode not in (FIRM,) and substitute != 0)
@@ -232,8 +235,12 @@ def _integer_select(mode, x, value, substitute, out_dtype):
         replace = xp.less(x, value)
     else:
         replace = xp.greater(x, value)
-    return xp.where(replace, xp.asarray(substitute, dtype=out_dtype), x).astype(out_dtype,
-                                                                                copy=False)
+    try:
+        sub = xp.asarray(np.asarray(substitute, dtype=out_dtype))
+    except OverflowError:  # (pywt wraps it around, silently)
+        raise ValueError(f"the substitute {substitute!r} does not fit the result's dtype "
+                         f"{out_dtype} (the data's)") from None
+    return xp.where(replace, sub, x).astype(out_dtype, copy=False)
 
 
 def _as_data(data):
@@ -298,6 +305,7 @@ def threshold(data, value, mode="soft", substitute=0) -> Array:
         raise ValueError(f"{mode} thresholding only supports real data")
     if np.dtype(x.dtype).kind not in "biufc":
         raise TypeError(f"data must be numeric; got dtype {x.dtype}")
+    check_real_threshold(value)
     if _is_array_valued(value):
         return _broadcast(code, x, (value,), _scalar(substitute, "substitute"))
     if is_dask(x):
@@ -365,6 +373,17 @@ def _host(value):
     if is_dask(value):
         return np.asarray(value.compute())
     return np.asarray(value)
+
+
+def check_real_threshold(value) -> None:
+    """A threshold is a magnitude: a complex one is taken only without an
+    imaginary part (pywt's values are then its real part's, in pywt's complex
+    dtype); with one, pywt returns meaningless values, so it is refused."""
+    if isinstance(value, (float, int)):  # the common case (NumPy's float64 too), kept cheap
+        return
+    if np.iscomplexobj(value) and _anywhere(np.imag(value) != 0):
+        raise ValueError(f"the threshold value must be real (a magnitude); got a complex value "
+                         f"with an imaginary part: {value!r}")
 
 
 def check_firm_bounds(low, high) -> None:

@@ -66,6 +66,30 @@ def test_array_thresholds_broadcast_as_pywt(mode):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+@pytest.mark.parametrize("mode", MODES)
+def test_numpy_and_complex_thresholds(mode, dtype):
+    """NumPy thresholds (arrays too) and complex ones without an imaginary
+    part give pywt's values in the data's dtype; complex ones with an
+    imaginary part, or a complex tensor, are refused."""
+    x = _data(dtype)
+    if np.dtype(dtype).kind == "c" and mode in ("greater", "less"):
+        return
+    _, bj = _jax()
+    for value in (np.float32(0.5), 0.5 + 0j, np.complex64(0.75), np.linspace(0.25, 1.5, 6)[:, None],
+                  np.full((6, 1), 0.75 + 0j)):
+        want = pywt.threshold(x, value, mode, -0.25)
+        want = (want if np.dtype(dtype).kind == "c" else want.real).astype(dtype)
+        _close(bt.threshold(torch.from_numpy(x), value, mode, -0.25).numpy(), want, dtype)
+        _close(np.asarray(bj.threshold(x, value, mode, -0.25)), want, dtype)
+    for fn, wrap in ((bt.threshold, torch.from_numpy), (bj.threshold, np.asarray)):
+        for value in (0.5 + 0.5j, np.array([[0.5], [1j]])):
+            with pytest.raises(ValueError, match="must be real"):
+                fn(wrap(x), value, mode)
+    with pytest.raises(TypeError, match="must be real"):
+        bt.threshold(torch.from_numpy(x), torch.tensor(0.5 + 0j), mode)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
 def test_threshold_firm_values_are_the_cores(dtype):
     """The core's firm threshold (pywt's, but keeping the values above
     value_high in the first row too; pywt's on data where that differs not)."""

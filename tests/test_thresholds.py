@@ -72,6 +72,21 @@ def test_threshold_as_pywt(xp, dtype, mode):
             compare(got, expected, dtype)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128, np.int64])
+@pytest.mark.parametrize("mode", ["soft", "hard", "garrote", "greater", "less"])
+def test_complex_thresholds_without_imaginary_part_as_pywt(xp, dtype, mode):
+    """pywt takes a complex threshold's real part into its arithmetic and its
+    complex dtype into the result's; with an imaginary part, see test_refusals."""
+    x = data_of(dtype)
+    for value in (1.5 + 0j, np.complex64(0.75), np.full(x.shape, 1.25 + 0j)):
+        expected = pywt_or_exception(pywt.threshold, x, value, mode, 0.5)
+        if isinstance(expected, Exception):
+            with pytest.raises(type(expected)):
+                cw.threshold(xp.asarray(x), value, mode, 0.5)
+            continue
+        compare(cw.threshold(xp.asarray(x), value, mode, 0.5), expected, dtype)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128, np.int32])
 def test_threshold_firm_as_pywt(xp, dtype):
     x = data_of(dtype).reshape(7, 43)
@@ -198,3 +213,9 @@ def test_refusals():
         cw.threshold_firm(np.ones(3), np.array([0.5, 1.0]), np.array([[2.0, 2.0], [1.0, 0.5]]))
     with pytest.raises(TypeError, match="numeric"):
         cw.threshold(np.array(["a"]), 1, "soft")
+    with pytest.raises(ValueError, match="substitute -1 does not fit"):  # pywt: 255
+        cw.threshold(np.array([1, 5, 10], np.uint8), 4, "hard", substitute=-1)
+    # pywt's values for a threshold with an imaginary part mean nothing
+    for value in (1 + 1j, np.complex64(2j), np.array([1.0, 1j, 2.0])):
+        with pytest.raises(ValueError, match="must be real"):
+            cw.threshold(np.ones(3), value, "soft")
