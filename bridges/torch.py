@@ -137,6 +137,18 @@ def _has_tensor_filters(wavelet) -> bool:
                                                    for w in wavelet))
 
 
+def _traceable_wavelet(wavelet):
+    """A pywt.Wavelet (or one per axis) as its four filters: a constant
+    result's arguments must be guardable, and a Wavelet made while
+    torch.compile traces (a packet tree's, from a name) has no source to
+    guard; its filters are constants."""
+    if isinstance(wavelet, pywt.Wavelet):
+        return tuple(tuple(f) for f in wavelet.filter_bank)
+    if isinstance(wavelet, (list, tuple)) and any(isinstance(w, pywt.Wavelet) for w in wavelet):
+        return type(wavelet)(_traceable_wavelet(w) for w in wavelet)
+    return wavelet
+
+
 class _TensorBank:
     """A filter bank given as tensors (dec_lo, dec_hi, rec_lo, rec_hi): the
     transforms run one axis at a time with the filters as an argument, so
@@ -277,6 +289,8 @@ class _TorchBackend:
         def spec(wavelet, mode, axes):
             if _has_tensor_filters(wavelet):
                 return lookup(wavelet, mode, axes)
+            if torch.compiler.is_compiling():
+                wavelet = _traceable_wavelet(wavelet)
             return constant(wavelet, mode, tuple(axes))
         return spec
 

@@ -27,6 +27,7 @@ differentiable transforms.
 """
 from __future__ import annotations
 
+import numbers
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import product
@@ -1059,7 +1060,7 @@ class WaveletPacket2D(Node2D):
         self.wavelet = self.ARRAYS.as_wavelet(wavelet)
         self.mode = mode
         self.axes = tuple(axes)
-        if len(np.unique(self.axes)) != 2:
+        if len(set(self.axes)) != 2:  # (as pywt's np.unique; a set traces under torch.compile)
             raise ValueError("Expected two unique axes.")
         if data is not None:
             data = self._arrays.as_array(data)
@@ -1137,10 +1138,10 @@ class WaveletPacketND(NodeND):
             raise ValueError("If data is None, axes must be specified")
         if axes is None:
             axes = range(self.ARRAYS.as_array(data).ndim)
-        elif np.isscalar(axes):
+        elif isinstance(axes, (numbers.Number, str, bytes, np.generic)):  # (np.isscalar, traceable)
             axes = (axes,)
         axes = tuple(axes)
-        if len(np.unique(axes)) != len(axes):
+        if len(set(axes)) != len(axes):
             raise ValueError("Expected a set of unique axes.")
         if data is not None:
             array = self.ARRAYS.as_array(data)
@@ -1332,7 +1333,9 @@ def _reconstruct_node_by_node(node):
     for part in node.PARTS:
         sub = node._get_node(part)
         value = None if sub is None else _reconstruct_node_by_node(sub)
-        coeffs[format(bits[part], f"0{m}b").replace("0", "a").replace("1", "d")] = value
+        # (bit i from the left: 'a' or 'd' along axes[i]; not format(b, "0mb"),
+        # which torch.compile traces as str(b))
+        coeffs["".join("ad"[(bits[part] >> (m - 1 - i)) & 1] for i in range(m))] = value
     if all(v is None for v in coeffs.values()):
         raise ValueError(node._missing_parts_message())
     rec = node._arrays.idwtn(coeffs, node.wavelet, node.mode, axes=axes)
