@@ -915,6 +915,22 @@ def fswaverecn(fswavedecn_result: FswavedecnResult) -> torch.Tensor:
     return _partial_api.fswaverecn(fswavedecn_result)
 
 
+def _register_fswavedecn_result() -> None:
+    """fswavedecn's result through torch.func (vmap, jacrev) and other pytree
+    users: its coefficients are the leaf, its layout the context."""
+    from torch.utils import _pytree as pytree
+    if FswavedecnResult in pytree.SUPPORTED_NODES:  # (a reloaded module)
+        return
+    pytree.register_pytree_node(
+        FswavedecnResult,
+        lambda r: ([r.coeffs], (r.coeff_slices, r.wavelets, r.modes, r.axes)),
+        lambda children, layout: FswavedecnResult(list(children)[0], *layout),
+        serialized_type_name="cuwavelet.FswavedecnResult")
+
+
+_register_fswavedecn_result()
+
+
 _PARTIAL_EXAMPLES = {
     "downcoef": """    >>> x = torch.arange(8.0, dtype=torch.float64)
     >>> downcoef("a", x, "haar", mode="zero")

@@ -158,6 +158,24 @@ def test_vmap_equals_a_loop(name, in_dim):
     close(got, expected)
 
 
+def test_fswavedecn_results_through_vmap_and_jacrev():
+    """fswavedecn's result is a pytree (its coefficients the leaf): vmap
+    against a loop and against pywt, jacrev against pywt's explicit matrix."""
+    x = torch.randn(3, 12, 10, dtype=F64)
+    mapped = vmap(lambda v: bt.fswavedecn(v, "db2", "periodic", levels=2))(x)
+    assert isinstance(mapped, bt.FswavedecnResult) and mapped.coeffs.shape[0] == 3
+    for i in range(3):
+        ref = pywt.fswavedecn(x[i].numpy(), "db2", "periodic", levels=2)
+        close(mapped.coeffs[i], torch.from_numpy(ref.coeffs))
+        assert mapped.coeff_slices == ref.coeff_slices
+    close(vmap(bt.fswaverecn)(mapped), x)
+    u = torch.randn(6, 5, dtype=F64)
+    jac = jacrev(lambda v: bt.fswavedecn(v, "db1", "zero", levels=1).coeffs)(u)
+    matrix = np.stack([pywt.fswavedecn(e.reshape(6, 5), "db1", "zero", levels=1).coeffs.ravel()
+                       for e in np.eye(30)], axis=1)
+    close(jac.reshape(matrix.shape[0], 30), torch.from_numpy(matrix))
+
+
 def test_vmap_folds_the_mapped_dimension_into_one_call(monkeypatch):
     """One core call for a whole vmapped batch, not one per index."""
     calls = []
