@@ -410,7 +410,8 @@ class LinearOp:
     required: tuple | None = ()          # slots that may not be None (None: every slot)
     leads: tuple = ()                    # per slot: dimensions before the batch ones
     out_leads: Callable = None           # static -> per output: dimensions before the batch
-    filter_slots: tuple = ()             # slots holding filters (batches of them loop)
+    filter_slots: tuple = ()             # slots holding (2, F) filters (a batch of them: one
+                                         # bank per item, as the core's (items, F) FilterPair)
     rebatch: Callable = None             # (static, logical ndims) -> static for a batch in front
     saves_tensors: bool = False          # transpose needs the inputs (bilinear ops)
     returns_list: bool = True            # dispatcher result: Tensor[] (else one Tensor)
@@ -462,17 +463,19 @@ class LinearOp:
     # --- vmap: fold the mapped dimension into the batch ------------------------------
     def batch(self, info, in_dims, static, ts):
         size = info.batch_size
-        if any(in_dims[i] is not None for i in self.filter_slots) or self.rebatch is None:
-            return self._loop(size, in_dims, static, ts)
         ndims = [None if t is None else t.ndim - (d is not None) for t, d in zip(ts, in_dims)]
-        folded = self.rebatch(static, ndims)
+        banks = [i for i in self.filter_slots if in_dims[i] is not None]
+        folded = None if self.rebatch is None or any(ndims[i] != 2 for i in banks) \
+            else self.rebatch(static, ndims)  # (batched banks of banks loop)
         if folded is None:
             return self._loop(size, in_dims, static, ts)
         moved = []
         for i, (t, d) in enumerate(zip(ts, in_dims)):
             lead = self.leads[i] if i < len(self.leads) else 0
-            if t is None or i in self.filter_slots:
+            if t is None or (i in self.filter_slots and d is None):
                 moved.append(t)
+            elif i in self.filter_slots:  # one bank per item of the batch in front
+                moved.append(t.movedim(d, 0))
             elif d is None:
                 moved.append(t.unsqueeze(lead).expand(*t.shape[:lead], size, *t.shape[lead:]))
             else:
@@ -1392,14 +1395,22 @@ PAD_ADJOINT = LinearOp(
 # gradient per index: how vmap folds into a filter gradient).
 
 def _pair(f: torch.Tensor, data: torch.Tensor) -> FilterPair:
-    if f.ndim != 2 or f.shape[0] != 2 or f.shape[1] < 2 or f.shape[1] % 2:
+    """(2, F) filters, or (items, 2, F): one bank per index of the data's
+    first dimension (vmap over banks), as the core's FilterPair."""
+    if f.ndim not in (2, 3) or f.shape[-2] != 2 or f.shape[-1] < 2 or f.shape[-1] % 2:
         raise ValueError(f"filters must be a (2, F) tensor (low pass, high pass) with an even "
                          f"F >= 2; got shape {tuple(f.shape)}")
     if f.dtype != REAL_OF[data.dtype] or f.device != data.device:
         raise TypeError(f"filters must be {REAL_OF[data.dtype]} on {data.device} for "
                         f"{data.dtype} data; got {f.dtype} on {f.device}")
     a = to_core(f.contiguous())
-    return FilterPair(a[0], a[1])
+    return FilterPair(a[..., 0, :], a[..., 1, :])
+
+
+def _per_item(f: torch.Tensor) -> bool:
+    """Whether f holds one bank per item (a batch of banks folded in front):
+    its filter gradients are then kept per item."""
+    return f.ndim == 3
 
 
 def _axis_of(static, ndim) -> int:
@@ -1430,7 +1441,7 @@ def _analysis_transpose(ctx, grads):
     axis, mode = ctx.static
     needs = ctx.needs_input_grad
     dx = ANALYSIS_ADJOINT((axis, mode, x.shape[axis]), glo, ghi, f)[0] if needs[1] else None
-    df = ANALYSIS_FILTER_GRAD((axis, mode, f.shape[-1], False), x, glo, ghi)[0] \
+    df = ANALYSIS_FILTER_GRAD((axis, mode, f.shape[-1], _per_item(f)), x, glo, ghi)[0] \
         if needs[2] else None
     return dx, df
 
@@ -1460,7 +1471,7 @@ def _analysis_adjoint_transpose(ctx, grads):
     if needs[1] or needs[2]:
         dlo, dhi = ANALYSIS((axis, mode), u, f)
     if needs[3]:
-        df = ANALYSIS_FILTER_GRAD((axis, mode, f.shape[-1], False), u, glo, ghi)[0]
+        df = ANALYSIS_FILTER_GRAD((axis, mode, f.shape[-1], _per_item(f)), u, glo, ghi)[0]
     return (dlo if glo is not None else None), (dhi if ghi is not None else None), df
 
 
@@ -1491,7 +1502,7 @@ def _synthesis_transpose(ctx, grads):
     if needs[1] or needs[2]:
         dlo, dhi = SYNTHESIS_ADJOINT((axis, mode), u, f)
     if needs[3]:
-        df = SYNTHESIS_FILTER_GRAD((axis, mode, f.shape[-1], False), lo, hi, u)[0]
+        df = SYNTHESIS_FILTER_GRAD((axis, mode, f.shape[-1], _per_item(f)), lo, hi, u)[0]
     return (dlo if lo is not None else None), (dhi if hi is not None else None), df
 
 
@@ -1519,7 +1530,7 @@ def _synthesis_adjoint_transpose(ctx, grads):
     axis, mode = ctx.static
     needs = ctx.needs_input_grad
     dy = SYNTHESIS((axis, mode), ulo, uhi, f)[0] if needs[1] else None
-    df = SYNTHESIS_FILTER_GRAD((axis, mode, f.shape[-1], False), ulo, uhi, y)[0] \
+    df = SYNTHESIS_FILTER_GRAD((axis, mode, f.shape[-1], _per_item(f)), ulo, uhi, y)[0] \
         if needs[2] else None
     return dy, df
 
@@ -1547,23 +1558,15 @@ def _filter_grad_fake(long_slot, static, ts):
 
 
 def _filter_grad_transpose(analysis_side, ctx, grads):
-    """The transpose of a filter gradient against a filter cotangent v (2, F):
-    the operation with filters v applied to the other operand(s)."""
+    """The transpose of a filter gradient against a filter cotangent v (2, F),
+    or (items, 2, F) for per-item gradients (after vmap): the operation with
+    filters v applied to the other operand(s)."""
     (v,) = grads
     ts = ctx.saved_tensors
     if v is None:
         return None, None, None
-    axis, mode, F, items = ctx.static
-    if not items:
-        return _filter_grad_transpose_one(analysis_side, ts, v, axis, mode, ctx.needs_input_grad)
-    # one filter cotangent per index of the leading dimension (after vmap)
-    parts = [_filter_grad_transpose_one(analysis_side, [None if t is None else t[i] for t in ts],
-                                        v[i], axis, mode, ctx.needs_input_grad)
-             for i in range(v.shape[0])]
-    return tuple(None if p[0] is None else torch.stack(p) for p in zip(*parts))
-
-
-def _filter_grad_transpose_one(analysis_side, ts, v, axis, mode, needs):
+    axis, mode = ctx.static[:2]
+    needs = ctx.needs_input_grad
     if analysis_side:  # <(glo, ghi), A(v) x>
         x, glo, ghi = ts
         v = v.to(REAL_OF[x.dtype])

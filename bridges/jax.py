@@ -858,8 +858,10 @@ def _learned_banks_and_modes(wavelet, mode, axes):
 
 
 def _filter_pair(f):
+    """(2, F) filters, or (items, 2, F) per-example banks (vmap), as the core's
+    FilterPair: one kernel launch serves every item."""
     xp = array_module(f)
-    return FilterPair(xp.ascontiguousarray(f[0]), xp.ascontiguousarray(f[1]))
+    return FilterPair(xp.ascontiguousarray(f[..., 0, :]), xp.ascontiguousarray(f[..., 1, :]))
 
 
 def _conj(a):
@@ -867,17 +869,6 @@ def _conj(a):
     convention for the filter reductions (the real part of conj(cotangent)
     times the samples)."""
     return a if a is None or a.dtype.kind != "c" else a.conj()
-
-
-def _per_item(fn, items: bool, *arrays):
-    """fn(*arrays); with items (a per-example bank under vmap: every operand
-    has a leading item axis), fn on each index and the results stacked."""
-    if not items:
-        return tuple(fn(*arrays))
-    ref = next(a for a in arrays if a is not None)
-    outs = [fn(*(None if a is None else a[i] for a in arrays)) for i in range(ref.shape[0])]
-    xp = array_module(ref)
-    return tuple(xp.stack(parts) for parts in zip(*outs))
 
 
 class _Form:
@@ -1007,17 +998,17 @@ def _present(arrays):
     return next(a for a in arrays if a is not None)
 
 
+# (with items, every operand has a leading axis of items and the filters
+# one bank per item: the core runs them in one launch)
 def _analysis_dc(given, *, axis, mode, n, F, items):
-    def one(x, f):
-        return analysis(x, _filter_pair(f), mode, axis % x.ndim)
-    return _per_item(one, items, *given["x"], *given["f"])
+    (x,), (f,) = given["x"], given["f"]
+    return tuple(analysis(x, _filter_pair(f), mode, axis % x.ndim))
 
 
 def _analysis_dx(given, *, axis, mode, n, F, items):
-    def one(ca, cd, f):
-        ref = _present((ca, cd))
-        return (analysis_adjoint(ca, cd, _filter_pair(f), mode, axis % ref.ndim, n),)
-    return _per_item(one, items, *given["c"], *given["f"])
+    (ca, cd), (f,) = given["c"], given["f"]
+    ref = _present((ca, cd))
+    return (analysis_adjoint(ca, cd, _filter_pair(f), mode, axis % ref.ndim, n),)
 
 
 def _analysis_df(given, *, axis, mode, n, F, items):
@@ -1026,16 +1017,13 @@ def _analysis_df(given, *, axis, mode, n, F, items):
 
 
 def _synthesis_dy(given, *, axis, mode, n, F, items):
-    def one(ca, cd, f):
-        ref = _present((ca, cd))
-        return (synthesis(ca, cd, _filter_pair(f), mode, axis % ref.ndim),)
-    return _per_item(one, items, *given["c"], *given["f"])
+    (ca, cd), (f,) = given["c"], given["f"]
+    return (synthesis(ca, cd, _filter_pair(f), mode, axis % _present((ca, cd)).ndim),)
 
 
 def _synthesis_dc(given, *, axis, mode, n, F, items):
-    def one(y, f):
-        return tuple(synthesis_adjoint(y, _filter_pair(f), mode, axis % y.ndim))
-    return _per_item(one, items, *given["y"], *given["f"])
+    (y,), (f,) = given["y"], given["f"]
+    return tuple(synthesis_adjoint(y, _filter_pair(f), mode, axis % y.ndim))
 
 
 def _synthesis_df(given, *, axis, mode, n, F, items):

@@ -22,6 +22,7 @@ GEOMETRY_DTYPE = np.dtype([
     ("stride_signal", np.int64, (MAX_DIMS,)),
     ("stride_lo", np.int64, (MAX_DIMS,)),
     ("stride_hi", np.int64, (MAX_DIMS,)),
+    ("stride_filter", np.int64, (MAX_DIMS,)),
 ], align=True)
 
 
@@ -37,17 +38,20 @@ def element_strides(a, itemsize: int):
     return out
 
 
-ROLES = ("signal", "lo", "hi")
+ROLES = ("signal", "lo", "hi", "filter")
 
 
 def build_geometry(shape, axis, signal_len, coeff_len, out_role, strides):
     """Geometry for an iteration space `shape` (the output's shape) along `axis`.
 
-    strides: dict role -> element strides (or None) for 'signal', 'lo', 'hi';
-    out_role names the operand whose layout orders the walk. Returns a size-one
-    structured array (read-only: it is cached and shared between calls).
+    strides: dict role -> element strides (or None) for 'signal', 'lo', 'hi'
+    and optionally 'filter' (per-item filter banks: a bank's stride along the
+    items' dimension, 0 along the others; absent: one bank for every line);
+    out_role names the operand whose layout orders the walk. Returns a
+    size-one structured array (read-only: it is cached and shared between
+    calls).
     """
-    key = tuple(None if strides[r] is None else tuple(strides[r]) for r in ROLES)
+    key = tuple(None if strides.get(r) is None else tuple(strides[r]) for r in ROLES)
     return _cached_geometry(tuple(shape), axis, signal_len, coeff_len, out_role, key)
 
 
@@ -69,7 +73,7 @@ def _cached_geometry(shape, axis, signal_len, coeff_len, out_role, stride_key):
     g["coeff_len"] = coeff_len
     for i, (size, st, _) in enumerate(merged):
         g["shape"][i] = size
-        g["stride_signal"][i], g["stride_lo"][i], g["stride_hi"][i] = st
+        g["stride_signal"][i], g["stride_lo"][i], g["stride_hi"][i], g["stride_filter"][i] = st
     g.flags.writeable = False
     return g
 
@@ -106,7 +110,9 @@ def merge_dims(entries, order=0):
 
 def add_complex_dimension(shape, strides):
     """Walk complex operands as real ones (strides already counted in real
-    scalars): a fastest dimension of 2 (real, imaginary) is appended."""
+    scalars): a fastest dimension of 2 (real, imaginary) is appended, along
+    which the (real) filters stay the same."""
     shape = tuple(shape) + (2,)
-    strides = {r: (None if s is None else list(s) + [1]) for r, s in strides.items()}
+    strides = {r: (None if s is None else list(s) + [0 if r == "filter" else 1])
+               for r, s in strides.items()}
     return shape, strides

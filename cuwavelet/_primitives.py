@@ -12,6 +12,10 @@ are paired by TRANSPOSE; the separable sweeps in cuwavelet/_separable.py run
 any of them over several axes, so forward transforms, inverses and both
 adjoint namespaces share one code path. Every function writes into outputs it
 is given (or allocates them) and launches one kernel.
+
+The bank is a FilterBank, or a FilterPair of arrays: (F,) filters for every
+line, or (items, F) filters, one bank per index of the arrays' first
+dimension (per-example learned banks, batched in one launch).
 """
 from __future__ import annotations
 
@@ -33,6 +37,9 @@ def _launch(op, bank, mode, signal, lo, hi, axis, signal_len, n):
     scalar = real_dtype(dtype)
     strides = {role: element_strides(a, scalar.itemsize)
                for role, a in (("signal", signal), ("lo", lo), ("hi", hi))}
+    per_item = _per_item_banks(bank, output, axis)
+    if per_item is not None:
+        strides["filter"] = [per_item if d == 0 else 0 for d in range(output.ndim)]
     shape = output.shape
     if dtype.kind == "c":
         shape, strides = add_complex_dimension(shape, strides)
@@ -43,7 +50,8 @@ def _launch(op, bank, mode, signal, lo, hi, axis, signal_len, n):
         d = outermost_dim(output.shape, strides[out_role], axis)
         for i in range(output.shape[d]):
             at = (slice(None),) * d + (i,)
-            _launch(op, bank, mode, *(None if a is None else a[at] for a in (signal, lo, hi)),
+            one = bank if per_item is None or d else _wavelets.FilterPair(bank.lo[i], bank.hi[i])
+            _launch(op, one, mode, *(None if a is None else a[at] for a in (signal, lo, hi)),
                     axis - (d < axis), signal_len, n)
         return
     if geometry["total"] == 0:
@@ -54,6 +62,26 @@ def _launch(op, bank, mode, signal, lo, hi, axis, signal_len, n):
     else:
         from ._backends import host as backend
     backend.launch(op, mode, geometry, signal, lo, hi, filters)
+
+
+def _per_item_banks(bank, output, axis):
+    """For a FilterPair of (items, F) arrays, the stride (in elements) from one
+    item's filters to the next, after checking that they fit the arrays: one
+    bank per index of their first dimension, which is not the axis; None for
+    one bank for every line."""
+    if not isinstance(bank, _wavelets.FilterPair) or bank.lo.ndim == 1:
+        return None
+    lo, hi = bank.lo, bank.hi
+    if lo.ndim != 2 or lo.shape != hi.shape or lo.strides != hi.strides:
+        raise ValueError(f"per-item filters must be two (items, F) arrays of one layout; got "
+                         f"shapes {lo.shape} and {hi.shape}")
+    if lo.strides[1] != lo.itemsize or lo.strides[0] % lo.itemsize:
+        raise ValueError("per-item filters must be contiguous along their taps")
+    if axis == 0 or output.ndim < 2 or output.shape[0] != lo.shape[0]:
+        raise ValueError(f"{lo.shape[0]} per-item filter banks need data whose first dimension "
+                         f"(not the transformed axis) has {lo.shape[0]} items; got shape "
+                         f"{output.shape} transformed along axis {axis}")
+    return lo.strides[0] // lo.itemsize
 
 
 def _check_pair(lo, hi, what):

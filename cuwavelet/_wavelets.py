@@ -150,14 +150,16 @@ class FilterPair:
     place of a FilterBank: analysis and its adjoint take the analysis pair,
     synthesis and its adjoint the synthesis pair. Never cached (the values
     may change between calls, and reading them would synchronize a GPU); the
-    arrays must be contiguous, on the data's device, in its real dtype."""
+    arrays must be contiguous, on the data's device, in its real dtype.
+    (F,) arrays serve every line; (items, F) arrays give each index of the
+    data's first dimension its own bank (cuwavelet._primitives)."""
     lo: object
     hi: object
     name: str = "filter arrays"
 
     @property
     def length(self) -> int:
-        return int(self.lo.shape[0])
+        return int(self.lo.shape[-1])
 
 
 _device_filters: "OrderedDict" = OrderedDict()

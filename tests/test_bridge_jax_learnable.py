@@ -307,6 +307,30 @@ def test_per_example_banks_in_forward_mode_and_under_nested_vmap():
                                        atol=1e-12 * np.abs(one).max())
 
 
+def test_vmap_over_banks_runs_each_level_once(monkeypatch):
+    """Per-example banks go to the core as per-item banks: one call per
+    operation and level, not one per bank (values and gradients against one
+    call per bank: test_per_example_banks_in_forward_mode_and_under_nested_vmap)."""
+    import bridges.jax as module
+    calls = []
+    for name in ("analysis", "synthesis"):
+        def spy(*args, _original=getattr(module, name), _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(module, name, spy)
+    x = jnp.asarray(random((2, 20), seed=9))
+    filters = jnp.asarray(np.concatenate(BANK))
+    banks = jnp.stack([filters * (1 + 0.05 * i) for i in range(4)])
+
+    def loss(flat):
+        w = tuple(jnp.split(flat, 4))
+        return (bj.waverec(bj.wavedec(x, w, "symmetric", 2), w, "symmetric") ** 2).sum()
+    got = jax.vmap(loss)(banks)
+    assert calls.count("analysis") == 2 and calls.count("synthesis") == 2  # levels, not banks
+    for i in range(4):
+        assert abs(float(got[i] - loss(banks[i]))) <= 1e-12 * abs(float(got[i]))
+
+
 def test_fully_separable_transform_with_a_learned_bank():
     """fswavedecn/fswaverecn with a traced bank: pywt's values, the filters'
     gradient against central differences of pywt's; a result holding the

@@ -184,6 +184,39 @@ def test_vmap_per_sample_filter_gradients_fold_into_one_reduction(monkeypatch):
     assert float((per_sample - loop).abs().max()) <= 1e-12 * float(loop.abs().max())
 
 
+@pytest.mark.parametrize("in_dims", [(None, 0), (0, 0)], ids=["one signal", "per example"])
+def test_vmap_over_banks_runs_each_level_once(monkeypatch, in_dims):
+    """A batch of filter banks (one per example) goes to the core as per-item
+    banks: one call per operation and level, not one per bank; values,
+    data gradients and filter gradients (to second order) against a loop."""
+    from cuwavelet import _primitives
+    calls = []
+    for name in ("analysis", "analysis_adjoint", "synthesis", "synthesis_adjoint"):
+        def spy(*args, _original=getattr(_primitives, name), _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(_primitives, name, spy)
+    x = randn(4, 3, 21, seed=2) if in_dims[0] == 0 else randn(3, 21, seed=2)
+    base = torch.stack([f.detach() for f in tensor_bank("db2")])
+    banks = torch.stack([base * (1 + 0.05 * i) for i in range(4)])
+
+    def loss(xi, fl):
+        c = bt.wavedec(xi, tuple(fl), "symmetric", level=2)
+        return sum(t.square().sum() for t in c) + bt.waverec(c, tuple(fl), "symmetric").pow(3).sum()
+    values = vmap(loss, in_dims=in_dims)(x, banks)
+    assert calls.count("analysis") == 2 and calls.count("synthesis") == 2  # levels, not banks
+    grads = vmap(grad(loss, argnums=(0, 1)), in_dims=in_dims)(x, banks)
+    hvp = vmap(lambda xi, fl: jacrev(grad(loss, argnums=1), argnums=1)(xi, fl).sum((0, 1)),
+               in_dims=in_dims)(x, banks)
+    for i in range(4):
+        xi = x[i] if in_dims[0] == 0 else x
+        assert abs(float(values[i] - loss(xi, banks[i]))) <= 1e-12 * abs(float(values[i]))
+        for got, one in zip(grads, grad(loss, argnums=(0, 1))(xi, banks[i])):
+            assert float((got[i] - one).abs().max()) <= 1e-12 * float(one.abs().max())
+        one = jacrev(grad(loss, argnums=1), argnums=1)(xi, banks[i]).sum((0, 1))
+        assert float((hvp[i] - one).abs().max()) <= 1e-12 * float(one.abs().max())
+
+
 # --- modules -------------------------------------------------------------------------------
 
 def test_learnable_modules_have_filter_parameters_that_train():

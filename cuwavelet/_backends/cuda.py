@@ -163,7 +163,7 @@ def launch(op, mode, geometry, signal, lo, hi, filters):
     real = np.float32 if signal.dtype in (np.float32, np.complex64) else np.float64
     f_lo, f_hi = filters
     kernel = _function(op, mode, real)
-    grid, block, taps = (_grid(int(geometry["total"])),), (BLOCK,), np.int32(f_lo.shape[0])
+    grid, block, taps = (_grid(int(geometry["total"])),), (BLOCK,), np.int32(f_lo.shape[-1])
 
     # The record's bytes become the Geometry parameter; addresses arrive as
     # ints (0: an absent subband).

@@ -19,16 +19,17 @@ namespace {
 template <typename T>
 using HostFn = void (*)(const Geometry&, T*, T*, T*, const T*, const T*, int);
 
-// Offsets of the three operands for `group`, counting over every dimension
-// except the axis and (when `skip_last`) the fastest one.
+// Offsets of the three operands and of the filters for `group`, counting over
+// every dimension except the axis and (when `skip_last`) the fastest one.
 inline void group_offsets(const Geometry& g, index_t group, bool skip_last, index_t& os,
-                          index_t& ol, index_t& oh) {
-  os = ol = oh = 0;
+                          index_t& ol, index_t& oh, index_t& of) {
+  os = ol = oh = of = 0;
   for (index_t dim = g.ndim - 1; dim >= 0; --dim) {
     if (dim == g.axis || (skip_last && dim == g.ndim - 1)) continue;
     const index_t c = group % g.shape[dim];
     group /= g.shape[dim];
     os += c * g.stride_signal[dim]; ol += c * g.stride_lo[dim]; oh += c * g.stride_hi[dim];
+    of += c * g.stride_filter[dim];
   }
 }
 
@@ -48,6 +49,7 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
   const index_t is = blocked ? g.stride_signal[last] : 0;
   const index_t il = blocked ? g.stride_lo[last] : 0;
   const index_t ih = blocked ? g.stride_hi[last] : 0;
+  const index_t if_ = blocked ? g.stride_filter[last] : 0;  // (per-item banks)
   const index_t items = groups * blocks_per_group;
   // One line at a time with unit strides along the axis: runs of interior
   // outputs go through the vectorizable *_run_unit loops.
@@ -60,11 +62,13 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
       const index_t group = work / blocks_per_group;
       const index_t k0 = (work % blocks_per_group) * block;
       const index_t k1 = k0 + block < inner ? k0 + block : inner;
-      index_t os, ol, oh;
-      group_offsets(g, group, blocked, os, ol, oh);
+      index_t os, ol, oh, of;
+      group_offsets(g, group, blocked, os, ol, oh, of);
       T* s = sig + os;
       T* a = lo ? lo + ol : nullptr;
       T* d = hi ? hi + oh : nullptr;
+      const T* fl = f_lo + of;
+      const T* fh = f_hi + of;
       for (index_t pos = 0; pos < len;) {
         if (unit_line && (OP == kAnalysis || OP == kSynthesisAdjoint)) {  // split: one position each
           const auto interior = [&](index_t p) {
@@ -75,9 +79,9 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
           while (count < kRun && pos + count < len && interior(pos + count)) ++count;
           if (count > 1) {
             if (OP == kAnalysis)
-              analysis_run_unit<M, T, T, kRun>(s, pos, count, f_lo, f_hi, F, a, d);
+              analysis_run_unit<M, T, T, kRun>(s, pos, count, fl, fh, F, a, d);
             else
-              synthesis_adjoint_run_unit<M, T, T, kRun>(s, pos, count, f_lo, f_hi, F, a, d);
+              synthesis_adjoint_run_unit<M, T, T, kRun>(s, pos, count, fl, fh, F, a, d);
             pos += count;
             continue;
           }
@@ -87,22 +91,23 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
           while (pairs < kRun && merge_pair_ok<OP, M>(g, pos + 2 * pairs, F, a, d)) ++pairs;
           if (pairs > 1) {
             if (OP == kAnalysisAdjoint)
-              analysis_adjoint_run_unit<M, T, T, kRun>(a, d, pos, pairs, f_lo, f_hi, F, s);
+              analysis_adjoint_run_unit<M, T, T, kRun>(a, d, pos, pairs, fl, fh, F, s);
             else
-              synthesis_run_unit<M, T, T, kRun>(a, d, pos, pairs, f_lo, f_hi, F, s);
+              synthesis_run_unit<M, T, T, kRun>(a, d, pos, pairs, fl, fh, F, s);
             pos += 2 * pairs;
             continue;
           }
         }
         if (merge_pair_ok<OP, M>(g, pos, F, a, d)) {
           for (index_t k = k0; k < k1; ++k)
-            merge_pair_at<OP, M, T, T>(g, pos, s + k * is, a + k * il, d + k * ih, f_lo, f_hi, F);
+            merge_pair_at<OP, M, T, T>(g, pos, s + k * is, a + k * il, d + k * ih, fl + k * if_,
+                                       fh + k * if_, F);
           pos += 2;
           continue;
         }
         for (index_t k = k0; k < k1; ++k)
           apply_at<OP, M, T, T>(g, pos, s + k * is, a ? a + k * il : nullptr,
-                                d ? d + k * ih : nullptr, f_lo, f_hi, F);
+                                d ? d + k * ih : nullptr, fl + k * if_, fh + k * if_, F);
         ++pos;
       }
     }

@@ -44,8 +44,10 @@ struct Geometry {
   index_t stride_signal[kMaxDims]; // element strides of the signal operand
   index_t stride_lo[kMaxDims];     // ... of cA (or its cotangent)
   index_t stride_hi[kMaxDims];     // ... of cD (or its cotangent)
+  index_t stride_filter[kMaxDims]; // ... of the filters: 0 where every line shares them,
+                                   // a bank's stride along a dimension of per-item banks
 };
-static_assert(sizeof(Geometry) == (5 + 4 * kMaxDims) * sizeof(index_t),
+static_assert(sizeof(Geometry) == (5 + 5 * kMaxDims) * sizeof(index_t),
               "Geometry must stay a padding-free record of 64-bit fields");
 
 // Element offsets of the first `operands` operands at the start of batch item
@@ -562,12 +564,14 @@ CUWAVELET_HD void synthesis_adjoint_run_unit(const T* gy, index_t k0, int count,
   for (int k = 0; k < count; ++k) { ca[k0 + k] = T(acc_a[k]); cd[k0 + k] = T(acc_d[k]); }
 }
 
-// Element offsets of the three operands at a flat index of the iteration
-// space. With skip_axis the index counts lines (the axis is left out: the host
-// walks each line itself); otherwise the coordinate along the axis is returned.
+// Element offsets of the three operands and of the filters at a flat index of
+// the iteration space. With skip_axis the index counts lines (the axis is left
+// out: the host walks each line itself); otherwise the coordinate along the
+// axis is returned.
 CUWAVELET_HD index_t operand_offsets(const Geometry& g, index_t flat, bool skip_axis,
-                                     index_t& off_sig, index_t& off_lo, index_t& off_hi) {
-  off_sig = 0; off_lo = 0; off_hi = 0;
+                                     index_t& off_sig, index_t& off_lo, index_t& off_hi,
+                                     index_t& off_filter) {
+  off_sig = 0; off_lo = 0; off_hi = 0; off_filter = 0;
   index_t pos = 0;
   for (index_t dim = g.ndim - 1; dim >= 0; --dim) {
     if (dim == g.axis && skip_axis) continue;
@@ -577,8 +581,16 @@ CUWAVELET_HD index_t operand_offsets(const Geometry& g, index_t flat, bool skip_
     off_sig += c * g.stride_signal[dim];
     off_lo += c * g.stride_lo[dim];
     off_hi += c * g.stride_hi[dim];
+    off_filter += c * g.stride_filter[dim];
   }
   return pos;
+}
+
+// ... for kernels whose lines all share one bank.
+CUWAVELET_HD index_t operand_offsets(const Geometry& g, index_t flat, bool skip_axis,
+                                     index_t& off_sig, index_t& off_lo, index_t& off_hi) {
+  index_t shared;
+  return operand_offsets(g, flat, skip_axis, off_sig, off_lo, off_hi, shared);
 }
 
 }  // namespace cuwavelet
