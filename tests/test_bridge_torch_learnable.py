@@ -353,3 +353,17 @@ def test_fully_separable_transform_with_a_learned_bank():
     inputs = (randn(4, 6, seed=4).requires_grad_(), *tensor_bank("db1"))
     assert torch.autograd.gradcheck(loss, inputs)
     assert torch.autograd.gradgradcheck(loss, inputs)
+
+
+def test_bench_per_example_banks_runs(capsys):
+    pytest.importorskip("jax")
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_per_example_banks.py"
+    spec = importlib.util.spec_from_file_location("bench_per_example_banks", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--banks", "2", "--length", "32", "--rounds", "1"])
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [r[:2] for r in rows] == [["torch", "2"], ["jax", "2"]]
+    assert all(float(v) > 0 for r in rows for v in r[2:])
