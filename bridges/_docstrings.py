@@ -114,3 +114,27 @@ DWT_DOCS = {
         ``[cA_n, {{key: detail}}_n, ..., {{key: detail}}_1]`` as `wavedecn`
         returns it.""", _WAVELET, _MODES, _AXES_ND), _RECONSTRUCTION),
 }
+
+
+# --- filter-bank conditions (cuwavelet._filter_bank_conditions) --------------------------
+
+FILTER_BANK_GRADIENT = "the framework's autograd, through its convolutions of the filters"
+
+FILTER_BANK_DOCS = {
+    "filter_bank_errors": (
+        "How far a filter bank is from perfect reconstruction, as loss terms.", """wavelet : filter bank of {array}s, or a fixed wavelet
+        A learned bank ``(dec_lo, dec_hi, rec_lo, rec_hi)`` of 1-D {array}s of
+        one even length F (or an object whose ``filter_bank`` is, such as a
+        module built with ``learnable=True``), or anything the transforms
+        take as a wavelet (its filters in float64).""", """reconstruction : {array}
+        ``sum((P - 2 delta[n - (F - 1)])**2)`` for ``P = rec_lo * dec_lo +
+        rec_hi * dec_hi`` (full convolutions): the distortion of
+        ``idwt(dwt(x))``.
+    aliasing : {array}
+        ``sum(A**2)`` for ``A = rec_lo * alt(dec_lo) + rec_hi *
+        alt(dec_hi)``, ``alt(h)[n] = (-1)**n h[n]``: the aliasing left by
+        decimation. Both are 0-d, in the filters' dtype, and 0 (to rounding)
+        exactly when ``idwt(dwt(x)) == x`` for every signal in every mode
+        (``cuwavelet.filter_bank_errors`` computes them for fixed banks):
+        added to a loss, they keep a learned bank invertible."""),
+}

@@ -141,6 +141,8 @@ from cuwavelet._program import results_into
 from cuwavelet._packets import (BaseNode, TreeArrays, _level_shapes, decompose_level, decompose_level_adjoint,
                                 reconstruct_level, reconstruct_level_adjoint,
                                 untrimmed_data_shape, untrimmed_level_shapes)
+from cuwavelet._filter_bank_conditions import alternating_signs
+from cuwavelet._filter_bank_conditions import conditions as filter_bank_conditions
 from cuwavelet._filter_grad import analysis_filter_grad, synthesis_filter_grad
 from cuwavelet._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
@@ -150,7 +152,8 @@ from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adj
                                    swtn_levels_adjoint)
 
 from ._frontend import Frontend, learned_merge, learned_split, subband_keys
-from ._docstrings import DWT_DOCS, DWT_GRADIENT, numpydoc
+from ._docstrings import (DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS, FILTER_BANK_GRADIENT,
+                          numpydoc)
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_packet_trees import packet_trees, tree_wavelet
@@ -164,7 +167,7 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "WaveletPacketND", "mra", "mra2", "mran", "imra",
            "imra2", "imran", "threshold", "threshold_firm", "pad",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
-           "downcoef", "upcoef", "fswavedecn", "fswaverecn"]
+           "downcoef", "upcoef", "fswavedecn", "fswaverecn", "filter_bank_errors"]
 
 _CORE_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 _LOW_PRECISION = (np.dtype(jnp.float16), np.dtype(jnp.bfloat16))
@@ -1671,6 +1674,37 @@ def fswavedecn(data, wavelet, mode="symmetric", levels=None, axes=None) -> Fswav
 
 def fswaverecn(fswavedecn_result) -> jax.Array:
     return _partial_api.fswaverecn(fswavedecn_result)
+
+
+def filter_bank_errors(wavelet) -> tuple:
+    bank = wavelet
+    if not isinstance(wavelet, (str, tuple, list)):
+        bank = getattr(wavelet, "filter_bank", wavelet)
+    if isinstance(bank, (tuple, list)) and len(bank) == 4 and \
+            all(isinstance(f, (jax.Array, np.ndarray)) for f in bank):
+        filters = tuple(jnp.asarray(f) for f in bank)
+    else:
+        fixed = as_filter_bank(wavelet)
+        filters = tuple(jnp.asarray(np.asarray(f, np.float64)) for f in
+                        (fixed.dec_lo, fixed.dec_hi, fixed.rec_lo, fixed.rec_hi))
+    shapes = {f.shape for f in filters}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 1 or filters[0].shape[0] % 2:
+        raise ValueError(f"a filter bank needs four 1-D filters of one even length (dec_lo, "
+                         f"dec_hi, rec_lo, rec_hi); got shapes {[f.shape for f in filters]}")
+    signs = jnp.asarray(alternating_signs(filters[0].shape[0]), dtype=filters[0].dtype)
+    return filter_bank_conditions(*filters, jnp.convolve, signs)
+
+
+filter_bank_errors.__doc__ = numpydoc(FILTER_BANK_DOCS, "filter_bank_errors", "jax.Array", """\
+    >>> import jax, jax.numpy as jnp, pywt
+    >>> r, a = filter_bank_errors("db4")
+    >>> float(r) < 1e-10 and float(a) < 1e-10
+    True
+    >>> bank = [jnp.asarray(f) for f in pywt.Wavelet("db4").filter_bank]
+    >>> loss = lambda b: sum(filter_bank_errors(b))  # a term of a training loss
+    >>> [g.shape for g in jax.grad(loss)(bank)]
+    [(8,), (8,), (8,), (8,)]
+""", gradient=FILTER_BANK_GRADIENT)
 
 
 class _FswavedecnLayout:

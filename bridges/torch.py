@@ -78,13 +78,16 @@ from torch import nn
 
 from cuwavelet import _padding
 from cuwavelet._docs import shared_docs
+from cuwavelet._filter_bank_conditions import alternating_signs
+from cuwavelet._filter_bank_conditions import conditions as filter_bank_conditions
 from cuwavelet._packets import BaseNode, TreeArrays
 from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode, per_axis
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
 from . import _torch_ops as _ops
 from ._frontend import Frontend, learned_merge, learned_split, subband_keys
-from ._docstrings import DWT_DOCS, DWT_GRADIENT, numpydoc
+from ._docstrings import (DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS, FILTER_BANK_GRADIENT,
+                          numpydoc)
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_packet_trees import packet_trees, tree_wavelet
@@ -99,7 +102,7 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "WaveletPacket", "WaveletPacket2D", "WaveletPacketND",
            "mra", "mra2", "mran", "imra", "imra2", "imran", "threshold", "threshold_firm", "pad",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
-           "downcoef", "upcoef", "fswavedecn", "fswaverecn",
+           "downcoef", "upcoef", "fswavedecn", "fswaverecn", "filter_bank_errors",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
            "SWT1D", "ISWT1D", "SWT2D", "ISWT2D"]
 
@@ -824,6 +827,43 @@ threshold_firm.__doc__ = threshold_docstring("threshold_firm", "torch.Tensor", "
     >>> threshold_firm(torch.tensor([0.1, 0.5, 1.0, 3.0], dtype=torch.float64), 0.2, 2.0)
     tensor([0.0000, 0.3333, 0.8889, 3.0000], dtype=torch.float64)
 """)
+
+
+# --- filter-bank conditions (cuwavelet._filter_bank_conditions) --------------------------
+
+def _convolve(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The full convolution of two 1-D tensors (conv1d correlates: b flipped)."""
+    return torch.nn.functional.conv1d(a.reshape(1, 1, -1), b.flip(0).reshape(1, 1, -1),
+                                      padding=b.shape[0] - 1).reshape(-1)
+
+
+def filter_bank_errors(wavelet) -> tuple:
+    filters = _tensor_filters(wavelet)
+    if filters is None:
+        bank = as_filter_bank(wavelet)
+        filters = tuple(torch.tensor(f, dtype=torch.float64)
+                        for f in (bank.dec_lo, bank.dec_hi, bank.rec_lo, bank.rec_hi))
+    shapes = {tuple(f.shape) for f in filters}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 1 or filters[0].shape[0] % 2:
+        raise ValueError(f"a filter bank needs four 1-D filters of one even length (dec_lo, "
+                         f"dec_hi, rec_lo, rec_hi); got shapes {[tuple(f.shape) for f in filters]}")
+    ref = filters[0]
+    signs = torch.as_tensor(alternating_signs(ref.shape[0]), dtype=ref.dtype, device=ref.device)
+    return filter_bank_conditions(*filters, _convolve, signs)
+
+
+filter_bank_errors.__doc__ = numpydoc(FILTER_BANK_DOCS, "filter_bank_errors", "torch.Tensor", """\
+    >>> r, a = filter_bank_errors("db4")
+    >>> float(r) < 1e-20 and float(a) < 1e-20
+    True
+    >>> dwt = DWT1D("db4", level=3, learnable=True, dtype=torch.float64)
+    >>> with torch.no_grad():
+    ...     _ = dwt.dec_lo.mul_(1.01)  # a training step moved the bank
+    >>> r, a = filter_bank_errors(dwt)  # add both to the loss
+    >>> r.backward()
+    >>> dwt.dec_lo.grad.shape
+    torch.Size([8])
+""", gradient=FILTER_BANK_GRADIENT)
 
 
 # --- coefficient layouts (docstrings: bridges._frontend_layout) ------------------------
