@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
+#include <type_traits>
 
 #include "dwt_math.cuh"
 #include "host_dispatch.h"
@@ -57,7 +58,11 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
   const bool unit_line = !blocked && g.stride_signal[ax] == 1 && (!lo || g.stride_lo[ax] == 1) &&
                          (!hi || g.stride_hi[ax] == 1) && lo && hi;
   constexpr int kRun = 64;
-  const auto run_items = [&](index_t first, index_t last) {
+  // The lines of a block share one bank unless per-item banks change along
+  // the fastest dimension (if_ != 0): that case gets its own copy of the loop,
+  // so that the common one keeps its filter pointers fixed.
+  const auto run_items = [&](auto lines_share_filters, index_t first, index_t last) {
+    const index_t fk = decltype(lines_share_filters)::value ? 0 : if_;
     for (index_t work = first; work < last; ++work) {
       const index_t group = work / blocks_per_group;
       const index_t k0 = (work % blocks_per_group) * block;
@@ -100,14 +105,14 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
         }
         if (merge_pair_ok<OP, M>(g, pos, F, a, d)) {
           for (index_t k = k0; k < k1; ++k)
-            merge_pair_at<OP, M, T, T>(g, pos, s + k * is, a + k * il, d + k * ih, fl + k * if_,
-                                       fh + k * if_, F);
+            merge_pair_at<OP, M, T, T>(g, pos, s + k * is, a + k * il, d + k * ih, fl + k * fk,
+                                       fh + k * fk, F);
           pos += 2;
           continue;
         }
         for (index_t k = k0; k < k1; ++k)
           apply_at<OP, M, T, T>(g, pos, s + k * is, a ? a + k * il : nullptr,
-                                d ? d + k * ih : nullptr, fl + k * if_, fh + k * if_, F);
+                                d ? d + k * ih : nullptr, fl + k * fk, fh + k * fk, F);
         ++pos;
       }
     }
@@ -118,11 +123,15 @@ void run_lines(const Geometry& g, T* sig, T* lo, T* hi, const T* f_lo, const T* 
   const index_t min_outputs_per_chunk = 16384 / F + 1;
   index_t chunks = std::min<index_t>(items, 4 * pool.threads());
   chunks = std::min<index_t>(chunks, g.total / min_outputs_per_chunk);
+  const auto run = [&](index_t first, index_t last) {
+    if (if_ == 0) run_items(std::true_type{}, first, last);
+    else run_items(std::false_type{}, first, last);
+  };
   if (chunks <= 1) {
-    run_items(0, items);
+    run(0, items);
     return;
   }
-  pool.run(chunks, [&](long long c) { run_items(items * c / chunks, items * (c + 1) / chunks); });
+  pool.run(chunks, [&](long long c) { run(items * c / chunks, items * (c + 1) / chunks); });
 }
 
 template <int OP, typename T>
