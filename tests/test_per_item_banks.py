@@ -68,6 +68,29 @@ def test_each_item_is_filtered_with_its_own_bank_as_pywt(mode, name, dtype):
         assert y[i].shape == ry.shape and np.abs(y[i] - ry).max() <= tol(dtype, ry)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_outputs_with_the_items_fastest_in_memory(mode):
+    """Outputs whose items' dimension has the smallest stride: neighbouring
+    lines of the walk then take neighbouring banks."""
+    f, pair = banks(np.float64, seed=11)
+    m = MODES.index(mode)
+    x = random((ITEMS, 6, 19), np.float64, seed=12)
+
+    def items_fastest(shape):
+        return np.empty(shape[::-1]).transpose(2, 1, 0)
+    shape = (ITEMS, 6, pywt.dwt_coeff_len(19, F, mode))
+    lo, hi = items_fastest(shape), items_fastest(shape)
+    P.analysis(x, pair, m, 2, lo=lo, hi=hi)
+    y = items_fastest(P.synthesis(lo, hi, pair, m, 2).shape)
+    P.synthesis(lo, hi, pair, m, 2, out=y)
+    for i in range(ITEMS):
+        ra, rd = pywt.dwt(x[i], wavelet(f, i), mode, axis=1)
+        assert np.abs(lo[i] - ra).max() <= tol(np.float64, ra)
+        assert np.abs(hi[i] - rd).max() <= tol(np.float64, rd)
+        ry = pywt.idwt(ra, rd, wavelet(f, i), mode, axis=1)
+        assert np.abs(y[i] - ry).max() <= tol(np.float64, ry)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 @pytest.mark.parametrize("mode", MODES)
 def test_adjoints_with_per_item_banks_are_transposes(mode, dtype):
