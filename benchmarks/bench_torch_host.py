@@ -20,7 +20,9 @@ timed on both routes of the bridge in the same process, interleaved:
              their memory (Planned.run_foreign: no view per tensor)
 
 Figures are medians (microseconds per call) of interleaved rounds, with the
-number of launches, torch.empty calls and CuPy views per call.
+number of launches, torch.empty calls and CuPy views per call. L3 is W3 with
+a learned bank (the gradient reaches dec_lo and dec_hi too): its per-axis
+operations are not planned, so both routes view every tensor.
 --instructions N counts the direct route's instructions per call under
 valgrind's callgrind instead (each case in its own process, with and without
 N calls): a figure a loaded machine does not move.
@@ -36,6 +38,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pywt
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -55,6 +58,9 @@ WORKLOADS = {  # bench_torch.py's, float32
     "S1": dict(shape=(32, 65536), wavelet="db4", level=4, fn="swt"),
     "S2": dict(shape=(16, 512, 512), wavelet="db2", level=2, fn="swt2"),
     "P1": dict(shape=(32, 65536), wavelet="db4", level=4, fn="packet_decompose"),
+    # W3 with a learned bank (four filter tensors that get gradients): the
+    # per-axis learned operations, which the core does not plan (CuPy views)
+    "L3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, fn="wavedec2", learned=True),
 }
 
 
@@ -68,16 +74,22 @@ def _leaves(c):
 
 
 def _transform(workload: dict, mode: str):
-    """The workload's transform as a function of its data."""
+    """(the workload's transform as a function of its data, the learned
+    filters that get gradients too: none for a fixed wavelet)."""
     fn, wavelet, level = getattr(bt, workload["fn"]), workload["wavelet"], workload["level"]
+    learned = ()
+    if workload.get("learned"):
+        learned = tuple(torch.tensor(f, dtype=torch.float32, requires_grad=True)
+                        for f in pywt.Wavelet(wavelet).filter_bank[:2])  # dec_lo, dec_hi
+        wavelet = learned + tuple(f.detach().flip(0) for f in learned)  # (rec_*: unused)
     if workload["fn"].startswith("swt"):
-        return lambda x: fn(x, wavelet, level=level)
-    return lambda x: fn(x, wavelet, mode, level=level)
+        return (lambda x: fn(x, wavelet, level=level)), learned
+    return (lambda x: fn(x, wavelet, mode, level=level)), learned
 
 
 def _calls(workload: dict, mode: str) -> tuple:
     """(forward, forward+backward) of one workload: functions of no arguments."""
-    transform = _transform(workload, mode)
+    transform, learned = _transform(workload, mode)
     x = torch.empty(workload["shape"])
     xg = x.clone().requires_grad_(True)
 
@@ -88,7 +100,7 @@ def _calls(workload: dict, mode: str) -> tuple:
 
     def fwd_bwd():
         out = _leaves(transform(xg))
-        return torch.autograd.grad(out, xg, cots)
+        return torch.autograd.grad(out, (xg, *learned), cots)
 
     return forward, fwd_bwd
 

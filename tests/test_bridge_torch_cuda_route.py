@@ -118,12 +118,15 @@ def test_host_cost_benchmark_runs_end_to_end(capsys):
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     import bench_torch_host
-    bench_torch_host.main(["--workloads", "W3", "--modes", "zero", "--repeats", "1"])
-    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("W3 zero")]
+    bench_torch_host.main(["--workloads", "W3", "L3", "--modes", "zero", "--repeats", "1"])
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if line.startswith("W3 zero")]
     assert len(rows) == 2
     for row in rows:  # "... launches, empties, views -> launches, empties, 0"
         before, after = row.split("->")
         assert after.split(",")[2].strip() == "0" and int(before.split(",")[-1]) > 0
+    learned = [line.split() for line in out if line.startswith("L3 zero")]
+    assert len(learned) == 2 and all(float(r[3]) > 0 and float(r[4]) > 0 for r in learned)
 
 
 _BASE = torch.from_numpy(np.random.default_rng(3).standard_normal((4, 6, 40)))
