@@ -45,7 +45,7 @@ from torch import nn
 from cuwavelet import _filter_grad as _fg
 from cuwavelet import _padding
 from cuwavelet import _multilevel as ml
-from cuwavelet import _primitives
+from cuwavelet import _learned
 from cuwavelet._arrays import allocator, data_pointer, is_cupy
 from cuwavelet._program import ForeignArray, address, follow
 from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_adjoint,
@@ -54,7 +54,7 @@ from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
 from cuwavelet._stationary import (iswtn_levels, iswtn_levels_adjoint, swtn_levels,
                                    swtn_levels_adjoint)
-from cuwavelet._wavelets import FilterBank, FilterPair
+from cuwavelet._wavelets import FilterBank
 
 from ._frontend import subband_keys
 
@@ -1394,17 +1394,17 @@ PAD_ADJOINT = LinearOp(
 # filter length, items), items keeping the leading dimension apart (one
 # gradient per index: how vmap folds into a filter gradient).
 
-def _pair(f: torch.Tensor, data: torch.Tensor) -> FilterPair:
+def _filters(f: torch.Tensor, data: torch.Tensor) -> torch.Tensor:
     """(2, F) filters, or (items, 2, F): one bank per index of the data's
-    first dimension (vmap over banks), as the core's FilterPair."""
+    first dimension (vmap over banks), checked and contiguous, as the core's
+    learned operations (cuwavelet/_learned.py) take them."""
     if f.ndim not in (2, 3) or f.shape[-2] != 2 or f.shape[-1] < 2 or f.shape[-1] % 2:
         raise ValueError(f"filters must be a (2, F) tensor (low pass, high pass) with an even "
                          f"F >= 2; got shape {tuple(f.shape)}")
     if f.dtype != REAL_OF[data.dtype] or f.device != data.device:
         raise TypeError(f"filters must be {REAL_OF[data.dtype]} on {data.device} for "
                         f"{data.dtype} data; got {f.dtype} on {f.device}")
-    a = to_core(f.contiguous())
-    return FilterPair(a[..., 0, :], a[..., 1, :])
+    return f.contiguous()
 
 
 def _per_item(f: torch.Tensor) -> bool:
@@ -1421,9 +1421,9 @@ def _analysis_run(static, ts):
     x, f = ts
     check_dtype(x, "the data")
     axis, mode = _axis_of(static, x.ndim), static[1]
-    pair = _pair(f, x)
+    f = _filters(f, x)
     with scope(x) as s:
-        return tuple(s.call(_primitives.analysis, x, pair, mode, axis))
+        return tuple(s.call(_learned.analysis, x, f, mode, axis))
 
 
 def _analysis_fake(static, ts):
@@ -1450,9 +1450,9 @@ def _analysis_adjoint_run(static, ts):
     glo, ghi, f = ts
     ref = present((glo, ghi), "cotangents")
     axis, mode, signal_len = _axis_of(static, ref.ndim), static[1], static[2]
-    pair = _pair(f, ref)
+    f = _filters(f, ref)
     with scope(ref) as s:
-        return (s.call(_primitives.analysis_adjoint, glo, ghi, pair, mode, axis, signal_len),)
+        return (s.call(_learned.analysis_adjoint, glo, ghi, f, mode, axis, signal_len),)
 
 
 def _analysis_adjoint_fake(static, ts):
@@ -1479,9 +1479,9 @@ def _synthesis_run(static, ts):
     lo, hi, f = ts
     ref = present((lo, hi), "coefficients")
     axis, mode = _axis_of(static, ref.ndim), static[1]
-    pair = _pair(f, ref)
+    f = _filters(f, ref)
     with scope(ref) as s:
-        return (s.call(_primitives.synthesis, lo, hi, pair, mode, axis),)
+        return (s.call(_learned.synthesis, lo, hi, f, mode, axis),)
 
 
 def _synthesis_fake(static, ts):
@@ -1510,9 +1510,9 @@ def _synthesis_adjoint_run(static, ts):
     y, f = ts
     check_dtype(y, "the cotangent")
     axis, mode = _axis_of(static, y.ndim), static[1]
-    pair = _pair(f, y)
+    f = _filters(f, y)
     with scope(y) as s:
-        return tuple(s.call(_primitives.synthesis_adjoint, y, pair, mode, axis))
+        return tuple(s.call(_learned.synthesis_adjoint, y, f, mode, axis))
 
 
 def _synthesis_adjoint_fake(static, ts):

@@ -68,15 +68,20 @@ def _per_item_banks(bank, output, axis):
     """For a FilterPair of (items, F) arrays, the stride (in elements) from one
     item's filters to the next, after checking that they fit the arrays: one
     bank per index of their first dimension, which is not the axis; None for
-    one bank for every line."""
-    if not isinstance(bank, _wavelets.FilterPair) or bank.lo.ndim == 1:
+    one bank for every line ((F,) arrays) and for a FilterBank. The kernels
+    read a FilterPair's taps as contiguous: that is checked for both."""
+    if not isinstance(bank, _wavelets.FilterPair):
         return None
     lo, hi = bank.lo, bank.hi
+    if lo.strides[-1] != lo.itemsize or hi.strides[-1] != hi.itemsize:
+        raise ValueError("filter arrays must be contiguous along their taps")
+    if lo.ndim == 1:
+        return None
     if lo.ndim != 2 or lo.shape != hi.shape or lo.strides != hi.strides:
         raise ValueError(f"per-item filters must be two (items, F) arrays of one layout; got "
                          f"shapes {lo.shape} and {hi.shape}")
-    if lo.strides[1] != lo.itemsize or lo.strides[0] % lo.itemsize:
-        raise ValueError("per-item filters must be contiguous along their taps")
+    if lo.strides[0] % lo.itemsize:
+        raise ValueError("per-item filters must lie a whole number of elements apart")
     if axis == 0 or output.ndim < 2 or output.shape[0] != lo.shape[0]:
         raise ValueError(f"{lo.shape[0]} per-item filter banks need data whose first dimension "
                          f"(not the transformed axis) has {lo.shape[0]} items; got shape "

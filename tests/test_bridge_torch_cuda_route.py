@@ -192,3 +192,34 @@ def test_stationary_and_packet_ops_run_their_plans_on_the_tensors(monkeypatch, n
     assert launches > 0
     if not name.startswith("packets"):
         assert views == 0
+
+
+def test_learned_operations_replay_with_each_calls_filters():
+    """The learned level operations run as plans on the CUDA route (no CuPy
+    view): a replay must launch with the filters of its own call, not the
+    ones the plan was recorded with."""
+    from bridges import _torch_ops as ops
+    from cuwavelet._backends import cuda as cuda_backend
+    launched = []
+
+    class Recorder:
+        def __init__(self, name):
+            self.name = name
+
+        def __call__(self, grid, block, args, shared_mem=0, stream=None):
+            if self.name.startswith("dwt_kernel"):
+                launched.append(args)
+    x = torch.zeros(3, 40, dtype=torch.float64)
+    banks = [torch.randn(2, 6, dtype=torch.float64) for _ in range(3)]
+    with host_only_cuda(emulate=False) as counts:
+        cuda_backend.KernelModule.function = lambda self, name: Recorder(name)
+        counts.update(views=0)
+        for f in banks:  # one layout: recorded once, then replayed
+            launched.clear()
+            a, d = ops.ANALYSIS((1, 2), x, f)
+            (y,) = ops.SYNTHESIS((1, 2), a, d, f)
+            assert len(launched) == 2
+            for args in launched:  # (geometry, signal, lo, hi, f_lo, f_hi, taps)
+                assert (int(args[4]), int(args[5])) == (f.data_ptr(), f.data_ptr() + 6 * 8)
+        assert counts["views"] == 0
+    assert y.shape == x.shape

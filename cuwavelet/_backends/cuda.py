@@ -166,10 +166,12 @@ def launch(op, mode, geometry, signal, lo, hi, filters):
     grid, block, taps = (_grid(int(geometry["total"])),), (BLOCK,), np.int32(f_lo.shape[-1])
 
     # The record's bytes become the Geometry parameter; addresses arrive as
-    # ints (0: an absent subband).
+    # ints (0: an absent subband), the filters' too: a plan of learned filters
+    # (arrays given with the call) takes each call's own.
     geometry = by_value(geometry)
 
-    def run(signal, lo, hi):
+    def run(signal, lo, hi, f_lo, f_hi):
         kernel(grid, block, (geometry, signal, lo, hi, f_lo, f_hi, taps))
 
-    _program.launch("per-axis", run, signal, 0 if lo is None else lo, 0 if hi is None else hi)
+    _program.launch("per-axis", run, signal, 0 if lo is None else lo, 0 if hi is None else hi,
+                    f_lo, f_hi)
