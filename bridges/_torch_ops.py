@@ -42,7 +42,6 @@ import torch
 import torch.autograd.forward_ad as _fwad
 from torch import nn
 
-from cuwavelet import _filter_grad as _fg
 from cuwavelet import _padding
 from cuwavelet import _multilevel as ml
 from cuwavelet import _learned
@@ -1547,7 +1546,7 @@ def _filter_grad_run(core, long_slot, static, ts):
     axis = _axis_of(static, long.ndim)
     with scope(long) as s:
         operands = (long, *pair) if long_slot == 0 else (*pair, long)
-        return (s.call(lambda a, b, c: core(a, b, c, F, mode, axis, items=items), *operands),)
+        return (s.call(core, *operands, F, mode, axis, items),)
 
 
 def _filter_grad_fake(long_slot, static, ts):
@@ -1633,13 +1632,13 @@ SYNTHESIS_ADJOINT = _bilinear(
     groups=((0,), (1,)), required=(0, 1), outputs=2, filter_slots=(1,))
 ANALYSIS_FILTER_GRAD = _bilinear(
     "analysis_filter_grad", f"(Tensor x, Tensor? glo, Tensor? ghi, {_FG_ARGS}) -> Tensor",
-    functools.partial(_filter_grad_run, _fg.analysis_filter_grad, 0),
+    functools.partial(_filter_grad_run, _learned.analysis_filter_grad, 0),
     functools.partial(_filter_grad_fake, 0), functools.partial(_filter_grad_transpose, True),
     groups=((0,), (1, 2)), required=(0,), outputs=1, filter_slots=(),
     rebatch=_filter_grad_rebatch, static_len=4)
 SYNTHESIS_FILTER_GRAD = _bilinear(
     "synthesis_filter_grad", f"(Tensor? lo, Tensor? hi, Tensor y, {_FG_ARGS}) -> Tensor",
-    functools.partial(_filter_grad_run, _fg.synthesis_filter_grad, 2),
+    functools.partial(_filter_grad_run, _learned.synthesis_filter_grad, 2),
     functools.partial(_filter_grad_fake, 2), functools.partial(_filter_grad_transpose, False),
     groups=((0, 1), (2,)), required=(2,), outputs=1, filter_slots=(),
     rebatch=_filter_grad_rebatch, static_len=4)

@@ -32,7 +32,7 @@ import dataclasses
 
 import numpy as np
 
-from . import _wavelets
+from . import _program, _wavelets
 from ._arrays import array_module, empty, is_cupy, real_dtype, zeros
 from ._backends import cuda
 from ._geometry import add_complex_dimension, build_geometry, element_strides
@@ -165,10 +165,14 @@ def _reduce(op, mode, sig, lo, hi, axis, signal_len, F, items, emulation):
         _launch_cuda(*args)
     elif emulation is not None:
         _launch_emulated(*args, emulation)
-    else:
-        _host().reduce(op, mode, scalar == np.float64, geometry.tobytes(), count,
-                       *item_strides, _ptr(sig), _ptr(lo), _ptr(hi), F, _ptr(out))
+    else:  # (through _program.launch: a plan replays it on each call's arrays)
+        _program.launch("filter-grad", _host().reduce, op, mode, scalar == np.float64,
+                        geometry.tobytes(), count, *item_strides, *_operands(sig, lo, hi), F, out)
     return out
+
+
+def _operands(*arrays):
+    return [0 if a is None else a for a in arrays]  # an absent operand: a null pointer
 
 
 def _host():
@@ -224,12 +228,18 @@ def _launch_cuda(op, mode, is_double, geometry, count, item_strides, sig, lo, hi
     record["items"] = count
     record["stride_signal"], record["stride_lo"], record["stride_hi"] = item_strides
     blocks = count * chunks * F
-    KERNELS.function(kernel_name(op, mode, dtype))(
-        (blocks,), (BLOCK,),
-        (cuda.by_value(geometry), cuda.by_value(record), np.int64(chunks), np.int32(F), sig, lo, hi,
-         partial),
-        shared_mem=2 * BLOCK * dtype.itemsize)
+    reduce_kernel = KERNELS.function(kernel_name(op, mode, dtype))
+    geometry, record = cuda.by_value(geometry), cuda.by_value(record)
+
+    def reduce(sig, lo, hi, partial):  # (addresses: a plan replays it on each call's arrays)
+        reduce_kernel((blocks,), (BLOCK,), (geometry, record, np.int64(chunks), np.int32(F),
+                                            sig, lo, hi, partial),
+                      shared_mem=2 * BLOCK * dtype.itemsize)
+    _program.launch("filter-grad", reduce, *_operands(sig, lo, hi), partial)
     total = out.size
-    KERNELS.function(sum_kernel_name(dtype))(
-        (max(1, min(-(-total // BLOCK), 1024)),), (BLOCK,),
-        (partial, np.int64(chunks), np.int32(F), np.int64(total), out))
+    sum_kernel = KERNELS.function(sum_kernel_name(dtype))
+
+    def sum_partials(partial, out):
+        sum_kernel((max(1, min(-(-total // BLOCK), 1024)),), (BLOCK,),
+                   (partial, np.int64(chunks), np.int32(F), np.int64(total), out))
+    _program.launch("filter-grad-sum", sum_partials, partial, out)

@@ -9,10 +9,11 @@ instead of viewing each as a NumPy/CuPy array.
 operation takes: analysis and its adjoint the analysis pair, synthesis and
 its adjoint the synthesis pair), or (items, 2, F): one bank per index of the
 data's first dimension (cuwavelet/_primitives.py). Taps must be contiguous.
+The filters' gradients are planned the same way.
 """
 from __future__ import annotations
 
-from . import _primitives
+from . import _filter_grad, _primitives
 from ._program import planned
 from ._wavelets import FilterPair
 
@@ -39,3 +40,16 @@ def synthesis(lo, hi, filters, mode, axis):
 @planned("y", "filters")
 def synthesis_adjoint(y, filters, mode, axis):
     return _primitives.synthesis_adjoint(y, _pair(filters), mode, axis)
+
+
+# The filters' gradients (cuwavelet/_filter_grad.py): (2, F), or (items, 2, F)
+# with items, one per index of the operands' first dimension.
+
+@planned("x", "ga", "gd")
+def analysis_filter_grad(x, ga, gd, filter_len, mode, axis, items):
+    return _filter_grad.analysis_filter_grad(x, ga, gd, filter_len, mode, axis, items=items)
+
+
+@planned("ca", "cd", "gy")
+def synthesis_filter_grad(ca, cd, gy, filter_len, mode, axis, items):
+    return _filter_grad.synthesis_filter_grad(ca, cd, gy, filter_len, mode, axis, items=items)

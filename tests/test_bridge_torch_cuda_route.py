@@ -195,9 +195,9 @@ def test_stationary_and_packet_ops_run_their_plans_on_the_tensors(monkeypatch, n
 
 
 def test_learned_operations_replay_with_each_calls_filters():
-    """The learned level operations run as plans on the CUDA route (no CuPy
-    view): a replay must launch with the filters of its own call, not the
-    ones the plan was recorded with."""
+    """The learned level operations and the filters' gradients run as plans
+    on the CUDA route (no CuPy view): a replay must launch with the filters
+    and arrays of its own call, not the ones the plan was recorded with."""
     from bridges import _torch_ops as ops
     from cuwavelet._backends import cuda as cuda_backend
     launched = []
@@ -207,8 +207,7 @@ def test_learned_operations_replay_with_each_calls_filters():
             self.name = name
 
         def __call__(self, grid, block, args, shared_mem=0, stream=None):
-            if self.name.startswith("dwt_kernel"):
-                launched.append(args)
+            launched.append((self.name, args))
     x = torch.zeros(3, 40, dtype=torch.float64)
     banks = [torch.randn(2, 6, dtype=torch.float64) for _ in range(3)]
     with host_only_cuda(emulate=False) as counts:
@@ -218,8 +217,15 @@ def test_learned_operations_replay_with_each_calls_filters():
             launched.clear()
             a, d = ops.ANALYSIS((1, 2), x, f)
             (y,) = ops.SYNTHESIS((1, 2), a, d, f)
-            assert len(launched) == 2
-            for args in launched:  # (geometry, signal, lo, hi, f_lo, f_hi, taps)
+            signal = torch.randn(3, 40, dtype=torch.float64)  # a new one each call
+            ops.ANALYSIS_FILTER_GRAD((1, 2, 6, False), signal, a, d)
+            per_axis = [args for name, args in launched if name.startswith("dwt_kernel")]
+            assert len(per_axis) == 2
+            for args in per_axis:  # (geometry, signal, lo, hi, f_lo, f_hi, taps)
                 assert (int(args[4]), int(args[5])) == (f.data_ptr(), f.data_ptr() + 6 * 8)
+            (grad_args,) = [args for name, args in launched if name.startswith("filter_grad_kernel")]
+            # (geometry, items record, chunks, taps, signal, lo, hi, partial sums)
+            assert (int(grad_args[4]), int(grad_args[5]), int(grad_args[6])) == \
+                (signal.data_ptr(), a.data_ptr(), d.data_ptr())
         assert counts["views"] == 0
     assert y.shape == x.shape

@@ -166,10 +166,9 @@ def test_vmap_per_sample_filter_gradients_fold_into_one_reduction(monkeypatch):
     calls = []
     original = _filter_grad.analysis_filter_grad
 
-    def spy(*args, **kwargs):
-        calls.append(kwargs.get("items", False))
-        return original(*args, **kwargs)
-    monkeypatch.setattr(_filter_grad, "analysis_filter_grad", spy)
+    def spy(x, ga, gd, filter_len, mode, axis, items):  # (cuwavelet._learned's signature)
+        calls.append(items)
+        return original(x, ga, gd, filter_len, mode, axis, items=items)
     from bridges import _torch_ops
     monkeypatch.setattr(_torch_ops.ANALYSIS_FILTER_GRAD, "run",
                         lambda s, ts: _torch_ops._filter_grad_run(spy, 0, s, ts))
