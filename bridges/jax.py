@@ -1583,6 +1583,8 @@ def pad(x, pad_widths, mode: str) -> jax.Array:
     dtype = np.dtype(x.dtype)
     if dtype.kind == "b":  # a mask: its bytes, in a mode that copies samples
         _padding.check_mask_mode(m)
+    if any(before or after for before, after in widths):  # (here: not inside a callback)
+        _padding.check_unsigned_mode(dtype, m)
     compute = np.dtype(np.uint8) if dtype.kind == "b" else \
         dtype if dtype.kind in "iu" else _compute_dtype(dtype)
     y = _PAD((x.astype(compute),), widths=tuple(tuple(w) for w in widths), mode=m,

@@ -39,7 +39,8 @@ _AFFINE = {MODES.index("smooth"), MODES.index("antireflect")}
 AFFINE_DIMS = 2  # kAffineDims of kernels/pad_math.cuh
 _ZERO = MODES.index("zero")
 # modes that compute new values (extrapolate, negate) rather than move samples
-_ARITHMETIC = _AFFINE | {MODES.index("antisymmetric")}
+_ANTISYMMETRIC = MODES.index("antisymmetric")
+_ARITHMETIC = _AFFINE | {_ANTISYMMETRIC}
 
 PAD_GEOMETRY_DTYPE = np.dtype([
     ("ndim", np.int64), ("total", np.int64), ("axis", np.int64),
@@ -206,6 +207,7 @@ def pad_core(x, widths, mode: int, into=None):
     axes = _padded_axes(shape, widths, mode)
     if not axes:
         return _copied(x, into)
+    check_unsigned_mode(x.dtype, mode)
     y = _in_kernel_dtype(x)
     # smooth and antireflect: AFFINE_DIMS padded axes a launch (kernels/pad_math.cuh)
     groups = [axes[i:i + AFFINE_DIMS] for i in range(0, len(axes), AFFINE_DIMS)] \
@@ -308,11 +310,23 @@ def pad(x: ArrayLike, pad_widths, mode: str) -> Array:
         _check_extendable(x.shape, widths, m)
         if mask:
             check_mask_mode(m)
+        if any(before or after for before, after in widths):
+            check_unsigned_mode(x.dtype, m)
         return _pad_lazily(x, widths, m, functools.partial(pad, pad_widths=widths, mode=mode))
     if mask:
         return pad_mask_core(x, pad_widths_of(pad_widths, x.ndim), mode_of(mode))
     x = _data(x, "x")
     return pad_core(x, pad_widths_of(pad_widths, x.ndim), mode_of(mode))
+
+
+def check_unsigned_mode(dtype, mode: int) -> None:
+    """antisymmetric extension negates samples, which unsigned integers cannot
+    hold (pywt.pad raises there too; the other arithmetic modes wrap around
+    in pywt and here alike)."""
+    if np.dtype(dtype).kind == "u" and mode == _ANTISYMMETRIC:
+        raise ValueError(f"x has dtype {np.dtype(dtype)}; antisymmetric mode negates samples, "
+                         f"which an unsigned integer cannot hold: convert x to a signed or "
+                         f"floating dtype first")
 
 
 def check_mask_mode(mode: int) -> None:

@@ -59,6 +59,8 @@ def _take(n_rec, take):
     """pywt's central crop: (left, right) samples to drop, or None."""
     if isinstance(take, bool) or not isinstance(take, numbers.Integral):
         raise TypeError(f"take must be an integer; got {take!r}")
+    if take < 0:  # (pywt: an OverflowError converting it to a size)
+        raise ValueError(f"take must be >= 0 (0: no crop); got {take}")
     if 0 < take < n_rec:
         left = right = (n_rec - take) // 2
         if (n_rec - take) % 2:
@@ -168,7 +170,7 @@ def upcoef(part, coeffs, wavelet, level=1, take=0, *, axis=None) -> Array:
         synthesis filter.
     take : int, optional
         If ``0 < take`` and shorter than the result, keep the central `take`
-        samples.
+        samples (0: the whole result; negative: a ValueError).
     axis : int, optional
         Transform every line along this axis (pywt takes 1D data only).
 

@@ -77,6 +77,10 @@ def test_axis_batches_and_the_1d_rule():
         cw.downcoef("f", x[0, 0], "haar")
     with pytest.raises(ValueError, match="greater than 0"):
         cw.upcoef("a", x[0, 0], "haar", level=0)
+    with pytest.raises(OverflowError):  # pywt's refusal of a negative take
+        pywt.upcoef("a", x[0, 0], "haar", take=-1)
+    with pytest.raises(ValueError, match="take must be >= 0"):
+        cw.upcoef("a", x[0, 0], "haar", take=-1)
 
 
 @pytest.mark.parametrize("wavelet", ["haar", "db2", "bior2.4"])
