@@ -167,12 +167,8 @@ def _reduce(op, mode, sig, lo, hi, axis, signal_len, F, items, emulation):
         _launch_emulated(*args, emulation)
     else:  # (through _program.launch: a plan replays it on each call's arrays)
         _program.launch("filter-grad", _host().reduce, op, mode, scalar == np.float64,
-                        geometry.tobytes(), count, *item_strides, *_operands(sig, lo, hi), F, out)
+                        geometry.tobytes(), count, *item_strides, sig, lo, hi, F, out)
     return out
-
-
-def _operands(*arrays):
-    return [0 if a is None else a for a in arrays]  # an absent operand: a null pointer
 
 
 def _host():
@@ -235,7 +231,7 @@ def _launch_cuda(op, mode, is_double, geometry, count, item_strides, sig, lo, hi
         reduce_kernel((blocks,), (BLOCK,), (geometry, record, np.int64(chunks), np.int32(F),
                                             sig, lo, hi, partial),
                       shared_mem=2 * BLOCK * dtype.itemsize)
-    _program.launch("filter-grad", reduce, *_operands(sig, lo, hi), partial)
+    _program.launch("filter-grad", reduce, sig, lo, hi, partial)
     total = out.size
     sum_kernel = KERNELS.function(sum_kernel_name(dtype))
 

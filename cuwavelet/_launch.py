@@ -379,4 +379,4 @@ def launch(family: Family, op: int, mode: int, dtype, record, tiles: int, operan
             scale = tiles // per_item
             found.append(dict(kind=family.name, info=info, blocks=tiles,
                               **{k: v * scale for k, v in c.items() if k != "blocks"}))
-    _program.launch(family.name, run, *[0 if a is None else a for a in operands], info=info)
+    _program.launch(family.name, run, *operands, info=info)

@@ -741,10 +741,12 @@ _recording_blocks = 0  # _recording blocks open, on all threads (spares planned 
 
 
 def launch(kernel: str, fn, *args, info=None):
-    """Run fn(*args), array arguments replaced by their addresses: now, or
-    (while a plan is recorded) on every run of the plan. kernel: what runs
-    (a name for Plan.describe and the tests that count launches); info: what
-    else the launcher tells about it (Program.launch_infos)."""
+    """Run fn(*args), array arguments replaced by their addresses and None
+    ones (an absent operand) by 0, a null pointer: now, or (while a plan is
+    recorded) on every run of the plan. kernel: what runs (a name for
+    Plan.describe and the tests that count launches); info: what else the
+    launcher tells about it (Program.launch_infos)."""
+    args = tuple(0 if a is None else a for a in args)
     program = recording()
     if program is not None:
         program.launch(fn, args, kernel, info)

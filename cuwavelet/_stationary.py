@@ -119,7 +119,6 @@ def _launch(op, which, level: Dilated, signal, lo, hi, axis, n):
         return
     f_lo, f_hi = _wavelets.device_filters(_kernel_bank(level.bank, which), False, scalar, xp)
     F, step = np.int32(level.length), np.int64(level.step)
-    absent = [0 if a is None else a for a in (lo, hi)]  # an absent subband: a null pointer
     if is_cupy(out):
         kernel = KERNELS.function(kernel_name(op, scalar))
         grid, block = (cuda._grid(int(geometry["total"])),), (cuda.BLOCK,)
@@ -127,11 +126,11 @@ def _launch(op, which, level: Dilated, signal, lo, hi, axis, n):
 
         def run(signal, lo, hi):
             kernel(grid, block, (geometry, step, signal, lo, hi, f_lo, f_hi, F))
-        _program.launch("stationary", run, signal, *absent)
+        _program.launch("stationary", run, signal, lo, hi)
     else:
         from . import _stationary_host
         _program.launch("stationary", _stationary_host.apply, op, scalar == np.float64,
-                        geometry.tobytes(), int(step), signal, *absent, f_lo, f_hi, int(F))
+                        geometry.tobytes(), int(step), signal, lo, hi, f_lo, f_hi, int(F))
 
 
 def _pair(lo, hi, what):

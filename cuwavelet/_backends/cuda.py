@@ -173,5 +173,4 @@ def launch(op, mode, geometry, signal, lo, hi, filters):
     def run(signal, lo, hi, f_lo, f_hi):
         kernel(grid, block, (geometry, signal, lo, hi, f_lo, f_hi, taps))
 
-    _program.launch("per-axis", run, signal, 0 if lo is None else lo, 0 if hi is None else hi,
-                    f_lo, f_hi)
+    _program.launch("per-axis", run, signal, lo, hi, f_lo, f_hi)

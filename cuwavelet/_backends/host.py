@@ -28,8 +28,4 @@ def launch(op, mode, geometry, signal, lo, hi, filters):
     f_lo, f_hi = filters
     _program.launch("per-axis", _host_kernels.apply, int(op), int(mode),
                     signal.dtype in (np.float64, np.complex128), geometry.tobytes(),
-                    _operand(signal), _operand(lo), _operand(hi), f_lo, f_hi, int(f_lo.shape[-1]))
-
-
-def _operand(a):
-    return 0 if a is None else a  # an absent subband: a null pointer
+                    signal, lo, hi, f_lo, f_hi, int(f_lo.shape[-1]))
