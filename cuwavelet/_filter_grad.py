@@ -12,7 +12,11 @@ Two reductions (kernels/filter_grad.cuh) give it for all four:
 and, exchanging the roles of data and cotangent, the adjoints':
 analysis_adjoint(ga, gd; lo, hi) against a cotangent u has the filter
 gradient analysis_filter_grad(u, ga, gd), and synthesis_adjoint(gy; lo, hi)
-against (ua, ud) has synthesis_filter_grad(ua, ud, gy). Each returns an array
+against (ua, ud) has synthesis_filter_grad(ua, ud, gy). A stationary mode
+(below zero: cuwavelet._wavelets.stationary_mode) makes them the gradients of
+the stationary levels the learned operations run in that mode
+(cuwavelet/_learned.py): the SWT's split and the merge with the filters as
+the kernel reads them. Each returns an array
 of shape (2, F): the low-pass taps, then the high-pass taps, in the data's real
 dtype (complex data: the real part of the sum of conj(cotangent) * sample,
 the gradient with respect to a real filter), on the data's device.
@@ -40,11 +44,13 @@ from ._shapes import coeff_len, rec_len
 
 __all__ = ["analysis_filter_grad", "synthesis_filter_grad", "Emulation"]
 
-ANALYSIS, SYNTHESIS = 0, 1  # FilterGradOp in kernels/filter_grad.cuh
+# FilterGradOp in kernels/filter_grad.cuh
+ANALYSIS, SYNTHESIS, STATIONARY_SPLIT, STATIONARY_MERGE = 0, 1, 2, 3
 BLOCK = 256
 # FilterGradItems of kernels/filter_grad.cuh, passed to the CUDA kernel by value
 ITEMS_DTYPE = np.dtype([("items", np.int64), ("stride_signal", np.int64),
-                        ("stride_lo", np.int64), ("stride_hi", np.int64)], align=True)
+                        ("stride_lo", np.int64), ("stride_hi", np.int64),
+                        ("step", np.int64)], align=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,7 +79,8 @@ def analysis_filter_grad(x, ga, gd, filter_len: int, mode, axis: int, *, items: 
     _wavelets.check_signal_length(mode, N)
     n = coeff_len(N, filter_len, mode)
     _check_operands(x, ref, axis, n, "analysis", f"{N} samples give {n} coefficients")
-    return _reduce(ANALYSIS, mode, x, ga, gd, axis, N, filter_len, items, emulation)
+    op = STATIONARY_SPLIT if mode < 0 else ANALYSIS
+    return _reduce(op, mode, x, ga, gd, axis, N, filter_len, items, emulation)
 
 
 def synthesis_filter_grad(ca, cd, gy, filter_len: int, mode, axis: int, *, items: bool = False,
@@ -89,7 +96,8 @@ def synthesis_filter_grad(ca, cd, gy, filter_len: int, mode, axis: int, *, items
     if gy.shape[axis] != L:
         raise ValueError(f"coefficient shape mismatch: {n} coefficients reconstruct {L} samples "
                          f"along axis {axis}, but the cotangent has {gy.shape[axis]}")
-    return _reduce(SYNTHESIS, mode, gy, ca, cd, axis, L, filter_len, items, emulation)
+    op = STATIONARY_MERGE if mode < 0 else SYNTHESIS
+    return _reduce(op, mode, gy, ca, cd, axis, L, filter_len, items, emulation)
 
 
 def _check_filter_len(F) -> int:
@@ -100,10 +108,10 @@ def _check_filter_len(F) -> int:
 
 def _mode_number(mode) -> int:
     """A mode name, or already cuwavelet's number (a position in MODES, as the
-    primitives take it; not a pywt.Modes value)."""
+    primitives take it, not a pywt.Modes value; or a stationary mode)."""
     if isinstance(mode, str):
         return _wavelets.as_mode(mode)
-    if not 0 <= int(mode) < len(_wavelets.MODES):
+    if not int(mode) < len(_wavelets.MODES):
         raise ValueError(f"mode number {mode} is not one of cuwavelet's {len(_wavelets.MODES)}")
     return int(mode)
 
@@ -134,6 +142,9 @@ def _check_operands(long, coeffs, axis, n, what, rule):
 
 
 def _reduce(op, mode, sig, lo, hi, axis, signal_len, F, items, emulation):
+    step = _wavelets.dilation(mode)
+    if step:  # a stationary level: the kernels' periodic reduction at its dilation
+        mode = _wavelets.PERIODIZATION
     xp = array_module(sig, lo, hi)
     scalar = real_dtype(sig.dtype)
     ndim = sig.ndim
@@ -160,14 +171,15 @@ def _reduce(op, mode, sig, lo, hi, axis, signal_len, F, items, emulation):
     geometry = build_geometry(shape, axis, signal_len, coeffs.shape[axis], "lo"
                               if lo is not None else "hi", strides)
     out = empty(xp, out_shape, scalar)
-    args = (op, mode, scalar == np.float64, geometry, count, item_strides, sig, lo, hi, F, out)
+    args = (op, mode, scalar == np.float64, geometry, count, item_strides, step, sig, lo, hi, F,
+            out)
     if is_cupy(out):
         _launch_cuda(*args)
     elif emulation is not None:
         _launch_emulated(*args, emulation)
     else:  # (through _program.launch: a plan replays it on each call's arrays)
         _program.launch("filter-grad", _host().reduce, op, mode, scalar == np.float64,
-                        geometry.tobytes(), count, *item_strides, sig, lo, hi, F, out)
+                        geometry.tobytes(), count, *item_strides, step, sig, lo, hi, F, out)
     return out
 
 
@@ -180,10 +192,10 @@ def _ptr(a) -> int:
     return 0 if a is None else a.__array_interface__["data"][0]
 
 
-def _launch_emulated(op, mode, is_double, geometry, count, item_strides, sig, lo, hi, F, out,
-                     emulation):
+def _launch_emulated(op, mode, is_double, geometry, count, item_strides, step, sig, lo, hi, F,
+                     out, emulation):
     partial = np.empty((count, emulation.chunks, 2, F), dtype=out.dtype)
-    _host().reduce_emulated(op, mode, is_double, geometry.tobytes(), count, *item_strides,
+    _host().reduce_emulated(op, mode, is_double, geometry.tobytes(), count, *item_strides, step,
                             _ptr(sig), _ptr(lo), _ptr(hi), F, _ptr(out), emulation.chunks,
                             emulation.threads, _ptr(partial), _SCHEDULES[emulation.schedule])
 
@@ -201,6 +213,8 @@ def sum_kernel_name(dtype) -> str:
 def all_kernel_names():
     return ([kernel_name(op, mode, dt) for op in (ANALYSIS, SYNTHESIS)
              for mode in range(len(_wavelets.MODES)) for dt in cuda.DTYPES]
+            + [kernel_name(op, _wavelets.PERIODIZATION, dt)
+               for op in (STATIONARY_SPLIT, STATIONARY_MERGE) for dt in cuda.DTYPES]
             + [sum_kernel_name(dt) for dt in cuda.DTYPES])
 
 
@@ -215,7 +229,7 @@ def _chunks(total: int, count: int, F: int) -> int:
     return max(1, min(wanted, 4096 // max(1, count * F)))
 
 
-def _launch_cuda(op, mode, is_double, geometry, count, item_strides, sig, lo, hi, F, out):
+def _launch_cuda(op, mode, is_double, geometry, count, item_strides, step, sig, lo, hi, F, out):
     import cupy
     dtype = out.dtype
     chunks = _chunks(int(geometry["total"]), count, F)
@@ -223,6 +237,7 @@ def _launch_cuda(op, mode, is_double, geometry, count, item_strides, sig, lo, hi
     record = np.zeros((), dtype=ITEMS_DTYPE)
     record["items"] = count
     record["stride_signal"], record["stride_lo"], record["stride_hi"] = item_strides
+    record["step"] = step
     blocks = count * chunks * F
     reduce_kernel = KERNELS.function(kernel_name(op, mode, dtype))
     geometry, record = cuda.by_value(geometry), cuda.by_value(record)

@@ -14,7 +14,10 @@ except ImportError:  # numpy < 1.25
 
 
 def coeff_len(signal_len: int, filter_len: int, mode: int) -> int:
-    """Length of cA and cD for a signal of signal_len samples (pywt's dwt_coeff_len)."""
+    """Length of cA and cD for a signal of signal_len samples (pywt's dwt_coeff_len;
+    a stationary mode's, below zero: the signal's)."""
+    if mode < 0:
+        return signal_len
     if mode == PERIODIZATION:
         return (signal_len + 1) // 2
     return (signal_len + filter_len - 1) // 2
@@ -22,11 +25,15 @@ def coeff_len(signal_len: int, filter_len: int, mode: int) -> int:
 
 def rec_len(n: int, filter_len: int, mode: int) -> int:
     """Length of idwt's output from coefficients of length n."""
+    if mode < 0:  # a stationary level
+        return n
     return 2 * n if mode == PERIODIZATION else 2 * n - filter_len + 2
 
 
 def coeff_len_of_rec(length: int, filter_len: int, mode: int) -> int:
     """Inverse of rec_len: the coefficient length whose idwt has `length` samples."""
+    if mode < 0:  # a stationary level
+        return length
     if length < 0 or length % 2:
         raise ValueError(f"{length} samples cannot be the output of an inverse DWT "
                          "(it is always even and non-negative)")

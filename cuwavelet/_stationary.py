@@ -54,8 +54,11 @@ PERIODIZATION = _wavelets.PERIODIZATION  # the mode slot of the sweeps (the SWT 
 @dataclass(frozen=True)
 class Dilated:
     """One SWT level along one axis: the (possibly rescaled) filter bank and
-    the spacing of its taps, 2**(level-1)."""
-    bank: FilterBank
+    the spacing of its taps, 2**(level-1). The bank may be a FilterPair (a
+    learned bank's arrays, cuwavelet/_learned.py): the pair the split or
+    merge kernel reads, as it is (for iswt_merge, pywt's reconstruction
+    filters halved), which the adjoints read reversed, in place."""
+    bank: FilterBank | _wavelets.FilterPair
     step: int
 
     @property
@@ -112,25 +115,43 @@ def _launch(op, which, level: Dilated, signal, lo, hi, axis, n):
     strides = {role: element_strides(a, scalar.itemsize)
                for role, a in (("signal", signal), ("lo", lo), ("hi", hi))}
     shape = out.shape
+    f_lo, f_hi, tap_stride = _kernel_filters(level.bank, which, out, axis, strides, scalar, xp)
     if dtype.kind == "c":
         shape, strides = add_complex_dimension(shape, strides)
     geometry = build_geometry(shape, axis, n, n, "lo" if op == SPLIT else "signal", strides)
     if geometry["total"] == 0:
         return
-    f_lo, f_hi = _wavelets.device_filters(_kernel_bank(level.bank, which), False, scalar, xp)
     F, step = np.int32(level.length), np.int64(level.step)
     if is_cupy(out):
         kernel = KERNELS.function(kernel_name(op, scalar))
         grid, block = (cuda._grid(int(geometry["total"])),), (cuda.BLOCK,)
         geometry = cuda.by_value(geometry)
 
-        def run(signal, lo, hi):
-            kernel(grid, block, (geometry, step, signal, lo, hi, f_lo, f_hi, F))
-        _program.launch("stationary", run, signal, lo, hi)
+        def run(signal, lo, hi, f_lo, f_hi):  # (filters too: a learned bank's change per call)
+            kernel(grid, block, (geometry, step, signal, lo, hi, f_lo, f_hi,
+                                 np.int64(tap_stride), F))
+        _program.launch("stationary", run, signal, lo, hi, f_lo, f_hi)
     else:
         from . import _stationary_host
         _program.launch("stationary", _stationary_host.apply, op, scalar == np.float64,
-                        geometry.tobytes(), int(step), signal, lo, hi, f_lo, f_hi, int(F))
+                        geometry.tobytes(), int(step), signal, lo, hi, f_lo, f_hi, tap_stride,
+                        int(F))
+
+
+def _kernel_filters(bank, which, out, axis, strides, scalar, xp):
+    """(lo, hi, tap stride) the kernel reads for operation `which`: a fixed
+    bank's from _kernel_bank (cached on the device); a FilterPair's arrays in
+    place, reversed for the adjoints by a tap stride of -1 from their last
+    taps, with per-item banks' stride entered in `strides`."""
+    if not isinstance(bank, _wavelets.FilterPair):
+        return (*_wavelets.device_filters(_kernel_bank(bank, which), False, scalar, xp), 1)
+    per_item = _primitives._per_item_banks(bank, out, axis)
+    if per_item is not None:
+        strides["filter"] = [per_item if d == 0 else 0 for d in range(out.ndim)]
+    f_lo, f_hi = _wavelets.device_filters(bank, False, scalar, xp)
+    if which.endswith("adjoint"):
+        return f_lo[..., ::-1], f_hi[..., ::-1], -1
+    return f_lo, f_hi, 1
 
 
 def _pair(lo, hi, what):

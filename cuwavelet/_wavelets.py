@@ -33,6 +33,23 @@ def as_mode(mode) -> int:
     raise ValueError(f"Unknown mode name {mode!r}. Known modes: {', '.join(MODES)}.")
 
 
+# Mode numbers below zero name a level of the stationary transform with its
+# taps -mode samples apart (periodic; every coefficient array as long as the
+# signal). The learned level operations (cuwavelet/_learned.py) and the
+# filter gradients take them, so that a bridge runs a learned SWT level as
+# one of its learned DWT operations, with another mode.
+def stationary_mode(step: int) -> int:
+    """The mode number of a stationary level whose taps are `step` apart."""
+    if int(step) != step or step < 1:
+        raise ValueError(f"a stationary level's dilation must be a positive integer; got {step!r}")
+    return -int(step)
+
+
+def dilation(mode: int) -> int:
+    """The dilation of a stationary mode number; 0 for the DWT's modes."""
+    return -int(mode) if mode < 0 else 0
+
+
 def check_signal_length(mode: int, n: int) -> None:
     """Lengths the extension cannot handle, refused as pywt does."""
     if n < 1:

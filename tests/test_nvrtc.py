@@ -31,8 +31,9 @@ KERNEL_MODULES = {
                                 (2 + 9) * 2),
     # stationary transform: split and merge x dtypes
     "stationary": (_stationary.KERNELS, 2 * 2),
-    # analysis / synthesis filter gradients x modes x dtypes, then the partial sums x dtypes
-    "filter-grad": (_filter_grad.KERNELS, 2 * 9 * 2 + 2),
+    # analysis / synthesis filter gradients x modes x dtypes, the stationary split / merge
+    # ones x dtypes (periodic), then the partial sums x dtypes
+    "filter-grad": (_filter_grad.KERNELS, 2 * 9 * 2 + 2 * 2 + 2),
     # pad and its adjoint x modes x sample types (float, double, unsigned integers of 4 sizes)
     "pad": (_padding.KERNELS, 2 * 9 * 6),
 }

@@ -19,7 +19,14 @@
 // and the same with hi / cD. The adjoint of analysis is linear in the same
 // filters with the input and the cotangent exchanged (and likewise for
 // synthesis), so these two reductions give the filter gradient of all four
-// operations.
+// operations. The stationary levels (swt_math.cuh: a line of N samples, taps
+// `step` apart, indices mod N) have two more, both a circular correlation of
+// the coefficient-shaped pair with the long operand at a lag per tap:
+//
+//   split       cA[o] = sum_j lo[j] x[o + s*F/2 - j*s]
+//               d lo[j] = sum_{lines, o} cA_bar[o] * x[o + s*(F/2 - j)]
+//   merge       y[p] = sum_j lo[j] cA[p + s*(F/2-1) - j*s] + hi[j] cD[...]
+//               d lo[j] = sum_{lines, q} cA[q] * y_bar[q + s*(j - F/2 + 1)]
 //
 // Both reductions walk the coefficients' iteration space (Geometry with the
 // coefficient length as shape[axis]; operands: signal = the long operand x or
@@ -32,13 +39,32 @@
 
 namespace cuwavelet {
 
-enum FilterGradOp { kAnalysisFilterGrad = 0, kSynthesisFilterGrad = 1 };
+enum FilterGradOp {
+  kAnalysisFilterGrad = 0,
+  kSynthesisFilterGrad = 1,
+  kStationarySplitFilterGrad = 2,
+  kStationaryMergeFilterGrad = 3
+};
 
-// Where item `item` of a batched reduction starts in each operand.
+template <int OP>
+CUWAVELET_HD constexpr bool is_stationary_filter_grad() {
+  return OP == kStationarySplitFilterGrad || OP == kStationaryMergeFilterGrad;
+}
+
+// Where item `item` of a batched reduction starts in each operand, and the
+// stationary levels' tap spacing.
 struct FilterGradItems {
   index_t items;                 // independent reductions (>= 1)
   index_t stride_signal, stride_lo, stride_hi;  // element strides between items
+  index_t step;                  // the stationary operations' dilation (else unused)
 };
+
+// Stationary levels: the long operand's sample that tap j pairs with
+// coefficient position q is q + lag (mod N).
+template <int OP>
+CUWAVELET_HD index_t stationary_filter_lag(index_t step, int F, int j) {
+  return OP == kStationarySplitFilterGrad ? step * (F / 2 - j) : step * (j - F / 2 + 1);
+}
 
 // Analysis: the terms of coefficient position o for tap j, added to (dlo, dhi).
 template <int M, typename T, typename A>
@@ -67,12 +93,19 @@ CUWAVELET_HD void synthesis_filter_term(const T* gy, index_t sy, index_t L, inde
 }
 
 template <int OP, int M, typename T, typename A>
-CUWAVELET_HD void filter_term(const Geometry& g, index_t pos, int tap, int F, const T* sig,
-                              const T* lo, const T* hi, A& dlo, A& dhi) {
+CUWAVELET_HD void filter_term(const Geometry& g, index_t step, index_t pos, int tap, int F,
+                              const T* sig, const T* lo, const T* hi, A& dlo, A& dhi) {
   const index_t ax = g.axis;
   const T* a = lo ? lo + pos * g.stride_lo[ax] : nullptr;
   const T* d = hi ? hi + pos * g.stride_hi[ax] : nullptr;
-  if (OP == kAnalysisFilterGrad)
+  if (is_stationary_filter_grad<OP>()) {
+    const index_t N = g.signal_len;
+    index_t i = (pos + stationary_filter_lag<OP>(step, F, tap)) % N;
+    if (i < 0) i += N;
+    const A v = A(sig[i * g.stride_signal[ax]]);
+    if (a) dlo += A(*a) * v;
+    if (d) dhi += A(*d) * v;
+  } else if (OP == kAnalysisFilterGrad)
     analysis_filter_term<M, T, A>(sig, g.stride_signal[ax], g.signal_len, pos, tap, F, a, d,
                                   dlo, dhi);
   else
@@ -119,7 +152,7 @@ CUWAVELET_HD void filter_grad_line(const Geometry& g, int F, const T* sig, const
   for (index_t pos = 0; pos < n; ++pos) {
     if (pos < first || pos >= last) {
       for (int tap = 0; tap < F; ++tap)
-        filter_term<OP, M, T, A>(g, pos, tap, F, sig, lo, hi, d_lo[tap], d_hi[tap]);
+        filter_term<OP, M, T, A>(g, 0, pos, tap, F, sig, lo, hi, d_lo[tap], d_hi[tap]);
       continue;
     }
     const A a = A(lo[pos * sa]), b = A(hi[pos * sd]);
@@ -166,7 +199,7 @@ CUWAVELET_BLOCK void filter_grad_block(const Block& b, const Geometry& g,
   for (index_t flat = first + b.thread(); flat < last; flat += b.threads()) {
     index_t os, ol, oh;
     const index_t pos = operand_offsets(g, flat, false, os, ol, oh);
-    filter_term<OP, M, T, T>(g, pos, tap, F, sig + os, lo ? lo + ol : nullptr,
+    filter_term<OP, M, T, T>(g, it.step, pos, tap, F, sig + os, lo ? lo + ol : nullptr,
                              hi ? hi + oh : nullptr, dlo, dhi);
   }
   // tree reduction over the block's threads (a power of two) in shared memory

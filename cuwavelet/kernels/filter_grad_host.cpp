@@ -86,7 +86,7 @@ void filter_grad_lanes(const Geometry& g, int F, const T* sig, const T* lo, cons
         }
       } else {
         for (index_t k = 0; k < lanes; ++k)
-          filter_term<OP, M, T, T>(g, pos, tap, F, sig + k * is, lo ? lo + k * il : nullptr,
+          filter_term<OP, M, T, T>(g, 0, pos, tap, F, sig + k * is, lo ? lo + k * il : nullptr,
                                    hi ? hi + k * ih : nullptr, acc_lo[k], acc_hi[k]);
       }
     }
@@ -96,6 +96,88 @@ void filter_grad_lanes(const Geometry& g, int F, const T* sig, const T* lo, cons
     for (index_t k = 0; k < lanes; ++k) {
       sum_lo += acc[2 * tap * lanes + k];
       sum_hi += acc[(2 * tap + 1) * lanes + k];
+    }
+    d_lo[tap] += sum_lo;
+    d_hi[tap] += sum_hi;
+  }
+}
+
+// Sums of a[q] * x[q] and b[q] * x[q] over a run of n positions (a or b null:
+// skipped), in kLanes partial sums so that unit strides vectorize; the order
+// is fixed, so results do not depend on threads.
+template <typename T>
+void dot_run(const T* x, index_t sx, const T* a, index_t sa, const T* b, index_t sb, index_t n,
+             T& ra, T& rb) {
+  constexpr int kLanes = 8;
+  T pa[kLanes] = {}, pb[kLanes] = {};
+  index_t q = 0;
+  if (sx == 1 && (!a || sa == 1) && (!b || sb == 1)) {
+    for (; q + kLanes <= n; q += kLanes)
+      for (int l = 0; l < kLanes; ++l) {
+        if (a) pa[l] += a[q + l] * x[q + l];
+        if (b) pb[l] += b[q + l] * x[q + l];
+      }
+  }
+  for (; q < n; ++q) {
+    if (a) pa[q % kLanes] += a[q * sa] * x[q * sx];
+    if (b) pb[q % kLanes] += b[q * sb] * x[q * sx];
+  }
+  for (int l = 0; l < kLanes; ++l) {
+    ra += pa[l];
+    rb += pb[l];
+  }
+}
+
+// Stationary levels, one line: for each tap, the circular correlation of the
+// pair with the long operand at the tap's lag k, as two runs that need no
+// wrapping (positions [0, N - k) read samples [k, N), the rest [0, k)).
+template <int OP, typename T>
+void stationary_filter_grad_line(const Geometry& g, index_t step, int F, const T* sig,
+                                 const T* lo, const T* hi, T* d_lo, T* d_hi) {
+  const index_t ax = g.axis, N = g.signal_len;
+  const index_t ss = g.stride_signal[ax], sa = g.stride_lo[ax], sd = g.stride_hi[ax];
+  for (int tap = 0; tap < F; ++tap) {
+    index_t k = stationary_filter_lag<OP>(step, F, tap) % N;
+    if (k < 0) k += N;
+    T sum_lo = T(0), sum_hi = T(0);
+    dot_run(sig + k * ss, ss, lo, sa, hi, sd, N - k, sum_lo, sum_hi);
+    dot_run(sig, ss, lo ? lo + (N - k) * sa : nullptr, sa, hi ? hi + (N - k) * sd : nullptr, sd,
+            k, sum_lo, sum_hi);
+    d_lo[tap] += sum_lo;
+    d_hi[tap] += sum_hi;
+  }
+}
+
+// Stationary levels, a block of `lanes` neighbouring lines (strides is, il,
+// ih) when the axis is not the fastest dimension, as filter_grad_lanes.
+template <int OP, typename T>
+void stationary_filter_grad_lanes(const Geometry& g, index_t step, int F, const T* sig,
+                                  const T* lo, const T* hi, index_t lanes, index_t is,
+                                  index_t il, index_t ih, T* acc, T* d_lo, T* d_hi) {
+  const index_t ax = g.axis, N = g.signal_len;
+  const index_t ss = g.stride_signal[ax], sa = g.stride_lo[ax], sd = g.stride_hi[ax];
+  T* acc_lo = acc;
+  T* acc_hi = acc + lanes;
+  for (int tap = 0; tap < F; ++tap) {
+    index_t k = stationary_filter_lag<OP>(step, F, tap) % N;
+    if (k < 0) k += N;
+    std::fill(acc, acc + 2 * lanes, T(0));
+    for (index_t q = 0; q < N; ++q) {
+      const index_t i = q + k < N ? q + k : q + k - N;
+      const T* xs = sig + i * ss;
+      if (lo) {
+        const T* a = lo + q * sa;
+        for (index_t l = 0; l < lanes; ++l) acc_lo[l] += a[l * il] * xs[l * is];
+      }
+      if (hi) {
+        const T* b = hi + q * sd;
+        for (index_t l = 0; l < lanes; ++l) acc_hi[l] += b[l * ih] * xs[l * is];
+      }
+    }
+    T sum_lo = T(0), sum_hi = T(0);
+    for (index_t l = 0; l < lanes; ++l) {
+      sum_lo += acc_lo[l];
+      sum_hi += acc_hi[l];
     }
     d_lo[tap] += sum_lo;
     d_hi[tap] += sum_hi;
@@ -140,9 +222,14 @@ void reduce_host(const Geometry& g, const FilterGradItems& it, int F, const Type
       group_offsets(g, group, blocked, os, ol, oh);
       const T* a = lo ? lo + ol + k0 * il : nullptr;
       const T* b = hi ? hi + oh + k0 * ih : nullptr;
-      if (blocked)
-        filter_grad_lanes<OP, M, T>(g, F, sig + os + k0 * is, a, b,
-                                    std::min<index_t>(block, inner - k0), is, il, ih,
+      const index_t lanes = std::min<index_t>(block, inner - k0);
+      if (is_stationary_filter_grad<OP>() && blocked)
+        stationary_filter_grad_lanes<OP, T>(g, it.step, F, sig + os + k0 * is, a, b, lanes, is,
+                                            il, ih, acc.data(), d, d + F);
+      else if (is_stationary_filter_grad<OP>())
+        stationary_filter_grad_line<OP, T>(g, it.step, F, sig + os, a, b, d, d + F);
+      else if (blocked)
+        filter_grad_lanes<OP, M, T>(g, F, sig + os + k0 * is, a, b, lanes, is, il, ih,
                                     acc.data(), d, d + F);
       else
         filter_grad_line<OP, M, T, T>(g, F, sig + os, a, b, d, d + F);
@@ -173,38 +260,51 @@ Geometry geometry_of(const pybind11::bytes& raw_bytes) {
   return g;
 }
 
-FilterGradItems items_of(long long items, long long s_sig, long long s_lo, long long s_hi) {
+FilterGradItems items_of(long long items, long long s_sig, long long s_lo, long long s_hi,
+                         long long step) {
   if (items < 1) throw std::invalid_argument("a filter gradient needs at least one item");
-  return FilterGradItems{items, s_sig, s_lo, s_hi};
+  return FilterGradItems{items, s_sig, s_lo, s_hi, step};
 }
 
-// f(op tag, mode tag, T) for the runtime operation, mode and dtype.
+template <int OP, class Mode, class Fn>
+void with_type(bool is_double, Mode m, Fn&& f) {
+  if (is_double) f(std::integral_constant<int, OP>(), m, 0.0);
+  else f(std::integral_constant<int, OP>(), m, 0.0f);
+}
+
+// f(op tag, mode tag, T) for the runtime operation, mode and dtype; the
+// stationary operations are periodic and take periodization's tag only.
 template <class Fn>
-void dispatch(int op, int mode, bool is_double, Fn&& f) {
+void dispatch(int op, int mode, bool is_double, long long step, Fn&& f) {
+  if (op == kStationarySplitFilterGrad || op == kStationaryMergeFilterGrad) {
+    if (mode != kPeriodization || step < 1)
+      throw std::invalid_argument("a stationary filter gradient is periodic, with a step >= 1");
+    if (op == kStationarySplitFilterGrad)
+      with_type<kStationarySplitFilterGrad>(is_double, ModeTag<kPeriodization>(), f);
+    else
+      with_type<kStationaryMergeFilterGrad>(is_double, ModeTag<kPeriodization>(), f);
+    return;
+  }
   if (op != kAnalysisFilterGrad && op != kSynthesisFilterGrad)
     throw std::invalid_argument("unknown filter gradient operation number");
   with_mode(mode, [&](auto m) {
-    if (op == kAnalysisFilterGrad) {
-      if (is_double) f(std::integral_constant<int, kAnalysisFilterGrad>(), m, 0.0);
-      else f(std::integral_constant<int, kAnalysisFilterGrad>(), m, 0.0f);
-    } else {
-      if (is_double) f(std::integral_constant<int, kSynthesisFilterGrad>(), m, 0.0);
-      else f(std::integral_constant<int, kSynthesisFilterGrad>(), m, 0.0f);
-    }
+    if (op == kAnalysisFilterGrad) with_type<kAnalysisFilterGrad>(is_double, m, f);
+    else with_type<kSynthesisFilterGrad>(is_double, m, f);
     return 0;
   });
 }
 
 // Pointers arrive as integers (0 for an absent coefficient operand), the
 // geometry as the bytes of the NumPy record (cuwavelet/_geometry.py); out is
-// items x 2 x F (lo taps, hi taps) contiguous values of the data's real dtype.
+// items x 2 x F (lo taps, hi taps) contiguous values of the data's real dtype;
+// step: the stationary operations' dilation (0 for the others).
 void reduce(int op, int mode, bool is_double, pybind11::bytes geometry, long long items,
-            long long s_sig, long long s_lo, long long s_hi, std::uintptr_t sig,
+            long long s_sig, long long s_lo, long long s_hi, long long step, std::uintptr_t sig,
             std::uintptr_t lo, std::uintptr_t hi, int F, std::uintptr_t out) {
   const Geometry g = geometry_of(geometry);
-  const FilterGradItems it = items_of(items, s_sig, s_lo, s_hi);
+  const FilterGradItems it = items_of(items, s_sig, s_lo, s_hi, step);
   const Operands ptrs{sig, lo, hi, out};
-  dispatch(op, mode, is_double, [&](auto o, auto m, auto zero) {
+  dispatch(op, mode, is_double, step, [&](auto o, auto m, auto zero) {
     typedef decltype(zero) T;
     const Typed<T> p(ptrs);
     pybind11::gil_scoped_release release;
@@ -216,17 +316,17 @@ void reduce(int op, int mode, bool is_double, pybind11::bytes geometry, long lon
 // of two) as a launch would choose them; partial holds items x chunks x 2 x F.
 void reduce_emulated_launch(int op, int mode, bool is_double, pybind11::bytes geometry,
                             long long items, long long s_sig, long long s_lo, long long s_hi,
-                            std::uintptr_t sig, std::uintptr_t lo, std::uintptr_t hi, int F,
-                            std::uintptr_t out, long long chunks, int threads,
-                            std::uintptr_t partial, int schedule) {
+                            long long step, std::uintptr_t sig, std::uintptr_t lo,
+                            std::uintptr_t hi, int F, std::uintptr_t out, long long chunks,
+                            int threads, std::uintptr_t partial, int schedule) {
   const Geometry g = geometry_of(geometry);
-  const FilterGradItems it = items_of(items, s_sig, s_lo, s_hi);
+  const FilterGradItems it = items_of(items, s_sig, s_lo, s_hi, step);
   if (chunks < 1 || threads < 1 || (threads & (threads - 1)))
     throw std::invalid_argument("chunks must be >= 1 and threads a power of two");
   const Operands ptrs{sig, lo, hi, out};
   EmulatorOptions opt;
   opt.schedule = schedule;
-  dispatch(op, mode, is_double, [&](auto o, auto m, auto zero) {
+  dispatch(op, mode, is_double, step, [&](auto o, auto m, auto zero) {
     typedef decltype(zero) T;
     const Typed<T> p(ptrs);
     pybind11::gil_scoped_release release;

@@ -20,10 +20,11 @@ namespace {
 constexpr int kGroup = 64;  // outputs per group
 constexpr int kWidth = 8;   // of which this many are summed at once, in registers
 
-// Operand offsets of line group `group`, counting every dimension but the
-// axis and (when skip_last) the fastest one.
-inline void line_group_offsets(const Geometry& g, index_t group, bool skip_last, index_t off[3]) {
-  off[0] = off[1] = off[2] = 0;
+// Offsets of the operands (signal, lo, hi) and of the filters (per-item
+// banks) for line group `group`, counting every dimension but the axis and
+// (when skip_last) the fastest one.
+inline void line_group_offsets(const Geometry& g, index_t group, bool skip_last, index_t off[4]) {
+  off[0] = off[1] = off[2] = off[3] = 0;
   for (index_t dim = g.ndim - 1; dim >= 0; --dim) {
     if (dim == g.axis || (skip_last && dim == g.ndim - 1)) continue;
     const index_t c = group % g.shape[dim];
@@ -31,32 +32,36 @@ inline void line_group_offsets(const Geometry& g, index_t group, bool skip_last,
     off[0] += c * g.stride_signal[dim];
     off[1] += c * g.stride_lo[dim];
     off[2] += c * g.stride_hi[dim];
+    off[3] += c * g.stride_filter[dim];
   }
 }
 
 template <int OP, typename T, bool kUnit>
 void group_at(const index_t* taps, int count, T* s, index_t ss, index_t s_inc, T* a, index_t sa,
               index_t a_inc, T* d, index_t sd, index_t d_inc, const T* f_lo, const T* f_hi,
-              int F, index_t pos) {
+              index_t fs, int F, index_t pos) {
   if (OP == kStationarySplit)
-    stationary_split_group<T, T, kWidth, kUnit>(s, ss, s_inc, taps, count, f_lo, f_hi, F,
+    stationary_split_group<T, T, kWidth, kUnit>(s, ss, s_inc, taps, count, f_lo, f_hi, fs, F,
                                                 a + pos * sa, a_inc, d + pos * sd, d_inc);
   else
     stationary_merge_group<T, T, kWidth, kUnit>(a, sa, a_inc, d, sd, d_inc, taps, count, f_lo,
-                                                f_hi, F, s + pos * ss, s_inc);
+                                                f_hi, fs, F, s + pos * ss, s_inc);
 }
 
 template <int OP, typename T>
 void run_lines(const Geometry& g, index_t step, T* sig, T* lo, T* hi, const T* f_lo,
-               const T* f_hi, int F) {
+               const T* f_hi, index_t fs, int F) {
   const index_t N = g.signal_len, ax = g.axis, last = g.ndim - 1;
   if (N == 0 || g.total == 0) return;
   const index_t ss = g.stride_signal[ax], sa = g.stride_lo[ax], sd = g.stride_hi[ax];
   // The axis is not the fastest dimension: walk blocks of neighbouring lines
   // together at each position, reading rows instead of columns.
+  // Per-item banks that change along the fastest dimension (if_ != 0) give
+  // each line of a block its own filters: such blocks hold one line.
   const bool blocked = ax != last;
+  const index_t if_ = blocked ? g.stride_filter[last] : 0;
   const index_t inner = blocked ? g.shape[last] : 1;
-  const index_t block = blocked ? kGroup : 1;
+  const index_t block = blocked && if_ == 0 ? kGroup : 1;
   const index_t blocks_per_group = (inner + block - 1) / block;
   const index_t items = g.total / (N * inner) * blocks_per_group;
   const index_t is = blocked ? g.stride_signal[last] : 0;
@@ -73,20 +78,22 @@ void run_lines(const Geometry& g, index_t step, T* sig, T* lo, T* hi, const T* f
     for (index_t work = first; work < end; ++work) {
       const index_t k0 = (work % blocks_per_group) * block;
       const index_t count = std::min(block, inner - k0);
-      index_t off[3];
+      index_t off[4];
       line_group_offsets(g, work / blocks_per_group, blocked, off);
       T* s = sig + off[0] + k0 * is;
       T* a = lo ? lo + off[1] + k0 * il : nullptr;
       T* d = hi ? hi + off[2] + k0 * ih : nullptr;
+      const T* fl = f_lo + off[3] + k0 * if_;
+      const T* fh = f_hi + off[3] + k0 * if_;
       for (index_t pos = 0; pos < N;) {
         if (blocked) {  // one position of `count` neighbouring lines
           stationary_taps<OP>(pos, N, step, F, taps.data());
           if (unit_inputs)
-            group_at<OP, T, true>(taps.data(), (int)count, s, ss, is, a, sa, il, d, sd, ih, f_lo,
-                                  f_hi, F, pos);
+            group_at<OP, T, true>(taps.data(), (int)count, s, ss, is, a, sa, il, d, sd, ih, fl, fh,
+                                  fs, F, pos);
           else
-            group_at<OP, T, false>(taps.data(), (int)count, s, ss, is, a, sa, il, d, sd, ih,
-                                   f_lo, f_hi, F, pos);
+            group_at<OP, T, false>(taps.data(), (int)count, s, ss, is, a, sa, il, d, sd, ih, fl,
+                                   fh, fs, F, pos);
           ++pos;
           continue;
         }
@@ -96,12 +103,12 @@ void run_lines(const Geometry& g, index_t step, T* sig, T* lo, T* hi, const T* f
           const index_t first_tap = pos + stationary_shift<OP>(step, F);
           for (int j = 0; j < F; ++j) taps[j] = first_tap - j * step;
           // consecutive outputs: inputs advance by 1 (unit strides), outputs by their stride
-          group_at<OP, T, true>(taps.data(), n, s, ss, ss, a, sa, sa, d, sd, sd, f_lo, f_hi, F,
+          group_at<OP, T, true>(taps.data(), n, s, ss, ss, a, sa, sa, d, sd, sd, fl, fh, fs, F,
                                 pos);
           pos += n;
           continue;
         }
-        stationary_apply_at<OP, T, T>(g, pos, step, s, a, d, f_lo, f_hi, F);
+        stationary_apply_at<OP, T, T>(g, pos, step, s, a, d, fl, fh, fs, F);
         ++pos;
       }
     }
@@ -119,28 +126,30 @@ void run_lines(const Geometry& g, index_t step, T* sig, T* lo, T* hi, const T* f
 
 template <typename T>
 void run_typed(int op, const Geometry& g, index_t step, std::uintptr_t sig, std::uintptr_t lo,
-               std::uintptr_t hi, std::uintptr_t f_lo, std::uintptr_t f_hi, int F) {
+               std::uintptr_t hi, std::uintptr_t f_lo, std::uintptr_t f_hi, index_t fs, int F) {
   auto fn = op == kStationarySplit ? run_lines<kStationarySplit, T>
                                    : run_lines<kStationaryMerge, T>;
   pybind11::gil_scoped_release release;
   fn(g, step, reinterpret_cast<T*>(sig), reinterpret_cast<T*>(lo), reinterpret_cast<T*>(hi),
-     reinterpret_cast<const T*>(f_lo), reinterpret_cast<const T*>(f_hi), F);
+     reinterpret_cast<const T*>(f_lo), reinterpret_cast<const T*>(f_hi), fs, F);
 }
 
 // Pointers arrive as integers (0 for an absent subband of a merge); the
-// geometry as the bytes of the NumPy record (cuwavelet/_geometry.py).
+// geometry as the bytes of the NumPy record (cuwavelet/_geometry.py); fs is
+// the filters' tap stride (1, or -1 with pointers to their last taps).
 void apply(int op, bool is_double, pybind11::bytes geometry, long long step, std::uintptr_t sig,
            std::uintptr_t lo, std::uintptr_t hi, std::uintptr_t f_lo, std::uintptr_t f_hi,
-           int F) {
+           long long fs, int F) {
   if (op != kStationarySplit && op != kStationaryMerge)
     throw std::invalid_argument("unknown stationary operation number");
   if (step < 1 || F < 1) throw std::invalid_argument("step and filter length must be positive");
+  if (fs != 1 && fs != -1) throw std::invalid_argument("the filters' tap stride must be 1 or -1");
   const std::string raw = geometry;
   if (raw.size() != sizeof(Geometry)) throw std::invalid_argument("geometry has the wrong size");
   Geometry g;
   std::memcpy(&g, raw.data(), sizeof(Geometry));
-  if (is_double) run_typed<double>(op, g, step, sig, lo, hi, f_lo, f_hi, F);
-  else run_typed<float>(op, g, step, sig, lo, hi, f_lo, f_hi, F);
+  if (is_double) run_typed<double>(op, g, step, sig, lo, hi, f_lo, f_hi, fs, F);
+  else run_typed<float>(op, g, step, sig, lo, hi, f_lo, f_hi, fs, F);
 }
 
 }  // namespace

@@ -18,6 +18,10 @@
 //   adjoint of the iswt level          split, reversed reconstruction filters / 2
 // Reversing a filter turns x[p - s*(F/2-1) + j*s] into the correlation form
 // above, so each adjoint is the other shape with the same index arithmetic.
+// Tap j of a filter is read at f[j * fs]: fs = 1 for filters stored in order,
+// -1 (a pointer to the last tap) to read a learned bank's array reversed
+// without copying it (cuwavelet/_learned.py); per-item banks are offset by
+// the Geometry's stride_filter, as in dwt_math.cuh.
 #pragma once
 
 #include "dwt_math.cuh"
@@ -54,7 +58,8 @@ CUWAVELET_HD void stationary_taps(index_t pos, index_t N, index_t step, int F, i
 // split at output o: both subbands from the same loads.
 template <typename T, typename A>
 CUWAVELET_HD void stationary_split_at(const T* x, index_t sx, index_t N, index_t o, index_t step,
-                                      const T* lo, const T* hi, int F, A& a, A& d) {
+                                      const T* lo, const T* hi, index_t fs, int F, A& a,
+                                      A& d) {
   a = A(0); d = A(0);
   const index_t first = o + stationary_shift<kStationarySplit>(step, F);
   if (stationary_interior<kStationarySplit>(o, N, step, F)) {
@@ -62,7 +67,7 @@ CUWAVELET_HD void stationary_split_at(const T* x, index_t sx, index_t N, index_t
     const index_t tap = step * sx;
     for (int j = 0; j < F; ++j) {
       const A v = A(xp[-j * tap]);
-      a += A(lo[j]) * v; d += A(hi[j]) * v;
+      a += A(lo[j * fs]) * v; d += A(hi[j * fs]) * v;
     }
     return;
   }
@@ -70,7 +75,7 @@ CUWAVELET_HD void stationary_split_at(const T* x, index_t sx, index_t N, index_t
   const index_t s = step % N;
   for (int j = 0; j < F; ++j) {
     const A v = A(x[p * sx]);
-    a += A(lo[j]) * v; d += A(hi[j]) * v;
+    a += A(lo[j * fs]) * v; d += A(hi[j * fs]) * v;
     p -= s;
     if (p < 0) p += N;
   }
@@ -81,22 +86,24 @@ CUWAVELET_HD void stationary_split_at(const T* x, index_t sx, index_t N, index_t
 // pywt computes them, so that 2F terms do not pile up in one accumulator.
 template <typename T, typename A>
 CUWAVELET_HD A stationary_merge_at(const T* ca, index_t sa, const T* cd, index_t sd, index_t N,
-                                   index_t pos, index_t step, const T* lo, const T* hi, int F) {
+                                   index_t pos, index_t step, const T* lo, const T* hi,
+                                   index_t fs, int F) {
   A acc[2] = {A(0), A(0)};
   const index_t first = pos + stationary_shift<kStationaryMerge>(step, F);
   if (ca && cd && stationary_interior<kStationaryMerge>(pos, N, step, F)) {
     const T* pa = ca + first * sa;
     const T* pd = cd + first * sd;
     for (int j = 0; j < F; ++j)
-      acc[j & 1] += A(lo[j]) * A(pa[-j * step * sa]) + A(hi[j]) * A(pd[-j * step * sd]);
+      acc[j & 1] +=
+          A(lo[j * fs]) * A(pa[-j * step * sa]) + A(hi[j * fs]) * A(pd[-j * step * sd]);
     return acc[0] + acc[1];
   }
   index_t p = wrap_index(first, N);
   const index_t s = step % N;
   for (int j = 0; j < F; ++j) {
     A term = A(0);
-    if (ca) term += A(lo[j]) * A(ca[p * sa]);
-    if (cd) term += A(hi[j]) * A(cd[p * sd]);
+    if (ca) term += A(lo[j * fs]) * A(ca[p * sa]);
+    if (cd) term += A(hi[j * fs]) * A(cd[p * sd]);
     acc[j & 1] += term;
     p -= s;
     if (p < 0) p += N;
@@ -108,16 +115,17 @@ CUWAVELET_HD A stationary_merge_at(const T* ca, index_t sa, const T* cd, index_t
 // offset to the start of the line). g.signal_len = g.coeff_len = N.
 template <int OP, typename T, typename A>
 CUWAVELET_HD void stationary_apply_at(const Geometry& g, index_t pos, index_t step, T* sig,
-                                      T* clo, T* chi, const T* f_lo, const T* f_hi, int F) {
+                                      T* clo, T* chi, const T* f_lo, const T* f_hi, index_t fs,
+                                      int F) {
   const index_t ax = g.axis;
   const index_t ss = g.stride_signal[ax], sa = g.stride_lo[ax], sd = g.stride_hi[ax];
   if (OP == kStationarySplit) {
     A a, d;
-    stationary_split_at<T, A>(sig, ss, g.signal_len, pos, step, f_lo, f_hi, F, a, d);
+    stationary_split_at<T, A>(sig, ss, g.signal_len, pos, step, f_lo, f_hi, fs, F, a, d);
     clo[pos * sa] = T(a); chi[pos * sd] = T(d);
   } else {
     sig[pos * ss] = T(stationary_merge_at<T, A>(clo, sa, chi, sd, g.signal_len, pos, step,
-                                                f_lo, f_hi, F));
+                                                f_lo, f_hi, fs, F));
   }
 }
 
@@ -131,13 +139,14 @@ CUWAVELET_HD void stationary_apply_at(const Geometry& g, index_t pos, index_t st
 template <typename T, typename A, int W, bool kUnit, bool kFull>
 CUWAVELET_HD void stationary_split_block(const T* x, index_t sx, index_t x_inc,
                                          const index_t* taps, int n, const T* lo, const T* hi,
-                                         int F, T* a, index_t a_inc, T* d, index_t d_inc) {
+                                         index_t fs, int F, T* a, index_t a_inc, T* d,
+                                         index_t d_inc) {
   const int count = kFull ? W : n;
   const index_t xi = kUnit ? 1 : x_inc;
   A acc_a[W], acc_d[W];
   for (int c = 0; c < W; ++c) { acc_a[c] = A(0); acc_d[c] = A(0); }
   for (int j = 0; j < F; ++j) {
-    const A l = A(lo[j]), h = A(hi[j]);
+    const A l = A(lo[j * fs]), h = A(hi[j * fs]);
     const T* xj = x + taps[j] * sx;
     for (int c = 0; c < count; ++c) {
       const A v = A(xj[c * xi]);
@@ -150,29 +159,31 @@ CUWAVELET_HD void stationary_split_block(const T* x, index_t sx, index_t x_inc,
 template <typename T, typename A, int W, bool kUnit>
 CUWAVELET_HD void stationary_split_group(const T* x, index_t sx, index_t x_inc,
                                          const index_t* taps, int count, const T* lo,
-                                         const T* hi, int F, T* a, index_t a_inc, T* d,
-                                         index_t d_inc) {
+                                         const T* hi, index_t fs, int F, T* a, index_t a_inc,
+                                         T* d, index_t d_inc) {
   const index_t xi = kUnit ? 1 : x_inc;
   int c = 0;
   for (; c + W <= count; c += W)
-    stationary_split_block<T, A, W, kUnit, true>(x + c * xi, sx, xi, taps, W, lo, hi, F,
+    stationary_split_block<T, A, W, kUnit, true>(x + c * xi, sx, xi, taps, W, lo, hi, fs, F,
                                                  a + c * a_inc, a_inc, d + c * d_inc, d_inc);
   if (c < count)
     stationary_split_block<T, A, W, kUnit, false>(x + c * xi, sx, xi, taps, count - c, lo, hi,
-                                                  F, a + c * a_inc, a_inc, d + c * d_inc, d_inc);
+                                                  fs, F, a + c * a_inc, a_inc, d + c * d_inc,
+                                                  d_inc);
 }
 
 template <typename T, typename A, int W, bool kUnit, bool kFull>
 CUWAVELET_HD void stationary_merge_block(const T* ca, index_t sa, index_t a_inc, const T* cd,
                                          index_t sd, index_t d_inc, const index_t* taps, int n,
-                                         const T* lo, const T* hi, int F, T* y, index_t y_inc) {
+                                         const T* lo, const T* hi, index_t fs, int F, T* y,
+                                         index_t y_inc) {
   const int count = kFull ? W : n;
   const index_t ai = kUnit ? 1 : a_inc, di = kUnit ? 1 : d_inc;
   A even[W], odd[W];  // even and odd taps apart, as stationary_merge_at
   for (int c = 0; c < W; ++c) { even[c] = A(0); odd[c] = A(0); }
   if (ca && cd) {
     for (int j = 0; j < F; ++j) {
-      const A l = A(lo[j]), h = A(hi[j]);
+      const A l = A(lo[j * fs]), h = A(hi[j * fs]);
       const T* aj = ca + taps[j] * sa;
       const T* dj = cd + taps[j] * sd;
       A* acc = (j & 1) ? odd : even;
@@ -183,7 +194,7 @@ CUWAVELET_HD void stationary_merge_block(const T* ca, index_t sa, index_t a_inc,
     const T* f = ca ? lo : hi;
     const index_t so = ca ? sa : sd, oi = ca ? ai : di;
     for (int j = 0; j < F; ++j) {
-      const A w = A(f[j]);
+      const A w = A(f[j * fs]);
       const T* oj = only + taps[j] * so;
       A* acc = (j & 1) ? odd : even;
       for (int c = 0; c < count; ++c) acc[c] += w * A(oj[c * oi]);
@@ -195,18 +206,18 @@ CUWAVELET_HD void stationary_merge_block(const T* ca, index_t sa, index_t a_inc,
 template <typename T, typename A, int W, bool kUnit>
 CUWAVELET_HD void stationary_merge_group(const T* ca, index_t sa, index_t a_inc, const T* cd,
                                          index_t sd, index_t d_inc, const index_t* taps,
-                                         int count, const T* lo, const T* hi, int F, T* y,
-                                         index_t y_inc) {
+                                         int count, const T* lo, const T* hi, index_t fs, int F,
+                                         T* y, index_t y_inc) {
   const index_t ai = kUnit ? 1 : a_inc, di = kUnit ? 1 : d_inc;
   int c = 0;
   for (; c + W <= count; c += W)
     stationary_merge_block<T, A, W, kUnit, true>(ca ? ca + c * ai : nullptr, sa, ai,
                                                  cd ? cd + c * di : nullptr, sd, di, taps, W,
-                                                 lo, hi, F, y + c * y_inc, y_inc);
+                                                 lo, hi, fs, F, y + c * y_inc, y_inc);
   if (c < count)
     stationary_merge_block<T, A, W, kUnit, false>(ca ? ca + c * ai : nullptr, sa, ai,
                                                   cd ? cd + c * di : nullptr, sd, di, taps,
-                                                  count - c, lo, hi, F, y + c * y_inc, y_inc);
+                                                  count - c, lo, hi, fs, F, y + c * y_inc, y_inc);
 }
 
 }  // namespace cuwavelet
