@@ -2,6 +2,7 @@
 learnable wavelets on the CPU, in one process (not a test).
 
     python benchmarks/bench_learnable.py [--rounds N] [--quick] [--threads N]
+                                         [--workloads W1 S1 ...]
 
 Both sides take the same ``ptwt.wavelets_learnable.ProductFilter`` (four
 filter parameters, initialized from a pywt wavelet) as their wavelet; the
@@ -97,6 +98,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="5 rounds")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     args = parser.parse_args()
     rounds = 5 if args.quick else args.rounds
     if args.threads:  # before cuwavelet's thread pool starts
@@ -112,7 +114,8 @@ def main() -> None:
           f"CPU, float32, medians of {rounds} interleaved rounds")
     print(f"{'workload':50s} {'mode':10s} {'ours ms':>9s} {'ptwt ms':>9s} {'x ours':>7s}")
     gen = torch.Generator().manual_seed(0)
-    for name, w in WORKLOADS.items():
+    for name in args.workloads:
+        w = WORKLOADS[name]
         modes = ("periodic",) if w.get("stationary") else \
             ("zero",) if w["inverse"] else ("zero", "symmetric")
         for mode in modes:

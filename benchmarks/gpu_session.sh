@@ -27,7 +27,8 @@
 #      with a CUDA JAX its default device is the card, so the JAX learned
 #      primitives (per-example banks, second order) and the learned stationary
 #      transforms run through buffer_callback on the GPU; the per-item banks'
-#      kernel against the host's (marked gpu, also in step 2)
+#      kernels (the DWT's and the learned stationary levels') against the
+#      host's (marked gpu, also in step 2)
 # Usage (repository root, CuPy and torch installed, pywt/ptwt/pytorch_wavelets
 # importable): benchmarks/gpu_session.sh OUTDIR [STEP ...], STEP among build,
 # tests, fused2d, torch, profile, fused1d, ncu, register, jax, pad, graphs, learned (all of them, in this
@@ -136,7 +137,7 @@ if want learned; then
     run 150 learned "$py" -m pytest -q -n 4 -p no:cacheprovider -rf --tb=short \
         tests/test_bridge_jax_learnable.py tests/test_bridge_learned_stationary.py \
         tests/test_bridge_packet_trees.py tests/test_per_item_banks.py \
-        tests/test_filter_bank_conditions.py
+        tests/test_filter_bank_conditions.py tests/test_learned_stationary_levels.py
     "$py" -c "import jax; print('jax devices:', jax.devices())" >> "$out/learned.log" 2>&1
     grep -E "^FAILED|passed|failed|jax devices" "$out/learned.log" | tail -15
 fi

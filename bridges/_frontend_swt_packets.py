@@ -27,8 +27,8 @@ FilterBanks). Optionally
                                 through the backend's learned operations:
     learned_ops                 for the stationary transforms, its learned
                                 analysis(t, f, axis, mode) and synthesis(a, d,
-                                f, axis, mode) (axis from the end) and its
-                                roll, stack and moveaxis (_LearnedStationary);
+                                f, axis, mode) (axis from the end; in
+                                stationary modes: _LearnedStationary);
                                 the packet transforms, its spec, split and
                                 merge of the DWT (_LearnedPackets)
     constant_specs(fn) -> fn    as in _frontend.py: wraps the wavelet lookup
@@ -42,9 +42,9 @@ from __future__ import annotations
 
 from cuwavelet._packets import _level_setup, _level_shapes, _node_paths, _packet_axes
 from cuwavelet._shapes import AxisError, coeff_len, dwt_max_level, normalize_axes, normalize_axis
-from cuwavelet._stationary import (PERIODIZATION, _as_int, _banks, _forward, _inverse_parts,
-                                   swt_max_level, swtn_axes)
-from cuwavelet._wavelets import as_mode, per_axis
+from cuwavelet._stationary import (_as_int, _banks, _forward, _inverse_parts, swt_max_level,
+                                   swtn_axes)
+from cuwavelet._wavelets import as_mode, per_axis, stationary_mode
 
 from ._docstrings import ADJOINT, numpydoc
 from ._frontend import subband_keys
@@ -205,59 +205,30 @@ class _LearnedStationary:
     through the backend's learned bilinear operations, so that gradients
     reach the filters (of every order where the backend's are).
 
-    pywt's level j filters, dilated by s = 2**j, act on each of the s phases
-    of a signal (its samples p, p + s, p + 2s, ...) as the undilated filters
-    do, and an undilated stationary level is the periodization DWT of the
-    signal (the even outputs) and of the signal shifted by one sample (the
-    odd ones). So a level along an axis is one learned analysis, in
-    periodization mode, of both shifts of every phase, interleaved back; and
-    its inverse is pywt's iswt: the learned synthesis of the even and of the
-    odd coefficients of every phase, the odd one shifted back, averaged."""
+    A level along an axis is the backend's learned analysis, and a level of
+    the inverse its learned synthesis, in the stationary mode of the level's
+    dilation (cuwavelet/_learned.py: pywt's swt level, and its iswt level
+    from the reconstruction filters halved): one operation each, on the
+    arrays as they are."""
 
     def __init__(self, banks, norm, inverse, ops):
         self.banks, self.ops = list(banks), ops
-        self.scale = (2 ** 0.5 if inverse else 2 ** -0.5) if norm else None  # as pywt's norm
+        self.scale = (2 ** 0.5 if inverse else 2 ** -0.5) if norm else 1.0  # as pywt's norm
 
     def _filters(self, bank, synthesis, like):
         f = bank.pair(synthesis, like)
-        return f if self.scale is None else f * self.scale
-
-    def _phases(self, t, axis, s):
-        """t with `axis` split into its s phases: (..., s, n / s), the phases
-        along the last axis but one, the samples of each along the last."""
-        t = self.ops.moveaxis(t, axis, -1)
-        lead, n = tuple(t.shape[:-1]), t.shape[-1]
-        return self.ops.moveaxis(t.reshape(lead + (n // s, s)), -1, -2)
-
-    def _unphase(self, t, axis):
-        """The inverse of _phases."""
-        lead, (s, m) = tuple(t.shape[:-2]), tuple(t.shape[-2:])
-        t = self.ops.moveaxis(t, -2, -1).reshape(lead + (s * m,))
-        return self.ops.moveaxis(t, -1, axis)
+        scale = self.scale / 2 if synthesis else self.scale  # (halved: see above)
+        return f if scale == 1.0 else f * scale
 
     def _split(self, t, f, axis, s):
         """(cA, cD) of one stationary level at dilation s along `axis`."""
-        ops = self.ops
-        y = self._phases(t, axis, s)
-        ca, cd = ops.analysis(ops.stack([y, ops.roll(y, -1, -1)], 0), f, -1, PERIODIZATION)
-
-        def interleaved(c):  # (2, ..., s, m / 2): the even and the odd outputs
-            c = ops.moveaxis(c, 0, -1)
-            return self._unphase(c.reshape(tuple(c.shape[:-2]) + (c.shape[-2] * 2,)), axis)
-        return interleaved(ca), interleaved(cd)
+        return self.ops.analysis(t, f, axis - t.ndim, stationary_mode(s))
 
     def _merge(self, a, d, f, axis, s):
         """One inverse stationary level at dilation s along `axis` (a or d
         None: zeros)."""
-        ops = self.ops
-
-        def halves(c):  # the even and the odd coefficients of every phase, stacked
-            if c is None:
-                return None
-            y = self._phases(c, axis, s)
-            return ops.stack([y[..., 0::2], y[..., 1::2]], 0)
-        x = ops.synthesis(halves(a), halves(d), f, -1, PERIODIZATION)
-        return self._unphase((x[0] + ops.roll(x[1], 1, -1)) / 2, axis)
+        ndim = (a if a is not None else d).ndim
+        return self.ops.synthesis(a, d, f, axis - ndim, stationary_mode(s))
 
     def levels(self, x, axes, _banks, start_level, level):
         """The backend's swt_levels contract: finest level first."""

@@ -45,8 +45,8 @@ of two trilinear forms, one level's analysis <c, B_f x> and synthesis
 gradient (cuwavelet/_filter_grad.py) are one another's transposes, each a
 primitive bilinear in its two operands, so derivatives of every order work
 in forward and reverse mode, under jit and vmap. The stationary transforms
-with a learned bank run through the same two operations
-(bridges._frontend_swt_packets._LearnedStationary).
+with a learned bank run through the same two operations in a stationary
+mode, one per level and axis (bridges._frontend_swt_packets._LearnedStationary).
 
 How arrays reach the core, and where copies happen
 --------------------------------------------------
@@ -144,9 +144,9 @@ from cuwavelet._packets import (BaseNode, TreeArrays, _level_shapes, decompose_l
 from cuwavelet._filter_bank_conditions import alternating_signs
 from cuwavelet._filter_bank_conditions import conditions as filter_bank_conditions
 from cuwavelet._filter_grad import analysis_filter_grad, synthesis_filter_grad
-from cuwavelet._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
+from cuwavelet import _learned
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
-from cuwavelet._wavelets import FilterPair, as_filter_bank, as_mode, per_axis
+from cuwavelet._wavelets import as_filter_bank, as_mode, per_axis
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adjoint, swtn_levels,
                                    swtn_levels_adjoint)
@@ -860,11 +860,11 @@ def _learned_banks_and_modes(wavelet, mode, axes):
     return banks, [as_mode(m) for m in per_axis(mode, axes, "mode")]
 
 
-def _filter_pair(f):
-    """(2, F) filters, or (items, 2, F) per-example banks (vmap), as the core's
-    FilterPair: one kernel launch serves every item."""
-    xp = array_module(f)
-    return FilterPair(xp.ascontiguousarray(f[..., 0, :]), xp.ascontiguousarray(f[..., 1, :]))
+def _filters(f):
+    """(2, F) filters, or (items, 2, F) per-example banks (vmap), contiguous,
+    as the core's learned operations take them: one kernel launch serves
+    every item."""
+    return array_module(f).ascontiguousarray(f)
 
 
 def _conj(a):
@@ -1005,13 +1005,13 @@ def _present(arrays):
 # one bank per item: the core runs them in one launch)
 def _analysis_dc(given, *, axis, mode, n, F, items):
     (x,), (f,) = given["x"], given["f"]
-    return tuple(analysis(x, _filter_pair(f), mode, axis % x.ndim))
+    return tuple(_learned.analysis(x, _filters(f), mode, axis % x.ndim))
 
 
 def _analysis_dx(given, *, axis, mode, n, F, items):
     (ca, cd), (f,) = given["c"], given["f"]
     ref = _present((ca, cd))
-    return (analysis_adjoint(ca, cd, _filter_pair(f), mode, axis % ref.ndim, n),)
+    return (_learned.analysis_adjoint(ca, cd, _filters(f), mode, axis % ref.ndim, n),)
 
 
 def _analysis_df(given, *, axis, mode, n, F, items):
@@ -1021,12 +1021,12 @@ def _analysis_df(given, *, axis, mode, n, F, items):
 
 def _synthesis_dy(given, *, axis, mode, n, F, items):
     (ca, cd), (f,) = given["c"], given["f"]
-    return (synthesis(ca, cd, _filter_pair(f), mode, axis % _present((ca, cd)).ndim),)
+    return (_learned.synthesis(ca, cd, _filters(f), mode, axis % _present((ca, cd)).ndim),)
 
 
 def _synthesis_dc(given, *, axis, mode, n, F, items):
     (y,), (f,) = given["y"], given["f"]
-    return tuple(synthesis_adjoint(y, _filter_pair(f), mode, axis % y.ndim))
+    return tuple(_learned.synthesis_adjoint(y, _filters(f), mode, axis % y.ndim))
 
 
 def _synthesis_df(given, *, axis, mode, n, F, items):
@@ -1133,8 +1133,7 @@ class _JaxBackend:
         learned = _learned_banks_and_modes(wavelet, "periodization", axes)
         return None if learned is None else learned[0]
 
-    learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
-                                  roll=jnp.roll, stack=jnp.stack, moveaxis=jnp.moveaxis)
+    learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis)
 
     @staticmethod
     def swt_levels(x, axes, banks, start_level, level):

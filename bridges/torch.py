@@ -33,7 +33,8 @@ waverec, and their transposes (``torch.ops.cuwavelet.dwtn``, ``dwtn_adjoint``,
 ``waverec_adjoint``); with a learned filter bank, one axis at a time with the
 filters as a tensor argument (``analysis``, ``synthesis``, their adjoints and
 the two filter gradients, which the core computes by a reduction kernel;
-the stationary transforms with a learned bank run through the same ones,
+the stationary transforms with a learned bank run through the same ones in
+a stationary mode, one per level and axis:
 bridges._frontend_swt_packets._LearnedStationary).
 The backward of each operation is its transpose, built from the same
 operations, so gradients of every order are exact; forward mode applies the
@@ -366,8 +367,7 @@ class _TorchBackend:
             return None
         return _TorchBackend.banks_and_modes(wavelet, "periodization", axes)[0]
 
-    learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
-                                  roll=torch.roll, stack=torch.stack, moveaxis=torch.movedim)
+    learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis)
 
     encode_banks = staticmethod(_ops.encode_banks)
 

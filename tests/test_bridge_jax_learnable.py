@@ -311,7 +311,7 @@ def test_vmap_over_banks_runs_each_level_once(monkeypatch):
     """Per-example banks go to the core as per-item banks: one call per
     operation and level, not one per bank (values and gradients against one
     call per bank: test_per_example_banks_in_forward_mode_and_under_nested_vmap)."""
-    import bridges.jax as module
+    from cuwavelet import _learned as module  # (the level operations the bridge runs)
     calls = []
     for name in ("analysis", "synthesis"):
         def spy(*args, _original=getattr(module, name), _name=name, **kwargs):

@@ -170,3 +170,38 @@ def test_refusals_stay_clear():
     with pytest.raises(ValueError, match="Level value too high"):
         jax.jit(lambda f: bj.swt(jnp.ones(12), tuple(f), level=3))([jnp.asarray(f)
                                                                      for f in BANK])
+
+
+@pytest.mark.parametrize("framework", ["torch", "jax"])
+def test_vmap_over_banks_runs_each_level_once(framework):
+    """A batch of banks (one per example) reaches the core as per-item banks:
+    one launch per level and axis of the swt, of the iswt and of each
+    backward operation, not one per bank; values and gradients against one
+    call per bank."""
+    from cuwavelet import _program
+    x = random((4, 2, 16), seed=7)
+    banks = np.stack([np.concatenate(BANK) * (1 + 0.05 * i) for i in range(4)])
+
+    def loss(m, xi, flat):
+        fs = tuple(m.split(flat, 4) if m is jnp else flat.split(flat.shape[0] // 4))
+        c = (bj if m is jnp else bt).swt(xi, fs, level=2)
+        return sum((v ** 2).sum() for v in leaves(c)) + \
+            ((bj if m is jnp else bt).iswt(c, fs) ** 3).sum()
+    if framework == "torch":
+        from torch.func import grad, vmap
+        xs, fs = torch.from_numpy(x), torch.from_numpy(banks)
+        run = vmap(grad(lambda xi, f: loss(torch, xi, f), argnums=(0, 1)))
+        one = grad(lambda xi, f: loss(torch, xi, f), argnums=(0, 1))
+    else:
+        xs, fs = jnp.asarray(x), jnp.asarray(banks)
+        run = jax.vmap(jax.grad(lambda xi, f: loss(jnp, xi, f), argnums=(0, 1)))
+        one = jax.grad(lambda xi, f: loss(jnp, xi, f), argnums=(0, 1))
+    with _program.counting() as found:
+        got = run(xs, fs)
+    # forward: 2 swt levels + 2 iswt levels; backward: their adjoints and
+    # filter gradients (2 each per level) - not 4 banks' worth
+    assert sum(e["kind"] == "stationary" for e in found) == 8
+    for i in range(4):
+        for g, o in zip(got, one(xs[i], fs[i])):
+            g, o = np.asarray(g[i]), np.asarray(o)
+            np.testing.assert_allclose(g, o, rtol=0, atol=1e-12 * np.abs(o).max())
