@@ -137,4 +137,33 @@ FILTER_BANK_DOCS = {
         exactly when ``idwt(dwt(x)) == x`` for every signal in every mode
         (``cuwavelet.filter_bank_errors`` computes them for fixed banks):
         added to a loss, they keep a learned bank invertible."""),
+    "lattice_filter_bank": (
+        "The orthogonal wavelet filter bank with the given lattice angles "
+        "(``cuwavelet.lattice_filter_bank``).", """angles : {array}
+        K - 1 angles in radians (1-D, real floating point; empty for Haar).
+        The bank of length 2K is K plane rotations with delays between them,
+        the last by pi/4 minus the sum of these, so that the low pass sums
+        to sqrt(2) and the high pass to 0: every orthogonal wavelet bank of
+        that length is reached, and any angles give one that reconstructs
+        perfectly (a learned bank parametrized by its angles stays
+        invertible: no penalty such as `filter_bank_errors` is needed).""",
+        """filter_bank : tuple of 4 {array}s
+        ``(dec_lo, dec_hi, rec_lo, rec_hi)`` of length 2K in pywt's order and
+        conventions, in the angles' dtype and on their device: a learned
+        filter bank for the transforms."""),
+    "orthogonal_filter_bank": (
+        "The orthogonal filter bank of a scaling filter "
+        "(``pywt.orthogonal_filter_bank``).", """scaling_filter : {array}
+        The scaling filter (1-D, even length, real floating point); it is
+        normalized to sum to sqrt(2) and becomes rec_lo.""", """filter_bank : tuple of 4 {array}s
+        ``(dec_lo, dec_hi, rec_lo, rec_hi)``: rec_hi is the quadrature mirror
+        of rec_lo, the decomposition filters both reversed (pywt's
+        values)."""),
+    "qmf": (
+        "The quadrature mirror filter (``pywt.qmf``).", """filt : {array}
+        A 1-D filter.""", """qm_filter : {array}
+        `filt` reversed, its odd taps negated (pywt's values)."""),
 }
+
+# how the filter-bank constructions are differentiated
+CONSTRUCTION_GRADIENT = "the framework's autograd, through its elementwise operations"

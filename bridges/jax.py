@@ -144,7 +144,7 @@ from cuwavelet._packets import (BaseNode, TreeArrays, _level_shapes, decompose_l
 from cuwavelet._filter_bank_conditions import alternating_signs
 from cuwavelet._filter_bank_conditions import conditions as filter_bank_conditions
 from cuwavelet._filter_grad import analysis_filter_grad, synthesis_filter_grad
-from cuwavelet import _learned
+from cuwavelet import _lattice, _learned
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
 from cuwavelet._wavelets import as_filter_bank, as_mode, per_axis
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
@@ -152,8 +152,8 @@ from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adj
                                    swtn_levels_adjoint)
 
 from ._frontend import Frontend, learned_merge, learned_split, subband_keys
-from ._docstrings import (DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS, FILTER_BANK_GRADIENT,
-                          numpydoc)
+from ._docstrings import (CONSTRUCTION_GRADIENT, DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS,
+                          FILTER_BANK_GRADIENT, numpydoc)
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_packet_trees import packet_trees, tree_wavelet
@@ -167,7 +167,8 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "WaveletPacketND", "mra", "mra2", "mran", "imra",
            "imra2", "imran", "threshold", "threshold_firm", "pad",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
-           "downcoef", "upcoef", "fswavedecn", "fswaverecn", "filter_bank_errors"]
+           "downcoef", "upcoef", "fswavedecn", "fswaverecn", "filter_bank_errors",
+           "lattice_filter_bank", "orthogonal_filter_bank", "qmf"]
 
 _CORE_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 _LOW_PRECISION = (np.dtype(jnp.float16), np.dtype(jnp.bfloat16))
@@ -1706,6 +1707,60 @@ filter_bank_errors.__doc__ = numpydoc(FILTER_BANK_DOCS, "filter_bank_errors", "j
     >>> [g.shape for g in jax.grad(loss)(bank)]
     [(8,), (8,), (8,), (8,)]
 """, gradient=FILTER_BANK_GRADIENT)
+
+
+def _filter_array(f, what: str) -> jax.Array:
+    """A 1-D real floating-point array (numbers: JAX's default float)."""
+    a = jnp.asarray(f)
+    if a.ndim != 1:
+        raise ValueError(f"{what} must be 1-D; got shape {a.shape}")
+    if jnp.issubdtype(a.dtype, jnp.integer) or a.dtype == jnp.bool_:
+        a = a.astype(jnp.result_type(float))
+    if not jnp.issubdtype(a.dtype, jnp.floating):
+        raise TypeError(f"{what} must be real floating point; got {a.dtype}")
+    return a
+
+
+def lattice_filter_bank(angles) -> tuple:
+    a = jnp.asarray(angles)
+    if jnp.issubdtype(a.dtype, jnp.integer) or a.dtype == jnp.bool_:
+        a = a.astype(jnp.result_type(float))
+    _lattice.check_angles(a.shape, jnp.issubdtype(a.dtype, jnp.floating))
+    return _lattice.lattice(a, jnp)
+
+
+def orthogonal_filter_bank(scaling_filter) -> tuple:
+    s = _filter_array(scaling_filter, "scaling_filter")
+    if s.shape[0] % 2:
+        raise ValueError("`scaling_filter` length has to be even.")
+    return _lattice.orthogonal_bank(2 ** 0.5 * s / s.sum(), jnp)
+
+
+def qmf(filt) -> jax.Array:
+    return _lattice.quadrature_mirror(_filter_array(filt, "filt"), jnp)
+
+
+lattice_filter_bank.__doc__ = numpydoc(FILTER_BANK_DOCS, "lattice_filter_bank", "jax.Array", """\
+    >>> import jax, jax.numpy as jnp
+    >>> x = jax.random.normal(jax.random.key(0), (4, 64))
+    >>> def loss(angles):  # orthogonal for any angles: 8 taps
+    ...     bank = lattice_filter_bank(angles)
+    ...     return sum(jnp.abs(c).sum() for c in wavedec(x, bank, "periodization", 3)[1:])
+    >>> jax.grad(loss)(jnp.array([0.3, -1.2, 0.5])).shape
+    (3,)
+""", gradient=CONSTRUCTION_GRADIENT)
+orthogonal_filter_bank.__doc__ = numpydoc(FILTER_BANK_DOCS, "orthogonal_filter_bank",
+                                          "jax.Array", """\
+    >>> import jax.numpy as jnp
+    >>> dec_lo, dec_hi, rec_lo, rec_hi = orthogonal_filter_bank(jnp.array([1.0, 3.0, 3.0, 1.0]))
+    >>> [round(float(v), 4) for v in rec_lo]
+    [0.1768, 0.5303, 0.5303, 0.1768]
+""", gradient=CONSTRUCTION_GRADIENT)
+qmf.__doc__ = numpydoc(FILTER_BANK_DOCS, "qmf", "jax.Array", """\
+    >>> import jax.numpy as jnp
+    >>> [float(v) for v in qmf(jnp.array([1.0, 2.0, 3.0, 4.0]))]
+    [4.0, -3.0, 2.0, -1.0]
+""", gradient=CONSTRUCTION_GRADIENT)
 
 
 class _FswavedecnLayout:

@@ -77,7 +77,7 @@ import pywt
 import torch
 from torch import nn
 
-from cuwavelet import _padding
+from cuwavelet import _lattice, _padding
 from cuwavelet._docs import shared_docs
 from cuwavelet._filter_bank_conditions import alternating_signs
 from cuwavelet._filter_bank_conditions import conditions as filter_bank_conditions
@@ -87,8 +87,8 @@ from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
 from . import _torch_ops as _ops
 from ._frontend import Frontend, learned_merge, learned_split, subband_keys
-from ._docstrings import (DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS, FILTER_BANK_GRADIENT,
-                          numpydoc)
+from ._docstrings import (CONSTRUCTION_GRADIENT, DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS,
+                          FILTER_BANK_GRADIENT, numpydoc)
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
 from ._frontend_mra import MraFrontend, docstring as mra_docstring
 from ._frontend_packet_trees import packet_trees, tree_wavelet
@@ -104,6 +104,7 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "mra", "mra2", "mran", "imra", "imra2", "imran", "threshold", "threshold_firm", "pad",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
            "downcoef", "upcoef", "fswavedecn", "fswaverecn", "filter_bank_errors",
+           "lattice_filter_bank", "orthogonal_filter_bank", "qmf",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
            "SWT1D", "ISWT1D", "SWT2D", "ISWT2D"]
 
@@ -864,6 +865,60 @@ filter_bank_errors.__doc__ = numpydoc(FILTER_BANK_DOCS, "filter_bank_errors", "t
     >>> dwt.dec_lo.grad.shape
     torch.Size([8])
 """, gradient=FILTER_BANK_GRADIENT)
+
+
+# --- filter-bank constructions (cuwavelet._lattice) ------------------------------------
+
+def _filter_tensor(f, what: str) -> torch.Tensor:
+    """A 1-D real floating-point tensor (numbers: float64)."""
+    t = f if isinstance(f, torch.Tensor) else torch.as_tensor(np.asarray(f, dtype=np.float64))
+    if t.ndim != 1:
+        raise ValueError(f"{what} must be 1-D; got shape {tuple(t.shape)}")
+    if not t.is_floating_point():
+        raise TypeError(f"{what} must be real floating point; got {t.dtype}")
+    return t
+
+
+def lattice_filter_bank(angles) -> tuple:
+    a = angles if isinstance(angles, torch.Tensor) else \
+        torch.as_tensor(np.asarray(angles, dtype=np.float64))
+    _lattice.check_angles(tuple(a.shape), a.is_floating_point())
+    return _lattice.lattice(a, torch)
+
+
+def orthogonal_filter_bank(scaling_filter) -> tuple:
+    s = _filter_tensor(scaling_filter, "scaling_filter")
+    if s.shape[0] % 2:
+        raise ValueError("`scaling_filter` length has to be even.")
+    return _lattice.orthogonal_bank(2 ** 0.5 * s / s.sum(), torch)
+
+
+def qmf(filt) -> torch.Tensor:
+    return _lattice.quadrature_mirror(_filter_tensor(filt, "filt"), torch)
+
+
+lattice_filter_bank.__doc__ = numpydoc(FILTER_BANK_DOCS, "lattice_filter_bank", "torch.Tensor", """\
+    >>> angles = torch.tensor([0.3, -1.2, 0.5], dtype=torch.float64, requires_grad=True)
+    >>> bank = lattice_filter_bank(angles)  # orthogonal for any angles: 8 taps
+    >>> x = torch.randn(4, 64, dtype=torch.float64)
+    >>> c = wavedec(x, bank, "periodization", level=3)
+    >>> torch.allclose(waverec(c, bank, "periodization"), x)
+    True
+    >>> sum(t.abs().sum() for t in c[1:]).backward()  # a sparsity loss on the details
+    >>> angles.grad.shape
+    torch.Size([3])
+""", gradient=CONSTRUCTION_GRADIENT)
+orthogonal_filter_bank.__doc__ = numpydoc(FILTER_BANK_DOCS, "orthogonal_filter_bank",
+                                          "torch.Tensor", """\
+    >>> scaling = torch.tensor([1.0, 3.0, 3.0, 1.0], dtype=torch.float64, requires_grad=True)
+    >>> dec_lo, dec_hi, rec_lo, rec_hi = orthogonal_filter_bank(scaling)
+    >>> rec_lo.detach()
+    tensor([0.1768, 0.5303, 0.5303, 0.1768], dtype=torch.float64)
+""", gradient=CONSTRUCTION_GRADIENT)
+qmf.__doc__ = numpydoc(FILTER_BANK_DOCS, "qmf", "torch.Tensor", """\
+    >>> qmf(torch.tensor([1.0, 2.0, 3.0, 4.0]))
+    tensor([ 4., -3.,  2., -1.])
+""", gradient=CONSTRUCTION_GRADIENT)
 
 
 # --- coefficient layouts (docstrings: bridges._frontend_layout) ------------------------

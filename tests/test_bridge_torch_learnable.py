@@ -328,6 +328,14 @@ def test_example_learns_a_filter_bank():
     history = example.train(steps=40, report=lines.append)
     assert history[-1] < 0.1 * history[0]
     assert len(lines) > 10 and "loss" in lines[0]
+    # the lattice angle: orthogonal at every step (reconstruction at rounding level)
+    import re
+    lines = []
+    history = example.train(steps=40, report=lines.append, lattice=True)
+    assert history[-1] < 0.8 * history[0]
+    errors = [float(m.group(1)) for m in map(re.compile(r"reconstruction error (\S+)").search,
+                                             lines[:-3]) if m]
+    assert len(errors) > 5 and max(errors) < 1e-10
 
 
 def test_fully_separable_transform_with_a_learned_bank():
