@@ -1709,35 +1709,25 @@ filter_bank_errors.__doc__ = numpydoc(FILTER_BANK_DOCS, "filter_bank_errors", "j
 """, gradient=FILTER_BANK_GRADIENT)
 
 
-def _filter_array(f, what: str) -> jax.Array:
-    """A 1-D real floating-point array (numbers: JAX's default float)."""
+def _vector(f, what: str) -> jax.Array:
+    """A 1-D real floating-point array (integers: JAX's default float)."""
     a = jnp.asarray(f)
-    if a.ndim != 1:
-        raise ValueError(f"{what} must be 1-D; got shape {a.shape}")
     if jnp.issubdtype(a.dtype, jnp.integer) or a.dtype == jnp.bool_:
         a = a.astype(jnp.result_type(float))
-    if not jnp.issubdtype(a.dtype, jnp.floating):
-        raise TypeError(f"{what} must be real floating point; got {a.dtype}")
+    _lattice.check_vector(a.shape, jnp.issubdtype(a.dtype, jnp.floating), what)
     return a
 
 
 def lattice_filter_bank(angles) -> tuple:
-    a = jnp.asarray(angles)
-    if jnp.issubdtype(a.dtype, jnp.integer) or a.dtype == jnp.bool_:
-        a = a.astype(jnp.result_type(float))
-    _lattice.check_angles(a.shape, jnp.issubdtype(a.dtype, jnp.floating))
-    return _lattice.lattice(a, jnp)
+    return _lattice.lattice(_vector(angles, "lattice angles (K - 1 for 2K taps)"), jnp)
 
 
 def orthogonal_filter_bank(scaling_filter) -> tuple:
-    s = _filter_array(scaling_filter, "scaling_filter")
-    if s.shape[0] % 2:
-        raise ValueError("`scaling_filter` length has to be even.")
-    return _lattice.orthogonal_bank(2 ** 0.5 * s / s.sum(), jnp)
+    return _lattice.orthogonal_filter_bank_of(_vector(scaling_filter, "scaling_filter"), jnp)
 
 
 def qmf(filt) -> jax.Array:
-    return _lattice.quadrature_mirror(_filter_array(filt, "filt"), jnp)
+    return _lattice.quadrature_mirror(_vector(filt, "filt"), jnp)
 
 
 lattice_filter_bank.__doc__ = numpydoc(FILTER_BANK_DOCS, "lattice_filter_bank", "jax.Array", """\

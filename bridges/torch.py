@@ -869,32 +869,23 @@ filter_bank_errors.__doc__ = numpydoc(FILTER_BANK_DOCS, "filter_bank_errors", "t
 
 # --- filter-bank constructions (cuwavelet._lattice) ------------------------------------
 
-def _filter_tensor(f, what: str) -> torch.Tensor:
+def _vector(f, what: str) -> torch.Tensor:
     """A 1-D real floating-point tensor (numbers: float64)."""
     t = f if isinstance(f, torch.Tensor) else torch.as_tensor(np.asarray(f, dtype=np.float64))
-    if t.ndim != 1:
-        raise ValueError(f"{what} must be 1-D; got shape {tuple(t.shape)}")
-    if not t.is_floating_point():
-        raise TypeError(f"{what} must be real floating point; got {t.dtype}")
+    _lattice.check_vector(tuple(t.shape), t.is_floating_point(), what)
     return t
 
 
 def lattice_filter_bank(angles) -> tuple:
-    a = angles if isinstance(angles, torch.Tensor) else \
-        torch.as_tensor(np.asarray(angles, dtype=np.float64))
-    _lattice.check_angles(tuple(a.shape), a.is_floating_point())
-    return _lattice.lattice(a, torch)
+    return _lattice.lattice(_vector(angles, "lattice angles (K - 1 for 2K taps)"), torch)
 
 
 def orthogonal_filter_bank(scaling_filter) -> tuple:
-    s = _filter_tensor(scaling_filter, "scaling_filter")
-    if s.shape[0] % 2:
-        raise ValueError("`scaling_filter` length has to be even.")
-    return _lattice.orthogonal_bank(2 ** 0.5 * s / s.sum(), torch)
+    return _lattice.orthogonal_filter_bank_of(_vector(scaling_filter, "scaling_filter"), torch)
 
 
 def qmf(filt) -> torch.Tensor:
-    return _lattice.quadrature_mirror(_filter_tensor(filt, "filt"), torch)
+    return _lattice.quadrature_mirror(_vector(filt, "filt"), torch)
 
 
 lattice_filter_bank.__doc__ = numpydoc(FILTER_BANK_DOCS, "lattice_filter_bank", "torch.Tensor", """\

@@ -62,12 +62,19 @@ def lattice(angles, xp) -> tuple:
     return orthogonal_bank(h0, xp)
 
 
-def check_angles(shape, is_real_floating: bool) -> None:
+def check_vector(shape, is_real_floating: bool, what: str) -> None:
+    """A construction's argument: a 1-D array of real floating-point numbers."""
     if len(shape) != 1:
-        raise ValueError(f"lattice angles must be a 1-D array (K - 1 angles for filters of "
-                         f"length 2K); got shape {tuple(shape)}")
+        raise ValueError(f"{what} must be a 1-D array; got shape {tuple(shape)}")
     if not is_real_floating:
-        raise TypeError("lattice angles must be real floating-point numbers")
+        raise TypeError(f"{what} must be real floating-point numbers")
+
+
+def orthogonal_filter_bank_of(scaling_filter, xp) -> tuple:
+    """pywt's orthogonal_filter_bank of a 1-D array of xp."""
+    if scaling_filter.shape[0] % 2:
+        raise ValueError("`scaling_filter` length has to be even.")
+    return orthogonal_bank(2 ** 0.5 * scaling_filter / scaling_filter.sum(), xp)
 
 
 def lattice_filter_bank(angles) -> tuple:
@@ -105,7 +112,7 @@ def lattice_filter_bank(angles) -> tuple:
     >>> np.allclose(cw.waverec(cw.wavedec(x, bank, "symmetric"), bank, "symmetric"), x)
     True
     """
-    a = np.asarray(angles, dtype=np.float64) if not isinstance(angles, np.ndarray) or \
-        angles.dtype.kind in "iub" else np.asarray(angles)
-    check_angles(a.shape, a.dtype.kind == "f")
+    a = np.asarray(angles)
+    a = a.astype(np.float64) if a.dtype.kind in "iub" else a
+    check_vector(a.shape, a.dtype.kind == "f", "lattice angles (K - 1 for 2K taps)")
     return tuple(np.asarray(f, dtype=np.float64) for f in lattice(a.astype(np.float64), np))
