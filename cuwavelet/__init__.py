@@ -12,7 +12,7 @@ from . import adjoint
 from ._arrays import allocator
 from ._program import Plan, clear_cache as clear_plan_cache, get_plan
 from ._filter_bank_conditions import filter_bank_errors
-from ._lattice import lattice_filter_bank
+from ._lattice import lattice_angles, lattice_filter_bank
 from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, ravel_coeffs,
                            unravel_coeffs, wavedecn_shapes, wavedecn_size)
 from ._fully_separable import FswavedecnResult, fswavedecn, fswaverecn
@@ -38,7 +38,7 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "dwt_max_level", "dwt_coeff_len", "dwtn_max_level", "wavedecn_shapes", "wavedecn_size",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
            "Modes", "Wavelet", "wavelist", "families", "qmf", "orthogonal_filter_bank",
-           "filter_bank_errors", "lattice_filter_bank",
+           "filter_bank_errors", "lattice_filter_bank", "lattice_angles",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level",
            "WaveletPacket", "WaveletPacket2D", "WaveletPacketND", "BaseNode", "Node", "Node2D",
            "NodeND", "packet_decompose", "packet_reconstruct",

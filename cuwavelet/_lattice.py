@@ -14,7 +14,9 @@ t_{K-1}) the low pass sums to sqrt(2) and the high pass to 0 (one vanishing
 moment), as a wavelet's must; the K - 1 free angles then reach every such
 bank: none is Haar, (pi/3,) is db2. A learned bank parametrized by its
 angles stays invertible whatever a training step does to them, where free
-filters need a penalty (filter_bank_errors) to stay near it.
+filters need a penalty (filter_bank_errors) to stay near it. lattice_angles
+factors a given orthogonal wavelet back into its angles (a learned bank's
+starting point).
 
 The bank is pywt's orthogonal_filter_bank of h0: rec_lo = h0, rec_hi its
 quadrature mirror, dec_* both reversed. The arithmetic is written once for
@@ -28,7 +30,7 @@ import math
 
 import numpy as np
 
-__all__ = ["lattice_filter_bank"]
+__all__ = ["lattice_filter_bank", "lattice_angles"]
 
 
 def quadrature_mirror(f, xp):
@@ -116,3 +118,79 @@ def lattice_filter_bank(angles) -> tuple:
     a = a.astype(np.float64) if a.dtype.kind in "iub" else a
     check_vector(a.shape, a.dtype.kind == "f", "lattice angles (K - 1 for 2K taps)")
     return tuple(np.asarray(f, dtype=np.float64) for f in lattice(a.astype(np.float64), np))
+
+
+# A factored bank must give its filters back to within this, relative to its
+# largest tap: each step of the factorization solves for its rotation in least
+# squares, which stays accurate up to about 32 taps for pywt's wavelets (db16,
+# sym20, coif14); longer ones' smallest taps are below what it resolves.
+FACTOR_TOLERANCE = 1e-9
+
+
+def lattice_angles(wavelet) -> np.ndarray:
+    """The lattice angles of an orthogonal wavelet: the inverse of
+    `lattice_filter_bank`.
+
+    Each rotation of the lattice is undone in turn, from the last: its angle
+    is the one that leaves the shorter filters a lattice of one stage less
+    would give (in least squares over the four taps that must vanish).
+
+    Parameters
+    ----------
+    wavelet : Wavelet object, name string or filter bank
+        An orthogonal wavelet of 2K taps (``pywt.Wavelet(name).orthogonal``:
+        the Daubechies, symlet and coiflet families and Haar), or four
+        filters ``(dec_lo, dec_hi, rec_lo, rec_hi)`` of such a bank.
+
+    Returns
+    -------
+    angles : ndarray
+        K - 1 angles (float64) with ``lattice_filter_bank(angles)`` equal to
+        the wavelet's filters to rounding: a learned orthogonal bank's
+        starting point.
+
+    Raises
+    ------
+    ValueError
+        When the filters are not an orthogonal wavelet bank's (a
+        biorthogonal or FIR-approximated wavelet, a low pass that does not
+        sum to sqrt(2)), or too long for the factorization to reproduce
+        them to FACTOR_TOLERANCE (beyond about 32 taps).
+
+    Examples
+    --------
+    >>> import numpy as np, pywt
+    >>> import cuwavelet as cw
+    >>> angles = cw.lattice_angles("db4")
+    >>> angles.shape
+    (3,)
+    >>> np.allclose(cw.lattice_filter_bank(angles), pywt.Wavelet("db4").filter_bank)
+    True
+    >>> np.round(cw.lattice_angles("db2"), 6)  # pi / 3
+    array([1.047198])
+    """
+    from ._wavelets import as_filter_bank
+    bank = as_filter_bank(wavelet)
+    h0 = np.asarray(bank.rec_lo, dtype=np.float64)
+    h1 = -np.asarray(bank.rec_hi, dtype=np.float64)  # (the lattice's high pass: -qmf(h0))
+    thetas = []
+    while h0.shape[0] > 2:
+        # [cos t, sin t] that zero the last two taps of the rotated-back low
+        # pass and the first two of the high pass (then delayed by two)
+        m = np.array([[h0[-1], -h1[-1]], [h0[-2], -h1[-2]], [h1[0], h0[0]], [h1[1], h0[1]]])
+        c, s = np.linalg.eigh(m.T @ m)[1][:, 0]
+        if c < 0:  # (t and t + pi give the same bank: the first rotation takes the sign)
+            c, s = -c, -s
+        thetas.append(math.atan2(s, c))
+        h0, h1 = (c * h0 - s * h1)[:-2], (s * h0 + c * h1)[2:]
+    thetas.append(math.atan2(h0[1], h0[0]))
+    angles = np.array(thetas[::-1][:-1])
+    given = [np.asarray(f, dtype=np.float64)
+             for f in (bank.dec_lo, bank.dec_hi, bank.rec_lo, bank.rec_hi)]
+    scale = max(float(np.abs(f).max()) for f in given)
+    error = max(float(np.abs(a - b).max()) for a, b in zip(lattice_filter_bank(angles), given))
+    if error > FACTOR_TOLERANCE * scale:
+        raise ValueError(f"{bank.name!r} is not an orthogonal wavelet bank that its lattice "
+                         f"angles reproduce (its filters differ from theirs by {error:.1e}); "
+                         f"orthogonal wavelets of up to about 32 taps factor")
+    return angles

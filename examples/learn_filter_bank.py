@@ -19,14 +19,14 @@ is compared with db2 (which has two vanishing moments, so it leaves only the
 breakpoints of piecewise-linear signals in its details).
 
 With --lattice the parameter is instead the lattice angle of a 4-tap
-orthogonal bank (bt.lattice_filter_bank: orthogonal for every angle, db2 at
-pi/3): the loss is the sparsity alone, and the reconstruction error stays at
-rounding level at every step.
+orthogonal bank (bt.lattice_filter_bank: orthogonal for every angle; it
+starts from db2's, cw.lattice_angles("db2"), perturbed): the loss is the
+sparsity alone, and the reconstruction error stays at rounding level at
+every step.
 """
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -35,6 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import bridges.torch as bt  # noqa: E402
+import cuwavelet as cw  # noqa: E402
 
 
 def piecewise_linear(batch: int, length: int, generator: torch.Generator) -> torch.Tensor:
@@ -67,7 +68,8 @@ def train(steps: int = 300, device: str = "cpu", report=print, lattice: bool = F
     db2 = pywt.Wavelet("db2")
     start = [torch.tensor(f, dtype=torch.float32) for f in db2.filter_bank[:2]]
     if lattice:
-        angle = torch.nn.Parameter(torch.tensor([math.pi / 3 + 0.3], device=device))
+        start_angles = cw.lattice_angles("db2") + 0.3  # (db2's angle is pi / 3)
+        angle = torch.nn.Parameter(torch.tensor(start_angles, dtype=torch.float32, device=device))
         params, bank_of = [angle], lambda: bt.lattice_filter_bank(angle)
     else:
         dec_lo = torch.nn.Parameter((start[0] + 0.15 * torch.randn(4, generator=gen)).to(device))

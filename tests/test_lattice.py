@@ -144,3 +144,30 @@ def test_orthogonal_filter_bank_and_qmf_match_pywt(n):
     check_grads(lambda v: jnp.concatenate(bj.orthogonal_filter_bank(v)), (jnp.asarray(s),),
                 order=2)
     check_grads(bj.lattice_filter_bank, (jnp.asarray([0.3, 1.0]),), order=2)
+
+
+ORTHOGONAL = [n for n in pywt.wavelist(kind="discrete")
+              if pywt.Wavelet(n).orthogonal and pywt.Wavelet(n).dec_len <= 32]
+
+
+@pytest.mark.parametrize("name", ORTHOGONAL)
+def test_lattice_angles_factor_pywts_orthogonal_wavelets(name):
+    """Every orthogonal wavelet of pywt up to 32 taps: its angles give its
+    filters back (pywt's values), and are K - 1 for 2K taps."""
+    w = pywt.Wavelet(name)
+    angles = cw.lattice_angles(name)
+    assert angles.shape == (w.dec_len // 2 - 1,)
+    for got, want in zip(cw.lattice_filter_bank(angles), w.filter_bank):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_lattice_angles_round_trip_and_refusals():
+    angles = np.random.default_rng(7).uniform(-3, 3, 4)
+    bank = cw.lattice_filter_bank(angles)
+    again = cw.lattice_angles(bank)  # (angles modulo 2 pi and joint sign changes)
+    for got, want in zip(cw.lattice_filter_bank(again), bank):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    scaled = tuple(2 * f for f in bank)  # not a wavelet's normalization
+    for wavelet in ("bior2.2", "dmey", "db30", scaled):
+        with pytest.raises(ValueError, match="not an orthogonal wavelet bank"):
+            cw.lattice_angles(wavelet)
