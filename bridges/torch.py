@@ -1080,13 +1080,27 @@ class _Transform(nn.Module):
     With ``learnable=True`` the four filters of `wavelet` become parameters
     (``dec_lo``, ``dec_hi``, ``rec_lo``, ``rec_hi``, in `dtype`, by default
     torch's default dtype) that receive gradients; analysis modules use the first two, synthesis
-    modules the last two. Otherwise there are no parameters (a filter bank
-    given as tensors is used as given, and gradients reach it)."""
+    modules the last two. With ``learnable="lattice"`` the one parameter is
+    ``angles``, the lattice angles of the orthogonal `wavelet`
+    (``cuwavelet.lattice_angles``), and the bank is
+    ``lattice_filter_bank(angles)``: orthogonal after every training step.
+    Otherwise there are no parameters (a filter bank given as tensors is
+    used as given, and gradients reach it)."""
 
-    def __init__(self, wavelet, mode, learnable: bool = False, dtype=None, **fixed):
+    def __init__(self, wavelet, mode, learnable: bool | str = False, dtype=None, **fixed):
         super().__init__()
-        self.learnable = bool(learnable)
-        if self.learnable:
+        if learnable not in (True, False, "lattice"):
+            raise ValueError(f"learnable must be True, False or 'lattice'; got {learnable!r}")
+        self.learnable = learnable if learnable == "lattice" else bool(learnable)
+        if self.learnable == "lattice":
+            tensors = _tensor_filters(wavelet)
+            bank = as_filter_bank(wavelet if tensors is None else
+                                  [f.detach().cpu().double().numpy() for f in tensors])
+            self.source = bank.name
+            self.angles = nn.Parameter(torch.as_tensor(_lattice.lattice_angles(bank),
+                                                       dtype=dtype or torch.get_default_dtype()))
+            self.wavelet = None
+        elif self.learnable:
             learned = _tensor_filters(wavelet)
             if learned is None:
                 if isinstance(wavelet, (list, tuple)) and not isinstance(wavelet, FilterBank) \
@@ -1113,13 +1127,18 @@ class _Transform(nn.Module):
 
     @property
     def filter_bank(self):
-        """The wavelet the module applies: its four parameters when learnable."""
+        """The wavelet the module applies: its four parameters when learnable
+        (the bank of its lattice angles with ``learnable="lattice"``)."""
+        if self.learnable == "lattice":
+            return lattice_filter_bank(self.angles)
         if self.learnable:
             return tuple(getattr(self, name) for name in _FILTER_NAMES)
         return self.wavelet
 
     def extra_repr(self):
-        if self.learnable:
+        if self.learnable == "lattice":
+            names = f"learnable lattice angles, from {self.source}"
+        elif self.learnable:
             names = f"learnable, from {self.source}"
         elif isinstance(self.wavelet, tuple) and isinstance(self.wavelet[0], torch.Tensor):
             names = "tensors"
@@ -1138,10 +1157,13 @@ class DWT1D(_Transform):
     ----------
     wavelet, mode, level, axis
         As `wavedec`.
-    learnable : bool
+    learnable : bool or "lattice"
         Make the four filters of `wavelet` parameters ``dec_lo``, ``dec_hi``,
         ``rec_lo``, ``rec_hi`` (this module uses the first two); otherwise
         the module has none (a bank given as tensors is used as given).
+        ``"lattice"``: one parameter ``angles`` instead, the lattice angles of
+        the orthogonal `wavelet` (``lattice_filter_bank``: orthogonal after
+        every step).
     dtype : torch.dtype or None
         The parameters' dtype (torch's default dtype if None).
 
@@ -1170,8 +1192,11 @@ class IDWT1D(_Transform):
     ----------
     wavelet, mode, axis
         As `waverec`.
-    learnable : bool
+    learnable : bool or "lattice"
         Make the filters parameters (``rec_lo`` and ``rec_hi`` are used).
+        ``"lattice"``: one parameter ``angles`` instead, the lattice angles of
+        the orthogonal `wavelet` (``lattice_filter_bank``: orthogonal after
+        every step).
     dtype : torch.dtype or None
         The parameters' dtype (torch's default dtype if None).
 
@@ -1197,8 +1222,11 @@ class DWT2D(_Transform):
     ----------
     wavelet, mode, level, axes
         As `wavedec2`.
-    learnable : bool
+    learnable : bool or "lattice"
         Make the filters parameters (``dec_lo`` and ``dec_hi``, shared by both axes).
+        ``"lattice"``: one parameter ``angles`` instead, the lattice angles of
+        the orthogonal `wavelet` (``lattice_filter_bank``: orthogonal after
+        every step).
     dtype : torch.dtype or None
         The parameters' dtype (torch's default dtype if None).
 
@@ -1225,8 +1253,11 @@ class IDWT2D(_Transform):
     ----------
     wavelet, mode, axes
         As `waverec2`.
-    learnable : bool
+    learnable : bool or "lattice"
         Make the filters parameters (``rec_lo`` and ``rec_hi``).
+        ``"lattice"``: one parameter ``angles`` instead, the lattice angles of
+        the orthogonal `wavelet` (``lattice_filter_bank``: orthogonal after
+        every step).
     dtype : torch.dtype or None
         The parameters' dtype (torch's default dtype if None).
 
@@ -1253,8 +1284,11 @@ class DWTND(_Transform):
     ----------
     wavelet, mode, level, axes
         As `wavedecn`.
-    learnable : bool
+    learnable : bool or "lattice"
         Make the filters parameters (``dec_lo`` and ``dec_hi``, shared by every axis).
+        ``"lattice"``: one parameter ``angles`` instead, the lattice angles of
+        the orthogonal `wavelet` (``lattice_filter_bank``: orthogonal after
+        every step).
     dtype : torch.dtype or None
         The parameters' dtype (torch's default dtype if None).
 
@@ -1282,8 +1316,11 @@ class IDWTND(_Transform):
     ----------
     wavelet, mode, axes
         As `waverecn`.
-    learnable : bool
+    learnable : bool or "lattice"
         Make the filters parameters (``rec_lo`` and ``rec_hi``).
+        ``"lattice"``: one parameter ``angles`` instead, the lattice angles of
+        the orthogonal `wavelet` (``lattice_filter_bank``: orthogonal after
+        every step).
     dtype : torch.dtype or None
         The parameters' dtype (torch's default dtype if None).
 
@@ -1328,9 +1365,12 @@ class SWT1D(_StationaryTransform):
     ----------
     wavelet, level, start_level, axis, trim_approx, norm
         As `swt`.
-    learnable : bool
+    learnable : bool or "lattice"
         If True, the four filters of `wavelet` are parameters (``dec_lo``,
         ``dec_hi``, ``rec_lo``, ``rec_hi``, in `dtype`) that receive gradients.
+        ``"lattice"``: one parameter ``angles`` instead, the lattice angles of
+        the orthogonal `wavelet` (``lattice_filter_bank``: orthogonal after
+        every step).
     dtype : torch.dtype, optional
         The learnable filters' dtype (default: torch's default dtype).
 
