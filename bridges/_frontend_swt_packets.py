@@ -331,22 +331,27 @@ class PacketFrontend:
 
 
 class _LearnedPackets:
-    """The packet level transforms with learned filter banks: node by node,
-    each node one level of the backend's learned DWT (split, merge: the
-    learned bilinear operations), so that gradients reach the filters. A
-    level's nodes come in natural order: each parent's children in subband
-    key order."""
+    """The packet level transforms with learned filter banks, through the
+    backend's learned DWT (split, merge: the learned bilinear operations), so
+    that gradients reach the filters: the nodes of a level stacked along a
+    new first dimension, so that each level is one split (or merge) of all
+    of them, however many there are. A level's nodes come in natural order:
+    each parent's children in subband key order."""
 
     def __init__(self, backend, spec):
         self.backend, self.spec = backend, spec
         self.keys = subband_keys(len(spec.axes))
+        # the same spec over the stacked nodes (one more dimension in front)
+        self.stacked = backend.spec([a + 1 for a in spec.axes], spec.banks, spec.modes)
+        self.ops = backend.learned_ops
 
     def decompose(self, x, level):
-        nodes = [x]
+        nodes = x[None]
         for _ in range(level):
-            nodes = [sub[k] for node in nodes for sub in [self.backend.split(node, self.spec)]
-                     for k in self.keys]
-        return nodes
+            sub = self.backend.split(nodes, self.stacked)
+            children = self.ops.stack([sub[k] for k in self.keys], 1)  # (parents, keys, ...)
+            nodes = children.reshape((-1,) + tuple(children.shape[2:]))
+        return [nodes[i] for i in range(nodes.shape[0])]
 
     def reconstruct(self, nodes, level, data_shape):
         """The data from a level's nodes (None: zeros), each level trimmed to
@@ -355,16 +360,20 @@ class _LearnedPackets:
         spec, n = self.spec, len(self.keys)
         shapes = None if data_shape is None else _level_shapes(data_shape, spec.axes, spec.banks,
                                                                spec.modes, level)
+        ref = next(v for v in nodes if v is not None)
+        # the given nodes stacked per key (a key none of whose nodes is given:
+        # absent; the others' missing nodes zeros), then each level's parents
+        given = {k: self.ops.stack([self.ops.zeros_like(ref) if v is None else v
+                                    for v in nodes[i::n]])
+                 for i, k in enumerate(self.keys) if any(v is not None for v in nodes[i::n])}
         for j in range(level, 0, -1):
-            parents = []
-            for i in range(0, len(nodes), n):
-                given = {k: v for k, v in zip(self.keys, nodes[i:i + n]) if v is not None}
-                rec = self.backend.merge(given, self.spec) if given else None
-                if rec is not None and shapes is not None:
-                    rec = rec[tuple(slice(0, m) for m in shapes[j - 1])]
-                parents.append(rec)
-            nodes = parents
-        return nodes[0]
+            rec = self.backend.merge(given, self.stacked)  # (parents, ...)
+            if shapes is not None:
+                rec = rec[(slice(None),) + tuple(slice(0, m) for m in shapes[j - 1])]
+            if j > 1:
+                rec = rec.reshape((-1, n) + tuple(rec.shape[1:]))
+                given = {k: rec[:, i] for i, k in enumerate(self.keys)}
+        return rec[0]
 
 
 def _cast(backend, coeffs, out):
@@ -477,8 +486,9 @@ DOCS = {
                          "(``cuwavelet.packet_decompose``).", """data : {array}
         Dimensions outside `axes` are batch dimensions.
     wavelet : str, pywt.Wavelet or filter bank, or one per axis
-        A discrete wavelet, or a learned filter bank (four {array}s: node by
-        node through the learned DWT, the gradients reach the filters).
+        A discrete wavelet, or a learned filter bank (four {array}s: through
+        the learned DWT, a level's nodes at once; the gradients reach the
+        filters).
     mode : str, or one per axis
         Boundary extension (pywt's modes).
     level : int or None

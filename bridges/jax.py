@@ -1134,7 +1134,8 @@ class _JaxBackend:
         learned = _learned_banks_and_modes(wavelet, "periodization", axes)
         return None if learned is None else learned[0]
 
-    learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis)
+    learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
+                                  stack=jnp.stack, zeros_like=jnp.zeros_like)
 
     @staticmethod
     def swt_levels(x, axes, banks, start_level, level):

@@ -368,7 +368,8 @@ class _TorchBackend:
             return None
         return _TorchBackend.banks_and_modes(wavelet, "periodization", axes)[0]
 
-    learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis)
+    learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
+                                  stack=torch.stack, zeros_like=torch.zeros_like)
 
     encode_banks = staticmethod(_ops.encode_banks)
 

@@ -496,6 +496,38 @@ def test_packet_level_transforms_with_a_learned_bank(axes, level):
     assert np.max(np.abs(np.stack([np.asarray(g) for g in g_jax]) - central)) <= tol
 
 
+@pytest.mark.parametrize("framework", ["torch", "jax"])
+def test_learned_packet_levels_run_every_node_at_once(framework):
+    """With a learned bank each level of packet_decompose is one split of all
+    its nodes (one launch per level and axis, not per node), and of
+    packet_reconstruct one merge; missing nodes are zeros (pywt's values)."""
+    from cuwavelet import _program
+    x = RNG.standard_normal((2, 40))
+    bank = [np.asarray(f) for f in pywt.Wavelet("db2").filter_bank]
+    w = pywt.Wavelet("learned", filter_bank=bank)
+    m, arr = (bt, torch.from_numpy) if framework == "torch" else (bj, jnp.asarray)
+    filters = tuple(arr(f) for f in bank) if framework == "torch" else None
+    with _program.counting() as found:
+        if framework == "torch":
+            nodes = m.packet_decompose(arr(x), filters, "smooth", 3)
+            given = {p: v for i, (p, v) in enumerate(nodes.items()) if i not in (1, 2, 6)}
+            rec = m.packet_reconstruct(given, filters, "smooth", data_shape=x.shape)
+        else:  # (traced filters: the learned route)
+            def run(fs):
+                n = m.packet_decompose(arr(x), tuple(fs), "smooth", 3)
+                g = {p: v for i, (p, v) in enumerate(n.items()) if i not in (1, 2, 6)}
+                return n, m.packet_reconstruct(g, tuple(fs), "smooth", data_shape=x.shape)
+            nodes, rec = jax.jit(run)([arr(f) for f in bank])
+    # three levels each way, not 1 + 2 + 4 splits and 4 + 2 + 1 merges
+    assert sum(e["kind"] == "per-axis" for e in found) == 6
+    want = _pywt_level(x, w, "smooth", 3, -1)
+    for p in want:
+        np.testing.assert_allclose(np.asarray(nodes[p]), want[p], rtol=0, atol=1e-12)
+    zeros = {p: (np.zeros_like(v) if i in (1, 2, 6) else v) for i, (p, v) in enumerate(want.items())}
+    expected = _pywt_reconstruct(zeros, x.shape, w, "smooth", 3, -1)
+    np.testing.assert_allclose(np.asarray(rec), expected, rtol=0, atol=1e-12)
+
+
 # --- zero copy on the CPU ------------------------------------------------------------------
 
 def test_torch_shares_memory_with_the_core(monkeypatch):
