@@ -335,8 +335,15 @@ class _LearnedPackets:
     backend's learned DWT (split, merge: the learned bilinear operations), so
     that gradients reach the filters: the nodes of a level stacked along a
     new first dimension, so that each level is one split (or merge) of all
-    of them, however many there are. A level's nodes come in natural order:
-    each parent's children in subband key order."""
+    of them, however many there are.
+
+    The stack is key-major: a level's split gives one block per subband key,
+    each with the parents in the stack's order, and the next stack is those
+    blocks one after another (a concatenation, whose transpose hands the
+    core contiguous cotangents). So a node's place in the stack is its path
+    read from the last level's key to the first (digits in base 2**naxes),
+    the reverse of natural order (each parent's children in key order), in
+    which the nodes come and go."""
 
     def __init__(self, backend, spec):
         self.backend, self.spec = backend, spec
@@ -345,13 +352,20 @@ class _LearnedPackets:
         self.stacked = backend.spec([a + 1 for a in spec.axes], spec.banks, spec.modes)
         self.ops = backend.learned_ops
 
+    def _order(self, level) -> list:
+        """Place in the stack of each node of `level` in natural order (the
+        digit reversal is its own inverse: also the node at each place)."""
+        n = len(self.keys)
+        return [sum((i // n ** (level - 1 - j)) % n * n ** j for j in range(level))
+                for i in range(n ** level)]
+
     def decompose(self, x, level):
         nodes = x[None]
         for _ in range(level):
             sub = self.backend.split(nodes, self.stacked)
-            children = self.ops.stack([sub[k] for k in self.keys], 1)  # (parents, keys, ...)
-            nodes = children.reshape((-1,) + tuple(children.shape[2:]))
-        return [nodes[i] for i in range(nodes.shape[0])]
+            nodes = self.ops.concatenate([sub[k] for k in self.keys], 0)
+        stacked = self.ops.unstack(nodes, 0)  # (one transpose: a stack, not a scatter per node)
+        return [stacked[s] for s in self._order(level)]
 
     def reconstruct(self, nodes, level, data_shape):
         """The data from a level's nodes (None: zeros), each level trimmed to
@@ -361,18 +375,22 @@ class _LearnedPackets:
         shapes = None if data_shape is None else _level_shapes(data_shape, spec.axes, spec.banks,
                                                                spec.modes, level)
         ref = next(v for v in nodes if v is not None)
+        in_stack = [nodes[i] for i in self._order(level)]
+        parents = len(in_stack) // n
         # the given nodes stacked per key (a key none of whose nodes is given:
         # absent; the others' missing nodes zeros), then each level's parents
-        given = {k: self.ops.stack([self.ops.zeros_like(ref) if v is None else v
-                                    for v in nodes[i::n]])
-                 for i, k in enumerate(self.keys) if any(v is not None for v in nodes[i::n])}
+        given = {}
+        for i, k in enumerate(self.keys):
+            block = in_stack[i * parents:(i + 1) * parents]
+            if any(v is not None for v in block):
+                given[k] = self.ops.stack([self.ops.zeros_like(ref) if v is None else v
+                                           for v in block])
         for j in range(level, 0, -1):
             rec = self.backend.merge(given, self.stacked)  # (parents, ...)
             if shapes is not None:
                 rec = rec[(slice(None),) + tuple(slice(0, m) for m in shapes[j - 1])]
             if j > 1:
-                rec = rec.reshape((-1, n) + tuple(rec.shape[1:]))
-                given = {k: rec[:, i] for i, k in enumerate(self.keys)}
+                given = dict(zip(self.keys, self.ops.split(rec, n)))
         return rec[0]
 
 

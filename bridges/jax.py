@@ -1135,7 +1135,10 @@ class _JaxBackend:
         return None if learned is None else learned[0]
 
     learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
-                                  stack=jnp.stack, zeros_like=jnp.zeros_like)
+                                  stack=jnp.stack, zeros_like=jnp.zeros_like,
+                                  unstack=lambda t, axis: jnp.unstack(t, axis=axis),
+                                  concatenate=jnp.concatenate,
+                                  split=lambda t, n: jnp.split(t, n, 0))
 
     @staticmethod
     def swt_levels(x, axes, banks, start_level, level):

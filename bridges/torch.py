@@ -369,7 +369,9 @@ class _TorchBackend:
         return _TorchBackend.banks_and_modes(wavelet, "periodization", axes)[0]
 
     learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
-                                  stack=torch.stack, zeros_like=torch.zeros_like)
+                                  stack=torch.stack, zeros_like=torch.zeros_like,
+                                  unstack=torch.unbind, concatenate=torch.cat,
+                                  split=lambda t, n: torch.chunk(t, n, 0))
 
     encode_banks = staticmethod(_ops.encode_banks)
 
