@@ -95,6 +95,7 @@ if [[ $# -eq 0 ]]; then
          "$ROOT/tests/test_fused1d_coarse_to_fine.py" "$ROOT/tests/test_filter_grad.py" \
          "$ROOT/tests/test_stationary.py" "$ROOT/tests/test_thresholds.py" \
          "$ROOT/tests/test_packets.py" "$ROOT/tests/test_pad.py" \
+         "$ROOT/tests/test_per_item_banks.py" "$ROOT/tests/test_learned_stationary_levels.py" \
          --deselect tests/test_large_and_concurrent.py::test_ten_thousand_small_transforms_keep_resident_memory_flat \
          --deselect tests/test_large_and_concurrent.py::test_distinct_custom_filter_banks_do_not_accumulate \
          --deselect tests/test_fused.py::test_emulator_refuses_divergent_barriers_and_overruns \
