@@ -1305,9 +1305,13 @@ PACKET_RECONSTRUCT_ADJOINT = LinearOp(
 # static: (pad widths, (before, after) per dimension flattened; mode number)
 # [+ the data's lengths, -1 where a dimension is not padded (a batch in front)]
 
+BATCH_WIDTHS = [-1, -1]  # a dimension vmap put in front: neither padded nor extended
+
+
 def pad_widths(static) -> list:
     flat = static[0]
-    return [list(flat[i:i + 2]) for i in range(0, len(flat), 2)]
+    pairs = [list(flat[i:i + 2]) for i in range(0, len(flat), 2)]
+    return [None if p == BATCH_WIDTHS else p for p in pairs]  # (None: as _padding takes it)
 
 
 def _pad_run(static, ts):
@@ -1319,8 +1323,7 @@ def _pad_run(static, ts):
 
 def _pad_fake(static, ts):
     (x,) = ts
-    return (x.new_empty([_padding.padded_length(n, b, a, static[1])
-                         for n, (b, a) in zip(x.shape, pad_widths(static))]),)
+    return (x.new_empty(_padding.padded_shape(x.shape, pad_widths(static), static[1])),)
 
 
 def _pad_transpose(ctx, grads):
@@ -1331,7 +1334,7 @@ def _pad_transpose(ctx, grads):
 
 
 def _pad_rebatch(static, ndims):
-    return ((0, 0) + tuple(static[0]),) + tuple(static[1:2]) + \
+    return (tuple(BATCH_WIDTHS) + tuple(static[0]),) + tuple(static[1:2]) + \
         ((((-1,) + tuple(static[2])),) if len(static) > 2 else ())
 
 

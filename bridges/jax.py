@@ -539,7 +539,9 @@ def _idwtn_adjoint(y, spec: _Spec) -> tuple:
 # copied into XLA's output buffers.
 
 def _pad_widths(ndim: int, widths: tuple) -> list:
-    return [[0, 0]] * (ndim - len(widths)) + [list(w) for w in widths]
+    """The widths of every dimension: None for a batch dimension in front
+    (neither padded nor, in periodization, made even)."""
+    return [None] * (ndim - len(widths)) + [list(w) for w in widths]
 
 
 def _pad_core(arrays, *, widths: tuple, mode: int, sizes: tuple, outs=None):
@@ -550,9 +552,8 @@ def _pad_core(arrays, *, widths: tuple, mode: int, sizes: tuple, outs=None):
 
 def _pad_avals(arrays, *, widths: tuple, mode: int, sizes: tuple):
     (x,) = arrays
-    shape = tuple(_padding.padded_length(n, b, a, mode)
-                  for n, (b, a) in zip(x.shape, _pad_widths(x.ndim, widths)))
-    return [jax.ShapeDtypeStruct(shape, x.dtype)]
+    return [jax.ShapeDtypeStruct(_padding.padded_shape(x.shape, _pad_widths(x.ndim, widths),
+                                                       mode), x.dtype)]
 
 
 def _pad_data_shape(g, sizes: tuple) -> tuple:

@@ -87,9 +87,18 @@ def padded_length(n: int, before: int, after: int, mode: int) -> int:
     return before + n + (n % 2 if mode == PERIODIZATION else 0) + after
 
 
+# The bridges' cores take widths of None for a batch dimension (vmap's, in
+# front): it is neither padded nor, in periodization, made even, where
+# (0, 0) would extend an odd axis as pywt does every data axis.
+
+def padded_shape(shape, widths, mode: int) -> tuple:
+    """The shape pad gives data of `shape` (None widths: a batch dimension, kept)."""
+    return tuple(n if w is None else padded_length(n, *w, mode) for n, w in zip(shape, widths))
+
+
 def _check_extendable(shape, widths, mode: int) -> None:
-    for axis, (n, (before, after)) in enumerate(zip(shape, widths)):
-        if n == 0 and before + after > 0 and mode != _ZERO:
+    for axis, (n, w) in enumerate(zip(shape, widths)):
+        if w is not None and n == 0 and sum(w) > 0 and mode != _ZERO:
             raise ValueError(f"cannot pad the empty axis {axis} in {MODES[mode]} mode: it has "
                              "no sample to extend (only 'zero' pads an empty axis)")
 
@@ -192,8 +201,8 @@ def _in_kernel_dtype(x):
 
 
 def _padded_axes(shape, widths, mode):
-    return [ax for ax, (n, (b, a)) in enumerate(zip(shape, widths))
-            if padded_length(n, b, a, mode) != n]
+    return [ax for ax, (n, m) in enumerate(zip(shape, padded_shape(shape, widths, mode)))
+            if m != n]
 
 
 def pad_core(x, widths, mode: int, into=None):

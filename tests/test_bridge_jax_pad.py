@@ -84,3 +84,23 @@ def test_docstring_example_runs():
     for test in tests:
         runner.run(test)
     assert tests[0].examples and runner.failures == 0
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3])
+def test_vmap_never_pads_the_batch(batch):
+    """vmap's batch dimension (in front or not) is neither padded nor, in
+    periodization, made even (pywt extends every odd data axis): the values
+    and the gradients of one call per item, for odd batches too."""
+    x = jnp.asarray(random((batch, 7, 5), seed=7))
+    pad = lambda t: bj.pad(t, ((4, 4), (4, 0)), "periodization")  # noqa: E731
+    for fn, data in ((jax.vmap(pad), x), (jax.jit(jax.vmap(pad, in_axes=2)), x.transpose(1, 2, 0))):
+        mapped = fn(data)
+        assert mapped.shape == (batch, 16, 10)
+        for i in range(batch):
+            np.testing.assert_array_equal(np.asarray(mapped[i]), pywt.pad(
+                np.asarray(x[i]), ((4, 4), (4, 0)), "periodization"))
+    grads = jax.vmap(jax.grad(lambda t: (pad(t) ** 2).sum()))(x)
+    assert grads.shape == x.shape
+    for i in range(batch):
+        one = jax.grad(lambda t: (pad(t) ** 2).sum())(x[i])
+        np.testing.assert_allclose(np.asarray(grads[i]), np.asarray(one), rtol=0, atol=1e-13)

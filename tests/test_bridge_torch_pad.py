@@ -78,3 +78,22 @@ def test_compiles_whole():
     y = bt.pad(x.detach(), 2, "symmetric")
     expected = cw.adjoint.pad(2 * y.numpy(), 2, "symmetric", data_shape=(3, 5))
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3])
+def test_vmap_never_pads_the_batch(batch):
+    """vmap's batch dimension is neither padded nor, in periodization, made
+    even (pywt extends every odd data axis): the values and the gradients of
+    one call per item, for odd batches too."""
+    x = torch.from_numpy(random((batch, 7, 5), seed=7))
+    pad = lambda t: bt.pad(t, ((4, 4), (4, 0)), "periodization")  # noqa: E731
+    mapped = torch.func.vmap(pad)(x)
+    assert mapped.shape == (batch, 16, 10)
+    for i in range(batch):
+        np.testing.assert_array_equal(mapped[i].numpy(), pywt.pad(x[i].numpy(), ((4, 4), (4, 0)),
+                                                                  "periodization"))
+    grads = torch.func.vmap(torch.func.grad(lambda t: pad(t).square().sum()))(x)
+    assert grads.shape == x.shape
+    for i in range(batch):
+        one = torch.func.grad(lambda t: pad(t).square().sum())(x[i])
+        np.testing.assert_allclose(grads[i].numpy(), one.numpy(), rtol=0, atol=1e-13)
