@@ -313,8 +313,8 @@ def _by_levels(name, is_adjoint, arguments, inputs, axes, meta_out):
             shape = next(iter(coeffs.values())).shape
             return merge_level(coeffs, axes, banks, modes, synthesis,
                                [rec_len(shape[ax], b.length, m) for ax, b, m in zip(axes, banks, modes)])
-        if len(coeffs) == 1:
-            return coeffs[0]
+        if len(coeffs) == 1:  # level 0: the approximation as given, its dtype kept (pywt's)
+            return inputs["coeffs"][0]
         return waverec(coeffs[0], coeffs[1:], axes, banks, modes, trim_first=name != "waverecn")
     y = inputs["y"]  # adjoint of an inverse: cotangent of the reconstruction -> coefficients
     g = y.astype(transform_dtype(y.dtype))

@@ -124,6 +124,19 @@ def test_dtypes_and_transform_axes_whole_or_rechunked(dtype, chunks):
         assert_same_structure(got[key], expected, rtol)
 
 
+@pytest.mark.parametrize("dtype", [np.int32, np.bool_])
+def test_level_zero_inverses_keep_the_dtype(dtype):
+    """A coefficient list of the approximation alone (level 0) is the data as
+    given, in its dtype, as pywt returns it, with its transform axes split."""
+    x = (np.arange(3 * 70) % 5).astype(dtype).reshape(3, 70)
+    lazy = da.from_array(x, chunks=(3, 35))
+    for fn in (cw.waverec, cw.waverec2, cw.waverecn):
+        got = fn([lazy], "db2")
+        want = getattr(pywt, fn.__name__)([x], "db2")
+        assert got.dtype == want.dtype == dtype
+        np.testing.assert_array_equal(got.compute(scheduler="synchronous"), want)
+
+
 def test_rechunking_a_large_transform_axis_whole_warns():
     x = da.zeros((4, 4096, 4096), chunks=(1, 1024, 1024))
     with dask.config.set({"cuwavelet.chunked-transform-axes": "rechunk", "array.chunk-size": "64MiB"}):
