@@ -246,9 +246,11 @@ def _rows_of(nodes, naxes, what):
                          f"{sorted(shapes)}")
     shape = shapes.pop()
     if xp.__name__.startswith("dask"):  # lazily: zeros for the absent nodes
-        rows = xp.stack([present[p].astype(dtype) if p in present else
-                         xp.zeros(shape, dtype, chunks=next(iter(present.values())).chunks)
-                         for p in paths])
+        # one chunking for every node (stacking nodes chunked apart would cut
+        # each into the intersection of all their chunkings)
+        chunks = next(iter(present.values())).chunks
+        rows = xp.stack([present[p].astype(dtype).rechunk(chunks) if p in present else
+                         xp.zeros(shape, dtype, chunks=chunks) for p in paths])
     elif len(present) == len(paths) and all(v.dtype == dtype for v in present.values()):
         rows = xp.stack([present[p] for p in paths])
     else:
@@ -294,7 +296,7 @@ def packet_reconstruct(nodes, wavelet, mode="symmetric", axes=-1, data_shape=Non
     """
     some = next(v for v in nodes.values() if v is not None) if isinstance(nodes, dict) and \
         any(v is not None for v in nodes.values()) else None
-    ndim = as_array(some).ndim if some is not None else 1
+    ndim = 1 if some is None else getattr(some, "ndim", None) or as_array(some).ndim  # (lazily)
     axes = _packet_axes(axes, ndim)
     rows, level = _rows_of(nodes, len(axes), "nodes")
     banks, modes = _level_setup(wavelet, mode, axes)

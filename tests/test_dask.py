@@ -292,6 +292,31 @@ def test_packet_level_functions_are_lazy(axes):
                                                         data_shape=x.shape), RTOL)
 
 
+def test_packet_reconstruct_of_nodes_chunked_apart():
+    """Nodes each chunked their own way: nothing is computed at the call (a
+    node's ndim is read lazily), the graph stays small (every node takes one
+    chunking before they are stacked, not the intersection of all of
+    theirs), and the values are the NumPy path's."""
+    x = random((40, 6, 36), seed=9)
+    nodes = cw.packet_decompose(x, "db3", "symmetric", 2, axes=(0, 2))
+    computed = []
+
+    def watched(block):  # (dask calls it on empty blocks to learn its meta)
+        if block.size:
+            computed.append(1)
+        return block
+    lazy = {}
+    for i, (p, v) in enumerate(nodes.items()):
+        cuts = [np.unique(np.r_[0, np.random.default_rng(i).integers(1, n, 4), n])
+                for n in v.shape]
+        lazy[p] = da.from_array(v, chunks=tuple(tuple(np.diff(c)) for c in cuts)).map_blocks(
+            watched, dtype=v.dtype)
+    back = cw.packet_reconstruct(lazy, "db3", "symmetric", axes=(0, 2), data_shape=x.shape)
+    assert computed == [] and isinstance(back, da.Array)
+    assert len(back.__dask_graph__()) < 20_000
+    np.testing.assert_allclose(back.compute(scheduler="synchronous"), x, rtol=1e-10, atol=1e-10)
+
+
 def test_packet_trees_are_lazy():
     """The trees on dask data decompose node by node (each a lazy DWT) and
     reconstruct node by node: every value a dask array, pywt's trees' values,
