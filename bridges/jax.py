@@ -146,7 +146,7 @@ from cuwavelet._filter_bank_conditions import conditions as filter_bank_conditio
 from cuwavelet._filter_grad import analysis_filter_grad, synthesis_filter_grad
 from cuwavelet import _lattice, _learned
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
-from cuwavelet._wavelets import as_filter_bank, as_mode, per_axis
+from cuwavelet._wavelets import as_filter_bank, as_mode, check_signal_length, per_axis
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adjoint, swtn_levels,
                                    swtn_levels_adjoint)
@@ -455,9 +455,17 @@ def _dwtn_core(arrays, *, spec: _Spec, sizes: tuple, outs=None):
     return tuple(sub[k] for k in spec.keys)
 
 
+def _checked_coeff_len(n: int, filter_len: int, mode: int) -> int:
+    """coeff_len, after the core's refusal of a length the mode cannot
+    extend: here, at trace time, it reaches the caller as the ValueError it
+    is (raised in the core's callback, a runtime error would wrap it)."""
+    check_signal_length(mode, n)
+    return coeff_len(n, filter_len, mode)
+
+
 def _dwtn_avals(arrays, *, spec: _Spec, sizes: tuple):
     (x,) = arrays
-    lens = [coeff_len(n, b.length, m) for n, b, m in zip(sizes, spec.banks, spec.modes)]
+    lens = [_checked_coeff_len(n, b.length, m) for n, b, m in zip(sizes, spec.banks, spec.modes)]
     return [jax.ShapeDtypeStruct(_with_lens(x.shape, spec.axes, lens), x.dtype)] * len(spec.keys)
 
 
@@ -1040,7 +1048,7 @@ def _synthesis_df(given, *, axis, mode, n, F, items):
 _ANALYSIS = _Form("learned_analysis", {"x": 1, "c": 2, "f": 1},
                   {"c": _analysis_dc, "x": _analysis_dx, "f": _analysis_df}, {
     "c": lambda g, *, axis, mode, n, F, items: [
-        _shape_of(g["x"][0], axis, coeff_len(n, F, mode))] * 2,
+        _shape_of(g["x"][0], axis, _checked_coeff_len(n, F, mode))] * 2,
     "x": lambda g, *, axis, mode, n, F, items: [_shape_of(_present(g["c"]), axis, n)],
     "f": lambda g, *, axis, mode, n, F, items: [_filter_aval(g["x"][0], F, items)]})
 # synthesis: <y, S_f c>, n the coefficients' length along the axis

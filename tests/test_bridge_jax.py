@@ -533,3 +533,18 @@ def test_waverecn_skips_leading_empty_levels_as_pywt():
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5 * np.abs(expected).max())
     with pytest.raises(ValueError, match="At least one coefficient"):
         bj.waverecn([None, {}, {}], "db2")
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_a_length_the_mode_cannot_extend_is_a_value_error(jit):
+    """pywt's ValueError, at trace time, eager and under jit, fixed and learned
+    banks (raised inside the core's callback it would reach the caller
+    wrapped in a runtime error)."""
+    calls = [lambda a: bj.dwt(a, "db1", "reflect"),
+             lambda a: bj.wavedec(a, "db1", "antireflect", level=1),
+             lambda a: bj.dwt(a, tuple(jnp.ones(2) for _ in range(4)), "reflect")]
+    for call in calls:
+        with pytest.raises(ValueError, match="greater than 1 for (anti)?reflect"):
+            (jax.jit(call) if jit else call)(jnp.ones(1))
+    with pytest.raises(ValueError, match="greater than 1 for reflect"):
+        bj.dwt2(jnp.ones((1, 4)), "db1", "reflect")
