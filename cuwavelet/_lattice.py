@@ -122,8 +122,9 @@ def lattice_filter_bank(angles) -> tuple:
 
 # A factored bank must give its filters back to within this, relative to its
 # largest tap: each step of the factorization solves for its rotation in least
-# squares, which stays accurate up to about 32 taps for pywt's wavelets (db16,
-# sym20, coif14); longer ones' smallest taps are below what it resolves.
+# squares, which reproduces every pywt orthogonal wavelet of up to 32 taps (the
+# tests) and the longer symlets and coiflets up to sym20 and coif14; the
+# Daubechies filters past db16 have taps below what it resolves.
 FACTOR_TOLERANCE = 1e-9
 
 
