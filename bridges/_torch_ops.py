@@ -1652,3 +1652,91 @@ ALL_OPS: Sequence[LinearOp] = (DWTN, DWTN_ADJOINT, IDWTN, IDWTN_ADJOINT, WAVEDEC
                                 PACKET_RECONSTRUCT, PACKET_RECONSTRUCT_ADJOINT, ANALYSIS,
                                 ANALYSIS_ADJOINT, SYNTHESIS, SYNTHESIS_ADJOINT,
                                 ANALYSIS_FILTER_GRAD, SYNTHESIS_FILTER_GRAD, PAD, PAD_ADJOINT)
+
+
+# --- a learned decomposition as one call (the eager route) ------------------------------
+# Per operation, a learned wavedec2 of three levels is 9 analyses forward and 9
+# adjoints and 9 filter gradients backward, each an autograd node and a plan
+# lookup. Eager calls with at most reverse-mode autograd run it as one
+# Function instead: its forward and its backward are each one planned core call
+# (cuwavelet/_learned.py: wavedec_levels, wavedec_levels_backward), with the same
+# kernels. torch.compile, torch.func and forward-mode AD take the per-operation
+# route, whose ops they know; so does a backward that builds a graph
+# (create_graph: higher-order gradients), by differentiating that route.
+
+def fused_route(ts) -> bool:
+    """Whether a learned transform of these tensors may run as one fused call."""
+    return not (_is_compiling() or _tracing_state() is not None or _functorch_active()
+                or _fwad._current_level >= 0) and plain(ts)
+
+
+def learned_wavedec_by_ops(x, filters, modes, axes, level) -> list:
+    """The per-operation route: [cA_L, details of level L (key order), ..., details of level 1]."""
+    flat, a = [], x
+    for _ in range(level):
+        nodes = [a]
+        for f, mode, axis in zip(filters, modes, axes):
+            nodes = [h for t in nodes for h in ANALYSIS((axis, mode), t, f)]
+        a = nodes[0]
+        flat = nodes[1:] + flat
+    return [a] + flat
+
+
+class _LearnedWavedec(torch.autograd.Function):
+    """wavedec_levels as one autograd node: static (modes, axes, level), the
+    data, one (2, F) filter tensor per axis; returns the coefficients flat."""
+
+    @staticmethod
+    def forward(ctx, static, x, *filters):
+        modes, axes, level = static
+        keep = any(ctx.needs_input_grad[1:])
+        with scope(x) as s:
+            coeffs, inputs = s.call(_learned.wavedec_levels, x, list(filters), modes, axes,
+                                    level, keep)
+        ctx.static = static
+        ctx.set_materialize_grads(False)
+        if keep:
+            ctx.save_for_backward(x, *filters, *(t for by_axis in inputs for nodes in by_axis
+                                                 for t in nodes))
+        return (coeffs[0], *(t for details in coeffs[1:] for t in details))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        modes, axes, level = ctx.static
+        k = len(axes)
+        saved = ctx.saved_tensors
+        x, filters = saved[0], saved[1:1 + k]
+        needs = ctx.needs_input_grad[1:]
+        if all(g is None for g in grads):
+            return (None,) * (2 + k)
+        if torch.is_grad_enabled():  # create_graph: through the per-operation route
+            flat = learned_wavedec_by_ops(x, filters, modes, axes, level)
+            wrt = [t for t, need in zip((x, *filters), needs) if need]
+            got = iter(torch.autograd.grad([o for o, g in zip(flat, grads) if g is not None],
+                                           wrt, [g for g in grads if g is not None],
+                                           create_graph=True, allow_unused=True))
+            return (None, *(next(got) if need else None for need in needs))
+        kept, inputs = iter(saved[1 + k:]), []
+        for lvl in range(level):
+            inputs.append([[] if (lvl, j) == (0, 0) else [next(kept) for _ in range(2 ** j)]
+                           for j in range(k)])
+        n = 2 ** k - 1
+        cotangents = [grads[0]] + [tuple(grads[1 + i * n:1 + (i + 1) * n]) for i in range(level)]
+        ref = next(g for g in grads if g is not None)
+        with scope(ref) as s:
+            dx, dfs = s.call(_learned.wavedec_levels_backward, x, inputs, cotangents,
+                             list(filters), modes, axes, needs[0], tuple(needs[1:]))
+        return (None, dx, *dfs)
+
+
+def learned_wavedec(x, filters, modes, axes, level) -> list:
+    """A learned decomposition on the fused route (fused_route must hold):
+    [cA_L, details of level L (key order), ..., details of level 1]; axes
+    counted from the end."""
+    filters = [_filters(f, x) for f in filters]
+    static = (tuple(modes), tuple(norm_axes(axes, x.ndim)), int(level))
+    if needs_autograd((x, *filters)):
+        return list(_LearnedWavedec.apply(static, x, *filters))
+    with scope(x) as s:
+        coeffs, _ = s.call(_learned.wavedec_levels, x, filters, *static, False)
+    return [coeffs[0], *(t for details in coeffs[1:] for t in details)]

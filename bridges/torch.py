@@ -35,7 +35,11 @@ filters as a tensor argument (``analysis``, ``synthesis``, their adjoints and
 the two filter gradients, which the core computes by a reduction kernel;
 the stationary transforms with a learned bank run through the same ones in
 a stationary mode, one per level and axis:
-bridges._frontend_swt_packets._LearnedStationary).
+bridges._frontend_swt_packets._LearnedStationary). An eager learned
+decomposition with reverse-mode autograd runs those operations' kernels as
+one autograd node, its forward and its backward one planned call each
+(``_torch_ops._LearnedWavedec``); torch.compile, torch.func, forward mode
+and higher-order gradients take the per-operation route.
 The backward of each operation is its transpose, built from the same
 operations, so gradients of every order are exact; forward mode applies the
 operation to the tangent (the operations are linear); vmap folds the mapped
@@ -205,6 +209,23 @@ def _learned_synthesis(a, d, f, axis, mode):  # (None subbands cost nothing)
     return _ops.SYNTHESIS((axis, mode), a, d, f)[0]
 
 
+def _fused_learned_wavedec(x, spec: _Learned, level: int):
+    """[cA_L, {key: detail}_L, ..., {key: detail}_1] of a learned spec as one
+    fused call (bridges/_torch_ops.py: learned_wavedec), or None where the
+    per-operation route must run (torch.compile, torch.func, forward mode)."""
+    if not _ops.fused_route((x, *(f for b in spec.banks for f in b.filters[:2]))):
+        return None
+    pairs, filters = {}, []  # one (2, F) tensor per distinct bank (one may serve every axis)
+    for bank in spec.banks:
+        key = (id(bank.filters[0]), id(bank.filters[1]))
+        if key not in pairs:
+            pairs[key] = bank.pair(False, x)
+        filters.append(pairs[key])
+    flat = _ops.learned_wavedec(x, filters, spec.modes, spec.axes, level)
+    keys, n = subband_keys(len(spec.axes))[1:], 2 ** len(spec.axes) - 1
+    return [flat[0]] + [dict(zip(keys, flat[1 + i * n:1 + (i + 1) * n])) for i in range(level)]
+
+
 # --- the operations the frontend calls (module attributes, looked up per call) ---------
 
 def _dwtn_op(x, axes, modes, lengths, filters):
@@ -326,6 +347,9 @@ class _TorchBackend:
     @staticmethod
     def split(x, spec) -> dict:
         if isinstance(spec, _Learned):
+            fused = _fused_learned_wavedec(x, spec, 1)
+            if fused is not None:
+                return {**{subband_keys(len(spec.axes))[0]: fused[0]}, **fused[1]}
             return learned_split(x, spec, _learned_analysis)
         return dict(zip(subband_keys(len(spec[0])), _dwtn_op(x, *spec)))
 
@@ -333,7 +357,7 @@ class _TorchBackend:
     def wavedec_levels(x, spec, level):
         """A wavedec of 2+ levels as one op: [cA_L, {key: detail}_L, ..., {key: detail}_1]."""
         if isinstance(spec, _Learned):
-            return None
+            return _fused_learned_wavedec(x, spec, level)
         flat = _wavedec_op(x, level, *spec)
         keys = subband_keys(len(spec[0]))[1:]
         return [flat[0]] + [dict(zip(keys, flat[1 + j * len(keys):1 + (j + 1) * len(keys)]))

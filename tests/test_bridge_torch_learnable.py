@@ -149,6 +149,94 @@ def test_per_axis_banks_mix_learned_and_fixed():
                                     (x,) + learned)
 
 
+# --- the fused eager route against the per-operation route ---------------------------------
+# An eager learned decomposition with reverse-mode autograd runs as one
+# autograd node (bridges/_torch_ops.py: _LearnedWavedec), its backward one
+# planned call; the per-operation route (each level's analyses as ops, proven
+# above by gradcheck and against pywt) is its oracle, to rounding.
+
+FUSED = {
+    "wavedec": (lambda x, w, m: bt.wavedec(x, w, m, level=3), (2, 29)),
+    "dwt": (lambda x, w, m: bt.dwt(x, w, m), (3, 12)),
+    "wavedec2": (lambda x, w, m: bt.wavedec2(x, w, m, level=2), (2, 13, 11)),
+    "dwt2 mixed banks": (lambda x, w, m: bt.dwt2(x, [w, "db3"], m, axes=(0, 2)), (9, 2, 8)),
+    "wavedecn": (lambda x, w, m: bt.wavedecn(x, w, m, level=1), (5, 6, 7)),
+}
+
+
+def _per_operation_route(monkeypatch):
+    from bridges import _torch_ops
+    monkeypatch.setattr(_torch_ops, "fused_route", lambda ts: False)
+
+
+def _values_and_gradients(fn, x, bank, mode, used):
+    """Coefficients, and the gradients of a loss that uses the coefficients
+    flagged in `used` with respect to the data and the four filters."""
+    xg = x.clone().requires_grad_(True)
+    out = leaves(fn(xg, bank, mode))
+    loss = sum((t * torch.linspace(-1, 2, t.numel(), dtype=t.dtype).reshape(t.shape)).sum()
+               for t, u in zip(out, used) if u)
+    grads = torch.autograd.grad(loss, (xg, *bank[:2]))
+    return [t.detach() for t in out], grads, out
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_route_equals_the_per_operation_route(name, mode, monkeypatch):
+    fn, shape = FUSED[name]
+    x = randn(*shape, seed=7)
+    bank = tensor_bank("db2")
+    n = len(leaves(fn(x, bank, mode)))
+    used = [i % 4 != 2 for i in range(n)]  # some coefficients unused: None cotangents
+    values, grads, out = _values_and_gradients(fn, x, bank, mode, used)
+    assert "LearnedWavedec" in type(out[0].grad_fn).__name__  # the fused node ran
+    _per_operation_route(monkeypatch)
+    ref_values, ref_grads, ref_out = _values_and_gradients(fn, x, bank, mode, used)
+    assert "LearnedWavedec" not in type(ref_out[0].grad_fn).__name__
+    for a, b in zip(values + list(grads), ref_values + list(ref_grads)):
+        assert a.shape == b.shape
+        assert float((a - b).abs().max()) <= 1e-13 * max(1.0, float(b.abs().max()))
+
+
+def test_fused_route_data_only_filters_only_and_no_grad(monkeypatch):
+    x = randn(2, 12, 10, seed=8)
+    fixed = tensor_bank("db3", requires_grad=False)
+    learned = tensor_bank("db3")
+    with torch.no_grad():
+        c = bt.wavedec2(x, learned, "reflect", level=2)
+    assert_leaves_match(c, pywt.wavedec2(x.numpy(), "db3", "reflect", level=2), 1e-12,
+                        torch.Tensor, host)
+    xg = x.clone().requires_grad_(True)
+    (gx,) = torch.autograd.grad(sum(t.sum() for t in leaves(bt.wavedec2(xg, fixed, "reflect",
+                                                                        level=2))), xg)
+    gf = torch.autograd.grad(sum(t.sum() for t in leaves(bt.wavedec2(x, learned, "reflect",
+                                                                     level=2))), learned[:2])
+    _per_operation_route(monkeypatch)
+    (rx,) = torch.autograd.grad(sum(t.sum() for t in leaves(bt.wavedec2(xg, fixed, "reflect",
+                                                                        level=2))), xg)
+    rf = torch.autograd.grad(sum(t.sum() for t in leaves(bt.wavedec2(x, learned, "reflect",
+                                                                     level=2))), learned[:2])
+    for a, b in zip((gx, *gf), (rx, *rf)):
+        assert float((a - b).abs().max()) <= 1e-13 * float(b.abs().max())
+
+
+def test_fused_route_second_order_equals_the_per_operation_route(monkeypatch):
+    """A backward that builds a graph (create_graph) differentiates the
+    per-operation route: Hessian-vector products agree."""
+    x = randn(2, 17, seed=9)
+    bank = tensor_bank("sym3")
+
+    def hvp():
+        xg = x.clone().requires_grad_(True)
+        loss = sum(t.pow(2).sum() for t in bt.wavedec(xg, bank, "antireflect", level=2))
+        g = torch.autograd.grad(loss, (xg, *bank[:2]), create_graph=True)
+        return torch.autograd.grad(sum((t * t.detach()).sum() for t in g), (xg, *bank[:2]))
+    fused = hvp()
+    _per_operation_route(monkeypatch)
+    for a, b in zip(fused, hvp()):
+        assert float((a - b).abs().max()) <= 1e-12 * float(b.abs().max())
+
+
 # --- torch.func with respect to filters ------------------------------------------------------
 
 def test_func_jacobians_with_respect_to_filters():

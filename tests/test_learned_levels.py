@@ -1,0 +1,122 @@
+"""A whole decomposition with learned banks as one planned call, and its
+backward (cuwavelet/_learned.py: wavedec_levels, wavedec_levels_backward),
+the bridges' fused route of a learned wavedec/wavedec2/wavedecn.
+
+Oracles: pywt.wavedecn for the coefficients (the banks given as arrays);
+a dot-product test for the data gradient (the transform is linear in the
+data); central differences for the filter gradients (the transform is a
+polynomial in the filters, of degree `level`; float64, step 1e-6).
+"""
+import numpy as np
+import pytest
+import pywt
+
+from conftest import random
+from cuwavelet import _learned, _program
+from cuwavelet._wavelets import as_mode
+
+MODES = ["zero", "constant", "symmetric", "periodic", "smooth", "periodization", "reflect",
+         "antisymmetric", "antireflect"]
+CASES = {  # shape, axes, wavelet per axis, level
+    "1d": ((3, 23), (1,), ("db2",), 3),
+    "2d": ((2, 13, 10), (1, 2), ("db2", "db3"), 2),
+    "2d-axes-apart": ((9, 2, 12), (0, 2), ("haar", "db2"), 2),
+    "3d": ((6, 5, 7), (0, 1, 2), ("db2", "haar", "db2"), 1),
+}
+
+
+def _filters(names):
+    return [np.array(pywt.Wavelet(n).filter_bank[:2]) for n in names]
+
+
+def _flat(coeffs):
+    return [coeffs[0]] + [t for details in coeffs[1:] for t in details]
+
+
+def _keys(k):
+    keys = [""]
+    for _ in range(k):
+        keys = [p + c for p in keys for c in "ad"]
+    return keys[1:]
+
+
+def _loss(x, filters, modes, axes, level, cotangents):
+    coeffs, _ = _learned.wavedec_levels(x, filters, modes, axes, level, False)
+    return sum(float((c * g).sum()) for c, g in zip(_flat(coeffs), _flat(cotangents))
+               if g is not None)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", CASES)
+def test_coefficients_are_pywts_and_gradients_are_exact(case, mode):
+    shape, axes, names, level = CASES[case]
+    x = random(shape, seed=len(shape) + level)
+    filters, modes = _filters(names), [as_mode(mode)] * len(axes)
+    coeffs, inputs = _learned.wavedec_levels(x, filters, modes, axes, level, True)
+
+    wavelet = [pywt.Wavelet(n) for n in names]
+    ref = pywt.wavedecn(x, wavelet, mode, level=level, axes=axes)
+    scale = float(np.abs(x).max())
+    np.testing.assert_allclose(coeffs[0], ref[0], rtol=0, atol=1e-13 * scale)
+    for ours, theirs in zip(coeffs[1:], ref[1:]):
+        assert len(ours) == len(theirs)
+        for c, key in zip(ours, _keys(len(axes))):
+            np.testing.assert_allclose(c, theirs[key], rtol=0, atol=1e-13 * scale)
+
+    rng = np.random.default_rng(5)
+    # some coefficients without a cotangent (None: unused by the loss)
+    cot = [rng.standard_normal(coeffs[0].shape)] + [
+        tuple(None if (i + j) % 3 == 1 else rng.standard_normal(c.shape)
+              for j, c in enumerate(details)) for i, details in enumerate(coeffs[1:])]
+    dx, grads = _learned.wavedec_levels_backward(x, inputs, cot, filters, modes, axes, True,
+                                                 [True] * len(axes))
+    # data: <d/dx, e> = loss(e) (linear in the data)
+    e = rng.standard_normal(x.shape)
+    lhs, rhs = float((dx * e).sum()), _loss(e, filters, modes, axes, level, cot)
+    assert abs(lhs - rhs) <= 1e-12 * max(1.0, abs(rhs), float(np.abs(dx).sum()))
+    # filters: central differences, per axis and tap
+    h = 1e-6
+    for j, f in enumerate(filters):
+        numeric = np.empty_like(f)
+        for idx in np.ndindex(f.shape):
+            plus, minus = [g.copy() for g in filters], [g.copy() for g in filters]
+            plus[j][idx] += h
+            minus[j][idx] -= h
+            numeric[idx] = (_loss(x, plus, modes, axes, level, cot)
+                            - _loss(x, minus, modes, axes, level, cot)) / (2 * h)
+        assert grads[j].shape == f.shape
+        np.testing.assert_allclose(grads[j], numeric, rtol=0,
+                                   atol=1e-6 * max(1.0, float(np.abs(numeric).max())))
+
+
+def test_what_is_not_needed_is_not_computed():
+    x = random((2, 20), seed=1)
+    filters, modes = _filters(["db2"]), [as_mode("symmetric")]
+    coeffs, inputs = _learned.wavedec_levels(x, filters, modes, (1,), 3, True)
+    cot = [np.ones(coeffs[0].shape), (None,), (None,), (np.ones(coeffs[3][0].shape),)]
+    dx, grads = _learned.wavedec_levels_backward(x, inputs, cot, filters, modes, (1,), False,
+                                                 [True])
+    assert dx is None and grads[0].shape == (2, 4)
+    dx, grads = _learned.wavedec_levels_backward(x, inputs, cot, filters, modes, (1,), True,
+                                                 [False])
+    assert dx.shape == x.shape and grads == [None]
+    assert _learned.wavedec_levels(x, filters, modes, (1,), 3, False)[1] is None
+
+
+def test_a_call_is_one_plan_replayed_with_each_calls_filters():
+    """The filters are array operands of the plan: new values, same layout,
+    no new plan, and the result follows the new filters."""
+    x = random((4, 64), seed=2)
+    modes = [as_mode("zero")]
+    _program.clear_cache()
+    bank = random((4, 4), seed=3)  # a bank of no wavelet's, 4 taps as db2's
+    for wavelet in (pywt.Wavelet("db2"), pywt.Wavelet("mine", filter_bank=bank), "db3"):
+        wavelet = pywt.Wavelet(wavelet) if isinstance(wavelet, str) else wavelet
+        filters = [np.array(wavelet.filter_bank[:2])]
+        if wavelet.name == "db3":  # another filter length: another layout, another plan
+            assert _program.cache_info()["plans"] == 1
+        coeffs, _ = _learned.wavedec_levels(x, filters, modes, (1,), 2, False)
+        ref = pywt.wavedec(x, wavelet, "zero", level=2)
+        for c, r in zip(_flat(coeffs), ref):
+            np.testing.assert_allclose(c, r, rtol=0, atol=1e-13 * float(np.abs(x).max()))
+    assert _program.cache_info()["plans"] == 2
