@@ -21,8 +21,10 @@ timed on both routes of the bridge in the same process, interleaved:
 
 Figures are medians (microseconds per call) of interleaved rounds, with the
 number of launches, torch.empty calls and CuPy views per call. L3 is W3 with
-a learned bank (the gradient reaches dec_lo and dec_hi too): its per-axis
-operations are not planned, so both routes view every tensor.
+a learned bank (the gradient reaches dec_lo and dec_hi too), L3R its round
+trip (waverec2 of wavedec2, all four filters learned): eager calls run as one
+fused autograd node per transform (bridges/_torch_ops.py: _LearnedWavedec,
+_LearnedWaverec).
 --instructions N counts the direct route's instructions per call under
 valgrind's callgrind instead (each case in its own process, with and without
 N calls): a figure a loaded machine does not move.
@@ -58,9 +60,10 @@ WORKLOADS = {  # bench_torch.py's, float32
     "S1": dict(shape=(32, 65536), wavelet="db4", level=4, fn="swt"),
     "S2": dict(shape=(16, 512, 512), wavelet="db2", level=2, fn="swt2"),
     "P1": dict(shape=(32, 65536), wavelet="db4", level=4, fn="packet_decompose"),
-    # W3 with a learned bank (four filter tensors that get gradients): the
-    # per-axis learned operations, which the core does not plan (CuPy views)
+    # W3 with a learned bank (filter tensors that get gradients)
     "L3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, fn="wavedec2", learned=True),
+    # ... and its round trip (waverec2 of wavedec2: an autoencoder's transforms)
+    "L3R": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, fn="waverec2", learned=True),
 }
 
 
@@ -80,10 +83,14 @@ def _transform(workload: dict, mode: str):
     learned = ()
     if workload.get("learned"):
         learned = tuple(torch.tensor(f, dtype=torch.float32, requires_grad=True)
-                        for f in pywt.Wavelet(wavelet).filter_bank[:2])  # dec_lo, dec_hi
-        wavelet = learned + tuple(f.detach().flip(0) for f in learned)  # (rec_*: unused)
+                        for f in pywt.Wavelet(wavelet).filter_bank)
+        wavelet = learned
+        if workload["fn"] == "wavedec2":
+            learned = learned[:2]  # (dec_lo, dec_hi: the decomposition's)
     if workload["fn"].startswith("swt"):
         return (lambda x: fn(x, wavelet, level=level)), learned
+    if workload["fn"] == "waverec2":
+        return (lambda x: fn(bt.wavedec2(x, wavelet, mode, level=level), wavelet, mode)), learned
     return (lambda x: fn(x, wavelet, mode, level=level)), learned
 
 

@@ -195,6 +195,11 @@ class Frontend:
         """Inverse of _wavedec (details coarsest first), with pywt's trimming of a
         (along the transformed axes only)."""
         spec, lengths, modes = self._spec(wavelet, mode, axes)
+        learned = getattr(self.backend, "waverec_levels", None)
+        if learned is not None and a is not None:
+            y = learned(a, details, spec, trim_first)
+            if y is not None:
+                return y
         whole = getattr(self.backend, "waverec_1d", None)
         if (whole is not None and len(axes) == 1 and trim_first and len(details) > 1
                 and a is not None and all(set(d) == {"d"} for d in details)):

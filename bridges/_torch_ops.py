@@ -1740,3 +1740,91 @@ def learned_wavedec(x, filters, modes, axes, level) -> list:
     with scope(x) as s:
         coeffs, _ = s.call(_learned.wavedec_levels, x, filters, *static, False)
     return [coeffs[0], *(t for details in coeffs[1:] for t in details)]
+
+
+def learned_waverec_by_ops(a, details, filters, modes, axes, trim_first):
+    """The per-operation route of waverec_levels (details: per level, coarsest
+    first, the 2**k - 1 detail subbands in key order, None where absent)."""
+    for level, d in enumerate(details):
+        present = [v for v in d if v is not None]
+        if present and (level > 0 or trim_first):  # (shapes checked by the fused call)
+            a = a[tuple(slice(n) for n in present[0].shape)]
+        nodes = [a, *d]
+        for j in reversed(range(len(axes))):
+            nodes = [None if lo is None and hi is None else
+                     SYNTHESIS((axes[j], modes[j]), lo, hi, filters[j])[0]
+                     for lo, hi in zip(nodes[::2], nodes[1::2])]
+        a = nodes[0]
+    return a
+
+
+class _LearnedWaverec(torch.autograd.Function):
+    """waverec_levels as one autograd node: static (modes, axes, trim_first,
+    levels), the approximation, every level's details flat (coarsest first,
+    key order, None where absent), one (2, F) filter tensor per axis."""
+
+    @staticmethod
+    def forward(ctx, static, a, *rest):
+        modes, axes, trim_first, levels = static
+        k = len(axes)
+        n = 2 ** k - 1
+        flat, filters = rest[:levels * n], rest[levels * n:]
+        details = [tuple(flat[i * n:(i + 1) * n]) for i in range(levels)]
+        keep = any(ctx.needs_input_grad[1:])
+        with scope(a) as s:
+            y, inputs = s.call(_learned.waverec_levels, a, details, list(filters), modes, axes,
+                               trim_first, keep)
+        ctx.static = static
+        ctx.set_materialize_grads(False)
+        if keep:  # (per level: its reconstruction, then 2, 4, ... nodes per axis but the last)
+            ctx.save_for_backward(a, *rest, *(t for root, by_axis in inputs
+                                              for t in (root, *(v for nodes in by_axis
+                                                                for v in nodes))))
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        modes, axes, trim_first, levels = ctx.static
+        k = len(axes)
+        n = 2 ** k - 1
+        saved = ctx.saved_tensors
+        a, flat, filters = saved[0], saved[1:1 + levels * n], saved[1 + levels * n:1 + levels * n + k]
+        details = [tuple(flat[i * n:(i + 1) * n]) for i in range(levels)]
+        needs = ctx.needs_input_grad[1:]
+        if gy is None:
+            return (None,) * (2 + levels * n + k)
+        if torch.is_grad_enabled():  # create_graph: through the per-operation route
+            y = learned_waverec_by_ops(a, details, filters, modes, axes, trim_first)
+            inputs = (a, *flat, *filters)
+            wrt = [t for t, need in zip(inputs, needs) if need and t is not None]
+            got = iter(torch.autograd.grad(y, wrt, gy, create_graph=True, allow_unused=True))
+            return (None, *(next(got) if need and t is not None else None
+                            for t, need in zip(inputs, needs)))
+        kept, inputs = iter(saved[1 + levels * n + k:]), []
+        for _ in range(levels):
+            root = next(kept)
+            inputs.append((root, [[next(kept) for _ in range(2 ** (j + 1))]
+                                  for j in range(k - 1)]))
+        with scope(gy) as s:
+            ga, detail_grads, dfs = s.call(_learned.waverec_levels_backward, a, details, inputs,
+                                           gy, list(filters), modes, axes, trim_first,
+                                           tuple(needs[1 + levels * n:]))
+        flat_grads = [g if need else None
+                      for g, need in zip((g for d in detail_grads for g in d),
+                                         needs[1:1 + levels * n])]
+        return (None, ga if needs[0] else None, *flat_grads, *dfs)
+
+
+def learned_waverec(a, details, filters, modes, axes, trim_first):
+    """A learned inverse on the fused route (fused_route must hold): details
+    per level, coarsest first, the 2**k - 1 detail subbands in key order
+    (None where absent); axes counted from the end or not."""
+    filters = [_filters(f, a) for f in filters]
+    static = (tuple(modes), tuple(norm_axes(axes, a.ndim)), bool(trim_first), len(details))
+    flat = [v for d in details for v in d]
+    if needs_autograd((a, *flat, *filters)):
+        return _LearnedWaverec.apply(static, a, *flat, *filters)
+    with scope(a) as s:
+        y, _ = s.call(_learned.waverec_levels, a, [tuple(d) for d in details], filters,
+                      *static[:3], False)
+    return y

@@ -226,6 +226,25 @@ def _fused_learned_wavedec(x, spec: _Learned, level: int):
     return [flat[0]] + [dict(zip(keys, flat[1 + i * n:1 + (i + 1) * n])) for i in range(level)]
 
 
+def _fused_learned_waverec(a, details, spec: _Learned, trim_first: bool):
+    """The inverse of _fused_learned_wavedec (details: dicts, coarsest first;
+    a given), or None where the per-operation route must run (as there, and
+    for keys it names as unknown)."""
+    keys = subband_keys(len(spec.axes))[1:]
+    present = [v for d in details for v in d.values()]
+    if any(set(d) - set(keys) for d in details) or not _ops.fused_route(
+            (a, *present, *(f for b in spec.banks for f in b.filters[2:]))):
+        return None
+    pairs, filters = {}, []
+    for bank in spec.banks:
+        key = (id(bank.filters[2]), id(bank.filters[3]))
+        if key not in pairs:
+            pairs[key] = bank.pair(True, a)
+        filters.append(pairs[key])
+    return _ops.learned_waverec(a, [tuple(d.get(key) for key in keys) for d in details],
+                                filters, spec.modes, spec.axes, trim_first)
+
+
 # --- the operations the frontend calls (module attributes, looked up per call) ---------
 
 def _dwtn_op(x, axes, modes, lengths, filters):
@@ -364,6 +383,13 @@ class _TorchBackend:
                             for j in range(level)]
 
     @staticmethod
+    def waverec_levels(a, details, spec, trim_first):
+        """A learned waverec (details: dicts, coarsest first) as one op, or None."""
+        if not isinstance(spec, _Learned):
+            return None
+        return _fused_learned_waverec(a, details, spec, trim_first)
+
+    @staticmethod
     def waverec_1d(coeffs, spec):
         """A 1D waverec of [cA_L, cD_L, ..., cD_1] (all given) as one op."""
         if isinstance(spec, _Learned):
@@ -378,8 +404,13 @@ class _TorchBackend:
         if unknown:
             raise ValueError(f"Unexpected subband keys {sorted(unknown)} for {k} axes.")
         if isinstance(spec, _Learned):
-            return learned_merge({key: v for key, v in d.items() if v is not None}, spec,
-                                 _learned_synthesis)
+            d = {key: v for key, v in d.items() if v is not None}
+            if d.get(keys[0]) is not None:  # (one level: no trimming)
+                fused = _fused_learned_waverec(d[keys[0]], [{key: v for key, v in d.items()
+                                                             if key != keys[0]}], spec, False)
+                if fused is not None:
+                    return fused
+            return learned_merge(d, spec, _learned_synthesis)
         which = [i for i, key in enumerate(keys) if d.get(key) is not None]
         return _idwtn_op([d[keys[i]] for i in which], which, *spec)
 

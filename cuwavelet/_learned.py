@@ -22,6 +22,8 @@ gradients of its learned DWT.
 from __future__ import annotations
 
 from . import _filter_grad, _primitives, _stationary, _wavelets
+from ._arrays import array_module
+from ._multilevel import trim_to, untrim
 from ._program import planned
 from ._wavelets import FilterPair
 
@@ -79,13 +81,16 @@ def synthesis_filter_grad(ca, cd, gy, filter_len, mode, axis, items):
     return _filter_grad.synthesis_filter_grad(ca, cd, gy, filter_len, mode, axis, items=items)
 
 
-# --- a whole decomposition with learned banks, and its backward, each one plan ----------
+# --- whole transforms with learned banks, and their backward, each one plan --------------
 #
 # A bridge's learned wavedec/wavedec2/wavedecn runs, per level, one analysis per
 # subband and axis, and its backward an adjoint and a filter gradient for each:
-# 27 operations for a 2D transform of three levels. Planned as two calls, the
-# forward and the backward each cost one plan lookup, not one per operation
-# (bridges/_torch_ops.py: the fused eager route of a learned transform).
+# 27 operations for a 2D transform of three levels; the inverses likewise with
+# syntheses. Planned as two calls, the forward and the backward each cost one
+# plan lookup, not one per operation (bridges/_torch_ops.py: the fused eager
+# route of a learned transform). Subbands are in key order: the letters 'a'
+# and 'd' per axis, the first axis's first, so node i of the nodes an axis
+# splits has children 2i ('a') and 2i + 1 ('d').
 
 def _split_level(a, filters, modes, axes):
     """One level: every subband so far split along each axis in turn.
@@ -154,3 +159,87 @@ def wavedec_levels_backward(x, inputs, cotangents, filters, modes, axes, needs_d
             g = parents
         carry = g[0]
     return (carry if needs_data else None), grads
+
+
+def _merge_level(leaves, filters, modes, axes):
+    """One inverse level: the 2**k subbands (key order, None where absent)
+    merged along the last axis first. Returns (the level's reconstruction;
+    the children each axis merges: [2 nodes, 4 nodes, ..., the leaves])."""
+    present = [v for v in leaves if v is not None]
+    if len({tuple(v.shape) for v in present}) > 1:
+        raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
+                         f"got {[tuple(v.shape) for v in present]}")
+    nodes, by_axis = list(leaves), [None] * len(axes)
+    for j in reversed(range(len(axes))):
+        by_axis[j] = nodes
+        nodes = [None if lo is None and hi is None else
+                 synthesis(lo, hi, filters[j], modes[j], axes[j])
+                 for lo, hi in zip(nodes[::2], nodes[1::2])]
+    return nodes[0], by_axis
+
+
+def _trimmed(a, details, axes, trimming):
+    """pywt's trim of the approximation entering a level (one sample longer
+    along a transformed axis than the level's details: cut)."""
+    present = [v for v in details if v is not None]
+    return trim_to(a, present[0].shape, axes) if trimming and present else a
+
+
+@planned("a", structures=("details", "filters"))
+def waverec_levels(a, details, filters, modes, axes, trim_first, keep):
+    """The inverse of wavedec_levels: details coarsest first, each a tuple of
+    the level's 2**k - 1 detail subbands in key order (None: zero); the
+    approximation entering a level is trimmed to its details' shape where it
+    is one sample longer (every level's, or all but the first's without
+    trim_first: pywt's waverecn). Returns (the reconstruction, and with
+    `keep` what waverec_levels_backward reads: per level its reconstruction
+    but the last's, and the intermediate nodes merged along each axis but
+    the last; else None)."""
+    kept = []
+    for level, d in enumerate(details):
+        leaves = [_trimmed(a, d, axes, level > 0 or trim_first), *d]
+        a, by_axis = _merge_level(leaves, filters, modes, axes)
+        kept.append((a, by_axis[:-1]))
+    if not keep:
+        return a, None
+    return a, [(root if i + 1 < len(kept) else None, nodes) for i, (root, nodes) in enumerate(kept)]
+
+
+@planned("a", "gy", structures=("details", "inputs", "filters"))
+def waverec_levels_backward(a, details, inputs, gy, filters, modes, axes, trim_first,
+                            needs_filters):
+    """The backward of waverec_levels(a, details, filters, modes, axes,
+    trim_first, keep=True) whose inputs it kept, against the cotangent gy of
+    the reconstruction: (the gradient with respect to a; the details', their
+    structure; for each axis j with needs_filters[j] the (2, F) gradient
+    with respect to filters[j], else None). Finest level first, per level
+    the first axis first: a synthesis adjoint and a filter gradient per merge."""
+    grads, detail_grads = [None] * len(axes), [None] * len(details)
+    g = gy
+    for level in reversed(range(len(details))):
+        entering = a if level == 0 else inputs[level - 1][0]
+        leaves = [_trimmed(entering, details[level], axes, level > 0 or trim_first),
+                  *details[level]]
+        children_by_axis = [*inputs[level][1], leaves]
+        gs = [g]
+        for j, children in enumerate(children_by_axis):
+            f, mode, axis = filters[j], modes[j], axes[j]
+            below = []
+            for gp, lo, hi in zip(gs, children[::2], children[1::2]):
+                if gp is None or (lo is None and hi is None):
+                    below += [None, None]
+                    continue
+                if needs_filters[j]:
+                    d = synthesis_filter_grad(lo, hi, gp, f.shape[-1], mode, axis, f.ndim == 3)
+                    if grads[j] is None:
+                        grads[j] = d
+                    else:
+                        grads[j] += d
+                glo, ghi = synthesis_adjoint(gp, f, mode, axis)
+                below += [glo if lo is not None else None, ghi if hi is not None else None]
+            gs = below
+        detail_grads[level] = tuple(gs[1:])
+        g = gs[0]
+        if g.shape != tuple(entering.shape):  # the trim's transpose: zeros appended
+            g = untrim(array_module(g), g, entering.shape, axes)
+    return g, detail_grads, grads

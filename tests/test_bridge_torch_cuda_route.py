@@ -256,3 +256,22 @@ def test_learned_operations_replay_with_each_calls_filters():
                 (signal.data_ptr(), a.data_ptr(), d.data_ptr())
         assert counts["views"] == 0
     assert y.shape == x.shape
+
+
+def test_learned_round_trip_makes_no_view_on_the_cuda_route():
+    """waverec2 of wavedec2 with a learned bank (both fused) and its backward:
+    the tensors go to the core as they are, and a replay launches as much as
+    the recording did."""
+    x = torch.zeros((2, 3, 40, 37), dtype=torch.float32, requires_grad=True)
+    bank = tuple(torch.tensor(f, dtype=torch.float32, requires_grad=True)
+                 for f in pywt.Wavelet("db2").filter_bank)
+    seen = []
+    with host_only_cuda(emulate=False) as counts:
+        for _ in range(2):
+            counts.update(launches=0, views=0)
+            y = bt.waverec2(bt.wavedec2(x, bank, "reflect", level=3), bank, "reflect")
+            grads = torch.autograd.grad(y, (x, *bank), torch.ones_like(y))
+            seen.append((counts["launches"], counts["views"]))
+    assert "LearnedWaverec" in type(y.grad_fn).__name__
+    assert seen[0] == seen[1] and seen[0][0] > 0 and seen[0][1] == 0
+    assert tuple(y.shape) == (2, 3, 40, 38) and [tuple(g.shape) for g in grads[1:]] == [(4,)] * 4

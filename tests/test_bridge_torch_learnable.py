@@ -198,6 +198,63 @@ def test_fused_route_equals_the_per_operation_route(name, mode, monkeypatch):
         assert float((a - b).abs().max()) <= 1e-13 * max(1.0, float(b.abs().max()))
 
 
+def _coefficients(fn, shape, mode, seed):
+    """pywt's coefficients of a random signal as tensors, one detail dropped
+    (None: zero) where the structure allows it."""
+    x = np.random.default_rng(seed).standard_normal(shape)
+    if fn == "waverecn":
+        c = pywt.wavedecn(x, "db2", mode, level=2, axes=(0, 2))
+        return [torch.from_numpy(c[0])] + [{k: torch.from_numpy(v) for k, v in d.items()}
+                                           for d in c[1:]]
+    c = getattr(pywt, "wavedec2" if fn == "waverec2" else "wavedec")(x, "db2", mode, level=3)
+    out = [torch.from_numpy(c[0])]
+    for i, d in enumerate(c[1:]):
+        if isinstance(d, tuple):
+            out.append(tuple(None if (i, j) == (1, 2) else torch.from_numpy(v)
+                             for j, v in enumerate(d)))
+        else:
+            # (a level without details does not trim: pywt's rule, so only where nothing is cut)
+            out.append(None if i == 0 else torch.from_numpy(d))
+    return out
+
+
+INVERSES = {
+    "waverec": (lambda c, w, m: bt.waverec(c, w, m), (2, 29)),
+    "waverec2": (lambda c, w, m: bt.waverec2(c, w, m), (2, 13, 11)),
+    "waverecn": (lambda c, w, m: bt.waverecn(c, w, m, axes=(0, 2)), (9, 2, 12)),
+    "idwt2": (lambda c, w, m: bt.idwt2((c[0], c[1]), w, m), (2, 12, 10)),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", INVERSES)
+def test_fused_inverse_equals_the_per_operation_route(name, mode, monkeypatch):
+    fn, shape = INVERSES[name]
+    c = _coefficients("waverec2" if name == "idwt2" else name, shape, mode, 3)
+    if name == "idwt2":  # one level: the approximation as long as the details
+        c = [c[-1][0] * 0.5, c[-1]]
+    bank = tensor_bank("db2")
+
+    def run():
+        cg = [t.clone().requires_grad_(True) for t in leaves(c) if t is not None]
+        it = iter(cg)
+        structure = [next(it)] + [
+            {k: next(it) for k in sorted(d)} if isinstance(d, dict) else
+            tuple(None if v is None else next(it) for v in d) if isinstance(d, tuple) else
+            (None if d is None else next(it)) for d in c[1:]]
+        y = fn(structure, bank, mode)
+        gy = torch.linspace(-1, 1, y.numel(), dtype=y.dtype).reshape(y.shape)
+        return y, torch.autograd.grad(y, (*cg, *bank[2:]), gy)
+    y, grads = run()
+    assert "LearnedWaverec" in type(y.grad_fn).__name__
+    _per_operation_route(monkeypatch)
+    ref_y, ref_grads = run()
+    assert "LearnedWaverec" not in type(ref_y.grad_fn).__name__
+    for a, b in zip((y.detach(), *grads), (ref_y.detach(), *ref_grads)):
+        assert a.shape == b.shape
+        assert float((a - b).abs().max()) <= 1e-13 * max(1.0, float(b.abs().max()))
+
+
 def test_fused_route_data_only_filters_only_and_no_grad(monkeypatch):
     x = randn(2, 12, 10, seed=8)
     fixed = tensor_bank("db3", requires_grad=False)

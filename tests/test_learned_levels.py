@@ -120,3 +120,79 @@ def test_a_call_is_one_plan_replayed_with_each_calls_filters():
         for c, r in zip(_flat(coeffs), ref):
             np.testing.assert_allclose(c, r, rtol=0, atol=1e-13 * float(np.abs(x).max()))
     assert _program.cache_info()["plans"] == 2
+
+
+# --- the inverse: waverec_levels and its backward ---------------------------------------
+
+def _rec_loss(a, details, filters, modes, axes, trim_first, gy):
+    y, _ = _learned.waverec_levels(a, details, filters, modes, axes, trim_first, False)
+    return float((y * gy).sum())
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", CASES)
+def test_inverse_is_pywts_and_its_gradients_are_exact(case, mode):
+    shape, axes, names, level = CASES[case]
+    x = random(shape, seed=len(shape) + 2 * level)
+    wavelet = [pywt.Wavelet(n) for n in names]
+    ref_coeffs = pywt.wavedecn(x, wavelet, mode, level=level, axes=axes)
+    keys = _keys(len(axes))
+    rng = np.random.default_rng(6)
+    # a detail missing (None: zero) where pywt takes zeros
+    a = ref_coeffs[0]
+    details = [tuple(None if (i, key) == (0, keys[-1]) else d[key] for key in keys)
+               for i, d in enumerate(ref_coeffs[1:])]
+    pywt_coeffs = [a] + [{key: (np.zeros_like(d[key]) if v is None else v)
+                          for key, v in zip(keys, ours)}
+                         for d, ours in zip(ref_coeffs[1:], details)]
+    ref = pywt.waverecn(pywt_coeffs, wavelet, mode, axes=axes)
+    filters = [np.array(w.filter_bank[2:]) for w in wavelet]
+    modes = [as_mode(mode)] * len(axes)
+    y, inputs = _learned.waverec_levels(a, details, filters, modes, axes, True, True)
+    scale = float(np.abs(ref).max())
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-13 * scale)
+
+    gy = rng.standard_normal(y.shape)
+    ga, gd, grads = _learned.waverec_levels_backward(a, details, inputs, gy, filters, modes,
+                                                     axes, True, [True] * len(axes))
+    # the coefficients: <gradient, e> = loss(e) (linear in the coefficients)
+    ea = rng.standard_normal(a.shape)
+    ed = [tuple(None if v is None else rng.standard_normal(v.shape) for v in d) for d in details]
+    lhs = float((ga * ea).sum()) + sum(float((g * e).sum()) for gl, el in zip(gd, ed)
+                                       for g, e in zip(gl, el) if e is not None)
+    assert all(g is None for gl, el in zip(gd, ed) for g, e in zip(gl, el) if e is None)
+    rhs = _rec_loss(ea, ed, filters, modes, axes, True, gy)
+    assert abs(lhs - rhs) <= 1e-12 * max(1.0, abs(rhs), float(np.abs(gy).sum()))
+    h = 1e-6
+    for j, f in enumerate(filters):
+        numeric = np.empty_like(f)
+        for idx in np.ndindex(f.shape):
+            plus, minus = [g.copy() for g in filters], [g.copy() for g in filters]
+            plus[j][idx] += h
+            minus[j][idx] -= h
+            numeric[idx] = (_rec_loss(a, details, plus, modes, axes, True, gy)
+                            - _rec_loss(a, details, minus, modes, axes, True, gy)) / (2 * h)
+        np.testing.assert_allclose(grads[j], numeric, rtol=0,
+                                   atol=1e-6 * max(1.0, float(np.abs(numeric).max())))
+
+
+def test_inverse_trims_as_pywt_and_refuses_what_does_not_fit():
+    """An approximation one sample longer is cut (every level, or all but the
+    first without trim_first: pywt's waverecn); its gradient gets the zero
+    back; anything else is a ValueError naming the mismatch."""
+    x = random((2, 23), seed=4)
+    c = pywt.wavedec(x, "db2", "symmetric", level=2)
+    filters, modes = [np.array(pywt.Wavelet("db2").filter_bank[2:])], [as_mode("symmetric")]
+    longer = np.concatenate([c[0], np.ones((2, 1))], axis=1)
+    y, inputs = _learned.waverec_levels(longer, [(c[1],), (c[2],)], filters, modes, (1,), True,
+                                        True)
+    np.testing.assert_allclose(y, pywt.waverec(c, "db2", "symmetric"), rtol=0, atol=1e-12)
+    ga, _, _ = _learned.waverec_levels_backward(longer, [(c[1],), (c[2],)], inputs,
+                                                np.ones(y.shape), filters, modes, (1,), True,
+                                                [False])
+    assert ga.shape == longer.shape and np.all(ga[:, -1] == 0)
+    with pytest.raises(ValueError, match="shape mismatch"):
+        _learned.waverec_levels(longer, [(c[1],), (c[2],)], filters, modes, (1,), False, False)
+    with pytest.raises(ValueError, match="shape mismatch"):
+        _learned.waverec_levels(c[0][:, :-2], [(c[1],), (c[2],)], filters, modes, (1,), True,
+                                False)
