@@ -2,7 +2,7 @@
 learnable wavelets on the CPU, in one process (not a test).
 
     python benchmarks/bench_learnable.py [--rounds N] [--quick] [--threads N]
-                                         [--workloads W1 S1 ...]
+                                         [--workloads W1 S1 ...] [--routes]
 
 Both sides take the same ``ptwt.wavelets_learnable.ProductFilter`` (four
 filter parameters, initialized from a pywt wavelet) as their wavelet; the
@@ -15,11 +15,19 @@ random cotangents on every output). Workloads (float32):
     R3  waverec2(wavedec2) on W3                        filter-learning loss uses)
     S1  swt       (32, 16384)         db4  level 4   (the stationary transform,
     T1  iswt(swt) on S1                                 trim_approx: ptwt's layout)
+    L1  wavedec   (4, 64)             db2  level 3   (small calls, where the
+    L2  wavedec2  (2, 1, 32, 32)      db2  level 2    host's time per call is
+    L2R waverec2(wavedec2) on L2                        what counts; 50 calls a sample)
 
 in mode 'zero' (ptwt's waverec undoes zero padding; both sides compute
 pywt's coefficients there, checked before timing) and, for the
 decompositions, 'symmetric' (the stationary transform: periodic). Times are medians of interleaved rounds; "x
-ours" is ptwt's time over ours (above 1: we are faster).
+ours" is ptwt's time over ours (above 1: we are faster). --routes also times
+ours on the per-operation route (each level's analyses and syntheses as
+autograd nodes of their own: what torch.compile and torch.func run) against
+the fused one eager calls take (bridges/_torch_ops.py: _LearnedWavedec,
+_LearnedWaverec), in the same rounds: "fused x" is the per-operation time
+over the fused one.
 """
 from __future__ import annotations
 
@@ -46,6 +54,9 @@ WORKLOADS = {
                stationary=True),
     "T1": dict(shape=(32, 16384), wavelet="db4", level=4, dims=1, inverse=True,
                stationary=True),
+    "L1": dict(shape=(4, 64), wavelet="db2", level=3, dims=1, inverse=False, repeat=50),
+    "L2": dict(shape=(2, 1, 32, 32), wavelet="db2", level=2, dims=2, inverse=False, repeat=50),
+    "L2R": dict(shape=(2, 1, 32, 32), wavelet="db2", level=2, dims=2, inverse=True, repeat=50),
 }
 
 
@@ -81,16 +92,32 @@ def fwd_bwd(run, x, bank, cots):
     return torch.autograd.grad(outs, [x, *bank.parameters()], cots, allow_unused=True)
 
 
-def median_interleaved(calls: dict, rounds: int) -> dict:
+def median_interleaved(calls: dict, rounds: int, repeat: int = 1) -> dict:
+    """Seconds per call: medians over rounds of `repeat` calls each."""
     for fn in calls.values():
         fn()  # warm-up
     samples = {k: [] for k in calls}
     for _ in range(rounds):
         for k, fn in calls.items():
             t0 = time.perf_counter()
-            fn()
-            samples[k].append(time.perf_counter() - t0)
+            for _ in range(repeat):
+                fn()
+            samples[k].append((time.perf_counter() - t0) / repeat)
     return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def per_operation_route(fn):
+    """fn run with the bridge's learned transforms on the per-operation route."""
+    from bridges import _torch_ops
+
+    def run():
+        fused = _torch_ops.fused_route
+        _torch_ops.fused_route = lambda ts: False
+        try:
+            return fn()
+        finally:
+            _torch_ops.fused_route = fused
+    return run
 
 
 def main() -> None:
@@ -99,6 +126,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5 rounds")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--routes", action="store_true",
+                        help="also time ours on the per-operation route")
     args = parser.parse_args()
     rounds = 5 if args.quick else args.rounds
     if args.threads:  # before cuwavelet's thread pool starts
@@ -112,7 +141,8 @@ def main() -> None:
     from importlib.metadata import version
     print(f"torch {torch.__version__}, ptwt {version('ptwt')}, threads {torch.get_num_threads()}, "
           f"CPU, float32, medians of {rounds} interleaved rounds")
-    print(f"{'workload':50s} {'mode':10s} {'ours ms':>9s} {'ptwt ms':>9s} {'x ours':>7s}")
+    print(f"{'workload':50s} {'mode':10s} {'ours ms':>9s} {'ptwt ms':>9s} {'x ours':>7s}"
+          + (f" {'per-op ms':>10s} {'fused x':>8s}" if args.routes else ""))
     gen = torch.Generator().manual_seed(0)
     for name in args.workloads:
         w = WORKLOADS[name]
@@ -130,15 +160,20 @@ def main() -> None:
                 err = float((a - b).abs().max()) / max(1.0, float(b.abs().max()))
                 assert err < 1e-4, (name, mode, err)
             cots = [torch.randn(t.shape, generator=gen) for t in out_ours]
-            times = median_interleaved({"ours": lambda: fwd_bwd(ours, x, bank, cots),
-                                        "ptwt": lambda: fwd_bwd(peer, x, bank, cots)}, rounds)
+            calls = {"ours": lambda: fwd_bwd(ours, x, bank, cots),
+                     "ptwt": lambda: fwd_bwd(peer, x, bank, cots)}
+            if args.routes:
+                calls["per-op"] = per_operation_route(calls["ours"])
+            times = median_interleaved(calls, rounds, w.get("repeat", 1))
             suffix = "2" if w["dims"] == 2 else ""
             kind = f"waverec{suffix}(wavedec{suffix})" if w["inverse"] else f"wavedec{suffix}"
             if w.get("stationary"):
                 kind = "iswt(swt)" if w["inverse"] else "swt"
             desc = f"{name} {kind} {w['shape']} {w['wavelet']} L{w['level']}"
-            print(f"{desc:50s} {mode:10s} {times['ours'] * 1e3:9.2f} {times['ptwt'] * 1e3:9.2f} "
-                  f"{times['ptwt'] / times['ours']:6.2f}x")
+            print(f"{desc:50s} {mode:10s} {times['ours'] * 1e3:9.3f} {times['ptwt'] * 1e3:9.3f} "
+                  f"{times['ptwt'] / times['ours']:6.2f}x" + (
+                      f" {times['per-op'] * 1e3:10.3f} {times['per-op'] / times['ours']:7.2f}x"
+                      if args.routes else ""))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ timed on both routes of the bridge in the same process, interleaved:
     direct   the core's plan looked up from the tensors' layouts and run on
              their memory (Planned.run_foreign: no view per tensor)
 
-Figures are medians (microseconds per call) of interleaved rounds, with the
+Learned workloads add the direct route with one autograd node per level
+operation ('per-op', what torch.compile and torch.func run), against the
+fused one eager calls take. Figures are medians (microseconds per call) of interleaved rounds, with the
 number of launches, torch.empty calls and CuPy views per call. L3 is W3 with
 a learned bank (the gradient reaches dec_lo and dec_hi too), L3R its round
 trip (waverec2 of wavedec2, all four filters learned): eager calls run as one
@@ -114,14 +116,20 @@ def _calls(workload: dict, mode: str) -> tuple:
 
 def measure(workload: dict, mode: str, repeats: int) -> dict:
     forward, fwd_bwd = _calls(workload, mode)
-    direct = ops._Scope.call
+    direct, fused = ops._Scope.call, ops.fused_route
     routes = {"views": ops._Scope.call_on_views, "direct": direct}
+    if workload.get("learned"):  # the direct route, one autograd node per level operation
+        routes["per-op"] = direct
     samples = {(r, p): [] for r in routes for p in ("fwd", "fwd+bwd")}
     counts = {}
+
+    def take(route):
+        ops._Scope.call = routes[route]
+        ops.fused_route = (lambda ts: False) if route == "per-op" else fused
     try:
         for part, call in (("fwd", forward), ("fwd+bwd", fwd_bwd)):
-            for route, method in routes.items():  # warm up (plans recorded), count one call
-                ops._Scope.call = method
+            for route in routes:  # warm up (plans recorded), count one call
+                take(route)
                 try:
                     call()
                 except CUDARuntimeError:  # CuPy arithmetic on views (a sum of cotangents)
@@ -133,16 +141,16 @@ def measure(workload: dict, mode: str, repeats: int) -> dict:
                 call()
                 counts[(route, part)] = dict(COUNTS)
             for _ in range(repeats):
-                for route, method in routes.items():
+                for route in routes:
                     if (route, part) not in samples:
                         continue
-                    ops._Scope.call = method
+                    take(route)
                     n, start = 20, time.perf_counter()
                     for _ in range(n):
                         call()
                     samples[(route, part)].append((time.perf_counter() - start) / n * 1e6)
     finally:
-        ops._Scope.call = direct
+        ops._Scope.call, ops.fused_route = direct, fused
     return {k: (statistics.median(samples[k]), counts[k]) if k in samples else (None, None)
             for k in counts.keys() | {(r, p) for r in routes for p in ("fwd", "fwd+bwd")}}
 
@@ -211,6 +219,11 @@ def main(argv=None):
                     print(f"{name + ' ' + mode:18s} {part:8s} {tv:9.1f} {td:9.1f} {td / tv:6.2f}   "
                           f"{cv['launches']}, {cv['empty']}, {cv['views']} -> "
                           f"{cd['launches']}, {cd['empty']}, {cd['views']}")
+                for part in ("fwd", "fwd+bwd") if ("per-op", "fwd") in m else ():
+                    (tp, cp), (td, cd) = m[("per-op", part)], m[("direct", part)]
+                    print(f"{'  per-op route':18s} {part:8s} {'':9s} {tp:9.1f} {td / tp:6.2f}   "
+                          f"fused over per-op; per call: {cp['launches']}, {cp['empty']}, "
+                          f"{cp['views']} -> {cd['launches']}, {cd['empty']}, {cd['views']}")
 
 
 if __name__ == "__main__":

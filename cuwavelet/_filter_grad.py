@@ -23,6 +23,9 @@ the gradient with respect to a real filter), on the data's device.
 
 ``items=True`` keeps the leading dimension of every operand apart (torch.vmap
 maps over it): the result has shape (B, 2, F), one reduction per index.
+``into``, an array of the result's shape and dtype (C-contiguous), gets the
+gradient added to what it holds and is returned: a filter that serves
+several operations sums their gradients without an addition of its own.
 
 NumPy arrays run on the host build (lines shared out to the thread pool),
 CuPy arrays on the GPU (one block reduction per filter tap and chunk of the
@@ -68,7 +71,7 @@ _SCHEDULES = {"reversed": 0, "shuffled": 1, "forward": 2}
 
 
 def analysis_filter_grad(x, ga, gd, filter_len: int, mode, axis: int, *, items: bool = False,
-                         emulation: Emulation | None = None):
+                         into=None, emulation: Emulation | None = None):
     """Gradient with respect to (lo, hi) of <ga, cA> + <gd, cD> where (cA, cD)
     = analysis(x) along `axis` with filters of `filter_len` taps in `mode` (a
     name or cuwavelet's mode number):
@@ -80,11 +83,11 @@ def analysis_filter_grad(x, ga, gd, filter_len: int, mode, axis: int, *, items: 
     n = coeff_len(N, filter_len, mode)
     _check_operands(x, ref, axis, n, "analysis", f"{N} samples give {n} coefficients")
     op = STATIONARY_SPLIT if mode < 0 else ANALYSIS
-    return _reduce(op, mode, x, ga, gd, axis, N, filter_len, items, emulation)
+    return _reduce(op, mode, x, ga, gd, axis, N, filter_len, items, into, emulation)
 
 
 def synthesis_filter_grad(ca, cd, gy, filter_len: int, mode, axis: int, *, items: bool = False,
-                          emulation: Emulation | None = None):
+                          into=None, emulation: Emulation | None = None):
     """Gradient with respect to (rec_lo, rec_hi) of <gy, synthesis(ca, cd)>
     along `axis` with filters of `filter_len` taps in `mode`: shape (2, F), or
     (B, 2, F) with items. ca or cd may be None (zero)."""
@@ -97,7 +100,7 @@ def synthesis_filter_grad(ca, cd, gy, filter_len: int, mode, axis: int, *, items
         raise ValueError(f"coefficient shape mismatch: {n} coefficients reconstruct {L} samples "
                          f"along axis {axis}, but the cotangent has {gy.shape[axis]}")
     op = STATIONARY_MERGE if mode < 0 else SYNTHESIS
-    return _reduce(op, mode, gy, ca, cd, axis, L, filter_len, items, emulation)
+    return _reduce(op, mode, gy, ca, cd, axis, L, filter_len, items, into, emulation)
 
 
 def _check_filter_len(F) -> int:
@@ -141,7 +144,7 @@ def _check_operands(long, coeffs, axis, n, what, rule):
                          f"axis {axis} ({rule})")
 
 
-def _reduce(op, mode, sig, lo, hi, axis, signal_len, F, items, emulation):
+def _reduce(op, mode, sig, lo, hi, axis, signal_len, F, items, into, emulation):
     step = _wavelets.dilation(mode)
     if step:  # a stationary level: the kernels' periodic reduction at its dilation
         mode = _wavelets.PERIODIZATION
@@ -155,14 +158,18 @@ def _reduce(op, mode, sig, lo, hi, axis, signal_len, F, items, emulation):
         count = sig.shape[0]
         item_strides = [0 if a is None else element_strides(a, scalar.itemsize)[0]
                         for a in (sig, lo, hi)]
-        sig, lo, hi = (None if a is None else a[0] for a in (sig, lo, hi))
         axis -= 1
     else:
         count, item_strides = 1, [0, 0, 0]
     out_shape = ((count,) if items else ()) + (2, F)
+    if into is not None:
+        _check_into(into, out_shape, scalar, xp)
     coeffs = lo if lo is not None else hi
     if count == 0 or coeffs.size == 0:
-        return zeros(xp, out_shape, scalar)
+        return into if into is not None else zeros(xp, out_shape, scalar)
+    if items:  # (item 0's layout; the others lie item_strides on)
+        sig, lo, hi = (None if a is None else a[0] for a in (sig, lo, hi))
+        coeffs = lo if lo is not None else hi
     strides = {role: element_strides(a, scalar.itemsize)
                for role, a in (("signal", sig), ("lo", lo), ("hi", hi))}
     shape = coeffs.shape
@@ -170,17 +177,27 @@ def _reduce(op, mode, sig, lo, hi, axis, signal_len, F, items, emulation):
         shape, strides = add_complex_dimension(shape, strides)
     geometry = build_geometry(shape, axis, signal_len, coeffs.shape[axis], "lo"
                               if lo is not None else "hi", strides)
-    out = empty(xp, out_shape, scalar)
+    out = into if into is not None else empty(xp, out_shape, scalar)
     args = (op, mode, scalar == np.float64, geometry, count, item_strides, step, sig, lo, hi, F,
-            out)
+            out, into is not None)
     if is_cupy(out):
         _launch_cuda(*args)
     elif emulation is not None:
         _launch_emulated(*args, emulation)
     else:  # (through _program.launch: a plan replays it on each call's arrays)
         _program.launch("filter-grad", _host().reduce, op, mode, scalar == np.float64,
-                        geometry.tobytes(), count, *item_strides, step, sig, lo, hi, F, out)
+                        geometry.tobytes(), count, *item_strides, step, sig, lo, hi, F, out,
+                        into is not None)
     return out
+
+
+def _check_into(into, shape, dtype, xp):
+    if tuple(into.shape) != shape or np.dtype(into.dtype) != dtype or array_module(into) is not xp:
+        raise ValueError(f"a filter gradient accumulates into a {shape} {dtype} array of the "
+                         f"data's library; got {tuple(into.shape)} {into.dtype}")
+    c_order = [dtype.itemsize * int(np.prod(shape[i + 1:])) for i in range(len(shape))]
+    if any(n > 1 and s != c for n, s, c in zip(shape, into.strides, c_order)):
+        raise ValueError("a filter gradient accumulates into a C-contiguous array only")
 
 
 def _host():
@@ -193,10 +210,11 @@ def _ptr(a) -> int:
 
 
 def _launch_emulated(op, mode, is_double, geometry, count, item_strides, step, sig, lo, hi, F,
-                     out, emulation):
+                     out, accumulate, emulation):
     partial = np.empty((count, emulation.chunks, 2, F), dtype=out.dtype)
     _host().reduce_emulated(op, mode, is_double, geometry.tobytes(), count, *item_strides, step,
-                            _ptr(sig), _ptr(lo), _ptr(hi), F, _ptr(out), emulation.chunks,
+                            _ptr(sig), _ptr(lo), _ptr(hi), F, _ptr(out), accumulate,
+                            emulation.chunks,
                             emulation.threads, _ptr(partial), _SCHEDULES[emulation.schedule])
 
 
@@ -229,7 +247,8 @@ def _chunks(total: int, count: int, F: int) -> int:
     return max(1, min(wanted, 4096 // max(1, count * F)))
 
 
-def _launch_cuda(op, mode, is_double, geometry, count, item_strides, step, sig, lo, hi, F, out):
+def _launch_cuda(op, mode, is_double, geometry, count, item_strides, step, sig, lo, hi, F, out,
+                 accumulate):
     import cupy
     dtype = out.dtype
     chunks = _chunks(int(geometry["total"]), count, F)
@@ -252,5 +271,6 @@ def _launch_cuda(op, mode, is_double, geometry, count, item_strides, step, sig, 
 
     def sum_partials(partial, out):
         sum_kernel((max(1, min(-(-total // BLOCK), 1024)),), (BLOCK,),
-                   (partial, np.int64(chunks), np.int32(F), np.int64(total), out))
+                   (partial, np.int64(chunks), np.int32(F), np.int64(total), out,
+                    np.int32(accumulate)))
     _program.launch("filter-grad-sum", sum_partials, partial, out)

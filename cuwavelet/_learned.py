@@ -71,14 +71,16 @@ def synthesis_adjoint(y, filters, mode, axis):
 # (2, F), or (items, 2, F) with items, one per index of the operands' first
 # dimension.
 
-@planned("x", "ga", "gd")
-def analysis_filter_grad(x, ga, gd, filter_len, mode, axis, items):
-    return _filter_grad.analysis_filter_grad(x, ga, gd, filter_len, mode, axis, items=items)
+@planned("x", "ga", "gd", "into")
+def analysis_filter_grad(x, ga, gd, filter_len, mode, axis, items, into=None):
+    return _filter_grad.analysis_filter_grad(x, ga, gd, filter_len, mode, axis, items=items,
+                                             into=into)
 
 
-@planned("ca", "cd", "gy")
-def synthesis_filter_grad(ca, cd, gy, filter_len, mode, axis, items):
-    return _filter_grad.synthesis_filter_grad(ca, cd, gy, filter_len, mode, axis, items=items)
+@planned("ca", "cd", "gy", "into")
+def synthesis_filter_grad(ca, cd, gy, filter_len, mode, axis, items, into=None):
+    return _filter_grad.synthesis_filter_grad(ca, cd, gy, filter_len, mode, axis, items=items,
+                                              into=into)
 
 
 # --- whole transforms with learned banks, and their backward, each one plan --------------
@@ -147,12 +149,9 @@ def wavedec_levels_backward(x, inputs, cotangents, filters, modes, axes, needs_d
                 if ga is None and gd is None:
                     parents.append(None)
                     continue
-                if needs_filters[j]:
-                    d = analysis_filter_grad(node, ga, gd, f.shape[-1], mode, axis, f.ndim == 3)
-                    if grads[j] is None:
-                        grads[j] = d
-                    else:
-                        grads[j] += d
+                if needs_filters[j]:  # (summed in the reduction's last step)
+                    grads[j] = analysis_filter_grad(node, ga, gd, f.shape[-1], mode, axis,
+                                                    f.ndim == 3, grads[j])
                 needed = j > 0 or l > 0 or needs_data
                 parents.append(analysis_adjoint(ga, gd, f, mode, axis, node.shape[axis])
                                if needed else None)
@@ -230,11 +229,8 @@ def waverec_levels_backward(a, details, inputs, gy, filters, modes, axes, trim_f
                     below += [None, None]
                     continue
                 if needs_filters[j]:
-                    d = synthesis_filter_grad(lo, hi, gp, f.shape[-1], mode, axis, f.ndim == 3)
-                    if grads[j] is None:
-                        grads[j] = d
-                    else:
-                        grads[j] += d
+                    grads[j] = synthesis_filter_grad(lo, hi, gp, f.shape[-1], mode, axis,
+                                                     f.ndim == 3, grads[j])
                 glo, ghi = synthesis_adjoint(gp, f, mode, axis)
                 below += [glo if lo is not None else None, ghi if hi is not None else None]
             gs = below

@@ -71,19 +71,20 @@ def test_forward_and_backward_on_the_cuda_route(fn, shape, wavelet, level, mode,
                                atol=tol * g_scale)
 
 
-@pytest.mark.parametrize("fn,shape,level,k", [("wavedec2", (2, 3, 40, 36), 3, 2),
-                                              ("wavedec", (3, 300), 4, 1)])
-def test_learned_decomposition_runs_as_two_plans_on_the_cuda_route(fn, shape, level, k):
+@pytest.mark.parametrize("fn,shape,level", [("wavedec2", (2, 3, 40, 36), 3),
+                                            ("wavedec", (3, 300), 4)])
+def test_learned_decomposition_runs_as_two_plans_on_the_cuda_route(fn, shape, level):
     """A learned bank's decomposition on the fused route: forward and
     backward one plan each, on the tensors themselves (no CuPy view), one
     launch per analysis forward and, backward, per split an adjoint and a
-    filter gradient (reduction and sum) and an add into each axis's
-    gradient. (host_only_cuda emulates the fused kernels only: the values of
+    filter gradient (reduction and sum, the sum added into the axis's
+    gradient: no launch of its own). (host_only_cuda emulates the fused kernels only: the values of
     this route are checked on the CPU, tests/test_bridge_torch_learnable.py;
     its kernels are the per-operation route's.)"""
     x = torch.zeros(shape, dtype=torch.float32, requires_grad=True)
     bank = tuple(torch.tensor(f, dtype=torch.float32, requires_grad=True)
                  for f in pywt.Wavelet("db3").filter_bank)
+    k = 2 if fn == "wavedec2" else 1  # (axes)
     splits = level * (2 ** k - 1)  # (each level splits 1 + 2 + ... + 2**(k-1) nodes)
     with host_only_cuda(emulate=False) as counts:
         for _ in range(2):  # recorded, then replayed
@@ -92,7 +93,7 @@ def test_learned_decomposition_runs_as_two_plans_on_the_cuda_route(fn, shape, le
             forward = counts["launches"]
             grads = torch.autograd.grad(out, (x, *bank[:2]), [torch.ones_like(o) for o in out])
             assert forward == splits and counts["views"] == 0
-            assert counts["launches"] - forward == 3 * splits + (splits - k)
+            assert counts["launches"] - forward == 3 * splits
     assert "LearnedWavedec" in type(out[0].grad_fn).__name__
     assert len({o.untyped_storage().data_ptr() for o in out}) == len(out)
     assert [tuple(g.shape) for g in grads] == [shape, (6,), (6,)]

@@ -203,3 +203,42 @@ def test_cuda_block_reduction_matches_host(mode):
     host = fg.synthesis_filter_grad(ga, gd, gy, F, mode, -1)
     gpu = fg.synthesis_filter_grad(*(cupy.asarray(a) for a in (ga, gd, gy)), F, mode, -1)
     assert_on_scale(cupy.asnumpy(gpu), host)
+
+
+@pytest.mark.parametrize("route", ["host", "emulated"])
+@pytest.mark.parametrize("items", [False, True])
+def test_into_accumulates_the_gradient(route, items):
+    """`into` gets the gradient added to what it holds (the bridges sum a
+    filter's gradients over the operations it serves so), on the host and in
+    the GPU kernels' bodies."""
+    F, mode = 4, "symmetric"
+    x = random((3, 17), seed=30)
+    n = pywt.dwt_coeff_len(17, F, mode)
+    ga, gd = random((3, n), seed=31), random((3, n), seed=32)
+    emulation = fg.Emulation(chunks=2, threads=8) if route == "emulated" else None
+    fresh = fg.analysis_filter_grad(x, ga, gd, F, mode, 1, items=items, emulation=emulation)
+    held = random(fresh.shape, seed=33)
+    into = held.copy()
+    got = fg.analysis_filter_grad(x, ga, gd, F, mode, 1, items=items, into=into,
+                                  emulation=emulation)
+    assert got is into
+    assert_on_scale(got, held + fresh)
+    y = random((3, rec_length(n, F, mode)), seed=34)
+    fresh = fg.synthesis_filter_grad(ga, gd, y, F, mode, 1, items=items, emulation=emulation)
+    into = held.copy()
+    fg.synthesis_filter_grad(ga, gd, y, F, mode, 1, items=items, into=into, emulation=emulation)
+    assert_on_scale(into, held + fresh)
+    empty = held.copy()  # nothing to add: left as it was
+    fg.analysis_filter_grad(x[:0], ga[:0], None, F, mode, 1, items=items,
+                            into=empty[:0] if items else empty)
+    np.testing.assert_array_equal(empty, held)
+
+
+@pytest.mark.parametrize("into,match", [
+    (np.zeros((2, 5)), "accumulates into a \\(2, 4\\)"),
+    (np.zeros((2, 4), np.float32), "accumulates into"),
+    (np.zeros((4, 2)).T, "C-contiguous"),
+])
+def test_bad_into_is_named(into, match):
+    with pytest.raises(ValueError, match=match):
+        fg.analysis_filter_grad(np.ones(8), np.ones(5), None, 4, "zero", 0, into=into)

@@ -224,16 +224,18 @@ CUWAVELET_BLOCK void filter_grad_block(const Block& b, const Geometry& g,
 }
 
 // Output entry e of out[items][2][F] (lo taps, then hi taps): the sum of its
-// chunks' partials (partial[items][chunks][2][F]), in chunk order.
+// chunks' partials (partial[items][chunks][2][F]), in chunk order, written, or
+// with `accumulate` added to what out holds (a gradient summed over the
+// several operations a learned filter serves, without a launch per sum).
 template <typename T>
 CUWAVELET_HD void filter_grad_sum_at(const T* partial, index_t chunks, int F, index_t e,
-                                     T* out) {
+                                     T* out, bool accumulate) {
   const index_t per_item = 2 * (index_t)F;
   const index_t item = e / per_item;
   const T* p = partial + item * chunks * per_item + e % per_item;
   T acc = T(0);
   for (index_t c = 0; c < chunks; ++c) acc += p[c * per_item];
-  out[e] = acc;
+  out[e] = accumulate ? out[e] + acc : acc;
 }
 
 }  // namespace cuwavelet

@@ -16,8 +16,8 @@ filter_grad_kernel(const cuwavelet::Geometry g, const cuwavelet::FilterGradItems
 
 template <typename T>
 __global__ void filter_grad_sum_kernel(const T* partial, long long chunks, int F,
-                                       long long count, T* out) {
+                                       long long count, T* out, int accumulate) {
   const long long step = (long long)blockDim.x * gridDim.x;
   for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step)
-    cuwavelet::filter_grad_sum_at<T>(partial, chunks, F, e, out);
+    cuwavelet::filter_grad_sum_at<T>(partial, chunks, F, e, out, accumulate != 0);
 }

@@ -185,7 +185,8 @@ void stationary_filter_grad_lanes(const Geometry& g, index_t step, int F, const 
 }
 
 template <int OP, int M, typename T>
-void reduce_host(const Geometry& g, const FilterGradItems& it, int F, const Typed<T>& p) {
+void reduce_host(const Geometry& g, const FilterGradItems& it, int F, const Typed<T>& p,
+                 bool accumulate) {
   const index_t n = g.shape[g.axis];
   const index_t last_dim = g.ndim - 1;
   // Lines are walked one by one along a fastest axis, else in blocks of
@@ -236,20 +237,21 @@ void reduce_host(const Geometry& g, const FilterGradItems& it, int F, const Type
     }
   };
   pool.run(it.items * chunks, run);
-  for (index_t e = 0; e < it.items * per_item; ++e) filter_grad_sum_at<T>(partial.data(), chunks,
-                                                                        F, e, p.out);
+  for (index_t e = 0; e < it.items * per_item; ++e)
+    filter_grad_sum_at<T>(partial.data(), chunks, F, e, p.out, accumulate);
 }
 
 template <int OP, int M, typename T>
 void reduce_emulated(const Geometry& g, const FilterGradItems& it, int F, const Typed<T>& p,
-                     index_t chunks, int threads, T* partial, const EmulatorOptions& opt) {
+                     index_t chunks, int threads, T* partial, bool accumulate,
+                     const EmulatorOptions& opt) {
   Emulator::launch(it.items * chunks * F, threads, 2 * threads * sizeof(T),
                    [&](const HostBlock& b) {
                      filter_grad_block<OP, M, T>(b, g, it, chunks, F, p.sig, p.lo, p.hi,
                                                  partial);
                    }, opt);
   for (index_t e = 0; e < it.items * 2 * (index_t)F; ++e)
-    filter_grad_sum_at<T>(partial, chunks, F, e, p.out);
+    filter_grad_sum_at<T>(partial, chunks, F, e, p.out, accumulate);
 }
 
 Geometry geometry_of(const pybind11::bytes& raw_bytes) {
@@ -297,10 +299,11 @@ void dispatch(int op, int mode, bool is_double, long long step, Fn&& f) {
 // Pointers arrive as integers (0 for an absent coefficient operand), the
 // geometry as the bytes of the NumPy record (cuwavelet/_geometry.py); out is
 // items x 2 x F (lo taps, hi taps) contiguous values of the data's real dtype;
-// step: the stationary operations' dilation (0 for the others).
+// step: the stationary operations' dilation (0 for the others); accumulate:
+// add the sums to what out holds instead of writing them.
 void reduce(int op, int mode, bool is_double, pybind11::bytes geometry, long long items,
             long long s_sig, long long s_lo, long long s_hi, long long step, std::uintptr_t sig,
-            std::uintptr_t lo, std::uintptr_t hi, int F, std::uintptr_t out) {
+            std::uintptr_t lo, std::uintptr_t hi, int F, std::uintptr_t out, bool accumulate) {
   const Geometry g = geometry_of(geometry);
   const FilterGradItems it = items_of(items, s_sig, s_lo, s_hi, step);
   const Operands ptrs{sig, lo, hi, out};
@@ -308,7 +311,7 @@ void reduce(int op, int mode, bool is_double, pybind11::bytes geometry, long lon
     typedef decltype(zero) T;
     const Typed<T> p(ptrs);
     pybind11::gil_scoped_release release;
-    reduce_host<decltype(o)::value, decltype(m)::value, T>(g, it, F, p);
+    reduce_host<decltype(o)::value, decltype(m)::value, T>(g, it, F, p, accumulate);
   });
 }
 
@@ -317,8 +320,9 @@ void reduce(int op, int mode, bool is_double, pybind11::bytes geometry, long lon
 void reduce_emulated_launch(int op, int mode, bool is_double, pybind11::bytes geometry,
                             long long items, long long s_sig, long long s_lo, long long s_hi,
                             long long step, std::uintptr_t sig, std::uintptr_t lo,
-                            std::uintptr_t hi, int F, std::uintptr_t out, long long chunks,
-                            int threads, std::uintptr_t partial, int schedule) {
+                            std::uintptr_t hi, int F, std::uintptr_t out, bool accumulate,
+                            long long chunks, int threads, std::uintptr_t partial,
+                            int schedule) {
   const Geometry g = geometry_of(geometry);
   const FilterGradItems it = items_of(items, s_sig, s_lo, s_hi, step);
   if (chunks < 1 || threads < 1 || (threads & (threads - 1)))
@@ -331,7 +335,7 @@ void reduce_emulated_launch(int op, int mode, bool is_double, pybind11::bytes ge
     const Typed<T> p(ptrs);
     pybind11::gil_scoped_release release;
     reduce_emulated<decltype(o)::value, decltype(m)::value, T>(
-        g, it, F, p, chunks, threads, reinterpret_cast<T*>(partial), opt);
+        g, it, F, p, chunks, threads, reinterpret_cast<T*>(partial), accumulate, opt);
   });
 }
 
