@@ -828,12 +828,13 @@ class _LearnedBank:
                              f"length (dec_lo, dec_hi, rec_lo, rec_hi); got shapes "
                              f"{[tuple(f.shape) for f in filters]}")
         n = int(filters[0].shape[0])
-        if n < 2 or n % 2:
-            raise ValueError(f"filter length {n} must be even and >= 2")
+        if n < 1:
+            raise ValueError("a filter bank given as arrays needs filters of at least one tap")
         if not all(jnp.issubdtype(f.dtype, jnp.floating) for f in filters):
             raise TypeError(f"filters must be real floating-point arrays; got "
                             f"{[str(f.dtype) for f in filters]}")
-        self.filters, self.length, self.name = filters, n, "arrays"
+        # (an odd length gets a zero appended, pywt.Wavelet's rule)
+        self.filters, self.length, self.name = filters, n + n % 2, "arrays"
 
     @classmethod
     def fixed(cls, bank) -> "_LearnedBank":
@@ -842,9 +843,13 @@ class _LearnedBank:
                     for f in (bank.dec_lo, bank.dec_hi, bank.rec_lo, bank.rec_hi)])
 
     def pair(self, synthesis: bool, data) -> jax.Array:
-        """(lo, hi) as a (2, F) array in the data's real dtype."""
+        """(lo, hi) as a (2, F) array in the data's real dtype (F even: a zero
+        appended to filters of odd length, as pywt.Wavelet pads them)."""
         lo, hi = self.filters[2:] if synthesis else self.filters[:2]
-        return jnp.stack((lo, hi)).astype(jnp.finfo(data.dtype).dtype)
+        f = jnp.stack((lo, hi))
+        if f.shape[-1] % 2:
+            f = jnp.pad(f, ((0, 0), (0, 1)))
+        return f.astype(jnp.finfo(data.dtype).dtype)
 
 
 @dataclass(frozen=True)

@@ -170,14 +170,15 @@ class _TensorBank:
                              f"length (dec_lo, dec_hi, rec_lo, rec_hi); got shapes "
                              f"{[tuple(f.shape) for f in filters]}")
         n = filters[0].shape[0]
-        if n < 2 or n % 2:
-            raise ValueError(f"filter length {n} must be even and >= 2")
+        if n < 1:
+            raise ValueError("a filter bank given as tensors needs filters of at least one tap")
         if any(f.is_complex() or not f.is_floating_point() for f in filters):
             raise TypeError(f"filters must be real floating-point tensors; got "
                             f"{[f.dtype for f in filters]}")
         if len({f.device for f in filters}) > 1:
             raise ValueError("the four filters must be on one device")
-        self.filters, self.length, self.name = tuple(filters), int(n), "tensors"
+        # (an odd length gets a zero appended, pywt.Wavelet's rule)
+        self.filters, self.length, self.name = tuple(filters), int(n + n % 2), "tensors"
 
     @classmethod
     def fixed(cls, bank: FilterBank, like: "_TensorBank") -> "_TensorBank":
@@ -187,11 +188,15 @@ class _TensorBank:
                     for f in (bank.dec_lo, bank.dec_hi, bank.rec_lo, bank.rec_hi)])
 
     def pair(self, synthesis: bool, data: torch.Tensor) -> torch.Tensor:
-        """(lo, hi) as a (2, F) tensor in the data's real dtype."""
+        """(lo, hi) as a (2, F) tensor in the data's real dtype (F even: a
+        zero appended to filters of odd length, as pywt.Wavelet pads them)."""
         lo, hi = self.filters[2:] if synthesis else self.filters[:2]
         if lo.device != data.device:
             raise ValueError(f"the filters are on {lo.device} but the data on {data.device}")
-        return torch.stack((lo, hi)).to(_ops.REAL_OF[data.dtype])
+        f = torch.stack((lo, hi))
+        if f.shape[-1] % 2:
+            f = torch.nn.functional.pad(f, (0, 1))
+        return f.to(_ops.REAL_OF[data.dtype])
 
 
 class _Learned:
