@@ -28,8 +28,8 @@ gradient added to what it holds and is returned: a filter that serves
 several operations sums their gradients without an addition of its own.
 
 NumPy arrays run on the host build (lines shared out to the thread pool),
-CuPy arrays on the GPU (one block reduction per filter tap and chunk of the
-batch, then the chunks' partial sums added in order: deterministic). Passing
+CuPy arrays on the GPU (one block reduction per chunk of the batch for all
+taps, then the chunks' partial sums added in order: deterministic). Passing
 an ``Emulation`` runs the GPU kernels' bodies on NumPy arrays through the
 thread-block emulator (for the tests).
 """
@@ -50,6 +50,7 @@ __all__ = ["analysis_filter_grad", "synthesis_filter_grad", "Emulation"]
 # FilterGradOp in kernels/filter_grad.cuh
 ANALYSIS, SYNTHESIS, STATIONARY_SPLIT, STATIONARY_MERGE = 0, 1, 2, 3
 BLOCK = 256
+TAPS_PER_PASS = 8  # kFilterGradTaps in kernels/filter_grad.cuh: a block's accumulators per thread
 # FilterGradItems of kernels/filter_grad.cuh, passed to the CUDA kernel by value
 ITEMS_DTYPE = np.dtype([("items", np.int64), ("stride_signal", np.int64),
                         ("stride_lo", np.int64), ("stride_hi", np.int64),
@@ -239,32 +240,33 @@ def all_kernel_names():
 KERNELS = cuda.KernelModule("filter_grad_device.cu", all_kernel_names)
 
 
-def _chunks(total: int, count: int, F: int) -> int:
-    """Chunks of the iteration space per (item, tap): about 8k terms each, and
-    no more blocks than a large GPU keeps busy several times over."""
-    per_chunk = BLOCK * 32
+def _chunks(total: int, count: int) -> int:
+    """Chunks of the iteration space per item (a block each, every tap): 16
+    positions per thread, and no more blocks than a large GPU keeps busy
+    several times over."""
+    per_chunk = BLOCK * 16
     wanted = max(1, -(-total // per_chunk))
-    return max(1, min(wanted, 4096 // max(1, count * F)))
+    return max(1, min(wanted, 4096 // max(1, count)))
 
 
 def _launch_cuda(op, mode, is_double, geometry, count, item_strides, step, sig, lo, hi, F, out,
                  accumulate):
     import cupy
     dtype = out.dtype
-    chunks = _chunks(int(geometry["total"]), count, F)
+    chunks = _chunks(int(geometry["total"]), count)
     partial = empty(cupy, (count, chunks, 2, F), dtype)
     record = np.zeros((), dtype=ITEMS_DTYPE)
     record["items"] = count
     record["stride_signal"], record["stride_lo"], record["stride_hi"] = item_strides
     record["step"] = step
-    blocks = count * chunks * F
+    blocks = count * chunks
     reduce_kernel = KERNELS.function(kernel_name(op, mode, dtype))
     geometry, record = cuda.by_value(geometry), cuda.by_value(record)
 
     def reduce(sig, lo, hi, partial):  # (addresses: a plan replays it on each call's arrays)
         reduce_kernel((blocks,), (BLOCK,), (geometry, record, np.int64(chunks), np.int32(F),
                                             sig, lo, hi, partial),
-                      shared_mem=2 * BLOCK * dtype.itemsize)
+                      shared_mem=2 * TAPS_PER_PASS * BLOCK * dtype.itemsize)
     _program.launch("filter-grad", reduce, sig, lo, hi, partial)
     total = out.size
     sum_kernel = KERNELS.function(sum_kernel_name(dtype))

@@ -91,6 +91,25 @@ def test_synthesis_filter_grad_matches_unit_filters(mode, F, n):
     assert_on_scale(emulated, ref)
 
 
+@pytest.mark.parametrize("mode", ["zero", "symmetric", "periodization", "antireflect"])
+@pytest.mark.parametrize("F", [8, 10, 18])
+def test_long_filters_take_several_passes_of_the_gpu_block(mode, F):
+    """The GPU block sums 8 taps per pass over its chunk: 8 in one pass, 10 in
+    two, 18 in three (the last partial), along either axis."""
+    x = random((5, 23), seed=F)
+    n = pywt.dwt_coeff_len(23, F, mode)
+    ga, gd = random((5, n), seed=F + 1), random((5, n), seed=F + 2)
+    ref = analysis_oracle(x, ga, gd, F, mode, -1)
+    emulation = fg.Emulation(chunks=3, threads=16)
+    assert_on_scale(fg.analysis_filter_grad(x, ga, gd, F, mode, -1, emulation=emulation), ref)
+    gy = random((5, rec_length(n, F, mode)), seed=F + 3)
+    ref = synthesis_oracle(ga, gd, gy, F, mode, -1)
+    assert_on_scale(fg.synthesis_filter_grad(ga, gd, gy, F, mode, -1, emulation=emulation), ref)
+    along_first = fg.analysis_filter_grad(x.T.copy(), ga.T.copy(), gd.T.copy(), F, mode, 0,
+                                          emulation=emulation)
+    assert_on_scale(along_first, analysis_oracle(x, ga, gd, F, mode, -1))
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_lines_across_the_fastest_dimension(mode):
     """An axis that is not the fastest: lines are summed in blocks of

@@ -179,47 +179,72 @@ CUWAVELET_HD void filter_grad_line(const Geometry& g, int F, const T* sig, const
   }
 }
 
-// The GPU's layout of a reduction: blocks = items * chunks * F, block ->
-// (item, chunk of the iteration space, tap); each block leaves one partial sum
-// per filter in partial[((item * chunks + chunk) * 2 + {0: lo, 1: hi}) * F + tap],
-// which filter_grad_sum_at then adds up over the chunks, in chunk order.
+// Taps a GPU thread sums at once: 2 x kFilterGradTaps accumulators in
+// registers; longer filters take ceil(F / kFilterGradTaps) passes over the chunk.
+constexpr int kFilterGradTaps = 8;
+
+// Shared memory of filter_grad_block: one row of partial sums per accumulator.
+template <typename T>
+CUWAVELET_HD constexpr index_t filter_grad_shared_bytes(int threads) {
+  return 2 * kFilterGradTaps * (index_t)threads * (index_t)sizeof(T);
+}
+
+// The GPU's layout of a reduction: blocks = items * chunks, block -> (item,
+// chunk of the iteration space). A thread walks its positions of the chunk
+// once per pass of kFilterGradTaps taps: the position's operand offsets and
+// coefficients are found once for all of them (a block per tap found them, and
+// read the coefficients, F times). Each block leaves one partial sum per
+// filter tap in partial[((item * chunks + chunk) * 2 + {0: lo, 1: hi}) * F +
+// tap], which filter_grad_sum_at then adds up over the chunks, in chunk order.
+// Every tap's sum is taken in the same order as by a block of its own (each
+// thread over its positions, then the tree): the result does not depend on F.
 template <int OP, int M, typename T, class Block>
 CUWAVELET_BLOCK void filter_grad_block(const Block& b, const Geometry& g,
                                        const FilterGradItems& it, index_t chunks, int F,
                                        const T* sig, const T* lo, const T* hi, T* partial) {
-  index_t blk = b.block();
-  const int tap = (int)(blk % F);
-  blk /= F;
+  const index_t blk = b.block();
   const index_t chunk = blk % chunks, item = blk / chunks;
   sig += item * it.stride_signal;
   if (lo) lo += item * it.stride_lo;
   if (hi) hi += item * it.stride_hi;
   const index_t first = g.total * chunk / chunks, last = g.total * (chunk + 1) / chunks;
-  T dlo = T(0), dhi = T(0);
-  for (index_t flat = first + b.thread(); flat < last; flat += b.threads()) {
-    index_t os, ol, oh;
-    const index_t pos = operand_offsets(g, flat, false, os, ol, oh);
-    filter_term<OP, M, T, T>(g, it.step, pos, tap, F, sig + os, lo ? lo + ol : nullptr,
-                             hi ? hi + oh : nullptr, dlo, dhi);
-  }
-  // tree reduction over the block's threads (a power of two) in shared memory
-  T* s_lo = reinterpret_cast<T*>(b.shared());
-  T* s_hi = s_lo + b.threads();
-  const int t = b.thread();
-  s_lo[t] = dlo;
-  s_hi[t] = dhi;
-  b.sync();
-  for (int width = b.threads() / 2; width > 0; width /= 2) {
-    if (t < width) {
-      s_lo[t] += s_lo[t + width];
-      s_hi[t] += s_hi[t + width];
+  const int t = b.thread(), threads = b.threads();
+  T* rows = reinterpret_cast<T*>(b.shared());  // [2 * kFilterGradTaps][threads]
+  T* out = partial + (item * chunks + chunk) * 2 * F;
+  for (int t0 = 0; t0 < F; t0 += kFilterGradTaps) {
+    const int taps = F - t0 < kFilterGradTaps ? F - t0 : kFilterGradTaps;
+    T dlo[kFilterGradTaps], dhi[kFilterGradTaps];
+    CUWAVELET_UNROLL
+    for (int k = 0; k < kFilterGradTaps; ++k) dlo[k] = dhi[k] = T(0);
+    for (index_t flat = first + t; flat < last; flat += threads) {
+      index_t os, ol, oh;
+      const index_t pos = operand_offsets(g, flat, false, os, ol, oh);
+      const T* a = lo ? lo + ol : nullptr;
+      const T* d = hi ? hi + oh : nullptr;
+      CUWAVELET_UNROLL
+      for (int k = 0; k < kFilterGradTaps; ++k)
+        if (k < taps)
+          filter_term<OP, M, T, T>(g, it.step, pos, t0 + k, F, sig + os, a, d, dlo[k], dhi[k]);
+    }
+    // tree reduction of every row over the block's threads (a power of two)
+    CUWAVELET_UNROLL
+    for (int k = 0; k < kFilterGradTaps; ++k) {
+      rows[k * threads + t] = dlo[k];
+      rows[(kFilterGradTaps + k) * threads + t] = dhi[k];
     }
     b.sync();
-  }
-  if (t == 0) {
-    T* out = partial + (item * chunks + chunk) * 2 * F + tap;
-    out[0] = s_lo[0];
-    out[F] = s_hi[0];
+    for (int width = threads / 2; width > 0; width /= 2) {
+      if (t < width)
+        for (int r = 0; r < 2 * kFilterGradTaps; ++r)
+          rows[r * threads + t] += rows[r * threads + t + width];
+      b.sync();
+    }
+    if (t == 0)
+      for (int k = 0; k < taps; ++k) {
+        out[t0 + k] = rows[k * threads];
+        out[F + t0 + k] = rows[(kFilterGradTaps + k) * threads];
+      }
+    b.sync();  // (the rows are the next pass's)
   }
 }
 

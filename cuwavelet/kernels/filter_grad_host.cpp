@@ -245,7 +245,7 @@ template <int OP, int M, typename T>
 void reduce_emulated(const Geometry& g, const FilterGradItems& it, int F, const Typed<T>& p,
                      index_t chunks, int threads, T* partial, bool accumulate,
                      const EmulatorOptions& opt) {
-  Emulator::launch(it.items * chunks * F, threads, 2 * threads * sizeof(T),
+  Emulator::launch(it.items * chunks, threads, filter_grad_shared_bytes<T>(threads),
                    [&](const HostBlock& b) {
                      filter_grad_block<OP, M, T>(b, g, it, chunks, F, p.sig, p.lo, p.hi,
                                                  partial);
