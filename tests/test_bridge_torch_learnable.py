@@ -15,7 +15,7 @@ bt = pytest.importorskip("bridges.torch")
 
 from torch.func import grad, jacfwd, jacrev, vmap  # noqa: E402
 
-from conftest import assert_leaves_match, leaves  # noqa: E402
+from conftest import assert_leaves_match, gpu_skip, leaves  # noqa: E402
 from cuwavelet import _filter_grad  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
@@ -548,3 +548,40 @@ def test_bench_per_example_banks_runs(capsys):
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
     assert [r[:2] for r in rows] == [["torch", "2"], ["jax", "2"]]
     assert all(float(v) > 0 for r in rows for v in r[2:])
+
+
+# --- CUDA (skipped without a device) ------------------------------------------------------
+
+def _torch_cuda_ok() -> bool:
+    try:
+        import cupy
+        return torch.cuda.is_available() and cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+@gpu_skip(_torch_cuda_ok(), "torch.cuda (a CUDA build of torch)")
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", ["zero", "symmetric", "periodization"])
+def test_cuda_learned_round_trip_matches_cpu(mode):
+    """A learned wavedec2 and waverec2 on the GPU (the fused route: the
+    per-axis kernels and the filter-gradient block reduction) against the CPU
+    route: values and the gradients of the data and all four filters, float64
+    and float32 (on the transform's scale)."""
+    for dtype, tol in ((F64, 1e-11), (torch.float32, 2e-5)):
+        x = randn(2, 3, 37, 30, seed=14).to(dtype)
+        results = []
+        for device in ("cpu", "cuda"):
+            bank = tuple(torch.tensor(f, dtype=dtype, device=device, requires_grad=True)
+                         for f in pywt.Wavelet("db3").filter_bank)
+            xd = x.to(device).requires_grad_(True)
+            c = bt.wavedec2(xd, bank, mode, level=3)
+            y = bt.waverec2(c, bank, mode)
+            outs = leaves(c) + [y]
+            cots = [torch.linspace(-1, 1, t.numel(), dtype=dtype).reshape(t.shape).to(device)
+                    for t in outs]
+            grads = torch.autograd.grad(outs, (xd, *bank), cots)
+            assert "LearnedWaverec" in type(y.grad_fn).__name__
+            results.append([t.detach().cpu().double() for t in (*outs, *grads)])
+        for a, b in zip(*results):
+            assert float((a - b).abs().max()) <= tol * max(1.0, float(b.abs().max()))
