@@ -1,8 +1,9 @@
 """Learned filter banks: forward+backward of bridges.torch against ptwt's
-learnable wavelets on the CPU, in one process (not a test).
+learnable wavelets, in one process (not a test).
 
     python benchmarks/bench_learnable.py [--rounds N] [--quick] [--threads N]
                                          [--workloads W1 S1 ...] [--routes]
+                                         [--device cpu|cuda]
 
 Both sides take the same ``ptwt.wavelets_learnable.ProductFilter`` (four
 filter parameters, initialized from a pywt wavelet) as their wavelet; the
@@ -89,7 +90,10 @@ def transform(lib, w, mode, bank):  # lib: bridges.torch or ptwt
 
 def fwd_bwd(run, x, bank, cots):
     outs = run(x)
-    return torch.autograd.grad(outs, [x, *bank.parameters()], cots, allow_unused=True)
+    grads = torch.autograd.grad(outs, [x, *bank.parameters()], cots, allow_unused=True)
+    if x.is_cuda:  # (the time of the work, not of its launch)
+        torch.cuda.synchronize()
+    return grads
 
 
 def median_interleaved(calls: dict, rounds: int, repeat: int = 1) -> dict:
@@ -126,6 +130,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5 rounds")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--routes", action="store_true",
                         help="also time ours on the per-operation route")
     args = parser.parse_args()
@@ -140,7 +145,7 @@ def main() -> None:
 
     from importlib.metadata import version
     print(f"torch {torch.__version__}, ptwt {version('ptwt')}, threads {torch.get_num_threads()}, "
-          f"CPU, float32, medians of {rounds} interleaved rounds")
+          f"{args.device}, float32, medians of {rounds} interleaved rounds")
     print(f"{'workload':50s} {'mode':10s} {'ours ms':>9s} {'ptwt ms':>9s} {'x ours':>7s}"
           + (f" {'per-op ms':>10s} {'fused x':>8s}" if args.routes else ""))
     gen = torch.Generator().manual_seed(0)
@@ -149,17 +154,17 @@ def main() -> None:
         modes = ("periodic",) if w.get("stationary") else \
             ("zero",) if w["inverse"] else ("zero", "symmetric")
         for mode in modes:
-            filters = [torch.tensor(f, dtype=torch.float32)
+            filters = [torch.tensor(f, dtype=torch.float32, device=args.device)
                        for f in pywt.Wavelet(w["wavelet"]).filter_bank]
             bank = ProductFilter(*filters)
-            x = torch.randn(w["shape"], generator=gen).requires_grad_(True)
+            x = torch.randn(w["shape"], generator=gen).to(args.device).requires_grad_(True)
             ours, peer = transform(bt, w, mode, bank), transform(ptwt, w, mode, bank)  # noqa
             out_ours, out_peer = ours(x), peer(x)
             for a, b in zip(out_ours, out_peer):  # same coefficients before timing
                 assert a.shape == b.shape, (name, mode, a.shape, b.shape)
                 err = float((a - b).abs().max()) / max(1.0, float(b.abs().max()))
                 assert err < 1e-4, (name, mode, err)
-            cots = [torch.randn(t.shape, generator=gen) for t in out_ours]
+            cots = [torch.randn(t.shape, generator=gen).to(args.device) for t in out_ours]
             calls = {"ours": lambda: fwd_bwd(ours, x, bank, cots),
                      "ptwt": lambda: fwd_bwd(peer, x, bank, cots)}
             if args.routes:

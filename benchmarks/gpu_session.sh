@@ -140,5 +140,9 @@ if want learned; then
         tests/test_filter_bank_conditions.py tests/test_learned_stationary_levels.py
     "$py" -c "import jax; print('jax devices:', jax.devices())" >> "$out/learned.log" 2>&1
     grep -E "^FAILED|passed|failed|jax devices" "$out/learned.log" | tail -15
+    # learned banks through torch on the card: fused and per-operation routes, and ptwt
+    run 120 learned-bench "$py" benchmarks/bench_learnable.py --device cuda --routes \
+        --rounds 15 --workloads L1 L2 L2R W1 W3 R3
+    tail -12 "$out/learned-bench.log"
 fi
 echo "== done ($(date +%T)); logs in $out"
