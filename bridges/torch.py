@@ -220,13 +220,7 @@ def _fused_learned_wavedec(x, spec: _Learned, level: int):
     per-operation route must run (torch.compile, torch.func, forward mode)."""
     if not _ops.fused_route((x, *(f for b in spec.banks for f in b.filters[:2]))):
         return None
-    pairs, filters = {}, []  # one (2, F) tensor per distinct bank (one may serve every axis)
-    for bank in spec.banks:
-        key = (id(bank.filters[0]), id(bank.filters[1]))
-        if key not in pairs:
-            pairs[key] = bank.pair(False, x)
-        filters.append(pairs[key])
-    flat = _ops.learned_wavedec(x, filters, spec.modes, spec.axes, level)
+    flat = _ops.learned_wavedec(x, _pairs(spec, False, x), spec.modes, spec.axes, level)
     keys, n = subband_keys(len(spec.axes))[1:], 2 ** len(spec.axes) - 1
     return [flat[0]] + [dict(zip(keys, flat[1 + i * n:1 + (i + 1) * n])) for i in range(level)]
 
@@ -240,14 +234,20 @@ def _fused_learned_waverec(a, details, spec: _Learned, trim_first: bool):
     if any(set(d) - set(keys) for d in details) or not _ops.fused_route(
             (a, *present, *(f for b in spec.banks for f in b.filters[2:]))):
         return None
-    pairs, filters = {}, []
-    for bank in spec.banks:
-        key = (id(bank.filters[2]), id(bank.filters[3]))
-        if key not in pairs:
-            pairs[key] = bank.pair(True, a)
-        filters.append(pairs[key])
     return _ops.learned_waverec(a, [tuple(d.get(key) for key in keys) for d in details],
-                                filters, spec.modes, spec.axes, trim_first)
+                                _pairs(spec, True, a), spec.modes, spec.axes, trim_first)
+
+
+def _pairs(spec: _Learned, synthesis: bool, data) -> list:
+    """Each axis's (2, F) filters, made once per distinct bank (one learned
+    bank serves every axis: one tensor, whose gradient autograd sums)."""
+    made, pairs = {}, []
+    for bank in spec.banks:
+        key = tuple(map(id, bank.filters[2:] if synthesis else bank.filters[:2]))
+        if key not in made:
+            made[key] = bank.pair(synthesis, data)
+        pairs.append(made[key])
+    return pairs
 
 
 # --- the operations the frontend calls (module attributes, looked up per call) ---------

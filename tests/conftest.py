@@ -25,6 +25,19 @@ def gpu_skip(available: bool, what_else: str = ""):
 requires_cuda = gpu_skip(HAS_CUDA)
 
 
+def requires_torch_cuda():
+    """gpu_skip for a test of the torch bridge on the GPU: a device and a CUDA
+    build of torch (imported here only where there is a device)."""
+    available = False
+    if HAS_CUDA:
+        try:
+            import torch
+            available = torch.cuda.is_available()
+        except Exception:
+            pass
+    return gpu_skip(available, "torch.cuda (a CUDA build of torch)")
+
+
 # The README runs the suite on every core (pytest-xdist, `--dist loadfile`: each
 # file whole on one worker, so a module fixture's work is done once). Workers take
 # files in collection order, so the longest files go first and the workers finish
@@ -106,19 +119,26 @@ def to_numpy(a):
     return a.get() if type(a).__module__.startswith("cupy") else np.asarray(a)
 
 
+def central_differences(loss, arrays, eps=1e-6):
+    """d loss / d every element of `arrays` (a list of arrays; loss takes
+    such a list), by central differences around them in float64: a list of
+    arrays of their shapes (the oracle of learned filters' gradients)."""
+    arrays = [np.array(a, np.float64) for a in arrays]
+    out = [np.zeros_like(a) for a in arrays]
+    for k, a in enumerate(arrays):
+        for idx in np.ndindex(a.shape):
+            up, down = [b.copy() for b in arrays], [b.copy() for b in arrays]
+            up[k][idx] += eps
+            down[k][idx] -= eps
+            out[k][idx] = (loss(up) - loss(down)) / (2 * eps)
+    return out
+
+
 def filter_central_differences(loss, bank, eps=1e-6):
     """d loss / d (every tap of a filter bank), shape (4, F): central
-    differences of loss(four filter arrays) around `bank` (the oracle of the
-    learned banks' filter gradients, loss computed by pywt)."""
-    bank = [np.asarray(f, np.float64) for f in bank]
-    out = np.zeros((4, len(bank[0])))
-    for k in range(4):
-        for i in range(len(bank[0])):
-            up, down = [f.copy() for f in bank], [f.copy() for f in bank]
-            up[k][i] += eps
-            down[k][i] -= eps
-            out[k, i] = (loss(up) - loss(down)) / (2 * eps)
-    return out
+    differences of loss(four filter arrays) around `bank` (loss computed by
+    pywt)."""
+    return np.stack(central_differences(loss, bank, eps))
 
 
 def leaves(c):

@@ -18,7 +18,7 @@ bt = pytest.importorskip("bridges.torch")
 bj = pytest.importorskip("bridges.jax")
 from bridges import _torch_ops as ops  # noqa: E402
 
-from conftest import (assert_leaves_match, filter_central_differences, gpu_skip, leaves,  # noqa: E402
+from conftest import (assert_leaves_match, filter_central_differences, leaves, requires_torch_cuda,  # noqa: E402
                       rebuild)
 from cuwavelet._wavelets import as_filter_bank  # noqa: E402
 
@@ -614,15 +614,7 @@ def test_jax_docstring_examples_run():
 
 # --- GPU (skipped without a device) ----------------------------------------------------------
 
-def _cuda_ok() -> bool:
-    try:
-        import cupy
-        return torch.cuda.is_available() and cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
-@gpu_skip(_cuda_ok(), "torch.cuda (a CUDA build of torch)")
+@requires_torch_cuda()
 @pytest.mark.gpu
 def test_torch_cuda_values_and_gradients_match_cpu():
     x = _leaf(2, 3, 16, 16)

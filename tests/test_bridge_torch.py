@@ -9,7 +9,7 @@ import pywt
 torch = pytest.importorskip("torch")
 bt = pytest.importorskip("bridges.torch")
 
-from conftest import (assert_leaves_match, gpu_skip, leaves, pywt_matrix, random,  # noqa: E402
+from conftest import (assert_leaves_match, leaves, pywt_matrix, random, requires_torch_cuda,  # noqa: E402
                       rebuild)
 from cuwavelet import _multilevel as ml  # noqa: E402
 from cuwavelet._wavelets import as_filter_bank  # noqa: E402
@@ -22,15 +22,7 @@ WAVELETS = ["db2", "bior2.2"]
 F64 = torch.float64
 
 
-def _cuda_ok() -> bool:
-    try:
-        import cupy
-        return torch.cuda.is_available() and cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
-requires_cuda = gpu_skip(_cuda_ok(), "torch.cuda (a CUDA build of torch)")
+requires_cuda = requires_torch_cuda()
 
 
 # --- structure helpers ------------------------------------------------------------

@@ -18,7 +18,7 @@ import torch.autograd.forward_ad as fwAD  # noqa: E402
 from torch.func import grad, jacfwd, jacrev, jvp, vjp, vmap  # noqa: E402
 
 from bridges import _torch_ops as ops  # noqa: E402
-from conftest import leaves, pywt_matrix, rebuild  # noqa: E402
+from conftest import leaves, pywt_matrix, rebuild, requires_torch_cuda  # noqa: E402
 from cuwavelet import _multilevel as ml  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
@@ -284,15 +284,7 @@ def test_docstring_examples_run():
 
 # --- CUDA (skipped without a device) ----------------------------------------------------------
 
-def _cuda_ok() -> bool:
-    try:
-        import cupy
-        return torch.cuda.is_available() and cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
-requires_cuda = pytest.mark.skipif(not _cuda_ok(), reason="needs a CUDA device, torch.cuda and CuPy")
+requires_cuda = requires_torch_cuda()
 
 
 @requires_cuda

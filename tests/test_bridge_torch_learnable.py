@@ -15,7 +15,8 @@ bt = pytest.importorskip("bridges.torch")
 
 from torch.func import grad, jacfwd, jacrev, vmap  # noqa: E402
 
-from conftest import assert_leaves_match, gpu_skip, leaves  # noqa: E402
+from conftest import (assert_leaves_match, filter_central_differences, leaves,  # noqa: E402
+                      requires_torch_cuda)
 from cuwavelet import _filter_grad  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
@@ -433,15 +434,9 @@ def test_odd_length_banks_are_padded_as_pywt_pads_them(mode):
                                             level=2)):
         np.testing.assert_allclose(ours.detach().numpy(), theirs, rtol=0, atol=1e-12)
     loss = sum((t * torch.from_numpy(w)).sum() for t, w in zip((*c, y), weights))
-    grads = torch.autograd.grad(loss, tensors)
-    h = 1e-6
-    for k in range(4):
-        for j in range(3):
-            plus, minus = [f.copy() for f in bank], [f.copy() for f in bank]
-            plus[k][j] += h
-            minus[k][j] -= h
-            central = (pywt_loss(plus) - pywt_loss(minus)) / (2 * h)
-            assert abs(float(grads[k][j]) - central) <= 1e-6 * max(1.0, abs(central))
+    got = np.stack([g.numpy() for g in torch.autograd.grad(loss, tensors)])
+    central = filter_central_differences(pywt_loss, bank)
+    np.testing.assert_allclose(got, central, rtol=0, atol=1e-6 * max(1.0, np.abs(central).max()))
 
 
 def test_module_learnable_needs_one_wavelet():
@@ -552,15 +547,7 @@ def test_bench_per_example_banks_runs(capsys):
 
 # --- CUDA (skipped without a device) ------------------------------------------------------
 
-def _torch_cuda_ok() -> bool:
-    try:
-        import cupy
-        return torch.cuda.is_available() and cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
-
-
-@gpu_skip(_torch_cuda_ok(), "torch.cuda (a CUDA build of torch)")
+@requires_torch_cuda()
 @pytest.mark.gpu
 @pytest.mark.parametrize("mode", ["zero", "symmetric", "periodization"])
 def test_cuda_learned_round_trip_matches_cpu(mode):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import pywt
 
-from conftest import random
+from conftest import central_differences, random
 from cuwavelet import _learned, _program
 from cuwavelet._wavelets import as_mode
 
@@ -75,18 +75,11 @@ def test_coefficients_are_pywts_and_gradients_are_exact(case, mode):
     lhs, rhs = float((dx * e).sum()), _loss(e, filters, modes, axes, level, cot)
     assert abs(lhs - rhs) <= 1e-12 * max(1.0, abs(rhs), float(np.abs(dx).sum()))
     # filters: central differences, per axis and tap
-    h = 1e-6
-    for j, f in enumerate(filters):
-        numeric = np.empty_like(f)
-        for idx in np.ndindex(f.shape):
-            plus, minus = [g.copy() for g in filters], [g.copy() for g in filters]
-            plus[j][idx] += h
-            minus[j][idx] -= h
-            numeric[idx] = (_loss(x, plus, modes, axes, level, cot)
-                            - _loss(x, minus, modes, axes, level, cot)) / (2 * h)
-        assert grads[j].shape == f.shape
-        np.testing.assert_allclose(grads[j], numeric, rtol=0,
-                                   atol=1e-6 * max(1.0, float(np.abs(numeric).max())))
+    numeric = central_differences(lambda fs: _loss(x, fs, modes, axes, level, cot), filters)
+    for got, central in zip(grads, numeric):
+        assert got.shape == central.shape
+        np.testing.assert_allclose(got, central, rtol=0,
+                                   atol=1e-6 * max(1.0, float(np.abs(central).max())))
 
 
 def test_what_is_not_needed_is_not_computed():
@@ -163,17 +156,11 @@ def test_inverse_is_pywts_and_its_gradients_are_exact(case, mode):
     assert all(g is None for gl, el in zip(gd, ed) for g, e in zip(gl, el) if e is None)
     rhs = _rec_loss(ea, ed, filters, modes, axes, True, gy)
     assert abs(lhs - rhs) <= 1e-12 * max(1.0, abs(rhs), float(np.abs(gy).sum()))
-    h = 1e-6
-    for j, f in enumerate(filters):
-        numeric = np.empty_like(f)
-        for idx in np.ndindex(f.shape):
-            plus, minus = [g.copy() for g in filters], [g.copy() for g in filters]
-            plus[j][idx] += h
-            minus[j][idx] -= h
-            numeric[idx] = (_rec_loss(a, details, plus, modes, axes, True, gy)
-                            - _rec_loss(a, details, minus, modes, axes, True, gy)) / (2 * h)
-        np.testing.assert_allclose(grads[j], numeric, rtol=0,
-                                   atol=1e-6 * max(1.0, float(np.abs(numeric).max())))
+    numeric = central_differences(lambda fs: _rec_loss(a, details, fs, modes, axes, True, gy),
+                                  filters)
+    for got, central in zip(grads, numeric):
+        np.testing.assert_allclose(got, central, rtol=0,
+                                   atol=1e-6 * max(1.0, float(np.abs(central).max())))
 
 
 def test_inverse_trims_as_pywt_and_refuses_what_does_not_fit():
