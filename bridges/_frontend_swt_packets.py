@@ -231,7 +231,15 @@ class _LearnedStationary:
         return self.ops.synthesis(a, d, f, axis - ndim, stationary_mode(s))
 
     def levels(self, x, axes, _banks, start_level, level):
-        """The backend's swt_levels contract: finest level first."""
+        """The backend's swt_levels contract: finest level first. A backend
+        whose learned_ops has stationary_levels may run them all as one call
+        (None where it cannot)."""
+        whole = getattr(self.ops, "stationary_levels", None)
+        if whole is not None:
+            found = whole(x, [self._filters(bank, False, x) for bank in self.banks], axes,
+                          start_level, level)
+            if found is not None:
+                return [dict(zip(subband_keys(len(axes)), sub)) for sub in found]
         out, a = [], x
         for j in range(start_level, start_level + level):
             sub = {"": a}

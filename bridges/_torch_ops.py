@@ -53,7 +53,7 @@ from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
 from cuwavelet._stationary import (iswtn_levels, iswtn_levels_adjoint, swtn_levels,
                                    swtn_levels_adjoint)
-from cuwavelet._wavelets import FilterBank
+from cuwavelet._wavelets import FilterBank, stationary_mode
 
 from ._frontend import subband_keys
 
@@ -1654,15 +1654,17 @@ ALL_OPS: Sequence[LinearOp] = (DWTN, DWTN_ADJOINT, IDWTN, IDWTN_ADJOINT, WAVEDEC
                                 ANALYSIS_FILTER_GRAD, SYNTHESIS_FILTER_GRAD, PAD, PAD_ADJOINT)
 
 
-# --- a learned decomposition as one call (the eager route) ------------------------------
+# --- learned transforms as one call (the eager route) -----------------------------------
 # Per operation, a learned wavedec2 of three levels is 9 analyses forward and 9
 # adjoints and 9 filter gradients backward, each an autograd node and a plan
-# lookup. Eager calls with at most reverse-mode autograd run it as one
-# Function instead: its forward and its backward are each one planned core call
-# (cuwavelet/_learned.py: wavedec_levels, wavedec_levels_backward), with the same
-# kernels. torch.compile, torch.func and forward-mode AD take the per-operation
-# route, whose ops they know; so does a backward that builds a graph
-# (create_graph: higher-order gradients), by differentiating that route.
+# lookup. Eager calls with at most reverse-mode autograd run a whole learned
+# transform as one node instead (_FusedLearned): its forward and its backward
+# are each one planned core call (cuwavelet/_learned.py), with the same
+# kernels. torch.compile, torch.func and forward-mode AD take the
+# per-operation route, whose ops they know; so does a backward that builds a
+# graph (create_graph: higher-order gradients), by differentiating that route.
+# A transform is a "kind" (_Wavedec, _Waverec, _Swt): its static arguments and
+# how its tensors go to the core and to the per-operation route.
 
 def fused_route(ts) -> bool:
     """Whether a learned transform of these tensors may run as one fused call."""
@@ -1670,161 +1672,216 @@ def fused_route(ts) -> bool:
                 or _fwad._current_level >= 0) and plain(ts)
 
 
-def learned_wavedec_by_ops(x, filters, modes, axes, level) -> list:
-    """The per-operation route: [cA_L, details of level L (key order), ..., details of level 1]."""
-    flat, a = [], x
-    for _ in range(level):
-        nodes = [a]
-        for f, mode, axis in zip(filters, modes, axes):
-            nodes = [h for t in nodes for h in ANALYSIS((axis, mode), t, f)]
-        a = nodes[0]
-        flat = nodes[1:] + flat
-    return [a] + flat
-
-
-class _LearnedWavedec(torch.autograd.Function):
-    """wavedec_levels as one autograd node: static (modes, axes, level), the
-    data, one (2, F) filter tensor per axis; returns the coefficients flat."""
+class _FusedLearned(torch.autograd.Function):
+    """A learned transform `kind` on tensors ts (data, then filters) as one
+    autograd node: kind.forward(ts, keep) -> (outputs, tensors the backward
+    reads), kind.backward(ts, kept, grads, needs) -> the inputs' gradients,
+    kind.by_operations(ts) -> the outputs through the per-operation route."""
 
     @staticmethod
-    def forward(ctx, static, x, *filters):
-        modes, axes, level = static
+    def forward(ctx, kind, *ts):
         keep = any(ctx.needs_input_grad[1:])
-        with scope(x) as s:
-            coeffs, inputs = s.call(_learned.wavedec_levels, x, list(filters), modes, axes,
-                                    level, keep)
-        ctx.static = static
+        outputs, kept = kind.forward(ts, keep)
+        ctx.kind, ctx.inputs = kind, len(ts)
         ctx.set_materialize_grads(False)
         if keep:
-            ctx.save_for_backward(x, *filters, *(t for by_axis in inputs for nodes in by_axis
-                                                 for t in nodes))
-        return (coeffs[0], *(t for details in coeffs[1:] for t in details))
+            ctx.save_for_backward(*ts, *kept)
+        return outputs
 
     @staticmethod
     def backward(ctx, *grads):
-        modes, axes, level = ctx.static
-        k = len(axes)
-        saved = ctx.saved_tensors
-        x, filters = saved[0], saved[1:1 + k]
-        needs = ctx.needs_input_grad[1:]
+        kind, saved, needs = ctx.kind, ctx.saved_tensors, ctx.needs_input_grad[1:]
+        ts, kept = saved[:ctx.inputs], saved[ctx.inputs:]
         if all(g is None for g in grads):
-            return (None,) * (2 + k)
+            return (None,) * (1 + len(ts))
         if torch.is_grad_enabled():  # create_graph: through the per-operation route
-            flat = learned_wavedec_by_ops(x, filters, modes, axes, level)
-            wrt = [t for t, need in zip((x, *filters), needs) if need]
-            got = iter(torch.autograd.grad([o for o, g in zip(flat, grads) if g is not None],
-                                           wrt, [g for g in grads if g is not None],
+            outs = kind.by_operations(ts)
+            wrt = [t for t, need in zip(ts, needs) if need and t is not None]
+            got = iter(torch.autograd.grad([o for o, g in zip(outs, grads) if g is not None], wrt,
+                                           [g for g in grads if g is not None],
                                            create_graph=True, allow_unused=True))
-            return (None, *(next(got) if need else None for need in needs))
-        kept, inputs = iter(saved[1 + k:]), []
-        for lvl in range(level):
-            inputs.append([[] if (lvl, j) == (0, 0) else [next(kept) for _ in range(2 ** j)]
-                           for j in range(k)])
-        n = 2 ** k - 1
-        cotangents = [grads[0]] + [tuple(grads[1 + i * n:1 + (i + 1) * n]) for i in range(level)]
-        ref = next(g for g in grads if g is not None)
-        with scope(ref) as s:
-            dx, dfs = s.call(_learned.wavedec_levels_backward, x, inputs, cotangents,
-                             list(filters), modes, axes, needs[0], tuple(needs[1:]))
-        return (None, dx, *dfs)
+            return (None, *(next(got) if need and t is not None else None
+                            for t, need in zip(ts, needs)))
+        return (None, *kind.backward(ts, kept, grads, needs))
+
+    @classmethod
+    def run(cls, kind, ts):
+        """The outputs, through the node where autograd needs one."""
+        if needs_autograd(ts):
+            return cls.apply(kind, *ts)
+        return kind.forward(ts, False)[0]
+
+
+def _flat(levels) -> list:
+    return [t for level in levels for t in level]
+
+
+def _split(flat, n, count) -> list:
+    """flat as `count` tuples of n."""
+    return [tuple(flat[i * n:(i + 1) * n]) for i in range(count)]
+
+
+@dataclass(frozen=True)
+class _Wavedec:
+    """wavedec_levels: ts (x, one (2, F) filter tensor per axis); outputs
+    [cA_L, details of level L (key order), ..., details of level 1]."""
+    modes: tuple
+    axes: tuple
+    level: int
+
+    def forward(self, ts, keep):
+        x, filters = ts[0], list(ts[1:])
+        with scope(x) as s:
+            coeffs, inputs = s.call(_learned.wavedec_levels, x, filters, self.modes, self.axes,
+                                    self.level, keep)
+        kept = [t for by_axis in inputs for nodes in by_axis for t in nodes] if keep else []
+        return (coeffs[0], *_flat(coeffs[1:])), kept
+
+    def backward(self, ts, kept, grads, needs):
+        k, kept = len(self.axes), iter(kept)
+        inputs = [[[] if (lvl, j) == (0, 0) else [next(kept) for _ in range(2 ** j)]
+                   for j in range(k)] for lvl in range(self.level)]
+        cotangents = [grads[0]] + _split(grads[1:], 2 ** k - 1, self.level)
+        with scope(next(g for g in grads if g is not None)) as s:
+            dx, dfs = s.call(_learned.wavedec_levels_backward, ts[0], inputs, cotangents,
+                             list(ts[1:]), self.modes, self.axes, needs[0], tuple(needs[1:]))
+        return (dx, *dfs)
+
+    def by_operations(self, ts):
+        x, filters = ts[0], ts[1:]
+        flat, a = [], x
+        for _ in range(self.level):
+            nodes = _analyses([a], filters, self.modes, self.axes)
+            a, flat = nodes[0], nodes[1:] + flat
+        return [a] + flat
+
+
+def _analyses(nodes, filters, modes, axes) -> list:
+    """Every node split along each axis in turn (the ANALYSIS op)."""
+    for f, mode, axis in zip(filters, modes, axes):
+        nodes = [h for t in nodes for h in ANALYSIS((axis, mode), t, f)]
+    return nodes
+
+
+@dataclass(frozen=True)
+class _Waverec:
+    """waverec_levels: ts (a, every level's details flat (coarsest first, key
+    order, None where absent), one (2, F) filter tensor per axis); output y."""
+    modes: tuple
+    axes: tuple
+    trim_first: bool
+    levels: int
+
+    def _parts(self, ts):
+        n = 2 ** len(self.axes) - 1
+        flat = ts[1:1 + self.levels * n]
+        return ts[0], _split(flat, n, self.levels), list(ts[1 + self.levels * n:])
+
+    def forward(self, ts, keep):
+        a, details, filters = self._parts(ts)
+        with scope(a) as s:
+            y, inputs = s.call(_learned.waverec_levels, a, details, filters, self.modes,
+                               self.axes, self.trim_first, keep)
+        # (per level: its reconstruction, then 2, 4, ... nodes per axis but the last)
+        kept = [t for root, by_axis in inputs for t in (root, *_flat(by_axis))] if keep else []
+        return y, kept
+
+    def backward(self, ts, kept, grads, needs):
+        a, details, filters = self._parts(ts)
+        kept, inputs = iter(kept), []
+        for _ in range(self.levels):
+            root = next(kept)
+            inputs.append((root, [[next(kept) for _ in range(2 ** (j + 1))]
+                                  for j in range(len(self.axes) - 1)]))
+        n = 2 ** len(self.axes) - 1
+        with scope(grads[0]) as s:
+            ga, detail_grads, dfs = s.call(_learned.waverec_levels_backward, a, details, inputs,
+                                           grads[0], filters, self.modes, self.axes,
+                                           self.trim_first, tuple(needs[1 + self.levels * n:]))
+        return (ga, *_flat(detail_grads), *dfs)
+
+    def by_operations(self, ts):
+        a, details, filters = self._parts(ts)
+        for level, d in enumerate(details):
+            present = [v for v in d if v is not None]
+            if present and (level > 0 or self.trim_first):  # (shapes checked by the fused call)
+                a = a[tuple(slice(n) for n in present[0].shape)]
+            nodes = [a, *d]
+            for j in reversed(range(len(self.axes))):
+                nodes = [None if lo is None and hi is None else
+                         SYNTHESIS((self.axes[j], self.modes[j]), lo, hi, filters[j])[0]
+                         for lo, hi in zip(nodes[::2], nodes[1::2])]
+            a = nodes[0]
+        return [a]
+
+
+@dataclass(frozen=True)
+class _Swt:
+    """swt_levels: ts (x, one (2, F) filter tensor per axis); outputs every
+    level's 2**k subbands (finest level first, key order, approximation first)."""
+    axes: tuple
+    start_level: int
+    level: int
+
+    def forward(self, ts, keep):
+        x, filters = ts[0], list(ts[1:])
+        with scope(x) as s:
+            out, inputs = s.call(_learned.swt_levels, x, filters, self.axes, self.start_level,
+                                 self.level, keep)
+        # (kept: the approximations entering levels 2, 3, ... (outputs too), then per level
+        # the nodes split along each axis after the first)
+        kept = [sub[0] for sub in out[:-1]] + [t for by_axis in inputs for t in _flat(by_axis)] \
+            if keep else []
+        return tuple(_flat(out)), kept
+
+    def backward(self, ts, kept, grads, needs):
+        k = len(self.axes)
+        approximations, kept = kept[:self.level - 1], iter(kept[self.level - 1:])
+        inputs = [[[next(kept) for _ in range(2 ** j)] for j in range(1, k)]
+                  for _ in range(self.level)]
+        with scope(next(g for g in grads if g is not None)) as s:
+            dx, dfs = s.call(_learned.swt_levels_backward, ts[0], list(approximations), inputs,
+                             _split(grads, 2 ** k, self.level), list(ts[1:]), self.axes,
+                             self.start_level, needs[0], tuple(needs[1:]))
+        return (dx, *dfs)
+
+    def by_operations(self, ts):
+        x, filters = ts[0], ts[1:]
+        out, a = [], x
+        for j in range(self.level):
+            modes = [stationary_mode(2 ** (self.start_level + j))] * len(self.axes)
+            nodes = _analyses([a], filters, modes, self.axes)
+            out += nodes
+            a = nodes[0]
+        return out
+
+
+def _fused_call(kind, ts) -> list:
+    return list(_FusedLearned.run(kind, ts))
 
 
 def learned_wavedec(x, filters, modes, axes, level) -> list:
     """A learned decomposition on the fused route (fused_route must hold):
     [cA_L, details of level L (key order), ..., details of level 1]; axes
-    counted from the end."""
+    counted from the end or not."""
     filters = [_filters(f, x) for f in filters]
-    static = (tuple(modes), tuple(norm_axes(axes, x.ndim)), int(level))
-    if needs_autograd((x, *filters)):
-        return list(_LearnedWavedec.apply(static, x, *filters))
-    with scope(x) as s:
-        coeffs, _ = s.call(_learned.wavedec_levels, x, filters, *static, False)
-    return [coeffs[0], *(t for details in coeffs[1:] for t in details)]
+    kind = _Wavedec(tuple(modes), tuple(norm_axes(axes, x.ndim)), int(level))
+    return _fused_call(kind, (x, *filters))
 
 
-def learned_waverec_by_ops(a, details, filters, modes, axes, trim_first):
-    """The per-operation route of waverec_levels (details: per level, coarsest
-    first, the 2**k - 1 detail subbands in key order, None where absent)."""
-    for level, d in enumerate(details):
-        present = [v for v in d if v is not None]
-        if present and (level > 0 or trim_first):  # (shapes checked by the fused call)
-            a = a[tuple(slice(n) for n in present[0].shape)]
-        nodes = [a, *d]
-        for j in reversed(range(len(axes))):
-            nodes = [None if lo is None and hi is None else
-                     SYNTHESIS((axes[j], modes[j]), lo, hi, filters[j])[0]
-                     for lo, hi in zip(nodes[::2], nodes[1::2])]
-        a = nodes[0]
-    return a
-
-
-class _LearnedWaverec(torch.autograd.Function):
-    """waverec_levels as one autograd node: static (modes, axes, trim_first,
-    levels), the approximation, every level's details flat (coarsest first,
-    key order, None where absent), one (2, F) filter tensor per axis."""
-
-    @staticmethod
-    def forward(ctx, static, a, *rest):
-        modes, axes, trim_first, levels = static
-        k = len(axes)
-        n = 2 ** k - 1
-        flat, filters = rest[:levels * n], rest[levels * n:]
-        details = [tuple(flat[i * n:(i + 1) * n]) for i in range(levels)]
-        keep = any(ctx.needs_input_grad[1:])
-        with scope(a) as s:
-            y, inputs = s.call(_learned.waverec_levels, a, details, list(filters), modes, axes,
-                               trim_first, keep)
-        ctx.static = static
-        ctx.set_materialize_grads(False)
-        if keep:  # (per level: its reconstruction, then 2, 4, ... nodes per axis but the last)
-            ctx.save_for_backward(a, *rest, *(t for root, by_axis in inputs
-                                              for t in (root, *(v for nodes in by_axis
-                                                                for v in nodes))))
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        modes, axes, trim_first, levels = ctx.static
-        k = len(axes)
-        n = 2 ** k - 1
-        saved = ctx.saved_tensors
-        a, flat, filters = saved[0], saved[1:1 + levels * n], saved[1 + levels * n:1 + levels * n + k]
-        details = [tuple(flat[i * n:(i + 1) * n]) for i in range(levels)]
-        needs = ctx.needs_input_grad[1:]
-        if gy is None:
-            return (None,) * (2 + levels * n + k)
-        if torch.is_grad_enabled():  # create_graph: through the per-operation route
-            y = learned_waverec_by_ops(a, details, filters, modes, axes, trim_first)
-            inputs = (a, *flat, *filters)
-            wrt = [t for t, need in zip(inputs, needs) if need and t is not None]
-            got = iter(torch.autograd.grad(y, wrt, gy, create_graph=True, allow_unused=True))
-            return (None, *(next(got) if need and t is not None else None
-                            for t, need in zip(inputs, needs)))
-        kept, inputs = iter(saved[1 + levels * n + k:]), []
-        for _ in range(levels):
-            root = next(kept)
-            inputs.append((root, [[next(kept) for _ in range(2 ** (j + 1))]
-                                  for j in range(k - 1)]))
-        with scope(gy) as s:
-            ga, detail_grads, dfs = s.call(_learned.waverec_levels_backward, a, details, inputs,
-                                           gy, list(filters), modes, axes, trim_first,
-                                           tuple(needs[1 + levels * n:]))
-        flat_grads = [g if need else None
-                      for g, need in zip((g for d in detail_grads for g in d),
-                                         needs[1:1 + levels * n])]
-        return (None, ga if needs[0] else None, *flat_grads, *dfs)
+def learned_swt(x, filters, axes, start_level, level) -> list:
+    """A learned stationary transform on the fused route (fused_route must
+    hold): every level's 2**k subbands, finest level first, key order."""
+    filters = [_filters(f, x) for f in filters]
+    kind = _Swt(tuple(norm_axes(axes, x.ndim)), int(start_level), int(level))
+    return _fused_call(kind, (x, *filters))
 
 
 def learned_waverec(a, details, filters, modes, axes, trim_first):
     """A learned inverse on the fused route (fused_route must hold): details
     per level, coarsest first, the 2**k - 1 detail subbands in key order
-    (None where absent); axes counted from the end or not."""
+    (None where absent)."""
     filters = [_filters(f, a) for f in filters]
-    static = (tuple(modes), tuple(norm_axes(axes, a.ndim)), bool(trim_first), len(details))
-    flat = [v for d in details for v in d]
-    if needs_autograd((a, *flat, *filters)):
-        return _LearnedWaverec.apply(static, a, *flat, *filters)
-    with scope(a) as s:
-        y, _ = s.call(_learned.waverec_levels, a, [tuple(d) for d in details], filters,
-                      *static[:3], False)
-    return y
+    kind = _Waverec(tuple(modes), tuple(norm_axes(axes, a.ndim)), bool(trim_first), len(details))
+    out = _FusedLearned.run(kind, (a, *_flat(details), *filters))
+    return out if isinstance(out, torch.Tensor) else out[0]

@@ -238,6 +238,17 @@ def _fused_learned_waverec(a, details, spec: _Learned, trim_first: bool):
                                 _pairs(spec, True, a), spec.modes, spec.axes, trim_first)
 
 
+def _fused_learned_swt(x, filters, axes, start_level, level):
+    """Every level's subbands (finest first, key order) of a learned SWT
+    (filters: one (2, F) tensor per axis) as one fused call, or None where
+    the per-operation route must run."""
+    if not _ops.fused_route((x, *filters)):
+        return None
+    flat = _ops.learned_swt(x, filters, axes, start_level, level)
+    n = 2 ** len(axes)
+    return [flat[i * n:(i + 1) * n] for i in range(level)]
+
+
 def _pairs(spec: _Learned, synthesis: bool, data) -> list:
     """Each axis's (2, F) filters, made once per distinct bank (one learned
     bank serves every axis: one tensor, whose gradient autograd sums)."""
@@ -429,6 +440,7 @@ class _TorchBackend:
         return _TorchBackend.banks_and_modes(wavelet, "periodization", axes)[0]
 
     learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
+                                  stationary_levels=_fused_learned_swt,
                                   stack=torch.stack, zeros_like=torch.zeros_like,
                                   unstack=torch.unbind, concatenate=torch.cat,
                                   split=lambda t, n: torch.chunk(t, n, 0))

@@ -125,6 +125,29 @@ def wavedec_levels(x, filters, modes, axes, level, keep):
     return [a] + coeffs[::-1], inputs
 
 
+def _split_level_backward(by_axis, g, filters, modes, axes, grads, needs_filters, needs_input):
+    """The backward of one _split_level (by_axis: the nodes it split along
+    each axis) against its 2**k subbands' cotangents g (key order, None: a
+    zero): adds each axis's filter gradient into grads[j] (needs_filters[j])
+    and returns the level input's cotangent (None where nothing reaches it, or
+    not needs_input). The last axis first: an analysis adjoint and a filter
+    gradient per split."""
+    for j in reversed(range(len(axes))):
+        f, mode, axis = filters[j], modes[j], axes[j]
+        parents = []
+        for node, ga, gd in zip(by_axis[j], g[::2], g[1::2]):
+            if ga is None and gd is None:
+                parents.append(None)
+                continue
+            if needs_filters[j]:  # (summed in the reduction's last step)
+                grads[j] = analysis_filter_grad(node, ga, gd, f.shape[-1], mode, axis,
+                                                f.ndim == 3, grads[j])
+            parents.append(analysis_adjoint(ga, gd, f, mode, axis, node.shape[axis])
+                           if j > 0 or needs_input else None)
+        g = parents
+    return g[0]
+
+
 @planned("x", structures=("inputs", "cotangents", "filters"))
 def wavedec_levels_backward(x, inputs, cotangents, filters, modes, axes, needs_data,
                             needs_filters):
@@ -133,30 +156,67 @@ def wavedec_levels_backward(x, inputs, cotangents, filters, modes, axes, needs_d
     structure, None for a zero), the gradient with respect to x (None unless
     needs_data) and, for each axis j with needs_filters[j], with respect to
     filters[j] (the (2, F) sum over every level and subband that axis
-    splits; else None). The levels run coarsest first: an analysis adjoint
-    and a filter gradient per split, the last axis first."""
-    level, k = len(inputs), len(axes)
-    grads = [None] * k
+    splits; else None). The levels run coarsest first."""
+    level = len(inputs)
+    grads = [None] * len(axes)
     carry = cotangents[0]  # cA_L's cotangent
     for l in reversed(range(level)):
-        g = [carry, *cotangents[level - l]]  # the level's 2**k subbands, key order
-        for j in reversed(range(k)):
-            nodes = inputs[l][j] if (l, j) != (0, 0) else [x]
-            f, mode, axis = filters[j], modes[j], axes[j]
-            parents = []
-            for i, node in enumerate(nodes):
-                ga, gd = g[2 * i], g[2 * i + 1]
-                if ga is None and gd is None:
-                    parents.append(None)
-                    continue
-                if needs_filters[j]:  # (summed in the reduction's last step)
-                    grads[j] = analysis_filter_grad(node, ga, gd, f.shape[-1], mode, axis,
-                                                    f.ndim == 3, grads[j])
-                needed = j > 0 or l > 0 or needs_data
-                parents.append(analysis_adjoint(ga, gd, f, mode, axis, node.shape[axis])
-                               if needed else None)
-            g = parents
-        carry = g[0]
+        by_axis = [[x], *inputs[0][1:]] if l == 0 else inputs[l]
+        carry = _split_level_backward(by_axis, [carry, *cotangents[level - l]], filters, modes,
+                                      axes, grads, needs_filters, l > 0 or needs_data)
+    return (carry if needs_data else None), grads
+
+
+# The stationary transform with learned banks: each level the same split in
+# the stationary mode of its dilation (every axis), its approximation both a
+# result and the next level's input.
+
+def _stationary_modes(start_level, j, k):
+    return [_wavelets.stationary_mode(2 ** (start_level + j))] * k
+
+
+@planned("x", structures=("filters",))
+def swt_levels(x, filters, axes, start_level, level, keep):
+    """`level` levels of pywt's swt from start_level along `axes` (non-negative,
+    in order), axis j with filters[j] as the learned analysis takes them.
+    Returns (per level, finest first, its 2**k subbands in key order,
+    approximation first; with `keep`, per level the nodes split along each
+    axis after the first (a level's input is the previous level's
+    approximation, or x): what swt_levels_backward reads; else None)."""
+    out, inputs, a = [], [], x
+    for j in range(level):
+        subbands, by_axis = _split_level(a, filters, _stationary_modes(start_level, j, len(axes)),
+                                         axes)
+        out.append(tuple(subbands))
+        inputs.append(by_axis[1:])
+        a = subbands[0]
+    return out, (inputs if keep else None)
+
+
+@planned("x", structures=("approximations", "inputs", "cotangents", "filters"))
+def swt_levels_backward(x, approximations, inputs, cotangents, filters, axes, start_level,
+                        needs_data, needs_filters):
+    """The backward of swt_levels(x, filters, axes, start_level, len(inputs),
+    keep=True), which kept `inputs` and whose levels but the last had the
+    `approximations`, against `cotangents` (its results' structure, None for
+    a zero): (the gradient with respect to x, None unless needs_data; per
+    axis the filters', as wavedec_levels_backward). A level's approximation
+    gets the cotangent of the result and that of the next level's input,
+    summed."""
+    grads = [None] * len(axes)
+    carry = None
+    for j in reversed(range(len(inputs))):
+        g = list(cotangents[j])
+        if carry is not None:
+            if g[0] is None:
+                g[0] = carry
+            else:  # (carry is this call's own array: summed in place)
+                carry += g[0]
+                g[0] = carry
+        entering = x if j == 0 else approximations[j - 1]
+        carry = _split_level_backward([[entering], *inputs[j]], g, filters,
+                                      _stationary_modes(start_level, j, len(axes)), axes,
+                                      grads, needs_filters, j > 0 or needs_data)
     return (carry if needs_data else None), grads
 
 

@@ -119,6 +119,14 @@ def to_numpy(a):
     return a.get() if type(a).__module__.startswith("cupy") else np.asarray(a)
 
 
+def fused_kind(t):
+    """The kind of learned transform (bridges/_torch_ops.py: _FusedLearned)
+    whose one autograd node made tensor t, by class name; None where t came
+    from another node (the per-operation route's)."""
+    kind = getattr(t.grad_fn, "kind", None)
+    return None if kind is None else type(kind).__name__
+
+
 def central_differences(loss, arrays, eps=1e-6):
     """d loss / d every element of `arrays` (a list of arrays; loss takes
     such a list), by central differences around them in float64: a list of

@@ -15,7 +15,7 @@ bt = pytest.importorskip("bridges.torch")
 
 from torch.func import grad, jacfwd, jacrev, vmap  # noqa: E402
 
-from conftest import (assert_leaves_match, filter_central_differences, leaves,  # noqa: E402
+from conftest import (assert_leaves_match, filter_central_differences, fused_kind, leaves,  # noqa: E402
                       requires_torch_cuda)
 from cuwavelet import _filter_grad  # noqa: E402
 
@@ -152,7 +152,7 @@ def test_per_axis_banks_mix_learned_and_fixed():
 
 # --- the fused eager route against the per-operation route ---------------------------------
 # An eager learned decomposition with reverse-mode autograd runs as one
-# autograd node (bridges/_torch_ops.py: _LearnedWavedec), its backward one
+# autograd node (bridges/_torch_ops.py: _FusedLearned), its backward one
 # planned call; the per-operation route (each level's analyses as ops, proven
 # above by gradcheck and against pywt) is its oracle, to rounding.
 
@@ -193,10 +193,10 @@ def test_fused_route_equals_the_per_operation_route(name, mode, monkeypatch):
     n = len(leaves(fn(x, bank, mode)))
     used = [i % 4 != 2 for i in range(n)]  # some coefficients unused: None cotangents
     values, grads, out = _values_and_gradients(fn, x, bank, mode, used)
-    assert "LearnedWavedec" in type(out[0].grad_fn).__name__  # the fused node ran
+    assert fused_kind(out[0]) == "_Wavedec"  # the fused node ran
     _per_operation_route(monkeypatch)
     ref_values, ref_grads, ref_out = _values_and_gradients(fn, x, bank, mode, used)
-    assert "LearnedWavedec" not in type(ref_out[0].grad_fn).__name__
+    assert fused_kind(ref_out[0]) is None
     for a, b in zip(values + list(grads), ref_values + list(ref_grads)):
         assert a.shape == b.shape
         if b.numel():
@@ -251,11 +251,44 @@ def test_fused_inverse_equals_the_per_operation_route(name, mode, monkeypatch):
         gy = torch.linspace(-1, 1, y.numel(), dtype=y.dtype).reshape(y.shape)
         return y, torch.autograd.grad(y, (*cg, *bank[2:]), gy)
     y, grads = run()
-    assert "LearnedWaverec" in type(y.grad_fn).__name__
+    assert fused_kind(y) == "_Waverec"
     _per_operation_route(monkeypatch)
     ref_y, ref_grads = run()
-    assert "LearnedWaverec" not in type(ref_y.grad_fn).__name__
+    assert fused_kind(ref_y) is None
     for a, b in zip((y.detach(), *grads), (ref_y.detach(), *ref_grads)):
+        assert a.shape == b.shape
+        assert float((a - b).abs().max()) <= 1e-13 * max(1.0, float(b.abs().max()))
+
+
+STATIONARY = {
+    "swt": (lambda x, w: bt.swt(x, w, level=3), (2, 32)),
+    "swt trim_approx norm": (lambda x, w: bt.swt(x, w, level=2, start_level=1,
+                                                  trim_approx=True, norm=True), (3, 24)),
+    "swt2": (lambda x, w: bt.swt2(x, w, level=2), (2, 8, 12)),
+    "swtn axes apart": (lambda x, w: bt.swtn(x, w, level=1, axes=(0, 2)), (8, 3, 4)),
+}
+
+
+@pytest.mark.parametrize("name", STATIONARY)
+def test_fused_stationary_route_equals_the_per_operation_route(name, monkeypatch):
+    fn, shape = STATIONARY[name]
+    x = randn(*shape, seed=10)
+    bank = tensor_bank("db2")
+
+    def run():
+        xg = x.clone().requires_grad_(True)
+        out = leaves(fn(xg, bank))
+        loss = sum((t * torch.linspace(-1, 2, t.numel(), dtype=t.dtype).reshape(t.shape)).sum()
+                   for i, t in enumerate(out) if i % 3 != 1)
+        return out, torch.autograd.grad(loss, (xg, *bank[:2]))
+    out, grads = run()
+    assert fused_kind(out[0]) == "_Swt"
+    _per_operation_route(monkeypatch)
+    ref_out, ref_grads = run()
+    assert fused_kind(ref_out[0]) is None
+    assert len(out) == len(ref_out)
+    for a, b in zip([t.detach() for t in out] + list(grads),
+                    [t.detach() for t in ref_out] + list(ref_grads)):
         assert a.shape == b.shape
         assert float((a - b).abs().max()) <= 1e-13 * max(1.0, float(b.abs().max()))
 
@@ -572,7 +605,7 @@ def test_cuda_learned_round_trip_matches_cpu(mode):
             cots = [torch.linspace(-1, 1, t.numel(), dtype=dtype).reshape(t.shape).to(device)
                     for t in outs]
             grads = torch.autograd.grad(outs, (xd, *bank), cots)
-            assert "LearnedWaverec" in type(y.grad_fn).__name__
+            assert fused_kind(y) == "_Waverec"
             results.append([t.detach().cpu().double() for t in (*outs, *grads)])
         for a, b in zip(*results):
             assert float((a - b).abs().max()) <= tol * max(1.0, float(b.abs().max()))
