@@ -252,7 +252,13 @@ class _LearnedStationary:
         return out
 
     def inverse_levels(self, a, details, axes, _banks):
-        """The backend's iswt_levels contract: details coarsest first."""
+        """The backend's iswt_levels contract: details coarsest first (a
+        backend's learned_ops.stationary_inverse may run it as one call)."""
+        whole = getattr(self.ops, "stationary_inverse", None)
+        if whole is not None and details and a is not None:
+            y = whole(a, details, [self._filters(bank, True, a) for bank in self.banks], axes)
+            if y is not None:
+                return y
         for j, d in zip(range(len(details), 0, -1), details):
             sub = {"a" * len(axes): a, **d}
             for k in reversed(range(len(axes))):

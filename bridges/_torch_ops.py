@@ -1766,11 +1766,13 @@ def _analyses(nodes, filters, modes, axes) -> list:
 @dataclass(frozen=True)
 class _Waverec:
     """waverec_levels: ts (a, every level's details flat (coarsest first, key
-    order, None where absent), one (2, F) filter tensor per axis); output y."""
+    order, None where absent), one (2, F) filter tensor per axis); output y.
+    stationary: an inverse SWT's levels (modes unused)."""
     modes: tuple
     axes: tuple
     trim_first: bool
     levels: int
+    stationary: bool = False
 
     def _parts(self, ts):
         n = 2 ** len(self.axes) - 1
@@ -1781,7 +1783,7 @@ class _Waverec:
         a, details, filters = self._parts(ts)
         with scope(a) as s:
             y, inputs = s.call(_learned.waverec_levels, a, details, filters, self.modes,
-                               self.axes, self.trim_first, keep)
+                               self.axes, self.trim_first, keep, self.stationary)
         # (per level: its reconstruction, then 2, 4, ... nodes per axis but the last)
         kept = [t for root, by_axis in inputs for t in (root, *_flat(by_axis))] if keep else []
         return y, kept
@@ -1797,7 +1799,8 @@ class _Waverec:
         with scope(grads[0]) as s:
             ga, detail_grads, dfs = s.call(_learned.waverec_levels_backward, a, details, inputs,
                                            grads[0], filters, self.modes, self.axes,
-                                           self.trim_first, tuple(needs[1 + self.levels * n:]))
+                                           self.trim_first, tuple(needs[1 + self.levels * n:]),
+                                           self.stationary)
         return (ga, *_flat(detail_grads), *dfs)
 
     def by_operations(self, ts):
@@ -1807,9 +1810,11 @@ class _Waverec:
             if present and (level > 0 or self.trim_first):  # (shapes checked by the fused call)
                 a = a[tuple(slice(n) for n in present[0].shape)]
             nodes = [a, *d]
+            modes = [stationary_mode(2 ** (self.levels - 1 - level))] * len(self.axes) \
+                if self.stationary else self.modes
             for j in reversed(range(len(self.axes))):
                 nodes = [None if lo is None and hi is None else
-                         SYNTHESIS((self.axes[j], self.modes[j]), lo, hi, filters[j])[0]
+                         SYNTHESIS((self.axes[j], modes[j]), lo, hi, filters[j])[0]
                          for lo, hi in zip(nodes[::2], nodes[1::2])]
             a = nodes[0]
         return [a]
@@ -1877,11 +1882,12 @@ def learned_swt(x, filters, axes, start_level, level) -> list:
     return _fused_call(kind, (x, *filters))
 
 
-def learned_waverec(a, details, filters, modes, axes, trim_first):
+def learned_waverec(a, details, filters, modes, axes, trim_first, stationary=False):
     """A learned inverse on the fused route (fused_route must hold): details
     per level, coarsest first, the 2**k - 1 detail subbands in key order
-    (None where absent)."""
+    (None where absent); stationary: an inverse SWT (modes unused)."""
     filters = [_filters(f, a) for f in filters]
-    kind = _Waverec(tuple(modes), tuple(norm_axes(axes, a.ndim)), bool(trim_first), len(details))
+    kind = _Waverec(tuple(modes), tuple(norm_axes(axes, a.ndim)), bool(trim_first), len(details),
+                    bool(stationary))
     out = _FusedLearned.run(kind, (a, *_flat(details), *filters))
     return out if isinstance(out, torch.Tensor) else out[0]

@@ -249,6 +249,18 @@ def _fused_learned_swt(x, filters, axes, start_level, level):
     return [flat[i * n:(i + 1) * n] for i in range(level)]
 
 
+def _fused_learned_iswt(a, details, filters, axes):
+    """The inverse of _fused_learned_swt (details: dicts, coarsest first;
+    filters: one (2, F) tensor per axis, as the merges take them), or None
+    where the per-operation route must run."""
+    keys = subband_keys(len(axes))[1:]
+    if any(set(d) - set(keys) for d in details) or not _ops.fused_route(
+            (a, *(v for d in details for v in d.values()), *filters)):
+        return None
+    return _ops.learned_waverec(a, [tuple(d.get(key) for key in keys) for d in details],
+                                filters, (), axes, False, stationary=True)
+
+
 def _pairs(spec: _Learned, synthesis: bool, data) -> list:
     """Each axis's (2, F) filters, made once per distinct bank (one learned
     bank serves every axis: one tensor, whose gradient autograd sums)."""
@@ -441,6 +453,7 @@ class _TorchBackend:
 
     learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
                                   stationary_levels=_fused_learned_swt,
+                                  stationary_inverse=_fused_learned_iswt,
                                   stack=torch.stack, zeros_like=torch.zeros_like,
                                   unstack=torch.unbind, concatenate=torch.cat,
                                   split=lambda t, n: torch.chunk(t, n, 0))

@@ -237,6 +237,14 @@ def _merge_level(leaves, filters, modes, axes):
     return nodes[0], by_axis
 
 
+def _inverse_modes(modes, stationary, level, levels, axes):
+    """The modes of inverse level `level` of `levels` (coarsest first):
+    `modes`, or an inverse SWT's: every axis in the stationary mode of
+    dilation 2**(levels - 1 - level), the merge of pywt's iswt level with the
+    filters as given (its reconstruction filters halved)."""
+    return _stationary_modes(0, levels - 1 - level, len(axes)) if stationary else modes
+
+
 def _trimmed(a, details, axes, trimming):
     """pywt's trim of the approximation entering a level (one sample longer
     along a transformed axis than the level's details: cut)."""
@@ -245,19 +253,22 @@ def _trimmed(a, details, axes, trimming):
 
 
 @planned("a", structures=("details", "filters"))
-def waverec_levels(a, details, filters, modes, axes, trim_first, keep):
+def waverec_levels(a, details, filters, modes, axes, trim_first, keep, stationary=False):
     """The inverse of wavedec_levels: details coarsest first, each a tuple of
     the level's 2**k - 1 detail subbands in key order (None: zero); the
     approximation entering a level is trimmed to its details' shape where it
     is one sample longer (every level's, or all but the first's without
-    trim_first: pywt's waverecn). Returns (the reconstruction, and with
-    `keep` what waverec_levels_backward reads: per level its reconstruction
-    but the last's, and the intermediate nodes merged along each axis but
-    the last; else None)."""
+    trim_first: pywt's waverecn). With `stationary`, the levels are an
+    inverse SWT's merges instead (see _inverse_modes; modes unused). Returns
+    (the reconstruction, and with `keep` what waverec_levels_backward reads:
+    per level its reconstruction but the last's, and the intermediate nodes
+    merged along each axis but the last; else None)."""
     kept = []
     for level, d in enumerate(details):
         leaves = [_trimmed(a, d, axes, level > 0 or trim_first), *d]
-        a, by_axis = _merge_level(leaves, filters, modes, axes)
+        a, by_axis = _merge_level(leaves, filters,
+                                  _inverse_modes(modes, stationary, level, len(details), axes),
+                                  axes)
         kept.append((a, by_axis[:-1]))
     if not keep:
         return a, None
@@ -266,9 +277,9 @@ def waverec_levels(a, details, filters, modes, axes, trim_first, keep):
 
 @planned("a", "gy", structures=("details", "inputs", "filters"))
 def waverec_levels_backward(a, details, inputs, gy, filters, modes, axes, trim_first,
-                            needs_filters):
+                            needs_filters, stationary=False):
     """The backward of waverec_levels(a, details, filters, modes, axes,
-    trim_first, keep=True) whose inputs it kept, against the cotangent gy of
+    trim_first, keep=True, stationary) whose inputs it kept, against the cotangent gy of
     the reconstruction: (the gradient with respect to a; the details', their
     structure; for each axis j with needs_filters[j] the (2, F) gradient
     with respect to filters[j], else None). Finest level first, per level
@@ -280,9 +291,10 @@ def waverec_levels_backward(a, details, inputs, gy, filters, modes, axes, trim_f
         leaves = [_trimmed(entering, details[level], axes, level > 0 or trim_first),
                   *details[level]]
         children_by_axis = [*inputs[level][1], leaves]
+        level_modes = _inverse_modes(modes, stationary, level, len(details), axes)
         gs = [g]
         for j, children in enumerate(children_by_axis):
-            f, mode, axis = filters[j], modes[j], axes[j]
+            f, mode, axis = filters[j], level_modes[j], axes[j]
             below = []
             for gp, lo, hi in zip(gs, children[::2], children[1::2]):
                 if gp is None or (lo is None and hi is None):

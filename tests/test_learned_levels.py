@@ -230,3 +230,42 @@ def test_stationary_levels_are_pywts_and_gradients_are_exact(case):
     for got, central in zip(grads, numeric):
         np.testing.assert_allclose(got, central, rtol=0,
                                    atol=1e-6 * max(1.0, float(np.abs(central).max())))
+
+
+@pytest.mark.parametrize("case", [c for c in SWT_CASES if SWT_CASES[c][3] == 0])
+def test_stationary_inverse_is_pywts_and_its_gradients_are_exact(case):
+    """waverec_levels(stationary=True) with pywt's reconstruction filters
+    halved is pywt's iswtn; its gradients against a dot-product test and
+    central differences."""
+    shape, axes, names, _, level = SWT_CASES[case]
+    x = random(shape, seed=21)
+    wavelet = [pywt.Wavelet(n) for n in names]
+    ref_coeffs = pywt.swtn(x, wavelet, level=level, axes=axes)  # coarsest first
+    keys = _keys(len(axes))
+    a = ref_coeffs[0]["a" * len(axes)]
+    details = [tuple(d[key] for key in keys) for d in ref_coeffs]
+    filters = [np.array(w.filter_bank[2:]) / 2 for w in wavelet]
+    y, inputs = _learned.waverec_levels(a, details, filters, None, axes, False, True,
+                                        stationary=True)
+    ref = pywt.iswtn(ref_coeffs, wavelet, axes=axes)
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-13 * float(np.abs(ref).max()))
+
+    rng = np.random.default_rng(9)
+    gy = rng.standard_normal(y.shape)
+    ga, gd, grads = _learned.waverec_levels_backward(a, details, inputs, gy, filters, None, axes,
+                                                     False, [True] * len(axes), stationary=True)
+
+    def loss(a, details, filters):
+        out, _ = _learned.waverec_levels(a, details, filters, None, axes, False, False,
+                                         stationary=True)
+        return float((out * gy).sum())
+    ea = rng.standard_normal(a.shape)
+    ed = [tuple(rng.standard_normal(v.shape) for v in d) for d in details]
+    lhs = float((ga * ea).sum()) + sum(float((g * e).sum()) for gl, el in zip(gd, ed)
+                                       for g, e in zip(gl, el))
+    rhs = loss(ea, ed, filters)
+    assert abs(lhs - rhs) <= 1e-12 * max(1.0, abs(rhs), float(np.abs(gy).sum()))
+    numeric = central_differences(lambda fs: loss(a, details, fs), filters)
+    for got, central in zip(grads, numeric):
+        np.testing.assert_allclose(got, central, rtol=0,
+                                   atol=1e-6 * max(1.0, float(np.abs(central).max())))
