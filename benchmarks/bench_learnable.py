@@ -19,6 +19,8 @@ random cotangents on every output). Workloads (float32):
     L1  wavedec   (4, 64)             db2  level 3   (small calls, where the
     L2  wavedec2  (2, 1, 32, 32)      db2  level 2    host's time per call is
     L2R waverec2(wavedec2) on L2                        what counts; 50 calls a sample)
+    L1S swt       (4, 64)             db2  level 3
+    L1T iswt(swt) on L1S
 
 in mode 'zero' (ptwt's waverec undoes zero padding; both sides compute
 pywt's coefficients there, checked before timing) and, for the
@@ -58,6 +60,10 @@ WORKLOADS = {
     "L1": dict(shape=(4, 64), wavelet="db2", level=3, dims=1, inverse=False, repeat=50),
     "L2": dict(shape=(2, 1, 32, 32), wavelet="db2", level=2, dims=2, inverse=False, repeat=50),
     "L2R": dict(shape=(2, 1, 32, 32), wavelet="db2", level=2, dims=2, inverse=True, repeat=50),
+    "L1S": dict(shape=(4, 64), wavelet="db2", level=3, dims=1, inverse=False, stationary=True,
+                repeat=50),
+    "L1T": dict(shape=(4, 64), wavelet="db2", level=3, dims=1, inverse=True, stationary=True,
+                repeat=50),
 }
 
 
