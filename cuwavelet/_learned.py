@@ -18,6 +18,11 @@ synthesis the merge of its iswt level with the filters as given (pywt's
 reconstruction filters halved give its iswt level), every array as long as
 the signal. So a bridge runs a learned SWT through the operations and the
 gradients of its learned DWT.
+
+Whole transforms are planned too (wavedec_levels, waverec_levels,
+swt_levels, and their backwards): the same operations, level by level, as
+one call each way, for a bridge that runs a learned transform as one
+autograd node.
 """
 from __future__ import annotations
 
@@ -111,8 +116,8 @@ def wavedec_levels(x, filters, modes, axes, level, keep):
     j with filters[j] ((2, F) or (items, 2, F)) in modes[j]. Returns
     (coefficients, inputs): coefficients [cA_L, (details of level L in key
     order), ..., (details of level 1)]; with `keep`, inputs[l] holds the
-    nodes level l + 1 splits along each axis (inputs[0][0] is [x] itself),
-    what wavedec_levels_backward reads; else None."""
+    nodes level l + 1 splits along each axis (inputs[0][0] is empty: x is
+    the caller's), what wavedec_levels_backward reads; else None."""
     coeffs, inputs, a = [], [], x
     for _ in range(level):
         subbands, nodes = _split_level(a, filters, modes, axes)
