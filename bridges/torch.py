@@ -36,10 +36,11 @@ the two filter gradients, which the core computes by a reduction kernel;
 the stationary transforms with a learned bank run through the same ones in
 a stationary mode, one per level and axis:
 bridges._frontend_swt_packets._LearnedStationary). An eager learned
-decomposition with reverse-mode autograd runs those operations' kernels as
-one autograd node, its forward and its backward one planned call each
-(``_torch_ops._LearnedWavedec``); torch.compile, torch.func, forward mode
-and higher-order gradients take the per-operation route.
+transform with reverse-mode autograd (decomposition, inverse, stationary)
+runs those operations' kernels as one autograd node, its forward and its
+backward one planned call each (``_torch_ops._FusedLearned``);
+torch.compile, torch.func, forward mode and higher-order gradients take the
+per-operation route.
 The backward of each operation is its transpose, built from the same
 operations, so gradients of every order are exact; forward mode applies the
 operation to the tangent (the operations are linear); vmap folds the mapped
@@ -227,15 +228,10 @@ def _fused_learned_wavedec(x, spec: _Learned, level: int):
 
 def _fused_learned_waverec(a, details, spec: _Learned, trim_first: bool):
     """The inverse of _fused_learned_wavedec (details: dicts, coarsest first;
-    a given), or None where the per-operation route must run (as there, and
-    for keys it names as unknown)."""
-    keys = subband_keys(len(spec.axes))[1:]
-    present = [v for d in details for v in d.values()]
-    if any(set(d) - set(keys) for d in details) or not _ops.fused_route(
-            (a, *present, *(f for b in spec.banks for f in b.filters[2:]))):
+    a given), or None where the per-operation route must run."""
+    if not _ops.fused_route((a, *(f for b in spec.banks for f in b.filters[2:]))):
         return None
-    return _ops.learned_waverec(a, [tuple(d.get(key) for key in keys) for d in details],
-                                _pairs(spec, True, a), spec.modes, spec.axes, trim_first)
+    return _fused_inverse(a, details, _pairs(spec, True, a), spec.modes, spec.axes, trim_first)
 
 
 def _fused_learned_swt(x, filters, axes, start_level, level):
@@ -253,12 +249,19 @@ def _fused_learned_iswt(a, details, filters, axes):
     """The inverse of _fused_learned_swt (details: dicts, coarsest first;
     filters: one (2, F) tensor per axis, as the merges take them), or None
     where the per-operation route must run."""
+    return _fused_inverse(a, details, filters, (), axes, False, stationary=True)
+
+
+def _fused_inverse(a, details, filters, modes, axes, trim_first, stationary=False):
+    """_ops.learned_waverec of details given as dicts, or None where the
+    per-operation route must run (as above, and for keys that it names as
+    unknown)."""
     keys = subband_keys(len(axes))[1:]
     if any(set(d) - set(keys) for d in details) or not _ops.fused_route(
             (a, *(v for d in details for v in d.values()), *filters)):
         return None
     return _ops.learned_waverec(a, [tuple(d.get(key) for key in keys) for d in details],
-                                filters, (), axes, False, stationary=True)
+                                filters, modes, axes, trim_first, stationary)
 
 
 def _pairs(spec: _Learned, synthesis: bool, data) -> list:
@@ -396,7 +399,7 @@ class _TorchBackend:
         if isinstance(spec, _Learned):
             fused = _fused_learned_wavedec(x, spec, 1)
             if fused is not None:
-                return {**{subband_keys(len(spec.axes))[0]: fused[0]}, **fused[1]}
+                return {subband_keys(len(spec.axes))[0]: fused[0], **fused[1]}
             return learned_split(x, spec, _learned_analysis)
         return dict(zip(subband_keys(len(spec[0])), _dwtn_op(x, *spec)))
 
