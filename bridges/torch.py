@@ -374,9 +374,10 @@ class _TorchBackend:
     def banks_and_modes(wavelet, mode, axes):
         """Core banks, or with any filter bank given as tensors, _TensorBanks for every axis."""
         learned = _tensor_filters(wavelet)
-        if learned is not None:
-            wavelets = [learned] * len(axes)
-        elif _has_tensor_filters(wavelet):
+        if learned is not None:  # (one bank for every axis: checked once)
+            return ([_TensorBank(learned)] * len(axes),
+                    [as_mode(m) for m in per_axis(mode, axes, "mode")])
+        if _has_tensor_filters(wavelet):
             wavelets = per_axis(list(wavelet), axes, "wavelet")
         else:
             return _core_banks_and_modes(wavelet, mode, axes)
