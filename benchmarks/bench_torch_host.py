@@ -24,7 +24,8 @@ operation ('per-op', what torch.compile and torch.func run), against the
 fused one eager calls take. Figures are medians (microseconds per call) of interleaved rounds, with the
 number of launches, torch.empty calls and CuPy views per call. L3 is W3 with
 a learned bank (the gradient reaches dec_lo and dec_hi too), L3R its round
-trip (waverec2 of wavedec2, all four filters learned): eager calls run as one
+trip (waverec2 of wavedec2, all four filters learned), LS1 S1's swt with a
+learned bank: eager calls run as one
 fused autograd node per transform (bridges/_torch_ops.py: _LearnedWavedec,
 _LearnedWaverec).
 --instructions N counts the direct route's instructions per call under
@@ -66,6 +67,8 @@ WORKLOADS = {  # bench_torch.py's, float32
     "L3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, fn="wavedec2", learned=True),
     # ... and its round trip (waverec2 of wavedec2: an autoencoder's transforms)
     "L3R": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, fn="waverec2", learned=True),
+    # S1 with a learned bank
+    "LS1": dict(shape=(32, 65536), wavelet="db4", level=4, fn="swt", learned=True),
 }
 
 
@@ -87,8 +90,8 @@ def _transform(workload: dict, mode: str):
         learned = tuple(torch.tensor(f, dtype=torch.float32, requires_grad=True)
                         for f in pywt.Wavelet(wavelet).filter_bank)
         wavelet = learned
-        if workload["fn"] == "wavedec2":
-            learned = learned[:2]  # (dec_lo, dec_hi: the decomposition's)
+        if workload["fn"] != "waverec2":
+            learned = learned[:2]  # (dec_lo, dec_hi: a decomposition's)
     if workload["fn"].startswith("swt"):
         return (lambda x: fn(x, wavelet, level=level)), learned
     if workload["fn"] == "waverec2":
