@@ -1712,6 +1712,16 @@ class _FusedLearned(torch.autograd.Function):
         return kind.forward(ts, False)[0]
 
 
+def _core(ref, fn, *args):
+    """fn(*args) in the core, in the scope of tensor ref's device."""
+    with scope(ref) as s:
+        return s.call(fn, *args)
+
+
+def _present_grad(grads):
+    return next(g for g in grads if g is not None)
+
+
 def _flat(levels) -> list:
     return [t for level in levels for t in level]
 
@@ -1731,9 +1741,8 @@ class _Wavedec:
 
     def forward(self, ts, keep):
         x, filters = ts[0], list(ts[1:])
-        with scope(x) as s:
-            coeffs, inputs = s.call(_learned.wavedec_levels, x, filters, self.modes, self.axes,
-                                    self.level, keep)
+        coeffs, inputs = _core(x, _learned.wavedec_levels, x, filters, self.modes, self.axes,
+                               self.level, keep)
         kept = [t for by_axis in inputs for nodes in by_axis for t in nodes] if keep else []
         return (coeffs[0], *_flat(coeffs[1:])), kept
 
@@ -1742,9 +1751,9 @@ class _Wavedec:
         inputs = [[[] if (lvl, j) == (0, 0) else [next(kept) for _ in range(2 ** j)]
                    for j in range(k)] for lvl in range(self.level)]
         cotangents = [grads[0]] + _split(grads[1:], 2 ** k - 1, self.level)
-        with scope(next(g for g in grads if g is not None)) as s:
-            dx, dfs = s.call(_learned.wavedec_levels_backward, ts[0], inputs, cotangents,
-                             list(ts[1:]), self.modes, self.axes, needs[0], tuple(needs[1:]))
+        dx, dfs = _core(_present_grad(grads), _learned.wavedec_levels_backward, ts[0], inputs,
+                        cotangents, list(ts[1:]), self.modes, self.axes, needs[0],
+                        tuple(needs[1:]))
         return (dx, *dfs)
 
     def by_operations(self, ts):
@@ -1781,9 +1790,8 @@ class _Waverec:
 
     def forward(self, ts, keep):
         a, details, filters = self._parts(ts)
-        with scope(a) as s:
-            y, inputs = s.call(_learned.waverec_levels, a, details, filters, self.modes,
-                               self.axes, self.trim_first, keep, self.stationary)
+        y, inputs = _core(a, _learned.waverec_levels, a, details, filters, self.modes, self.axes,
+                          self.trim_first, keep, self.stationary)
         # (per level: its reconstruction, then 2, 4, ... nodes per axis but the last)
         kept = [t for root, by_axis in inputs for t in (root, *_flat(by_axis))] if keep else []
         return y, kept
@@ -1796,11 +1804,10 @@ class _Waverec:
             inputs.append((root, [[next(kept) for _ in range(2 ** (j + 1))]
                                   for j in range(len(self.axes) - 1)]))
         n = 2 ** len(self.axes) - 1
-        with scope(grads[0]) as s:
-            ga, detail_grads, dfs = s.call(_learned.waverec_levels_backward, a, details, inputs,
-                                           grads[0], filters, self.modes, self.axes,
-                                           self.trim_first, tuple(needs[1 + self.levels * n:]),
-                                           self.stationary)
+        ga, detail_grads, dfs = _core(grads[0], _learned.waverec_levels_backward, a, details,
+                                      inputs, grads[0], filters, self.modes, self.axes,
+                                      self.trim_first, tuple(needs[1 + self.levels * n:]),
+                                      self.stationary)
         return (ga, *_flat(detail_grads), *dfs)
 
     def by_operations(self, ts):
@@ -1830,9 +1837,8 @@ class _Swt:
 
     def forward(self, ts, keep):
         x, filters = ts[0], list(ts[1:])
-        with scope(x) as s:
-            out, inputs = s.call(_learned.swt_levels, x, filters, self.axes, self.start_level,
-                                 self.level, keep)
+        out, inputs = _core(x, _learned.swt_levels, x, filters, self.axes, self.start_level,
+                            self.level, keep)
         # (kept: the approximations entering levels 2, 3, ... (outputs too), then per level
         # the nodes split along each axis after the first)
         kept = [sub[0] for sub in out[:-1]] + [t for by_axis in inputs for t in _flat(by_axis)] \
@@ -1844,10 +1850,9 @@ class _Swt:
         approximations, kept = kept[:self.level - 1], iter(kept[self.level - 1:])
         inputs = [[[next(kept) for _ in range(2 ** j)] for j in range(1, k)]
                   for _ in range(self.level)]
-        with scope(next(g for g in grads if g is not None)) as s:
-            dx, dfs = s.call(_learned.swt_levels_backward, ts[0], list(approximations), inputs,
-                             _split(grads, 2 ** k, self.level), list(ts[1:]), self.axes,
-                             self.start_level, needs[0], tuple(needs[1:]))
+        dx, dfs = _core(_present_grad(grads), _learned.swt_levels_backward, ts[0],
+                        list(approximations), inputs, _split(grads, 2 ** k, self.level),
+                        list(ts[1:]), self.axes, self.start_level, needs[0], tuple(needs[1:]))
         return (dx, *dfs)
 
     def by_operations(self, ts):
