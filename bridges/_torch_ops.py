@@ -53,8 +53,9 @@ from cuwavelet._packets import (_level_shapes, decompose_level, decompose_level_
 from cuwavelet._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
 from cuwavelet._stationary import (iswtn_levels, iswtn_levels_adjoint, swtn_levels,
                                    swtn_levels_adjoint)
-from cuwavelet._wavelets import FilterBank, stationary_mode
+from cuwavelet._wavelets import FilterBank
 
+from . import _learned_kinds as _kinds
 from ._frontend import subband_keys
 
 TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64,
@@ -1663,8 +1664,9 @@ ALL_OPS: Sequence[LinearOp] = (DWTN, DWTN_ADJOINT, IDWTN, IDWTN_ADJOINT, WAVEDEC
 # kernels. torch.compile, torch.func and forward-mode AD take the
 # per-operation route, whose ops they know; so does a backward that builds a
 # graph (create_graph: higher-order gradients), by differentiating that route.
-# A transform is a "kind" (_Wavedec, _Waverec, _Swt): its static arguments and
-# how its tensors go to the core and to the per-operation route.
+# A transform is a "kind" (bridges/_learned_kinds.py: Wavedec, Waverec, Swt): its
+# static arguments and how its tensors go to the core and to the per-operation
+# route.
 
 def fused_route(ts) -> bool:
     """Whether a learned transform of these tensors may run as one fused call."""
@@ -1673,15 +1675,13 @@ def fused_route(ts) -> bool:
 
 
 class _FusedLearned(torch.autograd.Function):
-    """A learned transform `kind` on tensors ts (data, then filters) as one
-    autograd node: kind.forward(ts, keep) -> (outputs, tensors the backward
-    reads), kind.backward(ts, kept, grads, needs) -> the inputs' gradients,
-    kind.by_operations(ts) -> the outputs through the per-operation route."""
+    """A learned transform `kind` (bridges/_learned_kinds.py) on tensors ts
+    (data, then filters) as one autograd node."""
 
     @staticmethod
     def forward(ctx, kind, *ts):
         keep = any(ctx.needs_input_grad[1:])
-        outputs, kept = kind.forward(ts, keep)
+        outputs, kept = kind.forward(ts, keep, _core)
         ctx.kind, ctx.inputs = kind, len(ts)
         ctx.set_materialize_grads(False)
         if keep:
@@ -1695,21 +1695,21 @@ class _FusedLearned(torch.autograd.Function):
         if all(g is None for g in grads):
             return (None,) * (1 + len(ts))
         if torch.is_grad_enabled():  # create_graph: through the per-operation route
-            outs = kind.by_operations(ts)
+            outs = kind.by_operations(ts, _BY_OPERATIONS)[0]
             wrt = [t for t, need in zip(ts, needs) if need and t is not None]
             got = iter(torch.autograd.grad([o for o, g in zip(outs, grads) if g is not None], wrt,
                                            [g for g in grads if g is not None],
                                            create_graph=True, allow_unused=True))
             return (None, *(next(got) if need and t is not None else None
                             for t, need in zip(ts, needs)))
-        return (None, *kind.backward(ts, kept, grads, needs))
+        return (None, *kind.backward(ts, kept, grads, needs, _core))
 
     @classmethod
     def run(cls, kind, ts):
         """The outputs, through the node where autograd needs one."""
         if needs_autograd(ts):
             return cls.apply(kind, *ts)
-        return kind.forward(ts, False)[0]
+        return kind.forward(ts, False, _core)[0]
 
 
 def _core(ref, fn, *args):
@@ -1718,152 +1718,10 @@ def _core(ref, fn, *args):
         return s.call(fn, *args)
 
 
-def _present_grad(grads):
-    return next(g for g in grads if g is not None)
-
-
-def _flat(levels) -> list:
-    return [t for level in levels for t in level]
-
-
-def _split(flat, n, count) -> list:
-    """flat as `count` tuples of n."""
-    return [tuple(flat[i * n:(i + 1) * n]) for i in range(count)]
-
-
-@dataclass(frozen=True)
-class _Wavedec:
-    """wavedec_levels: ts (x, one (2, F) filter tensor per axis); outputs
-    [cA_L, details of level L (key order), ..., details of level 1]."""
-    modes: tuple
-    axes: tuple
-    level: int
-
-    def forward(self, ts, keep):
-        x, filters = ts[0], list(ts[1:])
-        coeffs, inputs = _core(x, _learned.wavedec_levels, x, filters, self.modes, self.axes,
-                               self.level, keep)
-        kept = [t for by_axis in inputs for nodes in by_axis for t in nodes] if keep else []
-        return (coeffs[0], *_flat(coeffs[1:])), kept
-
-    def backward(self, ts, kept, grads, needs):
-        k, kept = len(self.axes), iter(kept)
-        inputs = [[[] if (lvl, j) == (0, 0) else [next(kept) for _ in range(2 ** j)]
-                   for j in range(k)] for lvl in range(self.level)]
-        cotangents = [grads[0]] + _split(grads[1:], 2 ** k - 1, self.level)
-        dx, dfs = _core(_present_grad(grads), _learned.wavedec_levels_backward, ts[0], inputs,
-                        cotangents, list(ts[1:]), self.modes, self.axes, needs[0],
-                        tuple(needs[1:]))
-        return (dx, *dfs)
-
-    def by_operations(self, ts):
-        x, filters = ts[0], ts[1:]
-        flat, a = [], x
-        for _ in range(self.level):
-            nodes = _analyses([a], filters, self.modes, self.axes)
-            a, flat = nodes[0], nodes[1:] + flat
-        return [a] + flat
-
-
-def _analyses(nodes, filters, modes, axes) -> list:
-    """Every node split along each axis in turn (the ANALYSIS op)."""
-    for f, mode, axis in zip(filters, modes, axes):
-        nodes = [h for t in nodes for h in ANALYSIS((axis, mode), t, f)]
-    return nodes
-
-
-@dataclass(frozen=True)
-class _Waverec:
-    """waverec_levels: ts (a, every level's details flat (coarsest first, key
-    order, None where absent), one (2, F) filter tensor per axis); output y.
-    stationary: an inverse SWT's levels (modes unused)."""
-    modes: tuple
-    axes: tuple
-    trim_first: bool
-    levels: int
-    stationary: bool = False
-
-    def _parts(self, ts):
-        n = 2 ** len(self.axes) - 1
-        flat = ts[1:1 + self.levels * n]
-        return ts[0], _split(flat, n, self.levels), list(ts[1 + self.levels * n:])
-
-    def forward(self, ts, keep):
-        a, details, filters = self._parts(ts)
-        y, inputs = _core(a, _learned.waverec_levels, a, details, filters, self.modes, self.axes,
-                          self.trim_first, keep, self.stationary)
-        # (per level: its reconstruction, then 2, 4, ... nodes per axis but the last)
-        kept = [t for root, by_axis in inputs for t in (root, *_flat(by_axis))] if keep else []
-        return y, kept
-
-    def backward(self, ts, kept, grads, needs):
-        a, details, filters = self._parts(ts)
-        kept, inputs = iter(kept), []
-        for _ in range(self.levels):
-            root = next(kept)
-            inputs.append((root, [[next(kept) for _ in range(2 ** (j + 1))]
-                                  for j in range(len(self.axes) - 1)]))
-        n = 2 ** len(self.axes) - 1
-        ga, detail_grads, dfs = _core(grads[0], _learned.waverec_levels_backward, a, details,
-                                      inputs, grads[0], filters, self.modes, self.axes,
-                                      self.trim_first, tuple(needs[1 + self.levels * n:]),
-                                      self.stationary)
-        return (ga, *_flat(detail_grads), *dfs)
-
-    def by_operations(self, ts):
-        a, details, filters = self._parts(ts)
-        for level, d in enumerate(details):
-            present = [v for v in d if v is not None]
-            if present and (level > 0 or self.trim_first):  # (shapes checked by the fused call)
-                a = a[tuple(slice(n) for n in present[0].shape)]
-            nodes = [a, *d]
-            modes = [stationary_mode(2 ** (self.levels - 1 - level))] * len(self.axes) \
-                if self.stationary else self.modes
-            for j in reversed(range(len(self.axes))):
-                nodes = [None if lo is None and hi is None else
-                         SYNTHESIS((self.axes[j], modes[j]), lo, hi, filters[j])[0]
-                         for lo, hi in zip(nodes[::2], nodes[1::2])]
-            a = nodes[0]
-        return [a]
-
-
-@dataclass(frozen=True)
-class _Swt:
-    """swt_levels: ts (x, one (2, F) filter tensor per axis); outputs every
-    level's 2**k subbands (finest level first, key order, approximation first)."""
-    axes: tuple
-    start_level: int
-    level: int
-
-    def forward(self, ts, keep):
-        x, filters = ts[0], list(ts[1:])
-        out, inputs = _core(x, _learned.swt_levels, x, filters, self.axes, self.start_level,
-                            self.level, keep)
-        # (kept: the approximations entering levels 2, 3, ... (outputs too), then per level
-        # the nodes split along each axis after the first)
-        kept = [sub[0] for sub in out[:-1]] + [t for by_axis in inputs for t in _flat(by_axis)] \
-            if keep else []
-        return tuple(_flat(out)), kept
-
-    def backward(self, ts, kept, grads, needs):
-        k = len(self.axes)
-        approximations, kept = kept[:self.level - 1], iter(kept[self.level - 1:])
-        inputs = [[[next(kept) for _ in range(2 ** j)] for j in range(1, k)]
-                  for _ in range(self.level)]
-        dx, dfs = _core(_present_grad(grads), _learned.swt_levels_backward, ts[0],
-                        list(approximations), inputs, _split(grads, 2 ** k, self.level),
-                        list(ts[1:]), self.axes, self.start_level, needs[0], tuple(needs[1:]))
-        return (dx, *dfs)
-
-    def by_operations(self, ts):
-        x, filters = ts[0], ts[1:]
-        out, a = [], x
-        for j in range(self.level):
-            modes = [stationary_mode(2 ** (self.start_level + j))] * len(self.axes)
-            nodes = _analyses([a], filters, modes, self.axes)
-            out += nodes
-            a = nodes[0]
-        return out
+# the per-operation route's two operations, as the level loops take them
+_BY_OPERATIONS = _learned.LevelOps(
+    lambda t, f, mode, axis: ANALYSIS((axis, mode), t, f),
+    lambda lo, hi, f, mode, axis: SYNTHESIS((axis, mode), lo, hi, f)[0])
 
 
 def _fused_call(kind, ts) -> list:
@@ -1875,7 +1733,7 @@ def learned_wavedec(x, filters, modes, axes, level) -> list:
     [cA_L, details of level L (key order), ..., details of level 1]; axes
     counted from the end or not."""
     filters = [_filters(f, x) for f in filters]
-    kind = _Wavedec(tuple(modes), tuple(norm_axes(axes, x.ndim)), int(level))
+    kind = _kinds.Wavedec(tuple(modes), tuple(norm_axes(axes, x.ndim)), int(level))
     return _fused_call(kind, (x, *filters))
 
 
@@ -1883,7 +1741,7 @@ def learned_swt(x, filters, axes, start_level, level) -> list:
     """A learned stationary transform on the fused route (fused_route must
     hold): every level's 2**k subbands, finest level first, key order."""
     filters = [_filters(f, x) for f in filters]
-    kind = _Swt(tuple(norm_axes(axes, x.ndim)), int(start_level), int(level))
+    kind = _kinds.Swt(tuple(norm_axes(axes, x.ndim)), int(start_level), int(level))
     return _fused_call(kind, (x, *filters))
 
 
@@ -1892,7 +1750,7 @@ def learned_waverec(a, details, filters, modes, axes, trim_first, stationary=Fal
     per level, coarsest first, the 2**k - 1 detail subbands in key order
     (None where absent); stationary: an inverse SWT (modes unused)."""
     filters = [_filters(f, a) for f in filters]
-    kind = _Waverec(tuple(modes), tuple(norm_axes(axes, a.ndim)), bool(trim_first), len(details),
+    kind = _kinds.Waverec(tuple(modes), tuple(norm_axes(axes, a.ndim)), bool(trim_first), len(details),
                     bool(stationary))
-    out = _FusedLearned.run(kind, (a, *_flat(details), *filters))
+    out = _FusedLearned.run(kind, (a, *_kinds.flat(details), *filters))
     return out if isinstance(out, torch.Tensor) else out[0]

@@ -22,7 +22,12 @@ gradients of its learned DWT.
 Whole transforms are planned too (wavedec_levels, waverec_levels,
 swt_levels, and their backwards): the same operations, level by level, as
 one call each way, for a bridge that runs a learned transform as one
-autograd node.
+autograd node. Their level loops (wavedec_steps, waverec_steps, swt_steps)
+take the two operations as a parameter, so that a bridge runs the very same
+loops on its own per-operation route (its framework's differentiable
+analysis and synthesis), which it differentiates where the fused backward
+does not apply, and whose intermediate arrays are then the same, in the same
+order, as those the fused forward keeps.
 """
 from __future__ import annotations
 
@@ -72,6 +77,18 @@ def synthesis_adjoint(y, filters, mode, axis):
     return _primitives.synthesis_adjoint(y, _pair(filters), mode, axis)
 
 
+class LevelOps:
+    """The two operations a transform's level loop runs: analysis(t, filters,
+    mode, axis) -> (lo, hi) and synthesis(lo, hi, filters, mode, axis) -> y
+    (lo or hi None: zeros), with the signatures of the planned ones above."""
+
+    def __init__(self, analysis, synthesis):
+        self.analysis, self.synthesis = analysis, synthesis
+
+
+CORE = LevelOps(analysis, synthesis)
+
+
 # The filters' gradients (cuwavelet/_filter_grad.py, stationary modes too):
 # (2, F), or (items, 2, F) with items, one per index of the operands' first
 # dimension.
@@ -99,19 +116,24 @@ def synthesis_filter_grad(ca, cd, gy, filter_len, mode, axis, items, into=None):
 # and 'd' per axis, the first axis's first, so node i of the nodes an axis
 # splits has children 2i ('a') and 2i + 1 ('d').
 
-def _split_level(a, filters, modes, axes):
+def _split_level(a, filters, modes, axes, ops):
     """One level: every subband so far split along each axis in turn.
     Returns (the 2**k subbands in key order, approximation first; the nodes
     split along each axis: [[a], 2 nodes, 4 nodes, ...])."""
     nodes, by_axis = [a], []
     for f, mode, axis in zip(filters, modes, axes):
         by_axis.append(nodes)
-        nodes = [half for t in nodes for half in analysis(t, f, mode, axis)]
+        nodes = [half for t in nodes for half in ops.analysis(t, f, mode, axis)]
     return nodes, by_axis
 
 
 @planned("x", structures=("filters",))
 def wavedec_levels(x, filters, modes, axes, level, keep):
+    """wavedec_steps on the planned operations."""
+    return wavedec_steps(x, filters, modes, axes, level, keep, CORE)
+
+
+def wavedec_steps(x, filters, modes, axes, level, keep, ops):
     """`level` levels of analysis along `axes` (non-negative, in order), axis
     j with filters[j] ((2, F) or (items, 2, F)) in modes[j]. Returns
     (coefficients, inputs): coefficients [cA_L, (details of level L in key
@@ -120,7 +142,7 @@ def wavedec_levels(x, filters, modes, axes, level, keep):
     the caller's), what wavedec_levels_backward reads; else None."""
     coeffs, inputs, a = [], [], x
     for _ in range(level):
-        subbands, nodes = _split_level(a, filters, modes, axes)
+        subbands, nodes = _split_level(a, filters, modes, axes, ops)
         inputs.append(nodes)
         a = subbands[0]
         coeffs.append(tuple(subbands[1:]))
@@ -182,6 +204,11 @@ def _stationary_modes(start_level, j, k):
 
 @planned("x", structures=("filters",))
 def swt_levels(x, filters, axes, start_level, level, keep):
+    """swt_steps on the planned operations."""
+    return swt_steps(x, filters, axes, start_level, level, keep, CORE)
+
+
+def swt_steps(x, filters, axes, start_level, level, keep, ops):
     """`level` levels of pywt's swt from start_level along `axes` (non-negative,
     in order), axis j with filters[j] as the learned analysis takes them.
     Returns (per level, finest first, its 2**k subbands in key order,
@@ -191,7 +218,7 @@ def swt_levels(x, filters, axes, start_level, level, keep):
     out, inputs, a = [], [], x
     for j in range(level):
         subbands, by_axis = _split_level(a, filters, _stationary_modes(start_level, j, len(axes)),
-                                         axes)
+                                         axes, ops)
         out.append(tuple(subbands))
         inputs.append(by_axis[1:])
         a = subbands[0]
@@ -225,7 +252,7 @@ def swt_levels_backward(x, approximations, inputs, cotangents, filters, axes, st
     return (carry if needs_data else None), grads
 
 
-def _merge_level(leaves, filters, modes, axes):
+def _merge_level(leaves, filters, modes, axes, ops):
     """One inverse level: the 2**k subbands (key order, None where absent)
     merged along the last axis first. Returns (the level's reconstruction;
     the children each axis merges: [2 nodes, 4 nodes, ..., the leaves])."""
@@ -237,7 +264,7 @@ def _merge_level(leaves, filters, modes, axes):
     for j in reversed(range(len(axes))):
         by_axis[j] = nodes
         nodes = [None if lo is None and hi is None else
-                 synthesis(lo, hi, filters[j], modes[j], axes[j])
+                 ops.synthesis(lo, hi, filters[j], modes[j], axes[j])
                  for lo, hi in zip(nodes[::2], nodes[1::2])]
     return nodes[0], by_axis
 
@@ -259,6 +286,11 @@ def _trimmed(a, details, axes, trimming):
 
 @planned("a", structures=("details", "filters"))
 def waverec_levels(a, details, filters, modes, axes, trim_first, keep, stationary=False):
+    """waverec_steps on the planned operations."""
+    return waverec_steps(a, details, filters, modes, axes, trim_first, keep, stationary, CORE)
+
+
+def waverec_steps(a, details, filters, modes, axes, trim_first, keep, stationary, ops):
     """The inverse of wavedec_levels: details coarsest first, each a tuple of
     the level's 2**k - 1 detail subbands in key order (None: zero); the
     approximation entering a level is trimmed to its details' shape where it
@@ -273,7 +305,7 @@ def waverec_levels(a, details, filters, modes, axes, trim_first, keep, stationar
         leaves = [_trimmed(a, d, axes, level > 0 or trim_first), *d]
         a, by_axis = _merge_level(leaves, filters,
                                   _inverse_modes(modes, stationary, level, len(details), axes),
-                                  axes)
+                                  axes, ops)
         kept.append((a, by_axis[:-1]))
     if not keep:
         return a, None

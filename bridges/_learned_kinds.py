@@ -1,0 +1,166 @@
+"""Learned transforms as whole calls, shared by the bridges.
+
+A learned wavedec2 of three levels is, per operation, 9 analyses forward and
+9 adjoints and 9 filter gradients backward; run whole, its forward and its
+backward are each one planned core call (cuwavelet/_learned.py), with the
+same kernels. A "kind" (Wavedec, Waverec, Swt) holds such a transform's
+static arguments (axes non-negative) and flattens its arrays for a
+framework, which sees a transform as a function of a flat tuple of arrays
+`ts` (the data, then the filters: one (2, F) array per axis) to a flat tuple
+of outputs:
+
+    forward(ts, keep, call) -> (outputs, kept)
+        the core's forward; with `keep`, `kept` holds (flat, None entries
+        where the level loop has nothing) what backward reads.
+    backward(ts, kept, grads, needs, call) -> a gradient per array of ts
+        (None unless needs[i]) against the outputs' cotangents `grads`.
+    by_operations(ts, ops, keep=False) -> (outputs, kept)
+        the same level loop through a framework's own per-operation route
+        (ops: a cuwavelet._learned.LevelOps of its differentiable analysis and
+        synthesis), for what the whole call does not cover; its `kept` are
+        the same arrays in the same order as forward's.
+
+`call(ref, fn, *args)` runs a core function on the framework's arrays (ref:
+an array whose device the call runs on): the torch bridge's converts its
+tensors, the JAX bridge's callbacks already hold core arrays.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cuwavelet import _learned
+
+
+def present(grads):
+    """The first array that is not None."""
+    return next(g for g in grads if g is not None)
+
+
+def flat(levels) -> list:
+    return [t for level in levels for t in level]
+
+
+def split(items, n, count) -> list:
+    """items as `count` tuples of n."""
+    return [tuple(items[i * n:(i + 1) * n]) for i in range(count)]
+
+
+@dataclass(frozen=True)
+class Wavedec:
+    """wavedec_levels: ts (x, one (2, F) filter array per axis); outputs
+    [cA_L, details of level L (key order), ..., details of level 1]."""
+    modes: tuple
+    axes: tuple
+    level: int
+
+    def _flattened(self, coeffs, inputs, keep):
+        kept = [t for by_axis in inputs for nodes in by_axis for t in nodes] if keep else []
+        return (coeffs[0], *flat(coeffs[1:])), kept
+
+    def forward(self, ts, keep, call):
+        x, filters = ts[0], list(ts[1:])
+        coeffs, inputs = call(x, _learned.wavedec_levels, x, filters, self.modes, self.axes,
+                              self.level, keep)
+        return self._flattened(coeffs, inputs, keep)
+
+    def by_operations(self, ts, ops, keep=False):
+        coeffs, inputs = _learned.wavedec_steps(ts[0], list(ts[1:]), self.modes, self.axes,
+                                                self.level, keep, ops)
+        return self._flattened(coeffs, inputs, keep)
+
+    def backward(self, ts, kept, grads, needs, call):
+        k, kept = len(self.axes), iter(kept)
+        # (level 1's input along the first axis is x itself: not kept)
+        inputs = [[[] if (lvl, j) == (0, 0) else [next(kept) for _ in range(2 ** j)]
+                   for j in range(k)] for lvl in range(self.level)]
+        cotangents = [grads[0]] + split(grads[1:], 2 ** k - 1, self.level)
+        dx, dfs = call(present(grads), _learned.wavedec_levels_backward, ts[0], inputs,
+                       cotangents, list(ts[1:]), self.modes, self.axes, needs[0],
+                       tuple(needs[1:]))
+        return (dx, *dfs)
+
+
+@dataclass(frozen=True)
+class Waverec:
+    """waverec_levels: ts (a, every level's details flat (coarsest first, key
+    order, None where absent), one (2, F) filter array per axis); output y.
+    stationary: an inverse SWT's levels (modes unused)."""
+    modes: tuple
+    axes: tuple
+    trim_first: bool
+    levels: int
+    stationary: bool = False
+
+    def _parts(self, ts):
+        n = 2 ** len(self.axes) - 1
+        details = ts[1:1 + self.levels * n]
+        return ts[0], split(details, n, self.levels), list(ts[1 + self.levels * n:])
+
+    @staticmethod
+    def _flattened(y, inputs, keep):
+        # (per level: its reconstruction (None for the last), then 2, 4, ... nodes
+        # per axis but the last)
+        kept = [t for root, by_axis in inputs for t in (root, *flat(by_axis))] if keep else []
+        return (y,), kept
+
+    def forward(self, ts, keep, call):
+        a, details, filters = self._parts(ts)
+        y, inputs = call(a, _learned.waverec_levels, a, details, filters, self.modes, self.axes,
+                         self.trim_first, keep, self.stationary)
+        return self._flattened(y, inputs, keep)
+
+    def by_operations(self, ts, ops, keep=False):
+        a, details, filters = self._parts(ts)
+        y, inputs = _learned.waverec_steps(a, details, filters, self.modes, self.axes,
+                                           self.trim_first, keep, self.stationary, ops)
+        return self._flattened(y, inputs, keep)
+
+    def backward(self, ts, kept, grads, needs, call):
+        a, details, filters = self._parts(ts)
+        kept, inputs = iter(kept), []
+        for _ in range(self.levels):
+            root = next(kept)
+            inputs.append((root, [[next(kept) for _ in range(2 ** (j + 1))]
+                                  for j in range(len(self.axes) - 1)]))
+        ga, detail_grads, dfs = call(grads[0], _learned.waverec_levels_backward, a, details,
+                                     inputs, grads[0], filters, self.modes, self.axes,
+                                     self.trim_first, tuple(needs[len(ts) - len(filters):]),
+                                     self.stationary)
+        return (ga, *flat(detail_grads), *dfs)
+
+
+@dataclass(frozen=True)
+class Swt:
+    """swt_levels: ts (x, one (2, F) filter array per axis); outputs every
+    level's 2**k subbands (finest level first, key order, approximation first)."""
+    axes: tuple
+    start_level: int
+    level: int
+
+    def _flattened(self, out, inputs, keep):
+        # (kept: the approximations entering levels 2, 3, ... (outputs too), then
+        # per level the nodes split along each axis after the first)
+        kept = [sub[0] for sub in out[:-1]] + [t for by_axis in inputs for t in flat(by_axis)] \
+            if keep else []
+        return tuple(flat(out)), kept
+
+    def forward(self, ts, keep, call):
+        x, filters = ts[0], list(ts[1:])
+        out, inputs = call(x, _learned.swt_levels, x, filters, self.axes, self.start_level,
+                           self.level, keep)
+        return self._flattened(out, inputs, keep)
+
+    def by_operations(self, ts, ops, keep=False):
+        out, inputs = _learned.swt_steps(ts[0], list(ts[1:]), self.axes, self.start_level,
+                                         self.level, keep, ops)
+        return self._flattened(out, inputs, keep)
+
+    def backward(self, ts, kept, grads, needs, call):
+        k = len(self.axes)
+        approximations, kept = kept[:self.level - 1], iter(kept[self.level - 1:])
+        inputs = [[[next(kept) for _ in range(2 ** j)] for j in range(1, k)]
+                  for _ in range(self.level)]
+        dx, dfs = call(present(grads), _learned.swt_levels_backward, ts[0],
+                       list(approximations), inputs, split(grads, 2 ** k, self.level),
+                       list(ts[1:]), self.axes, self.start_level, needs[0], tuple(needs[1:]))
+        return (dx, *dfs)
