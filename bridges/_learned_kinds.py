@@ -13,7 +13,8 @@ of outputs:
         the core's forward; with `keep`, `kept` holds (flat, None entries
         where the level loop has nothing) what backward reads.
     backward(ts, kept, grads, needs, call) -> a gradient per array of ts
-        (None unless needs[i]) against the outputs' cotangents `grads`.
+        (None unless needs[i]) against the outputs' cotangents `grads` (None:
+        zeros).
     by_operations(ts, ops, keep=False) -> (outputs, kept)
         the same level loop through a framework's own per-operation route
         (ops: a cuwavelet._learned.LevelOps of its differentiable analysis and
@@ -22,7 +23,13 @@ of outputs:
 
 `call(ref, fn, *args)` runs a core function on the framework's arrays (ref:
 an array whose device the call runs on): the torch bridge's converts its
-tensors, the JAX bridge's callbacks already hold core arrays.
+tensors, the JAX bridge's callbacks already hold core arrays. And for a
+framework that hands over its output buffers (cuwavelet._program.results_into):
+
+    result(outputs, kept) -> the forward's planned call's result structure
+        (its arrays, or their cotangents, or where to write them; kept None:
+        the result of a forward without keep)
+    gradient_result(grads) -> the backward's, from an array per entry of ts
 """
 from __future__ import annotations
 
@@ -57,6 +64,20 @@ class Wavedec:
         kept = [t for by_axis in inputs for nodes in by_axis for t in nodes] if keep else []
         return (coeffs[0], *flat(coeffs[1:])), kept
 
+    def result(self, outputs, kept):
+        k = len(self.axes)
+        coeffs = [outputs[0]] + split(outputs[1:], 2 ** k - 1, self.level)
+        if kept is None:
+            return coeffs, None
+        # (level 1's input along the first axis is x itself: not kept)
+        kept = iter(kept)
+        return coeffs, [[[] if (lvl, j) == (0, 0) else [next(kept) for _ in range(2 ** j)]
+                         for j in range(k)] for lvl in range(self.level)]
+
+    @staticmethod
+    def gradient_result(grads):
+        return grads[0], list(grads[1:])
+
     def forward(self, ts, keep, call):
         x, filters = ts[0], list(ts[1:])
         coeffs, inputs = call(x, _learned.wavedec_levels, x, filters, self.modes, self.axes,
@@ -69,11 +90,7 @@ class Wavedec:
         return self._flattened(coeffs, inputs, keep)
 
     def backward(self, ts, kept, grads, needs, call):
-        k, kept = len(self.axes), iter(kept)
-        # (level 1's input along the first axis is x itself: not kept)
-        inputs = [[[] if (lvl, j) == (0, 0) else [next(kept) for _ in range(2 ** j)]
-                   for j in range(k)] for lvl in range(self.level)]
-        cotangents = [grads[0]] + split(grads[1:], 2 ** k - 1, self.level)
+        cotangents, inputs = self.result(grads, kept)
         dx, dfs = call(present(grads), _learned.wavedec_levels_backward, ts[0], inputs,
                        cotangents, list(ts[1:]), self.modes, self.axes, needs[0],
                        tuple(needs[1:]))
@@ -103,6 +120,19 @@ class Waverec:
         kept = [t for root, by_axis in inputs for t in (root, *flat(by_axis))] if keep else []
         return (y,), kept
 
+    def result(self, outputs, kept):
+        if kept is None:
+            return outputs[0], None
+        kept, inputs = iter(kept), []
+        for _ in range(self.levels):
+            root = next(kept)
+            inputs.append((root, [[next(kept) for _ in range(2 ** (j + 1))]
+                                  for j in range(len(self.axes) - 1)]))
+        return outputs[0], inputs
+
+    def gradient_result(self, grads):
+        return self._parts(grads)
+
     def forward(self, ts, keep, call):
         a, details, filters = self._parts(ts)
         y, inputs = call(a, _learned.waverec_levels, a, details, filters, self.modes, self.axes,
@@ -117,13 +147,9 @@ class Waverec:
 
     def backward(self, ts, kept, grads, needs, call):
         a, details, filters = self._parts(ts)
-        kept, inputs = iter(kept), []
-        for _ in range(self.levels):
-            root = next(kept)
-            inputs.append((root, [[next(kept) for _ in range(2 ** (j + 1))]
-                                  for j in range(len(self.axes) - 1)]))
-        ga, detail_grads, dfs = call(grads[0], _learned.waverec_levels_backward, a, details,
-                                     inputs, grads[0], filters, self.modes, self.axes,
+        gy, inputs = self.result(grads, kept)
+        ga, detail_grads, dfs = call(gy, _learned.waverec_levels_backward, a, details,
+                                     inputs, gy, filters, self.modes, self.axes,
                                      self.trim_first, tuple(needs[len(ts) - len(filters):]),
                                      self.stationary)
         return (ga, *flat(detail_grads), *dfs)
@@ -144,6 +170,19 @@ class Swt:
             if keep else []
         return tuple(flat(out)), kept
 
+    def result(self, outputs, kept):
+        k = len(self.axes)
+        out = split(outputs, 2 ** k, self.level)
+        if kept is None:
+            return out, None
+        kept = iter(kept[self.level - 1:])  # (the approximations: outputs too)
+        return out, [[[next(kept) for _ in range(2 ** j)] for j in range(1, k)]
+                     for _ in range(self.level)]
+
+    @staticmethod
+    def gradient_result(grads):
+        return grads[0], list(grads[1:])
+
     def forward(self, ts, keep, call):
         x, filters = ts[0], list(ts[1:])
         out, inputs = call(x, _learned.swt_levels, x, filters, self.axes, self.start_level,
@@ -156,11 +195,8 @@ class Swt:
         return self._flattened(out, inputs, keep)
 
     def backward(self, ts, kept, grads, needs, call):
-        k = len(self.axes)
-        approximations, kept = kept[:self.level - 1], iter(kept[self.level - 1:])
-        inputs = [[[next(kept) for _ in range(2 ** j)] for j in range(1, k)]
-                  for _ in range(self.level)]
+        cotangents, inputs = self.result(grads, kept)
         dx, dfs = call(present(grads), _learned.swt_levels_backward, ts[0],
-                       list(approximations), inputs, split(grads, 2 ** k, self.level),
+                       list(kept[:self.level - 1]), inputs, cotangents,
                        list(ts[1:]), self.axes, self.start_level, needs[0], tuple(needs[1:]))
         return (dx, *dfs)

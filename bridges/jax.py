@@ -38,15 +38,22 @@ _packet_decompose/..._adjoint and _packet_reconstruct/..._adjoint are whole
 multilevel operations (_linear_pair; bridges._frontend_swt_packets has their
 argument handling, shared with the torch bridge), _PAD/_PAD_ADJOINT pywt.pad.
 
-A learned filter bank (four JAX arrays, traced: a model's parameters) makes
-the DWT family run one axis at a time through the three partial derivatives
-of two trilinear forms, one level's analysis <c, B_f x> and synthesis
-<y, S_f c>: the coefficients (B_f x), the data's adjoint and the filters'
-gradient (cuwavelet/_filter_grad.py) are one another's transposes, each a
-primitive bilinear in its two operands, so derivatives of every order work
-in forward and reverse mode, under jit and vmap. The stationary transforms
-with a learned bank run through the same two operations in a stationary
-mode, one per level and axis (bridges._frontend_swt_packets._LearnedStationary).
+A learned filter bank (four JAX arrays, traced: a model's parameters) has
+two routes. Per operation, the DWT family runs one axis at a time through
+the three partial derivatives of two trilinear forms, one level's analysis
+<c, B_f x> and synthesis <y, S_f c>: the coefficients (B_f x), the data's
+adjoint and the filters' gradient (cuwavelet/_filter_grad.py) are one
+another's transposes, each a primitive bilinear in its two operands, so
+derivatives of every order work in forward and reverse mode, under jit and
+vmap; the stationary transforms run through the same two operations in a
+stationary mode. Whole, a learned wavedec*, waverec*, swt* or iswt* (and
+the transforms built on them) is one primitive (RUN), whose JVP is RUN
+keeping what its backward reads plus a primitive linear in the tangents
+(TANGENT) whose transpose is the whole backward (BACKWARD): reverse mode,
+also under vmap, is one core call each way; forward mode and higher orders
+run the per-operation route through those primitives' other rules. The
+whole route is the one taken; the per-operation route is what it falls
+back on.
 
 How arrays reach the core, and where copies happen
 --------------------------------------------------
@@ -97,6 +104,8 @@ back; integers and bools are computed in JAX's default float dtype.
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib.util
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -151,7 +160,8 @@ from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adjoint, swtn_levels,
                                    swtn_levels_adjoint)
 
-from ._frontend import Frontend, learned_merge, learned_split, subband_keys
+from . import _learned_kinds as _kinds
+from ._frontend import Frontend, learned_merge, subband_keys
 from ._docstrings import (CONSTRUCTION_GRADIENT, DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS,
                           FILTER_BANK_GRADIENT, numpydoc)
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
@@ -1079,6 +1089,336 @@ def _learned_synthesis(a, d, f, axis, mode):
                                   F=f.shape[-1], items=False)[0]
 
 
+# --- learned transforms as whole calls ---------------------------------------------------
+# A learned wavedec2 of three levels is 9 analysis primitives forward and 18
+# backward, each a callback into the core with its results copied into XLA's
+# buffers. A learned transform (a kind: bridges/_learned_kinds.py) runs whole
+# instead, as three primitives:
+#
+#     RUN(ts) -> outputs (+ with keep, the arrays the backward reads)
+#     TANGENT(ts, kept, dts) -> the outputs' tangents     (linear in dts)
+#     BACKWARD(ts, kept, cts) -> the cotangents of ts     (TANGENT's transpose)
+#
+# RUN's JVP is RUN with keep and TANGENT, whose transpose is BACKWARD: jax.grad
+# and jax.vjp run one core call forward and one backward (the kinds' planned
+# calls), and so does vmap of them (with per-example banks as the core's
+# per-item banks: `items`, every operand with a leading axis of items).
+# Everything else runs the kind's per-operation route (by_operations: the same
+# level loops through the _Form primitives above, exact to every order in both
+# modes): TANGENT itself (forward mode) and the JVPs of RUN with keep, of
+# TANGENT and of BACKWARD (higher orders). The per-operation route keeps the
+# same arrays in the same order as the core (cuwavelet._learned's loops take
+# their operations), so a kept array has one shape either way.
+
+_BY_OPERATIONS = _learned.LevelOps(
+    lambda t, f, mode, axis: _learned_analysis(t, f, axis - t.ndim, mode),
+    lambda lo, hi, f, mode, axis: _learned_synthesis(lo, hi, f, axis - _present((lo, hi)).ndim,
+                                                     mode))
+
+
+def _at(kind, ndim):
+    """kind (axes counted from the end, as params are, for batching) with
+    non-negative axes for arrays of ndim dimensions."""
+    return dataclasses.replace(kind, axes=tuple(a % ndim for a in kind.axes))
+
+
+def _direct(_ref, fn, *args):
+    """A kind's core call on core arrays (a callback's)."""
+    return fn(*args)
+
+
+def _filled(operands, present):
+    """operands (the present ones) with None where present is False."""
+    given = iter(operands)
+    return [next(given) if p else None for p in present]
+
+
+def _by_operations(kind, ts, keep=False):
+    """(outputs, kept) of kind on ts (None entries: absent) by the
+    per-operation route."""
+    outputs, kept = _at(kind, ts[0].ndim).by_operations(list(ts), _BY_OPERATIONS, keep)
+    return list(outputs), list(kept)
+
+
+def _per_item(fn, items):
+    """fn of operands, or with items, fn mapped over their leading axis."""
+    return jax.vmap(fn) if items else fn
+
+
+def _groups(operands, present, sizes):
+    """The operands as lists (ts, kept, the rest), None where absent."""
+    full = _filled(operands, present)
+    a, b = sizes[0], sizes[0] + sizes[1]
+    return full[:a], full[a:b], full[b:]
+
+
+def _key(arrays, items):
+    """(shape, dtype) per array (None kept), without the leading axis of items."""
+    return tuple(None if a is None else (tuple(a.shape[int(items):]), np.dtype(a.dtype))
+                 for a in arrays)
+
+
+@functools.lru_cache(maxsize=512)
+def _structure(kind, key):
+    """(outputs' avals, kept arrays' avals, None where the kind keeps
+    nothing) of kind on arrays of `key` (_key of ts), from the per-operation
+    route traced abstractly."""
+    present = [k is not None for k in key]
+
+    def run(*given):
+        return _by_operations(kind, _filled(given, present), True)
+    return jax.eval_shape(run, *[jax.ShapeDtypeStruct(*k) for k in key if k is not None])
+
+
+def _avals(structs, lead):
+    return [jax.ShapeDtypeStruct(lead + tuple(s.shape), s.dtype) for s in structs
+            if s is not None]
+
+
+class _WholeOp(_LinearOp):
+    """RUN, TANGENT or BACKWARD: the machinery of _LinearOp (present masks, the
+    core on XLA's buffers) with the rules above. Params: kind, items, sizes
+    (how many entries of ts, kept and the rest the operands hold, with their
+    present masks); RUN's keep; BACKWARD's needs (per entry of ts)."""
+
+    def _reference(self, *, present, kind, items, sizes, **params):
+        """This op by the per-operation route, a function of its operands."""
+        raise NotImplementedError
+
+    def _jvp(self, primals, tangents, **params):
+        tangents = [ad.instantiate_zeros(t) if type(t) is ad.Zero else t for t in tangents]
+        out, tan = jax.jvp(self._reference(**params), tuple(primals), tuple(tangents))
+        return list(out), list(tan)
+
+    def _transpose(self, cotangents, *operands, **params):
+        raise NotImplementedError(f"{self.name} is transposed only as learned_tangent")
+
+    def _batch(self, operands, dims, *, present, kind, items, sizes, **params):
+        """The mapped axis in front of every operand, and then either one more
+        batch axis of the transform (filters unmapped, none of their
+        gradients asked for) or per-item banks (the axis merged with the
+        items' where there are some already)."""
+        size = next(o.shape[d] for o, d in zip(operands, dims) if d is not None)
+        n_ts = sum(present[:sizes[0]])  # (filters: the last entries of ts, always present)
+        filters = range(n_ts - len(kind.axes), n_ts)
+        needs = params.get("needs", ())
+        if not items and all(dims[i] is None for i in filters) and \
+                not any(needs[len(needs) - len(kind.axes):]):
+            moved = [o if i in filters else _leading(o, d, size)
+                     for i, (o, d) in enumerate(zip(operands, dims))]
+            out = self.primitive.bind(*moved, present=present, kind=kind, items=False,
+                                      sizes=sizes, **params)
+            return out, [0] * len(out)
+        moved = [_leading(o, d, size) for o, d in zip(operands, dims)]
+        if items:
+            moved = [m.reshape((-1,) + m.shape[2:]) for m in moved]
+        out = self.primitive.bind(*moved, present=present, kind=kind, items=True, sizes=sizes,
+                                  **params)
+        if items:
+            out = [o.reshape((size, -1) + o.shape[1:]) for o in out]
+        return out, [0] * len(out)
+
+
+def _into(outs, kept_structs):
+    """outs (XLA's buffers: the outputs, then the kept arrays that are not
+    None) as (outputs, kept with None entries; None without keep)."""
+    if kept_structs is None:
+        return list(outs), None
+    n = len(outs) - sum(k is not None for k in kept_structs)
+    return list(outs[:n]), _filled(outs[n:], [k is not None for k in kept_structs])
+
+
+def _run_core(arrays, *, kind, items, sizes, keep, outs=None):
+    at = _at(kind, arrays[0].ndim)
+    into = None
+    if outs is not None:  # (written into XLA's buffers where the plan allocates them whole)
+        kept_structs = _structure(kind, _key(arrays, items))[1] if keep else None
+        into = at.result(*_into(outs, kept_structs))
+    with results_into(into):
+        outputs, kept = at.forward(list(arrays), keep, _direct)
+    return tuple(outputs) + tuple(k for k in kept if k is not None)
+
+
+def _run_avals(arrays, *, kind, items, sizes, keep):
+    outputs, kept = _structure(kind, _key(arrays, items))
+    lead = tuple(arrays[0].shape[:1]) if items else ()
+    return _avals(outputs, lead) + (_avals(kept, lead) if keep else [])
+
+
+class _Run(_WholeOp):
+    """RUN(ts; keep): the outputs, with keep then the kept arrays."""
+
+    def __init__(self):
+        super().__init__("learned_run", _run_core, _run_avals)
+
+    def _reference(self, *, present, kind, items, sizes, keep):
+        def fn(*ts):
+            outputs, kept = _by_operations(kind, _filled(ts, present), keep)
+            return tuple(outputs) + tuple(k for k in kept if k is not None)
+        return _per_item(fn, items)
+
+    def _jvp(self, primals, tangents, *, present, kind, items, sizes, keep):
+        if keep:  # (a higher order)
+            return super()._jvp(primals, tangents, present=present, kind=kind, items=items,
+                                sizes=sizes, keep=keep)
+        both = self.primitive.bind(*primals, present=present, kind=kind, items=items,
+                                   sizes=sizes, keep=True)
+        structs, kept_structs = _structure(kind, _key(_filled(primals, present), items))
+        outputs, kept = both[:len(structs)], both[len(structs):]
+        moved = _filled([None if type(t) is ad.Zero else t for t in tangents], present)
+        operands = [*primals, *kept, *(t for t in moved if t is not None)]
+        mask = present + tuple(k is not None for k in kept_structs) + \
+            tuple(t is not None for t in moved)
+        return outputs, _TANGENT.primitive.bind(
+            *operands, present=mask, kind=kind, items=items,
+            sizes=(len(present), len(kept_structs), len(present)))
+
+
+def _tangent_avals(arrays, *, kind, items, sizes):
+    lead = tuple(arrays[0].shape[:1]) if items else ()
+    return _avals(_structure(kind, _key(arrays[:sizes[0]], items))[0], lead)
+
+
+class _Tangent(_WholeOp):
+    """TANGENT(ts, kept, dts): the outputs' tangents, linear in dts; runs by
+    the per-operation route (forward mode), transposes into BACKWARD."""
+
+    def __init__(self):
+        super().__init__("learned_tangent", None, _tangent_avals, writes_into=False)
+
+    def _reference(self, *, present, kind, items, sizes):
+        def fn(*operands):
+            ts, _kept, dts = _groups(operands, present, sizes)
+            at = [t for t in ts if t is not None]
+            moved = [jnp.zeros_like(t) if d is None else d for t, d in zip(ts, dts)
+                     if t is not None]
+            mask = [t is not None for t in ts]
+            return jax.jvp(lambda *g: tuple(_by_operations(kind, _filled(g, mask))[0]),
+                           tuple(at), tuple(moved))[1]
+        return _per_item(fn, items)
+
+    def _eager(self, *operands, **params):
+        return list(self._reference(**params)(*operands))
+
+    def _impl(self, *operands, **params):  # (lowered: the per-operation route's primitives)
+        return list(self._reference(**params)(*operands))
+
+    def _transpose(self, cotangents, *operands, present, kind, items, sizes):
+        ts, kept, dts = _groups(operands, present, sizes)
+        if any(ad.is_undefined_primal(a) for a in ts + kept if a is not None):
+            raise NotImplementedError("learned_tangent: transposed in its primal operands")
+        needs = tuple(d is not None and ad.is_undefined_primal(d) for d in dts)
+        cts = [None if type(c) is ad.Zero else c for c in cotangents]
+        if not any(needs) or all(c is None for c in cts):
+            return [None] * len(operands)
+        given = [a for a in ts + kept + cts if a is not None]
+        mask = tuple(a is not None for a in ts + kept + cts)
+        grads = iter(_BACKWARD.primitive.bind(*given, present=mask, kind=kind, items=items,
+                                              sizes=(len(ts), len(kept), len(cts)), needs=needs))
+        # a cotangent per operand: transposed dts' only
+        return [None] * sum(a is not None for a in ts + kept) + \
+            [next(grads) if need else None for d, need in zip(dts, needs) if d is not None]
+
+
+def _backward_core(arrays, *, kind, items, sizes, needs, outs=None):
+    ts, kept, cts = _groups(arrays, (True,) * len(arrays), sizes)
+    at = _at(kind, ts[0].ndim)
+    complex_data = any(c is not None and c.dtype.kind == "c" for c in cts)
+    into = None
+    if outs is not None and not complex_data:  # (complex: conjugated after)
+        into = at.gradient_result(_filled(outs, needs))
+    with results_into(into):  # (JAX's transposes are not conjugated: see _conj)
+        grads = at.backward(ts, kept, [_conj(c) for c in cts], needs, _direct)
+    return tuple(array_module(t).zeros_like(t) if g is None else _conj(g)
+                 for g, t, need in zip(grads, ts, needs) if need)
+
+
+def _backward_avals(arrays, *, kind, items, sizes, needs):
+    return [jax.ShapeDtypeStruct(t.shape, t.dtype)
+            for t, need in zip(arrays[:sizes[0]], needs) if need]
+
+
+class _Backward(_WholeOp):
+    """BACKWARD(ts, kept, cts; needs): the cotangents of the entries of ts
+    that need one: the kind's backward, linear in cts."""
+
+    def __init__(self):
+        super().__init__("learned_backward", _backward_core, _backward_avals)
+
+    def _reference(self, *, present, kind, items, sizes, needs):
+        def fn(*operands):
+            ts, _kept, cts = _groups(operands, present, sizes)
+            wrt = [i for i, need in enumerate(needs) if need]
+
+            def outputs(*moved):
+                full = list(ts)
+                for i, m in zip(wrt, moved):
+                    full[i] = m
+                return tuple(_by_operations(kind, full)[0])
+            out, pullback = jax.vjp(outputs, *[ts[i] for i in wrt])
+            return pullback(tuple(jnp.zeros_like(o) if c is None else c
+                                  for c, o in zip(cts, out)))
+        return _per_item(fn, items)
+
+
+_RUN, _TANGENT, _BACKWARD = _Run(), _Tangent(), _Backward()
+
+
+def _whole(kind, ts) -> list:
+    """The outputs of a learned transform `kind` (axes counted from the end)
+    on ts (None entries: absent) as one primitive."""
+    present = tuple(t is not None for t in ts)
+    return list(_RUN.primitive.bind(*[t for t in ts if t is not None], present=present,
+                                    kind=kind, items=False, sizes=(len(ts), 0, 0), keep=False))
+
+
+def _pairs(spec: _LearnedSpec, synthesis: bool, data) -> list:
+    """Each axis's (2, F) filters, made once per distinct bank."""
+    made, pairs = {}, []
+    for bank in spec.banks:
+        key = tuple(map(id, bank.filters[2:] if synthesis else bank.filters[:2]))
+        if key not in made:
+            made[key] = bank.pair(synthesis, data)
+        pairs.append(made[key])
+    return pairs
+
+
+def _from_end(axes, ndim) -> tuple:
+    return tuple(a - ndim for a in axes)
+
+
+def _whole_wavedec(x, spec: _LearnedSpec, level: int) -> list:
+    """[cA_L, {key: detail}_L, ..., {key: detail}_1] of a learned spec."""
+    kind = _kinds.Wavedec(spec.modes, _from_end(spec.axes, x.ndim), level)
+    flat = _whole(kind, [x, *_pairs(spec, False, x)])
+    keys, n = subband_keys(len(spec.axes))[1:], 2 ** len(spec.axes) - 1
+    return [flat[0]] + [dict(zip(keys, flat[1 + i * n:1 + (i + 1) * n])) for i in range(level)]
+
+
+def _whole_inverse(a, details, filters, modes, axes, trim_first, stationary=False):
+    """A learned waverec (or with `stationary` iswt) of details given as
+    dicts, coarsest first; None for keys that the per-operation route names
+    as unknown."""
+    keys = subband_keys(len(axes))[1:]
+    if any(set(d) - set(keys) for d in details):
+        return None
+    kind = _kinds.Waverec(tuple(modes), _from_end(axes, a.ndim), bool(trim_first), len(details),
+                          bool(stationary))
+    flat = [d.get(key) for d in details for key in keys]
+    return _whole(kind, [a, *flat, *filters])[0]
+
+
+def _whole_swt(x, filters, axes, start_level, level):
+    """Every level's subbands (finest first, key order) of a learned SWT."""
+    kind = _kinds.Swt(_from_end(axes, x.ndim), int(start_level), int(level))
+    flat, n = _whole(kind, [x, *filters]), 2 ** len(axes)
+    return [flat[i * n:(i + 1) * n] for i in range(level)]
+
+
+def _whole_iswt(a, details, filters, axes):
+    return _whole_inverse(a, details, filters, (), axes, False, stationary=True)
+
+
 class _JaxBackend:
     """What bridges._frontend needs: conversions and one level each way."""
 
@@ -1121,7 +1461,8 @@ class _JaxBackend:
     @staticmethod
     def split(x, spec) -> dict:
         if isinstance(spec, _LearnedSpec):
-            return learned_split(x, spec, _learned_analysis)
+            c = _whole_wavedec(x, spec, 1)
+            return {subband_keys(len(spec.axes))[0]: c[0], **c[1]}
         axes, banks, modes = spec
         s = _Spec(tuple(a - x.ndim for a in axes), tuple(banks), tuple(modes))
         sub = _dwtn(x, s, tuple(x.shape[a] for a in axes))
@@ -1134,12 +1475,30 @@ class _JaxBackend:
         if unknown:
             raise ValueError(f"Unexpected subband keys {sorted(unknown)} for {len(axes)} axes.")
         if isinstance(spec, _LearnedSpec):
+            approx = subband_keys(len(spec.axes))[0]
+            d = {key: v for key, v in d.items() if v is not None}
+            if d.get(approx) is not None:  # (one level: no trimming)
+                return _whole_inverse(d[approx], [{k: v for k, v in d.items() if k != approx}],
+                                      _pairs(spec, True, d[approx]), spec.modes, spec.axes, False)
             return learned_merge(d, spec, _learned_synthesis)
         axes, banks, modes = spec
         ndim = next(iter(d.values())).ndim
         s = _Spec(tuple(a - ndim for a in axes), tuple(banks), tuple(modes))
         return _idwtn(tuple(d.get(k) for k in s.keys), s)
 
+
+    @staticmethod
+    def wavedec_levels(x, spec, level):
+        """A learned wavedec of 2+ levels as one primitive, or None (a fixed bank)."""
+        return _whole_wavedec(x, spec, level) if isinstance(spec, _LearnedSpec) else None
+
+    @staticmethod
+    def waverec_levels(a, details, spec, trim_first):
+        """A learned waverec (details: dicts, coarsest first) as one primitive, or None."""
+        if not isinstance(spec, _LearnedSpec):
+            return None
+        return _whole_inverse(a, details, _pairs(spec, True, a), spec.modes, spec.axes,
+                              trim_first)
 
     # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------
     @staticmethod
@@ -1149,6 +1508,7 @@ class _JaxBackend:
         return None if learned is None else learned[0]
 
     learned_ops = SimpleNamespace(analysis=_learned_analysis, synthesis=_learned_synthesis,
+                                  stationary_levels=_whole_swt, stationary_inverse=_whole_iswt,
                                   stack=jnp.stack, zeros_like=jnp.zeros_like,
                                   unstack=lambda t, axis: jnp.unstack(t, axis=axis),
                                   concatenate=jnp.concatenate,

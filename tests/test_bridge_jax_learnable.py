@@ -332,17 +332,12 @@ def test_per_example_banks_in_forward_mode_and_under_nested_vmap():
                                        atol=1e-12 * np.abs(one).max())
 
 
-def test_vmap_over_banks_runs_each_level_once(monkeypatch):
-    """Per-example banks go to the core as per-item banks: one call per
-    operation and level, not one per bank (values and gradients against one
-    call per bank: test_per_example_banks_in_forward_mode_and_under_nested_vmap)."""
-    from cuwavelet import _learned as module  # (the level operations the bridge runs)
-    calls = []
-    for name in ("analysis", "synthesis"):
-        def spy(*args, _original=getattr(module, name), _name=name, **kwargs):
-            calls.append(_name)
-            return _original(*args, **kwargs)
-        monkeypatch.setattr(module, name, spy)
+def test_vmap_over_banks_runs_each_level_once():
+    """Per-example banks go to the core as per-item banks: one launch per
+    operation and level, not one per bank, forward and backward (values and
+    gradients against one call per bank:
+    test_per_example_banks_in_forward_mode_and_under_nested_vmap)."""
+    from cuwavelet import _program
     x = jnp.asarray(random((2, 20), seed=9))
     filters = jnp.asarray(np.concatenate(BANK))
     banks = jnp.stack([filters * (1 + 0.05 * i) for i in range(4)])
@@ -350,10 +345,20 @@ def test_vmap_over_banks_runs_each_level_once(monkeypatch):
     def loss(flat):
         w = tuple(jnp.split(flat, 4))
         return (bj.waverec(bj.wavedec(x, w, "symmetric", 2), w, "symmetric") ** 2).sum()
-    got = jax.vmap(loss)(banks)
-    assert calls.count("analysis") == 2 and calls.count("synthesis") == 2  # levels, not banks
+    with _program.counting() as found:
+        got = jax.vmap(loss)(banks)
+    assert sum(e["kind"] == "per-axis" for e in found) == 4  # 2 levels each way, not 4 banks
+    with _program.counting() as found:
+        grads = jax.vmap(jax.grad(loss))(banks)
+    # forward 4; backward 2 synthesis adjoints, 1 analysis adjoint (x is a
+    # constant: level 1 needs none) and 4 filter gradients
+    assert sum(e["kind"] == "per-axis" for e in found) == 7
+    assert sum(e["kind"] == "filter-grad" for e in found) == 4
     for i in range(4):
         assert abs(float(got[i] - loss(banks[i]))) <= 1e-12 * abs(float(got[i]))
+        one = np.asarray(jax.grad(loss)(banks[i]))
+        np.testing.assert_allclose(np.asarray(grads[i]), one, rtol=0,
+                                   atol=1e-12 * np.abs(one).max())
 
 
 def test_fully_separable_transform_with_a_learned_bank():
