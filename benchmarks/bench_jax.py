@@ -1,7 +1,7 @@
 """The JAX bridge under jax.jit: wavedec and swt forward and grad, per device, on XLA's
 own buffers (buffer_callback) against the host-copy fallback (pure_callback).
 
-    python benchmarks/bench_jax.py [--devices cpu gpu] [--runs 15] [--smoke] [--json PATH]
+    python benchmarks/bench_jax.py [--devices cpu gpu] [--runs 15] [--smoke] [--json PATH] [--learned]
 
 Each row is a jitted function of a float32 array already on its device:
     forward    the coefficients of wavedec (1D), wavedec2 (2D) or swt (1D)
@@ -21,6 +21,14 @@ per path. Then eager forward calls (no jit): the level operations as compiled
 primitives (the default) against the DLPack route. Every row is
 measured in this one process. Devices default to every platform JAX has
 (cpu, and gpu where jax[cuda] is installed and CuPy sees the card); under 30 s.
+
+With --learned, the learned filter banks instead (four traced filter arrays,
+db2's values; float32): jitted forward and jax.grad with respect to the data
+and the filters, of a learned transform run whole (the default: one
+primitive forward and one backward) and per operation (bj.WHOLE_LEARNED =
+False: a primitive per level, axis and subband, and per adjoint and filter
+gradient), and a fixed bank's (the named wavelet: no filter gradient) for
+scale; ratios per-op / whole and whole / fixed.
 """
 from __future__ import annotations
 
@@ -125,6 +133,95 @@ def _time_eager(fn, x, runs: int) -> dict:
             "dlpack": statistics.median(times[False]) * 1e3}
 
 
+# name -> (function of x and a bank, shape, smoke shape)
+LEARNED_WORKLOADS = {
+    "wavedec2 L2 small": (lambda x, w: bj.wavedec2(x, w, "symmetric", level=2),
+                          (2, 32, 32), (2, 32, 32)),
+    "wavedec2 L3": (lambda x, w: bj.wavedec2(x, w, "symmetric", level=3),
+                    (16, 3, 256, 256), (2, 3, 32, 32)),
+    "wavedec2+waverec2 L3": (lambda x, w: bj.waverec2(bj.wavedec2(x, w, "symmetric", level=3),
+                                                      w, "symmetric"),
+                             (16, 3, 128, 128), (2, 3, 32, 32)),
+    "swt 1D L4": (lambda x, w: bj.swt(x, w, level=4), (32, 1 << 14), (4, 1024)),
+}
+ROUTES = ("whole", "per-op", "fixed")
+
+
+def _time_learned(fn, x, runs: int) -> tuple:
+    """({route: {op: median ms}}, {route: forward's outputs}) of a learned
+    workload: jitted forward and grad per route, interleaved rounds."""
+    import pywt
+    bank = tuple(jnp.asarray(f, x.dtype) for f in pywt.Wavelet("db2").filter_bank)
+    calls, outputs = {}, {}
+    for route in ROUTES:
+        bj.WHOLE_LEARNED = route == "whole"  # (read when a function is traced)
+        try:
+            # (a new function per route: JAX caches what it traced per function)
+            if route == "fixed":
+                def forward(v, w):
+                    return fn(v, "db2")
+                argnums = 0
+            else:
+                def forward(v, w):
+                    return fn(v, w)
+                argnums = (0, 1)
+            f = jax.jit(forward)
+            g = jax.jit(jax.grad(lambda v, w: sum(jnp.sum(t ** 2) for t in _leaves(forward(v, w))),
+                                 argnums=argnums))
+            for h in (f, g):
+                for _ in range(3):  # compile and warm up
+                    jax.block_until_ready(h(x, bank))
+        finally:
+            bj.WHOLE_LEARNED = True
+        calls[route] = {"forward": f, "grad": g}
+        outputs[route] = [np.asarray(c) for c in _leaves(f(x, bank))]
+    times = {route: {op: [] for op in ops} for route, ops in calls.items()}
+    for _ in range(runs):
+        for op in ("forward", "grad"):
+            for route in ROUTES:
+                t0 = time.perf_counter()
+                jax.block_until_ready(calls[route][op](x, bank))
+                times[route][op].append(time.perf_counter() - t0)
+    return ({route: {op: statistics.median(t) * 1e3 for op, t in ops.items()}
+             for route, ops in times.items()}, outputs)
+
+
+def _learned_main(args, devices):
+    results = []
+    for name, (fn, shape, smoke_shape) in LEARNED_WORKLOADS.items():
+        shape = smoke_shape if args.smoke else shape
+        x_host = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        row = {"workload": name, "shape": list(shape)}
+        for device in devices:
+            x = jax.device_put(jnp.asarray(x_host), jax.devices(device)[0])
+            times, found = _time_learned(fn, x, args.runs)
+            ref = found["fixed"]
+            scale = max(float(np.abs(r).max()) for r in ref)
+            worst = max(float(np.abs(o - r).max()) for route in ("whole", "per-op")
+                        for o, r in zip(found[route], ref))
+            if worst > 1e-5 * scale:
+                sys.exit(f"bench_jax.py: {name} on {device}: the routes differ by {worst:.3g} "
+                         f"(outputs up to {scale:.3g}). Nothing was reported.")
+            for route in ROUTES:
+                row[f"{device} {route}"] = times[route]
+        results.append(row)
+    columns = [f"{d} {r}" for d in devices for r in ROUTES]
+    print(f"\nlearned banks: median ms per jitted call, {args.runs} runs (float32)")
+    print(f"{'workload':<22} {'shape':<16} {'op':<8}" + "".join(f"{c:>14}" for c in columns) +
+          "".join(f"{d + ' op/whole':>14}{d + ' whole/fix':>14}" for d in devices))
+    for row in results:
+        for op in ("forward", "grad"):
+            ms = {c: row[c][op] for c in columns}
+            line = f"{row['workload']:<22} {'x'.join(map(str, row['shape'])):<16} {op:<8}"
+            line += "".join(f"{ms[c]:>14.3f}" for c in columns)
+            line += "".join(f"{ms[d + ' per-op'] / ms[d + ' whole']:>14.2f}"
+                            f"{ms[d + ' whole'] / ms[d + ' fixed']:>14.2f}" for d in devices)
+            print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"jax": jax.__version__, "runs": args.runs,
+                                               "learned": results}, indent=1))
+
+
 def _available_devices() -> list:
     found = ["cpu"]
     try:
@@ -142,6 +239,8 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--smoke", action="store_true", help="small shapes (checks the script)")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--learned", action="store_true",
+                        help="learned banks: whole against per-operation (see above)")
     args = parser.parse_args(argv)
     available = _available_devices()
     devices = args.devices or available
@@ -153,6 +252,8 @@ def main(argv=None):
         print("note: this JAX has no buffer_callback; both paths are the pure_callback fallback")
     print(f"JAX {jax.__version__}; devices: " +
           ", ".join(f"{d}: {jax.devices(d)[0].device_kind}" for d in devices))
+    if args.learned:
+        return _learned_main(args, devices)
     results = []
     for name, (fn, shape, smoke_shape) in WORKLOADS.items():
         shape = smoke_shape if args.smoke else shape

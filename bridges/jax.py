@@ -141,6 +141,9 @@ EAGER_COMPILED = True
 # there) with more than this many bytes of results on the CPU, where that copy
 # costs more than the DLPack route, which hands XLA the core's own arrays.
 EAGER_COPY_LIMIT = 1 << 20
+# Learned transforms run whole (RUN, TANGENT, BACKWARD below); False: per
+# operation (benchmarks/bench_jax.py --learned compares the two).
+WHOLE_LEARNED = True
 
 from cuwavelet import _multilevel as ml
 from cuwavelet import _padding
@@ -161,7 +164,7 @@ from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adj
                                    swtn_levels_adjoint)
 
 from . import _learned_kinds as _kinds
-from ._frontend import Frontend, learned_merge, subband_keys
+from ._frontend import Frontend, learned_merge, learned_split, subband_keys
 from ._docstrings import (CONSTRUCTION_GRADIENT, DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS,
                           FILTER_BANK_GRADIENT, numpydoc)
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
@@ -1116,6 +1119,7 @@ _BY_OPERATIONS = _learned.LevelOps(
                                                      mode))
 
 
+@functools.lru_cache(maxsize=256)
 def _at(kind, ndim):
     """kind (axes counted from the end, as params are, for batching) with
     non-negative axes for arrays of ndim dimensions."""
@@ -1388,7 +1392,10 @@ def _from_end(axes, ndim) -> tuple:
 
 
 def _whole_wavedec(x, spec: _LearnedSpec, level: int) -> list:
-    """[cA_L, {key: detail}_L, ..., {key: detail}_1] of a learned spec."""
+    """[cA_L, {key: detail}_L, ..., {key: detail}_1] of a learned spec (None:
+    per operation, WHOLE_LEARNED off)."""
+    if not WHOLE_LEARNED:
+        return None
     kind = _kinds.Wavedec(spec.modes, _from_end(spec.axes, x.ndim), level)
     flat = _whole(kind, [x, *_pairs(spec, False, x)])
     keys, n = subband_keys(len(spec.axes))[1:], 2 ** len(spec.axes) - 1
@@ -1398,9 +1405,9 @@ def _whole_wavedec(x, spec: _LearnedSpec, level: int) -> list:
 def _whole_inverse(a, details, filters, modes, axes, trim_first, stationary=False):
     """A learned waverec (or with `stationary` iswt) of details given as
     dicts, coarsest first; None for keys that the per-operation route names
-    as unknown."""
+    as unknown, and with WHOLE_LEARNED off."""
     keys = subband_keys(len(axes))[1:]
-    if any(set(d) - set(keys) for d in details):
+    if not WHOLE_LEARNED or any(set(d) - set(keys) for d in details):
         return None
     kind = _kinds.Waverec(tuple(modes), _from_end(axes, a.ndim), bool(trim_first), len(details),
                           bool(stationary))
@@ -1409,7 +1416,10 @@ def _whole_inverse(a, details, filters, modes, axes, trim_first, stationary=Fals
 
 
 def _whole_swt(x, filters, axes, start_level, level):
-    """Every level's subbands (finest first, key order) of a learned SWT."""
+    """Every level's subbands (finest first, key order) of a learned SWT
+    (None with WHOLE_LEARNED off)."""
+    if not WHOLE_LEARNED:
+        return None
     kind = _kinds.Swt(_from_end(axes, x.ndim), int(start_level), int(level))
     flat, n = _whole(kind, [x, *filters]), 2 ** len(axes)
     return [flat[i * n:(i + 1) * n] for i in range(level)]
@@ -1462,6 +1472,8 @@ class _JaxBackend:
     def split(x, spec) -> dict:
         if isinstance(spec, _LearnedSpec):
             c = _whole_wavedec(x, spec, 1)
+            if c is None:
+                return learned_split(x, spec, _learned_analysis)
             return {subband_keys(len(spec.axes))[0]: c[0], **c[1]}
         axes, banks, modes = spec
         s = _Spec(tuple(a - x.ndim for a in axes), tuple(banks), tuple(modes))
@@ -1477,10 +1489,11 @@ class _JaxBackend:
         if isinstance(spec, _LearnedSpec):
             approx = subband_keys(len(spec.axes))[0]
             d = {key: v for key, v in d.items() if v is not None}
+            y = None
             if d.get(approx) is not None:  # (one level: no trimming)
-                return _whole_inverse(d[approx], [{k: v for k, v in d.items() if k != approx}],
-                                      _pairs(spec, True, d[approx]), spec.modes, spec.axes, False)
-            return learned_merge(d, spec, _learned_synthesis)
+                y = _whole_inverse(d[approx], [{k: v for k, v in d.items() if k != approx}],
+                                   _pairs(spec, True, d[approx]), spec.modes, spec.axes, False)
+            return learned_merge(d, spec, _learned_synthesis) if y is None else y
         axes, banks, modes = spec
         ndim = next(iter(d.values())).ndim
         s = _Spec(tuple(a - ndim for a in axes), tuple(banks), tuple(modes))

@@ -203,3 +203,27 @@ def test_complex_data():
         out = whole(*given)
         cts = _cotangents(out, 5)
         _close(jax.vjp(whole, *given)[1](cts), jax.vjp(by_operations, *given)[1](cts))
+
+
+def test_per_operation_route_when_whole_is_off(monkeypatch):
+    """bj.WHOLE_LEARNED = False (the benchmarks' switch) takes the
+    per-operation route for every transform family: same values and
+    gradients, no whole primitive."""
+    x = jnp.asarray(random((2, 24, 20), seed=3))
+    fs = tuple(jnp.asarray(f) for f in BANK)
+
+    def loss(x, fs):
+        c = bj.wavedec2(x, fs, "smooth", level=2)
+        s = bj.swt2(x[:, :16, :16], fs, level=2)
+        return sum((v ** 2).sum() for v in jax.tree_util.tree_leaves(c)) + \
+            (bj.waverec2(c, fs, "smooth") ** 3).sum() + \
+            sum((v ** 3).sum() for v in jax.tree_util.tree_leaves(s)) + \
+            (bj.iswt2(s, fs) ** 2).sum()
+    def grad():  # (a new function per route: JAX caches what it traced per function)
+        return jax.grad(lambda *a: loss(*a), argnums=(0, 1))
+    whole = jax.tree_util.tree_leaves(grad()(x, fs))
+    assert "cuwavelet_learned_run" in str(jax.make_jaxpr(grad())(x, fs))
+    monkeypatch.setattr(bj, "WHOLE_LEARNED", False)
+    jaxpr = str(jax.make_jaxpr(grad())(x, fs))
+    assert "cuwavelet_learned_run" not in jaxpr and "learned_analysis" in jaxpr
+    _close(whole, jax.tree_util.tree_leaves(grad()(x, fs)))
