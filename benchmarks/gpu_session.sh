@@ -19,7 +19,8 @@
 #      boundary extension for every window): durations and executed instructions
 #   7. bench_register_block.py: the 1D multi-level kernel, 4 outputs per thread vs 1
 #   8. bench_jax.py --devices gpu: JAX under jit, results written into XLA's
-#      outputs against copied there (needs jax[cuda] on the card)
+#      outputs against copied there, and --learned: learned banks as whole
+#      primitives against per operation (needs jax[cuda] on the card)
 #   9. bench_pad.py --device cuda: cw.pad against cupy.pad (never timed on a card yet)
 #  10. bench_torch.py --graphs: forward+backward of every implementation replayed
 #      from a CUDA graph (the device's time alone, the host's launch work gone)
@@ -123,6 +124,9 @@ fi
 if want jax; then
     run 60 jax "$py" benchmarks/bench_jax.py --devices gpu --runs 15
     tail -8 "$out/jax.log"
+    # learned banks: whole primitives against the per-operation route
+    run 60 jax-learned "$py" benchmarks/bench_jax.py --learned --devices gpu --runs 15
+    tail -9 "$out/jax-learned.log"
 fi
 if want pad; then
     run 45 pad "$py" benchmarks/bench_pad.py --device cuda --rounds 15
@@ -135,7 +139,8 @@ if want graphs; then
 fi
 if want learned; then
     run 150 learned "$py" -m pytest -q -n 4 -p no:cacheprovider -rf --tb=short \
-        tests/test_bridge_jax_learnable.py tests/test_bridge_learned_stationary.py \
+        tests/test_bridge_jax_learnable.py tests/test_bridge_jax_learned_whole.py \
+        tests/test_bridge_learned_stationary.py \
         tests/test_bridge_packet_trees.py tests/test_per_item_banks.py \
         tests/test_filter_bank_conditions.py tests/test_learned_stationary_levels.py
     "$py" -c "import jax; print('jax devices:', jax.devices())" >> "$out/learned.log" 2>&1
