@@ -30,9 +30,15 @@ framework that hands over its output buffers (cuwavelet._program.results_into):
         (its arrays, or their cotangents, or where to write them; kept None:
         the result of a forward without keep)
     gradient_result(grads) -> the backward's, from an array per entry of ts
+    kept_mask(present) -> which entries of kept are arrays (not None), given
+        which entries of ts are (a framework whose ops return arrays only)
+and encode(kind) / decode(text): a kind as a string (a dispatcher op's argument).
 """
 from __future__ import annotations
 
+import ast
+import dataclasses
+import functools
 from dataclasses import dataclass
 
 from cuwavelet import _learned
@@ -63,6 +69,10 @@ class Wavedec:
     def _flattened(self, coeffs, inputs, keep):
         kept = [t for by_axis in inputs for nodes in by_axis for t in nodes] if keep else []
         return (coeffs[0], *flat(coeffs[1:])), kept
+
+    def kept_mask(self, present) -> tuple:
+        # (every node, but x: level 1's input along the first axis)
+        return (True,) * (self.level * (2 ** len(self.axes) - 1) - 1)
 
     def result(self, outputs, kept):
         k = len(self.axes)
@@ -120,6 +130,19 @@ class Waverec:
         kept = [t for root, by_axis in inputs for t in (root, *flat(by_axis))] if keep else []
         return (y,), kept
 
+    def kept_mask(self, present) -> tuple:
+        # per level: its reconstruction (the last's None), then the nodes merged
+        # along each axis but the last: None where both halves are absent
+        # (as cuwavelet._learned._merge_level makes them)
+        k, mask = len(self.axes), []
+        for level, d in enumerate(self._parts(present)[1]):
+            nodes, by_axis = [True, *d], [None] * k
+            for j in reversed(range(k)):
+                by_axis[j] = nodes
+                nodes = [lo or hi for lo, hi in zip(nodes[::2], nodes[1::2])]
+            mask += [level + 1 < self.levels, *flat(by_axis[:-1])]
+        return tuple(mask)
+
     def result(self, outputs, kept):
         if kept is None:
             return outputs[0], None
@@ -170,6 +193,10 @@ class Swt:
             if keep else []
         return tuple(flat(out)), kept
 
+    def kept_mask(self, present) -> tuple:
+        # (the approximations entering levels 2, 3, ..., then the nodes)
+        return (True,) * (self.level - 1 + self.level * (2 ** len(self.axes) - 2))
+
     def result(self, outputs, kept):
         k = len(self.axes)
         out = split(outputs, 2 ** k, self.level)
@@ -200,3 +227,20 @@ class Swt:
                        list(kept[:self.level - 1]), inputs, cotangents,
                        list(ts[1:]), self.axes, self.start_level, needs[0], tuple(needs[1:]))
         return (dx, *dfs)
+
+
+_KINDS = {cls.__name__: cls for cls in (Wavedec, Waverec, Swt)}
+
+
+def encode(kind) -> str:
+    """kind as a string: its class's name and its fields (built so that
+    torch.compile traces it)."""
+    return ";".join([type(kind).__name__] + [str(getattr(kind, f.name))
+                                             for f in dataclasses.fields(kind)])
+
+
+@functools.lru_cache(maxsize=256)
+def decode(text: str):
+    """The kind encode made `text` of."""
+    name, *fields = text.split(";")
+    return _KINDS[name](*(ast.literal_eval(f) for f in fields))

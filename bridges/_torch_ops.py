@@ -1655,38 +1655,42 @@ ALL_OPS: Sequence[LinearOp] = (DWTN, DWTN_ADJOINT, IDWTN, IDWTN_ADJOINT, WAVEDEC
                                 ANALYSIS_FILTER_GRAD, SYNTHESIS_FILTER_GRAD, PAD, PAD_ADJOINT)
 
 
-# --- learned transforms as one call (the eager route) -----------------------------------
+# --- learned transforms as one call -------------------------------------------------------
 # Per operation, a learned wavedec2 of three levels is 9 analyses forward and 9
 # adjoints and 9 filter gradients backward, each an autograd node and a plan
-# lookup. Eager calls with at most reverse-mode autograd run a whole learned
-# transform as one node instead (_FusedLearned): its forward and its backward
-# are each one planned core call (cuwavelet/_learned.py), with the same
-# kernels. torch.compile, torch.func and forward-mode AD take the
-# per-operation route, whose ops they know; so does a backward that builds a
-# graph (create_graph: higher-order gradients), by differentiating that route.
+# lookup (and under torch.compile a graph node). Calls with at most
+# reverse-mode autograd run a whole learned transform as one node instead
+# (_FusedLearned): its forward and its backward are each one planned core call
+# (cuwavelet/_learned.py), with the same kernels; under graph capture one op
+# each way (learned_whole, learned_whole_backward). torch.func and forward-mode
+# AD take the per-operation route, whose ops they know; so does a backward
+# that builds a graph (create_graph: higher-order gradients), by
+# differentiating that route.
 # A transform is a "kind" (bridges/_learned_kinds.py: Wavedec, Waverec, Swt): its
 # static arguments and how its tensors go to the core and to the per-operation
 # route.
 
 def fused_route(ts) -> bool:
-    """Whether a learned transform of these tensors may run as one fused call."""
-    return not (_is_compiling() or _tracing_state() is not None or _functorch_active()
-                or _fwad._current_level >= 0) and plain(ts)
+    """Whether a learned transform of these tensors may run as one fused call
+    (under torch.compile and torch.jit.trace: as the learned_whole op)."""
+    return not (_functorch_active() or _fwad._current_level >= 0) and (
+        graph_mode() or plain(ts))
 
 
 class _FusedLearned(torch.autograd.Function):
     """A learned transform `kind` (bridges/_learned_kinds.py) on tensors ts
-    (data, then filters) as one autograd node."""
+    (data, then filters) as one autograd node: the core on plain tensors,
+    else (graph capture) the learned_whole ops below."""
 
     @staticmethod
     def forward(ctx, kind, *ts):
         keep = any(ctx.needs_input_grad[1:])
-        outputs, kept = kind.forward(ts, keep, _core)
+        outputs, kept = _whole_forward(kind, ts, keep)
         ctx.kind, ctx.inputs = kind, len(ts)
         ctx.set_materialize_grads(False)
         if keep:
             ctx.save_for_backward(*ts, *kept)
-        return outputs
+        return tuple(outputs)
 
     @staticmethod
     def backward(ctx, *grads):
@@ -1702,14 +1706,115 @@ class _FusedLearned(torch.autograd.Function):
                                            create_graph=True, allow_unused=True))
             return (None, *(next(got) if need and t is not None else None
                             for t, need in zip(ts, needs)))
-        return (None, *kind.backward(ts, kept, grads, needs, _core))
+        return (None, *_whole_backward(kind, ts, kept, grads, needs))
 
     @classmethod
     def run(cls, kind, ts):
         """The outputs, through the node where autograd needs one."""
+        if graph_mode():  # (the op's autograd kernel applies this Function)
+            return torch.ops.cuwavelet.learned_whole.default(_kinds.encode(kind), *_masked(ts),
+                                                             False)
         if needs_autograd(ts):
             return cls.apply(kind, *ts)
         return kind.forward(ts, False, _core)[0]
+
+
+# --- learned transforms as dispatcher ops (torch.compile, torch.jit.trace) --------------
+# learned_whole(kind, ts, keep) -> outputs, then with keep the kept arrays that
+# are not None; learned_whole_backward(kind, ts, kept, grads, needs) -> the
+# gradient of every entry of ts that needs one. Captured graphs hold one node
+# each way; their fake kernels run the per-operation route on fake tensors
+# (the kept arrays' shapes are that route's: the same level loops). Lists with
+# None entries go as the tensors and a mask (the dispatcher finds no autograd
+# key in a Tensor?[] of fake tensors); masks are int[] (torch.jit.trace takes
+# no bool[]).
+
+LIB.define("learned_whole(str kind, Tensor[] ts, int[] present, bool keep) -> Tensor[]")
+LIB.define("learned_whole_backward(str kind, Tensor[] ts, int[] present, Tensor[] kept, "
+           "Tensor[] grads, int[] grads_present, int[] needs) -> Tensor[]")
+
+
+def _masked(ts) -> tuple:
+    """(the tensors of ts, which entries they are: 1 or 0)."""
+    return [t for t in ts if t is not None], [int(t is not None) for t in ts]
+
+
+def _unmasked(tensors, present) -> list:
+    given = iter(tensors)
+    return [next(given) if p else None for p in present]
+
+
+def _on_plain(ts) -> bool:
+    return plain(ts) and _tracing_state() is None
+
+
+def _returned(outputs, kept) -> list:
+    """outputs and the kept arrays that are not None, as an op returns them
+    (a kept array that is also an output copied: an op's results do not alias)."""
+    kept = [k.clone() if any(k is o for o in outputs) else k for k in kept if k is not None]
+    return [*outputs, *kept]
+
+
+def _whole_forward(kind, ts, keep):
+    """(outputs, kept) of kind.forward, on plain tensors by the core, else
+    (graph capture) through the learned_whole op."""
+    if _on_plain(ts):
+        return kind.forward(ts, keep, _core)
+    with torch._C._AutoDispatchBelowAutograd():
+        flat = torch.ops.cuwavelet.learned_whole.default(_kinds.encode(kind), *_masked(ts), keep)
+    if not keep:
+        return flat, []
+    mask = kind.kept_mask([t is not None for t in ts])
+    n = len(flat) - sum(mask)
+    given = iter(flat[n:])
+    return flat[:n], [next(given) if m else None for m in mask]
+
+
+def _whole_backward(kind, ts, kept, grads, needs):
+    """kind.backward, on plain tensors by the core, else through the
+    learned_whole_backward op."""
+    if _on_plain([*ts, *grads]):
+        return kind.backward(ts, kept, grads, needs, _core)
+    got = iter(torch.ops.cuwavelet.learned_whole_backward.default(
+        _kinds.encode(kind), *_masked(ts), [k for k in kept if k is not None], *_masked(grads),
+        [int(bool(n)) for n in needs]))
+    return [next(got) if need else None for need in needs]
+
+
+def _whole_kernel(code, ts, present, keep):
+    return _returned(*_kinds.decode(code).forward(_unmasked(ts, present), keep, _core))
+
+
+def _whole_fake(code, ts, present, keep):
+    outputs, kept = _kinds.decode(code).by_operations(_unmasked(ts, present), _BY_OPERATIONS,
+                                                      keep)
+    return _returned(outputs, kept)
+
+
+def _whole_autograd(code, ts, present, keep):
+    if needs_autograd(ts):
+        return list(_FusedLearned.apply(_kinds.decode(code), *_unmasked(ts, present)))
+    with torch._C._AutoDispatchBelowAutograd():
+        return torch.ops.cuwavelet.learned_whole.default(code, ts, present, keep)
+
+
+def _whole_backward_kernel(code, ts, present, kept, grads, grads_present, needs):
+    kind, ts = _kinds.decode(code), _unmasked(ts, present)
+    kept = _unmasked(kept, kind.kept_mask(present))
+    got = kind.backward(ts, kept, _unmasked(grads, grads_present), needs, _core)
+    return [torch.zeros_like(t) if g is None else g
+            for g, t, need in zip(got, ts, needs) if need]
+
+
+def _whole_backward_fake(code, ts, present, kept, grads, grads_present, needs):
+    return [t.new_empty(t.shape) for t, need in zip(_unmasked(ts, present), needs) if need]
+
+
+LIB.impl("learned_whole", _whole_kernel, "CompositeExplicitAutograd")
+LIB.impl("learned_whole", _whole_autograd, "Autograd")
+torch.library.register_fake("cuwavelet::learned_whole", _whole_fake, lib=LIB)
+LIB.impl("learned_whole_backward", _whole_backward_kernel, "CompositeExplicitAutograd")
+torch.library.register_fake("cuwavelet::learned_whole_backward", _whole_backward_fake, lib=LIB)
 
 
 def _core(ref, fn, *args):

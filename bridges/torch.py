@@ -38,9 +38,10 @@ a stationary mode, one per level and axis:
 bridges._frontend_swt_packets._LearnedStationary). An eager learned
 transform with reverse-mode autograd (decomposition, inverse, stationary)
 runs those operations' kernels as one autograd node, its forward and its
-backward one planned call each (``_torch_ops._FusedLearned``);
-torch.compile, torch.func, forward mode and higher-order gradients take the
-per-operation route.
+backward one planned call each (``_torch_ops._FusedLearned``), and under
+torch.compile and torch.jit.trace one graph node each way (the
+``learned_whole`` ops); torch.func, forward mode and higher-order gradients
+take the per-operation route.
 The backward of each operation is its transpose, built from the same
 operations, so gradients of every order are exact; forward mode applies the
 operation to the tangent (the operations are linear); vmap folds the mapped
@@ -165,7 +166,7 @@ class _TensorBank:
     gradients reach them."""
 
     def __init__(self, filters):
-        lengths = {tuple(f.shape) for f in filters}
+        lengths = {tuple(map(int, f.shape)) for f in filters}  # (int: traced sizes too)
         if any(f.ndim != 1 for f in filters) or len(lengths) != 1:
             raise ValueError(f"a filter bank given as tensors needs four 1-D filters of one "
                              f"length (dec_lo, dec_hi, rec_lo, rec_hi); got shapes "
@@ -218,7 +219,7 @@ def _learned_synthesis(a, d, f, axis, mode):  # (None subbands cost nothing)
 def _fused_learned_wavedec(x, spec: _Learned, level: int):
     """[cA_L, {key: detail}_L, ..., {key: detail}_1] of a learned spec as one
     fused call (bridges/_torch_ops.py: learned_wavedec), or None where the
-    per-operation route must run (torch.compile, torch.func, forward mode)."""
+    per-operation route must run (torch.func, forward mode)."""
     if not _ops.fused_route((x, *(f for b in spec.banks for f in b.filters[:2]))):
         return None
     flat = _ops.learned_wavedec(x, _pairs(spec, False, x), spec.modes, spec.axes, level)

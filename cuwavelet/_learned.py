@@ -257,7 +257,8 @@ def _merge_level(leaves, filters, modes, axes, ops):
     merged along the last axis first. Returns (the level's reconstruction;
     the children each axis merges: [2 nodes, 4 nodes, ..., the leaves])."""
     present = [v for v in leaves if v is not None]
-    if len({tuple(v.shape) for v in present}) > 1:
+    shapes = [tuple(v.shape) for v in present]  # (compared, not hashed: symbolic sizes)
+    if any(s != shapes[0] for s in shapes[1:]):
         raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
                          f"got {[tuple(v.shape) for v in present]}")
     nodes, by_axis = list(leaves), [None] * len(axes)

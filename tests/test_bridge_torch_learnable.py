@@ -435,6 +435,107 @@ def test_compile_fullgraph_with_learned_filters():
         torch.testing.assert_close(a, b)
 
 
+def _captured(fn, *args):
+    """fn compiled (aot_eager): its value, and the call targets of the forward
+    and backward graphs AOTAutograd made."""
+    from functorch.compile import make_boxed_func
+    from torch._dynamo.backends.common import aot_autograd
+    graphs = {}
+
+    def keep(name):
+        def compiler(gm, _):
+            graphs[name] = [str(n.target) for n in gm.graph.nodes if n.op == "call_function"]
+            return make_boxed_func(gm)
+        return compiler
+    torch._dynamo.reset()
+    compiled = torch.compile(fn, fullgraph=True,
+                             backend=aot_autograd(fw_compiler=keep("fw"), bw_compiler=keep("bw")))
+    return compiled(*args), graphs
+
+
+@pytest.mark.parametrize("family", ["wavedec2, waverec2", "swt, iswt", "waverec2 of some details"])
+def test_compiled_learned_transforms_are_one_op_each_way(family):
+    """Under torch.compile a learned transform is the learned_whole op and its
+    backward the learned_whole_backward op (one graph node each, not one per
+    level, axis and subband), with the eager route's values and gradients."""
+    bank = tensor_bank("sym3")
+    x = randn(2, 21, 18, seed=4).requires_grad_()
+
+    def loss(x, *fs):
+        if family == "wavedec2, waverec2":
+            c = bt.wavedec2(x, fs, "smooth", level=2)
+            return sum(t.square().sum() for t in leaves(c)) + \
+                bt.waverec2(c, fs, "smooth").pow(3).sum()
+        if family == "swt, iswt":
+            c = bt.swt(x[..., :16], fs, level=2)
+            return sum(t.pow(3).sum() for t in leaves(c)) + bt.iswt(c, fs).square().sum()
+        c = bt.wavedec2(x, fs, "zero", level=2)
+        c[1] = (None, c[1][1], None)  # (some details absent: zeros)
+        return bt.waverec2(c, fs, "zero").square().sum()
+    value, graphs = _captured(loss, x, *bank)
+    wrt = (x, *bank)
+    got = torch.autograd.grad(value, wrt, allow_unused=True)
+    want = torch.autograd.grad(loss(x, *bank), wrt, allow_unused=True)
+    torch.testing.assert_close(value, loss(x, *bank), rtol=1e-12, atol=0)
+    for g, w in zip(got, want):
+        assert (g is None) == (w is None)
+        if w is not None:
+            torch.testing.assert_close(g, w, rtol=0, atol=1e-12 * float(w.abs().max()))
+    assert graphs["fw"].count("cuwavelet.learned_whole.default") == 2  # (each way)
+    assert graphs["bw"].count("cuwavelet.learned_whole_backward.default") == 2
+    assert not any(t.startswith("cuwavelet.") and "whole" not in t
+                   for t in graphs["fw"] + graphs["bw"])
+
+
+def test_traced_learned_transform_is_one_op_each_way():
+    """torch.jit.trace of a learned decomposition and reconstruction records
+    the learned_whole op (once each) and replays with the eager route's
+    values and gradients, for new data."""
+    import warnings
+    bank = tensor_bank("db2")
+
+    def f(x, *fs):
+        return bt.waverec2(bt.wavedec2(x, fs, "zero", level=2), fs, "zero")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the tracer's notes on Python values)
+        traced = torch.jit.trace(f, (randn(2, 16, 16), *bank), check_trace=False)
+    kinds = [n.kind() for n in traced.graph.nodes() if n.kind().startswith("cuwavelet::")]
+    assert kinds == ["cuwavelet::learned_whole"] * 2
+    x = randn(2, 16, 16, seed=3).requires_grad_()
+    got = traced(x, *bank)
+    want = f(x, *bank)
+    torch.testing.assert_close(got, want, rtol=0, atol=1e-12)
+    wrt = (x, *bank)
+    for g, w in zip(torch.autograd.grad(got.pow(2).sum(), wrt),
+                    torch.autograd.grad(want.pow(2).sum(), wrt)):
+        torch.testing.assert_close(g, w, rtol=0, atol=1e-12 * float(w.abs().max()))
+
+
+@pytest.mark.parametrize("kind, ts_present", [
+    ("Wavedec", None), ("Swt", None),
+    ("Waverec", (True,) * 7), ("Waverec", (True, False, True, False, False, True, False)),
+    ("Waverec", (True, False, False, False, True, True, True))])
+def test_kept_mask_is_where_the_forward_keeps_arrays(kind, ts_present):
+    """kind.kept_mask (what a dispatcher op that returns arrays only needs)
+    against the None entries of what the core's forward keeps."""
+    from bridges import _learned_kinds as kinds
+    from cuwavelet._wavelets import as_mode
+    zero = as_mode("zero")
+    f = np.stack([np.asarray(v) for v in pywt.Wavelet("db2").filter_bank[:2]])
+    x = np.random.default_rng(0).standard_normal((2, 12, 10))
+    if kind == "Wavedec":
+        k, ts = kinds.Wavedec((zero, zero), (1, 2), 2), [x, f, f]
+    elif kind == "Swt":
+        k, ts = kinds.Swt((1, 2), 0, 2), [x[:, :8, :8], f, f]
+    else:
+        c = pywt.wavedecn(x, "db2", "zero", 2, axes=(1, 2))
+        flat = [c[0]] + [d[key] for d in c[1:] for key in sorted(d)]
+        k = kinds.Waverec((zero, zero), (1, 2), True, 2)
+        ts = [t if p else None for t, p in zip(flat, ts_present)] + [f, f]
+    kept = k.forward(ts, True, lambda _ref, fn, *args: fn(*args))[1]
+    assert k.kept_mask([t is not None for t in ts]) == tuple(a is not None for a in kept)
+
+
 def test_float32_filters_with_float64_data_and_back():
     bank = tensor_bank("db2", dtype=torch.float32)
     x = randn(2, 32)
