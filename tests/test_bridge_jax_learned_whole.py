@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import pywt
 
-from conftest import random
+from conftest import gpu_skip, random
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -227,3 +227,34 @@ def test_per_operation_route_when_whole_is_off(monkeypatch):
     jaxpr = str(jax.make_jaxpr(grad())(x, fs))
     assert "cuwavelet_learned_run" not in jaxpr and "learned_analysis" in jaxpr
     _close(whole, jax.tree_util.tree_leaves(grad()(x, fs)))
+
+
+def _jax_gpu() -> bool:
+    try:
+        import cupy  # noqa: F401
+        return bool(jax.devices("gpu"))
+    except Exception:
+        return False
+
+
+@gpu_skip(_jax_gpu(), "a JAX GPU device (jax[cuda12] or jax[cuda13])")
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", ["wavedec2", "waverec2, details absent", "swt2"])
+def test_gpu_whole_route_matches_cpu(name):
+    """On a GPU the whole primitives run the core's CUDA kernels on XLA's
+    buffers and stream: outputs and vjp (under jit) against the CPU's."""
+    kind, ts = _case(name)
+    given = _present(ts)
+    whole, _ = _routes(kind, ts)
+    cts = _cotangents(whole(*given), 20)
+    gpu = jax.devices("gpu")[0]
+
+    def run(arrays, cotangents):
+        out, pullback = jax.vjp(whole, *arrays)
+        return out, pullback(cotangents)
+    want = run(given, cts)
+    got = jax.jit(run)([jax.device_put(a, gpu) for a in given],
+                       [jax.device_put(c, gpu) for c in cts])
+    assert next(iter(got[0][0].devices())).platform == "gpu"
+    for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        _close([g], [w])
