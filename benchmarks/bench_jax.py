@@ -186,22 +186,32 @@ def _time_learned(fn, x, runs: int) -> tuple:
              for route, ops in times.items()}, outputs)
 
 
+def _inputs(workloads, args, devices):
+    """(name, function, row, {device: x}) per workload: float32 standard
+    normal data of its shape (with --smoke its smoke shape) on each device."""
+    for name, (fn, shape, smoke_shape) in workloads.items():
+        shape = smoke_shape if args.smoke else shape
+        x = jnp.asarray(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
+        yield name, fn, {"workload": name, "shape": list(shape)}, \
+            {d: jax.device_put(x, jax.devices(d)[0]) for d in devices}
+
+
+def _check_agree(name, device, outputs, ref) -> None:
+    """Stops the script where any of `outputs` (lists of arrays) differs from
+    ref past float32 rounding on its scale."""
+    scale = max(float(np.abs(r).max()) for r in ref)
+    worst = max(float(np.abs(o - r).max()) for ours in outputs for o, r in zip(ours, ref))
+    if worst > 1e-5 * scale:
+        sys.exit(f"bench_jax.py: {name} on {device}: the paths differ by {worst:.3g} "
+                 f"(outputs up to {scale:.3g}). Nothing was reported.")
+
+
 def _learned_main(args, devices):
     results = []
-    for name, (fn, shape, smoke_shape) in LEARNED_WORKLOADS.items():
-        shape = smoke_shape if args.smoke else shape
-        x_host = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-        row = {"workload": name, "shape": list(shape)}
-        for device in devices:
-            x = jax.device_put(jnp.asarray(x_host), jax.devices(device)[0])
+    for name, fn, row, xs in _inputs(LEARNED_WORKLOADS, args, devices):
+        for device, x in xs.items():
             times, found = _time_learned(fn, x, args.runs)
-            ref = found["fixed"]
-            scale = max(float(np.abs(r).max()) for r in ref)
-            worst = max(float(np.abs(o - r).max()) for route in ("whole", "per-op")
-                        for o, r in zip(found[route], ref))
-            if worst > 1e-5 * scale:
-                sys.exit(f"bench_jax.py: {name} on {device}: the routes differ by {worst:.3g} "
-                         f"(outputs up to {scale:.3g}). Nothing was reported.")
+            _check_agree(name, device, [found["whole"], found["per-op"]], found["fixed"])
             for route in ROUTES:
                 row[f"{device} {route}"] = times[route]
         results.append(row)
@@ -255,23 +265,13 @@ def main(argv=None):
     if args.learned:
         return _learned_main(args, devices)
     results = []
-    for name, (fn, shape, smoke_shape) in WORKLOADS.items():
-        shape = smoke_shape if args.smoke else shape
-        x_host = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-        row = {"workload": name, "shape": list(shape)}
-        for device in devices:
-            x = jax.device_put(jnp.asarray(x_host), jax.devices(device)[0])
+    for name, fn, row, xs in _inputs(WORKLOADS, args, devices):
+        for device, x in xs.items():
             times, found = _time_paths(fn, x, args.runs)
             for path in PATHS:
                 row[f"{device} {path}"] = times[path]
             row[f"{device} eager"] = _time_eager(fn, x, args.runs)
-            ref = found["copies"]
-            scale = max(float(np.abs(r).max()) for r in ref)
-            worst = max(float(np.abs(o - r).max()) for ours in (found["buffers"], found["out-copy"])
-                        for o, r in zip(ours, ref))
-            if worst > 1e-5 * scale:  # float32 rounding on the coefficients' scale
-                sys.exit(f"bench_jax.py: {name} on {device}: the two paths differ by {worst:.3g} "
-                         f"(coefficients up to {scale:.3g}). Nothing was reported.")
+            _check_agree(name, device, [found["buffers"], found["out-copy"]], found["copies"])
         results.append(row)
 
     columns = [f"{d} {p}" for d in devices for p in PATHS]

@@ -97,6 +97,19 @@ def fit_approximation(a, shape, axes):
     return a[tuple(slice(shape[i]) if i in axes else slice(None) for i in range(len(shape)))]
 
 
+def learned_pairs(banks, synthesis: bool, data) -> list:
+    """Each axis's (2, F) filters (bank.pair(synthesis, data)), made once per
+    distinct bank: one learned bank serving every axis is one array, whose
+    gradient the framework sums over the axes."""
+    made, pairs = {}, []
+    for bank in banks:
+        key = tuple(map(id, bank.filters[2:] if synthesis else bank.filters[:2]))
+        if key not in made:
+            made[key] = bank.pair(synthesis, data)
+        pairs.append(made[key])
+    return pairs
+
+
 def learned_split(x, spec, analysis) -> dict:
     """One level of a transform with learned filter banks (spec: axes, banks
     with pair(synthesis, data) -> (2, F) filters, modes), one axis at a time:

@@ -164,7 +164,7 @@ from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adj
                                    swtn_levels_adjoint)
 
 from . import _learned_kinds as _kinds
-from ._frontend import Frontend, learned_merge, learned_split, subband_keys
+from ._frontend import Frontend, learned_merge, learned_pairs, learned_split, subband_keys
 from ._docstrings import (CONSTRUCTION_GRADIENT, DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS,
                           FILTER_BANK_GRADIENT, numpydoc)
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
@@ -1376,17 +1376,6 @@ def _whole(kind, ts) -> list:
                                     kind=kind, items=False, sizes=(len(ts), 0, 0), keep=False))
 
 
-def _pairs(spec: _LearnedSpec, synthesis: bool, data) -> list:
-    """Each axis's (2, F) filters, made once per distinct bank."""
-    made, pairs = {}, []
-    for bank in spec.banks:
-        key = tuple(map(id, bank.filters[2:] if synthesis else bank.filters[:2]))
-        if key not in made:
-            made[key] = bank.pair(synthesis, data)
-        pairs.append(made[key])
-    return pairs
-
-
 def _from_end(axes, ndim) -> tuple:
     return tuple(a - ndim for a in axes)
 
@@ -1397,7 +1386,7 @@ def _whole_wavedec(x, spec: _LearnedSpec, level: int) -> list:
     if not WHOLE_LEARNED:
         return None
     kind = _kinds.Wavedec(spec.modes, _from_end(spec.axes, x.ndim), level)
-    flat = _whole(kind, [x, *_pairs(spec, False, x)])
+    flat = _whole(kind, [x, *learned_pairs(spec.banks, False, x)])
     keys, n = subband_keys(len(spec.axes))[1:], 2 ** len(spec.axes) - 1
     return [flat[0]] + [dict(zip(keys, flat[1 + i * n:1 + (i + 1) * n])) for i in range(level)]
 
@@ -1492,7 +1481,8 @@ class _JaxBackend:
             y = None
             if d.get(approx) is not None:  # (one level: no trimming)
                 y = _whole_inverse(d[approx], [{k: v for k, v in d.items() if k != approx}],
-                                   _pairs(spec, True, d[approx]), spec.modes, spec.axes, False)
+                                   learned_pairs(spec.banks, True, d[approx]), spec.modes,
+                                   spec.axes, False)
             return learned_merge(d, spec, _learned_synthesis) if y is None else y
         axes, banks, modes = spec
         ndim = next(iter(d.values())).ndim
@@ -1510,8 +1500,8 @@ class _JaxBackend:
         """A learned waverec (details: dicts, coarsest first) as one primitive, or None."""
         if not isinstance(spec, _LearnedSpec):
             return None
-        return _whole_inverse(a, details, _pairs(spec, True, a), spec.modes, spec.axes,
-                              trim_first)
+        return _whole_inverse(a, details, learned_pairs(spec.banks, True, a), spec.modes,
+                              spec.axes, trim_first)
 
     # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------
     @staticmethod

@@ -92,7 +92,7 @@ from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode, per_
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
 from . import _torch_ops as _ops
-from ._frontend import Frontend, learned_merge, learned_split, subband_keys
+from ._frontend import Frontend, learned_merge, learned_pairs, learned_split, subband_keys
 from ._docstrings import (CONSTRUCTION_GRADIENT, DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS,
                           FILTER_BANK_GRADIENT, numpydoc)
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
@@ -222,7 +222,8 @@ def _fused_learned_wavedec(x, spec: _Learned, level: int):
     per-operation route must run (torch.func, forward mode)."""
     if not _ops.fused_route((x, *(f for b in spec.banks for f in b.filters[:2]))):
         return None
-    flat = _ops.learned_wavedec(x, _pairs(spec, False, x), spec.modes, spec.axes, level)
+    flat = _ops.learned_wavedec(x, learned_pairs(spec.banks, False, x), spec.modes, spec.axes,
+                                level)
     keys, n = subband_keys(len(spec.axes))[1:], 2 ** len(spec.axes) - 1
     return [flat[0]] + [dict(zip(keys, flat[1 + i * n:1 + (i + 1) * n])) for i in range(level)]
 
@@ -232,7 +233,8 @@ def _fused_learned_waverec(a, details, spec: _Learned, trim_first: bool):
     a given), or None where the per-operation route must run."""
     if not _ops.fused_route((a, *(f for b in spec.banks for f in b.filters[2:]))):
         return None
-    return _fused_inverse(a, details, _pairs(spec, True, a), spec.modes, spec.axes, trim_first)
+    return _fused_inverse(a, details, learned_pairs(spec.banks, True, a), spec.modes, spec.axes,
+                          trim_first)
 
 
 def _fused_learned_swt(x, filters, axes, start_level, level):
@@ -263,18 +265,6 @@ def _fused_inverse(a, details, filters, modes, axes, trim_first, stationary=Fals
         return None
     return _ops.learned_waverec(a, [tuple(d.get(key) for key in keys) for d in details],
                                 filters, modes, axes, trim_first, stationary)
-
-
-def _pairs(spec: _Learned, synthesis: bool, data) -> list:
-    """Each axis's (2, F) filters, made once per distinct bank (one learned
-    bank serves every axis: one tensor, whose gradient autograd sums)."""
-    made, pairs = {}, []
-    for bank in spec.banks:
-        key = tuple(map(id, bank.filters[2:] if synthesis else bank.filters[:2]))
-        if key not in made:
-            made[key] = bank.pair(synthesis, data)
-        pairs.append(made[key])
-    return pairs
 
 
 # --- the operations the frontend calls (module attributes, looked up per call) ---------
