@@ -206,6 +206,19 @@ def _check_agree(name, device, outputs, ref) -> None:
                  f"(outputs up to {scale:.3g}). Nothing was reported.")
 
 
+def _table(results, columns, ratios) -> None:
+    """A row per workload and op (forward, grad): median ms per column, then
+    each ratio (header, numerator column, denominator column)."""
+    print(f"{'workload':<22} {'shape':<16} {'op':<8}" + "".join(f"{c:>14}" for c in columns) +
+          "".join(f"{header:>14}" for header, _, _ in ratios))
+    for row in results:
+        for op in ("forward", "grad"):
+            ms = {c: row[c][op] for c in columns}
+            print(f"{row['workload']:<22} {'x'.join(map(str, row['shape'])):<16} {op:<8}"
+                  + "".join(f"{ms[c]:>14.3f}" for c in columns)
+                  + "".join(f"{ms[a] / ms[b]:>14.2f}" for _, a, b in ratios))
+
+
 def _learned_main(args, devices):
     results = []
     for name, fn, row, xs in _inputs(LEARNED_WORKLOADS, args, devices):
@@ -215,18 +228,11 @@ def _learned_main(args, devices):
             for route in ROUTES:
                 row[f"{device} {route}"] = times[route]
         results.append(row)
-    columns = [f"{d} {r}" for d in devices for r in ROUTES]
     print(f"\nlearned banks: median ms per jitted call, {args.runs} runs (float32)")
-    print(f"{'workload':<22} {'shape':<16} {'op':<8}" + "".join(f"{c:>14}" for c in columns) +
-          "".join(f"{d + ' op/whole':>14}{d + ' whole/fix':>14}" for d in devices))
-    for row in results:
-        for op in ("forward", "grad"):
-            ms = {c: row[c][op] for c in columns}
-            line = f"{row['workload']:<22} {'x'.join(map(str, row['shape'])):<16} {op:<8}"
-            line += "".join(f"{ms[c]:>14.3f}" for c in columns)
-            line += "".join(f"{ms[d + ' per-op'] / ms[d + ' whole']:>14.2f}"
-                            f"{ms[d + ' whole'] / ms[d + ' fixed']:>14.2f}" for d in devices)
-            print(line)
+    ratios = [(f"{d} {name}", a, b) for d in devices
+              for name, a, b in (("op/whole", f"{d} per-op", f"{d} whole"),
+                                 ("whole/fix", f"{d} whole", f"{d} fixed"))]
+    _table(results, [f"{d} {r}" for d in devices for r in ROUTES], ratios)
     if args.json:
         Path(args.json).write_text(json.dumps({"jax": jax.__version__, "runs": args.runs,
                                                "learned": results}, indent=1))
@@ -274,23 +280,12 @@ def main(argv=None):
             _check_agree(name, device, [found["buffers"], found["out-copy"]], found["copies"])
         results.append(row)
 
-    columns = [f"{d} {p}" for d in devices for p in PATHS]
     print(f"\nmedian ms per jitted call, {args.runs} runs (float32)")
-    print(f"{'workload':<20} {'shape':<16} {'op':<8}" + "".join(f"{c:>14}" for c in columns) +
-          "".join(f"{d + ' cp/buf':>14}{d + ' oc/buf':>14}" for d in devices) +
-          ("".join(f"{'cpu/gpu ' + p[:3]:>14}" for p in ("buffers", "copies"))
-           if len(devices) == 2 else ""))
-    for row in results:
-        for op in ("forward", "grad"):
-            ms = {c: row[c][op] for c in columns}
-            line = f"{row['workload']:<20} {'x'.join(map(str, row['shape'])):<16} {op:<8}"
-            line += "".join(f"{ms[c]:>14.3f}" for c in columns)
-            line += "".join(f"{ms[d + ' copies'] / ms[d + ' buffers']:>14.2f}"
-                            f"{ms[d + ' out-copy'] / ms[d + ' buffers']:>14.2f}" for d in devices)
-            if len(devices) == 2:
-                line += "".join(f"{ms['cpu ' + p] / ms['gpu ' + p]:>14.2f}"
-                                for p in ("buffers", "copies"))
-            print(line)
+    ratios = [(f"{d} {name}", f"{d} {a}", f"{d} buffers") for d in devices
+              for name, a in (("cp/buf", "copies"), ("oc/buf", "out-copy"))]
+    if len(devices) == 2:
+        ratios += [(f"cpu/gpu {p[:3]}", f"cpu {p}", f"gpu {p}") for p in ("buffers", "copies")]
+    _table(results, [f"{d} {p}" for d in devices for p in PATHS], ratios)
     print("\neager forward (no jit), median ms per call: the level operations as compiled "
           "primitives (the default) against the DLPack route")
     print(f"{'workload':<20} {'shape':<16}" + "".join(

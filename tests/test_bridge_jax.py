@@ -524,6 +524,25 @@ def test_bench_jax_runs_and_reports_both_paths(tmp_path, capsys, monkeypatch):
     assert bj._buffer_callback is before  # the fallback switch was put back
 
 
+def test_bench_jax_learned_runs_and_reports_both_routes(tmp_path, capsys, monkeypatch):
+    """bench_jax.py --learned times the whole and per-operation routes of a
+    learned bank (having checked they agree) and puts the switch back."""
+    import json
+    import sys
+    from pathlib import Path
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    monkeypatch.delitem(sys.modules, "bench_jax", raising=False)
+    import bench_jax
+    out = tmp_path / "learned.json"
+    bench_jax.main(["--learned", "--devices", "cpu", "--runs", "2", "--smoke", "--json", str(out)])
+    rows = json.loads(out.read_text())["learned"]
+    assert [r["workload"] for r in rows] == list(bench_jax.LEARNED_WORKLOADS)
+    assert all(r[f"cpu {route}"][op] > 0 for r in rows for route in bench_jax.ROUTES
+               for op in ("forward", "grad"))
+    assert "cpu op/whole" in capsys.readouterr().out
+    assert bj.WHOLE_LEARNED is True
+
+
 def test_waverecn_skips_leading_empty_levels_as_pywt():
     x = np.random.default_rng(4).standard_normal((8, 6))
     coeffs = pywt.wavedecn(x, "db2", level=2)
