@@ -1766,8 +1766,7 @@ def _whole_forward(kind, ts, keep):
         return flat, []
     mask = kind.kept_mask([t is not None for t in ts])
     n = len(flat) - sum(mask)
-    given = iter(flat[n:])
-    return flat[:n], [next(given) if m else None for m in mask]
+    return flat[:n], _unmasked(flat[n:], mask)
 
 
 def _whole_backward(kind, ts, kept, grads, needs):

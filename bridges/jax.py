@@ -349,6 +349,12 @@ def _has_cupy() -> bool:
 
 # --- linear operations as JAX primitives -----------------------------------------------
 
+def _filled(operands, present):
+    """operands (the present ones) with None where present is False."""
+    given = iter(operands)
+    return [next(given) if p else None for p in present]
+
+
 class _LinearOp:
     """A linear map from a tuple of arrays (None entries: zeros) to a tuple of
     arrays, as a JAX primitive that JAX differentiates both ways and batches.
@@ -387,8 +393,7 @@ class _LinearOp:
 
     @staticmethod
     def _with_none(operands, present) -> tuple:
-        given = iter(operands)
-        return tuple(next(given) if p else None for p in present)
+        return tuple(_filled(operands, present))
 
     def _eager(self, *operands, **params):
         """The impl rule (an eager bind): the primitive compiled alone where
@@ -1129,12 +1134,6 @@ def _at(kind, ndim):
 def _direct(_ref, fn, *args):
     """A kind's core call on core arrays (a callback's)."""
     return fn(*args)
-
-
-def _filled(operands, present):
-    """operands (the present ones) with None where present is False."""
-    given = iter(operands)
-    return [next(given) if p else None for p in present]
 
 
 def _by_operations(kind, ts, keep=False):
