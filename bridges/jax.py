@@ -727,6 +727,79 @@ _iswtn, _iswtn_adjoint = _linear_pair(
     lambda spec, ts: _like(ts[0], 1 + spec.level * (len(spec.keys) - 1)), writes_into=True)
 
 
+# Whole multilevel DWTs with fixed banks: one primitive a transform (on a GPU the
+# core runs several levels per launch: cuwavelet/_fused1d.py, the two-level 2D
+# kernels), where a loop of _dwtn would make a launch and a round trip a level.
+# wavedec's results are [cA_L, details of level L (key order), ..., of level
+# 1]; its adjoint takes their cotangents (None: zeros). waverec (one axis) takes
+# [cA_L, cD_L, ..., cD_1], every one given; its adjoint gives their cotangents.
+# sizes: the data's lengths along the axes (wavedec), the coefficients' (waverec).
+
+def _wavedec_run(spec, x, outs=None):
+    axes, banks, modes = spec.core(x.ndim)
+    keys = spec.keys[1:]
+    into = None if outs is None else [outs[0]] + _by_level(outs[1:], keys, spec.level)
+    with results_into(into):
+        c = ml.wavedec(x, axes, banks, modes, spec.level)
+    return (c[0],) + tuple(d[k] for d in c[1:] for k in keys)
+
+
+def _wavedec_avals(spec, ts):
+    (x,) = ts
+    lens, shapes = [x.shape[a] for a in spec.axes], []
+    for _ in range(spec.level):
+        lens = [_checked_coeff_len(n, b.length, m) for n, b, m in zip(lens, spec.banks, spec.modes)]
+        shapes.append(_with_lens(x.shape, spec.axes, lens))
+    details = len(spec.keys) - 1
+    return _like(x, 1, shapes[-1]) + [s for shape in shapes[::-1] for s in _like(x, details, shape)]
+
+
+def _wavedec_adjoint_run(spec, *cots, outs=None):
+    ref = _first(cots)
+    axes, banks, modes = spec.core(ref.ndim)
+    structure = [cots[0]] + _by_level(cots[1:], spec.keys[1:], spec.level)
+    with results_into(None if outs is None else outs[0]):
+        return (ml.wavedec_adjoint(structure, axes, banks, modes,
+                                   _with_lens(ref.shape, axes, spec.sizes)),)
+
+
+_wavedec, _wavedec_adjoint = _linear_pair(
+    "wavedec", _wavedec_run, _wavedec_avals, _wavedec_adjoint_run,
+    lambda spec, ts: _like(_first(ts), 1, _with_lens(_first(ts).shape, spec.axes, spec.sizes)),
+    writes_into=True)
+
+
+def _waverec_run(spec, *coeffs, outs=None):
+    ref = _first(coeffs)
+    axes, banks, modes = spec.core(ref.ndim)
+    coeffs = [c if c is not None else  # (a zero tangent or cotangent)
+              array_module(ref).zeros(_with_lens(ref.shape, axes, (n,)), ref.dtype)
+              for c, n in zip(coeffs, spec.sizes)]
+    with results_into(None if outs is None else outs[0]):
+        return (ml.waverec(coeffs[0], [{"d": d} for d in coeffs[1:]], axes, banks, modes, True),)
+
+
+def _waverec_avals(spec, ts):
+    (bank,), (mode,) = spec.banks, spec.modes  # (the finest detail's length: the last size)
+    return _like(_first(ts), 1, _with_lens(_first(ts).shape, spec.axes,
+                                           (rec_len(spec.sizes[-1], bank.length, mode),)))
+
+
+def _waverec_adjoint_run(spec, y, outs=None):
+    axes, banks, modes = spec.core(y.ndim)
+    shapes = [_with_lens(y.shape, axes, (n,)) for n in spec.sizes]
+    into = None if outs is None else [outs[0]] + [{"d": o} for o in outs[1:]]
+    with results_into(into):
+        c = ml.waverec_adjoint(y, shapes[0], shapes[1:], axes, banks, modes, True)
+    return (c[0],) + tuple(d["d"] for d in c[1:])
+
+
+_waverec, _waverec_adjoint = _linear_pair(
+    "waverec", _waverec_run, _waverec_avals, _waverec_adjoint_run,
+    lambda spec, ts: [s for n in spec.sizes for s in _like(ts[0], 1, _with_lens(
+        ts[0].shape, spec.axes, (n,)))], writes_into=True)
+
+
 # The packet level functions return a level's nodes stacked in one array:
 # XLA's buffers (one per node) get copies.
 
@@ -1491,8 +1564,26 @@ class _JaxBackend:
 
     @staticmethod
     def wavedec_levels(x, spec, level):
-        """A learned wavedec of 2+ levels as one primitive, or None (a fixed bank)."""
-        return _whole_wavedec(x, spec, level) if isinstance(spec, _LearnedSpec) else None
+        """A wavedec of 2+ levels as one primitive (learned or fixed banks)."""
+        if isinstance(spec, _LearnedSpec):
+            return _whole_wavedec(x, spec, level)
+        axes, banks, modes = spec
+        flat = _wavedec((x,), _Levels(_from_end(axes, x.ndim), tuple(banks), tuple(modes), level,
+                                      sizes=tuple(x.shape[a] for a in axes)))
+        keys, n = subband_keys(len(axes))[1:], 2 ** len(axes) - 1
+        return [flat[0]] + [dict(zip(keys, flat[1 + j * n:1 + (j + 1) * n])) for j in range(level)]
+
+    @staticmethod
+    def waverec_1d(coeffs, spec):
+        """A 1D waverec of [cA_L, cD_L, ..., cD_1] (all given, shapes checked)
+        as one primitive (fixed banks)."""
+        if isinstance(spec, _LearnedSpec):
+            return None
+        (axis,), banks, modes = spec
+        ndim = coeffs[0].ndim
+        return _waverec(tuple(coeffs), _Levels((axis - ndim,), tuple(banks), tuple(modes),
+                                               len(coeffs) - 1,
+                                               sizes=tuple(c.shape[axis] for c in coeffs)))[0]
 
     @staticmethod
     def waverec_levels(a, details, spec, trim_first):

@@ -364,11 +364,12 @@ def _count(jaxpr, name):
     return sum(eqn.primitive.name == name for eqn in jaxpr.jaxpr.eqns)
 
 
-def test_vmap_is_one_batched_call_per_level_on_any_axis():
+def test_vmap_is_one_batched_call_on_any_axis():
     xs = RNG.standard_normal((10, 4, 11))  # mapped over axis 1
     f = lambda x: bj.wavedec(x, "db3", "antisymmetric", level=3)
     jaxpr = jax.make_jaxpr(jax.vmap(f, in_axes=1))(jnp.asarray(xs))
-    assert _count(jaxpr, "cuwavelet_dwtn") == 3  # one per level, not one per batch entry
+    # one for the whole transform: not one per batch entry, nor per level
+    assert _count(jaxpr, "cuwavelet_wavedec") == 1 and _count(jaxpr, "cuwavelet_dwtn") == 0
     ours = jax.jit(jax.vmap(f, in_axes=1))(jnp.asarray(xs))
     assert_matches(ours, pywt.wavedec(np.moveaxis(xs, 1, 0), "db3", "antisymmetric", level=3),
                    atol=1e-12)
@@ -390,19 +391,20 @@ def test_vmap_over_some_coefficients_broadcasts_the_others():
 
 # --- under jit: the core on XLA's own buffers ----------------------------------------
 
-def _spy_dwtn(monkeypatch):
+def _spy_core(monkeypatch, name):
+    """The first argument of every call of cuwavelet._multilevel's `name`."""
     seen = []
-    original = ml.dwtn
+    original = getattr(ml, name)
 
     def spy(data, *args):
         seen.append(data)
         return original(data, *args)
-    monkeypatch.setattr(ml, "dwtn", spy)
+    monkeypatch.setattr(ml, name, spy)
     return seen
 
 
 def test_jit_runs_the_core_on_xla_buffers(monkeypatch):
-    seen = _spy_dwtn(monkeypatch)
+    seen = _spy_core(monkeypatch, "wavedec")  # (2+ levels: one call for the transform)
     x = jnp.asarray(RNG.standard_normal((4, 40)))
     f = jax.jit(lambda v: bj.wavedec(v, "db2", "symmetric", level=2))
     assert "xla_buffer_python_cpu_callback" in f.lower(x).as_text()
@@ -452,13 +454,13 @@ def test_pure_callback_fallback_without_buffer_callback(monkeypatch):
 def test_gpu_jit_runs_the_kernels_on_xla_buffers_and_stream(monkeypatch):
     import cupy
     seen, streams = [], []
-    original = ml.dwtn
+    original = ml.wavedec
 
     def spy(data, *args):
         seen.append(data)
         streams.append(cupy.cuda.get_current_stream().ptr)
         return original(data, *args)
-    monkeypatch.setattr(ml, "dwtn", spy)
+    monkeypatch.setattr(ml, "wavedec", spy)
     gpu = jax.devices("gpu")[0]
     x = RNG.standard_normal((3, 64, 50))
     xg = jax.device_put(jnp.asarray(x), gpu)
@@ -467,7 +469,7 @@ def test_gpu_jit_runs_the_kernels_on_xla_buffers_and_stream(monkeypatch):
     ours = f(xg)
     assert_matches(ours, pywt.wavedec2(x, "db2", "symmetric", level=2), atol=1e-12)
     assert next(iter(ours[0].devices())).platform == "gpu"
-    # the first level read the jit argument's device memory in place, on XLA's stream
+    # the transform read the jit argument's device memory in place, on XLA's stream
     assert isinstance(seen[0], cupy.ndarray) and seen[0].data.ptr == xg.unsafe_buffer_pointer()
     assert streams[0] != 0  # XLA's compute stream, not CuPy's default stream
 
