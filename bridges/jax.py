@@ -21,7 +21,10 @@ batch axis is one more batch axis of the transform (jax.vmap is one call per
 level, not a loop). Absent operands (None) are zeros, which is also how
 symbolic-zero tangents and cotangents are passed on. The multilevel
 transforms are Python loops over the four (bridges._frontend, shared with the
-torch bridge); waverec's trimming is slicing, which JAX differentiates.
+torch bridge); waverec's trimming is slicing, which JAX differentiates. But
+wavedec* of 2+ levels and the 1D waverec are one primitive each (_wavedec,
+_waverec and their transposes, below), so that the core runs them whole: on
+a GPU its multi-level kernels.
 
 A new linear operation is declared once, with its transpose::
 
