@@ -22,7 +22,7 @@ level, not a loop). Absent operands (None) are zeros, which is also how
 symbolic-zero tangents and cotangents are passed on. The multilevel
 transforms are Python loops over the four (bridges._frontend, shared with the
 torch bridge); waverec's trimming is slicing, which JAX differentiates. But
-wavedec* of 2+ levels and the 1D waverec are one primitive each (_wavedec,
+wavedec* and waverec* of 2+ levels are one primitive each (_wavedec,
 _waverec and their transposes, below), so that the core runs them whole: on
 a GPU its multi-level kernels.
 
@@ -623,6 +623,7 @@ class _Levels:
     level: int
     start_level: int = 0
     sizes: tuple | None = None
+    trim_first: bool = True  # (waverec: pywt's trim of the first level's approximation)
 
     def core(self, ndim):
         return [a % ndim for a in self.axes], list(self.banks), list(self.modes)
@@ -734,9 +735,11 @@ _iswtn, _iswtn_adjoint = _linear_pair(
 # core runs several levels per launch: cuwavelet/_fused1d.py, the two-level 2D
 # kernels), where a loop of _dwtn would make a launch and a round trip a level.
 # wavedec's results are [cA_L, details of level L (key order), ..., of level
-# 1]; its adjoint takes their cotangents (None: zeros). waverec (one axis) takes
-# [cA_L, cD_L, ..., cD_1], every one given; its adjoint gives their cotangents.
-# sizes: the data's lengths along the axes (wavedec), the coefficients' (waverec).
+# 1]; its adjoint takes their cotangents (None: zeros). waverec takes
+# [cA_L, details of level L (key order, None: zeros), ..., of level 1], pywt's
+# trimming of the approximation included; its adjoint gives their cotangents.
+# sizes: the data's lengths along the axes (wavedec); the approximation's, then
+# every level's details' (waverec).
 
 def _wavedec_run(spec, x, outs=None):
     axes, banks, modes = spec.core(x.ndim)
@@ -772,35 +775,74 @@ _wavedec, _wavedec_adjoint = _linear_pair(
     writes_into=True)
 
 
-def _waverec_run(spec, *coeffs, outs=None):
-    ref = _first(coeffs)
+def _waverec_shapes(spec, ref_shape):
+    """(the approximation's shape, every level's detail shape), from the
+    batch shape of ref_shape and the lengths along the axes in spec.sizes."""
+    shapes = [_with_lens(ref_shape, spec.axes, lens) for lens in spec.sizes]
+    return shapes[0], shapes[1:]
+
+
+def _waverec_run(spec, a, *details, outs=None):
+    ref = _first((a, *details))
     axes, banks, modes = spec.core(ref.ndim)
-    coeffs = [c if c is not None else  # (a zero tangent or cotangent)
-              array_module(ref).zeros(_with_lens(ref.shape, axes, (n,)), ref.dtype)
-              for c, n in zip(coeffs, spec.sizes)]
+    keys = spec.keys[1:]
+    levels = [{k: v for k, v in level.items() if v is not None}  # (None: zeros)
+              for level in _by_level(details, keys, spec.level)]
     with results_into(None if outs is None else outs[0]):
-        return (ml.waverec(coeffs[0], [{"d": d} for d in coeffs[1:]], axes, banks, modes, True),)
+        return (ml.waverec(a, levels, axes, banks, modes, spec.trim_first),)
 
 
 def _waverec_avals(spec, ts):
-    (bank,), (mode,) = spec.banks, spec.modes  # (the finest detail's length: the last size)
-    return _like(_first(ts), 1, _with_lens(_first(ts).shape, spec.axes,
-                                           (rec_len(spec.sizes[-1], bank.length, mode),)))
+    ref = _first(ts)
+    finest = _waverec_shapes(spec, ref.shape)[1][-1]
+    axes, banks, modes = spec.core(len(finest))
+    return _like(ref, 1, ml.rec_shape(finest, axes, banks, modes))
 
 
 def _waverec_adjoint_run(spec, y, outs=None):
     axes, banks, modes = spec.core(y.ndim)
-    shapes = [_with_lens(y.shape, axes, (n,)) for n in spec.sizes]
-    into = None if outs is None else [outs[0]] + [{"d": o} for o in outs[1:]]
+    a_shape, detail_shapes = _waverec_shapes(spec, y.shape)
+    keys = spec.keys[1:]
+    into = None if outs is None else [outs[0]] + _by_level(outs[1:], keys, spec.level)
     with results_into(into):
-        c = ml.waverec_adjoint(y, shapes[0], shapes[1:], axes, banks, modes, True)
-    return (c[0],) + tuple(d["d"] for d in c[1:])
+        c = ml.waverec_adjoint(y, a_shape, detail_shapes, axes, banks, modes, spec.trim_first)
+    return (c[0],) + tuple(d[k] for d in c[1:] for k in keys)
+
+
+def _waverec_adjoint_avals(spec, ts):
+    a_shape, detail_shapes = _waverec_shapes(spec, ts[0].shape)
+    details = len(spec.keys) - 1
+    return _like(ts[0], 1, a_shape) + [s for shape in detail_shapes
+                                       for s in _like(ts[0], details, shape)]
 
 
 _waverec, _waverec_adjoint = _linear_pair(
-    "waverec", _waverec_run, _waverec_avals, _waverec_adjoint_run,
-    lambda spec, ts: [s for n in spec.sizes for s in _like(ts[0], 1, _with_lens(
-        ts[0].shape, spec.axes, (n,)))], writes_into=True)
+    "waverec", _waverec_run, _waverec_avals, _waverec_adjoint_run, _waverec_adjoint_avals,
+    writes_into=True)
+
+
+def _waverec_spec(a, details, axes, banks, modes, trim_first):
+    """The _Levels of a whole waverec of `a` and `details` (dicts, coarsest
+    first; axes non-negative), with every level's lengths along the axes, or
+    None where the shapes do not chain (the per-level route then says how)."""
+    shape, sizes = tuple(a.shape), [tuple(a.shape[ax] for ax in axes)]
+    for level, d in enumerate(details):
+        present = {tuple(v.shape) for v in d.values() if v is not None}
+        if len(present) > 1:
+            return None
+        if present:
+            (level_shape,) = present
+            if level > 0 or trim_first:
+                if not ml._at_most_one_longer(shape, level_shape, axes):
+                    return None
+            elif shape != level_shape:
+                return None
+        else:  # (the approximation merged alone)
+            level_shape = shape
+        sizes.append(tuple(level_shape[ax] for ax in axes))
+        shape = ml.rec_shape(level_shape, axes, banks, modes)
+    return _Levels(_from_end(axes, a.ndim), tuple(banks), tuple(modes), len(details),
+                   sizes=tuple(sizes), trim_first=bool(trim_first))
 
 
 # The packet level functions return a level's nodes stacked in one array:
@@ -1577,24 +1619,20 @@ class _JaxBackend:
         return [flat[0]] + [dict(zip(keys, flat[1 + j * n:1 + (j + 1) * n])) for j in range(level)]
 
     @staticmethod
-    def waverec_1d(coeffs, spec):
-        """A 1D waverec of [cA_L, cD_L, ..., cD_1] (all given, shapes checked)
-        as one primitive (fixed banks)."""
-        if isinstance(spec, _LearnedSpec):
-            return None
-        (axis,), banks, modes = spec
-        ndim = coeffs[0].ndim
-        return _waverec(tuple(coeffs), _Levels((axis - ndim,), tuple(banks), tuple(modes),
-                                               len(coeffs) - 1,
-                                               sizes=tuple(c.shape[axis] for c in coeffs)))[0]
-
-    @staticmethod
     def waverec_levels(a, details, spec, trim_first):
-        """A learned waverec (details: dicts, coarsest first) as one primitive, or None."""
-        if not isinstance(spec, _LearnedSpec):
+        """A waverec (details: dicts, coarsest first; 2+ levels with a fixed
+        bank) as one primitive, or None (the per-level route)."""
+        if isinstance(spec, _LearnedSpec):
+            return _whole_inverse(a, details, learned_pairs(spec.banks, True, a), spec.modes,
+                                  spec.axes, trim_first)
+        axes, banks, modes = spec
+        keys = subband_keys(len(axes))[1:]
+        if len(details) < 2 or any(set(d) - set(keys) for d in details):
             return None
-        return _whole_inverse(a, details, learned_pairs(spec.banks, True, a), spec.modes,
-                              spec.axes, trim_first)
+        levels = _waverec_spec(a, details, axes, banks, modes, trim_first)
+        if levels is None:
+            return None
+        return _waverec((a, *(d.get(k) for d in details for k in keys)), levels)[0]
 
     # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------
     @staticmethod

@@ -285,6 +285,7 @@ def linear_cases(mode):
     """name -> (fn(module, input), input shape): forward transforms of arrays and
     inverse transforms of a coefficient vector (pywt's structure for that shape)."""
     t1 = pywt.wavedec(np.zeros(13), "db2", mode, level=2)
+    t2 = pywt.wavedec2(np.zeros((7, 6)), "db2", mode, level=2)
     tn = pywt.wavedecn(np.zeros((4, 5, 3)), "sym2", mode, level=1, axes=(0, 1))
     return {
         "wavedec": (lambda m, x: m.wavedec(x, "db2", mode, level=2), (13,)),
@@ -294,6 +295,9 @@ def linear_cases(mode):
                     (sum(t.size for t in leaves(t1)),)),
         "waverecn": (lambda m, v: m.waverecn(_unflatten(v, tn), "sym2", mode, axes=(0, 1)),
                      (sum(t.size for t in leaves(tn)),)),
+        # (two levels: one primitive with pywt's trim of each approximation)
+        "waverec2": (lambda m, v: m.waverec2(_unflatten(v, t2), "db2", mode),
+                     (sum(t.size for t in leaves(t2)),)),
     }
 
 
@@ -306,7 +310,8 @@ FORWARD_MODES = ["zero", "symmetric", "periodization", "antireflect", "smooth"]
 
 
 @pytest.mark.parametrize("mode", FORWARD_MODES)
-@pytest.mark.parametrize("name", ["wavedec", "wavedec2", "wavedecn", "waverec", "waverecn"])
+@pytest.mark.parametrize("name", ["wavedec", "wavedec2", "wavedecn", "waverec", "waverecn",
+                                  "waverec2"])
 def test_jacfwd_equals_jacrev_and_pywt_matrix_under_jit(name, mode):
     fn, shape = linear_cases(mode)[name]
     A = _matrix(fn, shape)
@@ -330,6 +335,44 @@ def test_jvp_is_the_transform_of_the_tangent(name, jit):
     primal, tangent = jvp(jnp.asarray(x), jnp.asarray(t))
     assert_matches(primal, fn(pywt, x), atol=1e-12)
     assert_matches(tangent, fn(pywt, t), atol=1e-12)
+
+
+def test_waverec2_with_absent_details_is_one_primitive_each_way():
+    """A 2D waverec of three levels with some details None (zeros) and an
+    approximation one sample longer than the next details (pywt's trim): one
+    waverec primitive forward and its transpose backward; values pywt's, the
+    gradient of <w, y> pywt's adjoint (its matrix's transpose applied to w)."""
+    c = pywt.wavedec2(RNG.standard_normal((2, 23, 18)), "db2", "smooth", level=3)
+    c[1] = (None, c[1][1], None)
+    c[3] = (c[3][0], None, c[3][2])
+    cj = [jnp.asarray(c[0])] + [tuple(None if d is None else jnp.asarray(d) for d in level)
+                                for level in c[1:]]
+    want = pywt.waverec2(c, "db2", "smooth")
+    w = jnp.asarray(RNG.standard_normal(want.shape))
+
+    def loss(cs):
+        return jnp.vdot(w, bj.waverec2(cs, "db2", "smooth"))
+    jaxpr = str(jax.make_jaxpr(jax.grad(loss))(cj))
+    assert jaxpr.count("cuwavelet_waverec[") == 1 and "cuwavelet_idwtn" not in jaxpr
+    assert jaxpr.count("cuwavelet_waverec_adjoint") == 1
+    np.testing.assert_allclose(np.asarray(jax.jit(lambda cs: bj.waverec2(cs, "db2", "smooth"))(
+        cj)), want, rtol=0, atol=1e-12)
+    grads = jax.jit(jax.grad(loss))(cj)
+    # d<w, y>/d(coefficient) is the coefficient's column of the synthesis
+    # matrix against w: pywt's reconstruction of each unit coefficient
+    flat = [(i, j) for i, level in enumerate(cj) for j, v in
+            enumerate([level] if i == 0 else level) if v is not None]
+    for i, j in flat:
+        g = np.asarray(grads[0] if i == 0 else grads[i][j])
+        ref_shape = g.shape
+        for index in [(0, 0, 0), tuple(n - 1 for n in ref_shape)]:
+            unit = [np.zeros_like(c[0])] + [tuple(None if d is None else np.zeros_like(d)
+                                                  for d in level) for level in c[1:]]
+            target = unit[0] if i == 0 else unit[i][j]
+            target[index] = 1.0
+            column = pywt.waverec2(unit, "db2", "smooth")
+            assert abs(g[index] - float(np.vdot(np.asarray(w), column))) <= 1e-12 * max(
+                1.0, float(np.abs(column).sum() * np.abs(np.asarray(w)).max()))
 
 
 def test_jvp_through_a_nonlinear_loss_is_the_chain_rule():
