@@ -20,6 +20,10 @@ and optionally
                                                 core does not (filters as framework arrays)
     wavedec_levels(x, spec, level)              a whole multilevel transform (2+ levels),
         -> [cA_L, {key: detail}_L, ..., {key: detail}_1] or None (not for this spec)
+    waverec_levels(a, details, spec, trim_first) a whole inverse (a given; details: dicts,
+        -> array or None                        coarsest first; pywt's trims of the
+                                                approximation, the first level's with
+                                                trim_first), or None: the per-level route
     waverec_1d([cA_L, cD_L, ..., cD_1], spec)   likewise for 1D waverec (every coefficient
         -> array or None                        given, shapes checked), which the core runs
                                                 with its fused multi-level kernels.
