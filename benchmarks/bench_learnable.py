@@ -28,7 +28,7 @@ decompositions, 'symmetric' (the stationary transform: periodic). Times are medi
 ours" is ptwt's time over ours (above 1: we are faster). --routes also times
 ours on the per-operation route (each level's analyses and syntheses as
 autograd nodes of their own: what torch.compile and torch.func run) against
-the fused one eager calls take (bridges/_torch_ops.py: _FusedLearned), in
+the fused one eager calls take (bridges/_torch_ops.py: _LearnedRun), in
 the same rounds: "fused x" is the per-operation time over the fused one.
 --compile also times the three under torch.compile (the default inductor
 backend; the forward compiled, the backward AOTAutograd's): ours (a learned

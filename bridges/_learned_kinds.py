@@ -32,6 +32,11 @@ framework that hands over its output buffers (cuwavelet._program.results_into):
     gradient_result(grads) -> the backward's, from an array per entry of ts
     kept_mask(present) -> which entries of kept are arrays (not None), given
         which entries of ts are (a framework whose ops return arrays only)
+    count -> how many outputs the kind has
+    kept_returned(outputs, kept) -> the kept arrays an op returns beside the
+        outputs: those not None and not outputs themselves (an op's results
+        may not alias one another)
+    kept_joined(outputs, returned, present) -> kept again, from them
 and encode(kind) / decode(text): a kind as a string (a dispatcher op's argument).
 """
 from __future__ import annotations
@@ -53,18 +58,41 @@ def flat(levels) -> list:
     return [t for level in levels for t in level]
 
 
+def unmasked(arrays, mask) -> list:
+    """arrays spread over the True entries of mask, None elsewhere."""
+    given = iter(arrays)
+    return [next(given) if m else None for m in mask]
+
+
+class _Kept:
+    """What the kinds share: kept arrays returned beside the outputs as the
+    entries that are not None (a kind whose kept arrays include outputs
+    overrides both)."""
+
+    @staticmethod
+    def kept_returned(outputs, kept) -> list:
+        return [k for k in kept if k is not None]
+
+    def kept_joined(self, outputs, returned, present) -> list:
+        return unmasked(returned, self.kept_mask(present))
+
+
 def split(items, n, count) -> list:
     """items as `count` tuples of n."""
     return [tuple(items[i * n:(i + 1) * n]) for i in range(count)]
 
 
 @dataclass(frozen=True)
-class Wavedec:
+class Wavedec(_Kept):
     """wavedec_levels: ts (x, one (2, F) filter array per axis); outputs
     [cA_L, details of level L (key order), ..., details of level 1]."""
     modes: tuple
     axes: tuple
     level: int
+
+    @property
+    def count(self) -> int:
+        return 1 + self.level * (2 ** len(self.axes) - 1)
 
     def _flattened(self, coeffs, inputs, keep):
         kept = [t for by_axis in inputs for nodes in by_axis for t in nodes] if keep else []
@@ -108,7 +136,7 @@ class Wavedec:
 
 
 @dataclass(frozen=True)
-class Waverec:
+class Waverec(_Kept):
     """waverec_levels: ts (a, every level's details flat (coarsest first, key
     order, None where absent), one (2, F) filter array per axis); output y.
     stationary: an inverse SWT's levels (modes unused)."""
@@ -117,6 +145,7 @@ class Waverec:
     trim_first: bool
     levels: int
     stationary: bool = False
+    count = 1
 
     def _parts(self, ts):
         n = 2 ** len(self.axes) - 1
@@ -185,6 +214,17 @@ class Swt:
     axes: tuple
     start_level: int
     level: int
+
+    @property
+    def count(self) -> int:
+        return self.level * 2 ** len(self.axes)
+
+    def kept_returned(self, outputs, kept) -> list:
+        return list(kept[self.level - 1:])  # (the approximations first: outputs)
+
+    def kept_joined(self, outputs, returned, present) -> list:
+        n = 2 ** len(self.axes)
+        return [outputs[i * n] for i in range(self.level - 1)] + list(returned)
 
     def _flattened(self, out, inputs, keep):
         # (kept: the approximations entering levels 2, 3, ... (outputs too), then

@@ -33,6 +33,7 @@ Arguments: ``static`` is a hashable tuple (axes, modes, filter values, ...),
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -1658,76 +1659,236 @@ ALL_OPS: Sequence[LinearOp] = (DWTN, DWTN_ADJOINT, IDWTN, IDWTN_ADJOINT, WAVEDEC
 # --- learned transforms as one call -------------------------------------------------------
 # Per operation, a learned wavedec2 of three levels is 9 analyses forward and 9
 # adjoints and 9 filter gradients backward, each an autograd node and a plan
-# lookup (and under torch.compile a graph node). Calls with at most
-# reverse-mode autograd run a whole learned transform as one node instead
-# (_FusedLearned): its forward and its backward are each one planned core call
-# (cuwavelet/_learned.py), with the same kernels; under graph capture one op
-# each way (learned_whole, learned_whole_backward). torch.func and forward-mode
-# AD take the per-operation route, whose ops they know; so does a backward
-# that builds a graph (create_graph: higher-order gradients), by
-# differentiating that route.
+# lookup (and under torch.compile a graph node; under torch.func a node per
+# transform level). Such a transform runs whole instead: _LearnedRun is its
+# forward, one planned core call (cuwavelet/_learned.py) with the same
+# kernels, and _LearnedBackward its backward, another; under graph capture
+# they run as one op each way (learned_whole, learned_whole_backward).
+# Both are Functions with setup_context and vmap rules, so torch.func's grad
+# (first order: torch.func always builds a graph, which nothing can
+# differentiate there) and vmap (per-example banks: the core's per-item
+# banks) keep them whole. A backward that builds a graph for eager autograd
+# (create_graph: higher orders) differentiates the per-operation route
+# instead, exact to every order; torch.func with two grad levels (Hessians)
+# or over tensors that eager autograd tracks, forward-mode AD (jvp, jacfwd)
+# and functionalize take the per-operation route, whose ops they know.
 # A transform is a "kind" (bridges/_learned_kinds.py: Wavedec, Waverec, Swt): its
 # static arguments and how its tensors go to the core and to the per-operation
 # route.
 
+_functorch = torch._C._functorch
+_GRAD, _VMAP = _functorch.TransformType.Grad, _functorch.TransformType.Vmap
+
+
+def _grad_levels() -> int:
+    """How many torch.func grad transforms are active (-1: another kind is)."""
+    keys = [i.key() for i in _functorch.get_interpreter_stack() or ()]
+    return -1 if any(k not in (_GRAD, _VMAP) for k in keys) else keys.count(_GRAD)
+
+
+def _tracked_below(t) -> bool:
+    """Whether eager autograd tracks the tensor under t's torch.func wrappers."""
+    while _functorch.is_functorch_wrapped_tensor(t):
+        t = _functorch.get_unwrapped(t)
+    return t.requires_grad
+
+
 def fused_route(ts) -> bool:
     """Whether a learned transform of these tensors may run as one fused call
     (under torch.compile and torch.jit.trace: as the learned_whole op)."""
-    return not (_functorch_active() or _fwad._current_level >= 0) and (
-        graph_mode() or plain(ts))
+    if _fwad._current_level >= 0:
+        return False
+    if _functorch_active():
+        grads = _grad_levels()
+        return not graph_mode() and (grads == 0 or grads == 1 and not any(
+            _tracked_below(t) for t in ts if t is not None))
+    return graph_mode() or plain(ts)
 
 
-class _FusedLearned(torch.autograd.Function):
-    """A learned transform `kind` (bridges/_learned_kinds.py) on tensors ts
-    (data, then filters) as one autograd node: the core on plain tensors,
-    else (graph capture) the learned_whole ops below."""
+def _in_front(t, dim, size):
+    """t with the mapped dimension in front (broadcast where unmapped)."""
+    if dim is None:
+        return t.unsqueeze(0).expand(size, *t.shape)
+    return t.movedim(dim, 0)
+
+
+def _batched(kind, info, in_dims, operands, filters, per_item):
+    """A vmap level of a whole learned call: (the kind one level down, the
+    operands with the mapped dimension in front, the size to unflatten the
+    outputs' first dimension by, or None). Filters (the operands at
+    `filters`) shared by the batch and no per-item gradient asked for
+    (per_item): one more batch dimension of the transform; else one bank per
+    item (the core's per-item banks), merged with the items of an outer
+    vmap where there are some already (the filters hold a dimension of
+    items, the data's first)."""
+    size = info.batch_size
+    items = any(operands[i].ndim - (in_dims[i] is not None) == 3 for i in filters)
+    shared = not (items or per_item or any(in_dims[i] is not None for i in filters))
+    moved = [o if o is None or (shared and i in filters) else _in_front(o, d, size)
+             for i, (o, d) in enumerate(zip(operands, in_dims))]
+    if items:
+        return kind, [None if m is None else m.flatten(0, 1) for m in moved], size
+    return dataclasses.replace(kind, axes=tuple(a + 1 for a in kind.axes)), moved, None
+
+
+def _unbatched(outputs, size) -> tuple:
+    """_batched's outputs with the mapped dimension in front, and their out_dims."""
+    if size is not None:
+        outputs = tuple(o.unflatten(0, (size, -1)) for o in outputs)
+    return tuple(outputs), (0,) * len(outputs)
+
+
+def _filter_slots(kind, n_ts) -> range:
+    return range(n_ts - len(kind.axes), n_ts)  # (the last entries of ts)
+
+
+class _LearnedRun(torch.autograd.Function):
+    """A learned transform `kind` of ts (data, then filters) as one node: its
+    outputs, and with `keep` the kept arrays its backward reads, returned
+    after them (not differentiable: under torch.func a Function's forward
+    has no ctx to keep them in)."""
 
     @staticmethod
-    def forward(ctx, kind, *ts):
-        keep = any(ctx.needs_input_grad[1:])
+    def forward(kind, keep, *ts):
         outputs, kept = _whole_forward(kind, ts, keep)
-        ctx.kind, ctx.inputs = kind, len(ts)
+        return (*outputs, *kind.kept_returned(outputs, kept)) if keep else tuple(outputs)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        kind, keep, *ts = inputs
         ctx.set_materialize_grads(False)
+        ctx.kind, ctx.inputs, ctx.keep = kind, len(ts), keep
         if keep:
-            ctx.save_for_backward(*ts, *kept)
-        return tuple(outputs)
+            returned = output[kind.count:]
+            ctx.mark_non_differentiable(*returned)
+            ctx.save_for_backward(*ts, *kind.kept_joined(output[:kind.count], returned,
+                                                         [t is not None for t in ts]))
 
     @staticmethod
     def backward(ctx, *grads):
-        kind, saved, needs = ctx.kind, ctx.saved_tensors, ctx.needs_input_grad[1:]
-        ts, kept = saved[:ctx.inputs], saved[ctx.inputs:]
+        kind, n = ctx.kind, ctx.inputs
+        grads = grads[:kind.count]
         if all(g is None for g in grads):
-            return (None,) * (1 + len(ts))
+            return (None,) * (2 + n)
+        if not ctx.keep:
+            raise RuntimeError("a learned transform run without its kept arrays was differentiated")
+        saved, grads = [*map(_live, ctx.saved_tensors)], [*map(_live, grads)]
+        ts, kept, needs = saved[:n], saved[n:], tuple(ctx.needs_input_grad[2:])
+        if _functorch_active():  # torch.func: a node of its own (for vmap's rule)
+            got = iter(_LearnedBackward.apply(kind, needs, n, len(kept), *ts, *kept, *grads))
+            return (None, None, *(next(got) if need else None for need in needs))
         if torch.is_grad_enabled():  # create_graph: through the per-operation route
-            outs = kind.by_operations(ts, _BY_OPERATIONS)[0]
-            wrt = [t for t, need in zip(ts, needs) if need and t is not None]
-            got = iter(torch.autograd.grad([o for o, g in zip(outs, grads) if g is not None], wrt,
-                                           [g for g in grads if g is not None],
-                                           create_graph=True, allow_unused=True))
-            return (None, *(next(got) if need and t is not None else None
-                            for t, need in zip(ts, needs)))
-        return (None, *_whole_backward(kind, ts, kept, grads, needs))
+            return (None, None, *_differentiated_gradients(kind, ts, grads, needs))
+        return (None, None, *_whole_backward(kind, ts, kept, grads, needs))
 
-    @classmethod
-    def run(cls, kind, ts):
+    @staticmethod
+    def vmap(info, in_dims, kind, keep, *ts):
+        below, moved, size = _batched(kind, info, in_dims[2:], ts,
+                                      _filter_slots(kind, len(ts)), False)
+        keep = keep or needs_autograd(moved)  # (autograd below torch.func)
+        return _unbatched(_LearnedRun.apply(below, keep, *moved), size)
+
+    @staticmethod
+    def run(kind, ts):
         """The outputs, through the node where autograd needs one."""
         if graph_mode():  # (the op's autograd kernel applies this Function)
             return torch.ops.cuwavelet.learned_whole.default(_kinds.encode(kind), *_masked(ts),
                                                              False)
-        if needs_autograd(ts):
-            return cls.apply(kind, *ts)
+        if _functorch_active() or needs_autograd(ts):
+            keep = needs_autograd(ts) or (_functorch_active() and _grad_levels() > 0)
+            return _LearnedRun.apply(kind, keep, *ts)[:kind.count]
         return kind.forward(ts, False, _core)[0]
 
 
+def _operand_groups(operands, n_ts, n_kept):
+    return operands[:n_ts], operands[n_ts:n_ts + n_kept], operands[n_ts + n_kept:]
+
+
+class _LearnedBackward(torch.autograd.Function):
+    """_LearnedRun's backward as one node: the gradients of the entries of ts
+    that need one (needs), from ts, the kept arrays and the outputs'
+    cotangents (operands, in that order), under torch.func. Linear in the
+    cotangents, it is differentiated only with respect to them (fused_route
+    keeps higher orders off this route; what is left is a vjp's pullback
+    differentiated after the vjp, its primals constants by then): the
+    outputs' tangent along the cotangents' cotangents, by the per-operation
+    route's forward mode."""
+
+    @staticmethod
+    def forward(kind, needs, n_ts, n_kept, *operands):
+        ts, kept, grads = _operand_groups(operands, n_ts, n_kept)
+        got = _whole_backward(kind, ts, kept, grads, needs)
+        return tuple(torch.zeros_like(t) if g is None else g
+                     for g, t, need in zip(got, ts, needs) if need)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        kind, needs, n_ts, n_kept, *operands = inputs
+        ctx.set_materialize_grads(False)
+        ctx.static = (kind, needs, n_ts, n_kept)
+        ctx.save_for_backward(*operands)
+
+    @staticmethod
+    def backward(ctx, *cotangents):
+        kind, needs, n_ts, n_kept = ctx.static
+        wants = ctx.needs_input_grad[4:]
+        if any(wants[:n_ts + n_kept]):
+            raise RuntimeError("a whole learned transform's gradient was differentiated with "
+                               "respect to its inputs under torch.func, which takes the "
+                               "per-operation route for that (bridges/_torch_ops.py: fused_route)")
+        ts, _, grads = _operand_groups(ctx.saved_tensors, n_ts, n_kept)
+        wrt = [i for i, need in enumerate(needs) if need]
+        along = [torch.zeros_like(ts[i]) if c is None else c for c, i in zip(cotangents, wrt)]
+
+        def outputs(*moved):
+            args = list(ts)
+            for i, m in zip(wrt, moved):
+                args[i] = m
+            return tuple(kind.by_operations(args, _BY_OPERATIONS)[0])
+        tangents = torch.func.jvp(outputs, tuple(ts[i] for i in wrt), tuple(along))[1]
+        return (None,) * (4 + n_ts + n_kept) + tuple(
+            None if g is None or not want else t
+            for g, t, want in zip(grads, tangents, wants[n_ts + n_kept:]))
+
+    @staticmethod
+    def vmap(info, in_dims, kind, needs, n_ts, n_kept, *operands):
+        filters = _filter_slots(kind, n_ts)
+        below, moved, size = _batched(kind, info, in_dims[4:], operands, filters,
+                                      any(needs[i] for i in filters))
+        return _unbatched(_LearnedBackward.apply(below, needs, n_ts, n_kept, *moved), size)
+
+
+def _differentiated_gradients(kind, ts, grads, needs) -> list:
+    """The gradients of the entries of ts that need one against the outputs'
+    cotangents `grads`, as a graph of the per-operation route's ops (so
+    differentiable to every order); None elsewhere."""
+    with torch.enable_grad():
+        # (tensors that nothing tracks, e.g. from a torch.func level that has ended: leaves)
+        ts = [t if t is None or t.requires_grad or not need else t.detach().requires_grad_()
+              for t, need in zip(ts, needs)]
+        outs = kind.by_operations(ts, _BY_OPERATIONS)[0]
+        wrt = [t for t, need in zip(ts, needs) if need and t is not None]
+        given = [j for j, g in enumerate(grads) if g is not None]
+        got = iter(torch.autograd.grad([outs[j] for j in given], wrt, [grads[j] for j in given],
+                                       create_graph=True, allow_unused=True))
+    return [next(got) if need and t is not None else None for t, need in zip(ts, needs)]
+
+
+def _live(t):
+    """t, or where it wraps a torch.func level that has ended (a vjp's
+    pullback called after the vjp), the tensor inside."""
+    return t if t is None else _functorch.unwrap_if_dead(t)
+
+
 # --- learned transforms as dispatcher ops (torch.compile, torch.jit.trace) --------------
-# learned_whole(kind, ts, keep) -> outputs, then with keep the kept arrays that
-# are not None; learned_whole_backward(kind, ts, kept, grads, needs) -> the
-# gradient of every entry of ts that needs one. Captured graphs hold one node
-# each way; their fake kernels run the per-operation route on fake tensors
-# (the kept arrays' shapes are that route's: the same level loops). Lists with
-# None entries go as the tensors and a mask (the dispatcher finds no autograd
-# key in a Tensor?[] of fake tensors); masks are int[] (torch.jit.trace takes
-# no bool[]).
+# learned_whole(kind, ts, keep) -> outputs, then with keep the kind's returned
+# kept arrays (kept_returned); learned_whole_backward(kind, ts, kept, grads,
+# needs) -> the gradient of every entry of ts that needs one. Captured graphs
+# hold one node each way; their fake kernels run the per-operation route on
+# fake tensors (the kept arrays' shapes are that route's: the same level
+# loops). Lists with None entries go as the tensors and a mask (the
+# dispatcher finds no autograd key in a Tensor?[] of fake tensors); masks are
+# int[] (torch.jit.trace takes no bool[]).
 
 LIB.define("learned_whole(str kind, Tensor[] ts, int[] present, bool keep) -> Tensor[]")
 LIB.define("learned_whole_backward(str kind, Tensor[] ts, int[] present, Tensor[] kept, "
@@ -1739,20 +1900,8 @@ def _masked(ts) -> tuple:
     return [t for t in ts if t is not None], [int(t is not None) for t in ts]
 
 
-def _unmasked(tensors, present) -> list:
-    given = iter(tensors)
-    return [next(given) if p else None for p in present]
-
-
 def _on_plain(ts) -> bool:
     return plain(ts) and _tracing_state() is None
-
-
-def _returned(outputs, kept) -> list:
-    """outputs and the kept arrays that are not None, as an op returns them
-    (a kept array that is also an output copied: an op's results do not alias)."""
-    kept = [k.clone() if any(k is o for o in outputs) else k for k in kept if k is not None]
-    return [*outputs, *kept]
 
 
 def _whole_forward(kind, ts, keep):
@@ -1762,11 +1911,10 @@ def _whole_forward(kind, ts, keep):
         return kind.forward(ts, keep, _core)
     with torch._C._AutoDispatchBelowAutograd():
         flat = torch.ops.cuwavelet.learned_whole.default(_kinds.encode(kind), *_masked(ts), keep)
+    outputs = flat[:kind.count]
     if not keep:
-        return flat, []
-    mask = kind.kept_mask([t is not None for t in ts])
-    n = len(flat) - sum(mask)
-    return flat[:n], _unmasked(flat[n:], mask)
+        return outputs, []
+    return outputs, kind.kept_joined(outputs, flat[kind.count:], [t is not None for t in ts])
 
 
 def _whole_backward(kind, ts, kept, grads, needs):
@@ -1781,32 +1929,35 @@ def _whole_backward(kind, ts, kept, grads, needs):
 
 
 def _whole_kernel(code, ts, present, keep):
-    return _returned(*_kinds.decode(code).forward(_unmasked(ts, present), keep, _core))
+    kind = _kinds.decode(code)
+    outputs, kept = kind.forward(_kinds.unmasked(ts, present), keep, _core)
+    return [*outputs, *kind.kept_returned(outputs, kept)]
 
 
 def _whole_fake(code, ts, present, keep):
-    outputs, kept = _kinds.decode(code).by_operations(_unmasked(ts, present), _BY_OPERATIONS,
-                                                      keep)
-    return _returned(outputs, kept)
+    kind = _kinds.decode(code)
+    outputs, kept = kind.by_operations(_kinds.unmasked(ts, present), _BY_OPERATIONS, keep)
+    return [*outputs, *kind.kept_returned(outputs, kept)]
 
 
 def _whole_autograd(code, ts, present, keep):
     if needs_autograd(ts):
-        return list(_FusedLearned.apply(_kinds.decode(code), *_unmasked(ts, present)))
+        kind = _kinds.decode(code)
+        return list(_LearnedRun.apply(kind, True, *_kinds.unmasked(ts, present))[:kind.count])
     with torch._C._AutoDispatchBelowAutograd():
         return torch.ops.cuwavelet.learned_whole.default(code, ts, present, keep)
 
 
 def _whole_backward_kernel(code, ts, present, kept, grads, grads_present, needs):
-    kind, ts = _kinds.decode(code), _unmasked(ts, present)
-    kept = _unmasked(kept, kind.kept_mask(present))
-    got = kind.backward(ts, kept, _unmasked(grads, grads_present), needs, _core)
+    kind, ts = _kinds.decode(code), _kinds.unmasked(ts, present)
+    kept = _kinds.unmasked(kept, kind.kept_mask(present))
+    got = kind.backward(ts, kept, _kinds.unmasked(grads, grads_present), needs, _core)
     return [torch.zeros_like(t) if g is None else g
             for g, t, need in zip(got, ts, needs) if need]
 
 
 def _whole_backward_fake(code, ts, present, kept, grads, grads_present, needs):
-    return [t.new_empty(t.shape) for t, need in zip(_unmasked(ts, present), needs) if need]
+    return [t.new_empty(t.shape) for t, need in zip(_kinds.unmasked(ts, present), needs) if need]
 
 
 LIB.impl("learned_whole", _whole_kernel, "CompositeExplicitAutograd")
@@ -1829,7 +1980,7 @@ _BY_OPERATIONS = _learned.LevelOps(
 
 
 def _fused_call(kind, ts) -> list:
-    return list(_FusedLearned.run(kind, ts))
+    return list(_LearnedRun.run(kind, ts))
 
 
 def learned_wavedec(x, filters, modes, axes, level) -> list:
@@ -1856,5 +2007,5 @@ def learned_waverec(a, details, filters, modes, axes, trim_first, stationary=Fal
     filters = [_filters(f, a) for f in filters]
     kind = _kinds.Waverec(tuple(modes), tuple(norm_axes(axes, a.ndim)), bool(trim_first), len(details),
                     bool(stationary))
-    out = _FusedLearned.run(kind, (a, *_kinds.flat(details), *filters))
+    out = _LearnedRun.run(kind, (a, *_kinds.flat(details), *filters))
     return out if isinstance(out, torch.Tensor) else out[0]

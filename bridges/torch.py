@@ -38,7 +38,7 @@ a stationary mode, one per level and axis:
 bridges._frontend_swt_packets._LearnedStationary). An eager learned
 transform with reverse-mode autograd (decomposition, inverse, stationary)
 runs those operations' kernels as one autograd node, its forward and its
-backward one planned call each (``_torch_ops._FusedLearned``), and under
+backward one planned call each (``_torch_ops._LearnedRun``), and under
 torch.compile and torch.jit.trace one graph node each way (the
 ``learned_whole`` ops); torch.func, forward mode and higher-order gradients
 take the per-operation route.

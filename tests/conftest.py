@@ -120,7 +120,7 @@ def to_numpy(a):
 
 
 def fused_kind(t):
-    """The kind of learned transform (bridges/_torch_ops.py: _FusedLearned; bridges/_learned_kinds.py)
+    """The kind of learned transform (bridges/_torch_ops.py: _LearnedRun; bridges/_learned_kinds.py)
     whose one autograd node made tensor t, by class name; None where t came
     from another node (the per-operation route's)."""
     kind = getattr(t.grad_fn, "kind", None)

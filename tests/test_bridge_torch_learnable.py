@@ -17,7 +17,6 @@ from torch.func import grad, jacfwd, jacrev, vmap  # noqa: E402
 
 from conftest import (assert_leaves_match, filter_central_differences, fused_kind, leaves,  # noqa: E402
                       requires_torch_cuda)
-from cuwavelet import _filter_grad  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Level value of")
 
@@ -152,7 +151,7 @@ def test_per_axis_banks_mix_learned_and_fixed():
 
 # --- the fused eager route against the per-operation route ---------------------------------
 # An eager learned decomposition with reverse-mode autograd runs as one
-# autograd node (bridges/_torch_ops.py: _FusedLearned), its backward one
+# autograd node (bridges/_torch_ops.py: _LearnedRun), its backward one
 # planned call; the per-operation route (each level's analyses as ops, proven
 # above by gradcheck and against pywt) is its oracle, to rounding.
 
@@ -351,23 +350,18 @@ def test_func_jacobians_with_respect_to_filters():
     assert float(J1[:, 2:].abs().max()) == 0  # the forward transform uses dec_lo, dec_hi only
 
 
-def test_vmap_per_sample_filter_gradients_fold_into_one_reduction(monkeypatch):
-    calls = []
-    original = _filter_grad.analysis_filter_grad
-
-    def spy(x, ga, gd, filter_len, mode, axis, items):  # (cuwavelet._learned's signature)
-        calls.append(items)
-        return original(x, ga, gd, filter_len, mode, axis, items=items)
-    from bridges import _torch_ops
-    monkeypatch.setattr(_torch_ops.ANALYSIS_FILTER_GRAD, "run",
-                        lambda s, ts: _torch_ops._filter_grad_run(spy, 0, s, ts))
+def test_vmap_per_sample_filter_gradients_fold_into_one_reduction():
+    """Per-sample gradients of one shared bank: one filter-gradient launch
+    per level for the whole batch (per-item gradients), as a loop gives."""
+    from cuwavelet import _program
     x = randn(6, 20)
     filters = torch.stack([f.detach() for f in tensor_bank("db2")])
 
     def loss(xi, fl):
         return sum(t.square().sum() for t in bt.wavedec(xi, tuple(fl), "periodic", level=2))
-    per_sample = vmap(grad(loss, argnums=1), in_dims=(0, None))(x, filters)
-    assert calls and all(calls)  # each level's reduction ran once with items=True
+    with _program.counting() as found:
+        per_sample = vmap(grad(loss, argnums=1), in_dims=(0, None))(x, filters)
+    assert sum(e["kind"] == "filter-grad" for e in found) == 2  # (two levels, not 12)
     loop = torch.stack([grad(loss, argnums=1)(x[i], filters) for i in range(6)])
     assert float((per_sample - loop).abs().max()) <= 1e-12 * float(loop.abs().max())
 
@@ -399,6 +393,145 @@ def test_vmap_over_banks_launches_each_level_once(in_dims):
             assert float((got[i] - one).abs().max()) <= 1e-12 * float(one.abs().max())
         one = jacrev(grad(loss, argnums=1), argnums=1)(xi, banks[i]).sum((0, 1))
         assert float((hvp[i] - one).abs().max()) <= 1e-12 * float(one.abs().max())
+
+
+# --- torch.func on the fused route ------------------------------------------------------------
+# torch.func's grad and vmap run a learned transform whole too (_LearnedRun
+# and _LearnedBackward, with the core's per-item banks under vmap); the
+# backward's own gradients (Hessians) differentiate the per-operation route.
+# That route (the ops proven above by gradcheck) is the oracle, to rounding.
+
+FUNC = {
+    "wavedec2": (lambda x, fl, m: leaves(bt.wavedec2(x, tuple(fl), m, level=2)), (3, 13, 11)),
+    "waverec(wavedec)": (lambda x, fl, m: [bt.waverec(bt.wavedec(x, tuple(fl), m, level=2),
+                                                      tuple(fl), m)], (3, 29)),
+    "swt": (lambda x, fl, m: leaves(bt.swt(x, tuple(fl), level=2)), (3, 24)),
+}
+
+
+def _func_loss(fn, mode):
+    def loss(x, fl):  # (not quadratic: its Hessian depends on the point)
+        return sum((t * torch.linspace(-1, 2, t.numel(), dtype=t.dtype).reshape(t.shape)).sum()
+                   + t.pow(4).sum() for t in fn(x, fl, mode))
+    return loss
+
+
+def _whole_calls(monkeypatch) -> list:
+    """A list that grows by one per whole learned forward."""
+    from bridges import _torch_ops
+    calls, original = [], _torch_ops._whole_forward
+
+    def spy(kind, ts, keep):
+        calls.append(type(kind).__name__)
+        return original(kind, ts, keep)
+    monkeypatch.setattr(_torch_ops, "_whole_forward", spy)
+    return calls
+
+
+def _func_results(loss, xs, banks):
+    """grad, vmap of grad over banks (per example) and over data with one
+    bank (per-sample gradients), and a Hessian with respect to the filters."""
+    both = grad(loss, argnums=(0, 1))
+    hessian = jacrev(grad(loss, argnums=1), argnums=1)
+    return [*both(xs[0], banks[0]), *vmap(both)(xs, banks),
+            *vmap(both, in_dims=(0, None))(xs, banks[0]), hessian(xs[1], banks[1])]
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "periodization", "zero"])
+@pytest.mark.parametrize("name", FUNC)
+def test_func_runs_whole_and_equals_the_per_operation_route(name, mode, monkeypatch):
+    fn, shape = FUNC[name]
+    xs = randn(3, *shape, seed=4)
+    base = torch.stack([f.detach() for f in tensor_bank("db2")])
+    banks = torch.stack([base * (1 + 0.05 * i) for i in range(3)])
+    loss = _func_loss(fn, mode)
+    calls = _whole_calls(monkeypatch)
+    got = _func_results(loss, xs, banks)
+    assert calls  # the whole route ran
+    _per_operation_route(monkeypatch)
+    calls.clear()
+    ref = _func_results(loss, xs, banks)
+    assert not calls
+    for a, b in zip(got, ref):
+        assert a.shape == b.shape
+        assert float((a - b).abs().max()) <= 1e-12 * float(b.abs().max())
+
+
+def test_func_nested_vmaps_over_banks_merge_into_one_call(monkeypatch):
+    """vmap of vmap over banks: the inner level's items and the outer ones
+    merge (one whole call each way), against a loop."""
+    xs = randn(2, 3, 4, 19, seed=5)
+    base = torch.stack([f.detach() for f in tensor_bank("sym3")])
+    banks = torch.stack([torch.stack([base * (1 + 0.03 * (i + 3 * j)) for i in range(3)])
+                         for j in range(2)])
+    loss = _func_loss(FUNC["waverec(wavedec)"][0], "reflect")
+    calls = _whole_calls(monkeypatch)
+    got = vmap(vmap(grad(loss, argnums=(0, 1))))(xs, banks)
+    assert calls == ["Wavedec", "Waverec"]
+    for j in range(2):
+        for i in range(3):
+            for g, one in zip(got, grad(loss, argnums=(0, 1))(xs[j, i], banks[j, i])):
+                assert float((g[j, i] - one).abs().max()) <= 1e-12 * float(one.abs().max())
+
+
+def _higher_orders(x, base):
+    """Derivatives that differentiate a learned transform's gradient (or a
+    vjp's pullback) in every way torch offers, each a tensor."""
+    def loss(xi, fl):
+        return sum(t.pow(4).sum() for t in bt.wavedec(xi, tuple(fl), "zero", level=2))
+    g = grad(loss, argnums=1)
+    out = [jacrev(g, argnums=1)(x, base), torch.func.hessian(loss, argnums=1)(x, base),
+           torch.autograd.functional.hessian(lambda f: loss(x, f), base)]
+    _, pullback = torch.func.vjp(g, x, base)
+    out += list(pullback(torch.ones_like(base)))
+    y, pullback = torch.func.vjp(lambda f: bt.wavedec(x, tuple(f), "zero", level=2)[0], base)
+    ct = randn(*y.shape, seed=3)
+    out += [jacrev(lambda c: pullback(c)[0])(ct), grad(lambda c: pullback(c)[0].pow(2).sum())(ct)]
+    tracked = base.clone().requires_grad_(True)  # (eager autograd around torch.func)
+    out += torch.autograd.grad(grad(loss, argnums=0)(x, tracked).pow(2).sum(), tracked)
+    g1 = torch.autograd.grad(loss(x, tracked), tracked, create_graph=True)[0]
+    g2 = torch.autograd.grad(g1.pow(2).sum(), tracked, create_graph=True)[0]
+    out += torch.autograd.grad(g2.pow(2).sum(), tracked)  # (third order)
+    return [t.detach() for t in out]
+
+
+def test_higher_orders_equal_the_per_operation_route(monkeypatch):
+    x = randn(3, 20, seed=2)
+    base = torch.stack([f.detach() for f in tensor_bank("db2")])
+    got = _higher_orders(x, base)
+    _per_operation_route(monkeypatch)
+    for a, b in zip(got, _higher_orders(x, base), strict=True):
+        assert float((a - b).abs().max()) <= 1e-12 * float(b.abs().max())
+
+
+def test_func_forward_mode_takes_the_per_operation_route(monkeypatch):
+    xs = randn(2, 21, seed=6)
+    filters = torch.stack([f.detach() for f in tensor_bank("db3")])
+    loss = _func_loss(FUNC["waverec(wavedec)"][0], "smooth")
+    calls = _whole_calls(monkeypatch)
+    forward = jacfwd(loss, argnums=1)(xs, filters)
+    assert not calls
+    reverse = grad(loss, argnums=1)(xs, filters)
+    assert calls
+    assert float((forward - reverse).abs().max()) <= 1e-12 * float(reverse.abs().max())
+
+
+def test_vmap_under_eager_autograd_keeps_what_backward_reads(monkeypatch):
+    """vmap inside an eager autograd graph (the filters are leaves that
+    require grad): the whole route below vmap keeps its arrays."""
+    xs = randn(4, 2, 16, seed=7)
+    bank = tensor_bank("db2")
+
+    def run():
+        def loss(x):
+            return sum(t.square().sum() for t in bt.wavedec(x, bank, "periodic", level=2))
+        return torch.autograd.grad(vmap(loss)(xs).sum(), bank[:2])
+    calls = _whole_calls(monkeypatch)
+    got = run()
+    assert calls
+    _per_operation_route(monkeypatch)
+    for a, b in zip(got, run()):
+        assert float((a - b).abs().max()) <= 1e-12 * float(b.abs().max())
 
 
 # --- modules -------------------------------------------------------------------------------
@@ -538,7 +671,7 @@ def test_cuda_compiled_learned_transform_matches_eager():
     ("Wavedec", None), ("Swt", None),
     ("Waverec", (True,) * 7), ("Waverec", (True, False, True, False, False, True, False)),
     ("Waverec", (True, False, False, False, True, True, True))])
-def test_kept_mask_is_where_the_forward_keeps_arrays(kind, ts_present):
+def test_kept_arrays_are_where_the_forward_keeps_them(kind, ts_present):
     """kind.kept_mask (what a dispatcher op that returns arrays only needs)
     against the None entries of what the core's forward keeps."""
     from bridges import _learned_kinds as kinds
@@ -555,8 +688,14 @@ def test_kept_mask_is_where_the_forward_keeps_arrays(kind, ts_present):
         flat = [c[0]] + [d[key] for d in c[1:] for key in sorted(d)]
         k = kinds.Waverec((zero, zero), (1, 2), True, 2)
         ts = [t if p else None for t, p in zip(flat, ts_present)] + [f, f]
-    kept = k.forward(ts, True, lambda _ref, fn, *args: fn(*args))[1]
-    assert k.kept_mask([t is not None for t in ts]) == tuple(a is not None for a in kept)
+    outputs, kept = k.forward(ts, True, lambda _ref, fn, *args: fn(*args))
+    present = [t is not None for t in ts]
+    assert k.kept_mask(present) == tuple(a is not None for a in kept)
+    assert len(outputs) == k.count
+    # what an op returns beside the outputs: no output again, and kept back from them
+    returned = k.kept_returned(outputs, kept)
+    assert not any(r is o for r in returned for o in outputs)
+    assert [id(a) for a in k.kept_joined(outputs, returned, present)] == [id(a) for a in kept]
 
 
 def test_float32_filters_with_float64_data_and_back():
