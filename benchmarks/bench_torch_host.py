@@ -26,8 +26,8 @@ number of launches, torch.empty calls and CuPy views per call. L3 is W3 with
 a learned bank (the gradient reaches dec_lo and dec_hi too), L3R its round
 trip (waverec2 of wavedec2, all four filters learned), LS1 S1's swt with a
 learned bank: eager calls run as one
-fused autograd node per transform (bridges/_torch_ops.py: _LearnedWavedec,
-_LearnedWaverec).
+fused autograd node per transform (bridges/_torch_ops.py: _LearnedRun,
+_LearnedBackward).
 --instructions N counts the direct route's instructions per call under
 valgrind's callgrind instead (each case in its own process, with and without
 N calls): a figure a loaded machine does not move.
