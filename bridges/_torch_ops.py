@@ -1744,21 +1744,30 @@ def _filter_slots(kind, n_ts) -> range:
 
 class _LearnedRun(torch.autograd.Function):
     """A learned transform `kind` of ts (data, then filters) as one node: its
-    outputs, and with `keep` the kept arrays its backward reads, returned
-    after them (not differentiable: under torch.func a Function's forward
-    has no ctx to keep them in)."""
+    outputs, and with `keep` the kept arrays its backward reads. Eager calls
+    hand those over in `handover` (a list forward fills and setup_context
+    reads: the two run back to back); under torch.func, whose levels run
+    forward apart from setup_context, they are returned after the outputs
+    (not differentiable)."""
 
     @staticmethod
-    def forward(kind, keep, *ts):
+    def forward(kind, keep, handover, *ts):
         outputs, kept = _whole_forward(kind, ts, keep)
-        return (*outputs, *kind.kept_returned(outputs, kept)) if keep else tuple(outputs)
+        if handover is not None:
+            handover[:] = kept
+        elif keep:
+            return (*outputs, *kind.kept_returned(outputs, kept))
+        return tuple(outputs)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        kind, keep, *ts = inputs
+        kind, keep, handover, *ts = inputs
         ctx.set_materialize_grads(False)
         ctx.kind, ctx.inputs, ctx.keep = kind, len(ts), keep
-        if keep:
+        ctx.under_func = handover is None  # (its tensors may outlive a torch.func level)
+        if keep and handover is not None:
+            ctx.save_for_backward(*ts, *handover)
+        elif keep:
             returned = output[kind.count:]
             ctx.mark_non_differentiable(*returned)
             ctx.save_for_backward(*ts, *kind.kept_joined(output[:kind.count], returned,
@@ -1769,24 +1778,26 @@ class _LearnedRun(torch.autograd.Function):
         kind, n = ctx.kind, ctx.inputs
         grads = grads[:kind.count]
         if all(g is None for g in grads):
-            return (None,) * (2 + n)
+            return (None,) * (3 + n)
         if not ctx.keep:
             raise RuntimeError("a learned transform run without its kept arrays was differentiated")
-        saved, grads = [*map(_live, ctx.saved_tensors)], [*map(_live, grads)]
-        ts, kept, needs = saved[:n], saved[n:], tuple(ctx.needs_input_grad[2:])
+        saved = ctx.saved_tensors
+        if ctx.under_func:
+            saved, grads = [*map(_live, saved)], [*map(_live, grads)]
+        ts, kept, needs = saved[:n], saved[n:], tuple(ctx.needs_input_grad[3:])
         if _functorch_active():  # torch.func: a node of its own (for vmap's rule)
             got = iter(_LearnedBackward.apply(kind, needs, n, len(kept), *ts, *kept, *grads))
-            return (None, None, *(next(got) if need else None for need in needs))
+            return (None,) * 3 + tuple(next(got) if need else None for need in needs)
         if torch.is_grad_enabled():  # create_graph: through the per-operation route
-            return (None, None, *_differentiated_gradients(kind, ts, grads, needs))
-        return (None, None, *_whole_backward(kind, ts, kept, grads, needs))
+            return (None,) * 3 + tuple(_differentiated_gradients(kind, ts, grads, needs))
+        return (None,) * 3 + tuple(_whole_backward(kind, ts, kept, grads, needs))
 
     @staticmethod
-    def vmap(info, in_dims, kind, keep, *ts):
-        below, moved, size = _batched(kind, info, in_dims[2:], ts,
+    def vmap(info, in_dims, kind, keep, handover, *ts):
+        below, moved, size = _batched(kind, info, in_dims[3:], ts,
                                       _filter_slots(kind, len(ts)), False)
         keep = keep or needs_autograd(moved)  # (autograd below torch.func)
-        return _unbatched(_LearnedRun.apply(below, keep, *moved), size)
+        return _unbatched(_LearnedRun.apply(below, keep, None, *moved), size)
 
     @staticmethod
     def run(kind, ts):
@@ -1794,10 +1805,17 @@ class _LearnedRun(torch.autograd.Function):
         if graph_mode():  # (the op's autograd kernel applies this Function)
             return torch.ops.cuwavelet.learned_whole.default(_kinds.encode(kind), *_masked(ts),
                                                              False)
-        if _functorch_active() or needs_autograd(ts):
-            keep = needs_autograd(ts) or (_functorch_active() and _grad_levels() > 0)
-            return _LearnedRun.apply(kind, keep, *ts)[:kind.count]
+        if _functorch_active():
+            keep = _grad_levels() > 0 or needs_autograd(ts)
+            return _LearnedRun.apply(kind, keep, None, *ts)[:kind.count]
+        if needs_autograd(ts):
+            return _run_directly(kind, True, [], *ts)
         return kind.forward(ts, False, _core)[0]
+
+
+# eager calls skip Function.apply's Python wrapper (its binding of the
+# arguments to forward's signature), as LinearOp.capply does
+_run_directly = super(torch.autograd.Function, _LearnedRun).apply
 
 
 def _operand_groups(operands, n_ts, n_kept):
@@ -1943,7 +1961,10 @@ def _whole_fake(code, ts, present, keep):
 def _whole_autograd(code, ts, present, keep):
     if needs_autograd(ts):
         kind = _kinds.decode(code)
-        return list(_LearnedRun.apply(kind, True, *_kinds.unmasked(ts, present))[:kind.count])
+        ts = _kinds.unmasked(ts, present)
+        if _functorch_active():
+            return list(_LearnedRun.apply(kind, True, None, *ts)[:kind.count])
+        return list(_run_directly(kind, True, [], *ts))
     with torch._C._AutoDispatchBelowAutograd():
         return torch.ops.cuwavelet.learned_whole.default(code, ts, present, keep)
 
