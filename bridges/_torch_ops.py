@@ -13,6 +13,9 @@ order are exact) and how its arguments batch. Everything else is derived:
   dimension besides the transformed axes is a batch dimension; axes are
   counted from the end so they keep pointing at the same data). Only a batch
   of filters cannot be folded; it is looped over.
+  torch's older vmap (``jacobian``/``hessian(vectorize=True)``,
+  ``is_grads_batched``) reaches the same rule through ``dispatch``
+  (``_torch_legacy_vmap`` unwraps its tensors).
 * An ``autograd.Function`` with ``setup_context``, ``backward``, ``jvp`` and
   ``vmap``, so that autograd, forward-mode AD and every ``torch.func``
   transform work.
@@ -57,6 +60,7 @@ from cuwavelet._stationary import (iswtn_levels, iswtn_levels_adjoint, swtn_leve
 from cuwavelet._wavelets import FilterBank
 
 from . import _learned_kinds as _kinds
+from . import _torch_legacy_vmap as _legacy
 from ._frontend import subband_keys
 
 TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64,
@@ -366,6 +370,7 @@ _tracing_state = torch._C._get_tracing_state
 _functorch_active = torch._C._are_functorch_transforms_active
 _grad_enabled = torch.is_grad_enabled
 _dispatch_modes = torch._C._len_torch_dispatch_stack
+_legacy_batched = _legacy.is_batched  # (no storage: the core cannot run on them)
 
 
 def graph_mode() -> bool:
@@ -374,11 +379,13 @@ def graph_mode() -> bool:
 
 
 def plain(ts) -> bool:
-    """Real CPU/CUDA tensors and no dispatch mode: the core can run on them."""
+    """Real CPU/CUDA tensors (not batched by torch's older vmap) and no
+    dispatch mode: the core can run on them."""
     if _dispatch_modes():
         return False
     for t in ts:
-        if t is not None and (type(t) not in PLAIN_TYPES or not (t.is_cpu or t.is_cuda)):
+        if t is not None and (type(t) not in PLAIN_TYPES or not (t.is_cpu or t.is_cuda)
+                              or _legacy_batched(t)):
             return False
     return True
 
@@ -432,6 +439,13 @@ class LinearOp:
             return self.capply(static, *ts)
         if plain(ts):
             return self.run(static, ts)
+        return self.off_core(static, ts)
+
+    def off_core(self, static, ts) -> tuple:
+        """Tensors the core cannot read: batched by torch's older vmap (folded
+        into the batch here), else subclasses or under a dispatch mode (the op)."""
+        if _legacy.any_batched(ts):
+            return _legacy.folded(lambda info, dims, ts: self.batch(info, dims, static, ts), ts)
         return self.dispatch(static, ts)
 
     def dispatch(self, static, ts) -> tuple:
@@ -496,7 +510,7 @@ def _function_of(op: LinearOp) -> type:
         if plain(ts) and torch._C._get_tracing_state() is None:
             return op.run(static, ts)
         with torch._C._AutoDispatchBelowAutograd():
-            return op.dispatch(static, ts)
+            return op.off_core(static, ts)
 
     def setup_context(ctx, inputs, output):
         static, ts = inputs[0], inputs[1:]
@@ -1940,6 +1954,10 @@ def _whole_backward(kind, ts, kept, grads, needs):
     learned_whole_backward op."""
     if _on_plain([*ts, *grads]):
         return kind.backward(ts, kept, grads, needs, _core)
+    if not graph_mode() and _legacy.any_batched([*ts, *kept, *grads]):
+        n, m = len(ts), len(kept)
+        return _legacy.looped(lambda a: kind.backward(a[:n], a[n:n + m], a[n + m:], needs, _core),
+                              [*ts, *kept, *grads])
     got = iter(torch.ops.cuwavelet.learned_whole_backward.default(
         _kinds.encode(kind), *_masked(ts), [k for k in kept if k is not None], *_masked(grads),
         [int(bool(n)) for n in needs]))
