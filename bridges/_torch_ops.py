@@ -459,7 +459,7 @@ class LinearOp:
     def tangent(self, ctx, tangents) -> tuple:
         """The output tangents: the op applied to the tangents of one group at a
         time (the other groups at their primal values), summed."""
-        ts = ctx.saved_tensors if self.saves_tensors else (None,) * len(tangents)
+        ts = saved(ctx) if self.saves_tensors else (None,) * len(tangents)
         total = None
         for group in self.groups or (tuple(range(len(tangents))),):
             if all(tangents[i] is None for i in group):
@@ -563,6 +563,13 @@ def _register(op: LinearOp) -> None:
     LIB.impl(op.name, autograd_kernel, "Autograd")
     torch.library.register_fake(f"cuwavelet::{op.name}", fake, lib=LIB)
     torch.library.register_vmap(f"cuwavelet::{op.name}", vmap_rule, lib=LIB)
+
+
+def saved(ctx) -> list:
+    """The tensors a bilinear operation saved, each unwrapped where it wraps
+    a torch.func level that has ended (a vjp's pullback called after the vjp
+    returned, the vjp of a gradient among them)."""
+    return [*map(_live, ctx.saved_tensors)]
 
 
 def _holds_tensors(arg) -> bool:
@@ -1453,7 +1460,7 @@ def _analysis_fake(static, ts):
 
 def _analysis_transpose(ctx, grads):
     glo, ghi = grads
-    x, f = ctx.saved_tensors
+    x, f = saved(ctx)
     if glo is None and ghi is None:
         return None, None
     axis, mode = ctx.static
@@ -1480,7 +1487,7 @@ def _analysis_adjoint_fake(static, ts):
 
 def _analysis_adjoint_transpose(ctx, grads):
     (u,) = grads
-    glo, ghi, f = ctx.saved_tensors
+    glo, ghi, f = saved(ctx)
     if u is None:
         return None, None, None
     axis, mode = ctx.static[:2]
@@ -1511,7 +1518,7 @@ def _synthesis_fake(static, ts):
 
 def _synthesis_transpose(ctx, grads):
     (u,) = grads
-    lo, hi, f = ctx.saved_tensors
+    lo, hi, f = saved(ctx)
     if u is None:
         return None, None, None
     axis, mode = ctx.static
@@ -1542,7 +1549,7 @@ def _synthesis_adjoint_fake(static, ts):
 
 def _synthesis_adjoint_transpose(ctx, grads):
     ulo, uhi = grads
-    y, f = ctx.saved_tensors
+    y, f = saved(ctx)
     if ulo is None and uhi is None:
         return None, None
     axis, mode = ctx.static
@@ -1580,7 +1587,7 @@ def _filter_grad_transpose(analysis_side, ctx, grads):
     or (items, 2, F) for per-item gradients (after vmap): the operation with
     filters v applied to the other operand(s)."""
     (v,) = grads
-    ts = ctx.saved_tensors
+    ts = saved(ctx)
     if v is None:
         return None, None, None
     axis, mode = ctx.static[:2]
@@ -1795,14 +1802,15 @@ class _LearnedRun(torch.autograd.Function):
             return (None,) * (3 + n)
         if not ctx.keep:
             raise RuntimeError("a learned transform run without its kept arrays was differentiated")
-        saved = ctx.saved_tensors
+        stored = ctx.saved_tensors
         if ctx.under_func:
-            saved, grads = [*map(_live, saved)], [*map(_live, grads)]
-        ts, kept, needs = saved[:n], saved[n:], tuple(ctx.needs_input_grad[3:])
+            stored, grads = [*map(_live, stored)], [*map(_live, grads)]
+        ts, kept, needs = stored[:n], stored[n:], tuple(ctx.needs_input_grad[3:])
         if _functorch_active():  # torch.func: a node of its own (for vmap's rule)
             got = iter(_LearnedBackward.apply(kind, needs, n, len(kept), *ts, *kept, *grads))
             return (None,) * 3 + tuple(next(got) if need else None for need in needs)
-        if torch.is_grad_enabled():  # create_graph: through the per-operation route
+        if torch.is_grad_enabled() and any(  # create_graph, and something to differentiate:
+                t is not None and t.requires_grad for t in (*ts, *grads)):  # per operation
             return (None,) * 3 + tuple(_differentiated_gradients(kind, ts, grads, needs))
         return (None,) * 3 + tuple(_whole_backward(kind, ts, kept, grads, needs))
 
@@ -1895,8 +1903,12 @@ def _differentiated_gradients(kind, ts, grads, needs) -> list:
     cotangents `grads`, as a graph of the per-operation route's ops (so
     differentiable to every order); None elsewhere."""
     with torch.enable_grad():
-        # (tensors that nothing tracks, e.g. from a torch.func level that has ended: leaves)
-        ts = [t if t is None or t.requires_grad or not need else t.detach().requires_grad_()
+        # Each slot differentiated gets a tensor of its own: one tensor in two
+        # slots (a 2D bank's filters along both axes) has one gradient per
+        # slot, each the part from that slot's use. (Tensors that nothing
+        # tracks, e.g. from a torch.func level that has ended: leaves.)
+        ts = [t if t is None or not need else
+              t.view_as(t) if t.requires_grad else t.detach().requires_grad_()
               for t, need in zip(ts, needs)]
         outs = kind.by_operations(ts, _BY_OPERATIONS)[0]
         wrt = [t for t, need in zip(ts, needs) if need and t is not None]

@@ -337,6 +337,58 @@ def test_fused_route_second_order_equals_the_per_operation_route(monkeypatch):
         assert float((a - b).abs().max()) <= 1e-12 * float(b.abs().max())
 
 
+CREATE_GRAPH = {  # (ours, pywt's, data shape): a bank used along one, two and three axes
+    "wavedec": (lambda m, x, w: m.wavedec(x, w, "antireflect", level=2), (2, 17)),
+    "wavedec2": (lambda m, x, w: m.wavedec2(x, w, "reflect", level=2), (9, 10)),
+    "waverec2": (lambda m, x, w: [m.waverec2(m.wavedec2(x, w, "smooth", level=1), w, "smooth")],
+                 (7, 8)),
+    "swt2": (lambda m, x, w: m.swt2(x, w, level=1), (8, 6)),
+    "wavedecn": (lambda m, x, w: m.wavedecn(x, w, "zero", level=1), (4, 3, 5)),
+}
+
+
+@pytest.mark.parametrize("name", CREATE_GRAPH)
+def test_create_graph_gradients_are_pywts_central_differences(name, monkeypatch):
+    """With create_graph the backward is a graph of the per-operation route.
+    A bank used along several axes fills several slots of the whole
+    transform, and each slot's gradient is that slot's part only (not the
+    total, counted once per axis). First order: central differences of
+    pywt's loss; second order: v^T H v against pywt's second difference,
+    and H v against the per-operation route."""
+    fn, shape = CREATE_GRAPH[name]
+    x = randn(*shape, seed=4)
+    rng = np.random.default_rng(5)
+    weights = [torch.from_numpy(rng.standard_normal(c.shape))
+               for c in leaves(fn(pywt, x.numpy(), "db2"))]
+    bank = tensor_bank("db2")
+
+    def loss(filters):
+        return sum((t * t * w).sum() for t, w in zip(leaves(fn(bt, x, filters)), weights))
+
+    def pywt_loss(filters):
+        w = pywt.Wavelet("learned", filter_bank=filters)
+        return sum(float((c * c * u.numpy()).sum())
+                   for c, u in zip(leaves(fn(pywt, x.numpy(), w)), weights))
+
+    every = dict(allow_unused=True, materialize_grads=True)  # (an analysis uses no rec_*)
+    g = torch.autograd.grad(loss(bank), bank, create_graph=True, **every)
+    central = filter_central_differences(pywt_loss, [host(f) for f in bank])
+    np.testing.assert_allclose(np.stack([host(t) for t in g]), central, rtol=0,
+                               atol=1e-6 * max(1.0, np.abs(central).max()))
+    v = [torch.from_numpy(rng.standard_normal(f.shape)) for f in bank]
+    hv = torch.autograd.grad(sum((t * u).sum() for t, u in zip(g, v)), bank, **every)
+    h = 2e-4
+    second = (pywt_loss([host(f) + h * u.numpy() for f, u in zip(bank, v)]) - 2 * pywt_loss(
+        [host(f) for f in bank]) + pywt_loss([host(f) - h * u.numpy() for f, u in zip(bank, v)]))
+    vhv = float(sum((a * u).sum() for a, u in zip(hv, v)))
+    assert abs(vhv - second / h ** 2) <= 1e-5 * max(1.0, abs(vhv))
+    _per_operation_route(monkeypatch)
+    g_ops = torch.autograd.grad(loss(bank), bank, create_graph=True, **every)
+    hv_ops = torch.autograd.grad(sum((t * u).sum() for t, u in zip(g_ops, v)), bank, **every)
+    for a, b in zip(hv, hv_ops):
+        assert float((a - b).abs().max()) <= 1e-12 * float(b.abs().max())
+
+
 # --- torch.func with respect to filters ------------------------------------------------------
 
 def test_func_jacobians_with_respect_to_filters():
@@ -484,6 +536,8 @@ def _higher_orders(x, base):
            torch.autograd.functional.hessian(lambda f: loss(x, f), base)]
     _, pullback = torch.func.vjp(g, x, base)
     out += list(pullback(torch.ones_like(base)))
+    _, pullback = torch.func.vjp(lambda f: g(x, f), base)  # (the data: a constant)
+    out += list(pullback(torch.ones_like(base)))
     y, pullback = torch.func.vjp(lambda f: bt.wavedec(x, tuple(f), "zero", level=2)[0], base)
     ct = randn(*y.shape, seed=3)
     out += [jacrev(lambda c: pullback(c)[0])(ct), grad(lambda c: pullback(c)[0].pow(2).sum())(ct)]
@@ -493,6 +547,27 @@ def _higher_orders(x, base):
     g2 = torch.autograd.grad(g1.pow(2).sum(), tracked, create_graph=True)[0]
     out += torch.autograd.grad(g2.pow(2).sum(), tracked)  # (third order)
     return [t.detach() for t in out]
+
+
+def test_func_vjp_pullback_gives_plain_gradients(monkeypatch):
+    """A pullback called after its vjp, with grad mode on (torch.func then
+    asks for a graph), has nothing left to differentiate: the whole
+    backward runs, and its results are plain tensors equal to eager
+    autograd's gradients."""
+    x = randn(2, 18, seed=3)
+    base = torch.stack([f.detach() for f in tensor_bank("db3")])
+    y, pullback = torch.func.vjp(lambda f: bt.wavedec2(x, tuple(f), "smooth", level=1), base)
+    cot = [randn(*t.shape, seed=8 + i) for i, t in enumerate(leaves(y))]
+    from bridges import _torch_ops
+    calls, original = [], _torch_ops._whole_backward
+    monkeypatch.setattr(_torch_ops, "_whole_backward",
+                        lambda kind, *args: calls.append(kind) or original(kind, *args))
+    (got,) = pullback([cot[0], tuple(cot[1:])])
+    assert len(calls) == 1 and not got.requires_grad
+    tracked = base.clone().requires_grad_(True)
+    out = leaves(bt.wavedec2(x, tuple(tracked), "smooth", level=1))
+    (expected,) = torch.autograd.grad(out, tracked, cot)
+    assert float((got - expected).abs().max()) <= 1e-12 * float(expected.abs().max())
 
 
 def test_higher_orders_equal_the_per_operation_route(monkeypatch):
