@@ -24,9 +24,8 @@ and optionally
         -> array or None                        coarsest first; pywt's trims of the
                                                 approximation, the first level's with
                                                 trim_first), or None: the per-level route
-    waverec_1d([cA_L, cD_L, ..., cD_1], spec)   likewise for 1D waverec (every coefficient
-        -> array or None                        given, shapes checked), which the core runs
-                                                with its fused multi-level kernels.
+                                                (whole_waverec_sizes says whether the
+                                                shapes chain)
     constant_specs(fn) -> fn                    wraps the spec lookup (wavelet, mode, axes)
                                                 -> (spec, filter lengths, mode numbers), e.g.
                                                 so that graph capture takes its result as a
@@ -43,6 +42,7 @@ from __future__ import annotations
 
 from itertools import product
 
+from cuwavelet._multilevel import _at_most_one_longer
 from cuwavelet._separable import subband_key
 from cuwavelet._shapes import check_level, normalize_axes, normalize_axis, rec_len
 from cuwavelet._wavelets import FilterBank
@@ -211,18 +211,10 @@ class Frontend:
     def _waverec(self, a, details, wavelet, mode, axes, trim_first):
         """Inverse of _wavedec (details coarsest first), with pywt's trimming of a
         (along the transformed axes only)."""
-        spec, lengths, modes = self._spec(wavelet, mode, axes)
-        learned = getattr(self.backend, "waverec_levels", None)
-        if learned is not None and a is not None:
-            y = learned(a, details, spec, trim_first)
-            if y is not None:
-                return y
-        whole = getattr(self.backend, "waverec_1d", None)
-        if (whole is not None and len(axes) == 1 and trim_first and len(details) > 1
-                and a is not None and all(set(d) == {"d"} for d in details)):
-            coeffs = [a] + [d["d"] for d in details]
-            _check_waverec_chain(coeffs, axes[0], lengths[0], modes[0])
-            y = whole(coeffs, spec)
+        spec = self._spec(wavelet, mode, axes)[0]
+        whole = getattr(self.backend, "waverec_levels", None)
+        if whole is not None and a is not None:
+            y = whole(a, details, spec, trim_first)
             if y is not None:
                 return y
         approx = subband_keys(len(axes))[0]
@@ -365,18 +357,24 @@ class Frontend:
             self._waverec(c[("a",)], details, wavelet, mode, axes, trim_first), out)
 
 
-def _check_waverec_chain(coeffs, axis, filter_len, mode):
-    """The shapes a 1D waverec of [cA, cD_L, ..., cD_1] needs (as the per-level
-    path would check them): one batch shape for all, and along the axis an
-    approximation as long as the next detail or one longer (trimmed)."""
-    shapes = [tuple(int(n) for n in c.shape) for c in coeffs]
-    batch = {s[:axis] + s[axis + 1:] for s in shapes}
-    if len(batch) > 1 or len({len(s) for s in shapes}) > 1:
-        raise ValueError(f"coefficient shape mismatch: the coefficients' shapes {shapes} differ "
-                         f"outside the transformed axis {axis}")
-    n = shapes[0][axis]
-    for s in shapes[1:]:
-        if n - s[axis] not in (0, 1):
-            raise ValueError(f"coefficient shape mismatch: an approximation of length {n} does "
-                             f"not fit details of length {s[axis]} along axis {axis}")
-        n = rec_len(s[axis], filter_len, mode)
+def whole_waverec_sizes(a, details, axes, lengths, modes, trim_first):
+    """The lengths along `axes` (non-negative) of a whole waverec's
+    coefficients: the approximation's, then each level's details' (coarsest
+    first; a level without details: the approximation's), or None where the
+    shapes do not chain (the per-level route then says how). The
+    approximation may be one sample longer than a level's details along an
+    axis (pywt's trim; at the first level only with trim_first)."""
+    shape, sizes = tuple(a.shape), [tuple(a.shape[ax] for ax in axes)]
+    for level, d in enumerate(details):
+        present = {tuple(v.shape) for v in d.values() if v is not None}
+        if len(present) > 1:
+            return None
+        level_shape = present.pop() if present else shape
+        if not (_at_most_one_longer(shape, level_shape, axes) if level > 0 or trim_first
+                else shape == level_shape):
+            return None
+        sizes.append(tuple(level_shape[ax] for ax in axes))
+        shape = level_shape
+        for ax, n, m in zip(axes, lengths, modes):
+            shape = shape[:ax] + (rec_len(shape[ax], n, m),) + shape[ax + 1:]
+    return tuple(sizes)

@@ -794,13 +794,12 @@ IDWTN_ADJOINT = LinearOp(
 # --- fixed filter banks: whole multilevel transforms ----------------------------------
 #   wavedec(x)                    -> [cA_L, details_L..., ..., details_1...]
 #   wavedec_adjoint(cots)         -> x
-#   waverec([cA_L, cD_L, ..., cD_1]) -> y     (1D; pywt's trimming included)
-#   waverec_adjoint(y)            -> [cA_L, cD_L, ..., cD_1]
+#   waverec([cA_L, details_L..., ..., details_1...]) -> y  (None: zeros; pywt's trims)
+#   waverec_adjoint(y)            -> [cA_L, details_L..., ..., details_1...]
 # A level's details are its subbands but 'a...a', in key order, coarsest level
 # first. On CUDA these run as the core's fused multi-level kernels (a few
 # launches instead of one or more per level).
-# static: (level, axes, modes, lengths, filters) [+ sizes]; waverec's:
-# (axes, modes, lengths, filters) [+ coefficient lengths].
+# static: (level, axes, modes, lengths, filters) [+ sizes]; waverec's below.
 
 _ML_ARGS = f"int level, {_SPEC_ARGS}"
 
@@ -890,81 +889,106 @@ WAVEDEC_ADJOINT = LinearOp(
     remember=_presence, returns_list=False, out_leads=lambda s: (0,), rebatch=_ml_rebatch)
 
 
-def _one_axis(static, ndim):
-    axes, banks, modes, _ = _level_core(static, ndim)
-    if len(axes) != 1:
-        raise ValueError("the multilevel waverec ops transform exactly one axis")
-    return axes, banks, modes
+# waverec's static: (level, axes, modes, lengths, filters, trim_first, sizes),
+# sizes the approximation's lengths along the axes, then each level's
+# details' (coarsest first), so that every shape is known with coefficients
+# absent (pywt's trims included).
+
+def _waverec_static(level, axes, modes, lengths, filters, trim_first, sizes):
+    k = len(axes)
+    if len(sizes) != (int(level) + 1) * k:
+        raise ValueError(f"{len(sizes)} lengths given for {level} levels along {k} axes")
+    return _ml_static(level, axes, modes, lengths, filters) + (
+        bool(trim_first), tuple(tuple(sizes[i:i + k]) for i in range(0, len(sizes), k)))
+
+
+def _waverec_args(static):
+    return (static[0], *_level_args(static[1:5]), static[5], [n for s in static[6] for n in s])
+
+
+def _waverec_shapes(static, ref_shape):
+    """(the approximation's shape, each level's details' shape), the other
+    dimensions taken from ref_shape."""
+    axes = norm_axes(static[1], len(ref_shape))
+    a, *levels = [with_lens(ref_shape, axes, lens) for lens in static[6]]
+    return a, levels
 
 
 def _waverec_run(static, ts):
     ref = present(ts, "coefficients")
-    if any(t is None for t in ts):
-        raise ValueError("waverec's op needs every coefficient (zeros instead of None)")
-    axes, banks, modes = _one_axis(static, ref.ndim)
+    axes, banks, modes, keys = _level_core(static[1:], ref.ndim)
+    if len(ts) != _ml_count(static):
+        raise ValueError(f"{len(ts)} coefficients given for {_ml_count(static)}")
+    n = len(keys) - 1
+    details = [{k: t for k, t in zip(keys[1:], ts[1 + j * n:1 + (j + 1) * n]) if t is not None}
+               for j in range(static[0])]
+    a_shape, detail_shapes = _waverec_shapes(static, ref.shape)
+    for j, (d, shape) in enumerate(zip(details, detail_shapes)):
+        # A level given no details merges the approximation as it is (pywt's rule,
+        # which `sizes` follows for the frontend's calls); where `sizes` says the
+        # level is trimmed (a transpose's or tangent's absent details), zeros say so.
+        if not d and (shape != a_shape if j == 0 else shape != ml.rec_shape(
+                detail_shapes[j - 1], axes, banks, modes)):
+            d[keys[1]] = ref.new_zeros(shape)
     with scope(ref) as s:
-        a, *details = ts
-        return (s.call(ml.waverec, a, [{"d": d} for d in details], axes, banks, modes, True),)
+        return (s.call(ml.waverec, ts[0], details, axes, banks, modes, static[5]),)
 
 
 def _waverec_fake(static, ts):
-    finest = ts[-1]
-    axis = norm_axes(static[0], finest.ndim)[0]
-    return (finest.new_empty(with_len(finest.shape, axis,
-                                      rec_len(finest.shape[axis], static[2][0], static[1][0]))),)
+    ref = present(ts, "coefficients")
+    finest = _waverec_shapes(static, ref.shape)[1][-1]
+    axes, modes, lengths = norm_axes(static[1], ref.ndim), static[2], static[3]
+    return (ref.new_empty(with_lens(finest, axes, [rec_len(finest[a], n, m)
+                                                   for a, n, m in zip(axes, lengths, modes)])),)
 
 
 def _waverec_transpose(ctx, grads):
     (g,) = grads
     if g is None:
         return _nones(len(ctx.info))
-    axis = norm_axes(ctx.static[0], g.ndim)[0]
-    return WAVEREC_ADJOINT(ctx.static + (tuple(shape[axis] for shape, _, _ in ctx.info),), g)
+    return _select(WAVEREC_ADJOINT(ctx.static, g), ctx.info)
 
 
 WAVEREC = LinearOp(
-    "waverec", f"(Tensor[] coeffs, {_SPEC_ARGS}) -> Tensor",
+    "waverec", f"(Tensor[] coeffs, int[] which, {_ML_ARGS}, bool trim_first, SymInt[] sizes) "
+               "-> Tensor",
     run=_waverec_run, fake=_waverec_fake, transpose=_waverec_transpose,
-    to_args=lambda s, ts: (list(ts), *_level_args(s)),
-    from_args=lambda a: (_level_static(*a[1:5]), tuple(a[0])),
-    remember=lambda s, ts: tuple((tuple(t.shape), t.dtype, t.device) for t in ts),
-    required=None, returns_list=False, out_leads=lambda s: (0,), rebatch=_level_rebatch)
+    to_args=lambda s, ts: (*_listed(ts), *_waverec_args(s)),
+    from_args=lambda a: (_waverec_static(*a[2:9]),
+                         _unlisted(a[0], a[1], 1 + a[2] * (2 ** len(a[3]) - 1))),
+    remember=_presence, returns_list=False, out_leads=lambda s: (0,), rebatch=_ml_rebatch)
 
 
 def _waverec_adjoint_run(static, ts):
     (y,) = ts
     check_dtype(y, "the cotangent")
-    axes, banks, modes = _one_axis(static, y.ndim)
-    shapes = [with_len(y.shape, axes[0], n) for n in static[4]]
+    axes, banks, modes, keys = _level_core(static[1:], y.ndim)
+    a_shape, detail_shapes = _waverec_shapes(static, y.shape)
     with scope(y) as s:
-        c = s.call(ml.waverec_adjoint, y, shapes[0], shapes[1:], axes, banks, modes, True)
-        return (c[0],) + tuple(d["d"] for d in c[1:])
+        c = s.call(ml.waverec_adjoint, y, a_shape, detail_shapes, axes, banks, modes, static[5])
+        return (c[0],) + tuple(d[k] for d in c[1:] for k in keys[1:])
 
 
 def _waverec_adjoint_fake(static, ts):
     (y,) = ts
-    axis = norm_axes(static[0], y.ndim)[0]
-    return tuple(y.new_empty(with_len(y.shape, axis, n)) for n in static[4])
+    a_shape, detail_shapes = _waverec_shapes(static, y.shape)
+    n = 2 ** len(static[1]) - 1
+    return (y.new_empty(a_shape),) + tuple(y.new_empty(s) for s in detail_shapes for _ in range(n))
 
 
 def _waverec_adjoint_transpose(ctx, grads):
     if all(g is None for g in grads):
         return (None,)
-    # waverec needs every coefficient: missing ones are zeros (double backward only)
-    full = [g if g is not None else torch.zeros(shape, dtype=dtype, device=device)
-            for g, (shape, dtype, device) in zip(grads, ctx.info)]
-    return WAVEREC(ctx.static[:4], *full)
+    return WAVEREC(ctx.static, *grads)
 
 
 WAVEREC_ADJOINT = LinearOp(
-    "waverec_adjoint", f"(Tensor y, {_SPEC_ARGS}, int[] coeff_lens) -> Tensor[]",
+    "waverec_adjoint", f"(Tensor y, {_ML_ARGS}, bool trim_first, SymInt[] sizes) -> Tensor[]",
     run=_waverec_adjoint_run, fake=_waverec_adjoint_fake, transpose=_waverec_adjoint_transpose,
-    to_args=lambda s, ts: (ts[0], *_level_args(s), list(s[4])),
-    from_args=lambda a: (_level_static(*a[1:5]) + (tuple(a[5]),), (a[0],)),
-    remember=lambda s, ts: tuple((with_len(ts[0].shape, norm_axes(s[0], ts[0].ndim)[0], n),
-                                  ts[0].dtype, ts[0].device) for n in s[4]),
-    groups=((0,),), required=(0,), leads=(0,),
-    out_leads=lambda s: (0,) * len(s[4]), rebatch=_level_rebatch)
+    to_args=lambda s, ts: (ts[0], *_waverec_args(s)),
+    from_args=lambda a: (_waverec_static(*a[1:8]), (a[0],)),
+    remember=lambda s, ts: None, groups=((0,),), required=(0,), leads=(0,),
+    out_leads=lambda s: (0,) * _ml_count(s), rebatch=_ml_rebatch)
 
 
 # --- fixed filter banks: the stationary transforms ----------------------------------

@@ -167,7 +167,8 @@ from cuwavelet._stationary import (PERIODIZATION, iswtn_levels, iswtn_levels_adj
                                    swtn_levels_adjoint)
 
 from . import _learned_kinds as _kinds
-from ._frontend import Frontend, learned_merge, learned_pairs, learned_split, subband_keys
+from ._frontend import (Frontend, learned_merge, learned_pairs, learned_split, subband_keys,
+                        whole_waverec_sizes)
 from ._docstrings import (CONSTRUCTION_GRADIENT, DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS,
                           FILTER_BANK_GRADIENT, numpydoc)
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
@@ -823,26 +824,12 @@ _waverec, _waverec_adjoint = _linear_pair(
 
 def _waverec_spec(a, details, axes, banks, modes, trim_first):
     """The _Levels of a whole waverec of `a` and `details` (dicts, coarsest
-    first; axes non-negative), with every level's lengths along the axes, or
-    None where the shapes do not chain (the per-level route then says how)."""
-    shape, sizes = tuple(a.shape), [tuple(a.shape[ax] for ax in axes)]
-    for level, d in enumerate(details):
-        present = {tuple(v.shape) for v in d.values() if v is not None}
-        if len(present) > 1:
-            return None
-        if present:
-            (level_shape,) = present
-            if level > 0 or trim_first:
-                if not ml._at_most_one_longer(shape, level_shape, axes):
-                    return None
-            elif shape != level_shape:
-                return None
-        else:  # (the approximation merged alone)
-            level_shape = shape
-        sizes.append(tuple(level_shape[ax] for ax in axes))
-        shape = ml.rec_shape(level_shape, axes, banks, modes)
+    first; axes non-negative), or None where the shapes do not chain."""
+    sizes = whole_waverec_sizes(a, details, axes, [b.length for b in banks], modes, trim_first)
+    if sizes is None:
+        return None
     return _Levels(_from_end(axes, a.ndim), tuple(banks), tuple(modes), len(details),
-                   sizes=tuple(sizes), trim_first=bool(trim_first))
+                   sizes=sizes, trim_first=bool(trim_first))
 
 
 # The packet level functions return a level's nodes stacked in one array:

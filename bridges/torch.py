@@ -92,7 +92,8 @@ from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode, per_
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
 from . import _torch_ops as _ops
-from ._frontend import Frontend, learned_merge, learned_pairs, learned_split, subband_keys
+from ._frontend import (Frontend, learned_merge, learned_pairs, learned_split, subband_keys,
+                        whole_waverec_sizes)
 from ._docstrings import (CONSTRUCTION_GRADIENT, DWT_DOCS, DWT_GRADIENT, FILTER_BANK_DOCS,
                           FILTER_BANK_GRADIENT, numpydoc)
 from ._frontend_swt_packets import PacketFrontend, StationaryFrontend, docstring
@@ -284,8 +285,10 @@ def _wavedec_op(x, level, axes, modes, lengths, filters):
     return _ops.WAVEDEC((level, axes, modes, lengths, filters), x)
 
 
-def _waverec_op(coeffs, axes, modes, lengths, filters):
-    return _ops.WAVEREC((axes, modes, lengths, filters), *coeffs)[0]
+def _waverec_op(a, details, sizes, trim_first, axes, modes, lengths, filters):
+    keys = subband_keys(len(axes))[1:]
+    return _ops.WAVEREC((len(details), axes, modes, lengths, filters, trim_first, sizes), a,
+                        *[d.get(k) for d in details for k in keys])[0]
 
 
 # --- the backend of bridges._frontend ---------------------------------------------------
@@ -407,17 +410,18 @@ class _TorchBackend:
 
     @staticmethod
     def waverec_levels(a, details, spec, trim_first):
-        """A learned waverec (details: dicts, coarsest first) as one op, or None."""
-        if not isinstance(spec, _Learned):
-            return None
-        return _fused_learned_waverec(a, details, spec, trim_first)
-
-    @staticmethod
-    def waverec_1d(coeffs, spec):
-        """A 1D waverec of [cA_L, cD_L, ..., cD_1] (all given) as one op."""
+        """A waverec (details: dicts, coarsest first; 2+ levels with a fixed
+        bank) as one op, or None (the per-level route)."""
         if isinstance(spec, _Learned):
+            return _fused_learned_waverec(a, details, spec, trim_first)
+        axes, modes, lengths = spec[:3]
+        keys = subband_keys(len(axes))[1:]
+        if len(details) < 2 or any(set(d) - set(keys) for d in details):
             return None
-        return _waverec_op(list(coeffs), *spec)
+        sizes = whole_waverec_sizes(a, details, axes, lengths, modes, trim_first)
+        if sizes is None:
+            return None
+        return _waverec_op(a, details, sizes, bool(trim_first), *spec)
 
     @staticmethod
     def merge(d: dict, spec):

@@ -239,12 +239,19 @@ def _op_args():
         (ops.wavedec, (_leaf(5, 2, 6), 2, *spec2)),
         (ops.wavedec_adjoint, ([_leaf(3, 2, 5), _leaf(4, 2, 5, seed=1)], [0, 4], 2, *spec2,
                                [5, 6])),
-        (ops.waverec, ([_leaf(3, n, seed=i) for i, n in enumerate((5, 5, 8, 13))], *spec1)),
-        (ops.waverec_adjoint, (_leaf(3, 24), *spec1, [5, 5, 8, 13])),
+        (ops.waverec, ([_leaf(3, n, seed=i) for i, n in enumerate((5, 5, 8, 13))], [0, 1, 2, 3],
+                       3, *spec1, True, [5, 5, 8, 13])),
+        (ops.waverec_adjoint, (_leaf(3, 24), 3, *spec1, True, [5, 5, 8, 13])),
+        # two axes: the coefficients of that wavedec (a detail of level 2 absent): level 2's
+        # synthesis, (4, 2, 6), is trimmed to level 1's (4, 2, 5); the result is (6, 2, 6)
+        (ops.waverec, ([_leaf(3, 2, 5), _leaf(3, 2, 5, seed=1), _leaf(3, 2, 5, seed=2),
+                        _leaf(4, 2, 5, seed=3), _leaf(4, 2, 5, seed=4), _leaf(4, 2, 5, seed=5)],
+                       [0, 1, 3, 4, 5, 6], 2, *spec2, True, [3, 5, 3, 5, 4, 5])),
+        (ops.waverec_adjoint, (_leaf(6, 2, 6), 2, *spec2, True, [3, 5, 3, 5, 4, 5])),
     ]
 
 
-@pytest.mark.parametrize("case", range(14))
+@pytest.mark.parametrize("case", range(16))
 def test_opcheck(case):
     op, args = _op_args()[case]
     torch.library.opcheck(op, args)
@@ -272,11 +279,59 @@ def test_multilevel_transforms_are_single_ops(monkeypatch):
     calls.clear()
     bt.wavedec(x, "db3", "smooth", level=1)
     assert calls == ["_dwtn_op"]
-    calls.clear()  # 2D and nD: one op forward (on CUDA: levels in pairs), per-level inverse
+    calls.clear()  # 2D and nD: one op (on CUDA: levels in pairs); inverses below
     img = _leaf(2, 20, 18)
     c2 = bt.wavedec2(img, "db2", "symmetric", level=2)
     assert calls == ["_wavedec_op"]
     assert_matches(c2, pywt.wavedec2(img.detach().numpy(), "db2", "symmetric", level=2), 1e-12)
+
+
+INVERSES = {  # pywt's coefficients (None: an absent detail) and the inverse, ours and pywt's
+    "waverec2": (lambda: pywt.wavedec2(random((2, 13, 11)), "db2", "symmetric", level=3),
+                 lambda m, c: m.waverec2(c, "db2", "symmetric")),
+    "waverec2, details absent": (
+        lambda: [c if i != 2 else (None, c[1], None) for i, c in enumerate(
+            pywt.wavedec2(random((12, 9)), "sym3", "periodization", level=3))],
+        lambda m, c: m.waverec2(c, "sym3", "periodization")),
+    "waverecn": (lambda: pywt.wavedecn(random((9, 2, 10)), "bior2.2", "reflect", level=2,
+                                       axes=(0, 2)),
+                 lambda m, c: m.waverecn(c, "bior2.2", "reflect", axes=(0, 2))),
+    "waverec": (lambda: pywt.wavedec(random((3, 23)), "db3", "zero", level=3),
+                lambda m, c: m.waverec(c, "db3", "zero")),
+}
+
+
+@pytest.mark.parametrize("name", INVERSES)
+def test_multilevel_inverses_are_single_ops(name, monkeypatch):
+    """waverec, waverec2 and waverecn of 2+ levels are one custom op (on CUDA,
+    the core's fused kernels: two 2D synthesis levels per launch), and so is
+    their backward. Values: pywt's; gradient: the transpose of pywt's matrix."""
+    make, inverse = INVERSES[name]
+    coeffs = make()
+    shapes = [np.shape(c) for c in leaves(coeffs) if c is not None]
+    sizes = [int(np.prod(s)) for s in shapes]
+
+    def pywt_inverse(v):
+        parts = iter(np.split(v, np.cumsum(sizes)[:-1]))
+        return inverse(pywt, rebuild(coeffs, [None if c is None else next(parts).reshape(c.shape)
+                                              for c in leaves(coeffs)]))
+    calls = []
+    for op in ("_waverec_op", "_idwtn_op"):
+        original = getattr(bt, op)
+        monkeypatch.setattr(bt, op, lambda *a, _o=original, _n=op: calls.append(_n) or _o(*a))
+    tensors = rebuild(coeffs, [None if c is None else torch.from_numpy(c).requires_grad_(True)
+                               for c in leaves(coeffs)])
+    y = inverse(bt, tensors)
+    assert calls == ["_waverec_op"]
+    expected = inverse(pywt, coeffs)
+    np.testing.assert_allclose(host(y), expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    cot = random(y.shape, seed=3)
+    given = [t for t in leaves(tensors) if t is not None]
+    grads = torch.autograd.grad(y, given, torch.from_numpy(cot))
+    A = pywt_matrix(pywt_inverse, (sum(sizes),))
+    expected = A.T @ cot.reshape(-1)
+    got = np.concatenate([host(g).reshape(-1) for g in grads])
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
 
 
 def test_complex_values_and_gradient_is_the_core_adjoint():

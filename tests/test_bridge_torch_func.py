@@ -107,6 +107,18 @@ def test_forward_mode_complex_and_partial_tangents():
     close(tan, bt.idwt(ta, None, "db3"))
 
 
+def test_forward_mode_of_a_multilevel_inverse_with_one_tangent():
+    """A tangent on the approximation alone: the inverse of it with zero
+    details, pywt's trims included (the absent details' levels keep their
+    shapes)."""
+    c = pywt.wavedec2(np.asarray(randn(2, 13, 11)), "db2", "symmetric", level=3)
+    primal = [torch.from_numpy(c[0])] + [tuple(torch.from_numpy(d) for d in lv) for lv in c[1:]]
+    ta = randn(*c[0].shape, seed=5)
+    _, tan = jvp(lambda a: bt.waverec2([a] + primal[1:], "db2", "symmetric"), (primal[0],), (ta,))
+    zeros = [tuple(np.zeros_like(d) for d in lv) for lv in c[1:]]
+    close(tan, torch.from_numpy(pywt.waverec2([ta.numpy()] + zeros, "db2", "symmetric")))
+
+
 CASES_1D = [("wavedec", lambda x, m: bt.wavedec(x, "db2", m, level=2),
              lambda x, m: pywt.wavedec(x, "db2", m, level=2), (9,)),
             ("wavedec2", lambda x, m: bt.wavedec2(x, "db2", m, level=1),
