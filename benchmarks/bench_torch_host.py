@@ -63,9 +63,11 @@ WORKLOADS = {  # bench_torch.py's, float32
     "S1": dict(shape=(32, 65536), wavelet="db4", level=4, fn="swt"),
     "S2": dict(shape=(16, 512, 512), wavelet="db2", level=2, fn="swt2"),
     "P1": dict(shape=(32, 65536), wavelet="db4", level=4, fn="packet_decompose"),
+    # W3's round trip (waverec2 of wavedec2: an autoencoder's transforms)
+    "W3R": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, fn="waverec2"),
     # W3 with a learned bank (filter tensors that get gradients)
     "L3": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, fn="wavedec2", learned=True),
-    # ... and its round trip (waverec2 of wavedec2: an autoencoder's transforms)
+    # ... and its round trip
     "L3R": dict(shape=(16, 3, 256, 256), wavelet="db2", level=3, fn="waverec2", learned=True),
     # S1 with a learned bank
     "LS1": dict(shape=(32, 65536), wavelet="db4", level=4, fn="swt", learned=True),
