@@ -6,9 +6,9 @@ Its batched tensors look like plain CPU/CUDA tensors but have no storage, and
 torch's generic loop over the batch refuses operations with ``Tensor[]``
 arguments or results (all of the bridge's). So the bridge unwraps them here:
 every level of that vmap the tensors are batched at becomes one physical
-dimension in front, the levels are flattened into one batch dimension the
-operation folds into its own batch (or loops over), and the results are
-wrapped back at the same levels.
+dimension in front, the levels are flattened into one batch dimension that the
+operation's vmap rule folds into its batch, and the results are wrapped back
+at the same levels.
 
 A level is found by removing it: ``torch._remove_batch_dim`` of a tensor not
 batched at that level inserts a new dimension of the size asked for, so
@@ -82,12 +82,3 @@ def folded(batch, ts) -> tuple:
     physical, dims, size, levels = unbatched(ts)
     outs, out_dims = batch(SimpleNamespace(batch_size=size), dims, physical)
     return rebatched(outs, out_dims, levels)
-
-
-def looped(call, ts) -> tuple:
-    """call(ts) -> sequence of tensors or None, once per item of the batch."""
-    physical, dims, size, levels = unbatched(ts)
-    items = [call([t if d is None else t[b] for t, d in zip(physical, dims)])
-             for b in range(size)]
-    outs = [None if o[0] is None else torch.stack(o) for o in zip(*items)]
-    return rebatched(outs, [0] * len(outs), levels)

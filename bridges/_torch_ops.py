@@ -1991,9 +1991,11 @@ def _whole_backward(kind, ts, kept, grads, needs):
     if _on_plain([*ts, *grads]):
         return kind.backward(ts, kept, grads, needs, _core)
     if not graph_mode() and _legacy.any_batched([*ts, *kept, *grads]):
-        n, m = len(ts), len(kept)
-        return _legacy.looped(lambda a: kind.backward(a[:n], a[n:n + m], a[n + m:], needs, _core),
-                              [*ts, *kept, *grads])
+        # (torch's older vmap: a batch of cotangents, folded as torch.func's vmap folds it)
+        got = iter(_legacy.folded(lambda info, dims, operands: _LearnedBackward.vmap(
+            info, (None,) * 4 + tuple(dims), kind, needs, len(ts), len(kept), *operands),
+            [*ts, *kept, *grads]))
+        return [next(got) if need else None for need in needs]
     got = iter(torch.ops.cuwavelet.learned_whole_backward.default(
         _kinds.encode(kind), *_masked(ts), [k for k in kept if k is not None], *_masked(grads),
         [int(bool(n)) for n in needs]))

@@ -112,9 +112,14 @@ def test_vectorized_jacobian_with_respect_to_a_learned_filter():
         close(jacobian(approximation, bank[0], vectorize=True, strategy=strategy), expected)
 
 
-def test_batched_cotangents_through_a_whole_learned_transform():
+def test_batched_cotangents_through_a_whole_learned_transform(monkeypatch):
     """An eager learned wavedec is one autograd node whose backward is one
-    core call; is_grads_batched hands it a batch of cotangents at once."""
+    core call; is_grads_batched hands it a batch of cotangents at once,
+    still one call (a bank per cotangent: per-item filter gradients)."""
+    from bridges import _learned_kinds
+    calls, original = [], _learned_kinds.Wavedec.backward
+    monkeypatch.setattr(_learned_kinds.Wavedec, "backward",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
     x = randn(2, 16, seed=3)
     bank = [torch.tensor(f, dtype=F64) for f in pywt.Wavelet("db2").filter_bank]
     lo = bank[0].clone().requires_grad_()
@@ -122,6 +127,7 @@ def test_batched_cotangents_through_a_whole_learned_transform():
     out = bt.wavedec(xr, (lo, *bank[1:]), "zero", level=1)
     cot = [randn(5, *c.shape, seed=4 + i) for i, c in enumerate(out)]
     gx, glo = torch.autograd.grad(out, (xr, lo), cot, is_grads_batched=True)
+    assert len(calls) == 1
     # the data gradient: W^T v per row of x; the filter gradient: J^T v summed over rows
     W = torch.from_numpy(pywt_matrix(lambda v: pywt.wavedec(v, "db2", "zero", level=1), (16,)))
     for b in range(5):
