@@ -789,8 +789,9 @@ def _waverec_run(spec, a, *details, outs=None):
     keys = spec.keys[1:]
     levels = [{k: v for k, v in level.items() if v is not None}  # (None: zeros)
               for level in _by_level(details, keys, spec.level)]
-    with results_into(None if outs is None else outs[0]):
-        return (ml.waverec(a, levels, axes, banks, modes, spec.trim_first),)
+    with results_into(None if outs is None else outs[0]):  # (a level without details
+        return (ml.waverec(a, levels, axes, banks, modes, spec.trim_first,  # trims all the same)
+                           _waverec_shapes(spec, ref.shape)[1]),)
 
 
 def _waverec_avals(spec, ts):

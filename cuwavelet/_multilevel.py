@@ -159,10 +159,14 @@ def _multilevel_1d(axes, arrays, level: int) -> bool:
 
 
 @planned(structures=("a", "details"))
-def waverec(a, details, axes, banks, modes, trim_first: bool):
+def waverec(a, details, axes, banks, modes, trim_first: bool, detail_shapes=None):
     """details coarsest first; a is trimmed to each level's detail shape where
     it is one sample longer along a transformed axis (pywt's rule; waverecn
-    skips the first level). Every other axis must agree."""
+    skips the first level). Every other axis must agree.
+    detail_shapes (optional): each level's detail shape, to which a level
+    given no details trims all the same (the bridges' operations, whose
+    absent coefficients are zeros of known shape), where pywt's waverec
+    merges the approximation untrimmed."""
     check_batch_shapes([a, *(v for d in details for v in d.values())], axes)
     d_arrays = [d.get("d") for d in details]
     if (a is not None and all(v is not None for v in d_arrays)
@@ -178,7 +182,9 @@ def waverec(a, details, axes, banks, modes, trim_first: bool):
             level += 1
             continue
         if a is not None and (level > 0 or trim_first):
-            a = trim_to(a, next(iter(d.values())).shape, axes) if d else a
+            shape = next(iter(d.values())).shape if d else (
+                None if detail_shapes is None else detail_shapes[level])
+            a = a if shape is None else trim_to(a, shape, axes)
         # (pairs end at the finest level, whose approximation is the largest to keep on chip)
         level2 = {**d, approx_key(len(axes)): a}
         if (len(details) - level) % 2 == 0 and a is not None and \

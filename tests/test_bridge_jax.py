@@ -612,3 +612,25 @@ def test_a_length_the_mode_cannot_extend_is_a_value_error(jit):
             (jax.jit(call) if jit else call)(jnp.ones(1))
     with pytest.raises(ValueError, match="greater than 1 for reflect"):
         bj.dwt2(jnp.ones((1, 4)), "db1", "reflect")
+
+
+@pytest.mark.parametrize("name", ["waverec", "waverec2", "waverecn"])
+def test_forward_mode_of_a_multilevel_inverse_with_one_tangent(name):
+    """A tangent on the approximation alone (the details' tangents are
+    symbolic zeros, absent from the primitive's call): the inverse of it
+    with zero details, pywt's trims included, eager and under jit."""
+    rng = np.random.default_rng(11)
+    dec = {"waverec": pywt.wavedec, "waverec2": pywt.wavedec2, "waverecn": pywt.wavedecn}[name]
+    c = dec(rng.standard_normal((2, 13, 11)), "db2", "symmetric", level=3)
+    inverse = getattr(bj, name)
+    rest = [jax.tree_util.tree_map(jnp.asarray, level) for level in c[1:]]
+    ta = rng.standard_normal(c[0].shape)
+    expected = getattr(pywt, name)([ta] + [jax.tree_util.tree_map(np.zeros_like, level)
+                                           for level in c[1:]], "db2", "symmetric")
+
+    def f(a):
+        return inverse([a] + rest, "db2", "symmetric")
+    for run in (jax.jvp, jax.jit(jax.jvp, static_argnums=0)):
+        _, tangent = run(f, (jnp.asarray(c[0]),), (jnp.asarray(ta),))
+        np.testing.assert_allclose(np.asarray(tangent), expected, rtol=0,
+                                   atol=1e-12 * np.abs(expected).max())
