@@ -360,10 +360,14 @@ class Frontend:
 def whole_waverec_sizes(a, details, axes, lengths, modes, trim_first):
     """The lengths along `axes` (non-negative) of a whole waverec's
     coefficients: the approximation's, then each level's details' (coarsest
-    first; a level without details: the approximation's), or None where the
-    shapes do not chain (the per-level route then says how). The
-    approximation may be one sample longer than a level's details along an
-    axis (pywt's trim; at the first level only with trim_first)."""
+    first; a level without details: the approximation's), or None where
+    one op does not pay or the shapes do not chain (one level, keys that are
+    not details: the per-level route then says how). The approximation may
+    be one sample longer than a level's details along an axis (pywt's trim;
+    at the first level only with trim_first)."""
+    keys = set(subband_keys(len(axes))[1:])
+    if len(details) < 2 or any(set(d) - keys for d in details):
+        return None
     shape, sizes = tuple(a.shape), [tuple(a.shape[ax] for ax in axes)]
     for level, d in enumerate(details):
         present = {tuple(v.shape) for v in d.values() if v is not None}

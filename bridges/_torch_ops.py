@@ -1826,8 +1826,9 @@ class _LearnedRun(torch.autograd.Function):
         if _functorch_active():  # torch.func: a node of its own (for vmap's rule)
             got = iter(_LearnedBackward.apply(kind, needs, n, len(kept), *ts, *kept, *grads))
             return (None,) * 3 + tuple(next(got) if need else None for need in needs)
-        if torch.is_grad_enabled() and any(  # create_graph, and something to differentiate:
-                t is not None and t.requires_grad for t in (*ts, *grads)):  # per operation
+        if torch.is_grad_enabled() and any(t is not None and t.requires_grad
+                                           for t in (*ts, *grads)):
+            # create_graph, with something to differentiate: the per-operation route
             return (None,) * 3 + tuple(_differentiated_gradients(kind, ts, grads, needs))
         return (None,) * 3 + tuple(_whole_backward(kind, ts, kept, grads, needs))
 

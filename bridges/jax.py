@@ -1614,12 +1614,10 @@ class _JaxBackend:
             return _whole_inverse(a, details, learned_pairs(spec.banks, True, a), spec.modes,
                                   spec.axes, trim_first)
         axes, banks, modes = spec
-        keys = subband_keys(len(axes))[1:]
-        if len(details) < 2 or any(set(d) - set(keys) for d in details):
-            return None
         levels = _waverec_spec(a, details, axes, banks, modes, trim_first)
         if levels is None:
             return None
+        keys = subband_keys(len(axes))[1:]
         return _waverec((a, *(d.get(k) for d in details for k in keys)), levels)[0]
 
     # --- the stationary and packet transforms (bridges._frontend_swt_packets) ----------

@@ -415,9 +415,6 @@ class _TorchBackend:
         if isinstance(spec, _Learned):
             return _fused_learned_waverec(a, details, spec, trim_first)
         axes, modes, lengths = spec[:3]
-        keys = subband_keys(len(axes))[1:]
-        if len(details) < 2 or any(set(d) - set(keys) for d in details):
-            return None
         sizes = whole_waverec_sizes(a, details, axes, lengths, modes, trim_first)
         if sizes is None:
             return None
