@@ -30,7 +30,7 @@ def any_batched(ts) -> bool:
 
 
 def _levels(ts) -> list:
-    """[(level, size)] of the levels any of ts is batched at, innermost first."""
+    """[(level, size)] of the levels any of ts is batched at, outermost (1) first."""
     found = {}
     for t in ts:
         level = 0
@@ -46,7 +46,7 @@ def _levels(ts) -> list:
     return sorted(found.items())
 
 
-def unbatched(ts):
+def _unbatched(ts):
     """(the physical tensors, their batch dimension: 0 or None, the batch
     size, the levels). The levels' dimensions are flattened into one, the
     outermost level slowest."""
@@ -64,7 +64,7 @@ def unbatched(ts):
     return physical, dims, math.prod(size for _, size in levels), levels
 
 
-def rebatched(outs, out_dims, levels) -> tuple:
+def _rebatched(outs, out_dims, levels) -> tuple:
     """The outputs of a call on the physical tensors, batched at the levels again."""
     sizes = [size for _, size in levels]
     wrapped = []
@@ -79,6 +79,6 @@ def rebatched(outs, out_dims, levels) -> tuple:
 
 def folded(batch, ts) -> tuple:
     """batch(info, in_dims, ts) -> (outputs, out_dims) (a vmap rule) on ts."""
-    physical, dims, size, levels = unbatched(ts)
+    physical, dims, size, levels = _unbatched(ts)
     outs, out_dims = batch(SimpleNamespace(batch_size=size), dims, physical)
-    return rebatched(outs, out_dims, levels)
+    return _rebatched(outs, out_dims, levels)
