@@ -401,6 +401,12 @@ def needs_autograd(ts) -> bool:
     return False
 
 
+# Inside bridges.torch.portable(): (op name, static, ts) -> the operation's
+# outputs computed by plain torch operations (bridges/_torch_decompositions.py),
+# which graph capture then records in the op's place.
+portable_form: Callable | None = None
+
+
 # --- the declaration -----------------------------------------------------------------
 
 @dataclass(eq=False)
@@ -449,6 +455,8 @@ class LinearOp:
         return self.dispatch(static, ts)
 
     def dispatch(self, static, ts) -> tuple:
+        if portable_form is not None:  # inside bridges.torch.portable()
+            return portable_form(self.name, static, ts)
         out = getattr(torch.ops.cuwavelet, self.name).default(*self.to_args(static, ts))
         return tuple(out) if self.returns_list else (out,)
 
@@ -1843,6 +1851,8 @@ class _LearnedRun(torch.autograd.Function):
     def run(kind, ts):
         """The outputs, through the node where autograd needs one."""
         if graph_mode():  # (the op's autograd kernel applies this Function)
+            if portable_form is not None:  # inside bridges.torch.portable()
+                return portable_form("learned_whole", kind, ts)
             return torch.ops.cuwavelet.learned_whole.default(_kinds.encode(kind), *_masked(ts),
                                                              False)
         if _functorch_active():

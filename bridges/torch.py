@@ -74,6 +74,7 @@ Learned filters are cast to the data's real dtype (and their gradients back).
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, Union
@@ -91,6 +92,7 @@ from cuwavelet._packets import BaseNode, TreeArrays
 from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode, per_axis
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
+from . import _torch_decompositions as _decompositions
 from . import _torch_ops as _ops
 from ._frontend import (Frontend, learned_merge, learned_pairs, learned_split, subband_keys,
                         whole_waverec_sizes)
@@ -111,7 +113,7 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "mra", "mra2", "mran", "imra", "imra2", "imran", "threshold", "threshold_firm", "pad",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
            "downcoef", "upcoef", "fswavedecn", "fswaverecn", "filter_bank_errors",
-           "lattice_filter_bank", "orthogonal_filter_bank", "qmf",
+           "lattice_filter_bank", "orthogonal_filter_bank", "qmf", "portable",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
            "SWT1D", "ISWT1D", "SWT2D", "ISWT2D"]
 
@@ -692,6 +694,55 @@ def pad(x: torch.Tensor, pad_widths: Any, mode: str) -> torch.Tensor:
 
 
 @torch.compiler.assume_constant_result
+def portable() -> contextlib.AbstractContextManager:
+    """A context in which captured graphs record the transforms as plain torch
+    operations, for models that must run without cuwavelet (ONNX, ExecuTorch,
+    TensorRT, AOTInductor).
+
+    ``torch.export``, ``torch.onnx.export``, ``torch.compile`` and
+    ``torch.jit.trace`` record each transform as a ``torch.ops.cuwavelet``
+    operation, which only a process with cuwavelet can run. Inside this
+    context they record index gathers (the boundary extension, read from the
+    core's own ``pad``), strided and dilated 1D convolutions and transposed
+    convolutions instead, with pywt's values, every mode, dtype and wavelet,
+    learned filter banks included (their parameters stay inputs of the
+    graph). Covered: the DWT family (``dwt`` ... ``waverecn``, the modules),
+    ``swt`` ... ``iswtn``, ``packet_decompose``/``packet_reconstruct``,
+    ``mra``, ``downcoef``/``upcoef``, ``fswavedecn`` and ``pad``; the graph has
+    the shapes it was captured at (the transforms' lengths are static). The
+    recorded graph is differentiable by autograd, but it is slower than the
+    core's kernels (a gathered copy per axis and level), so capture graphs
+    that will run under cuwavelet outside this context. Eager calls are not
+    affected. The context is process-wide; capture in one thread at a time.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Enter it with ``with``; leaving it restores the dispatcher operations.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from bridges import torch as cwt
+    >>> class Denoise(torch.nn.Module):
+    ...     def forward(self, x):
+    ...         a, *details = cwt.wavedec2(x, "db2", mode="symmetric", level=2)
+    ...         details = [tuple(cwt.threshold(d, 0.5) for d in lvl) for lvl in details]
+    ...         return cwt.waverec2([a, *details], "db2", mode="symmetric")
+    >>> x = torch.randn(1, 32, 32, dtype=torch.float64)
+    >>> with cwt.portable():
+    ...     program = torch.export.export(Denoise(), (x,))
+    >>> any("cuwavelet" in str(node.target) for node in program.graph.nodes)
+    False
+    >>> torch.allclose(program.module()(x), Denoise()(x))
+    True
+
+    ONNX (with the ``onnx`` and ``onnxscript`` packages): inside the context,
+    ``torch.onnx.export(model, (x,), "model.onnx", dynamo=True)``.
+    """
+    return _decompositions.portable()
+
+
 def _pad_static(pad_widths, ndim: int, mode) -> tuple:
     """(pad widths flattened, mode number), read as pywt.pad reads them (NumPy:
     a constant for graph capture)."""
