@@ -16,15 +16,16 @@ checks every mode against pywt):
 * analysis: the signal extended by the mode, F - 2 samples before and
   F - 1 after (periodization: F/2 - 1 each side of the signal with its last
   sample repeated where its length is odd), then a stride-2 correlation with
-  the reversed filters: both subbands from one convolution.
-* synthesis: both subbands upsampled and convolved with the filters (one
-  transposed convolution), cut to [F - 2, 2M) (periodization: wrapped onto
-  2M samples from F/2 - 1 on).
+  the reversed filters, both subbands at once.
+* synthesis: both subbands upsampled and convolved with the filters, cut
+  to [F - 2, 2M): the even and the odd outputs are each a correlation of
+  the subbands with every other tap (periodization: of the subbands'
+  periodic extension, 2M samples from F/2 - 1 on).
 * a stationary level (taps `step` apart): the periodic extension, then a
   dilated correlation, shifted as kernels/swt_math.cuh shifts it.
 
 Several axes keep the subbands stacked in front, one dimension of two per
-axis, so a level costs one convolution per axis. The extension's samples
+axis, so each axis of a level is one pass over all of its subbands. The extension's samples
 come from the core's own pad (cuwavelet/_padding.py) applied to unit
 vectors once per (length, widths, mode): one source of truth for the nine
 modes. Only the first and last few samples reach the extension, so only
@@ -37,7 +38,6 @@ import functools
 
 import numpy as np
 import torch
-import torch.nn.functional as nnf
 
 from cuwavelet import _padding
 from cuwavelet._wavelets import PERIODIZATION, dilation
@@ -85,27 +85,37 @@ def _sparse(rows: np.ndarray, cols: np.ndarray) -> tuple:
     return len(rows), tuple(map(tuple, index.tolist())), tuple(map(tuple, weight.tolist()))
 
 
-def _gathered(x: torch.Tensor, part) -> torch.Tensor | None:
-    """The samples of one side of the extension (x: the signal along its last dimension)."""
+def _along(shape_len: int, axis: int, values: torch.Tensor) -> torch.Tensor:
+    """values (a vector) shaped to broadcast along `axis` of a tensor of shape_len dimensions."""
+    shape = [1] * shape_len
+    shape[axis] = -1
+    return values.reshape(shape)
+
+
+def _gathered(x: torch.Tensor, axis: int, part) -> torch.Tensor | None:
+    """The samples of one side of the extension of x along `axis`."""
     samples, index, weight = part
     if samples == 0:
         return None
     if not index:  # zero mode
-        return x.new_zeros(*x.shape[:-1], samples)
+        shape = list(x.shape)
+        shape[axis] = samples
+        return x.new_zeros(shape)
     out = None
     for cols, w in zip(index, weight):
-        term = x.index_select(-1, torch.tensor(cols, device=x.device))
+        term = x.index_select(axis, torch.tensor(cols, device=x.device))
         if any(v != 1 for v in w):
-            term = term * torch.tensor(w, dtype=_real(x.dtype), device=x.device)
+            w = torch.tensor(w, dtype=_real(x.dtype), device=x.device)
+            term = term * _along(x.ndim, axis, w)
         out = term if out is None else out + term
     return out
 
 
-def extend(x: torch.Tensor, before: int, after: int, mode: int) -> torch.Tensor:
-    """pywt.pad of x along its last dimension."""
-    left, right = _extension(int(x.shape[-1]), before, after, mode)
-    parts = [_gathered(x, left), x, _gathered(x, right)]
-    return torch.cat([p for p in parts if p is not None], -1)
+def extend(x: torch.Tensor, axis: int, before: int, after: int, mode: int) -> torch.Tensor:
+    """pywt.pad of x along `axis`."""
+    left, right = _extension(int(x.shape[axis]), before, after, mode)
+    parts = [_gathered(x, axis, left), x, _gathered(x, axis, right)]
+    return torch.cat([p for p in parts if p is not None], axis)
 
 
 def _real(dtype):
@@ -113,62 +123,86 @@ def _real(dtype):
 
 
 # --- one axis: both subbands at once ------------------------------------------------------
+# A filter is applied as a sum of shifted (and strided) slices times its
+# taps: elementwise work along any axis, with no transposition. Along the
+# last axis the analysis is one strided 1D convolution of the rows instead,
+# which ONNX Runtime runs 4x faster there (benchmarks/bench_portable.py:
+# W1 4.6 against 20.8 ms; a convolution along another axis needs a
+# transposed copy, and was slower than the slices).
 
-def _convolved(conv, y: torch.Tensor, w: torch.Tensor, **kw) -> torch.Tensor:
-    """conv(y, w) with real filters, complex data a convolution per part."""
-    if y.is_complex():
-        return torch.complex(conv(y.real, w, **kw), conv(y.imag, w, **kw))
-    return conv(y, w, **kw)
+def _periodic(x: torch.Tensor, axis: int, start: int, stop: int) -> torch.Tensor:
+    """x[start:stop] along `axis` of x's periodic extension."""
+    index = torch.arange(start, stop, device=x.device) % x.shape[axis]
+    return x.index_select(axis, index)
 
 
-def _periodic(x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
-    """x[..., start:stop] of x's periodic extension."""
-    index = torch.arange(start, stop, device=x.device) % x.shape[-1]
-    return x.index_select(-1, index)
+def _taps(y: torch.Tensor, axis: int, start: int, count: int, stride: int = 1) -> torch.Tensor:
+    """count samples of y along `axis`, stride apart from start."""
+    return y[(slice(None),) * axis + (slice(start, start + stride * (count - 1) + 1, stride),)]
 
 
-def split(x: torch.Tensor, filters: torch.Tensor, mode: int) -> torch.Tensor:
-    """One analysis level along x's last dimension: (..., 2, M), the low-
-    and high-pass subbands, filters (2, F)."""
-    F, n = int(filters.shape[-1]), int(x.shape[-1])  # (ints: torch.jit.trace traces sizes)
+def split(x: torch.Tensor, axis: int, filters: torch.Tensor, mode: int,
+          band_dim: int) -> torch.Tensor:
+    """One analysis level of x along `axis`, filters (2, F) (low and high
+    pass): both subbands, stacked along a new dimension at band_dim (<= axis)."""
+    F, n = int(filters.shape[-1]), int(x.shape[axis])  # (ints: torch.jit.trace traces sizes)
     step = dilation(mode)
-    if step:  # a stationary level
+    if step:  # a stationary level: a periodic correlation with taps `step` apart
         shift = step * (F // 2)
-        y = _periodic(x, shift - (F - 1) * step, n + shift)
+        y, m, stride, gap = _periodic(x, axis, shift - (F - 1) * step, n + shift), n, 1, step
     elif mode == PERIODIZATION:
-        y = extend(x, F // 2 - 1, F // 2 - 1, mode)
+        y, m, stride, gap = extend(x, axis, F // 2 - 1, F // 2 - 1, mode), (n + 1) // 2, 2, 1
     else:
-        y = extend(x, F - 2, F - 1, mode)
-    batch = y.shape[:-1]
-    w = filters.flip(-1).unsqueeze(1).to(_real(x.dtype))  # (2, 1, F): correlation
-    out = _convolved(nnf.conv1d, y.reshape(-1, 1, y.shape[-1]), w, stride=1 if step else 2,
-                     dilation=max(step, 1))
-    return out.reshape(*batch, 2, out.shape[-1])
+        y, m, stride, gap = extend(x, axis, F - 2, F - 1, mode), (n + F - 1) // 2, 2, 1
+    h = filters.to(_real(x.dtype))
+    if axis == x.ndim - 1 and not x.is_complex():  # contiguous rows: one strided convolution
+        rows = torch.nn.functional.conv1d(y.reshape(-1, 1, y.shape[-1]), h.flip(-1).unsqueeze(1),
+                                          stride=stride, dilation=gap)  # (rows, 2, m)
+        return rows.reshape(*y.shape[:-1], 2, m).movedim(-2, band_dim)
+    out = None
+    for j in range(F):  # output k reads y[stride * k + gap * j] times the reversed filter's tap j
+        term = _taps(y, axis, gap * j, m, stride).unsqueeze(band_dim) * \
+            _along(x.ndim + 1, band_dim, h[:, F - 1 - j])
+        out = term if out is None else out + term
+    return out
 
 
-def merge(z: torch.Tensor, filters: torch.Tensor, mode: int) -> torch.Tensor:
-    """One synthesis level of z (..., 2, M), the subbands along the last
-    dimension: (..., N)."""
-    F, m = int(filters.shape[-1]), int(z.shape[-1])
-    batch = z.shape[:-2]
-    z = z.reshape(-1, 2, m)
-    f = filters.to(_real(z.dtype))
+def merge(z: torch.Tensor, band_dim: int, axis: int, filters: torch.Tensor,
+          mode: int) -> torch.Tensor:
+    """One synthesis level: z holds both subbands along band_dim (< axis);
+    the result has no band dimension and the reconstruction along `axis`
+    (then one position lower)."""
+    F, m = int(filters.shape[-1]), int(z.shape[axis])
+    g = filters.to(_real(z.dtype))
+
+    def taps(src, starts, filter_taps, count):
+        out = None
+        for start, tap in zip(starts, filter_taps):
+            term = _taps(src, axis, start, count) * _along(src.ndim, band_dim, g[:, tap])
+            out = term if out is None else out + term
+        return out.sum(band_dim)
+
     step = dilation(mode)
-    if step:  # a stationary level: a dilated correlation summing both subbands
+    if step:  # a stationary level: both subbands' periodic correlations, summed
         shift = step * (F // 2 - 1)
-        y = _periodic(z, shift - (F - 1) * step, m + shift)
-        out = _convolved(nnf.conv1d, y, f.flip(-1).unsqueeze(0), dilation=step)
-    else:
-        full = _convolved(nnf.conv_transpose1d, z, f.unsqueeze(1), stride=2)  # (B, 1, 2m - 2 + F)
-        if mode == PERIODIZATION:  # wrapped onto 2m samples, sample F/2 - 1 first
-            period, offset = 2 * m, F // 2 - 1
-            lead = -offset % period
-            length = lead + full.shape[-1]
-            full = nnf.pad(full, (lead, -length % period))
-            out = full.reshape(full.shape[0], 1, -1, period).sum(-2)
-        else:
-            out = full[..., F - 2:2 * m]
-    return out.reshape(*batch, out.shape[-1])
+        y = _periodic(z, axis, shift - (F - 1) * step, m + shift)
+        return taps(y, [step * j for j in range(F)], [F - 1 - j for j in range(F)], m)
+    # Upsampled and convolved, output F - 2 + t reads even taps for even t,
+    # odd taps for odd t: two correlations of the subbands, interleaved.
+    # Periodization: the same of the subbands' periodic extension from k0,
+    # from output r on.
+    src, r = z, 0
+    if mode == PERIODIZATION:
+        k0 = (1 - F // 2) // 2
+        r = 1 - F // 2 - 2 * k0
+        src = _periodic(z, axis, k0, m + k0 + (F - 1 + r) // 2)
+    count = int(src.shape[axis]) - F // 2 + 1
+    starts = [F // 2 - 1 - i for i in range(F // 2)]
+    even = taps(src, starts, [2 * i for i in range(F // 2)], count)
+    odd = taps(src, starts, [2 * i + 1 for i in range(F // 2)], count)
+    out_axis = axis - 1
+    out = torch.stack((even, odd), out_axis + 1).flatten(out_axis, out_axis + 1)
+    return _taps(out, out_axis, r, 2 * m) if mode == PERIODIZATION else out
 
 
 # --- several axes: the subbands stacked in front, one dimension per axis --------------
@@ -178,9 +212,7 @@ def _split_axes(x, axes, filters, modes) -> torch.Tensor:
     subband_keys(len(axes)) in row-major order (axes[0] first)."""
     s = x
     for k, (axis, f, mode) in enumerate(zip(axes, filters, modes)):
-        at = k + axis  # the axis in s, past the k subband dimensions in front
-        s = split(s.movedim(at, -1), f, mode)  # (..., 2, M)
-        s = s.movedim(-2, k).movedim(-1, at + 1)
+        s = split(s, k + axis, f, mode, band_dim=k)  # (past the k band dimensions in front)
     return s
 
 
@@ -188,9 +220,7 @@ def _merge_axes(s, axes, filters, modes) -> torch.Tensor:
     """The inverse route of _split_axes: its stacked subbands to the data,
     the last axis merged first (as pywt's idwtn)."""
     for k in reversed(range(len(axes))):
-        at = k + 1 + axes[k]  # the axis in s, past the k + 1 subband dimensions in front
-        s = merge(s.movedim(k, -1).movedim(at - 1, -1), filters[k], modes[k])  # (..., 2, M)
-        s = s.movedim(-1, at - 1)
+        s = merge(s, k, k + 1 + axes[k], filters[k], modes[k])
     return s
 
 
@@ -321,49 +351,44 @@ def _pad(static, ts):
     widths, mode = ops.pad_widths(static), static[1]
     for axis, w in enumerate(widths):
         if w is not None and (w[0] or w[1] or mode == PERIODIZATION):
-            x = extend(x.movedim(axis, -1), w[0], w[1], mode).movedim(-1, axis)
+            x = extend(x, axis, w[0], w[1], mode)
     return (x,)
 
 
-def _per_axis(fn):
-    """A learned operation along its axis: fn on the data with that axis last."""
-    def on_axis(static, ts):
-        ref = ops.present(ts[:-1], "coefficients")
-        if ts[-1].ndim != 2:
-            raise NotImplementedError(
-                "exporting a transform with one filter bank per item (vmap over banks) "
-                "is not supported")
-        axis = ops._axis_of(static, ref.ndim)
-        moved = [None if t is None else t.movedim(axis, -1) for t in ts[:-1]]
-        return tuple(t.movedim(-1, axis) for t in fn(moved, ts[-1], static[1], ref))
-    return on_axis
+def _learned_filters(f):
+    if f.ndim != 2:
+        raise NotImplementedError("exporting a transform with one filter bank per item (vmap "
+                                  "over banks) is not supported")
+    return f
 
 
-def _analysis(x, f, mode, ref):
-    return split(x[0], f, mode).unbind(-2)
+def _analysis(static, ts):
+    x, f = ts
+    axis = ops._axis_of(static, x.ndim)
+    return split(x, axis, _learned_filters(f), static[1], band_dim=0).unbind(0)
 
 
-def _synthesis(coeffs, f, mode, ref):
-    shape = ops.present(coeffs, "coefficients").shape
-    z = torch.stack([c if c is not None else ref.new_zeros(shape) for c in coeffs], -2)
-    return (merge(z, f, mode),)
+def _synthesis(static, ts):
+    lo, hi, f = ts
+    ref = ops.present((lo, hi), "coefficients")
+    axis = ops._axis_of(static, ref.ndim)
+    z = torch.stack([c if c is not None else torch.zeros_like(ref) for c in (lo, hi)])
+    return (merge(z, 0, axis + 1, _learned_filters(f), static[1]),)
 
 
 def _learned_whole(kind, ts):
     return kind.by_operations(ts, _BY_OPERATIONS)[0]
 
 
-_ANALYSIS = _per_axis(_analysis)
-_SYNTHESIS = _per_axis(_synthesis)
 # the learned level loops' two operations (bridges/_learned_kinds.py), in plain torch
 _BY_OPERATIONS = ops._learned.LevelOps(
-    lambda t, f, mode, axis: _ANALYSIS((axis, mode), (t, f)),
-    lambda lo, hi, f, mode, axis: _SYNTHESIS((axis, mode), (lo, hi, f))[0])
+    lambda t, f, mode, axis: _analysis((axis, mode), (t, f)),
+    lambda lo, hi, f, mode, axis: _synthesis((axis, mode), (lo, hi, f))[0])
 
 _FORMS = {"dwtn": _dwtn, "idwtn": _idwtn, "wavedec": _wavedec, "waverec": _waverec,
           "swtn": _swtn, "iswtn": _iswtn, "packet_decompose": _packet_decompose,
-          "packet_reconstruct": _packet_reconstruct, "pad": _pad, "analysis": _ANALYSIS,
-          "synthesis": _SYNTHESIS, "learned_whole": _learned_whole}
+          "packet_reconstruct": _packet_reconstruct, "pad": _pad, "analysis": _analysis,
+          "synthesis": _synthesis, "learned_whole": _learned_whole}
 
 
 def form(name: str, static, ts):
