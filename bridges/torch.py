@@ -693,8 +693,7 @@ def pad(x: torch.Tensor, pad_widths: Any, mode: str) -> torch.Tensor:
     return y if y.dtype == x.dtype else y.to(x.dtype)
 
 
-@torch.compiler.assume_constant_result
-def portable() -> contextlib.AbstractContextManager:
+def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     """A context in which captured graphs record the transforms as plain torch
     operations, for models that must run without cuwavelet (ONNX, ExecuTorch,
     TensorRT, AOTInductor).
@@ -702,18 +701,25 @@ def portable() -> contextlib.AbstractContextManager:
     ``torch.export``, ``torch.onnx.export``, ``torch.compile`` and
     ``torch.jit.trace`` record each transform as a ``torch.ops.cuwavelet``
     operation, which only a process with cuwavelet can run. Inside this
-    context they record index gathers (the boundary extension, read from the
-    core's own ``pad``), strided and dilated 1D convolutions and transposed
-    convolutions instead, with pywt's values, every mode, dtype and wavelet,
+    context they record plain operations instead (index gathers for the
+    boundary extension, read from the core's own ``pad``; the filters as
+    strided slices times taps, along the last axis a strided 1D
+    convolution), with pywt's values in every mode, dtype and wavelet,
     learned filter banks included (their parameters stay inputs of the
     graph). Covered: the DWT family (``dwt`` ... ``waverecn``, the modules),
     ``swt`` ... ``iswtn``, ``packet_decompose``/``packet_reconstruct``,
     ``mra``, ``downcoef``/``upcoef``, ``fswavedecn`` and ``pad``; the graph has
     the shapes it was captured at (the transforms' lengths are static). The
-    recorded graph is differentiable by autograd, but it is slower than the
-    core's kernels (a gathered copy per axis and level), so capture graphs
-    that will run under cuwavelet outside this context. Eager calls are not
-    affected. The context is process-wide; capture in one thread at a time.
+    recorded graph is differentiable by autograd, but slower than the core's
+    kernels (``benchmarks/bench_portable.py``), so capture graphs that will
+    run under cuwavelet outside this context. Eager calls are not affected.
+    The context is process-wide; capture in one thread at a time.
+
+    Parameters
+    ----------
+    enabled : bool
+        False makes the context do nothing (as ``torch.autocast``'s
+        ``enabled``), for code that chooses at run time.
 
     Returns
     -------
@@ -740,9 +746,10 @@ def portable() -> contextlib.AbstractContextManager:
     ONNX (with the ``onnx`` and ``onnxscript`` packages): inside the context,
     ``torch.onnx.export(model, (x,), "model.onnx", dynamo=True)``.
     """
-    return _decompositions.portable()
+    return _decompositions.portable() if enabled else contextlib.nullcontext()
 
 
+@torch.compiler.assume_constant_result
 def _pad_static(pad_widths, ndim: int, mode) -> tuple:
     """(pad widths flattened, mode number), read as pywt.pad reads them (NumPy:
     a constant for graph capture)."""

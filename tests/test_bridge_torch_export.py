@@ -258,8 +258,10 @@ def test_other_captures_record_plain_operations_and_eager_calls_are_unchanged():
     assert "cuwavelet" not in str(traced.graph)
     np.testing.assert_allclose(traced(x).numpy(), expected, atol=1e-12)
     np.testing.assert_allclose(eager.numpy(), expected, atol=1e-12)
-    # outside the context the capture records the operation again
+    # outside the context (or with enabled=False) the capture records the operation again
     assert "cuwavelet" in str(torch.jit.trace(fn, (x,)).graph)
+    with bt.portable(enabled=False):
+        assert "cuwavelet" in str(torch.jit.trace(fn, (x,)).graph)
 
 
 def test_strict_export_and_compile():
