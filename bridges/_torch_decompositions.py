@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 
 import numpy as np
 import torch
@@ -101,14 +102,19 @@ def _gathered(x: torch.Tensor, axis: int, part) -> torch.Tensor | None:
         shape = list(x.shape)
         shape[axis] = samples
         return x.new_zeros(shape)
-    out = None
-    for cols, w in zip(index, weight):
-        term = x.index_select(axis, torch.tensor(cols, device=x.device))
-        if any(v != 1 for v in w):
-            w = torch.tensor(w, dtype=_real(x.dtype), device=x.device)
-            term = term * _along(x.ndim, axis, w)
-        out = term if out is None else out + term
-    return out
+
+    def term(cols, w):
+        samples = x.index_select(axis, torch.tensor(cols, device=x.device))
+        if all(v == 1 for v in w):
+            return samples
+        return samples * _along(x.ndim, axis, torch.tensor(w, dtype=_real(x.dtype),
+                                                           device=x.device))
+    return _summed(term(cols, w) for cols, w in zip(index, weight))
+
+
+def _summed(terms) -> torch.Tensor:
+    """The sum of tensors (without the 0 that sum() starts from)."""
+    return functools.reduce(operator.add, terms)
 
 
 def extend(x: torch.Tensor, axis: int, before: int, after: int, mode: int) -> torch.Tensor:
@@ -159,12 +165,9 @@ def split(x: torch.Tensor, axis: int, filters: torch.Tensor, mode: int,
         rows = torch.nn.functional.conv1d(y.reshape(-1, 1, y.shape[-1]), h.flip(-1).unsqueeze(1),
                                           stride=stride, dilation=gap)  # (rows, 2, m)
         return rows.reshape(*y.shape[:-1], 2, m).movedim(-2, band_dim)
-    out = None
-    for j in range(F):  # output k reads y[stride * k + gap * j] times the reversed filter's tap j
-        term = _taps(y, axis, gap * j, m, stride).unsqueeze(band_dim) * \
-            _along(x.ndim + 1, band_dim, h[:, F - 1 - j])
-        out = term if out is None else out + term
-    return out
+    # output k reads y[stride * k + gap * j] times the reversed filter's tap j
+    return _summed(_taps(y, axis, gap * j, m, stride).unsqueeze(band_dim)
+                   * _along(x.ndim + 1, band_dim, h[:, F - 1 - j]) for j in range(F))
 
 
 def merge(z: torch.Tensor, band_dim: int, axis: int, filters: torch.Tensor,
@@ -175,12 +178,9 @@ def merge(z: torch.Tensor, band_dim: int, axis: int, filters: torch.Tensor,
     F, m = int(filters.shape[-1]), int(z.shape[axis])
     g = filters.to(_real(z.dtype))
 
-    def taps(src, starts, filter_taps, count):
-        out = None
-        for start, tap in zip(starts, filter_taps):
-            term = _taps(src, axis, start, count) * _along(src.ndim, band_dim, g[:, tap])
-            out = term if out is None else out + term
-        return out.sum(band_dim)
+    def taps(src, starts, filter_taps, count):  # both subbands' correlations, summed
+        return _summed(_taps(src, axis, start, count) * _along(src.ndim, band_dim, g[:, tap])
+                       for start, tap in zip(starts, filter_taps)).sum(band_dim)
 
     step = dilation(mode)
     if step:  # a stationary level: both subbands' periodic correlations, summed

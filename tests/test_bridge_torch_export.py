@@ -12,7 +12,8 @@ torch = pytest.importorskip("torch")
 
 import cuwavelet as cw  # noqa: E402
 from bridges import torch as bt  # noqa: E402
-from conftest import assert_same_structure, pywt_matrix, quiet, random  # noqa: E402
+from conftest import (assert_same_structure, pywt_matrix, quiet, random,  # noqa: E402
+                      requires_torch_cuda)
 
 MODES = list(pywt.Modes.modes)
 
@@ -190,7 +191,7 @@ def perturbed(module, seed=0):
 
 def as_wavelet(module):
     """pywt's Wavelet of a learnable module's current filters."""
-    bank = [f.detach().numpy().tolist() for f in module.filter_bank]
+    bank = [f.detach().cpu().numpy().tolist() for f in module.filter_bank]
     return pywt.Wavelet("learned", filter_bank=bank)
 
 
@@ -305,3 +306,26 @@ def test_onnx_runtime_runs_a_denoiser_and_a_learned_bank(tmp_path):
     x = torch.from_numpy(random((4, 100), np.float32, seed=17))
     expected = pywt.wavedec(x.numpy(), as_wavelet(dwt), mode="periodization", level=3)
     assert_same_structure(onnx_outputs(dwt, x), expected, 1e-5)
+
+
+@requires_torch_cuda()
+def test_on_cuda_the_program_runs_on_the_device():
+    x = torch.from_numpy(random((4, 3, 40, 36), np.float32, seed=18)).cuda()
+    got = exported(lambda x: bt.wavedec2(x, "sym4", mode="periodization", level=2), x)(x)
+    assert {t.device.type for level in got[1:] for t in (got[0], *level)} == {"cuda"}
+    assert_same_structure(tensors_to_numpy(to_cpu(got)),
+                          pywt.wavedec2(x.cpu().numpy(), "sym4", mode="periodization", level=2),
+                          1e-5)
+    dwt = perturbed(bt.DWT2D("db3", level=2, learnable=True, mode="reflect")).cuda()
+    with bt.portable():
+        program = torch.export.export(dwt, (x,))
+    assert_portable(program)
+    assert_same_structure(tensors_to_numpy(to_cpu(program.module()(x))),
+                          pywt.wavedec2(x.cpu().numpy(), as_wavelet(dwt), mode="reflect", level=2),
+                          1e-5)
+
+
+def to_cpu(structure):
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(to_cpu(v) for v in structure)
+    return structure.cpu()
