@@ -402,7 +402,7 @@ def needs_autograd(ts) -> bool:
 
 
 # Inside bridges.torch.portable(): (op name, static, ts) -> the operation's
-# outputs computed by plain torch operations (bridges/_torch_decompositions.py),
+# outputs computed by plain torch operations (bridges/_torch_portable.py),
 # which graph capture then records in the op's place.
 portable_form: Callable | None = None
 

@@ -107,6 +107,7 @@ back; integers and bools are computed in JAX's default float dtype.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import importlib.util
@@ -185,7 +186,7 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "imra2", "imran", "threshold", "threshold_firm", "pad",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
            "downcoef", "upcoef", "fswavedecn", "fswaverecn", "filter_bank_errors",
-           "lattice_filter_bank", "orthogonal_filter_bank", "qmf"]
+           "lattice_filter_bank", "orthogonal_filter_bank", "qmf", "portable"]
 
 _CORE_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 _LOW_PRECISION = (np.dtype(jnp.float16), np.dtype(jnp.bfloat16))
@@ -353,6 +354,12 @@ def _has_cupy() -> bool:
 
 # --- linear operations as JAX primitives -----------------------------------------------
 
+# Inside bridges.jax.portable(): (op name, arrays, params) -> the operation's
+# results computed by jax.numpy operations (bridges/_jax_portable.py), traced
+# in the primitive's place.
+portable_form = None
+
+
 def _filled(operands, present):
     """operands (the present ones) with None where present is False."""
     given = iter(operands)
@@ -392,6 +399,8 @@ class _LinearOp:
         present = tuple(a is not None for a in arrays)
         if not any(present):
             raise ValueError(f"{self.name}: at least one input must be given.")
+        if portable_form is not None:  # inside bridges.jax.portable()
+            return portable_form(self.name, arrays, params)
         return tuple(self.primitive.bind(*[a for a in arrays if a is not None],
                                          present=present, **params))
 
@@ -1476,6 +1485,8 @@ _RUN, _TANGENT, _BACKWARD = _Run(), _Tangent(), _Backward()
 def _whole(kind, ts) -> list:
     """The outputs of a learned transform `kind` (axes counted from the end)
     on ts (None entries: absent) as one primitive."""
+    if portable_form is not None:  # inside bridges.jax.portable()
+        return list(portable_form("learned_whole", ts, {"kind": kind}))
     present = tuple(t is not None for t in ts)
     return list(_RUN.primitive.bind(*[t for t in ts if t is not None], present=present,
                                     kind=kind, items=False, sizes=(len(ts), 0, 0), keep=False))
@@ -2226,6 +2237,58 @@ def orthogonal_filter_bank(scaling_filter) -> tuple:
 
 def qmf(filt) -> jax.Array:
     return _lattice.quadrature_mirror(_vector(filt, "filt"), jnp)
+
+
+def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
+    """A context in which the transforms are computed by jax.numpy operations,
+    for programs that must run without cuwavelet (``jax.export``, TFLite).
+
+    The transforms are JAX primitives whose lowering calls cuwavelet's
+    kernels back on the host or the device, which ``jax.export`` cannot
+    serialize. Inside this context every call is traced as plain jax.numpy
+    operations instead (index gathers for the boundary extension, read from
+    the core's own ``pad``; the filters as strided slices times taps), with
+    pywt's values in every mode, dtype and wavelet, learned filter banks
+    included; JAX differentiates, batches and compiles them as its own.
+    Covered: the DWT family (``dwt`` ... ``waverecn``), ``swt`` ... ``iswtn``,
+    ``packet_decompose``/``packet_reconstruct``, ``mra``,
+    ``downcoef``/``upcoef``, ``fswavedecn`` and ``pad``, at the shapes they
+    are traced at. They are slower than the kernels, so trace what will run
+    with cuwavelet outside the context; ``jax.jit`` keeps what it traced, so
+    jit a function afresh inside it. Eager calls inside the context take the
+    plain route too. The context is process-wide; trace in one thread at a
+    time.
+
+    Parameters
+    ----------
+    enabled : bool
+        False makes the context do nothing, for code that chooses at run time.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Enter it with ``with``; leaving it restores the primitives.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from jax import export
+    >>> from bridges import jax as cwj
+    >>> def denoise(x):
+    ...     a, *details = cwj.wavedec2(x, "db2", mode="symmetric", level=2)
+    ...     details = [tuple(cwj.threshold(d, 0.5) for d in lvl) for lvl in details]
+    ...     return cwj.waverec2([a, *details], "db2", mode="symmetric")
+    >>> x = jax.random.normal(jax.random.key(0), (1, 32, 32))
+    >>> with cwj.portable():
+    ...     program = export.export(jax.jit(denoise))(x)
+    >>> restored = export.deserialize(program.serialize())  # no cuwavelet needed from here
+    >>> bool(jnp.allclose(restored.call(x), denoise(x), atol=1e-5))
+    True
+    """
+    if not enabled:
+        return contextlib.nullcontext()
+    from . import _jax_portable
+    return _jax_portable.portable()
 
 
 lattice_filter_bank.__doc__ = numpydoc(FILTER_BANK_DOCS, "lattice_filter_bank", "jax.Array", """\

@@ -92,7 +92,7 @@ from cuwavelet._packets import BaseNode, TreeArrays
 from cuwavelet._wavelets import MODES, FilterBank, as_filter_bank, as_mode, per_axis
 from cuwavelet.transforms import banks_and_modes as _core_banks_and_modes
 
-from . import _torch_decompositions as _decompositions
+from . import _torch_portable as _portable
 from . import _torch_ops as _ops
 from ._frontend import (Frontend, learned_merge, learned_pairs, learned_split, subband_keys,
                         whole_waverec_sizes)
@@ -746,7 +746,7 @@ def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     ONNX (with the ``onnx`` and ``onnxscript`` packages): inside the context,
     ``torch.onnx.export(model, (x,), "model.onnx", dynamo=True)``.
     """
-    return _decompositions.portable() if enabled else contextlib.nullcontext()
+    return _portable.portable() if enabled else contextlib.nullcontext()
 
 
 @torch.compiler.assume_constant_result

@@ -1,0 +1,165 @@
+"""bridges.torch.portable(): the torch bridge's operations as plain torch
+operations (bridges/_portable.py), which graph capture then records in the
+operations' place (bridges/_torch_ops.py: LinearOp.dispatch,
+_LearnedRun.run), so that torch.export and torch.onnx.export give programs
+that run without cuwavelet."""
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+from . import _portable as P
+from . import _torch_ops as ops
+
+
+class TorchArrays(P.Arrays):
+    @staticmethod
+    def take(x, index, axis):
+        return x.index_select(axis, torch.tensor(index, device=x.device))
+
+    @staticmethod
+    def periodic(x, axis, start, stop):
+        return x.index_select(axis, torch.arange(start, stop, device=x.device) % x.shape[axis])
+
+    @staticmethod
+    def constant(values, like):
+        return torch.tensor(values, dtype=ops.REAL_OF.get(like.dtype, like.dtype),
+                            device=like.device)
+
+    @staticmethod
+    def real(filters, like):
+        return filters.to(ops.REAL_OF.get(like.dtype, like.dtype))
+
+    @staticmethod
+    def zeros(shape, like):
+        return like.new_zeros(shape)
+
+    @staticmethod
+    def cat(parts, axis):
+        return torch.cat(parts, axis)
+
+    @staticmethod
+    def stack(parts, axis=0):
+        return torch.stack(parts, axis)
+
+    @staticmethod
+    def expand(x, axis):
+        return x.unsqueeze(axis)
+
+    @staticmethod
+    def moveaxis(x, source, destination):
+        return x.movedim(source, destination)
+
+    @staticmethod
+    @torch.compiler.assume_constant_result  # (torch.compile, strict export: a constant)
+    def extension(n, before, after, mode):
+        return P.extension(n, before, after, mode)
+
+    @staticmethod
+    def split_rows(rows, filters, stride, dilation):
+        if rows.is_complex():
+            return None
+        return torch.nn.functional.conv1d(rows.unsqueeze(1), filters.flip(-1).unsqueeze(1),
+                                          stride=stride, dilation=dilation)
+
+
+A = TorchArrays
+
+
+# --- the operations, from their static arguments (bridges/_torch_ops.py) ----------------
+
+def _dwtn(static, ts):
+    (x,) = ts
+    axes, banks, modes, _ = ops._level_core(static, x.ndim)
+    return P.dwtn(A, x, axes, banks, modes)
+
+
+def _idwtn(static, ts):
+    axes, banks, modes, _ = ops._level_core(static, ops.present(ts, "coefficients").ndim)
+    return (P.idwtn(A, ts, axes, banks, modes),)
+
+
+def _wavedec(static, ts):
+    (x,) = ts
+    axes, banks, modes, _ = ops._level_core(static[1:], x.ndim)
+    return P.wavedec(A, x, axes, banks, modes, static[0])
+
+
+def _waverec(static, ts):
+    ref = ops.present(ts, "coefficients")
+    axes, banks, modes, _ = ops._level_core(static[1:], ref.ndim)
+    return (P.waverec(A, ts, axes, banks, modes, ops._waverec_shapes(static, ref.shape)[1],
+                      static[5]),)
+
+
+def _swtn(static, ts):
+    (x,) = ts
+    axes, banks, _, _ = ops._level_core(static[2:], x.ndim)
+    return P.swtn(A, x, axes, banks, static[0], static[1])
+
+
+def _iswtn(static, ts):
+    axes, banks, _, _ = ops._level_core(static[1:], ts[0].ndim)
+    return (P.iswtn(A, ts, axes, banks, static[0]),)
+
+
+def _packet_decompose(static, ts):
+    (x,) = ts
+    axes, banks, modes, _ = ops._level_core(static[1:], x.ndim)
+    return (P.packet_decompose(A, x, axes, banks, modes, static[0]),)
+
+
+def _packet_reconstruct(static, ts):
+    (rows,) = ts
+    axes, banks, modes, shapes = ops._reconstruct_shapes(static, tuple(rows.shape[1:]))
+    return (P.packet_reconstruct(A, rows, axes, banks, modes, static[0], shapes),)
+
+
+def _pad(static, ts):
+    return (P.pad(A, ts[0], ops.pad_widths(static), static[1]),)
+
+
+def _analysis(static, ts):
+    x, f = ts
+    return P.analysis(A, x, ops._axis_of(static, x.ndim), f, static[1])
+
+
+def _synthesis(static, ts):
+    lo, hi, f = ts
+    axis = ops._axis_of(static, ops.present((lo, hi), "coefficients").ndim)
+    return (P.synthesis(A, lo, hi, axis, f, static[1]),)
+
+
+_LEVEL_OPS = P.level_ops(A)
+
+
+def _learned_whole(kind, ts):
+    return kind.by_operations(ts, _LEVEL_OPS)[0]
+
+
+_FORMS = {"dwtn": _dwtn, "idwtn": _idwtn, "wavedec": _wavedec, "waverec": _waverec,
+          "swtn": _swtn, "iswtn": _iswtn, "packet_decompose": _packet_decompose,
+          "packet_reconstruct": _packet_reconstruct, "pad": _pad, "analysis": _analysis,
+          "synthesis": _synthesis, "learned_whole": _learned_whole}
+
+
+def form(name: str, static, ts):
+    """The outputs of operation `name` computed by plain torch operations."""
+    fn = _FORMS.get(name)
+    if fn is None:
+        raise NotImplementedError(
+            f"cuwavelet's {name} operation has no portable form; portable() covers the "
+            "forward transforms (dwt/wavedec/swt and their inverses in 1D, 2D and nD, "
+            "learned filter banks included), packets and pad, not gradients")
+    return fn(static, ts)
+
+
+@contextlib.contextmanager
+def portable():
+    previous = ops.portable_form
+    ops.portable_form = form
+    try:
+        yield
+    finally:
+        ops.portable_form = previous
