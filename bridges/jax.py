@@ -100,6 +100,9 @@ How arrays reach the core, and where copies happen
   copies the operands into host buffers for the callback and copies the
   results back (on GPU a device-to-host and a host-to-device transfer, and the
   transform then runs on the CPU). ``benchmarks/bench_jax.py`` times both.
+* Inside ``portable()`` nothing reaches the core: the transforms trace as
+  jax.numpy operations (bridges/_portable.py), which ``jax.export`` can
+  serialize (it cannot serialize the callbacks above).
 
 dtypes: float32, float64, complex64 and complex128 as given (float64 needs
 ``jax_enable_x64``); float16 and bfloat16 are computed in float32 and cast

@@ -53,6 +53,10 @@ autograd: the core directly; autograd or forward mode: the
 ``autograd.Function``'s C++ ``apply``; ``torch.func``: its full ``apply``; graph
 capture: the dispatcher op) and hands the tensors to the core.
 
+Inside ``portable()`` graph capture records plain torch operations in the
+operations' place (bridges/_portable.py), for programs that run without
+cuwavelet (``torch.export``, ``torch.onnx.export``).
+
 Memory: tensors reach the core without copies, with their strides: CPU
 tensors as NumPy arrays sharing memory (``Tensor.numpy()``), CUDA tensors as
 CuPy arrays (``cupy.from_dlpack``). A tensor with the conjugate or negative
