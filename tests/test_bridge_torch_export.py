@@ -12,8 +12,8 @@ torch = pytest.importorskip("torch")
 
 import cuwavelet as cw  # noqa: E402
 from bridges import torch as bt  # noqa: E402
-from conftest import (assert_same_structure, pywt_matrix, quiet, random,  # noqa: E402
-                      requires_torch_cuda)
+from conftest import (assert_dwt_and_idwt_every_length, assert_same_structure,  # noqa: E402
+                      pywt_matrix, quiet, random, requires_torch_cuda)
 
 MODES = list(pywt.Modes.modes)
 
@@ -43,6 +43,14 @@ def tensors(structure):
     return None if structure is None else torch.from_numpy(np.ascontiguousarray(structure))
 
 
+def tensors_to_numpy(structure):
+    if isinstance(structure, dict):
+        return {k: tensors_to_numpy(v) for k, v in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(tensors_to_numpy(v) for v in structure)
+    return structure.detach().numpy()
+
+
 def run_exported(fn, *arrays):
     inputs = [torch.from_numpy(a) for a in arrays]
     return exported(fn, *inputs)(*inputs)
@@ -50,19 +58,8 @@ def run_exported(fn, *arrays):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_dwt_and_idwt_every_mode_and_length(mode):
-    # lengths below, at and above the filter lengths: the extension wraps
-    # several times on the shortest, periodization repeats odd lengths' last sample
-    for wavelet in ("haar", "db3", "bior3.5"):
-        for n in (1, 2, 3, 5, 13, 40):
-            if n < 2 and mode in ("reflect", "antireflect"):
-                continue
-            x = random((2, n), seed=n)
-            expected = pywt.dwt(x, wavelet, mode=mode)
-            assert_same_structure(
-                tuple(t.numpy() for t in run_exported(
-                    lambda x: bt.dwt(x, wavelet, mode=mode), x)), expected, 1e-12)
-            got = run_exported(lambda a, d: bt.idwt(a, d, wavelet, mode=mode), *expected)
-            assert_same_structure(got.numpy(), pywt.idwt(*expected, wavelet, mode=mode), 1e-12)
+    assert_dwt_and_idwt_every_length(
+        lambda fn, *arrays: tensors_to_numpy(run_exported(fn, *arrays)), bt, mode)
 
 
 @pytest.mark.parametrize("mode", ["zero", "symmetric", "periodization", "smooth",
@@ -82,14 +79,6 @@ def test_multilevel_transforms_in_one_two_and_three_axes(mode):
     for ours, theirs in cases:
         got = run_exported(ours, x)
         assert_same_structure(tensors_to_numpy(got), theirs(x), 1e-5)
-
-
-def tensors_to_numpy(structure):
-    if isinstance(structure, dict):
-        return {k: tensors_to_numpy(v) for k, v in structure.items()}
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(tensors_to_numpy(v) for v in structure)
-    return structure.detach().numpy()
 
 
 @pytest.mark.parametrize("mode", ["zero", "symmetric", "periodization", "reflect"])
