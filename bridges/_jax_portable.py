@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -151,9 +152,14 @@ def form(name: str, arrays, params: dict) -> tuple:
 
 @contextlib.contextmanager
 def portable():
+    # jax.jit keeps a function's trace whatever the context it was made in:
+    # the caches are cleared on the way in and out, so that each side traces
+    # its own (what was compiled compiles again once)
     previous = bridge.portable_form
+    jax.clear_caches()
     bridge.portable_form = form
     try:
         yield
     finally:
         bridge.portable_form = previous
+        jax.clear_caches()

@@ -2257,10 +2257,11 @@ def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     ``packet_decompose``/``packet_reconstruct``, ``mra``,
     ``downcoef``/``upcoef``, ``fswavedecn`` and ``pad``, at the shapes they
     are traced at. They are slower than the kernels, so trace what will run
-    with cuwavelet outside the context; ``jax.jit`` keeps what it traced, so
-    jit a function afresh inside it. Eager calls inside the context take the
-    plain route too. The context is process-wide; trace in one thread at a
-    time.
+    with cuwavelet outside the context: entering and leaving it clears JAX's
+    caches (``jax.clear_caches``), so that a function jitted on one side is
+    traced again on the other (and compiled functions compile again once).
+    Eager calls inside the context take the plain route too. The context is
+    process-wide; trace in one thread at a time.
 
     Parameters
     ----------

@@ -49,6 +49,24 @@ def test_without_the_context_the_program_cannot_be_serialized():
             jax.ShapeDtypeStruct(x.shape, x.dtype)).serialize()
 
 
+def test_a_function_jitted_on_either_side_is_traced_again_on_the_other():
+    x = jnp.asarray(random((2, 32), seed=19))
+    fn = jax.jit(lambda x: bj.wavedec(x, "db2", level=2))
+
+    def calls_back():
+        return "callback" in fn.lower(x).as_text()
+    fn(x)
+    assert calls_back()  # the kernels, through a callback
+    with bj.portable():
+        assert not calls_back()
+        program = export.export(fn)(jax.ShapeDtypeStruct(x.shape, x.dtype))
+        fn(x)
+    assert calls_back()
+    restored_program = export.deserialize(program.serialize())
+    assert_same_structure(to_numpy(restored_program.call(x)),
+                          pywt.wavedec(np.asarray(x), "db2", level=2), 1e-12)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_dwt_and_idwt_every_mode_and_length(mode):
     assert_dwt_and_idwt_every_length(run_restored, bj, mode)
