@@ -7,5 +7,7 @@ framework is a dependency of the other (or of cuwavelet):
                                  # jit on XLA's own buffers (no host copies on GPU)
 
 Both expose pywt's transforms under pywt's names, with gradients that are
-cuwavelet's exact adjoints; bridges/_frontend.py holds what they share.
+cuwavelet's exact adjoints; bridges/_frontend.py holds what they share, and
+bridges/_portable.py the transforms as each framework's own operations, for
+programs exported without cuwavelet (portable()).
 """
