@@ -2256,8 +2256,9 @@ def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     Covered: the DWT family (``dwt`` ... ``waverecn``), ``swt`` ... ``iswtn``,
     ``packet_decompose``/``packet_reconstruct``, ``mra``,
     ``downcoef``/``upcoef``, ``fswavedecn`` and ``pad``, at the shapes they
-    are traced at. They are slower than the kernels, so trace what will run
-    with cuwavelet outside the context: entering and leaving it clears JAX's
+    are traced at. On a CPU under ``jax.jit`` XLA fuses them into loops that
+    beat the kernels' callbacks (``benchmarks/bench_portable.py --jax``); on
+    a GPU the kernels are expected to win. Entering and leaving the context clears JAX's
     caches (``jax.clear_caches``), so that a function jitted on one side is
     traced again on the other (and compiled functions compile again once).
     Eager calls inside the context take the plain route too. The context is
