@@ -2258,9 +2258,10 @@ def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     ``downcoef``/``upcoef``, ``fswavedecn`` and ``pad``, at the shapes they
     are traced at. On a CPU under ``jax.jit`` XLA fuses them into loops that
     beat the kernels' callbacks (``benchmarks/bench_portable.py --jax``); on
-    a GPU the kernels are expected to win. Entering and leaving the context clears JAX's
-    caches (``jax.clear_caches``), so that a function jitted on one side is
-    traced again on the other (and compiled functions compile again once).
+    a GPU the kernels are expected to win. Entering and leaving the context
+    clears JAX's caches (``jax.clear_caches``), so that a function jitted on
+    one side is traced again on the other (compiled functions compile again
+    once).
     Eager calls inside the context take the plain route too. The context is
     process-wide; trace in one thread at a time.
 
