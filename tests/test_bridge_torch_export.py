@@ -325,3 +325,19 @@ def to_cpu(structure):
     if isinstance(structure, (list, tuple)):
         return type(structure)(to_cpu(v) for v in structure)
     return structure.cpu()
+
+
+def test_example_trains_a_denoiser_and_runs_it_in_onnx_runtime(tmp_path):
+    pytest.importorskip("onnxscript")
+    pytest.importorskip("onnxruntime")
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "examples" / "export_onnx.py"
+    spec = importlib.util.spec_from_file_location("export_onnx", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    model, history = example.train(steps=40, report=lambda line: None)
+    assert sum(history[-5:]) < 0.5 * sum(history[:5])
+    lines = []
+    assert example.export_and_run(model, str(tmp_path / "denoiser.onnx"), lines.append) < 1e-5
+    assert "ONNX Runtime ran" in lines[0]
