@@ -48,8 +48,8 @@ class TorchArrays(P.Arrays):
         return x.unsqueeze(axis)
 
     @staticmethod
-    def moveaxis(x, source, destination):
-        return x.movedim(source, destination)
+    def moveaxis(x, source, destination):  # (non-negative: the TorchScript ONNX exporter
+        return x.movedim(source % x.ndim, destination % x.ndim)  # writes -2 into a permutation)
 
     @staticmethod
     @torch.compiler.assume_constant_result  # (torch.compile, strict export: a constant)
