@@ -5,10 +5,10 @@ operations, which only a process with cuwavelet can run. Inside a bridge's
 ``portable()`` (bridges/_torch_portable.py, bridges/_jax_portable.py) the
 same outputs are computed by the functions here instead, from a framework's
 own operations (an ``Arrays``: gathers, slices, concatenation, stacking), so
-that the captured program runs in any runtime of that framework (ONNX
-Runtime, TensorRT, ExecuTorch, TFLite, a serialized JAX program) with the
-shapes it was captured at. The core's kernels stay the route everywhere
-else: these functions are slower.
+that the captured program runs wherever that framework's programs run
+(ONNX Runtime, AOTInductor, a serialized JAX program: what the export tests
+run) with the shapes it was captured at. The core's kernels stay the route
+everywhere else.
 
 Along one axis, with F taps (pywt's conventions; the bridges' export tests
 check every mode against pywt):

@@ -699,8 +699,8 @@ def pad(x: torch.Tensor, pad_widths: Any, mode: str) -> torch.Tensor:
 
 def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     """A context in which captured graphs record the transforms as plain torch
-    operations, for models that must run without cuwavelet (ONNX, ExecuTorch,
-    TensorRT, AOTInductor).
+    operations, for models that must run without cuwavelet (ONNX,
+    AOTInductor, ExecuTorch, TensorRT).
 
     ``torch.export``, ``torch.onnx.export``, ``torch.compile`` and
     ``torch.jit.trace`` record each transform as a ``torch.ops.cuwavelet``

@@ -342,3 +342,17 @@ def test_example_trains_a_denoiser_and_runs_it_in_onnx_runtime(tmp_path):
     lines = []
     assert example.export_and_run(model, str(tmp_path / "denoiser.onnx"), lines.append) < 1e-5
     assert "ONNX Runtime ran" in lines[0]
+
+
+def test_aot_inductor_compiles_the_program(tmp_path):
+    class Model(torch.nn.Module):
+        def forward(self, x):
+            return bt.wavedec2(x, "db2", mode="reflect", level=2)
+    x = torch.from_numpy(random((2, 32, 24), np.float32, seed=20))
+    with bt.portable():
+        program = torch.export.export(Model(), (x,))
+    path = torch._inductor.aoti_compile_and_package(program,
+                                                    package_path=str(tmp_path / "model.pt2"))
+    got = torch._inductor.aoti_load_package(path)(x)
+    assert_same_structure(tensors_to_numpy(got),
+                          pywt.wavedec2(x.numpy(), "db2", mode="reflect", level=2), 1e-5)
