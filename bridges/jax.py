@@ -2244,7 +2244,7 @@ def qmf(filt) -> jax.Array:
 
 def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     """A context in which the transforms are computed by jax.numpy operations,
-    for programs that must run without cuwavelet (``jax.export``, TFLite).
+    for programs that must run without cuwavelet (``jax.export``).
 
     The transforms are JAX primitives whose lowering calls cuwavelet's
     kernels back on the host or the device, which ``jax.export`` cannot
