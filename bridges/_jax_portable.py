@@ -61,10 +61,6 @@ A = JaxArrays
 _LEVEL_OPS = P.level_ops(A)
 
 
-def _first(arrays):
-    return next(a for a in arrays if a is not None)
-
-
 # --- the operations, from their params (bridges/jax.py) -------------------------------
 
 def _dwtn(arrays, spec, sizes):
@@ -73,7 +69,7 @@ def _dwtn(arrays, spec, sizes):
 
 
 def _idwtn(arrays, spec):
-    return (P.idwtn(A, arrays, *spec.core(_first(arrays).ndim)),)
+    return (P.idwtn(A, arrays, *spec.core(bridge._first(arrays).ndim)),)
 
 
 def _pad(arrays, widths, mode, sizes):
@@ -88,7 +84,7 @@ def _swtn(arrays, static):
 
 
 def _iswtn(arrays, static):
-    ref = _first(arrays)
+    ref = bridge._first(arrays)
     axes, banks, _ = static.core(ref.ndim)
     a = arrays[0] if arrays[0] is not None else jnp.zeros(ref.shape, ref.dtype)
     return (P.iswtn(A, (a, *arrays[1:]), axes, banks, static.level),)
@@ -100,7 +96,7 @@ def _wavedec(arrays, static):
 
 
 def _waverec(arrays, static):
-    ref = _first(arrays)
+    ref = bridge._first(arrays)
     return (P.waverec(A, arrays, *static.core(ref.ndim),
                       bridge._waverec_shapes(static, ref.shape)[1], static.trim_first),)
 
@@ -112,7 +108,7 @@ def _packet_decompose(arrays, static):
 
 
 def _packet_reconstruct(arrays, static):
-    ref = _first(arrays)
+    ref = bridge._first(arrays)
     rows = jnp.stack([n if n is not None else jnp.zeros(ref.shape, ref.dtype) for n in arrays])
     shapes = None if static.sizes is None else static.level_shapes(ref.shape)
     return (P.packet_reconstruct(A, rows, *static.core(ref.ndim), static.level, shapes),)
@@ -125,11 +121,11 @@ def _analysis(arrays, axis, mode, n, F, items):
 
 def _synthesis(arrays, axis, mode, n, F, items):
     lo, hi, f = arrays
-    return (P.synthesis(A, lo, hi, axis % _first((lo, hi)).ndim, f, mode),)
+    return (P.synthesis(A, lo, hi, axis % bridge._first((lo, hi)).ndim, f, mode),)
 
 
 def _learned_whole(arrays, kind):
-    return bridge._at(kind, _first(arrays).ndim).by_operations(list(arrays), _LEVEL_OPS)[0]
+    return bridge._at(kind, bridge._first(arrays).ndim).by_operations(list(arrays), _LEVEL_OPS)[0]
 
 
 _FORMS = {"dwtn": _dwtn, "idwtn": _idwtn, "pad": _pad, "swtn": _swtn, "iswtn": _iswtn,

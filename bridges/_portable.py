@@ -43,6 +43,8 @@ import operator
 import numpy as np
 
 from cuwavelet import _learned, _padding
+from cuwavelet._multilevel import trim_to
+from cuwavelet._packets import _trim as trim_rows
 from cuwavelet._wavelets import PERIODIZATION, dilation
 
 
@@ -288,11 +290,6 @@ def bank_filters(A, banks, like, synthesis=False) -> list:
     return [A.constant([list(f) for f in pick(b)], like) for b in banks]
 
 
-def trimmed(a, shape, axes):
-    """a cut to `shape` along the axes (pywt's waverec trim)."""
-    return a[tuple(slice(shape[i]) if i in axes else slice(None) for i in range(a.ndim))]
-
-
 # --- the transforms ---------------------------------------------------------------------
 # (the bridges' operations, from their static arguments read as the core reads them)
 
@@ -330,7 +327,7 @@ def waverec(A, ts, axes, banks, modes, detail_shapes, trim_first: bool):
         if a is None and all(d is None for d in details):
             continue  # nothing merged yet: pywt skips the level
         if a is not None and (j > 0 or trim_first):
-            a = trimmed(a, shape, axes)
+            a = trim_to(a, tuple(shape), axes)
         a = merge_axes(A, stacked(A, (a, *details), shape, ref), axes, filters, modes)
     if a is None:
         raise ValueError("at least one coefficient must be given")
@@ -380,7 +377,7 @@ def packet_reconstruct(A, rows, axes, banks, modes, level: int, shapes=None):
         s = A.moveaxis(rows.reshape((-1,) + (2,) * k + tuple(rows.shape[1:])), 0, k)
         rows = merge_axes(A, s, shifted, filters, modes)
         if shapes is not None:
-            rows = trimmed(rows, (rows.shape[0],) + tuple(shapes[j - 1]), shifted)
+            rows = trim_rows(rows, shapes[j - 1])
     return rows[0]
 
 
@@ -392,21 +389,22 @@ def pad(A, x, widths, mode: int):
     return x
 
 
-def analysis(A, x, axis: int, filters, mode: int) -> tuple:
-    """A learned bank's level along one axis: (lo, hi); filters (2, F)."""
+def _one_bank(filters):
     if filters.ndim != 2:
         raise NotImplementedError("exporting a transform with one filter bank per item (vmap "
                                   "over banks) is not supported")
-    return unstacked(split(A, x, axis, filters, mode, 0), 1)
+    return filters
+
+
+def analysis(A, x, axis: int, filters, mode: int) -> tuple:
+    """A learned bank's level along one axis: (lo, hi); filters (2, F)."""
+    return unstacked(split(A, x, axis, _one_bank(filters), mode, 0), 1)
 
 
 def synthesis(A, lo, hi, axis: int, filters, mode: int):
     """Its inverse: y from (lo, hi), either None (zeros)."""
-    if filters.ndim != 2:
-        raise NotImplementedError("exporting a transform with one filter bank per item (vmap "
-                                  "over banks) is not supported")
     ref = lo if lo is not None else hi
-    return merge(A, stacked(A, (lo, hi), ref.shape, ref), 0, axis + 1, filters, mode)
+    return merge(A, stacked(A, (lo, hi), ref.shape, ref), 0, axis + 1, _one_bank(filters), mode)
 
 
 def level_ops(A) -> _learned.LevelOps:
