@@ -6,13 +6,16 @@ coefficients, on NumPy arrays (CPU) and CuPy arrays (CUDA), with exact adjoints.
     images = cw.waverec2(coeffs, "db2")
     grad = cw.adjoint.wavedec2(coeffs, "db2", data_shape=images.shape)
 """
-from pywt import Modes, Wavelet, families, orthogonal_filter_bank, qmf, wavelist
+from pywt import (ContinuousWavelet, DiscreteContinuousWavelet, Modes, Wavelet, central_frequency,
+                  families, frequency2scale, integrate_wavelet, orthogonal_filter_bank, qmf,
+                  scale2frequency, wavelist)
 
 from . import adjoint
 from ._arrays import allocator
 from ._program import Plan, clear_cache as clear_plan_cache, get_plan
 from ._filter_bank_conditions import filter_bank_errors
 from ._lattice import lattice_angles, lattice_filter_bank
+from ._cwt import cwt
 from ._coeff_array import (array_to_coeffs, coeffs_to_array, dwtn_max_level, ravel_coeffs,
                            unravel_coeffs, wavedecn_shapes, wavedecn_size)
 from ._fully_separable import FswavedecnResult, fswavedecn, fswaverecn
@@ -29,8 +32,9 @@ from .transforms import (dwt, dwt2, dwtn, idwt, idwt2, idwtn, wavedec, wavedec2,
 
 __version__ = "0.1.0"
 
-# pywt's vocabulary (Modes, Wavelet, wavelist, families) and its filter-bank
-# helpers on host arrays (qmf, orthogonal_filter_bank) are pywt's own objects,
+# pywt's vocabulary (Modes, Wavelet, ContinuousWavelet, wavelist, families) and
+# its helpers on host arrays (qmf, orthogonal_filter_bank; integrate_wavelet,
+# central_frequency, scale2frequency, frequency2scale) are pywt's own objects,
 # re-exported: cw.Modes.symmetric and cw.Wavelet("db2") are what pywt gives.
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "adjoint", "allocator",
@@ -45,7 +49,9 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "threshold", "threshold_firm",
            "fswavedecn", "fswaverecn", "FswavedecnResult",
            "mra", "mra2", "mran", "imra", "imra2", "imran",
-           "downcoef", "upcoef", "pad"]
+           "downcoef", "upcoef", "pad",
+           "cwt", "ContinuousWavelet", "DiscreteContinuousWavelet", "integrate_wavelet",
+           "central_frequency", "scale2frequency", "frequency2scale"]
 
 
 def __dir__():

@@ -10,7 +10,8 @@ recoverable from its output, so:
 * adjoints of multilevel inverses (waverec, waverec2, waverecn) take
   ``coeff_shapes``, the coefficient structure with each array replaced by its
   shape (``cuwavelet.adjoint.shapes_of(coeffs)`` makes it);
-* adjoints of single-level inverses (idwt, idwt2, idwtn) need nothing more.
+* adjoints of single-level inverses (idwt, idwt2, idwtn) need nothing more,
+  nor does cwt's (its coefficients hold the data's shape after the scales).
 
 None in a cotangent structure means a zero cotangent. The adjoint is not the
 inverse: boundary extensions are folded back exactly and biorthogonal wavelets
@@ -28,6 +29,7 @@ from ._docs import Array, ArrayLike, Axes, ModeSpec, WaveletSpec, shared_docs
 from ._program import planned
 from ._primitives import analysis_adjoint, synthesis_adjoint
 from ._shapes import normalize_axes, normalize_axis
+from ._cwt import cwt_adjoint as cwt
 from ._fully_separable import fswavedecn_adjoint as fswavedecn
 from ._fully_separable import fswaverecn_adjoint as fswaverecn
 from ._packets import packet_decompose_adjoint as packet_decompose
@@ -47,7 +49,7 @@ from .transforms import (_coeff_list, _split2, _two_axes, banks_and_modes, coeff
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "shapes_of",
            "swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "downcoef", "upcoef", "fswavedecn",
-           "fswaverecn", "packet_decompose", "packet_reconstruct", "pad"]
+           "fswaverecn", "packet_decompose", "packet_reconstruct", "pad", "cwt"]
 
 
 def __dir__():

@@ -1,0 +1,495 @@
+"""pywt.cwt on NumPy and CuPy arrays, and its exact adjoint.
+
+pywt convolves the data with each scale's sampled integral of the wavelet
+(k_s, L_s taps), differentiates, scales and crops:
+
+    coef_s[n] = -sqrt(s) (conv[n + a + 1] - conv[n + a]),   a = floor((L_s - 2) / 2)
+
+which is one convolution with h_s[m] = -sqrt(s) (k_s[m] - k_s[m - 1]) (L_s + 1
+taps) read from offset o_s = a + 1. Here each scale's h_s is laid out in a
+period of M samples with its offset at index 0 (the taps before it wrap to
+the period's end), so coef_s is the first N samples of the circular
+convolution of the zero-padded data with it, exact once M >= N + reach
+(reach = max(o_s, L_s - o_s) over the scales). One FFT of the data, then per
+scale a product of spectra and one inverse FFT; every scale is read from
+the same place, so a chunk of scales is one slice. The adjoint correlates:
+one FFT per scale of the cotangent, the products with the conjugate spectra
+summed over the scales, one inverse FFT. FFTs are numpy.fft's on the CPU and
+cupy.fft's (cuFFT, on the current stream) on the GPU; they run in the data's
+precision, so float32 data gets float32 rounding (pywt's 'conv' and 'fft'
+methods differ from each other by as much).
+
+The kernels' taps are pywt's (``pywt.integrate_wavelet``, then pywt's own
+index arithmetic in the data's precision), cached per wavelet, scales,
+precision and dtype; their spectra are cached per period and device while
+they stay small (``SPECTRA_CACHE_BYTES``).
+"""
+from __future__ import annotations
+
+import collections
+import functools
+import threading
+
+import numpy as np
+import pywt
+
+from ._arrays import (accepts_other_libraries, array_module, as_array, empty, is_dask, real_dtype,
+                      transform_dtype)
+from ._docs import Array, ArrayLike
+from ._eager import on_input_device
+from ._shapes import normalize_axis
+
+__all__ = ["cwt", "cwt_adjoint", "continuous_wavelet", "wavelet_spec", "frequencies"]
+
+# Work arrays of one chunk of scales (their spectra and inverse transforms)
+# stay near this size; more scales than fit are taken a chunk at a time.
+WORK_BYTES = 1 << 27
+# Spectra of the scales' filters are kept for later calls while the cache
+# holds at most this many bytes (per process, all devices).
+SPECTRA_CACHE_BYTES = 1 << 28
+_METHODS = ("conv", "fft")
+
+
+# --- the wavelet and its filters ----------------------------------------------
+
+def continuous_wavelet(wavelet) -> pywt.ContinuousWavelet:
+    """A pywt.ContinuousWavelet from a name or one (discrete wavelets refused)."""
+    if isinstance(wavelet, pywt.ContinuousWavelet):
+        return wavelet
+    if isinstance(wavelet, str):
+        try:
+            w = pywt.DiscreteContinuousWavelet(wavelet)
+        except ValueError as exc:
+            raise ValueError(f"Unknown wavelet {wavelet!r} for cwt: {exc}. The continuous "
+                             f"wavelets are {pywt.wavelist(kind='continuous')} (cmor, shan and "
+                             "fbsp with parameters, e.g. 'cmor1.5-1.0').") from None
+        if isinstance(w, pywt.ContinuousWavelet):
+            return w
+    raise ValueError(f"cwt needs a continuous wavelet (a name from "
+                     f"pywt.wavelist(kind='continuous') or a pywt.ContinuousWavelet); got "
+                     f"{getattr(wavelet, 'name', wavelet)!r}, which is not one.")
+
+
+def wavelet_spec(wavelet) -> tuple:
+    """(name, lower bound, upper bound): hashable, and enough to rebuild the
+    wavelet (the name carries cmor's, shan's and fbsp's parameters, the
+    bounds where it is sampled), whatever attributes were set on it."""
+    w = continuous_wavelet(wavelet)
+    family = w.short_family_name
+    if family in ("cmor", "shan"):
+        name = f"{family}{w.bandwidth_frequency!r}-{w.center_frequency!r}"
+    elif family == "fbsp":
+        name = f"fbsp{w.fbsp_order!r}-{w.bandwidth_frequency!r}-{w.center_frequency!r}"
+    else:
+        name = w.name
+    return name, float(w.lower_bound), float(w.upper_bound)
+
+
+def _rebuilt(spec) -> pywt.ContinuousWavelet:
+    name, lower, upper = spec
+    w = pywt.ContinuousWavelet(name)
+    w.lower_bound, w.upper_bound = lower, upper
+    return w
+
+
+def checked_scales(scales) -> np.ndarray:
+    """pywt's scales as an array of their own dtype (pywt's index arithmetic
+    depends on it), checked."""
+    s = np.atleast_1d(np.asarray(scales))
+    if s.ndim != 1:
+        raise ValueError(f"scales must be a number or a 1-D sequence; got shape {s.shape}.")
+    if s.size == 0:
+        raise ValueError("scales is empty; give at least one scale.")
+    if s.dtype.kind not in "iuf":
+        raise TypeError(f"scales must be real numbers; got dtype {s.dtype}.")
+    if not np.all(np.isfinite(s)):
+        raise ValueError("`scales` must only include finite values")
+    if np.any(s <= 0):
+        raise ValueError("`scales` must only include positive values")
+    return s
+
+
+def _scales_key(scales: np.ndarray) -> tuple:
+    # integer scales take the same path as float64 ones through pywt's arithmetic
+    dtype = np.dtype(np.float64) if scales.dtype.kind in "iu" else scales.dtype
+    return dtype.str, tuple(float(v) for v in scales)
+
+
+class _Filters:
+    """Every scale's h_s, laid out as its offset first: values (float64 or
+    complex128) and the indices they take in a period of M >= n + reach."""
+
+    def __init__(self, key: tuple, taps: list, offsets: list, complex_: bool):
+        self.key, self.complex, self.count = key, complex_, len(taps)
+        # reach: how far a filter extends before and after its offset
+        self.reach = max(max(o, len(t) - o) for t, o in zip(taps, offsets))
+        self._taps, self._offsets = taps, offsets
+
+    def laid_out(self, period: int, first: int, stop: int) -> tuple:
+        """(rows, columns, values) of scales first..stop-1 in a (stop - first,
+        period) array of filters."""
+        chosen = range(first, stop)
+        rows = np.concatenate([np.full(len(self._taps[i]), i - first) for i in chosen])
+        cols = np.concatenate([(np.arange(len(self._taps[i])) - self._offsets[i]) % period
+                               for i in chosen])
+        return rows, cols, np.concatenate([self._taps[i] for i in chosen])
+
+
+def filters_of(spec: tuple, scales: np.ndarray, precision: int, dtype) -> _Filters:
+    """pywt.cwt's filters for data of `dtype` (its precision decides pywt's
+    rounding of the taps and of the index grid)."""
+    return _filters(spec, _scales_key(scales), int(precision), real_dtype(dtype).str)
+
+
+@functools.lru_cache(maxsize=64)
+def _filters(spec: tuple, scales_key: tuple, precision: int, real_str: str) -> _Filters:
+    w = _rebuilt(spec)
+    dtype = np.dtype(real_str)
+    scales = np.asarray(scales_key[1], dtype=np.dtype(scales_key[0]))
+    int_psi, grid = pywt.integrate_wavelet(w, precision=precision)
+    int_psi = np.conj(int_psi) if w.complex_cwt else int_psi
+    psi_dtype = np.result_type(dtype, np.complex64) if int_psi.dtype.kind == "c" else dtype
+    int_psi = np.asarray(int_psi, dtype=psi_dtype)
+    grid = np.asarray(grid, dtype=dtype)
+    wide = np.complex128 if int_psi.dtype.kind == "c" else np.float64
+    taps, offsets = [], []
+    for scale in scales:
+        # pywt's own arithmetic, in its own types (pywt/_cwt.py)
+        step = grid[1] - grid[0]
+        j = np.arange(scale * (grid[-1] - grid[0]) + 1) / (scale * step)
+        j = j.astype(int)
+        if j[-1] >= int_psi.size:
+            j = np.extract(j < int_psi.size, j)
+        k = int_psi[j][::-1].astype(wide)
+        if k.size < 2:
+            raise ValueError(f"Selected scale of {scale} too small.")
+        h = -float(np.sqrt(scale)) * (np.concatenate([k, [0]]) - np.concatenate([[0], k]))
+        taps.append(h)
+        offsets.append((k.size - 2) // 2 + 1)
+    return _Filters((spec, scales_key, precision, real_str), taps, offsets, w.complex_cwt)
+
+
+def frequencies(wavelet, scales, sampling_period, precision: int) -> np.ndarray:
+    """pywt.cwt's second result: pywt.scale2frequency's, over the sampling period."""
+    f = pywt.scale2frequency(continuous_wavelet(wavelet), scales, precision)
+    f = np.array([f]) if np.isscalar(f) else np.asarray(f)
+    return f / sampling_period
+
+
+# --- spectra ---------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1024)
+def fft_length(n: int) -> int:
+    """The smallest 2^a 3^b 5^c 7^d >= n: the lengths both FFT libraries do fastest."""
+    best = 1 << max(0, (n - 1).bit_length())
+    p7 = 1
+    while p7 < best:
+        p5 = p7
+        while p5 < best:
+            p3 = p5
+            while p3 < best:
+                m = p3
+                while m < n:
+                    m *= 2
+                best = min(best, m)
+                p3 *= 3
+            p5 *= 5
+        p7 *= 7
+    return best
+
+
+class _SpectraCache:
+    """Spectra of filters by (filters' key, period, kind, dtype, device), the
+    least recently used dropped past SPECTRA_CACHE_BYTES."""
+
+    def __init__(self):
+        self._entries = collections.OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key, value):
+        if value.nbytes > SPECTRA_CACHE_BYTES:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = value
+            self._bytes += value.nbytes
+            while self._bytes > SPECTRA_CACHE_BYTES:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= dropped.nbytes
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+_spectra_cache = _SpectraCache()
+
+
+def _spectra(xp, filters: _Filters, period: int, full: bool, cdtype, first: int, stop: int):
+    """The spectra of the filters of scales first..stop-1 over `period`
+    samples: full FFTs (complex filters or data), else real ones (rfft)."""
+    whole = first == 0 and stop == filters.count
+    key = (filters.key, period, full, np.dtype(cdtype).str,
+           None if xp is np else xp.cuda.Device().id)
+    if whole:
+        found = _spectra_cache.get(key)
+        if found is not None:
+            return found
+    rows, cols, values = filters.laid_out(period, first, stop)
+    laid = xp.zeros((stop - first, period), dtype=cdtype if full else real_dtype(cdtype))
+    laid[xp.asarray(rows), xp.asarray(cols)] = xp.asarray(values if full else values.real,
+                                                          dtype=laid.dtype)
+    spectra = xp.fft.fft(laid, axis=-1) if full else xp.fft.rfft(laid, axis=-1)
+    if whole:
+        _spectra_cache.put(key, spectra)
+    return spectra
+
+
+# --- the transform and its adjoint --------------------------------------------------
+
+def _plan(n: int, filters: _Filters, complex_data: bool, dtype):
+    """(period, full FFTs?, the complex dtype of the spectra, scales per chunk)."""
+    period = fft_length(n + filters.reach)
+    full = filters.complex or complex_data
+    return period, full, np.result_type(real_dtype(dtype), np.complex64)
+
+
+def _per_chunk(count: int, batch: int, period: int, cdtype) -> int:
+    per_scale = batch * period * np.dtype(cdtype).itemsize * 2  # its spectra, its inverse
+    return max(1, min(count, WORK_BYTES // max(per_scale, 1)))
+
+
+def _forward(xp, a, period, full):
+    return xp.fft.fft(a, n=period, axis=-1) if full else xp.fft.rfft(a, n=period, axis=-1)
+
+
+def _inverse(xp, a, period, full):
+    return xp.fft.ifft(a, axis=-1) if full else xp.fft.irfft(a, n=period, axis=-1)
+
+
+def cwt_core(x, spec: tuple, scales: np.ndarray, precision: int, axis: int, out=None):
+    """pywt.cwt's coefficients of x (a NumPy or CuPy array of a transform
+    dtype) along `axis` (non-negative): shape (len(scales),) + x.shape."""
+    xp = array_module(x)
+    n = x.shape[axis]
+    filters = filters_of(spec, scales, precision, x.dtype)
+    out_dtype = np.result_type(x.dtype, np.complex64) if filters.complex else x.dtype
+    result = empty(xp, (filters.count,) + x.shape, out_dtype) if out is None else out
+    if x.size == 0:
+        return result
+    period, full, cdtype = _plan(n, filters, x.dtype.kind == "c", x.dtype)
+    moved = x.swapaxes(axis, -1)
+    lead = moved.shape[:-1]
+    data = _forward(xp, moved.reshape(-1, n), period, full)
+    target = result.swapaxes(axis + 1, -1)
+    step = _per_chunk(filters.count, data.shape[0], period, cdtype)
+    for first in range(0, filters.count, step):
+        stop = min(first + step, filters.count)
+        product = _spectra(xp, filters, period, full, cdtype, first, stop)[:, None, :] * data
+        back = _inverse(xp, product, period, full)[..., :n]
+        target[first:stop] = back.reshape((stop - first,) + lead + (n,))
+    return result
+
+
+def cwt_adjoint_core(c, spec: tuple, scales: np.ndarray, precision: int, axis: int, out=None):
+    """The adjoint (conjugate transpose) of cwt_core at a cotangent c of shape
+    (len(scales),) + the data's shape; `axis` is the data's (non-negative)."""
+    xp = array_module(c)
+    filters = filters_of(spec, scales, precision, c.dtype)
+    if c.ndim < 2 or c.shape[0] != filters.count:
+        raise ValueError(f"The cotangent must have the {filters.count} scales along its first "
+                         f"axis, then the data's dimensions; got shape {tuple(c.shape)}.")
+    shape, n = c.shape[1:], c.shape[axis + 1]
+    out_dtype = np.result_type(c.dtype, np.complex64) if filters.complex else c.dtype
+    result = empty(xp, shape, out_dtype) if out is None else out
+    if c.size == 0:
+        result[...] = 0
+        return result
+    period, full, cdtype = _plan(n, filters, c.dtype.kind == "c", c.dtype)
+    moved = c.swapaxes(axis + 1, -1)
+    rows = moved.reshape(filters.count, -1, n)
+    step = _per_chunk(filters.count, rows.shape[1], period, cdtype)
+    total = None
+    for first in range(0, filters.count, step):
+        stop = min(first + step, filters.count)
+        spectra = _forward(xp, rows[first:stop], period, full)
+        spectra *= xp.conj(_spectra(xp, filters, period, full, cdtype, first, stop))[:, None, :]
+        part = spectra.sum(axis=0)
+        total = part if total is None else total + part
+    back = _inverse(xp, total, period, full)[:, :n]
+    result.swapaxes(axis, -1)[...] = back.reshape(moved.shape[1:])
+    return result
+
+
+# --- the public functions ------------------------------------------------------------
+
+def _arguments(method, axis, ndim: int, precision) -> tuple:
+    if method not in _METHODS:
+        raise ValueError("method must be 'conv' or 'fft'")
+    if isinstance(precision, bool) or not isinstance(precision, (int, np.integer)) \
+            or not 1 <= precision <= 24:
+        raise ValueError(f"precision must be an integer from 1 to 24 (the wavelet sampled at "
+                         f"2**precision points); got {precision!r}.")
+    return normalize_axis(axis, ndim), int(precision)
+
+
+def _lazily(data, scales, wavelet, method, axis: int, precision: int, dtype):
+    """cwt of a Dask array: `axis` whole in every block, the scales a new
+    first axis of one chunk."""
+    whole = data.rechunk({axis: -1})
+    count = len(scales)
+
+    def block(b):
+        return cwt(b, scales, wavelet, method=method, axis=axis, precision=precision)[0]
+
+    return whole.map_blocks(block, new_axis=0, chunks=((count,),) + whole.chunks, dtype=dtype,
+                            meta=np.empty((0,) * (whole.ndim + 1), dtype))
+
+
+@accepts_other_libraries
+@on_input_device
+def cwt(data: ArrayLike, scales, wavelet, sampling_period: float = 1.0, method: str = "conv",
+        axis: int = -1, *, precision: int = 12) -> tuple[Array, np.ndarray]:
+    """Continuous wavelet transform along one axis (``pywt.cwt``).
+
+    The data is convolved with the wavelet at every scale, by FFTs in the
+    data's precision (cuFFT on the GPU, on the current CuPy stream), with
+    pywt's sampled wavelet and pywt's values; every scale of every batch
+    row comes from one FFT of the data.
+
+    Parameters
+    ----------
+    data : array_like
+        The signal: NumPy, CuPy or Dask (lazily, `axis` whole in every
+        block), or an array of another library that speaks DLPack. Any
+        number of other dimensions (a batch). dtypes as pywt's: float32/64
+        and complex64/128 kept, float16 becomes float32, integers and bools
+        float64.
+    scales : float or sequence of float
+        The positive scales, in samples. ``cuwavelet.scale2frequency``
+        converts them to frequencies (cycles per sample).
+    wavelet : str or pywt.ContinuousWavelet
+        A name from ``pywt.wavelist(kind="continuous")`` (``"morl"``,
+        ``"mexh"``, ``"gaus1"`` ... ``"gaus8"``, ``"cgau1"`` ... ``"cgau8"``),
+        with parameters for ``"cmorB-C"``, ``"shanB-C"`` and ``"fbspM-B-C"``
+        (say ``"cmor1.5-1.0"``), or a ``pywt.ContinuousWavelet`` (its
+        parameters and bounds as set).
+    sampling_period : float, optional
+        The sampling period, for the frequencies returned (the coefficients
+        do not depend on it).
+    method : {'conv', 'fft'}, optional
+        pywt's choice of algorithm; both give the same values here (by FFTs).
+    axis : int, optional
+        The axis to transform (default the last).
+    precision : int, optional
+        The wavelet is sampled at ``2**precision`` points, as in pywt
+        (default 12).
+
+    Returns
+    -------
+    coefs : array
+        Shape ``(len(scales),) + data.shape``: the first axis holds the
+        scales. Complex for the complex wavelets (cmor, shan, fbsp, cgau)
+        and for complex data, else of the data's dtype; on the data's
+        device.
+    frequencies : numpy.ndarray
+        The scales' frequencies, over ``sampling_period`` (a host array).
+
+    See Also
+    --------
+    cuwavelet.adjoint.cwt : the adjoint (conjugate transpose).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> t = np.linspace(0, 1, 400, endpoint=False)
+    >>> x = np.cos(2 * np.pi * 40 * t)           # 40 Hz, sampled at 400 Hz
+    >>> scales = np.arange(1, 33)
+    >>> coefs, freqs = cw.cwt(x, scales, "morl", sampling_period=1 / 400)
+    >>> coefs.shape
+    (32, 400)
+    >>> float(freqs[np.abs(coefs[:, 200]).argmax()])   # the strongest scale's frequency
+    40.625
+
+    Batches and complex wavelets:
+
+    >>> x = np.random.default_rng(0).standard_normal((8, 2, 256)).astype(np.float32)
+    >>> coefs, _ = cw.cwt(x, [2, 4, 8], "cmor1.5-1.0")
+    >>> coefs.shape, coefs.dtype
+    ((3, 8, 2, 256), dtype('complex64'))
+    """
+    w = continuous_wavelet(wavelet)
+    s = checked_scales(scales)
+    x = data if is_dask(data) else as_array(data)
+    if x.ndim == 0:
+        raise ValueError("data must be at least 1-D; got a 0-d array.")
+    ax, prec = _arguments(method, axis, x.ndim, precision)
+    if x.shape[ax] == 0:
+        raise ValueError(f"data has no samples along axis {axis}.")
+    freqs = frequencies(w, s, sampling_period, prec)
+    if is_dask(x):
+        dtype = transform_dtype(x.dtype)
+        out_dtype = np.result_type(dtype, np.complex64) if w.complex_cwt else dtype
+        filters_of(wavelet_spec(w), s, prec, dtype)  # its errors now, not at compute time
+        return _lazily(x, s, w, method, ax, prec, out_dtype), freqs
+    return cwt_core(x, wavelet_spec(w), s, prec, ax), freqs
+
+
+@accepts_other_libraries
+@on_input_device
+def cwt_adjoint(coefs: ArrayLike, scales, wavelet, method: str = "conv", axis: int = -1, *,
+                precision: int = 12) -> Array:
+    """The adjoint (conjugate transpose) of :func:`cuwavelet.cwt`.
+
+    ``cw.cwt`` is linear in the data: ``coefs = A @ data``. This computes
+    ``A^H @ coefs`` (every scale's correlation with the wavelet, summed over
+    the scales), exactly: ``<coefs, cw.cwt(x)> == <cw.adjoint.cwt(coefs), x>``.
+    For real data and a complex wavelet the transform is real-linear and its
+    adjoint is the real part of this.
+
+    Parameters
+    ----------
+    coefs : array_like
+        A cotangent shaped like cwt's coefficients: ``(len(scales),) +
+        data.shape``; NumPy or CuPy.
+    scales, wavelet, method, precision :
+        As given to ``cw.cwt``.
+    axis : int, optional
+        The data's transformed axis, as given to ``cw.cwt`` (counted in the
+        data's dimensions, without the scales').
+
+    Returns
+    -------
+    array
+        Shaped like the data (``coefs.shape[1:]``): complex for complex
+        wavelets or cotangents, on their device.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cuwavelet as cw
+    >>> rng = np.random.default_rng(0)
+    >>> x, c = rng.standard_normal(64), rng.standard_normal((4, 64))
+    >>> y, _ = cw.cwt(x, [1, 2, 4, 8], "mexh")
+    >>> bool(np.isclose(np.vdot(c, y), np.vdot(cw.adjoint.cwt(c, [1, 2, 4, 8], "mexh"), x)))
+    True
+    """
+    w = continuous_wavelet(wavelet)
+    s = checked_scales(scales)
+    c = as_array(coefs, "coefs")
+    if c.ndim < 2:
+        raise ValueError(f"coefs must have the scales' axis and the data's (at least 2-D); "
+                         f"got shape {tuple(c.shape)}.")
+    ax, prec = _arguments(method, axis, c.ndim - 1, precision)
+    return cwt_adjoint_core(c, wavelet_spec(w), s, prec, ax)
