@@ -46,7 +46,7 @@ import torch
 import torch.autograd.forward_ad as _fwad
 from torch import nn
 
-from cuwavelet import _padding
+from cuwavelet import _cwt, _padding
 from cuwavelet import _multilevel as ml
 from cuwavelet import _learned
 from cuwavelet._arrays import allocator, data_pointer, is_cupy
@@ -1426,6 +1426,93 @@ PAD_ADJOINT = LinearOp(
     from_args=lambda a: ((tuple(a[1]), int(a[2]), tuple(a[3])), (a[0],)),
     remember=lambda s, ts: None, groups=((0,),), required=(0,), leads=(0,),
     returns_list=False, out_leads=lambda s: (0,), rebatch=_pad_rebatch)
+
+
+# --- pywt.cwt ----------------------------------------------------------------------------
+# static: (wavelet name, lower bound, upper bound, scales, their dtype's name, precision,
+# the data's axis counted from the end); the coefficients have the scales in front of
+# the data's dimensions. The backward of the transform is the adjoint (conjugate
+# transpose), its real part for real data (torch's convention for real inputs).
+
+_CWT_ARGS = "str wavelet, float[] bounds, float[] scales, str scales_dtype, int precision, int axis"
+
+
+def _cwt_parts(static) -> tuple:
+    """(wavelet spec, scales array, precision, axis from the end) of a static."""
+    name, lower, upper, scales, scales_dtype, precision, axis = static
+    return (name, lower, upper), np.asarray(scales, dtype=scales_dtype), precision, axis
+
+
+def _cwt_to_args(static, ts):
+    return (ts[0], static[0], [static[1], static[2]], list(static[3]), *static[4:])
+
+
+def _cwt_from_args(a):
+    return ((a[1], float(a[2][0]), float(a[2][1]), tuple(float(v) for v in a[3]), a[4],
+             int(a[5]), int(a[6])), (a[0],))
+
+
+def _cwt_run(static, ts):
+    (x,) = ts
+    check_dtype(x, "the data")
+    spec, scales, precision, axis = _cwt_parts(static)
+    with scope(x) as s:
+        return (s.call_on_views(_cwt.cwt_core, x, spec, scales, precision, axis % x.ndim),)
+
+
+def _cwt_fake(static, ts):
+    (x,) = ts
+    dtype = _cwt.output_dtype(_cwt_parts(static)[0], CORE_DTYPES[x.dtype])
+    return (x.new_empty((len(static[3]),) + tuple(x.shape), dtype=TORCH_DTYPES[dtype]),)
+
+
+def _real_part_for_real_input(g, was_real: bool):
+    return g.real if was_real and g.is_complex() else g
+
+
+def _cwt_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return (None,)
+    return (_real_part_for_real_input(CWT_ADJOINT(ctx.static, g)[0], ctx.info),)
+
+
+CWT = LinearOp(
+    "cwt", f"(Tensor x, {_CWT_ARGS}) -> Tensor",
+    run=_cwt_run, fake=_cwt_fake, transpose=_cwt_transpose,
+    to_args=_cwt_to_args, from_args=_cwt_from_args,
+    remember=lambda s, ts: not ts[0].is_complex(), groups=((0,),), required=(0,), leads=(0,),
+    returns_list=False, out_leads=lambda s: (1,), rebatch=lambda static, ndims: static)
+
+
+def _cwt_adjoint_run(static, ts):
+    (c,) = ts
+    check_dtype(c, "the cotangent")
+    spec, scales, precision, axis = _cwt_parts(static)
+    with scope(c) as s:
+        return (s.call_on_views(_cwt.cwt_adjoint_core, c, spec, scales, precision,
+                                axis % (c.ndim - 1)),)
+
+
+def _cwt_adjoint_fake(static, ts):
+    (c,) = ts
+    dtype = _cwt.output_dtype(_cwt_parts(static)[0], CORE_DTYPES[c.dtype])
+    return (c.new_empty(tuple(c.shape[1:]), dtype=TORCH_DTYPES[dtype]),)
+
+
+def _cwt_adjoint_transpose(ctx, grads):
+    (g,) = grads
+    if g is None:
+        return (None,)
+    return (_real_part_for_real_input(CWT(ctx.static, g)[0], ctx.info),)
+
+
+CWT_ADJOINT = LinearOp(
+    "cwt_adjoint", f"(Tensor c, {_CWT_ARGS}) -> Tensor",
+    run=_cwt_adjoint_run, fake=_cwt_adjoint_fake, transpose=_cwt_adjoint_transpose,
+    to_args=_cwt_to_args, from_args=_cwt_from_args,
+    remember=lambda s, ts: not ts[0].is_complex(), groups=((0,),), required=(0,), leads=(1,),
+    returns_list=False, out_leads=lambda s: (0,), rebatch=lambda static, ndims: static)
 
 
 # --- learned filter banks: one axis, the filters as a tensor --------------------------

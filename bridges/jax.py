@@ -153,7 +153,7 @@ EAGER_COPY_LIMIT = 1 << 20
 WHOLE_LEARNED = True
 
 from cuwavelet import _multilevel as ml
-from cuwavelet import _padding
+from cuwavelet import _cwt, _padding
 from cuwavelet._docs import shared_docs
 from cuwavelet._arrays import allocator, array_module
 from cuwavelet._program import results_into
@@ -189,7 +189,7 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "imra2", "imran", "threshold", "threshold_firm", "pad",
            "coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
            "downcoef", "upcoef", "fswavedecn", "fswaverecn", "filter_bank_errors",
-           "lattice_filter_bank", "orthogonal_filter_bank", "qmf", "portable"]
+           "lattice_filter_bank", "orthogonal_filter_bank", "qmf", "portable", "cwt"]
 
 _CORE_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 _LOW_PRECISION = (np.dtype(jnp.float16), np.dtype(jnp.bfloat16))
@@ -384,9 +384,13 @@ class _LinearOp:
     its results are the cotangents of this op's inputs, all of them.
     """
 
-    def __init__(self, name: str, core, out_avals, writes_into: bool = True):
+    def __init__(self, name: str, core, out_avals, writes_into: bool = True,
+                 leads: tuple = (0, 0)):
         self.name, self.core, self.out_avals = name, core, out_avals
         self.writes_into = writes_into  # core honours outs (results_into)
+        # where a batch dimension goes in the inputs and comes out of the
+        # results: 0, or 1 behind cwt's scales
+        self.in_lead, self.out_lead = leads
         self.transpose = None
         p = self.primitive = Primitive(f"cuwavelet_{name}")
         p.multiple_results = True
@@ -462,17 +466,19 @@ class _LinearOp:
 
     def _batch(self, operands, dims, *, present, **params):
         # params count axes from the end: a leading batch axis is one more batch axis
-        size = next(o.shape[d] for o, d in zip(operands, dims) if d is not None)
-        moved = [jnp.broadcast_to(o, (size,) + o.shape) if d is None
-                 else jnp.moveaxis(o, d, 0) for o, d in zip(operands, dims)]
+        size, lead = next(o.shape[d] for o, d in zip(operands, dims) if d is not None), self.in_lead
+        moved = [jnp.broadcast_to(jnp.expand_dims(o, lead), o.shape[:lead] + (size,) + o.shape[lead:])
+                 if d is None else jnp.moveaxis(o, d, lead) for o, d in zip(operands, dims)]
         out = self.primitive.bind(*moved, present=present, **params)
-        return out, [0] * len(out)
+        return out, [self.out_lead] * len(out)
 
 
-def _linear_op(name: str, core, out_avals, writes_into: bool = True) -> _LinearOp:
+def _linear_op(name: str, core, out_avals, writes_into: bool = True,
+               leads: tuple = (0, 0)) -> _LinearOp:
     """Declares a linear operation (see _LinearOp); pair it with its transpose
-    by _transposes. writes_into: whether core writes into `outs` where it can."""
-    return _LinearOp(name, core, out_avals, writes_into)
+    by _transposes. writes_into: whether core writes into `outs` where it can;
+    leads: the dimension a vmapped batch takes in the inputs and the results."""
+    return _LinearOp(name, core, out_avals, writes_into, leads)
 
 
 def _transposes(a: _LinearOp, b: _LinearOp) -> None:
@@ -617,6 +623,49 @@ def _pad_adjoint_avals(arrays, *, widths: tuple, mode: int, sizes: tuple):
 _PAD = _linear_op("pad", _pad_core, _pad_avals)
 _PAD_ADJOINT = _linear_op("pad_adjoint", _pad_adjoint_core, _pad_adjoint_avals)
 _transposes(_PAD, _PAD_ADJOINT)
+
+
+# pywt.cwt: the coefficients have the scales in front of the data's dimensions
+# (a vmapped batch goes behind them). params: spec (the wavelet's name and
+# bounds), scales (values, dtype name), precision, axis (from the end), real
+# (the data is real). JAX transposes without conjugating: the transpose is
+# conj(A^H conj(c)), its real part for real data.
+
+def _cwt_args(arrays, spec, scales, axis, ndim_of):
+    (a,) = arrays
+    return a, np.asarray(scales[0], dtype=scales[1]), axis % ndim_of(a)
+
+
+def _cwt_core(arrays, *, spec, scales, precision, axis, real, outs=None):
+    x, s, ax = _cwt_args(arrays, spec, scales, axis, lambda a: a.ndim)
+    return (_cwt.cwt_core(x, spec, s, precision, ax, out=None if outs is None else outs[0]),)
+
+
+def _cwt_avals(arrays, *, spec, scales, precision, axis, real):
+    (x,) = arrays
+    return [jax.ShapeDtypeStruct((len(scales[0]),) + tuple(x.shape),
+                                 _cwt.output_dtype(spec, x.dtype))]
+
+
+def _cwt_transpose_core(arrays, *, spec, scales, precision, axis, real, outs=None):
+    c, s, ax = _cwt_args(arrays, spec, scales, axis, lambda a: a.ndim - 1)
+    xp = array_module(c)
+    conj = (lambda a: xp.conj(a)) if _cwt.output_dtype(spec, c.dtype).kind == "c" else (lambda a: a)
+    t = conj(_cwt.cwt_adjoint_core(conj(c), spec, s, precision, ax))
+    return (xp.ascontiguousarray(t.real) if real and t.dtype.kind == "c" else t,)
+
+
+def _cwt_transpose_avals(arrays, *, spec, scales, precision, axis, real):
+    (c,) = arrays
+    dtype = _cwt.output_dtype(spec, c.dtype)
+    return [jax.ShapeDtypeStruct(tuple(c.shape[1:]),
+                                 np.finfo(dtype).dtype if real and dtype.kind == "c" else dtype)]
+
+
+_CWT = _linear_op("cwt", _cwt_core, _cwt_avals, leads=(0, 1))
+_CWT_TRANSPOSE = _linear_op("cwt_transpose", _cwt_transpose_core, _cwt_transpose_avals,
+                            writes_into=False, leads=(1, 0))
+_transposes(_CWT, _CWT_TRANSPOSE)
 
 
 # --- the stationary and packet transforms: linear operations in pairs ------------------
@@ -2102,6 +2151,69 @@ def pad(x, pad_widths, mode: str) -> jax.Array:
     y = _PAD((x.astype(compute),), widths=tuple(tuple(w) for w in widths), mode=m,
              sizes=tuple(x.shape))[0]
     return y if y.dtype == dtype else y.astype(dtype)
+
+
+def cwt(data, scales, wavelet, sampling_period: float = 1.0, method: str = "conv",
+        axis: int = -1, *, precision: int = 12) -> tuple:
+    """Continuous wavelet transform along one axis (``pywt.cwt``), differentiable.
+
+    The values are ``cuwavelet.cwt``'s (pywt's, computed by FFTs in the
+    data's precision: cuFFT on the GPU, on XLA's stream); both derivatives
+    are exact: the JVP transforms the tangent, the transpose is the adjoint's
+    (``cuwavelet.adjoint.cwt``) JAX counterpart, real for real data. Works
+    under jax.jit and jax.vmap.
+
+    Parameters
+    ----------
+    data : array_like
+        The signal, any number of other dimensions (a batch). float16 and
+        bfloat16 are computed in float32 (real results cast back; complex
+        ones stay complex64); integers and bools in float64.
+    scales : float or sequence of float
+        The positive scales, in samples.
+    wavelet : str or pywt.ContinuousWavelet
+        A name from ``pywt.wavelist(kind="continuous")`` (``"cmorB-C"``,
+        ``"shanB-C"``, ``"fbspM-B-C"`` with their parameters) or a
+        ``pywt.ContinuousWavelet``.
+    sampling_period : float, optional
+        For the frequencies returned.
+    method : {'conv', 'fft'}, optional
+        Accepted for pywt's signature; both compute the same values.
+    axis : int, optional
+        The axis to transform (default the last).
+    precision : int, optional
+        The wavelet is sampled at ``2**precision`` points (default 12).
+
+    Returns
+    -------
+    coefs : jax.Array
+        Shape ``(len(scales),) + data.shape``: complex for complex wavelets
+        and complex data.
+    frequencies : numpy.ndarray
+        The scales' frequencies over ``sampling_period``.
+
+    Examples
+    --------
+    >>> import jax
+    >>> import jax.numpy as jnp
+    >>> x = jnp.linspace(0.0, 1.0, 128) ** 2
+    >>> coefs, freqs = cwt(x, [1, 2, 4, 8], "mexh")
+    >>> coefs.shape
+    (4, 128)
+    >>> g = jax.grad(lambda t: jnp.sum(cwt(t, [1, 2, 4, 8], "cmor1.5-1.0")[0].real ** 2))(x)
+    >>> g.shape, g.dtype
+    ((128,), dtype('float32'))
+    """
+    x = jnp.asarray(data)
+    spec, s, ax, prec, freqs = _cwt.arguments(scales, wavelet, sampling_period, method, axis,
+                                              x.ndim, precision)
+    dtype = np.dtype(x.dtype)
+    compute = _compute_dtype(dtype)
+    y = _CWT((x.astype(compute),), spec=spec, scales=_cwt.static_scales(s), precision=prec,
+             axis=ax - x.ndim, real=compute.kind != "c")[0]
+    if dtype in _LOW_PRECISION and y.dtype.kind != "c":
+        y = y.astype(dtype)
+    return y, freqs
 
 
 # --- coefficient layouts (docstrings: bridges._frontend_layout) ------------------------

@@ -39,7 +39,8 @@ from ._docs import Array, ArrayLike
 from ._eager import on_input_device
 from ._shapes import normalize_axis
 
-__all__ = ["cwt", "cwt_adjoint", "continuous_wavelet", "wavelet_spec", "frequencies"]
+__all__ = ["cwt", "cwt_adjoint", "cwt_core", "cwt_adjoint_core", "continuous_wavelet",
+           "wavelet_spec", "checked_scales", "frequencies", "output_dtype"]
 
 # Work arrays of one chunk of scales (their spectra and inverse transforms)
 # stay near this size; more scales than fit are taken a chunk at a time.
@@ -90,6 +91,18 @@ def _rebuilt(spec) -> pywt.ContinuousWavelet:
     w = pywt.ContinuousWavelet(name)
     w.lower_bound, w.upper_bound = lower, upper
     return w
+
+
+@functools.lru_cache(maxsize=256)
+def _complex_wavelet(spec: tuple) -> bool:
+    return bool(_rebuilt(spec).complex_cwt)
+
+
+def output_dtype(spec: tuple, dtype) -> np.dtype:
+    """The coefficients' dtype (and the adjoint's) for arrays of `dtype`:
+    complex for complex wavelets, else `dtype`."""
+    dtype = np.dtype(dtype)
+    return np.result_type(dtype, np.complex64) if _complex_wavelet(spec) else dtype
 
 
 def checked_scales(scales) -> np.ndarray:
@@ -283,8 +296,8 @@ def cwt_core(x, spec: tuple, scales: np.ndarray, precision: int, axis: int, out=
     xp = array_module(x)
     n = x.shape[axis]
     filters = filters_of(spec, scales, precision, x.dtype)
-    out_dtype = np.result_type(x.dtype, np.complex64) if filters.complex else x.dtype
-    result = empty(xp, (filters.count,) + x.shape, out_dtype) if out is None else out
+    result = empty(xp, (filters.count,) + x.shape, output_dtype(spec, x.dtype)) \
+        if out is None else out
     if x.size == 0:
         return result
     period, full, cdtype = _plan(n, filters, x.dtype.kind == "c", x.dtype)
@@ -310,8 +323,7 @@ def cwt_adjoint_core(c, spec: tuple, scales: np.ndarray, precision: int, axis: i
         raise ValueError(f"The cotangent must have the {filters.count} scales along its first "
                          f"axis, then the data's dimensions; got shape {tuple(c.shape)}.")
     shape, n = c.shape[1:], c.shape[axis + 1]
-    out_dtype = np.result_type(c.dtype, np.complex64) if filters.complex else c.dtype
-    result = empty(xp, shape, out_dtype) if out is None else out
+    result = empty(xp, shape, output_dtype(spec, c.dtype)) if out is None else out
     if c.size == 0:
         result[...] = 0
         return result
@@ -333,27 +345,39 @@ def cwt_adjoint_core(c, spec: tuple, scales: np.ndarray, precision: int, axis: i
 
 # --- the public functions ------------------------------------------------------------
 
-def _arguments(method, axis, ndim: int, precision) -> tuple:
+def arguments(scales, wavelet, sampling_period, method, axis, ndim: int, precision) -> tuple:
+    """pywt.cwt's arguments for data of `ndim` dimensions, checked:
+    (wavelet spec, scales array, axis >= 0, precision, frequencies)."""
+    w = continuous_wavelet(wavelet)
+    s = checked_scales(scales)
+    if ndim == 0:
+        raise ValueError("data must be at least 1-D; got a 0-d array.")
     if method not in _METHODS:
         raise ValueError("method must be 'conv' or 'fft'")
     if isinstance(precision, bool) or not isinstance(precision, (int, np.integer)) \
             or not 1 <= precision <= 24:
         raise ValueError(f"precision must be an integer from 1 to 24 (the wavelet sampled at "
                          f"2**precision points); got {precision!r}.")
-    return normalize_axis(axis, ndim), int(precision)
+    ax = normalize_axis(axis, ndim)
+    return wavelet_spec(w), s, ax, int(precision), frequencies(w, s, sampling_period, precision)
 
 
-def _lazily(data, scales, wavelet, method, axis: int, precision: int, dtype):
+def static_scales(scales: np.ndarray) -> tuple:
+    """(values, dtype name): the scales as plain numbers, for the bridges'
+    static arguments; np.asarray(values, dtype) gives them back."""
+    return _scales_key(scales)[1], _scales_key(scales)[0]
+
+
+def _lazily(data, spec: tuple, scales, axis: int, precision: int, dtype):
     """cwt of a Dask array: `axis` whole in every block, the scales a new
     first axis of one chunk."""
     whole = data.rechunk({axis: -1})
-    count = len(scales)
 
     def block(b):
-        return cwt(b, scales, wavelet, method=method, axis=axis, precision=precision)[0]
+        return cwt_core(as_array(b), spec, scales, precision, axis)
 
-    return whole.map_blocks(block, new_axis=0, chunks=((count,),) + whole.chunks, dtype=dtype,
-                            meta=np.empty((0,) * (whole.ndim + 1), dtype))
+    return whole.map_blocks(block, new_axis=0, chunks=((len(scales),),) + whole.chunks,
+                            dtype=dtype, meta=np.empty((0,) * (whole.ndim + 1), dtype))
 
 
 @accepts_other_libraries
@@ -429,21 +453,16 @@ def cwt(data: ArrayLike, scales, wavelet, sampling_period: float = 1.0, method: 
     >>> coefs.shape, coefs.dtype
     ((3, 8, 2, 256), dtype('complex64'))
     """
-    w = continuous_wavelet(wavelet)
-    s = checked_scales(scales)
     x = data if is_dask(data) else as_array(data)
-    if x.ndim == 0:
-        raise ValueError("data must be at least 1-D; got a 0-d array.")
-    ax, prec = _arguments(method, axis, x.ndim, precision)
+    spec, s, ax, prec, freqs = arguments(scales, wavelet, sampling_period, method, axis, x.ndim,
+                                         precision)
     if x.shape[ax] == 0:
         raise ValueError(f"data has no samples along axis {axis}.")
-    freqs = frequencies(w, s, sampling_period, prec)
     if is_dask(x):
         dtype = transform_dtype(x.dtype)
-        out_dtype = np.result_type(dtype, np.complex64) if w.complex_cwt else dtype
-        filters_of(wavelet_spec(w), s, prec, dtype)  # its errors now, not at compute time
-        return _lazily(x, s, w, method, ax, prec, out_dtype), freqs
-    return cwt_core(x, wavelet_spec(w), s, prec, ax), freqs
+        filters_of(spec, s, prec, dtype)  # its errors now, not at compute time
+        return _lazily(x, spec, s, ax, prec, output_dtype(spec, dtype)), freqs
+    return cwt_core(x, spec, s, prec, ax), freqs
 
 
 @accepts_other_libraries
@@ -485,11 +504,9 @@ def cwt_adjoint(coefs: ArrayLike, scales, wavelet, method: str = "conv", axis: i
     >>> bool(np.isclose(np.vdot(c, y), np.vdot(cw.adjoint.cwt(c, [1, 2, 4, 8], "mexh"), x)))
     True
     """
-    w = continuous_wavelet(wavelet)
-    s = checked_scales(scales)
     c = as_array(coefs, "coefs")
     if c.ndim < 2:
         raise ValueError(f"coefs must have the scales' axis and the data's (at least 2-D); "
                          f"got shape {tuple(c.shape)}.")
-    ax, prec = _arguments(method, axis, c.ndim - 1, precision)
-    return cwt_adjoint_core(c, wavelet_spec(w), s, prec, ax)
+    spec, s, ax, prec, _ = arguments(scales, wavelet, 1.0, method, axis, c.ndim - 1, precision)
+    return cwt_adjoint_core(c, spec, s, prec, ax)

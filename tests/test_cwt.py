@@ -16,7 +16,7 @@ import pytest
 import pywt
 
 import cuwavelet as cw
-from conftest import HAS_CUDA, quiet, random, to_numpy
+from conftest import quiet, random, requires_cuda, to_numpy
 from cuwavelet import _cwt
 
 CONTINUOUS = pywt.wavelist(kind="continuous")
@@ -262,7 +262,7 @@ def test_jax_arrays_come_back_as_jax_arrays():
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not HAS_CUDA, reason="no CUDA GPU visible to CuPy")
+@requires_cuda
 @pytest.mark.parametrize("wavelet", ["morl", "cmor1.5-1.0"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64])
 def test_on_cuda(wavelet, dtype):

@@ -1,0 +1,198 @@
+"""bridges.torch.cwt and bridges.jax.cwt: pywt.cwt's values, and gradients that
+are the transposes of pywt's explicit matrix.
+
+Oracles: pywt.cwt for values; its matrix A (columns: pywt.cwt of the unit
+vectors) for derivatives: for real data and a loss L, the gradient is
+Re(A^H dL/dy) (torch's convention: conjugate Wirtinger), JAX's transpose is
+A^T (unconjugated), real for real data."""
+import numpy as np
+import pytest
+import pywt
+
+from conftest import quiet, random, requires_torch_cuda
+
+SCALES = [0.4, 1, 2.5, 7]
+WAVELETS = ["mexh", "gaus3", "cmor1.5-1.0", "cgau2"]
+
+
+def pywt_matrix(wavelet, n, scales=SCALES):
+    columns = [quiet(pywt.cwt, e.astype(np.complex128), scales, wavelet)[0].ravel()
+               for e in np.eye(n)]
+    return np.stack(columns, axis=1)
+
+
+def assert_close(got, expected, rtol=1e-12):
+    got, expected = np.asarray(got), np.asarray(expected)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=rtol * np.abs(expected).max())
+
+
+# --- torch --------------------------------------------------------------------------------
+
+torch = pytest.importorskip("torch")
+bt = pytest.importorskip("bridges.torch")
+
+
+@pytest.mark.parametrize("wavelet", WAVELETS)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.complex128])
+def test_torch_values(wavelet, dtype):
+    x = torch.as_tensor(random((3, 50), np.dtype(str(dtype).split(".")[1]), seed=1))
+    coefs, freqs = bt.cwt(x, SCALES, wavelet, sampling_period=0.5, axis=-1)
+    ref, ref_freqs = quiet(pywt.cwt, x.numpy(), SCALES, wavelet, sampling_period=0.5)
+    assert coefs.dtype == getattr(torch, str(ref.dtype))
+    assert_close(coefs.numpy(), ref, 1e-12 if ref.dtype in (np.float64, np.complex128) else 1e-5)
+    np.testing.assert_array_equal(freqs, ref_freqs)
+
+
+def test_torch_half_precision_and_integers():
+    x = torch.randn(2, 64).to(torch.bfloat16)
+    y, _ = bt.cwt(x, [1, 3], "morl")
+    assert y.dtype == torch.bfloat16  # real results cast back
+    z, _ = bt.cwt(x, [1, 3], "cmor1.5-1.0")
+    assert z.dtype == torch.complex64
+    ref, _ = pywt.cwt(x.float().numpy(), [1, 3], "cmor1.5-1.0")
+    assert_close(z.numpy(), ref, 1e-5)
+    i, _ = bt.cwt(torch.arange(30), [2], "mexh")
+    assert i.dtype == torch.float64
+    assert_close(i.numpy(), pywt.cwt(np.arange(30), [2], "mexh")[0])
+
+
+@pytest.mark.parametrize("wavelet", WAVELETS)
+@pytest.mark.parametrize("n", [1, 9, 16])
+def test_torch_gradient_is_the_adjoint_of_pywts_matrix(wavelet, n):
+    A = pywt_matrix(wavelet, n)
+    x = torch.as_tensor(random(n, seed=n), dtype=torch.float64).requires_grad_()
+    y, _ = bt.cwt(x, SCALES, wavelet)
+    w = torch.as_tensor(random(tuple(y.shape), np.complex128 if y.is_complex() else np.float64,
+                               seed=2))
+    (y * w.conj()).real.sum().backward()  # dL/dy = w (conjugate Wirtinger)
+    assert x.grad.dtype == torch.float64
+    assert_close(x.grad.numpy(), np.real(A.conj().T @ w.numpy().ravel()))
+    z = torch.as_tensor(random(n, np.complex128, seed=3)).requires_grad_()
+    yz, _ = bt.cwt(z, SCALES, wavelet)
+    wz = torch.as_tensor(random(tuple(yz.shape), np.complex128, seed=4))
+    (yz * wz.conj()).real.sum().backward()
+    assert_close(z.grad.numpy(), A.conj().T @ wz.numpy().ravel())
+
+
+@pytest.mark.parametrize("wavelet", ["morl", "cmor1.5-1.0"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.complex128])
+def test_torch_gradcheck_every_order_and_forward_mode(wavelet, dtype):
+    x = torch.randn(2, 19, dtype=dtype, requires_grad=True)
+
+    def f(t):
+        return bt.cwt(t, SCALES, wavelet, axis=1)[0]
+    assert torch.autograd.gradcheck(f, (x,), check_forward_ad=True, check_batched_grad=True)
+    assert torch.autograd.gradgradcheck(f, (x,))
+
+
+def test_torch_compile_vmap_and_func():
+    x = torch.randn(3, 5, 40, dtype=torch.float64)
+
+    def f(t):
+        coefs, freqs = bt.cwt(t, [1, 2, 4], "cmor1.5-1.0", axis=1)
+        return coefs
+    expected = f(x)
+    compiled = torch.compile(f, fullgraph=True, backend="aot_eager")
+    assert torch.equal(compiled(x), expected)
+    mapped = torch.func.vmap(f, in_dims=2)(x)  # (40, scales, 3, 5)
+    assert torch.allclose(mapped.movedim(0, -1), expected, rtol=0, atol=1e-12)
+    grads = torch.func.vmap(torch.func.grad(lambda t: f(t).abs().square().sum()))(x)
+    for i in range(3):
+        xi = x[i].clone().requires_grad_()
+        f(xi).abs().square().sum().backward()
+        assert torch.allclose(grads[i], xi.grad, rtol=0, atol=1e-10)
+
+
+def test_torch_bad_arguments():
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        bt.cwt(np.zeros(8), [1], "morl")
+    with pytest.raises(ValueError, match="continuous wavelet"):
+        bt.cwt(torch.zeros(8), [1], "db2")
+    with pytest.raises(ValueError, match="positive"):
+        bt.cwt(torch.zeros(8), [0], "morl")
+
+
+@pytest.mark.gpu
+@requires_torch_cuda()
+def test_torch_on_cuda():
+    x = torch.randn(4, 300, dtype=torch.float32, device="cuda", requires_grad=True)
+    y, _ = bt.cwt(x, np.geomspace(0.5, 60, 12), "cmor1.5-1.0")
+    ref, _ = pywt.cwt(x.detach().cpu().numpy(), np.geomspace(0.5, 60, 12), "cmor1.5-1.0")
+    assert y.is_cuda
+    assert_close(y.detach().cpu().numpy(), ref, 3e-5)
+    y.abs().square().sum().backward()
+    xc = x.detach().cpu().double().requires_grad_()
+    bt.cwt(xc, np.geomspace(0.5, 60, 12), "cmor1.5-1.0")[0].abs().square().sum().backward()
+    assert_close(x.grad.cpu().double().numpy(), xc.grad.numpy(), 1e-4)
+
+
+# --- JAX ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def jx():
+    jax = pytest.importorskip("jax")
+    bj = pytest.importorskip("bridges.jax")
+    return jax, jax.numpy, bj
+
+
+@pytest.mark.parametrize("wavelet", WAVELETS)
+def test_jax_values_under_jit(jx, wavelet):
+    jax, jnp, bj = jx
+    x = random((2, 3, 41), np.float32, seed=5)
+    ref, ref_freqs = quiet(pywt.cwt, x, SCALES, wavelet, axis=1)
+    eager, freqs = bj.cwt(jnp.asarray(x), SCALES, wavelet, axis=1)
+    jitted = jax.jit(lambda t: bj.cwt(t, SCALES, wavelet, axis=1)[0])(jnp.asarray(x))
+    for got in (eager, jitted):
+        assert got.dtype == ref.dtype
+        assert_close(got, ref, 1e-5)
+    np.testing.assert_array_equal(freqs, ref_freqs)
+
+
+@pytest.mark.parametrize("wavelet", WAVELETS)
+def test_jax_derivatives_are_pywts_matrix(jx, wavelet):
+    jax, jnp, bj = jx
+    with jax.enable_x64(True):
+        n = 13
+        A = pywt_matrix(wavelet, n)
+        x = random(n, seed=6)
+        t = random(n, seed=7)
+
+        def f(u):
+            return bj.cwt(u, SCALES, wavelet)[0]
+        _, tangent = jax.jvp(f, (jnp.asarray(x),), (jnp.asarray(t),))
+        assert_close(np.asarray(tangent).ravel(), A @ t)
+        ct = random((len(SCALES), n), np.complex128 if A.imag.any() else np.float64, seed=8)
+        (transposed,) = jax.linear_transpose(f, jnp.asarray(x))(jnp.asarray(ct))
+        assert transposed.dtype == np.float64  # real data: real cotangent
+        assert_close(transposed, np.real(A.T @ ct.ravel()))
+        g = jax.jit(jax.grad(lambda u: jnp.sum(jnp.abs(f(u)) ** 2)))(jnp.asarray(x))
+        assert_close(g, 2 * np.real(A.conj().T @ (A @ x)))
+        z = random(n, np.complex128, seed=9)
+        (tz,) = jax.linear_transpose(f, jnp.asarray(z))(jnp.asarray(ct.astype(np.complex128)))
+        assert_close(tz, A.T @ ct.ravel())
+        hvp = jax.jvp(jax.grad(lambda u: jnp.sum(jnp.abs(f(u)) ** 2)), (jnp.asarray(x),),
+                      (jnp.asarray(t),))[1]
+        assert_close(hvp, 2 * np.real(A.conj().T @ (A @ t)))
+
+
+def test_jax_vmap_any_axis(jx):
+    jax, jnp, bj = jx
+    x = random((4, 30, 3), np.float32, seed=10)
+
+    def f(u):
+        return bj.cwt(u, [1, 3], "cmor1.5-1.0", axis=1)[0]
+    mapped = jax.vmap(f, in_axes=2, out_axes=3)(jnp.asarray(x))
+    assert_close(mapped, pywt.cwt(x, [1, 3], "cmor1.5-1.0", axis=1)[0], 1e-5)
+    grads = jax.vmap(jax.grad(lambda u: jnp.sum(jnp.abs(f(u)) ** 2)), in_axes=2,
+                     out_axes=2)(jnp.asarray(x))
+    for i in range(3):
+        expected = jax.grad(lambda u: jnp.sum(jnp.abs(f(u)) ** 2))(jnp.asarray(x[..., i]))
+        assert_close(grads[..., i], expected, 1e-5)
+
+
+def test_jax_half_precision(jx):
+    jax, jnp, bj = jx
+    x = jnp.asarray(random(64, np.float32, seed=11)).astype(jnp.bfloat16)
+    assert bj.cwt(x, [2], "morl")[0].dtype == jnp.bfloat16
+    assert bj.cwt(x, [2], "cmor1.5-1.0")[0].dtype == jnp.complex64
