@@ -2196,7 +2196,7 @@ def cwt(data, scales, wavelet, sampling_period: float = 1.0, method: str = "conv
     --------
     >>> import jax
     >>> import jax.numpy as jnp
-    >>> x = jnp.linspace(0.0, 1.0, 128) ** 2
+    >>> x = jnp.linspace(0.0, 1.0, 128, dtype=jnp.float32) ** 2
     >>> coefs, freqs = cwt(x, [1, 2, 4, 8], "mexh")
     >>> coefs.shape
     (4, 128)

@@ -182,11 +182,18 @@ def _filters(spec: tuple, scales_key: tuple, precision: int, real_str: str) -> _
     return _Filters((spec, scales_key, precision, real_str), taps, offsets, w.complex_cwt)
 
 
-def frequencies(wavelet, scales, sampling_period, precision: int) -> np.ndarray:
-    """pywt.cwt's second result: pywt.scale2frequency's, over the sampling period."""
-    f = pywt.scale2frequency(continuous_wavelet(wavelet), scales, precision)
+def frequencies(spec: tuple, scales: np.ndarray, sampling_period, precision: int) -> np.ndarray:
+    """pywt.cwt's second result (pywt.scale2frequency's over the sampling
+    period), with the wavelet's central frequency computed once."""
+    f = _central_frequency(spec, precision) / scales
     f = np.array([f]) if np.isscalar(f) else np.asarray(f)
-    return f / sampling_period
+    f /= sampling_period  # (in place, as pywt: float32 scales keep float32 frequencies)
+    return f
+
+
+@functools.lru_cache(maxsize=256)
+def _central_frequency(spec: tuple, precision: int):
+    return pywt.central_frequency(_rebuilt(spec), precision)
 
 
 # --- spectra ---------------------------------------------------------------------
@@ -359,7 +366,8 @@ def arguments(scales, wavelet, sampling_period, method, axis, ndim: int, precisi
         raise ValueError(f"precision must be an integer from 1 to 24 (the wavelet sampled at "
                          f"2**precision points); got {precision!r}.")
     ax = normalize_axis(axis, ndim)
-    return wavelet_spec(w), s, ax, int(precision), frequencies(w, s, sampling_period, precision)
+    spec = wavelet_spec(w)
+    return spec, s, ax, int(precision), frequencies(spec, s, sampling_period, int(precision))
 
 
 def static_scales(scales: np.ndarray) -> tuple:
@@ -482,11 +490,17 @@ def cwt_adjoint(coefs: ArrayLike, scales, wavelet, method: str = "conv", axis: i
     coefs : array_like
         A cotangent shaped like cwt's coefficients: ``(len(scales),) +
         data.shape``; NumPy or CuPy.
-    scales, wavelet, method, precision :
-        As given to ``cw.cwt``.
+    scales : float or sequence of float
+        The scales given to ``cw.cwt``.
+    wavelet : str or pywt.ContinuousWavelet
+        The wavelet given to ``cw.cwt``.
+    method : {'conv', 'fft'}, optional
+        As given to ``cw.cwt`` (both compute the same values).
     axis : int, optional
         The data's transformed axis, as given to ``cw.cwt`` (counted in the
         data's dimensions, without the scales').
+    precision : int, optional
+        As given to ``cw.cwt`` (default 12).
 
     Returns
     -------

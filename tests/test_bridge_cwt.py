@@ -5,6 +5,8 @@ Oracles: pywt.cwt for values; its matrix A (columns: pywt.cwt of the unit
 vectors) for derivatives: for real data and a loss L, the gradient is
 Re(A^H dL/dy) (torch's convention: conjugate Wirtinger), JAX's transpose is
 A^T (unconjugated), real for real data."""
+import doctest
+
 import numpy as np
 import pytest
 import pywt
@@ -196,3 +198,12 @@ def test_jax_half_precision(jx):
     x = jnp.asarray(random(64, np.float32, seed=11)).astype(jnp.bfloat16)
     assert bj.cwt(x, [2], "morl")[0].dtype == jnp.bfloat16
     assert bj.cwt(x, [2], "cmor1.5-1.0")[0].dtype == jnp.complex64
+
+
+def test_jax_docstring_example_runs(jx):
+    jax, jnp, bj = jx
+    tests = doctest.DocTestFinder().find(bj.cwt, "cwt", globs={"cwt": bj.cwt})
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for test in tests:
+        runner.run(test)
+    assert tests[0].examples and runner.failures == 0

@@ -95,6 +95,17 @@ def test_scales_of_every_kind(scales):
     np.testing.assert_array_equal(freqs, ref_freqs)
 
 
+@pytest.mark.parametrize("sampling_period", [1.0, 2, np.float64(0.1), np.float32(0.3)])
+@pytest.mark.parametrize("scales", [np.array([1, 2.5], np.float32), [1, 2], 3])
+def test_frequencies_are_pywts(scales, sampling_period):
+    """Exactly, dtype included (float32 scales keep float32 frequencies)."""
+    for wavelet in ("morl", "cmor1.5-1.0"):
+        _, got = cw.cwt(random(16), scales, wavelet, sampling_period=sampling_period)
+        _, ref = pywt.cwt(random(16), scales, wavelet, sampling_period=sampling_period)
+        assert got.dtype == ref.dtype
+        np.testing.assert_array_equal(got, ref)
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.int32, bool, np.complex64])
 def test_dtypes_as_pywt(dtype):
     x = (random(50, seed=5) > 0) if dtype is bool else (random(50, seed=5) * 10).astype(dtype)

@@ -17,7 +17,9 @@ import cuwavelet as cw
 
 ROOT = Path(__file__).resolve().parent.parent
 # pywt's own objects: pywt documents them
-PYWT_NAMES = {"Modes", "Wavelet", "wavelist", "families", "qmf", "orthogonal_filter_bank"}
+PYWT_NAMES = {"Modes", "Wavelet", "wavelist", "families", "qmf", "orthogonal_filter_bank",
+              "ContinuousWavelet", "DiscreteContinuousWavelet", "integrate_wavelet",
+              "central_frequency", "scale2frequency", "frequency2scale"}
 
 
 def _public_functions():
