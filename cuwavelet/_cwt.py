@@ -14,8 +14,9 @@ convolution of the zero-padded data with it, exact once M >= N + reach
 scale a product of spectra and one inverse FFT; every scale is read from
 the same place, so a chunk of scales is one slice. The adjoint correlates:
 one FFT per scale of the cotangent, the products with the conjugate spectra
-summed over the scales, one inverse FFT. FFTs are numpy.fft's on the CPU and
-cupy.fft's (cuFFT, on the current stream) on the GPU; they run in the data's
+summed over the scales, one inverse FFT. FFTs are scipy.fft's on the CPU
+(numpy.fft's without SciPy) and cupy.fft's (cuFFT, on the current stream) on
+the GPU; they run in the data's
 precision, so float32 data gets float32 rounding (pywt's 'conv' and 'fft'
 methods differ from each other by as much).
 
@@ -269,7 +270,7 @@ def _spectra(xp, filters: _Filters, period: int, full: bool, cdtype, first: int,
     laid = xp.zeros((stop - first, period), dtype=cdtype if full else real_dtype(cdtype))
     laid[xp.asarray(rows), xp.asarray(cols)] = xp.asarray(values if full else values.real,
                                                           dtype=laid.dtype)
-    spectra = xp.fft.fft(laid, axis=-1) if full else xp.fft.rfft(laid, axis=-1)
+    spectra = _forward(xp, laid, period, full)
     if whole:
         _spectra_cache.put(key, spectra)
     return spectra
@@ -289,12 +290,32 @@ def _per_chunk(count: int, batch: int, period: int, cdtype) -> int:
     return max(1, min(count, WORK_BYTES // max(per_scale, 1)))
 
 
+def _fft_library(xp) -> tuple:
+    """(FFT module, its keyword arguments) for arrays of xp: cupy.fft (cuFFT)
+    on the GPU; on the CPU scipy.fft on every core where SciPy is installed
+    (numpy.fft's float32 transforms are about 3x slower), else numpy.fft."""
+    if xp is not np:
+        return xp.fft, {}
+    if CPU_FFT == "scipy":
+        try:
+            import scipy.fft
+            return scipy.fft, {"workers": -1}
+        except ImportError:
+            pass
+    return np.fft, {}
+
+
+CPU_FFT = "scipy"  # or "numpy": the CPU's FFTs (the tests run both)
+
+
 def _forward(xp, a, period, full):
-    return xp.fft.fft(a, n=period, axis=-1) if full else xp.fft.rfft(a, n=period, axis=-1)
+    fft, kw = _fft_library(xp)
+    return fft.fft(a, n=period, axis=-1, **kw) if full else fft.rfft(a, n=period, axis=-1, **kw)
 
 
 def _inverse(xp, a, period, full):
-    return xp.fft.ifft(a, axis=-1) if full else xp.fft.irfft(a, n=period, axis=-1)
+    fft, kw = _fft_library(xp)
+    return fft.ifft(a, axis=-1, **kw) if full else fft.irfft(a, n=period, axis=-1, **kw)
 
 
 def cwt_core(x, spec: tuple, scales: np.ndarray, precision: int, axis: int, out=None):
@@ -436,6 +457,14 @@ def cwt(data: ArrayLike, scales, wavelet, sampling_period: float = 1.0, method: 
         device.
     frequencies : numpy.ndarray
         The scales' frequencies, over ``sampling_period`` (a host array).
+
+    Notes
+    -----
+    The values are pywt's for the data's dtype, including its rounding of
+    float32: pywt samples the wavelet on a grid computed in the data's
+    precision, so at some scales float32 data meets other samples of the
+    wavelet than float64 data does (a difference of up to a few percent of
+    those scales' coefficients, which cuwavelet keeps, as pywt has it).
 
     See Also
     --------

@@ -37,6 +37,14 @@ def impulse_norms(wavelet, scales, precision=12):
     return np.sqrt((np.abs(r) ** 2).sum(axis=-1))
 
 
+@pytest.fixture(params=["scipy", "numpy"])
+def cpu_fft(request, monkeypatch):
+    """The CPU's two FFT libraries (numpy.fft where SciPy is not installed)."""
+    if request.param == "scipy":
+        pytest.importorskip("scipy.fft")
+    monkeypatch.setattr(_cwt, "CPU_FFT", request.param)
+
+
 def assert_matches(got, ref, x, wavelet, scales, axis=-1, precision=12):
     got = to_numpy(got)
     assert got.shape == ref.shape and got.dtype == ref.dtype
@@ -60,7 +68,7 @@ def test_values_match_pywt(wavelet, dtype):
 
 
 @pytest.mark.parametrize("method", ["conv", "fft"])
-def test_long_signals_and_both_methods(method):
+def test_long_signals_and_both_methods(method, cpu_fft):
     x = random((3, 5000), np.float32, seed=1)
     scales = np.geomspace(1, 300, 40)
     ref, _ = pywt.cwt(x, scales, "cmor1.5-1.0", method=method)
@@ -171,7 +179,7 @@ def test_fft_lengths_are_the_least_7_smooth_ones():
 
 @pytest.mark.parametrize("wavelet", ["morl", "gaus3", "cmor1.5-1.0", "cgau2", "fbsp2-1.0-0.5"])
 @pytest.mark.parametrize("n", [1, 6, 13])
-def test_adjoint_is_the_conjugate_transpose_of_pywts_matrix(wavelet, n):
+def test_adjoint_is_the_conjugate_transpose_of_pywts_matrix(wavelet, n, cpu_fft):
     scales = [0.4, 1, 2.5, 9]
     columns = [quiet(pywt.cwt, e.astype(np.complex128), scales, wavelet)[0].ravel()
                for e in np.eye(n)]
