@@ -44,8 +44,10 @@ __all__ = ["cwt", "cwt_adjoint", "cwt_core", "cwt_adjoint_core", "continuous_wav
            "wavelet_spec", "checked_scales", "frequencies", "output_dtype"]
 
 # Work arrays of one chunk of scales (their spectra and inverse transforms)
-# stay near this size; more scales than fit are taken a chunk at a time.
+# stay near this size; more scales than fit are taken a chunk at a time. The
+# GPU's chunks are larger: each costs a few launches.
 WORK_BYTES = 1 << 27
+GPU_WORK_BYTES = 1 << 29
 # Spectra of the scales' filters are kept for later calls while the cache
 # holds at most this many bytes (per process, all devices).
 SPECTRA_CACHE_BYTES = 1 << 28
@@ -285,9 +287,10 @@ def _plan(n: int, filters: _Filters, complex_data: bool, dtype):
     return period, full, np.result_type(real_dtype(dtype), np.complex64)
 
 
-def _per_chunk(count: int, batch: int, period: int, cdtype) -> int:
+def _per_chunk(xp, count: int, batch: int, period: int, cdtype) -> int:
     per_scale = batch * period * np.dtype(cdtype).itemsize * 2  # its spectra, its inverse
-    return max(1, min(count, WORK_BYTES // max(per_scale, 1)))
+    budget = WORK_BYTES if xp is np else GPU_WORK_BYTES
+    return max(1, min(count, budget // max(per_scale, 1)))
 
 
 def _fft_library(xp) -> tuple:
@@ -333,7 +336,7 @@ def cwt_core(x, spec: tuple, scales: np.ndarray, precision: int, axis: int, out=
     lead = moved.shape[:-1]
     data = _forward(xp, moved.reshape(-1, n), period, full)
     target = result.swapaxes(axis + 1, -1)
-    step = _per_chunk(filters.count, data.shape[0], period, cdtype)
+    step = _per_chunk(xp, filters.count, data.shape[0], period, cdtype)
     for first in range(0, filters.count, step):
         stop = min(first + step, filters.count)
         product = _spectra(xp, filters, period, full, cdtype, first, stop)[:, None, :] * data
@@ -358,7 +361,7 @@ def cwt_adjoint_core(c, spec: tuple, scales: np.ndarray, precision: int, axis: i
     period, full, cdtype = _plan(n, filters, c.dtype.kind == "c", c.dtype)
     moved = c.swapaxes(axis + 1, -1)
     rows = moved.reshape(filters.count, -1, n)
-    step = _per_chunk(filters.count, rows.shape[1], period, cdtype)
+    step = _per_chunk(xp, filters.count, rows.shape[1], period, cdtype)
     total = None
     for first in range(0, filters.count, step):
         stop = min(first + step, filters.count)
@@ -458,6 +461,10 @@ def cwt(data: ArrayLike, scales, wavelet, sampling_period: float = 1.0, method: 
     frequencies : numpy.ndarray
         The scales' frequencies, over ``sampling_period`` (a host array).
 
+    See Also
+    --------
+    cuwavelet.adjoint.cwt : the adjoint (conjugate transpose).
+
     Notes
     -----
     The values are pywt's for the data's dtype, including its rounding of
@@ -465,10 +472,6 @@ def cwt(data: ArrayLike, scales, wavelet, sampling_period: float = 1.0, method: 
     precision, so at some scales float32 data meets other samples of the
     wavelet than float64 data does (a difference of up to a few percent of
     those scales' coefficients, which cuwavelet keeps, as pywt has it).
-
-    See Also
-    --------
-    cuwavelet.adjoint.cwt : the adjoint (conjugate transpose).
 
     Examples
     --------

@@ -155,6 +155,7 @@ def test_chunks_of_scales_and_no_cached_spectra(monkeypatch):
     c = random((17, 4, 300), np.complex128, seed=9)
     adjoint = cw.adjoint.cwt(c, scales, "fbsp2-1.0-0.5")
     monkeypatch.setattr(_cwt, "WORK_BYTES", 1)  # one scale per chunk
+    monkeypatch.setattr(_cwt, "GPU_WORK_BYTES", 1)
     monkeypatch.setattr(_cwt, "SPECTRA_CACHE_BYTES", 0)
     _cwt._spectra_cache.clear()
     chunked, _ = cw.cwt(x, scales, "fbsp2-1.0-0.5")
