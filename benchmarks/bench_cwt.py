@@ -1,7 +1,7 @@
 """The continuous wavelet transform against pywt.cwt and ptwt.cwt, in one
 process, side by side (not a test).
 
-    python benchmarks/bench_cwt.py [--device cpu|cuda] [--rounds N] [--workloads C1 ...]
+    python benchmarks/bench_cwt.py [--device cpu|cuda] [--rounds N] [--workloads C1 ...] [--smoke]
 
 Workloads:
     C1  (1, 4096)     float64  morl         scales 1..128 (128)     a scalogram
@@ -14,8 +14,10 @@ torch bridge and ptwt on CPU tensors, forward and forward+backward
 medians of interleaved rounds, ratios to pywt's faster method and to ptwt.
 CUDA (--device cuda): cuwavelet on CuPy arrays, the torch bridge and ptwt on
 CUDA tensors, CUDA-event medians of at least 50 runs; ratios to ptwt. Every
-result is checked against pywt's first (ptwt's too: a mismatch is printed,
-not timed).
+result is checked against pywt's first (a mismatch is printed, not timed);
+pywt's float64 values are accepted for float32 data (pywt samples the
+wavelet on a float32 grid for float32 data) and said so; ptwt is timed even
+where its values differ from both, and that is printed.
 """
 from __future__ import annotations
 
@@ -75,12 +77,19 @@ def torch_runners(x_np, scales, wavelet, device):
     return x, runners
 
 
-def checked(name, y, ref) -> bool:
-    err = relative_error(y, ref)
-    if err > 1e-4:
-        print(f"  {name}: differs from pywt by {err:.1e} of the largest coefficient: not timed")
-        return False
-    return True
+def checked(name, y, *refs) -> bool:
+    """Whether y is one of refs (pywt's for the data's dtype, or for the same
+    data in float64: pywt's float32 sampling grid differs at some scales).
+    A peer that is neither is timed all the same, and said so."""
+    errors = [relative_error(y, ref) for ref in refs]
+    if min(errors) <= 1e-4:
+        if errors[0] > 1e-4:
+            print(f"  ({name}: pywt's float64 values, {errors[0]:.1e} from its float32 ones)")
+        return True
+    peer = name == "ptwt"
+    print(f"  {name}: differs from pywt by {min(errors):.1e} of the largest coefficient"
+          + (" (timed all the same)" if peer else ": not timed"))
+    return peer
 
 
 def run_cpu(names, rounds):
@@ -89,13 +98,14 @@ def run_cpu(names, rounds):
         x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
         print(f"{name} {shape} {np.dtype(dtype).name} {wavelet}, {len(scales)} scales")
         ref = pywt.cwt(x, scales, wavelet)[0]
+        ref64 = pywt.cwt(x.astype(np.float64), scales, wavelet)[0]
         fns = {"pywt conv": lambda: pywt.cwt(x, scales, wavelet),
                "pywt fft": lambda: pywt.cwt(x, scales, wavelet, method="fft"),
                "cuwavelet": lambda: cw.cwt(x, scales, wavelet)}
         checked("cuwavelet", cw.cwt(x, scales, wavelet)[0], ref)
         _, runners = torch_runners(x, scales, wavelet, "cpu")
         for impl, (forward, forward_backward) in runners.items():
-            if checked(impl, forward(), ref):
+            if checked(impl, forward(), ref, ref64):
                 fns[f"{impl} fwd"] = forward
                 fns[f"{impl} fwd+bwd"] = forward_backward
         medians = interleaved(fns, rounds)
@@ -135,6 +145,7 @@ def run_cuda(names, runs):
         x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
         print(f"{name} {shape} {np.dtype(dtype).name} {wavelet}, {len(scales)} scales")
         ref = pywt.cwt(x, scales, wavelet, method="fft")[0]
+        ref64 = pywt.cwt(x.astype(np.float64), scales, wavelet, method="fft")[0]
         xg = cupy.asarray(x)
         if checked("cuwavelet", cw.cwt(xg, scales, wavelet)[0], ref):
             ms = event_median_ms(cupy, lambda: cw.cwt(xg, scales, wavelet), runs)
@@ -144,7 +155,7 @@ def run_cuda(names, runs):
         _, runners = torch_runners(x, scales, wavelet, "cuda")
         medians = {}
         for impl, (forward, forward_backward) in runners.items():
-            if checked(impl, forward(), ref):
+            if checked(impl, forward(), ref, ref64):
                 medians[f"{impl} fwd"] = torch_ms(forward)
                 medians[f"{impl} fwd+bwd"] = torch_ms(forward_backward)
         for impl, m in medians.items():
@@ -159,7 +170,11 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=9, help="CPU: interleaved rounds")
     parser.add_argument("--runs", type=int, default=50, help="CUDA: timed runs (>= 50)")
     parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS))
+    parser.add_argument("--smoke", action="store_true", help="small shapes (checks the script)")
     args = parser.parse_args(argv)
+    if args.smoke:
+        for name, (shape, dtype, wavelet, scales) in WORKLOADS.items():
+            WORKLOADS[name] = (shape[:-1] + (256,), dtype, wavelet, scales[:8])
     warnings.simplefilter("ignore")
     print(f"cuwavelet {cw.__version__}, pywt {pywt.__version__}; load average "
           f"{os.getloadavg()[0]:.1f} at the start")

@@ -30,9 +30,11 @@
 #      transforms run through buffer_callback on the GPU; the per-item banks'
 #      kernels (the DWT's and the learned stationary levels') against the
 #      host's (marked gpu, also in step 2)
+#  12. bench_cwt.py --device cuda: cw.cwt on CuPy (cuFFT), the torch bridge's
+#      forward and forward+backward against ptwt (C1-C4; never timed on a card)
 # Usage (repository root, CuPy and torch installed, pywt/ptwt/pytorch_wavelets
 # importable): benchmarks/gpu_session.sh OUTDIR [STEP ...], STEP among build,
-# tests, fused2d, torch, profile, fused1d, ncu, register, jax, pad, graphs, learned (all of them, in this
+# tests, fused2d, torch, profile, fused1d, ncu, register, jax, pad, graphs, learned, cwt (all of them, in this
 # order, by default: split them over two calls where one would pass the limit)
 #
 # A lent card may lack pywt, ptwt and pytorch_wavelets and reach no index. Fetch
@@ -46,7 +48,7 @@
 set -uo pipefail
 out="${1:?usage: benchmarks/gpu_session.sh OUTDIR [STEP ...]}"
 shift
-steps=" ${*:-build tests fused2d torch profile fused1d ncu register jax pad graphs learned} "
+steps=" ${*:-build tests fused2d torch profile fused1d ncu register jax pad graphs learned cwt} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 mkdir -p "$out"
 py="${PYTHON:-python3}"
@@ -149,5 +151,9 @@ if want learned; then
     run 120 learned-bench "$py" benchmarks/bench_learnable.py --device cuda --routes \
         --rounds 15 --workloads L1 L2 L2R W1 W3 R3
     tail -12 "$out/learned-bench.log"
+fi
+if want cwt; then
+    run 90 cwt "$py" benchmarks/bench_cwt.py --device cuda --runs 50
+    tail -30 "$out/cwt.log"
 fi
 echo "== done ($(date +%T)); logs in $out"

@@ -298,3 +298,20 @@ def test_on_cuda(wavelet, dtype):
                                cw.adjoint.cwt(c, scales, wavelet),
                                rtol=0, atol=RTOL[np.dtype(ref.dtype)] * np.abs(c).sum()
                                * impulse_norms(wavelet, scales).max())
+
+
+def test_the_benchmark_script_runs(capsys):
+    """benchmarks/bench_cwt.py on small shapes: every implementation's values
+    are checked against pywt's before anything is timed."""
+    pytest.importorskip("torch")
+    import sys
+    from pathlib import Path
+    folder = str(Path(__file__).resolve().parent.parent / "benchmarks")
+    sys.path.insert(0, folder)
+    try:
+        import bench_cwt
+        bench_cwt.main(["--smoke", "--rounds", "1"])
+    finally:
+        sys.path.remove(folder)
+    out = capsys.readouterr().out
+    assert "not timed" not in out and out.count("cuwavelet ") >= 3
