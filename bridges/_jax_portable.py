@@ -10,6 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from cuwavelet import _cwt
+
 from . import _portable as P
 from . import jax as bridge
 
@@ -55,6 +57,29 @@ class JaxArrays(P.Arrays):
     @staticmethod
     def moveaxis(x, source, destination):
         return jnp.moveaxis(x, source, destination)
+
+
+    @staticmethod
+    def dtype_name(x):
+        return np.dtype(x.dtype).name
+
+    @staticmethod
+    def fft(x, n, real):
+        return jnp.fft.rfft(x, n=n, axis=-1) if real else jnp.fft.fft(x, n=n, axis=-1)
+
+    @staticmethod
+    def ifft(spectrum, n, real):
+        return jnp.fft.irfft(spectrum, n=n, axis=-1) if real else jnp.fft.ifft(spectrum, axis=-1)
+
+    @staticmethod
+    def cwt_spectra(spec, scales, precision, dtype_name, n):
+        period, full, spectra = _cwt.portable_spectra(spec, scales, precision, dtype_name, n)
+        return period, full, jnp.asarray(spectra)
+
+    @staticmethod
+    def times_spectra(spectrum, spectra):
+        return spectra.reshape(spectra.shape[:1] + (1,) * (spectrum.ndim - 1)
+                               + spectra.shape[1:]) * spectrum
 
 
 A = JaxArrays
@@ -124,6 +149,11 @@ def _synthesis(arrays, axis, mode, n, F, items):
     return (P.synthesis(A, lo, hi, axis % bridge._first((lo, hi)).ndim, f, mode),)
 
 
+def _cwt_form(arrays, spec, scales, precision, axis, real):
+    (x,) = arrays
+    return (P.cwt(A, x, spec, scales, precision, axis % x.ndim),)
+
+
 def _learned_whole(arrays, kind):
     return bridge._at(kind, bridge._first(arrays).ndim).by_operations(list(arrays), _LEVEL_OPS)[0]
 
@@ -131,7 +161,7 @@ def _learned_whole(arrays, kind):
 _FORMS = {"dwtn": _dwtn, "idwtn": _idwtn, "pad": _pad, "swtn": _swtn, "iswtn": _iswtn,
           "wavedec": _wavedec, "waverec": _waverec, "packet_decompose": _packet_decompose,
           "packet_reconstruct": _packet_reconstruct, "learned_analysis_dc": _analysis,
-          "learned_synthesis_dy": _synthesis, "learned_whole": _learned_whole}
+          "learned_synthesis_dy": _synthesis, "learned_whole": _learned_whole, "cwt": _cwt_form}
 
 
 def form(name: str, arrays, params: dict) -> tuple:
@@ -141,7 +171,7 @@ def form(name: str, arrays, params: dict) -> tuple:
         raise NotImplementedError(
             f"cuwavelet's {name} operation has no portable form; portable() covers the "
             "forward transforms (dwt/wavedec/swt and their inverses in 1D, 2D and nD, "
-            "learned filter banks included), packets and pad; their derivatives are "
+            "learned filter banks included), packets, pad and cwt; their derivatives are "
             "JAX's own of these forms")
     return tuple(fn(tuple(arrays), **params))
 

@@ -98,6 +98,33 @@ class Arrays:
         return extension(n, before, after, mode)
 
     @staticmethod
+    def dtype_name(x) -> str:
+        """x's dtype as NumPy names it."""
+        raise NotImplementedError
+
+    @staticmethod
+    def fft(x, n: int, real: bool):
+        """x's spectrum along its last axis, zero-padded to n samples (real:
+        the half spectrum of real x)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def ifft(spectrum, n: int, real: bool):
+        """The inverse of fft along the last axis, n samples."""
+        raise NotImplementedError
+
+    @staticmethod
+    def cwt_spectra(spec, scales, precision: int, dtype_name: str, n: int) -> tuple:
+        """(period, full?, spectra): cuwavelet._cwt.portable_spectra, the
+        spectra a framework array (a constant of the captured program)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def times_spectra(spectrum, spectra):
+        """spectrum (..., F) times each row of spectra (S, F): (S, ..., F)."""
+        raise NotImplementedError
+
+    @staticmethod
     def split_rows(rows, filters, stride: int, dilation: int):
         """(rows, 2, m): each row's stride-`stride` correlation with both
         reversed filters (taps `dilation` apart), or None where the slices
@@ -412,3 +439,15 @@ def level_ops(A) -> _learned.LevelOps:
     return _learned.LevelOps(
         lambda t, f, mode, axis: analysis(A, t, axis, f, mode),
         lambda lo, hi, f, mode, axis: synthesis(A, lo, hi, axis, f, mode))
+
+
+def cwt(A, x, spec, scales, precision: int, axis: int):
+    """cuwavelet._cwt.cwt_core by the framework's FFTs: the data's spectrum
+    times each scale's filter spectrum (the core's, a constant), transformed
+    back, the first n samples of each; scales in front."""
+    n = x.shape[axis]
+    period, full, spectra = A.cwt_spectra(spec, scales, precision, A.dtype_name(x), n)
+    real = not full  # (real filters and data: half spectra)
+    y = A.ifft(A.times_spectra(A.fft(A.moveaxis(x, axis, x.ndim - 1), period, real), spectra),
+               period, real)[..., :n]
+    return A.moveaxis(y, y.ndim - 1, axis + 1)

@@ -9,6 +9,8 @@ import contextlib
 
 import torch
 
+from cuwavelet import _cwt
+
 from . import _portable as P
 from . import _torch_ops as ops
 
@@ -55,6 +57,35 @@ class TorchArrays(P.Arrays):
     @torch.compiler.assume_constant_result  # (torch.compile, strict export: a constant)
     def extension(n, before, after, mode):
         return P.extension(n, before, after, mode)
+
+    @staticmethod
+    def dtype_name(x):
+        return ops.CORE_DTYPES[x.dtype].name
+
+    @staticmethod
+    def fft(x, n, real):
+        return torch.fft.rfft(x, n=n, dim=-1) if real else torch.fft.fft(x, n=n, dim=-1)
+
+    @staticmethod
+    def ifft(spectrum, n, real):
+        return torch.fft.irfft(spectrum, n=n, dim=-1) if real else torch.fft.ifft(spectrum, dim=-1)
+
+    @staticmethod
+    @torch.compiler.assume_constant_result  # (torch.compile, strict export: a constant)
+    def cwt_spectra(spec, scales, precision, dtype_name, n):
+        period, full, spectra = _cwt.portable_spectra(spec, scales, precision, dtype_name, n)
+        return period, full, torch.view_as_real(torch.from_numpy(spectra))
+
+    @staticmethod
+    def times_spectra(spectrum, spectra):
+        # in real arithmetic on (re, im) pairs: the ONNX exporter takes complex
+        # tensors only into and out of its FFTs
+        x = torch.view_as_real(spectrum)
+        g = spectra.to(x.device).reshape(spectra.shape[:1] + (1,) * (x.ndim - 2)
+                                         + spectra.shape[1:])
+        re = x[..., 0] * g[..., 0] - x[..., 1] * g[..., 1]
+        im = x[..., 0] * g[..., 1] + x[..., 1] * g[..., 0]
+        return torch.view_as_complex(torch.stack([re, im], dim=-1))
 
     @staticmethod
     def split_rows(rows, filters, stride, dilation):
@@ -131,6 +162,12 @@ def _synthesis(static, ts):
     return (P.synthesis(A, lo, hi, axis, f, static[1]),)
 
 
+def _cwt_form(static, ts):
+    (x,) = ts
+    name, lower, upper, scales, scales_dtype, precision, axis = static  # (ops._cwt_parts')
+    return (P.cwt(A, x, (name, lower, upper), (scales, scales_dtype), precision, axis % x.ndim),)
+
+
 _LEVEL_OPS = P.level_ops(A)
 
 
@@ -141,7 +178,7 @@ def _learned_whole(kind, ts):
 _FORMS = {"dwtn": _dwtn, "idwtn": _idwtn, "wavedec": _wavedec, "waverec": _waverec,
           "swtn": _swtn, "iswtn": _iswtn, "packet_decompose": _packet_decompose,
           "packet_reconstruct": _packet_reconstruct, "pad": _pad, "analysis": _analysis,
-          "synthesis": _synthesis, "learned_whole": _learned_whole}
+          "synthesis": _synthesis, "learned_whole": _learned_whole, "cwt": _cwt_form}
 
 
 def form(name: str, static, ts):
@@ -151,7 +188,7 @@ def form(name: str, static, ts):
         raise NotImplementedError(
             f"cuwavelet's {name} operation has no portable form; portable() covers the "
             "forward transforms (dwt/wavedec/swt and their inverses in 1D, 2D and nD, "
-            "learned filter banks included), packets and pad, not gradients")
+            "learned filter banks included), packets, pad and cwt, not gradients")
     return fn(static, ts)
 
 

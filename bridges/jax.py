@@ -2367,8 +2367,8 @@ def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     included; JAX differentiates, batches and compiles them as its own.
     Covered: the DWT family (``dwt`` ... ``waverecn``), ``swt`` ... ``iswtn``,
     ``packet_decompose``/``packet_reconstruct``, ``mra``,
-    ``downcoef``/``upcoef``, ``fswavedecn`` and ``pad``, at the shapes they
-    are traced at. On a CPU under ``jax.jit`` XLA fuses them into loops that
+    ``downcoef``/``upcoef``, ``fswavedecn``, ``pad`` and ``cwt`` (by
+    jax.numpy's FFTs), at the shapes they are traced at. On a CPU under ``jax.jit`` XLA fuses them into loops that
     beat the kernels' callbacks (``benchmarks/bench_portable.py --jax``); on
     a GPU the kernels are expected to win. Entering and leaving the context
     clears JAX's caches (``jax.clear_caches``), so that a function jitted on

@@ -705,7 +705,8 @@ def cwt(data: torch.Tensor, scales, wavelet, sampling_period: float = 1.0,
     data's precision: cuFFT on CUDA tensors, on torch's current stream); the
     gradient is its exact adjoint (``cuwavelet.adjoint.cwt``), the real part
     of it for real data with a complex wavelet. Works under
-    ``torch.compile(fullgraph=True)``, ``torch.func`` and forward-mode AD.
+    ``torch.compile(fullgraph=True)``, ``torch.func`` and forward-mode AD, and
+    inside ``portable()`` (torch's own FFTs).
 
     Parameters
     ----------
@@ -784,7 +785,9 @@ def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     learned filter banks included (their parameters stay inputs of the
     graph). Covered: the DWT family (``dwt`` ... ``waverecn``, the modules),
     ``swt`` ... ``iswtn``, ``packet_decompose``/``packet_reconstruct``,
-    ``mra``, ``downcoef``/``upcoef``, ``fswavedecn`` and ``pad``; the graph has
+    ``mra``, ``downcoef``/``upcoef``, ``fswavedecn``, ``pad`` and ``cwt`` (by
+    torch's FFTs, the filters' spectra constants; in ONNX, complex results
+    only inside the graph: export a scalogram's magnitude, say); the graph has
     the shapes it was captured at (the transforms' lengths are static). The
     recorded graph is differentiable by autograd, but slower than the core's
     kernels (``benchmarks/bench_portable.py``), so capture graphs that will

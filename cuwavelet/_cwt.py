@@ -41,7 +41,7 @@ from ._eager import on_input_device
 from ._shapes import normalize_axis
 
 __all__ = ["cwt", "cwt_adjoint", "cwt_core", "cwt_adjoint_core", "continuous_wavelet",
-           "wavelet_spec", "checked_scales", "frequencies", "output_dtype"]
+           "wavelet_spec", "checked_scales", "frequencies", "output_dtype", "portable_spectra"]
 
 # Work arrays of one chunk of scales (their spectra and inverse transforms)
 # stay near this size; more scales than fit are taken a chunk at a time. On
@@ -378,6 +378,17 @@ def cwt_adjoint_core(c, spec: tuple, scales: np.ndarray, precision: int, axis: i
     back = _inverse(xp, total, period, full)[:, :n]
     result.swapaxes(axis, -1)[...] = back.reshape(moved.shape[1:])
     return result
+
+
+def portable_spectra(spec: tuple, scales: tuple, precision: int, dtype_str: str,
+                     n: int) -> tuple:
+    """What a framework's own FFTs need to compute cwt_core of data of
+    `dtype_str` and n samples along its axis (bridges/_portable.py):
+    (period, full FFTs?, every scale's filter spectrum as a NumPy array)."""
+    dtype = np.dtype(dtype_str)
+    filters = filters_of(spec, np.asarray(scales[0], dtype=scales[1]), precision, dtype)
+    period, full, cdtype = _plan(n, filters, dtype.kind == "c", dtype)
+    return period, full, _spectra(np, filters, period, full, cdtype, 0, filters.count)
 
 
 # --- the public functions ------------------------------------------------------------

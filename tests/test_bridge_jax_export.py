@@ -22,12 +22,13 @@ from conftest import (assert_dwt_and_idwt_every_length, assert_same_structure,  
 MODES = list(pywt.Modes.modes)
 
 
-def restored(fn, *arrays):
-    """fn exported inside portable(), serialized and read back."""
+def restored(fn, *arrays, vjp_order=0):
+    """fn exported inside portable(), serialized (with its derivatives up to
+    vjp_order) and read back."""
     specs = [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in arrays]
     with bj.portable():
         program = export.export(jax.jit(fn))(*specs)
-    return export.deserialize(program.serialize())
+    return export.deserialize(program.serialize(vjp_order=vjp_order))
 
 
 def run_restored(fn, *arrays):
@@ -158,3 +159,24 @@ def test_gradients_of_the_traced_forms_are_pywts_transposes():
         (grad,) = pullback([jnp.asarray(c) for c in cotangents])
     flat = np.concatenate([c.ravel() for c in cotangents])
     np.testing.assert_allclose(np.asarray(grad), (matrix.T @ flat).reshape(shape), atol=1e-12)
+
+
+@pytest.mark.parametrize("wavelet", ["mexh", "cmor1.5-1.0"])
+def test_cwt(wavelet):
+    scales = [0.4, 1, 2.5, 9, 60]
+    for dtype in (np.float32, np.float64, np.complex128):
+        x = random((2, 37, 3), dtype, seed=26)
+        expected = pywt.cwt(x, scales, wavelet, axis=1)[0]
+        got = run_restored(lambda t: bj.cwt(t, scales, wavelet, axis=1)[0], x)
+        assert got.dtype == expected.dtype
+        tolerance = 3e-5 if dtype == np.float32 else 1e-12  # (pywt's float32 sums)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=tolerance * np.abs(expected).max())
+    n = 11
+    matrix = np.stack([pywt.cwt(e.astype(np.complex128), scales, wavelet)[0].ravel()
+                       for e in np.eye(n)], axis=1)
+    x = random(n, seed=27)
+    program = restored(lambda t: jnp.sum(jnp.abs(bj.cwt(t, scales, wavelet)[0]) ** 2), x,
+                       vjp_order=1)
+    grad = jax.grad(program.call)(jnp.asarray(x))
+    np.testing.assert_allclose(grad, 2 * np.real(matrix.conj().T @ (matrix @ x)), rtol=0,
+                               atol=1e-12 * np.abs(matrix).max() ** 2 * n)

@@ -356,3 +356,70 @@ def test_aot_inductor_compiles_the_program(tmp_path):
     got = torch._inductor.aoti_load_package(path)(x)
     assert_same_structure(tensors_to_numpy(got),
                           pywt.wavedec2(x.numpy(), "db2", mode="reflect", level=2), 1e-5)
+
+
+@pytest.mark.parametrize("wavelet", ["morl", "gaus3", "cmor1.5-1.0", "fbsp2-1.0-0.5"])
+def test_cwt(wavelet):
+    """Values (float32, float64, complex data; an inner axis; scales below a
+    sample and past the data's length), gradients (the real part of pywt's
+    conjugate transpose for real data), strict export and compile."""
+    scales = [0.4, 1, 2.5, 9, 60]
+    for dtype in (np.float32, np.float64, np.complex128):
+        x = random((2, 37, 3), dtype, seed=21)
+        expected = quiet(pywt.cwt, x, scales, wavelet, axis=1)[0]
+        got = run_exported(lambda t: bt.cwt(t, scales, wavelet, axis=1)[0], x).detach().numpy()
+        assert got.dtype == expected.dtype
+        tolerance = 3e-5 if dtype == np.float32 else 1e-12  # (pywt's float32 sums)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=tolerance * np.abs(expected).max())
+    n = 13
+    matrix = np.stack([quiet(pywt.cwt, e.astype(np.complex128), scales, wavelet)[0].ravel()
+                       for e in np.eye(n)], axis=1)
+    module = exported(lambda t: bt.cwt(t, scales, wavelet)[0], torch.zeros(n, dtype=torch.float64))
+    x = torch.from_numpy(random(n, seed=22)).requires_grad_()
+    y = module(x)
+    cotangent = torch.from_numpy(random(tuple(y.shape), np.complex128 if y.is_complex()
+                                        else np.float64, seed=23))
+    (grad,) = torch.autograd.grad(y, x, cotangent)
+    np.testing.assert_allclose(grad.numpy(), np.real(matrix.conj().T @ cotangent.numpy().ravel()),
+                               rtol=0, atol=1e-12 * np.abs(matrix).max() * n)
+
+    class Model(torch.nn.Module):
+        def forward(self, t):
+            return bt.cwt(t, scales, wavelet)[0]
+    x = torch.from_numpy(random((3, 40), seed=24))
+    expected = quiet(pywt.cwt, x.numpy(), scales, wavelet)[0]
+    with bt.portable():
+        program = torch.export.export(Model(), (x,), strict=True)
+        compiled = torch.compile(Model(), fullgraph=True, backend="aot_eager")
+        np.testing.assert_allclose(compiled(x).numpy(), expected, rtol=0, atol=1e-12)
+    assert_portable(program)
+    np.testing.assert_allclose(program.module()(x).numpy(), expected, rtol=0, atol=1e-12)
+
+
+def test_cwt_scalograms_in_onnx_runtime(tmp_path):
+    """Real and complex wavelets (their coefficients' magnitude: ONNX
+    Runtime's tensors are real) through the dynamo exporter. Its DFT is less
+    exact than torch's FFTs: float32 to ~1e-5 of the largest value, float64
+    to ~1e-8."""
+    pytest.importorskip("onnxscript")
+    ort = pytest.importorskip("onnxruntime")
+
+    class Scalogram(torch.nn.Module):
+        def __init__(self, wavelet):
+            super().__init__()
+            self.wavelet = wavelet
+
+        def forward(self, x):
+            return bt.cwt(x, [0.5, 1, 3, 8.5], self.wavelet)[0].abs()
+
+    for wavelet in ("mexh", "cmor1.5-1.0"):
+        for dtype, tolerance in ((np.float32, 5e-5), (np.float64, 1e-7)):
+            x = torch.from_numpy(random((2, 45), dtype, seed=25))
+            path = str(tmp_path / "model.onnx")
+            with bt.portable():
+                quiet(torch.onnx.export, Scalogram(wavelet), (x,), path, dynamo=True,
+                      verbose=False)
+            session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+            (got,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+            expected = np.abs(pywt.cwt(x.numpy(), [0.5, 1, 3, 8.5], wavelet)[0])
+            np.testing.assert_allclose(got, expected, rtol=0, atol=tolerance * expected.max())
