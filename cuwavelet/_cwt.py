@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import numbers
 import threading
 
 import numpy as np
@@ -406,7 +407,10 @@ def arguments(scales, wavelet, sampling_period, method, axis, ndim: int, precisi
             or not 1 <= precision <= 24:
         raise ValueError(f"precision must be an integer from 1 to 24 (the wavelet sampled at "
                          f"2**precision points); got {precision!r}.")
-    ax = normalize_axis(axis, ndim)
+    # pywt transforms a 1-D signal whatever integer `axis` says (its own tests
+    # pass axis=1 with one)
+    one_signal = ndim == 1 and isinstance(axis, numbers.Integral) and not isinstance(axis, bool)
+    ax = 0 if one_signal else normalize_axis(axis, ndim)
     spec = wavelet_spec(w)
     return spec, s, ax, int(precision), frequencies(spec, s, sampling_period, int(precision))
 
@@ -463,7 +467,8 @@ def cwt(data: ArrayLike, scales, wavelet, sampling_period: float = 1.0, method: 
     method : {'conv', 'fft'}, optional
         pywt's choice of algorithm; both give the same values here (by FFTs).
     axis : int, optional
-        The axis to transform (default the last).
+        The axis to transform (default the last; a 1-D signal is transformed
+        whatever integer it is, as in pywt).
     precision : int, optional
         The wavelet is sampled at ``2**precision`` points, as in pywt
         (default 12).

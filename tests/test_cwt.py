@@ -84,6 +84,14 @@ def test_any_axis_of_a_batch(axis):
     assert_matches(got, ref, x, "mexh", [1, 2.5, 6], axis=axis)
 
 
+def test_a_single_signal_whatever_the_axis():
+    """As pywt: a 1-D signal is transformed whatever integer axis is given."""
+    x = random(30, seed=3)
+    ref, _ = pywt.cwt(x, [1, 2], "mexh")
+    for axis in (0, -1, 1, 5):
+        assert_matches(cw.cwt(x, [1, 2], "mexh", axis=axis)[0], ref, x, "mexh", [1, 2])
+
+
 def test_strided_and_reversed_views():
     base = random((6, 40), seed=3)
     x = base[::2, ::-1]
@@ -238,6 +246,7 @@ def test_adjoint_of_a_real_map_is_the_real_part():
     (lambda x: cw.cwt(x, [0.05], "morl"), ValueError, "too small"),
     (lambda x: cw.cwt(x, [1], "morl", method="auto"), ValueError, "method"),
     (lambda x: cw.cwt(x, [1], "morl", axis=2), Exception, "Axis 2 is out of range"),
+    (lambda x: cw.cwt(x[0], [1], "morl", axis=True), TypeError, "axis"),
     (lambda x: cw.cwt(x, [1], "morl", axis=1.0), TypeError, "axis"),
     (lambda x: cw.cwt(x, [1], "morl", precision=0), ValueError, "precision"),
     (lambda x: cw.cwt(x, [1], "morl", precision=12.5), ValueError, "precision"),
