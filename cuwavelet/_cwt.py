@@ -128,9 +128,9 @@ def checked_scales(scales) -> np.ndarray:
 
 
 def _scales_key(scales: np.ndarray) -> tuple:
-    # integer scales take the same path as float64 ones through pywt's arithmetic
-    dtype = np.dtype(np.float64) if scales.dtype.kind in "iu" else scales.dtype
-    return dtype.str, tuple(float(v) for v in scales)
+    # (the dtype stays: pywt's arithmetic promotes float32 grids with small
+    # integers and float32 scales to float32, with the others to float64)
+    return scales.dtype.str, tuple(float(v) for v in scales)
 
 
 class _Filters:

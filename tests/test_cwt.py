@@ -101,9 +101,12 @@ def test_strided_and_reversed_views():
 
 
 @pytest.mark.parametrize("scales", [3, 2.5, [1, 2, 3], np.arange(1, 9),
-                                    np.array([0.7, 3.1, 77.7], np.float32)])
+                                    np.array([0.7, 3.1, 77.7], np.float32),
+                                    np.array([1, 9, 200], np.uint8), np.array([3, 150], np.int16),
+                                    np.array([0.7, 33.3], np.float16)])
 def test_scales_of_every_kind(scales):
-    # float32 scales take pywt's index arithmetic in float32: other taps
+    # float32, float16 and small integer scales take pywt's index arithmetic
+    # in float32 with float32 data: other taps
     x = random(128, np.float32, seed=4)
     ref, ref_freqs = pywt.cwt(x, scales, "morl")
     got, freqs = cw.cwt(x, scales, "morl")
