@@ -181,6 +181,7 @@ from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
+from ._frontend_cwt import arguments as cwt_arguments, docstring as cwt_docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "swt2", "iswt2", "swtn",
@@ -2155,46 +2156,19 @@ def pad(x, pad_widths, mode: str) -> jax.Array:
 
 def cwt(data, scales, wavelet, sampling_period: float = 1.0, method: str = "conv",
         axis: int = -1, *, precision: int = 12) -> tuple:
-    """Continuous wavelet transform along one axis (``pywt.cwt``), differentiable.
+    x = jnp.asarray(data)
+    spec, static_scales, prec, ax, freqs = cwt_arguments(scales, wavelet, sampling_period,
+                                                         method, axis, x.ndim, precision)
+    dtype = np.dtype(x.dtype)
+    compute = _compute_dtype(dtype)
+    y = _CWT((x.astype(compute),), spec=spec, scales=static_scales, precision=prec, axis=ax,
+             real=compute.kind != "c")[0]
+    if dtype in _LOW_PRECISION and y.dtype.kind != "c":
+        y = y.astype(dtype)
+    return y, freqs
 
-    The values are ``cuwavelet.cwt``'s (pywt's, computed by FFTs in the
-    data's precision: cuFFT on the GPU, on XLA's stream); both derivatives
-    are exact: the JVP transforms the tangent, the transpose is the adjoint's
-    (``cuwavelet.adjoint.cwt``) JAX counterpart, real for real data. Works
-    under jax.jit and jax.vmap.
 
-    Parameters
-    ----------
-    data : array_like
-        The signal, any number of other dimensions (a batch). float16 and
-        bfloat16 are computed in float32 (real results cast back; complex
-        ones stay complex64); integers and bools in float64.
-    scales : float or sequence of float
-        The positive scales, in samples.
-    wavelet : str or pywt.ContinuousWavelet
-        A name from ``pywt.wavelist(kind="continuous")`` (``"cmorB-C"``,
-        ``"shanB-C"``, ``"fbspM-B-C"`` with their parameters) or a
-        ``pywt.ContinuousWavelet``.
-    sampling_period : float, optional
-        For the frequencies returned.
-    method : {'conv', 'fft'}, optional
-        Accepted for pywt's signature; both compute the same values.
-    axis : int, optional
-        The axis to transform (default the last).
-    precision : int, optional
-        The wavelet is sampled at ``2**precision`` points (default 12).
-
-    Returns
-    -------
-    coefs : jax.Array
-        Shape ``(len(scales),) + data.shape``: complex for complex wavelets
-        and complex data.
-    frequencies : numpy.ndarray
-        The scales' frequencies over ``sampling_period``.
-
-    Examples
-    --------
-    >>> import jax
+cwt.__doc__ = cwt_docstring("jax.Array", """    >>> import jax
     >>> import jax.numpy as jnp
     >>> x = jnp.linspace(0.0, 1.0, 128, dtype=jnp.float32) ** 2
     >>> coefs, freqs = cwt(x, [1, 2, 4, 8], "mexh")
@@ -2203,17 +2177,7 @@ def cwt(data, scales, wavelet, sampling_period: float = 1.0, method: str = "conv
     >>> g = jax.grad(lambda t: jnp.sum(cwt(t, [1, 2, 4, 8], "cmor1.5-1.0")[0].real ** 2))(x)
     >>> g.shape, g.dtype
     ((128,), dtype('float32'))
-    """
-    x = jnp.asarray(data)
-    spec, s, ax, prec, freqs = _cwt.arguments(scales, wavelet, sampling_period, method, axis,
-                                              x.ndim, precision)
-    dtype = np.dtype(x.dtype)
-    compute = _compute_dtype(dtype)
-    y = _CWT((x.astype(compute),), spec=spec, scales=_cwt.static_scales(s), precision=prec,
-             axis=ax - x.ndim, real=compute.kind != "c")[0]
-    if dtype in _LOW_PRECISION and y.dtype.kind != "c":
-        y = y.astype(dtype)
-    return y, freqs
+""")
 
 
 # --- coefficient layouts (docstrings: bridges._frontend_layout) ------------------------

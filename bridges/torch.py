@@ -88,7 +88,7 @@ import pywt
 import torch
 from torch import nn
 
-from cuwavelet import _cwt, _lattice, _padding
+from cuwavelet import _lattice, _padding
 from cuwavelet._docs import shared_docs
 from cuwavelet._filter_bank_conditions import alternating_signs
 from cuwavelet._filter_bank_conditions import conditions as filter_bank_conditions
@@ -108,6 +108,7 @@ from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
+from ._frontend_cwt import arguments as cwt_arguments, docstring as cwt_docstring
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
@@ -699,56 +700,6 @@ def pad(x: torch.Tensor, pad_widths: Any, mode: str) -> torch.Tensor:
 
 def cwt(data: torch.Tensor, scales, wavelet, sampling_period: float = 1.0,
         method: str = "conv", axis: int = -1, *, precision: int = 12) -> tuple:
-    """Continuous wavelet transform along one axis (``pywt.cwt``), differentiable.
-
-    The values are ``cuwavelet.cwt``'s (pywt's, computed by FFTs in the
-    data's precision: cuFFT on CUDA tensors, on torch's current stream); the
-    gradient is its exact adjoint (``cuwavelet.adjoint.cwt``), the real part
-    of it for real data with a complex wavelet. Works under
-    ``torch.compile(fullgraph=True)``, ``torch.func`` and forward-mode AD, and
-    inside ``portable()`` (torch's own FFTs).
-
-    Parameters
-    ----------
-    data : torch.Tensor
-        The signal (CPU or CUDA), any number of other dimensions (a batch).
-        float16 and bfloat16 are computed in float32 (real results cast
-        back; complex ones stay complex64); integers and bools in float64.
-    scales : float or sequence of float
-        The positive scales, in samples.
-    wavelet : str or pywt.ContinuousWavelet
-        A name from ``pywt.wavelist(kind="continuous")`` (``"cmorB-C"``,
-        ``"shanB-C"``, ``"fbspM-B-C"`` with their parameters) or a
-        ``pywt.ContinuousWavelet``.
-    sampling_period : float, optional
-        For the frequencies returned.
-    method : {'conv', 'fft'}, optional
-        Accepted for pywt's signature; both compute the same values.
-    axis : int, optional
-        The axis to transform (default the last).
-    precision : int, optional
-        The wavelet is sampled at ``2**precision`` points (default 12).
-
-    Returns
-    -------
-    coefs : torch.Tensor
-        Shape ``(len(scales),) + data.shape``, on data's device: complex for
-        complex wavelets and complex data.
-    frequencies : numpy.ndarray
-        The scales' frequencies over ``sampling_period``.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from bridges import torch as cwt
-    >>> x = torch.randn(4, 256, dtype=torch.float64, requires_grad=True)
-    >>> coefs, freqs = cwt.cwt(x, [1, 2, 4, 8], "cmor1.5-1.0")
-    >>> coefs.shape, coefs.dtype
-    (torch.Size([4, 4, 256]), torch.complex128)
-    >>> coefs.abs().square().sum().backward()   # a scalogram's energy
-    >>> x.grad.shape, x.grad.dtype
-    (torch.Size([4, 256]), torch.float64)
-    """
     if not isinstance(data, torch.Tensor):
         raise TypeError(f"data must be a torch.Tensor; got {type(data).__name__}")
     static, freqs = _cwt_static(scales, wavelet, sampling_period, method, axis, data.ndim,
@@ -760,14 +711,25 @@ def cwt(data: torch.Tensor, scales, wavelet, sampling_period: float = 1.0,
     return y, np.asarray(freqs)
 
 
+cwt.__doc__ = cwt_docstring("torch.Tensor", """    >>> import torch
+    >>> from bridges import torch as cwt
+    >>> x = torch.randn(4, 256, dtype=torch.float64, requires_grad=True)
+    >>> coefs, freqs = cwt.cwt(x, [1, 2, 4, 8], "cmor1.5-1.0")
+    >>> coefs.shape, coefs.dtype
+    (torch.Size([4, 4, 256]), torch.complex128)
+    >>> coefs.abs().square().sum().backward()   # a scalogram's energy
+    >>> x.grad.shape, x.grad.dtype
+    (torch.Size([4, 256]), torch.float64)
+""")
+
+
 @torch.compiler.assume_constant_result
 def _cwt_static(scales, wavelet, sampling_period, method, axis, ndim: int, precision) -> tuple:
     """(the ops' static arguments, the frequencies as a tuple): pywt's tables
     read once, a constant for graph capture."""
-    spec, s, ax, prec, freqs = _cwt.arguments(scales, wavelet, sampling_period, method, axis,
-                                              ndim, precision)
-    values, dtype = _cwt.static_scales(s)
-    return (*spec, values, dtype, prec, ax - ndim), tuple(float(f) for f in freqs)
+    spec, (values, dtype), prec, axis, freqs = cwt_arguments(
+        scales, wavelet, sampling_period, method, axis, ndim, precision)
+    return (*spec, values, dtype, prec, axis), tuple(float(f) for f in freqs)
 
 
 def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
