@@ -1,5 +1,6 @@
-"""cuwavelet: batched multi-level discrete wavelet transforms with pywt's API and
-coefficients, on NumPy arrays (CPU) and CuPy arrays (CUDA), with exact adjoints.
+"""cuwavelet: batched multi-level discrete wavelet transforms and the continuous
+wavelet transform with pywt's API and coefficients, on NumPy arrays (CPU) and
+CuPy arrays (CUDA), with exact adjoints.
 
     import cuwavelet as cw
     coeffs = cw.wavedec2(images, "db2", level=3)        # same structure as pywt

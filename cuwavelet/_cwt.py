@@ -39,6 +39,7 @@ from ._arrays import (accepts_other_libraries, array_module, as_array, empty, is
                       transform_dtype)
 from ._docs import Array, ArrayLike
 from ._eager import on_input_device
+from ._program import ARRAY_CACHES
 from ._shapes import normalize_axis
 
 __all__ = ["cwt", "cwt_adjoint", "cwt_core", "cwt_adjoint_core", "continuous_wavelet",
@@ -258,6 +259,7 @@ class _SpectraCache:
 
 
 _spectra_cache = _SpectraCache()
+ARRAY_CACHES.append(_spectra_cache.clear)  # (cw.clear_plan_cache frees them too)
 
 
 def _spectra(xp, filters: _Filters, period: int, full: bool, cdtype, first: int, stop: int):

@@ -825,7 +825,9 @@ _ARRAYS = object()  # where the array arguments stand in a key
 
 
 def clear_cache() -> None:
-    """Forget every cached plan (they are rebuilt on their next call).
+    """Forget every cached plan (they are rebuilt on their next call), and
+    the other caches that hold arrays (the continuous transform's filter
+    spectra), freeing the memory they hold.
 
     Returns
     -------
@@ -838,6 +840,12 @@ def clear_cache() -> None:
     """
     with _cache_lock:
         _cache.clear()
+    for clear in ARRAY_CACHES:
+        clear()
+
+
+# clear() functions of other modules' caches of arrays, run by clear_cache
+ARRAY_CACHES: list = []
 
 
 def cache_info() -> dict:

@@ -175,6 +175,13 @@ def test_chunks_of_scales_and_no_cached_spectra(monkeypatch):
                                atol=1e-13 * np.abs(adjoint).max())
 
 
+def test_clear_plan_cache_frees_the_spectra():
+    cw.cwt(random(64), [1, 2], "morl")
+    assert _cwt._spectra_cache._bytes > 0
+    cw.clear_plan_cache()
+    assert _cwt._spectra_cache._bytes == 0 and not _cwt._spectra_cache._entries
+
+
 def test_fft_lengths_are_the_least_7_smooth_ones():
     def smooth(m):
         for p in (2, 3, 5, 7):
