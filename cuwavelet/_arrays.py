@@ -258,7 +258,8 @@ def allocator(make_empty: Callable[[Any, tuple, np.dtype], Any]) -> Iterator[Non
     own, for example one reserved for a CUDA graph capture: once the kernels
     are compiled and the filters cached (one call with the same wavelet and
     dtype), a transform on the GPU allocates nothing else and never
-    synchronizes. Input dtype conversions (an int array given to a float
+    synchronizes (``cwt`` aside: its FFTs' work arrays come from CuPy's
+    memory pool). Input dtype conversions (an int array given to a float
     transform) are NumPy/CuPy operations and allocate outside it: pass
     float32/64 or complex arrays.
 
