@@ -468,7 +468,8 @@ class _LinearOp:
     def _batch(self, operands, dims, *, present, **params):
         # params count axes from the end: a leading batch axis is one more batch axis
         size, lead = next(o.shape[d] for o, d in zip(operands, dims) if d is not None), self.in_lead
-        moved = [jnp.broadcast_to(jnp.expand_dims(o, lead), o.shape[:lead] + (size,) + o.shape[lead:])
+        moved = [jnp.broadcast_to(jnp.expand_dims(o, lead),
+                                  o.shape[:lead] + (size,) + o.shape[lead:])
                  if d is None else jnp.moveaxis(o, d, lead) for o, d in zip(operands, dims)]
         out = self.primitive.bind(*moved, present=present, **params)
         return out, [self.out_lead] * len(out)
@@ -651,7 +652,8 @@ def _cwt_avals(arrays, *, spec, scales, precision, axis, real):
 def _cwt_transpose_core(arrays, *, spec, scales, precision, axis, real, outs=None):
     c, s, ax = _cwt_args(arrays, spec, scales, axis, lambda a: a.ndim - 1)
     xp = array_module(c)
-    conj = (lambda a: xp.conj(a)) if _cwt.output_dtype(spec, c.dtype).kind == "c" else (lambda a: a)
+    complex_ = _cwt.output_dtype(spec, c.dtype).kind == "c"
+    conj = (lambda a: xp.conj(a)) if complex_ else (lambda a: a)
     t = conj(_cwt.cwt_adjoint_core(conj(c), spec, s, precision, ax))
     return (xp.ascontiguousarray(t.real) if real and t.dtype.kind == "c" else t,)
 

@@ -206,7 +206,8 @@ def test_adjoint_is_the_conjugate_transpose_of_pywts_matrix(wavelet, n, cpu_fft)
     c = random((len(scales), n), np.complex128, seed=n)
     expected = A.conj().T @ c.ravel()
     got = quiet(cw.adjoint.cwt, c, scales, wavelet)
-    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(A).max() * np.abs(c).sum())
+    np.testing.assert_allclose(got, expected, rtol=0,
+                               atol=1e-12 * np.abs(A).max() * np.abs(c).sum())
     if not pywt.ContinuousWavelet(wavelet).complex_cwt:  # a real cotangent stays real
         real = quiet(cw.adjoint.cwt, c.real, scales, wavelet)
         assert real.dtype == np.float64
