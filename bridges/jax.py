@@ -2334,9 +2334,11 @@ def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     Covered: the DWT family (``dwt`` ... ``waverecn``), ``swt`` ... ``iswtn``,
     ``packet_decompose``/``packet_reconstruct``, ``mra``,
     ``downcoef``/``upcoef``, ``fswavedecn``, ``pad`` and ``cwt`` (by
-    jax.numpy's FFTs), at the shapes they are traced at. On a CPU under ``jax.jit`` XLA fuses them into loops that
-    beat the kernels' callbacks (``benchmarks/bench_portable.py --jax``); on
-    a GPU the kernels are expected to win. Entering and leaving the context
+    jax.numpy's FFTs), at the shapes they are traced at. On a CPU under
+    ``jax.jit`` XLA fuses them into loops whose forward beats the kernels'
+    callbacks (``benchmarks/bench_portable.py --jax``), though their
+    gradients are far slower than the adjoint kernels and they take longer to
+    compile; on a GPU the kernels are expected to win. Entering and leaving the context
     clears JAX's caches (``jax.clear_caches``), so that a function jitted on
     one side is traced again on the other (compiled functions compile again
     once).
