@@ -290,7 +290,7 @@ def _computed_spectra(xp, filters: _Filters, period: int, full: bool, cdtype, fi
 # --- the transform and its adjoint --------------------------------------------------
 
 def _plan(n: int, filters: _Filters, complex_data: bool, dtype):
-    """(period, full FFTs?, the complex dtype of the spectra, scales per chunk)."""
+    """(period, full FFTs?, the complex dtype of the spectra) for n samples."""
     period = fft_length(n + filters.reach)
     full = filters.complex or complex_data
     return period, full, np.result_type(real_dtype(dtype), np.complex64)
@@ -391,7 +391,8 @@ def portable_spectra(spec: tuple, scales: tuple, precision: int, dtype_str: str,
     dtype = np.dtype(dtype_str)
     filters = filters_of(spec, np.asarray(scales[0], dtype=scales[1]), precision, dtype)
     period, full, cdtype = _plan(n, filters, dtype.kind == "c", dtype)
-    return period, full, _spectra(np, filters, period, full, cdtype, 0, filters.count)
+    # (a copy: the cached array stays the cache's)
+    return period, full, _spectra(np, filters, period, full, cdtype, 0, filters.count).copy()
 
 
 # --- the public functions ------------------------------------------------------------
