@@ -1440,7 +1440,7 @@ _CWT_ARGS = "str wavelet, float[] bounds, float[] scales, str scales_dtype, int 
 def _cwt_parts(static) -> tuple:
     """(wavelet spec, scales array, precision, axis from the end) of a static."""
     name, lower, upper, scales, scales_dtype, precision, axis = static
-    return (name, lower, upper), np.asarray(scales, dtype=scales_dtype), precision, axis
+    return (name, lower, upper), _cwt.scales_of((scales, scales_dtype)), precision, axis
 
 
 def _cwt_to_args(static, ts):

@@ -633,13 +633,9 @@ _transposes(_PAD, _PAD_ADJOINT)
 # (the data is real). JAX transposes without conjugating: the transpose is
 # conj(A^H conj(c)), its real part for real data.
 
-def _cwt_scales(scales) -> np.ndarray:
-    return np.asarray(scales[0], dtype=scales[1])
-
-
 def _cwt_core(arrays, *, spec, scales, precision, axis, real, outs=None):
     (x,) = arrays
-    return (_cwt.cwt_core(x, spec, _cwt_scales(scales), precision, axis % x.ndim,
+    return (_cwt.cwt_core(x, spec, _cwt.scales_of(scales), precision, axis % x.ndim,
                           out=None if outs is None else outs[0]),)
 
 
@@ -654,7 +650,7 @@ def _cwt_transpose_core(arrays, *, spec, scales, precision, axis, real, outs=Non
     xp = array_module(c)
     complex_ = _cwt.output_dtype(spec, c.dtype).kind == "c"
     conj = (lambda a: xp.conj(a)) if complex_ else (lambda a: a)
-    t = conj(_cwt.cwt_adjoint_core(conj(c), spec, _cwt_scales(scales), precision,
+    t = conj(_cwt.cwt_adjoint_core(conj(c), spec, _cwt.scales_of(scales), precision,
                                    axis % (c.ndim - 1)))
     return (xp.ascontiguousarray(t.real) if real and t.dtype.kind == "c" else t,)
 

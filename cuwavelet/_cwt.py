@@ -43,7 +43,8 @@ from ._program import ARRAY_CACHES
 from ._shapes import normalize_axis
 
 __all__ = ["cwt", "cwt_adjoint", "cwt_core", "cwt_adjoint_core", "continuous_wavelet",
-           "wavelet_spec", "checked_scales", "frequencies", "output_dtype", "portable_spectra"]
+           "wavelet_spec", "checked_scales", "static_scales", "scales_of", "frequencies",
+           "output_dtype", "portable_spectra"]
 
 # Work arrays of one chunk of scales (their spectra and inverse transforms)
 # stay near this size; more scales than fit are taken a chunk at a time. On
@@ -128,10 +129,16 @@ def checked_scales(scales) -> np.ndarray:
     return s
 
 
-def _scales_key(scales: np.ndarray) -> tuple:
-    # (the dtype stays: pywt's arithmetic promotes float32 grids with small
-    # integers and float32 scales to float32, with the others to float64)
-    return scales.dtype.str, tuple(float(v) for v in scales)
+def static_scales(scales: np.ndarray) -> tuple:
+    """(values, dtype name): the scales as plain numbers (a cache key, the
+    bridges' static arguments); scales_of gives the array back. The dtype
+    stays: pywt's arithmetic promotes a float32 grid with small integers and
+    float16/32 scales to float32, with the others to float64."""
+    return tuple(float(v) for v in scales), scales.dtype.str
+
+
+def scales_of(static: tuple) -> np.ndarray:
+    return np.asarray(static[0], dtype=np.dtype(static[1]))
 
 
 class _Filters:
@@ -157,14 +164,15 @@ class _Filters:
 def filters_of(spec: tuple, scales: np.ndarray, precision: int, dtype) -> _Filters:
     """pywt.cwt's filters for data of `dtype` (its precision decides pywt's
     rounding of the taps and of the index grid)."""
-    return _filters(spec, _scales_key(scales), int(precision), real_dtype(dtype).str)
+    return _filters(spec, static_scales(scales), int(precision), real_dtype(dtype).str)
 
 
 @functools.lru_cache(maxsize=64)
 def _filters(spec: tuple, scales_key: tuple, precision: int, real_str: str) -> _Filters:
+    # (scales_key: static_scales')
     w = _rebuilt(spec)
     dtype = np.dtype(real_str)
-    scales = np.asarray(scales_key[1], dtype=np.dtype(scales_key[0]))
+    scales = scales_of(scales_key)
     int_psi, grid = pywt.integrate_wavelet(w, precision=precision)
     int_psi = np.conj(int_psi) if w.complex_cwt else int_psi
     psi_dtype = np.result_type(dtype, np.complex64) if int_psi.dtype.kind == "c" else dtype
@@ -389,7 +397,7 @@ def portable_spectra(spec: tuple, scales: tuple, precision: int, dtype_str: str,
     `dtype_str` and n samples along its axis (bridges/_portable.py):
     (period, full FFTs?, every scale's filter spectrum as a NumPy array)."""
     dtype = np.dtype(dtype_str)
-    filters = filters_of(spec, np.asarray(scales[0], dtype=scales[1]), precision, dtype)
+    filters = filters_of(spec, scales_of(scales), precision, dtype)
     period, full, cdtype = _plan(n, filters, dtype.kind == "c", dtype)
     # (a copy: the cached array stays the cache's)
     return period, full, _spectra(np, filters, period, full, cdtype, 0, filters.count).copy()
@@ -417,11 +425,6 @@ def arguments(scales, wavelet, sampling_period, method, axis, ndim: int, precisi
     spec = wavelet_spec(w)
     return spec, s, ax, int(precision), frequencies(spec, s, sampling_period, int(precision))
 
-
-def static_scales(scales: np.ndarray) -> tuple:
-    """(values, dtype name): the scales as plain numbers, for the bridges'
-    static arguments; np.asarray(values, dtype) gives them back."""
-    return _scales_key(scales)[1], _scales_key(scales)[0]
 
 
 def _lazily(data, spec: tuple, scales, axis: int, precision: int, dtype):
