@@ -141,24 +141,76 @@ def scales_of(static: tuple) -> np.ndarray:
     return np.asarray(static[0], dtype=np.dtype(static[1]))
 
 
-class _Filters:
-    """Every scale's h_s, laid out as its offset first: values (float64 or
-    complex128) and the indices they take in a period of M >= n + reach."""
+class Sampling:
+    """Which samples of the integrated wavelet (int_psi, pywt's grid of
+    2**precision points between the bounds) each scale's filter takes, as
+    tables over every scale's taps: tap m of scale s is
+    weight[s] * (int_psi[first[m]] * has_first[m] - int_psi[second[m]] * has_second[m]),
+    pywt's -sqrt(s) (k[m] - k[m - 1]) with k = int_psi[j][::-1]; a filter's
+    offset is its tap at index 0 of the period."""
 
-    def __init__(self, key: tuple, taps: list, offsets: list, complex_: bool):
-        self.key, self.complex, self.count = key, complex_, len(taps)
+    def __init__(self, js: list, weights: list):
+        self.count = len(js)
+        self.lengths = [len(j) + 1 for j in js]
+        self.offsets = [(len(j) - 2) // 2 + 1 for j in js]
         # reach: how far a filter extends before and after its offset
-        self.reach = max(max(o, len(t) - o) for t, o in zip(taps, offsets))
-        self._taps, self._offsets = taps, offsets
+        self.reach = max(max(o, n - o) for o, n in zip(self.offsets, self.lengths))
+        self.weights = weights
+        self.row = np.concatenate([np.full(n, i) for i, n in enumerate(self.lengths)])
+        k = [j[::-1] for j in js]
+        self.first = np.concatenate([np.append(r, 0) for r in k])
+        self.has_first = np.concatenate([np.append(np.ones(len(r)), 0.0) for r in k])
+        self.second = np.concatenate([np.insert(r, 0, 0) for r in k])
+        self.has_second = np.concatenate([np.insert(np.ones(len(r)), 0, 0.0) for r in k])
+        self.weight = np.concatenate([np.full(n, w) for w, n in zip(weights, self.lengths)])
+        self._position = np.concatenate([np.arange(n) - o
+                                         for n, o in zip(self.lengths, self.offsets)])
+
+    def columns(self, period: int) -> np.ndarray:
+        """Each tap's index in a period of `period` samples (offsets at 0)."""
+        return self._position % period
+
+    def taps(self, int_psi: np.ndarray) -> np.ndarray:
+        """Every scale's taps, concatenated (in int_psi's dtype's width)."""
+        return self.weight * (int_psi[self.first] * self.has_first
+                              - int_psi[self.second] * self.has_second)
+
+
+@functools.lru_cache(maxsize=64)
+def sampling(bounds: tuple, scales_key: tuple, precision: int, real_str: str) -> Sampling:
+    """pywt.cwt's choice of samples for data of real dtype `real_str` (its
+    grid and index arithmetic run in the data's precision, in pywt's own
+    types); scales_key: static_scales'."""
+    grid = np.linspace(bounds[0], bounds[1], 2 ** precision).astype(real_str)
+    size = grid.size
+    js, weights = [], []
+    for scale in scales_of(scales_key):
+        step = grid[1] - grid[0]
+        j = np.arange(scale * (grid[-1] - grid[0]) + 1) / (scale * step)
+        j = j.astype(int)
+        if j[-1] >= size:
+            j = np.extract(j < size, j)
+        if j.size < 2:
+            raise ValueError(f"Selected scale of {scale} too small.")
+        js.append(j)
+        weights.append(-float(np.sqrt(scale)))
+    return Sampling(js, weights)
+
+
+class _Filters:
+    """Every scale's filter: the taps (float64 or complex128, concatenated)
+    and where they go in a period (Sampling)."""
+
+    def __init__(self, key: tuple, where: Sampling, taps: np.ndarray, complex_: bool):
+        self.key, self.where, self.taps, self.complex = key, where, taps, complex_
+        self.count, self.reach = where.count, where.reach
 
     def laid_out(self, period: int, first: int, stop: int) -> tuple:
         """(rows, columns, values) of scales first..stop-1 in a (stop - first,
         period) array of filters."""
-        chosen = range(first, stop)
-        rows = np.concatenate([np.full(len(self._taps[i]), i - first) for i in chosen])
-        cols = np.concatenate([(np.arange(len(self._taps[i])) - self._offsets[i]) % period
-                               for i in chosen])
-        return rows, cols, np.concatenate([self._taps[i] for i in chosen])
+        chosen = (self.where.row >= first) & (self.where.row < stop)
+        return (self.where.row[chosen] - first, self.where.columns(period)[chosen],
+                self.taps[chosen])
 
 
 def filters_of(spec: tuple, scales: np.ndarray, precision: int, dtype) -> _Filters:
@@ -169,31 +221,17 @@ def filters_of(spec: tuple, scales: np.ndarray, precision: int, dtype) -> _Filte
 
 @functools.lru_cache(maxsize=64)
 def _filters(spec: tuple, scales_key: tuple, precision: int, real_str: str) -> _Filters:
-    # (scales_key: static_scales')
     w = _rebuilt(spec)
     dtype = np.dtype(real_str)
-    scales = scales_of(scales_key)
-    int_psi, grid = pywt.integrate_wavelet(w, precision=precision)
+    where = sampling(spec[1:], scales_key, precision, real_str)
+    int_psi, _ = pywt.integrate_wavelet(w, precision=precision)
     int_psi = np.conj(int_psi) if w.complex_cwt else int_psi
+    # rounded to the data's precision, as pywt does, then widened
     psi_dtype = np.result_type(dtype, np.complex64) if int_psi.dtype.kind == "c" else dtype
-    int_psi = np.asarray(int_psi, dtype=psi_dtype)
-    grid = np.asarray(grid, dtype=dtype)
     wide = np.complex128 if int_psi.dtype.kind == "c" else np.float64
-    taps, offsets = [], []
-    for scale in scales:
-        # pywt's own arithmetic, in its own types (pywt/_cwt.py)
-        step = grid[1] - grid[0]
-        j = np.arange(scale * (grid[-1] - grid[0]) + 1) / (scale * step)
-        j = j.astype(int)
-        if j[-1] >= int_psi.size:
-            j = np.extract(j < int_psi.size, j)
-        k = int_psi[j][::-1].astype(wide)
-        if k.size < 2:
-            raise ValueError(f"Selected scale of {scale} too small.")
-        h = -float(np.sqrt(scale)) * (np.concatenate([k, [0]]) - np.concatenate([[0], k]))
-        taps.append(h)
-        offsets.append((k.size - 2) // 2 + 1)
-    return _Filters((spec, scales_key, precision, real_str), taps, offsets, w.complex_cwt)
+    int_psi = np.asarray(int_psi, dtype=psi_dtype).astype(wide)
+    return _Filters((spec, scales_key, precision, real_str), where, where.taps(int_psi),
+                    w.complex_cwt)
 
 
 def frequencies(spec: tuple, scales: np.ndarray, sampling_period, precision: int) -> np.ndarray:
