@@ -24,10 +24,15 @@ DOCS = {"cwt": (
         ones stay complex64); integers and bools in float64.
     scales : float or sequence of float
         The positive scales, in samples.
-    wavelet : str or pywt.ContinuousWavelet
+    wavelet : str, pywt.ContinuousWavelet or tuple
         A name from ``pywt.wavelist(kind="continuous")`` (``"cmorB-C"``,
         ``"shanB-C"``, ``"fbspM-B-C"`` with their parameters) or a
-        ``pywt.ContinuousWavelet`` (its parameters and bounds as set).
+        ``pywt.ContinuousWavelet`` (its parameters and bounds as set); or
+        ``("cmor", B, C)``, ``("shan", B, C)``, ``("fbsp", M, B, C)`` with
+        the bandwidth B and center frequency C {array}s (0-d), learned:
+        gradients reach them (the filters are computed from them as pywt
+        computes its own, by the framework's operations; B must stay
+        positive).
     sampling_period : float, optional
         For the frequencies returned.
     method : {{'conv', 'fft'}}, optional
@@ -39,12 +44,32 @@ DOCS = {"cwt": (
     """coefs : {array}
         Shape ``(len(scales),) + data.shape``, on the data's device: complex
         for complex wavelets and complex data.
-    frequencies : numpy.ndarray
-        The scales' frequencies over ``sampling_period``.""")}
+    frequencies : numpy.ndarray or None
+        The scales' frequencies over ``sampling_period``; None for a
+        learned wavelet (they move with its parameters: pywt's
+        ``scale2frequency`` of the wavelet their current values name).""")}
 
 
 def docstring(array: str, examples: str) -> str:
     return numpydoc(DOCS, "cwt", array, examples, GRADIENT)
+
+
+def fixed_wavelet(wavelet, is_array):
+    """The wavelet the core's filters serve (a name or pywt.ContinuousWavelet
+    as given; (family, *numbers): the wavelet they name), or None where it
+    is learned: (family, *parameters) with a framework array among the
+    parameters (bridges/_portable.py's learned_cwt)."""
+    if not (isinstance(wavelet, tuple) and wavelet and isinstance(wavelet[0], str)):
+        return wavelet
+    family, *parameters = wavelet
+    if any(is_array(p) for p in parameters):
+        return None
+    names, integers, _ = _cwt.learnable_family(family)
+    if len(parameters) != len(names):
+        raise ValueError(f"A {family} wavelet takes its parameters ({', '.join(names)}); got "
+                         f"{len(parameters)} values.")
+    return family + "-".join(repr(int(p) if i < integers else float(p))
+                             for i, p in enumerate(parameters))
 
 
 def arguments(scales, wavelet, sampling_period, method, axis, ndim: int, precision) -> tuple:

@@ -82,6 +82,34 @@ class JaxArrays(P.Arrays):
                                + spectra.shape[1:]) * spectrum
 
 
+    @staticmethod
+    def as_spectra(spectra):
+        return spectra
+
+    math = jnp
+
+    @staticmethod
+    def widened(parameters):
+        return [jnp.asarray(p, dtype=jax.dtypes.canonicalize_dtype(np.float64))
+                for p in parameters]
+
+    @staticmethod
+    def cast(x, dtype):
+        return x.astype(jax.dtypes.canonicalize_dtype(np.dtype(dtype)))
+
+    @staticmethod
+    def constant_of(x):
+        return jax.lax.stop_gradient(x)
+
+    @staticmethod
+    def learned_tables(family, scales, precision, real_name, n):
+        return _cwt.learned_tables(family, scales, precision, real_name, n)
+
+    @staticmethod
+    def scattered(shape, rows, columns, values):
+        return jnp.zeros(shape, values.dtype).at[np.asarray(rows), np.asarray(columns)].set(values)
+
+
 A = JaxArrays
 _LEVEL_OPS = P.level_ops(A)
 
@@ -152,6 +180,11 @@ def _synthesis(arrays, axis, mode, n, F, items):
 def _cwt_form(arrays, spec, scales, precision, axis, real):
     (x,) = arrays
     return (P.cwt(A, x, spec, scales, precision, axis % x.ndim),)
+
+
+def learned_cwt(x, family, parameters, scales, precision, axis):
+    """bridges.jax.cwt of a wavelet with array parameters (learned)."""
+    return P.learned_cwt(A, x, family, parameters, scales, precision, axis)
 
 
 def _learned_whole(arrays, kind):

@@ -42,7 +42,7 @@ import operator
 
 import numpy as np
 
-from cuwavelet import _learned, _padding
+from cuwavelet import _cwt, _learned, _padding
 from cuwavelet._multilevel import trim_to
 from cuwavelet._packets import _trim as trim_rows
 from cuwavelet._wavelets import PERIODIZATION, dilation
@@ -121,7 +121,43 @@ class Arrays:
 
     @staticmethod
     def times_spectra(spectrum, spectra):
-        """spectrum (..., F) times each row of spectra (S, F): (S, ..., F)."""
+        """spectrum (..., F) times each row of spectra (S, F), in cwt_spectra's
+        form: (S, ..., F)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def as_spectra(spectra):
+        """Complex spectra (S, F) in cwt_spectra's form."""
+        raise NotImplementedError
+
+    math = None
+    """The framework's module of elementwise functions (exp, cos, sin, sqrt,
+    sinc, cumsum, conj), which torch and jax.numpy name alike."""
+
+    @staticmethod
+    def widened(parameters) -> list:
+        """Parameters (arrays or numbers) as arrays of the widest float."""
+        raise NotImplementedError
+
+    @staticmethod
+    def learned_tables(family, scales, precision: int, real_name: str, n: int) -> tuple:
+        """cuwavelet._cwt.learned_tables, its arrays (float64 and int64)
+        framework arrays (constants of a captured program)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def constant_of(x):
+        """x without its derivatives (a constant of differentiation)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def cast(x, dtype: str):
+        """x in the dtype NumPy names `dtype` (where the framework has it)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def scattered(shape, rows, columns, values):
+        """zeros(shape) with values at (rows, columns) (index arrays)."""
         raise NotImplementedError
 
     @staticmethod
@@ -442,12 +478,61 @@ def level_ops(A) -> _learned.LevelOps:
 
 
 def cwt(A, x, spec, scales, precision: int, axis: int):
-    """cuwavelet._cwt.cwt_core by the framework's FFTs: the data's spectrum
-    times each scale's filter spectrum (the core's, a constant), transformed
-    back, the first n samples of each; scales in front."""
+    """cuwavelet._cwt.cwt_core by the framework's FFTs, with the core's
+    filter spectra (constants)."""
+    period, full, spectra = A.cwt_spectra(spec, scales, precision, A.dtype_name(x),
+                                          x.shape[axis])
+    return _with_spectra(A, x, spectra, period, not full, axis)
+
+
+def _with_spectra(A, x, spectra, period: int, real: bool, axis: int):
+    """The data's spectrum (real: half spectra) times each scale's filter
+    spectrum, transformed back, the first n samples of each; scales in front."""
     n = x.shape[axis]
-    period, full, spectra = A.cwt_spectra(spec, scales, precision, A.dtype_name(x), n)
-    real = not full  # (real filters and data: half spectra)
     y = A.ifft(A.times_spectra(A.fft(A.moveaxis(x, axis, x.ndim - 1), period, real), spectra),
                period, real)[..., :n]
     return A.moveaxis(y, y.ndim - 1, axis + 1)
+
+
+def learned_cwt(A, x, family: str, parameters: tuple, scales, precision: int, axis: int):
+    """cwt with a wavelet of `family` whose parameters are framework arrays
+    (learned): pywt's computation of the filters (its wavelet on its grid,
+    integrated, sampled per scale: cuwavelet/_cwt.py's Sampling), made of
+    the framework's operations, so gradients reach the parameters; then the
+    FFTs of cwt(). scales: static_scales'."""
+    integers = _cwt.learnable_family(family)[1]
+    # (dtypes by name: graph capture traces this function)
+    single = A.dtype_name(x) in ("float32", "complex64")
+    real_name, complex_name = ("float32", "complex64") if single else ("float64", "complex128")
+    (period, count, grid, step, rows, columns, first, has_first, second, has_second,
+     weight) = A.learned_tables(family, scales, precision, real_name, x.shape[axis])
+    # pywt keeps the parameters in float32: rounded so, the gradients passing
+    # the rounding at full precision
+    reals = [p + A.constant_of(A.cast(A.cast(p, "float32"), "float64") - p)
+             for p in A.widened(parameters[integers:])]
+    psi = learned_psi(A, family, parameters[:integers], reals, A.constant(grid, reals[0]))
+    # pywt: integrated by a cumulative sum, conjugated (complex wavelets), rounded to the
+    # data's precision
+    int_psi = A.math.conj(A.math.cumsum(psi, 0) * step)
+    int_psi = A.cast(A.cast(int_psi, complex_name), "complex128")
+    taps = A.constant(weight, int_psi) * (
+        A.take(int_psi, first, 0) * A.constant(has_first, int_psi)
+        - A.take(int_psi, second, 0) * A.constant(has_second, int_psi))
+    laid = A.scattered((count, period), rows, columns, taps)
+    spectra = A.cast(A.fft(laid, period, False), complex_name)
+    return _with_spectra(A, x, A.as_spectra(spectra), period, False, axis)
+
+
+def learned_psi(A, family: str, integers: tuple, reals: list, t):
+    """The wavelet of `family` on the grid t (a float64 array), from its
+    parameters (the definitions pywt's wavefun evaluates)."""
+    m = A.math
+    bandwidth, center = reals
+    if family == "cmor":
+        envelope = m.exp(-(t * t) / bandwidth) / m.sqrt(np.pi * bandwidth)
+    elif family == "shan":
+        envelope = m.sqrt(bandwidth) * m.sinc(bandwidth * t)
+    else:  # fbsp, of order integers[0]
+        envelope = m.sqrt(bandwidth) * m.sinc(bandwidth * t / integers[0]) ** integers[0]
+    phase = 2 * np.pi * center * t
+    return envelope * m.cos(phase) + 1j * (envelope * m.sin(phase))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
 import torch
 
 from cuwavelet import _cwt
@@ -18,7 +19,7 @@ from . import _torch_ops as ops
 class TorchArrays(P.Arrays):
     @staticmethod
     def take(x, index, axis):
-        return x.index_select(axis, torch.tensor(index, device=x.device))
+        return x.index_select(axis, torch.as_tensor(index, device=x.device))
 
     @staticmethod
     def periodic(x, axis, start, stop):
@@ -26,8 +27,8 @@ class TorchArrays(P.Arrays):
 
     @staticmethod
     def constant(values, like):
-        return torch.tensor(values, dtype=ops.REAL_OF.get(like.dtype, like.dtype),
-                            device=like.device)
+        return torch.as_tensor(values, dtype=ops.REAL_OF.get(like.dtype, like.dtype),
+                               device=like.device)
 
     @staticmethod
     def real(filters, like):
@@ -86,6 +87,35 @@ class TorchArrays(P.Arrays):
         re = x[..., 0] * g[..., 0] - x[..., 1] * g[..., 1]
         im = x[..., 0] * g[..., 1] + x[..., 1] * g[..., 0]
         return torch.view_as_complex(torch.stack([re, im], dim=-1))
+
+    @staticmethod
+    def as_spectra(spectra):
+        return torch.view_as_real(spectra)
+
+    math = torch
+
+    @staticmethod
+    def widened(parameters):
+        return [torch.as_tensor(p, dtype=torch.float64) for p in parameters]
+
+    @staticmethod
+    def cast(x, dtype):
+        return x.to(getattr(torch, dtype))
+
+    @staticmethod
+    def constant_of(x):
+        return x.detach()
+
+    @staticmethod
+    @torch.compiler.assume_constant_result  # (torch.compile, strict export: a constant)
+    def learned_tables(family, scales, precision, real_name, n):
+        return tuple(torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+                     for v in _cwt.learned_tables(family, scales, precision, real_name, n))
+
+    @staticmethod
+    def scattered(shape, rows, columns, values):
+        index = (rows.to(values.device), columns.to(values.device))
+        return values.new_zeros(shape).index_put(index, values)
 
     @staticmethod
     def split_rows(rows, filters, stride, dilation):
@@ -166,6 +196,11 @@ def _cwt_form(static, ts):
     (x,) = ts
     name, lower, upper, scales, scales_dtype, precision, axis = static  # (ops._cwt_parts')
     return (P.cwt(A, x, (name, lower, upper), (scales, scales_dtype), precision, axis % x.ndim),)
+
+
+def learned_cwt(x, family, parameters, scales, precision, axis):
+    """bridges.torch.cwt of a wavelet with tensor parameters (learned)."""
+    return P.learned_cwt(A, x, family, parameters, scales, precision, axis)
 
 
 _LEVEL_OPS = P.level_ops(A)

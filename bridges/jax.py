@@ -181,7 +181,8 @@ from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
-from ._frontend_cwt import arguments as cwt_arguments, docstring as cwt_docstring
+from ._frontend_cwt import (arguments as cwt_arguments, docstring as cwt_docstring,
+                            fixed_wavelet as cwt_fixed_wavelet)
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "swt2", "iswt2", "swtn",
@@ -2156,10 +2157,21 @@ def pad(x, pad_widths, mode: str) -> jax.Array:
 def cwt(data, scales, wavelet, sampling_period: float = 1.0, method: str = "conv",
         axis: int = -1, *, precision: int = 12) -> tuple:
     x = jnp.asarray(data)
-    spec, static_scales, prec, ax, freqs = cwt_arguments(scales, wavelet, sampling_period,
-                                                         method, axis, x.ndim, precision)
     dtype = np.dtype(x.dtype)
     compute = _compute_dtype(dtype)
+    fixed = cwt_fixed_wavelet(wavelet, lambda p: isinstance(p, (jax.Array, np.ndarray)))
+    if fixed is None:
+        family, *parameters = wavelet
+        integers = _cwt.learnable_family(family)[1]
+        lead, static_scales, ax, prec = _cwt.learned_arguments(
+            family, len(parameters), tuple(parameters[:integers]), scales, method, axis, x.ndim,
+            precision)
+        from . import _jax_portable  # (it imports this module)
+        return _jax_portable.learned_cwt(x.astype(compute), family,
+                                         lead + tuple(parameters[integers:]), static_scales,
+                                         prec, ax), None
+    spec, static_scales, prec, ax, freqs = cwt_arguments(scales, fixed, sampling_period,
+                                                         method, axis, x.ndim, precision)
     y = _CWT((x.astype(compute),), spec=spec, scales=static_scales, precision=prec, axis=ax,
              real=compute.kind != "c")[0]
     if dtype in _LOW_PRECISION and y.dtype.kind != "c":

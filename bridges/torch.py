@@ -88,7 +88,7 @@ import pywt
 import torch
 from torch import nn
 
-from cuwavelet import _lattice, _padding
+from cuwavelet import _cwt, _lattice, _padding
 from cuwavelet._docs import shared_docs
 from cuwavelet._filter_bank_conditions import alternating_signs
 from cuwavelet._filter_bank_conditions import conditions as filter_bank_conditions
@@ -108,7 +108,8 @@ from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
-from ._frontend_cwt import arguments as cwt_arguments, docstring as cwt_docstring
+from ._frontend_cwt import (arguments as cwt_arguments, docstring as cwt_docstring,
+                            fixed_wavelet as cwt_fixed_wavelet)
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
@@ -120,7 +121,7 @@ __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "wa
            "downcoef", "upcoef", "fswavedecn", "fswaverecn", "filter_bank_errors",
            "lattice_filter_bank", "orthogonal_filter_bank", "qmf", "portable", "cwt",
            "DWT1D", "IDWT1D", "DWT2D", "IDWT2D", "DWTND", "IDWTND",
-           "SWT1D", "ISWT1D", "SWT2D", "ISWT2D"]
+           "SWT1D", "ISWT1D", "SWT2D", "ISWT2D", "CWT"]
 
 
 def __dir__() -> list:
@@ -702,9 +703,19 @@ def cwt(data: torch.Tensor, scales, wavelet, sampling_period: float = 1.0,
         method: str = "conv", axis: int = -1, *, precision: int = 12) -> tuple:
     if not isinstance(data, torch.Tensor):
         raise TypeError(f"data must be a torch.Tensor; got {type(data).__name__}")
-    static, freqs = _cwt_static(scales, wavelet, sampling_period, method, axis, data.ndim,
-                                precision)
     compute = _compute_dtype(data.dtype)
+    fixed = cwt_fixed_wavelet(wavelet, lambda p: isinstance(p, torch.Tensor))
+    if fixed is None:
+        family, *parameters = wavelet
+        integers = _cwt.learnable_family(family)[1]
+        lead, static_scales, ax, prec = _learned_cwt_static(
+            family, len(parameters), tuple(parameters[:integers]), scales, method, axis,
+            data.ndim, precision)
+        return _portable.learned_cwt(data.to(compute), family,
+                                     lead + tuple(parameters[integers:]), static_scales, prec,
+                                     ax), None
+    static, freqs = _cwt_static(scales, fixed, sampling_period, method, axis, data.ndim,
+                                precision)
     y = _ops.CWT(static, data.to(compute))[0]
     if data.dtype in _CAST_BACK and not y.is_complex():
         y = y.to(data.dtype)
@@ -721,6 +732,9 @@ cwt.__doc__ = cwt_docstring("torch.Tensor", """    >>> import torch
     >>> x.grad.shape, x.grad.dtype
     (torch.Size([4, 256]), torch.float64)
 """)
+
+
+_learned_cwt_static = torch.compiler.assume_constant_result(_cwt.learned_arguments)
 
 
 @torch.compiler.assume_constant_result
@@ -1652,3 +1666,78 @@ class ISWT2D(_StationaryTransform):
 
     def forward(self, coeffs: list) -> torch.Tensor:
         return iswt2(coeffs, self.filter_bank, self.norm, self.axes)
+
+
+class CWT(nn.Module):
+    """`cwt` as a module: x -> coefficients, shape ``(len(scales),) + x.shape``.
+
+    With ``learnable=True`` the bandwidth and center frequency of a ``cmor``,
+    ``shan`` or ``fbsp`` wavelet are parameters (``bandwidth``, ``center``,
+    started from the wavelet's values as pywt stores them), which receive
+    gradients; the filters are computed from them each call, as pywt
+    computes its own (``cwt`` with ``(family, *parameters)``).
+
+    Parameters
+    ----------
+    scales, wavelet, sampling_period, axis, precision
+        As `cwt` (a name or pywt.ContinuousWavelet).
+    learnable : bool
+        Make the wavelet's bandwidth and center frequency parameters.
+    dtype : torch.dtype or None
+        The parameters' dtype (torch's default dtype if None).
+
+    Examples
+    --------
+    >>> m = CWT(np.arange(1, 9), "cmor1.5-1.0", learnable=True)
+    >>> m(torch.randn(2, 64)).abs().square().sum().backward()
+    >>> m.bandwidth.grad is not None and m.center.grad is not None
+    True
+    >>> m.frequencies.shape   # pywt's, for the current parameters
+    (8,)
+    """
+
+    def __init__(self, scales, wavelet: Any = "morl", sampling_period: float = 1.0,
+                 axis: int = -1, precision: int = 12, learnable: bool = False,
+                 dtype: torch.dtype | None = None):
+        super().__init__()
+        self.scales = tuple(_cwt.checked_scales(scales).tolist())
+        self.sampling_period, self.axis, self.precision = sampling_period, axis, precision
+        self.learnable = bool(learnable)
+        w = _cwt.continuous_wavelet(wavelet)
+        if self.learnable:
+            self.family = w.short_family_name
+            names, integers, _ = _cwt.learnable_family(self.family)
+            self.order = (int(w.fbsp_order),) if integers else ()
+            for name, value in (("bandwidth", w.bandwidth_frequency),
+                                ("center", w.center_frequency)):
+                self.register_parameter(name, nn.Parameter(torch.tensor(
+                    float(value), dtype=dtype or torch.get_default_dtype())))
+            self.wavelet = None
+        else:
+            self.wavelet = w
+
+    @property
+    def wavelet_as_called(self):
+        """What the module passes to `cwt`: (family, *parameters) when learnable."""
+        if self.learnable:
+            return (self.family, *self.order, self.bandwidth, self.center)
+        return self.wavelet
+
+    @property
+    def frequencies(self) -> np.ndarray:
+        """pywt's frequencies of the scales for the wavelet as it stands."""
+        w = self.wavelet
+        if self.learnable:
+            values = (*self.order, float(self.bandwidth.detach()), float(self.center.detach()))
+            w = cwt_fixed_wavelet((self.family, *values), lambda p: False)
+        return _cwt.arguments(self.scales, w, self.sampling_period, "conv", -1, 1,
+                              self.precision)[4]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return cwt(x, self.scales, self.wavelet_as_called, self.sampling_period,
+                   axis=self.axis, precision=self.precision)[0]
+
+    def extra_repr(self):
+        name = self.family if self.learnable else self.wavelet.name
+        return (f"wavelet={name!r}, scales={len(self.scales)}, axis={self.axis}"
+                + (", learnable" if self.learnable else ""))

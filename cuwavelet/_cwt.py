@@ -441,12 +441,71 @@ def portable_spectra(spec: tuple, scales: tuple, precision: int, dtype_str: str,
     return period, full, _spectra(np, filters, period, full, cdtype, 0, filters.count).copy()
 
 
+# --- wavelets with learned parameters ---------------------------------------------------
+
+# The families whose parameters the bridges can learn: their parameter names, of
+# which the first `integers` are fixed integers, and pywt's default bounds of
+# their sampling (ContinuousWavelet.lower_bound, upper_bound; a test checks them
+# against pywt's). Their wavelets are computed by the bridges from the
+# parameters (bridges/_portable.py: learned_psi), as pywt's wavefun computes them.
+LEARNABLE = {"cmor": (("bandwidth", "center"), 0, (-8.0, 8.0)),
+             "shan": (("bandwidth", "center"), 0, (-20.0, 20.0)),
+             "fbsp": (("order", "bandwidth", "center"), 1, (-20.0, 20.0))}
+
+
+def learnable_family(family: str) -> tuple:
+    """(parameter names, how many lead integers, (lower, upper) bounds) of a
+    family with learnable parameters."""
+    if family not in LEARNABLE:
+        raise ValueError(f"A wavelet with learned parameters is one of {sorted(LEARNABLE)} "
+                         f"given as (family, *parameters); got family {family!r}.")
+    return LEARNABLE[family]
+
+
+def learned_tables(family: str, scales: tuple, precision: int, real_str: str, n: int) -> tuple:
+    """What a bridge needs besides the parameters to compute cwt of n samples
+    with a learned wavelet of `family` (bridges/_portable.py: learned_cwt):
+    (period, scales, pywt's grid, its step, and Sampling's tables: rows and
+    columns of the taps in a (scales, period) array, first, has_first,
+    second, has_second, weight)."""
+    bounds = learnable_family(family)[2]
+    where = sampling(bounds, scales, precision, real_str)
+    grid = np.linspace(bounds[0], bounds[1], 2 ** precision)
+    period = fft_length(n + where.reach)
+    return (period, where.count, grid, float(grid[1] - grid[0]), where.row,
+            where.columns(period), where.first, where.has_first, where.second,
+            where.has_second, where.weight)
+
+
+def learned_arguments(family: str, count: int, lead: tuple, scales, method, axis, ndim: int,
+                      precision) -> tuple:
+    """A call with a learned wavelet (family, *parameters), checked: `count`
+    parameters given, `lead` the first ones (the fixed integers). Returns
+    (the lead integers, static_scales', axis >= 0, precision)."""
+    names, integers, _ = learnable_family(family)
+    if count != len(names):
+        raise ValueError(f"A {family} wavelet takes its parameters ({', '.join(names)}); got "
+                         f"{count} values.")
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1 for v in lead):
+        raise ValueError(f"The {family} wavelet's {names[0]} must be a positive integer (it is "
+                         f"not learned); got {lead[0]!r}.")
+    s, ax, prec = _checked_call(scales, method, axis, ndim, precision)
+    return tuple(int(v) for v in lead), static_scales(s), ax, prec
+
+
 # --- the public functions ------------------------------------------------------------
 
 def arguments(scales, wavelet, sampling_period, method, axis, ndim: int, precision) -> tuple:
     """pywt.cwt's arguments for data of `ndim` dimensions, checked:
     (wavelet spec, scales array, axis >= 0, precision, frequencies)."""
     w = continuous_wavelet(wavelet)
+    s, ax, prec = _checked_call(scales, method, axis, ndim, precision)
+    spec = wavelet_spec(w)
+    return spec, s, ax, prec, frequencies(spec, s, sampling_period, prec)
+
+
+def _checked_call(scales, method, axis, ndim: int, precision) -> tuple:
+    """(scales array, axis >= 0, precision), checked."""
     s = checked_scales(scales)
     if ndim == 0:
         raise ValueError("data must be at least 1-D; got a 0-d array.")
@@ -459,10 +518,7 @@ def arguments(scales, wavelet, sampling_period, method, axis, ndim: int, precisi
     # pywt transforms a 1-D signal whatever integer `axis` says (its own tests
     # pass axis=1 with one)
     one_signal = ndim == 1 and isinstance(axis, numbers.Integral) and not isinstance(axis, bool)
-    ax = 0 if one_signal else normalize_axis(axis, ndim)
-    spec = wavelet_spec(w)
-    return spec, s, ax, int(precision), frequencies(spec, s, sampling_period, int(precision))
-
+    return s, 0 if one_signal else normalize_axis(axis, ndim), int(precision)
 
 
 def _lazily(data, spec: tuple, scales, axis: int, precision: int, dtype):

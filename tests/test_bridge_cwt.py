@@ -18,6 +18,7 @@ WAVELETS = ["mexh", "gaus3", "cmor1.5-1.0", "cgau2"]
 
 
 def pywt_matrix(wavelet, n, scales=SCALES):
+    """pywt.cwt's matrix: its columns are the transforms of the unit vectors."""
     columns = [quiet(pywt.cwt, e.astype(np.complex128), scales, wavelet)[0].ravel()
                for e in np.eye(n)]
     return np.stack(columns, axis=1)
@@ -222,3 +223,134 @@ def test_example_recovers_a_signal_from_its_scalogram():
     y, losses = example.invert(x, np.geomspace(1, 64, 48), steps=200, report=lambda line: None)
     assert losses[-1] < 1e-4 * losses[0]
     assert example.sign_free_error(y, x) < 0.1
+
+
+# --- learned wavelets (parameters as arrays) ------------------------------------------------
+
+LEARNED = [("cmor", (), 1.5, 1.0), ("shan", (), 0.7, 1.3), ("fbsp", (2,), 1.25, 0.5)]
+
+
+def learned_name(family, lead, bandwidth, center):
+    return family + "-".join(repr(v) for v in (*lead, float(bandwidth), float(center)))
+
+
+def test_learnable_families_sample_where_pywt_does():
+    from cuwavelet import _cwt
+    for family, (names, integers, bounds) in _cwt.LEARNABLE.items():
+        w = quiet(pywt.ContinuousWavelet, family)
+        assert bounds == (w.lower_bound, w.upper_bound)
+        assert len(names) == 2 + integers
+
+
+@pytest.mark.parametrize("family, lead, bandwidth, center", LEARNED)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_learned_wavelets_are_pywts(family, lead, bandwidth, center, dtype, jx):
+    """Parameters given as tensors / JAX arrays (values pywt rounds to
+    float32: 0.7, 1.3) give pywt's coefficients of the wavelet they name."""
+    jax, jnp, bj = jx
+    x = random((2, 70), dtype, seed=30)
+    scales = [0.4, 1, 2.5, 9, 40]
+    expected = quiet(pywt.cwt, x, scales, learned_name(family, lead, bandwidth, center))[0]
+    tolerance = 1e-12 if dtype == np.float64 else 1e-5
+    got, freqs = bt.cwt(torch.from_numpy(x), scales,
+                        (family, *lead, torch.tensor(bandwidth), torch.tensor(center)))
+    assert freqs is None and got.dtype == getattr(torch, str(expected.dtype))
+    assert_close(got.detach().numpy(), expected, tolerance)
+    with jax.enable_x64(True):
+        got, _ = bj.cwt(jnp.asarray(x), scales,
+                        (family, *lead, jnp.asarray(bandwidth), jnp.asarray(center)))
+        assert got.dtype == expected.dtype
+        assert_close(got, expected, tolerance)
+
+
+def central_derivative(f, at, h=2.0 ** -12):
+    """Fourth-order central difference (h and the points exact in float32,
+    where pywt keeps the parameters)."""
+    return (f(at - 2 * h) - 8 * f(at - h) + 8 * f(at + h) - f(at + 2 * h)) / (12 * h)
+
+
+@pytest.mark.parametrize("family, lead, bandwidth, center",
+                         [("cmor", (), 1.5, 1.0), ("shan", (), 0.75, 1.25),
+                          ("fbsp", (2,), 1.25, 0.5)])
+def test_learned_parameters_gradients_are_pywts_central_differences(family, lead, bandwidth,
+                                                                    center, jx):
+    jax, jnp, bj = jx
+    x = random((2, 60), seed=31)
+    scales = [0.5, 1, 2.5, 9]
+    weights = random((len(scales), 2, 60), np.complex128, seed=32)
+
+    def loss_pywt(b, c):  # a real functional of the coefficients: Re <w, y>
+        y = quiet(pywt.cwt, x, scales, learned_name(family, lead, b, c))[0]
+        return float(np.real(np.vdot(weights, y)))
+    expected = (central_derivative(lambda b: loss_pywt(b, center), bandwidth),
+                central_derivative(lambda c: loss_pywt(bandwidth, c), center))
+
+    b = torch.tensor(bandwidth, dtype=torch.float64, requires_grad=True)
+    c = torch.tensor(center, dtype=torch.float64, requires_grad=True)
+    y, _ = bt.cwt(torch.from_numpy(x), scales, (family, *lead, b, c))
+    (y * torch.from_numpy(weights).conj()).real.sum().backward()
+    scale = 1e-7 * np.abs(expected).max()  # (the differences' truncation: ~1e-8)
+    np.testing.assert_allclose([float(b.grad), float(c.grad)], expected, rtol=0, atol=scale)
+
+    def loss(b, c):
+        y = bj.cwt(jnp.asarray(x), scales, (family, *lead, b, c))[0]
+        return jnp.real(jnp.vdot(jnp.asarray(weights), y))
+    with jax.enable_x64(True):
+        grads = jax.jit(jax.grad(loss, argnums=(0, 1)))(jnp.asarray(bandwidth),
+                                                       jnp.asarray(center))
+    np.testing.assert_allclose([float(g) for g in grads], expected, rtol=0, atol=scale)
+
+
+def test_learned_wavelets_gradient_in_the_data_and_capture():
+    """The data's gradient is pywt's matrix's adjoint as with fixed wavelets;
+    torch.compile(fullgraph=True) and torch.export record plain operations."""
+    n, scales = 12, [0.5, 1, 3]
+    A = pywt_matrix("cmor1.5-1.0", n, scales)
+    b = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    c = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    x = torch.from_numpy(random(n, seed=33)).requires_grad_()
+    y, _ = bt.cwt(x, scales, ("cmor", b, c))
+    w = torch.from_numpy(random(tuple(y.shape), np.complex128, seed=34))
+    (y * w.conj()).real.sum().backward()
+    assert_close(x.grad.numpy(), np.real(A.conj().T @ w.numpy().ravel()))
+
+    def f(x, b, c):
+        return bt.cwt(x, scales, ("cmor", b, c))[0].abs().square().sum()
+    compiled = torch.compile(f, fullgraph=True, backend="aot_eager")
+    assert torch.allclose(compiled(x, b, c), f(x, b, c), rtol=1e-12)
+
+    module = bt.CWT(scales, "cmor1.5-1.0", learnable=True, dtype=torch.float64)
+    program = torch.export.export(module, (x.detach(),))
+    assert not [n for n in program.graph.nodes if "cuwavelet" in str(n.target)]
+    assert torch.allclose(program.module()(x.detach()), module(x.detach()), rtol=1e-12)
+
+
+def test_a_module_learns_a_center_frequency():
+    """CWT(learnable=True) fitted to the scalogram of a cmor1.5-1.25 transform,
+    from cmor1.5-1.0: the center frequency moves to 1.25."""
+    x = torch.from_numpy(random((4, 128), seed=35))
+    scales = np.geomspace(1, 16, 12)
+    target = torch.from_numpy(np.abs(pywt.cwt(x.numpy(), scales, "cmor1.5-1.25")[0]))
+    module = bt.CWT(scales, "cmor1.5-1.0", learnable=True, dtype=torch.float64)
+    optimizer = torch.optim.Adam(module.parameters(), lr=0.02)
+    for _ in range(150):
+        optimizer.zero_grad()
+        loss = (module(x).abs() - target).square().mean()
+        loss.backward()
+        optimizer.step()
+    assert abs(float(module.center) - 1.25) < 0.01 and abs(float(module.bandwidth) - 1.5) < 0.05
+    fixed = bt.CWT(scales, "morl")
+    assert not list(fixed.parameters())
+    np.testing.assert_array_equal(fixed.frequencies, pywt.cwt(x.numpy(), scales, "morl")[1])
+
+
+def test_learned_wavelet_arguments_are_checked():
+    x, b = torch.zeros(16), torch.tensor(1.0)
+    with pytest.raises(ValueError, match="one of"):
+        bt.cwt(x, [1], ("morl", b))
+    with pytest.raises(ValueError, match="takes its parameters"):
+        bt.cwt(x, [1], ("cmor", b))
+    with pytest.raises(ValueError, match="positive integer"):
+        bt.cwt(x, [1], ("fbsp", 1.5, b, b))
+    with pytest.raises(ValueError, match="one of"):
+        bt.CWT([1], "morl", learnable=True)
