@@ -8,7 +8,10 @@ own operations (an ``Arrays``: gathers, slices, concatenation, stacking), so
 that the captured program runs wherever that framework's programs run
 (ONNX Runtime, AOTInductor, a serialized JAX program: what the export tests
 run) with the shapes it was captured at. The core's kernels stay the route
-everywhere else.
+everywhere else, but for one: cwt with a learned wavelet (its parameters
+framework arrays) always takes its form here (learned_cwt), the filters
+computed from the parameters by the framework, so that its autodiff reaches
+them.
 
 Along one axis, with F taps (pywt's conventions; the bridges' export tests
 check every mode against pywt):
