@@ -1700,7 +1700,7 @@ class CWT(nn.Module):
                  axis: int = -1, precision: int = 12, learnable: bool = False,
                  dtype: torch.dtype | None = None):
         super().__init__()
-        self.scales = tuple(_cwt.checked_scales(scales).tolist())
+        self.scales = _cwt.checked_scales(scales)  # (an array: its dtype counts, as in pywt)
         self.sampling_period, self.axis, self.precision = sampling_period, axis, precision
         self.learnable = bool(learnable)
         w = _cwt.continuous_wavelet(wavelet)
