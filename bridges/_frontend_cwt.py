@@ -32,7 +32,8 @@ DOCS = {"cwt": (
         the bandwidth B and center frequency C {array}s (0-d), learned:
         gradients reach them (the filters are computed from them as pywt
         computes its own, by the framework's operations; B must stay
-        positive).
+        positive); or a wavelet object whose ``bandwidth`` and ``center``
+        are such {array}s (ptwt's learnable wavelets).
     sampling_period : float, optional
         For the frequencies returned.
     method : {{'conv', 'fft'}}, optional
@@ -54,22 +55,30 @@ def docstring(array: str, examples: str) -> str:
     return numpydoc(DOCS, "cwt", array, examples, GRADIENT)
 
 
-def fixed_wavelet(wavelet, is_array):
-    """The wavelet the core's filters serve (a name or pywt.ContinuousWavelet
-    as given; (family, *numbers): the wavelet they name), or None where it
-    is learned: (family, *parameters) with a framework array among the
-    parameters (bridges/_portable.py's learned_cwt)."""
+def route(wavelet, is_array) -> tuple:
+    """(fixed, learned), one of them None: the wavelet the core's filters
+    serve (a name or pywt.ContinuousWavelet as given; (family, *numbers):
+    the wavelet they name), or a learned one as (family, *parameters), the
+    parameters framework arrays among them (bridges/_portable.py's
+    learned_cwt): given so, or as an object whose ``bandwidth`` and
+    ``center`` are arrays (ptwt's learnable wavelets, which pywt's own
+    values would otherwise silently replace)."""
+    bandwidth, center = (getattr(wavelet, name, None) for name in ("bandwidth", "center"))
+    if is_array(bandwidth) or is_array(center):
+        family = getattr(wavelet, "short_family_name", None)
+        order = (wavelet.fbsp_order,) if family == "fbsp" else ()
+        return None, (family, *order, bandwidth, center)
     if not (isinstance(wavelet, tuple) and wavelet and isinstance(wavelet[0], str)):
-        return wavelet
+        return wavelet, None
     family, *parameters = wavelet
     if any(is_array(p) for p in parameters):
-        return None
+        return None, wavelet
     names, integers, _ = _cwt.learnable_family(family)
     if len(parameters) != len(names):
         raise ValueError(f"A {family} wavelet takes its parameters ({', '.join(names)}); got "
                          f"{len(parameters)} values.")
     return family + "-".join(repr(int(p) if i < integers else float(p))
-                             for i, p in enumerate(parameters))
+                             for i, p in enumerate(parameters)), None
 
 
 def arguments(scales, wavelet, sampling_period, method, axis, ndim: int, precision) -> tuple:

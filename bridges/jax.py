@@ -182,7 +182,7 @@ from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docs
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
 from ._frontend_cwt import (arguments as cwt_arguments, docstring as cwt_docstring,
-                            fixed_wavelet as cwt_fixed_wavelet)
+                            route as cwt_route)
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "swt2", "iswt2", "swtn",
@@ -2159,9 +2159,9 @@ def cwt(data, scales, wavelet, sampling_period: float = 1.0, method: str = "conv
     x = jnp.asarray(data)
     dtype = np.dtype(x.dtype)
     compute = _compute_dtype(dtype)
-    fixed = cwt_fixed_wavelet(wavelet, lambda p: isinstance(p, (jax.Array, np.ndarray)))
-    if fixed is None:
-        family, *parameters = wavelet
+    fixed, learned = cwt_route(wavelet, lambda p: isinstance(p, (jax.Array, np.ndarray)))
+    if learned is not None:
+        family, *parameters = learned
         integers = _cwt.learnable_family(family)[1]
         lead, static_scales, ax, prec = _cwt.learned_arguments(
             family, len(parameters), tuple(parameters[:integers]), scales, method, axis, x.ndim,

@@ -109,7 +109,7 @@ from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docs
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
 from ._frontend_cwt import (arguments as cwt_arguments, docstring as cwt_docstring,
-                            fixed_wavelet as cwt_fixed_wavelet)
+                            route as cwt_route)
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
@@ -704,9 +704,9 @@ def cwt(data: torch.Tensor, scales, wavelet, sampling_period: float = 1.0,
     if not isinstance(data, torch.Tensor):
         raise TypeError(f"data must be a torch.Tensor; got {type(data).__name__}")
     compute = _compute_dtype(data.dtype)
-    fixed = cwt_fixed_wavelet(wavelet, lambda p: isinstance(p, torch.Tensor))
-    if fixed is None:
-        family, *parameters = wavelet
+    fixed, learned = cwt_route(wavelet, lambda p: isinstance(p, torch.Tensor))
+    if learned is not None:
+        family, *parameters = learned
         integers = _cwt.learnable_family(family)[1]
         lead, static_scales, ax, prec = _learned_cwt_static(
             family, len(parameters), tuple(parameters[:integers]), scales, method, axis,
@@ -1729,7 +1729,7 @@ class CWT(nn.Module):
         w = self.wavelet
         if self.learnable:
             values = (*self.order, float(self.bandwidth.detach()), float(self.center.detach()))
-            w = cwt_fixed_wavelet((self.family, *values), lambda p: False)
+            w = cwt_route((self.family, *values), lambda p: False)[0]
         return _cwt.arguments(self.scales, w, self.sampling_period, "conv", -1, 1,
                               self.precision)[4]
 

@@ -354,3 +354,29 @@ def test_learned_wavelet_arguments_are_checked():
         bt.cwt(x, [1], ("fbsp", 1.5, b, b))
     with pytest.raises(ValueError, match="one of"):
         bt.CWT([1], "morl", learnable=True)
+
+
+def test_ptwts_learnable_wavelets_are_learned():
+    """An object whose bandwidth and center are tensors (ptwt's learnable
+    wavelets) is learned, not read as pywt's wavelet of its name (which
+    would drop its parameters' gradients): pywt's values for its parameters,
+    and the gradients ptwt's own transform gives them."""
+    continuous = pytest.importorskip("ptwt.continuous_transform")
+    import ptwt
+    kinds = [getattr(continuous, name, None) for name in ("_ComplexMorletWavelet",
+                                                           "_ShannonWavelet")]
+    if None in kinds:
+        pytest.skip("this ptwt has no learnable continuous wavelets")
+    x = torch.from_numpy(random((3, 100), seed=36))
+    scales = np.arange(1, 9)
+    for kind, name in zip(kinds, ("cmor1.5-1.0", "shan1.5-1.0")):
+        ours, theirs = kind(name), kind(name)
+        y, frequencies = bt.cwt(x, scales, ours)
+        assert frequencies is None
+        assert_close(y.detach().numpy(), pywt.cwt(x.numpy(), scales, name)[0])
+        y.abs().square().sum().backward()
+        ptwt.cwt(x, scales, theirs)[0].abs().square().sum().backward()
+        for p, q in ((ours.bandwidth_par, theirs.bandwidth_par),
+                     (ours.center_par, theirs.center_par)):
+            assert p.grad is not None and float(p.grad) != 0
+            np.testing.assert_allclose(float(p.grad), float(q.grad), rtol=1e-9)
