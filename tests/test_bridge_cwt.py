@@ -380,3 +380,20 @@ def test_ptwts_learnable_wavelets_are_learned():
                      (ours.center_par, theirs.center_par)):
             assert p.grad is not None and float(p.grad) != 0
             np.testing.assert_allclose(float(p.grad), float(q.grad), rtol=1e-9)
+
+
+def test_one_learned_wavelet_per_example_under_vmap(jx):
+    jax, jnp, bj = jx
+    x = random((2, 60), seed=37)
+    scales, bandwidths = [0.5, 1, 2.5], [1.5, 2.0, 0.75]
+    expected = [pywt.cwt(x, scales, f"cmor{b!r}-1.0")[0] for b in bandwidths]
+    with jax.enable_x64(True):
+        got = jax.vmap(lambda b: bj.cwt(jnp.asarray(x), scales, ("cmor", b, 1.0))[0])(
+            jnp.asarray(bandwidths))
+    center = torch.tensor(1.0, dtype=torch.float64)
+    got_torch = torch.func.vmap(
+        lambda b: bt.cwt(torch.from_numpy(x), scales, ("cmor", b, center))[0])(
+        torch.tensor(bandwidths, dtype=torch.float64))
+    for i, e in enumerate(expected):
+        assert_close(got[i], e)
+        assert_close(got_torch[i].numpy(), e)
