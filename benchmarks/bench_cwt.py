@@ -9,7 +9,8 @@ Workloads:
     C3  (8, 16384)    float32  mexh         scales 1..32 (32)       long signals
     C4  (256, 16384)  float32  cmor1.5-1.0  64 scales 1..64 (geom)  a training batch (CUDA only)
 CPU: pywt's two methods ('conv', 'fft'), cuwavelet on NumPy arrays, the
-torch bridge and ptwt on CPU tensors, forward and forward+backward
+torch bridge and ptwt on CPU tensors (for cmor also the bridge with the
+wavelet's parameters as tensors: "learned"), forward and forward+backward
 (torch.autograd.grad of the coefficients with a fixed random cotangent);
 medians of interleaved rounds, ratios to pywt's faster method and to ptwt.
 CUDA (--device cuda): cuwavelet on CuPy arrays, the torch bridge and ptwt on
@@ -69,6 +70,10 @@ def torch_runners(x_np, scales, wavelet, device):
             return torch.autograd.grad(fn(x), x, cot)[0]
         return forward, forward_backward
     runners = {"bridge": both(lambda t: bt.cwt(t, scales, wavelet)[0])}
+    if wavelet.startswith("cmor"):  # the same wavelet with its parameters as tensors
+        b, c = (torch.tensor(float(v), device=device, requires_grad=True)
+                for v in wavelet[4:].split("-"))
+        runners["learned"] = both(lambda t: bt.cwt(t, scales, ("cmor", b, c))[0])
     try:
         import ptwt
         runners["ptwt"] = both(lambda t: ptwt.cwt(t, scales, wavelet)[0])
@@ -112,7 +117,7 @@ def run_cpu(names, rounds):
         best_pywt = min(medians["pywt conv"], medians["pywt fft"])
         for impl, m in medians.items():
             extra = ""
-            if impl.startswith(("cuwavelet", "bridge")):
+            if impl.startswith(("cuwavelet", "bridge", "learned")):
                 extra = f"   pywt's best / this = {best_pywt / m:5.2f}x"
                 peer = medians.get("ptwt " + impl.split()[-1]) if impl != "cuwavelet" else None
                 if peer is not None:
@@ -159,7 +164,8 @@ def run_cuda(names, runs):
                 medians[f"{impl} fwd"] = torch_ms(forward)
                 medians[f"{impl} fwd+bwd"] = torch_ms(forward_backward)
         for impl, m in medians.items():
-            peer = medians.get("ptwt " + impl.split()[-1]) if impl.startswith("bridge") else None
+            peer = medians.get("ptwt " + impl.split()[-1]) \
+                if impl.startswith(("bridge", "learned")) else None
             extra = f"   ptwt / this = {peer / m:5.2f}x" if peer else ""
             print(f"  {impl:24s} {m:8.3f} ms{extra}")
 
