@@ -73,12 +73,20 @@ def route(wavelet, is_array) -> tuple:
     family, *parameters = wavelet
     if any(is_array(p) for p in parameters):
         return None, wavelet
-    names, integers, _ = _cwt.learnable_family(family)
-    if len(parameters) != len(names):
-        raise ValueError(f"A {family} wavelet takes its parameters ({', '.join(names)}); got "
-                         f"{len(parameters)} values.")
-    return family + "-".join(repr(int(p) if i < integers else float(p))
-                             for i, p in enumerate(parameters)), None
+    _cwt.check_parameter_count(family, len(parameters))
+    return _cwt.parametric_name(family, parameters), None
+
+
+def learned_call(learned: tuple, scales, method, axis, ndim: int, precision,
+                 check=_cwt.learned_arguments) -> tuple:
+    """A learned wavelet's call checked (`check`: _cwt.learned_arguments, or
+    a bridge's wrapping of it): (family, the parameters with the lead
+    integers as ints, static_scales', axis >= 0, precision)."""
+    family, *parameters = learned
+    integers = _cwt.learnable_family(family)[1]
+    lead, scales_static, ax, prec = check(family, len(parameters), tuple(parameters[:integers]),
+                                          scales, method, axis, ndim, precision)
+    return family, lead + tuple(parameters[integers:]), scales_static, ax, prec
 
 
 def arguments(scales, wavelet, sampling_period, method, axis, ndim: int, precision) -> tuple:

@@ -182,7 +182,7 @@ from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docs
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
 from ._frontend_cwt import (arguments as cwt_arguments, docstring as cwt_docstring,
-                            route as cwt_route)
+                            learned_call as cwt_learned_call, route as cwt_route)
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn", "swt", "iswt", "swt2", "iswt2", "swtn",
@@ -2161,14 +2161,10 @@ def cwt(data, scales, wavelet, sampling_period: float = 1.0, method: str = "conv
     compute = _compute_dtype(dtype)
     fixed, learned = cwt_route(wavelet, lambda p: isinstance(p, (jax.Array, np.ndarray)))
     if learned is not None:
-        family, *parameters = learned
-        integers = _cwt.learnable_family(family)[1]
-        lead, static_scales, ax, prec = _cwt.learned_arguments(
-            family, len(parameters), tuple(parameters[:integers]), scales, method, axis, x.ndim,
-            precision)
+        family, parameters, static_scales, ax, prec = cwt_learned_call(
+            learned, scales, method, axis, x.ndim, precision)
         from . import _jax_portable  # (it imports this module)
-        return _jax_portable.learned_cwt(x.astype(compute), family,
-                                         lead + tuple(parameters[integers:]), static_scales,
+        return _jax_portable.learned_cwt(x.astype(compute), family, parameters, static_scales,
                                          prec, ax), None
     spec, static_scales, prec, ax, freqs = cwt_arguments(scales, fixed, sampling_period,
                                                          method, axis, x.ndim, precision)

@@ -109,7 +109,7 @@ from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docs
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
 from ._frontend_cwt import (arguments as cwt_arguments, docstring as cwt_docstring,
-                            route as cwt_route)
+                            learned_call as cwt_learned_call, route as cwt_route)
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
            "dwtn", "idwtn", "wavedecn", "waverecn",
@@ -706,13 +706,9 @@ def cwt(data: torch.Tensor, scales, wavelet, sampling_period: float = 1.0,
     compute = _compute_dtype(data.dtype)
     fixed, learned = cwt_route(wavelet, lambda p: isinstance(p, torch.Tensor))
     if learned is not None:
-        family, *parameters = learned
-        integers = _cwt.learnable_family(family)[1]
-        lead, static_scales, ax, prec = _learned_cwt_static(
-            family, len(parameters), tuple(parameters[:integers]), scales, method, axis,
-            data.ndim, precision)
-        return _portable.learned_cwt(data.to(compute), family,
-                                     lead + tuple(parameters[integers:]), static_scales, prec,
+        family, parameters, static_scales, ax, prec = cwt_learned_call(
+            learned, scales, method, axis, data.ndim, precision, check=_learned_cwt_static)
+        return _portable.learned_cwt(data.to(compute), family, parameters, static_scales, prec,
                                      ax), None
     static, freqs = _cwt_static(scales, fixed, sampling_period, method, axis, data.ndim,
                                 precision)
@@ -1729,7 +1725,7 @@ class CWT(nn.Module):
         w = self.wavelet
         if self.learnable:
             values = (*self.order, float(self.bandwidth.detach()), float(self.center.detach()))
-            w = cwt_route((self.family, *values), lambda p: False)[0]
+            w = _cwt.parametric_name(self.family, values)
         return _cwt.arguments(self.scales, w, self.sampling_period, "conv", -1, 1,
                               self.precision)[4]
 

@@ -84,13 +84,20 @@ def wavelet_spec(wavelet) -> tuple:
     bounds where it is sampled), whatever attributes were set on it."""
     w = continuous_wavelet(wavelet)
     family = w.short_family_name
-    if family in ("cmor", "shan"):
-        name = f"{family}{w.bandwidth_frequency!r}-{w.center_frequency!r}"
-    elif family == "fbsp":
-        name = f"fbsp{w.fbsp_order!r}-{w.bandwidth_frequency!r}-{w.center_frequency!r}"
+    if family in LEARNABLE:
+        order = (w.fbsp_order,) if family == "fbsp" else ()
+        name = parametric_name(family, (*order, w.bandwidth_frequency, w.center_frequency))
     else:
         name = w.name
     return name, float(w.lower_bound), float(w.upper_bound)
+
+
+def parametric_name(family: str, values) -> str:
+    """The name pywt reads a parametric wavelet's values from (cmorB-C,
+    shanB-C, fbspM-B-C), each value written to be read back exactly."""
+    integers = learnable_family(family)[1]
+    return family + "-".join(repr(int(v) if i < integers else float(v))
+                             for i, v in enumerate(values))
 
 
 def _rebuilt(spec) -> pywt.ContinuousWavelet:
@@ -477,15 +484,20 @@ def learned_tables(family: str, scales: tuple, precision: int, real_str: str, n:
             where.has_second, where.weight)
 
 
+def check_parameter_count(family: str, count: int) -> None:
+    names = learnable_family(family)[0]
+    if count != len(names):
+        raise ValueError(f"A {family} wavelet takes its parameters ({', '.join(names)}); got "
+                         f"{count} values.")
+
+
 def learned_arguments(family: str, count: int, lead: tuple, scales, method, axis, ndim: int,
                       precision) -> tuple:
     """A call with a learned wavelet (family, *parameters), checked: `count`
     parameters given, `lead` the first ones (the fixed integers). Returns
     (the lead integers, static_scales', axis >= 0, precision)."""
     names, integers, _ = learnable_family(family)
-    if count != len(names):
-        raise ValueError(f"A {family} wavelet takes its parameters ({', '.join(names)}); got "
-                         f"{count} values.")
+    check_parameter_count(family, count)
     if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1 for v in lead):
         raise ValueError(f"The {family} wavelet's {names[0]} must be a positive integer (it is "
                          f"not learned); got {lead[0]!r}.")
