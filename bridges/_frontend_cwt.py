@@ -3,6 +3,8 @@ torch and JAX (each bridge declares the operation itself: _torch_ops.CWT,
 jax._CWT)."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from cuwavelet import _cwt
 
 from ._docstrings import numpydoc
@@ -33,7 +35,8 @@ DOCS = {"cwt": (
         gradients reach them (the filters are computed from them as pywt
         computes its own, by the framework's operations; B must stay
         positive); or a wavelet object whose ``bandwidth`` and ``center``
-        are such {array}s (ptwt's learnable wavelets).
+        are such {array}s (ptwt's learnable wavelets; sampled between its
+        ``lower_bound`` and ``upper_bound``).
     sampling_period : float, optional
         For the frequencies returned.
     method : {{'conv', 'fft'}}, optional
@@ -55,38 +58,50 @@ def docstring(array: str, examples: str) -> str:
     return numpydoc(DOCS, "cwt", array, examples, GRADIENT)
 
 
+class Learned(NamedTuple):
+    """A wavelet whose parameters are framework arrays: its family, the
+    parameters (the lead integers first: fbsp's order) and the bounds it
+    is sampled on (checked)."""
+    family: str
+    parameters: tuple
+    bounds: tuple
+
+
 def route(wavelet, is_array) -> tuple:
     """(fixed, learned), one of them None: the wavelet the core's filters
     serve (a name or pywt.ContinuousWavelet as given; (family, *numbers):
-    the wavelet they name), or a learned one as (family, *parameters), the
-    parameters framework arrays among them (bridges/_portable.py's
-    learned_cwt): given so, or as an object whose ``bandwidth`` and
-    ``center`` are arrays (ptwt's learnable wavelets, which pywt's own
-    values would otherwise silently replace)."""
+    the wavelet they name), or a learned one (Learned): given as
+    (family, *parameters) with framework arrays among the parameters
+    (sampled on the family's default bounds), or as an object whose
+    ``bandwidth`` and ``center`` are arrays (ptwt's learnable wavelets,
+    which pywt's own values would otherwise silently replace; sampled on
+    its bounds as set)."""
+    if isinstance(wavelet, Learned):
+        return None, wavelet
     bandwidth, center = (getattr(wavelet, name, None) for name in ("bandwidth", "center"))
     if is_array(bandwidth) or is_array(center):
         family = getattr(wavelet, "short_family_name", None)
         order = (wavelet.fbsp_order,) if family == "fbsp" else ()
-        return None, (family, *order, bandwidth, center)
+        return None, Learned(family, (*order, bandwidth, center),
+                             _cwt.learned_bounds(family, wavelet))
     if not (isinstance(wavelet, tuple) and wavelet and isinstance(wavelet[0], str)):
         return wavelet, None
     family, *parameters = wavelet
     if any(is_array(p) for p in parameters):
-        return None, wavelet
-    _cwt.check_parameter_count(family, len(parameters))
+        return None, Learned(family, tuple(parameters), _cwt.learned_bounds(family))
     return _cwt.parametric_name(family, parameters), None
 
 
-def learned_call(learned: tuple, scales, method, axis, ndim: int, precision,
+def learned_call(learned: Learned, scales, method, axis, ndim: int, precision,
                  check=_cwt.learned_arguments) -> tuple:
     """A learned wavelet's call checked (`check`: _cwt.learned_arguments, or
     a bridge's wrapping of it): (family, the parameters with the lead
-    integers as ints, static_scales', axis >= 0, precision)."""
-    family, *parameters = learned
+    integers as ints, bounds, static_scales', axis >= 0, precision)."""
+    family, parameters, bounds = learned
     integers = _cwt.learnable_family(family)[1]
     lead, scales_static, ax, prec = check(family, len(parameters), tuple(parameters[:integers]),
                                           scales, method, axis, ndim, precision)
-    return family, lead + tuple(parameters[integers:]), scales_static, ax, prec
+    return family, lead + tuple(parameters[integers:]), bounds, scales_static, ax, prec
 
 
 def arguments(scales, wavelet, sampling_period, method, axis, ndim: int, precision) -> tuple:

@@ -102,8 +102,8 @@ class JaxArrays(P.Arrays):
         return jax.lax.stop_gradient(x)
 
     @staticmethod
-    def learned_tables(family, scales, precision, real_name, n):
-        return _cwt.learned_tables(family, scales, precision, real_name, n)
+    def learned_tables(bounds, scales, precision, real_name, n):
+        return _cwt.learned_tables(bounds, scales, precision, real_name, n)
 
     @staticmethod
     def scattered(shape, rows, columns, values):
@@ -182,9 +182,9 @@ def _cwt_form(arrays, spec, scales, precision, axis, real):
     return (P.cwt(A, x, spec, scales, precision, axis % x.ndim),)
 
 
-def learned_cwt(x, family, parameters, scales, precision, axis):
+def learned_cwt(x, family, parameters, bounds, scales, precision, axis):
     """bridges.jax.cwt of a wavelet with array parameters (learned)."""
-    return P.learned_cwt(A, x, family, parameters, scales, precision, axis)
+    return P.learned_cwt(A, x, family, parameters, bounds, scales, precision, axis)
 
 
 def _learned_whole(arrays, kind):

@@ -143,7 +143,7 @@ class Arrays:
         raise NotImplementedError
 
     @staticmethod
-    def learned_tables(family, scales, precision: int, real_name: str, n: int) -> tuple:
+    def learned_tables(bounds, scales, precision: int, real_name: str, n: int) -> tuple:
         """cuwavelet._cwt.learned_tables, its arrays (float64 and int64)
         framework arrays (constants of a captured program)."""
         raise NotImplementedError
@@ -497,18 +497,19 @@ def _with_spectra(A, x, spectra, period: int, real: bool, axis: int):
     return A.moveaxis(y, y.ndim - 1, axis + 1)
 
 
-def learned_cwt(A, x, family: str, parameters: tuple, scales, precision: int, axis: int):
+def learned_cwt(A, x, family: str, parameters: tuple, bounds: tuple, scales, precision: int,
+                axis: int):
     """cwt with a wavelet of `family` whose parameters are framework arrays
-    (learned): pywt's computation of the filters (its wavelet on its grid,
-    integrated, sampled per scale: cuwavelet/_cwt.py's Sampling), made of
-    the framework's operations, so gradients reach the parameters; then the
-    FFTs of cwt(). scales: static_scales'."""
+    (learned): pywt's computation of the filters (its wavelet on its grid
+    between `bounds`, integrated, sampled per scale: cuwavelet/_cwt.py's
+    Sampling), made of the framework's operations, so gradients reach the
+    parameters; then the FFTs of cwt(). scales: static_scales'."""
     integers = _cwt.learnable_family(family)[1]
     # (dtypes by name: graph capture traces this function)
     single = A.dtype_name(x) in ("float32", "complex64")
     real_name, complex_name = ("float32", "complex64") if single else ("float64", "complex128")
     (period, count, grid, step, rows, columns, first, has_first, second, has_second,
-     weight) = A.learned_tables(family, scales, precision, real_name, x.shape[axis])
+     weight) = A.learned_tables(bounds, scales, precision, real_name, x.shape[axis])
     # pywt keeps the parameters in float32: rounded so, the gradients passing
     # the rounding at full precision
     reals = [p + A.constant_of(A.cast(A.cast(p, "float32"), "float64") - p)

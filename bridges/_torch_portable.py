@@ -108,9 +108,9 @@ class TorchArrays(P.Arrays):
 
     @staticmethod
     @torch.compiler.assume_constant_result  # (torch.compile, strict export: a constant)
-    def learned_tables(family, scales, precision, real_name, n):
+    def learned_tables(bounds, scales, precision, real_name, n):
         return tuple(torch.from_numpy(v) if isinstance(v, np.ndarray) else v
-                     for v in _cwt.learned_tables(family, scales, precision, real_name, n))
+                     for v in _cwt.learned_tables(bounds, scales, precision, real_name, n))
 
     @staticmethod
     def scattered(shape, rows, columns, values):
@@ -198,9 +198,9 @@ def _cwt_form(static, ts):
     return (P.cwt(A, x, (name, lower, upper), (scales, scales_dtype), precision, axis % x.ndim),)
 
 
-def learned_cwt(x, family, parameters, scales, precision, axis):
+def learned_cwt(x, family, parameters, bounds, scales, precision, axis):
     """bridges.torch.cwt of a wavelet with tensor parameters (learned)."""
-    return P.learned_cwt(A, x, family, parameters, scales, precision, axis)
+    return P.learned_cwt(A, x, family, parameters, bounds, scales, precision, axis)
 
 
 _LEVEL_OPS = P.level_ops(A)

@@ -2161,13 +2161,17 @@ def cwt(data, scales, wavelet, sampling_period: float = 1.0, method: str = "conv
     compute = _compute_dtype(dtype)
     fixed, learned = cwt_route(wavelet, lambda p: isinstance(p, (jax.Array, np.ndarray)))
     if learned is not None:
-        family, parameters, static_scales, ax, prec = cwt_learned_call(
+        family, parameters, bounds, static_scales, ax, prec = cwt_learned_call(
             learned, scales, method, axis, x.ndim, precision)
+        _cwt.check_samples(x.shape[ax], axis)
         from . import _jax_portable  # (it imports this module)
-        return _jax_portable.learned_cwt(x.astype(compute), family, parameters, static_scales,
-                                         prec, ax), None
+        return _jax_portable.learned_cwt(x.astype(compute), family, parameters, bounds,
+                                         static_scales, prec, ax), None
     spec, static_scales, prec, ax, freqs = cwt_arguments(scales, fixed, sampling_period,
                                                          method, axis, x.ndim, precision)
+    _cwt.check_samples(x.shape[ax], axis)
+    # (its errors now, not inside XLA's callback)
+    _cwt.filters_of(spec, _cwt.scales_of(static_scales), prec, compute)
     y = _CWT((x.astype(compute),), spec=spec, scales=static_scales, precision=prec, axis=ax,
              real=compute.kind != "c")[0]
     if dtype in _LOW_PRECISION and y.dtype.kind != "c":

@@ -79,6 +79,7 @@ Learned filters are cast to the data's real dtype (and their gradients back).
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, Union
@@ -108,7 +109,8 @@ from ._frontend_packet_trees import packet_trees, tree_wavelet
 from ._frontend_thresholds import ThresholdFrontend, docstring as threshold_docstring
 from ._frontend_layout import LayoutFrontend, docstring as layout_docstring
 from ._frontend_partial import FswavedecnResult, PartialFrontend, docstring as partial_docstring
-from ._frontend_cwt import (arguments as cwt_arguments, docstring as cwt_docstring,
+from ._frontend_cwt import (Learned as CwtLearned, arguments as cwt_arguments,
+                            docstring as cwt_docstring,
                             learned_call as cwt_learned_call, route as cwt_route)
 
 __all__ = ["dwt", "idwt", "wavedec", "waverec", "dwt2", "idwt2", "wavedec2", "waverec2",
@@ -135,6 +137,42 @@ Coefficients = Any  # a pywt coefficient structure of tensors
 _CAST_BACK = {torch.float16: torch.float32, torch.bfloat16: torch.float32,
               torch.complex32: torch.complex64}
 _FILTER_NAMES = ("dec_lo", "dec_hi", "rec_lo", "rec_hi")
+
+
+# --- arguments taken as constants by graph capture ---------------------------------------
+
+# What torch.compile cannot guard: it would take such an argument's values at
+# the first capture as constants and reuse them whatever later calls pass.
+_UNGUARDED = (np.ndarray, np.number, np.bool_, torch.Tensor)
+
+
+def _constant(fn):
+    """torch.compiler.assume_constant_result(fn) (pywt's tables and checks are
+    not traceable), refusing while a graph is captured any argument holding
+    NumPy arrays or scalars or tensors, whose values no guard would check:
+    plain Python numbers, strings and sequences of them are guarded."""
+    constant = torch.compiler.assume_constant_result(fn)
+    names = fn.__code__.co_varnames
+
+    @functools.wraps(fn, updated=())  # (not fn's mark as a constant: this runs traced)
+    def call(*args):
+        if torch.compiler.is_compiling():
+            for name, value in zip(names, args):
+                _refuse_unguarded(value, name)
+        return constant(*args)
+    return call
+
+
+def _refuse_unguarded(value, name: str) -> None:
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            _refuse_unguarded(v, name)
+    elif isinstance(value, _UNGUARDED):
+        raise TypeError(
+            f"Under torch.compile, `{name}` must be given as Python numbers (a list or "
+            f"tuple; e.g. `.tolist()`), not as NumPy values or tensors (got "
+            f"{type(value).__name__}): graph capture cannot check their contents, so a "
+            f"later call with other values would silently reuse the first ones.")
 
 
 # --- learned filter banks --------------------------------------------------------------
@@ -315,7 +353,7 @@ class _TorchBackend:
     """What bridges._frontend needs: conversions, one level each way, and the
     multilevel transforms the core runs as fused kernels."""
 
-    constant = staticmethod(torch.compiler.assume_constant_result)
+    constant = staticmethod(_constant)
     capturing = staticmethod(torch.compiler.is_compiling)
 
     @staticmethod
@@ -361,8 +399,7 @@ class _TorchBackend:
     def constant_specs(lookup):
         """torch.compile takes a fixed wavelet's spec as a constant (it cannot
         trace pywt's tables); a learned bank's spec holds tensors and is traced."""
-        constant = torch.compiler.assume_constant_result(
-            lambda wavelet, mode, axes: lookup(wavelet, mode, list(axes)))
+        constant = _constant(lambda wavelet, mode, axes: lookup(wavelet, mode, list(axes)))
 
         def spec(wavelet, mode, axes):
             if _has_tensor_filters(wavelet):
@@ -706,12 +743,18 @@ def cwt(data: torch.Tensor, scales, wavelet, sampling_period: float = 1.0,
     compute = _compute_dtype(data.dtype)
     fixed, learned = cwt_route(wavelet, lambda p: isinstance(p, torch.Tensor))
     if learned is not None:
-        family, parameters, static_scales, ax, prec = cwt_learned_call(
+        family, parameters, bounds, static_scales, ax, prec = cwt_learned_call(
             learned, scales, method, axis, data.ndim, precision, check=_learned_cwt_static)
-        return _portable.learned_cwt(data.to(compute), family, parameters, static_scales, prec,
-                                     ax), None
+        _cwt.check_samples(data.shape[ax], axis)
+        if data.numel() == 0:  # (torch's FFTs refuse empty batches)
+            complex_ = torch.complex64 if compute in (torch.float32, torch.complex64) \
+                else torch.complex128
+            return data.new_zeros((len(static_scales[0]),) + data.shape, dtype=complex_), None
+        return _portable.learned_cwt(data.to(compute), family, parameters, bounds,
+                                     static_scales, prec, ax), None
     static, freqs = _cwt_static(scales, fixed, sampling_period, method, axis, data.ndim,
                                 precision)
+    _cwt.check_samples(data.shape[static[-1]], axis)
     y = _ops.CWT(static, data.to(compute))[0]
     if data.dtype in _CAST_BACK and not y.is_complex():
         y = y.to(data.dtype)
@@ -730,10 +773,10 @@ cwt.__doc__ = cwt_docstring("torch.Tensor", """    >>> import torch
 """)
 
 
-_learned_cwt_static = torch.compiler.assume_constant_result(_cwt.learned_arguments)
+_learned_cwt_static = _constant(_cwt.learned_arguments)
 
 
-@torch.compiler.assume_constant_result
+@_constant
 def _cwt_static(scales, wavelet, sampling_period, method, axis, ndim: int, precision) -> tuple:
     """(the ops' static arguments, the frequencies as a tuple): pywt's tables
     read once, a constant for graph capture."""
@@ -800,7 +843,7 @@ def portable(enabled: bool = True) -> contextlib.AbstractContextManager:
     return _portable.portable() if enabled else contextlib.nullcontext()
 
 
-@torch.compiler.assume_constant_result
+@_constant
 def _pad_static(pad_widths, ndim: int, mode) -> tuple:
     """(pad widths flattened, mode number), read as pywt.pad reads them (NumPy:
     a constant for graph capture)."""
@@ -1171,7 +1214,7 @@ del _name, _example
 
 _partial_api = PartialFrontend(
     _api, lambda shape, like: torch.zeros(shape, dtype=like.dtype, device=like.device),
-    lambda arrays, axis: torch.cat(arrays, dim=axis), torch.compiler.assume_constant_result,
+    lambda arrays, axis: torch.cat(arrays, dim=axis), _constant,
     learned=lambda wavelet: _tensor_filters(wavelet) is not None)
 
 
@@ -1697,6 +1740,8 @@ class CWT(nn.Module):
                  dtype: torch.dtype | None = None):
         super().__init__()
         self.scales = _cwt.checked_scales(scales)  # (an array: its dtype counts, as in pywt)
+        # (the scales as torch.compile guards them)
+        self._scales = _cwt.StaticScales(_cwt.static_scales(self.scales))
         self.sampling_period, self.axis, self.precision = sampling_period, axis, precision
         self.learnable = bool(learnable)
         w = _cwt.continuous_wavelet(wavelet)
@@ -1704,6 +1749,7 @@ class CWT(nn.Module):
             self.family = w.short_family_name
             names, integers, _ = _cwt.learnable_family(self.family)
             self.order = (int(w.fbsp_order),) if integers else ()
+            self.bounds = _cwt.learned_bounds(self.family, w)
             for name, value in (("bandwidth", w.bandwidth_frequency),
                                 ("center", w.center_frequency)):
                 self.register_parameter(name, nn.Parameter(torch.tensor(
@@ -1714,9 +1760,11 @@ class CWT(nn.Module):
 
     @property
     def wavelet_as_called(self):
-        """What the module passes to `cwt`: (family, *parameters) when learnable."""
+        """What the module passes to `cwt`: the wavelet, or when learnable
+        its family, parameters and bounds (bridges._frontend_cwt.Learned)."""
         if self.learnable:
-            return (self.family, *self.order, self.bandwidth, self.center)
+            return CwtLearned(self.family, (*self.order, self.bandwidth, self.center),
+                              self.bounds)
         return self.wavelet
 
     @property
@@ -1725,12 +1773,13 @@ class CWT(nn.Module):
         w = self.wavelet
         if self.learnable:
             values = (*self.order, float(self.bandwidth.detach()), float(self.center.detach()))
-            w = _cwt.parametric_name(self.family, values)
-        return _cwt.arguments(self.scales, w, self.sampling_period, "conv", -1, 1,
+            w = pywt.ContinuousWavelet(_cwt.parametric_name(self.family, values))
+            w.lower_bound, w.upper_bound = self.bounds
+        return _cwt.arguments(self._scales, w, self.sampling_period, "conv", -1, 1,
                               self.precision)[4]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return cwt(x, self.scales, self.wavelet_as_called, self.sampling_period,
+        return cwt(x, self._scales, self.wavelet_as_called, self.sampling_period,
                    axis=self.axis, precision=self.precision)[0]
 
     def extra_repr(self):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import math
 import numbers
 import threading
 
@@ -89,15 +90,42 @@ def wavelet_spec(wavelet) -> tuple:
         name = parametric_name(family, (*order, w.bandwidth_frequency, w.center_frequency))
     else:
         name = w.name
-    return name, float(w.lower_bound), float(w.upper_bound)
+    return (name, *checked_bounds(w.lower_bound, w.upper_bound))
+
+
+def checked_bounds(lower, upper) -> tuple:
+    """(lower, upper), the interval a wavelet is sampled on, as floats,
+    checked (pywt fails obscurely on empty or reversed ones)."""
+    try:
+        bounds = float(lower), float(upper)
+    except (TypeError, ValueError):
+        bounds = None
+    # (plain Python: graph capture traces this where a bridge learns a wavelet)
+    if bounds is None or not all(map(math.isfinite, bounds)) or bounds[0] >= bounds[1]:
+        raise ValueError(f"A continuous wavelet's lower_bound and upper_bound must be finite "
+                         f"numbers with lower_bound < upper_bound; got {lower!r} and {upper!r}.")
+    return bounds
 
 
 def parametric_name(family: str, values) -> str:
     """The name pywt reads a parametric wavelet's values from (cmorB-C,
-    shanB-C, fbspM-B-C), each value written to be read back exactly."""
-    integers = learnable_family(family)[1]
-    return family + "-".join(repr(int(v) if i < integers else float(v))
-                             for i, v in enumerate(values))
+    shanB-C, fbspM-B-C), each value written to be read back exactly: in
+    positional notation (pywt splits the name at every '-', so neither an
+    exponent nor a sign could be read back), positive (pywt's
+    parameters are)."""
+    names, integers, _ = learnable_family(family)
+    values = tuple(values)
+    check_parameter_count(family, len(values))
+    written = []
+    for i, v in enumerate(values):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) \
+                or not np.isfinite(v) or v <= 0 or (i < integers and v != int(v)):
+            kind = "integer" if i < integers else "finite number"
+            raise ValueError(f"The {family} wavelet's {names[i]} must be a positive {kind}; "
+                             f"got {v!r}.")
+        written.append(str(int(v)) if i < integers
+                       else np.format_float_positional(float(v), trim="-"))
+    return family + "-".join(written)
 
 
 def _rebuilt(spec) -> pywt.ContinuousWavelet:
@@ -122,6 +150,8 @@ def output_dtype(spec: tuple, dtype) -> np.dtype:
 def checked_scales(scales) -> np.ndarray:
     """pywt's scales as an array of their own dtype (pywt's index arithmetic
     depends on it), checked."""
+    if isinstance(scales, StaticScales):
+        return scales_of(scales)
     s = np.atleast_1d(np.asarray(scales))
     if s.ndim != 1:
         raise ValueError(f"scales must be a number or a 1-D sequence; got shape {s.shape}.")
@@ -137,11 +167,17 @@ def checked_scales(scales) -> np.ndarray:
 
 
 def static_scales(scales: np.ndarray) -> tuple:
-    """(values, dtype name): the scales as plain numbers (a cache key, the
-    bridges' static arguments); scales_of gives the array back. The dtype
-    stays: pywt's arithmetic promotes a float32 grid with small integers and
-    float16/32 scales to float32, with the others to float64."""
+    """(values, dtype name): checked scales as plain numbers (a cache key,
+    the bridges' static arguments); scales_of gives the array back. The
+    dtype stays: pywt's arithmetic promotes a float32 grid with small
+    integers and float16/32 scales to float32, with the others to float64."""
     return tuple(float(v) for v in scales), scales.dtype.str
+
+
+class StaticScales(tuple):
+    """static_scales' pair marked as such, which the functions taking scales
+    also take: scales kept where graph capture can guard their values (a
+    module's)."""
 
 
 def scales_of(static: tuple) -> np.ndarray:
@@ -469,13 +505,21 @@ def learnable_family(family: str) -> tuple:
     return LEARNABLE[family]
 
 
-def learned_tables(family: str, scales: tuple, precision: int, real_str: str, n: int) -> tuple:
+def learned_bounds(family: str, wavelet=None) -> tuple:
+    """The interval a learned wavelet of `family` is sampled on: `wavelet`'s
+    bounds as set where it has them (a pywt.ContinuousWavelet, ptwt's
+    learnable wavelets), else pywt's defaults for the family; checked."""
+    default = learnable_family(family)[2]
+    return checked_bounds(getattr(wavelet, "lower_bound", default[0]),
+                          getattr(wavelet, "upper_bound", default[1]))
+
+
+def learned_tables(bounds: tuple, scales: tuple, precision: int, real_str: str, n: int) -> tuple:
     """What a bridge needs besides the parameters to compute cwt of n samples
-    with a learned wavelet of `family` (bridges/_portable.py: learned_cwt):
-    (period, scales, pywt's grid, its step, and Sampling's tables: rows and
-    columns of the taps in a (scales, period) array, first, has_first,
-    second, has_second, weight)."""
-    bounds = learnable_family(family)[2]
+    with a learned wavelet sampled on `bounds` (learned_bounds';
+    bridges/_portable.py: learned_cwt): (period, scales, pywt's grid, its
+    step, and Sampling's tables: rows and columns of the taps in a (scales,
+    period) array, first, has_first, second, has_second, weight)."""
     where = sampling(bounds, scales, precision, real_str)
     grid = np.linspace(bounds[0], bounds[1], 2 ** precision)
     period = fft_length(n + where.reach)
@@ -531,6 +575,12 @@ def _checked_call(scales, method, axis, ndim: int, precision) -> tuple:
     # pass axis=1 with one)
     one_signal = ndim == 1 and isinstance(axis, numbers.Integral) and not isinstance(axis, bool)
     return s, 0 if one_signal else normalize_axis(axis, ndim), int(precision)
+
+
+def check_samples(n: int, axis) -> None:
+    """pywt refuses data without samples along the transformed axis."""
+    if n == 0:
+        raise ValueError(f"data has no samples along axis {axis}.")
 
 
 def _lazily(data, spec: tuple, scales, axis: int, precision: int, dtype):
@@ -630,8 +680,7 @@ def cwt(data: ArrayLike, scales, wavelet, sampling_period: float = 1.0, method: 
     x = data if is_dask(data) else as_array(data)
     spec, s, ax, prec, freqs = arguments(scales, wavelet, sampling_period, method, axis, x.ndim,
                                          precision)
-    if x.shape[ax] == 0:
-        raise ValueError(f"data has no samples along axis {axis}.")
+    check_samples(x.shape[ax], axis)
     if is_dask(x):
         dtype = transform_dtype(x.dtype)
         filters_of(spec, s, prec, dtype)  # its errors now, not at compute time

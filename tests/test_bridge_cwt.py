@@ -116,6 +116,44 @@ def test_torch_bad_arguments():
         bt.cwt(torch.zeros(8), [0], "morl")
 
 
+def test_torch_compile_guards_the_scales():
+    """torch.compile cannot guard NumPy values or tensors: scales given so are
+    refused while a graph is captured (a graph break, or an error under
+    fullgraph), never taken as constants that a later call with other values
+    would reuse; Python numbers are guarded, and so are a module's scales."""
+    x = torch.from_numpy(random(64, seed=40))
+
+    def reference(scales):
+        return pywt.cwt(x.numpy(), scales, "mexh")[0]
+
+    f = torch.compile(lambda t, s: bt.cwt(t, s, "mexh")[0], backend="aot_eager")
+    for scales in (np.array([1.0, 2.0]), np.array([4.0, 8.0])):
+        assert_close(f(x, scales).numpy(), reference(scales))
+    strict = torch.compile(lambda t, s: bt.cwt(t, s, "mexh")[0], fullgraph=True,
+                           backend="aot_eager")
+    with pytest.raises(Exception) as raised:
+        strict(x, np.array([1.0, 2.0]))
+    assert "must be given as Python numbers" in repr(raised.value.__cause__)
+    padded = torch.compile(lambda t, w: bt.pad(t, w, "symmetric"), backend="aot_eager")
+    for widths in (np.array([1, 2]), np.array([3, 1])):
+        assert_close(padded(x, widths).numpy(), pywt.pad(x.numpy(), widths, "symmetric"))
+    module = bt.CWT(np.array([1, 2, 4], dtype=np.float32), "mexh")
+    compiled = torch.compile(module, fullgraph=True, backend="aot_eager")
+    ref = pywt.cwt(x.float().numpy(), np.array([1, 2, 4], dtype=np.float32), "mexh")[0]
+    assert_close(compiled(x.float()).numpy(), ref, 3e-6)
+
+
+def test_torch_empty_data():
+    """No samples along the axis: refused, as pywt and the core refuse it; an
+    empty batch: an empty result, learned wavelets too."""
+    b, c = torch.tensor(1.5), torch.tensor(1.0)
+    for wavelet in ("morl", ("cmor", b, c)):
+        with pytest.raises(ValueError, match="no samples"):
+            bt.cwt(torch.zeros(3, 0), [1], wavelet)
+        y, _ = bt.cwt(torch.zeros(0, 5), [1, 2], wavelet)
+        assert tuple(y.shape) == (2, 0, 5)
+
+
 @pytest.mark.gpu
 @requires_torch_cuda()
 def test_torch_on_cuda():
@@ -177,6 +215,16 @@ def test_jax_derivatives_are_pywts_matrix(jx, wavelet):
         hvp = jax.jvp(jax.grad(lambda u: jnp.sum(jnp.abs(f(u)) ** 2)), (jnp.asarray(x),),
                       (jnp.asarray(t),))[1]
         assert_close(hvp, 2 * np.real(A.conj().T @ (A @ t)))
+
+
+def test_jax_bad_scales_raise_at_the_call(jx):
+    """A scale too small for pywt's sampling is a ValueError when the call is
+    made (traced or not), not an error inside XLA's callback."""
+    jax, jnp, bj = jx
+    with pytest.raises(ValueError, match="too small"):
+        bj.cwt(jnp.zeros(5), [0.01], "morl")
+    with pytest.raises(ValueError, match="too small"):
+        jax.jit(lambda x: bj.cwt(x, [0.01], "morl")[0])(jnp.zeros(5))
 
 
 def test_jax_vmap_any_axis(jx):
@@ -354,6 +402,38 @@ def test_learned_wavelet_arguments_are_checked():
         bt.cwt(x, [1], ("fbsp", 1.5, b, b))
     with pytest.raises(ValueError, match="one of"):
         bt.CWT([1], "morl", learnable=True)
+
+
+def test_learned_wavelets_are_sampled_on_their_bounds():
+    """A learnable module made from a wavelet with bounds set, and a learnable
+    wavelet object carrying bounds, sample the wavelet there, as pywt does."""
+    w = pywt.ContinuousWavelet("cmor1.5-1.0")
+    w.lower_bound, w.upper_bound = -1.0, 2.0
+    x = torch.from_numpy(random((2, 80), seed=41))
+    scales = [1, 2, 5]
+    ref = pywt.cwt(x.numpy(), scales, w)[0]
+    module = bt.CWT(scales, w, learnable=True, dtype=torch.float64)
+    assert_close(module(x).detach().numpy(), ref)
+    np.testing.assert_allclose(module.frequencies, pywt.cwt(x.numpy(), scales, w)[1])
+
+    class Learnable:  # the attributes bt.cwt reads of such objects (ptwt's have them)
+        short_family_name, lower_bound, upper_bound = "cmor", -1.0, 2.0
+        bandwidth = torch.tensor(1.5, dtype=torch.float64)
+        center = torch.tensor(1.0, dtype=torch.float64)
+    assert_close(bt.cwt(x, scales, Learnable())[0].numpy(), ref)
+
+
+def test_plain_parameters_of_any_size():
+    """(family, *numbers) names pywt's wavelet with those values, however
+    small; negative ones are refused (pywt has none: its name could not
+    carry a sign)."""
+    x = torch.from_numpy(random(64, seed=42))
+    w = pywt.ContinuousWavelet("cmor1.5-1.0")
+    w.center_frequency = 1e-5
+    assert_close(bt.cwt(x, [1, 2], ("cmor", 1.5, 1e-5))[0].numpy(),
+                 pywt.cwt(x.numpy(), [1, 2], w)[0])
+    with pytest.raises(ValueError, match="positive"):
+        bt.cwt(x, [1], ("cmor", 1.5, -1.0))
 
 
 def test_ptwts_learnable_wavelets_are_learned():

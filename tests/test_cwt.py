@@ -159,6 +159,32 @@ def test_a_wavelet_object_as_set():
     assert np.abs(other - got).max() > 1e-3 * np.abs(got).max()
 
 
+@pytest.mark.parametrize("family, value", [("cmor", 1e-5), ("shan", 3e16), ("fbsp", 2.5e-7)])
+def test_parameters_of_any_size(family, value):
+    """A parameter too small or large for a plain decimal name (pywt reads
+    a parametric wavelet's values from its name: no exponent fits there) is
+    used as set."""
+    w = quiet(pywt.ContinuousWavelet, {"cmor": "cmor1.5-1.0", "shan": "shan1.5-1.0",
+                                       "fbsp": "fbsp2-1.0-0.5"}[family])
+    w.center_frequency = value
+    x = random(64, seed=10)
+    ref = pywt.cwt(x, [1, 2, 4], w)[0]
+    got = cw.cwt(x, [1, 2, 4], w)[0]
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+
+
+def test_bad_parameters_and_bounds_are_refused():
+    with pytest.raises(ValueError, match="positive"):
+        _cwt.parametric_name("cmor", (1.5, -1.0))
+    with pytest.raises(ValueError, match="positive integer"):
+        _cwt.parametric_name("fbsp", (2.5, 1.0, 0.5))
+    for lower, upper in ((3.0, -3.0), (2.0, 2.0), (-np.inf, 1.0)):
+        w = pywt.ContinuousWavelet("mexh")
+        w.lower_bound, w.upper_bound = lower, upper
+        with pytest.raises(ValueError, match="lower_bound < upper_bound"):
+            cw.cwt(random(16, seed=11), [1], w)
+
+
 def test_chunks_of_scales_and_no_cached_spectra(monkeypatch):
     x = random((4, 300), np.complex128, seed=8)
     scales = np.geomspace(0.5, 50, 17)
