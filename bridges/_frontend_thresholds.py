@@ -4,9 +4,11 @@ so that autograd differentiates them: in the data and in the thresholds,
 which may be the framework's scalars (a learned threshold).
 
 The values are pywt's formulas (cuwavelet._thresholding's, which the core's
-kernels compute), written so that no gradient is NaN: where |x| is 0 the
-shrink factor divides by 1 instead (its product with x is 0 either way), so
-pywt's 0/0 (a zero threshold on a zero value) is 0 here, not NaN. As in the
+kernels compute), written so that no gradient is NaN: where the shrink makes
+a value 0 (|x| at most the threshold, or |x| = 0), the zero is selected and
+the shrink factor divides by 1 instead of |x| (a tiny |x| would overflow
+value/|x|, and the zero's gradient would be 0 * inf), so pywt's 0/0 (a zero
+threshold on a zero value) is 0 here, not NaN. As in the
 core, threshold_firm keeps every value above value_high (pywt skips them
 when all lie in the first row). The data is computed in its own floating or
 complex dtype; the bridges' other dtypes are refused (integers: no gradient).
@@ -32,11 +34,14 @@ class ThresholdFrontend:
     def __init__(self, ops):
         self.ops = ops
 
-    def _magnitudes(self, data):
-        """(|x|, |x| where it is not 0, else 1): the divisor of the shrink factors."""
+    def _shrink(self, data, low, factor):
+        """data * factor(low / |x|) where |x| > low, else 0 (NaN data stays
+        NaN); the divisor is 1 where the zero is taken, so its gradient is 0."""
         ops = self.ops
         mag = ops.abs(data)
-        return mag, ops.where(mag > 0, mag, ops.ones_like(mag))
+        kept = (mag > low) & (mag > 0)
+        shrunk = data * factor(low / ops.where(kept, mag, ops.ones_like(mag)))
+        return ops.where(mag <= low, ops.full_like(data, 0), shrunk), mag
 
     def _check(self, data):
         if not (self.ops.is_floating(data) or self.ops.is_complex(data)):
@@ -77,12 +82,11 @@ class ThresholdFrontend:
                 raise ValueError(f"{mode} thresholding only supports real data")
             away = data < value if mode == "greater" else data > value
             return ops.where(away, ops.full_like(data, substitute), data)
-        mag, divisor = self._magnitudes(data)
-        away = mag < value
         if mode == "hard":
-            return ops.where(away, ops.full_like(data, substitute), data)
-        ratio = value / divisor
-        shrunk = data * ops.relu(1 - (ratio if mode == "soft" else ratio * ratio))
+            return ops.where(ops.abs(data) < value, ops.full_like(data, substitute), data)
+        shrunk, mag = self._shrink(data, value, (lambda r: ops.relu(1 - r)) if mode == "soft"
+                                   else (lambda r: ops.relu(1 - r * r)))
+        away = mag < value
         if substitute == 0:  # (pywt's own test: the shrink is 0 there already)
             return shrunk
         return ops.where(away, ops.full_like(data, substitute), shrunk)
@@ -95,9 +99,8 @@ class ThresholdFrontend:
         check_firm_bounds(low, high)
         self._check(data)
         ops = self.ops
-        mag, divisor = self._magnitudes(data)
-        shrunk = data * ops.relu(value_high * (1 - value_low / divisor) /
-                                 (value_high - value_low))
+        shrunk, mag = self._shrink(
+            data, value_low, lambda r: ops.relu(value_high * (1 - r) / (value_high - value_low)))
         return ops.where(mag > value_high, data, shrunk)
 
 

@@ -175,6 +175,34 @@ def test_no_nan_gradient_at_zero(call, dtype):
         assert torch.isfinite(ga)
 
 
+TINY = {torch.float16: 1e-3, torch.float32: 1e-30, torch.float64: 1e-160,
+        torch.complex128: 1e-160}
+
+
+@pytest.mark.parametrize("dtype", list(TINY))
+@pytest.mark.parametrize("call", [lambda x, a: bt.threshold(x, a, "soft"),
+                                  lambda x, a: bt.threshold(x, a, "garrote"),
+                                  lambda x, a: bt.threshold_firm(x, a, 1.0)],
+                         ids=["soft", "garrote", "firm"])
+def test_no_nan_gradient_near_zero(call, dtype):
+    """Values so small that threshold / |x| overflows are shrunk to 0 with a
+    zero gradient, in both bridges (not 0 * inf = NaN), beside values the
+    threshold keeps, whose gradients are pywt's derivatives."""
+    tiny = TINY[dtype]
+    x = torch.tensor([tiny, -tiny, 0.0, 0.9], dtype=dtype, requires_grad=True)
+    y = call(x, 0.7)
+    (gx,) = torch.autograd.grad(y.real.sum(), (x,))
+    assert not y[:3].abs().any()
+    assert torch.equal(gx[:3], torch.zeros(3, dtype=dtype))
+    assert torch.isfinite(gx[3].real) and gx[3].real > 0
+    if dtype == torch.float64:
+        jax, bj = _jax()
+        for f in (lambda v: bj.threshold(v, 0.7, "soft"), lambda v: bj.threshold(v, 0.7, "garrote"),
+                  lambda v: bj.threshold_firm(v, 0.7, 1.0)):
+            g = jax.grad(lambda v: f(v).sum())(jax.numpy.asarray([tiny, -tiny, 0.0, 0.9]))
+            assert np.array_equal(np.asarray(g[:3]), np.zeros(3)) and np.isfinite(g[3])
+
+
 def test_array_firm_bounds_and_traced_ones():
     """Bounds per row, as the core's (pywt's per row); learned bounds under
     torch.compile(fullgraph=True), torch.func.vmap and jax.jit, where their
