@@ -40,6 +40,7 @@ call with a named wavelet does not rebuild its filter bank.
 """
 from __future__ import annotations
 
+import operator
 from itertools import product
 
 from cuwavelet._multilevel import _at_most_one_longer
@@ -195,7 +196,10 @@ class Frontend:
     def _wavedec(self, x, wavelet, mode, level, axes) -> list:
         """[cA_n, {key: detail}_n, ..., {key: detail}_1], one split per level."""
         spec, lengths, _ = self._spec(wavelet, mode, axes)
-        level = self._check_level(tuple(int(x.shape[a]) for a in axes), tuple(lengths), level)
+        # (operator.index: graph capture with dynamic shapes specializes the
+        # transformed axes' sizes, which decide the coefficients' shapes)
+        level = self._check_level(tuple(operator.index(x.shape[a]) for a in axes),
+                                  tuple(lengths), level)
         whole = getattr(self.backend, "wavedec_levels", None)
         if whole is not None and level > 1:
             c = whole(x, spec, level)

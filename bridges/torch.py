@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, Union
@@ -157,22 +158,34 @@ def _constant(fn):
     @functools.wraps(fn, updated=())  # (not fn's mark as a constant: this runs traced)
     def call(*args):
         if torch.compiler.is_compiling():
-            for name, value in zip(names, args):
-                _refuse_unguarded(value, name)
+            args = tuple(_guardable(value, name) for name, value in zip(names, args))
         return constant(*args)
     return call
 
 
-def _refuse_unguarded(value, name: str) -> None:
+def _guardable(value, name: str):
+    """`value` with its numbers specialized (capture with dynamic shapes makes
+    a number from a default, a global or a size symbolic, and a symbol cannot
+    be a constant: operator.index and the float's hex round trip guard their
+    exact values), lists as tuples; a NumPy value or tensor in it refused.
+    (A module's StaticScales pass as they are: capture cannot remake them.)"""
+    if isinstance(value, _cwt.StaticScales):
+        return value
     if isinstance(value, (list, tuple)):
-        for v in value:
-            _refuse_unguarded(v, name)
-    elif isinstance(value, _UNGUARDED):
+        return tuple(_guardable(v, name) for v in value)
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return operator.index(value)
+    if isinstance(value, float):
+        return float.fromhex(value.hex())
+    if isinstance(value, _UNGUARDED):
         raise TypeError(
             f"Under torch.compile, `{name}` must be given as Python numbers (a list or "
             f"tuple; e.g. `.tolist()`), not as NumPy values or tensors (got "
             f"{type(value).__name__}): graph capture cannot check their contents, so a "
             f"later call with other values would silently reuse the first ones.")
+    return value
 
 
 # --- learned filter banks --------------------------------------------------------------

@@ -452,6 +452,35 @@ def test_torch_compile_fullgraph():
     torch.testing.assert_close(g_compiled, g_eager)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("dynamic", [None, True])
+def test_torch_compile_fullgraph_on_new_sizes(dynamic):
+    """A compiled model meets other sizes along the transformed axes: with
+    dynamic shapes (torch's automatic ones after a size changes, or
+    dynamic=True) the sizes that decide the coefficients' shapes are
+    specialized, so each size gets pywt's values, forward and backward."""
+    torch._dynamo.reset()
+
+    def f(x):
+        a, *details = bt.wavedec2(x, "db2", mode="symmetric", level=2)
+        y = bt.waverec2([a * 2] + details, "db2", mode="symmetric")
+        return y, bt.wavedec(x, "db3", level=1, axis=-1)[1], bt.cwt(x, [1.0, 2.5], "mexh")[0]
+
+    compiled = torch.compile(f, fullgraph=True, dynamic=dynamic, backend="aot_eager")
+    for shape in ((2, 16, 18), (2, 23, 20), (3, 30, 17)):
+        x = torch.from_numpy(random(shape, seed=sum(shape))).requires_grad_()
+        got = compiled(x)
+        c = pywt.wavedec2(x.detach().numpy(), "db2", mode="symmetric", level=2)
+        expected = (pywt.waverec2([c[0] * 2] + c[1:], "db2", mode="symmetric"),
+                    pywt.wavedec(x.detach().numpy(), "db3", level=1)[1],
+                    pywt.cwt(x.detach().numpy(), [1.0, 2.5], "mexh")[0])
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g.detach().numpy(), e, rtol=0, atol=1e-12 * np.abs(e).max())
+        (g_compiled,) = torch.autograd.grad(sum(t.sum() for t in got), x)
+        (g_eager,) = torch.autograd.grad(sum(t.sum() for t in f(x)), x)
+        torch.testing.assert_close(g_compiled, g_eager)
+
+
 def test_torch_compile_fullgraph_1d_multilevel():
     """The multilevel 1D ops stay graph nodes, forward and backward."""
     torch._dynamo.reset()
