@@ -1352,9 +1352,22 @@ class _WholeOp(_LinearOp):
     (how many entries of ts, kept and the rest the operands hold, with their
     present masks); RUN's keep; BACKWARD's needs (per entry of ts)."""
 
+    # the groups of operands laid out as ts (the data, then the filters): the
+    # filters and what stands for them there (their tangents) are mapped or not
+    FILTER_GROUPS = (0,)
+
     def _reference(self, *, present, kind, items, sizes, **params):
         """This op by the per-operation route, a function of its operands."""
         raise NotImplementedError
+
+    def _filter_operands(self, present, sizes, count: int) -> list:
+        """The operands' indices of the filters (the last `count` entries of
+        ts) and of the entries mirroring them in FILTER_GROUPS."""
+        found = []
+        for group in self.FILTER_GROUPS:
+            end = sum(sizes[:group + 1])
+            found += [sum(present[:e]) for e in range(end - count, end) if present[e]]
+        return found
 
     def _jvp(self, primals, tangents, **params):
         tangents = [ad.instantiate_zeros(t) if type(t) is ad.Zero else t for t in tangents]
@@ -1370,8 +1383,7 @@ class _WholeOp(_LinearOp):
         gradients asked for) or per-item banks (the axis merged with the
         items' where there are some already)."""
         size = next(o.shape[d] for o, d in zip(operands, dims) if d is not None)
-        n_ts = sum(present[:sizes[0]])  # (filters: the last entries of ts, always present)
-        filters = range(n_ts - len(kind.axes), n_ts)
+        filters = self._filter_operands(present, sizes, len(kind.axes))
         needs = params.get("needs", ())
         if not items and all(dims[i] is None for i in filters) and \
                 not any(needs[len(needs) - len(kind.axes):]):
@@ -1453,6 +1465,8 @@ def _tangent_avals(arrays, *, kind, items, sizes):
 class _Tangent(_WholeOp):
     """TANGENT(ts, kept, dts): the outputs' tangents, linear in dts; runs by
     the per-operation route (forward mode), transposes into BACKWARD."""
+
+    FILTER_GROUPS = (0, 2)  # (ts and dts)
 
     def __init__(self):
         super().__init__("learned_tangent", None, _tangent_avals, writes_into=False)

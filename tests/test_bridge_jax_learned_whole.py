@@ -190,6 +190,29 @@ def test_vmap_over_data_is_one_call_and_over_banks_per_item():
             x, banks[i], lo_hi2))
 
 
+@pytest.mark.parametrize("name", ["wavedec2", "waverec2, details absent", "swt2"])
+def test_forward_mode_jacobians_in_the_filters(name):
+    """jacfwd in the filters (their tangents mapped, the filters not), and a
+    vmap over data of a jvp in the filters: the whole route's rules against
+    the per-operation route's."""
+    kind, ts = _case(name)
+    given = _present(ts)
+    whole, by_operations = _routes(kind, ts)
+    filters = tuple(range(len(given) - len(kind.axes), len(given)))
+    for got, want in zip(jax.jacfwd(whole, argnums=filters)(*given),
+                         jax.jacfwd(by_operations, argnums=filters)(*given)):
+        _close(got, want)
+    tangent = tuple(_cotangents([given[i] for i in filters], 90))
+
+    def jvp_in_filters(route):
+        def one(x):
+            return jax.jvp(lambda *f: route(x, *given[1:len(given) - len(f)], *f),
+                           tuple(given[i] for i in filters), tangent)[1]
+        return one
+    xs = jnp.stack([given[0] * (1 + 0.1 * i) for i in range(3)])
+    _close(jax.vmap(jvp_in_filters(whole))(xs), jax.vmap(jvp_in_filters(by_operations))(xs))
+
+
 def test_complex_data():
     """Complex data: JAX's (unconjugated) transposes, in the data's gradient
     and the filters'."""
