@@ -207,8 +207,7 @@ def packet_decompose(data, wavelet, mode="symmetric", level=None, axes=-1) -> di
     banks, modes = _level_setup(wavelet, mode, axes)
     if level is None:
         level = dwt_max_level(min(x.shape[ax] for ax in axes), min(b.length for b in banks))
-    if level < 0:
-        raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
+    _check_packet_level(level, len(axes))
     if is_dask(x):
         shapes = _level_shapes(x.shape, axes, banks, modes, level)
         rows = _lazy_rows(x, axes, shapes[-1], 2 ** (len(axes) * level),
@@ -216,6 +215,23 @@ def packet_decompose(data, wavelet, mode="symmetric", level=None, axes=-1) -> di
     else:
         rows = decompose_level(x, axes, banks, modes, level)
     return dict(zip(_node_paths(level, len(axes)), rows))
+
+
+# A level's nodes are arrays of their own: more than this many would exhaust
+# the host's memory in their Python objects alone (2**40 of them from a level
+# of 40 on two samples), so such a level is refused rather than attempted.
+MAX_PACKET_NODES = 1 << 24
+
+
+def _check_packet_level(level, naxes: int) -> None:
+    if not isinstance(level, numbers.Integral) or isinstance(level, bool):
+        raise TypeError(f"level must be an integer; got {level!r}")
+    if level < 0:
+        raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
+    if naxes * level > MAX_PACKET_NODES.bit_length() - 1:
+        raise ValueError(f"A packet level of {level} over {naxes} axes has 2**{naxes * level} "
+                         f"nodes; at most {MAX_PACKET_NODES} (2**"
+                         f"{MAX_PACKET_NODES.bit_length() - 1}) are made.")
 
 
 def _rows_of(nodes, naxes, what):
@@ -396,6 +412,7 @@ def packet_reconstruct_adjoint(y, wavelet, mode="symmetric", axes=-1, *, level, 
     g = y if is_dask(y) else as_array(y, "y")
     axes = _packet_axes(axes, g.ndim)
     banks, modes = _level_setup(wavelet, mode, axes)
+    _check_packet_level(level, len(axes))
     if data_shape is not None:
         shapes = _level_shapes(data_shape, axes, banks, modes, level)
         if tuple(g.shape) != shapes[0]:

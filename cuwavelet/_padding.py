@@ -113,8 +113,6 @@ def _data(x, name):
                         "64 bits), complex (up to 128 bits) and integer arrays")
     if not x.dtype.isnative:
         x = x.astype(x.dtype.newbyteorder("="))
-    if x.ndim > MAX_DIMS - 1:
-        raise ValueError(f"{name} has {x.ndim} dimensions; at most {MAX_DIMS - 1} are supported")
     return x
 
 
@@ -218,6 +216,14 @@ def pad_core(x, widths, mode: int, into=None):
         return _copied(x, into)
     check_unsigned_mode(x.dtype, mode)
     y = _in_kernel_dtype(x)
+    if y.ndim > MAX_DIMS - 1:  # one axis at a time, in numpy.pad's order (same values)
+        for ax in axes:
+            flat = _around(y, ax)
+            padded = padded_length(flat.shape[1], *widths[ax], mode)
+            out = _launch(0, mode, flat, (flat.shape[0], padded, flat.shape[2]), flat.shape,
+                          (0, widths[ax][0], 0), (flat.shape[0], padded, flat.shape[2]))
+            y = out.reshape(y.shape[:ax] + (padded,) + y.shape[ax + 1:])
+        return _copied(y if y.dtype == x.dtype else y.astype(x.dtype), into)
     # smooth and antireflect: AFFINE_DIMS padded axes a launch (kernels/pad_math.cuh)
     groups = [axes[i:i + AFFINE_DIMS] for i in range(0, len(axes), AFFINE_DIMS)] \
         if mode in _AFFINE else [axes]
@@ -238,6 +244,14 @@ def pad_adjoint_core(g, widths, mode: int, data_shape, into=None):
     if not axes:
         return _copied(g, into)
     y = _in_kernel_dtype(g)
+    if y.ndim > MAX_DIMS - 1:  # as pad_core: one axis at a time, the last padded first
+        for ax in reversed(axes):
+            flat = _around(y, ax)
+            out_shape = (flat.shape[0], data_shape[ax], flat.shape[2])
+            out = _launch(1, mode, flat, out_shape, out_shape, (0, widths[ax][0], 0),
+                          flat.shape, axis=1)
+            y = out.reshape(y.shape[:ax] + (data_shape[ax],) + y.shape[ax + 1:])
+        return _copied(y if y.dtype == g.dtype else y.astype(g.dtype), into)
     for ax in reversed(axes):
         out_shape = list(y.shape)
         out_shape[ax] = data_shape[ax]
@@ -247,6 +261,14 @@ def pad_adjoint_core(g, widths, mode: int, data_shape, into=None):
         y = _launch(1, mode, y, out_shape, lengths, befores, paddeds, axis=ax,
                     into=into if ax == axes[0] else None)
     return y if y.dtype == g.dtype else y.astype(g.dtype)
+
+
+def _around(y, ax: int):
+    """y as (the axes before ax, ax, the axes after): a launch walks a limited
+    number of dimensions, so an array of more pads one axis at a time."""
+    before, after = int(np.prod(y.shape[:ax], dtype=np.int64)), \
+        int(np.prod(y.shape[ax + 1:], dtype=np.int64))
+    return _xp(y).ascontiguousarray(y).reshape(before, y.shape[ax], after)
 
 
 def _pad_lazily(x, widths, mode: int, fn):

@@ -38,7 +38,8 @@ from ._docs import Array
 from ._eager import on_input_device
 from ._program import planned
 from ._backends import cuda
-from ._geometry import add_complex_dimension, build_geometry, element_strides
+from ._geometry import (TooManyDimensions, add_complex_dimension, build_geometry,
+                        element_strides, outermost_dim)
 from ._separable import merge_sweep, split_sweep
 from ._shapes import AxisError, normalize_axes, normalize_axis
 from ._wavelets import FilterBank, as_filter_bank, per_axis
@@ -118,7 +119,19 @@ def _launch(op, which, level: Dilated, signal, lo, hi, axis, n):
     f_lo, f_hi, tap_stride = _kernel_filters(level.bank, which, out, axis, strides, scalar, xp)
     if dtype.kind == "c":
         shape, strides = add_complex_dimension(shape, strides)
-    geometry = build_geometry(shape, axis, n, n, "lo" if op == SPLIT else "signal", strides)
+    role = "lo" if op == SPLIT else "signal"
+    try:
+        geometry = build_geometry(shape, axis, n, n, role, strides)
+    except TooManyDimensions:  # one launch per index of the outermost dimension
+        d = outermost_dim(out.shape, strides[role], axis)
+        for i in range(out.shape[d]):
+            at = (slice(None),) * d + (i,)
+            one = level
+            if "filter" in strides and d == 0:  # (per-item banks: item i's)
+                one = Dilated(_wavelets.FilterPair(level.bank.lo[i], level.bank.hi[i]),
+                              level.step)
+            _launch(op, which, one, signal[at], lo[at], hi[at], axis - (d < axis), n)
+        return
     if geometry["total"] == 0:
         return
     F, step = np.int32(level.length), np.int64(level.step)

@@ -276,3 +276,21 @@ def test_empty_batches_give_empty_nodes_of_pywts_shape(shape, axes):
         assert tuple(node.shape[a] for a in np.atleast_1d(axes)) == want
     back = cw.packet_reconstruct(nodes, "db2", "symmetric", axes=axes, data_shape=shape)
     assert back.shape == shape
+
+
+def test_packet_levels_are_checked():
+    """Levels that are not integers, negative ones and ones with more nodes
+    than any host could hold are refused by the function and its adjoint
+    (a level of 40 would make 2**40 node arrays); a level beyond the deepest
+    useful one but of reasonable size is computed, as pywt's trees do."""
+    for level, error in ((True, TypeError), (1.0, TypeError), (-1, ValueError),
+                         (40, ValueError), (13, ValueError)):
+        with pytest.raises(error, match="level|Level"):
+            cw.packet_decompose(np.ones((2, 2)), "db1", level=level, axes=(0, 1))
+        with pytest.raises(error, match="level|Level"):
+            cw.adjoint.packet_reconstruct(np.ones((2, 2)), "db1", level=level, axes=(0, 1))
+    nodes = cw.packet_decompose(np.ones(2), "db1", level=3)
+    tree = pywt.WaveletPacket(np.ones(2), "db1", maxlevel=3)
+    assert list(nodes) == [n.path for n in tree.get_level(3, "natural")]
+    for node in tree.get_level(3, "natural"):
+        np.testing.assert_allclose(nodes[node.path], node.data, rtol=0, atol=1e-12)
