@@ -55,6 +55,12 @@ from cuwavelet.transforms import (_coeff_list, _split2, _two_axes, banks_and_mod
 _KEYS = {k: tuple(subband_key(i) for i in product(range(2), repeat=k)) for k in range(1, 9)}
 
 
+def shape_of(t) -> tuple:
+    """t's shape as a tuple of sizes: ints where torch.jit.trace reads them as
+    0-d tensors (the traced graph keeps the sizes it was traced at)."""
+    return tuple(int(n) if hasattr(n, "ndim") else n for n in t.shape)
+
+
 def subband_keys(k: int) -> tuple:
     return _KEYS[k] if k in _KEYS else tuple(subband_key(i) for i in product(range(2), repeat=k))
 
@@ -132,9 +138,9 @@ def learned_merge(d: dict, spec, synthesis):
     """The inverse of learned_split, last axis first; synthesis(a, d, f, axis
     counted from the end, mode), a or d None where a subband is missing."""
     ref = next(iter(d.values()))
-    if len({tuple(t.shape) for t in d.values()}) > 1:
+    if len({shape_of(t) for t in d.values()}) > 1:
         raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
-                         f"got { {key: tuple(t.shape) for key, t in d.items()} }")
+                         f"got { {key: shape_of(t) for key, t in d.items()} }")
     for j in reversed(range(len(spec.axes))):
         f = spec.banks[j].pair(True, ref)
         d = {p: synthesis(d.get(p + "a"), d.get(p + "d"), f, spec.axes[j] - ref.ndim,
@@ -224,7 +230,7 @@ class Frontend:
         approx = subband_keys(len(axes))[0]
         for level, d in enumerate(details):
             if a is not None and d and (level > 0 or trim_first):
-                a = fit_approximation(a, next(iter(d.values())).shape, axes)
+                a = fit_approximation(a, shape_of(next(iter(d.values()))), axes)
             d = {**d, approx: a} if a is not None else dict(d)
             if d:  # (nothing to merge yet: pywt skips the level)
                 a = self.backend.merge(d, spec)
@@ -372,9 +378,10 @@ def whole_waverec_sizes(a, details, axes, lengths, modes, trim_first):
     keys = set(subband_keys(len(axes))[1:])
     if len(details) < 2 or any(set(d) - keys for d in details):
         return None
-    shape, sizes = tuple(a.shape), [tuple(a.shape[ax] for ax in axes)]
+    shape = shape_of(a)
+    sizes = [tuple(shape[ax] for ax in axes)]
     for level, d in enumerate(details):
-        present = {tuple(v.shape) for v in d.values() if v is not None}
+        present = {shape_of(v) for v in d.values() if v is not None}
         if len(present) > 1:
             return None
         level_shape = present.pop() if present else shape

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cuwavelet._stationary import swt_max_level
 
+from ._frontend import shape_of
 from ._frontend_swt_packets import docstring as _docstring
 
 _PERIODIC_ONLY = "transform swt only supports mode='periodization'"
@@ -40,7 +41,7 @@ class MraFrontend:
             if mode != "periodization":
                 raise ValueError(_PERIODIC_ONLY)
             if level is None and suffix:  # (pywt: swt2 and swtn take no level None)
-                level = min(swt_max_level(n) for n in data.shape)
+                level = min(swt_max_level(n) for n in shape_of(data))
             coeffs = getattr(self.swt, "swt" + suffix)(data, wavelet, level, trim_approx=True,
                                                       norm=True, **where)
             inverse = getattr(self.swt, "iswt" + suffix)
@@ -58,7 +59,7 @@ class MraFrontend:
         alone, trimmed to the data's shape. The others are absent: the
         approximation zeros, the details None, or zeros where `decimated`
         (a level without details would lose its length: waverec's rule)."""
-        shape = tuple(data.shape)
+        shape = shape_of(data)
         zero = self.zeros_like(coeffs[0])
         detail = self.zeros_like if decimated else (lambda d: None)
         absent = [zero] + [_with_each(level, detail) for level in coeffs[1:]]
@@ -67,7 +68,7 @@ class MraFrontend:
             c = list(absent)
             c[j] = replace(c[j])
             rec = inverse(c)
-            if tuple(rec.shape) != shape:
+            if shape_of(rec) != shape:
                 rec = rec[tuple(slice(n) for n in shape)]
             return rec
         parts = [alone(0, lambda _: coeffs[0])]

@@ -47,7 +47,7 @@ from cuwavelet._stationary import (_as_int, _banks, _forward, _inverse_parts, sw
 from cuwavelet._wavelets import as_mode, per_axis, stationary_mode
 
 from ._docstrings import ADJOINT, numpydoc
-from ._frontend import subband_keys
+from ._frontend import shape_of, subband_keys
 
 
 class StationaryFrontend:
@@ -84,7 +84,7 @@ class StationaryFrontend:
         axis = normalize_axis(axis, x.ndim)
         banks = self._banks(wavelet, [axis], norm, inverse=False, what="wavelet")
         if level is None:
-            level = swt_max_level(x.shape[axis])
+            level = swt_max_level(shape_of(x)[axis])
         c = self._forward(x, [axis], banks, level, start_level, trim_approx, swt=True)
         if trim_approx:
             return _cast(self.backend, [c[0]] + [d["d"] for d in c[1:]], out)
@@ -182,15 +182,15 @@ class StationaryFrontend:
         levels = [{k: arrays[(j, k)] for k in d if (j, k) in arrays}
                   for j, d in enumerate(details)]
         for d in levels:
-            if len({tuple(v.shape) for v in d.values()}) > 1:
+            if len({shape_of(v) for v in d.values()}) > 1:
                 raise RuntimeError("Mismatch in shape of intermediate coefficient arrays")
             for v in d.values():
-                if tuple(v.shape) != tuple(a.shape):
+                if shape_of(v) != shape_of(a):
                     raise ValueError(f"coefficient shape mismatch: details of shape "
                                      f"{tuple(v.shape)} do not match the approximation's "
                                      f"{tuple(a.shape)}")
         for ax in axes:
-            if a.shape[ax] % (1 << len(details)):
+            if shape_of(a)[ax] % (1 << len(details)):
                 raise ValueError(f"{len(details)} levels of the inverse SWT need a length that "
                                  f"is a multiple of {1 << len(details)} along axis {ax}; got "
                                  f"{a.shape[ax]}.")
@@ -284,7 +284,7 @@ class PacketFrontend:
         axes = _packet_axes(axes, x.ndim)
         banks, lengths, modes = self._banks(wavelet, mode, axes)
         if level is None:
-            level = dwt_max_level(min(x.shape[ax] for ax in axes), min(lengths))
+            level = dwt_max_level(min(shape_of(x)[ax] for ax in axes), min(lengths))
         level = _as_int(level, "level")
         if level < 0:
             raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
@@ -310,7 +310,7 @@ class PacketFrontend:
             raise ValueError("Expected a non-empty dict of nodes keyed by path, at least one "
                              "of them given.")
         values, out = self.backend.prepare({k: v for k, v in nodes.items() if v is not None})
-        shapes = {tuple(v.shape) for v in values.values()}
+        shapes = {shape_of(v) for v in values.values()}
         if len(shapes) != 1:
             raise ValueError(f"coefficient shape mismatch: the nodes of a level share one shape; "
                              f"got {sorted(shapes)}")

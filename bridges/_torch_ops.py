@@ -106,6 +106,16 @@ def _cupy_view(t: torch.Tensor, device=None):
                         strides=tuple(s * itemsize for s in t.stride()))
 
 
+
+def _traced_sizes_as_ints(value):
+    """A static argument with the 0-d tensors torch.jit.trace gives for sizes
+    as ints (the traced graph then has the sizes it was traced at)."""
+    if isinstance(value, torch.Tensor) and value.ndim == 0 and not value.is_floating_point():
+        return int(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_traced_sizes_as_ints(v) for v in value)
+    return value
+
 class _Scope:
     """Where a core call on tensors runs. `call` hands the core the tensors
     themselves where the core function is planned (cuwavelet/_program.py:
@@ -457,6 +467,8 @@ class LinearOp:
     def dispatch(self, static, ts) -> tuple:
         if portable_form is not None:  # inside bridges.torch.portable()
             return portable_form(self.name, static, ts)
+        if torch.jit.is_tracing():  # (sizes read from traced shapes are tensors there)
+            static = _traced_sizes_as_ints(static)
         out = getattr(torch.ops.cuwavelet, self.name).default(*self.to_args(static, ts))
         return tuple(out) if self.returns_list else (out,)
 

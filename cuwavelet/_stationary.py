@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -403,7 +404,7 @@ def _forward(x, axes, banks, level, start_level, trim_approx, run_levels=swtn_le
             raise ValueError("Level value must be greater than zero.")
         return [x if given is None else given] if trim_approx else []
     for ax in axes:
-        _check_levels(x.shape[ax], start_level, level)
+        _check_levels(operator.index(x.shape[ax]), start_level, level)
     levels = run_levels(x, axes, banks, start_level, level)
     key = approx_key(len(axes))
     if trim_approx:

@@ -223,6 +223,32 @@ def test_jit_trace_records_the_ops_and_replays_them():
     close(traced2(randn(2, 8, 8, seed=2)), randn(2, 8, 8, seed=2))
 
 
+@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
+@pytest.mark.parametrize("name", ["swt", "swt2", "mra", "iswt2", "packet_reconstruct",
+                                  "waverec of 2 levels", "SWT1D", "IDWT1D"])
+def test_jit_trace_of_every_kind_of_call(name):
+    """torch.jit.trace reads sizes as 0-d tensors: the bridges take them as
+    ints (the trace keeps the sizes it was traced at), so the stationary,
+    multiresolution, packet and multilevel 1D calls trace and replay."""
+    calls = {
+        "swt": (lambda v: bt.swt(v, "db2", level=2)[0][1], (randn(2, 16),)),
+        "swt2": (lambda v: bt.swt2(v, "db1", level=1)[0][1][2], (randn(8, 8),)),
+        "mra": (lambda v: bt.mra(v, "db2", level=2)[1], (randn(16),)),
+        "iswt2": (lambda v: bt.iswt2([(v, (v, v * 2, v * 3))], "db2"), (randn(8, 8),)),
+        "packet_reconstruct": (lambda v: bt.packet_reconstruct(
+            bt.packet_decompose(v, "db2", level=2), "db2", data_shape=(16,)), (randn(16),)),
+        "waverec of 2 levels": (lambda a, d1, d2: bt.waverec([a, d1, d2], "db2"),
+                                (randn(6), randn(6, seed=1), randn(9, seed=2))),
+        "SWT1D": (lambda v: bt.SWT1D("db2", level=2)(v)[1][0], (randn(3, 16),)),
+        "IDWT1D": (lambda v: bt.IDWT1D("db2")(bt.wavedec(v, "db2", level=2)), (randn(3, 21),)),
+    }
+    fn, args = calls[name]
+    traced = torch.jit.trace(fn, args)
+    assert "cuwavelet" in str(traced.graph)
+    others = tuple(randn(*a.shape, seed=10 + i) for i, a in enumerate(args))
+    close(traced(*others), fn(*others))
+
+
 def test_complex32_is_computed_in_complex64_and_cast_back():
     z = (randn(2, 16, dtype=torch.float32) + 1j * randn(2, 16, seed=1, dtype=torch.float32))
     half = z.to(torch.complex32)
