@@ -157,6 +157,7 @@ from cuwavelet import _cwt, _padding
 from cuwavelet._docs import shared_docs
 from cuwavelet._arrays import allocator, array_module
 from cuwavelet._program import results_into
+from cuwavelet._separable import check_one_shape
 from cuwavelet._packets import (BaseNode, TreeArrays, _level_shapes, decompose_level, decompose_level_adjoint,
                                 reconstruct_level, reconstruct_level_adjoint,
                                 untrimmed_data_shape, untrimmed_level_shapes)
@@ -532,6 +533,7 @@ def _idwtn_core(subbands, *, spec: _Spec, outs=None):
 
 
 def _idwtn_avals(subbands, *, spec: _Spec):
+    check_one_shape(dict(zip(spec.keys, subbands)))  # (now, not in the core's callback)
     ref = next(s for s in subbands if s is not None)
     lens = [rec_len(ref.shape[a], b.length, m) for a, b, m in zip(spec.axes, spec.banks, spec.modes)]
     return [jax.ShapeDtypeStruct(_with_lens(ref.shape, spec.axes, lens), ref.dtype)]

@@ -55,15 +55,20 @@ def split_sweep(x, axes, banks, modes, split, separate: bool = False) -> dict:
         stacked = out
 
 
+def check_one_shape(coeffs: dict) -> None:
+    """The subbands of one level (a dict, None entries absent) share a shape."""
+    shapes = {k: tuple(v.shape) for k, v in coeffs.items() if v is not None}
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
+                         f"got {shapes}")
+
+
 def merge_sweep(coeffs: dict, axes, banks, modes, merge, out_lens):
     """Inverse direction of split_sweep. coeffs holds arrays of one shape and
     dtype for some of the 2**k keys (missing ones are zeros); out_lens gives
     the merged length along each axis."""
     ref = next(iter(coeffs.values()))
-    shapes = {k: tuple(v.shape) for k, v in coeffs.items()}
-    if len(set(shapes.values())) > 1:
-        raise ValueError(f"coefficient shape mismatch: subbands of one level must share a shape; "
-                         f"got {shapes}")
+    check_one_shape(coeffs)
     xp = array_module(*coeffs.values())
     k = len(axes) - 1
     # last axis: straight from the caller's separate arrays, one launch per pair

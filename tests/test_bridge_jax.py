@@ -614,6 +614,23 @@ def test_a_length_the_mode_cannot_extend_is_a_value_error(jit):
         bj.dwt2(jnp.ones((1, 4)), "db1", "reflect")
 
 
+@pytest.mark.parametrize("jit", [False, True])
+def test_subbands_of_different_shapes_are_a_value_error(jit):
+    """The core's ValueError for subbands of one level that do not share a
+    shape, when the call is traced (jax.eval_shape too), not inside the
+    core's callback when it runs."""
+    calls = [lambda a, d: bj.idwt(a, d, "db2"),
+             lambda a, d: bj.idwt2((a, (a, d, a)), "db2"),
+             lambda a, d: bj.waverec2([a, (a, d, a)], "db2")]
+    shapes = [((6,), (5,)), ((4, 4), (4, 3)), ((4, 4), (4, 3))]
+    for call, (sa, sd) in zip(calls, shapes):
+        a, d = jnp.ones(sa), jnp.ones(sd)
+        with pytest.raises(ValueError, match="subbands of one level must share a shape"):
+            (jax.jit(call) if jit else call)(a, d)
+        with pytest.raises(ValueError, match="subbands of one level must share a shape"):
+            jax.eval_shape(call, a, d)
+
+
 @pytest.mark.parametrize("name", ["waverec", "waverec2", "waverecn"])
 def test_forward_mode_of_a_multilevel_inverse_with_one_tangent(name):
     """A tangent on the approximation alone (the details' tangents are
