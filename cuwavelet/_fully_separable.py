@@ -257,13 +257,18 @@ def _level_arrays(arr, ax, slices):
     return out
 
 
-def _check_result(result, what):
+def _check_result(result, what) -> FswavedecnResult:
+    """result, checked (pywt's own FswavedecnResult taken as this one)."""
+    if isinstance(result, pywt.FswavedecnResult):
+        result = FswavedecnResult(result.coeffs, result.coeff_slices, result.wavelets,
+                                  result.modes, result.axes)
     if not isinstance(result, FswavedecnResult):
         raise TypeError(f"{what} expects an FswavedecnResult (as fswavedecn returns); got "
                         f"{type(result).__name__}.")
     _axes_of(result.coeffs.ndim, result.axes)
     if len(result.axes) != len(result.coeff_slices):
         raise ValueError("dimension mismatch")
+    return result
 
 
 @on_input_device
@@ -294,7 +299,7 @@ def fswaverecn(fswavedecn_result) -> Array:
 def fswaverecn_steps(result, waverec):
     """fswaverecn's loop, for the core and the bridges: waverec(levels,
     wavelet, mode=, axis=) along each axis in turn."""
-    _check_result(result, "fswaverecn")
+    result = _check_result(result, "fswaverecn")
     arr = result.coeffs
     for n, (ax, w, m) in enumerate(zip(result.axes, result.wavelets, result.modes)):
         arr = waverec(_level_arrays(arr, ax, result.coeff_slices[n]), w, mode=m, axis=ax)
@@ -333,7 +338,7 @@ def fswavedecn_adjoint(cotangent, *, data_shape) -> Array:
     True
     """
     from .adjoint import wavedec as wavedec_adjoint  # (adjoint.py re-exports this module's adjoints)
-    _check_result(cotangent, "the adjoint of fswavedecn")
+    cotangent = _check_result(cotangent, "the adjoint of fswavedecn")
     shape = tuple(int(s) for s in data_shape)
     # the shape entering each axis' wavedec
     shapes = [shape]
@@ -376,7 +381,7 @@ def fswaverecn_adjoint(y, like) -> FswavedecnResult:
     True
     """
     from .adjoint import waverec as waverec_adjoint
-    _check_result(like, "the adjoint of fswaverecn")
+    like = _check_result(like, "the adjoint of fswaverecn")
     g = y if is_dask(y) else as_array(y, "y")  # (dask: lazy, waverec's adjoint's blocks)
     if is_dask(g):
         import dask.array as da

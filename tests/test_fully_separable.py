@@ -97,3 +97,13 @@ def test_adjoint_dot_product_complex_batched(xp):
     gr = cw.adjoint.fswaverecn(xp.asarray(d), r)
     np.testing.assert_allclose(np.vdot(to_numpy(y), d), np.vdot(to_numpy(r.coeffs),
                                                                 to_numpy(gr.coeffs)), rtol=1e-12)
+
+
+def test_pywts_own_result_is_taken():
+    """fswaverecn and the adjoints take pywt's FswavedecnResult as cuwavelet's."""
+    x = random((8, 6), seed=30)
+    r = pywt.fswavedecn(x, "db2", mode="periodic", levels=1)
+    np.testing.assert_allclose(cw.fswaverecn(r), pywt.fswaverecn(r), rtol=0, atol=1e-12)
+    ours = cw.fswavedecn(x, "db2", mode="periodic", levels=1)
+    np.testing.assert_allclose(cw.adjoint.fswavedecn(r, data_shape=x.shape),
+                               cw.adjoint.fswavedecn(ours, data_shape=x.shape), rtol=0, atol=0)
