@@ -56,9 +56,11 @@ _KEYS = {k: tuple(subband_key(i) for i in product(range(2), repeat=k)) for k in 
 
 
 def shape_of(t) -> tuple:
-    """t's shape as a tuple of sizes: ints where torch.jit.trace reads them as
-    0-d tensors (the traced graph keeps the sizes it was traced at)."""
-    return tuple(int(n) if hasattr(n, "ndim") else n for n in t.shape)
+    """t's shape as a tuple of ints: torch.jit.trace reads sizes as 0-d
+    tensors (the traced graph keeps the sizes it was traced at), and
+    torch.compile's dynamic sizes are specialized here (the coefficients'
+    shapes follow from them)."""
+    return tuple(operator.index(n) for n in t.shape)
 
 
 def subband_keys(k: int) -> tuple:
