@@ -765,6 +765,8 @@ def cwt(data: torch.Tensor, scales, wavelet, sampling_period: float = 1.0,
             return data.new_zeros((len(static_scales[0]),) + data.shape, dtype=complex_), None
         return _portable.learned_cwt(data.to(compute), family, parameters, bounds,
                                      static_scales, prec, ax), None
+    if torch.compiler.is_compiling() and isinstance(fixed, pywt.ContinuousWavelet):
+        fixed = _wavelet_attributes(fixed)
     static, freqs = _cwt_static(scales, fixed, sampling_period, method, axis, data.ndim,
                                 precision)
     _cwt.check_samples(data.shape[static[-1]], axis)
@@ -789,10 +791,33 @@ cwt.__doc__ = cwt_docstring("torch.Tensor", """    >>> import torch
 _learned_cwt_static = _constant(_cwt.learned_arguments)
 
 
+# What defines a pywt.ContinuousWavelet beside its name (which does not follow
+# its attributes when they are set)
+_WAVELET_ATTRIBUTES = ("bandwidth_frequency", "center_frequency", "fbsp_order", "lower_bound",
+                       "upper_bound")
+
+
+def _wavelet_attributes(w: pywt.ContinuousWavelet) -> tuple:
+    """w as ("ContinuousWavelet", name, *attributes), read while a graph is
+    captured, so that the capture guards them (a constant's arguments are
+    not looked into: setting an attribute later would go unseen)."""
+    return ("ContinuousWavelet", w.name, *(getattr(w, a) for a in _WAVELET_ATTRIBUTES))
+
+
+def _wavelet_of(attributes: tuple) -> pywt.ContinuousWavelet:
+    w = pywt.ContinuousWavelet(attributes[1])
+    for name, value in zip(_WAVELET_ATTRIBUTES, attributes[2:]):
+        if value is not None:
+            setattr(w, name, value)
+    return w
+
+
 @_constant
 def _cwt_static(scales, wavelet, sampling_period, method, axis, ndim: int, precision) -> tuple:
     """(the ops' static arguments, the frequencies as a tuple): pywt's tables
     read once, a constant for graph capture."""
+    if isinstance(wavelet, tuple) and wavelet[:1] == ("ContinuousWavelet",):
+        wavelet = _wavelet_of(wavelet)
     spec, (values, dtype), prec, axis, freqs = cwt_arguments(
         scales, wavelet, sampling_period, method, axis, ndim, precision)
     return (*spec, values, dtype, prec, axis), tuple(float(f) for f in freqs)

@@ -120,7 +120,8 @@ def test_torch_compile_guards_the_scales():
     """torch.compile cannot guard NumPy values or tensors: scales given so are
     refused while a graph is captured (a graph break, or an error under
     fullgraph), never taken as constants that a later call with other values
-    would reuse; Python numbers are guarded, and so are a module's scales."""
+    would reuse; Python numbers are guarded, and so are a module's scales and
+    a wavelet object's attributes."""
     x = torch.from_numpy(random(64, seed=40))
 
     def reference(scales):
@@ -141,6 +142,13 @@ def test_torch_compile_guards_the_scales():
     compiled = torch.compile(module, fullgraph=True, backend="aot_eager")
     ref = pywt.cwt(x.float().numpy(), np.array([1, 2, 4], dtype=np.float32), "mexh")[0]
     assert_close(compiled(x.float()).numpy(), ref, 3e-6)
+    # a wavelet whose attributes are set after a capture: the capture guards them
+    w = pywt.ContinuousWavelet("cmor1.5-1.0")
+    g = torch.compile(lambda t: bt.cwt(t, [1.0, 2.0], w)[0], fullgraph=True,
+                      backend="aot_eager")
+    for center in (1.0, 2.0):
+        w.center_frequency = center
+        assert_close(g(x).numpy(), pywt.cwt(x.numpy(), [1.0, 2.0], w)[0])
 
 
 def test_torch_empty_data():
