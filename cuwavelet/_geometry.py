@@ -90,6 +90,13 @@ def outermost_dim(shape, strides, axis) -> int:
                key=lambda d: abs(strides[d]))
 
 
+def split_launch(shape, strides, axis):
+    """A launch split along outermost_dim d: (d, the axis within one index's
+    arrays, [(i, the index of the arrays at i)])."""
+    d = outermost_dim(shape, strides, axis)
+    return d, axis - (d < axis), [(i, (slice(None),) * d + (i,)) for i in range(shape[d])]
+
+
 def merge_dims(entries, order=0):
     """Dimensions [size, [stride per operand], apart] sorted by the strides of
     operand `order` (largest first: the last walks fastest), and neighbours

@@ -24,7 +24,7 @@ import numpy as np
 from . import _wavelets
 from ._arrays import array_module, is_cupy, output, real_dtype
 from ._geometry import (TooManyDimensions, add_complex_dimension, build_geometry,
-                        element_strides, outermost_dim)
+                        element_strides, split_launch)
 from ._shapes import coeff_len, coeff_len_of_rec, rec_len, with_len
 
 ANALYSIS, ANALYSIS_ADJOINT, SYNTHESIS, SYNTHESIS_ADJOINT = range(4)
@@ -47,12 +47,11 @@ def _launch(op, bank, mode, signal, lo, hi, axis, signal_len, n):
     try:
         geometry = build_geometry(shape, axis, signal_len, n, out_role, strides)
     except TooManyDimensions:  # one launch per index of the outermost dimension
-        d = outermost_dim(output.shape, strides[out_role], axis)
-        for i in range(output.shape[d]):
-            at = (slice(None),) * d + (i,)
+        d, inner, parts = split_launch(output.shape, strides[out_role], axis)
+        for i, at in parts:
             one = bank if per_item is None or d else _wavelets.FilterPair(bank.lo[i], bank.hi[i])
             _launch(op, one, mode, *(None if a is None else a[at] for a in (signal, lo, hi)),
-                    axis - (d < axis), signal_len, n)
+                    inner, signal_len, n)
         return
     if geometry["total"] == 0:
         return

@@ -40,7 +40,7 @@ from ._eager import on_input_device
 from ._program import planned
 from ._backends import cuda
 from ._geometry import (TooManyDimensions, add_complex_dimension, build_geometry,
-                        element_strides, outermost_dim)
+                        element_strides, split_launch)
 from ._separable import merge_sweep, split_sweep
 from ._shapes import AxisError, normalize_axes, normalize_axis
 from ._wavelets import FilterBank, as_filter_bank, per_axis
@@ -124,14 +124,13 @@ def _launch(op, which, level: Dilated, signal, lo, hi, axis, n):
     try:
         geometry = build_geometry(shape, axis, n, n, role, strides)
     except TooManyDimensions:  # one launch per index of the outermost dimension
-        d = outermost_dim(out.shape, strides[role], axis)
-        for i in range(out.shape[d]):
-            at = (slice(None),) * d + (i,)
+        d, inner, parts = split_launch(out.shape, strides[role], axis)
+        for i, at in parts:
             one = level
             if "filter" in strides and d == 0:  # (per-item banks: item i's)
                 one = Dilated(_wavelets.FilterPair(level.bank.lo[i], level.bank.hi[i]),
                               level.step)
-            _launch(op, which, one, signal[at], lo[at], hi[at], axis - (d < axis), n)
+            _launch(op, which, one, signal[at], lo[at], hi[at], inner, n)
         return
     if geometry["total"] == 0:
         return

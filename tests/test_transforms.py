@@ -275,3 +275,12 @@ def test_more_dimensions_than_a_kernel_walks_work_as_pywt(xp):
     assert_same_structure(c, expected, 1e-5)
     assert_same_structure(cw.waverecn(c, "haar", "periodization", axes=(3, 7, 10)),
                           pywt.waverecn(expected, "haar", "periodization", axes=(3, 7, 10)), 1e-5)
+
+
+def test_views_whose_dimensions_do_not_merge():
+    """A strided view of more dimensions than a kernel walks: the launch is
+    split along its outermost dimension (real and complex), pywt's values."""
+    x = random((4,) * 8 + (9,), seed=40)[(slice(None, None, 2),) * 8]
+    for data in (x, x + 1j * x[..., ::-1]):
+        for got, want in zip(cw.dwt(data, "db2"), pywt.dwt(data, "db2")):
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
