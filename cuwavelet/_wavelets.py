@@ -93,7 +93,7 @@ def as_filter_bank(wavelet) -> FilterBank:
         bank = _banks.get(wavelet)
         if bank is not None:
             return bank
-        if wavelet not in pywt.wavelist(kind="discrete"):
+        if wavelet.lower() not in pywt.wavelist(kind="discrete"):  # (pywt: any case)
             raise ValueError(f"Unknown wavelet name {wavelet!r}, check pywt.wavelist(kind='discrete') "
                              "for the list of available builtin wavelets.")
         bank = _bank_of(pywt.Wavelet(wavelet))

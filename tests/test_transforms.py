@@ -284,3 +284,10 @@ def test_views_whose_dimensions_do_not_merge():
     for data in (x, x + 1j * x[..., ::-1]):
         for got, want in zip(cw.dwt(data, "db2"), pywt.dwt(data, "db2")):
             np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_wavelet_names_in_any_case():
+    """pywt takes a wavelet's name in any case ('Haar', 'DB2')."""
+    x = random((3, 20), seed=41)
+    for name in ("Haar", "DB2", "Bior2.2"):
+        assert_same_structure(cw.wavedec(x, name, level=2), pywt.wavedec(x, name, level=2), 1e-12)
