@@ -89,7 +89,9 @@ def as_array(data, name: str = "data"):
         except (ValueError, TypeError) as exc:
             raise TypeError(f"{name} cannot be read as an array: {exc}") from None
     if a.dtype in _KEPT_DTYPES:  # a set lookup: transform_dtype costs about a microsecond
-        return a
+        # (a misaligned view, a record's field at an odd offset, say: copied, as the
+        # kernels load whole elements)
+        return a if type(a) is not np.ndarray or a.flags.aligned else a.copy()
     return a.astype(transform_dtype(a.dtype))
 
 

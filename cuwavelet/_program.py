@@ -859,6 +859,13 @@ def _layout_key(a):
     return (a.shape, a.strides, a.dtype)
 
 
+def _aligned(a: np.ndarray) -> np.ndarray:
+    """A copy of a misaligned view (a field of a packed record, a view at an
+    odd byte offset): the kernels load whole elements, from aligned
+    addresses, with strides in elements."""
+    return a.copy()
+
+
 def _scan(obj, arrays, key, nested):
     """Collect an array argument's arrays (their layouts into key): the
     argument itself, or (nested) the arrays and Nones of nested lists, tuples
@@ -869,6 +876,8 @@ def _scan(obj, arrays, key, nested):
         key.append(obj.key)
         return True
     if t is np.ndarray or (t is not list and t is not tuple and t is not dict and is_cupy(obj)):
+        if t is np.ndarray and not obj.flags.aligned:
+            obj = _aligned(obj)
         arrays.append(obj)
         key.append(_layout_key(obj))
         return True
@@ -1035,6 +1044,8 @@ class Planned:
                     static.append(a if type(a) is str else _static_key(a))
                     continue
                 if type(a) is np.ndarray:  # (the usual array argument: _scan, written out)
+                    if not a.flags.aligned:
+                        a = _aligned(a)
                     arrays.append(a)
                     layout.append((a.shape, a.strides, a.dtype))
                 elif not _scan(a, arrays, layout, nested):

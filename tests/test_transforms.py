@@ -291,3 +291,22 @@ def test_wavelet_names_in_any_case():
     x = random((3, 20), seed=41)
     for name in ("Haar", "DB2", "Bior2.2"):
         assert_same_structure(cw.wavedec(x, name, level=2), pywt.wavedec(x, name, level=2), 1e-12)
+
+
+def test_misaligned_views_are_read_as_copies():
+    """A view at an odd byte offset and a packed record's field (strides that
+    are no multiple of the element size): the kernels load whole aligned
+    elements, so such inputs are copied first; pywt's values."""
+    buf = np.zeros(8 * 40 + 1, np.uint8)
+    x = buf[1:].view(np.float64)
+    x[:] = random(40, seed=42)
+    record = np.zeros(40, dtype=[("flag", "u1"), ("value", "f8")])
+    record["value"] = random(40, seed=43)
+    for data in (x, record["value"]):
+        assert not data.flags.aligned
+        assert_same_structure(cw.wavedec(data, "db2", level=2), pywt.wavedec(data, "db2", level=2),
+                              1e-12)
+        assert_same_structure(cw.swt(data, "db1", level=2), pywt.swt(data, "db1", level=2), 1e-12)
+        halves = [data[:20], data[20:]]
+        np.testing.assert_allclose(cw.waverec(halves, "haar"), pywt.waverec(halves, "haar"),
+                                   rtol=0, atol=1e-12)
