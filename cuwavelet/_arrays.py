@@ -89,10 +89,15 @@ def as_array(data, name: str = "data"):
         except (ValueError, TypeError) as exc:
             raise TypeError(f"{name} cannot be read as an array: {exc}") from None
     if a.dtype in _KEPT_DTYPES:  # a set lookup: transform_dtype costs about a microsecond
-        # (a misaligned view, a record's field at an odd offset, say: copied, as the
-        # kernels load whole elements)
-        return a if type(a) is not np.ndarray or a.flags.aligned else a.copy()
+        return a if type(a) is not np.ndarray or a.flags.aligned else aligned(a)
     return a.astype(transform_dtype(a.dtype))
+
+
+def aligned(a: np.ndarray) -> np.ndarray:
+    """A copy of a misaligned NumPy view (a field of a packed record, a view
+    at an odd byte offset): the kernels load whole elements, from aligned
+    addresses, with strides in elements."""
+    return a.copy()
 
 
 _KEPT_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))

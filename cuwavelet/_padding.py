@@ -179,6 +179,16 @@ def _takes(into, like, shape) -> bool:
             and tuple(into.shape) == tuple(shape) and into.flags.c_contiguous)
 
 
+def _finished(y, dtype, into):
+    """A result computed in an array of its own, in `dtype`, in `into` where
+    that can take it."""
+    y = y if y.dtype == dtype else y.astype(dtype)
+    if _takes(into, y, y.shape):
+        into[...] = y
+        return into
+    return y
+
+
 def _copied(x, into):
     if _takes(into, x, x.shape):
         into[...] = x
@@ -223,7 +233,7 @@ def pad_core(x, widths, mode: int, into=None):
             out = _launch(0, mode, flat, (flat.shape[0], padded, flat.shape[2]), flat.shape,
                           (0, widths[ax][0], 0), (flat.shape[0], padded, flat.shape[2]))
             y = out.reshape(y.shape[:ax] + (padded,) + y.shape[ax + 1:])
-        return _copied(y if y.dtype == x.dtype else y.astype(x.dtype), into)
+        return _finished(y, x.dtype, into)
     # smooth and antireflect: AFFINE_DIMS padded axes a launch (kernels/pad_math.cuh)
     groups = [axes[i:i + AFFINE_DIMS] for i in range(0, len(axes), AFFINE_DIMS)] \
         if mode in _AFFINE else [axes]
@@ -251,7 +261,7 @@ def pad_adjoint_core(g, widths, mode: int, data_shape, into=None):
             out = _launch(1, mode, flat, out_shape, out_shape, (0, widths[ax][0], 0),
                           flat.shape, axis=1)
             y = out.reshape(y.shape[:ax] + (data_shape[ax],) + y.shape[ax + 1:])
-        return _copied(y if y.dtype == g.dtype else y.astype(g.dtype), into)
+        return _finished(y, g.dtype, into)
     for ax in reversed(axes):
         out_shape = list(y.shape)
         out_shape[ax] = data_shape[ax]

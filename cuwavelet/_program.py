@@ -34,7 +34,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._arrays import (STAND_IN_TYPES, allocator, array_module, current_allocator,
+from ._arrays import (STAND_IN_TYPES, aligned, allocator, array_module, current_allocator,
                       first_other_library_array, in_callers_library, is_cupy, is_dask, to_core)
 
 _state = threading.local()
@@ -859,13 +859,6 @@ def _layout_key(a):
     return (a.shape, a.strides, a.dtype)
 
 
-def _aligned(a: np.ndarray) -> np.ndarray:
-    """A copy of a misaligned view (a field of a packed record, a view at an
-    odd byte offset): the kernels load whole elements, from aligned
-    addresses, with strides in elements."""
-    return a.copy()
-
-
 def _scan(obj, arrays, key, nested):
     """Collect an array argument's arrays (their layouts into key): the
     argument itself, or (nested) the arrays and Nones of nested lists, tuples
@@ -877,7 +870,7 @@ def _scan(obj, arrays, key, nested):
         return True
     if t is np.ndarray or (t is not list and t is not tuple and t is not dict and is_cupy(obj)):
         if t is np.ndarray and not obj.flags.aligned:
-            obj = _aligned(obj)
+            obj = aligned(obj)
         arrays.append(obj)
         key.append(_layout_key(obj))
         return True
@@ -1045,7 +1038,7 @@ class Planned:
                     continue
                 if type(a) is np.ndarray:  # (the usual array argument: _scan, written out)
                     if not a.flags.aligned:
-                        a = _aligned(a)
+                        a = aligned(a)
                     arrays.append(a)
                     layout.append((a.shape, a.strides, a.dtype))
                 elif not _scan(a, arrays, layout, nested):
