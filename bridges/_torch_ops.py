@@ -153,6 +153,8 @@ class _Scope:
         if t.is_neg():
             t = t.resolve_neg()
         dtype = CORE_DTYPES[t.dtype]
+        if t.data_ptr() % dtype.itemsize:  # (a view at an odd byte offset: the core's aligned())
+            t = t.clone()
         return ForeignArray(t, t.shape, [s * dtype.itemsize for s in t.stride()], dtype,
                             self.device)
 

@@ -89,15 +89,32 @@ def as_array(data, name: str = "data"):
         except (ValueError, TypeError) as exc:
             raise TypeError(f"{name} cannot be read as an array: {exc}") from None
     if a.dtype in _KEPT_DTYPES:  # a set lookup: transform_dtype costs about a microsecond
-        return a if type(a) is not np.ndarray or a.flags.aligned else aligned(a)
+        return a if is_aligned(a) else aligned(a)
     return a.astype(transform_dtype(a.dtype))
 
 
-def aligned(a: np.ndarray) -> np.ndarray:
-    """A copy of a misaligned NumPy view (a field of a packed record, a view
-    at an odd byte offset): the kernels load whole elements, from aligned
-    addresses, with strides in elements."""
-    return a.copy()
+def is_aligned(a) -> bool:
+    """Whether the kernels may load `a`'s elements where they are: NumPy's
+    flag; a CuPy array's first element at a multiple of its element size (a
+    CUDA load of a misaligned element faults, and spoils the context). A
+    plan's stand-in has no memory and counts as aligned."""
+    if type(a) is np.ndarray:
+        return a.flags.aligned
+    data = getattr(a, "data", None)
+    return data is None or data.ptr % a.itemsize == 0
+
+
+def aligned(a):
+    """A copy of a misaligned view (a field of a packed record, a view at an
+    odd byte offset): the kernels load whole elements, from aligned
+    addresses, with strides in elements. CuPy's own copy would load the
+    misaligned elements too, so a CuPy array is copied as bytes."""
+    if type(a) is np.ndarray:
+        return a.copy()
+    xp = array_module(a)
+    as_bytes = xp.ndarray(a.shape + (a.itemsize,), xp.uint8, a.data, a.strides + (1,))
+    with a.device:
+        return xp.ascontiguousarray(as_bytes).view(a.dtype).reshape(a.shape)
 
 
 _KEPT_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))

@@ -35,7 +35,8 @@ from collections import OrderedDict
 import numpy as np
 
 from ._arrays import (STAND_IN_TYPES, aligned, allocator, array_module, current_allocator,
-                      first_other_library_array, in_callers_library, is_cupy, is_dask, to_core)
+                      first_other_library_array, in_callers_library, is_aligned, is_cupy, is_dask,
+                      to_core)
 
 _state = threading.local()
 CACHE_SIZE = 1024  # programs kept (least recently used out first)
@@ -869,7 +870,7 @@ def _scan(obj, arrays, key, nested):
         key.append(obj.key)
         return True
     if t is np.ndarray or (t is not list and t is not tuple and t is not dict and is_cupy(obj)):
-        if t is np.ndarray and not obj.flags.aligned:
+        if not is_aligned(obj):
             obj = aligned(obj)
         arrays.append(obj)
         key.append(_layout_key(obj))

@@ -659,3 +659,22 @@ def test_waverecn_skips_leading_empty_levels_as_pywt():
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
     with pytest.raises(ValueError, match="At least one coefficient"):
         bt.waverecn([None, {}, {}], "db2")
+
+
+def test_misaligned_tensors_reach_the_kernels_as_aligned_copies():
+    """A tensor at an odd byte offset (torch.frombuffer, memory another
+    library allocated): the kernels load whole aligned elements, so the
+    bridge hands the core an aligned copy; pywt's values, and the gradient
+    lands in the tensor itself."""
+    from bridges._torch_ops import _CpuScope
+    values = random(40, seed=46)
+    x = torch.frombuffer(bytearray(values.nbytes + 1), dtype=F64, offset=1, count=40)
+    x.copy_(torch.from_numpy(values))
+    assert x.data_ptr() % 8
+    assert _CpuScope().foreign(x).array.data_ptr() % 8 == 0
+    assert_matches(bt.wavedec(x, "db2", level=2), pywt.wavedec(values, "db2", level=2), 1e-12)
+    x.requires_grad_(True)
+    approx, detail = bt.dwt(x, "db2")
+    (approx.sum() + 2 * detail.sum()).backward()
+    lo, hi = pywt.dwt(np.eye(40), "db2")
+    np.testing.assert_allclose(x.grad.numpy(), lo.sum(1) + 2 * hi.sum(1), rtol=0, atol=1e-12)

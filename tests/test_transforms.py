@@ -6,7 +6,7 @@ import pytest
 import pywt
 
 import cuwavelet as cw
-from conftest import assert_same_structure, random, to_numpy
+from conftest import assert_same_structure, random, requires_cuda, to_numpy
 
 MODES = pywt.Modes.modes
 WAVELETS = pywt.wavelist(kind="discrete")
@@ -310,3 +310,54 @@ def test_misaligned_views_are_read_as_copies():
         halves = [data[:20], data[20:]]
         np.testing.assert_allclose(cw.waverec(halves, "haar"), pywt.waverec(halves, "haar"),
                                    rtol=0, atol=1e-12)
+
+
+def _cupy_at_byte_offset(values: np.ndarray, offset: int, memory_of):
+    """A CuPy array of `values` whose first element lies `offset` bytes past
+    an allocation's start; memory_of(nbytes) -> (address, owner)."""
+    import cupy
+    address, owner = memory_of(values.nbytes + offset)
+    memory = cupy.cuda.UnownedMemory(address + offset, values.nbytes, owner, 0)
+    return cupy.ndarray(values.shape, values.dtype, cupy.cuda.MemoryPointer(memory, 0))
+
+
+def test_misaligned_cupy_views_are_found():
+    """A CuPy view at an odd byte offset (a load of it faults on a GPU) is
+    found by the check the core and its plans make before their kernels run
+    (here over host memory: CuPy arrays need no device to exist)."""
+    pytest.importorskip("cupy")
+    from cuwavelet._arrays import is_aligned
+    host = []
+
+    def memory_of(nbytes):
+        host.append(np.zeros(nbytes + 16, np.uint8))
+        start = -host[-1].ctypes.data % 16  # (from a 16-byte boundary)
+        return host[-1].ctypes.data + start, host[-1]
+
+    values = random(8, seed=44)
+    assert is_aligned(_cupy_at_byte_offset(values, 0, memory_of))
+    assert is_aligned(_cupy_at_byte_offset(values, 8, memory_of))
+    for offset in (1, 4):
+        assert not is_aligned(_cupy_at_byte_offset(values, offset, memory_of))
+    assert not is_aligned(_cupy_at_byte_offset(values.astype(np.complex128), 8, memory_of))
+
+
+@requires_cuda
+def test_misaligned_cupy_views_are_read_as_copies():
+    """On the GPU the same views give pywt's values (copied as bytes first:
+    CuPy's own copy would load the misaligned elements), contiguous or not."""
+    import cupy
+    keep = []
+
+    def memory_of(nbytes):
+        keep.append(cupy.zeros(nbytes, cupy.uint8))
+        return keep[-1].data.ptr, keep[-1]
+
+    values = random((6, 40), seed=45)
+    for offset in (1, 4):
+        x = _cupy_at_byte_offset(values, offset, memory_of)
+        x.set(values)  # (the copy to the device writes bytes)
+        for data, host in ((x, values), (x[::2, 1::3], values[::2, 1::3])):
+            assert_same_structure(cw.wavedec(data, "db2", level=2),
+                                  pywt.wavedec(host, "db2", level=2), 1e-12)
+            assert_same_structure(cw.dwt2(data, "db1"), pywt.dwt2(host, "db1"), 1e-12)
