@@ -1608,7 +1608,8 @@ class _JaxBackend:
 
     @staticmethod
     def prepare(values: dict):
-        arrays = {k: (None if v is None else jnp.asarray(v)) for k, v in values.items()}
+        arrays = {k: (v if v is None or isinstance(v, jax.Array) else jnp.asarray(v))
+                  for k, v in values.items()}  # (jnp.asarray of a jax.Array costs ~8 us)
         present = [a for a in arrays.values() if a is not None]
         if not present:
             raise ValueError("At least one coefficient must be given (all are None).")
