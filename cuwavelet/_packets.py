@@ -576,6 +576,20 @@ class BaseNode:
         self._row = None  # (level array, row) when the data is a row of a batched level
         self._init_subnodes()
 
+    # --- copies and pickles: the whole tree, edits and deletions included ---
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_arrays"]  # (a framework's functions: found again below, from the root's class)
+        state["_row"] = None  # (a batched level's rows: a copy's data need not remember them)
+        return state
+
+    def __getattr__(self, name):  # (only for attributes not found: a copy's _arrays)
+        if name != "_arrays":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        parent = self.__dict__.get("parent")
+        self._arrays = type(self).ARRAYS if parent is None else parent._arrays
+        return self._arrays
+
     # --- subnode storage (Node and Node2D: attributes; NodeND: a dict) ---
     def _init_subnodes(self):
         for part in self.PARTS:
@@ -1004,9 +1018,6 @@ class WaveletPacket(Node):
             self.data_size = None
         self._maxlevel = maxlevel
 
-    def __reduce__(self):
-        return (type(self), (self.data, self.wavelet, self.mode, self.maxlevel, self.axes))
-
     def reconstruct(self, update=True):
         """The data from the leaves (the root's data if it has no subnodes).
 
@@ -1091,9 +1102,6 @@ class WaveletPacket2D(Node2D):
         else:
             self.data_size = None
         self._maxlevel = maxlevel
-
-    def __reduce__(self):
-        return (type(self), (self.data, self.wavelet, self.mode, self.maxlevel, self.axes))
 
     def reconstruct(self, update=True):
         """The data from the leaves; with `update` (default) it replaces the root's data."""
@@ -1183,9 +1191,6 @@ class WaveletPacketND(NodeND):
         else:
             self.data_size = None
         self._maxlevel = maxlevel
-
-    def __reduce__(self):
-        return (type(self), (self.data, self.wavelet, self.mode, self.maxlevel, self.axes))
 
     def reconstruct(self, update=True):
         """The data from the leaves; with `update` (default) it replaces the root's data."""

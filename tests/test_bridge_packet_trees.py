@@ -224,6 +224,12 @@ def test_torch_trees_pickle_and_refuse_as_pywt():
     wp = pickle.loads(pickle.dumps(bt.WaveletPacket(x, "db2", maxlevel=2)))
     assert type(wp) is bt.WaveletPacket and isinstance(wp.data, torch.Tensor)
     assert_close(wp["ad"].data.numpy(), pywt.WaveletPacket(x.numpy(), "db2", maxlevel=2)["ad"].data)
+    wp["ad"] = wp["ad"].data * 0  # a copy keeps the edit, and the tree's tensors
+    theirs = pywt.WaveletPacket(x.numpy(), "db2", maxlevel=2)
+    theirs["ad"] = theirs["ad"].data * 0
+    edited = pickle.loads(pickle.dumps(wp))
+    assert type(edited["aa"].data) is torch.Tensor
+    assert_close(edited.reconstruct(update=False).numpy(), theirs.reconstruct(update=False))
     for make in (lambda: bt.WaveletPacket(x, "db1", axis=2),
                  lambda: bt.WaveletPacket2D(x[0], "db1"),
                  lambda: bt.WaveletPacketND(None, "db1"),

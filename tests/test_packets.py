@@ -1,6 +1,8 @@
 """Wavelet packet trees behave as pywt's (nodes, paths, orders, edits,
 deletions, reconstructions, values), a whole level costs one launch per axis,
 and the functional transforms' adjoints are the transposes of pywt's matrices."""
+import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -127,6 +129,37 @@ def test_edits_deletions_and_partial_trees(kind):
     assert_close(empty[1].reconstruct(update=False), empty[0].reconstruct(update=False))
     assert empty[1].data is None
     assert_same_nodes(empty[1].get_leaf_nodes(False), empty[0].get_leaf_nodes(False))
+
+
+@pytest.mark.parametrize("kind", sorted(TREES))
+def test_copies_and_pickles_keep_the_whole_tree(kind):
+    """copy.copy, copy.deepcopy and pickle keep every node, edits and
+    deletions included (pywt's 1D and 2D trees pickle the root's data alone,
+    and so lose them; its nD tree keeps them): the copy reconstructs what
+    pywt's edited tree does, and a deep copy's edits leave the original be."""
+    theirs_cls, ours_cls, _ = TREES[kind]
+    x = random({"1d": (3, 40), "2d": (2, 24, 16), "nd": (16, 16, 8)}[kind], seed=2)
+    edit = {"1d": "ad", "2d": "hv", "nd": "dadaad"}[kind]
+    gone = {"1d": "dd", "2d": "dd", "nd": "aadaad"}[kind]
+    theirs, ours = theirs_cls(x, "db2", "periodization", maxlevel=2), \
+        ours_cls(x, "db2", "periodization", maxlevel=2)
+    for t in (theirs, ours):
+        t.get_level(2)
+        t[edit] = t[edit].data * 0
+        del t[gone]
+    want = theirs.reconstruct(update=False)
+    empty_root = ours_cls(None, "db1", "periodization", **({"axes": range(3)} if kind == "nd" else {}))
+    empty_root[edit[:len(edit) // 2]] = ours[edit[:len(edit) // 2]].data
+    for copied in (copy.copy(ours), copy.deepcopy(ours), pickle.loads(pickle.dumps(ours))):
+        assert type(copied) is ours_cls and copied[gone[:len(gone) // 2]].has_any_subnode
+        assert_close(copied.reconstruct(update=False), want)
+        assert_same_nodes(copied.get_leaf_nodes(False), theirs.get_leaf_nodes(False))
+    deep = copy.deepcopy(ours)
+    deep[edit].data[...] = 1
+    assert not np.any(ours[edit].data)
+    restored = pickle.loads(pickle.dumps(empty_root))
+    assert restored.data is None
+    assert_close(restored.reconstruct(update=False), empty_root.reconstruct(update=False))
 
 
 def test_refusals_as_pywt():
