@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import reprlib
 import types
 from itertools import product
 from typing import Sequence
@@ -497,12 +498,15 @@ def unraveled(arr, coeff_slices: list, coeff_shapes: list, output_format: str) -
 def _as_shape(shape) -> list:
     if isinstance(shape, numbers.Number) or not hasattr(shape, "__len__"):
         raise TypeError(f"shape must be a sequence of ints; got {shape!r}")
+    if getattr(shape, "ndim", 1) != 1:  # (data given for its shape)
+        raise TypeError(f"shape must be a sequence of ints; got a {shape.ndim}-d array "
+                        f"(the data's .shape is {tuple(shape.shape)})")
     if len(shape) < 1:
         raise ValueError("Expected at least 1D input data.")
     # Integral floats pass, as in pywt; pywt silently truncates other floats, we refuse them.
     if not all(isinstance(s, numbers.Integral) or (isinstance(s, numbers.Real) and float(s) % 1 == 0)
                for s in shape):
-        raise TypeError(f"shape must be a sequence of ints; got {tuple(shape)!r}")
+        raise TypeError(f"shape must be a sequence of ints; got {reprlib.repr(tuple(shape))}")
     shape = [int(s) for s in shape]
     if min(shape) < 0:
         raise ValueError(f"shape must not have negative entries; got {tuple(shape)}")

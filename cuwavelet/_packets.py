@@ -538,6 +538,18 @@ def untrimmed_data_shape(node_shape, axes, banks, modes, level: int) -> tuple:
 
 # --- the trees --------------------------------------------------------------------
 
+def _integers(values, name: str):
+    """A tree's axes, checked to be integers when it is built (as pywt's
+    trees check them); their range is checked against the data's dimensions."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of integers; got {values!r}")
+    values = tuple(values)
+    for v in values:
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise TypeError(f"{name} must be a sequence of integers; got {values!r}")
+    return values
+
+
 class BaseNode:
     """A node of a wavelet packet tree (pywt.BaseNode).
 
@@ -1089,13 +1101,14 @@ class WaveletPacket2D(Node2D):
         super().__init__(None, data, "")
         self.wavelet = self.ARRAYS.as_wavelet(wavelet)
         self.mode = mode
-        self.axes = tuple(axes)
+        self.axes = tuple(_integers(axes, "axes"))
         if len(set(self.axes)) != 2:  # (as pywt's np.unique; a set traces under torch.compile)
             raise ValueError("Expected two unique axes.")
         if data is not None:
             data = self._arrays.as_array(data)
             if data.ndim < 2:
                 raise ValueError("WaveletPacket2D requires data with 2 or more dimensions.")
+            normalize_axes(self.axes, data.ndim)  # (pywt's tree refuses bad axes when built)
             self.data_size = data.shape
             if maxlevel is None:
                 maxlevel = self._max_level(min(data.shape[ax] for ax in self.axes))
@@ -1167,7 +1180,7 @@ class WaveletPacketND(NodeND):
             axes = range(self.ARRAYS.as_array(data).ndim)
         elif isinstance(axes, (numbers.Number, str, bytes, np.generic)):  # (np.isscalar, traceable)
             axes = (axes,)
-        axes = tuple(axes)
+        axes = tuple(_integers(axes, "axes"))
         if len(set(axes)) != len(axes):
             raise ValueError("Expected a set of unique axes.")
         if data is not None:
@@ -1185,6 +1198,7 @@ class WaveletPacketND(NodeND):
         if data is not None:
             if array.ndim < len(axes):
                 raise ValueError("The number of axes exceeds the number of data dimensions.")
+            normalize_axes(axes, array.ndim)
             self.data_size = array.shape
             if maxlevel is None:
                 maxlevel = self._max_level(min(array.shape[ax] for ax in axes))

@@ -1,7 +1,9 @@
 """Lengths along a transformed axis, levels and axes: pure arithmetic, no arrays."""
 from __future__ import annotations
 
+import math
 import numbers
+import operator
 
 from . import _program
 from ._docs import ModeSpec, WaveletSpec
@@ -58,6 +60,22 @@ def _filter_len(filter_len) -> int:
     return as_filter_bank(filter_len).length
 
 
+def length(value, name: str) -> int:
+    """A non-negative number of samples: an integer (a NumPy one, a 0-d
+    integer array) or an integral float, as pywt takes them; other floats are
+    refused rather than truncated."""
+    try:
+        n = operator.index(value)
+    except TypeError:
+        if not (isinstance(value, numbers.Real) and not isinstance(value, bool)
+                and math.isfinite(value) and float(value) % 1 == 0):
+            raise TypeError(f"{name} must be an integer; got {value!r}") from None
+        n = int(value)
+    if n < 0:
+        raise ValueError(f"{name} must be non-negative; got {n}")
+    return n
+
+
 def dwt_max_level(data_len: int, filter_len: int | WaveletSpec) -> int:
     """Deepest level at which every coefficient still sees a whole filter
     (``pywt.dwt_max_level``).
@@ -83,10 +101,7 @@ def dwt_max_level(data_len: int, filter_len: int | WaveletSpec) -> int:
     >>> cw.dwt_max_level(1000, "db4"), cw.dwt_max_level(1000, 8), cw.dwt_max_level(5, "db4")
     (7, 7, 0)
     """
-    data_len = int(data_len)
-    if data_len < 0:
-        raise ValueError("data_len must be non-negative")
-    return max_level(data_len, _filter_len(filter_len))
+    return max_level(length(data_len, "data_len"), _filter_len(filter_len))
 
 
 def dwt_coeff_len(data_len: int, filter_len: int | WaveletSpec, mode: ModeSpec) -> int:
@@ -159,6 +174,8 @@ def normalize_axes(axes, ndim: int, count: int | None = None, name: str = "axes"
         if count is not None:
             raise TypeError(f"{name} must be a sequence of {count} axes; got {axes!r}")
         axes = (axes,)
+    elif isinstance(axes, (str, bytes)) or not hasattr(axes, "__iter__"):
+        raise TypeError(f"{name} must be an integer or a sequence of integers; got {axes!r}")
     axes = [normalize_axis(a, ndim) for a in axes]
     if count is not None and len(axes) != count:
         raise ValueError(f"Expected {count} {name}; got {len(axes)}.")

@@ -42,7 +42,7 @@ from ._backends import cuda
 from ._geometry import (TooManyDimensions, add_complex_dimension, build_geometry,
                         element_strides, split_launch)
 from ._separable import merge_sweep, split_sweep
-from ._shapes import AxisError, normalize_axes, normalize_axis
+from ._shapes import AxisError, length, normalize_axes, normalize_axis
 from ._wavelets import FilterBank, as_filter_bank, per_axis
 
 __all__ = ["swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level",
@@ -310,12 +310,7 @@ def swt_max_level(input_len) -> int:
     >>> cw.swt_max_level(96)
     5
     """
-    if not isinstance(input_len, numbers.Integral) or isinstance(input_len, bool):
-        if isinstance(input_len, numbers.Number) and float(input_len) % 1 == 0:
-            input_len = int(input_len)
-        else:
-            raise TypeError(f"input_len must be an integer; got {input_len!r}")
-    input_len = int(input_len)
+    input_len = length(input_len, "input_len")
     if input_len < 1:
         raise ValueError("Cannot apply swt to a size 0 signal.")
     deepest = (input_len & -input_len).bit_length() - 1

@@ -185,6 +185,12 @@ def _is_array_valued(value) -> bool:
     return hasattr(value, "shape") and len(value.shape) > 0
 
 
+def _listed(value):
+    """Thresholds given as a list or tuple: an array of them (pywt's
+    expressions broadcast them as NumPy does)."""
+    return np.asarray(value) if isinstance(value, (list, tuple)) else value
+
+
 def _broadcast(mode, x, values: tuple, substitute=0):
     """threshold with an array of thresholds, or threshold_firm with arrays of
     bounds (values: (value,) or (value_low, value_high); data checked by the
@@ -305,6 +311,7 @@ def threshold(data, value, mode="soft", substitute=0) -> Array:
         raise ValueError(f"{mode} thresholding only supports real data")
     if np.dtype(x.dtype).kind not in "biufc":
         raise TypeError(f"data must be numeric; got dtype {x.dtype}")
+    value = _listed(value)
     check_real_threshold(value)
     if _is_array_valued(value):
         return _broadcast(code, x, (value,), _scalar(substitute, "substitute"))
@@ -348,6 +355,7 @@ def threshold_firm(data, value_low, value_high) -> Array:
     array([[0.33333333, 3.        ],
            [0.        , 3.        ]])
     """
+    value_low, value_high = _listed(value_low), _listed(value_high)
     arrays = _is_array_valued(value_low) or _is_array_valued(value_high)
     if arrays:
         check_firm_bounds(_host(value_low), _host(value_high))

@@ -76,6 +76,23 @@ x = np.random.default_rng(0).standard_normal((4, 16))
     (lambda: cw.dwt(x, None), ValueError, "wavelet is None"),
     (lambda: cw.adjoint.waverec(np.ones(20), "db2", coeff_shapes=[(5,), (5,), (11,)]), ValueError,
      "shape mismatch"),
+    (lambda: cw.swt_max_level(-4), ValueError, "input_len must be non-negative; got -4"),
+    (lambda: cw.swt_max_level(7.5), TypeError, "input_len must be an integer"),
+    (lambda: cw.dwt_max_level(None, 2), TypeError, "data_len must be an integer; got None"),
+    (lambda: cw.dwt_max_level("10", 2), TypeError, "data_len must be an integer"),
+    (lambda: cw.dwt_max_level(-1, 2), ValueError, "data_len must be non-negative"),
+    (lambda: cw.wavedecn_shapes((8, 8), "haar", axes=1.0), TypeError,
+     "axes must be an integer or a sequence of integers; got 1.0"),
+    (lambda: cw.dwtn(x, "haar", axes="01"), TypeError, "axes must be an integer or a sequence"),
+    (lambda: cw.dwtn_max_level(x, "haar"), TypeError, r"a 2-d array \(the data's .shape is \(4, 16\)\)"),
+    (lambda: cw.WaveletPacket2D(x, "db1", maxlevel=1, axes=(0, 5)), np.exceptions.AxisError,
+     "out of range"),
+    (lambda: cw.WaveletPacket2D(x, "db1", maxlevel=1, axes="ab"), TypeError,
+     "axes must be a sequence of integers"),
+    (lambda: cw.WaveletPacketND(x, "db1", maxlevel=1, axes=1.0), TypeError,
+     "axes must be a sequence of integers"),
+    (lambda: cw.WaveletPacketND(x, "db1", maxlevel=1, axes=[0, 2]), np.exceptions.AxisError,
+     "out of range"),
 ])
 def test_bad_input_is_named(call, error, match):
     with pytest.raises(error, match=match):
@@ -126,3 +143,24 @@ def test_the_transformed_axis_is_still_trimmed():
     np.testing.assert_allclose(cw.waverec(c, "db2"), pywt.waverec(c, "db2"), atol=1e-12)
     c2 = [rng.standard_normal((2, 6, 5)), tuple(rng.standard_normal((2, 5, 5)) for _ in "hvd")]
     np.testing.assert_allclose(cw.waverec2(c2, "db2"), pywt.waverec2(c2, "db2"), atol=1e-12)
+
+
+def test_lengths_take_what_pywt_takes():
+    """NumPy integers, 0-d integer arrays and integral floats are lengths, as
+    in pywt."""
+    for n in (np.int64(96), np.array(96), 96.0):
+        assert cw.swt_max_level(n) == pywt.swt_max_level(96)
+        assert cw.dwt_max_level(n, "db2") == pywt.dwt_max_level(96, "db2")
+
+
+def test_thresholds_as_lists_broadcast_as_arrays():
+    """A list or tuple of thresholds is an array of them, as in pywt's
+    expressions (it said 'value must be a scalar', while arrays were taken)."""
+    data = np.random.default_rng(1).standard_normal((3, 8))
+    for mode in ("soft", "hard", "greater", "less"):
+        for value in ([0.5], (0.2, 0.4, 0.6, 0.8) * 2, [[0.1], [0.5], [1.0]]):
+            np.testing.assert_allclose(cw.threshold(data, value, mode), pywt.threshold(data, value, mode),
+                                       rtol=0, atol=1e-15)
+    np.testing.assert_allclose(cw.threshold_firm(data, [[0.1], [0.5], [1.0]], 2.0),
+                               cw.threshold_firm(data, np.array([[0.1], [0.5], [1.0]]), 2.0),
+                               rtol=0, atol=0)
