@@ -1101,7 +1101,7 @@ class WaveletPacket2D(Node2D):
         super().__init__(None, data, "")
         self.wavelet = self.ARRAYS.as_wavelet(wavelet)
         self.mode = mode
-        self.axes = tuple(_integers(axes, "axes"))
+        self.axes = _integers(axes, "axes")
         if len(set(self.axes)) != 2:  # (as pywt's np.unique; a set traces under torch.compile)
             raise ValueError("Expected two unique axes.")
         if data is not None:
@@ -1180,7 +1180,7 @@ class WaveletPacketND(NodeND):
             axes = range(self.ARRAYS.as_array(data).ndim)
         elif isinstance(axes, (numbers.Number, str, bytes, np.generic)):  # (np.isscalar, traceable)
             axes = (axes,)
-        axes = tuple(_integers(axes, "axes"))
+        axes = _integers(axes, "axes")
         if len(set(axes)) != len(axes):
             raise ValueError("Expected a set of unique axes.")
         if data is not None:
