@@ -595,6 +595,18 @@ def _lazily(data, spec: tuple, scales, axis: int, precision: int, dtype):
                             dtype=dtype, meta=np.empty((0,) * (whole.ndim + 1), dtype))
 
 
+def _adjoint_lazily(c, spec: tuple, scales, axis: int, precision: int, dtype):
+    """cwt_adjoint of a Dask cotangent: the scales' axis and the data's
+    `axis` whole in every block; the scales' axis is summed away."""
+    whole = c.rechunk({0: -1, axis + 1: -1})
+
+    def block(b):
+        return cwt_adjoint_core(as_array(b), spec, scales, precision, axis)
+
+    return whole.map_blocks(block, drop_axis=0, chunks=whole.chunks[1:], dtype=dtype,
+                            meta=np.empty((0,) * (whole.ndim - 1), dtype))
+
+
 @accepts_other_libraries
 @on_input_device
 def cwt(data: ArrayLike, scales, wavelet, sampling_period: float = 1.0, method: str = "conv",
@@ -733,9 +745,16 @@ def cwt_adjoint(coefs: ArrayLike, scales, wavelet, method: str = "conv", axis: i
     >>> bool(np.isclose(np.vdot(c, y), np.vdot(cw.adjoint.cwt(c, [1, 2, 4, 8], "mexh"), x)))
     True
     """
-    c = as_array(coefs, "coefs")
+    c = coefs if is_dask(coefs) else as_array(coefs, "coefs")
     if c.ndim < 2:
         raise ValueError(f"coefs must have the scales' axis and the data's (at least 2-D); "
                          f"got shape {tuple(c.shape)}.")
     spec, s, ax, prec, _ = arguments(scales, wavelet, 1.0, method, axis, c.ndim - 1, precision)
+    if is_dask(c):
+        dtype = transform_dtype(c.dtype)
+        filters = filters_of(spec, s, prec, dtype)  # its errors now, not at compute time
+        if c.shape[0] != filters.count:  # (the core's check, before a graph is built)
+            raise ValueError(f"The cotangent must have the {filters.count} scales along its "
+                             f"first axis, then the data's dimensions; got shape {tuple(c.shape)}.")
+        return _adjoint_lazily(c, spec, s, ax, prec, output_dtype(spec, dtype))
     return cwt_adjoint_core(c, spec, s, prec, ax)

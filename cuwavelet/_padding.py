@@ -291,6 +291,20 @@ def _pad_lazily(x, widths, mode: int, fn):
     return whole.map_blocks(fn, chunks=chunks, dtype=x.dtype)
 
 
+def _pad_adjoint_lazily(g, widths, mode: int, data_shape):
+    """pad_adjoint of a dask cotangent: the padded axes whole in every block
+    (their extension's cotangents fold back across the axis)."""
+    axes = _padded_axes(data_shape, widths, mode)
+    whole = g.rechunk({ax: -1 for ax in axes})
+    chunks = tuple((data_shape[ax],) if ax in axes else c for ax, c in enumerate(whole.chunks))
+
+    def block(b):
+        shape = tuple(data_shape[ax] if ax in axes else n for ax, n in enumerate(b.shape))
+        return pad_adjoint_core(_data(b, "cotangent"), widths, mode, shape)
+
+    return whole.map_blocks(block, chunks=chunks, dtype=g.dtype)
+
+
 # --- public ------------------------------------------------------------------------------
 
 @on_input_device
@@ -425,7 +439,10 @@ def pad_adjoint(cotangent: ArrayLike, pad_widths, mode: str, *, data_shape) -> A
     True
     """
     from .adjoint import _data_shape
-    g = _data(cotangent, "cotangent")
+    lazy = is_dask(cotangent)
+    g = cotangent if lazy else _data(cotangent, "cotangent")
+    if lazy:  # (the dtype checks, on a stand-in)
+        g = g.astype(_data(np.empty(0, g.dtype), "cotangent").dtype)
     shape = _data_shape(data_shape)
     m = mode_of(mode)
     if len(shape) != g.ndim:
@@ -436,4 +453,6 @@ def pad_adjoint(cotangent: ArrayLike, pad_widths, mode: str, *, data_shape) -> A
     if tuple(g.shape) != expected:
         raise ValueError(f"cotangent shape mismatch: data of shape {shape} pads to {expected}; "
                          f"the cotangent has {tuple(g.shape)}")
+    if lazy:
+        return _pad_adjoint_lazily(g, widths, m, shape)
     return pad_adjoint_core(g, widths, m, shape)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 import threading
 from collections import OrderedDict
 
@@ -1162,6 +1163,19 @@ def planned(*arrays, structures=()):
         call.program_for = plans.program_for
         return call
     return wrap
+
+
+def lazy_for_dask(fn):
+    """Decorator for a public function that is not planned: a call holding
+    dask arrays builds its graph (cuwavelet/_dask.py: the function on every
+    block) rather than computing them, as a planned function's call does."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if "dask" in sys.modules and (_holds_dask(args) or _holds_dask(kwargs)):
+            from . import _dask
+            return _dask.call(call, args, kwargs)
+        return fn(*args, **kwargs)
+    return call
 
 
 # --- the public plan object -----------------------------------------------------------

@@ -37,7 +37,7 @@ from ._arrays import (array_module, as_array, as_given, common_dtype, empty, is_
                       real_dtype, zeros)
 from ._docs import Array
 from ._eager import on_input_device
-from ._program import planned
+from ._program import lazy_for_dask, planned
 from ._backends import cuda
 from ._geometry import (TooManyDimensions, add_complex_dimension, build_geometry,
                         element_strides, split_launch)
@@ -827,6 +827,7 @@ def _untrimmed(parts, key):
             for j, d in enumerate(details)]
 
 
+@lazy_for_dask
 @on_input_device
 def swt_adjoint(coeffs, wavelet, start_level=0, axis=-1, norm=False) -> Array:
     """Adjoint (transpose) of `cuwavelet.swt`.
@@ -875,6 +876,7 @@ def swt_adjoint(coeffs, wavelet, start_level=0, axis=-1, norm=False) -> Array:
     return _adjoint_of_forward(levels, wavelet, start_level, [axis], norm)
 
 
+@lazy_for_dask
 @on_input_device
 def swt2_adjoint(coeffs, wavelet, start_level=0, axes=(-2, -1), norm=False) -> Array:
     """Adjoint (transpose) of `cuwavelet.swt2`.
@@ -927,6 +929,7 @@ def swt2_adjoint(coeffs, wavelet, start_level=0, axes=(-2, -1), norm=False) -> A
     return _adjoint_of_forward(levels, wavelet, start_level, axes, norm)
 
 
+@lazy_for_dask
 @on_input_device
 def swtn_adjoint(coeffs, wavelet, start_level=0, axes=None, norm=False) -> Array:
     """Adjoint (transpose) of `cuwavelet.swtn`.

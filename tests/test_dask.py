@@ -428,6 +428,49 @@ def test_partial_and_fully_separable_adjoints_are_lazy():
         assert isinstance(lazy_result, da.Array)
 
 
+def test_pad_cwt_and_stationary_adjoints_are_lazy():
+    """cw.adjoint's pad, cwt, swt, swt2 and swtn keep Dask cotangents lazy
+    (they computed every block at the call and returned NumPy arrays) and give
+    the NumPy adjoints' values (exact: test_pad.py, test_cwt.py,
+    test_stationary.py), chunked along their transformed axes too."""
+    def check(got, want):
+        assert isinstance(got, da.Array) and got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got.compute(scheduler="synchronous"), want, rtol=RTOL,
+                                   atol=RTOL * np.abs(want).max())
+    y = random((6, 38), seed=13)
+    for mode in ("symmetric", "smooth", "periodization", "antireflect"):
+        check(cw.adjoint.pad(da.from_array(y, chunks=(4, 10)), ((0, 0), (3, 3)), mode,
+                             data_shape=(6, 32)),
+              cw.adjoint.pad(y, ((0, 0), (3, 3)), mode, data_shape=(6, 32)))
+    c = random((3, 5, 64), seed=14)
+    for wavelet, axis in (("mexh", -1), ("cmor1.5-1.0", 0)):
+        check(cw.adjoint.cwt(da.from_array(c, chunks=(1, 2, 16)), [1, 2, 4], wavelet, axis=axis),
+              cw.adjoint.cwt(c, [1, 2, 4], wavelet, axis=axis))
+    x = random((32, 6), seed=15)
+    levels = cw.swt(x, "sym3", level=3, axis=0)
+    check(cw.adjoint.swt([tuple(da.from_array(v, chunks=(8, 4)) for v in lv) for lv in levels],
+                         "sym3", axis=0),
+          cw.adjoint.swt(levels, "sym3", axis=0))
+    x = random((3, 16, 8), seed=16)
+    levels = cw.swt2(x, "db1", level=2, start_level=1)
+    lazy = [(da.from_array(a, chunks=(1, 8, 8)), tuple(da.from_array(d, chunks=(2, 16, 4)) for d in ds))
+            for a, ds in levels]
+    check(cw.adjoint.swt2(lazy, "db1", start_level=1), cw.adjoint.swt2(levels, "db1", start_level=1))
+    levels = cw.swtn(x, "db2", level=1, axes=(1, 2), trim_approx=True)
+    lazy = [da.from_array(levels[0], chunks=(1, 4, 8))] + [
+        {k: da.from_array(v, chunks=(2, 8, 8)) for k, v in levels[1].items()}]
+    check(cw.adjoint.swtn(lazy, "db2", axes=(1, 2)), cw.adjoint.swtn(levels, "db2", axes=(1, 2)))
+    # nothing computed at the calls
+    poison = da.zeros((6, 38), chunks=(3, 19)).map_blocks(_never, meta=np.empty((0, 0)))
+    for lazy_result in (
+            cw.adjoint.pad(poison, ((0, 0), (3, 3)), "smooth", data_shape=(6, 32)),
+            cw.adjoint.cwt(poison[None], [1.0], "morl"),
+            cw.adjoint.swt([(poison[:, :32], poison[:, :32])], "db1"),
+            cw.adjoint.swt2([(poison[:, :32], (poison[:, :32],) * 3)], "db1"),
+            cw.adjoint.swtn([{"aa": poison[:, :32], "dd": poison[:, :32]}], "db1")):
+        assert isinstance(lazy_result, da.Array)
+
+
 def test_numpy_calls_do_not_import_dask():
     code = ("import sys, numpy as np, cuwavelet as cw; cw.wavedec2(np.ones((4, 16, 16)), 'haar'); "
             "cw.waverec([np.ones(8), np.ones(8)], 'haar'); print('dask' in sys.modules)")
