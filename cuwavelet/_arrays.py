@@ -20,6 +20,15 @@ def is_dask(a) -> bool:
     return type(a).__module__.startswith("dask.array")
 
 
+def check_known_shapes(*arrays) -> None:
+    """Dask arrays whose chunk sizes are unknown (NaN in the shape, after a
+    boolean index, say) are refused: no result could be laid out or checked."""
+    for a in arrays:
+        if is_dask(a) and any(n != n for n in a.shape):
+            raise ValueError("A dask array with unknown chunk sizes (NaN in its shape) cannot be "
+                             "transformed; call its compute_chunk_sizes() first.")
+
+
 def is_planned(a) -> bool:
     """Whether `a` is a plan's stand-in for an array (cuwavelet/_program.py)."""
     return type(a) in STAND_IN_TYPES  # (a set: a missed class attribute costs ~10x more)

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ._arrays import accepts_other_libraries, array_module, is_cupy, is_dask
+from ._arrays import accepts_other_libraries, array_module, check_known_shapes, is_cupy, is_dask
 from ._docs import Array, Axes, ModeSpec, WaveletSpec, shared_docs
 from ._shapes import check_level, coeff_len, max_level, normalize_axes
 from ._wavelets import as_filter_bank, as_mode, per_axis
@@ -352,7 +352,10 @@ def raveled(levels: list, ops) -> tuple:
 
 
 def _any_dask(levels) -> bool:
-    return is_dask(levels[0]) or any(is_dask(v) for level in levels[1:] for v in level.values())
+    """Whether a subband is a dask array (all of known shape: else refused)."""
+    subbands = [levels[0], *(v for level in levels[1:] for v in level.values())]
+    check_known_shapes(*subbands)
+    return any(is_dask(v) for v in subbands)
 
 
 def _dask_ops():

@@ -34,7 +34,7 @@ import numpy as np
 from dask.array.utils import meta_from_array
 
 from . import _multilevel as ml
-from ._arrays import common_dtype, transform_dtype
+from ._arrays import check_known_shapes, common_dtype, transform_dtype
 from ._primitives import (analysis, analysis_adjoint, split_output_len, synthesis,
                           synthesis_adjoint)
 from ._shapes import coeff_len, normalize_axes, normalize_axis, rec_len, with_len
@@ -78,9 +78,7 @@ def call(public, args, kwargs):
     arrays = [leaf for v in inputs.values() for leaf in _leaves(v)]
     if not arrays:
         raise ValueError("At least one of the coefficients must be given (all are None).")
-    if any(np.isnan(n) for a in arrays for n in a.shape):
-        raise ValueError("A dask array with unknown chunk sizes (NaN in its shape) cannot be "
-                         "transformed; call its compute_chunk_sizes() first.")
+    check_known_shapes(*arrays)
     ndim = arrays[0].ndim
     if arguments.get("data_shape") is not None:
         ndim = len(tuple(arguments["data_shape"]))

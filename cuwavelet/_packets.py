@@ -36,8 +36,8 @@ from typing import Callable
 import numpy as np
 import pywt
 
-from ._arrays import (array_module, as_array, common_dtype, is_cupy, is_dask, transform_dtype,
-                      zeros)
+from ._arrays import (array_module, as_array, check_known_shapes, common_dtype, is_cupy, is_dask,
+                      transform_dtype, zeros)
 from ._docs import Array
 from ._eager import on_input_device
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
@@ -203,6 +203,7 @@ def packet_decompose(data, wavelet, mode="symmetric", level=None, axes=-1) -> di
     array([-2., -2.])
     """
     x = data if is_dask(data) else as_array(data)
+    check_known_shapes(x)
     axes = _packet_axes(axes, x.ndim)
     banks, modes = _level_setup(wavelet, mode, axes)
     if level is None:
@@ -251,6 +252,7 @@ def _rows_of(nodes, naxes, what):
     if not present:
         raise ValueError(f"At least one of the {what} must be given (all are None).")
     if any(is_dask(v) for v in present.values()):
+        check_known_shapes(*present.values())
         import dask.array as xp
         present = {k: xp.asarray(v) for k, v in present.items()}
     else:
@@ -410,6 +412,7 @@ def packet_reconstruct_adjoint(y, wavelet, mode="symmetric", axes=-1, *, level, 
     ['aa', 'ad', 'da', 'dd']
     """
     g = y if is_dask(y) else as_array(y, "y")
+    check_known_shapes(g)
     axes = _packet_axes(axes, g.ndim)
     banks, modes = _level_setup(wavelet, mode, axes)
     _check_packet_level(level, len(axes))

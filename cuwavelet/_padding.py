@@ -18,7 +18,8 @@ import functools
 
 import numpy as np
 
-from ._arrays import _is_other_library_array, empty, from_other_library, is_cupy, is_dask
+from ._arrays import (_is_other_library_array, check_known_shapes, empty, from_other_library,
+                      is_cupy, is_dask)
 from ._backends import cuda
 from ._docs import Array, ArrayLike, shared_docs
 from ._eager import on_input_device
@@ -360,6 +361,7 @@ def pad(x: ArrayLike, pad_widths, mode: str) -> Array:
         x = np.asarray(x)
     mask = getattr(x, "dtype", None) == np.bool_
     if is_dask(x):
+        check_known_shapes(x)
         m = mode_of(mode)
         widths = pad_widths_of(pad_widths, x.ndim)
         _check_extendable(x.shape, widths, m)
@@ -442,6 +444,7 @@ def pad_adjoint(cotangent: ArrayLike, pad_widths, mode: str, *, data_shape) -> A
     lazy = is_dask(cotangent)
     g = cotangent if lazy else _data(cotangent, "cotangent")
     if lazy:  # (the dtype checks, on a stand-in)
+        check_known_shapes(g)
         g = g.astype(_data(np.empty(0, g.dtype), "cotangent").dtype)
     shape = _data_shape(data_shape)
     m = mode_of(mode)

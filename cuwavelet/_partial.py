@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numbers
 
-from ._arrays import array_module, as_array, is_dask, zeros
+from ._arrays import array_module, as_array, check_known_shapes, is_dask, zeros
 from ._docs import Array
 from ._eager import on_input_device
 from ._primitives import analysis, analysis_adjoint, synthesis, synthesis_adjoint
@@ -264,6 +264,7 @@ def downcoef_adjoint(part, cotangent, wavelet, mode="symmetric", level=1, *, dat
     """
     approx = _part(part)
     g = cotangent if is_dask(cotangent) else as_array(cotangent, "cotangent")
+    check_known_shapes(g)
     shape = tuple(int(s) for s in data_shape)
     ax = line_axis(len(shape), axis, "downcoef")
     bank, m = as_filter_bank(wavelet), as_mode(mode)
@@ -325,6 +326,7 @@ def upcoef_adjoint(part, cotangent, wavelet, level=1, take=0, *, coeffs_shape, a
     """
     approx = _part(part)
     g = cotangent if is_dask(cotangent) else as_array(cotangent, "cotangent")
+    check_known_shapes(g)
     shape = tuple(int(s) for s in coeffs_shape)
     ax = line_axis(len(shape), axis, "upcoef")
     bank = as_filter_bank(wavelet)

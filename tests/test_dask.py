@@ -471,6 +471,28 @@ def test_pad_cwt_and_stationary_adjoints_are_lazy():
         assert isinstance(lazy_result, da.Array)
 
 
+def test_unknown_chunk_sizes_are_refused_by_name():
+    """A dask array of unknown chunk sizes (NaN in its shape, from a boolean
+    index) gets the one message that says what to do, in the functions that
+    lay results out by shape (some said 'shape mismatch' between equal NaN
+    shapes, or 'cannot convert float NaN to integer')."""
+    x = da.from_array(random((8, 64), seed=17), chunks=(4, 32))
+    rows, columns = x[x[:, 0] > -10], x[:, x[0] > -10]
+    nodes = {k: v[v[:, 0] > -10] for k, v in cw.packet_decompose(x, "db2", level=2).items()}
+    for call in (lambda: cw.wavedec(rows, "db2"), lambda: cw.packet_decompose(rows, "db2", level=2),
+                 lambda: cw.packet_reconstruct(nodes, "db2"),
+                 lambda: cw.adjoint.packet_reconstruct(rows, "db2", level=2),
+                 lambda: cw.coeffs_to_array([columns[0], columns[1]]),
+                 lambda: cw.ravel_coeffs([columns[0], columns[1]]),
+                 lambda: cw.adjoint.upcoef("a", rows, "db2", coeffs_shape=(8, 33), axis=1),
+                 lambda: cw.adjoint.downcoef("a", rows, "db2", data_shape=(8, 64), axis=1),
+                 lambda: cw.pad(rows, 2, "symmetric"),
+                 lambda: cw.adjoint.pad(rows, 2, "symmetric", data_shape=(8, 60)),
+                 lambda: cw.adjoint.swt([(rows, rows)], "db1")):
+        with pytest.raises(ValueError, match="unknown chunk sizes.*compute_chunk_sizes"):
+            call()
+
+
 def test_numpy_calls_do_not_import_dask():
     code = ("import sys, numpy as np, cuwavelet as cw; cw.wavedec2(np.ones((4, 16, 16)), 'haar'); "
             "cw.waverec([np.ones(8), np.ones(8)], 'haar'); print('dask' in sys.modules)")
