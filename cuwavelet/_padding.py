@@ -282,28 +282,24 @@ def _around(y, ax: int):
     return _xp(y).ascontiguousarray(y).reshape(before, y.shape[ax], after)
 
 
-def _pad_lazily(x, widths, mode: int, fn):
-    """fn over a dask array whose padded axes are whole in every block (their
-    extension reaches across the axis)."""
-    axes = _padded_axes(x.shape, widths, mode)
-    whole = x.rechunk({ax: -1 for ax in axes})
-    chunks = tuple((padded_length(whole.shape[ax], *widths[ax], mode),) if ax in axes else c
-                   for ax, c in enumerate(whole.chunks))
-    return whole.map_blocks(fn, chunks=chunks, dtype=x.dtype)
+def _whole_along(a, lengths: dict, fn):
+    """fn over the blocks of a dask array whose axes in `lengths` are whole in
+    every block (an extension, and its adjoint's folds, reach across the
+    axis); those axes are `lengths` long in the result."""
+    whole = a.rechunk({ax: -1 for ax in lengths})
+    chunks = tuple((lengths[ax],) if ax in lengths else c for ax, c in enumerate(whole.chunks))
+    return whole.map_blocks(fn, chunks=chunks, dtype=a.dtype)
 
 
 def _pad_adjoint_lazily(g, widths, mode: int, data_shape):
-    """pad_adjoint of a dask cotangent: the padded axes whole in every block
-    (their extension's cotangents fold back across the axis)."""
-    axes = _padded_axes(data_shape, widths, mode)
-    whole = g.rechunk({ax: -1 for ax in axes})
-    chunks = tuple((data_shape[ax],) if ax in axes else c for ax, c in enumerate(whole.chunks))
+    """pad_adjoint of a dask cotangent, the padded axes whole in every block."""
+    lengths = {ax: data_shape[ax] for ax in _padded_axes(data_shape, widths, mode)}
 
     def block(b):
-        shape = tuple(data_shape[ax] if ax in axes else n for ax, n in enumerate(b.shape))
+        shape = tuple(lengths.get(ax, n) for ax, n in enumerate(b.shape))
         return pad_adjoint_core(_data(b, "cotangent"), widths, mode, shape)
 
-    return whole.map_blocks(block, chunks=chunks, dtype=g.dtype)
+    return _whole_along(g, lengths, block)
 
 
 # --- public ------------------------------------------------------------------------------
@@ -369,7 +365,9 @@ def pad(x: ArrayLike, pad_widths, mode: str) -> Array:
             check_mask_mode(m)
         if any(before or after for before, after in widths):
             check_unsigned_mode(x.dtype, m)
-        return _pad_lazily(x, widths, m, functools.partial(pad, pad_widths=widths, mode=mode))
+        lengths = {ax: padded_length(x.shape[ax], *widths[ax], m)
+                   for ax in _padded_axes(x.shape, widths, m)}
+        return _whole_along(x, lengths, functools.partial(pad, pad_widths=widths, mode=mode))
     if mask:
         return pad_mask_core(x, pad_widths_of(pad_widths, x.ndim), mode_of(mode))
     x = _data(x, "x")
