@@ -14,7 +14,7 @@ import numpy as np
 
 from ._arrays import accepts_other_libraries, array_module, check_known_shapes, is_cupy, is_dask
 from ._docs import Array, Axes, ModeSpec, WaveletSpec, shared_docs
-from ._shapes import check_level, coeff_len, max_level, normalize_axes
+from ._shapes import check_level, coeff_len, length, max_level, normalize_axes
 from ._wavelets import as_filter_bank, as_mode, per_axis
 
 __all__ = ["coeffs_to_array", "array_to_coeffs", "ravel_coeffs", "unravel_coeffs",
@@ -506,14 +506,12 @@ def _as_shape(shape) -> list:
                         f"(the data's .shape is {tuple(shape.shape)})")
     if len(shape) < 1:
         raise ValueError("Expected at least 1D input data.")
-    # Integral floats pass, as in pywt; pywt silently truncates other floats, we refuse them.
-    if not all(isinstance(s, numbers.Integral) or (isinstance(s, numbers.Real) and float(s) % 1 == 0)
-               for s in shape):
-        raise TypeError(f"shape must be a sequence of ints; got {reprlib.repr(tuple(shape))}")
-    shape = [int(s) for s in shape]
-    if min(shape) < 0:
-        raise ValueError(f"shape must not have negative entries; got {tuple(shape)}")
-    return shape
+    try:  # (integral floats pass, as in pywt; pywt truncates other floats, we refuse them)
+        return [length(s, "a shape's entry") for s in shape]
+    except TypeError:
+        raise TypeError(f"shape must be a sequence of ints; got {reprlib.repr(tuple(shape))}") from None
+    except ValueError:
+        raise ValueError(f"shape must not have negative entries; got {tuple(shape)}") from None
 
 
 def _per_axis(value, axes, what):
