@@ -443,14 +443,18 @@ def cwt_core(x, spec: tuple, scales: np.ndarray, precision: int, axis: int, out=
     return result
 
 
+def _check_scales_axis(c, count: int) -> None:
+    if c.ndim < 2 or c.shape[0] != count:
+        raise ValueError(f"The cotangent must have the {count} scales along its first axis, "
+                         f"then the data's dimensions; got shape {tuple(c.shape)}.")
+
+
 def cwt_adjoint_core(c, spec: tuple, scales: np.ndarray, precision: int, axis: int, out=None):
     """The adjoint (conjugate transpose) of cwt_core at a cotangent c of shape
     (len(scales),) + the data's shape; `axis` is the data's (non-negative)."""
     xp = array_module(c)
     filters = filters_of(spec, scales, precision, c.dtype)
-    if c.ndim < 2 or c.shape[0] != filters.count:
-        raise ValueError(f"The cotangent must have the {filters.count} scales along its first "
-                         f"axis, then the data's dimensions; got shape {tuple(c.shape)}.")
+    _check_scales_axis(c, filters.count)
     shape, n = c.shape[1:], c.shape[axis + 1]
     result = empty(xp, shape, output_dtype(spec, c.dtype)) if out is None else out
     if c.size == 0:
@@ -752,9 +756,6 @@ def cwt_adjoint(coefs: ArrayLike, scales, wavelet, method: str = "conv", axis: i
     spec, s, ax, prec, _ = arguments(scales, wavelet, 1.0, method, axis, c.ndim - 1, precision)
     if is_dask(c):
         dtype = transform_dtype(c.dtype)
-        filters = filters_of(spec, s, prec, dtype)  # its errors now, not at compute time
-        if c.shape[0] != filters.count:  # (the core's check, before a graph is built)
-            raise ValueError(f"The cotangent must have the {filters.count} scales along its "
-                             f"first axis, then the data's dimensions; got shape {tuple(c.shape)}.")
+        _check_scales_axis(c, filters_of(spec, s, prec, dtype).count)  # (now, not when computed)
         return _adjoint_lazily(c, spec, s, ax, prec, output_dtype(spec, dtype))
     return cwt_adjoint_core(c, spec, s, prec, ax)

@@ -128,9 +128,9 @@ def dwt_coeff_len(data_len: int, filter_len: int | WaveletSpec, mode: ModeSpec) 
     >>> cw.dwt_coeff_len(1000, "db4", "symmetric"), cw.dwt_coeff_len(1001, 8, "periodization")
     (503, 501)
     """
-    data_len = int(data_len)
-    if data_len < 1:
+    if length(data_len, "data_len") < 1:
         raise ValueError("Value of data_len must be greater than zero.")
+    data_len = int(data_len)
     f = _filter_len(filter_len)
     if f < 1:
         raise ValueError("Value of filter_len must be greater than zero.")
