@@ -1192,8 +1192,8 @@ class WaveletPacketND(NodeND):
                 raise ValueError("data must be at least 1D")
             ndim = array.ndim
         else:
-            ndim = len(axes)
-        super().__init__(None, data, "", ndim, len(axes))
+            array, ndim = None, len(axes)
+        super().__init__(None, array, "", ndim, len(axes))  # (as pywt's: the data as an array)
         self.wavelet = self.ARRAYS.as_wavelet(wavelet)
         self.mode = mode
         self.axes = axes

@@ -162,6 +162,15 @@ def test_copies_and_pickles_keep_the_whole_tree(kind):
     assert_close(restored.reconstruct(update=False), empty_root.reconstruct(update=False))
 
 
+def test_nd_root_data_is_an_array_as_pywt():
+    """pywt's nD tree keeps its root's data as an array (its 1D and 2D trees
+    keep what they were given)."""
+    tree = cw.WaveletPacketND([[1.0, 2.0], [3.0, 4.0]], "db1", axes=(0, 1))
+    want = pywt.WaveletPacketND([[1.0, 2.0], [3.0, 4.0]], "db1", axes=(0, 1))
+    assert type(tree.data) is type(want.data) is np.ndarray
+    assert_close(tree.data, want.data)
+
+
 def test_refusals_as_pywt():
     x = random((4, 16))
     for make in (lambda m: m.WaveletPacket(x, "db1", axis=2),
