@@ -41,8 +41,9 @@ Axes given to the backend are non-negative.
 from __future__ import annotations
 
 from cuwavelet._packets import _level_setup, _level_shapes, _node_paths, _packet_axes
-from cuwavelet._shapes import AxisError, coeff_len, dwt_max_level, normalize_axes, normalize_axis
-from cuwavelet._stationary import (_as_int, _banks, _forward, _inverse_parts, swt_max_level,
+from cuwavelet._shapes import (AxisError, coeff_len, dwt_max_level, integer, normalize_axes,
+                               normalize_axis)
+from cuwavelet._stationary import (_banks, _forward, _inverse_parts, swt_max_level,
                                    swtn_axes)
 from cuwavelet._wavelets import as_mode, per_axis, stationary_mode
 
@@ -285,7 +286,7 @@ class PacketFrontend:
         banks, lengths, modes = self._banks(wavelet, mode, axes)
         if level is None:
             level = dwt_max_level(min(shape_of(x)[ax] for ax in axes), min(lengths))
-        level = _as_int(level, "level")
+        level = integer(level, "level")
         if level < 0:
             raise ValueError(f"Level value of {level} is too low . Minimum level is 0.")
         if isinstance(banks, _LearnedPackets):

@@ -60,17 +60,22 @@ def _filter_len(filter_len) -> int:
     return as_filter_bank(filter_len).length
 
 
-def length(value, name: str) -> int:
-    """A non-negative number of samples: an integer (a NumPy one, a 0-d
-    integer array) or an integral float, as pywt takes them; other floats are
-    refused rather than truncated."""
+def integer(value, name: str) -> int:
+    """An integer argument: an int (a NumPy one, a 0-d integer array) or an
+    integral float, as pywt takes them; other floats are refused rather than
+    truncated."""
     try:
-        n = operator.index(value)
+        return operator.index(value)
     except TypeError:
         if not (isinstance(value, numbers.Real) and not isinstance(value, bool)
                 and math.isfinite(value) and float(value) % 1 == 0):
             raise TypeError(f"{name} must be an integer; got {value!r}") from None
-        n = int(value)
+        return int(value)
+
+
+def length(value, name: str) -> int:
+    """A non-negative number of samples (read by `integer`)."""
+    n = integer(value, name)
     if n < 0:
         raise ValueError(f"{name} must be non-negative; got {n}")
     return n

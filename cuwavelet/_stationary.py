@@ -42,7 +42,7 @@ from ._backends import cuda
 from ._geometry import (TooManyDimensions, add_complex_dimension, build_geometry,
                         element_strides, split_launch)
 from ._separable import merge_sweep, split_sweep
-from ._shapes import AxisError, length, normalize_axes, normalize_axis
+from ._shapes import AxisError, integer, length, normalize_axes, normalize_axis
 from ._wavelets import FilterBank, as_filter_bank, per_axis
 
 __all__ = ["swt", "iswt", "swt2", "iswt2", "swtn", "iswtn", "swt_max_level",
@@ -356,14 +356,6 @@ def swtn_axes(axes, ndim: int) -> list:
     return axes
 
 
-def _as_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, numbers.Number) and float(value) % 1 == 0:
-            return int(value)
-        raise TypeError(f"{name} must be an integer; got {value!r}")
-    return int(value)
-
-
 def _orthogonal(wavelet) -> bool:
     if isinstance(wavelet, str):
         return pywt.Wavelet(wavelet).orthogonal
@@ -391,8 +383,8 @@ def _forward(x, axes, banks, level, start_level, trim_approx, run_levels=swtn_le
     run_levels is swtn_levels or a bridge's version of it. Level 0, as pywt:
     swt (`swt`) refuses it, swt2 and swtn return nothing, or with trim_approx
     the data as given (`given`, default x)."""
-    start_level = _as_int(start_level, "start_level")
-    level = _as_int(level, "level")
+    start_level = integer(start_level, "start_level")
+    level = integer(level, "level")
     if level < 1:
         if swt or level < 0:
             raise ValueError("Level value must be greater than zero.")
@@ -791,7 +783,7 @@ def _cotangent_levels(levels, axes, what):
 
 def _adjoint_of_forward(levels, wavelet, start_level, axes, norm):
     levels, shape, xp, dtype, axes = _cotangent_levels(levels, axes, "cotangent")
-    start_level = _as_int(start_level, "start_level")
+    start_level = integer(start_level, "start_level")
     for ax in axes:
         _check_levels(shape[ax], start_level, len(levels))
     banks = _banks(wavelet, axes, norm, inverse=False, warn=False)
@@ -805,7 +797,7 @@ def _adjoint_of_inverse(y, wavelet, level, axes, norm):
     axes = [normalize_axis(a, g.ndim) for a in axes]
     if len(set(axes)) != len(axes):
         raise ValueError("The axes passed to swtn must be unique.")
-    level = _as_int(level, "level")
+    level = integer(level, "level")
     if level < 0:
         raise ValueError("Level value must be non-negative.")
     for ax in axes:
