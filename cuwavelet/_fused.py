@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import math
 import os
 
 import numpy as np
@@ -502,24 +503,33 @@ def dwt2_adjoint_level(coeffs: dict, axes, banks, modes, data_shape, out=None, *
 
 # --- two levels of wavedec2 per launch (kernels/dwt2_two_levels.cuh) ---------------
 
-TWO_LEVEL_TILE = (16, 16)  # level-2 coefficients per tile at most, along y, x
+# A block walks a strip of TWO_LEVEL_STRIP level-2 columns down a segment of
+# at most TWO_LEVEL_SEGMENT level-2 rows, TWO_LEVEL_STEP rows (at least) per
+# pass (kernels/dwt2_two_levels.cuh): only the strip's x halo is filtered
+# twice, and each segment's first passes (about 3 F / 4 level-2 rows).
+TWO_LEVEL_STRIP = 32
+TWO_LEVEL_SEGMENT = 64
+TWO_LEVEL_STEP = 4
 # Two levels per launch save writing and reading back the level-1
 # approximation (a third more DRAM traffic over a whole wavedec2) at the cost
-# of filtering each tile's level-1 halo again. On an H100 the two-level
-# kernel (W6, db5) moved 5.5% of the DRAM bandwidth, bound by on-chip work,
-# with 1.9x the minimum multiply-adds (benchmarks/kernel_traffic.py): the
-# traffic it saves was not what limited it. So wavedec2 takes two levels per
-# launch only where the extra work is small (short filters): an interior
-# tile's multiply-adds at most TWO_LEVEL_MAX_WORK times the minimum
-# (two_level_work). benchmarks/bench_fused_gpu.py times both ways.
+# of filtering some level-1 halo again. On an H100 the square-tile two-level
+# kernel this replaced (W6, db5) moved 5.5% of the DRAM bandwidth, bound by
+# on-chip work, with 1.9x the minimum multiply-adds (the traffic it saved
+# was not what limited it); the strips do about 1.2x. wavedec2 takes two
+# levels per launch where a block's modelled multiply-adds are at most
+# TWO_LEVEL_MAX_WORK times the minimum (two_level_work).
+# benchmarks/bench_fused_gpu.py times both ways.
 TWO_LEVEL_MAX_WORK = 1.3
+# The kernel's rows and columns are ints relative to a block's corner.
+TWO_LEVEL_MAX_LEN = 1 << 30
 
 
 @dataclasses.dataclass(frozen=True)
 class _TwoLevelPlan:
     level1: _Plan       # the first level's plan (axes, lengths, banks, mode)
     len2: tuple         # level-2 lengths along (y, x)
-    tile: tuple
+    tile: tuple         # level-2 rows per segment, columns per strip
+    step: int           # level-2 rows per pass
 
 
 def _two_level_plan(x, axes, banks, modes):
@@ -530,32 +540,110 @@ def _two_level_plan(x, axes, banks, modes):
     return _two_level_plan_for(level1)
 
 
+def _two_level_shared_bytes(mode, dtype, tile, filter_len, step) -> int:
+    record = _tile_record(TWO_LEVELS, tile, filter_len)
+    record["step"] = step
+    return _launch.shared_bytes(TWO_LEVELS, 0, mode, dtype, record)
+
+
+def _equal_runs(n: int, run: int, multiple: int = 1) -> int:
+    """The run length (a multiple of `multiple`) that covers n in as many runs
+    of at most `run` as runs of `run` would, as evenly as it can."""
+    runs = -(-n // run)
+    return -(-(-(-n // runs)) // multiple) * multiple
+
+
 @functools.lru_cache(maxsize=1024)
 def _two_level_plan_for(level1: _Plan):
     mode, F, n1 = level1.mode, tuple(b.length for b in level1.banks), level1.coeff_len
     if mode in _wavelets._NEEDS_TWO_SAMPLES and min(n1) < 2:
         return "the level-1 approximation is too short for this mode (per-level path)"
+    if max(level1.signal_len) >= TWO_LEVEL_MAX_LEN:
+        return f"an axis of {TWO_LEVEL_MAX_LEN} samples or more (per-level path)"
     n2 = tuple(coeff_len(n, f, mode) for n, f in zip(n1, F))
-    tile = [min(t, n) for t, n in zip(TWO_LEVEL_TILE, n2)]
-    while _launch.shared_bytes(TWO_LEVELS, 0, mode, level1.dtype,
-                               _tile_record(TWO_LEVELS, tile, F)) > SHARED_BUDGET:
-        k = 0 if tile[0] >= tile[1] else 1
-        if tile[k] <= 1:
-            return f"filters of length {F} leave no two-level tile in {SHARED_BUDGET} bytes"
-        tile[k] = max(1, tile[k] // 2)
-    # equal tiles: a short last tile's window may miss the targets of its extension
-    tile = [-(-n // -(-n // t)) for n, t in zip(n2, tile)]
-    window = [TWO_LEVELS.host.tile_window(TWO_LEVELS.name, 0, mode, t, f)
-              for t, f in zip(tile, F)]
-    if (window[0] * window[1] > MAX_READ_AMPLIFICATION * 16 * tile[0] * tile[1]
-            and any(t < n for t, n in zip(tile, n2))):
-        return (f"two-level tiles of {tuple(tile)} re-read over {MAX_READ_AMPLIFICATION}x their "
+    # A pass's rings must not overlap the rows they carry over: 2 step >= F - 2.
+    # Of the steps from there to twice that (and one pass for the whole image
+    # where it fits), those whose passes' windows hold the targets of their
+    # extension (the image's last pass is shorter), the one that does the
+    # least work (short images: least rounding of their rows to whole passes).
+    least = max(TWO_LEVEL_STEP, (F[0] - 1) // 2)
+    plans = []
+    for step in sorted({*range(least, 2 * least + 1), max(least, n2[0])}):
+        plan = _two_level_plan_with_step(level1, n2, step)
+        if isinstance(plan, str):
+            plans.append((math.inf, step, plan))
+        else:
+            plans.append((two_level_work(plan.tile, F, step), step, plan))
+    return min(plans, key=lambda p: p[:2])[2]
+
+
+def _two_level_plan_with_step(level1: _Plan, n2, step: int):
+    mode, F, n1 = level1.mode, tuple(b.length for b in level1.banks), level1.coeff_len
+    if not TWO_LEVELS.host.two_level_holds(mode, n1[0], n2[0], step, F[0]):
+        return ("the level-1 extension reads outside a pass's window (periodic modes on images "
+                "taller than one pass, or passes too short for the filter): per-level path")
+    strip = min(TWO_LEVEL_STRIP, n2[1])
+    while _two_level_shared_bytes(mode, level1.dtype, (step, strip), F, step) > SHARED_BUDGET:
+        if strip <= 1:
+            return f"filters of length {F} leave no two-level strip in {SHARED_BUDGET} bytes"
+        strip = max(1, strip // 2)
+    # equal strips: a short last strip's window may miss the targets of its extension
+    strip = _equal_runs(n2[1], strip)
+    segment = _equal_runs(n2[0], min(max(TWO_LEVEL_SEGMENT, step), -(-n2[0] // step) * step), step)
+    if (two_level_read_amplification((segment, strip), F, step) > MAX_READ_AMPLIFICATION
+            and strip < n2[1]):
+        return (f"two-level strips of {strip} re-read over {MAX_READ_AMPLIFICATION}x their "
                 "input (long filters): per-level launches")
-    if not all(TWO_LEVELS.host.two_level_holds(mode, a, b, t, f)
-               for a, b, t, f in zip(n1, n2, tile, F)):
-        return ("the level-1 extension reads outside a tile's window (periodic modes on images "
-                "larger than one tile, or tiles too small for the filter): per-level path")
-    return _TwoLevelPlan(level1, n2, tuple(tile))
+    if not TWO_LEVELS.host.two_level_holds(mode, n1[1], n2[1], strip, F[1]):
+        return ("the level-1 extension reads outside a strip's window (periodic modes on images "
+                "wider than one strip, or strips too narrow for the filter): per-level path")
+    segment, strip = _two_level_blocks_for_waves(level1, n2, F, step, segment, strip)
+    return _TwoLevelPlan(level1, tuple(n2), (segment, strip), step)
+
+
+def _two_level_blocks_for_waves(level1: _Plan, n2, F, step, segment, strip):
+    """(segment, strip), or where the launch is big enough to matter
+    (WAVE_BYTES) and has fewer blocks than two waves of an H100 at the
+    kernel's resident blocks, the shorter segments (whole passes) and
+    narrower strips (down to WAVE_SMALLEST_TILE's x) that reach two waves with
+    the least work; where none does, the one with the most blocks."""
+    itemsize = np.dtype(level1.dtype).itemsize
+    signal = int(np.prod(level1.signal_len))
+    images = int(np.prod(level1.image_shape)) // max(signal, 1)
+    if 2 * images * signal * itemsize < WAVE_BYTES:
+        return segment, strip
+    wanted = 2 * _kernel_resources.H100.sms * _resident_blocks(-1, level1.mode, True, itemsize)
+
+    def blocks(sg, st):
+        return images * -(-n2[0] // sg) * -(-n2[1] // st)
+
+    if blocks(segment, strip) >= wanted:
+        return segment, strip
+    best = None  # (reaches two waves, -work or blocks, segment, strip)
+    for sg in range(segment, step - 1, -step):
+        for st in range(strip, min(strip, WAVE_SMALLEST_TILE[1]) - 1, -1):
+            if (st != strip and (st % WAVE_SMALLEST_TILE[1]
+                                 or not TWO_LEVELS.host.two_level_holds(
+                                     level1.mode, level1.coeff_len[1], n2[1], st, F[1]))):
+                continue
+            n = blocks(sg, st)
+            key = (n >= wanted, -two_level_work((sg, st), F, step) if n >= wanted else n, sg, st)
+            best = max(best or key, key)
+    return best[2], best[3]
+
+
+def _two_level_passes(segment: int, filter_len: int, step: int) -> int:
+    """Passes of a block down a segment (the first ones only fill its rings)."""
+    return TWO_LEVELS.host.two_level_warm_passes(step, filter_len) + -(-segment // step)
+
+
+def two_level_read_amplification(tile, filter_len, step) -> float:
+    """Input samples a block loads into shared memory per sample it owns (four
+    per level-2 coefficient): its strip's x halo, its segment's first rows."""
+    (segment, strip), (fy, fx) = tile, filter_len
+    rows = 3 * (fy - 2) + 4 * step * -(-segment // step)
+    cols = TWO_LEVELS.host.tile_window(TWO_LEVELS.name, 0, 0, strip, fx)
+    return rows * cols / (16 * segment * strip)
 
 
 def why_not_two_levels(x, axes, banks, modes):
@@ -564,32 +652,37 @@ def why_not_two_levels(x, axes, banks, modes):
     return plan if isinstance(plan, str) else None
 
 
-def two_level_work(tile, filter_len) -> float:
-    """Multiply-adds of an interior two-level tile (tile: level-2 coefficients
-    along y, x) over the minimum for the coefficients it owns (20 (Fy + Fx)
-    per level-2 position: cuwavelet._launch's minimum work of two analyses),
-    from the kernel's phases: level 1 along x over the input rows, along y
-    (four subbands), level 2 along x, along y."""
-    (ty, tx), (fy, fx) = tile, filter_len
-    r1y, r1x = 2 * ty + fy - 2, 2 * tx + fx - 2
-    r0y = 2 * r1y + fy - 2
-    work = r0y * r1x * 2 * fx + r1y * r1x * 4 * fy + r1y * tx * 2 * fx + ty * tx * 4 * fy
-    return work / (20 * (fy + fx) * ty * tx)
+def two_level_work(tile, filter_len, step) -> float:
+    """Multiply-adds of an interior two-level block (tile: level-2 rows per
+    segment, columns per strip; step: rows per pass) over the minimum for the
+    coefficients it owns (20 (Fy + Fx) per level-2 position: cuwavelet._launch's
+    minimum work of two analyses), from the kernel's phases: per pass that
+    writes, level 1 along x over the new input rows, along y (four subbands),
+    level 2 along x, along y; before them, the rows of the segment's halo
+    (3 (Fy - 2) input rows, Fy - 2 A1 rows)."""
+    (segment, strip), (fy, fx) = tile, filter_len
+    c1, keep = 2 * strip + fx - 2, fy - 2
+    per_pass = (4 * step * c1 * 2 * fx + 2 * step * c1 * 4 * fy + 2 * step * strip * 2 * fx
+                + step * strip * 4 * fy)
+    halo = 3 * keep * c1 * 2 * fx + keep * c1 * 4 * fy + keep * strip * 2 * fx
+    work = halo + -(-segment // step) * per_pass
+    return work / (20 * (fy + fx) * segment * strip)
 
 
 def why_not_two_levels_pay(x, axes, banks, modes):
     """None where wavedec2 runs levels in pairs (dwt2_two_levels runs and its
     extra work is at most TWO_LEVEL_MAX_WORK), else the reason."""
-    return _work_reason(_two_level_plan(x, axes, banks, modes), two_level_work,
+    return _work_reason(_two_level_plan(x, axes, banks, modes),
+                        lambda p, F: two_level_work(p.tile, F, p.step),
                         "filter (the level-1 halo of long filters)", TWO_LEVEL_MAX_WORK)
 
 
 def _work_reason(plan, work_model, doing: str, limit: float):
-    """A two-level plan's refusal, or why its tiles' extra work (work_model)
-    is over the limit, or None."""
+    """A two-level plan's refusal, or why its blocks' extra work
+    (work_model(plan, filter lengths)) is over the limit, or None."""
     if isinstance(plan, str):
         return plan
-    work = work_model(plan.tile, [b.length for b in plan.level1.banks])
+    work = work_model(plan, [b.length for b in plan.level1.banks])
     if work > limit:
         return (f"two-level tiles would {doing} {work:.2f}x the minimum multiply-adds, over "
                 f"{limit}x: one level per launch")
@@ -605,6 +698,7 @@ def _two_level_geometry(family, plan, byte_strides):
     g["signal_len"], g["len1"], g["len2"] = p.signal_len, p.coeff_len, plan.len2
     g["filter_len"] = [b.length for b in p.banks]
     g["tile"] = plan.tile
+    g["step"] = getattr(plan, "step", 0)
     tiled = plan.len2 if family is TWO_LEVELS else p.signal_len
     g["tiles"] = [-(-n // t) for n, t in zip(tiled, plan.tile)]
     g.flags.writeable = False
@@ -737,7 +831,8 @@ def why_not_two_level_synthesis_pays(level2: dict, level1: dict, axes, banks, mo
     """None where waverec2 runs levels 2 and 1 in one launch (it runs and its
     extra work is at most TWO_LEVEL_SYNTHESIS_MAX_WORK), else the reason."""
     return _work_reason(_two_level_synthesis_plan(level2, level1, axes, banks, modes, image_shape),
-                        two_level_synthesis_work, "merge", TWO_LEVEL_SYNTHESIS_MAX_WORK)
+                        lambda p, F: two_level_synthesis_work(p.tile, F), "merge",
+                        TWO_LEVEL_SYNTHESIS_MAX_WORK)
 
 
 def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape=None, *,

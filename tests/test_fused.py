@@ -696,20 +696,62 @@ def leaves_of(c):
     return [c[0]] + [a for level in c[1:] for a in level]
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_two_levels_walk_segments_and_strips_as_pywt(mode):
+    """Images of several segments and strips, on a grid of fewer blocks than
+    that (a block walks several): segments that start inside the image fill
+    their rings first, the image's last pass is shorter, and the passes at
+    its edges extend A1 along both axes. Equal to pywt as above."""
+    em = Emulation(threads=64, grid=3, schedule="shuffled")
+    ran = 0
+    for wavelet in ("db2", "db5", "bior2.4"):
+        for shape in ((2, 301, 150), (1, 517, 70)):
+            for dtype in (np.float64, np.float32):
+                x = random(shape, dtype)
+                banks, modes = banks_modes(wavelet, mode, (1, 2))
+                plan = _fused._two_level_plan(x, (1, 2), banks, modes)
+                if isinstance(plan, str):
+                    continue
+                assert plan.len2[0] > plan.tile[0]  # several segments
+                ran += 1
+                got = as_wavedec2(*two_levels(x, wavelet, mode, (1, 2), em))
+                want = quiet(pywt.wavedec2, x, wavelet, mode, level=2, axes=(1, 2))
+                scale = max(np.abs(v).max() for v in leaves_of(want))
+                for g, w in zip(leaves_of(got), leaves_of(want)):
+                    np.testing.assert_allclose(g, w, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
+    periodic = mode in ("periodic", "periodization")
+    assert ran == 0 if periodic else ran >= 4, ran  # periodic: one pass must span the image
+
+
 @pytest.mark.parametrize("schedule", SCHEDULES)
 def test_dropping_any_barrier_of_the_two_level_kernel_gives_a_wrong_answer(schedule):
-    """Five barriers per tile, and a sixth before the next tile of a block."""
-    x = random((2, 60, 50), np.float32)
+    """A block's passes down its segment: each has barriers after the input
+    rows, level 1 along x, along y, the extension of A1 along x past the
+    strip's edges (blocks at an image's side), along y past the image's top
+    or bottom (passes that reach them), level 2 along x and, where it writes
+    level 2, before the next pass moves the rings; a block's last pass lacks
+    that one. Two segments, one block each: the second starts inside the
+    image, so its first pass (which writes nothing) fills rings its later
+    passes read, and dropping any of its barriers gives a wrong answer
+    somewhere (the first segment's first pass reads only rows above the
+    image), but one: the first pass's last (its level-2 rows along x are the
+    F - 2 the next pass moves, cell for cell by the same threads)."""
+    x = random((1, 296, 60), np.float32)
+    banks, modes = banks_modes("db2", "symmetric", (1, 2))
+    plan = _fused._two_level_plan(x, [1, 2], banks, modes)
+    (segment, strip), step = plan.tile, plan.step
+    assert plan.len2 == (76, 17) and strip == 17 and 76 / 2 <= segment < 76 and step >= 4
+    assert _fused._two_level_passes(segment, 4, step) == 1 + segment // step
+    # the first segment's block (one strip: at both sides of the image): a
+    # pass that fills the rings, then passes that write, the first at the top
+    barriers = 5 + 6 * (segment // step) - 1 + 1
     want = quiet(pywt.wavedec2, x, "db2", "symmetric", level=2, axes=(1, 2))
-    for grid in (1, 3):
-        for skip in range(-1, 6):
-            em = Emulation(threads=32, grid=grid, schedule=schedule, skip_barrier=skip)
-            got = as_wavedec2(*two_levels(x, "db2", "symmetric", (1, 2), em))
-            same = all(np.allclose(g, w, rtol=1e-4, atol=1e-4)
-                       for g, w in zip(leaves_of(got), leaves_of(want)))
-            if skip == 5 and grid == 3:
-                continue  # with more blocks than tiles no block runs a second tile
-            assert same == (skip == -1), (grid, skip)
+    for skip in range(-1, barriers + 1):
+        em = Emulation(threads=64, grid=2, schedule=schedule, skip_barrier=skip)
+        got = as_wavedec2(*two_levels(x, "db2", "symmetric", (1, 2), em))
+        same = all(np.allclose(g, w, rtol=1e-4, atol=1e-4)
+                   for g, w in zip(leaves_of(got), leaves_of(want)))
+        assert same == (skip in (-1, 4, barriers)), skip
 
 
 def test_two_level_refusals_and_layout():

@@ -192,9 +192,9 @@ py::tuple fold_reach_of(int mode, long long N, long long n, int F) {
   return py::make_tuple(r[0], r[1], r[2], r[3]);
 }
 
-bool two_level_holds(int mode, long long n1, long long n2, long long tile, int F) {
+bool two_level_holds(int mode, long long n1, long long n2, long long run, int F) {
   return with_mode(mode, [&](auto m) {
-    return two_level_window_holds_extension<decltype(m)::value>(n1, n2, tile, F);
+    return two_level_window_holds_extension<decltype(m)::value>(n1, n2, run, F);
   });
 }
 
@@ -214,6 +214,7 @@ py::dict records() {
       CUWAVELET_FIELD(TwoLevelGeometry, signal_len), CUWAVELET_FIELD(TwoLevelGeometry, len1),
       CUWAVELET_FIELD(TwoLevelGeometry, len2), CUWAVELET_FIELD(TwoLevelGeometry, filter_len),
       CUWAVELET_FIELD(TwoLevelGeometry, tile), CUWAVELET_FIELD(TwoLevelGeometry, tiles),
+      CUWAVELET_FIELD(TwoLevelGeometry, step),
       CUWAVELET_FIELD(TwoLevelGeometry, batch_shape), CUWAVELET_FIELD(TwoLevelGeometry, stride)});
   d["OperandAddresses<5>"] = describe_record<FusedOperands>({CUWAVELET_FIELD(FusedOperands, address)});
   d["OperandAddresses<8>"] =
@@ -331,7 +332,9 @@ PYBIND11_MODULE(_fused_host, m) {
   m.attr("max_taps") = (int)cuwavelet::kMaxFusedTaps;
   m.def("fold_reach", &cuwavelet::fold_reach_of, py::arg("mode"), py::arg("N"), py::arg("n"),
         py::arg("F"));
-  m.def("two_level_holds", &cuwavelet::two_level_holds);
+  m.def("two_level_holds", &cuwavelet::two_level_holds, py::arg("mode"), py::arg("n1"),
+        py::arg("n2"), py::arg("run"), py::arg("F"));
+  m.def("two_level_warm_passes", &cuwavelet::two_level_warm_passes);
   m.def("exchange", &cuwavelet::exchange);
   m.def("divergent_barrier", &cuwavelet::divergent_barrier);
   m.def("shared_overrun", &cuwavelet::shared_overrun, py::arg("threads"), py::arg("read") = false,

@@ -281,38 +281,43 @@ CUWAVELET_BLOCK void for_tap_pairs(int pairs, Body&& body) {
 //   5 (48)            the zero and constant mode analyses, the zero mode adjoint;
 //   4 (64)            the other analyses, the near-edge adjoints with filters
 //                     by value but in reflect mode, the two-level kernel by
-//                     value but in smooth, antireflect and periodization mode,
-//                     whose extensions take more;
+//                     value in the modes whose extension is a clamp or a wrap
+//                     (zero, constant, periodic);
 //   2 (128)           the adjoint's periodization folds and its constant and
 //                     antireflect-mode folds with filters by address (ptxas
 //                     spills 8-80 bytes at 80 registers there), the two-level
-//                     antireflect extension;
+//                     kernel's smooth extension;
+//   1                 the two-level kernel's antireflect extension (spilling
+//                     76-80 bytes at 128 registers);
 //   3 (80)            the rest (the other adjoints with filters by address,
-//                     the backward of learned filters, included).
-// Doubles take two registers each (2 blocks; the two-level kernel's smooth and
-// antireflect extensions and the antireflect adjoints, all they may have: 1;
+//                     the backward of learned filters, the other two-level
+//                     kernels included: their passes keep more positions live
+//                     than one tile does).
+// Doubles take two registers each (2 blocks; the two-level kernel's smooth,
+// antireflect and periodization extensions and the antireflect adjoints, all
+// they may have: 1;
 // the adjoint by value spilled 12 bytes at 2 once its tile loop could run part
 // of the grid).
 template <int OP, int M, int TAPS, typename T>
 struct Dwt2MinBlocks {
   enum {
     light_modes = M == kZero || M == kConstant,
-    heavy = (OP == 2 && (M == kPeriodization ||
-                         (TAPS == 0 && (M == kConstant || M == kAntireflect)))) ||
-            (OP == -1 && M == kAntireflect),
+    heavy = OP == 2 && (M == kPeriodization ||
+                        (TAPS == 0 && (M == kConstant || M == kAntireflect))),
     edge_heavy = M == kSmooth || M == kAntireflect,
-    wrapping_two_levels = OP == -1 && M == kPeriodization,
     light_adjoint = OP == 2 && (M == kZero ||
                                 (TAPS == 1 && M != kPeriodic && M != kReflect)),
-    value = OP == 1 && sizeof(T) == 4 ? (M == kPeriodization ? 5 : 6)
+    two_levels = sizeof(T) == 8 ? (edge_heavy || M == kPeriodization ? 1 : 2)
+                 : M == kAntireflect ? 1
+                 : M == kSmooth ? 2
+                 : TAPS == 1 && (light_modes || M == kPeriodic) ? 4 : 3,
+    value = OP == -1 ? two_levels
+            : OP == 1 && sizeof(T) == 4 ? (M == kPeriodization ? 5 : 6)
             : OP == 0 && sizeof(T) == 4 && light_modes ? 5
             : OP == 2 && sizeof(T) == 4 && M == kZero ? 5
-            : sizeof(T) == 8 && ((OP == -1 && edge_heavy) ||
-                                 (OP == 2 && M == kAntireflect)) ? 1
+            : sizeof(T) == 8 && OP == 2 && M == kAntireflect ? 1
             : sizeof(T) == 8 || heavy ? 2
-            : (OP == 0 || light_adjoint || (OP == -1 && TAPS == 1)) && !edge_heavy &&
-                  !wrapping_two_levels
-                ? 4 : 3
+            : (OP == 0 || light_adjoint) && !edge_heavy ? 4 : 3
   };
 };
 // (cuwavelet._fused plans its launches' waves from it: _fused_host.min_blocks.)
