@@ -12,11 +12,11 @@ cuwavelet._fused level launch per level (dwt2_level, idwt2_level,
 dwt2_adjoint_level); 'fused-2lv' runs levels in pairs wherever the kernel
 can: forward, dwt2_two_levels (the level-1 approximation kept on chip), which
 the public wavedec2 does on CuPy arrays only where the pairs' extra work is
-small (cuwavelet._fused.TWO_LEVEL_MAX_WORK: db2, not db5); inverse,
+small (cuwavelet._fused.TWO_LEVEL_MAX_WORK: db2 and db5 on W3 and W6); inverse,
 idwt2_two_levels (pairs ending at level 1), and in zero mode the adjoint the
 same kernel with the transposed filters (dwt2_adjoint_two_levels), which the
-public waverec2 and wavedec2's adjoint take under the same work rule (db2 and
-db5 alike on full tiles); '-addr' the same kernels taking their
+public waverec2 and wavedec2's adjoint take where that pair's extra work is
+small (TWO_LEVEL_SYNTHESIS_MAX_WORK: db2, db3); '-addr' the same kernels taking their
 filters by address (global memory, as learned filter arrays are) instead of
 by value (the constant bank); 'fused' (adjoint) runs each level's interior
 tiles with the zero-mode kernel, which has no fold code, and only its ring
