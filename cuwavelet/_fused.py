@@ -567,36 +567,43 @@ def _two_level_plan_for(level1: _Plan):
     # extension (the image's last pass is shorter), the one that does the
     # least work (short images: least rounding of their rows to whole passes).
     least = max(TWO_LEVEL_STEP, (F[0] - 1) // 2)
-    plans = []
+    plans, refusals = [], []
     for step in sorted({*range(least, 2 * least + 1), max(least, n2[0])}):
         plan = _two_level_plan_with_step(level1, n2, step)
-        if isinstance(plan, str):
-            plans.append((math.inf, step, plan))
+        if isinstance(plan, tuple):
+            refusals.append(plan)
         else:
             plans.append((two_level_work(plan.tile, F, step), step, plan))
+    if not plans:  # the refusal of the step that got furthest
+        return max(refusals)[1]
     return min(plans, key=lambda p: p[:2])[2]
 
 
 def _two_level_plan_with_step(level1: _Plan, n2, step: int):
+    """A _TwoLevelPlan with passes of `step` level-2 rows, or (how far the
+    planning got, why it refuses)."""
     mode, F, n1 = level1.mode, tuple(b.length for b in level1.banks), level1.coeff_len
     if not TWO_LEVELS.host.two_level_holds(mode, n1[0], n2[0], step, F[0]):
-        return ("the level-1 extension reads outside a pass's window (periodic modes on images "
-                "taller than one pass, or passes too short for the filter): per-level path")
-    strip = min(TWO_LEVEL_STRIP, n2[1])
-    while _two_level_shared_bytes(mode, level1.dtype, (step, strip), F, step) > SHARED_BUDGET:
-        if strip <= 1:
-            return f"filters of length {F} leave no two-level strip in {SHARED_BUDGET} bytes"
-        strip = max(1, strip // 2)
-    # equal strips: a short last strip's window may miss the targets of its extension
-    strip = _equal_runs(n2[1], strip)
+        return (0, "the level-1 extension reads outside a pass's window (periodic modes on "
+                   "images taller than one pass, or passes too short for the filter): per-level path")
+    widest = min(TWO_LEVEL_STRIP, n2[1])
+    while _two_level_shared_bytes(mode, level1.dtype, (step, widest), F, step) > SHARED_BUDGET:
+        if widest <= 1:
+            return (1, f"filters of length {F} leave no two-level strip in {SHARED_BUDGET} bytes")
+        widest = max(1, widest // 2)
+    # Equal strips, or else the widest whose last strip's window holds the
+    # targets of its extension (a short last strip may miss them).
+    strip = next((st for st in (_equal_runs(n2[1], widest), *range(widest, 0, -1))
+                  if TWO_LEVELS.host.two_level_holds(mode, n1[1], n2[1], st, F[1])), None)
+    if strip is None:
+        return (2, "the level-1 extension reads outside a strip's window (periodic modes on "
+                   "images wider than one strip, or strips too narrow for the filter): "
+                   "per-level path")
     segment = _equal_runs(n2[0], min(max(TWO_LEVEL_SEGMENT, step), -(-n2[0] // step) * step), step)
     if (two_level_read_amplification((segment, strip), F, step) > MAX_READ_AMPLIFICATION
             and strip < n2[1]):
-        return (f"two-level strips of {strip} re-read over {MAX_READ_AMPLIFICATION}x their "
-                "input (long filters): per-level launches")
-    if not TWO_LEVELS.host.two_level_holds(mode, n1[1], n2[1], strip, F[1]):
-        return ("the level-1 extension reads outside a strip's window (periodic modes on images "
-                "wider than one strip, or strips too narrow for the filter): per-level path")
+        return (3, f"two-level strips of {strip} re-read over {MAX_READ_AMPLIFICATION}x their "
+                   "input (long filters): per-level launches")
     segment, strip = _two_level_blocks_for_waves(level1, n2, F, step, segment, strip)
     return _TwoLevelPlan(level1, tuple(n2), (segment, strip), step)
 
@@ -607,9 +614,11 @@ def _two_level_blocks_for_waves(level1: _Plan, n2, F, step, segment, strip):
     kernel's resident blocks, the shorter segments (whole passes) and
     narrower strips (down to WAVE_SMALLEST_TILE's x) that reach two waves with
     the least work; where none does, the one with the most blocks."""
-    itemsize = np.dtype(level1.dtype).itemsize
+    itemsize = real_dtype(level1.dtype).itemsize
     signal = int(np.prod(level1.signal_len))
-    images = int(np.prod(level1.image_shape)) // max(signal, 1)
+    # (a complex image is two real ones to the kernel)
+    images = (int(np.prod(level1.image_shape)) // max(signal, 1)
+              * (2 if np.dtype(level1.dtype).kind == "c" else 1))
     if 2 * images * signal * itemsize < WAVE_BYTES:
         return segment, strip
     wanted = 2 * _kernel_resources.H100.sms * _resident_blocks(-1, level1.mode, True, itemsize)

@@ -220,6 +220,20 @@ def test_wavedec2_takes_two_levels_per_launch_for_short_filters_only(gpu_route):
         assert [e["kind"] for e in found] == kinds, wavelet
 
 
+def test_wavedec2_of_complex_images_plans_the_real_ones_it_launches(gpu_route):
+    """A complex image is two real ones to the kernels: the two-level launch
+    of 2 x 300 x 300 complex128 images, big enough for the wave rule, is
+    planned on float64 (it raised on the complex itemsize), and equals pywt."""
+    import pywt
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 300, 300)) + 1j * rng.standard_normal((2, 300, 300))
+    got, found = counted(cw.wavedec2, x, "db2", "symmetric", level=2, sample=False)
+    assert [e["kind"] for e in found] == ["dwt2_two_levels"]
+    want = pywt.wavedec2(x, "db2", "symmetric", level=2)
+    for g, w in zip([got[0], *got[1], *got[2]], [want[0], *want[1], *want[2]]):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12 * np.abs(w).max())
+
+
 def test_waverec2_takes_two_levels_per_launch_for_short_filters_only(gpu_route):
     """db2 (two-level synthesis work 1.10x the minimum on 64 x 32 tiles): levels
     2 and 1 in one launch, and so the zero-mode adjoint of wavedec2; db5
