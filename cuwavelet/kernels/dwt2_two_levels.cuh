@@ -166,6 +166,10 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
   T* const level1[3] = {ad1, da1, dd1};
   T* const level2[4] = {aa2, ad2, da2, dd2};
   const int warm = (int)two_level_warm_passes(C2, Fy);
+  // Two row outputs per thread (F + 2 loads for both, not 2 F) where the
+  // launch bound leaves the registers: float by value at 3 blocks per SM.
+  constexpr bool kTwoPairs = BY_VALUE && sizeof(T) == 4 && Dwt2MinBlocks<-1, M, 1, T>::value <= 3;
+  constexpr int kPer = kTwoPairs ? 2 : 1;
   const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
   const index_t total_tiles = g.batch_total * tiles_per_image;
 
@@ -222,13 +226,23 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
           2 * (2 * o2y + new1) + offy - 1 + skip0, p0x, 4 * C2 - skip0, cols0);
       b.sync();
 
-      // 2. level 1 along x
-      for_each_cell(b, 4 * C2 - skip0, cols1, [&](int r, int c1) {
-        A l, h;
-        r += skip0;
-        row_pair_split<BY_VALUE, T, A>(b, in + r * 2 * L.half0, L.half0, c1, Fx, lo_x, hi_x, l, h);
-        b.store(row_lo + (keep + r) * L.c1 + c1, l);
-        b.store(row_hi + (keep + r) * L.c1 + c1, h);
+      // 2. level 1 along x (kTwoPairs: two outputs per thread, a row's last,
+      //    where cols1 is odd, alone)
+      for_each_cell(b, 4 * C2 - skip0, (cols1 + kPer - 1) / kPer, [&](int r, int pair) {
+        const int c1 = kPer * pair;
+        const A* line = in + (skip0 + r) * 2 * L.half0;
+        A* lo_row = row_lo + (keep + skip0 + r) * L.c1;
+        A* hi_row = row_hi + (keep + skip0 + r) * L.c1;
+        A l[2], h[2];
+        if (kTwoPairs && c1 + 1 < cols1) {
+          row_two_pairs_split<BY_VALUE, T, A>(b, line, L.half0, c1, Fx, lo_x, hi_x, l, h);
+          b.store(lo_row + c1 + 1, l[1]);
+          b.store(hi_row + c1 + 1, h[1]);
+        } else {
+          row_pair_split<BY_VALUE, T, A>(b, line, L.half0, c1, Fx, lo_x, hi_x, l[0], h[0]);
+        }
+        b.store(lo_row + c1, l[0]);
+        b.store(hi_row + c1, h[0]);
       });
       b.sync();
 
