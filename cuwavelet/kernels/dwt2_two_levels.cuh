@@ -257,7 +257,7 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
         if (P >= 0 && P < own_rows && Q >= 0 && Q < own_cols) {
           CUWAVELET_UNROLL
           for (int k = 0; k < 3; ++k)
-            b.store(level1[k] + offset[kTLAD1 + k] +
+            b.store_once(level1[k] + offset[kTLAD1 + k] +
                         (2 * o2y + P) * g.stride[kTLAD1 + k][kMaxDims] +
                         (2 * o2x + Q) * g.stride[kTLAD1 + k][kMaxDims + 1], T(acc[1 + k]));
         }
@@ -312,10 +312,16 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
           A acc[4];
           column_quad<BY_VALUE, T, A>(b, row2_lo, row2_hi, L.tile_x, i2, j2, Fy, lo_y, hi_y, acc);
           CUWAVELET_UNROLL
-          for (int k = 0; k < 4; ++k)
-            b.store(level2[k] + offset[kTLAA2 + k] +
-                        (o2y + l2 + i2) * g.stride[kTLAA2 + k][kMaxDims] +
-                        (o2x + j2) * g.stride[kTLAA2 + k][kMaxDims + 1], T(acc[k]));
+          for (int k = 0; k < 4; ++k) {
+            T* at = level2[k] + offset[kTLAA2 + k] +
+                    (o2y + l2 + i2) * g.stride[kTLAA2 + k][kMaxDims] +
+                    (o2x + j2) * g.stride[kTLAA2 + k][kMaxDims + 1];
+            if (k == 0) {
+              b.store(at, T(acc[k]));  // the approximation: the next level's input
+            } else {
+              b.store_once(at, T(acc[k]));
+            }
+          }
         });
         // The next pass moves the level-2 rows' ring (a block's next tile
         // first writes only the input rows, which no one reads here).
