@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import math
 import os
 
 import numpy as np
@@ -184,7 +183,7 @@ def _tile_for_waves(op, mode, out_len, filter_len, dtype, images, tile, smallest
     moved = 2 * images * int(np.prod(out_len)) * itemsize * (4 if op == ANALYSIS else 1)
     if moved < WAVE_BYTES:
         return tuple(tile)
-    wanted = 2 * _kernel_resources.H100.sms * _resident_blocks(op, mode, by_value, itemsize)
+    wanted = _two_waves(op, mode, by_value, itemsize)
 
     def blocks(t):
         return images * int(np.prod([-(-n // s) for n, s in zip(out_len, t)]))
@@ -198,15 +197,29 @@ def _tile_for_waves(op, mode, out_len, filter_len, dtype, images, tile, smallest
     steps = [max(smallest, least) for least in WAVE_SMALLEST_TILE]
     sizes = [[t for t in range(tile[k], max(WAVE_SMALLEST_TILE[k], smallest) - 1, -1)
               if t % steps[k] == 0 or t == tile[k]] for k in range(2)]
-    best = None  # (reaches two waves, -halo or blocks, x, y)
-    for ty in sizes[0]:
-        for tx in sizes[1]:
-            amplification = read_amplification(op, mode, (ty, tx), filter_len)
-            if amplification > WAVE_READ_AMPLIFICATION and (ty, tx) != tuple(tile):
-                continue
-            n = blocks((ty, tx))
-            key = (n >= wanted, -amplification if n >= wanted else n, tx, ty)
-            best = max(best or key, key)
+
+    def halo(t):
+        return read_amplification(op, mode, t, filter_len)
+
+    candidates = [(ty, tx) for ty in sizes[0] for tx in sizes[1]
+                  if (ty, tx) == tuple(tile) or halo((ty, tx)) <= WAVE_READ_AMPLIFICATION]
+    return _cheapest_for_waves(candidates, blocks, halo, wanted)
+
+
+def _two_waves(op: int, mode: int, by_value: bool, itemsize: int) -> int:
+    """Blocks in two waves of an H100 at a fused 2D kernel's resident blocks."""
+    return 2 * _kernel_resources.H100.sms * _resident_blocks(op, mode, by_value, itemsize)
+
+
+def _cheapest_for_waves(sizes, blocks, cost, wanted):
+    """Of the (y, x) sizes, the one of least cost(size) among those that make
+    at least `wanted` blocks(size); where none does, the one that makes the
+    most (ties: the wider, then the taller)."""
+    best = None  # (reaches wanted, -cost or blocks, x, y)
+    for y, x in sizes:
+        n = blocks((y, x))
+        key = (n >= wanted, -cost((y, x)) if n >= wanted else n, x, y)
+        best = max(best or key, key)
     return best[3], best[2]
 
 
@@ -585,7 +598,8 @@ def _two_level_plan_with_step(level1: _Plan, n2, step: int):
     mode, F, n1 = level1.mode, tuple(b.length for b in level1.banks), level1.coeff_len
     if not TWO_LEVELS.host.two_level_holds(mode, n1[0], n2[0], step, F[0]):
         return (0, "the level-1 extension reads outside a pass's window (periodic modes on "
-                   "images taller than one pass, or passes too short for the filter): per-level path")
+                   "images taller than one pass, or passes too short for the filter): "
+                   "per-level path")
     widest = min(TWO_LEVEL_STRIP, n2[1])
     while _two_level_shared_bytes(mode, level1.dtype, (step, widest), F, step) > SHARED_BUDGET:
         if widest <= 1:
@@ -621,24 +635,19 @@ def _two_level_blocks_for_waves(level1: _Plan, n2, F, step, segment, strip):
               * (2 if np.dtype(level1.dtype).kind == "c" else 1))
     if 2 * images * signal * itemsize < WAVE_BYTES:
         return segment, strip
-    wanted = 2 * _kernel_resources.H100.sms * _resident_blocks(-1, level1.mode, True, itemsize)
+    wanted = _two_waves(-1, level1.mode, True, itemsize)
 
-    def blocks(sg, st):
-        return images * -(-n2[0] // sg) * -(-n2[1] // st)
+    def blocks(t):
+        return images * -(-n2[0] // t[0]) * -(-n2[1] // t[1])
 
-    if blocks(segment, strip) >= wanted:
+    if blocks((segment, strip)) >= wanted:
         return segment, strip
-    best = None  # (reaches two waves, -work or blocks, segment, strip)
-    for sg in range(segment, step - 1, -step):
-        for st in range(strip, min(strip, WAVE_SMALLEST_TILE[1]) - 1, -1):
-            if (st != strip and (st % WAVE_SMALLEST_TILE[1]
-                                 or not TWO_LEVELS.host.two_level_holds(
-                                     level1.mode, level1.coeff_len[1], n2[1], st, F[1]))):
-                continue
-            n = blocks(sg, st)
-            key = (n >= wanted, -two_level_work((sg, st), F, step) if n >= wanted else n, sg, st)
-            best = max(best or key, key)
-    return best[2], best[3]
+    holds = functools.partial(TWO_LEVELS.host.two_level_holds, level1.mode, level1.coeff_len[1],
+                              n2[1])
+    strips = [st for st in range(strip, min(strip, WAVE_SMALLEST_TILE[1]) - 1, -1)
+              if st == strip or (st % WAVE_SMALLEST_TILE[1] == 0 and holds(st, F[1]))]
+    candidates = [(sg, st) for sg in range(segment, step - 1, -step) for st in strips]
+    return _cheapest_for_waves(candidates, blocks, lambda t: two_level_work(t, F, step), wanted)
 
 
 def _two_level_passes(segment: int, filter_len: int, step: int) -> int:
