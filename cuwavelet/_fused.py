@@ -575,13 +575,13 @@ def _two_level_plan_for(level1: _Plan):
         return f"an axis of {TWO_LEVEL_MAX_LEN} samples or more (per-level path)"
     n2 = tuple(coeff_len(n, f, mode) for n, f in zip(n1, F))
     # A pass's rings must not overlap the rows they carry over: 2 step >= F - 2.
-    # Of the steps from there to twice that (and one pass for the whole image
-    # where it fits), those whose passes' windows hold the targets of their
+    # Of the steps from there to three times that (and one pass for the whole
+    # image where it fits), those whose passes' windows hold the targets of their
     # extension (the image's last pass is shorter), the one that does the
     # least work (short images: least rounding of their rows to whole passes).
     least = max(TWO_LEVEL_STEP, (F[0] - 1) // 2)
     plans, refusals = [], []
-    for step in sorted({*range(least, 2 * least + 1), max(least, n2[0])}):
+    for step in sorted({*range(least, 3 * least + 1), max(least, n2[0])}):
         plan = _two_level_plan_with_step(level1, n2, step)
         if isinstance(plan, tuple):
             refusals.append(plan)

@@ -754,6 +754,17 @@ def test_dropping_any_barrier_of_the_two_level_kernel_gives_a_wrong_answer(sched
         assert same == (skip in (-1, 4, barriers)), skip
 
 
+def test_two_levels_take_db5_symmetric_images_of_every_height():
+    """An image's last pass is shorter than the others, and its window must
+    hold the targets of the extension past the image's bottom: the planner
+    picks a step (up to three times the least) whose passes all do, so db5
+    pairs levels in symmetric mode whatever the height."""
+    banks, modes = banks_modes("db5", "symmetric", (1, 2))
+    for height in range(40, 700, 7):
+        x = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), (1, height, 256), (0, 0, 0))
+        assert _fused.why_not_two_levels(x, (1, 2), banks, modes) is None, height
+
+
 def test_two_level_refusals_and_layout():
     x = random((2, 300, 300), np.float32)
     sym, per = banks_modes("db2", "symmetric", (1, 2)), banks_modes("db2", "periodic", (1, 2))
