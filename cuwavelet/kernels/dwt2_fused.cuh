@@ -283,6 +283,24 @@ CUWAVELET_BLOCK void row_two_pairs_split(const Block& b, const A* line, int half
   for_tap_steps<BY_VALUE, 1>(pairs, step);
 }
 
+// Both filters along x at output column o of a row split even | odd, and
+// at o + 1 too where TWO and o + 1 < out (row_two_pairs_split), stored at
+// lo_row[o], hi_row[o] (and o + 1).
+template <bool BY_VALUE, bool TWO, typename T, typename A, class Block>
+CUWAVELET_BLOCK void row_outputs_split(const Block& b, const A* line, int half, int o, int out,
+                                       int F, const T* lo, const T* hi, A* lo_row, A* hi_row) {
+  A l[2], h[2];
+  if (TWO && o + 1 < out) {
+    row_two_pairs_split<BY_VALUE, T, A>(b, line, half, o, F, lo, hi, l, h);
+    b.store(lo_row + o + 1, l[1]);
+    b.store(hi_row + o + 1, h[1]);
+  } else {
+    row_pair_split<BY_VALUE, T, A>(b, line, half, o, F, lo, hi, l[0], h[0]);
+  }
+  b.store(lo_row + o, l[0]);
+  b.store(hi_row + o, h[0]);
+}
+
 // A pitch known at compile time: each tap's shared-memory offset is then an
 // immediate of its load, where a runtime pitch costs address arithmetic per
 // tap. The single-level kernels' y passes with filters by value
@@ -379,18 +397,9 @@ CUWAVELET_BLOCK void fused_analysis_2d(const Block& b, const FusedGeometry& g, c
 
     // (two outputs per thread: a row's last, where out_x is odd, alone)
     for_each_cell(b, rows, (out_x + 1) / 2, [&](int r, int pair) {
-      const int ox = 2 * pair;
-      const A* line = in + r * 2 * L.half_cols;
-      A l[2], h[2];
-      if (ox + 1 < out_x) {
-        row_two_pairs_split<BY_VALUE, T, A>(b, line, L.half_cols, ox, Fx, lo_x, hi_x, l, h);
-        b.store(row_lo + r * L.tile_x + ox + 1, l[1]);
-        b.store(row_hi + r * L.tile_x + ox + 1, h[1]);
-      } else {
-        row_pair_split<BY_VALUE, T, A>(b, line, L.half_cols, ox, Fx, lo_x, hi_x, l[0], h[0]);
-      }
-      b.store(row_lo + r * L.tile_x + ox, l[0]);
-      b.store(row_hi + r * L.tile_x + ox, h[0]);
+      row_outputs_split<BY_VALUE, true, T, A>(b, in + r * 2 * L.half_cols, L.half_cols, 2 * pair,
+                                              out_x, Fx, lo_x, hi_x, row_lo + r * L.tile_x,
+                                              row_hi + r * L.tile_x);
     });
     b.sync();
 

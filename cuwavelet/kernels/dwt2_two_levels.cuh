@@ -229,20 +229,10 @@ CUWAVELET_BLOCK void fused_analysis_2d_two_levels(const Block& b, const TwoLevel
       // 2. level 1 along x (kTwoPairs: two outputs per thread, a row's last,
       //    where cols1 is odd, alone)
       for_each_cell(b, 4 * C2 - skip0, (cols1 + kPer - 1) / kPer, [&](int r, int pair) {
-        const int c1 = kPer * pair;
-        const A* line = in + (skip0 + r) * 2 * L.half0;
-        A* lo_row = row_lo + (keep + skip0 + r) * L.c1;
-        A* hi_row = row_hi + (keep + skip0 + r) * L.c1;
-        A l[2], h[2];
-        if (kTwoPairs && c1 + 1 < cols1) {
-          row_two_pairs_split<BY_VALUE, T, A>(b, line, L.half0, c1, Fx, lo_x, hi_x, l, h);
-          b.store(lo_row + c1 + 1, l[1]);
-          b.store(hi_row + c1 + 1, h[1]);
-        } else {
-          row_pair_split<BY_VALUE, T, A>(b, line, L.half0, c1, Fx, lo_x, hi_x, l[0], h[0]);
-        }
-        b.store(lo_row + c1, l[0]);
-        b.store(hi_row + c1, h[0]);
+        const int row = skip0 + r;
+        row_outputs_split<BY_VALUE, kTwoPairs, T, A>(
+            b, in + row * 2 * L.half0, L.half0, kPer * pair, cols1, Fx, lo_x, hi_x,
+            row_lo + (keep + row) * L.c1, row_hi + (keep + row) * L.c1);
       });
       b.sync();
 
