@@ -716,7 +716,7 @@ def _two_level_geometry(family, plan, byte_strides):
     g["signal_len"], g["len1"], g["len2"] = p.signal_len, p.coeff_len, plan.len2
     g["filter_len"] = [b.length for b in p.banks]
     g["tile"] = plan.tile
-    g["step"] = getattr(plan, "step", 0)
+    g["step"] = plan.step
     tiled = plan.len2 if family is TWO_LEVELS else p.signal_len
     g["tiles"] = [-(-n // t) for n, t in zip(tiled, plan.tile)]
     g.flags.writeable = False
@@ -748,15 +748,22 @@ def dwt2_two_levels(x, axes, banks, modes, *, emulation=DEFAULT_EMULATION):
 # --- two levels of waverec2 per launch (kernels/dwt2_two_levels_synthesis.cuh) -----
 
 TWO_LEVEL_SYNTHESIS = _launch.FAMILIES["idwt2_two_levels"]
-# The pair saves writing and reading back the level-1 approximation, and
-# filters the tile's level-2 halo again. On an H100 (ncu, W6: 32 x 1000 x
-# 1000, db5, whose tiles do 1.23x the minimum multiply-adds) the pair took
-# 745 us for levels 2 and 1, where one launch per level took 473 us for
-# level 1 and about a quarter of that for level 2: bound by on-chip work like
-# the analysis pair, it lost. With db2 (W3: 1.11x) the pair was the faster
-# waverec2 (0.29-0.35 ms against 0.36-0.42 ms over 3 levels). So waverec2,
-# and the zero-mode adjoint of wavedec2 that runs the same kernel, pair levels
-# only up to this much extra work.
+# A block walks a strip of TWO_LEVEL_SYNTHESIS_STRIP image columns (at most)
+# down a segment of about TWO_LEVEL_SYNTHESIS_SEGMENT image rows, 4 step rows
+# per pass (kernels/dwt2_two_levels_synthesis.cuh): only the strip's x halo
+# is merged twice, and each segment's first rows (about F / 2 per level).
+TWO_LEVEL_SYNTHESIS_STRIP = 128
+TWO_LEVEL_SYNTHESIS_SEGMENT = 256
+# The pair saves writing and reading back the level-1 approximation. On an
+# H100 (ncu, W6: 32 x 1000 x 1000, db5) the square-tile pair the strips
+# replaced, whose tiles merged a level-2 halo again (1.23x the minimum
+# multiply-adds), took 745 us for levels 2 and 1, where one launch per level
+# took 473 us for level 1 and about a quarter of that for level 2: bound by
+# on-chip work like the analysis pair, it lost. With db2 (W3: 1.11x) the pair
+# was the faster waverec2 (0.29-0.35 ms against 0.36-0.42 ms over 3 levels).
+# The strips do about 1.07x with db5. So waverec2, and the zero-mode adjoint
+# of wavedec2 that runs the same kernel, pair levels only up to this much
+# extra work; benchmarks/bench_fused_gpu.py times both ways.
 TWO_LEVEL_SYNTHESIS_MAX_WORK = 1.15
 
 
@@ -764,7 +771,8 @@ TWO_LEVEL_SYNTHESIS_MAX_WORK = 1.15
 class _TwoLevelSynthesisPlan:
     level1: _Plan       # the level-1 idwt2's plan (image and level-1 lengths, axes, banks)
     len2: tuple         # level-2 coefficient lengths along (y, x)
-    tile: tuple         # image samples per tile along (y, x)
+    tile: tuple         # image rows per segment, columns per strip
+    step: int           # level-2 rows per pass (4 step image rows)
 
 
 def _two_level_synthesis_plan(level2: dict, level1: dict, axes, banks, modes, image_shape=None):
@@ -807,40 +815,85 @@ def _synthesis_mode(mode: int) -> int:
     return PERIODIZATION if mode == PERIODIZATION else ZERO
 
 
+def _two_level_synthesis_shared_bytes(mode, dtype, tile, filter_len, step) -> int:
+    record = _tile_record(TWO_LEVEL_SYNTHESIS, tile, filter_len)
+    record["step"] = step
+    return _launch.shared_bytes(TWO_LEVEL_SYNTHESIS, 1, mode, dtype, record)
+
+
 @functools.lru_cache(maxsize=1024)
 def _two_level_synthesis_plan_for(level1: _Plan, len2):
-    F, n1 = tuple(b.length for b in level1.banks), level1.coeff_len
+    F, n1, N = tuple(b.length for b in level1.banks), level1.coeff_len, level1.signal_len
     mode = _synthesis_mode(level1.mode)
     if mode == PERIODIZATION and any(2 * m != n for m, n in zip(len2, n1)):
         return ("periodization with a level-1 length other than twice level 2's (an odd length "
                 "trimmed): the wrapped-around approximation is not the trimmed one (per-level path)")
     if mode == ZERO and any(rec_len(m, f, ZERO) - n not in (0, 1) for m, n, f in zip(len2, n1, F)):
         return "the level-2 reconstruction is not the level-1 details' length (or one longer)"
-    tile = list(level1.tile)
-    while _launch.shared_bytes(TWO_LEVEL_SYNTHESIS, 1, mode, level1.dtype,
-                               _tile_record(TWO_LEVEL_SYNTHESIS, tile, F)) > SHARED_BUDGET:
-        k = 0 if tile[0] >= tile[1] else 1
-        if tile[k] <= 2:
-            return f"filters of length {F} leave no two-level synthesis tile in {SHARED_BUDGET} bytes"
-        tile[k] = max(2, tile[k] // 4 * 2)
-    return _TwoLevelSynthesisPlan(level1, tuple(len2), tuple(tile))
+    if max(N) >= TWO_LEVEL_MAX_LEN:
+        return f"an axis of {TWO_LEVEL_MAX_LEN} samples or more (per-level path)"
+    # Moving a ring's last rows (the F / 2 a pass shares with the next) to its
+    # front must not overlap them: step >= F / 2.
+    step = max(TWO_LEVEL_STEP, F[0] // 2)
+    widest = min(TWO_LEVEL_SYNTHESIS_STRIP, N[1] + N[1] % 2)
+    while _two_level_synthesis_shared_bytes(mode, level1.dtype, (4 * step, widest), F,
+                                            step) > SHARED_BUDGET:
+        if widest <= 2:
+            return f"filters of length {F} leave no two-level synthesis strip in {SHARED_BUDGET} bytes"
+        widest = max(2, widest // 4 * 2)
+    rows = 4 * step
+    strip = _equal_runs(N[1], widest, 2)
+    segment = _equal_runs(N[0], min(max(rows, TWO_LEVEL_SYNTHESIS_SEGMENT // rows * rows),
+                                    -(-N[0] // rows) * rows), rows)
+    segment, strip = _two_level_synthesis_blocks_for_waves(level1, mode, F, step, segment, strip)
+    return _TwoLevelSynthesisPlan(level1, tuple(len2), (segment, strip), step)
 
 
-def two_level_synthesis_work(tile, filter_len) -> float:
-    """Multiply-adds of an interior two-level synthesis tile (tile: image
-    samples along y, x) over the minimum for what it owns (cuwavelet._launch's
-    minimum work of two merges), from the kernel's phases: level 2 along x over
-    its window rows, along y into the level-1 approximation window, level 1
-    along x, along y. Windows as an interior tile's (one position before the
-    first read, to start even)."""
-    def window(out, f):  # positions a run of `out` outputs reads, from an even one
-        return (out - 1 + f - 2) // 2 + 3
+def _two_level_synthesis_blocks_for_waves(level1: _Plan, mode, F, step, segment, strip):
+    """(segment, strip), or where the launch is big enough to matter
+    (WAVE_BYTES) and has fewer blocks than two waves of an H100, the shorter
+    segments (whole passes) and narrower strips (even, down to a quarter of
+    the widest) that reach two waves with the least work; where none does, the
+    one with the most blocks (whose work may then refuse the pair: one level
+    per launch plans its own waves)."""
+    itemsize = real_dtype(level1.dtype).itemsize
+    N = level1.signal_len
+    signal = int(np.prod(N))
+    images = (int(np.prod(level1.image_shape)) // max(signal, 1)
+              * (2 if np.dtype(level1.dtype).kind == "c" else 1))
+    if 2 * images * signal * itemsize < WAVE_BYTES:
+        return segment, strip
+    wanted = _two_waves(-2, mode, True, itemsize)
 
-    (ty, tx), (fy, fx) = tile, filter_len
-    r1y, r1x = window(ty, fy), window(tx, fx)
-    r2y = window(r1y, fy) - 1
-    work = 2 * r2y * r1x * fx + r1y * r1x * fy + 2 * (r1y - 1) * tx * fx + ty * tx * fy
-    minimum = (ty * tx * fx + ty * tx * fy) + (ty * tx // 4 * fx + ty * tx // 4 * fy)
+    def blocks(t):
+        return images * -(-N[0] // t[0]) * -(-N[1] // t[1])
+
+    if blocks((segment, strip)) >= wanted:
+        return segment, strip
+    rows = 4 * step
+    candidates = [(sg, st) for sg in range(segment, rows - 1, -rows)
+                  for st in range(strip, max(2, strip // 4) - 1, -2)]
+    return _cheapest_for_waves(candidates, blocks,
+                               lambda t: two_level_synthesis_work(t, F, step, mode), wanted)
+
+
+def two_level_synthesis_work(tile, filter_len, step, mode=ZERO) -> float:
+    """Multiply-adds of an interior two-level synthesis block (tile: image rows
+    per segment, columns per strip; step: level-2 rows per pass; mode: the
+    kernel's) over the minimum for the samples it owns (cuwavelet._launch's
+    minimum work of two merges), from the kernel's phases: per pass, level 2
+    along x (step rows over the strip's level-1 window), along y (2 step rows
+    of it), level 1 along x (2 step rows), along y (4 step image rows); before
+    them, the rows the segment's first passes merge (the warm passes')."""
+    (segment, strip), (fy, fx) = tile, filter_len
+    s = fx // 2 - 1 if mode == PERIODIZATION else fx - 2  # synthesis_shift
+    c1 = (strip - 1 + s) // 2 - (s - fx + 1) // 2 + 2  # window positions (one before, to start even)
+    warm1, warm2 = TWO_LEVEL_SYNTHESIS.host.two_level_synthesis_warm_rows(mode, fy)
+    per_pass = (step * c1 * 2 * fx + 2 * step * c1 * fy + 2 * step * strip * 2 * fx
+                + 4 * step * strip * fy)
+    halo = warm2 * c1 * 2 * fx + warm1 * (c1 * fy + strip * 2 * fx)
+    work = halo + -(-segment // (4 * step)) * per_pass
+    minimum = (segment * strip * (fx + fy)) * 5 / 4
     return work / minimum
 
 
@@ -849,7 +902,9 @@ def why_not_two_level_synthesis_pays(level2: dict, level1: dict, axes, banks, mo
     """None where waverec2 runs levels 2 and 1 in one launch (it runs and its
     extra work is at most TWO_LEVEL_SYNTHESIS_MAX_WORK), else the reason."""
     return _work_reason(_two_level_synthesis_plan(level2, level1, axes, banks, modes, image_shape),
-                        lambda p, F: two_level_synthesis_work(p.tile, F), "merge",
+                        lambda p, F: two_level_synthesis_work(p.tile, F, p.step,
+                                                              _synthesis_mode(p.level1.mode)),
+                        "merge",
                         TWO_LEVEL_SYNTHESIS_MAX_WORK)
 
 

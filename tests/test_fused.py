@@ -835,19 +835,88 @@ def test_two_level_synthesis_matches_pywt(schedule):
                                rtol=1e-12, atol=1e-12)
 
 
+@pytest.fixture
+def short_synthesis_walks(monkeypatch):
+    """Two-level synthesis plans of short segments and narrow strips: many
+    blocks per image (the planner's cache cleared before and after)."""
+    monkeypatch.setattr(_fused, "TWO_LEVEL_SYNTHESIS_SEGMENT", 24)
+    monkeypatch.setattr(_fused, "TWO_LEVEL_SYNTHESIS_STRIP", 14)
+    _fused._two_level_synthesis_plan_for.cache_clear()
+    yield
+    _fused._two_level_synthesis_plan_for.cache_clear()
+
+
+def test_two_level_synthesis_walks_segments_and_strips(short_synthesis_walks):
+    """Images of several segments (each starting with warm passes inside the
+    image, the last one short) and strips (the last one narrow), with fewer
+    blocks than segments x strips, equal pywt.waverec2 of the two levels in
+    zero-padded and periodization synthesis, for filters of 2 to 12 taps, and
+    heights and widths of every residue against the passes and strips; the
+    transposed filters' launch is the adjoint of two analysis levels
+    (dot-product test)."""
+    em = Emulation(threads=64, grid=3, schedule="shuffled")
+    ran = 0
+    for wavelet in ("haar", "db2", "bior2.4", "db5", "coif2"):
+        for mode in ("symmetric", "periodization"):
+            banks, modes = banks_modes(wavelet, mode, (1, 2))
+            for height, width in ((61, 45), (64, 40), (90, 33), (37, 70)):
+                x = random((2, height, width))
+                c = quiet(pywt.wavedec2, x, wavelet, mode, level=2, axes=(1, 2))
+                level2, level1 = two_level_synthesis_operands(c, (1, 2))
+                plan = _fused._two_level_synthesis_plan(level2, level1, (1, 2), banks, modes)
+                if isinstance(plan, str):
+                    assert mode == "periodization" and "periodization" in plan
+                    continue
+                (segment, strip), step = plan.tile, plan.step
+                assert segment % (4 * step) == 0 and strip % 2 == 0
+                assert x.shape[1] > segment and x.shape[2] > strip
+                ran += 1
+                got = _fused.idwt2_two_levels(level2, level1, (1, 2), banks, modes, emulation=em)
+                want = pywt.waverec2(c, wavelet, mode, axes=(1, 2))
+                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+                if mode == "symmetric":  # the adjoint: zero mode
+                    banks, modes = banks_modes(wavelet, "zero", (1, 2))
+                    c = quiet(pywt.wavedec2, x, wavelet, "zero", level=2, axes=(1, 2))
+                    cots = [random(a.shape, seed=7 + i) for i, a in enumerate(leaves_of(c))]
+                    cots = [cots[0], tuple(cots[1:4]), tuple(cots[4:])]
+                    level2, level1 = two_level_synthesis_operands(cots, (1, 2))
+                    level2["aa"] = cots[0]
+                    got = _fused.dwt2_adjoint_two_levels(level2, level1, (1, 2), banks, modes,
+                                                         x.shape, emulation=em)
+                    lhs = sum(np.vdot(a, b) for a, b in zip(leaves_of(c), leaves_of(cots)))
+                    assert abs(lhs - np.vdot(x, got)) <= 1e-12 * np.linalg.norm(x) * np.sqrt(
+                        sum(np.vdot(v, v) for v in leaves_of(cots)))
+                    banks, modes = banks_modes(wavelet, mode, (1, 2))
+    assert ran >= 5 * 4 + 5, ran  # periodization: the even layouts
+
+
 @pytest.mark.parametrize("schedule", SCHEDULES)
 def test_dropping_any_barrier_of_the_two_level_synthesis_gives_a_wrong_answer(schedule):
-    """Four barriers per tile, and a fifth before the next tile of a block."""
-    x = random((2, 150, 90), np.float32)
+    """A block's passes down its segment: each has barriers after the
+    coefficient rows (and the rings' moves), level 2 along x, along y, level 1
+    along x and, where it writes image rows, before the next pass moves the
+    rings; a block's last pass lacks that one. Two segments, one block each:
+    the second starts inside the image, so its warm pass fills rings that its
+    first writing pass reads, and dropping any barrier gives a wrong answer."""
+    x = random((1, 300, 60), np.float32)
     c = quiet(pywt.wavedec2, x, "db2", "symmetric", level=2, axes=(1, 2))
     want = pywt.waverec2(c, "db2", "symmetric", axes=(1, 2))
     level2, level1 = two_level_synthesis_operands(c, (1, 2))
     banks, modes = banks_modes("db2", "symmetric", (1, 2))
-    for grid in (1, 3):
-        for skip in range(-1, 5):
-            em = Emulation(threads=32, grid=grid, schedule=schedule, skip_barrier=skip)
-            got = _fused.idwt2_two_levels(level2, level1, (1, 2), banks, modes, emulation=em)
-            assert np.allclose(got, want, rtol=1e-4, atol=1e-4) == (skip == -1), (grid, skip)
+    plan = _fused._two_level_synthesis_plan(level2, level1, (1, 2), banks, modes)
+    (segment, strip), step = plan.tile, plan.step
+    assert strip == 60 and 150 <= segment < 300 and segment % (4 * step) == 0
+    # db2: a segment's first pass that writes makes its level-1 rows from 2
+    # and level-2 rows from 2; its image rows read level-1 rows from -1 (made
+    # in pairs from -2), which read level-2 rows from -2: one warm pass makes
+    # level-1 rows [-2, 2) and level-2 rows [-2, 2).
+    assert _fused_host.two_level_synthesis_warm_rows(0, 4) == (4, 4)
+    passes = 1 + segment // (4 * step)
+    barriers = 4 * passes + segment // (4 * step) - 1  # the first segment's block
+    for skip in range(-1, barriers + 1):
+        em = Emulation(threads=64, grid=2, schedule=schedule, skip_barrier=skip)
+        got = _fused.idwt2_two_levels(level2, level1, (1, 2), banks, modes, emulation=em)
+        assert np.allclose(got, want, rtol=1e-4, atol=1e-4) == (skip in (-1, barriers)), skip
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)

@@ -189,8 +189,7 @@ def test_two_level_work_model_agrees_with_the_counted_work(gpu_route, wavelet):
 def test_two_level_synthesis_work_model_agrees_with_the_counted_work(gpu_route, wavelet):
     """_fused.two_level_synthesis_work (which decides whether waverec2 takes
     two levels per launch) against the emulator's multiply-adds of such a
-    launch: float32, a batch of 512 x 384 images (enough tiles to keep the
-    full 64 x 32 ones)."""
+    launch: float32, a batch of 512 x 384 images."""
     from cuwavelet import _fused
     from cuwavelet._shapes import coeff_len
     banks = [_wavelets.as_filter_bank(wavelet)] * 2
@@ -201,11 +200,10 @@ def test_two_level_synthesis_work_model_agrees_with_the_counted_work(gpu_route, 
     level1 = {k: rng.standard_normal((24, *n1)).astype(np.float32) for k in ("da", "ad", "dd")}
     level2 = {k: rng.standard_normal((24, *n2)).astype(np.float32) for k in ("aa", "da", "ad", "dd")}
     plan = _fused._two_level_synthesis_plan(level2, level1, [1, 2], banks, modes)
-    assert plan.tile == _fused.SYNTHESIS_TILE
     _, found = counted(_fused.idwt2_two_levels, level2, level1, [1, 2], banks, modes)
     (launch,) = found
     counted_ratio = launch["multiply_adds"] / launch["info"].minimum_work
-    model = _fused.two_level_synthesis_work(plan.tile, [F] * 2)
+    model = _fused.two_level_synthesis_work(plan.tile, [F] * 2, plan.step)
     assert abs(counted_ratio / model - 1) < 0.05, (counted_ratio, model, plan.tile)
 
 
@@ -235,12 +233,14 @@ def test_wavedec2_of_complex_images_plans_the_real_ones_it_launches(gpu_route):
 
 
 def test_waverec2_takes_two_levels_per_launch_for_short_filters_only(gpu_route):
-    """db2 (two-level synthesis work 1.10x the minimum on 64 x 32 tiles): levels
-    2 and 1 in one launch, and so the zero-mode adjoint of wavedec2; db5
-    (1.23x): one level per launch (TWO_LEVEL_SYNTHESIS_MAX_WORK; the family
-    'dwt2' runs the single-level analysis, synthesis and adjoint)."""
+    """db2 and db5 (two-level synthesis work 1.07x and 1.12x the minimum on a
+    96 x 96 image, one strip and one segment): levels 2 and 1 in one launch,
+    and so the zero-mode adjoint of wavedec2; db8 (1.21x): one level per
+    launch (TWO_LEVEL_SYNTHESIS_MAX_WORK; the family 'dwt2' runs the
+    single-level analysis, synthesis and adjoint)."""
     x = np.random.default_rng(5).standard_normal((2, 96, 96)).astype(np.float32)
-    for wavelet, kinds in (("db2", ["dwt2", "idwt2_two_levels"]), ("db5", ["dwt2"] * 3)):
+    for wavelet, kinds in (("db2", ["dwt2", "idwt2_two_levels"]),
+                           ("db5", ["dwt2", "idwt2_two_levels"]), ("db8", ["dwt2"] * 3)):
         c = cw.wavedec2(x, wavelet, "zero", level=3)
         for call, kwargs in ((cw.waverec2, {}), (cw.adjoint.wavedec2, dict(data_shape=x.shape))):
             _, found = counted(call, c, wavelet, "zero", **kwargs)

@@ -58,7 +58,7 @@ struct TwoLevelGeometry {
   index_t filter_len[2];
   index_t tile[2];        // level-2 coefficients per block along y, x (the synthesis: samples)
   index_t tiles[2];
-  index_t step;           // the analysis: level-2 rows per pass (the synthesis: unused)
+  index_t step;           // level-2 rows per pass
   index_t batch_shape[kMaxDims];
   index_t stride[kTwoLevelOperands][kMaxDims + 2];  // batch dimensions, then y, then x
 };

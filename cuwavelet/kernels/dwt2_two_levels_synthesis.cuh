@@ -3,11 +3,6 @@
 // is written and read back: about a third more traffic over a whole waverec2
 // than the minimum (every coefficient read once, the image written once).
 //
-// Unlike two levels of analysis (dwt2_two_levels.cuh), whose halo is the
-// large level-1 one, the halo recomputed here is the level-1 approximation's
-// (a few F / 2 positions around half the image tile), from the level-2
-// coefficients: a quarter of the work, so the redundant share stays small.
-//
 // M = kZero: the zero-padded synthesis (pywt's idwt in every mode but
 // periodization): coefficients outside [0, n) are zero, so the level-1
 // approximation's positions outside [0, len1) are zero too, which is pywt's
@@ -15,24 +10,46 @@
 // level 1's details) and also makes this kernel, with transposed filters, the
 // adjoint of two zero-mode analysis levels (cuwavelet/_fused.py).
 // M = kPeriodization, for len1 = 2 len2 (no trim; the host checks): indices
-// wrap around, and a window position P outside [0, len1) holds the level-2
+// wrap around, and a position P outside [0, len1) holds the level-2
 // reconstruction at P, which is periodic with period 2 len2 = len1, so it is
 // the approximation the level-1 synthesis reads there (index P mod len1).
 // With transposed filters, the adjoint of two periodization analysis levels
 // of even lengths.
 //
-// Each block owns a tile of image samples (both sides even). Per tile, with
-// barriers between the phases:
-//   1. the level-2 coefficient windows (four subbands) and the level-1
-//      details' windows -> shared memory (zeros outside the arrays)
-//   2. level 2 merged along x (merge_rows of dwt2_fused.cuh)
-//   3. level 2 merged along y: the level-1 approximation window, zero outside
-//      [0, len1), into the level-1 window's 'aa' slot
-//   4. level 1 merged along x
-//   5. level 1 merged along y: the image tile, to global memory
+// Each block owns a strip of image columns [X0, X0 + Tx) (g.tile[kX], even)
+// and a segment of its rows [Y0, Y0 + Sy) (g.tile[kY], whole passes), and
+// walks down the segment 4 C2 image rows (C2 = g.step level-2 rows) per pass.
+// Along y a run of 2m outputs from an even position reads m + K coefficients
+// (SynthesisRows), so consecutive passes share K; rings carry them, and along
+// y nothing is merged twice but the rows before each segment's first (square
+// tiles merged a level-2 halo of about F / 2 rows per tile again: 1.23x the
+// minimum multiply-adds with db5). Along x a strip's halo is merged by both
+// neighbours.
+//
+// Rows are ints relative to the segment: image rows to Y0, level-1 ones to
+// Y0 / 2, level-2 ones to Y0 / 4 (Y0 is a multiple of 4). Pass t (t < 0: the
+// warm passes, which only fill the rings):
+//   image rows [4 C2 t, 4 C2 t + 4 C2) read level-1 rows from 2 C2 t + first:
+//   ring1 (level 1 merged along x, lo and hi) holds K1 + 2 C2 rows from there,
+//   its new ones from A = 2 C2 t + lead1 (even: K1 is K, or K + 1 to make it so);
+//   level-1 rows [A, A + 2 C2) read level-2 rows from A / 2 + first: ring2
+//   (level 2 merged along x) holds K + C2 rows from there, its new ones from
+//   Q = A / 2 + first + K.
+// Per pass, with barriers between the phases:
+//   1. the rings' last rows to their fronts; level-2 rows [Q, Q + C2) of the
+//      four subbands and level-1 detail rows [A, A + 2 C2) -> shared memory
+//      (zeros outside the arrays; wrapped around in periodization)
+//   2. level 2 along x -> ring2's new rows
+//   3. level 2 along y: the level-1 approximation's rows [A, A + 2 C2), zero
+//      outside [0, len1) (but in periodization), beside the detail rows
+//   4. level 1 along x -> ring1's new rows
+//   5. (t >= 0) level 1 along y: the image rows, to global memory
+// Warm passes compute only the rows the segment reads (from `e1` at level 1,
+// `q_first` at level 2). Moving a ring's last rows to its front must not
+// overlap them: C2 >= K (the host's steps).
 // Operands and geometry are the two-level analysis' (TwoLevelGeometry):
 // signal_len is the image's length, len1 / len2 the level-1 / level-2
-// coefficient lengths, tile the image samples per tile.
+// coefficient lengths.
 #pragma once
 
 #include "block_runtime.cuh"
@@ -61,30 +78,58 @@ struct SynthesisRun {
   }
 };
 
-// Shared memory of a block, in elements of T, for full tiles (partial ones
-// use less): the level-1 window (a1 and the three details: four bands of
-// r1 x c1) after the larger of (the four level-2 windows of r2 x c2 and their
-// x-merged rows, 2 x r2 x c1) and (level 1's x-merged rows, 2 x r1 x tile_x),
-// which are never alive together.
+// The rows of a strip walk (above), for a filter of length F along y.
+template <int M>
+struct SynthesisRows {
+  int first;    // a run from P reads coefficients from P / 2 + first
+  int keep;     // K: coefficients two consecutive runs of even length share
+  int keep1;    // K1: ring1's rows carried over (first + K1 even)
+  int e1;       // the first level-1 row a segment computes (even: its merges' runs start there)
+  int q_first;  // the first level-2 row it reads
+  CUWAVELET_HD explicit SynthesisRows(int F) {
+    const int s = (int)synthesis_shift<M>(F);
+    first = (int)floor_div(s - F + 1, 2);
+    keep = (int)floor_div(s - 1, 2) - first + 1;
+    keep1 = keep + ((first + keep) & 1);
+    e1 = first - (first & 1);
+    q_first = e1 / 2 + first;
+  }
+  CUWAVELET_HD int lead1() const { return first + keep1; }       // A of pass 0
+  CUWAVELET_HD int lead2() const { return lead1() / 2 + first + keep; }  // Q of pass 0
+};
+
+// Passes before a segment's first image rows: enough to make its level-2
+// rows from q_first, C2 per pass.
+template <int M>
+CUWAVELET_HD int two_level_synthesis_warm_passes(int step, int F) {
+  const SynthesisRows<M> y(F);
+  return (y.lead2() - y.q_first + step - 1) / step;
+}
+
+// Shared memory of a block, in elements of T: the level-2 rows of a pass
+// (four subbands of C2 x c2), ring2 (lo, hi: K + C2 rows of c1), the level-1
+// rows of a pass (the approximation and three details: 4 x 2 C2 x c1), ring1
+// (lo, hi: K1 + 2 C2 rows of the strip's columns). c1 / c2: the most level-1
+// / level-2 positions a strip's window spans (a run whose skip is 1).
 template <int M>
 struct TwoLevelSynthesisLayout {
-  int r1, c1, r2, c2, tile_x;
+  int step, keep, keep1, c1, c2, tile_x;
   CUWAVELET_HD explicit TwoLevelSynthesisLayout(const TwoLevelGeometry& g)
-      : tile_x((int)g.tile[kX]) {
-    // the most positions a window spans (a run whose skip is 1)
-    const int Fy = (int)g.filter_len[kY], Fx = (int)g.filter_len[kX];
-    r1 = SynthesisRun<M>(2, (int)g.tile[kY], Fy).count + 1;
-    c1 = SynthesisRun<M>(2, (int)g.tile[kX], Fx).count + 1;
-    r2 = SynthesisRun<M>(2, r1, Fy).count + 1;
+      : step((int)g.step), tile_x((int)g.tile[kX]) {
+    const SynthesisRows<M> y((int)g.filter_len[kY]);
+    const int Fx = (int)g.filter_len[kX];
+    keep = y.keep;
+    keep1 = y.keep1;
+    c1 = SynthesisRun<M>(2, tile_x, Fx).count + 1;
     c2 = SynthesisRun<M>(2, c1, Fx).count + 1;
   }
-  CUWAVELET_HD int level1_elems() const { return 4 * r1 * c1; }
-  CUWAVELET_HD int level2_elems() const { return 4 * r2 * c2 + 2 * r2 * c1; }
-  CUWAVELET_HD int rows1_elems() const { return 2 * r1 * tile_x; }
-  CUWAVELET_HD int scratch_elems() const {
-    return level2_elems() > rows1_elems() ? level2_elems() : rows1_elems();
+  CUWAVELET_HD int stage2_elems() const { return 4 * step * c2; }
+  CUWAVELET_HD int ring2_elems() const { return (keep + step) * c1; }  // each of lo, hi
+  CUWAVELET_HD int stage1_elems() const { return 4 * 2 * step * c1; }
+  CUWAVELET_HD int ring1_elems() const { return (keep1 + 2 * step) * tile_x; }  // each of lo, hi
+  CUWAVELET_HD int total_elems() const {
+    return stage2_elems() + 2 * ring2_elems() + stage1_elems() + 2 * ring1_elems();
   }
-  CUWAVELET_HD int total_elems() const { return scratch_elems() + level1_elems(); }
 };
 
 template <int M, bool BY_VALUE, typename T, class Block>
@@ -94,78 +139,106 @@ CUWAVELET_BLOCK void fused_synthesis_2d_two_levels(const Block& b, const TwoLeve
                                                    const T* hi_y, const T* lo_x, const T* hi_x) {
   typedef T A;
   const TwoLevelSynthesisLayout<M> L(g);
-  A* scratch = reinterpret_cast<A*>(b.shared());
-  A* coeffs2 = scratch;                         // [band][r2][c2]
-  A* rows2_lo = coeffs2 + 4 * L.r2 * L.c2;      // [r2][c1], level 2 merged along x
-  A* rows2_hi = rows2_lo + L.r2 * L.c1;
-  A* rows1_lo = scratch;                        // [r1][tile_x], once level 2 is done
-  A* rows1_hi = rows1_lo + L.r1 * L.tile_x;
-  A* coeffs1 = scratch + L.scratch_elems();     // [band][r1][c1]: a1, ad1, da1, dd1
+  const SynthesisRows<M> y((int)g.filter_len[kY]);
+  A* stage2 = reinterpret_cast<A*>(b.shared());  // [band][C2][c2]
+  A* ring2_lo = stage2 + L.stage2_elems();         // [K + C2][c1]
+  A* ring2_hi = ring2_lo + L.ring2_elems();
+  A* stage1 = ring2_hi + L.ring2_elems();          // [band][2 C2][c1]: a1, ad1, da1, dd1
+  A* ring1_lo = stage1 + L.stage1_elems();         // [K1 + 2 C2][tile_x]
+  A* ring1_hi = ring1_lo + L.ring1_elems();
   const int Fy = (int)g.filter_len[kY], Fx = (int)g.filter_len[kX];
   const int s_y = (int)synthesis_shift<M>(Fy), s_x = (int)synthesis_shift<M>(Fx);
-  const int first_y = (int)floor_div(s_y - Fy + 1, 2), first_x = (int)floor_div(s_x - Fx + 1, 2);
+  const int first_x = (int)floor_div(s_x - Fx + 1, 2);
+  const int C2 = L.step, K = L.keep, K1 = L.keep1;
   const index_t Ny = g.signal_len[kY], Nx = g.signal_len[kX];
   const index_t n1y = g.len1[kY], n1x = g.len1[kX], n2y = g.len2[kY], n2x = g.len2[kX];
+  const int band1 = 2 * C2 * L.c1, band2 = C2 * L.c2;
+  const int warm = two_level_synthesis_warm_passes<M>(C2, Fy);
   const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
   const index_t total_tiles = g.batch_total * tiles_per_image;
-  const int band1 = L.r1 * L.c1, band2 = L.r2 * L.c2;
+  // Two pairs of outputs per thread in the merges (float, filters by value),
+  // as the single-level synthesis.
+  constexpr bool kTwoPairs = CUWAVELET_TWO_PAIRS && BY_VALUE && sizeof(T) == 4;
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t in_image = tile % tiles_per_image;
     index_t offset[kTwoLevelOperands];
     batch_offsets(g, tile / tiles_per_image, offset, kTwoLevelOperands);
-    const index_t i0 = (in_image / g.tiles[kX]) * g.tile[kY];
-    const index_t j0 = (in_image % g.tiles[kX]) * g.tile[kX];
-    const int out_y = (int)(Ny - i0 < g.tile[kY] ? Ny - i0 : g.tile[kY]);
-    const int out_x = (int)(Nx - j0 < g.tile[kX] ? Nx - j0 : g.tile[kX]);
-    // the level-1 window (from an even position) and the level-2 one under it
-    const SynthesisRun<M> y1(i0, out_y, Fy), x1(j0, out_x, Fx);
-    const SynthesisRun<M> y2(y1.from, y1.count, Fy), x2(x1.from, x1.count, Fx);
+    const index_t Y0 = (in_image / g.tiles[kX]) * g.tile[kY];
+    const index_t X0 = (in_image % g.tiles[kX]) * g.tile[kX];
+    const int rows = (int)(Ny - Y0 < g.tile[kY] ? Ny - Y0 : g.tile[kY]);
+    const int out_x = (int)(Nx - X0 < g.tile[kX] ? Nx - X0 : g.tile[kX]);
+    // the strip's level-1 window (from an even column) and the level-2 one under it
+    const SynthesisRun<M> x1(X0, out_x, Fx), x2(x1.from, x1.count, Fx);
+    const index_t y1 = Y0 / 2, y2 = Y0 / 4;  // the segment's first level-1 / level-2 row
+    const int passes = warm + (rows + 4 * C2 - 1) / (4 * C2);
 
-    // 1. coefficient windows: level 2's four subbands, level 1's details
-    CUWAVELET_UNROLL
-    for (int k = 0; k < 4; ++k)
-      load_coefficient_window<M, T, A, false>(
-          b, coeffs2 + k * band2, L.c2, level2[k] ? level2[k] + offset[kTLAA2 + k] : nullptr,
-          g.stride[kTLAA2 + k][kMaxDims], g.stride[kTLAA2 + k][kMaxDims + 1], n2y, n2x,
-          y2.from + y2.skip, x2.from + x2.skip, y2.count - y2.skip, x2.count - x2.skip);
-    CUWAVELET_UNROLL
-    for (int k = 0; k < 3; ++k)
-      load_coefficient_window<M, T, A, false>(
-          b, coeffs1 + (1 + k) * band1, L.c1, level1[k] ? level1[k] + offset[kTLAD1 + k] : nullptr,
-          g.stride[kTLAD1 + k][kMaxDims], g.stride[kTLAD1 + k][kMaxDims + 1], n1y, n1x,
-          y1.from, x1.from, y1.count, x1.count);
-    b.sync();
+    for (int s = 0; s < passes; ++s) {
+      const int t = s - warm;
+      const int A1 = 2 * C2 * t + y.lead1(), Q2 = C2 * t + y.lead2();  // the pass's new rows
+      const int skip1 = y.e1 - A1 <= 0 ? 0 : y.e1 - A1 < 2 * C2 ? y.e1 - A1 : 2 * C2;
+      const int skip2 = y.q_first - Q2 <= 0 ? 0 : y.q_first - Q2 < C2 ? y.q_first - Q2 : C2;
 
-    // 2. level 2 along x: the rows of the a1 window's columns
-    merge_rows<BY_VALUE, T>(b, coeffs2, band2, L.c2, first_x, y2.count - y2.skip, x1.count, s_x,
-                            Fx, lo_x, hi_x, rows2_lo, rows2_hi, L.c1);
-    b.sync();
+      // 1. the rings' last rows to their fronts; the pass's coefficient rows
+      if (s > 0) {
+        move_ring_rows(b, ring2_lo, L.c1, C2, K, x1.count);
+        move_ring_rows(b, ring2_hi, L.c1, C2, K, x1.count);
+        move_ring_rows(b, ring1_lo, L.tile_x, 2 * C2, K1, out_x);
+        move_ring_rows(b, ring1_hi, L.tile_x, 2 * C2, K1, out_x);
+      }
+      CUWAVELET_UNROLL
+      for (int k = 0; k < 4; ++k)
+        load_coefficient_window<M, T, A, false>(
+            b, stage2 + k * band2 + skip2 * L.c2, L.c2,
+            level2[k] ? level2[k] + offset[kTLAA2 + k] : nullptr,
+            g.stride[kTLAA2 + k][kMaxDims], g.stride[kTLAA2 + k][kMaxDims + 1], n2y, n2x,
+            y2 + Q2 + skip2, x2.from + x2.skip, C2 - skip2, x2.count - x2.skip);
+      CUWAVELET_UNROLL
+      for (int k = 0; k < 3; ++k)
+        load_coefficient_window<M, T, A, false>(
+            b, stage1 + (1 + k) * band1 + skip1 * L.c1, L.c1,
+            level1[k] ? level1[k] + offset[kTLAD1 + k] : nullptr,
+            g.stride[kTLAD1 + k][kMaxDims], g.stride[kTLAD1 + k][kMaxDims + 1], n1y, n1x,
+            y1 + A1 + skip1, x1.from, 2 * C2 - skip1, x1.count);
+      b.sync();
 
-    // 3. level 2 along y: the a1 window, zero outside [0, len1) (the trim)
-    //    but in periodization (the wrapped-around approximation)
-    merge_columns<BY_VALUE, T>(b, rows2_lo, rows2_hi, L.c1, first_y, y1.count, x1.count, s_y, Fy,
-                               lo_y, hi_y, [&](int r, int c, A v) {
-      const index_t P = y1.from + r, Q = x1.from + c;
-      const bool kept = M == kPeriodization || (P >= 0 && P < n1y && Q >= 0 && Q < n1x);
-      b.store(coeffs1 + r * L.c1 + c, kept ? v : A(0));
-    });
-    b.sync();
+      // 2. level 2 along x: ring2's new rows, over the level-1 window's columns
+      merge_rows<BY_VALUE, T, A, kTwoPairs>(b, stage2 + skip2 * L.c2, band2, L.c2, first_x, C2 - skip2,
+                              x1.count, s_x, Fx, lo_x, hi_x, ring2_lo + (K + skip2) * L.c1,
+                              ring2_hi + (K + skip2) * L.c1, L.c1);
+      b.sync();
 
-    // 4. level 1 along x, from the first window position the tile reads
-    merge_rows<BY_VALUE, T>(b, coeffs1 + y1.skip * L.c1 + x1.skip, band1, L.c1, first_x,
-                            y1.count - y1.skip, out_x, s_x, Fx, lo_x, hi_x, rows1_lo, rows1_hi,
-                            L.tile_x);
-    b.sync();
+      // 3. level 2 along y: the level-1 approximation's new rows, zero outside
+      //    [0, len1) (the trim) but in periodization (the wrapped-around one)
+      merge_columns<BY_VALUE, T, A, false, kTwoPairs>(b, ring2_lo + skip1 / 2 * L.c1, ring2_hi + skip1 / 2 * L.c1,
+                                 L.c1, y.first, 2 * C2 - skip1, x1.count, s_y, Fy, lo_y, hi_y,
+                                 [&](int r, int c, A v) {
+        const index_t P = y1 + A1 + skip1 + r, Q = x1.from + c;
+        const bool kept = M == kPeriodization || (P >= 0 && P < n1y && Q >= 0 && Q < n1x);
+        b.store(stage1 + (skip1 + r) * L.c1 + c, kept ? v : A(0));
+      });
+      b.sync();
 
-    // 5. level 1 along y: the image tile
-    merge_columns<BY_VALUE, T>(b, rows1_lo, rows1_hi, L.tile_x, first_y, out_y, out_x, s_y, Fy,
-                               lo_y, hi_y, [&](int i, int j, A v) {
-      b.store(image + offset[kTLImage] + (i0 + i) * g.stride[kTLImage][kMaxDims] +
-                  (j0 + j) * g.stride[kTLImage][kMaxDims + 1], T(v));
-    });
-    // The next tile's level-2 windows overwrite level 1's rows.
-    if (tile + b.blocks() < total_tiles) b.sync();
+      // 4. level 1 along x, from the first window column the strip reads: ring1's new rows
+      merge_rows<BY_VALUE, T, A, kTwoPairs>(b, stage1 + skip1 * L.c1 + x1.skip, band1, L.c1, first_x,
+                              2 * C2 - skip1, out_x, s_x, Fx, lo_x, hi_x,
+                              ring1_lo + (K1 + skip1) * L.tile_x,
+                              ring1_hi + (K1 + skip1) * L.tile_x, L.tile_x);
+      b.sync();
+
+      // 5. level 1 along y: the image rows
+      if (t >= 0) {
+        const int i0 = 4 * C2 * t, out_y = rows - i0 < 4 * C2 ? rows - i0 : 4 * C2;
+        merge_columns<BY_VALUE, T, A, false, kTwoPairs>(b, ring1_lo, ring1_hi, L.tile_x, y.first, out_y, out_x, s_y,
+                                   Fy, lo_y, hi_y, [&](int i, int j, A v) {
+          b.store(image + offset[kTLImage] + (Y0 + i0 + i) * g.stride[kTLImage][kMaxDims] +
+                      (X0 + j) * g.stride[kTLImage][kMaxDims + 1], T(v));
+        });
+        // The next pass moves ring1 (a block's next segment first writes it
+        // three barriers on).
+        if (s + 1 < passes) b.sync();
+      }
+    }
   }
 }
 

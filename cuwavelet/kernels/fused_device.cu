@@ -43,12 +43,10 @@ fused_dwt2_two_levels_kernel(
 
 // Two levels of waverec2 per launch (dwt2_two_levels_synthesis.cuh; M: kZero,
 // the zero-padded synthesis of every mode but periodization, or
-// kPeriodization). Float: 5 blocks per SM (48 registers) by value in zero
-// mode, 4 (64) by address and in periodization, which spill at 48; doubles 2.
+// kPeriodization).
 template <int M, int TAPS, typename T>
 __global__ void __launch_bounds__(cuwavelet::kFusedBlockThreads,
-                                  (sizeof(T) == 4 ? (TAPS == 1 && M == cuwavelet::kZero ? 5 : 4)
-                                                  : 2))
+                                  (cuwavelet::Dwt2MinBlocks<-2, M, TAPS, T>::value))
 fused_idwt2_two_levels_kernel(
     const __grid_constant__ cuwavelet::TwoLevelGeometry g,
     const __grid_constant__ cuwavelet::OperandAddresses<cuwavelet::kTwoLevelOperands> o,

@@ -176,12 +176,6 @@ int tile_window(const std::string& family, int op, int mode, int tile, int F) {
     return with_mode(mode, [&](auto m) { return fused_tile_window<decltype(m)::value>(op, tile, F); });
   }
   if (family == "dwt2_two_levels") return two_level_r0(tile, F);
-  if (family == "idwt2_two_levels") {  // level-2 coefficients per window of a tile
-    return with_synthesis_mode(op, mode, [&](auto m) {
-      constexpr int M = decltype(m)::value;
-      return SynthesisRun<M>(2, SynthesisRun<M>(2, tile, F).count + 1, F).count + 1;
-    });
-  }
   throw std::invalid_argument("unknown fused 2D kernel family " + family);
 }
 
@@ -190,6 +184,15 @@ py::tuple fold_reach_of(int mode, long long N, long long n, int F) {
   index_t r[4];
   with_mode(mode, [&](auto tag) { fold_reach<decltype(tag)::value>(N, n, F, r); });
   return py::make_tuple(r[0], r[1], r[2], r[3]);
+}
+
+// The rows a two-level synthesis segment merges before its first pass's own
+// (its warm passes'): (level-1 rows, level-2 rows).
+py::tuple synthesis_warm_rows(int mode, int F) {
+  return with_synthesis_mode(kFusedSynthesis, mode, [&](auto m) {
+    const SynthesisRows<decltype(m)::value> y(F);
+    return py::make_tuple(y.lead1() - y.e1, y.lead2() - y.q_first);
+  });
 }
 
 bool two_level_holds(int mode, long long n1, long long n2, long long run, int F) {
@@ -298,6 +301,7 @@ void load_16(int threads, int offset) {
 template <int M, int TAPS, typename T>
 int min_blocks_of(int op) {
   switch (op) {
+    case -2: return Dwt2MinBlocks<-2, M, TAPS, T>::value;
     case -1: return Dwt2MinBlocks<-1, M, TAPS, T>::value;
     case 0: return Dwt2MinBlocks<0, M, TAPS, T>::value;
     case 1: return Dwt2MinBlocks<1, M, TAPS, T>::value;
@@ -335,6 +339,8 @@ PYBIND11_MODULE(_fused_host, m) {
   m.def("two_level_holds", &cuwavelet::two_level_holds, py::arg("mode"), py::arg("n1"),
         py::arg("n2"), py::arg("run"), py::arg("F"));
   m.def("two_level_warm_passes", &cuwavelet::two_level_warm_passes);
+  m.def("two_level_synthesis_warm_rows", &cuwavelet::synthesis_warm_rows, py::arg("mode"),
+        py::arg("F"));
   m.def("exchange", &cuwavelet::exchange);
   m.def("divergent_barrier", &cuwavelet::divergent_barrier);
   m.def("shared_overrun", &cuwavelet::shared_overrun, py::arg("threads"), py::arg("read") = false,

@@ -272,7 +272,7 @@ CUWAVELET_BLOCK void for_tap_pairs(int pairs, Body&& body) {
 
 // Resident blocks per SM that ptxas must leave registers for, in the launch
 // bounds of the fused 2D kernels (fused_device.cu; OP -1: the two-level
-// kernel): the most at which no specialization spills on sm_90
+// kernel, OP -2: the two-level synthesis): the most at which no specialization spills on sm_90
 // (tests/test_nvrtc.py checks every one). The bound steers ptxas: a looser
 // one buys more registers than the kernel needs (the float synthesis takes
 // 59 at a bound of 4 blocks, 34-40 at 6). In float:
@@ -311,7 +311,10 @@ struct Dwt2MinBlocks {
                  : M == kAntireflect ? 1
                  : M == kSmooth ? 2
                  : TAPS == 1 && (light_modes || M == kPeriodic) ? 4 : 3,
+    two_level_synthesis = sizeof(T) == 8 || (TAPS == 0 && M == kPeriodization) ? 2
+                          : M == kZero ? 4 : 3,
     value = OP == -1 ? two_levels
+            : OP == -2 ? two_level_synthesis
             : OP == 1 && sizeof(T) == 4 ? (M == kPeriodization ? 5 : 6)
             : OP == 0 && sizeof(T) == 4 && light_modes ? 5
             : OP == 2 && sizeof(T) == 4 && M == kZero ? 5
