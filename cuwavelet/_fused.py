@@ -717,7 +717,9 @@ def _two_level_geometry(family, plan, byte_strides):
     g["filter_len"] = [b.length for b in p.banks]
     g["tile"] = plan.tile
     g["step"] = plan.step
-    tiled = plan.len2 if family is TWO_LEVELS else p.signal_len
+    origin = getattr(plan, "origin", (0, 0))
+    g["origin"] = origin
+    tiled = plan.len2 if family is TWO_LEVELS else [n - o for n, o in zip(p.signal_len, origin)]
     g["tiles"] = [-(-n // t) for n, t in zip(tiled, plan.tile)]
     g.flags.writeable = False
     return g
@@ -773,6 +775,7 @@ class _TwoLevelSynthesisPlan:
     len2: tuple         # level-2 coefficient lengths along (y, x)
     tile: tuple         # image rows per segment, columns per strip
     step: int           # level-2 rows per pass (4 step image rows)
+    origin: tuple = (0, 0)  # the first image row and column written (up to level1.signal_len)
 
 
 def _two_level_synthesis_plan(level2: dict, level1: dict, axes, banks, modes, image_shape=None):
@@ -822,15 +825,18 @@ def _two_level_synthesis_shared_bytes(mode, dtype, tile, filter_len, step) -> in
 
 
 @functools.lru_cache(maxsize=1024)
-def _two_level_synthesis_plan_for(level1: _Plan, len2):
-    F, n1, N = tuple(b.length for b in level1.banks), level1.coeff_len, level1.signal_len
+def _two_level_synthesis_plan_for(level1: _Plan, len2, origin=(0, 0)):
+    """The plan writing image rows and columns [origin, level1.signal_len)
+    (origin: a multiple of 4 along y, even along x)."""
+    F, n1 = tuple(b.length for b in level1.banks), level1.coeff_len
+    N = tuple(n - o for n, o in zip(level1.signal_len, origin))  # the region written
     mode = _synthesis_mode(level1.mode)
     if mode == PERIODIZATION and any(2 * m != n for m, n in zip(len2, n1)):
         return ("periodization with a level-1 length other than twice level 2's (an odd length "
                 "trimmed): the wrapped-around approximation is not the trimmed one (per-level path)")
     if mode == ZERO and any(rec_len(m, f, ZERO) - n not in (0, 1) for m, n, f in zip(len2, n1, F)):
         return "the level-2 reconstruction is not the level-1 details' length (or one longer)"
-    if max(N) >= TWO_LEVEL_MAX_LEN:
+    if max(level1.signal_len) >= TWO_LEVEL_MAX_LEN:
         return f"an axis of {TWO_LEVEL_MAX_LEN} samples or more (per-level path)"
     # Moving a ring's last rows (the F / 2 a pass shares with the next) to its
     # front must not overlap them: step >= F / 2.
@@ -845,21 +851,22 @@ def _two_level_synthesis_plan_for(level1: _Plan, len2):
     strip = _equal_runs(N[1], widest, 2)
     segment = _equal_runs(N[0], min(max(rows, TWO_LEVEL_SYNTHESIS_SEGMENT // rows * rows),
                                     -(-N[0] // rows) * rows), rows)
-    segment, strip = _two_level_synthesis_blocks_for_waves(level1, mode, F, step, segment, strip)
-    return _TwoLevelSynthesisPlan(level1, tuple(len2), (segment, strip), step)
+    segment, strip = _two_level_synthesis_blocks_for_waves(level1, mode, F, step, N, segment,
+                                                           strip)
+    return _TwoLevelSynthesisPlan(level1, tuple(len2), (segment, strip), step, tuple(origin))
 
 
-def _two_level_synthesis_blocks_for_waves(level1: _Plan, mode, F, step, segment, strip):
+def _two_level_synthesis_blocks_for_waves(level1: _Plan, mode, F, step, N, segment, strip):
     """(segment, strip), or where the launch is big enough to matter
-    (WAVE_BYTES) and has fewer blocks than two waves of an H100, the shorter
+    (WAVE_BYTES) and has fewer blocks than two waves of an H100 (N: the
+    lengths of the region it writes), the shorter
     segments (whole passes) and narrower strips (even, down to a quarter of
     the widest) that reach two waves with the least work; where none does, the
     one with the most blocks (whose work may then refuse the pair: one level
     per launch plans its own waves)."""
     itemsize = real_dtype(level1.dtype).itemsize
-    N = level1.signal_len
     signal = int(np.prod(N))
-    images = (int(np.prod(level1.image_shape)) // max(signal, 1)
+    images = (int(np.prod([n for d, n in enumerate(level1.image_shape) if d not in level1.yx]))
               * (2 if np.dtype(level1.dtype).kind == "c" else 1))
     if 2 * images * signal * itemsize < WAVE_BYTES:
         return segment, strip
@@ -922,10 +929,17 @@ def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape
                                      image_shape)
     if isinstance(plan, str):
         raise ValueError(f"the two-level 2D synthesis cannot run this: {plan}")
-    p = plan.level1
     xp = array_module(*[a for d in (level1, level2) for a in d.values() if a is not None])
+    image = empty(xp, plan.level1.image_shape, plan.level1.dtype)
+    _launch_two_level_synthesis(plan, level2, level1, axes, image, emulation)
+    return image
+
+
+def _launch_two_level_synthesis(plan, level2: dict, level1: dict, axes, image, emulation):
+    """The launch of a _TwoLevelSynthesisPlan: its region of `image`."""
+    p = plan.level1
+    xp = array_module(image)
     keys = [_band_key(p, axes, k) for k in range(4)]
-    image = empty(xp, p.image_shape, p.dtype)
     operands = [image] + [level1.get(k) for k in keys[1:]] + [level2.get(k) for k in keys]
     g = _two_level_geometry(TWO_LEVEL_SYNTHESIS, plan,
                             tuple(None if a is None else tuple(a.strides) for a in operands))
@@ -933,7 +947,6 @@ def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape
     filters = _launch.filter_record(TWO_LEVEL_SYNTHESIS, p.banks, True, p.dtype, xp)
     _launch.launch(TWO_LEVEL_SYNTHESIS, 1, _synthesis_mode(p.mode), p.dtype, g, tiles, operands,
                    filters, emulation)
-    return image
 
 
 # The adjoint of two zero-mode analysis levels is two zero-padded synthesis
@@ -943,33 +956,185 @@ def idwt2_two_levels(level2: dict, level1: dict, axes, banks, modes, image_shape
 # its length and the image to the data's: the two-level synthesis kernel. In
 # periodization with even lengths, likewise with indices wrapped around.
 
-def _adjoint_banks(modes, banks):
-    if any(m not in (ZERO, PERIODIZATION) for m in modes):
-        return ("only the analysis adjoints of zero mode and periodization are syntheses (the "
-                "other modes fold their extension back)")
-    return [transposed_bank(b) for b in banks]
+def _folds(modes) -> bool:
+    """Whether the analysis adjoint folds its extension back (every mode but
+    zero and periodization, whose adjoints are syntheses)."""
+    return any(m not in (ZERO, PERIODIZATION) for m in modes)
 
 
 def why_not_dwt2_adjoint_two_levels_pays(level2: dict, level1: dict, axes, banks, modes,
                                          data_shape):
     """None where the adjoint of levels 2 and 1 of a wavedec2 (cotangents of
     the level-2 subbands and of the level-1 details -> of the image of
-    data_shape) runs in one launch and pays (zero mode, or periodization of
-    even lengths), else the reason."""
-    adjoint_banks = _adjoint_banks(modes, banks)
-    if isinstance(adjoint_banks, str):
-        return adjoint_banks
+    data_shape) runs with a1's cotangent on chip and pays (zero mode, or
+    periodization of even lengths: one launch; the modes that fold: the
+    interior in one launch, _FoldedTwoLevelAdjointPlan), else the reason."""
+    if _folds(modes):
+        plan = _folded_two_level_adjoint_plan(level2, level1, axes, banks, modes, data_shape)
+        return plan if isinstance(plan, str) else _work_reason(
+            plan.interior, lambda p, F: two_level_synthesis_work(p.tile, F, p.step), "merge",
+            TWO_LEVEL_SYNTHESIS_MAX_WORK)
+    adjoint_banks = [transposed_bank(b) for b in banks]
     return why_not_two_level_synthesis_pays(level2, level1, axes, adjoint_banks, modes, data_shape)
 
 
 def dwt2_adjoint_two_levels(level2: dict, level1: dict, axes, banks, modes, data_shape, *,
                             emulation=DEFAULT_EMULATION):
-    """Transpose of levels 1 and 2 of a wavedec2 over two axes in zero mode
-    (or periodization of even lengths), in one launch: the image's cotangent
+    """Transpose of levels 1 and 2 of a wavedec2 over two axes with the
+    level-1 approximation's cotangent on chip: the image's cotangent
     (data_shape) from those of the level-2 subbands and the level-1 details
-    (missing or None ones are zeros)."""
-    adjoint_banks = _adjoint_banks(modes, banks)
-    if isinstance(adjoint_banks, str):
-        raise ValueError(f"the two-level 2D adjoint cannot run this: {adjoint_banks}")
-    return idwt2_two_levels(level2, level1, axes, adjoint_banks, modes, data_shape,
-                            emulation=emulation)
+    (missing or None ones are zeros). Zero mode and periodization of even
+    lengths in one launch; the modes that fold in three
+    (_FoldedTwoLevelAdjointPlan)."""
+    if _folds(modes):
+        plan = _folded_two_level_adjoint_plan(level2, level1, axes, banks, modes, data_shape)
+        if isinstance(plan, str):
+            raise ValueError(f"the two-level 2D adjoint cannot run this: {plan}")
+        return _folded_two_level_adjoint(plan, level2, level1, axes, emulation)
+    return idwt2_two_levels(level2, level1, axes, [transposed_bank(b) for b in banks], modes,
+                            data_shape, emulation=emulation)
+
+
+# --- the adjoint of two wavedec2 levels whose extension folds ----------------------
+#
+# In the modes that extend the signal (all but zero and periodization), an
+# analysis level's adjoint is zero mode's plus the folds of its halo onto the
+# samples near the edges (kernels/dwt2_fused.cuh). So the adjoint of two levels
+# equals zero mode's (the two-level synthesis with the transposed filters) at
+# every image sample that the level-1 folds do not reach and whose window of
+# a1's cotangent the level-2 folds do not reach. Three launches:
+#   1. the level-2 adjoint on a ring of tiles at the edges of a1's cotangent:
+#      exact there; the rest of it is never written
+#   2. the level-1 adjoint on a ring of the image's edge tiles, reading a1's
+#      cotangent only inside launch 1's ring
+#   3. the two-level synthesis on the image's interior (all the rest)
+# Only the rings' share of a1's cotangent leaves the chip.
+
+@dataclasses.dataclass(frozen=True)
+class _FoldedTwoLevelAdjointPlan:
+    level2: _Plan                     # the level-2 adjoint (-> a1's cotangent)
+    level1: _Plan                     # the level-1 adjoint (-> the image's cotangent)
+    ring2: tuple                      # its tiles at a1's edges along y, x (None: all of them)
+    ring1: tuple                      # its tiles at the image's edges along y, x
+    interior: _TwoLevelSynthesisPlan  # the rest of the image, zero mode
+
+
+def _folded_two_level_adjoint_plan(level2: dict, level1: dict, axes, banks, modes, data_shape):
+    """A _FoldedTwoLevelAdjointPlan, or why the adjoint of two levels in a
+    mode that folds cannot keep a1's cotangent on chip."""
+    present1 = {k: v for k, v in level1.items() if v is not None}
+    if not present1 or KEYS[0] in level1:
+        return "the level-1 details' cotangents are needed (and no approximation)"
+    ref1 = next(iter(present1.values()))
+    a1 = np.lib.stride_tricks.as_strided(np.zeros(1, ref1.dtype), ref1.shape, (0,) * ref1.ndim)
+    p1 = _plan("dwt2_adjoint", {**present1, KEYS[0]: a1}, list(axes), list(banks), list(modes),
+               data_shape)
+    if isinstance(p1, str):
+        return p1
+    p2 = _plan("dwt2_adjoint", level2, list(axes), list(banks), list(modes), ref1.shape)
+    if isinstance(p2, str):
+        return p2
+    full = _two_level_synthesis_plan(level2, present1, list(axes),
+                                     [transposed_bank(b) for b in banks], list(modes), data_shape)
+    if isinstance(full, str):
+        return full
+    if not p1.yx == p2.yx == full.level1.yx:
+        return "the levels' layouts order their axes differently (per-level path)"
+    tile1, tile2, ring1, ring2, origin, end = [], [], [], [], [], []
+    for a in range(2):
+        N, n1, n2, F = p1.signal_len[a], p1.coeff_len[a], p2.coeff_len[a], p1.banks[a].length
+        # Image samples the folds reach: those of level 1, and (the analysis
+        # coefficient k reads samples [2k - F + 2, 2k + 1]) those whose window
+        # of a1 holds a sample the level-2 folds reach.
+        r1 = LEVEL.host.fold_reach(p1.mode, N, n1, F)
+        r2 = LEVEL.host.fold_reach(p1.mode, n1, n2, F)
+        reached = [(lo, hi) for lo, hi in (r1[:2], r1[2:]) if lo <= hi]
+        reached += [(2 * lo - F + 2, 2 * hi + 1) for lo, hi in (r2[:2], r2[2:]) if lo <= hi]
+        # The rings' tiles: the plans' own, or smaller ones (down to 16 samples;
+        # along y a multiple of 4, where the interior's passes start) that
+        # make a thinner ring.
+        T1, w1 = _thinnest_ring(N, p1.tile[a], 4 if a == 0 else 2, lambda T, tiles: max(
+            [min(k + 1, tiles - k) for lo, hi in reached
+             for k in range(max(lo, 0) // T, min(hi, N - 1) // T + 1)], default=0))
+        if w1 is None:
+            return "the folds reach every tile of the image (per-level path)"
+        tiles1 = -(-N // T1)
+        # a1's cotangent the ring tiles read: from samples [0, w1 T1) and
+        # [(tiles1 - w1) T1, N) (their folds' windows lie inside these)
+        top, bottom = (w1 * T1 - 1 + F - 2) // 2, (tiles1 - w1) * T1 // 2
+        T2, w2 = _thinnest_ring(n1, p2.tile[a], 2, lambda T, tiles: max(
+            -(-(top + 1) // T), tiles - bottom // T) if w1 else 0, allow_all=True)
+        tile1.append(T1)
+        tile2.append(T2)
+        ring1.append(w1)
+        ring2.append(w2)
+        origin.append(w1 * T1)
+        end.append(min((tiles1 - w1) * T1, N))
+    p1 = dataclasses.replace(p1, tile=tuple(tile1))
+    p2 = dataclasses.replace(p2, tile=tuple(tile2))
+    if origin[0] % 4 or origin[1] % 2:
+        return "the image's edge tiles end off the two-level passes' grid (per-level path)"
+    interior = _two_level_synthesis_plan_for(
+        dataclasses.replace(full.level1, signal_len=tuple(end)), full.len2, tuple(origin))
+    if isinstance(interior, str):
+        return interior
+    area = np.prod([e - o for o, e in zip(origin, end)]) / np.prod(p1.signal_len)
+    if area < SPLIT_MIN_INTERIOR:
+        return (f"the image's interior is {area:.0%} of it, under {SPLIT_MIN_INTERIOR:.0%} "
+                "(per-level path)")
+    tiles2 = [-(-n // t) for n, t in zip(p2.signal_len, p2.tile)]
+    ring2 = None if any(2 * w >= t for w, t in zip(ring2, tiles2)) else tuple(ring2)
+    return _FoldedTwoLevelAdjointPlan(p2, p1, ring2, tuple(ring1), interior)
+
+
+def _thinnest_ring(N: int, tile: int, multiple: int, width, allow_all=False):
+    """(tile, ring width in tiles) of least ring samples along an axis of N,
+    over the tile and its halvings (multiples of `multiple`, 16 or more):
+    width(tile, tiles) is the ring's width in tiles. Rings that leave no
+    interior tile are refused ((tile, None) where all are) unless allow_all."""
+    best = None
+    t = tile
+    while True:
+        tiles = -(-N // t)
+        w = width(t, tiles)
+        if tiles - 2 * w >= 1 or allow_all:
+            samples = min(N, w * t + max(0, N - (tiles - w) * t))
+            best = min(best or (samples, -t, w), (samples, -t, w))
+        half = t // 2
+        if half < 16 or half % multiple:
+            break
+        t = half
+    return (tile, None) if best is None else (-best[1], best[2])
+
+
+def _ring_launch(plan: _Plan, image, bands, ring, emulation):
+    """The analysis adjoint of `plan` on the ring of `ring` tiles at the
+    image's edges (None: the whole level, as dwt2_adjoint_level)."""
+    if ring is None:
+        _launch_level(plan, image, bands, emulation)
+        return
+    if not any(ring):  # (no folds: nothing at the edges differs from the interior's)
+        return
+    operands = [image] + list(bands)
+    g = _level_geometry(plan, tuple(None if a is None else tuple(a.strides) for a in operands))
+    edge = g.copy()
+    edge["ring"] = ring
+    edge.flags.writeable = False
+    Ty, Tx = (int(t) for t in g["tiles"])
+    tiles = int(g["batch_total"]) * (Ty * Tx - (Ty - 2 * ring[0]) * (Tx - 2 * ring[1]))
+    filters = _launch.filter_record(LEVEL, plan.banks, False, plan.dtype, array_module(*operands))
+    _launch.launch(LEVEL, ANALYSIS_ADJOINT, plan.mode, plan.dtype, edge, tiles, operands, filters,
+                   emulation)
+
+
+def _folded_two_level_adjoint(plan: _FoldedTwoLevelAdjointPlan, level2, level1, axes, emulation):
+    p1, p2 = plan.level1, plan.level2
+    xp = array_module(*[a for d in (level1, level2) for a in d.values() if a is not None])
+    a1 = empty(xp, p1.coeff_shape, p1.dtype)  # a1's cotangent: only its ring is written
+    image = empty(xp, p1.image_shape, p1.dtype)
+    _ring_launch(p2, a1, [level2.get(_band_key(p2, axes, k)) for k in range(4)], plan.ring2,
+                 emulation)
+    bands1 = [a1] + [level1.get(_band_key(p1, axes, k)) for k in range(1, 4)]
+    _ring_launch(p1, image, bands1, plan.ring1, emulation)
+    _launch_two_level_synthesis(plan.interior, level2, level1, axes, image, emulation)
+    return image

@@ -183,6 +183,10 @@ def _work_two_levels(op, g):
 
 def _work_two_level_synthesis(op, g):
     F, N, n1, n2 = (tuple(int(v) for v in g[k]) for k in ("filter_len", "signal_len", "len1", "len2"))
+    origin = [int(v) for v in g["origin"]]
+    if any(origin):  # a region [origin, N) of the image: per sample, a tap per merge (level 2: 1/4)
+        E = [n - o for n, o in zip(N, origin)]
+        return (F[0] + F[1]) * E[0] * E[1] * 5 // 4
     return _merge_2d(F, N, n1) + _merge_2d(F, n1, n2)
 
 

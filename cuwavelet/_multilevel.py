@@ -199,9 +199,11 @@ def waverec(a, details, axes, banks, modes, trim_first: bool, detail_shapes=None
 
 
 def _two_level_adjoint(level2, level1, axes, banks, modes, data_shape, level) -> bool:
-    """Whether wavedec's adjoint runs levels `level` and `level` - 1 in one
-    launch (CuPy arrays, two axes, zero mode or periodization of even lengths,
-    where it runs and pays)."""
+    """Whether wavedec's adjoint runs levels `level` and `level` - 1 with the
+    approximation's cotangent between them on chip (CuPy arrays, two axes,
+    where it runs and pays: one launch in zero mode and periodization of even
+    lengths; in the modes that fold, the interior in one launch and the edges
+    per level)."""
     level1 = {k: v for k, v in level1.items() if v is not None}
     arrays = [*level2.values(), *level1.values()]
     if len(axes) != 2 or not level1 or not all(is_cupy(v) for v in arrays):
@@ -310,7 +312,7 @@ def wavedec_adjoint(cots: list, axes, banks, modes, data_shape):
         # (pairs end at level 1, whose image is the largest to keep off the chip's round trip)
         if j % 2 == 0 and a_bar is not None and _two_level_adjoint(
                 d, cots[level - j + 2], axes, banks, modes, shapes[j - 2], j):
-            # levels j and j - 1 in one launch on the GPU (zero mode): a_{j-1}'s cotangent stays on chip
+            # levels j and j - 1 together on the GPU: a_{j-1}'s cotangent stays on chip
             level1 = {k: v for k, v in cots[level - j + 2].items() if v is not None}
             a_bar = _fused_kernels.dwt2_adjoint_two_levels(d, level1, axes, banks, modes,
                                                            shapes[j - 2])

@@ -950,6 +950,90 @@ def test_two_level_adjoint_is_the_transpose_of_two_zero_mode_analysis_levels(sch
                 assert abs(lhs - rhs) <= (1e-12 if dtype == np.float64 else 1e-5) * scale
 
 
+@pytest.fixture
+def unset_outputs(monkeypatch):
+    """The fused path's new arrays filled with NaN: a launch that reads what
+    no launch wrote, or leaves an output sample unwritten, gives NaN."""
+    allocate = _fused.empty
+
+    def nan_filled(xp, shape, dtype):
+        a = allocate(xp, shape, dtype)
+        a[...] = np.nan
+        return a
+
+    monkeypatch.setattr(_fused, "empty", nan_filled)
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "reflect", "constant", "smooth", "antireflect",
+                                  "periodic"])
+def test_folded_two_level_adjoint_is_the_transpose_of_two_analysis_levels(mode, unset_outputs):
+    """In the modes whose adjoint folds the extension back, the two-level
+    adjoint (a1's cotangent exact on a ring at its edges, the image's edge
+    ring by the one-level adjoint, its interior by the zero-mode two-level
+    synthesis) satisfies <wavedec2(x), c> = <x, adjoint(c)> with pywt's
+    forward, and equals the one-level-per-launch adjoint to rounding: every
+    image sample written, nothing read that no launch wrote (NaN-filled
+    outputs), on images of odd and even lengths, either axis order."""
+    em = Emulation(threads=64, grid=3, schedule="shuffled")
+    ran = 0
+    for wavelet in ("haar", "db2", "db5", "bior2.4"):
+        for shape, axes in (((2, 300, 200), (1, 2)), ((1, 331, 257), (1, 2)),
+                            ((283, 2, 262), (2, 0))):
+            for dtype in (np.float64, np.float32):
+                x = random(shape, dtype)
+                banks, modes = banks_modes(wavelet, mode, axes)
+                c = quiet(pywt.wavedec2, x, wavelet, mode, level=2, axes=axes)
+                cots = [random(a.shape, dtype, seed=7 + i) for i, a in enumerate(leaves_of(c))]
+                cots = [cots[0], tuple(cots[1:4]), tuple(cots[4:])]
+                level2, level1 = two_level_synthesis_operands(cots, axes)
+                level2["aa"] = cots[0]
+                reason = _fused._folded_two_level_adjoint_plan(level2, level1, axes, banks,
+                                                               modes, x.shape)
+                if isinstance(reason, str):
+                    assert "interior" in reason or "every tile" in reason, reason
+                    continue
+                ran += 1
+                got = _fused.dwt2_adjoint_two_levels(level2, level1, axes, banks, modes, x.shape,
+                                                     emulation=em)
+                lhs = sum(np.vdot(a.astype(np.float64), b) for a, b in
+                          zip(leaves_of(c), leaves_of(cots)))
+                scale = np.linalg.norm(x) * np.sqrt(sum(np.vdot(v, v) for v in leaves_of(cots)))
+                assert abs(lhs - np.vdot(x.astype(np.float64), got)) <= RTOL[dtype] * scale
+                want = cw.adjoint.wavedec2(cots, wavelet, mode, axes=axes, data_shape=x.shape)
+                np.testing.assert_allclose(got, want, rtol=RTOL[dtype],
+                                           atol=RTOL[dtype] * np.abs(want).max())
+    assert ran >= 12, ran
+
+
+def test_folded_two_level_adjoint_plans():
+    """The rings are as thin as the folds allow (W6: 32 x 1000 x 1000, db5,
+    symmetric: the folds reach 23 samples from the image's edges, 15 of a1's
+    cotangent: rings of one or two 16- or 32-sample tiles); small images,
+    whose interior would be under half, take one level per launch."""
+    banks, modes = banks_modes("db5", "symmetric", (1, 2))
+
+    def stand_in(n):  # (planning reads shapes and strides only)
+        return np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), (32, n, n), (4 * n * n, 4 * n, 4))
+
+    level1 = {k: stand_in(504) for k in ("ad", "da", "dd")}
+    level2 = {k: stand_in(256) for k in ("aa", "ad", "da", "dd")}
+    plan = _fused._folded_two_level_adjoint_plan(level2, level1, (1, 2), banks, modes,
+                                                 (32, 1000, 1000))
+    assert _fused.why_not_dwt2_adjoint_two_levels_pays(level2, level1, (1, 2), banks, modes,
+                                                       (32, 1000, 1000)) is None
+    for a in range(2):
+        origin, end = plan.interior.origin[a], plan.interior.level1.signal_len[a]
+        assert 23 <= origin <= 48 and 1000 - 48 <= end <= 1000 - 23
+        assert origin == plan.ring1[a] * plan.level1.tile[a]
+        assert 15 < plan.ring2[a] * plan.level2.tile[a] <= 64
+    c = pywt.wavedec2(random((2, 96, 96)), "db5", "symmetric", level=2, axes=(1, 2))
+    level2, level1 = two_level_synthesis_operands(c, (1, 2))
+    level2["aa"] = c[0]
+    reason = _fused.why_not_dwt2_adjoint_two_levels_pays(level2, level1, (1, 2), banks, modes,
+                                                         (2, 96, 96))
+    assert "every tile" in reason or "interior" in reason
+
+
 def test_two_level_synthesis_refusals():
     x = random((2, 120, 120))
     per = banks_modes("db2", "periodization", (1, 2))
@@ -967,8 +1051,9 @@ def test_two_level_synthesis_refusals():
     assert "length" in _fused.why_not_two_level_synthesis_pays(short, level1, (1, 2), *sym)
     with pytest.raises(ValueError, match="cannot run"):
         _fused.idwt2_two_levels(short, level1, (1, 2), *sym)
-    assert "fold" in _fused.why_not_dwt2_adjoint_two_levels_pays(
-        level2, level1, (1, 2), *sym, data_shape=x.shape)
+    # (symmetric mode folds: its two-level adjoint runs the interior as zero mode's)
+    assert _fused.why_not_dwt2_adjoint_two_levels_pays(
+        level2, level1, (1, 2), *sym, data_shape=x.shape) is None
     assert "image shape" in _fused.why_not_dwt2_adjoint_two_levels_pays(
         level2, level1, (1, 2), *banks_modes("db2", "zero", (1, 2)), data_shape=(2, 118, 120))
     # tiny images: the recomputed halo dominates

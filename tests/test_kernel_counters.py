@@ -247,6 +247,28 @@ def test_waverec2_takes_two_levels_per_launch_for_short_filters_only(gpu_route):
             assert [e["kind"] for e in found] == kinds, (wavelet, call)
 
 
+def test_folded_two_level_adjoint_stores_each_sample_once(gpu_route):
+    """adjoint.wavedec2 in symmetric mode with a1's cotangent on chip: the
+    level-2 adjoint on a ring of a1's cotangent (a part of it), the level-1
+    adjoint on the image's edge ring and the two-level synthesis on its
+    interior, which together store each image sample once; equal to the
+    one-level-per-launch adjoint."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((1, 300, 280)).astype(np.float32)
+    c = cw.wavedec2(x, "db2", "symmetric", level=2)
+    got, found = counted(cw.adjoint.wavedec2, c, "db2", "symmetric", data_shape=x.shape,
+                         sample=False)
+    assert [e["kind"] for e in found] == ["dwt2", "dwt2", "idwt2_two_levels"]
+    a1_bytes = x.itemsize * c[2][0].size
+    assert 0 < found[0]["global_store_bytes"] < a1_bytes / 2
+    assert found[1]["global_store_bytes"] + found[2]["global_store_bytes"] == x.nbytes
+    assert found[1]["global_store_bytes"] < x.nbytes / 2
+    with pytest.MonkeyPatch.context() as m:  # the separable path
+        m.setattr(_multilevel, "is_cupy", lambda a: False)
+        want = cw.adjoint.wavedec2(c, "db2", "symmetric", data_shape=x.shape)
+    np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+
+
 @pytest.mark.parametrize("mode", ["symmetric", "smooth", "periodic"])
 def test_edge_ring_split_counts_the_same_work_once(mode, monkeypatch):
     """A 2D analysis adjoint level split into its interior (zero-mode kernel)

@@ -52,18 +52,19 @@ enum { kTLImage = 0, kTLAD1 = 1, kTLDA1 = 2, kTLDD1 = 3, kTLAA2 = 4, kTLAD2 = 5,
 // Plain 64-bit fields, described to Python by fused_host.cpp's records().
 struct TwoLevelGeometry {
   index_t batch_ndim, batch_total;
-  index_t signal_len[2];  // input length along y, x
+  index_t signal_len[2];  // input length along y, x (the synthesis: the end of what it writes)
   index_t len1[2];        // level-1 coefficients along y, x
   index_t len2[2];        // level-2 coefficients along y, x
   index_t filter_len[2];
   index_t tile[2];        // level-2 coefficients per block along y, x (the synthesis: samples)
   index_t tiles[2];
   index_t step;           // level-2 rows per pass
+  index_t origin[2];      // the synthesis: the first image row and column it writes
   index_t batch_shape[kMaxDims];
   index_t stride[kTwoLevelOperands][kMaxDims + 2];  // batch dimensions, then y, then x
 };
 static_assert(sizeof(TwoLevelGeometry) ==
-                  (15 + kMaxDims + kTwoLevelOperands * (kMaxDims + 2)) * sizeof(index_t),
+                  (17 + kMaxDims + kTwoLevelOperands * (kMaxDims + 2)) * sizeof(index_t),
               "TwoLevelGeometry must stay a padding-free record of 64-bit fields");
 
 // Windows of a run of `out` level-2 coefficients along one axis: R1 level-1

@@ -17,7 +17,9 @@
 // of even lengths.
 //
 // Each block owns a strip of image columns [X0, X0 + Tx) (g.tile[kX], even)
-// and a segment of its rows [Y0, Y0 + Sy) (g.tile[kY], whole passes), and
+// and a segment of its rows [Y0, Y0 + Sy) (g.tile[kY], whole passes), of the
+// region [g.origin, g.signal_len) the launch writes (the whole image, or the
+// interior of an adjoint whose edges fold: cuwavelet/_fused.py), and
 // walks down the segment 4 C2 image rows (C2 = g.step level-2 rows) per pass.
 // Along y a run of 2m outputs from an even position reads m + K coefficients
 // (SynthesisRows), so consecutive passes share K; rings carry them, and along
@@ -48,8 +50,9 @@
 // `q_first` at level 2). Moving a ring's last rows to its front must not
 // overlap them: C2 >= K (the host's steps).
 // Operands and geometry are the two-level analysis' (TwoLevelGeometry):
-// signal_len is the image's length, len1 / len2 the level-1 / level-2
-// coefficient lengths.
+// signal_len is the end of the image region written (from origin: even, a
+// multiple of 4 along y), len1 / len2 the level-1 / level-2 coefficient
+// lengths.
 #pragma once
 
 #include "block_runtime.cuh"
@@ -156,16 +159,16 @@ CUWAVELET_BLOCK void fused_synthesis_2d_two_levels(const Block& b, const TwoLeve
   const int warm = two_level_synthesis_warm_passes<M>(C2, Fy);
   const index_t tiles_per_image = g.tiles[kY] * g.tiles[kX];
   const index_t total_tiles = g.batch_total * tiles_per_image;
-  // Two pairs of outputs per thread in the merges (float, filters by value),
-  // as the single-level synthesis.
-  constexpr bool kTwoPairs = CUWAVELET_TWO_PAIRS && BY_VALUE && sizeof(T) == 4;
+  // Two pairs of outputs per thread in the merges (float, filters by value,
+  // zero mode: periodization's wrap-around gather leaves no registers for them).
+  constexpr bool kTwoPairs = CUWAVELET_TWO_PAIRS && M == kZero && BY_VALUE && sizeof(T) == 4;
 
   for (index_t tile = b.block(); tile < total_tiles; tile += b.blocks()) {
     const index_t in_image = tile % tiles_per_image;
     index_t offset[kTwoLevelOperands];
     batch_offsets(g, tile / tiles_per_image, offset, kTwoLevelOperands);
-    const index_t Y0 = (in_image / g.tiles[kX]) * g.tile[kY];
-    const index_t X0 = (in_image % g.tiles[kX]) * g.tile[kX];
+    const index_t Y0 = g.origin[kY] + (in_image / g.tiles[kX]) * g.tile[kY];
+    const index_t X0 = g.origin[kX] + (in_image % g.tiles[kX]) * g.tile[kX];
     const int rows = (int)(Ny - Y0 < g.tile[kY] ? Ny - Y0 : g.tile[kY]);
     const int out_x = (int)(Nx - X0 < g.tile[kX] ? Nx - X0 : g.tile[kX]);
     // the strip's level-1 window (from an even column) and the level-2 one under it

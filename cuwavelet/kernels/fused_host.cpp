@@ -217,7 +217,7 @@ py::dict records() {
       CUWAVELET_FIELD(TwoLevelGeometry, signal_len), CUWAVELET_FIELD(TwoLevelGeometry, len1),
       CUWAVELET_FIELD(TwoLevelGeometry, len2), CUWAVELET_FIELD(TwoLevelGeometry, filter_len),
       CUWAVELET_FIELD(TwoLevelGeometry, tile), CUWAVELET_FIELD(TwoLevelGeometry, tiles),
-      CUWAVELET_FIELD(TwoLevelGeometry, step),
+      CUWAVELET_FIELD(TwoLevelGeometry, step), CUWAVELET_FIELD(TwoLevelGeometry, origin),
       CUWAVELET_FIELD(TwoLevelGeometry, batch_shape), CUWAVELET_FIELD(TwoLevelGeometry, stride)});
   d["OperandAddresses<5>"] = describe_record<FusedOperands>({CUWAVELET_FIELD(FusedOperands, address)});
   d["OperandAddresses<8>"] =

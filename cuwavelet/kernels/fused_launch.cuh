@@ -272,8 +272,8 @@ CUWAVELET_BLOCK void for_tap_pairs(int pairs, Body&& body) {
 
 // Resident blocks per SM that ptxas must leave registers for, in the launch
 // bounds of the fused 2D kernels (fused_device.cu; OP -1: the two-level
-// kernel, OP -2: the two-level synthesis): the most at which no specialization spills on sm_90
-// (tests/test_nvrtc.py checks every one). The bound steers ptxas: a looser
+// kernel, OP -2: the two-level synthesis): the most at which no
+// specialization spills on sm_90 (tests/test_nvrtc.py checks every one). The bound steers ptxas: a looser
 // one buys more registers than the kernel needs (the float synthesis takes
 // 59 at a bound of 4 blocks, 34-40 at 6). In float:
 //   6 (40 registers)  the syntheses (5 in periodization mode, whose wrap-around
@@ -282,11 +282,13 @@ CUWAVELET_BLOCK void for_tap_pairs(int pairs, Body&& body) {
 //   4 (64)            the other analyses, the near-edge adjoints with filters
 //                     by value but in reflect mode, the two-level kernel by
 //                     value in the modes whose extension is a clamp or a wrap
-//                     (zero, constant, periodic);
+//                     (zero, constant, periodic), the two-level synthesis;
 //   2 (128)           the adjoint's periodization folds and its constant and
 //                     antireflect-mode folds with filters by address (ptxas
 //                     spills 8-80 bytes at 80 registers there), the two-level
-//                     kernel's smooth extension;
+//                     kernel's smooth extension, the two-level synthesis in
+//                     periodization with filters by address (spilling 320
+//                     bytes at 80);
 //   1                 the two-level kernel's antireflect extension (spilling
 //                     76-80 bytes at 128 registers);
 //   3 (80)            the rest (the other adjoints with filters by address,
@@ -312,7 +314,7 @@ struct Dwt2MinBlocks {
                  : M == kSmooth ? 2
                  : TAPS == 1 && (light_modes || M == kPeriodic) ? 4 : 3,
     two_level_synthesis = sizeof(T) == 8 || (TAPS == 0 && M == kPeriodization) ? 2
-                          : M == kZero ? 4 : 3,
+                          : 4,
     value = OP == -1 ? two_levels
             : OP == -2 ? two_level_synthesis
             : OP == 1 && sizeof(T) == 4 ? (M == kPeriodization ? 5 : 6)
