@@ -1050,10 +1050,9 @@ def _folded_two_level_adjoint_plan(level2: dict, level1: dict, axes, banks, mode
         r2 = LEVEL.host.fold_reach(p1.mode, n1, n2, F)
         reached = [(lo, hi) for lo, hi in (r1[:2], r1[2:]) if lo <= hi]
         reached += [(2 * lo - F + 2, 2 * hi + 1) for lo, hi in (r2[:2], r2[2:]) if lo <= hi]
-        # The rings' tiles: the plans' own, or smaller ones (down to 16 samples;
-        # along y a multiple of 4, where the interior's passes start) that
-        # make a thinner ring.
-        T1, w1 = _thinnest_ring(N, p1.tile[a], 4 if a == 0 else 2, lambda T, tiles: max(
+        # The rings' tiles: the plans' own, or smaller ones that make a
+        # thinner ring.
+        T1, w1 = _thinnest_ring(N, p1.tile[a], lambda T, tiles: max(
             [min(k + 1, tiles - k) for lo, hi in reached
              for k in range(max(lo, 0) // T, min(hi, N - 1) // T + 1)], default=0))
         if w1 is None:
@@ -1062,7 +1061,7 @@ def _folded_two_level_adjoint_plan(level2: dict, level1: dict, axes, banks, mode
         # a1's cotangent the ring tiles read: from samples [0, w1 T1) and
         # [(tiles1 - w1) T1, N) (their folds' windows lie inside these)
         top, bottom = (w1 * T1 - 1 + F - 2) // 2, (tiles1 - w1) * T1 // 2
-        T2, w2 = _thinnest_ring(n1, p2.tile[a], 2, lambda T, tiles: max(
+        T2, w2 = _thinnest_ring(n1, p2.tile[a], lambda T, tiles: max(
             -(-(top + 1) // T), tiles - bottom // T) if w1 else 0, allow_all=True)
         tile1.append(T1)
         tile2.append(T2)
@@ -1087,23 +1086,19 @@ def _folded_two_level_adjoint_plan(level2: dict, level1: dict, axes, banks, mode
     return _FoldedTwoLevelAdjointPlan(p2, p1, ring2, tuple(ring1), interior)
 
 
-def _thinnest_ring(N: int, tile: int, multiple: int, width, allow_all=False):
+def _thinnest_ring(N: int, tile: int, width, allow_all=False):
     """(tile, ring width in tiles) of least ring samples along an axis of N,
-    over the tile and its halvings (multiples of `multiple`, 16 or more):
-    width(tile, tiles) is the ring's width in tiles. Rings that leave no
-    interior tile are refused ((tile, None) where all are) unless allow_all."""
+    over tiles from `tile` down to 16 in steps of 4 (multiples of 4 keep the
+    interior's passes on their grid and rows 16-byte aligned): width(tile,
+    tiles) is the ring's width in tiles. Rings that leave no interior tile
+    are refused ((tile, None) where all are) unless allow_all."""
     best = None
-    t = tile
-    while True:
+    for t in [tile] + list(range(tile - tile % 4 - (4 if tile % 4 == 0 else 0), 15, -4)):
         tiles = -(-N // t)
         w = width(t, tiles)
         if tiles - 2 * w >= 1 or allow_all:
             samples = min(N, w * t + max(0, N - (tiles - w) * t))
             best = min(best or (samples, -t, w), (samples, -t, w))
-        half = t // 2
-        if half < 16 or half % multiple:
-            break
-        t = half
     return (tile, None) if best is None else (-best[1], best[2])
 
 

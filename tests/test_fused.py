@@ -1006,10 +1006,13 @@ def test_folded_two_level_adjoint_is_the_transpose_of_two_analysis_levels(mode, 
 
 
 def test_folded_two_level_adjoint_plans():
-    """The rings are as thin as the folds allow (W6: 32 x 1000 x 1000, db5,
-    symmetric: the folds reach 23 samples from the image's edges, 15 of a1's
-    cotangent: rings of one or two 16- or 32-sample tiles); small images,
-    whose interior would be under half, take one level per launch."""
+    """The rings are about as thin as the folds allow. W6 (32 x 1000 x 1000,
+    db5, symmetric): the level-1 folds reach samples [0, 8) and [992, 1000);
+    the level-2 folds reach a1's [0, 8) and [496, 504), which the analysis
+    windows of image samples [-8, 16) and [984, 1008) read: rings of 16 to
+    32 samples (whole tiles of 16 or more), and of a1's cotangent the rows
+    the ring tiles read. Small images, whose interior would be under half,
+    take one level per launch."""
     banks, modes = banks_modes("db5", "symmetric", (1, 2))
 
     def stand_in(n):  # (planning reads shapes and strides only)
@@ -1023,9 +1026,10 @@ def test_folded_two_level_adjoint_plans():
                                                        (32, 1000, 1000)) is None
     for a in range(2):
         origin, end = plan.interior.origin[a], plan.interior.level1.signal_len[a]
-        assert 23 <= origin <= 48 and 1000 - 48 <= end <= 1000 - 23
+        assert 16 <= origin <= 32 and 968 <= end <= 984
         assert origin == plan.ring1[a] * plan.level1.tile[a]
-        assert 15 < plan.ring2[a] * plan.level2.tile[a] <= 64
+        top = (origin - 1 + 10 - 2) // 2  # a1's rows read by image samples [0, origin)
+        assert top < plan.ring2[a] * plan.level2.tile[a] <= 2 * top
     c = pywt.wavedec2(random((2, 96, 96)), "db5", "symmetric", level=2, axes=(1, 2))
     level2, level1 = two_level_synthesis_operands(c, (1, 2))
     level2["aa"] = c[0]
