@@ -13,10 +13,12 @@ dwt2_adjoint_level); 'fused-2lv' runs levels in pairs wherever the kernel
 can: forward, dwt2_two_levels (the level-1 approximation kept on chip), which
 the public wavedec2 does on CuPy arrays only where the pairs' extra work is
 small (cuwavelet._fused.TWO_LEVEL_MAX_WORK: db2 and db5 on W3 and W6); inverse,
-idwt2_two_levels (pairs ending at level 1), and in zero mode the adjoint the
-same kernel with the transposed filters (dwt2_adjoint_two_levels), which the
-public waverec2 and wavedec2's adjoint take where that pair's extra work is
-small (TWO_LEVEL_SYNTHESIS_MAX_WORK: db2, db3); '-addr' the same kernels taking their
+idwt2_two_levels (pairs ending at level 1), and the adjoint
+dwt2_adjoint_two_levels: in zero mode the same kernel with the transposed
+filters, in the modes that fold that kernel on the image's interior and one
+level per launch on rings at the edges (three launches a pair), which the
+public waverec2 and wavedec2's adjoint take where the pair's extra work is
+small (TWO_LEVEL_SYNTHESIS_MAX_WORK: db2 and db5 on W3 and W6); '-addr' the same kernels taking their
 filters by address (global memory, as learned filter arrays are) instead of
 by value (the constant bank); 'fused' (adjoint) runs each level's interior
 tiles with the zero-mode kernel, which has no fold code, and only its ring
@@ -147,8 +149,13 @@ def main(argv=None):
 
             def pair(level2, level1, k):
                 image_shape = shapes[-2 - k]
-                if isinstance(_fused._two_level_synthesis_plan(level2, level1, axes, transposed,
-                                                               modes, image_shape), str):
+                if _fused._folds(modes):
+                    plan = _fused._folded_two_level_adjoint_plan(level2, level1, axes, banks,
+                                                                 modes, image_shape)
+                else:
+                    plan = _fused._two_level_synthesis_plan(level2, level1, axes, transposed,
+                                                            modes, image_shape)
+                if isinstance(plan, str):
                     return None
                 return _fused.dwt2_adjoint_two_levels(level2, level1, axes, banks, modes,
                                                       image_shape)
