@@ -1026,9 +1026,10 @@ def _folded_two_level_adjoint_plan(level2: dict, level1: dict, axes, banks, mode
     if not present1 or KEYS[0] in level1:
         return "the level-1 details' cotangents are needed (and no approximation)"
     ref1 = next(iter(present1.values()))
-    a1 = np.lib.stride_tricks.as_strided(np.zeros(1, ref1.dtype), ref1.shape, (0,) * ref1.ndim)
-    p1 = _plan("dwt2_adjoint", {**present1, KEYS[0]: a1}, list(axes), list(banks), list(modes),
-               data_shape)
+    # (a detail stands in for a1's cotangent, a new array of its shape: the
+    # plan reads the layout, and the launches the operands' own strides)
+    p1 = _plan("dwt2_adjoint", {**present1, KEYS[0]: ref1}, list(axes), list(banks),
+               list(modes), data_shape)
     if isinstance(p1, str):
         return p1
     p2 = _plan("dwt2_adjoint", level2, list(axes), list(banks), list(modes), ref1.shape)
