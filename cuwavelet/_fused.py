@@ -380,27 +380,29 @@ def _band_key(plan: _Plan, axes, k: int) -> str:
     return letter[axes[0]] + letter[axes[1]]
 
 
-def _launch_level(plan: _Plan, image, bands, emulation: Emulation):
+def _launch_level(plan: _Plan, image, bands, emulation: Emulation, only_ring=None):
+    """A level's launches (_level_launches); only_ring: just the analysis
+    adjoint's ring of that many tiles along y, x at the grid's edges."""
     operands = [image] + list(bands)
     byte_strides = tuple(None if a is None else tuple(a.strides) for a in operands)
     filters = _launch.filter_record(LEVEL, plan.banks, plan.kernel_op == SYNTHESIS, plan.dtype,
                                     array_module(*operands))
     split = SPLIT_MIN_INTERIOR if SPLIT_EDGE_TILES else None
-    for mode, g, tiles in _level_launches(plan, byte_strides, split):
+    for mode, g, tiles in _level_launches(plan, byte_strides, split, only_ring):
         _launch.launch(LEVEL, plan.kernel_op, mode, plan.dtype, g, tiles, operands, filters,
                        emulation)
 
 
 @functools.lru_cache(maxsize=1024)
-def _level_launches(plan: _Plan, byte_strides, min_interior):
+def _level_launches(plan: _Plan, byte_strides, min_interior, only_ring=None):
     """The launches of a level: (mode, FusedGeometry, tiles) each. One over
     the whole tile grid, or, where min_interior is not None and _edge_ring
     finds a ring, the interior in zero mode then the ring of edge tiles in
-    the plan's mode."""
+    the plan's mode; with only_ring, that ring's launch alone."""
     g = _level_geometry(plan, byte_strides)
     batch = int(g["batch_total"])
     Ty, Tx = (int(t) for t in g["tiles"])
-    ring = None if min_interior is None else _edge_ring(plan, g, min_interior)
+    ring = only_ring or (None if min_interior is None else _edge_ring(plan, g, min_interior))
     if ring is None:
         return ((plan.mode, g, batch * Ty * Tx),)
     span = (Ty - 2 * ring[0], Tx - 2 * ring[1])
@@ -409,8 +411,9 @@ def _level_launches(plan: _Plan, byte_strides, min_interior):
     edge["ring"] = ring
     for r in (inner, edge):
         r.flags.writeable = False
-    return ((ZERO, inner, batch * span[0] * span[1]),
-            (plan.mode, edge, batch * (Ty * Tx - span[0] * span[1])))
+    launches = ((ZERO, inner, batch * span[0] * span[1]),
+                (plan.mode, edge, batch * (Ty * Tx - span[0] * span[1])))
+    return launches[1:] if only_ring else launches
 
 
 def _edge_ring(plan: _Plan, g, min_interior: float):
@@ -1103,34 +1106,17 @@ def _thinnest_ring(N: int, tile: int, width, allow_all=False):
     return (tile, None) if best is None else (-best[1], best[2])
 
 
-def _ring_launch(plan: _Plan, image, bands, ring, emulation):
-    """The analysis adjoint of `plan` on the ring of `ring` tiles at the
-    image's edges (None: the whole level, as dwt2_adjoint_level)."""
-    if ring is None:
-        _launch_level(plan, image, bands, emulation)
-        return
-    if not any(ring):  # (no folds: nothing at the edges differs from the interior's)
-        return
-    operands = [image] + list(bands)
-    g = _level_geometry(plan, tuple(None if a is None else tuple(a.strides) for a in operands))
-    edge = g.copy()
-    edge["ring"] = ring
-    edge.flags.writeable = False
-    Ty, Tx = (int(t) for t in g["tiles"])
-    tiles = int(g["batch_total"]) * (Ty * Tx - (Ty - 2 * ring[0]) * (Tx - 2 * ring[1]))
-    filters = _launch.filter_record(LEVEL, plan.banks, False, plan.dtype, array_module(*operands))
-    _launch.launch(LEVEL, ANALYSIS_ADJOINT, plan.mode, plan.dtype, edge, tiles, operands, filters,
-                   emulation)
-
-
 def _folded_two_level_adjoint(plan: _FoldedTwoLevelAdjointPlan, level2, level1, axes, emulation):
     p1, p2 = plan.level1, plan.level2
     xp = array_module(*[a for d in (level1, level2) for a in d.values() if a is not None])
     a1 = empty(xp, p1.coeff_shape, p1.dtype)  # a1's cotangent: only its ring is written
     image = empty(xp, p1.image_shape, p1.dtype)
-    _ring_launch(p2, a1, [level2.get(_band_key(p2, axes, k)) for k in range(4)], plan.ring2,
-                 emulation)
-    bands1 = [a1] + [level1.get(_band_key(p1, axes, k)) for k in range(1, 4)]
-    _ring_launch(p1, image, bands1, plan.ring1, emulation)
+    # (a ring of no tiles: no folds reach, and the interior is the whole image)
+    if plan.ring2 is None or any(plan.ring2):
+        _launch_level(p2, a1, [level2.get(_band_key(p2, axes, k)) for k in range(4)], emulation,
+                      plan.ring2)
+    if any(plan.ring1):
+        bands1 = [a1] + [level1.get(_band_key(p1, axes, k)) for k in range(1, 4)]
+        _launch_level(p1, image, bands1, emulation, plan.ring1)
     _launch_two_level_synthesis(plan.interior, level2, level1, axes, image, emulation)
     return image
