@@ -556,10 +556,26 @@ def _two_level_plan(x, axes, banks, modes):
     return _two_level_plan_for(level1)
 
 
-def _two_level_shared_bytes(mode, dtype, tile, filter_len, step) -> int:
-    record = _tile_record(TWO_LEVELS, tile, filter_len)
+def _two_level_shared_bytes(family, mode, dtype, tile, filter_len, step) -> int:
+    """Shared memory of a block of either two-level family (the analysis,
+    op 0; the synthesis, op 1)."""
+    record = _tile_record(family, tile, filter_len)
     record["step"] = step
-    return _launch.shared_bytes(TWO_LEVELS, 0, mode, dtype, record)
+    return _launch.shared_bytes(family, 0 if family is TWO_LEVELS else 1, mode, dtype, record)
+
+
+def _two_level_images_for_waves(level1: _Plan, region, op: int, mode: int):
+    """(images, blocks wanted) of a two-level launch over `region` (lengths
+    along y, x) of each image: two waves of an H100 at the kernel's
+    resident blocks (OP -1 / -2 of Dwt2MinBlocks); None where the launch
+    moves under WAVE_BYTES (a small launch costs its latency whatever it
+    does). A complex image is two real ones to the kernels."""
+    itemsize = real_dtype(level1.dtype).itemsize
+    images = (int(np.prod([n for d, n in enumerate(level1.image_shape) if d not in level1.yx]))
+              * (2 if np.dtype(level1.dtype).kind == "c" else 1))
+    if 2 * images * int(np.prod(region)) * itemsize < WAVE_BYTES:
+        return None
+    return images, _two_waves(op, mode, True, itemsize)
 
 
 def _equal_runs(n: int, run: int, multiple: int = 1) -> int:
@@ -604,7 +620,8 @@ def _two_level_plan_with_step(level1: _Plan, n2, step: int):
                    "images taller than one pass, or passes too short for the filter): "
                    "per-level path")
     widest = min(TWO_LEVEL_STRIP, n2[1])
-    while _two_level_shared_bytes(mode, level1.dtype, (step, widest), F, step) > SHARED_BUDGET:
+    while _two_level_shared_bytes(TWO_LEVELS, mode, level1.dtype, (step, widest), F,
+                                  step) > SHARED_BUDGET:
         if widest <= 1:
             return (1, f"filters of length {F} leave no two-level strip in {SHARED_BUDGET} bytes")
         widest = max(1, widest // 2)
@@ -631,14 +648,10 @@ def _two_level_blocks_for_waves(level1: _Plan, n2, F, step, segment, strip):
     kernel's resident blocks, the shorter segments (whole passes) and
     narrower strips (down to WAVE_SMALLEST_TILE's x) that reach two waves with
     the least work; where none does, the one with the most blocks."""
-    itemsize = real_dtype(level1.dtype).itemsize
-    signal = int(np.prod(level1.signal_len))
-    # (a complex image is two real ones to the kernel)
-    images = (int(np.prod(level1.image_shape)) // max(signal, 1)
-              * (2 if np.dtype(level1.dtype).kind == "c" else 1))
-    if 2 * images * signal * itemsize < WAVE_BYTES:
+    target = _two_level_images_for_waves(level1, level1.signal_len, -1, level1.mode)
+    if target is None:
         return segment, strip
-    wanted = _two_waves(-1, level1.mode, True, itemsize)
+    images, wanted = target
 
     def blocks(t):
         return images * -(-n2[0] // t[0]) * -(-n2[1] // t[1])
@@ -821,12 +834,6 @@ def _synthesis_mode(mode: int) -> int:
     return PERIODIZATION if mode == PERIODIZATION else ZERO
 
 
-def _two_level_synthesis_shared_bytes(mode, dtype, tile, filter_len, step) -> int:
-    record = _tile_record(TWO_LEVEL_SYNTHESIS, tile, filter_len)
-    record["step"] = step
-    return _launch.shared_bytes(TWO_LEVEL_SYNTHESIS, 1, mode, dtype, record)
-
-
 @functools.lru_cache(maxsize=1024)
 def _two_level_synthesis_plan_for(level1: _Plan, len2, origin=(0, 0)):
     """The plan writing image rows and columns [origin, level1.signal_len)
@@ -845,8 +852,8 @@ def _two_level_synthesis_plan_for(level1: _Plan, len2, origin=(0, 0)):
     # front must not overlap them: step >= F / 2.
     step = max(TWO_LEVEL_STEP, F[0] // 2)
     widest = min(TWO_LEVEL_SYNTHESIS_STRIP, N[1] + N[1] % 2)
-    while _two_level_synthesis_shared_bytes(mode, level1.dtype, (4 * step, widest), F,
-                                            step) > SHARED_BUDGET:
+    while _two_level_shared_bytes(TWO_LEVEL_SYNTHESIS, mode, level1.dtype, (4 * step, widest), F,
+                                  step) > SHARED_BUDGET:
         if widest <= 2:
             return f"filters of length {F} leave no two-level synthesis strip in {SHARED_BUDGET} bytes"
         widest = max(2, widest // 4 * 2)
@@ -867,13 +874,10 @@ def _two_level_synthesis_blocks_for_waves(level1: _Plan, mode, F, step, N, segme
     the widest) that reach two waves with the least work; where none does, the
     one with the most blocks (whose work may then refuse the pair: one level
     per launch plans its own waves)."""
-    itemsize = real_dtype(level1.dtype).itemsize
-    signal = int(np.prod(N))
-    images = (int(np.prod([n for d, n in enumerate(level1.image_shape) if d not in level1.yx]))
-              * (2 if np.dtype(level1.dtype).kind == "c" else 1))
-    if 2 * images * signal * itemsize < WAVE_BYTES:
+    target = _two_level_images_for_waves(level1, N, -2, mode)
+    if target is None:
         return segment, strip
-    wanted = _two_waves(-2, mode, True, itemsize)
+    images, wanted = target
 
     def blocks(t):
         return images * -(-N[0] // t[0]) * -(-N[1] // t[1])
