@@ -564,18 +564,24 @@ def _two_level_shared_bytes(family, mode, dtype, tile, filter_len, step) -> int:
     return _launch.shared_bytes(family, 0 if family is TWO_LEVELS else 1, mode, dtype, record)
 
 
-def _two_level_images_for_waves(level1: _Plan, region, op: int, mode: int):
-    """(images, blocks wanted) of a two-level launch over `region` (lengths
-    along y, x) of each image: two waves of an H100 at the kernel's
-    resident blocks (OP -1 / -2 of Dwt2MinBlocks); None where the launch
-    moves under WAVE_BYTES (a small launch costs its latency whatever it
-    does). A complex image is two real ones to the kernels."""
+def _two_level_wave_search(level1: _Plan, region, tiled, op: int, mode: int, tile):
+    """(blocks(tile), blocks wanted) where a two-level launch over `region`
+    (lengths along y, x) of each image, tiles dividing `tiled`, should look for
+    smaller tiles than `tile`: it moves WAVE_BYTES or more (a small launch
+    costs its latency whatever it does) in fewer blocks than two waves of an
+    H100 at the kernel's resident blocks (OP -1 / -2 of Dwt2MinBlocks); else
+    None. A complex image is two real ones to the kernels."""
     itemsize = real_dtype(level1.dtype).itemsize
     images = (int(np.prod([n for d, n in enumerate(level1.image_shape) if d not in level1.yx]))
               * (2 if np.dtype(level1.dtype).kind == "c" else 1))
     if 2 * images * int(np.prod(region)) * itemsize < WAVE_BYTES:
         return None
-    return images, _two_waves(op, mode, True, itemsize)
+    wanted = _two_waves(op, mode, True, itemsize)
+
+    def blocks(t):
+        return images * -(-tiled[0] // t[0]) * -(-tiled[1] // t[1])
+
+    return None if blocks(tile) >= wanted else (blocks, wanted)
 
 
 def _equal_runs(n: int, run: int, multiple: int = 1) -> int:
@@ -648,16 +654,11 @@ def _two_level_blocks_for_waves(level1: _Plan, n2, F, step, segment, strip):
     kernel's resident blocks, the shorter segments (whole passes) and
     narrower strips (down to WAVE_SMALLEST_TILE's x) that reach two waves with
     the least work; where none does, the one with the most blocks."""
-    target = _two_level_images_for_waves(level1, level1.signal_len, -1, level1.mode)
-    if target is None:
+    search = _two_level_wave_search(level1, level1.signal_len, n2, -1, level1.mode,
+                                    (segment, strip))
+    if search is None:
         return segment, strip
-    images, wanted = target
-
-    def blocks(t):
-        return images * -(-n2[0] // t[0]) * -(-n2[1] // t[1])
-
-    if blocks((segment, strip)) >= wanted:
-        return segment, strip
+    blocks, wanted = search
     holds = functools.partial(TWO_LEVELS.host.two_level_holds, level1.mode, level1.coeff_len[1],
                               n2[1])
     strips = [st for st in range(strip, min(strip, WAVE_SMALLEST_TILE[1]) - 1, -1)
@@ -874,16 +875,10 @@ def _two_level_synthesis_blocks_for_waves(level1: _Plan, mode, F, step, N, segme
     the widest) that reach two waves with the least work; where none does, the
     one with the most blocks (whose work may then refuse the pair: one level
     per launch plans its own waves)."""
-    target = _two_level_images_for_waves(level1, N, -2, mode)
-    if target is None:
+    search = _two_level_wave_search(level1, N, N, -2, mode, (segment, strip))
+    if search is None:
         return segment, strip
-    images, wanted = target
-
-    def blocks(t):
-        return images * -(-N[0] // t[0]) * -(-N[1] // t[1])
-
-    if blocks((segment, strip)) >= wanted:
-        return segment, strip
+    blocks, wanted = search
     rows = 4 * step
     candidates = [(sg, st) for sg in range(segment, rows - 1, -rows)
                   for st in range(strip, max(2, strip // 4) - 1, -2)]
